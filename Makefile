@@ -1,0 +1,76 @@
+# denki — peer-to-peer electricity trading, as small C programs
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKGS = libsodium jansson yaml-0.1 sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson -lyaml -lsqlite3)
+override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report
+BINS = denki $(addprefix denki-,$(PROGS))
+LIBSRC = $(wildcard lib/*.c)
+LIBOBJ = $(LIBSRC:.c=.o)
+UNITSRC = $(wildcard tests/unit/*.c)
+UNITBIN = $(UNITSRC:.c=)
+
+all: deps-check $(BINS)
+
+lib/libdenki.a: $(LIBOBJ)
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(LIBOBJ): lib/denki.h
+
+denki: cmd/denki.c lib/libdenki.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/denki.c lib/libdenki.a $(LDLIBS)
+
+denki-%: cmd/%.c lib/libdenki.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libdenki.a $(LDLIBS)
+
+tests/unit/%: tests/unit/%.c lib/libdenki.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libdenki.a $(LDLIBS)
+
+# Installs what is missing from Debian's packages (as root), or says what to install.
+deps:
+	@sh tools/deps.sh
+
+deps-check:
+	@sh tools/deps.sh --quiet
+
+check: all $(UNITBIN)
+	@for t in $(UNITBIN); do $$t || exit 1; done
+	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.[157] || exit 1; fi
+	bats tests
+
+check-asan:
+	$(MAKE) clean
+	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
+	$(MAKE) clean
+
+demo: all
+	@sh examples/demo.sh
+
+bench: all
+	@sh tools/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 completions/bash/denki $(DESTDIR)$(BASHCOMPDIR)/denki
+	for p in $(PROGS); do ln -sf denki $(DESTDIR)$(BASHCOMPDIR)/denki-$$p; done
+	install -m 0644 completions/zsh/_denki $(DESTDIR)$(ZSHCOMPDIR)/_denki
+
+clean:
+	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN)
+
+.PHONY: all deps deps-check check check-asan demo bench install clean

@@ -1,0 +1,75 @@
+/* denki: the front program; "denki NAME ARGS" runs denki-NAME. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "denki.h"
+
+static const struct {
+	const char *name, *what;
+} progs[] = {
+	{ "keygen", "make Ed25519 key pairs for participants, devices, the operator" },
+	{ "registry", "add, update, revoke and list the participants who may trade" },
+	{ "meter-read", "read a meter (CSV file, simulator) into reading records" },
+	{ "bid", "turn a household's readings into signed orders for the next slot" },
+	{ "clear", "clear the market of a slot: a uniform-price double auction" },
+	{ "contract-sign", "sign trades as contracts and append them to the ledger" },
+	{ "settle", "settle metered energy against contracts, append to the ledger" },
+	{ "ledger-verify", "audit the ledger offline: chain, signatures, replay, balances" },
+	{ "report", "what each member earned and saved; community figures" },
+	{ NULL, NULL }
+};
+
+static void
+usage(int code)
+{
+	FILE *fp = code ? stderr : stdout;
+	int i;
+
+	fprintf(fp, "usage: denki NAME [ARGS...]\n"
+	    "       denki -h | --version\n\nprograms:\n");
+	for (i = 0; progs[i].name != NULL; i++)
+		fprintf(fp, "  %-14s %s\n", progs[i].name, progs[i].what);
+	fprintf(fp, "\n'denki NAME -h' or man denki-NAME tells more.\n");
+	exit(code);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char self[PATH_MAX], path[PATH_MAX + 64], prog[128];
+	ssize_t n;
+	int i;
+
+	if (argc < 2)
+		usage(0);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		usage(0);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("denki %s\n", DK_VERSION);
+		return 0;
+	}
+	for (i = 0; progs[i].name != NULL; i++)
+		if (strcmp(progs[i].name, argv[1]) == 0)
+			break;
+	if (progs[i].name == NULL) {
+		fprintf(stderr, "denki: %s: not a denki program\n", argv[1]);
+		usage(DK_EX_USAGE);
+	}
+	snprintf(prog, sizeof(prog), "denki-%s", argv[1]);
+	argv[1] = prog;
+	/* The programs beside this one first, so a build tree runs its own. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", dirname(self), prog);
+		execv(path, argv + 1);
+	}
+	execvp(prog, argv + 1);
+	fprintf(stderr, "denki: %s: %s\n", prog, strerror(errno));
+	return errno == ENOENT ? DK_EX_UNAVAILABLE : DK_EX_SOFTWARE;
+}

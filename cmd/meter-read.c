@@ -1,0 +1,199 @@
+/* denki-meter-read: a meter's energy per slot, as reading records. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "denki.h"
+
+static const char *prog = "denki-meter-read";
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: denki-meter-read [-u] [-c config] [-D key=value] "
+	    "[-d csv] [-m meter] [file ...]\n"
+	    "       denki-meter-read [-u] [-c config] [-D key=value] -d sim "
+	    "[-m meter] -s start -n slots\n");
+	exit(code);
+}
+
+struct out {
+	int unbuffered;
+	long n;
+};
+
+static int
+put(void *ctx, json_t *r, struct dk_err *e)
+{
+	struct out *o = ctx;
+
+	if (dk_emit(stdout, r) < 0 || (o->unbuffered && fflush(stdout) != 0))
+		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
+		    strerror(errno));
+	o->n++;
+	return 0;
+}
+
+static void
+warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	dk_warnx(prog, "%s", msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dk_err e = { 0 };
+	struct dk_conf conf;
+	struct dk_rules rules;
+	struct dk_csvopt opt;
+	struct out o = { 0, 0 };
+	const char *cfg = NULL, *driver = NULL, *meter = NULL, *start = NULL;
+	char **defs;
+	size_t ndefs = 0;
+	long long nslots = -1, seed, peak, load;
+	int64_t from;
+	int c, i;
+	FILE *fp;
+
+	defs = calloc(argc, sizeof(*defs));
+	while ((c = getopt_long(argc, argv, "c:D:d:m:s:n:uh", lo, NULL)) != -1)
+		switch (c) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'D':
+			defs[ndefs++] = optarg;
+			break;
+		case 'd':
+			driver = optarg;
+			break;
+		case 'm':
+			meter = optarg;
+			break;
+		case 's':
+			start = optarg;
+			break;
+		case 'n':
+			nslots = strtoll(optarg, NULL, 10);
+			if (nslots < 1 || nslots > 1000000) {
+				dk_warnx(prog, "-n %s: must be 1 to 1000000 "
+				    "slots", optarg);
+				return DK_EX_USAGE;
+			}
+			break;
+		case 'u':
+			o.unbuffered = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("%s %s\n", prog, DK_VERSION);
+			return 0;
+		default:
+			usage(DK_EX_USAGE);
+		}
+	if (dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0)
+		goto fail;
+	if (dk_conf_str(&conf, "prices.retail", NULL) == NULL)
+		dk_conf_set(&conf, "prices.retail=0", &e);
+	if (dk_conf_str(&conf, "prices.buyback", NULL) == NULL)
+		dk_conf_set(&conf, "prices.buyback=0", &e);
+	if (dk_rules_from_conf(&rules, &conf, &e) < 0)
+		goto fail;
+	if (driver == NULL)
+		driver = dk_conf_str(&conf, "meter.driver", "csv");
+	if (meter == NULL)
+		meter = dk_conf_str(&conf, "meter.id", NULL);
+	if (meter == NULL) {
+		const char *ms = dk_conf_str(&conf, "meters", NULL);
+		if (ms != NULL && strchr(ms, ',') == NULL)
+			meter = ms;
+	}
+	if (meter == NULL || !dk_valid_id(meter)) {
+		dk_warnx(prog, "%s: the meter id (-m, or meter.id in the "
+		    "configuration) must be 1 to 32 of [A-Za-z0-9._-]",
+		    meter ? meter : "no meter");
+		return DK_EX_USAGE;
+	}
+	if (strcmp(driver, "sim") == 0) {
+		if (start == NULL)
+			start = dk_conf_str(&conf, "sim.start", NULL);
+		if (start == NULL || optind != argc) {
+			dk_warnx(prog, "-d sim: -s start (a slot) is needed, "
+			    "and no files");
+			usage(DK_EX_USAGE);
+		}
+		if (nslots < 0 && dk_conf_int(&conf, "sim.slots", 48, 1,
+		    1000000, &nslots, &e) < 0)
+			goto fail;
+		if (dk_slot_parse(start, rules.slot_minutes, &from, &e) < 0) {
+			dk_failpre(&e, "-s");
+			e.status = DK_EX_USAGE;
+			goto fail;
+		}
+		if (dk_conf_int(&conf, "sim.seed", 1, 0, DK_MAX_SAFE_INT,
+		    &seed, &e) < 0 ||
+		    dk_conf_int(&conf, "sim.pv_peak_w", 4000, 0, 1000000,
+		    &peak, &e) < 0 ||
+		    dk_conf_int(&conf, "sim.load_w", 600, 0, 1000000, &load,
+		    &e) < 0)
+			goto fail;
+		if (dk_meter_sim(meter, (uint64_t)seed, from, (int)nslots,
+		    peak, load, &rules, put, &o, &e) < 0)
+			goto fail;
+		return dk_finish_stdout(prog);
+	}
+	if (strcmp(driver, "csv") != 0) {
+		dk_warnx(prog, "-d %s: unknown driver (csv, sim)", driver);
+		return DK_EX_USAGE;
+	}
+	memset(&opt, 0, sizeof(opt));
+	opt.meter = meter;
+	opt.rules = &rules;
+	opt.warn = warn;
+	opt.import_col = dk_conf_str(&conf, "meter.import_column", NULL);
+	opt.export_col = dk_conf_str(&conf, "meter.export_column", NULL);
+	if (optind == argc && isatty(0)) {
+		dk_warnx(prog, "no file given and stdin is a terminal");
+		usage(DK_EX_USAGE);
+	}
+	for (i = optind; i < argc || i == optind; i++) {
+		const char *name = i < argc ? argv[i] : "-";
+		if (strcmp(name, "-") == 0)
+			fp = stdin;
+		else if ((fp = fopen(name, "r")) == NULL) {
+			dk_fail(&e, DK_EX_NOINPUT, "%s: %s", name,
+			    strerror(errno));
+			goto fail;
+		}
+		if (dk_meter_csv(fp, fp == stdin ? "stdin" : name, &opt, put,
+		    &o, &e) < 0) {
+			if (fp != stdin)
+				fclose(fp);
+			goto fail;
+		}
+		if (fp != stdin)
+			fclose(fp);
+		if (i >= argc)
+			break;
+	}
+	dk_conf_free(&conf);
+	free(defs);
+	return dk_finish_stdout(prog);
+fail:
+	fflush(stdout);
+	dk_warnx(prog, "%s", e.msg);
+	return e.status ? e.status : DK_EX_SOFTWARE;
+}

@@ -1,0 +1,194 @@
+/* denki-registry: who may trade; every change a signed ledger entry. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denki.h"
+
+static const char *prog = "denki-registry";
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: denki-registry [-c config] [-D key=value] add ID -k pubkey "
+	    "[-m meter]... [-z zone] [-r role]\n"
+	    "       denki-registry [-c config] [-D key=value] update ID "
+	    "[-k pubkey] [-m meter]... [-z zone] [-r role]\n"
+	    "       denki-registry [-c config] [-D key=value] revoke ID\n"
+	    "       denki-registry [-c config] [-D key=value] list\n");
+	exit(code);
+}
+
+static int
+fail(struct dk_err *e)
+{
+	dk_warnx(prog, "%s", e->msg);
+	return e->status ? e->status : DK_EX_SOFTWARE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dk_err e = { 0 };
+	struct dk_conf conf;
+	struct dk_state st;
+	struct dk_ledger l;
+	struct dk_key op, pk;
+	const struct dk_participant *p;
+	const char *cfg = NULL, *keyf = NULL, *zone = NULL, *role = NULL;
+	const char *cmd, *id = NULL;
+	char **defs = NULL, **meters = NULL, *lpath = NULL, *b64;
+	size_t ndefs = 0, nmeters = 0, i, j;
+	json_t *rec, *m;
+	int c;
+
+	defs = calloc(argc, sizeof(*defs));
+	meters = calloc(argc, sizeof(*meters));
+	while ((c = getopt_long(argc, argv, "c:D:k:m:z:r:h", lo, NULL)) != -1)
+		switch (c) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'D':
+			defs[ndefs++] = optarg;
+			break;
+		case 'k':
+			keyf = optarg;
+			break;
+		case 'm':
+			meters[nmeters++] = optarg;
+			break;
+		case 'z':
+			zone = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("%s %s\n", prog, DK_VERSION);
+			return 0;
+		default:
+			usage(DK_EX_USAGE);
+		}
+	if (optind >= argc)
+		usage(DK_EX_USAGE);
+	cmd = argv[optind++];
+	if (strcmp(cmd, "list") == 0) {
+		if (optind != argc)
+			usage(DK_EX_USAGE);
+	} else if (strcmp(cmd, "add") == 0 || strcmp(cmd, "update") == 0 ||
+	    strcmp(cmd, "revoke") == 0) {
+		if (optind != argc - 1)
+			usage(DK_EX_USAGE);
+		id = argv[optind];
+		if (!dk_valid_id(id)) {
+			dk_warnx(prog, "%s: an id must be 1 to 32 of "
+			    "[A-Za-z0-9._-]", id);
+			return DK_EX_USAGE;
+		}
+	} else {
+		dk_warnx(prog, "%s: unknown command (add, update, revoke, "
+		    "list)", cmd);
+		usage(DK_EX_USAGE);
+	}
+	if (strcmp(cmd, "add") == 0 && keyf == NULL) {
+		dk_warnx(prog, "add: -k names the participant's public key "
+		    "file");
+		return DK_EX_USAGE;
+	}
+	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0)
+		return fail(&e);
+	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
+		return DK_EX_SOFTWARE;
+	dk_state_init(&st);
+
+	if (strcmp(cmd, "list") == 0) {
+		FILE *t = fopen(lpath, "r");
+		if (t != NULL) {
+			fclose(t);
+			if (dk_ledger_scan(lpath, NULL, dk_state_apply, &st,
+			    &e) < 0)
+				return fail(&e);
+		}
+		for (i = 0; i < st.reg.n; i++) {
+			p = &st.reg.p[i];
+			m = json_array();
+			for (j = 0; j < p->nmeters; j++)
+				json_array_append_new(m,
+				    json_string(p->meters[j]));
+			rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o}",
+			    "type", "participant", "v", 1, "id", p->id,
+			    "key", p->key,
+			    "zone", p->zone, "role", p->role,
+			    "status", p->active ? "active" : "revoked",
+			    "meters", m);
+			dk_emit(stdout, rec);
+			json_decref(rec);
+		}
+		dk_state_free(&st);
+		return dk_finish_stdout(prog);
+	}
+
+	if (dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+		return fail(&e);
+	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0)
+		return fail(&e);
+	p = dk_registry_find(&st.reg, id);
+	if (strcmp(cmd, "add") == 0 && p != NULL) {
+		dk_fail(&e, DK_EX_DATAERR, "%s: already registered; use "
+		    "update", id);
+		goto out;
+	}
+	if (strcmp(cmd, "add") != 0 && p == NULL) {
+		dk_fail(&e, DK_EX_DATAERR, "%s: not registered", id);
+		goto out;
+	}
+	rec = json_pack("{s:s,s:i,s:s}", "type", "participant", "v", 1,
+	    "id", id);
+	if (keyf != NULL) {
+		if (dk_key_read_pub(&pk, keyf, &e) < 0) {
+			json_decref(rec);
+			goto out;
+		}
+		b64 = dk_key_pub_b64(&pk);
+	} else
+		b64 = strdup(p->key);
+	json_object_set_new(rec, "key", json_string(b64));
+	free(b64);
+	json_object_set_new(rec, "zone", json_string(zone ? zone :
+	    p ? p->zone : "main"));
+	json_object_set_new(rec, "role", json_string(role ? role :
+	    p ? p->role : "prosumer"));
+	json_object_set_new(rec, "status", json_string(
+	    strcmp(cmd, "revoke") == 0 ? "revoked" : "active"));
+	m = json_array();
+	if (nmeters > 0)
+		for (i = 0; i < nmeters; i++)
+			json_array_append_new(m, json_string(meters[i]));
+	else if (p != NULL)
+		for (i = 0; i < p->nmeters; i++)
+			json_array_append_new(m, json_string(p->meters[i]));
+	json_object_set_new(rec, "meters", m);
+	if (dk_registry_apply(&st.reg, rec, &e) == 0 &&
+	    dk_ledger_add(&l, rec, &e) == 0 && dk_ledger_commit(&l, &e) == 0)
+		dk_emit(stdout, rec);
+	json_decref(rec);
+out:
+	dk_ledger_close(&l);
+	dk_key_free(&op);
+	dk_state_free(&st);
+	free(lpath);
+	if (e.status != 0)
+		return fail(&e);
+	return dk_finish_stdout(prog);
+}

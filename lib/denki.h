@@ -1,0 +1,287 @@
+/*
+ * libdenki: the map of the library.  One section per lib/ file.
+ * lib/ reports, cmd/ decides: functions fill a struct dk_err and return -1
+ * (or NULL); they never print or exit.
+ */
+#ifndef DENKI_H
+#define DENKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#define DK_VERSION "0.1.0"
+
+/* The frozen exit-status table (sysexits), shared by every program. */
+enum {
+	DK_EX_OK = 0,
+	DK_EX_NO = 1,		/* the answer is no: verification failed */
+	DK_EX_USAGE = 64,
+	DK_EX_DATAERR = 65,
+	DK_EX_NOINPUT = 66,
+	DK_EX_UNAVAILABLE = 69,
+	DK_EX_SOFTWARE = 70,
+	DK_EX_CANTCREAT = 73,
+	DK_EX_IOERR = 74,
+	DK_EX_TEMPFAIL = 75,
+	DK_EX_NOPERM = 77,
+	DK_EX_CONFIG = 78
+};
+
+/* Limits that keep every product of energy and price inside int64. */
+#define DK_MAX_WH	100000000LL		/* 100 MWh in one order or slot */
+#define DK_MAX_PRICE	10000000000LL		/* 10,000 units per kWh, in micro */
+#define DK_MAX_SAFE_INT	9007199254740991LL	/* 2^53 - 1, the JCS profile */
+#define DK_ID_MAX	32
+
+/* err.c */
+struct dk_err {
+	int status;		/* an exit status from the table above */
+	char msg[512];
+};
+int dk_fail(struct dk_err *, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int dk_failpre(struct dk_err *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dk_warnx(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int dk_finish_stdout(const char *prog);
+int dk_valid_id(const char *);
+
+/* jsonl.c: JSON lines in the canonical profile (RFC 8785 restricted) */
+struct dk_reader {
+	FILE *fp;
+	const char *name;	/* for messages: a path, or "stdin" */
+	long line;		/* 1-based number of the line last read */
+	char *buf;
+	size_t cap;
+	int torn;		/* the last line read had no newline */
+	int owned;
+};
+int dk_reader_open(struct dk_reader *, const char *path, struct dk_err *);
+long dk_reader_next(struct dk_reader *, char **line, struct dk_err *);
+void dk_reader_close(struct dk_reader *);
+json_t *dk_parse(const char *buf, size_t len, struct dk_err *);
+int dk_profile_check(json_t *, struct dk_err *);
+char *dk_canon(json_t *);
+char *dk_canon_without(json_t *obj, const char *key);
+int dk_emit(FILE *, json_t *);
+int dk_get_int(json_t *obj, const char *key, long long min, long long max,
+    long long *out, struct dk_err *);
+const char *dk_get_str(json_t *obj, const char *key, struct dk_err *);
+const char *dk_get_id(json_t *obj, const char *key, struct dk_err *);
+int dk_check_type(json_t *obj, const char *type, struct dk_err *);
+
+/* money.c: integer energy and money, and the one rounding rule */
+int64_t dk_value(int64_t wh, int64_t price_per_kwh);
+int64_t dk_muldiv(int64_t a, int64_t b, int64_t d);
+void dk_money_str(int64_t micro, char *out, size_t len);
+
+/* slot.c: RFC 3339 times and delivery slots */
+int dk_time_parse(const char *, int64_t *, struct dk_err *);
+int dk_time_format(int64_t, const char *tz, char *out, size_t len);
+int dk_slot_parse(const char *, int slot_minutes, int64_t *, struct dk_err *);
+
+/* sig.c: Ed25519 keys (minisign layout), record signatures, hashes */
+struct dk_key {
+	unsigned char keynum[8];
+	unsigned char pk[32];
+	unsigned char *sk;	/* sodium_malloc'd seed||pk, or NULL */
+};
+int dk_init(struct dk_err *);
+int dk_key_generate(struct dk_key *, struct dk_err *);
+void dk_key_free(struct dk_key *);
+int dk_key_write_pub(const struct dk_key *, const char *path,
+    const char *comment, int force, struct dk_err *);
+int dk_key_write_sec(const struct dk_key *, const char *path,
+    const char *comment, int force, struct dk_err *);
+int dk_key_read_pub(struct dk_key *, const char *path, struct dk_err *);
+int dk_key_read_sec(struct dk_key *, const char *path, struct dk_err *);
+char *dk_key_pub_b64(const struct dk_key *);
+int dk_key_from_b64(struct dk_key *, const char *b64, struct dk_err *);
+int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
+int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
+void dk_sha256_hex(const void *, size_t, char out[65]);
+
+/* conf.c: YAML configuration, flattened to dotted keys; -D overrides */
+struct dk_conf {
+	char *path;
+	char *dir;		/* relative paths resolve against this */
+	size_t n;
+	char **key;
+	char **val;
+};
+int dk_conf_load(struct dk_conf *, const char *path, struct dk_err *);
+int dk_conf_set(struct dk_conf *, const char *assignment, struct dk_err *);
+const char *dk_conf_str(const struct dk_conf *, const char *key,
+    const char *def);
+int dk_conf_int(const struct dk_conf *, const char *key, long long def,
+    long long min, long long max, long long *out, struct dk_err *);
+char *dk_conf_path(const struct dk_conf *, const char *key, const char *def);
+void dk_conf_free(struct dk_conf *);
+int dk_conf_open(struct dk_conf *, const char *path, char *const *defs,
+    size_t ndefs, struct dk_err *);
+int dk_conf_key(const struct dk_conf *, const char *key, int secret,
+    struct dk_key *, struct dk_err *);
+
+/* rules.c: the market rules in force (a ledger record) */
+struct dk_rules {
+	char currency[8];
+	char tz[64];
+	char mechanism[16];
+	char terms[65];		/* SHA-256 hex of the terms text */
+	int slot_minutes;
+	int64_t retail;		/* micro-units per kWh */
+	int64_t buyback;
+	int64_t fee;
+};
+int dk_rules_from_conf(struct dk_rules *, const struct dk_conf *,
+    struct dk_err *);
+int dk_rules_from_json(struct dk_rules *, json_t *, struct dk_err *);
+json_t *dk_rules_json(const struct dk_rules *);
+
+/* registry.c: who may trade, replayed from participant records */
+struct dk_participant {
+	char id[DK_ID_MAX + 1];
+	char zone[DK_ID_MAX + 1];
+	char role[16];
+	char key[64];		/* as in the record: minisign base64 */
+	unsigned char pk[32];
+	int active;
+	size_t nmeters;
+	char **meters;
+};
+struct dk_registry {
+	size_t n;
+	struct dk_participant *p;
+};
+int dk_participant_check(json_t *rec, struct dk_err *);
+int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
+const struct dk_participant *dk_registry_find(const struct dk_registry *,
+    const char *id);
+const struct dk_participant *dk_registry_meter(const struct dk_registry *,
+    const char *meter);
+void dk_registry_free(struct dk_registry *);
+
+/* ledger.c: the append-only, hash-linked, operator-signed ledger */
+typedef int (*dk_entry_fn)(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+struct dk_ledger {
+	int fd;
+	char *path;
+	long long next;		/* seq of the next entry */
+	char prev[65];		/* hash of the last line */
+	const struct dk_key *op;
+	char *pend;		/* lines added, not yet committed */
+	size_t npend, cappend;
+	long long committed;
+};
+int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
+    void *ctx, struct dk_err *);
+int dk_ledger_open(struct dk_ledger *, const char *path,
+    const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
+int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
+int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
+void dk_ledger_close(struct dk_ledger *);
+
+/* order.c: orders, checked against the rules and the registry */
+enum { DK_SELL = 0, DK_BUY = 1 };
+struct dk_order {
+	json_t *rec;		/* as signed; the book keeps it */
+	char id[65];		/* SHA-256 hex of the canonical signed line */
+	char participant[DK_ID_MAX + 1];
+	int side;
+	int64_t slot;
+	int64_t wh;
+	int64_t price;
+	int64_t fill;		/* Wh allocated by clearing */
+};
+int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
+    const struct dk_registry *, struct dk_err *);
+
+/* market.c: clearing one slot, a uniform-price double auction */
+struct dk_trade {
+	size_t sell, buy;	/* indexes into the sorted book */
+	int64_t wh;
+	int64_t price;
+};
+struct dk_clearing {
+	int64_t slot;
+	int matched;		/* 0: no trade, price is undefined */
+	int64_t price;
+	int64_t wh;
+	size_t nsell, nbuy;
+	int64_t sell_wh, buy_wh;
+	char book[65];
+	struct dk_trade *t;
+	size_t nt;
+};
+typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
+    const char *reason);
+size_t dk_book_filter(struct dk_order *, size_t n, dk_reject_fn, void *ctx);
+int dk_clear(struct dk_order *, size_t n, const struct dk_rules *,
+    struct dk_clearing *, struct dk_err *);
+json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
+    const struct dk_trade *, const struct dk_rules *);
+json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
+json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
+void dk_clearing_free(struct dk_clearing *);
+
+/* settle.c: metered energy against contracts, one slot */
+int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
+    struct dk_err *);
+int dk_settle(int64_t slot, json_t *contracts, json_t *readings,
+    const struct dk_registry *, const struct dk_rules *, json_t *out,
+    struct dk_err *);
+
+/* state.c: what the ledger says so far, replayed entry by entry */
+struct dk_slotstate {
+	int64_t slot;
+	struct dk_rules rules;	/* in force when it was cleared */
+	json_t *contracts;	/* array of contract records */
+	int settled;
+};
+struct dk_state {
+	struct dk_registry reg;
+	struct dk_rules rules;
+	int have_rules;
+	json_t *terms;		/* object: hash -> text */
+	size_t nslots;
+	struct dk_slotstate *slots;
+	long long entries;
+};
+void dk_state_init(struct dk_state *);
+int dk_state_apply(void *state, long long seq, long line, json_t *rec,
+    struct dk_err *);
+struct dk_slotstate *dk_state_slot(struct dk_state *, int64_t slot);
+void dk_state_free(struct dk_state *);
+
+/* meter.c: reading records from CSV files and the simulator */
+typedef int (*dk_reading_fn)(void *ctx, json_t *reading, struct dk_err *);
+struct dk_csvopt {
+	const char *meter;
+	const char *import_col;	/* NULL: detect */
+	const char *export_col;
+	const struct dk_rules *rules;
+	void (*warn)(void *ctx, const char *msg);	/* gaps, resets */
+};
+int dk_meter_csv(FILE *, const char *name, const struct dk_csvopt *,
+    dk_reading_fn, void *ctx, struct dk_err *);
+int dk_meter_sim(const char *meter, uint64_t seed, int64_t from, int nslots,
+    long long pv_peak_w, long long load_w, const struct dk_rules *,
+    dk_reading_fn, void *ctx, struct dk_err *);
+
+/* db.c: SQLite state that outlives a run (the household's history) */
+struct dk_db;
+struct dk_db *dk_db_open(const char *path, struct dk_err *);
+int dk_db_put_reading(struct dk_db *, const char *meter, int64_t slot,
+    int64_t import_wh, int64_t export_wh, struct dk_err *);
+int dk_db_get_net(struct dk_db *, const char *const *meters, size_t n,
+    int64_t slot, int64_t *net, struct dk_err *);
+int dk_db_order_sent(struct dk_db *, int64_t slot, struct dk_err *);
+int dk_db_mark_sent(struct dk_db *, int64_t slot, const char *id,
+    struct dk_err *);
+void dk_db_close(struct dk_db *);
+
+#endif

@@ -1,0 +1,156 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "denki.h"
+
+/*
+ * A participant record states a participant's whole current entry; the
+ * registry is the last record of each id.  Meters belong to one participant
+ * at a time.
+ */
+
+int
+dk_participant_check(json_t *rec, struct dk_err *e)
+{
+	const char *s;
+	json_t *m, *x;
+	size_t i;
+	struct dk_key k;
+
+	if (dk_check_type(rec, "participant", e) < 0)
+		return -1;
+	if ((s = dk_get_id(rec, "id", e)) == NULL)
+		return -1;
+	if (strcmp(s, "utility") == 0 || strcmp(s, "operator") == 0)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "id: \"%s\" is reserved for the counterparty of that name",
+		    s);
+	if (dk_get_id(rec, "zone", e) == NULL)
+		return -1;
+	if ((s = dk_get_str(rec, "role", e)) == NULL)
+		return -1;
+	if (strcmp(s, "prosumer") != 0 && strcmp(s, "consumer") != 0 &&
+	    strcmp(s, "producer") != 0)
+		return dk_fail(e, DK_EX_DATAERR, "role: must be prosumer, "
+		    "consumer or producer, got \"%.40s\"", s);
+	if ((s = dk_get_str(rec, "status", e)) == NULL)
+		return -1;
+	if (strcmp(s, "active") != 0 && strcmp(s, "revoked") != 0)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "status: must be active or revoked, got \"%.40s\"", s);
+	if ((s = dk_get_str(rec, "key", e)) == NULL)
+		return -1;
+	if (dk_key_from_b64(&k, s, e) < 0)
+		return dk_failpre(e, "key");
+	m = json_object_get(rec, "meters");
+	if (!json_is_array(m))
+		return dk_fail(e, DK_EX_DATAERR,
+		    "meters: must be an array of meter ids");
+	json_array_foreach(m, i, x)
+		if (!json_is_string(x) || !dk_valid_id(json_string_value(x)))
+			return dk_fail(e, DK_EX_DATAERR,
+			    "meters[%zu]: must be 1 to 32 of [A-Za-z0-9._-]",
+			    i);
+	return 0;
+}
+
+static void
+clear_meters(struct dk_participant *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmeters; i++)
+		free(p->meters[i]);
+	free(p->meters);
+	p->meters = NULL;
+	p->nmeters = 0;
+}
+
+int
+dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
+{
+	struct dk_participant *p = NULL, *np;
+	const struct dk_participant *owner;
+	struct dk_key k;
+	json_t *m, *x;
+	const char *id;
+	size_t i;
+
+	if (dk_participant_check(rec, e) < 0)
+		return -1;
+	id = json_string_value(json_object_get(rec, "id"));
+	m = json_object_get(rec, "meters");
+	json_array_foreach(m, i, x) {
+		owner = dk_registry_meter(r, json_string_value(x));
+		if (owner != NULL && strcmp(owner->id, id) != 0)
+			return dk_fail(e, DK_EX_DATAERR,
+			    "meters: %s belongs to participant %s",
+			    json_string_value(x), owner->id);
+	}
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->p[i].id, id) == 0)
+			p = &r->p[i];
+	if (p == NULL) {
+		np = realloc(r->p, (r->n + 1) * sizeof(*np));
+		if (np == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		r->p = np;
+		p = &r->p[r->n++];
+		memset(p, 0, sizeof(*p));
+		strcpy(p->id, id);
+	}
+	clear_meters(p);
+	dk_key_from_b64(&k, json_string_value(json_object_get(rec, "key")),
+	    e);
+	memcpy(p->pk, k.pk, 32);
+	snprintf(p->key, sizeof(p->key), "%s",
+	    json_string_value(json_object_get(rec, "key")));
+	snprintf(p->zone, sizeof(p->zone), "%s",
+	    json_string_value(json_object_get(rec, "zone")));
+	snprintf(p->role, sizeof(p->role), "%s",
+	    json_string_value(json_object_get(rec, "role")));
+	p->active = strcmp(json_string_value(json_object_get(rec, "status")),
+	    "active") == 0;
+	p->meters = calloc(json_array_size(m) + 1, sizeof(char *));
+	if (p->meters == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	json_array_foreach(m, i, x) {
+		p->meters[i] = strdup(json_string_value(x));
+		p->nmeters++;
+	}
+	return 0;
+}
+
+const struct dk_participant *
+dk_registry_find(const struct dk_registry *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->p[i].id, id) == 0)
+			return &r->p[i];
+	return NULL;
+}
+
+const struct dk_participant *
+dk_registry_meter(const struct dk_registry *r, const char *meter)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->n; i++)
+		for (j = 0; j < r->p[i].nmeters; j++)
+			if (strcmp(r->p[i].meters[j], meter) == 0)
+				return &r->p[i];
+	return NULL;
+}
+
+void
+dk_registry_free(struct dk_registry *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		clear_meters(&r->p[i]);
+	free(r->p);
+	memset(r, 0, sizeof(*r));
+}

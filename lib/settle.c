@@ -1,0 +1,222 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "denki.h"
+
+/*
+ * Settlement of one slot.  Contracts are firm: the buyer pays the seller
+ * the contract value (Wh x price, rounded by dk_value) and pays the
+ * operator the platform fee (Wh x fee) on top.  Each participant's metered
+ * net export (export - import, summed over its meters, netted within the
+ * slot) is compared with its contracted net sale (sold - bought): a surplus
+ * is bought by the utility at the buyback price, a shortfall sold to it at
+ * the retail price.  Every amount moves whole from one party to another, so
+ * the slot sums to exactly zero.
+ */
+
+static const char *const rfields[] = { "type", "v", "meter", "slot",
+	"import_wh", "export_wh", "import_total_wh", "export_total_wh", NULL };
+
+int
+dk_reading_check(json_t *rec, const struct dk_rules *r, int64_t *slot,
+    struct dk_err *e)
+{
+	const char *k, *s;
+	json_t *x;
+	long long v;
+	int i, known;
+
+	if (dk_check_type(rec, "reading", e) < 0)
+		return -1;
+	json_object_foreach(rec, k, x) {
+		for (known = 0, i = 0; rfields[i] != NULL; i++)
+			if (strcmp(k, rfields[i]) == 0)
+				known = 1;
+		if (!known)
+			return dk_fail(e, DK_EX_DATAERR,
+			    "%s: not a field of a reading", k);
+	}
+	if (dk_get_id(rec, "meter", e) == NULL)
+		return -1;
+	if ((s = dk_get_str(rec, "slot", e)) == NULL)
+		return -1;
+	if (dk_slot_parse(s, r->slot_minutes, slot, e) < 0)
+		return dk_failpre(e, "slot");
+	if (dk_get_int(rec, "import_wh", 0, DK_MAX_WH, &v, e) < 0 ||
+	    dk_get_int(rec, "export_wh", 0, DK_MAX_WH, &v, e) < 0)
+		return -1;
+	if (json_object_get(rec, "import_total_wh") != NULL &&
+	    dk_get_int(rec, "import_total_wh", 0, DK_MAX_SAFE_INT, &v, e) < 0)
+		return -1;
+	if (json_object_get(rec, "export_total_wh") != NULL &&
+	    dk_get_int(rec, "export_total_wh", 0, DK_MAX_SAFE_INT, &v, e) < 0)
+		return -1;
+	return 0;
+}
+
+struct party {
+	const struct dk_participant *p;
+	int64_t sold, bought, imp, exp;
+	int64_t paid, received, fees, upaid, ureceived;
+	size_t nread;
+	int contracted;
+};
+
+static struct party *
+party(struct party *v, size_t *n, const struct dk_participant *p)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (v[i].p == p)
+			return &v[i];
+	memset(&v[*n], 0, sizeof(v[*n]));
+	v[*n].p = p;
+	return &v[(*n)++];
+}
+
+static int
+partycmp(const void *a, const void *b)
+{
+	return strcmp(((const struct party *)a)->p->id,
+	    ((const struct party *)b)->p->id);
+}
+
+static json_t *
+transfer(json_t *slot, const char *from, const char *to, int64_t amount,
+    const char *reason)
+{
+	return json_pack("{s:s,s:i,s:O,s:s,s:s,s:I,s:s}", "type", "transfer",
+	    "v", 1, "slot", slot, "from", from, "to", to,
+	    "amount", (json_int_t)amount, "reason", reason);
+}
+
+int
+dk_settle(int64_t slot, json_t *contracts, json_t *readings,
+    const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
+    struct dk_err *e)
+{
+	size_t n = 0, i, j, cap;
+	struct party *v, *s, *b, *x;
+	const struct dk_participant *p;
+	json_t *c, *rd, *sj, *tr = json_array();
+	char ts[40];
+	int64_t val, fee, dev;
+
+	cap = json_array_size(contracts) * 2 + json_array_size(readings) + 1;
+	if ((v = calloc(cap, sizeof(*v))) == NULL || tr == NULL) {
+		free(v);
+		json_decref(tr);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	dk_time_format(slot, r->tz, ts, sizeof(ts));
+	sj = json_string(ts);
+	json_array_foreach(contracts, i, c) {
+		const char *sn = json_string_value(json_object_get(c, "seller"));
+		const char *bn = json_string_value(json_object_get(c, "buyer"));
+		int64_t wh = json_integer_value(json_object_get(c, "wh"));
+		int64_t price = json_integer_value(json_object_get(c, "price"));
+		int64_t cfee = json_integer_value(json_object_get(c, "fee"));
+		const struct dk_participant *ps, *pb;
+
+		ps = sn ? dk_registry_find(reg, sn) : NULL;
+		pb = bn ? dk_registry_find(reg, bn) : NULL;
+		if (ps == NULL || pb == NULL) {
+			dk_fail(e, DK_EX_DATAERR, "contract %zu: a party is "
+			    "not in the registry", i);
+			goto fail;
+		}
+		s = party(v, &n, ps);
+		s->contracted = 1;
+		s->sold += wh;
+		b = party(v, &n, pb);
+		b->contracted = 1;
+		b->bought += wh;
+		val = dk_value(wh, price);
+		fee = dk_value(wh, cfee);
+		b->paid += val + fee;
+		b->fees += fee;
+		s->received += val;
+		json_array_append_new(tr, transfer(sj, pb->id, ps->id, val,
+		    "p2p"));
+		if (fee != 0)
+			json_array_append_new(tr, transfer(sj, pb->id,
+			    "operator", fee, "fee"));
+	}
+	json_array_foreach(readings, i, rd) {
+		const char *m = json_string_value(json_object_get(rd, "meter"));
+
+		if ((p = dk_registry_meter(reg, m)) == NULL) {
+			dk_fail(e, DK_EX_DATAERR, "reading %zu: meter %s is "
+			    "not in the registry", i, m);
+			goto fail;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(m, json_string_value(json_object_get(
+			    json_array_get(readings, j), "meter"))) == 0) {
+				dk_fail(e, DK_EX_DATAERR, "reading %zu: a "
+				    "second reading of meter %s", i, m);
+				goto fail;
+			}
+		x = party(v, &n, p);
+		x->imp += json_integer_value(json_object_get(rd, "import_wh"));
+		x->exp += json_integer_value(json_object_get(rd, "export_wh"));
+		x->nread++;
+	}
+	qsort(v, n, sizeof(*v), partycmp);
+	for (i = 0; i < n; i++) {
+		x = &v[i];
+		if (x->nread != x->p->nmeters) {
+			for (j = 0; j < x->p->nmeters; j++) {
+				size_t k, found = 0;
+				json_array_foreach(readings, k, rd)
+					if (strcmp(x->p->meters[j],
+					    json_string_value(json_object_get(
+					    rd, "meter"))) == 0)
+						found = 1;
+				if (!found)
+					break;
+			}
+			dk_fail(e, DK_EX_DATAERR, "slot %s: no reading for "
+			    "meter %s of participant %s", ts,
+			    j < x->p->nmeters ? x->p->meters[j] : "?",
+			    x->p->id);
+			goto fail;
+		}
+		dev = (x->exp - x->imp) - (x->sold - x->bought);
+		if (dev > 0) {
+			x->ureceived = dk_value(dev, r->buyback);
+			json_array_append_new(tr, transfer(sj, "utility",
+			    x->p->id, x->ureceived, "surplus"));
+		} else if (dev < 0) {
+			x->upaid = dk_value(-dev, r->retail);
+			json_array_append_new(tr, transfer(sj, x->p->id,
+			    "utility", x->upaid, "shortfall"));
+		}
+		json_array_append_new(out, json_pack(
+		    "{s:s,s:i,s:O,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		    "s:I,s:I}", "type", "settlement", "v", 1, "slot", sj,
+		    "participant", x->p->id, "sold_wh", (json_int_t)x->sold,
+		    "bought_wh", (json_int_t)x->bought,
+		    "export_wh", (json_int_t)x->exp,
+		    "import_wh", (json_int_t)x->imp,
+		    "deviation_wh", (json_int_t)dev,
+		    "p2p_paid", (json_int_t)x->paid,
+		    "p2p_received", (json_int_t)x->received,
+		    "fees", (json_int_t)x->fees,
+		    "utility_paid", (json_int_t)x->upaid,
+		    "utility_received", (json_int_t)x->ureceived,
+		    "net", (json_int_t)(x->received + x->ureceived - x->paid -
+		    x->upaid)));
+	}
+	json_array_extend(out, tr);
+	json_decref(tr);
+	json_decref(sj);
+	free(v);
+	return 0;
+fail:
+	json_decref(tr);
+	json_decref(sj);
+	free(v);
+	return -1;
+}

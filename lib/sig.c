@@ -1,0 +1,326 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "denki.h"
+
+/*
+ * Key files use minisign's layout, so that minisign and signify can read
+ * them: line 1 "untrusted comment: ...", line 2 base64 of
+ *   public: "Ed" keynum[8] pk[32]                                (42 bytes)
+ *   secret: "Ed" kdf[2]=0 "B2" salt[32] ops[8] mem[8] keynum[8]
+ *           sk[64] chk[32]                                       (158 bytes)
+ * Secret keys are stored without a passphrase (kdf 0), as minisign -W does.
+ */
+#define PUBLEN 42
+#define SECLEN 158
+
+int
+dk_init(struct dk_err *e)
+{
+	if (sodium_init() < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "libsodium failed to start");
+	return 0;
+}
+
+int
+dk_key_generate(struct dk_key *k, struct dk_err *e)
+{
+	memset(k, 0, sizeof(*k));
+	k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (k->sk == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
+	crypto_sign_keypair(k->pk, k->sk);
+	randombytes_buf(k->keynum, sizeof(k->keynum));
+	return 0;
+}
+
+void
+dk_key_free(struct dk_key *k)
+{
+	if (k->sk != NULL)
+		sodium_free(k->sk);	/* wipes it */
+	k->sk = NULL;
+}
+
+static char *
+b64(const unsigned char *bin, size_t n)
+{
+	size_t len = sodium_base64_ENCODED_LEN(n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	char *s = malloc(len);
+
+	if (s != NULL)
+		sodium_bin2base64(s, len, bin, n,
+		    sodium_base64_VARIANT_ORIGINAL);
+	return s;
+}
+
+static int
+unb64(const char *s, unsigned char *bin, size_t n)
+{
+	size_t got;
+
+	if (sodium_base642bin(bin, n, s, strlen(s), NULL, &got, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || got != n)
+		return -1;
+	return 0;
+}
+
+char *
+dk_key_pub_b64(const struct dk_key *k)
+{
+	unsigned char raw[PUBLEN];
+
+	memcpy(raw, "Ed", 2);
+	memcpy(raw + 2, k->keynum, 8);
+	memcpy(raw + 10, k->pk, 32);
+	return b64(raw, sizeof(raw));
+}
+
+int
+dk_key_from_b64(struct dk_key *k, const char *s, struct dk_err *e)
+{
+	unsigned char raw[PUBLEN];
+
+	if (unb64(s, raw, sizeof(raw)) < 0 || memcmp(raw, "Ed", 2) != 0)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "not an Ed25519 public key in minisign layout "
+		    "(base64 of \"Ed\", 8-byte key number, 32-byte key)");
+	memcpy(k->keynum, raw + 2, 8);
+	memcpy(k->pk, raw + 10, 32);
+	return 0;
+}
+
+static int
+write_file(const char *path, const char *text, mode_t mode, int force,
+    struct dk_err *e)
+{
+	size_t n = strlen(text), off = 0;
+	int fd;
+
+	if (force && unlink(path) < 0 && errno != ENOENT)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", path,
+		    strerror(errno));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return dk_fail(e, DK_EX_CANTCREAT,
+			    "%s: exists; -f overwrites it", path);
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", path,
+		    strerror(errno));
+	}
+	while (off < n) {
+		ssize_t w = write(fd, text + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			dk_fail(e, DK_EX_IOERR, "%s: %s", path,
+			    strerror(errno));
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		off += w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		unlink(path);
+		return dk_fail(e, DK_EX_IOERR, "%s: %s", path,
+		    strerror(errno));
+	}
+	return 0;
+}
+
+int
+dk_key_write_pub(const struct dk_key *k, const char *path,
+    const char *comment, int force, struct dk_err *e)
+{
+	char *s = dk_key_pub_b64(k), *text = NULL;
+	int rc;
+
+	if (s == NULL || asprintf(&text, "untrusted comment: %s\n%s\n",
+	    comment, s) < 0) {
+		free(s);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	rc = write_file(path, text, 0644, force, e);
+	free(s);
+	free(text);
+	return rc;
+}
+
+int
+dk_key_write_sec(const struct dk_key *k, const char *path,
+    const char *comment, int force, struct dk_err *e)
+{
+	unsigned char *raw;
+	char *s, *text = NULL;
+	size_t len;
+	int rc;
+
+	raw = sodium_malloc(SECLEN);
+	if (raw == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
+	memset(raw, 0, SECLEN);
+	memcpy(raw, "Ed", 2);
+	memcpy(raw + 4, "B2", 2);
+	memcpy(raw + 54, k->keynum, 8);
+	memcpy(raw + 62, k->sk, 64);
+	len = sodium_base64_ENCODED_LEN(SECLEN, sodium_base64_VARIANT_ORIGINAL);
+	s = sodium_malloc(len);
+	text = sodium_malloc(len + strlen(comment) + 32);
+	if (s == NULL || text == NULL) {
+		sodium_free(raw);
+		sodium_free(s);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
+	}
+	sodium_bin2base64(s, len, raw, SECLEN, sodium_base64_VARIANT_ORIGINAL);
+	sprintf(text, "untrusted comment: %s\n%s\n", comment, s);
+	rc = write_file(path, text, 0600, force, e);
+	sodium_free(raw);
+	sodium_free(s);
+	sodium_free(text);
+	return rc;
+}
+
+/* Reads line 2 of a key file into buf; line 1 must be the comment. */
+static int
+read_key_file(const char *path, char *buf, size_t len, struct dk_err *e)
+{
+	char line[2048];
+	FILE *fp;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
+		    strerror(errno));
+	if (fgets(line, sizeof(line), fp) == NULL ||
+	    strncmp(line, "untrusted comment: ", 19) != 0) {
+		fclose(fp);
+		return dk_fail(e, DK_EX_DATAERR,
+		    "%s:1: must start with \"untrusted comment: \"", path);
+	}
+	if (fgets(buf, len, fp) == NULL) {
+		fclose(fp);
+		return dk_fail(e, DK_EX_DATAERR, "%s:2: missing key line",
+		    path);
+	}
+	fclose(fp);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return 0;
+}
+
+int
+dk_key_read_pub(struct dk_key *k, const char *path, struct dk_err *e)
+{
+	char buf[256];
+
+	memset(k, 0, sizeof(*k));
+	if (read_key_file(path, buf, sizeof(buf), e) < 0)
+		return -1;
+	if (dk_key_from_b64(k, buf, e) < 0)
+		return dk_failpre(e, "%s:2", path);
+	return 0;
+}
+
+int
+dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
+{
+	unsigned char *raw;
+	char *buf;
+	size_t blen = 512;
+	int rc = -1;
+
+	memset(k, 0, sizeof(*k));
+	raw = sodium_malloc(SECLEN);
+	buf = sodium_malloc(blen);
+	k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (raw == NULL || buf == NULL || k->sk == NULL) {
+		dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
+		goto out;
+	}
+	if (read_key_file(path, buf, blen, e) < 0)
+		goto out;
+	if (unb64(buf, raw, SECLEN) < 0 || memcmp(raw, "Ed", 2) != 0 ||
+	    memcmp(raw + 4, "B2", 2) != 0) {
+		dk_fail(e, DK_EX_DATAERR,
+		    "%s:2: not an Ed25519 secret key in minisign layout", path);
+		goto out;
+	}
+	if (raw[2] != 0 || raw[3] != 0) {
+		dk_fail(e, DK_EX_DATAERR,
+		    "%s: the key is encrypted with a passphrase; denki needs "
+		    "an unencrypted key (minisign -G -W)", path);
+		goto out;
+	}
+	memcpy(k->keynum, raw + 54, 8);
+	memcpy(k->sk, raw + 62, 64);
+	crypto_sign_ed25519_sk_to_pk(k->pk, k->sk);
+	rc = 0;
+out:
+	sodium_free(raw);
+	sodium_free(buf);
+	if (rc < 0)
+		dk_key_free(k);
+	return rc;
+}
+
+int
+dk_sign_record(json_t *rec, const struct dk_key *k, struct dk_err *e)
+{
+	unsigned char sig[crypto_sign_BYTES];
+	char *msg, *s;
+
+	if ((msg = dk_canon_without(rec, "sig")) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	crypto_sign_detached(sig, NULL, (unsigned char *)msg, strlen(msg),
+	    k->sk);
+	free(msg);
+	if ((s = b64(sig, sizeof(sig))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	json_object_set_new(rec, "sig", json_string(s));
+	free(s);
+	return 0;
+}
+
+int
+dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *e)
+{
+	unsigned char sig[crypto_sign_BYTES];
+	const char *s;
+	char *msg;
+	int ok;
+
+	if (json_object_get(rec, "sig") == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
+	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+		return -1;
+	if (unb64(s, sig, sizeof(sig)) < 0)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "sig: must be base64 of a 64-byte Ed25519 signature");
+	if ((msg = dk_canon_without(rec, "sig")) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	ok = crypto_sign_verify_detached(sig, (unsigned char *)msg,
+	    strlen(msg), pk) == 0;
+	free(msg);
+	if (!ok)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "sig: bad signature: the record was not signed by this "
+		    "key, or was changed after signing");
+	return 0;
+}
+
+void
+dk_sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, p, n);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}

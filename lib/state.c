@@ -1,0 +1,135 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "denki.h"
+
+/*
+ * The state that programs need from the ledger: the registry, the rules in
+ * force, the terms texts, and per cleared slot its rules, contracts and
+ * whether it was settled.  Each entry is checked as it is applied: a
+ * contract needs a clearing and known terms, a settlement a cleared slot.
+ */
+
+void
+dk_state_init(struct dk_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->terms = json_object();
+}
+
+struct dk_slotstate *
+dk_state_slot(struct dk_state *s, int64_t slot)
+{
+	size_t i;
+
+	for (i = s->nslots; i-- > 0;)
+		if (s->slots[i].slot == slot)
+			return &s->slots[i];
+	return NULL;
+}
+
+static int
+slot_of(json_t *rec, const struct dk_rules *r, int64_t *t, struct dk_err *e)
+{
+	const char *ss = dk_get_str(rec, "slot", e);
+
+	if (ss == NULL)
+		return -1;
+	if (dk_slot_parse(ss, r->slot_minutes, t, e) < 0)
+		return dk_failpre(e, "slot");
+	return 0;
+}
+
+int
+dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
+{
+	struct dk_state *s = ctx;
+	struct dk_slotstate *ss, *nv;
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	const char *h;
+	char hash[65];
+	int64_t t;
+
+	(void)seq;
+	(void)line;
+	s->entries++;
+	if (strcmp(type, "participant") == 0)
+		return dk_registry_apply(&s->reg, rec, e);
+	if (strcmp(type, "terms") == 0) {
+		if (dk_check_type(rec, "terms", e) < 0 ||
+		    (h = dk_get_str(rec, "text", e)) == NULL)
+			return -1;
+		dk_sha256_hex(h, strlen(h), hash);
+		json_object_set(s->terms, hash, json_object_get(rec, "text"));
+		return 0;
+	}
+	if (strcmp(type, "rules") == 0) {
+		if (dk_rules_from_json(&s->rules, rec, e) < 0)
+			return -1;
+		if (s->rules.terms[0] != '\0' &&
+		    json_object_get(s->terms, s->rules.terms) == NULL)
+			return dk_fail(e, DK_EX_DATAERR, "terms: %.16s...: no "
+			    "terms entry with this hash before the rules",
+			    s->rules.terms);
+		s->have_rules = 1;
+		return 0;
+	}
+	if (strcmp(type, "order") == 0 || strcmp(type, "reading") == 0 ||
+	    strcmp(type, "transfer") == 0 || strcmp(type, "trade") == 0)
+		return 0;
+	if (!s->have_rules)
+		return dk_fail(e, DK_EX_DATAERR, "%s before any rules entry",
+		    type);
+	if (strcmp(type, "clearing") == 0) {
+		if (slot_of(rec, &s->rules, &t, e) < 0)
+			return -1;
+		if (dk_state_slot(s, t) != NULL)
+			return dk_fail(e, DK_EX_DATAERR, "slot %s: cleared a "
+			    "second time", json_string_value(json_object_get(
+			    rec, "slot")));
+		nv = realloc(s->slots, (s->nslots + 1) * sizeof(*nv));
+		if (nv == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		s->slots = nv;
+		ss = &s->slots[s->nslots++];
+		memset(ss, 0, sizeof(*ss));
+		ss->slot = t;
+		ss->rules = s->rules;
+		ss->contracts = json_array();
+		return 0;
+	}
+	if (strcmp(type, "contract") == 0 || strcmp(type, "settlement") == 0) {
+		if (slot_of(rec, &s->rules, &t, e) < 0)
+			return -1;
+		if ((ss = dk_state_slot(s, t)) == NULL)
+			return dk_fail(e, DK_EX_DATAERR, "%s for slot %s, "
+			    "which was never cleared", type,
+			    json_string_value(json_object_get(rec, "slot")));
+		if (strcmp(type, "settlement") == 0) {
+			ss->settled = 1;
+			return 0;
+		}
+		if (ss->settled)
+			return dk_fail(e, DK_EX_DATAERR, "contract for slot "
+			    "%s after it was settled",
+			    json_string_value(json_object_get(rec, "slot")));
+		json_array_append(ss->contracts, rec);
+		return 0;
+	}
+	return dk_fail(e, DK_EX_DATAERR, "type: unknown record type \"%.40s\"",
+	    type);
+}
+
+void
+dk_state_free(struct dk_state *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nslots; i++)
+		json_decref(s->slots[i].contracts);
+	free(s->slots);
+	json_decref(s->terms);
+	dk_registry_free(&s->reg);
+	memset(s, 0, sizeof(*s));
+}
