@@ -13,7 +13,7 @@ static void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: denki-bid [-fkn] [-c config] [-D key=value] [-s slot] "
+	    "usage: denki-bid [-fkn] [-c config] [-D key=value] [-s slot [-N count]] "
 	    "[readings ...]\n");
 	exit(code);
 }
@@ -144,13 +144,14 @@ main(int argc, char *argv[])
 	char **defs, *dbpath = NULL, *line, *tmp, *tok;
 	size_t ndefs = 0, i;
 	int c, keep = 0, bad = 0, argi;
+	long count = 1, ci;
 	int64_t t;
 	long n;
 	json_t *rec;
 
 	memset(&b, 0, sizeof(b));
 	defs = calloc(argc, sizeof(*defs));
-	while ((c = getopt_long(argc, argv, "c:D:s:fknh", lo, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "c:D:s:N:fknh", lo, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			cfg = optarg;
@@ -160,6 +161,14 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			slotarg = optarg;
+			break;
+		case 'N':
+			count = strtol(optarg, NULL, 10);
+			if (count < 1 || count > 100000) {
+				dk_warnx(prog, "-N %s: must be 1 to 100000 "
+				    "slots", optarg);
+				return DK_EX_USAGE;
+			}
 			break;
 		case 'f':
 			b.force = 1;
@@ -269,7 +278,9 @@ badrec:
 			e.status = DK_EX_USAGE;
 			goto fail;
 		}
-		want(&b, t);
+		for (ci = 0; ci < count; ci++)
+			if (want(&b, t + ci * b.rules.slot_minutes * 60LL) < 0)
+				goto fail;
 	}
 	for (i = 0; i < b.ntargets; i++)
 		if (bid(&b, b.targets[i], &e) < 0)

@@ -1,0 +1,367 @@
+/* denki-ledger-verify: the offline audit of a ledger. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denki.h"
+
+static const char *prog = "denki-ledger-verify";
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: denki-ledger-verify [-jq] -p operator.pub [ledger]\n");
+	exit(code);
+}
+
+struct vctx {
+	struct dk_state st;
+	json_t *orders;		/* slot -> orders not yet cleared */
+	json_t *readings;	/* slot -> readings not yet settled */
+	json_t *expect;		/* what the replay says must come next */
+	size_t pos;
+	char what[80];
+	long long norders, ncontracts, nsettlements, ntransfers, nslots,
+	    nsettled, wh, entries;
+	int64_t paid, received, fees;
+};
+
+static const char *
+first_diff(json_t *a, json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return "type";
+	json_object_foreach(a, k, v)
+		if (!json_equal(v, json_object_get(b, k)))
+			return k;
+	json_object_foreach(b, k, v)
+		if (json_object_get(a, k) == NULL)
+			return k;
+	return "(none)";
+}
+
+static void
+slotkey(int64_t t, char *k, size_t n)
+{
+	snprintf(k, n, "%lld", (long long)t);
+}
+
+static int
+slot_of(struct vctx *v, json_t *rec, int64_t *t, struct dk_err *e)
+{
+	const char *s = dk_get_str(rec, "slot", e);
+
+	if (s == NULL || dk_slot_parse(s, v->st.rules.slot_minutes, t, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+pend(json_t *map, int64_t t, json_t *rec)
+{
+	char k[32];
+	json_t *a;
+
+	slotkey(t, k, sizeof(k));
+	if ((a = json_object_get(map, k)) == NULL) {
+		a = json_array();
+		json_object_set_new(map, k, a);
+	}
+	return json_array_append(a, rec);
+}
+
+static int
+expected(struct vctx *v, json_t *rec, struct dk_err *e)
+{
+	json_t *want = json_array_get(v->expect, v->pos);
+	const char *type = json_string_value(json_object_get(rec, "type"));
+
+	if (!json_equal(want, rec))
+		return dk_fail(e, DK_EX_NO, "%s differs from the replay: "
+		    "field %s (found a %s record)", v->what,
+		    first_diff(want, rec), type ? type : "typeless");
+	v->pos++;
+	if (strcmp(type, "contract") == 0) {
+		v->ncontracts++;
+		v->wh += json_integer_value(json_object_get(rec, "wh"));
+	} else if (strcmp(type, "settlement") == 0) {
+		v->nsettlements++;
+		v->paid += json_integer_value(json_object_get(rec, "p2p_paid"));
+		v->received += json_integer_value(json_object_get(rec,
+		    "p2p_received"));
+		v->fees += json_integer_value(json_object_get(rec, "fees"));
+	} else if (strcmp(type, "transfer") == 0) {
+		v->ntransfers++;
+		if (json_integer_value(json_object_get(rec, "amount")) < 0)
+			return dk_fail(e, DK_EX_NO, "transfer: amount is "
+			    "negative");
+	}
+	if (v->pos == json_array_size(v->expect)) {
+		json_array_clear(v->expect);
+		v->pos = 0;
+		if (strncmp(v->what, "settlement", 10) == 0) {
+			if (v->paid != v->received + v->fees)
+				return dk_fail(e, DK_EX_NO, "%s: P2P payments "
+				    "%lld != receipts %lld + fees %lld",
+				    v->what, (long long)v->paid,
+				    (long long)v->received, (long long)v->fees);
+			v->nsettled++;
+		}
+	}
+	if (strcmp(type, "transfer") == 0)
+		return 0;
+	return dk_state_apply(&v->st, 0, 0, rec, e);
+}
+
+static int
+clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
+{
+	char k[32];
+	json_t *orders, *x, *o;
+	struct dk_order *book;
+	struct dk_clearing cl;
+	size_t n, i, nb;
+	int rc = -1;
+
+	slotkey(t, k, sizeof(k));
+	orders = json_object_get(v->orders, k);
+	n = json_array_size(orders);
+	if (n == 0)
+		return dk_fail(e, DK_EX_NO, "clearing: no orders for its slot "
+		    "before it");
+	book = calloc(n, sizeof(*book));
+	json_array_foreach(orders, i, o)
+		if (dk_order_check(&book[i], o, &v->st.rules, &v->st.reg,
+		    e) < 0) {
+			free(book);
+			return -1;
+		}
+	nb = dk_book_filter(book, n, NULL, NULL);
+	if (nb != n) {
+		free(book);
+		return dk_fail(e, DK_EX_NO, "clearing: the book holds a "
+		    "duplicate order or a participant on both sides");
+	}
+	if (dk_clear(book, nb, &v->st.rules, &cl, e) < 0) {
+		free(book);
+		return -1;
+	}
+	x = dk_clearing_json(&cl, &v->st.rules);
+	if (!json_equal(x, rec)) {
+		dk_fail(e, DK_EX_NO, "clearing differs from a replay of the "
+		    "market on the %zu orders before it: field %s", n,
+		    first_diff(x, rec));
+		json_decref(x);
+		goto out;
+	}
+	json_decref(x);
+	json_array_clear(v->expect);
+	v->pos = 0;
+	for (i = 0; i < cl.nt; i++) {
+		x = dk_trade_json(&cl, book, &cl.t[i], &v->st.rules);
+		json_array_append_new(v->expect, dk_contract_json(x,
+		    &v->st.rules));
+		json_decref(x);
+	}
+	snprintf(v->what, sizeof(v->what), "contract of slot %s",
+	    json_string_value(json_object_get(rec, "slot")));
+	json_object_del(v->orders, k);
+	v->nslots++;
+	rc = dk_state_apply(&v->st, 0, 0, rec, e);
+out:
+	dk_clearing_free(&cl);
+	free(book);
+	return rc;
+}
+
+static int
+entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
+{
+	struct vctx *v = ctx;
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	struct dk_slotstate *ss;
+	struct dk_order o;
+	char k[32];
+	int64_t t;
+
+	(void)seq;
+	(void)line;
+	v->entries++;
+	if (json_array_size(v->expect) > 0)
+		return expected(v, rec, e);
+	if (strcmp(type, "participant") == 0 || strcmp(type, "terms") == 0 ||
+	    strcmp(type, "rules") == 0)
+		return dk_state_apply(&v->st, 0, 0, rec, e);
+	if (!v->st.have_rules)
+		return dk_fail(e, DK_EX_NO, "%s before any rules entry", type);
+	if (strcmp(type, "order") == 0) {
+		if (dk_order_check(&o, rec, &v->st.rules, &v->st.reg, e) < 0)
+			return dk_failpre(e, "order");
+		if (dk_state_slot(&v->st, o.slot) != NULL)
+			return dk_fail(e, DK_EX_NO, "order for slot %s, which "
+			    "was already cleared", json_string_value(
+			    json_object_get(rec, "slot")));
+		v->norders++;
+		return pend(v->orders, o.slot, rec);
+	}
+	if (strcmp(type, "reading") == 0) {
+		if (dk_reading_check(rec, &v->st.rules, &t, e) < 0)
+			return dk_failpre(e, "reading");
+		ss = dk_state_slot(&v->st, t);
+		if (ss == NULL || ss->settled)
+			return dk_fail(e, DK_EX_NO, "reading for slot %s, "
+			    "which is %s", json_string_value(json_object_get(
+			    rec, "slot")), ss ? "already settled" :
+			    "not cleared");
+		return pend(v->readings, t, rec);
+	}
+	if (strcmp(type, "clearing") == 0) {
+		if (slot_of(v, rec, &t, e) < 0)
+			return dk_failpre(e, "clearing");
+		if (dk_state_slot(&v->st, t) != NULL)
+			return dk_fail(e, DK_EX_NO, "slot %s cleared a second "
+			    "time", json_string_value(json_object_get(rec,
+			    "slot")));
+		return clearing(v, rec, t, e);
+	}
+	if (strcmp(type, "settlement") == 0) {
+		if (slot_of(v, rec, &t, e) < 0)
+			return dk_failpre(e, "settlement");
+		ss = dk_state_slot(&v->st, t);
+		if (ss == NULL || ss->settled)
+			return dk_fail(e, DK_EX_NO, "settlement for slot %s, "
+			    "which is %s", json_string_value(json_object_get(
+			    rec, "slot")), ss ? "already settled" :
+			    "not cleared");
+		slotkey(t, k, sizeof(k));
+		json_array_clear(v->expect);
+		v->pos = 0;
+		v->paid = v->received = v->fees = 0;
+		if (dk_settle(t, ss->contracts, json_object_get(v->readings, k)
+		    ? json_object_get(v->readings, k) : json_array(),
+		    &v->st.reg, &ss->rules, v->expect, e) < 0)
+			return dk_failpre(e, "settlement: the readings before "
+			    "it do not settle");
+		json_object_del(v->readings, k);
+		snprintf(v->what, sizeof(v->what), "settlement of slot %s",
+		    json_string_value(json_object_get(rec, "slot")));
+		return expected(v, rec, e);
+	}
+	if (strcmp(type, "contract") == 0)
+		return dk_fail(e, DK_EX_NO, "contract that no clearing before "
+		    "it made");
+	if (strcmp(type, "transfer") == 0)
+		return dk_fail(e, DK_EX_NO, "transfer outside a settlement");
+	return dk_fail(e, DK_EX_NO, "type: unknown record type \"%.40s\"",
+	    type);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dk_err e = { 0 };
+	struct dk_key op;
+	struct vctx v;
+	const char *pub = NULL, *path = "ledger.jsonl", *k;
+	int c, json = 0, quiet = 0, rc;
+	json_t *x;
+
+	while ((c = getopt_long(argc, argv, "p:jqh", lo, NULL)) != -1)
+		switch (c) {
+		case 'p':
+			pub = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("%s %s\n", prog, DK_VERSION);
+			return 0;
+		default:
+			usage(DK_EX_USAGE);
+		}
+	if (pub == NULL || argc - optind > 1) {
+		if (pub == NULL)
+			dk_warnx(prog, "-p names the operator's public key");
+		usage(DK_EX_USAGE);
+	}
+	if (optind < argc)
+		path = argv[optind];
+	if (dk_init(&e) < 0 || dk_key_read_pub(&op, pub, &e) < 0) {
+		dk_warnx(prog, "%s", e.msg);
+		return e.status;
+	}
+	memset(&v, 0, sizeof(v));
+	dk_state_init(&v.st);
+	v.orders = json_object();
+	v.readings = json_object();
+	v.expect = json_array();
+	rc = dk_ledger_scan(path, op.pk, entry, &v, &e);
+	if (rc == 0 && json_array_size(v.expect) > 0)
+		rc = dk_fail(&e, DK_EX_NO, "%s: the ledger ends inside the "
+		    "%s (truncated at an entry boundary?)", path, v.what);
+	if (rc == 0 && json_object_size(v.orders) > 0) {
+		json_object_foreach(v.orders, k, x)
+			break;
+		rc = dk_fail(&e, DK_EX_NO, "%s: orders at the end with no "
+		    "clearing after them (truncated?)", path);
+	}
+	if (rc == 0 && json_object_size(v.readings) > 0)
+		rc = dk_fail(&e, DK_EX_NO, "%s: readings at the end with no "
+		    "settlement after them (truncated?)", path);
+	if (rc < 0) {
+		if (e.status == DK_EX_NOINPUT || e.status == DK_EX_IOERR) {
+			dk_warnx(prog, "%s", e.msg);
+			return e.status;
+		}
+		if (json) {
+			x = json_pack("{s:s,s:i,s:b,s:s,s:s}", "type",
+			    "verdict", "v", 1, "ok", 0, "ledger", path,
+			    "reason", e.msg);
+			dk_emit(stdout, x);
+			json_decref(x);
+		} else
+			printf("%s: FAIL: %s\n", path, e.msg + (strncmp(e.msg,
+			    path, strlen(path)) == 0 && e.msg[strlen(path)] ==
+			    ':' ? strlen(path) + 2 : 0));
+		dk_finish_stdout(prog);
+		return DK_EX_NO;
+	}
+	if (json) {
+		x = json_pack("{s:s,s:i,s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		    "s:I}", "type", "verdict", "v", 1, "ok", 1, "ledger", path,
+		    "entries", (json_int_t)v.entries,
+		    "participants", (json_int_t)v.st.reg.n,
+		    "orders", (json_int_t)v.norders,
+		    "slots_cleared", (json_int_t)v.nslots,
+		    "contracts", (json_int_t)v.ncontracts,
+		    "contract_wh", (json_int_t)v.wh,
+		    "slots_settled", (json_int_t)v.nsettled,
+		    "transfers", (json_int_t)v.ntransfers);
+		dk_emit(stdout, x);
+		json_decref(x);
+	} else if (!quiet)
+		printf("%s: OK: %lld entries, %zu participants, %lld orders, "
+		    "%lld slots cleared, %lld contracts (%lld Wh), %lld slots "
+		    "settled, %lld transfers; every hash link, signature and "
+		    "replay checks\n", path, v.entries, v.st.reg.n,
+		    v.norders, v.nslots, v.ncontracts, v.wh, v.nsettled,
+		    v.ntransfers);
+	return dk_finish_stdout(prog);
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# make demo: one day of trading in the six-household Konstanz community,
+# from meter data to a verified ledger.  Everything it makes is in demo/.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$top:$PATH
+export PATH
+day=2016-07-05
+first="${day}T00:00:00+02:00"
+homes="kn1 kn2 kn3 kn4 kn5 kn6"
+
+rm -rf "$top/demo"
+mkdir "$top/demo"
+cp "$top"/examples/community/*.yaml "$top"/examples/community/terms.txt \
+    "$top/demo/"
+cd "$top/demo"
+
+echo "denki demo: the Konstanz community (OPSD household data, CC BY 4.0),"
+echo "trading day $day, 48 slots of 30 minutes, prices in EUR"
+echo
+
+# Keys and the registry: each change a signed ledger entry.
+denki keygen -C "denki demo operator" operator >/dev/null
+for h in $homes; do
+	denki keygen "$h" >/dev/null
+	case $h in kn2|kn5) role=consumer ;; *) role=prosumer ;; esac
+	denki registry -c coop.yaml add "$h" -k "$h.pub" -m "$h-m" \
+	    -z konstanz -r "$role" >/dev/null
+done
+echo "registry       $(denki registry -c coop.yaml list | wc -l) participants, keys in demo/*.pub"
+
+# Each household: its meter's two days (yesterday is the forecast), then
+# the orders for every slot of the trading day, signed with its key.
+: >orders.jsonl
+for h in $homes; do
+	denki meter-read -c "$h.yaml" "$top/examples/community/data/$h.csv" \
+	    >"readings-$h.jsonl" 2>>meter-read.log
+	denki bid -c "$h.yaml" -s "$first" -N 48 "readings-$h.jsonl" \
+	    >>orders.jsonl 2>>bid.log
+done
+
+# The cooperative: gate closure for every slot, then settlement.
+denki clear -c coop.yaml orders.jsonl >cleared.jsonl
+denki contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
+cat readings-*.jsonl | grep "\"slot\":\"${day}T" >readings.jsonl
+denki settle -c coop.yaml readings.jsonl >settlements.jsonl
+
+denki report -H -p operator.pub ledger.jsonl
+echo
+printf 'verifier       '
+denki ledger-verify -p operator.pub ledger.jsonl
+echo
+echo "left in demo/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub"
