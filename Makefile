@@ -44,8 +44,10 @@ deps:
 deps-check:
 	@sh tools/deps.sh --quiet
 
+UNITTESTS = $(filter-out tests/unit/sign-record,$(UNITBIN))
+
 check: all $(UNITBIN)
-	@for t in $(UNITBIN); do $$t || exit 1; done
+	@for t in $(UNITTESTS); do echo "unit: $$t"; $$t || exit 1; done
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.[157] || exit 1; fi
 	bats tests
 

@@ -1,0 +1,85 @@
+# Shared by every bats file: hermetic HOME, C locale, the freshly built
+# programs first on PATH, and a small community to trade in.
+TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED="$TOP/../shared"
+EXAMPLES="$TOP/examples"
+
+load_libs() {
+	local d
+	for d in /usr/lib/bats /usr/lib/bats-core /usr/local/lib; do
+		if [ -f "$d/bats-support/load.bash" ]; then
+			load "$d/bats-support/load.bash"
+			load "$d/bats-assert/load.bash"
+			return
+		fi
+	done
+}
+load_libs
+bats_require_minimum_version 1.5.0
+
+common_setup() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+	export LC_ALL=C
+	unset TZ
+	PATH="$TOP:$PATH"
+	export PATH
+	cd "$BATS_TEST_TMPDIR"
+}
+
+setup() {
+	common_setup
+}
+
+# A community in the current folder: operator key, coop.yaml, terms, and
+# the participants named (default: alice bob carol), each with a key,
+# a meter NAME-m and a home config NAME.yaml.  Times are in UTC.
+make_community() {
+	local p
+	[ $# -gt 0 ] || set -- alice bob carol
+	denki-keygen operator >/dev/null
+	printf 'Test terms, version 1.\nFirm contracts; deviations with the utility.\n' >terms.txt
+	cat >coop.yaml <<-YAML
+	ledger: ledger.jsonl
+	operator:
+	  key: operator.key
+	  pub: operator.pub
+	terms: terms.txt
+	currency: EUR
+	tz: UTC
+	slot_minutes: 30
+	prices:
+	  retail: 300000
+	  buyback: 100000
+	  fee: 10000
+	YAML
+	for p in "$@"; do
+		denki-keygen "$p" >/dev/null
+		denki-registry -c coop.yaml add "$p" -k "$p.pub" -m "$p-m" \
+		    >/dev/null
+		cat >"$p.yaml" <<-YAML
+		participant: $p
+		key: $p.key
+		meters: [$p-m]
+		state: $p.db
+		tz: UTC
+		slot_minutes: 30
+		prices:
+		  retail: 300000
+		  buyback: 100000
+		  fee: 10000
+		YAML
+	done
+}
+
+# order PARTICIPANT SIDE WH PRICE [SLOT]: one order, signed with PARTICIPANT.key
+order() {
+	local slot="${5:-2026-01-01T10:00:00+00:00}"
+	printf '{"type":"order","v":1,"participant":"%s","slot":"%s","side":"%s","wh":%s,"price":%s}\n' \
+	    "$1" "$slot" "$2" "$3" "$4" | sign_with "$1.key"
+}
+
+# sign_with KEYFILE: signs each JSON line on stdin (test helper program)
+sign_with() {
+	"$TOP/tests/unit/sign-record" "$1"
+}
