@@ -47,19 +47,27 @@ deps-check:
 UNITTESTS = $(filter-out tests/unit/sign-record,$(UNITBIN))
 
 check: all $(UNITBIN)
-	@for t in $(UNITTESTS); do echo "unit: $$t"; $$t || exit 1; done
+	@for t in $(UNITTESTS); do echo "unit: $$t"; \
+	    ASAN_OPTIONS=$${UNIT_ASAN_OPTIONS:-$$ASAN_OPTIONS} $$t || exit 1; done
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.[157] || exit 1; fi
 	bats tests
 
+# Leak reports are off for the programs (they exit with their memory); the
+# C unit tests of lib/ run with leak detection on.
 check-asan:
 	$(MAKE) clean
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	UNIT_ASAN_OPTIONS=detect_leaks=1 \
 	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
 	$(MAKE) clean
 
 demo: all
 	@sh examples/demo.sh
 
-bench: all
+tools/gen-book: tools/gen-book.c lib/libdenki.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/gen-book.c lib/libdenki.a $(LDLIBS)
+
+bench: all tools/gen-book
 	@sh tools/bench.sh
 
 install: all
@@ -73,6 +81,6 @@ install: all
 	install -m 0644 completions/zsh/_denki $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN)
+	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN) tools/gen-book
 
 .PHONY: all deps deps-check check check-asan demo bench install clean

@@ -195,7 +195,12 @@ main(int argc, char *argv[])
 	/* the rules in force, once, before the first contract under them */
 	x = dk_rules_json(&rules);
 	a = dk_canon(x);
-	b = st.have_rules ? dk_canon(dk_rules_json(&st.rules)) : NULL;
+	b = NULL;
+	if (st.have_rules) {
+		json_t *old = dk_rules_json(&st.rules);
+		b = dk_canon(old);
+		json_decref(old);
+	}
 	if (b == NULL || strcmp(a, b) != 0) {
 		if (text != NULL &&
 		    json_object_get(st.terms, rules.terms) == NULL) {

@@ -135,8 +135,9 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 		return dk_fail(e, DK_EX_NO, "clearing: no orders for its slot "
 		    "before it");
 	book = calloc(n, sizeof(*book));
+	/* each was verified when it was read */
 	json_array_foreach(orders, i, o)
-		if (dk_order_check(&book[i], o, &v->st.rules, &v->st.reg,
+		if (dk_order_read(&book[i], o, &v->st.rules, &v->st.reg,
 		    e) < 0) {
 			free(book);
 			return -1;

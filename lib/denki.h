@@ -199,6 +199,8 @@ struct dk_order {
 };
 int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
+int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,
+    const struct dk_registry *, struct dk_err *);
 
 /* market.c: clearing one slot, a uniform-price double auction */
 struct dk_trade {

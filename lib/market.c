@@ -27,16 +27,33 @@ byid(const void *a, const void *b)
 	    ((const struct dk_order *)b)->id);
 }
 
+static int
+bypart(const void *a, const void *b)
+{
+	const struct dk_order *x = *(struct dk_order *const *)a;
+	const struct dk_order *y = *(struct dk_order *const *)b;
+
+	return strcmp(x->participant, y->participant);
+}
+
 /* Sorts by id and drops, with a reason each, duplicates and participants
  * who both sell and buy in the slot.  The orders must share one slot. */
 size_t
 dk_book_filter(struct dk_order *o, size_t n, dk_reject_fn rej, void *ctx)
 {
-	size_t i, j, k;
+	struct dk_order **v;
+	size_t i, j, k, g;
+	int sides;
 	char *bad;
 
 	qsort(o, n, sizeof(*o), byid);
 	bad = calloc(n ? n : 1, 1);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (bad == NULL || v == NULL) {
+		free(bad);
+		free(v);
+		return 0;
+	}
 	for (i = 1; i < n; i++)
 		if (strcmp(o[i].id, o[i - 1].id) == 0) {
 			if (rej != NULL)
@@ -44,24 +61,33 @@ dk_book_filter(struct dk_order *o, size_t n, dk_reject_fn rej, void *ctx)
 				    "already in the book");
 			bad[i] = 1;
 		}
-	for (i = 0; i < n; i++) {
-		if (bad[i] == 1)
+	for (i = k = 0; i < n; i++)
+		if (!bad[i])
+			v[k++] = &o[i];
+	qsort(v, k, sizeof(*v), bypart);
+	for (i = 0; i < k; i = j) {
+		sides = 0;
+		for (j = i; j < k && strcmp(v[j]->participant,
+		    v[i]->participant) == 0; j++)
+			sides |= 1 << v[j]->side;
+		if (sides != 3)
 			continue;
-		for (j = 0; j < n; j++)
-			if (j != i && bad[j] != 1 && o[j].side != o[i].side &&
-			    strcmp(o[i].participant, o[j].participant) == 0) {
+		/* report in id order, whatever order the input came in */
+		for (g = 0; g < n; g++)
+			if (!bad[g] && strcmp(o[g].participant,
+			    v[i]->participant) == 0) {
 				if (rej != NULL)
-					rej(ctx, &o[i], "the participant both "
+					rej(ctx, &o[g], "the participant both "
 					    "sells and buys in this slot; "
 					    "all its orders are rejected");
-				bad[i] = 2;
-				break;
+				bad[g] = 2;
 			}
 	}
 	for (i = k = 0; i < n; i++)
 		if (!bad[i])
 			o[k++] = o[i];
 	free(bad);
+	free(v);
 	return k;
 }
 
