@@ -205,9 +205,13 @@ dk_get_int(json_t *obj, const char *key, long long min, long long max,
 
 	if (v == NULL)
 		return dk_fail(e, DK_EX_DATAERR, "%s: missing", key);
-	if (!json_is_integer(v))
-		return dk_fail(e, DK_EX_DATAERR, "%s: must be an integer",
-		    key);
+	if (!json_is_integer(v)) {
+		char *g = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		dk_fail(e, DK_EX_DATAERR, "%s: must be an integer, got %.40s",
+		    key, g ? g : "?");
+		free(g);
+		return -1;
+	}
 	x = json_integer_value(v);
 	if (x < min || x > max)
 		return dk_fail(e, DK_EX_DATAERR,
@@ -227,7 +231,10 @@ dk_get_str(json_t *obj, const char *key, struct dk_err *e)
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		dk_fail(e, DK_EX_DATAERR, "%s: must be a string", key);
+		char *g = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		dk_fail(e, DK_EX_DATAERR, "%s: must be a string, got %.40s",
+		    key, g ? g : "?");
+		free(g);
 		return NULL;
 	}
 	return json_string_value(v);

@@ -6,6 +6,15 @@
 static const char *const fields[] = { "type", "v", "participant", "slot",
 	"side", "wh", "price", "sig", NULL };
 
+static int
+unit(struct dk_err *e, const char *what)
+{
+	size_t n = strlen(e->msg);
+
+	snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", what);
+	return -1;
+}
+
 static int order_read(struct dk_order *, json_t *, const struct dk_rules *,
     const struct dk_registry *, int, struct dk_err *);
 
@@ -64,10 +73,10 @@ order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
 		return dk_fail(e, DK_EX_DATAERR,
 		    "side: must be \"sell\" or \"buy\", got \"%.40s\"", s);
 	if (dk_get_int(rec, "wh", 1, DK_MAX_WH, &v, e) < 0)
-		return dk_failpre(e, "energy in Wh");
+		return unit(e, "energy in Wh");
 	o->wh = v;
 	if (dk_get_int(rec, "price", 0, DK_MAX_PRICE, &v, e) < 0)
-		return dk_failpre(e, "limit price in micro-units per kWh");
+		return unit(e, "a limit price in micro-units per kWh");
 	o->price = v;
 	if (json_object_get(rec, "sig") == NULL)
 		return dk_fail(e, DK_EX_DATAERR, "unsigned order (no sig)");
