@@ -185,6 +185,23 @@ int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 void dk_ledger_close(struct dk_ledger *);
 
+/* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
+void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
+void dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
+    unsigned char out[32]);
+void dk_merkle_root(const unsigned char (*leaves)[32], size_t n,
+    unsigned char out[32]);
+int dk_merkle_inclusion(const unsigned char (*leaves)[32], size_t n,
+    size_t m, unsigned char (*proof)[32], size_t *np, struct dk_err *);
+int dk_merkle_consistency(const unsigned char (*leaves)[32], size_t n,
+    size_t m, unsigned char (*proof)[32], size_t *np, struct dk_err *);
+int dk_merkle_verify_inclusion(uint64_t idx, uint64_t size,
+    const unsigned char leaf[32], const unsigned char (*proof)[32],
+    size_t np, const unsigned char root[32], struct dk_err *);
+int dk_merkle_verify_consistency(uint64_t size1, uint64_t size2,
+    const unsigned char root1[32], const unsigned char root2[32],
+    const unsigned char (*proof)[32], size_t np, struct dk_err *);
+
 /* order.c: orders, checked against the rules and the registry */
 enum { DK_SELL = 0, DK_BUY = 1 };
 struct dk_order {
