@@ -202,6 +202,29 @@ int dk_merkle_verify_consistency(uint64_t size1, uint64_t size2,
     const unsigned char root1[32], const unsigned char root2[32],
     const unsigned char (*proof)[32], size_t np, struct dk_err *);
 
+/* note.c: C2SP signed notes and tlog checkpoints (Ed25519) */
+struct dk_vkey {
+	char name[256];
+	uint32_t id;
+	unsigned char pk[32];
+};
+struct dk_checkpoint {
+	char origin[256];
+	uint64_t size;
+	unsigned char root[32];
+};
+int dk_vkey_make(const char *name, const unsigned char pk[32], char *out,
+    size_t n);
+int dk_vkey_parse(const char *, struct dk_vkey *, struct dk_err *);
+char *dk_note_sign(const char *text, const char *name, const struct dk_key *,
+    struct dk_err *);
+long dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
+    size_t nkeys, struct dk_err *);
+int dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *,
+    struct dk_err *);
+char *dk_checkpoint_text(const char *origin, uint64_t size,
+    const unsigned char root[32]);
+
 /* order.c: orders, checked against the rules and the registry */
 enum { DK_SELL = 0, DK_BUY = 1 };
 struct dk_order {
