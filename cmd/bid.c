@@ -145,6 +145,7 @@ main(int argc, char *argv[])
 	size_t ndefs = 0, i;
 	int c, keep = 0, bad = 0, argi;
 	long count = 1, ci;
+	int64_t latest = INT64_MIN;
 	int64_t t;
 	long n;
 	json_t *rec;
@@ -253,9 +254,8 @@ main(int argc, char *argv[])
 				goto fail;
 			}
 			json_decref(rec);
-			if (slotarg == NULL && want(&b, t +
-			    b.rules.slot_minutes * 60LL) < 0)
-				goto fail;
+			if (t > latest)
+				latest = t;
 			continue;
 badrec:
 			dk_warnx(prog, "%s:%ld: %s", rd.name, rd.line, e.msg);
@@ -272,6 +272,10 @@ badrec:
 		if (argi >= argc)
 			break;
 	}
+	/* the cron case: the slot after the newest reading */
+	if (slotarg == NULL && latest != INT64_MIN &&
+	    want(&b, latest + b.rules.slot_minutes * 60LL) < 0)
+		goto fail;
 	if (slotarg != NULL) {
 		if (dk_slot_parse(slotarg, b.rules.slot_minutes, &t, &e) < 0) {
 			dk_failpre(&e, "-s");

@@ -101,6 +101,12 @@ main(int argc, char *argv[])
 		    "list)", cmd);
 		usage(DK_EX_USAGE);
 	}
+	for (i = 0; i < nmeters; i++)
+		if (!dk_valid_id(meters[i])) {
+			dk_warnx(prog, "-m %s: a meter id must be 1 to 32 of "
+			    "[A-Za-z0-9._-]", meters[i]);
+			return DK_EX_USAGE;
+		}
 	if (strcmp(cmd, "add") == 0 && keyf == NULL) {
 		dk_warnx(prog, "add: -k names the participant's public key "
 		    "file");
@@ -169,8 +175,15 @@ main(int argc, char *argv[])
 	    p ? p->zone : "main"));
 	json_object_set_new(rec, "role", json_string(role ? role :
 	    p ? p->role : "prosumer"));
+	if (strcmp(cmd, "revoke") == 0 && !p->active) {
+		dk_fail(&e, DK_EX_DATAERR, "%s: already revoked", id);
+		json_decref(rec);
+		goto out;
+	}
+	/* update keeps the status: a revoked participant stays revoked */
 	json_object_set_new(rec, "status", json_string(
-	    strcmp(cmd, "revoke") == 0 ? "revoked" : "active"));
+	    strcmp(cmd, "revoke") == 0 || (p != NULL && !p->active) ?
+	    "revoked" : "active"));
 	m = json_array();
 	if (nmeters > 0)
 		for (i = 0; i < nmeters; i++)

@@ -28,6 +28,7 @@ struct csvstate {
 	int have;		/* a previous counter reading */
 	int64_t t0, imp0, exp0;
 	int64_t acc_start, acc_imp, acc_exp;	/* sub-slot accumulation */
+	int64_t step;		/* the data's interval, from its first two rows */
 	int acc;
 	long line;
 };
@@ -64,6 +65,21 @@ interval(struct csvstate *st, int64_t t1, int64_t imp1, int64_t exp1,
 	int64_t len = t1 - st->t0, di = imp1 - st->imp0, de = exp1 - st->exp0;
 	int64_t k, i, a, b, c, d;
 
+	if (st->step == 0)
+		st->step = len;
+	if (len > st->step) {
+		char m[300];
+		snprintf(m, sizeof(m), "%s:%ld: %lld minutes since the row "
+		    "before, where the data has %lld: a gap, no reading for "
+		    "it", st->name, st->line, (long long)(len / 60),
+		    (long long)(st->step / 60));
+		if (st->opt->warn != NULL)
+			st->opt->warn(st->ctx, m);
+		st->acc = 0;
+		return 0;
+	}
+	if (len < st->step)
+		st->step = len;
 	if (di < 0 || de < 0) {
 		char m[300];
 		snprintf(m, sizeof(m), "%s:%ld: counter went backwards "

@@ -1,0 +1,269 @@
+#!/usr/bin/env bats
+# denki-registry: who may trade; every change one signed ledger entry.
+
+load test_helper
+
+setup() {
+	common_setup
+	make_community alice bob
+	denki-keygen dave >/dev/null
+	DAVE=$(sed -n 2p dave.pub)
+	ALICE=$(sed -n 2p alice.pub)
+	BOB=$(sed -n 2p bob.pub)
+}
+
+entries() {
+	wc -l <ledger.jsonl
+}
+
+# the record of ledger entry N (1-based line)
+rec() {
+	sed -n "${1}p" ledger.jsonl | jq -c .rec
+}
+
+# one participant record, as registry prints it
+prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
+	printf '{"id":"%s","key":"%s","meters":%s,"role":"%s","status":"%s","type":"participant","v":1,"zone":"%s"}' \
+	    "$1" "$2" "$6" "$4" "$5" "$3"
+}
+
+@test "registry add: the record on stdout, one ledger entry, hash-linked and signed" {
+	assert_equal "$(entries)" 2
+	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m dave-m -m dave-pv -z north -r consumer
+	assert_equal "$stderr" ""
+	assert_output "$(prec dave "$DAVE" north consumer active '["dave-m","dave-pv"]')"
+	assert_equal "$(entries)" 3
+	assert_equal "$(rec 3)" "$output"
+	assert_equal "$(sed -n 3p ledger.jsonl | jq .seq)" 2
+	assert_equal "$(sed -n 3p ledger.jsonl | jq -r .prev)" \
+	    "$(sed -n 2p ledger.jsonl | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "registry add: zone main, role prosumer and no meters unless told" {
+	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	assert_output "$(prec dave "$DAVE" main prosumer active '[]')"
+	assert_equal "$(entries)" 3
+}
+
+@test "registry list: every participant with its status" {
+	run -0 --separate-stderr denki-registry -c coop.yaml list
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 "$(prec alice "$ALICE" main prosumer active '["alice-m"]')"
+	assert_line --index 1 "$(prec bob "$BOB" main prosumer active '["bob-m"]')"
+	run -0 denki-registry -c coop.yaml revoke bob
+	run -0 --separate-stderr denki-registry -c coop.yaml list
+	assert_equal "$(echo "$output" | jq -r '.id + " " + .status')" \
+	    "$(printf 'alice active\nbob revoked')"
+}
+
+@test "registry list reads and changes nothing: no ledger is no participants" {
+	cp ledger.jsonl before
+	run -0 denki-registry -c coop.yaml list
+	cmp ledger.jsonl before
+	run -0 --separate-stderr denki-registry -D ledger=none.jsonl list
+	assert_output ""
+	assert_equal "$stderr" ""
+	[ ! -e none.jsonl ]
+}
+
+@test "registry update: changes what is given, keeps the rest, one entry more" {
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -z north
+	assert_output "$(prec alice "$ALICE" north prosumer active '["alice-m"]')"
+	assert_equal "$(entries)" 3
+	assert_equal "$(rec 3)" "$output"
+
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -r producer -m alice-m2 -m alice-pv
+	assert_output "$(prec alice "$ALICE" north producer active '["alice-m2","alice-pv"]')"
+	assert_equal "$(entries)" 4
+
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -k dave.pub
+	assert_output "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]')"
+	assert_equal "$(entries)" 5
+
+	run -0 --separate-stderr denki-registry -c coop.yaml list
+	assert_line --index 0 "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]')"
+}
+
+@test "registry update: a meter given up can go to someone else" {
+	run -0 denki-registry -c coop.yaml update alice -m alice-m2
+	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m alice-m
+	assert_output "$(prec dave "$DAVE" main prosumer active '["alice-m"]')"
+}
+
+@test "registry revoke: status revoked, one entry more, and the orders stop clearing" {
+	order bob sell 500 120000 >o.jsonl
+	run -0 denki-clear -c coop.yaml o.jsonl
+	run -0 --separate-stderr denki-registry -c coop.yaml revoke bob
+	assert_output "$(prec bob "$BOB" main prosumer revoked '["bob-m"]')"
+	assert_equal "$(entries)" 3
+	assert_equal "$(rec 3)" "$output"
+	run -65 --separate-stderr denki-clear -c coop.yaml o.jsonl
+	assert_equal "$stderr" "denki-clear: o.jsonl:1: rejected: participant: bob is revoked"
+}
+
+@test "registry add of a registered id: 65, the ledger unchanged" {
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml add alice -k dave.pub
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: alice: already registered; use update"
+	cmp ledger.jsonl before
+}
+
+@test "registry update or revoke of an unknown id: 65, the ledger unchanged" {
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml update zed -z north
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: zed: not registered"
+	run -65 --separate-stderr denki-registry -c coop.yaml revoke zed
+	assert_equal "$stderr" "denki-registry: zed: not registered"
+	cmp ledger.jsonl before
+}
+
+@test "registry: a meter of another participant: 65, the ledger unchanged" {
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m dave-m -m alice-m
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: meters: alice-m belongs to participant alice"
+	run -65 --separate-stderr denki-registry -c coop.yaml update bob -m alice-m
+	assert_equal "$stderr" "denki-registry: meters: alice-m belongs to participant alice"
+	cmp ledger.jsonl before
+}
+
+@test "registry: a bad id is 64 and names the rule" {
+	cp ledger.jsonl before
+	run -64 --separate-stderr denki-registry -c coop.yaml add 'da ve' -k dave.pub
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: da ve: an id must be 1 to 32 of [A-Za-z0-9._-]"
+	local long=abcdefghijklmnopqrstuvwxyz0123456
+	run -64 --separate-stderr denki-registry -c coop.yaml add "$long" -k dave.pub
+	assert_equal "$stderr" "denki-registry: $long: an id must be 1 to 32 of [A-Za-z0-9._-]"
+	run -64 --separate-stderr denki-registry -c coop.yaml revoke .hidden
+	assert_equal "$stderr" "denki-registry: .hidden: an id must be 1 to 32 of [A-Za-z0-9._-]"
+	cmp ledger.jsonl before
+	# 32 characters is fine
+	run -0 denki-registry -c coop.yaml add "${long%6}" -k dave.pub
+}
+
+@test "registry: the ids utility and operator are reserved: 65, the ledger unchanged" {
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml add utility -k dave.pub
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: id: \"utility\" is reserved for the counterparty of that name"
+	run -65 --separate-stderr denki-registry -c coop.yaml add operator -k operator.pub
+	assert_equal "$stderr" "denki-registry: id: \"operator\" is reserved for the counterparty of that name"
+	cmp ledger.jsonl before
+}
+
+@test "registry: a bad role, zone or meter id: 65, the ledger unchanged" {
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -r king
+	assert_equal "$stderr" "denki-registry: role: must be prosumer, consumer or producer, got \"king\""
+	run -65 --separate-stderr denki-registry -c coop.yaml update alice -z 'north east'
+	assert_equal "$stderr" "denki-registry: zone: must be 1 to 32 of [A-Za-z0-9._-], got \"north east\""
+	cmp ledger.jsonl before
+}
+
+@test "registry: a bad meter id on the command line is a usage error (64), naming it" {
+	cp ledger.jsonl before
+	run -64 --separate-stderr denki-registry -c coop.yaml update alice -m ok-m -m 'b/m'
+	assert_equal "$stderr" "denki-registry: -m b/m: a meter id must be 1 to 32 of [A-Za-z0-9._-]"
+	cmp ledger.jsonl before
+}
+
+@test "registry: update keeps a revoked participant revoked; revoking twice is refused" {
+	run -0 denki-registry -c coop.yaml revoke bob
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml revoke bob
+	assert_equal "$stderr" "denki-registry: bob: already revoked"
+	cmp ledger.jsonl before
+	run -0 --separate-stderr denki-registry -c coop.yaml update bob -z west
+	assert_output --partial '"status":"revoked"'
+	assert_output --partial '"zone":"west"'
+}
+
+@test "registry add: -k is needed (64), and must be a public key file (66, 65)" {
+	cp ledger.jsonl before
+	run -64 --separate-stderr denki-registry -c coop.yaml add dave
+	assert_equal "$stderr" "denki-registry: add: -k names the participant's public key file"
+	run -66 --separate-stderr denki-registry -c coop.yaml add dave -k nofile.pub
+	assert_equal "$stderr" "denki-registry: nofile.pub: No such file or directory"
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k terms.txt
+	assert_equal "$stderr" "denki-registry: terms.txt:1: must start with \"untrusted comment: \""
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.key
+	assert_equal "$stderr" "denki-registry: dave.key:2: not an Ed25519 public key in minisign layout (base64 of \"Ed\", 8-byte key number, 32-byte key)"
+	cmp ledger.jsonl before
+}
+
+@test "registry without the operator key setting: 78, naming the setting; no ledger made" {
+	printf 'ledger: reg.jsonl\n' >plain.yaml
+	run -78 --separate-stderr denki-registry -c plain.yaml add dave -k dave.pub
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: plain.yaml: operator.key: missing (the path of a secret key file)"
+	[ ! -e reg.jsonl ]
+	run -78 --separate-stderr denki-registry -D ledger=reg.jsonl revoke alice
+	assert_equal "$stderr" "denki-registry: config: operator.key: missing (the path of a secret key file)"
+	[ ! -e reg.jsonl ]
+}
+
+@test "registry with the operator key file missing: 66, naming the file" {
+	cp ledger.jsonl before
+	rm operator.key
+	run -66 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	assert_equal "$stderr" "denki-registry: operator.key: No such file or directory"
+	cmp ledger.jsonl before
+}
+
+@test "registry: paths in the configuration are relative to its folder" {
+	mkdir coop
+	mv coop.yaml ledger.jsonl operator.key operator.pub terms.txt coop/
+	run -0 denki-registry -c coop/coop.yaml add dave -k dave.pub
+	assert_equal "$(wc -l <coop/ledger.jsonl)" 3
+	[ ! -e ledger.jsonl ]
+	run -0 --separate-stderr denki-registry -c coop/coop.yaml list
+	assert_equal "$(echo "$output" | jq -r .id | tr '\n' ' ')" "alice bob dave "
+}
+
+@test "registry: -D overrides a setting of the file" {
+	run -0 denki-registry -c coop.yaml -D ledger=other.jsonl add dave -k dave.pub
+	assert_equal "$(wc -l <other.jsonl)" 1
+	assert_equal "$(entries)" 2
+	assert_equal "$(jq -c .rec other.jsonl)" "$(prec dave "$DAVE" main prosumer active '[]')"
+}
+
+@test "registry refuses to append to a ledger that was changed: 65, file:line" {
+	sed -i '1s/"main"/"mains"/' ledger.jsonl
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: ledger.jsonl:1: entry 0: operator: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	cmp ledger.jsonl before
+}
+
+@test "registry: an unknown command or a stray operand is usage, 64" {
+	run -64 --separate-stderr denki-registry -c coop.yaml enroll dave
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "denki-registry: enroll: unknown command (add, update, revoke, list)"
+	assert_regex "${stderr_lines[1]}" '^usage: denki-registry '
+	run -64 --separate-stderr denki-registry -c coop.yaml list extra
+	assert_regex "${stderr_lines[0]}" '^usage: denki-registry '
+	run -64 --separate-stderr denki-registry -c coop.yaml revoke alice bob
+	assert_regex "${stderr_lines[0]}" '^usage: denki-registry '
+	run -64 --separate-stderr denki-registry -c coop.yaml
+	assert_regex "${stderr_lines[0]}" '^usage: denki-registry '
+	assert_equal "$(entries)" 2
+}
+
+@test "registry -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
+	run -0 --separate-stderr denki-registry -h
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 --regexp '^usage: denki-registry \[-c config\] \[-D key=value\] add ID -k pubkey'
+	assert_line --index 3 --regexp '^       denki-registry .* list$'
+	local usage="$output"
+	run -64 --separate-stderr denki-registry -x list
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "denki-registry: invalid option -- 'x'"
+	assert_equal "$(printf '%s\n' "${stderr_lines[@]:1}")" "$usage"
+}
