@@ -103,6 +103,8 @@ int dk_key_from_b64(struct dk_key *, const char *b64, struct dk_err *);
 int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
 int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
 void dk_sha256_hex(const void *, size_t, char out[65]);
+char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
+    const char *untrusted, const char *trusted, struct dk_err *);
 
 /* conf.c: YAML configuration, flattened to dotted keys; -D overrides */
 struct dk_conf {
@@ -201,6 +203,13 @@ int dk_merkle_verify_inclusion(uint64_t idx, uint64_t size,
 int dk_merkle_verify_consistency(uint64_t size1, uint64_t size2,
     const unsigned char root1[32], const unsigned char root2[32],
     const unsigned char (*proof)[32], size_t np, struct dk_err *);
+struct dk_mtree {
+	uint64_t size;
+	int depth;
+	unsigned char stack[64][32];
+};
+int dk_mtree_append(struct dk_mtree *, const unsigned char leaf[32]);
+void dk_mtree_root(const struct dk_mtree *, unsigned char out[32]);
 
 /* note.c: C2SP signed notes and tlog checkpoints (Ed25519) */
 struct dk_vkey {

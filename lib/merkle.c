@@ -234,3 +234,41 @@ dk_merkle_verify_consistency(uint64_t size1, uint64_t size2,
 		    "the two roots");
 	return 0;
 }
+
+/*
+ * A tree grown one leaf at a time: the roots of its perfect subtrees, left
+ * to right (a compact range), so that appending and taking the root cost
+ * O(log n) whatever the size.
+ */
+int
+dk_mtree_append(struct dk_mtree *t, const unsigned char leaf[32])
+{
+	unsigned char h[32];
+	uint64_t n;
+
+	if (t->depth == 64)
+		return -1;
+	memcpy(h, leaf, 32);
+	/* merge while the new subtree is as big as the last one */
+	for (n = t->size; n & 1; n >>= 1)
+		dk_merkle_node(t->stack[--t->depth], h, h);
+	memcpy(t->stack[t->depth++], h, 32);
+	t->size++;
+	return 0;
+}
+
+void
+dk_mtree_root(const struct dk_mtree *t, unsigned char out[32])
+{
+	unsigned char h[32];
+	int i;
+
+	if (t->size == 0) {
+		crypto_hash_sha256(out, NULL, 0);
+		return;
+	}
+	memcpy(h, t->stack[t->depth - 1], 32);
+	for (i = t->depth - 2; i >= 0; i--)
+		dk_merkle_node(t->stack[i], h, h);
+	memcpy(out, h, 32);
+}

@@ -324,3 +324,43 @@ dk_sha256_hex(const void *p, size_t n, char out[65])
 	crypto_hash_sha256(h, p, n);
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
+
+/*
+ * A detached signature that both minisign -V and signify -V accept: the
+ * legacy "Ed" form over the raw message, with a trusted comment and its
+ * global signature (minisign's 4-line layout; signify reads lines 1-2).
+ */
+char *
+dk_minisig(const void *msg, size_t len, const struct dk_key *k,
+    const char *untrusted, const char *trusted, struct dk_err *e)
+{
+	unsigned char raw[74], *g;
+	char b1[128], b2[128], *out = NULL;
+	size_t tl = strlen(trusted);
+
+	if (strchr(trusted, '\n') != NULL || strchr(untrusted, '\n') != NULL) {
+		dk_fail(e, DK_EX_SOFTWARE, "comments must be one line");
+		return NULL;
+	}
+	memcpy(raw, "Ed", 2);
+	memcpy(raw + 2, k->keynum, 8);
+	crypto_sign_detached(raw + 10, NULL, msg, len, k->sk);
+	if ((g = malloc(64 + tl)) == NULL) {
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	memcpy(g, raw + 10, 64);
+	memcpy(g + 64, trusted, tl);
+	sodium_bin2base64(b1, sizeof(b1), raw, sizeof(raw),
+	    sodium_base64_VARIANT_ORIGINAL);
+	crypto_sign_detached(raw + 10, NULL, g, 64 + tl, k->sk);
+	free(g);
+	sodium_bin2base64(b2, sizeof(b2), raw + 10, 64,
+	    sodium_base64_VARIANT_ORIGINAL);
+	if (asprintf(&out, "untrusted comment: %s\n%s\ntrusted comment: %s\n"
+	    "%s\n", untrusted, b1, trusted, b2) < 0) {
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	return out;
+}

@@ -135,6 +135,40 @@ main(int argc, char *argv[])
 	fclose(fp);
 	CHECK(nincl == 36 && ncons == 36, "read %d inclusion and %d "
 	    "consistency proofs, want 36 and 36", nincl, ncons);
+	/* the compact range gives the same roots, leaf by leaf */
+	{
+		struct dk_mtree t;
+		unsigned char got[32];
+		int n;
+
+		memset(&t, 0, sizeof(t));
+		dk_mtree_root(&t, got);
+		CHECK(memcmp(got, root[0], 32) == 0, "mtree root 0");
+		for (n = 1; n <= 8; n++) {
+			dk_mtree_append(&t, leaf[n - 1]);
+			dk_mtree_root(&t, got);
+			CHECK(memcmp(got, root[n], 32) == 0, "mtree root %d", n);
+		}
+	}
+	/* and for bigger trees, against the recursive definition */
+	{
+		static unsigned char many[300][32];
+		struct dk_mtree t;
+		unsigned char a[32], b[32];
+		size_t n, bad = 0;
+
+		memset(&t, 0, sizeof(t));
+		for (n = 0; n < 300; n++) {
+			dk_merkle_leaf(&n, sizeof(n), many[n]);
+			dk_mtree_append(&t, many[n]);
+			dk_mtree_root(&t, a);
+			dk_merkle_root((const unsigned char (*)[32])many, n + 1,
+			    b);
+			bad += memcmp(a, b, 32) != 0;
+		}
+		CHECK(bad == 0, "mtree differs from the recursive root %zu "
+		    "times in 300", bad);
+	}
 	/* a first size of 0 is refused, even 0 -> 0 with an empty proof */
 	CHECK(dk_merkle_verify_consistency(0, 0, root[0], root[0], NULL, 0,
 	    &e) < 0, "size1 0");
