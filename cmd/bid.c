@@ -145,6 +145,7 @@ main(int argc, char *argv[])
 	size_t ndefs = 0, i;
 	int c, keep = 0, bad = 0, argi;
 	long count = 1, ci;
+	char *end;
 	int64_t latest = INT64_MIN;
 	int64_t t;
 	long n;
@@ -164,8 +165,9 @@ main(int argc, char *argv[])
 			slotarg = optarg;
 			break;
 		case 'N':
-			count = strtol(optarg, NULL, 10);
-			if (count < 1 || count > 100000) {
+			count = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || count < 1 ||
+			    count > 100000) {
 				dk_warnx(prog, "-N %s: must be 1 to 100000 "
 				    "slots", optarg);
 				return DK_EX_USAGE;

@@ -71,7 +71,11 @@ main(int argc, char *argv[])
 	struct dk_order *book;
 	const char *cfg = NULL, *slotarg = NULL;
 	char **defs, *lpath = NULL, *line;
-	size_t ndefs = 0, i, j, k, nb;
+	size_t ndefs = 0, i, j, k, nb, ng = 0, g;
+	struct grp {
+		size_t start, n;
+		int64_t slot;
+	} *grp;
 	int c, keep = 0, argi;
 	int64_t only = 0;
 	long n;
@@ -177,21 +181,43 @@ badrec:
 			break;
 	}
 	qsort(cx.v, cx.n, sizeof(*cx.v), byslot);
+	/* every slot's book is filtered before anything is printed, so that
+	 * a rejection without -k leaves stdout empty */
 	book = calloc(cx.n + 1, sizeof(*book));
-	for (i = 0; i < cx.n; i = j) {
+	grp = calloc(cx.n + 2, sizeof(*grp));
+	if (book == NULL || grp == NULL)
+		goto fail;
+	for (i = k = 0; i < cx.n; i = j) {
 		for (j = i; j < cx.n && cx.v[j].o.slot == cx.v[i].o.slot; j++)
-			book[j - i] = cx.v[j].o;
-		nb = dk_book_filter(book, j - i, reject, &cx);
-		if (cx.bad && !keep)
-			return DK_EX_DATAERR;
-		if (nb == 0)
-			continue;
-		if (dk_clear(book, nb, &rules, &cl, &e) < 0)
+			book[k + j - i] = cx.v[j].o;
+		nb = dk_book_filter(book + k, j - i, reject, &cx);
+		if (nb > 0) {
+			grp[ng].start = k;
+			grp[ng].n = nb;
+			grp[ng].slot = cx.v[i].o.slot;
+			ng++;
+		}
+		k += nb;
+	}
+	if (cx.bad && !keep)
+		return DK_EX_DATAERR;
+	/* with -s the slot is cleared even when nobody bid: it can settle */
+	if (slotarg != NULL && ng == 0) {
+		grp[0].start = 0;
+		grp[0].n = 0;
+		grp[0].slot = only;
+		ng = 1;
+	}
+	for (g = 0; g < ng; g++) {
+		struct dk_order *b = book + grp[g].start;
+
+		if (dk_clear(b, grp[g].n, &rules, &cl, &e) < 0)
 			goto fail;
-		for (k = 0; k < nb; k++)
-			dk_emit(stdout, book[k].rec);
+		cl.slot = grp[g].slot;
+		for (k = 0; k < grp[g].n; k++)
+			dk_emit(stdout, b[k].rec);
 		for (k = 0; k < cl.nt; k++) {
-			x = dk_trade_json(&cl, book, &cl.t[k], &rules);
+			x = dk_trade_json(&cl, b, &cl.t[k], &rules);
 			dk_emit(stdout, x);
 			json_decref(x);
 		}
@@ -200,6 +226,7 @@ badrec:
 		json_decref(x);
 		dk_clearing_free(&cl);
 	}
+	free(grp);
 	for (i = 0; i < cx.n; i++) {
 		json_decref(cx.v[i].o.rec);
 		free(cx.v[i].where);

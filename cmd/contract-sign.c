@@ -19,6 +19,11 @@ usage(int code)
 	exit(code);
 }
 
+struct item {
+	json_t *rec;
+	char where[300];
+};
+
 struct group {
 	int64_t slot;
 	json_t *orders, *trades, *clearing;
@@ -69,6 +74,7 @@ replay(struct group *g, const struct dk_rules *r, struct dk_state *st,
 	}
 	if (dk_clear(book, nb, r, &cl, e) < 0)
 		goto out;
+	cl.slot = g->slot;	/* a slot nobody bid in has no order to name it */
 	if (cl.nt != json_array_size(g->trades)) {
 		dk_fail(e, DK_EX_DATAERR, "%zu trades given, the market makes "
 		    "%zu", json_array_size(g->trades), cl.nt);
@@ -135,7 +141,8 @@ main(int argc, char *argv[])
 	struct group g;
 	const char *cfg = NULL, *type, *ss;
 	char **defs, *lpath = NULL, *line, *tpath, *text = NULL, *a, *b;
-	size_t ndefs = 0, i, cap = 0;
+	size_t ndefs = 0, i, cap = 0, nitems = 0, capitems = 0, ii;
+	struct item *items = NULL;
 	int c, keep = 0, dry = 0, argi, bad = 0, open_ledger = 0;
 	int64_t t;
 	long n;
@@ -183,14 +190,55 @@ main(int argc, char *argv[])
 	}
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		goto fail;
-	dk_state_init(&st);
-	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0)
-		goto fail;
-	open_ledger = 1;
 	if (optind == argc && isatty(0)) {
 		dk_warnx(prog, "no input given and stdin is a terminal");
 		usage(DK_EX_USAGE);
 	}
+	/*
+	 * All the input first, then the lock: "clear | contract-sign" on one
+	 * ledger must not hold the writer's lock while clear waits to read.
+	 */
+	for (argi = optind; argi < argc || argi == optind; argi++) {
+		if (dk_reader_open(&rd, argi < argc ? argv[argi] : "-",
+		    &e) < 0)
+			goto fail;
+		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
+			if (n == 0)
+				continue;
+			if ((rec = dk_parse(line, n, &e)) == NULL) {
+				dk_warnx(prog, "%s:%ld: rejected: %s", rd.name,
+				    rd.line, e.msg);
+				e.status = 0;
+				bad = 1;
+				if (!keep) {
+					dk_warnx(prog, "nothing was appended");
+					return DK_EX_DATAERR;
+				}
+				continue;
+			}
+			if (nitems == capitems) {
+				capitems = capitems ? capitems * 2 : 256;
+				items = realloc(items, capitems *
+				    sizeof(*items));
+				if (items == NULL)
+					goto fail;
+			}
+			items[nitems].rec = rec;
+			snprintf(items[nitems].where,
+			    sizeof(items[nitems].where), "%s:%ld", rd.name,
+			    rd.line);
+			nitems++;
+		}
+		if (e.status != 0)
+			goto fail;
+		dk_reader_close(&rd);
+		if (argi >= argc)
+			break;
+	}
+	dk_state_init(&st);
+	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0)
+		goto fail;
+	open_ledger = 1;
 
 	/* the rules in force, once, before the first contract under them */
 	x = dk_rules_json(&rules);
@@ -206,6 +254,16 @@ main(int argc, char *argv[])
 		    json_object_get(st.terms, rules.terms) == NULL) {
 			json_t *tr = json_pack("{s:s,s:i,s:s}", "type",
 			    "terms", "v", 1, "text", text);
+			if (tr == NULL) {
+				dk_fail(&e, DK_EX_CONFIG, "terms: the file is "
+				    "not UTF-8 text");
+				goto fail;
+			}
+			if (dk_profile_check(tr, &e) < 0) {
+				dk_failpre(&e, "terms");
+				e.status = DK_EX_CONFIG;
+				goto fail;
+			}
 			if (dk_state_apply(&st, 0, 0, tr, &e) < 0 ||
 			    dk_ledger_add(&l, tr, &e) < 0) {
 				json_decref(tr);
@@ -221,15 +279,10 @@ main(int argc, char *argv[])
 	free(b);
 	json_decref(x);
 
-	for (argi = optind; argi < argc || argi == optind; argi++) {
-		if (dk_reader_open(&rd, argi < argc ? argv[argi] : "-",
-		    &e) < 0)
-			goto fail;
-		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
-			if (n == 0)
-				continue;
-			if ((rec = dk_parse(line, n, &e)) == NULL)
-				goto badrec;
+	for (ii = 0; ii < nitems; ii++) {
+		{
+			rec = items[ii].rec;
+			items[ii].rec = NULL;
 			type = json_string_value(json_object_get(rec, "type"));
 			if (type == NULL || (strcmp(type, "order") != 0 &&
 			    strcmp(type, "trade") != 0 &&
@@ -263,8 +316,8 @@ main(int argc, char *argv[])
 				json_array_append_new(g.trades, rec);
 			else {
 				g.clearing = rec;
-				snprintf(g.where, sizeof(g.where), "%s:%ld",
-				    rd.name, rd.line);
+				snprintf(g.where, sizeof(g.where), "%s",
+				    items[ii].where);
 				json_array_clear(contracts);
 				if (dk_state_slot(&st, g.slot) != NULL) {
 					dk_fail(&e, DK_EX_DATAERR, "slot %s: "
@@ -296,8 +349,8 @@ main(int argc, char *argv[])
 			}
 			continue;
 badrec:
-			dk_warnx(prog, "%s:%ld: rejected: %s", rd.name,
-			    rd.line, e.msg);
+			dk_warnx(prog, "%s: rejected: %s", items[ii].where,
+			    e.msg);
 			e.status = 0;
 			bad = 1;
 			if (!keep) {
@@ -305,16 +358,11 @@ badrec:
 				goto done;
 			}
 		}
-		if (e.status != 0)
-			goto fail;
-		dk_reader_close(&rd);
-		if (argi >= argc)
-			break;
 	}
 	if (g.orders != NULL) {
 		dk_warnx(prog, "%s: the input ends before the clearing "
 		    "record of its last slot (truncated?); that slot is not "
-		    "signed", rd.name);
+		    "signed", items[nitems - 1].where);
 		bad = 1;
 		group_free(&g);
 		if (!keep) {
@@ -327,6 +375,9 @@ badrec:
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);
 done:
+	for (ii = 0; ii < nitems; ii++)
+		json_decref(items[ii].rec);
+	free(items);
 	dk_ledger_close(&l);
 	dk_key_free(&op);
 	dk_state_free(&st);

@@ -13,7 +13,7 @@ static const struct {
 	const char *name, *what;
 } progs[] = {
 	{ "keygen", "make Ed25519 key pairs for participants, devices, the operator" },
-	{ "registry", "add, update, revoke and list the participants who may trade" },
+	{ "registry", "add, update, revoke, reinstate and list the participants who may trade" },
 	{ "meter-read", "read a meter (CSV file, simulator) into reading records" },
 	{ "bid", "turn a household's readings into signed orders for the next slot" },
 	{ "clear", "clear the market of a slot: a uniform-price double auction" },

@@ -63,6 +63,7 @@ main(int argc, char *argv[])
 	size_t ndefs = 0;
 	long long nslots = -1, seed, peak, load;
 	int64_t from;
+	char *end;
 	int c, i;
 	FILE *fp;
 
@@ -85,8 +86,9 @@ main(int argc, char *argv[])
 			start = optarg;
 			break;
 		case 'n':
-			nslots = strtoll(optarg, NULL, 10);
-			if (nslots < 1 || nslots > 1000000) {
+			nslots = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || nslots < 1 ||
+			    nslots > 1000000) {
 				dk_warnx(prog, "-n %s: must be 1 to 1000000 "
 				    "slots", optarg);
 				return DK_EX_USAGE;

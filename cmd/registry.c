@@ -17,6 +17,7 @@ usage(int code)
 	    "       denki-registry [-c config] [-D key=value] update ID "
 	    "[-k pubkey] [-m meter]... [-z zone] [-r role]\n"
 	    "       denki-registry [-c config] [-D key=value] revoke ID\n"
+	    "       denki-registry [-c config] [-D key=value] reinstate ID\n"
 	    "       denki-registry [-c config] [-D key=value] list\n");
 	exit(code);
 }
@@ -87,7 +88,7 @@ main(int argc, char *argv[])
 		if (optind != argc)
 			usage(DK_EX_USAGE);
 	} else if (strcmp(cmd, "add") == 0 || strcmp(cmd, "update") == 0 ||
-	    strcmp(cmd, "revoke") == 0) {
+	    strcmp(cmd, "revoke") == 0 || strcmp(cmd, "reinstate") == 0) {
 		if (optind != argc - 1)
 			usage(DK_EX_USAGE);
 		id = argv[optind];
@@ -98,7 +99,7 @@ main(int argc, char *argv[])
 		}
 	} else {
 		dk_warnx(prog, "%s: unknown command (add, update, revoke, "
-		    "list)", cmd);
+		    "reinstate, list)", cmd);
 		usage(DK_EX_USAGE);
 	}
 	for (i = 0; i < nmeters; i++)
@@ -180,10 +181,15 @@ main(int argc, char *argv[])
 		json_decref(rec);
 		goto out;
 	}
-	/* update keeps the status: a revoked participant stays revoked */
+	if (strcmp(cmd, "reinstate") == 0 && p->active) {
+		dk_fail(&e, DK_EX_DATAERR, "%s: not revoked", id);
+		json_decref(rec);
+		goto out;
+	}
+	/* update keeps the status: only reinstate lifts a revocation */
 	json_object_set_new(rec, "status", json_string(
-	    strcmp(cmd, "revoke") == 0 || (p != NULL && !p->active) ?
-	    "revoked" : "active"));
+	    strcmp(cmd, "revoke") == 0 || (strcmp(cmd, "update") == 0 &&
+	    !p->active) ? "revoked" : "active"));
 	m = json_array();
 	if (nmeters > 0)
 		for (i = 0; i < nmeters; i++)

@@ -145,8 +145,8 @@ main(int argc, char *argv[])
 			for (k = i; k < j; k++)
 				dk_warnx(prog, "%s: rejected: slot %s %s",
 				    v[k].where, ts, ss == NULL ? "was never "
-				    "cleared; clear it first (even with no "
-				    "orders it has no contracts to settle)" :
+				    "cleared; clear it first (denki-clear -s "
+				    "clears a slot even when nobody bid)" :
 				    "is already settled");
 			bad = 1;
 			if (!keep)

@@ -108,6 +108,16 @@ interval(struct csvstate *st, int64_t t1, int64_t imp1, int64_t exp1,
 		st->acc = 0;
 		return 0;
 	}
+	if (len % s == 0) {
+		char m[300];
+		snprintf(m, sizeof(m), "%s:%ld: the interval before this row "
+		    "does not start on a %d-minute slot boundary; no reading "
+		    "for it", st->name, st->line, st->opt->rules->slot_minutes);
+		if (st->opt->warn != NULL)
+			st->opt->warn(st->ctx, m);
+		st->acc = 0;
+		return 0;
+	}
 	if (s % len == 0) {
 		if (!st->acc) {
 			if (st->t0 % s != 0)

@@ -172,6 +172,18 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	cmp ledger.jsonl before
 }
 
+@test "registry: reinstate lifts a revocation; reinstating an active participant is refused" {
+	run -0 denki-registry -c coop.yaml revoke bob
+	run -0 --separate-stderr denki-registry -c coop.yaml reinstate bob
+	assert_output --partial '"status":"active"'
+	assert_output --partial '"meters":["bob-m"]'
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml reinstate bob
+	assert_equal "$stderr" "denki-registry: bob: not revoked"
+	cmp ledger.jsonl before
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
 @test "registry: update keeps a revoked participant revoked; revoking twice is refused" {
 	run -0 denki-registry -c coop.yaml revoke bob
 	cp ledger.jsonl before
@@ -244,7 +256,7 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 @test "registry: an unknown command or a stray operand is usage, 64" {
 	run -64 --separate-stderr denki-registry -c coop.yaml enroll dave
 	assert_output ""
-	assert_equal "${stderr_lines[0]}" "denki-registry: enroll: unknown command (add, update, revoke, list)"
+	assert_equal "${stderr_lines[0]}" "denki-registry: enroll: unknown command (add, update, revoke, reinstate, list)"
 	assert_regex "${stderr_lines[1]}" '^usage: denki-registry '
 	run -64 --separate-stderr denki-registry -c coop.yaml list extra
 	assert_regex "${stderr_lines[0]}" '^usage: denki-registry '
@@ -258,9 +270,10 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 @test "registry -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-registry -h
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 4
+	assert_equal "${#lines[@]}" 5
 	assert_line --index 0 --regexp '^usage: denki-registry \[-c config\] \[-D key=value\] add ID -k pubkey'
-	assert_line --index 3 --regexp '^       denki-registry .* list$'
+	assert_line --index 3 --regexp '^       denki-registry .* reinstate ID$'
+	assert_line --index 4 --regexp '^       denki-registry .* list$'
 	local usage="$output"
 	run -64 --separate-stderr denki-registry -x list
 	assert_output ""
