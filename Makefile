@@ -34,7 +34,7 @@ denki: cmd/denki.c lib/libdenki.a
 denki-%: cmd/%.c lib/libdenki.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libdenki.a $(LDLIBS)
 
-tests/unit/%: tests/unit/%.c lib/libdenki.a
+tests/unit/%: tests/unit/%.c lib/libdenki.a $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libdenki.a $(LDLIBS)
 
 # Installs what is missing from Debian's packages (as root), or says what to install.

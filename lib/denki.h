@@ -176,6 +176,8 @@ struct dk_ledger {
 	char prev[65];		/* hash of the last line */
 	const struct dk_key *op;
 	char *pend;		/* lines added, not yet committed */
+	char base_prev[65];	/* where the pending lines started */
+	long long base_next;
 	size_t npend, cappend;
 	long long committed;
 };

@@ -184,6 +184,10 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 
 	if (dk_profile_check(rec, e) < 0)
 		return -1;
+	if (l->npend == 0) {
+		memcpy(l->base_prev, l->prev, sizeof(l->prev));
+		l->base_next = l->next;
+	}
 	ent = json_pack("{s:s,s:i,s:I,s:s,s:O}", "type", "entry", "v", 1,
 	    "seq", (json_int_t)l->next, "prev", l->prev, "rec", rec);
 	if (ent == NULL)
@@ -243,6 +247,8 @@ fail:
 	if (ftruncate(l->fd, l->committed) == 0)
 		fsync(l->fd);
 	l->npend = 0;
+	memcpy(l->prev, l->base_prev, sizeof(l->prev));
+	l->next = l->base_next;
 	return -1;
 }
 

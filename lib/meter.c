@@ -120,8 +120,17 @@ interval(struct csvstate *st, int64_t t1, int64_t imp1, int64_t exp1,
 	}
 	if (s % len == 0) {
 		if (!st->acc) {
-			if (st->t0 % s != 0)
-				return 0;	/* wait for a slot boundary */
+			if (st->t0 % s != 0) {
+				char m[300];
+				snprintf(m, sizeof(m), "%s:%ld: the interval "
+				    "before this row is not inside a whole "
+				    "%d-minute slot; no reading for it",
+				    st->name, st->line,
+				    st->opt->rules->slot_minutes);
+				if (st->opt->warn != NULL)
+					st->opt->warn(st->ctx, m);
+				return 0;
+			}
 			st->acc = 1;
 			st->acc_start = st->t0;
 			st->acc_imp = 0;
@@ -160,7 +169,7 @@ static int
 number(const char *s, int kwh, int64_t *out)
 {
 	int64_t v = 0;
-	int dec = -1;
+	int dec = -1, digits = 0;
 
 	if (*s == '\0')
 		return 1;	/* empty: a gap */
@@ -169,15 +178,21 @@ number(const char *s, int kwh, int64_t *out)
 			dec = 0;
 			continue;
 		}
-		if (*s < '0' || *s > '9' || v > DK_MAX_SAFE_INT / 10)
+		if (*s < '0' || *s > '9')
 			return -1;
 		if (dec >= 0 && ++dec > 3)
 			return -1;
 		v = v * 10 + (*s - '0');
+		digits++;
+		if (v > DK_MAX_SAFE_INT)
+			return -1;
 	}
+	if (digits == 0)
+		return -1;
 	if (kwh)
 		for (dec = dec < 0 ? 0 : dec; dec < 3; dec++)
-			v *= 10;
+			if ((v *= 10) > DK_MAX_SAFE_INT)
+				return -1;
 	*out = v;
 	return 0;
 }

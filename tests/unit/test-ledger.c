@@ -1,0 +1,535 @@
+/* Unit tests for lib/ledger.c: the append-only, hash-linked, signed ledger. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "denki.h"
+#include "check.h"
+
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+static char dir[64], lpath[96];
+static struct dk_key op, other;
+
+struct seen {
+	int n;
+	long long seq[64];
+	long line[64];
+	char *rec[64];
+	long long fail_at;	/* make the callback fail at this seq */
+};
+
+static int
+collect(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
+{
+	struct seen *s = ctx;
+
+	if (seq == s->fail_at)
+		return dk_fail(e, DK_EX_CONFIG, "the callback says no");
+	if (s->n < 64) {
+		s->seq[s->n] = seq;
+		s->line[s->n] = line;
+		s->rec[s->n] = dk_canon(rec);
+	}
+	s->n++;
+	return 0;
+}
+
+static void
+seen_free(struct seen *s)
+{
+	int i;
+
+	for (i = 0; i < s->n && i < 64; i++)
+		free(s->rec[i]);
+	memset(s, 0, sizeof(*s));
+	s->fail_at = -1;
+}
+
+static json_t *
+note(int n)
+{
+	return json_pack("{s:s,s:i,s:i,s:s}", "type", "note", "v", 1, "n", n,
+	    "text", "caf\xc3\xa9 \"q\"");
+}
+
+static int
+scan(const unsigned char *pk, struct seen *s, struct dk_err *e)
+{
+	memset(e, 0, sizeof(*e));
+	return dk_ledger_scan(lpath, pk, s ? collect : NULL, s, e);
+}
+
+/* Splits a buffer into line offsets; returns the count. */
+static int
+lines_of(const char *buf, size_t len, size_t *start, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < len && n < max; i++)
+		if (i == 0 || buf[i - 1] == '\n')
+			start[n++] = i;
+	return n;
+}
+
+static void
+test_write_and_scan(void)
+{
+	struct dk_ledger l;
+	struct dk_err e;
+	struct seen s;
+	json_t *r;
+	char *buf, h[65], want[200];
+	size_t len, st[16];
+	int n, i;
+
+	memset(&s, 0, sizeof(s));
+	s.fail_at = -1;
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_ledger_open(&l, lpath, &op, collect, &s, &e), 0);
+	CHECK_INT(s.n, 0);
+	CHECK_INT(l.next, 0);
+	CHECK_STR(l.prev, ZERO64);
+	for (i = 0; i < 3; i++) {
+		r = note(i);
+		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+		json_decref(r);
+	}
+	CHECK_INT(l.next, 3);
+	/* added is not written until committed */
+	buf = slurp(lpath, &len);
+	CHECK_INT(len, 0);
+	free(buf);
+	/* a record outside the profile is refused, nothing added */
+	r = json_pack("{s:s,s:f}", "type", "note", "x", 0.5);
+	CHECK_INT(dk_ledger_add(&l, r, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	json_decref(r);
+	CHECK_INT(l.next, 3);
+	CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	dk_ledger_close(&l);
+
+	/* the bytes: canonical entries, each signed, each linked */
+	buf = slurp(lpath, &len);
+	n = lines_of(buf, len, st, 16);
+	CHECK_INT(n, 3);
+	CHECK(len > 0 && buf[len - 1] == '\n');
+	for (i = 0; i < n; i++) {
+		size_t end = i + 1 < n ? st[i + 1] - 1 : len - 1;
+		json_t *v = json_loadb(buf + st[i], end - st[i], 0, NULL);
+		json_t *c = json_deep_copy(v);
+		unsigned char sig[64], hh[32];
+		char *m, *canon;
+		size_t sl;
+
+		canon = json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT);
+		CHECK(canon != NULL && strlen(canon) == end - st[i] &&
+		    memcmp(canon, buf + st[i], end - st[i]) == 0);
+		free(canon);
+		CHECK_STR(json_string_value(json_object_get(v, "type")),
+		    "entry");
+		CHECK_INT(json_integer_value(json_object_get(v, "v")), 1);
+		CHECK_INT(json_integer_value(json_object_get(v, "seq")), i);
+		CHECK_INT(json_integer_value(json_object_get(json_object_get(v,
+		    "rec"), "n")), i);
+		if (i == 0)
+			CHECK_STR(json_string_value(json_object_get(v, "prev")),
+			    ZERO64);
+		else {
+			size_t pe = st[i] - 1;
+			crypto_hash_sha256(hh, (unsigned char *)buf + st[i - 1],
+			    pe - st[i - 1]);
+			sodium_bin2hex(h, sizeof(h), hh, 32);
+			CHECK_STR(json_string_value(json_object_get(v, "prev")),
+			    h);
+		}
+		sodium_base642bin(sig, 64, json_string_value(json_object_get(v,
+		    "sig")), 88, NULL, &sl, NULL,
+		    sodium_base64_VARIANT_ORIGINAL);
+		json_object_del(c, "sig");
+		m = json_dumps(c, JSON_SORT_KEYS | JSON_COMPACT);
+		CHECK_INT(crypto_sign_verify_detached(sig, (unsigned char *)m,
+		    strlen(m), op.pk), 0);
+		free(m);
+		json_decref(c);
+		json_decref(v);
+	}
+	free(buf);
+
+	/* scanned back with the operator's key */
+	CHECK_INT(scan(op.pk, &s, &e), 0);
+	CHECK_INT(s.n, 3);
+	for (i = 0; i < 3 && i < s.n; i++) {
+		char *c;
+
+		r = note(i);
+		c = dk_canon(r);
+		CHECK_INT(s.seq[i], i);
+		CHECK_INT(s.line[i], i + 1);
+		CHECK_STR(s.rec[i], c);
+		free(c);
+		json_decref(r);
+	}
+	seen_free(&s);
+
+	/* reopened: the callback sees what is there, appends continue */
+	CHECK_INT(dk_ledger_open(&l, lpath, &op, collect, &s, &e), 0);
+	CHECK_INT(s.n, 3);
+	CHECK_INT(l.next, 3);
+	buf = slurp(lpath, &len);
+	n = lines_of(buf, len, st, 16);
+	crypto_hash_sha256((unsigned char *)want, (unsigned char *)buf +
+	    st[2], len - 1 - st[2]);
+	sodium_bin2hex(h, sizeof(h), (unsigned char *)want, 32);
+	CHECK_STR(l.prev, h);
+	free(buf);
+	for (i = 3; i < 5; i++) {
+		r = note(i);
+		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+		json_decref(r);
+	}
+	CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	/* a commit with nothing added writes nothing */
+	CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	dk_ledger_close(&l);
+	seen_free(&s);
+	CHECK_INT(scan(op.pk, &s, &e), 0);
+	CHECK_INT(s.n, 5);
+	CHECK_INT(s.seq[4], 4);
+	CHECK_INT(s.line[4], 5);
+	seen_free(&s);
+
+	/* added, never committed: lost, the file untouched */
+	buf = slurp(lpath, &len);
+	CHECK_INT(dk_ledger_open(&l, lpath, &op, NULL, NULL, &e), 0);
+	r = note(99);
+	CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+	json_decref(r);
+	dk_ledger_close(&l);
+	{
+		size_t len2;
+		char *buf2 = slurp(lpath, &len2);
+		CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+		free(buf2);
+	}
+	free(buf);
+
+	/* without a key the chain is still checked, not the signatures */
+	CHECK_INT(scan(NULL, NULL, &e), 0);
+	/* the wrong operator key fails at the first entry */
+	CHECK_INT(scan(other.pk, NULL, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	snprintf(want, sizeof(want), "%s:1: entry 0: operator: sig: bad "
+	    "signature", lpath);
+	CHECK_HAS(e.msg, want);
+
+	/* a callback that says no: its message, where, and its status */
+	memset(&s, 0, sizeof(s));
+	s.fail_at = 2;
+	CHECK_INT(scan(op.pk, &s, &e), -1);
+	CHECK_INT(e.status, DK_EX_CONFIG);
+	snprintf(want, sizeof(want), "%s:3: entry 2: the callback says no",
+	    lpath);
+	CHECK_STR(e.msg, want);
+	CHECK_INT(s.n, 2);
+	seen_free(&s);
+	/* and dk_ledger_open passes the failure on, and holds nothing */
+	s.fail_at = 0;
+	CHECK_INT(dk_ledger_open(&l, lpath, &op, collect, &s, &e), -1);
+	CHECK_INT(l.fd, -1);
+	dk_ledger_close(&l);
+	seen_free(&s);
+
+	/* no file */
+	{
+		char p[160];
+		snprintf(p, sizeof(p), "%s/none.jsonl", dir);
+		CHECK_INT(dk_ledger_scan(p, op.pk, NULL, NULL, &e), -1);
+		CHECK_INT(e.status, DK_EX_NOINPUT);
+	}
+}
+
+/* Every single-byte change anywhere fails the scan, naming its line. */
+static void
+test_flips(void)
+{
+	char *orig, *buf, want[200];
+	size_t len, st[16], i;
+	int n, line, bad = 0, badmsg = 0;
+	struct dk_err e;
+
+	orig = slurp(lpath, &len);
+	n = lines_of(orig, len, st, 16);
+	CHECK_INT(n, 5);
+	buf = malloc(len);
+	for (i = 0; i < len; i++) {
+		memcpy(buf, orig, len);
+		buf[i] ^= 0x01;
+		spit(lpath, buf, len);
+		for (line = n; line > 1 && st[line - 1] > i; line--)
+			;
+		snprintf(want, sizeof(want), "%s:%d: ", lpath, line);
+		if (scan(op.pk, NULL, &e) != -1 || e.status != DK_EX_DATAERR) {
+			if (bad++ == 0)
+				fprintf(stderr, "flip at byte %zu (line %d, "
+				    "'%c') passed\n", i, line, orig[i]);
+		} else if (strncmp(e.msg, want, strlen(want)) != 0) {
+			if (badmsg++ == 0)
+				fprintf(stderr, "flip at byte %zu: \"%s\" does "
+				    "not start \"%s\"\n", i, e.msg, want);
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(badmsg, 0);
+	/* the byte changed to each other printable: the same */
+	for (bad = 0, i = st[2]; i < st[3]; i++) {
+		int c;
+		for (c = 0x20; c < 0x7f; c += 7) {
+			if (c == orig[i])
+				continue;
+			memcpy(buf, orig, len);
+			buf[i] = (char)c;
+			spit(lpath, buf, len);
+			if (scan(op.pk, NULL, &e) != -1 ||
+			    strstr(e.msg, ":3: ") == NULL) {
+				if (bad++ == 0)
+					fprintf(stderr, "byte %zu = '%c': "
+					    "\"%s\"\n", i, c, e.msg);
+			}
+		}
+	}
+	CHECK_INT(bad, 0);
+	spit(lpath, orig, len);
+	CHECK_INT(scan(op.pk, NULL, &e), 0);
+	free(buf);
+	free(orig);
+}
+
+static void
+test_damage(void)
+{
+	struct dk_ledger l;
+	struct dk_err e;
+	char *orig, *buf, want[200];
+	size_t len, st[16], k;
+	int n;
+
+	orig = slurp(lpath, &len);
+	n = lines_of(orig, len, st, 16);
+	buf = malloc(len * 2 + 100);
+
+	/* a torn last line: an append cut off before its newline */
+	memcpy(buf, orig, len);
+	memcpy(buf + len, "{\"prev\":\"00", 11);
+	spit(lpath, buf, len + 11);
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	snprintf(want, sizeof(want), "%s:6: torn last line (11 bytes, no "
+	    "newline)", lpath);
+	CHECK_HAS(e.msg, want);
+	/* nobody appends after it */
+	CHECK_INT(dk_ledger_open(&l, lpath, &op, NULL, NULL, &e), -1);
+	CHECK_HAS(e.msg, "torn last line");
+	/* the last entry itself cut short */
+	spit(lpath, orig, len - 10);
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	snprintf(want, sizeof(want), "%s:5: torn last line", lpath);
+	CHECK_HAS(e.msg, want);
+	/* only its newline lost */
+	spit(lpath, orig, len - 1);
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	CHECK_HAS(e.msg, want);
+
+	/* line 2 deleted */
+	memcpy(buf, orig, st[1]);
+	memcpy(buf + st[1], orig + st[2], len - st[2]);
+	spit(lpath, buf, len - (st[2] - st[1]));
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	snprintf(want, sizeof(want), "%s:2: entry 1: seq: must be 1, got 2",
+	    lpath);
+	CHECK_HAS(e.msg, want);
+	/* the last line deleted: a shorter ledger, still valid (what the
+	 * checkpoints are for) */
+	spit(lpath, orig, st[4]);
+	CHECK_INT(scan(op.pk, NULL, &e), 0);
+	/* the first line deleted */
+	spit(lpath, orig + st[1], len - st[1]);
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	snprintf(want, sizeof(want), "%s:1: entry 0: seq: must be 0, got 1",
+	    lpath);
+	CHECK_HAS(e.msg, want);
+
+	/* lines 2 and 3 swapped */
+	k = 0;
+	memcpy(buf + k, orig, st[1]);
+	k += st[1];
+	memcpy(buf + k, orig + st[2], st[3] - st[2]);
+	k += st[3] - st[2];
+	memcpy(buf + k, orig + st[1], st[2] - st[1]);
+	k += st[2] - st[1];
+	memcpy(buf + k, orig + st[3], len - st[3]);
+	k += len - st[3];
+	spit(lpath, buf, k);
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	snprintf(want, sizeof(want), "%s:2: entry 1: seq: must be 1, got 2",
+	    lpath);
+	CHECK_HAS(e.msg, want);
+
+	/* line 2 twice */
+	memcpy(buf, orig, st[2]);
+	memcpy(buf + st[2], orig + st[1], st[2] - st[1]);
+	memcpy(buf + st[2] + (st[2] - st[1]), orig + st[2], len - st[2]);
+	spit(lpath, buf, len + (st[2] - st[1]));
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	snprintf(want, sizeof(want), "%s:3: entry 2: seq: must be 2, got 1",
+	    lpath);
+	CHECK_HAS(e.msg, want);
+
+	/* an entry re-signed by the operator but with a broken chain */
+	{
+		json_t *v = json_loadb(orig + st[1], st[2] - st[1] - 1, 0, NULL);
+		char *s;
+
+		json_object_set_new(v, "prev", json_string(ZERO64));
+		dk_sign_record(v, &op, &e);
+		s = dk_canon(v);
+		k = 0;
+		memcpy(buf, orig, st[1]);
+		k = st[1];
+		memcpy(buf + k, s, strlen(s));
+		k += strlen(s);
+		buf[k++] = '\n';
+		memcpy(buf + k, orig + st[2], len - st[2]);
+		k += len - st[2];
+		spit(lpath, buf, k);
+		CHECK_INT(scan(op.pk, NULL, &e), -1);
+		snprintf(want, sizeof(want), "%s:2: entry 1: prev: does not "
+		    "match", lpath);
+		CHECK_HAS(e.msg, want);
+		free(s);
+		/* and one that is signed and linked but not canonical */
+		s = json_dumps(v, JSON_SORT_KEYS);	/* with spaces */
+		json_decref(v);
+		v = json_loadb(orig + st[1], st[2] - st[1] - 1, 0, NULL);
+		free(s);
+		s = json_dumps(v, 0);			/* keys unsorted */
+		k = st[1];
+		memcpy(buf, orig, st[1]);
+		memcpy(buf + k, s, strlen(s));
+		k += strlen(s);
+		buf[k++] = '\n';
+		memcpy(buf + k, orig + st[2], len - st[2]);
+		k += len - st[2];
+		spit(lpath, buf, k);
+		CHECK_INT(scan(NULL, NULL, &e), -1);
+		snprintf(want, sizeof(want), "%s:2: entry 1: not in canonical "
+		    "form", lpath);
+		CHECK_HAS(e.msg, want);
+		free(s);
+		json_decref(v);
+	}
+
+	/* an empty file is an empty ledger */
+	spit(lpath, "", 0);
+	CHECK_INT(scan(op.pk, NULL, &e), 0);
+	/* an empty line is not an entry */
+	spit(lpath, "\n", 1);
+	CHECK_INT(scan(op.pk, NULL, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+
+	spit(lpath, orig, len);
+	CHECK_INT(scan(op.pk, NULL, &e), 0);
+	(void)n;
+	free(buf);
+	free(orig);
+}
+
+/*
+ * A commit that cannot be written (here: the file-size limit) cuts the
+ * file back to what was acknowledged; the ledger must stay usable: what is
+ * added and committed next continues the chain from the last entry on
+ * disk.
+ */
+static void
+test_failed_commit(void)
+{
+	struct dk_ledger l;
+	struct dk_err e;
+	struct rlimit old, lim;
+	struct stat st;
+	json_t *r;
+	char *orig;
+	off_t size;
+	int i, rc;
+
+	CHECK_INT(stat(lpath, &st), 0);
+	size = st.st_size;
+	orig = slurp(lpath, NULL);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_ledger_open(&l, lpath, &op, NULL, NULL, &e), 0);
+	CHECK_INT(l.next, 5);
+	for (i = 100; i < 110; i++) {
+		r = note(i);
+		dk_ledger_add(&l, r, &e);
+		json_decref(r);
+	}
+	lim = old;
+	lim.rlim_cur = size + 100;	/* room for part of one entry */
+	setrlimit(RLIMIT_FSIZE, &lim);
+	rc = dk_ledger_commit(&l, &e);
+	setrlimit(RLIMIT_FSIZE, &old);
+	CHECK_INT(rc, -1);
+	CHECK_INT(e.status, DK_EX_IOERR);
+	CHECK_HAS(e.msg, "nothing of this run was appended");
+	CHECK_INT(stat(lpath, &st), 0);
+	CHECK_INT(st.st_size, size);
+	{
+		/* the bytes are those acknowledged before (no flock: the
+		 * handle holds the lock) */
+		size_t n;
+		char *now = slurp(lpath, &n);
+		CHECK(n == (size_t)size && memcmp(now, orig, n) == 0);
+		free(now);
+	}
+	/* the same ledger handle, used again */
+	r = note(200);
+	CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+	json_decref(r);
+	CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	dk_ledger_close(&l);
+	rc = scan(op.pk, NULL, &e);
+	CHECKF(rc == 0, "after a failed commit, the next commit broke the "
+	    "ledger: %s", e.msg);
+	signal(SIGXFSZ, SIG_DFL);
+	free(orig);
+}
+
+int
+main(void)
+{
+	struct dk_err e;
+
+	memset(&e, 0, sizeof(e));
+	if (dk_init(&e) < 0 || dk_key_generate(&op, &e) < 0 ||
+	    dk_key_generate(&other, &e) < 0)
+		return 1;
+	snprintf(dir, sizeof(dir), "%s", tmpdir_make("test-ledger"));
+	snprintf(lpath, sizeof(lpath), "%s/ledger.jsonl", dir);
+	test_write_and_scan();
+	test_flips();
+	test_damage();
+	test_failed_commit();
+	dk_key_free(&op);
+	dk_key_free(&other);
+	tmpdir_remove();
+	return check_done("test-ledger");
+}

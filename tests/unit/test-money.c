@@ -1,0 +1,181 @@
+/* Unit tests for lib/money.c: the one rounding rule, and money for people. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "denki.h"
+#include "check.h"
+
+/* a*b/d rounded half away from zero, by truncating division and a look at
+ * the remainder (a different route from the library's). */
+static int64_t
+ref_muldiv(int64_t a, int64_t b, int64_t d)
+{
+	__int128 p = (__int128)a * b, q = p / d, r = p % d;
+	__int128 ar = r < 0 ? -r : r, ad = d < 0 ? -(__int128)d : d;
+
+	if (2 * ar >= ad)
+		q += ((p < 0) != (d < 0)) ? -1 : 1;
+	return (int64_t)q;
+}
+
+static uint64_t rs = 0x243F6A8885A308D3ULL;
+
+static uint64_t
+rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+static void
+test_value(void)
+{
+	/* halves go away from zero, on both sides */
+	CHECK_INT(dk_value(1, 500), 1);
+	CHECK_INT(dk_value(-1, 500), -1);
+	CHECK_INT(dk_value(1, -500), -1);
+	CHECK_INT(dk_value(-1, -500), 1);
+	CHECK_INT(dk_value(1, 499), 0);
+	CHECK_INT(dk_value(-1, 499), 0);
+	CHECK_INT(dk_value(1, 501), 1);
+	CHECK_INT(dk_value(1, 1500), 2);
+	CHECK_INT(dk_value(-1, 1500), -2);
+	CHECK_INT(dk_value(3, 2500), 8);	/* 7.5 */
+	CHECK_INT(dk_value(-3, 2500), -8);
+	CHECK_INT(dk_value(3, 166667), 500);	/* 500.001 */
+	CHECK_INT(dk_value(1000, 250000), 250000);
+	CHECK_INT(dk_value(0, DK_MAX_PRICE), 0);
+	CHECK_INT(dk_value(DK_MAX_WH, 0), 0);
+	CHECK_INT(dk_value(1234, 300000), 370200);
+	CHECK_INT(dk_value(1, 1), 0);		/* 0.001 */
+	/* at the documented limits the product stays exact */
+	CHECK_INT(dk_value(DK_MAX_WH, DK_MAX_PRICE), 1000000000000000LL);
+	CHECK_INT(dk_value(-DK_MAX_WH, DK_MAX_PRICE), -1000000000000000LL);
+	CHECK_INT(dk_value(DK_MAX_WH - 1, DK_MAX_PRICE - 1),
+	    999999989900000LL);		/* ...900000.001 */
+	CHECK_INT(dk_value(-(DK_MAX_WH - 1), DK_MAX_PRICE - 1),
+	    -999999989900000LL);
+	CHECK_INT(dk_value(DK_MAX_WH, DK_MAX_PRICE - 499), 999999950100000LL);
+	CHECK_INT(dk_value(DK_MAX_WH - 1, DK_MAX_PRICE - 5),
+	    999999989500000LL);		/* ...500000.005 */
+	/* an exact half at the limits: 999999940000000.5 */
+	CHECK_INT(dk_value(DK_MAX_WH - 1, DK_MAX_PRICE - 500),
+	    999999940000001LL);
+	CHECK_INT(dk_value(-(DK_MAX_WH - 1), DK_MAX_PRICE - 500),
+	    -999999940000001LL);
+}
+
+static void
+test_muldiv(void)
+{
+	int i, bad;
+
+	CHECK_INT(dk_muldiv(7, 1, 2), 4);
+	CHECK_INT(dk_muldiv(-7, 1, 2), -4);
+	CHECK_INT(dk_muldiv(7, 1, -2), -4);
+	CHECK_INT(dk_muldiv(-7, -1, -2), -4);
+	CHECK_INT(dk_muldiv(-7, 1, -2), 4);
+	CHECK_INT(dk_muldiv(5, 1, 3), 2);
+	CHECK_INT(dk_muldiv(-5, 1, 3), -2);
+	CHECK_INT(dk_muldiv(4, 1, 3), 1);
+	CHECK_INT(dk_muldiv(-4, 1, 3), -1);
+	CHECK_INT(dk_muldiv(1, 1, -2), -1);
+	CHECK_INT(dk_muldiv(0, 5, 7), 0);
+	CHECK_INT(dk_muldiv(6, 7, 1), 42);
+	CHECK_INT(dk_muldiv(123456789, 987654321, 1000), 121932631112635LL);
+	CHECK_INT(dk_muldiv(-123456789, 987654321, 1000), -121932631112635LL);
+	/* products beyond 64 bits are exact (128-bit intermediate) */
+	CHECK_INT(dk_muldiv(INT64_MAX, INT64_MAX, INT64_MAX), INT64_MAX);
+	CHECK_INT(dk_muldiv(INT64_MAX, INT64_C(1) << 62, INT64_MAX),
+	    INT64_C(1) << 62);
+	CHECK_INT(dk_muldiv(INT64_MIN, 1, 1), INT64_MIN);
+	CHECK_INT(dk_muldiv(INT64_MIN, -1, 2), INT64_C(1) << 62);
+	CHECK_INT(dk_muldiv(INT64_C(3000000000), INT64_C(3000000000),
+	    INT64_C(1000000000)), INT64_C(9000000000));
+
+	/* against the reference, random signs and sizes */
+	for (i = 0, bad = 0; i < 200000; i++) {
+		int64_t a = (int64_t)(rnd() % 2000000000001ULL) - 1000000000000;
+		int64_t b = (int64_t)(rnd() % 20000000001ULL) - 10000000000;
+		int64_t d = (int64_t)(rnd() % 20001) - 10000;
+		int64_t got, want;
+
+		if (i % 3 == 0)
+			d = (int64_t)(rnd() % 8) - 4;	/* tiny: many ties */
+		if (d == 0)
+			d = 2;
+		got = dk_muldiv(a, b, d);
+		want = ref_muldiv(a, b, d);
+		if (got != want && bad++ == 0)
+			fprintf(stderr, "dk_muldiv(%lld, %lld, %lld) = %lld, "
+			    "want %lld\n", (long long)a, (long long)b,
+			    (long long)d, (long long)got, (long long)want);
+	}
+	CHECK_INT(bad, 0);
+	/* dk_value is dk_muldiv by 1000, over the whole order range */
+	for (i = 0, bad = 0; i < 200000; i++) {
+		int64_t wh = (int64_t)(rnd() % (2 * DK_MAX_WH + 1)) - DK_MAX_WH;
+		int64_t p = (int64_t)(rnd() % (DK_MAX_PRICE + 1));
+
+		if (dk_value(wh, p) != ref_muldiv(wh, p, 1000) && bad++ == 0)
+			fprintf(stderr, "dk_value(%lld, %lld) = %lld, want "
+			    "%lld\n", (long long)wh, (long long)p,
+			    (long long)dk_value(wh, p),
+			    (long long)ref_muldiv(wh, p, 1000));
+	}
+	CHECK_INT(bad, 0);
+}
+
+static void
+test_money_str(void)
+{
+	static const struct {
+		int64_t micro;
+		const char *want;
+	} v[] = {
+		{ 0, "0.00" },
+		{ 1234567, "1.23" },
+		{ 1235000, "1.24" },		/* half a cent, away from 0 */
+		{ -1235000, "-1.24" },
+		{ 1234999, "1.23" },
+		{ -1234999, "-1.23" },
+		{ 4999, "0.00" },
+		{ -4999, "0.00" },		/* no "-0.00" */
+		{ 5000, "0.01" },
+		{ -5000, "-0.01" },
+		{ 1000000, "1.00" },
+		{ -1000000, "-1.00" },
+		{ 995000, "1.00" },
+		{ 99990000, "99.99" },
+		{ 123456789012, "123456.79" },
+		{ INT64_MAX, "9223372036854.78" },
+		{ INT64_MIN, "-9223372036854.78" },
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(buf, 'X', sizeof(buf));
+		dk_money_str(v[i].micro, buf, sizeof(buf));
+		CHECKF(strcmp(buf, v[i].want) == 0, "dk_money_str(%lld) = "
+		    "\"%s\", want \"%s\"", (long long)v[i].micro, buf,
+		    v[i].want);
+	}
+	/* a short buffer is cut, still terminated */
+	memset(buf, 'X', sizeof(buf));
+	dk_money_str(123456789012, buf, 5);
+	CHECK_STR(buf, "1234");
+	CHECK_INT(buf[5], 'X');
+}
+
+int
+main(void)
+{
+	test_value();
+	test_muldiv();
+	test_money_str();
+	return check_done("test-money");
+}

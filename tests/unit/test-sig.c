@@ -1,0 +1,363 @@
+/* Unit tests for lib/sig.c: keys in minisign layout, record signatures. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "denki.h"
+#include "check.h"
+
+static char dir[64];
+
+static const char *
+path(const char *name)
+{
+	static char p[4][256];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}
+
+/* Line n (1-based) of a file, without its newline, in buf. */
+static int
+file_line(const char *file, int n, char *buf, size_t len)
+{
+	FILE *fp = fopen(file, "r");
+	int i;
+
+	buf[0] = '\0';
+	if (fp == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (fgets(buf, len, fp) == NULL) {
+			fclose(fp);
+			buf[0] = '\0';
+			return -1;
+		}
+	fclose(fp);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int
+unb64(const char *s, unsigned char *bin, size_t max, size_t *got)
+{
+	return sodium_base642bin(bin, max, s, strlen(s), NULL, got, NULL,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+static void
+test_keys(void)
+{
+	struct dk_key k, k2, pub, sec;
+	struct dk_err e;
+	struct stat st;
+	char line[1024], *s, *text;
+	unsigned char raw[256], pk[32];
+	size_t n;
+
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_generate(&k, &e), 0);
+	CHECK(k.sk != NULL);
+	/* the secret key's second half is the public key */
+	CHECK(k.sk != NULL && memcmp(k.sk + 32, k.pk, 32) == 0);
+	crypto_sign_ed25519_sk_to_pk(pk, k.sk);
+	CHECK(memcmp(pk, k.pk, 32) == 0);
+
+	CHECK_INT(dk_key_write_pub(&k, path("a.pub"), "denki public key a", 0,
+	    &e), 0);
+	CHECK_INT(dk_key_write_sec(&k, path("a.key"), "denki secret key a", 0,
+	    &e), 0);
+	CHECK_INT(stat(path("a.key"), &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0600);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_INT(stat(path("a.pub"), &st), 0);
+	CHECK_INT(st.st_mode & 0077 & ~0644, 0);	/* no more than 0644 */
+
+	/* the public file: minisign's layout, exactly two lines */
+	text = slurp(path("a.pub"), &n);
+	CHECK(text != NULL && strncmp(text, "untrusted comment: denki public "
+	    "key a\n", 38) == 0);
+	file_line(path("a.pub"), 2, line, sizeof(line));
+	CHECK_INT(strlen(line), 56);
+	CHECK_INT(unb64(line, raw, sizeof(raw), &n), 0);
+	CHECK_INT(n, 42);
+	CHECK(memcmp(raw, "Ed", 2) == 0);
+	CHECK(memcmp(raw + 2, k.keynum, 8) == 0);
+	CHECK(memcmp(raw + 10, k.pk, 32) == 0);
+	CHECK(text != NULL && n == 42 && strlen(text) == 38 + 56 + 1 &&
+	    text[strlen(text) - 1] == '\n');
+	free(text);
+	/* and dk_key_pub_b64 is that line */
+	s = dk_key_pub_b64(&k);
+	CHECK_STR(s, line);
+
+	/* the secret file: 158 bytes, Ed, no KDF, B2, keynum, sk */
+	file_line(path("a.key"), 1, line, sizeof(line));
+	CHECK_STR(line, "untrusted comment: denki secret key a");
+	file_line(path("a.key"), 2, line, sizeof(line));
+	CHECK_INT(unb64(line, raw, sizeof(raw), &n), 0);
+	CHECK_INT(n, 158);
+	CHECK(memcmp(raw, "Ed\0\0B2", 6) == 0);
+	CHECK(memcmp(raw + 54, k.keynum, 8) == 0);
+	CHECK(memcmp(raw + 62, k.sk, 64) == 0);
+
+	/* round trips */
+	CHECK_INT(dk_key_read_pub(&pub, path("a.pub"), &e), 0);
+	CHECK(memcmp(pub.pk, k.pk, 32) == 0);
+	CHECK(memcmp(pub.keynum, k.keynum, 8) == 0);
+	CHECK(pub.sk == NULL);
+	CHECK_INT(dk_key_read_sec(&sec, path("a.key"), &e), 0);
+	CHECK(sec.sk != NULL && memcmp(sec.sk, k.sk, 64) == 0);
+	CHECK(memcmp(sec.pk, k.pk, 32) == 0);
+	CHECK(memcmp(sec.keynum, k.keynum, 8) == 0);
+	dk_key_free(&sec);
+	CHECK(sec.sk == NULL);
+	memset(&k2, 0, sizeof(k2));
+	CHECK_INT(dk_key_from_b64(&k2, s, &e), 0);
+	CHECK(memcmp(k2.pk, k.pk, 32) == 0);
+	CHECK(memcmp(k2.keynum, k.keynum, 8) == 0);
+	free(s);
+
+	/* never overwritten without force */
+	CHECK_INT(dk_key_generate(&k2, &e), 0);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_write_sec(&k2, path("a.key"), "other", 0, &e), -1);
+	CHECK_INT(e.status, DK_EX_CANTCREAT);
+	CHECK_HAS(e.msg, path("a.key"));
+	CHECK_HAS(e.msg, "exists");
+	CHECK_INT(dk_key_write_pub(&k2, path("a.pub"), "other", 0, &e), -1);
+	CHECK_INT(e.status, DK_EX_CANTCREAT);
+	CHECK_INT(dk_key_read_sec(&sec, path("a.key"), &e), 0);
+	CHECK(memcmp(sec.pk, k.pk, 32) == 0);	/* still the first key */
+	dk_key_free(&sec);
+	/* with force, replaced; the mode is 0600 again */
+	chmod(path("a.key"), 0644);
+	CHECK_INT(dk_key_write_sec(&k2, path("a.key"), "other", 1, &e), 0);
+	CHECK_INT(dk_key_write_pub(&k2, path("a.pub"), "other", 1, &e), 0);
+	CHECK_INT(stat(path("a.key"), &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0600);
+	CHECK_INT(dk_key_read_sec(&sec, path("a.key"), &e), 0);
+	CHECK(memcmp(sec.pk, k2.pk, 32) == 0);
+	dk_key_free(&sec);
+	CHECK_INT(dk_key_read_pub(&pub, path("a.pub"), &e), 0);
+	CHECK(memcmp(pub.pk, k2.pk, 32) == 0);
+	/* a symlink in the way is not followed */
+	CHECK_INT(symlink(path("a.key"), path("link.key")), 0);
+	CHECK_INT(dk_key_write_sec(&k, path("link.key"), "x", 0, &e), -1);
+	CHECK_INT(dk_key_read_sec(&sec, path("a.key"), &e), 0);
+	CHECK(memcmp(sec.pk, k2.pk, 32) == 0);
+	dk_key_free(&sec);
+	/* a folder that does not exist */
+	CHECK_INT(dk_key_write_pub(&k, path("no/such.pub"), "x", 0, &e), -1);
+	CHECK_INT(e.status, DK_EX_CANTCREAT);
+
+	/* bad key files */
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_read_pub(&pub, path("missing.pub"), &e), -1);
+	CHECK_INT(e.status, DK_EX_NOINPUT);
+	tmpfile_write("bad1.pub", "comment: x\nRWQ=\n");
+	CHECK_INT(dk_key_read_pub(&pub, path("bad1.pub"), &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, ":1: must start with \"untrusted comment: \"");
+	tmpfile_write("bad2.pub", "untrusted comment: x\n");
+	CHECK_INT(dk_key_read_pub(&pub, path("bad2.pub"), &e), -1);
+	CHECK_HAS(e.msg, ":2: missing key line");
+	tmpfile_write("bad3.pub", "untrusted comment: x\nnot base64!\n");
+	CHECK_INT(dk_key_read_pub(&pub, path("bad3.pub"), &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "bad3.pub:2: not an Ed25519 public key");
+	/* a secret key file is not a public key, and the reverse */
+	CHECK_INT(dk_key_read_pub(&pub, path("a.key"), &e), -1);
+	CHECK_INT(dk_key_read_sec(&sec, path("a.pub"), &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK(sec.sk == NULL);
+	/* 42 bytes that do not start with "Ed" */
+	memset(raw, 'x', 42);
+	{
+		char b[64];
+
+		sodium_bin2base64(b, sizeof(b), raw, 42,
+		    sodium_base64_VARIANT_ORIGINAL);
+		CHECK_INT(dk_key_from_b64(&k2, b, &e), -1);
+		memcpy(raw, "Ed", 2);
+		sodium_bin2base64(b, sizeof(b), raw, 42,
+		    sodium_base64_VARIANT_ORIGINAL);
+		CHECK_INT(dk_key_from_b64(&k2, b, &e), 0);
+		/* 41 bytes */
+		sodium_bin2base64(b, sizeof(b), raw, 41,
+		    sodium_base64_VARIANT_ORIGINAL);
+		CHECK_INT(dk_key_from_b64(&k2, b, &e), -1);
+	}
+	/* an encrypted secret key (kdf "Sc") is refused, by name */
+	memset(raw, 0, 158);
+	memcpy(raw, "EdScB2", 6);
+	{
+		char b[256], t[400];
+
+		sodium_bin2base64(b, sizeof(b), raw, 158,
+		    sodium_base64_VARIANT_ORIGINAL);
+		snprintf(t, sizeof(t), "untrusted comment: enc\n%s\n", b);
+		tmpfile_write("enc.key", t);
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(dk_key_read_sec(&sec, path("enc.key"), &e), -1);
+		CHECK_INT(e.status, DK_EX_DATAERR);
+		CHECK_HAS(e.msg, "passphrase");
+		CHECK(sec.sk == NULL);
+	}
+	dk_key_free(&k2);
+	dk_key_free(&k);
+}
+
+static void
+test_records(void)
+{
+	struct dk_key a, b;
+	struct dk_err e;
+	unsigned char sig[64];
+	const char *want = "{\"n\":-3,\"s\":\"\xc3\xa9\",\"type\":\"order\","
+	    "\"v\":1,\"x\":[1,{\"y\":null}]}";
+	char *c;
+	size_t n;
+	json_t *r, *r2;
+
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_generate(&a, &e), 0);
+	CHECK_INT(dk_key_generate(&b, &e), 0);
+	r = json_pack("{s:s,s:i,s:[i,{s:n}],s:i,s:s}", "type", "order", "v",
+	    1, "x", 1, "y", "n", -3, "s", "\xc3\xa9");
+	CHECK_INT(dk_sign_record(r, &a, &e), 0);
+	CHECK(json_is_string(json_object_get(r, "sig")));
+	/* the signature is Ed25519 over the canonical bytes without sig */
+	CHECK_INT(unb64(json_string_value(json_object_get(r, "sig")), sig,
+	    sizeof(sig), &n), 0);
+	CHECK_INT(n, 64);
+	CHECK_INT(crypto_sign_verify_detached(sig, (const unsigned char *)want,
+	    strlen(want), a.pk), 0);
+	CHECK_INT(dk_verify_record(r, a.pk, &e), 0);
+	/* the same record, keys in another order, verifies */
+	c = dk_canon(r);
+	r2 = json_loads(c, 0, NULL);
+	free(c);
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), 0);
+	json_decref(r2);
+
+	/* signed by someone else */
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_verify_record(r, b.pk, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "sig: bad signature");
+
+	/* changed after signing: a value, a nested value, a new field */
+	r2 = json_deep_copy(r);
+	json_object_set_new(r2, "n", json_integer(-4));
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	CHECK_HAS(e.msg, "bad signature");
+	json_decref(r2);
+	r2 = json_deep_copy(r);
+	json_object_set_new(json_array_get(json_object_get(r2, "x"), 1), "y",
+	    json_integer(0));
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	json_decref(r2);
+	r2 = json_deep_copy(r);
+	json_object_set_new(r2, "extra", json_true());
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	json_decref(r2);
+	r2 = json_deep_copy(r);
+	json_object_del(r2, "v");
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	json_decref(r2);
+
+	/* bad sig values */
+	r2 = json_deep_copy(r);
+	json_object_set_new(r2, "sig", json_string("not base64 at all!"));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "sig: must be base64 of a 64-byte Ed25519 signature");
+	json_object_set_new(r2, "sig", json_string("AAAA"));	/* 3 bytes */
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	CHECK_HAS(e.msg, "64-byte");
+	json_object_set_new(r2, "sig", json_string(""));
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	json_object_set_new(r2, "sig", json_integer(5));
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	CHECK_HAS(e.msg, "sig: must be a string");
+	{
+		/* a valid-looking signature with one bit changed */
+		char b64[100];
+
+		memcpy(b64, json_string_value(json_object_get(r, "sig")), 89);
+		b64[10] = b64[10] == 'A' ? 'B' : 'A';
+		json_object_set_new(r2, "sig", json_string(b64));
+		CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+		CHECK_HAS(e.msg, "bad signature");
+	}
+	json_object_del(r2, "sig");
+	CHECK_INT(dk_verify_record(r2, a.pk, &e), -1);
+	CHECK_HAS(e.msg, "sig: missing");
+	json_decref(r2);
+
+	/* signing again replaces the sig; with another key it moves */
+	CHECK_INT(dk_sign_record(r, &b, &e), 0);
+	CHECK_INT(dk_verify_record(r, b.pk, &e), 0);
+	CHECK_INT(dk_verify_record(r, a.pk, &e), -1);
+	CHECK_INT(json_object_size(r), 6);
+	json_decref(r);
+
+	/* a key read back from files signs what the public file verifies */
+	CHECK_INT(dk_key_write_sec(&a, path("s.key"), "s", 0, &e), 0);
+	CHECK_INT(dk_key_write_pub(&a, path("s.pub"), "s", 0, &e), 0);
+	{
+		struct dk_key sk, pk;
+
+		CHECK_INT(dk_key_read_sec(&sk, path("s.key"), &e), 0);
+		CHECK_INT(dk_key_read_pub(&pk, path("s.pub"), &e), 0);
+		r = json_pack("{s:s,s:i}", "type", "t", "v", 1);
+		CHECK_INT(dk_sign_record(r, &sk, &e), 0);
+		CHECK_INT(dk_verify_record(r, pk.pk, &e), 0);
+		json_decref(r);
+		dk_key_free(&sk);
+	}
+	dk_key_free(&a);
+	dk_key_free(&b);
+}
+
+static void
+test_sha256(void)
+{
+	char h[65];
+
+	dk_sha256_hex("", 0, h);
+	CHECK_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4959"
+	    "91b7852b855");
+	dk_sha256_hex("abc", 3, h);
+	CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410f"
+	    "f61f20015ad");
+	dk_sha256_hex("a\0b", 3, h);	/* bytes, not a C string */
+	CHECK_STR(h, "59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5c"
+	    "e98920a7138");
+}
+
+int
+main(void)
+{
+	struct dk_err e;
+
+	memset(&e, 0, sizeof(e));
+	if (dk_init(&e) < 0) {
+		fprintf(stderr, "dk_init: %s\n", e.msg);
+		return 1;
+	}
+	umask(022);
+	snprintf(dir, sizeof(dir), "%s", tmpdir_make("test-sig"));
+	test_keys();
+	test_records();
+	test_sha256();
+	tmpdir_remove();
+	return check_done("test-sig");
+}
