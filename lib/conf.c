@@ -18,14 +18,20 @@ static int
 conf_put(struct dk_conf *c, const char *k, const char *v)
 {
 	size_t i;
-	char **nk, **nv;
+	char **nk, **nv, *nc;
 
 	for (i = 0; i < c->n; i++)
 		if (strcmp(c->key[i], k) == 0) {
 			free(c->val[i]);
 			c->val[i] = strdup(v);
+			c->cli[i] = 0;
 			return c->val[i] == NULL ? -1 : 0;
 		}
+	nc = realloc(c->cli, c->n + 1);
+	if (nc == NULL)
+		return -1;
+	c->cli = nc;
+	c->cli[c->n] = 0;
 	nk = realloc(c->key, (c->n + 1) * sizeof(*nk));
 	if (nk == NULL)
 		return -1;
@@ -230,6 +236,7 @@ dk_conf_set(struct dk_conf *c, const char *a, struct dk_err *e)
 {
 	const char *eq = strchr(a, '=');
 	char key[256];
+	size_t i;
 
 	if (eq == NULL || eq == a || (size_t)(eq - a) >= sizeof(key))
 		return dk_fail(e, DK_EX_USAGE,
@@ -238,6 +245,9 @@ dk_conf_set(struct dk_conf *c, const char *a, struct dk_err *e)
 	key[eq - a] = '\0';
 	if (conf_put(c, key, eq + 1) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->key[i], key) == 0)
+			c->cli[i] = 1;
 	return 0;
 }
 
@@ -284,9 +294,13 @@ dk_conf_path(const struct dk_conf *c, const char *key, const char *def)
 {
 	const char *s = dk_conf_str(c, key, def);
 	char *p = NULL;
+	size_t i;
 
 	if (s == NULL)
 		return NULL;
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->key[i], key) == 0 && c->cli[i])
+			return strdup(s);
 	if (s[0] == '/' || c->dir == NULL || strcmp(c->dir, ".") == 0)
 		return strdup(s);
 	if (asprintf(&p, "%s/%s", c->dir, s) < 0)
@@ -305,6 +319,7 @@ dk_conf_free(struct dk_conf *c)
 	}
 	free(c->key);
 	free(c->val);
+	free(c->cli);
 	free(c->path);
 	free(c->dir);
 	memset(c, 0, sizeof(*c));

@@ -113,6 +113,7 @@ struct dk_conf {
 	size_t n;
 	char **key;
 	char **val;
+	char *cli;		/* 1: given with -D, so relative to the cwd */
 };
 int dk_conf_load(struct dk_conf *, const char *path, struct dk_err *);
 int dk_conf_set(struct dk_conf *, const char *assignment, struct dk_err *);

@@ -145,6 +145,11 @@ test_load(void)
 	CHECK_STR(p, path("home.db"));
 	free(p);
 	CHECK(dk_conf_path(&c, "state", NULL) == NULL);
+	/* a path given on the command line is the user's: relative to the cwd */
+	CHECK_INT(dk_conf_set(&c, "ledger=other/ledger.jsonl", &e), 0);
+	p = dk_conf_path(&c, "ledger", NULL);
+	CHECK_STR(p, "other/ledger.jsonl");
+	free(p);
 	dk_conf_free(&c);
 	CHECK_INT(c.n, 0);
 	CHECK(c.key == NULL && c.path == NULL && c.dir == NULL);
