@@ -31,6 +31,7 @@ struct rep {
 	long long sell_wh, buy_wh, matchable, matched;
 	int64_t value;
 	char first[40], last[40];
+	json_t *prices;		/* slot -> [retail, buyback] when cleared */
 };
 
 static struct member *
@@ -60,7 +61,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *slot = json_string_value(json_object_get(rec, "slot"));
 	struct member *m;
-	int64_t net;
+	int64_t net, retail, buyback;
+	json_t *pr;
 
 	(void)seq;
 	(void)line;
@@ -72,6 +74,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	} else if (strcmp(type, "order") == 0)
 		r->orders++;
 	else if (strcmp(type, "clearing") == 0) {
+		json_object_set_new(r->prices, slot, json_pack("[I,I]",
+		    (json_int_t)r->rules.retail, (json_int_t)r->rules.buyback));
 		r->slots++;
 		r->sell_wh += num(rec, "sell_wh");
 		r->buy_wh += num(rec, "buy_wh");
@@ -94,9 +98,15 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		m->sold += num(rec, "sold_wh");
 		m->bought += num(rec, "bought_wh");
 		m->net += num(rec, "net");
+		/* the tariffs in force when the slot was cleared */
+		pr = json_object_get(r->prices, slot);
+		retail = pr ? json_integer_value(json_array_get(pr, 0)) :
+		    r->rules.retail;
+		buyback = pr ? json_integer_value(json_array_get(pr, 1)) :
+		    r->rules.buyback;
 		net = num(rec, "export_wh") - num(rec, "import_wh");
-		m->baseline += net > 0 ? dk_value(net, r->rules.buyback) :
-		    -dk_value(-net, r->rules.retail);
+		m->baseline += net > 0 ? dk_value(net, buyback) :
+		    -dk_value(-net, retail);
 	}
 	return 0;
 }
@@ -164,6 +174,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		path = argv[optind];
 	memset(&r, 0, sizeof(r));
+	r.prices = json_object();
 	if (dk_init(&e) < 0 || (pub != NULL &&
 	    dk_key_read_pub(&op, pub, &e) < 0) ||
 	    dk_ledger_scan(path, pub ? op.pk : NULL, entry, &r, &e) < 0) {

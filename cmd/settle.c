@@ -159,7 +159,9 @@ main(int argc, char *argv[])
 		res = json_array();
 		if (dk_settle(v[i].slot, ss->contracts, readings, &st.reg,
 		    &ss->rules, res, &e) < 0) {
-			dk_warnx(prog, "%s: rejected: %s", v[i].where, e.msg);
+			dk_warnx(prog, "%s: rejected: %s", e.item >= 0 &&
+			    (size_t)e.item < j - i ? v[i + e.item].where :
+			    v[i].where, e.msg);
 			e.status = 0;
 			bad = 1;
 			json_decref(readings);

@@ -38,6 +38,7 @@ enum {
 /* err.c */
 struct dk_err {
 	int status;		/* an exit status from the table above */
+	long item;		/* which input item is at fault, if one is */
 	char msg[512];
 };
 int dk_fail(struct dk_err *, int status, const char *fmt, ...)
@@ -287,7 +288,7 @@ int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
     struct dk_err *);
 int dk_settle(int64_t slot, json_t *contracts, json_t *readings,
     const struct dk_registry *, const struct dk_rules *, json_t *out,
-    struct dk_err *);
+    struct dk_err *);	/* on a bad reading, e->item is its index */
 
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_slotstate {

@@ -103,6 +103,7 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 	char ts[40];
 	int64_t val, fee, dev;
 
+	e->item = -1;
 	cap = json_array_size(contracts) * 2 + json_array_size(readings) + 1;
 	if ((v = calloc(cap, sizeof(*v))) == NULL || tr == NULL) {
 		free(v);
@@ -147,15 +148,17 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		const char *m = json_string_value(json_object_get(rd, "meter"));
 
 		if ((p = dk_registry_meter(reg, m)) == NULL) {
-			dk_fail(e, DK_EX_DATAERR, "reading %zu: meter %s is "
-			    "not in the registry", i, m);
+			dk_fail(e, DK_EX_DATAERR, "meter %s is not in the "
+			    "registry", m);
+			e->item = (long)i;
 			goto fail;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(m, json_string_value(json_object_get(
 			    json_array_get(readings, j), "meter"))) == 0) {
-				dk_fail(e, DK_EX_DATAERR, "reading %zu: a "
-				    "second reading of meter %s", i, m);
+				dk_fail(e, DK_EX_DATAERR, "a second reading "
+				    "of meter %s", m);
+				e->item = (long)i;
 				goto fail;
 			}
 		x = party(v, &n, p);

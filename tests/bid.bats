@@ -277,8 +277,10 @@ assert_stderr_line() {
 		assert_equal "$(sqlite3 home/var/history.db 'SELECT meter, slot, import_wh, export_wh FROM reading')" \
 		    "alice-m|1767261600|0|500"
 	fi
+	# a path given with -D is relative to the current folder
 	run -0 --separate-stderr denki-bid -c home/alice.yaml -D state=other.db -s 2026-01-02T10:00:00+00:00 </dev/null
-	[ -f home/other.db ]
+	[ -f other.db ]
+	[ ! -e home/other.db ]
 	assert_output ""
 }
 

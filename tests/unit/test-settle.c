@@ -335,6 +335,8 @@ test_exact_and_zero(void)
 	json_decref(rs);
 }
 
+static long last_item;
+
 static void
 settle_fails(json_t *cs, json_t *rs, const char *msg, int line)
 {
@@ -348,6 +350,7 @@ settle_fails(json_t *cs, json_t *rs, const char *msg, int line)
 	    e.status);
 	CHECKF(strstr(e.msg, msg) != NULL, "line %d: message \"%s\" lacks "
 	    "\"%s\"", line, e.msg, msg);
+	last_item = e.item;
 	json_decref(out);
 	json_decref(cs);
 	json_decref(rs);
@@ -383,13 +386,15 @@ test_errors(void)
 	json_array_append_new(rs, reading("alice-m", 0, 10));
 	json_array_append_new(rs, reading("bob-m", 0, 10));
 	json_array_append_new(rs, reading("alice-m", 0, 10));
-	FAILS(cs, rs, "reading 2: a second reading of meter alice-m");
+	FAILS(cs, rs, "a second reading of meter alice-m");
+	CHECK_INT(last_item, 2);	/* the index of the reading at fault */
 	/* a meter nobody has */
 	cs = json_array();
 	rs = json_array();
 	json_array_append_new(rs, reading("alice-m", 0, 10));
 	json_array_append_new(rs, reading("zed-m", 0, 10));
-	FAILS(cs, rs, "reading 1: meter zed-m is not in the registry");
+	FAILS(cs, rs, "meter zed-m is not in the registry");
+	CHECK_INT(last_item, 1);
 	/* a party nobody knows */
 	cs = json_array();
 	rs = json_array();
