@@ -11,10 +11,10 @@ CFLAGS ?= -O2 -g
 PKGS = libsodium jansson yaml-0.1 sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson -lyaml -lsqlite3)
-override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS += $(PKG_LIBS)
+override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS += $(PKG_LIBS) -lpthread
 
-PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report
+PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover
 BINS = denki $(addprefix denki-,$(PROGS))
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:.c=.o)
@@ -56,7 +56,7 @@ check: all $(UNITBIN)
 # C unit tests of lib/ run with leak detection on.
 check-asan:
 	$(MAKE) clean
-	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 DENKI_CRASH_ROUNDS=60 \
 	UNIT_ASAN_OPTIONS=detect_leaks=1 \
 	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
 	$(MAKE) clean

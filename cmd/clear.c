@@ -180,7 +180,8 @@ badrec:
 		if (argi >= argc)
 			break;
 	}
-	qsort(cx.v, cx.n, sizeof(*cx.v), byslot);
+	if (cx.n > 1)
+		qsort(cx.v, cx.n, sizeof(*cx.v), byslot);
 	/* every slot's book is filtered before anything is printed, so that
 	 * a rejection without -k leaves stdout empty */
 	book = calloc(cx.n + 1, sizeof(*book));

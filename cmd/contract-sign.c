@@ -236,7 +236,9 @@ main(int argc, char *argv[])
 			break;
 	}
 	dk_state_init(&st);
-	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0)
+	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0 ||
+	    dk_ledger_genesis(&l, dk_conf_str(&conf, "origin",
+	    DK_ORIGIN), &e) < 0)
 		goto fail;
 	open_ledger = 1;
 
@@ -345,6 +347,9 @@ main(int argc, char *argv[])
 						goto fail;
 					json_array_append(out, x);
 				}
+				/* a checkpoint for every slot signed */
+				if (dk_ledger_checkpoint(&l, &e) < 0)
+					goto fail;
 				group_free(&g);
 			}
 			continue;
@@ -370,6 +375,8 @@ badrec:
 			goto done;
 		}
 	}
+	if (l.npend > 0 && !l.last_cp && dk_ledger_checkpoint(&l, &e) < 0)
+		goto fail;
 	if (!dry && dk_ledger_commit(&l, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)

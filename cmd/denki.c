@@ -21,6 +21,10 @@ static const struct {
 	{ "settle", "settle metered energy against contracts, append to the ledger" },
 	{ "ledger-verify", "audit the ledger offline: chain, signatures, replay, balances" },
 	{ "report", "what each member earned and saved; community figures" },
+	{ "ledger-proof", "inclusion and consistency proofs, the latest checkpoint" },
+	{ "proof-verify", "check a proof offline against a signed checkpoint" },
+	{ "ledger-export", "a ledger file and its minisign/signify signature" },
+	{ "ledger-recover", "cut an unacknowledged tail after a crash" },
 	{ NULL, NULL }
 };
 

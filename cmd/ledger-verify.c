@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "denki.h"
 
@@ -12,20 +13,24 @@ static void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: denki-ledger-verify [-jq] -p operator.pub [ledger]\n");
+	    "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub "
+	    "[-C checkpoint]... "
+	    "[ledger]\n");
 	exit(code);
 }
 
 struct vctx {
 	struct dk_state st;
 	json_t *orders;		/* slot -> orders not yet cleared */
+	json_t *ids;		/* slot -> their ids */
 	json_t *readings;	/* slot -> readings not yet settled */
 	json_t *expect;		/* what the replay says must come next */
 	size_t pos;
 	char what[80];
 	long long norders, ncontracts, nsettlements, ntransfers, nslots,
-	    nsettled, wh, entries;
+	    nsettled, wh, entries, ncheckpoints;
 	int64_t paid, received, fees;
+	struct dk_pool *pool;
 };
 
 static const char *
@@ -132,9 +137,11 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	orders = json_object_get(v->orders, k);
 	n = json_array_size(orders);
 	book = calloc(n + 1, sizeof(*book));
-	/* each was verified when it was read */
+	/* each was verified when it was read, and its id kept */
 	json_array_foreach(orders, i, o)
-		if (dk_order_read(&book[i], o, &v->st.rules, &v->st.reg,
+		if (dk_order_read_id(&book[i], o, json_string_value(
+		    json_array_get(json_object_get(v->ids, k), i)),
+		    &v->st.rules, &v->st.reg,
 		    e) < 0) {
 			free(book);
 			return -1;
@@ -170,6 +177,7 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	snprintf(v->what, sizeof(v->what), "contract of slot %s",
 	    json_string_value(json_object_get(rec, "slot")));
 	json_object_del(v->orders, k);
+	json_object_del(v->ids, k);
 	v->nslots++;
 	rc = dk_state_apply(&v->st, 0, 0, rec, e);
 out:
@@ -188,24 +196,55 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	char k[32];
 	int64_t t;
 
-	(void)seq;
-	(void)line;
 	v->entries++;
-	if (json_array_size(v->expect) > 0)
+	if (json_array_size(v->expect) > 0) {
+		if (strcmp(type, "checkpoint") == 0)
+			return dk_fail(e, DK_EX_NO, "a checkpoint inside the %s",
+			    v->what);
 		return expected(v, rec, e);
+	}
+	if (strcmp(type, "ledger") == 0) {
+		if (seq != 0)
+			return dk_fail(e, DK_EX_NO, "a genesis record after the "
+			    "first entry");
+		return 0;
+	}
+	if (seq == 0)
+		return dk_fail(e, DK_EX_NO, "the first entry must be the "
+		    "ledger's genesis record (origin and operator key), not "
+		    "a %s", type);
+	if (strcmp(type, "checkpoint") == 0) {
+		v->ncheckpoints++;
+		return 0;
+	}
 	if (strcmp(type, "participant") == 0 || strcmp(type, "terms") == 0 ||
 	    strcmp(type, "rules") == 0)
 		return dk_state_apply(&v->st, 0, 0, rec, e);
 	if (!v->st.have_rules)
 		return dk_fail(e, DK_EX_NO, "%s before any rules entry", type);
 	if (strcmp(type, "order") == 0) {
-		if (dk_order_check(&o, rec, &v->st.rules, &v->st.reg, e) < 0)
+		/* the participant's signature is checked on a worker thread */
+		const struct dk_participant *pp;
+		unsigned char sg[64];
+		char *msg;
+		size_t ml;
+
+		if (dk_order_read(&o, rec, &v->st.rules, &v->st.reg, e) < 0)
 			return dk_failpre(e, "order");
+		pp = dk_registry_find(&v->st.reg, o.participant);
+		if (dk_record_sig(rec, &msg, &ml, sg, e) < 0)
+			return dk_failpre(e, "order");
+		dk_pool_add(v->pool, seq, line, msg, ml, sg, pp->pk, "order");
 		if (dk_state_slot(&v->st, o.slot) != NULL)
 			return dk_fail(e, DK_EX_NO, "order for slot %s, which "
 			    "was already cleared", json_string_value(
 			    json_object_get(rec, "slot")));
 		v->norders++;
+		{
+			json_t *idj = json_string(o.id);
+			pend(v->ids, o.slot, idj);
+			json_decref(idj);
+		}
 		return pend(v->orders, o.slot, rec);
 	}
 	if (strcmp(type, "reading") == 0) {
@@ -260,6 +299,110 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	    type);
 }
 
+static char *
+slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return NULL;
+	if (getdelim(&buf, &cap, '\0', fp) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * A checkpoint kept from before (a member's, a witness's) must be one of
+ * this ledger's states: same origin, and the root of its first size
+ * entries.  If not, the operator signed two histories, and both
+ * checkpoints are printed as the evidence.
+ */
+static int json_out;
+
+/* A failed -C check, as text or as a verdict record with the evidence. */
+static int
+fork_fail(const char *path, const char *msg, const char *note1,
+    const char *note2)
+{
+	json_t *x;
+
+	if (json_out) {
+		x = json_pack("{s:s,s:i,s:b,s:s,s:s}", "type", "verdict", "v", 1,
+		    "ok", 0, "ledger", path, "reason", msg);
+		if (note1 != NULL)
+			json_object_set_new(x, "evidence", json_pack("[s,s]",
+			    note1, note2 != NULL ? note2 : ""));
+		dk_emit(stdout, x);
+		json_decref(x);
+	} else {
+		printf("FAIL: %s\n", msg);
+		if (note1 != NULL)
+			printf("--- the checkpoint given\n%s--- the ledger's "
+			    "latest checkpoint\n%s", note1,
+			    note2 != NULL ? note2 : "(none)\n");
+	}
+	dk_finish_stdout(prog);
+	return DK_EX_NO;
+}
+
+static int
+fork_check(const char *file, const char *path, const unsigned char pk[32],
+    struct dk_scaninfo *si)
+{
+	char msg[600];
+	int rc;
+
+	struct dk_checkpoint cp;
+	struct dk_vkey vk;
+	struct dk_err e = { 0 };
+	unsigned char root[32];
+	char vkb[512], *note;
+	long tl;
+
+	if ((note = slurp(file)) == NULL) {
+		dk_warnx(prog, "%s: cannot read it", file);
+		return DK_EX_NOINPUT;
+	}
+	if (dk_checkpoint_parse(note, strlen(note), &cp, &e) < 0 ||
+	    dk_vkey_make(cp.origin, pk, vkb, sizeof(vkb)) < 0 ||
+	    dk_vkey_parse(vkb, &vk, &e) < 0 ||
+	    (tl = dk_note_open(note, strlen(note), &vk, 1, &e)) < 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", file, e.msg);
+		free(note);
+		return fork_fail(path, msg, NULL, NULL);
+	}
+	rc = 0;
+	if (strcmp(cp.origin, si->origin) != 0) {
+		snprintf(msg, sizeof(msg), "%s: a checkpoint of another origin, "
+		    "\"%.100s\"; this ledger is \"%.100s\"", file, cp.origin,
+		    si->origin);
+		rc = fork_fail(path, msg, NULL, NULL);
+	} else if (cp.size > si->nleaves) {
+		snprintf(msg, sizeof(msg), "%s covers %llu entries, %s has only "
+		    "%zu: this copy is older than the checkpoint, or entries "
+		    "were removed", file, (unsigned long long)cp.size, path,
+		    si->nleaves);
+		rc = fork_fail(path, msg, note, si->note);
+	} else {
+		dk_merkle_root((const unsigned char (*)[32])si->leaves,
+		    cp.size, root);
+		if (memcmp(root, cp.root, 32) != 0) {
+			snprintf(msg, sizeof(msg), "fork: %s and %s disagree on "
+			    "the first %llu entries; no consistency proof can "
+			    "join them", file, path,
+			    (unsigned long long)cp.size);
+			rc = fork_fail(path, msg, note, si->note);
+		}
+	}
+	free(note);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -270,18 +413,35 @@ main(int argc, char *argv[])
 	};
 	struct dk_err e = { 0 };
 	struct dk_key op;
+	struct dk_scaninfo si;
+	long long nsigs = 0;
+	int threads = 0;
+	char **cps;
+	size_t ncps = 0, ci;
 	struct vctx v;
 	const char *pub = NULL, *path = "ledger.jsonl", *k;
 	int c, json = 0, quiet = 0, rc;
 	json_t *x;
 
-	while ((c = getopt_long(argc, argv, "p:jqh", lo, NULL)) != -1)
+	cps = calloc(argc, sizeof(*cps));
+	while ((c = getopt_long(argc, argv, "p:C:t:jqh", lo, NULL)) != -1)
 		switch (c) {
+		case 't':
+			threads = atoi(optarg);
+			if (threads < 1 || threads > 256) {
+				dk_warnx(prog, "-t %s: must be 1 to 256 threads",
+				    optarg);
+				return DK_EX_USAGE;
+			}
+			break;
+		case 'C':
+			cps[ncps++] = optarg;
+			break;
 		case 'p':
 			pub = optarg;
 			break;
 		case 'j':
-			json = 1;
+			json = json_out = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -309,9 +469,34 @@ main(int argc, char *argv[])
 	memset(&v, 0, sizeof(v));
 	dk_state_init(&v.st);
 	v.orders = json_object();
+	v.ids = json_object();
 	v.readings = json_object();
 	v.expect = json_array();
-	rc = dk_ledger_scan(path, op.pk, entry, &v, &e);
+	memset(&si, 0, sizeof(si));
+	si.want_leaves = ncps > 0;
+	/* signatures on every core; the reading and the replay on this one */
+	v.pool = si.pool = dk_pool_new(threads > 0 ? threads :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN));
+	rc = dk_ledger_scan_info(path, op.pk, entry, &v, &si, &e);
+	{
+		struct dk_err pe = { 0 };
+		long long bad;
+
+		if (dk_pool_finish(v.pool, path, &bad, &pe) < 0 &&
+		    (rc == 0 || bad <= si.fail_seq || si.fail_seq == 0)) {
+			e = pe;
+			rc = -1;
+		}
+		nsigs = dk_pool_checked(v.pool);
+		dk_pool_free(v.pool);
+	}
+	if (rc == 0 && v.entries == 0)
+		rc = dk_fail(&e, DK_EX_NO, "%s: the ledger is empty", path);
+	if (rc == 0 && !si.last_type_checkpoint)
+		rc = dk_fail(&e, DK_EX_NO, "%s: entries %lld to %lld follow "
+		    "the last checkpoint: an append that was never "
+		    "acknowledged (see RECOVERY)", path,
+		    si.note != NULL ? si.note_seq + 1 : 0, v.entries - 1);
 	if (rc == 0 && json_array_size(v.expect) > 0)
 		rc = dk_fail(&e, DK_EX_NO, "%s: the ledger ends inside the "
 		    "%s (truncated at an entry boundary?)", path, v.what);
@@ -324,6 +509,9 @@ main(int argc, char *argv[])
 	if (rc == 0 && json_object_size(v.readings) > 0)
 		rc = dk_fail(&e, DK_EX_NO, "%s: readings at the end with no "
 		    "settlement after them (truncated?)", path);
+	for (ci = 0; rc == 0 && ci < ncps; ci++)
+		if ((c = fork_check(cps[ci], path, op.pk, &si)) != 0)
+			return c;
 	if (rc < 0) {
 		if (e.status == DK_EX_NOINPUT || e.status == DK_EX_IOERR) {
 			dk_warnx(prog, "%s", e.msg);
@@ -355,14 +543,19 @@ main(int argc, char *argv[])
 		    "contract_wh", (json_int_t)v.wh,
 		    "slots_settled", (json_int_t)v.nsettled,
 		    "transfers", (json_int_t)v.ntransfers);
+		json_object_set_new(x, "checkpoints",
+		    json_integer(v.ncheckpoints));
+		json_object_set_new(x, "origin", json_string(si.origin));
+		json_object_set_new(x, "signatures", json_integer(nsigs));
 		dk_emit(stdout, x);
 		json_decref(x);
 	} else if (!quiet)
 		printf("%s: OK: %lld entries, %zu participants, %lld orders, "
 		    "%lld slots cleared, %lld contracts (%lld Wh), %lld slots "
-		    "settled, %lld transfers; every hash link, signature and "
-		    "replay checks\n", path, v.entries, v.st.reg.n,
-		    v.norders, v.nslots, v.ncontracts, v.wh, v.nsettled,
-		    v.ntransfers);
+		    "settled, %lld transfers, %lld checkpoints of %s; every "
+		    "hash link, signature, checkpoint and replay checks\n",
+		    path, v.entries, v.st.reg.n, v.norders, v.nslots,
+		    v.ncontracts, v.wh, v.nsettled, v.ntransfers,
+		    v.ncheckpoints, si.origin);
 	return dk_finish_stdout(prog);
 }

@@ -150,6 +150,11 @@ main(int argc, char *argv[])
 		return fail(&e);
 	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0)
 		return fail(&e);
+	if (dk_ledger_genesis(&l, dk_conf_str(&conf, "origin", DK_ORIGIN),
+	    &e) < 0) {
+		dk_ledger_close(&l);
+		return fail(&e);
+	}
 	p = dk_registry_find(&st.reg, id);
 	if (strcmp(cmd, "add") == 0 && p != NULL) {
 		dk_fail(&e, DK_EX_DATAERR, "%s: already registered; use "
@@ -199,7 +204,8 @@ main(int argc, char *argv[])
 			json_array_append_new(m, json_string(p->meters[i]));
 	json_object_set_new(rec, "meters", m);
 	if (dk_registry_apply(&st.reg, rec, &e) == 0 &&
-	    dk_ledger_add(&l, rec, &e) == 0 && dk_ledger_commit(&l, &e) == 0)
+	    dk_ledger_add(&l, rec, &e) == 0 &&
+	    dk_ledger_checkpoint(&l, &e) == 0 && dk_ledger_commit(&l, &e) == 0)
 		dk_emit(stdout, rec);
 	json_decref(rec);
 out:

@@ -181,7 +181,8 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "%s", e.msg);
 		return e.status ? e.status : DK_EX_SOFTWARE;
 	}
-	qsort(r.m, r.nm, sizeof(*r.m), bycost);
+	if (r.nm > 1)
+		qsort(r.m, r.nm, sizeof(*r.m), bycost);
 	if (r.matched > 0)
 		avg = dk_muldiv(r.value, 1000, r.matched);
 	if (!human) {

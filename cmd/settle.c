@@ -131,10 +131,13 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
-	qsort(v, nv, sizeof(*v), byslot);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), byslot);
 
 	dk_state_init(&st);
-	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0)
+	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0 ||
+	    dk_ledger_genesis(&l, dk_conf_str(&conf, "origin",
+	    DK_ORIGIN), &e) < 0)
 		goto fail;
 	for (i = 0; i < nv; i = j) {
 		for (j = i; j < nv && v[j].slot == v[i].slot; j++)
@@ -179,9 +182,14 @@ main(int argc, char *argv[])
 				goto fail;
 			json_array_append(out, x);
 		}
+		/* a checkpoint for every slot settled */
+		if (dk_ledger_checkpoint(&l, &e) < 0)
+			goto fail;
 		json_decref(readings);
 		json_decref(res);
 	}
+	if (l.npend > 0 && !l.last_cp && dk_ledger_checkpoint(&l, &e) < 0)
+		goto fail;
 	if (!dry && dk_ledger_commit(&l, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)

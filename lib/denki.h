@@ -34,6 +34,7 @@ enum {
 #define DK_MAX_PRICE	10000000000LL		/* 10,000 units per kWh, in micro */
 #define DK_MAX_SAFE_INT	9007199254740991LL	/* 2^53 - 1, the JCS profile */
 #define DK_ID_MAX	32
+#define DK_ORIGIN	"denki.local/ledger"	/* set "origin" to your own */
 
 /* err.c */
 struct dk_err {
@@ -103,6 +104,8 @@ char *dk_key_pub_b64(const struct dk_key *);
 int dk_key_from_b64(struct dk_key *, const char *b64, struct dk_err *);
 int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
 int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
+int dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
+    struct dk_err *);
 void dk_sha256_hex(const void *, size_t, char out[65]);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
     const char *untrusted, const char *trusted, struct dk_err *);
@@ -168,29 +171,6 @@ const struct dk_participant *dk_registry_meter(const struct dk_registry *,
     const char *meter);
 void dk_registry_free(struct dk_registry *);
 
-/* ledger.c: the append-only, hash-linked, operator-signed ledger */
-typedef int (*dk_entry_fn)(void *ctx, long long seq, long line, json_t *rec,
-    struct dk_err *);
-struct dk_ledger {
-	int fd;
-	char *path;
-	long long next;		/* seq of the next entry */
-	char prev[65];		/* hash of the last line */
-	const struct dk_key *op;
-	char *pend;		/* lines added, not yet committed */
-	char base_prev[65];	/* where the pending lines started */
-	long long base_next;
-	size_t npend, cappend;
-	long long committed;
-};
-int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
-    void *ctx, struct dk_err *);
-int dk_ledger_open(struct dk_ledger *, const char *path,
-    const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
-int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
-int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
-void dk_ledger_close(struct dk_ledger *);
-
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
 void dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
@@ -238,6 +218,68 @@ int dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *,
 char *dk_checkpoint_text(const char *origin, uint64_t size,
     const unsigned char root[32]);
 
+/* pool.c: signature checks on worker threads */
+struct dk_pool;
+struct dk_pool *dk_pool_new(int threads);
+int dk_pool_add(struct dk_pool *, long long seq, long line, char *msg,
+    size_t len, const unsigned char sig[64], const unsigned char pk[32],
+    const char *what);
+int dk_pool_finish(struct dk_pool *, const char *name, long long *bad_seq,
+    struct dk_err *);
+long long dk_pool_checked(struct dk_pool *);
+void dk_pool_free(struct dk_pool *);
+
+/* ledger.c: the append-only, hash-linked, operator-signed ledger */
+typedef int (*dk_entry_fn)(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+struct dk_scaninfo {
+	char origin[256];	/* from the genesis entry; "" without one */
+	struct dk_key key;	/* the operator key the genesis names */
+	struct dk_mtree tree;	/* every entry read */
+	long long entries, checkpoints;
+	char *note;		/* the last checkpoint's signed note */
+	long long note_seq;	/* its entry */
+	off_t good;		/* bytes of whole entries read */
+	off_t note_end;		/* where the last checkpoint entry ends */
+	long long fail_seq;	/* the entry a failed scan stopped at */
+	int last_type_checkpoint;
+	int torn;		/* the scan stopped at a torn last line */
+	struct dk_pool *pool;	/* set: operator signatures checked there */
+	int want_leaves;	/* set to keep every leaf hash: */
+	unsigned char (*leaves)[32];
+	size_t nleaves, capleaves;
+};
+struct dk_ledger {
+	int fd;
+	char *path;
+	long long next;		/* seq of the next entry */
+	char prev[65];		/* hash of the last line */
+	const struct dk_key *op;
+	struct dk_scaninfo info;
+	char *pend;		/* lines added, not yet committed */
+	size_t npend, cappend;
+	char base_prev[65];	/* where the pending lines started */
+	long long base_next;
+	struct dk_mtree base_tree;
+	long long committed;
+	int last_cp;		/* the last entry added is a checkpoint */
+};
+int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
+    void *ctx, struct dk_err *);
+int dk_ledger_scan_info(const char *path, const unsigned char *oppk,
+    dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
+int dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
+    dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
+void dk_scaninfo_free(struct dk_scaninfo *);
+int dk_ledger_open(struct dk_ledger *, const char *path,
+    const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
+int dk_ledger_genesis(struct dk_ledger *, const char *origin,
+    struct dk_err *);
+int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
+int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
+int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
+void dk_ledger_close(struct dk_ledger *);
+
 /* order.c: orders, checked against the rules and the registry */
 enum { DK_SELL = 0, DK_BUY = 1 };
 struct dk_order {
@@ -254,6 +296,8 @@ int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
 int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
+int dk_order_read_id(struct dk_order *, json_t *rec, const char *id,
+    const struct dk_rules *, const struct dk_registry *, struct dk_err *);
 
 /* market.c: clearing one slot, a uniform-price double auction */
 struct dk_trade {

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "denki.h"
 
 /*
@@ -19,14 +21,148 @@
 
 #define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
 
+/*
+ * Entry 0 is the ledger's genesis record, {"type":"ledger","origin":O,
+ * "key":K}: the origin its checkpoints name and the operator key that
+ * signs them.  A checkpoint entry, {"type":"checkpoint","note":N}, holds a
+ * C2SP signed note of the RFC 6962 tree of every entry before it (leaf:
+ * the entry's line without its newline).  Every commit ends with one, so
+ * what follows the last checkpoint was never acknowledged.
+ */
+static int
+checkpoint(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
+    long long seq, struct dk_err *e)
+{
+	struct dk_vkey vk;
+	struct dk_checkpoint cp;
+	unsigned char root[32];
+	const char *note;
+	long tl;
+
+	if (si->origin[0] == '\0')
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint in a ledger "
+		    "without a genesis entry");
+	if ((note = dk_get_str(rec, "note", e)) == NULL)
+		return -1;
+	memset(&vk, 0, sizeof(vk));
+	snprintf(vk.name, sizeof(vk.name), "%s", si->origin);
+	memcpy(vk.pk, oppk != NULL ? oppk : si->key.pk, 32);
+	{
+		char b[512];
+		struct dk_err e2;
+		if (dk_vkey_make(vk.name, vk.pk, b, sizeof(b)) < 0 ||
+		    dk_vkey_parse(b, &vk, &e2) < 0)
+			return dk_fail(e, DK_EX_DATAERR, "origin: not a note "
+			    "key name");
+	}
+	if ((tl = dk_note_open(note, strlen(note), &vk, 1, e)) < 0) {
+		if (dk_checkpoint_parse(note, strlen(note), &cp, NULL) == 0 &&
+		    strcmp(cp.origin, si->origin) != 0)
+			return dk_fail(e, DK_EX_DATAERR, "checkpoint of "
+			    "another origin, \"%.100s\", in the ledger of "
+			    "\"%.100s\"", cp.origin, si->origin);
+		return dk_failpre(e, "checkpoint");
+	}
+	if (dk_checkpoint_parse(note, tl, &cp, e) < 0)
+		return -1;
+	if (strcmp(cp.origin, si->origin) != 0)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint of another origin, "
+		    "\"%.100s\", in the ledger of \"%.100s\"", cp.origin,
+		    si->origin);
+	if (cp.size != (uint64_t)seq)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: tree size %llu, "
+		    "but %lld entries come before it", (unsigned long long)
+		    cp.size, seq);
+	dk_mtree_root(&si->tree, root);
+	if (memcmp(root, cp.root, 32) != 0)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: its root is not "
+		    "the root of the %lld entries before it (an entry before "
+		    "it was changed, or the history forked)", seq);
+	free(si->note);
+	si->note = strdup(note);
+	si->note_seq = seq;
+	si->checkpoints++;
+	return 0;
+}
+
+static int
+genesis(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
+    struct dk_err *e)
+{
+	const char *o, *k;
+
+	if (dk_check_type(rec, "ledger", e) < 0)
+		return -1;
+	if ((o = dk_get_str(rec, "origin", e)) == NULL ||
+	    (k = dk_get_str(rec, "key", e)) == NULL)
+		return -1;
+	if (*o == '\0' || strlen(o) >= sizeof(si->origin) ||
+	    strchr(o, ' ') != NULL || strchr(o, '+') != NULL ||
+	    strchr(o, '\n') != NULL)
+		return dk_fail(e, DK_EX_DATAERR, "origin: must be a name "
+		    "without spaces or '+'");
+	if (dk_key_from_b64(&si->key, k, e) < 0)
+		return dk_failpre(e, "key");
+	{
+		char vk[512];
+		const char *have = json_string_value(json_object_get(rec,
+		    "vkey"));
+		if (dk_vkey_make(o, si->key.pk, vk, sizeof(vk)) < 0 ||
+		    have == NULL || strcmp(have, vk) != 0)
+			return dk_fail(e, DK_EX_DATAERR, "vkey: must be the "
+			    "verifier key of the origin and key, %s", vk);
+	}
+	if (oppk != NULL && memcmp(si->key.pk, oppk, 32) != 0)
+		return dk_fail(e, DK_EX_DATAERR, "key: the ledger names "
+		    "another operator key");
+	strcpy(si->origin, o);
+	return 0;
+}
+
+/*
+ * The operator's signature covers the canonical entry without "sig", which
+ * in a canonical line is the line with its ,"sig":"..." cut out: the keys
+ * sort as prev, rec, seq, sig, type, v, so the signature is the last
+ * string before the fixed tail.  Cutting it out costs no JSON work, and a
+ * valid signature over the cut line proves the line canonical as well.
+ */
+#define TAIL "\",\"type\":\"entry\",\"v\":1}"
+#define SIGKEY ",\"sig\":\""
+
+static char *
+entry_msg(const char *line, size_t n, size_t *len, unsigned char sig[64])
+{
+	size_t tl = strlen(TAIL), kl = strlen(SIGKEY), bl = 88, got;
+	const char *b;
+	char *m;
+
+	if (n < tl + bl + kl + 2 || memcmp(line + n - tl, TAIL, tl) != 0)
+		return NULL;
+	b = line + n - tl - bl;
+	if (memcmp(b - kl, SIGKEY, kl) != 0 ||
+	    sodium_base642bin(sig, 64, b, bl, NULL, &got, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || got != 64)
+		return NULL;
+	*len = (b - kl - line) + tl - 1;
+	if ((m = malloc(*len + 1)) == NULL)
+		return NULL;
+	memcpy(m, line, b - kl - line);
+	memcpy(m + (b - kl - line), TAIL + 1, tl - 1);
+	m[*len] = '\0';
+	return m;
+}
+
 static int
 scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
     dk_entry_fn fn, void *ctx, char prev[65], long long *next,
-    off_t *good, struct dk_err *e)
+    struct dk_scaninfo *si, struct dk_err *e)
 {
 	struct dk_reader r;
 	json_t *v = NULL, *rec;
-	char *line, *c, h[65];
+	unsigned char leaf[32], fastsig[64];
+	char *line, *c, h[65], *fastmsg = NULL;
+	size_t fastlen = 0;
+	const char *type;
 	long long seq;
 	const char *s;
 	long n;
@@ -36,9 +172,10 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 	r.name = name;
 	strcpy(prev, ZERO64);
 	*next = 0;
-	*good = 0;
 	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
 		if (r.torn) {
+			if (si != NULL)
+				si->torn = 1;
 			dk_fail(e, DK_EX_DATAERR, "%s:%ld: torn last line "
 			    "(%ld bytes, no newline): an append was cut off; "
 			    "see RECOVERY in denki-ledger-verify(1)", name,
@@ -47,6 +184,10 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 		}
 		if ((v = dk_parse(line, n, e)) == NULL)
 			goto bad;
+		fastmsg = NULL;
+		if (oppk != NULL && si != NULL && si->pool != NULL &&
+		    (fastmsg = entry_msg(line, n, &fastlen, fastsig)) != NULL)
+			goto canonical;
 		if ((c = dk_canon(v)) == NULL) {
 			dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 			goto bad;
@@ -58,6 +199,7 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 			goto bad;
 		}
 		free(c);
+canonical:
 		if (dk_check_type(v, "entry", e) < 0)
 			goto bad;
 		if (dk_get_int(v, "seq", 0, DK_MAX_SAFE_INT, &seq, e) < 0)
@@ -82,9 +224,38 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 			    "rec: must be a record with a type");
 			goto bad;
 		}
-		if (oppk != NULL && dk_verify_record(v, oppk, e) < 0) {
+		if (fastmsg != NULL) {
+			dk_pool_add(si->pool, seq, r.line, fastmsg, fastlen,
+			    fastsig, oppk, "operator");
+			fastmsg = NULL;
+		} else if (oppk != NULL && si != NULL && si->pool != NULL) {
+			unsigned char sg[64];
+			char *msg;
+			size_t ml;
+
+			if (dk_record_sig(v, &msg, &ml, sg, e) < 0) {
+				dk_failpre(e, "operator");
+				goto bad;
+			}
+			dk_pool_add(si->pool, seq, r.line, msg, ml, sg, oppk,
+			    "operator");
+		} else if (oppk != NULL && dk_verify_record(v, oppk, e) < 0) {
 			dk_failpre(e, "operator");
 			goto bad;
+		}
+		type = json_string_value(json_object_get(rec, "type"));
+		if (si != NULL) {
+			if (seq == 0 && strcmp(type, "ledger") == 0 &&
+			    genesis(si, oppk, rec, e) < 0)
+				goto bad;
+			if (seq != 0 && strcmp(type, "ledger") == 0) {
+				dk_fail(e, DK_EX_DATAERR, "a genesis record "
+				    "after the first entry");
+				goto bad;
+			}
+			if (strcmp(type, "checkpoint") == 0 &&
+			    checkpoint(si, oppk, rec, seq, e) < 0)
+				goto bad;
 		}
 		if (fn != NULL && fn(ctx, seq, r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
@@ -95,7 +266,31 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 		dk_sha256_hex(line, n, h);
 		strcpy(prev, h);
 		(*next)++;
-		*good += n + 1;
+		if (si != NULL) {
+			dk_merkle_leaf(line, n, leaf);
+			dk_mtree_append(&si->tree, leaf);
+			if (si->want_leaves) {
+				if (si->nleaves == si->capleaves) {
+					size_t cap = si->capleaves ?
+					    si->capleaves * 2 : 1024;
+					void *nl = realloc(si->leaves,
+					    cap * 32);
+					if (nl == NULL) {
+						dk_fail(e, DK_EX_SOFTWARE,
+						    "out of memory");
+						goto fail;
+					}
+					si->leaves = nl;
+					si->capleaves = cap;
+				}
+				memcpy(si->leaves[si->nleaves++], leaf, 32);
+			}
+			si->good += n + 1;
+			if (strcmp(type, "checkpoint") == 0)
+				si->note_end = si->good;
+			si->last_type_checkpoint =
+			    strcmp(type, "checkpoint") == 0;
+		}
 		json_decref(v);
 		v = NULL;
 	}
@@ -107,18 +302,20 @@ bad:
 	dk_failpre(e, "%s:%ld: entry %lld", name, r.line, *next);
 	e->status = DK_EX_DATAERR;
 fail:
+	if (si != NULL)
+		si->fail_seq = *next;
+	free(fastmsg);
 	json_decref(v);
 	free(r.buf);
 	return -1;
 }
 
 int
-dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
-    void *ctx, struct dk_err *e)
+dk_ledger_scan_info(const char *path, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, struct dk_scaninfo *si, struct dk_err *e)
 {
 	char prev[65];
 	long long next;
-	off_t good;
 	FILE *fp;
 	int rc;
 
@@ -130,9 +327,54 @@ dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
 		return dk_fail(e, DK_EX_IOERR, "%s: lock: %s", path,
 		    strerror(errno));
 	}
-	rc = scan_fp(fp, path, oppk, fn, ctx, prev, &next, &good, e);
+	rc = scan_fp(fp, path, oppk, fn, ctx, prev, &next, si, e);
+	if (si != NULL)
+		si->entries = next;
 	fclose(fp);
 	return rc;
+}
+
+/* The same over a file the caller opened and locked itself. */
+int
+dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, struct dk_scaninfo *si, struct dk_err *e)
+{
+	char prev[65];
+	long long next;
+	FILE *fp;
+	int fd2, rc;
+
+	if ((fd2 = dup(fd)) < 0 || (fp = fdopen(fd2, "r")) == NULL)
+		return dk_fail(e, DK_EX_IOERR, "%s: %s", path,
+		    strerror(errno));
+	rewind(fp);
+	rc = scan_fp(fp, path, oppk, fn, ctx, prev, &next, si, e);
+	if (si != NULL)
+		si->entries = next;
+	fclose(fp);
+	return rc;
+}
+
+int
+dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
+    void *ctx, struct dk_err *e)
+{
+	struct dk_scaninfo si;
+	int rc;
+
+	memset(&si, 0, sizeof(si));
+	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
+	dk_scaninfo_free(&si);
+	return rc;
+}
+
+void
+dk_scaninfo_free(struct dk_scaninfo *si)
+{
+	free(si->leaves);
+	free(si->note);
+	si->leaves = NULL;
+	si->note = NULL;
 }
 
 /* Opens for appending: one writer at a time (flock), and the callback sees
@@ -142,7 +384,6 @@ dk_ledger_open(struct dk_ledger *l, const char *path, const struct dk_key *op,
     dk_entry_fn fn, void *ctx, struct dk_err *e)
 {
 	FILE *fp;
-	off_t good;
 	int fd2;
 
 	memset(l, 0, sizeof(*l));
@@ -159,20 +400,86 @@ dk_ledger_open(struct dk_ledger *l, const char *path, const struct dk_key *op,
 		goto fail;
 	}
 	rewind(fp);
-	if (scan_fp(fp, path, op->pk, fn, ctx, l->prev, &l->next, &good,
+	if (scan_fp(fp, path, op->pk, fn, ctx, l->prev, &l->next, &l->info,
 	    e) < 0) {
 		fclose(fp);
+		dk_scaninfo_free(&l->info);
 		goto fail;
 	}
 	fclose(fp);
+	if (l->info.origin[0] != '\0' && !l->info.last_type_checkpoint) {
+		dk_fail(e, DK_EX_DATAERR, "%s: entries follow the last "
+		    "checkpoint: an append that was never acknowledged; run "
+		    "denki-ledger-recover first", path);
+		dk_scaninfo_free(&l->info);
+		goto fail;
+	}
 	l->path = strdup(path);
 	l->op = op;
-	l->committed = good;
+	l->committed = l->info.good;
 	return 0;
 fail:
 	close(l->fd);
 	l->fd = -1;
 	return -1;
+}
+
+/* A new ledger starts with its genesis: the origin and the operator key. */
+int
+dk_ledger_genesis(struct dk_ledger *l, const char *origin, struct dk_err *e)
+{
+	json_t *g;
+	char *k, vk[512];
+	int rc;
+
+	if (l->next != 0)
+		return 0;
+	if (strlen(origin) >= sizeof(l->info.origin) ||
+	    dk_vkey_make(origin, l->op->pk, vk, sizeof(vk)) < 0)
+		return dk_fail(e, DK_EX_CONFIG, "origin: \"%.100s\" must be "
+		    "1 to 255 bytes without spaces or '+', like "
+		    "coop.example/ledger", origin);
+	k = dk_key_pub_b64(l->op);
+	g = json_pack("{s:s,s:i,s:s,s:s,s:s}", "type", "ledger", "v", 1,
+	    "origin", origin, "key", k, "vkey", vk);
+	free(k);
+	rc = dk_ledger_add(l, g, e);
+	json_decref(g);
+	if (rc == 0) {
+		snprintf(l->info.origin, sizeof(l->info.origin), "%s", origin);
+		l->info.key = *l->op;
+		l->info.key.sk = NULL;
+	}
+	return rc;
+}
+
+/* A checkpoint of every entry so far, as the next entry. */
+int
+dk_ledger_checkpoint(struct dk_ledger *l, struct dk_err *e)
+{
+	unsigned char root[32];
+	char *text, *note;
+	json_t *c;
+	int rc;
+
+	if (l->info.origin[0] == '\0')
+		return dk_fail(e, DK_EX_DATAERR, "%s: the ledger has no "
+		    "genesis entry, so no origin to sign checkpoints for",
+		    l->path);
+	dk_mtree_root(&l->info.tree, root);
+	if ((text = dk_checkpoint_text(l->info.origin, l->info.tree.size,
+	    root)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	note = dk_note_sign(text, l->info.origin, l->op, e);
+	free(text);
+	if (note == NULL)
+		return -1;
+	c = json_pack("{s:s,s:i,s:s}", "type", "checkpoint", "v", 1, "note",
+	    note);
+	free(note);
+	rc = dk_ledger_add(l, c, e);
+	json_decref(c);
+	return rc;
 }
 
 int
@@ -181,12 +488,14 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 	json_t *ent;
 	char *s, *np;
 	size_t n;
+	unsigned char leaf[32];
 
 	if (dk_profile_check(rec, e) < 0)
 		return -1;
 	if (l->npend == 0) {
 		memcpy(l->base_prev, l->prev, sizeof(l->prev));
 		l->base_next = l->next;
+		l->base_tree = l->info.tree;
 	}
 	ent = json_pack("{s:s,s:i,s:I,s:s,s:O}", "type", "entry", "v", 1,
 	    "seq", (json_int_t)l->next, "prev", l->prev, "rec", rec);
@@ -214,6 +523,10 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 	l->pend[l->npend + n] = '\n';
 	l->npend += n + 1;
 	dk_sha256_hex(s, n, l->prev);
+	dk_merkle_leaf(s, n, leaf);
+	dk_mtree_append(&l->info.tree, leaf);
+	l->last_cp = strcmp(json_string_value(json_object_get(rec, "type")),
+	    "checkpoint") == 0;
 	l->next++;
 	free(s);
 	return 0;
@@ -229,7 +542,8 @@ dk_ledger_commit(struct dk_ledger *l, struct dk_err *e)
 	ssize_t w;
 
 	while (off < l->npend) {
-		w = write(l->fd, l->pend + off, l->npend - off);
+		w = write(l->fd, l->pend + off, l->npend - off < 4096 ?
+		    l->npend - off : 4096);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -249,6 +563,7 @@ fail:
 	l->npend = 0;
 	memcpy(l->prev, l->base_prev, sizeof(l->prev));
 	l->next = l->base_next;
+	l->info.tree = l->base_tree;
 	return -1;
 }
 
@@ -260,6 +575,7 @@ dk_ledger_close(struct dk_ledger *l)
 	l->fd = -1;
 	free(l->pend);
 	free(l->path);
+	dk_scaninfo_free(&l->info);
 	l->pend = NULL;
 	l->path = NULL;
 }

@@ -46,7 +46,8 @@ dk_book_filter(struct dk_order *o, size_t n, dk_reject_fn rej, void *ctx)
 	int sides;
 	char *bad;
 
-	qsort(o, n, sizeof(*o), byid);
+	if (n > 1)
+		qsort(o, n, sizeof(*o), byid);
 	bad = calloc(n ? n : 1, 1);
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (bad == NULL || v == NULL) {
@@ -188,7 +189,8 @@ dk_clear(struct dk_order *o, size_t n, const struct dk_rules *r,
 	memset(c, 0, sizeof(*c));
 	if (n > 0)
 		c->slot = o[0].slot;
-	qsort(o, n, sizeof(*o), byid);
+	if (n > 1)
+		qsort(o, n, sizeof(*o), byid);
 	for (i = 0; i < n; i++) {
 		if ((line = dk_canon(o[i].rec)) == NULL)
 			goto oom;

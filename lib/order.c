@@ -16,14 +16,14 @@ unit(struct dk_err *e, const char *what)
 }
 
 static int order_read(struct dk_order *, json_t *, const struct dk_rules *,
-    const struct dk_registry *, int, struct dk_err *);
+    const struct dk_registry *, int, const char *, struct dk_err *);
 
 /* Every check, the participant's signature included. */
 int
 dk_order_check(struct dk_order *o, json_t *rec, const struct dk_rules *r,
     const struct dk_registry *reg, struct dk_err *e)
 {
-	return order_read(o, rec, r, reg, 1, e);
+	return order_read(o, rec, r, reg, 1, NULL, e);
 }
 
 /* The same without the signature, for an order already verified. */
@@ -31,12 +31,22 @@ int
 dk_order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
     const struct dk_registry *reg, struct dk_err *e)
 {
-	return order_read(o, rec, r, reg, 0, e);
+	return order_read(o, rec, r, reg, 0, NULL, e);
+}
+
+/* And with its id already known (a replay reads each order twice). */
+int
+dk_order_read_id(struct dk_order *o, json_t *rec, const char *id,
+    const struct dk_rules *r, const struct dk_registry *reg,
+    struct dk_err *e)
+{
+	return order_read(o, rec, r, reg, 0, id, e);
 }
 
 static int
 order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
-    const struct dk_registry *reg, int verify, struct dk_err *e)
+    const struct dk_registry *reg, int verify, const char *id,
+    struct dk_err *e)
 {
 	const struct dk_participant *p;
 	const char *k, *s;
@@ -89,10 +99,14 @@ order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
 		    "participant: %s is revoked", o->participant);
 	if (verify && dk_verify_record(rec, p->pk, e) < 0)
 		return -1;
-	if ((c = dk_canon(rec)) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	dk_sha256_hex(c, strlen(c), o->id);
-	free(c);
+	if (id != NULL && strlen(id) == 64)
+		memcpy(o->id, id, 65);
+	else {
+		if ((c = dk_canon(rec)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		dk_sha256_hex(c, strlen(c), o->id);
+		free(c);
+	}
 	o->rec = rec;
 	return 0;
 }

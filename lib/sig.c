@@ -364,3 +364,23 @@ dk_minisig(const void *msg, size_t len, const struct dk_key *k,
 	}
 	return out;
 }
+
+/* What dk_verify_record would check, for checking it elsewhere. */
+int
+dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
+    struct dk_err *e)
+{
+	const char *s;
+
+	if (json_object_get(rec, "sig") == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
+	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+		return -1;
+	if (unb64(s, sig, 64) < 0)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "sig: must be base64 of a 64-byte Ed25519 signature");
+	if ((*msg = dk_canon_without(rec, "sig")) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	*len = strlen(*msg);
+	return 0;
+}

@@ -32,6 +32,15 @@ types_from() {
 	tail -n +"$1" ledger.jsonl | jq -r .rec.type | tr '\n' ' '
 }
 
+# the records of type $1 in the ledger, one a line
+recs() {
+	jq -c --arg t "$1" 'select(.rec.type == $t) | .rec' ledger.jsonl
+}
+
+# make_community's ledger: the genesis, then each participant and a
+# checkpoint
+REGISTRY_LINES=7
+
 terms_hash() {
 	sha256sum terms.txt | cut -c1-64
 }
@@ -46,22 +55,25 @@ contracts_of() {
 
 @test "contract-sign: terms and rules once, then the orders, the clearing, the contracts" {
 	cp ledger.jsonl registry-only.jsonl
+	assert_equal "$(types_from 1)" "ledger participant checkpoint participant checkpoint participant checkpoint "
 	run -0 --separate-stderr denki-contract-sign -c coop.yaml cleared.jsonl
 	assert_equal "$stderr" ""
-	# three participant entries, then this run's
-	assert_equal "$(types_from 4)" "terms rules order order order clearing contract contract "
+	# the registry's entries, then this run's, ending with a checkpoint
+	assert_equal "$(types_from 8)" "terms rules order order order clearing contract contract checkpoint "
 	# the ledger grew by appending: the old entries are there byte for byte
-	cmp registry-only.jsonl <(head -n 3 ledger.jsonl)
+	cmp registry-only.jsonl <(head -n $REGISTRY_LINES ledger.jsonl)
 	# the terms entry holds the text, the rules name its hash
-	assert_equal "$(sed -n 4p ledger.jsonl | jq -c .rec)" \
+	assert_equal "$(recs terms)" \
 	    "$(jq -Rsc '{text: ., type: "terms", v: 1}' terms.txt | jq -cS .)"
-	assert_equal "$(sed -n 5p ledger.jsonl | jq -c .rec)" "$(printf "$RULES" "$(terms_hash)")"
+	assert_equal "$(recs rules)" "$(printf "$RULES" "$(terms_hash)")"
 	# the orders as signed, in the order of the book; the clearing as cleared
-	assert_equal "$(sed -n 6,8p ledger.jsonl | jq -c .rec)" "$(head -n 3 cleared.jsonl)"
-	assert_equal "$(sed -n 9p ledger.jsonl | jq -c .rec)" "$(tail -n 1 cleared.jsonl)"
+	assert_equal "$(recs order)" "$(head -n 3 cleared.jsonl)"
+	assert_equal "$(recs clearing)" "$(tail -n 1 cleared.jsonl)"
+	# the checkpoint holds every entry before it
+	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.note | sed -n 2p)" 15
 	# a second slot: no second terms or rules entry
 	run -0 --separate-stderr denki-contract-sign -c coop.yaml cleared2.jsonl
-	assert_equal "$(types_from 12)" "order order clearing contract "
+	assert_equal "$(types_from 17)" "order order clearing contract checkpoint "
 	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
 	assert_output ""
 }
@@ -82,15 +94,15 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 	sed -i 's/fee: 10000/fee: 20000/' coop.yaml
 	run -0 --separate-stderr denki-contract-sign -c coop.yaml cleared2.jsonl
 	assert_equal "$(jq -r .fee <<<"$output")" 20000
-	assert_equal "$(types_from 12)" "rules order order clearing contract "
-	assert_equal "$(tail -n 5 ledger.jsonl | head -n 1 | jq -r .rec.fee)" 20000
+	assert_equal "$(types_from 17)" "rules order order clearing contract checkpoint "
+	assert_equal "$(recs rules | jq -r .fee | tr '\n' ' ')" "10000 20000 "
 	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
 }
 
 @test "contract-sign: a trade with its wh changed is rejected, the ledger unchanged" {
 	cp ledger.jsonl before.jsonl
 	sed '4s/"wh":600}$/"wh":601}/' cleared.jsonl >tampered.jsonl
-	! cmp -s cleared.jsonl tampered.jsonl
+	run -1 cmp -s cleared.jsonl tampered.jsonl
 	run -65 --separate-stderr denki-contract-sign -c coop.yaml tampered.jsonl
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "denki-contract-sign: tampered.jsonl:6: rejected: slot $SLOT: trade 1: wh differs from a replay of the market"
@@ -101,7 +113,7 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 @test "contract-sign: a trade with its price changed is rejected, the ledger unchanged" {
 	cp ledger.jsonl before.jsonl
 	sed '5s/"price":135050/"price":135000/' cleared.jsonl >tampered.jsonl
-	! cmp -s cleared.jsonl tampered.jsonl
+	run -1 cmp -s cleared.jsonl tampered.jsonl
 	run -65 --separate-stderr denki-contract-sign -c coop.yaml <tampered.jsonl
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "denki-contract-sign: stdin:6: rejected: slot $SLOT: trade 2: price differs from a replay of the market"
@@ -120,7 +132,7 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 	run -65 --separate-stderr denki-contract-sign -c coop.yaml t3.jsonl
 	assert_regex "${stderr_lines[0]}" '^denki-contract-sign: t3\.jsonl:5: rejected: slot '"$SLOT_RE"': '
 	cmp before.jsonl ledger.jsonl
-	assert_equal "$(wc -l <ledger.jsonl)" 3
+	assert_equal "$(wc -l <ledger.jsonl)" $REGISTRY_LINES
 }
 
 @test "contract-sign: an order changed in clear's output is rejected" {
@@ -188,7 +200,14 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 	run -65 --separate-stderr denki-contract-sign -k -c coop.yaml both.jsonl
 	assert_equal "$output" "$(contracts_of cleared2.jsonl)"
 	assert_equal "$stderr" "denki-contract-sign: both.jsonl:6: rejected: slot $SLOT: trade 1: wh differs from a replay of the market"
-	assert_equal "$(types_from 4)" "terms rules order order clearing contract "
+	assert_equal "$(types_from 8)" "terms rules order order clearing contract checkpoint "
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+	# no good slot, under a new fee: the new rules entry and a checkpoint
+	sed -i 's/fee: 10000/fee: 20000/' coop.yaml
+	run -65 --separate-stderr denki-contract-sign -k -c coop.yaml tampered.jsonl
+	assert_output ""
+	assert_equal "$stderr" "denki-contract-sign: tampered.jsonl:6: rejected: slot $SLOT: trade 1: wh differs from a replay of the market"
+	assert_equal "$(types_from 15)" "rules checkpoint "
 	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
 }
 
@@ -216,10 +235,10 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 	assert_equal "$(cat out1.jsonl)" "$(contracts_of cleared.jsonl)"
 	assert_equal "$(cat out2.jsonl)" "$(contracts_of cleared2.jsonl)"
 	# one terms and one rules entry first; each slot whole, in either order
-	assert_equal "$(types_from 4 | cut -d' ' -f1-2)" "terms rules"
-	assert_regex "$(types_from 6)" '^(order order order clearing contract contract order order clearing contract |order order clearing contract order order order clearing contract contract )$'
+	assert_equal "$(types_from 8 | cut -d' ' -f1-2)" "terms rules"
+	assert_regex "$(types_from 10)" '^(order order order clearing contract contract checkpoint order order clearing contract checkpoint |order order clearing contract checkpoint order order order clearing contract contract checkpoint )$'
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
-	assert_output --partial "OK: 15 entries, 3 participants, 5 orders, 2 slots cleared, 3 contracts (1210 Wh)"
+	assert_output "ledger.jsonl: OK: 21 entries, 3 participants, 5 orders, 2 slots cleared, 3 contracts (1210 Wh), 0 slots settled, 0 transfers, 5 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "contract-sign: several runs racing: every slot appended once, the ledger verifies" {

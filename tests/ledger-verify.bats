@@ -6,17 +6,20 @@ load test_helper
 S1=2026-01-01T10:00:00+00:00
 S2=2026-01-01T10:30:00+00:00
 S3=2026-01-01T11:00:00+00:00
-OK_LINE='OK: 46 entries, 3 participants, 7 orders, 3 slots cleared, 3 contracts (1210 Wh), 3 slots settled, 12 transfers; every hash link, signature and replay checks'
+ORIGIN=denki.local/ledger
+OK_LINE="OK: 56 entries, 3 participants, 7 orders, 3 slots cleared, 3 contracts (1210 Wh), 3 slots settled, 12 transfers, 9 checkpoints of $ORIGIN; every hash link, signature, checkpoint and replay checks"
 
 reading() {
 	printf '{"type":"reading","v":1,"meter":"%s","slot":"%s","import_wh":%s,"export_wh":%s}\n' "$@"
 }
 
 # One ledger for the file, made by the programs: three slots cleared,
-# signed and settled (two with trades, one without).  Lines: 1-3
-# participants, 4 terms, 5 rules; slot 1: 6-8 orders, 9 clearing, 10-11
-# contracts; slot 2: 12-15; slot 3: 16-18; then settle: slot 1's 19-21
-# readings, 22-24 settlements, 25-30 transfers; slot 2: 31-40; slot 3: 41-46.
+# signed and settled (two with trades, one without).  Lines: 1 genesis;
+# 2-7 the three participants, each with its checkpoint; 8 terms, 9 rules;
+# slot 1: 10-12 orders, 13 clearing, 14-15 contracts, 16 checkpoint;
+# slot 2: 17-21; slot 3: 22-25; then settle: slot 1's 26-28 readings,
+# 29-31 settlements, 32-37 transfers, 38 checkpoint; slot 2: 39-49;
+# slot 3: 50-56.  9 checkpoints.
 setup_file() {
 	export BASE="$BATS_FILE_TMPDIR/base"
 	mkdir -p "$BASE" "$BATS_FILE_TMPDIR/home"
@@ -46,7 +49,7 @@ setup_file() {
 		reading bob-m $S3 100 0
 	} >readings.jsonl
 	denki-settle -c coop.yaml readings.jsonl >/dev/null
-	[ "$(wc -l <ledger.jsonl)" -eq 46 ]
+	[ "$(wc -l <ledger.jsonl)" -eq 56 ]
 }
 
 setup() {
@@ -59,27 +62,103 @@ line_of() {
 	jq -r .rec.type ledger.jsonl | grep -n -x "$1" | sed -n "${2:-1}p" | cut -d: -f1
 }
 
-# resign FILE [FROM]: links and signs every entry from line FROM on again,
-# as an operator holding the key could after rewriting history: only the
-# replay can tell
+# The operator's checkpoints, made here as the writers make them, so that
+# a test can rewrite history as an operator holding the key could: a C2SP
+# signed note (origin, tree size, base64 root; then the signature line,
+# "— ORIGIN base64(key hash || Ed25519 signature)") of the RFC 6962 Merkle
+# tree whose leaves are the entries' lines without their newlines.
+
+# node LEFT RIGHT: the RFC 6962 hash (hex) of an inner node
+node() {
+	printf '01%s%s' "$1" "$2" | xxd -r -p | sha256sum | cut -c1-64
+}
+
+# append LINE: the entry added to the tree, kept as its compact range: the
+# roots (RANGE) of its perfect subtrees, largest first, and their sizes
+append() {
+	RANGE+=("$({ printf '\0'; printf '%s' "$1"; } | sha256sum | cut -c1-64)")
+	SIZE+=(1)
+	while ((${#SIZE[@]} > 1 && SIZE[-1] == SIZE[-2])); do
+		RANGE[-2]=$(node "${RANGE[-2]}" "${RANGE[-1]}")
+		SIZE[-2]=$((SIZE[-2] * 2))
+		unset 'RANGE[-1]' 'SIZE[-1]'
+	done
+}
+
+# root: the root (hex) of the tree of the entries appended so far
+root() {
+	local r=${RANGE[-1]} i
+	for ((i = ${#RANGE[@]} - 2; i >= 0; i--)); do
+		r=$(node "${RANGE[i]}" "$r")
+	done
+	printf '%s' "$r"
+}
+
+# vkey PUBFILE: the C2SP verifier key of ORIGIN and a minisign public
+# key: ORIGIN+HASH+base64(0x01 key), HASH the first 4 bytes (hex) of
+# SHA-256(ORIGIN "\n" 0x01 key)
+vkey() {
+	local k
+	k=$(sed -n 2p "$1" | base64 -d | tail -c 32 | od -An -tx1 -v | tr -d ' \n')
+	printf '%s+%s+%s' "$ORIGIN" \
+	    "$({ printf '%s\n' "$ORIGIN"; printf '01%s' "$k" | xxd -r -p; } | sha256sum | cut -c1-8)" \
+	    "$(printf '01%s' "$k" | xxd -r -p | base64 -w0)"
+}
+
+# note N: the operator's note of the tree of the N entries appended so
+# far, without its final newline (operator.key is minisign's, unencrypted:
+# its Ed25519 seed is bytes 62-93)
+note() {
+	local text kid
+	printf '302e020100300506032b657004220420%s' "$(sed -n 2p operator.key |
+	    base64 -d | od -An -tx1 -v | tr -d ' \n' | cut -c125-188)" |
+	    xxd -r -p >"$BATS_TEST_TMPDIR/operator.der"
+	kid=$(vkey operator.pub | cut -d+ -f2)
+	text=$(printf '%s\n%s\n%s\n' "$ORIGIN" "$1" "$(root | xxd -r -p | base64)")
+	printf '%s\n' "$text" >"$BATS_TEST_TMPDIR/note.txt"
+	printf '%s\n\n\xe2\x80\x94 %s %s' "$text" "$ORIGIN" "$({
+		printf '%s' "$kid" | xxd -r -p
+		openssl pkeyutl -sign -inkey "$BATS_TEST_TMPDIR/operator.der" \
+		    -keyform DER -rawin -in "$BATS_TEST_TMPDIR/note.txt"
+	} | base64 -w0)"
+}
+
+# resign FILE [FROM [KEEP]]: links and signs every entry from line FROM on
+# again, and signs each checkpoint from there on over the entries before
+# it again (but the one on line KEEP, whose note stays as it is), as an
+# operator holding the key could after rewriting history: only the replay
+# can tell
 ENTRY_RE='^\{"prev":"[0-9a-f]{64}"(,"rec":.*,"seq":)[0-9]+,"sig":"[^"]*"(,"type":"entry","v":1\})$'
 resign() {
-	local from=${2:-1} n=0 seq=0 l h
+	local from=${2:-1} keep=${3:-0} n=0 seq=0 l h
 	local prev=0000000000000000000000000000000000000000000000000000000000000000
+	local -a RANGE=() SIZE=()
 	while IFS= read -r l; do
 		n=$((n + 1))
 		if ((n >= from)); then
+			if ((n != keep)) && [[ $l == *'"type":"checkpoint","v":1},"seq":'* ]]; then
+				l=$(jq -c --arg n "$(note $seq)" '.rec.note = $n + "\n"' <<<"$l")
+			fi
 			[[ $l =~ $ENTRY_RE ]] || { echo "resign: $1:$n: not an entry" >&2; return 1; }
 			l=$(printf '{"prev":"%s"%s%s%s\n' "$prev" "${BASH_REMATCH[1]}" $seq "${BASH_REMATCH[2]}" |
 			    sign_with operator.key)
 		fi
-		if ((n + 1 >= from)); then
-			h=$(printf '%s' "$l" | sha256sum)
-			prev=${h:0:64}
-		fi
+		h=$(printf '%s' "$l" | sha256sum)
+		prev=${h:0:64}
+		append "$l"
 		printf '%s\n' "$l"
 		seq=$((seq + 1))
 	done <"$1"
+}
+
+# seal N: the first N lines of ledger.jsonl and a checkpoint of them, as
+# the writers end a commit, into f.jsonl
+seal() {
+	{
+		head -n "$1" ledger.jsonl
+		grep -m 1 '"type":"checkpoint","v":1},"seq":' ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl $(($1 + 1)) >f.jsonl
 }
 
 # edit N JQ: ledger.jsonl with line N's record changed by JQ, re-signed,
@@ -120,8 +199,9 @@ fails_at() {
 }
 
 @test "ledger-verify -j: a JSON verdict, for a good and for a bad ledger" {
+	# signatures: the operator's of the 56 entries, the 7 orders' own
 	run -0 --separate-stderr denki-ledger-verify -j -p operator.pub ledger.jsonl
-	assert_output '{"contract_wh":1210,"contracts":3,"entries":46,"ledger":"ledger.jsonl","ok":true,"orders":7,"participants":3,"slots_cleared":3,"slots_settled":3,"transfers":12,"type":"verdict","v":1}'
+	assert_output '{"checkpoints":9,"contract_wh":1210,"contracts":3,"entries":56,"ledger":"ledger.jsonl","ok":true,"orders":7,"origin":"denki.local/ledger","participants":3,"signatures":63,"slots_cleared":3,"slots_settled":3,"transfers":12,"type":"verdict","v":1}'
 	sed 5d ledger.jsonl >f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -j -p operator.pub f.jsonl
 	assert_output '{"ledger":"f.jsonl","ok":false,"reason":"f.jsonl:5: entry 4: seq: must be 4, got 5 (an entry was deleted, duplicated or moved)","type":"verdict","v":1}'
@@ -156,46 +236,71 @@ fails_at() {
 	truncate -s -1 f.jsonl
 	printf '\013' >>f.jsonl
 	out=$(denki-ledger-verify -j -p operator.pub f.jsonl 2>&1) && b=0 || b=$?
-	[ "$b" -eq 1 ] && [[ "$out" == *'"reason":"f.jsonl:46: torn last line'* ]] ||
+	[ "$b" -eq 1 ] && [[ "$out" == *'"reason":"f.jsonl:56: torn last line'* ]] ||
 	    bad+="last byte: status $b: $out"$'\n'
 	assert_equal "$bad" ""
 }
 
 @test "ledger-verify: the FAIL line names the entry as file:line" {
-	local sig r=A
-	# a character of the signature of line 12 (an order of slot 2)
-	sig=$(sed -n 12p ledger.jsonl | jq -r .sig)
+	local sig r=A n
+	# a character of the signature of the first order of slot 2 (line 17)
+	n=$(line_of order 4)
+	assert_equal "$n" 17
+	sig=$(sed -n ${n}p ledger.jsonl | jq -r .sig)
 	[ "${sig:10:1}" != A ] || r=B
-	sed "12s|$sig|${sig:0:10}$r${sig:11}|" ledger.jsonl >f.jsonl
-	! cmp -s ledger.jsonl f.jsonl
+	sed "${n}s|$sig|${sig:0:10}$r${sig:11}|" ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
-	assert_output --regexp 'FAIL'
-	assert_output --partial 'f.jsonl:12: entry 11: operator: sig: bad signature'
+	assert_output 'FAIL: f.jsonl:17: entry 16: operator: sig: bad signature: the record was not signed by this key, or was changed after signing'
 }
 
 @test "ledger-verify: a torn last line: 1, naming the line" {
 	head -c -20 ledger.jsonl >f.jsonl
-	fails_at 46 'torn last line \([0-9]+ bytes, no newline\)'
+	fails_at 56 'torn last line \([0-9]+ bytes, no newline\)'
 	head -c 300 ledger.jsonl >f.jsonl
 	fails_at 1 'torn last line \(300 bytes, no newline\)'
 }
 
-@test "ledger-verify: cut at a line boundary inside a slot: 1" {
+@test "ledger-verify: cut at a line boundary inside a slot: 1, an append never acknowledged" {
 	local n
-	for n in 9 10 16 20 23 27; do
+	# after the clearing of slot 1, a contract of it, an order of slot 3,
+	# a reading, a settlement and a transfer of slot 1
+	for n in 13 14 22 27 30 34; do
 		head -n $n ledger.jsonl >f.jsonl
 		run -1 --separate-stderr denki-ledger-verify -j -p operator.pub f.jsonl
 		assert_equal "$(jq -r .ok <<<"$output")" false
+		assert_regex "$(jq -r .reason <<<"$output")" '^f\.jsonl: entries [0-9]+ to [0-9]+ follow the last checkpoint: '
 	done
-	head -n 10 ledger.jsonl >f.jsonl
+	head -n 14 ledger.jsonl >f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
-	assert_fail_line f.jsonl "the ledger ends inside the contract of slot $S1 (truncated at an entry boundary?)"
-	head -n 20 ledger.jsonl >f.jsonl
+	assert_output "FAIL: f.jsonl: entries 7 to 13 follow the last checkpoint: an append that was never acknowledged (see RECOVERY)"
+	head -n 34 ledger.jsonl >f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
-	assert_fail_line f.jsonl "readings at the end with no settlement after them (truncated?)"
-	head -n 16 ledger.jsonl >f.jsonl
+	assert_output "FAIL: f.jsonl: entries 25 to 33 follow the last checkpoint: an append that was never acknowledged (see RECOVERY)"
+}
+
+@test "ledger-verify: cut inside a slot and sealed with a checkpoint by the operator: 1" {
+	# a checkpoint after the clearing, or after one of its contracts
+	seal "$(line_of clearing)"
+	fails_at 14 "entry 13: a checkpoint inside the contract of slot ${S1/+/\\+}$"
+	seal "$(line_of contract)"
+	fails_at 15 "entry 14: a checkpoint inside the contract of slot ${S1/+/\\+}$"
+	# after a settlement, or a transfer of it
+	seal "$(line_of settlement 2)"
+	fails_at 31 "entry 30: a checkpoint inside the settlement of slot ${S1/+/\\+}$"
+	seal "$(line_of transfer 3)"
+	fails_at 35 "entry 34: a checkpoint inside the settlement of slot ${S1/+/\\+}$"
+	# after a reading, or an order
+	seal "$(line_of reading 2)"
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
-	assert_fail_line f.jsonl "orders at the end with no clearing after them (truncated?)"
+	assert_output "FAIL: f.jsonl: readings at the end with no settlement after them (truncated?)"
+	seal "$(line_of order 6)"
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
+	assert_output "FAIL: f.jsonl: orders at the end with no clearing after them (truncated?)"
+	# the seal is sound: sealed at the end of a slot, the ledger verifies
+	seal 16
+	run -0 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
+	assert_output "f.jsonl: OK: 17 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 0 slots settled, 0 transfers, 5 checkpoints of $ORIGIN; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "ledger-verify: a deleted line: 1, naming where the chain breaks" {
@@ -203,8 +308,10 @@ fails_at() {
 	fails_at 20 'entry 19: seq: must be 19, got 20'
 	sed 1d ledger.jsonl >f.jsonl
 	fails_at 1 'entry 0: seq: must be 0, got 1'
+	# the last, a checkpoint
 	sed '$d' ledger.jsonl >f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
+	assert_output "FAIL: f.jsonl: entries 49 to 54 follow the last checkpoint: an append that was never acknowledged (see RECOVERY)"
 }
 
 @test "ledger-verify: two lines swapped: 1, naming the first" {
@@ -214,7 +321,7 @@ fails_at() {
 		sed -n 10p ledger.jsonl
 		tail -n +12 ledger.jsonl
 	} >f.jsonl
-	! cmp -s ledger.jsonl f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
 	fails_at 10 'entry 9: seq: must be 9, got 10'
 }
 
@@ -222,7 +329,7 @@ fails_at() {
 	sed 27p ledger.jsonl >f.jsonl
 	fails_at 28 'entry 27: seq: must be 27, got 26'
 	cat ledger.jsonl <(tail -n 1 ledger.jsonl) >f.jsonl
-	fails_at 47 'entry 46: seq: must be 46, got 45'
+	fails_at 57 'entry 56: seq: must be 56, got 55'
 }
 
 @test "ledger-verify: the wrong operator key: 1, naming the first entry" {
@@ -234,6 +341,7 @@ fails_at() {
 }
 
 @test "ledger-verify: re-signing an unchanged ledger gives the same bytes (the tool below is sound)" {
+	assert_equal "$(vkey operator.pub)" "$(head -n 1 ledger.jsonl | jq -r .rec.vkey)"
 	resign ledger.jsonl >f.jsonl
 	cmp ledger.jsonl f.jsonl
 }
@@ -278,21 +386,26 @@ fails_at() {
 	local n
 	# a copy of a contract of slot 1, appended after everything
 	{ cat ledger.jsonl; sed -n "$(line_of contract)p" ledger.jsonl; } >edited.jsonl
-	resign edited.jsonl 47 >f.jsonl
-	fails_at 47 'entry 46: contract that no clearing before it made'
+	resign edited.jsonl 57 >f.jsonl
+	fails_at 57 'entry 56: contract that no clearing before it made'
 	# a transfer appended
 	{ cat ledger.jsonl; sed -n "$(line_of transfer)p" ledger.jsonl; } >edited.jsonl
-	resign edited.jsonl 47 >f.jsonl
-	fails_at 47 'entry 46: transfer outside a settlement'
+	resign edited.jsonl 57 >f.jsonl
+	fails_at 57 'entry 56: transfer outside a settlement'
 	# slot 1 settled a second time
 	{ cat ledger.jsonl; sed -n "$(line_of settlement)p" ledger.jsonl; } >edited.jsonl
-	resign edited.jsonl 47 >f.jsonl
-	fails_at 47 'entry 46: settlement for slot 2026-01-01T10:00:00\+00:00, which is already settled'
-	# a transfer left out of a settlement
+	resign edited.jsonl 57 >f.jsonl
+	fails_at 57 'entry 56: settlement for slot 2026-01-01T10:00:00\+00:00, which is already settled'
+	# a transfer left out of a settlement: the next is another transfer...
+	n=$(line_of transfer 5)
+	sed "${n}d" ledger.jsonl >edited.jsonl
+	resign edited.jsonl $n >f.jsonl
+	fails_at $n "entry $((n - 1)): settlement of slot .* differs from the replay: field from \\(found a transfer record\\)$"
+	# ...or the checkpoint that ends the slot
 	n=$(line_of transfer 6)
 	sed "${n}d" ledger.jsonl >edited.jsonl
 	resign edited.jsonl $n >f.jsonl
-	fails_at $n "entry $((n - 1)): settlement of slot .* differs from the replay"
+	fails_at $n "entry $((n - 1)): a checkpoint inside the settlement of slot ${S1/+/\\+}$"
 }
 
 @test "ledger-verify: a file that is not a ledger: 1" {
@@ -300,9 +413,105 @@ fails_at() {
 	fails_at 1 'entry 0: '
 	printf '{"type":"entry"\n' >f.jsonl
 	fails_at 1 'entry 0: malformed JSON'
-	# an entry with spaces is not in canonical form
+	# an entry with its keys out of order is not in canonical form
+	sed '1s/,"type":"entry","v":1}$/,"v":1,"type":"entry"}/' ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
+	fails_at 1 'entry 0: not in canonical form \(sorted keys, no spaces\)$'
+	# nor is one with spaces: the operator signed the canonical bytes, so
+	# its signature fails first
 	sed '1s/,/, /' ledger.jsonl >f.jsonl
-	fails_at 1 'entry 0: not in canonical form'
+	fails_at 1 'entry 0: operator: sig: bad signature: '
+}
+
+@test "ledger-verify: the first entry is not the genesis: 1" {
+	# the genesis left out, and all signed again
+	sed 1d ledger.jsonl >edited.jsonl
+	resign edited.jsonl >f.jsonl
+	fails_at 1 'entry 0: the first entry must be the ledger.s genesis record \(origin and operator key\), not a participant$'
+	# a second genesis later on
+	{ head -n 9 ledger.jsonl; head -n 1 ledger.jsonl; tail -n +10 ledger.jsonl; } >edited.jsonl
+	resign edited.jsonl 10 >f.jsonl
+	fails_at 10 'entry 9: a genesis record after the first entry$'
+	# a genesis naming another operator key, with or without its verifier key
+	denki-keygen other >/dev/null
+	edit 1 ".key = \"$(sed -n 2p other.pub)\""
+	fails_at 1 "entry 0: vkey: must be the verifier key of the origin and key, ${ORIGIN}\\+[0-9a-f]{8}\\+"
+	edit 1 ".key = \"$(sed -n 2p other.pub)\" | .vkey = \"$(vkey other.pub)\""
+	fails_at 1 'entry 0: key: the ledger names another operator key$'
+}
+
+@test "ledger-verify: the last entry is not a checkpoint: 1, an append never acknowledged" {
+	# what the next run of a writer would append, cut off before its checkpoint
+	{ cat ledger.jsonl; sed -n "$(line_of participant)p" ledger.jsonl; } >edited.jsonl
+	resign edited.jsonl 57 >f.jsonl
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
+	assert_equal "$stderr" ""
+	assert_output "FAIL: f.jsonl: entries 56 to 56 follow the last checkpoint: an append that was never acknowledged (see RECOVERY)"
+	# the genesis alone
+	head -n 1 ledger.jsonl >f.jsonl
+	run -1 --separate-stderr denki-ledger-verify -j -p operator.pub f.jsonl
+	assert_output '{"ledger":"f.jsonl","ok":false,"reason":"f.jsonl: entries 0 to 0 follow the last checkpoint: an append that was never acknowledged (see RECOVERY)","type":"verdict","v":1}'
+	# an empty file
+	: >f.jsonl
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
+	assert_output "FAIL: f.jsonl: the ledger is empty"
+}
+
+@test "ledger-verify: one character of a checkpoint's note changed: 1, naming its line" {
+	local n=16 note c r
+	note="$(sed -n ${n}p ledger.jsonl | jq -j .rec.note)"$'\n'
+	# a character of the root, of the signature, and the tree size
+	for c in 25 100; do
+		r=A
+		[ "${note:c:1}" != A ] || r=B
+		jq -c --arg n "${note:0:c}$r${note:c+1}" '.rec.note = $n' <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl
+		run -1 grep -qxF -f line.jsonl ledger.jsonl
+		# as it is, the entry's signature fails
+		{ head -n $((n - 1)) ledger.jsonl; cat line.jsonl; tail -n +$((n + 1)) ledger.jsonl; } >edited.jsonl
+		cp edited.jsonl f.jsonl
+		fails_at $n "entry $((n - 1)): operator: sig: bad signature: the record was not signed by this key, or was changed after signing$"
+		# the entry signed again, the note itself fails
+		resign edited.jsonl $n $n >f.jsonl
+		fails_at $n "entry $((n - 1)): checkpoint: note: invalid signature for key denki\\.local/ledger\\+[0-9a-f]{8}$"
+	done
+	edit $n '.note |= sub("\n15\n"; "\n16\n")'
+	grep -qF '"note":"denki.local/ledger\n16\n' edited.jsonl
+	resign edited.jsonl $n $n >f.jsonl
+	fails_at $n "entry $((n - 1)): checkpoint: note: invalid signature for key denki\\.local/ledger\\+[0-9a-f]{8}$"
+}
+
+@test "ledger-verify: a checkpoint signed over another history: 1, naming its line" {
+	local n
+	n=$(line_of checkpoint 4)
+	assert_equal "$n" 16
+	# the note of a checkpoint of the same size from another history (two
+	# orders swapped), put in its place and the entry signed: the root
+	{
+		head -n 9 ledger.jsonl
+		sed -n 11p ledger.jsonl
+		sed -n 10p ledger.jsonl
+		tail -n +12 ledger.jsonl
+	} >other.jsonl
+	resign other.jsonl 10 >forked.jsonl
+	{
+		head -n $((n - 1)) ledger.jsonl
+		jq -c --rawfile n <(sed -n ${n}p forked.jsonl | jq -j .rec.note) '.rec.note = $n' <<<"$(sed -n ${n}p ledger.jsonl)"
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	run -1 cmp -s ledger.jsonl edited.jsonl
+	resign edited.jsonl $n $n >f.jsonl
+	fails_at $n "entry $((n - 1)): checkpoint: its root is not the root of the 15 entries before it \(an entry before it was changed, or the history forked\)$"
+	# a good checkpoint of this ledger, of another size, in its place
+	{
+		head -n $((n - 1)) ledger.jsonl
+		sed -n "$(line_of checkpoint 5)p" ledger.jsonl
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl $n $n >f.jsonl
+	fails_at $n "entry $((n - 1)): checkpoint: tree size 20, but 15 entries come before it$"
+	# the other history, checkpoints and all, is a good ledger (the forgery
+	# is sound): only the checkpoints kept from before tell the two apart
+	run -0 --separate-stderr denki-ledger-verify -q -p operator.pub forked.jsonl
 }
 
 @test "ledger-verify: a missing ledger: 66 with the name; no -p: 64" {
@@ -318,7 +527,49 @@ fails_at() {
 
 @test "ledger-verify -h prints the usage on stdout" {
 	run -0 --separate-stderr denki-ledger-verify -h
-	assert_output "usage: denki-ledger-verify [-jq] -p operator.pub [ledger]"
+	assert_output "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-C checkpoint]... [ledger]"
 	run -64 --separate-stderr denki-ledger-verify -x -p operator.pub
-	assert_equal "${stderr_lines[1]}" "usage: denki-ledger-verify [-jq] -p operator.pub [ledger]"
+	assert_equal "${stderr_lines[1]}" "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-C checkpoint]... [ledger]"
+}
+
+@test "ledger-verify: a checkpoint of another origin, signed by the operator: 1, naming it" {
+	local n
+	n=$(line_of checkpoint 4)
+	# the same tree, noted under another origin by the same key
+	local other=other.example/log root kid
+	root=$(sed -n ${n}p ledger.jsonl | jq -r .rec.note | sed -n 3p)
+	printf '%s\n%s\n%s\n' "$other" $((n - 1)) "$root" >text
+	printf '302e020100300506032b657004220420%s' "$(sed -n 2p operator.key |
+	    base64 -d | od -An -tx1 -v | tr -d ' \n' | cut -c125-188)" |
+	    xxd -r -p >op.der
+	kid=$({ printf '%s\n\001' "$other"; sed -n 2p operator.pub | base64 -d |
+	    tail -c 32; } | sha256sum | cut -c1-8)
+	printf '%s\n\xe2\x80\x94 %s %s\n' "$(cat text)" "$other" "$({
+		printf '%s' "$kid" | xxd -r -p
+		openssl pkeyutl -sign -inkey op.der -keyform DER -rawin -in text
+	} | base64 -w0)" | sed '3a\\' >other.note
+	sed -i '4s/.*//' other.note
+	{
+		head -n $((n - 1)) ledger.jsonl
+		jq -c --rawfile nt other.note '.rec.note = $nt' \
+		    <<<"$(sed -n ${n}p ledger.jsonl)"
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl $n $n >f.jsonl
+	fails_at $n "entry $((n - 1)): checkpoint of another origin, \"other.example/log\", in the ledger of \"denki.local/ledger\"$"
+}
+
+@test "ledger-verify: an order signed by an unknown key, or by a revoked participant, in a re-signed ledger: 1" {
+	local n
+	n=$(grep -n '"type":"order"' ledger.jsonl | head -n 1 | cut -d: -f1)
+	# signed by a key nobody registered, under alice's name
+	denki-keygen stranger >/dev/null
+	o=$(sed -n ${n}p ledger.jsonl | jq -c '.rec | del(.sig)' | sign_with stranger.key)
+	edit $n "$o"
+	fails_at $n "entry $((n - 1)): order: sig: bad signature: the record was not signed by this key, or was changed after signing$"
+	# by a participant the registry revoked before it
+	who=$(sed -n ${n}p ledger.jsonl | jq -r .rec.participant)
+	rev=$(grep -n "\"type\":\"participant\"" ledger.jsonl | grep "\"id\":\"$who\"" | head -n1 | cut -d: -f1)
+	edit $rev '.status = "revoked"'
+	fails_at $n "entry $((n - 1)): order: participant: $who is revoked$"
 }

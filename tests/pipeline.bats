@@ -162,7 +162,7 @@ ${D2}T11:00:00+00:00 0"
 	assert_equal "$(net_mismatches <settled.jsonl)" ""
 
 	run -0 --separate-stderr denki ledger-verify -p operator.pub ledger.jsonl
-	assert_output "ledger.jsonl: OK: 51 entries, 3 participants, 8 orders, 3 slots cleared, 3 contracts (800 Wh), 3 slots settled, 14 transfers; every hash link, signature and replay checks"
+	assert_output "ledger.jsonl: OK: 61 entries, 3 participants, 8 orders, 3 slots cleared, 3 contracts (800 Wh), 3 slots settled, 14 transfers, 9 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "pipeline: a simulated community over two days: every slot cleared, settled, zero-sum, verified" {
@@ -221,7 +221,7 @@ ${D2}T11:00:00+00:00 0"
 		denki settle -c coop.yaml readings.jsonl >/dev/null
 	)
 	assert_equal "$(jq -r .rec.type ledger.jsonl | sort | uniq -c | awk '{ print $1, $2 }' | tr '\n' ' ')" \
-	    "3 clearing 3 contract 8 order 3 participant 9 reading 1 rules 9 settlement 1 terms 14 transfer "
+	    "9 checkpoint 3 clearing 3 contract 1 ledger 8 order 3 participant 9 reading 1 rules 9 settlement 1 terms 14 transfer "
 	cmp ledger.jsonl coop2/ledger.jsonl
 }
 
@@ -281,7 +281,7 @@ ${D2}T11:00:00+00:00 0"
 	assert_equal "$stderr" "denki-contract-sign: $DISK/ledger.jsonl: write: No space left on device; nothing of this run was appended"
 	cmp before.jsonl "$DISK/ledger.jsonl"
 	run -0 denki-ledger-verify -p operator.pub "$DISK/ledger.jsonl"
-	assert_output --partial ": OK: 3 entries"
+	assert_output "$DISK/ledger.jsonl: OK: 7 entries, 3 participants, 0 orders, 0 slots cleared, 0 contracts (0 Wh), 0 slots settled, 0 transfers, 3 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 
 	# room again: the same input goes in whole
 	rm "$DISK/filler"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# denki-registry: who may trade; every change one signed ledger entry.
+# denki-registry: who may trade; every change one signed ledger entry, and
+# a checkpoint after it.
 
 load test_helper
 
@@ -21,29 +22,45 @@ rec() {
 	sed -n "${1}p" ledger.jsonl | jq -c .rec
 }
 
+# the record of the last change: the entry before the checkpoint that ends
+# the ledger
+changed() {
+	[ "$(tail -n 1 ledger.jsonl | jq -r .rec.type)" = checkpoint ] || return
+	tail -n 2 ledger.jsonl | head -n 1 | jq -c .rec
+}
+
 # one participant record, as registry prints it
 prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	printf '{"id":"%s","key":"%s","meters":%s,"role":"%s","status":"%s","type":"participant","v":1,"zone":"%s"}' \
 	    "$1" "$2" "$6" "$4" "$5" "$3"
 }
 
-@test "registry add: the record on stdout, one ledger entry, hash-linked and signed" {
-	assert_equal "$(entries)" 2
+@test "registry add: the record on stdout, one ledger entry and its checkpoint, hash-linked and signed" {
+	# the genesis, then each participant and a checkpoint
+	assert_equal "$(jq -r .rec.type ledger.jsonl | tr '\n' ' ')" \
+	    "ledger participant checkpoint participant checkpoint "
 	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m dave-m -m dave-pv -z north -r consumer
 	assert_equal "$stderr" ""
 	assert_output "$(prec dave "$DAVE" north consumer active '["dave-m","dave-pv"]')"
-	assert_equal "$(entries)" 3
-	assert_equal "$(rec 3)" "$output"
-	assert_equal "$(sed -n 3p ledger.jsonl | jq .seq)" 2
-	assert_equal "$(sed -n 3p ledger.jsonl | jq -r .prev)" \
-	    "$(sed -n 2p ledger.jsonl | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+	assert_equal "$(entries)" 7
+	assert_equal "$(rec 6)" "$output"
+	assert_equal "$(sed -n 6p ledger.jsonl | jq .seq)" 5
+	assert_equal "$(sed -n 6p ledger.jsonl | jq -r .prev)" \
+	    "$(sed -n 5p ledger.jsonl | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+	# the checkpoint: of the 6 entries before it, linked to the last
+	assert_equal "$(sed -n 7p ledger.jsonl | jq -r .rec.type)" checkpoint
+	assert_equal "$(sed -n 7p ledger.jsonl | jq -r .rec.note | sed -n 1,2p | tr '\n' ' ')" \
+	    "denki.local/ledger 6 "
+	assert_equal "$(sed -n 7p ledger.jsonl | jq -r .prev)" \
+	    "$(sed -n 6p ledger.jsonl | tr -d '\n' | sha256sum | cut -d' ' -f1)"
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 }
 
 @test "registry add: zone main, role prosumer and no meters unless told" {
 	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
 	assert_output "$(prec dave "$DAVE" main prosumer active '[]')"
-	assert_equal "$(entries)" 3
+	assert_equal "$(entries)" 7
+	assert_equal "$(changed)" "$output"
 }
 
 @test "registry list: every participant with its status" {
@@ -68,19 +85,21 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	[ ! -e none.jsonl ]
 }
 
-@test "registry update: changes what is given, keeps the rest, one entry more" {
+@test "registry update: changes what is given, keeps the rest, one entry and a checkpoint more" {
 	run -0 --separate-stderr denki-registry -c coop.yaml update alice -z north
 	assert_output "$(prec alice "$ALICE" north prosumer active '["alice-m"]')"
-	assert_equal "$(entries)" 3
-	assert_equal "$(rec 3)" "$output"
+	assert_equal "$(entries)" 7
+	assert_equal "$(changed)" "$output"
 
 	run -0 --separate-stderr denki-registry -c coop.yaml update alice -r producer -m alice-m2 -m alice-pv
 	assert_output "$(prec alice "$ALICE" north producer active '["alice-m2","alice-pv"]')"
-	assert_equal "$(entries)" 4
+	assert_equal "$(entries)" 9
+	assert_equal "$(changed)" "$output"
 
 	run -0 --separate-stderr denki-registry -c coop.yaml update alice -k dave.pub
 	assert_output "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]')"
-	assert_equal "$(entries)" 5
+	assert_equal "$(entries)" 11
+	assert_equal "$(changed)" "$output"
 
 	run -0 --separate-stderr denki-registry -c coop.yaml list
 	assert_line --index 0 "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]')"
@@ -92,13 +111,13 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	assert_output "$(prec dave "$DAVE" main prosumer active '["alice-m"]')"
 }
 
-@test "registry revoke: status revoked, one entry more, and the orders stop clearing" {
+@test "registry revoke: status revoked, one entry and a checkpoint more, and the orders stop clearing" {
 	order bob sell 500 120000 >o.jsonl
 	run -0 denki-clear -c coop.yaml o.jsonl
 	run -0 --separate-stderr denki-registry -c coop.yaml revoke bob
 	assert_output "$(prec bob "$BOB" main prosumer revoked '["bob-m"]')"
-	assert_equal "$(entries)" 3
-	assert_equal "$(rec 3)" "$output"
+	assert_equal "$(entries)" 7
+	assert_equal "$(changed)" "$output"
 	run -65 --separate-stderr denki-clear -c coop.yaml o.jsonl
 	assert_equal "$stderr" "denki-clear: o.jsonl:1: rejected: participant: bob is revoked"
 }
@@ -231,7 +250,7 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	mkdir coop
 	mv coop.yaml ledger.jsonl operator.key operator.pub terms.txt coop/
 	run -0 denki-registry -c coop/coop.yaml add dave -k dave.pub
-	assert_equal "$(wc -l <coop/ledger.jsonl)" 3
+	assert_equal "$(wc -l <coop/ledger.jsonl)" 7
 	[ ! -e ledger.jsonl ]
 	run -0 --separate-stderr denki-registry -c coop/coop.yaml list
 	assert_equal "$(echo "$output" | jq -r .id | tr '\n' ' ')" "alice bob dave "
@@ -239,17 +258,36 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 
 @test "registry: -D overrides a setting of the file" {
 	run -0 denki-registry -c coop.yaml -D ledger=other.jsonl add dave -k dave.pub
-	assert_equal "$(wc -l <other.jsonl)" 1
-	assert_equal "$(entries)" 2
-	assert_equal "$(jq -c .rec other.jsonl)" "$(prec dave "$DAVE" main prosumer active '[]')"
+	# a new ledger: its genesis, dave, a checkpoint
+	assert_equal "$(jq -r .rec.type other.jsonl | tr '\n' ' ')" "ledger participant checkpoint "
+	assert_equal "$(entries)" 5
+	assert_equal "$(jq -c 'select(.rec.type == "participant") | .rec' other.jsonl)" \
+	    "$(prec dave "$DAVE" main prosumer active '[]')"
+	run -0 denki-ledger-verify -q -p operator.pub other.jsonl
 }
 
 @test "registry refuses to append to a ledger that was changed: 65, file:line" {
-	sed -i '1s/"main"/"mains"/' ledger.jsonl
+	local n
+	# alice's entry
+	n=$(grep -n -m 1 '"type":"participant"' ledger.jsonl | cut -d: -f1)
+	assert_equal "$n" 2
+	sed -i "${n}s/\"main\"/\"mains\"/" ledger.jsonl
 	cp ledger.jsonl before
 	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
 	assert_output ""
-	assert_equal "$stderr" "denki-registry: ledger.jsonl:1: entry 0: operator: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	assert_equal "$stderr" "denki-registry: ledger.jsonl:2: entry 1: operator: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	cmp ledger.jsonl before
+}
+
+@test "registry refuses to append after an append that was never acknowledged: 65" {
+	# cut after bob's entry, before its checkpoint
+	head -n 4 ledger.jsonl >cut.jsonl
+	mv cut.jsonl ledger.jsonl
+	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.id)" bob
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: ledger.jsonl: entries follow the last checkpoint: an append that was never acknowledged; run denki-ledger-recover first"
 	cmp ledger.jsonl before
 }
 
@@ -264,7 +302,7 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	assert_regex "${stderr_lines[0]}" '^usage: denki-registry '
 	run -64 --separate-stderr denki-registry -c coop.yaml
 	assert_regex "${stderr_lines[0]}" '^usage: denki-registry '
-	assert_equal "$(entries)" 2
+	assert_equal "$(entries)" 5
 }
 
 @test "registry -h: usage on stdout, 0; a bad option: usage on stderr, 64" {

@@ -47,13 +47,14 @@ setup() {
 	run -0 --separate-stderr denki-report -p operator.pub ledger.jsonl
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 4
-	# 40 entries: 3 participants, terms, rules; S1 3 orders, clearing, 2
-	# contracts; S2 2 + 1 + 1; S3 2 + 1; settle S1 3 readings, 3
-	# settlements, 6 transfers; S2 3 + 3 + 4.
+	# 49 entries: the genesis, 3 participants each with a checkpoint,
+	# terms, rules; S1 3 orders, clearing, 2 contracts, checkpoint; S2
+	# 2 + 1 + 1 + 1; S3 2 + 1 + 1; settle S1 3 readings, 3 settlements,
+	# 6 transfers, checkpoint; S2 3 + 3 + 4 + 1.
 	# offered 1010 + 300 + 100, wanted 1010 + 200 + 100; matchable the
 	# smaller of each slot: 1010 + 200 + 100; matched 1010 + 200.
 	# average price: (81030 + 55371 + 20000) x 1000 / 1210 = 129257.02
-	assert_equal "${lines[0]}" '{"avg_price":129257,"buy_wh":1310,"buyback":100000,"contracts":3,"currency":"EUR","entries":40,"ledger":"ledger.jsonl","matchable_wh":1310,"matched_wh":1210,"orders":7,"retail":300000,"sell_wh":1410,"slots_cleared":3,"type":"summary","v":1}'
+	assert_equal "${lines[0]}" '{"avg_price":129257,"buy_wh":1310,"buyback":100000,"contracts":3,"currency":"EUR","entries":49,"ledger":"ledger.jsonl","matchable_wh":1310,"matched_wh":1210,"orders":7,"retail":300000,"sell_wh":1410,"slots_cleared":3,"type":"summary","v":1}'
 	# alice: net 131901 (S1) + 30000 (S2: 20000 + 100 surplus x 100);
 	#   without the market 995 x 100 + 300 x 100 = 129500
 	assert_equal "${lines[1]}" '{"baseline":129500,"bought_wh":0,"export_wh":1300,"import_wh":5,"net":161901,"participant":"alice","saving":32401,"slots":2,"sold_wh":1210,"type":"statement","v":1}'
@@ -73,7 +74,7 @@ setup() {
 @test "report -H: the human table" {
 	run -0 --separate-stderr denki-report -H -p operator.pub ledger.jsonl
 	assert_equal "$stderr" ""
-	assert_output "ledger         ledger.jsonl: 40 entries, 3 slots cleared, settled $S1 .. $S2
+	assert_output "ledger         ledger.jsonl: 49 entries, 3 slots cleared, settled $S1 .. $S2
 orders         7 (1.410 kWh offered for sale, 1.310 kWh wanted)
 matched        1.210 kWh in 3 contracts, of 1.310 kWh that could be matched (92.3%)
 P2P price      0.1293 EUR/kWh on average (retail 0.3000, buyback 0.1000)
@@ -94,7 +95,9 @@ carol             0.000      0.460        -0.07        -0.14      0.06
 	} | denki-clear -c coop.yaml >c.jsonl
 	denki-contract-sign -c coop.yaml c.jsonl >/dev/null
 	run -0 --separate-stderr denki-report
-	assert_output '{"avg_price":null,"buy_wh":100,"buyback":100000,"contracts":0,"currency":"EUR","entries":7,"ledger":"ledger.jsonl","matchable_wh":100,"matched_wh":0,"orders":2,"retail":300000,"sell_wh":100,"slots_cleared":1,"type":"summary","v":1}'
+	# the genesis, 2 participants each with a checkpoint, terms, rules,
+	# 2 orders, the clearing, a checkpoint
+	assert_output '{"avg_price":null,"buy_wh":100,"buyback":100000,"contracts":0,"currency":"EUR","entries":11,"ledger":"ledger.jsonl","matchable_wh":100,"matched_wh":0,"orders":2,"retail":300000,"sell_wh":100,"slots_cleared":1,"type":"summary","v":1}'
 }
 
 @test "report: the baseline of a slot uses the tariffs it was settled under" {

@@ -111,10 +111,14 @@ utility 8500"
 	cp ledger.jsonl before.jsonl
 	run -0 --separate-stderr denki-settle -c coop.yaml readings.jsonl
 	cmp before.jsonl <(head -n "$n" ledger.jsonl)
-	assert_equal "$(tail -n +$((n + 1)) ledger.jsonl | jq -c .rec)" "$(cat readings.jsonl | jq -cS .)
+	# the readings, what settle printed, and a checkpoint of all before it
+	assert_equal "$(tail -n +$((n + 1)) ledger.jsonl | head -n -1 | jq -c .rec)" "$(cat readings.jsonl | jq -cS .)
 $output"
+	assert_equal "$(wc -l <ledger.jsonl)" $((n + 3 + ${#lines[@]} + 1))
+	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.type)" checkpoint
+	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.note | sed -n 2p)" $((n + 3 + ${#lines[@]}))
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
-	assert_output "ledger.jsonl: OK: 23 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 1 slots settled, 6 transfers; every hash link, signature and replay checks"
+	assert_output "ledger.jsonl: OK: 29 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 1 slots settled, 6 transfers, 5 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "settle: a cleared slot with no trade settles every meter with the utility" {

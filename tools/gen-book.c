@@ -59,7 +59,8 @@ main(int argc, char *argv[])
 	struct dk_key op, *keys;
 	struct dk_ledger l;
 	char path[512], id[32];
-	long np, no, i;
+	long np, no, ns, i;
+	char slot[40];
 	uint64_t s = 88172645463325252ULL;
 	json_t *rec;
 	FILE *fp;
@@ -68,13 +69,16 @@ main(int argc, char *argv[])
 		return 70;
 	if (argc == 2 && strcmp(argv[1], "-r") == 0)
 		return rate();
-	if (argc != 4) {
-		fprintf(stderr, "usage: gen-book dir participants orders\n"
-		    "       gen-book -r\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: gen-book dir participants orders "
+		    "[slots]\n       gen-book -r\n");
 		return 64;
 	}
 	np = atol(argv[2]);
 	no = atol(argv[3]);
+	ns = argc == 5 ? atol(argv[4]) : 1;
+	if (ns < 1)
+		return 64;
 	if (chdir(argv[1]) < 0 || np < 2 || no < 1)
 		return 64;
 	dk_key_generate(&op, &e);
@@ -87,7 +91,8 @@ main(int argc, char *argv[])
 	    "  fee: 1000\n");
 	fclose(fp);
 	unlink("ledger.jsonl");
-	if (dk_ledger_open(&l, "ledger.jsonl", &op, NULL, NULL, &e) < 0)
+	if (dk_ledger_open(&l, "ledger.jsonl", &op, NULL, NULL, &e) < 0 ||
+	    dk_ledger_genesis(&l, "bench.denki.example/ledger", &e) < 0)
 		goto fail;
 	keys = calloc(np, sizeof(*keys));
 	for (i = 0; i < np; i++) {
@@ -104,7 +109,7 @@ main(int argc, char *argv[])
 			goto fail;
 		json_decref(rec);
 	}
-	if (dk_ledger_commit(&l, &e) < 0)
+	if (dk_ledger_checkpoint(&l, &e) < 0 || dk_ledger_commit(&l, &e) < 0)
 		goto fail;
 	dk_ledger_close(&l);
 	fp = fopen("orders.jsonl", "w");
@@ -112,9 +117,12 @@ main(int argc, char *argv[])
 		long p = i % np;
 		int sell = p % 2 == 0;
 		snprintf(id, sizeof(id), "p%ld", p);
+		/* a participant sells or buys, the same in every slot */
+		dk_time_format(1767261600 + (i / (no / ns + 1)) * 1800, "UTC",
+		    slot, sizeof(slot));
 		rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type",
 		    "order", "v", 1, "participant", id,
-		    "slot", "2026-01-01T10:00:00+00:00",
+		    "slot", slot,
 		    "side", sell ? "sell" : "buy",
 		    "wh", (json_int_t)(1 + rnd(&s) % 5000),
 		    "price", (json_int_t)(100000 + rnd(&s) % 200001));

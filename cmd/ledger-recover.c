@@ -1,0 +1,152 @@
+/* denki-ledger-recover: cut an unacknowledged tail after a crash. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "denki.h"
+
+static const char *prog = "denki-ledger-recover";
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: denki-ledger-recover [-n] [-c config] [-D key=value] "
+	    "[-p operator.pub]\n");
+	exit(code);
+}
+
+static int
+fail(struct dk_err *e)
+{
+	dk_warnx(prog, "%s", e->msg);
+	return e->status ? e->status : DK_EX_SOFTWARE;
+}
+
+/*
+ * Every writer ends what it appends with a checkpoint and fsyncs before it
+ * says anything, so whatever follows the last good checkpoint was never
+ * acknowledged: a torn line, or whole lines of a run that was cut off.
+ * That tail is cut.  A crash leaves whole good lines and at most one torn
+ * last line; any other fault is damage, not a crash, and nothing is changed.
+ */
+int
+main(int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dk_err e = { 0 }, scan = { 0 };
+	struct dk_conf conf;
+	struct dk_scaninfo si;
+	struct dk_key op;
+	const char *cfg = NULL, *pub = NULL;
+	char **defs, *lpath;
+	size_t ndefs = 0;
+	off_t size, keep;
+	int c, dry = 0, fd, rc;
+	json_t *out;
+
+	defs = calloc(argc, sizeof(*defs));
+	while ((c = getopt_long(argc, argv, "c:D:p:nh", lo, NULL)) != -1)
+		switch (c) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'D':
+			defs[ndefs++] = optarg;
+			break;
+		case 'p':
+			pub = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("%s %s\n", prog, DK_VERSION);
+			return 0;
+		default:
+			usage(DK_EX_USAGE);
+		}
+	if (optind != argc)
+		usage(DK_EX_USAGE);
+	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0)
+		return fail(&e);
+	if (pub != NULL ? dk_key_read_pub(&op, pub, &e) < 0 :
+	    dk_conf_str(&conf, "operator.pub", NULL) != NULL ?
+	    dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0 :
+	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+		return fail(&e);
+	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
+		return DK_EX_SOFTWARE;
+	/* the writers' lock: nobody appends while the tail is cut */
+	if ((fd = open(lpath, O_RDWR | O_CLOEXEC)) < 0) {
+		dk_fail(&e, errno == ENOENT ? DK_EX_NOINPUT : DK_EX_CANTCREAT,
+		    "%s: %s", lpath, strerror(errno));
+		return fail(&e);
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		dk_fail(&e, DK_EX_IOERR, "%s: lock: %s", lpath,
+		    strerror(errno));
+		return fail(&e);
+	}
+	size = lseek(fd, 0, SEEK_END);
+	memset(&si, 0, sizeof(si));
+	rc = dk_ledger_scan_fd(fd, lpath, op.pk, NULL, NULL, &si, &scan);
+	if (rc < 0 && scan.status != DK_EX_DATAERR)
+		return fail(&scan);
+	if (si.origin[0] == '\0' && si.entries > 0) {
+		dk_warnx(prog, "%s: no genesis entry (a ledger of an older "
+		    "denki, or not a ledger): no checkpoint to recover to; "
+		    "nothing changed", lpath);
+		return DK_EX_NO;
+	}
+	/* a crash leaves a prefix of what was written: whole good lines,
+	 * then at most one torn last line.  Anything else is damage. */
+	if (rc < 0 && !si.torn) {
+		dk_warnx(prog, "%s", scan.msg);
+		dk_warnx(prog, "%s: damaged, not cut short by a crash; nothing "
+		    "changed", lpath);
+		return DK_EX_NO;
+	}
+	keep = si.note != NULL ? si.note_end : 0;
+	if (rc == 0 && keep == size) {
+		out = json_pack("{s:s,s:i,s:s,s:I,s:I,s:I}", "type",
+		    "recovery", "v", 1, "ledger", lpath, "entries",
+		    (json_int_t)si.entries, "dropped_entries", (json_int_t)0,
+		    "dropped_bytes", (json_int_t)0);
+		dk_emit(stdout, out);
+		json_decref(out);
+		return dk_finish_stdout(prog);
+	}
+	if (rc < 0)
+		dk_warnx(prog, "%s", scan.msg);
+	dk_warnx(prog, "%s: %s %lld bytes after the last checkpoint "
+	    "(entry %lld): an append that was never acknowledged",
+	    lpath, dry ? "would cut" : "cutting", (long long)(size - keep),
+	    si.note != NULL ? si.note_seq : -1);
+	if (!dry && (ftruncate(fd, keep) < 0 || fsync(fd) < 0)) {
+		dk_fail(&e, DK_EX_IOERR, "%s: %s", lpath, strerror(errno));
+		return fail(&e);
+	}
+	out = json_pack("{s:s,s:i,s:s,s:I,s:I,s:I}", "type", "recovery",
+	    "v", 1, "ledger", lpath, "entries",
+	    (json_int_t)(si.note != NULL ? si.note_seq + 1 : 0),
+	    "dropped_entries", (json_int_t)(si.entries - (si.note != NULL ?
+	    si.note_seq + 1 : 0) + (rc < 0 ? 1 : 0)),
+	    "dropped_bytes", (json_int_t)(size - keep));
+	dk_emit(stdout, out);
+	json_decref(out);
+	close(fd);
+	return dk_finish_stdout(prog);
+}
