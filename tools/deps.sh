@@ -4,7 +4,7 @@
 # --quiet: say nothing when all is there.
 quiet=0
 [ "$1" = --quiet ] && quiet=1
-pkgs="libsodium-dev libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config bats bats-assert bats-support mandoc jq strace minisign signify-openbsd"
+pkgs="libsodium-dev libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config bats bats-assert bats-support mandoc jq strace minisign signify-openbsd openssl xxd procps"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
