@@ -212,9 +212,8 @@ badrec:
 	for (g = 0; g < ng; g++) {
 		struct dk_order *b = book + grp[g].start;
 
-		if (dk_clear(b, grp[g].n, &rules, &cl, &e) < 0)
+		if (dk_clear(b, grp[g].n, grp[g].slot, &rules, &cl, &e) < 0)
 			goto fail;
-		cl.slot = grp[g].slot;
 		for (k = 0; k < grp[g].n; k++)
 			dk_emit(stdout, b[k].rec);
 		for (k = 0; k < cl.nt; k++) {

@@ -72,9 +72,8 @@ replay(struct group *g, const struct dk_rules *r, struct dk_state *st,
 		    "a participant on both sides");
 		goto out;
 	}
-	if (dk_clear(book, nb, r, &cl, e) < 0)
+	if (dk_clear(book, nb, g->slot, r, &cl, e) < 0)
 		goto out;
-	cl.slot = g->slot;	/* a slot nobody bid in has no order to name it */
 	if (cl.nt != json_array_size(g->trades)) {
 		dk_fail(e, DK_EX_DATAERR, "%zu trades given, the market makes "
 		    "%zu", json_array_size(g->trades), cl.nt);
@@ -282,86 +281,84 @@ main(int argc, char *argv[])
 	json_decref(x);
 
 	for (ii = 0; ii < nitems; ii++) {
-		{
-			rec = items[ii].rec;
-			items[ii].rec = NULL;
-			type = json_string_value(json_object_get(rec, "type"));
-			if (type == NULL || (strcmp(type, "order") != 0 &&
-			    strcmp(type, "trade") != 0 &&
-			    strcmp(type, "clearing") != 0)) {
-				dk_fail(&e, DK_EX_DATAERR, "type: must be "
-				    "order, trade or clearing (the output of "
-				    "denki-clear)");
-				json_decref(rec);
+		rec = items[ii].rec;
+		items[ii].rec = NULL;
+		type = json_string_value(json_object_get(rec, "type"));
+		if (type == NULL || (strcmp(type, "order") != 0 &&
+		    strcmp(type, "trade") != 0 &&
+		    strcmp(type, "clearing") != 0)) {
+			dk_fail(&e, DK_EX_DATAERR, "type: must be "
+			    "order, trade or clearing (the output of "
+			    "denki-clear)");
+			json_decref(rec);
+			goto badrec;
+		}
+		if ((ss = dk_get_str(rec, "slot", &e)) == NULL ||
+		    dk_slot_parse(ss, rules.slot_minutes, &t,
+		    &e) < 0) {
+			json_decref(rec);
+			goto badrec;
+		}
+		if (g.orders == NULL) {
+			g.slot = t;
+			g.orders = json_array();
+			g.trades = json_array();
+		} else if (t != g.slot) {
+			dk_fail(&e, DK_EX_DATAERR, "slot %s: the slot "
+			    "before it has no clearing record", ss);
+			json_decref(rec);
+			group_free(&g);
+			goto badrec;
+		}
+		if (strcmp(type, "order") == 0)
+			json_array_append_new(g.orders, rec);
+		else if (strcmp(type, "trade") == 0)
+			json_array_append_new(g.trades, rec);
+		else {
+			g.clearing = rec;
+			snprintf(g.where, sizeof(g.where), "%s",
+			    items[ii].where);
+			json_array_clear(contracts);
+			if (dk_state_slot(&st, g.slot) != NULL) {
+				dk_fail(&e, DK_EX_DATAERR, "slot %s: "
+				    "already in the ledger", ss);
+				group_free(&g);
 				goto badrec;
 			}
-			if ((ss = dk_get_str(rec, "slot", &e)) == NULL ||
-			    dk_slot_parse(ss, rules.slot_minutes, &t,
+			if (replay(&g, &rules, &st, contracts,
 			    &e) < 0) {
-				json_decref(rec);
-				goto badrec;
-			}
-			if (g.orders == NULL) {
-				g.slot = t;
-				g.orders = json_array();
-				g.trades = json_array();
-			} else if (t != g.slot) {
-				dk_fail(&e, DK_EX_DATAERR, "slot %s: the slot "
-				    "before it has no clearing record", ss);
-				json_decref(rec);
+				dk_failpre(&e, "slot %s", ss);
 				group_free(&g);
 				goto badrec;
 			}
-			if (strcmp(type, "order") == 0)
-				json_array_append_new(g.orders, rec);
-			else if (strcmp(type, "trade") == 0)
-				json_array_append_new(g.trades, rec);
-			else {
-				g.clearing = rec;
-				snprintf(g.where, sizeof(g.where), "%s",
-				    items[ii].where);
-				json_array_clear(contracts);
-				if (dk_state_slot(&st, g.slot) != NULL) {
-					dk_fail(&e, DK_EX_DATAERR, "slot %s: "
-					    "already in the ledger", ss);
-					group_free(&g);
-					goto badrec;
-				}
-				if (replay(&g, &rules, &st, contracts,
-				    &e) < 0) {
-					dk_failpre(&e, "slot %s", ss);
-					group_free(&g);
-					goto badrec;
-				}
-				json_array_foreach(g.orders, i, x)
-					if (dk_ledger_add(&l, x, &e) < 0)
-						goto fail;
-				if (dk_state_apply(&st, 0, 0, g.clearing,
+			json_array_foreach(g.orders, i, x)
+				if (dk_ledger_add(&l, x, &e) < 0)
+					goto fail;
+			if (dk_state_apply(&st, 0, 0, g.clearing,
+			    &e) < 0 ||
+			    dk_ledger_add(&l, g.clearing, &e) < 0)
+				goto fail;
+			json_array_foreach(contracts, i, x) {
+				if (dk_state_apply(&st, 0, 0, x,
 				    &e) < 0 ||
-				    dk_ledger_add(&l, g.clearing, &e) < 0)
+				    dk_ledger_add(&l, x, &e) < 0)
 					goto fail;
-				json_array_foreach(contracts, i, x) {
-					if (dk_state_apply(&st, 0, 0, x,
-					    &e) < 0 ||
-					    dk_ledger_add(&l, x, &e) < 0)
-						goto fail;
-					json_array_append(out, x);
-				}
-				/* a checkpoint for every slot signed */
-				if (dk_ledger_checkpoint(&l, &e) < 0)
-					goto fail;
-				group_free(&g);
+				json_array_append(out, x);
 			}
-			continue;
+			/* a checkpoint for every slot signed */
+			if (dk_ledger_checkpoint(&l, &e) < 0)
+				goto fail;
+			group_free(&g);
+		}
+		continue;
 badrec:
-			dk_warnx(prog, "%s: rejected: %s", items[ii].where,
-			    e.msg);
-			e.status = 0;
-			bad = 1;
-			if (!keep) {
-				dk_warnx(prog, "nothing was appended");
-				goto done;
-			}
+		dk_warnx(prog, "%s: rejected: %s", items[ii].where,
+		    e.msg);
+		e.status = 0;
+		bad = 1;
+		if (!keep) {
+			dk_warnx(prog, "nothing was appended");
+			goto done;
 		}
 	}
 	if (g.orders != NULL) {

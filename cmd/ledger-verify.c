@@ -152,11 +152,10 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 		return dk_fail(e, DK_EX_NO, "clearing: the book holds a "
 		    "duplicate order or a participant on both sides");
 	}
-	if (dk_clear(book, nb, &v->st.rules, &cl, e) < 0) {
+	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0) {
 		free(book);
 		return -1;
 	}
-	cl.slot = t;
 	x = dk_clearing_json(&cl, &v->st.rules);
 	if (!json_equal(x, rec)) {
 		dk_fail(e, DK_EX_NO, "clearing differs from a replay of the "

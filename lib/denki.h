@@ -319,7 +319,8 @@ struct dk_clearing {
 typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
     const char *reason);
 size_t dk_book_filter(struct dk_order *, size_t n, dk_reject_fn, void *ctx);
-int dk_clear(struct dk_order *, size_t n, const struct dk_rules *,
+int dk_clear(struct dk_order *, size_t n, int64_t slot,
+    const struct dk_rules *,
     struct dk_clearing *, struct dk_err *);
 json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);

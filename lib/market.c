@@ -174,7 +174,7 @@ allocate(struct dk_order **v, size_t n, int64_t q, int64_t p, int sell,
 }
 
 int
-dk_clear(struct dk_order *o, size_t n, const struct dk_rules *r,
+dk_clear(struct dk_order *o, size_t n, int64_t slot, const struct dk_rules *r,
     struct dk_clearing *c, struct dk_err *e)
 {
 	struct dk_order **sv = NULL, **bv = NULL;
@@ -187,8 +187,12 @@ dk_clear(struct dk_order *o, size_t n, const struct dk_rules *r,
 	(void)r;
 
 	memset(c, 0, sizeof(*c));
-	if (n > 0)
-		c->slot = o[0].slot;
+	/* the slot is given: a slot nobody bid in is cleared all the same */
+	c->slot = slot;
+	for (i = 0; i < n; i++)
+		if (o[i].slot != slot)
+			return dk_fail(e, DK_EX_SOFTWARE, "clearing: an order "
+			    "for another slot in the book");
 	if (n > 1)
 		qsort(o, n, sizeof(*o), byid);
 	for (i = 0; i < n; i++) {

@@ -157,7 +157,7 @@ clear(struct dk_order *o, size_t n, struct dk_clearing *c)
 	int rc;
 
 	memset(&e, 0, sizeof(e));
-	rc = dk_clear(o, n, &rules, c, &e);
+	rc = dk_clear(o, n, n > 0 ? o[0].slot : 0, &rules, c, &e);
 	if (rc < 0 && said++ < 3)
 		fprintf(stderr, "dk_clear: %s\n", e.msg);
 	return rc;
@@ -923,6 +923,29 @@ test_random(void)
 	    "%ld books, %ld matched", ps.books, ps.matched);
 }
 
+/* The slot is the caller's: an empty book clears that slot, and an order
+ * for another slot in the book is an internal error. */
+static void
+test_slot(void)
+{
+	struct dk_order o[2];
+	struct dk_clearing c;
+	struct dk_err e;
+
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_clear(o, 0, o[0].slot = 1767261600, &rules, &c, &e), 0);
+	CHECK_INT(c.slot, 1767261600);
+	CHECK_INT(c.matched, 0);
+	dk_clearing_free(&c);
+	mk(&o[0], hid('a'), "alice", DK_SELL, 100, 50);
+	mk(&o[1], hid('b'), "bob", DK_BUY, 100, 60);
+	o[1].slot += 1800;
+	CHECK_INT(dk_clear(o, 2, o[0].slot, &rules, &c, &e), -1);
+	CHECK_INT(e.status, DK_EX_SOFTWARE);
+	CHECK_STR(e.msg, "clearing: an order for another slot in the book");
+	free_book(o, 2);
+}
+
 int
 main(void)
 {
@@ -945,6 +968,7 @@ main(void)
 	test_pro_rata();
 	test_margins();
 	test_filter();
+	test_slot();
 	test_random();
 	return check_done("test-market");
 }
