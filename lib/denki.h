@@ -372,6 +372,32 @@ int dk_meter_sim(const char *meter, uint64_t seed, int64_t from, int nslots,
     long long pv_peak_w, long long load_w, const struct dk_rules *,
     dk_reading_fn, void *ctx, struct dk_err *);
 
+/* meter drivers (lib/drv-*.c): one poll of a device's registers, as samples.
+ * A driver reads its settings from conf keys "meter.<driver>.*", talks to
+ * the device, and calls d->sample once per value it got.  It never prints;
+ * meter-read stores every sample before it turns counters into slots. */
+#define DK_NOVAL INT64_MIN	/* a register the device did not give */
+struct dk_sample {
+	char meter[DK_ID_MAX + 1];	/* "": the configured meter.id */
+	char kind[16];		/* "grid", "pv" or "battery" */
+	int64_t t;		/* unix time the values are for */
+	int exact;		/* 1: the device stamped t on a slot boundary
+				 * itself (ECHONET EA/EB fixed-time values) */
+	int64_t import_mwh;	/* cumulative, milli-Wh; DK_NOVAL: unknown.
+				 * pv: generated; battery: charged */
+	int64_t export_mwh;	/* grid: fed in; battery: discharged */
+	int64_t wrap_mwh;	/* where the counters wrap to 0; 0: never */
+	int64_t power_w;	/* instantaneous, + import; DK_NOVAL: unknown */
+};
+struct dk_drv {
+	const struct dk_conf *conf;
+	int (*sample)(void *ctx, const struct dk_sample *, struct dk_err *);
+	void (*warn)(void *ctx, const char *msg);	/* retries, refusals */
+	void *ctx;
+	long rejected;		/* frames or telegrams refused (bad CRC ...) */
+};
+typedef int (*dk_driver_fn)(struct dk_drv *, struct dk_err *);
+
 /* db.c: SQLite state that outlives a run (the household's history) */
 struct dk_db;
 struct dk_db *dk_db_open(const char *path, struct dk_err *);
