@@ -17,7 +17,10 @@ usage(int code)
 	    "usage: denki-meter-read [-u] [-c config] [-D key=value] "
 	    "[-d csv] [-m meter] [file ...]\n"
 	    "       denki-meter-read [-u] [-c config] [-D key=value] -d sim "
-	    "[-m meter] -s start -n slots\n");
+	    "[-m meter] -s start -n slots\n"
+	    "       denki-meter-read -p [-c config] [-D key=value] [-d driver] "
+	    "[-m meter]\n"
+	    "drivers: %s\n", dk_driver_names());
 	exit(code);
 }
 
@@ -45,6 +48,31 @@ warn(void *ctx, const char *msg)
 	dk_warnx(prog, "%s", msg);
 }
 
+/* -p: what the device says now, one sample record per value */
+struct probe {
+	struct out *o;
+	const char *meter;
+	const char *tz;
+};
+
+static int
+probe_put(void *ctx, const struct dk_sample *s, struct dk_err *e)
+{
+	struct probe *p = ctx;
+	struct dk_sample c = *s;
+	json_t *r;
+	int rc;
+
+	if (c.meter[0] == '\0')
+		snprintf(c.meter, sizeof(c.meter), "%s", p->meter);
+	if ((r = dk_sample_json(&c, p->tz)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "sample time %lld: out of "
+		    "range", (long long)c.t);
+	rc = put(p->o, r, e);
+	json_decref(r);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -64,11 +92,12 @@ main(int argc, char *argv[])
 	long long nslots = -1, seed, peak, load;
 	int64_t from;
 	char *end;
-	int c, i;
+	int c, i, probe = 0;
 	FILE *fp;
+	dk_driver_fn drv;
 
 	defs = calloc(argc, sizeof(*defs));
-	while ((c = getopt_long(argc, argv, "c:D:d:m:s:n:uh", lo, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "c:D:d:m:s:n:puh", lo, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			cfg = optarg;
@@ -93,6 +122,9 @@ main(int argc, char *argv[])
 				    "slots", optarg);
 				return DK_EX_USAGE;
 			}
+			break;
+		case 'p':
+			probe = 1;
 			break;
 		case 'u':
 			o.unbuffered = 1;
@@ -129,6 +161,31 @@ main(int argc, char *argv[])
 		    meter ? meter : "no meter");
 		return DK_EX_USAGE;
 	}
+	if ((drv = dk_driver_find(driver)) != NULL) {
+		struct dk_drv d;
+		struct probe pr = { &o, meter, rules.tz };
+
+		if (!probe || optind != argc) {
+			dk_warnx(prog, "-d %s: a device driver; -p polls it "
+			    "once, and takes no files", driver);
+			usage(DK_EX_USAGE);
+		}
+		memset(&d, 0, sizeof(d));
+		d.conf = &conf;
+		d.sample = probe_put;
+		d.warn = warn;
+		d.ctx = &pr;
+		if (drv(&d, &e) < 0)
+			goto fail;
+		if (d.rejected > 0)
+			dk_warnx(prog, "-d %s: %ld refused (see above)", driver,
+			    d.rejected);
+		return dk_finish_stdout(prog);
+	}
+	if (probe) {
+		dk_warnx(prog, "-p: -d %s is not a device driver", driver);
+		return DK_EX_USAGE;
+	}
 	if (strcmp(driver, "sim") == 0) {
 		if (start == NULL)
 			start = dk_conf_str(&conf, "sim.start", NULL);
@@ -158,7 +215,8 @@ main(int argc, char *argv[])
 		return dk_finish_stdout(prog);
 	}
 	if (strcmp(driver, "csv") != 0) {
-		dk_warnx(prog, "-d %s: unknown driver (csv, sim)", driver);
+		dk_warnx(prog, "-d %s: unknown driver (%s)", driver,
+		    dk_driver_names());
 		return DK_EX_USAGE;
 	}
 	memset(&opt, 0, sizeof(opt));

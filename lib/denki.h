@@ -397,6 +397,9 @@ struct dk_drv {
 	long rejected;		/* frames or telegrams refused (bad CRC ...) */
 };
 typedef int (*dk_driver_fn)(struct dk_drv *, struct dk_err *);
+dk_driver_fn dk_driver_find(const char *name);	/* drivers.c */
+const char *dk_driver_names(void);
+json_t *dk_sample_json(const struct dk_sample *, const char *tz);
 
 /* db.c: SQLite state that outlives a run (the household's history) */
 struct dk_db;
