@@ -182,7 +182,7 @@ main(int argc, char *argv[])
 			    d.rejected);
 		return dk_finish_stdout(prog);
 	}
-	if (probe) {
+	if (probe && (strcmp(driver, "csv") == 0 || strcmp(driver, "sim") == 0)) {
 		dk_warnx(prog, "-p: -d %s is not a device driver", driver);
 		return DK_EX_USAGE;
 	}

@@ -285,9 +285,11 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 @test "meter-read -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-meter-read -h
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 2
+	assert_equal "${#lines[@]}" 4
 	assert_line --index 0 'usage: denki-meter-read [-u] [-c config] [-D key=value] [-d csv] [-m meter] [file ...]'
 	assert_line --index 1 '       denki-meter-read [-u] [-c config] [-D key=value] -d sim [-m meter] -s start -n slots'
+	assert_line --index 2 '       denki-meter-read -p [-c config] [-D key=value] [-d driver] [-m meter]'
+	assert_line --index 3 --regexp '^drivers: csv, sim'
 	local usage="$output"
 	run -64 --separate-stderr denki-meter-read -x -m m "$OPSD"
 	assert_output ""
@@ -304,4 +306,12 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 	refute_output --partial '"slot":"2016-07-05T10:'
 	assert_line --index 2 "$(reading kn3-m 2016-07-05T11:00:00+00:00 0 1304 1224174 1418372)"
 	assert_equal "$stderr" "denki-meter-read: holed.csv:4: 120 minutes since the row before, where the data has 60: a gap, no reading for it"
+}
+
+@test "meter-read -p: only a device driver can be polled" {
+	run -64 --separate-stderr denki-meter-read -p -d csv -m m
+	assert_equal "$stderr" "denki-meter-read: -p: -d csv is not a device driver"
+	run -64 --separate-stderr denki-meter-read -p -d nosuch -m m
+	[[ "$stderr" == "denki-meter-read: -d nosuch: unknown driver (csv, sim"* ]]
+	assert_output ""
 }
