@@ -191,7 +191,7 @@ badrec:
 	for (i = k = 0; i < cx.n; i = j) {
 		for (j = i; j < cx.n && cx.v[j].o.slot == cx.v[i].o.slot; j++)
 			book[k + j - i] = cx.v[j].o;
-		nb = dk_book_filter(book + k, j - i, reject, &cx);
+		nb = dk_book_filter(book + k, j - i, &st, reject, &cx);
 		if (nb > 0) {
 			grp[ng].start = k;
 			grp[ng].n = nb;

@@ -66,7 +66,7 @@ replay(struct group *g, const struct dk_rules *r, struct dk_state *st,
 			dk_failpre(e, "order %zu of the slot", i + 1);
 			goto out;
 		}
-	nb = dk_book_filter(book, n, NULL, NULL);
+	nb = dk_book_filter(book, n, st, NULL, NULL);
 	if (nb != n) {
 		dk_fail(e, DK_EX_DATAERR, "the book holds duplicate orders or "
 		    "a participant on both sides");

@@ -146,7 +146,7 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 			free(book);
 			return -1;
 		}
-	nb = dk_book_filter(book, n, NULL, NULL);
+	nb = dk_book_filter(book, n, &v->st, NULL, NULL);
 	if (nb != n) {
 		free(book);
 		return dk_fail(e, DK_EX_NO, "clearing: the book holds a "

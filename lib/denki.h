@@ -133,6 +133,13 @@ int dk_conf_key(const struct dk_conf *, const char *key, int secret,
     struct dk_key *, struct dk_err *);
 
 /* rules.c: the market rules in force (a ledger record) */
+#define DK_LINKS_MAX	32
+struct dk_link {		/* a line or transformer between two zones */
+	char name[DK_ID_MAX + 1];
+	char a[DK_ID_MAX + 1], b[DK_ID_MAX + 1];
+	int64_t cap_wh;		/* Wh per slot, either way */
+	int64_t wheel;		/* micro-units per kWh crossing it */
+};
 struct dk_rules {
 	char currency[8];
 	char tz[64];
@@ -142,6 +149,12 @@ struct dk_rules {
 	int64_t retail;		/* micro-units per kWh */
 	int64_t buyback;
 	int64_t fee;
+	int64_t mmr;		/* mid-market: the community price */
+	int zonal;		/* zones matter: wheeling or links set */
+	int64_t wheel_inside;	/* micro-units per kWh, every trade */
+	int64_t wheel_between;	/* per kWh between zones without links */
+	size_t nlinks;		/* 0: zones are joined without limits */
+	struct dk_link link[DK_LINKS_MAX];
 };
 int dk_rules_from_conf(struct dk_rules *, const struct dk_conf *,
     struct dk_err *);
@@ -156,6 +169,8 @@ struct dk_participant {
 	char key[64];		/* as in the record: minisign base64 */
 	unsigned char pk[32];
 	int active;
+	int64_t max_wh;		/* Wh per slot over its orders; -1: none */
+	int64_t max_day;	/* micro-units a day it may owe; -1: none */
 	size_t nmeters;
 	char **meters;
 };
@@ -286,6 +301,7 @@ struct dk_order {
 	json_t *rec;		/* as signed; the book keeps it */
 	char id[65];		/* SHA-256 hex of the canonical signed line */
 	char participant[DK_ID_MAX + 1];
+	char zone[DK_ID_MAX + 1];	/* from the registry */
 	int side;
 	int64_t slot;
 	int64_t wh;
@@ -299,26 +315,42 @@ int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,
 int dk_order_read_id(struct dk_order *, json_t *rec, const char *id,
     const struct dk_rules *, const struct dk_registry *, struct dk_err *);
 
-/* market.c: clearing one slot, a uniform-price double auction */
+/* market.c: clearing one slot: uniform price, pay-as-bid, mid-market or
+ * McAfee's trade reduction, over zones joined by links (denki-formats(5)) */
 struct dk_trade {
 	size_t sell, buy;	/* indexes into the sorted book */
 	int64_t wh;
-	int64_t price;
+	int64_t price;		/* what the seller gets, per kWh */
+	int64_t buy_price;	/* what the buyer pays, per kWh, wheeling in */
+	int64_t wheeling;	/* per kWh, to the grid */
+};
+struct dk_zoneres {
+	char name[DK_ID_MAX + 1];
+	int have_price;
+	int64_t price;		/* uniform: the zone's (seller's) price */
+	int64_t sell_wh, buy_wh, sold_wh, bought_wh;
 };
 struct dk_clearing {
 	int64_t slot;
 	int matched;		/* 0: no trade, price is undefined */
+	int have_price;		/* one price for the slot (see the man page) */
 	int64_t price;
 	int64_t wh;
 	size_t nsell, nbuy;
 	int64_t sell_wh, buy_wh;
+	int reduced;		/* mcafee: the marginal orders were left out */
 	char book[65];
 	struct dk_trade *t;
 	size_t nt;
+	struct dk_zoneres *z;	/* zonal rules only */
+	size_t nz;
+	int64_t flow[DK_LINKS_MAX];	/* Wh from link a to b (< 0: b to a) */
 };
 typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
     const char *reason);
-size_t dk_book_filter(struct dk_order *, size_t n, dk_reject_fn, void *ctx);
+struct dk_state;
+size_t dk_book_filter(struct dk_order *, size_t n, const struct dk_state *,
+    dk_reject_fn, void *ctx);
 int dk_clear(struct dk_order *, size_t n, int64_t slot,
     const struct dk_rules *,
     struct dk_clearing *, struct dk_err *);
@@ -356,6 +388,8 @@ int dk_state_apply(void *state, long long seq, long line, json_t *rec,
     struct dk_err *);
 struct dk_slotstate *dk_state_slot(struct dk_state *, int64_t slot);
 void dk_state_free(struct dk_state *);
+int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
+    int64_t slot);
 
 /* meter.c: reading records from CSV files and the simulator */
 typedef int (*dk_reading_fn)(void *ctx, json_t *reading, struct dk_err *);

@@ -97,6 +97,7 @@ order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
 	if (!p->active)
 		return dk_fail(e, DK_EX_DATAERR,
 		    "participant: %s is revoked", o->participant);
+	strcpy(o->zone, p->zone);
 	if (verify && dk_verify_record(rec, p->pk, e) < 0)
 		return -1;
 	if (id != NULL && strlen(id) == 64)

@@ -16,6 +16,7 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 	json_t *m, *x;
 	size_t i;
 	struct dk_key k;
+	long long v;
 
 	if (dk_check_type(rec, "participant", e) < 0)
 		return -1;
@@ -42,6 +43,12 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 		return -1;
 	if (dk_key_from_b64(&k, s, e) < 0)
 		return dk_failpre(e, "key");
+	if (json_object_get(rec, "max_wh") != NULL &&
+	    dk_get_int(rec, "max_wh", 0, DK_MAX_WH, &v, e) < 0)
+		return -1;
+	if (json_object_get(rec, "max_day") != NULL &&
+	    dk_get_int(rec, "max_day", 0, DK_MAX_SAFE_INT, &v, e) < 0)
+		return -1;
 	m = json_object_get(rec, "meters");
 	if (!json_is_array(m))
 		return dk_fail(e, DK_EX_DATAERR,
@@ -111,6 +118,10 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	    json_string_value(json_object_get(rec, "role")));
 	p->active = strcmp(json_string_value(json_object_get(rec, "status")),
 	    "active") == 0;
+	x = json_object_get(rec, "max_wh");
+	p->max_wh = x ? json_integer_value(x) : -1;
+	x = json_object_get(rec, "max_day");
+	p->max_day = x ? json_integer_value(x) : -1;
 	p->meters = calloc(json_array_size(m) + 1, sizeof(char *));
 	if (p->meters == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");

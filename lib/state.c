@@ -134,3 +134,40 @@ dk_state_free(struct dk_state *s)
 	dk_registry_free(&s->reg);
 	memset(s, 0, sizeof(*s));
 }
+
+/* What a participant may owe for the contracts of the local day of slot
+ * (the slot itself excluded): each purchase at its buyer's price, and the
+ * fee. */
+int64_t
+dk_state_day_owed(const struct dk_state *s, const char *participant,
+    int64_t slot)
+{
+	char day[40], d2[40];
+	size_t i, j;
+	int64_t owed = 0;
+	json_t *c;
+
+	if (dk_time_format(slot, s->rules.tz, day, sizeof(day)) < 0)
+		return 0;
+	for (i = 0; i < s->nslots; i++) {
+		const struct dk_slotstate *ss = &s->slots[i];
+		if (ss->slot == slot || ss->slot > slot + 86400 ||
+		    ss->slot < slot - 86400)
+			continue;
+		if (dk_time_format(ss->slot, s->rules.tz, d2, sizeof(d2)) < 0 ||
+		    strncmp(day, d2, 10) != 0)
+			continue;
+		json_array_foreach(ss->contracts, j, c) {
+			json_t *bp = json_object_get(c, "buy_price");
+			int64_t wh;
+			if (strcmp(json_string_value(json_object_get(c,
+			    "buyer")), participant) != 0)
+				continue;
+			wh = json_integer_value(json_object_get(c, "wh"));
+			owed += dk_value(wh, json_integer_value(bp ? bp :
+			    json_object_get(c, "price"))) + dk_value(wh,
+			    json_integer_value(json_object_get(c, "fee")));
+		}
+	}
+	return owed;
+}

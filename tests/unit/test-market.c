@@ -522,7 +522,7 @@ filter_once(int variant)
 	}
 	for (i = 0; i < 7; i++)
 		recs[i] = o[i].rec;
-	n = dk_book_filter(o, 7, on_reject, &r);
+	n = dk_book_filter(o, 7, NULL, on_reject, &r);
 	CHECK_INT(n, 3);
 	CHECK_STR(o[0].id, hid('a'));
 	CHECK_STR(o[1].id, hid('b'));
@@ -553,12 +553,12 @@ test_filter(void)
 	mk(&o[0], hid('b'), "bob", DK_BUY, 10, 1);
 	mk(&o[1], hid('a'), "alice", DK_SELL, 10, 1);
 	mk(&o[2], hid('c'), "carol", DK_SELL, 10, 1);
-	n = dk_book_filter(o, 3, NULL, NULL);
+	n = dk_book_filter(o, 3, NULL, NULL, NULL);
 	CHECK_INT(n, 3);
 	CHECK_STR(o[0].id, hid('a'));
 	CHECK_STR(o[2].id, hid('c'));
 	free_book(o, 3);
-	CHECK_INT(dk_book_filter(o, 0, NULL, NULL), 0);
+	CHECK_INT(dk_book_filter(o, 0, NULL, NULL, NULL), 0);
 }
 
 /* ----- the property test ----- */
