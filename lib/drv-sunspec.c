@@ -86,9 +86,10 @@ once(struct dk_drv *d, const struct opts *o, struct dk_err *e)
 		return dk_fail(e, DK_EX_CONFIG, "%s: %s", l.where,
 		    modbus_strerror(errno));
 	if (modbus_set_slave(l.mb, (int)o->unit) < 0) {
+		dk_fail(e, DK_EX_CONFIG, "%s: unit: %s", l.where,
+		    modbus_strerror(errno));
 		modbus_free(l.mb);
-		return dk_fail(e, DK_EX_CONFIG, "meter.sunspec.unit: %lld: "
-		    "must be 0 to 247, or 255", o->unit);
+		return -1;
 	}
 	modbus_set_response_timeout(l.mb, (uint32_t)(o->timeout_ms / 1000),
 	    (uint32_t)(o->timeout_ms % 1000 * 1000));
@@ -132,6 +133,11 @@ dk_drv_sunspec(struct dk_drv *d, struct dk_err *e)
 	    dk_conf_int(c, "meter.sunspec.retries", 2, 0, 10, &o.retries,
 	    e) < 0)
 		return -1;
+	/* Modbus TCP: a unit id of 1-247, 0 (broadcast) or 255 (none) */
+	if (o.unit > 247 && o.unit != 255)
+		return dk_fail(e, DK_EX_CONFIG, "%s: meter.sunspec.unit: must "
+		    "be from 0 to 247, or 255, got %lld",
+		    c->path ? c->path : "-D", o.unit);
 	snprintf(o.port, sizeof(o.port), "%lld", port);
 	sign = dk_conf_str(c, "meter.sunspec.power_sign", "import");
 	if (strcmp(sign, "import") == 0)
