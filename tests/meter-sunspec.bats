@@ -328,3 +328,25 @@ denki-meter-read: 127.0.0.1:$PORT unit 1: registers 40000-40001: Connection time
 	assert_equal "$(untimed)" '{"exact":false,"export_mwh":1000000,"import_mwh":2000000,"kind":"grid","meter":"home-m","power_w":-250,"type":"sample","v":1,"wrap_mwh":4294967296000}'
 	[[ $(jq -r .time <<<"$output") == *+0[12]:00 ]]
 }
+
+@test "sunspec: the completions know the driver and its settings" {
+	run -0 bash -c '
+		source "$1/completions/bash/denki"
+		COMP_WORDS=(denki-meter-read -d su); COMP_CWORD=2; _denki
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(denki meter-read -D meter.sunspec.t); COMP_CWORD=3; _denki
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(denki-meter-read -D meter.sunspec.power_sign = ex); COMP_CWORD=4; _denki
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(denki-meter-read -); COMP_CWORD=1; _denki
+		echo "${COMPREPLY[*]}"' _ "$TOP"
+	assert_line --index 0 "sunspec"
+	assert_line --index 1 "meter.sunspec.timeout_ms="
+	assert_line --index 2 "export"
+	assert_line --index 3 --partial "-p -u"
+	if command -v zsh >/dev/null; then
+		run -0 zsh -n "$TOP/completions/zsh/_denki"
+	fi
+	run -0 grep -c "compadd csv sim sunspec\|(csv sim sunspec)\|meter.sunspec.power_sign" "$TOP/completions/zsh/_denki"
+	assert_output 4
+}
