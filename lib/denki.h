@@ -435,6 +435,31 @@ dk_driver_fn dk_driver_find(const char *name);	/* drivers.c */
 const char *dk_driver_names(void);
 json_t *dk_sample_json(const struct dk_sample *, const char *tz);
 
+/* sunspec.c: SunSpec register maps (the SunS marker, the model chain, the
+ * integer inverter and meter models) read through any transport.  A read
+ * function fills out[0..n-1] with holding registers addr..addr+n-1 and
+ * returns 0; 1 when the device refuses the address (e->msg says how);
+ * -1 on any other failure (e filled; DK_EX_TEMPFAIL: worth a retry). */
+typedef int (*dk_regs_fn)(void *ctx, unsigned addr, unsigned n,
+    uint16_t *out, struct dk_err *);
+#define DK_SUNSPEC_MAXMODELS 64
+struct dk_sunspec_model {
+	unsigned addr;		/* of its ID register */
+	unsigned id;
+	unsigned len;		/* L: registers after ID and L */
+};
+int dk_sunspec_find(dk_regs_fn, void *ctx, long base, unsigned *found,
+    struct dk_err *);
+int dk_sunspec_walk(dk_regs_fn, void *ctx, unsigned base,
+    struct dk_sunspec_model *, size_t max, size_t *n, struct dk_err *);
+int dk_sunspec_scale(int64_t v, int exp10, int round, int64_t *out);
+int dk_sunspec_decode(const uint16_t *model, unsigned addr, int sign,
+    struct dk_sample *, struct dk_err *);
+int dk_sunspec_poll(dk_regs_fn, void *ctx, long base, int sign, int64_t t,
+    int (*put)(void *, const struct dk_sample *, struct dk_err *),
+    void *pctx, unsigned *found, struct dk_err *);
+int dk_drv_sunspec(struct dk_drv *, struct dk_err *);	/* drv-sunspec.c */
+
 /* db.c: SQLite state that outlives a run (the household's history) */
 struct dk_db;
 struct dk_db *dk_db_open(const char *path, struct dk_err *);
