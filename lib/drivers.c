@@ -8,6 +8,8 @@ static const struct {
 	const char *name;
 	dk_driver_fn fn;
 } drivers[] = {
+	{ "echonet", dk_drv_echonet },
+	{ "broute", dk_drv_broute },
 	{ NULL, NULL }
 };
 
