@@ -135,18 +135,24 @@ unit_mwh(int unit)
 	return 0;
 }
 
+static int
+product(uint32_t raw, uint32_t coef, int unit, int64_t max, int64_t *mwh)
+{
+	int64_t u = unit_mwh(unit), v;
+
+	if (u == 0 || __builtin_mul_overflow((int64_t)raw, (int64_t)coef, &v) ||
+	    __builtin_mul_overflow(v, u, &v) || v > max)
+		return -1;
+	*mwh = v;
+	return 0;
+}
+
 /* raw x coefficient x unit, exactly, in milli-Wh; -1 when the unit has no
  * meaning or the product passes 2^53 - 1 (what JSON carries exactly). */
 int
 dk_el_energy_mwh(uint32_t raw, uint32_t coef, int unit, int64_t *mwh)
 {
-	int64_t u = unit_mwh(unit), v;
-
-	if (u == 0 || __builtin_mul_overflow((int64_t)raw, (int64_t)coef, &v) ||
-	    __builtin_mul_overflow(v, u, &v) || v > MAX_SAFE)
-		return -1;
-	*mwh = v;
-	return 0;
+	return product(raw, coef, unit, MAX_SAFE, mwh);
 }
 
 int64_t
@@ -433,7 +439,8 @@ read_meter(struct rd *r, const unsigned char eoj[3], struct dk_err *e)
 	if (digits > 0) {
 		for (limit = 1; digits-- > 0; )
 			limit *= 10;
-		if (coef != 0 && dk_el_energy_mwh(limit, coef, unit,
+		/* 10^8 x 999 999 x 10 000 kWh still fits in int64 mWh */
+		if (coef != 0 && product(limit, coef, unit, INT64_MAX,
 		    &wrap) < 0)
 			wrap = 0;
 	}
