@@ -36,6 +36,7 @@ struct sk {
 	int side;		/* -1: BP35A1 commands, else BP35C0 side */
 	char ip[48];		/* the meter's link-local address */
 	int ended;		/* EVENT 26/27/29: the session is over */
+	int timeout_ms;		/* for an answer, and for EVENT 21 */
 	char in[8192];
 	size_t inlen;
 	unsigned char q[NQ][1024];
@@ -237,7 +238,7 @@ sk_send(void *ctx, const unsigned char *b, size_t len, struct dk_err *e)
 	struct sk *s = ctx;
 	char head[128], line[4200], side[16] = "";
 	const char *last;
-	int64_t deadline = dk_el_now_ms() + 10000;
+	int64_t deadline = dk_el_now_ms() + s->timeout_ms;
 	int rc;
 
 	if (s->ended)
@@ -479,6 +480,7 @@ run(struct sk *s, const struct dk_conf *c, struct dk_err *e)
 	if (command(s, cmd, 5000, e) < 0 || ll64(s, addr, e) < 0 ||
 	    join(s, jointime, (int)retries + 1, e) < 0)
 		return -1;
+	s->timeout_ms = (int)timeout;
 	snprintf(peer, sizeof(peer), "%s %s", s->dev, s->ip);
 	memset(&io, 0, sizeof(io));
 	io.ctx = s;

@@ -75,9 +75,9 @@ untimed() {
 
 # each poll-time sample is stamped between $1 and $2 (Unix seconds)
 polled_between() {
-	jq -e --argjson a "$1" --argjson b "$2" 'select(.exact | not) |
+	jq -se --argjson a "$1" --argjson b "$2" '[.[] | select(.exact | not) |
 	    .time | sub("\\+00:00$"; "Z") | fromdateiso8601 |
-	    . >= $a and . <= $b' >/dev/null
+	    . >= $a and . <= $b] | length > 0 and all' >/dev/null
 }
 
 @test "echonet: meter, PV and battery found through D6, every value decoded" {
