@@ -178,3 +178,21 @@ denki-meter-read: 127.0.0.1:$PORT: 0EF001: no answer to Get after 3 attempts of 
 	assert_failure 69
 	[[ "$stderr" == *"-d echonet: bind 192.0.2.1:$PORT (answers come to the ECHONET port): Cannot assign requested address" ]]
 }
+
+@test "completions: bash completes the drivers and their settings" {
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run comp denki-meter-read -d e
+	assert_output echonet
+	run comp denki-meter-read -d b
+	assert_output broute
+	run comp denki-meter-read -D meter.echonet.t
+	assert_output "meter.echonet.tz=
+meter.echonet.timeout="
+	run comp denki-meter-read -D meter.broute.model=bp35
+	assert_output "bp35a1
+bp35c0"
+}
