@@ -352,7 +352,7 @@ ll64(struct sk *s, const char *addr, struct dk_err *e)
 			    hexval(line[i]) < 0)
 				break;
 		if (i == 39) {
-			snprintf(s->ip, sizeof(s->ip), "%s", line);
+			snprintf(s->ip, sizeof(s->ip), "%.39s", line);
 			return 0;
 		}
 	}
