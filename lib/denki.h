@@ -459,6 +459,46 @@ int dk_sunspec_poll(dk_regs_fn, void *ctx, long base, int sign, int64_t t,
     int (*put)(void *, const struct dk_sample *, struct dk_err *),
     void *pctx, unsigned *found, struct dk_err *);
 int dk_drv_sunspec(struct dk_drv *, struct dk_err *);	/* drv-sunspec.c */
+/* echonet.c: ECHONET Lite format-1 frames, and reading a node's smart
+ * meter (0x0288), PV (0x0279) and battery (0x027D) into samples through a
+ * transport (UDP in drv-echonet.c, a Wi-SUN dongle in drv-broute.c) */
+#define DK_EL_GET	0x62
+#define DK_EL_GET_RES	0x72
+#define DK_EL_GET_SNA	0x52
+struct dk_el_prop {
+	unsigned char epc, pdc;
+	const unsigned char *edt;	/* into the parsed buffer */
+};
+struct dk_el_frame {
+	unsigned tid;
+	unsigned char seoj[3], deoj[3], esv;
+	int opc;
+	struct dk_el_prop p[255];
+};
+size_t dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
+    const unsigned char seoj[3], const unsigned char deoj[3],
+    const unsigned char *epcs, int n);
+int dk_el_parse(const unsigned char *, size_t, struct dk_el_frame *,
+    char *why, size_t whylen);
+const struct dk_el_prop *dk_el_prop(const struct dk_el_frame *, int epc);
+int dk_el_energy_mwh(uint32_t raw, uint32_t coef, int unit, int64_t *mwh);
+struct dk_el_io {
+	void *ctx;
+	const char *peer;	/* for messages: "host:port", "device ipv6" */
+	int timeout_ms;
+	int retries;		/* further attempts after the first */
+	/* 0 sent, 1 the send failed (worth a retry), -1 error (e set) */
+	int (*send)(void *ctx, const unsigned char *, size_t, struct dk_err *);
+	/* a frame from the peer: its length; 0 nothing before the deadline
+	 * (CLOCK_MONOTONIC ms); -1 error (e set) */
+	int (*recv)(void *ctx, unsigned char *, size_t cap, int64_t deadline,
+	    struct dk_err *);
+};
+int dk_el_read(struct dk_drv *, struct dk_el_io *, const char *tz,
+    struct dk_err *);
+int64_t dk_el_now_ms(void);
+int dk_drv_echonet(struct dk_drv *, struct dk_err *);	/* drv-echonet.c */
+int dk_drv_broute(struct dk_drv *, struct dk_err *);	/* drv-broute.c */
 
 /* db.c: SQLite state that outlives a run (the household's history) */
 struct dk_db;

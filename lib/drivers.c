@@ -9,6 +9,8 @@ static const struct {
 	dk_driver_fn fn;
 } drivers[] = {
 	{ "sunspec", dk_drv_sunspec },
+	{ "echonet", dk_drv_echonet },
+	{ "broute", dk_drv_broute },
 	{ NULL, NULL }
 };
 

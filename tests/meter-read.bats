@@ -271,7 +271,8 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 	run -64 --separate-stderr denki-meter-read -d sim -m s1 -s 2026-07-01T00:00:00+00:00 -n 2 extra.csv
 	assert_equal "${stderr_lines[0]}" "denki-meter-read: -d sim: -s start (a slot) is needed, and no files"
 	run -64 --separate-stderr denki-meter-read -d modbus -m s1 x.csv
-	[[ "$stderr" == "denki-meter-read: -d modbus: unknown driver (csv, sim"* ]]
+	# the device drivers follow csv and sim in the list
+	[[ "$stderr" == "denki-meter-read: -d modbus: unknown driver (csv, sim"*")" ]]
 }
 
 @test "meter-read: no meter id, or a bad one, is 64" {

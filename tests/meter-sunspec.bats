@@ -347,6 +347,6 @@ denki-meter-read: 127.0.0.1:$PORT unit 1: registers 40000-40001: Connection time
 	if command -v zsh >/dev/null; then
 		run -0 zsh -n "$TOP/completions/zsh/_denki"
 	fi
-	run -0 grep -c "compadd csv sim sunspec\|(csv sim sunspec)\|meter.sunspec.power_sign" "$TOP/completions/zsh/_denki"
+	run -0 grep -c "compadd csv sim.* sunspec\|(csv sim.* sunspec\|meter.sunspec.power_sign" "$TOP/completions/zsh/_denki"
 	assert_output 4
 }
