@@ -8,6 +8,7 @@ static const struct {
 	const char *name;
 	dk_driver_fn fn;
 } drivers[] = {
+	{ "dsmr", dk_drv_dsmr },
 	{ NULL, NULL }
 };
 
