@@ -116,6 +116,7 @@ dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
 		30, 31 };
 	int v[6], k, flag = 0, found = 0;
 	int64_t local, cand[2];
+	long jj[2];
 	char *old = NULL;
 	const char *o;
 
@@ -144,17 +145,29 @@ dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
 	for (k = 0; k < 2; k++) {
 		struct tm tm;
 		time_t tt = (time_t)(local + (k ? 43200 : -43200));
-		if (localtime_r(&tt, &tm) == NULL)
-			continue;
-		cand[k] = local - tm.tm_gmtoff;
+		cand[k] = INT64_MIN;
+		if (localtime_r(&tt, &tm) != NULL)
+			cand[k] = local - tm.tm_gmtoff;
+	}
+	/* Summer is the larger of the year's offsets (tzdata gives Ireland
+	 * a negative DST in winter, so tm_isdst cannot tell). */
+	for (k = 0; k < 2; k++) {
+		struct tm tm;
+		time_t tt = (time_t)((days_from_civil(2000 + v[0],
+		    k ? 7 : 1, 15)) * 86400);
+		jj[k] = localtime_r(&tt, &tm) != NULL ? tm.tm_gmtoff : 0;
 	}
 	for (k = 0; k < 2 && !found; k++) {
 		struct tm tm;
 		time_t tt = (time_t)cand[k];
-		if (localtime_r(&tt, &tm) == NULL ||
+		if (cand[k] == INT64_MIN || localtime_r(&tt, &tm) == NULL ||
 		    local - tm.tm_gmtoff != cand[k])
 			continue;
-		if (flag != 0 && (tm.tm_isdst > 0) != (flag == 'S'))
+		if (flag == 'S' && (jj[0] == jj[1] ||
+		    tm.tm_gmtoff != (jj[0] > jj[1] ? jj[0] : jj[1])))
+			continue;
+		if (flag == 'W' && tm.tm_gmtoff != (jj[0] < jj[1] ? jj[0] :
+		    jj[1]))
 			continue;
 		*t = cand[k];
 		found = 1;
