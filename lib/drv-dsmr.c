@@ -204,8 +204,8 @@ telegram(struct p1 *p, const char *t, size_t n, int whole,
 			    "before the next '/')");
 		else
 			warnf(p, "telegram %ld: refused: %s", p->seen,
-			    pe.msg + (strncmp(pe.msg, "telegram: ", 10) ?
-			    0 : 10));
+			    pe.msg + (strncmp(pe.msg, "telegram: ", 10) == 0 ?
+			    10 : strncmp(pe.msg, "telegram ", 9) == 0 ? 9 : 0));
 		return 0;
 	}
 	memset(&s, 0, sizeof(s));
