@@ -93,7 +93,7 @@ read_p1() {
 	    -D meter.dsmr.tz=UTC -D meter.dsmr.tcp=127.0.0.1:$(cat port) \
 	    -D meter.dsmr.timeout=1
 	assert_equal "${stderr_lines[0]}" "denki-meter-read: dsmr: tcp 127.0.0.1:$(cat port): telegram 1: refused: line 5: 0-0:1.0.0: 200512135409S: no such summer time in UTC (set meter.dsmr.tz to the meter's zone)"
-	assert_equal "$output" "$v42"
+	assert_equal "$output" "${v42/19:57:57/20:57:57}"
 }
 
 @test "dsmr: a telegram with a bad CRC is refused and counted; the good ones around it are used" {
