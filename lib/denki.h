@@ -420,6 +420,22 @@ int dk_dsmr_parse(const char *buf, size_t len, const char *tz,
     struct dk_dsmr *, struct dk_err *);
 int dk_drv_dsmr(struct dk_drv *, struct dk_err *);
 
+/* http.c, solarjson.c: HTTP JSON devices (Fronius Solar API, Enphase) */
+int dk_http_get(const char *url, long timeout, long retries,
+    void (*warn)(void *, const char *), void *ctx, char **body, size_t *len,
+    struct dk_err *);
+json_t *dk_json_body(const char *body, size_t len, const char *what,
+    struct dk_err *);
+int dk_fronius_meter(json_t *, const char *id, struct dk_sample *,
+    struct dk_err *);
+int dk_fronius_inverter(json_t *, struct dk_sample *, struct dk_err *);
+int dk_enphase_v1(json_t *, int64_t now, struct dk_sample *,
+    struct dk_err *);
+int dk_enphase_production(json_t *, int64_t now, struct dk_sample out[2],
+    int *n, struct dk_err *);
+int dk_drv_fronius(struct dk_drv *, struct dk_err *);
+int dk_drv_enphase(struct dk_drv *, struct dk_err *);
+
 /* db.c: SQLite state that outlives a run (the household's history) */
 struct dk_db;
 struct dk_db *dk_db_open(const char *path, struct dk_err *);

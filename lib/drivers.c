@@ -9,6 +9,8 @@ static const struct {
 	dk_driver_fn fn;
 } drivers[] = {
 	{ "dsmr", dk_drv_dsmr },
+	{ "fronius", dk_drv_fronius },
+	{ "enphase", dk_drv_enphase },
 	{ NULL, NULL }
 };
 
