@@ -46,7 +46,7 @@ dk_http_get(const char *url, long timeout, long retries,
 	struct buf b;
 	CURL *c;
 	CURLcode rc;
-	long status = 0, attempt;
+	long status = 0, attempt, oserr;
 
 	if (!inited) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
@@ -79,10 +79,14 @@ dk_http_get(const char *url, long timeout, long retries,
 			return 0;
 		}
 		free(b.p);
+		oserr = 0;
+		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
 		if (rc != CURLE_OK)
 			dk_fail(e, rc == CURLE_OPERATION_TIMEDOUT ?
-			    DK_EX_TEMPFAIL : DK_EX_UNAVAILABLE, "%s: %s", url,
-			    ebuf[0] ? ebuf : curl_easy_strerror(rc));
+			    DK_EX_TEMPFAIL : DK_EX_UNAVAILABLE, "%s: %s%s%s%s",
+			    url, ebuf[0] ? ebuf : curl_easy_strerror(rc),
+			    oserr ? " (" : "", oserr ? strerror(oserr) : "",
+			    oserr ? ")" : "");
 		else
 			dk_fail(e, DK_EX_UNAVAILABLE, "%s: HTTP status %ld",
 			    url, status);
