@@ -499,6 +499,40 @@ int dk_el_read(struct dk_drv *, struct dk_el_io *, const char *tz,
 int64_t dk_el_now_ms(void);
 int dk_drv_echonet(struct dk_drv *, struct dk_err *);	/* drv-echonet.c */
 int dk_drv_broute(struct dk_drv *, struct dk_err *);	/* drv-broute.c */
+/* dsmr.c: DSMR P1 telegrams: framing, CRC-16/ARC, the registers we use */
+struct dk_dsmr {
+	char ident[64];		/* the header after '/', e.g. "KFM5KAIFA-METER" */
+	int version;		/* 1-3:0.2.8: 42 for 4.2, 50 for 5.0; 0: absent */
+	int emucs;		/* 1: Belgian e-MUCS (0-0:96.1.4 present) */
+	int crc;		/* 1: the telegram had a CRC, and it was right */
+	int64_t t;		/* 0-0:1.0.0 as unix time; DK_NOVAL: absent */
+	int64_t import_mwh;	/* sum of 1-0:1.8.x (or 1.8.0); DK_NOVAL */
+	int64_t export_mwh;	/* sum of 1-0:2.8.x (or 2.8.0); DK_NOVAL */
+	int64_t power_w;	/* 1.7.0 - 2.7.0; DK_NOVAL: neither given */
+};
+unsigned dk_dsmr_crc(const void *, size_t);
+int dk_dsmr_frame(const char *buf, size_t len, size_t *start, size_t *end);
+int dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
+    struct dk_err *);
+int dk_dsmr_parse(const char *buf, size_t len, const char *tz,
+    struct dk_dsmr *, struct dk_err *);
+int dk_drv_dsmr(struct dk_drv *, struct dk_err *);
+
+/* http.c, solarjson.c: HTTP JSON devices (Fronius Solar API, Enphase) */
+int dk_http_get(const char *url, long timeout, long retries,
+    void (*warn)(void *, const char *), void *ctx, char **body, size_t *len,
+    struct dk_err *);
+json_t *dk_json_body(const char *body, size_t len, const char *what,
+    struct dk_err *);
+int dk_fronius_meter(json_t *, const char *id, struct dk_sample *,
+    struct dk_err *);
+int dk_fronius_inverter(json_t *, struct dk_sample *, struct dk_err *);
+int dk_enphase_v1(json_t *, int64_t now, struct dk_sample *,
+    struct dk_err *);
+int dk_enphase_production(json_t *, int64_t now, struct dk_sample out[2],
+    int *n, struct dk_err *);
+int dk_drv_fronius(struct dk_drv *, struct dk_err *);
+int dk_drv_enphase(struct dk_drv *, struct dk_err *);
 
 /* db.c: SQLite state that outlives a run (the household's history) */
 struct dk_db;

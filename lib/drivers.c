@@ -11,6 +11,9 @@ static const struct {
 	{ "sunspec", dk_drv_sunspec },
 	{ "echonet", dk_drv_echonet },
 	{ "broute", dk_drv_broute },
+	{ "dsmr", dk_drv_dsmr },
+	{ "fronius", dk_drv_fronius },
+	{ "enphase", dk_drv_enphase },
 	{ NULL, NULL }
 };
 

@@ -185,7 +185,7 @@ denki-meter-read: 127.0.0.1:$PORT: 0EF001: no answer to Get after 3 attempts of 
 		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
 		    "$TOP/completions/bash/denki" "$@"
 	}
-	run comp denki-meter-read -d e
+	run comp denki-meter-read -d ec
 	assert_output echonet
 	run comp denki-meter-read -d b
 	assert_output broute
