@@ -99,7 +99,9 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 		v->paid += json_integer_value(json_object_get(rec, "p2p_paid"));
 		v->received += json_integer_value(json_object_get(rec,
 		    "p2p_received"));
-		v->fees += json_integer_value(json_object_get(rec, "fees"));
+		v->fees += json_integer_value(json_object_get(rec, "fees")) +
+		    json_integer_value(json_object_get(rec, "wheeling")) +
+		    json_integer_value(json_object_get(rec, "rent"));
 	} else if (strcmp(type, "transfer") == 0) {
 		v->ntransfers++;
 		if (json_integer_value(json_object_get(rec, "amount")) < 0)
@@ -112,7 +114,8 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 		if (strncmp(v->what, "settlement", 10) == 0) {
 			if (v->paid != v->received + v->fees)
 				return dk_fail(e, DK_EX_NO, "%s: P2P payments "
-				    "%lld != receipts %lld + fees %lld",
+				    "%lld != receipts %lld + fees, wheeling "
+				    "and rent %lld",
 				    v->what, (long long)v->paid,
 				    (long long)v->received, (long long)v->fees);
 			v->nsettled++;

@@ -1,4 +1,5 @@
 /* denki-registry: who may trade; every change a signed ledger entry. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +15,35 @@ usage(int code)
 	fprintf(code ? stderr : stdout,
 	    "usage: denki-registry [-c config] [-D key=value] add ID -k pubkey "
 	    "[-m meter]... [-z zone] [-r role]\n"
+	    "           [-w max_wh] [-l max_day]\n"
 	    "       denki-registry [-c config] [-D key=value] update ID "
 	    "[-k pubkey] [-m meter]... [-z zone] [-r role]\n"
+	    "           [-w max_wh] [-l max_day]\n"
 	    "       denki-registry [-c config] [-D key=value] revoke ID\n"
 	    "       denki-registry [-c config] [-D key=value] reinstate ID\n"
 	    "       denki-registry [-c config] [-D key=value] list\n");
 	exit(code);
+}
+
+/* -w and -l: an integer in range, or "none" (-1) */
+static int
+limit_arg(const char *opt, const char *s, long long max, long long *out)
+{
+	char *end;
+
+	if (strcmp(s, "none") == 0) {
+		*out = -1;
+		return 0;
+	}
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *out < 0 ||
+	    *out > max) {
+		dk_warnx(prog, "%s %s: must be 0 to %lld, or none", opt, s,
+		    max);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -49,10 +73,11 @@ main(int argc, char *argv[])
 	size_t ndefs = 0, nmeters = 0, i, j;
 	json_t *rec, *m;
 	int c;
+	long long maxwh = -2, maxday = -2;	/* -2: not given */
 
 	defs = calloc(argc, sizeof(*defs));
 	meters = calloc(argc, sizeof(*meters));
-	while ((c = getopt_long(argc, argv, "c:D:k:m:z:r:h", lo, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "c:D:k:m:z:r:w:l:h", lo, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			cfg = optarg;
@@ -71,6 +96,14 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			role = optarg;
+			break;
+		case 'w':
+			if (limit_arg("-w", optarg, DK_MAX_WH, &maxwh) < 0)
+				return DK_EX_USAGE;
+			break;
+		case 'l':
+			if (limit_arg("-l", optarg, DK_MAX_SAFE_INT, &maxday) < 0)
+				return DK_EX_USAGE;
 			break;
 		case 'h':
 			usage(0);
@@ -139,6 +172,12 @@ main(int argc, char *argv[])
 			    "zone", p->zone, "role", p->role,
 			    "status", p->active ? "active" : "revoked",
 			    "meters", m);
+			if (p->max_wh >= 0)
+				json_object_set_new(rec, "max_wh",
+				    json_integer(p->max_wh));
+			if (p->max_day >= 0)
+				json_object_set_new(rec, "max_day",
+				    json_integer(p->max_day));
 			dk_emit(stdout, rec);
 			json_decref(rec);
 		}
@@ -203,6 +242,15 @@ main(int argc, char *argv[])
 		for (i = 0; i < p->nmeters; i++)
 			json_array_append_new(m, json_string(p->meters[i]));
 	json_object_set_new(rec, "meters", m);
+	/* limits: given, or kept from the participant's last record */
+	if (maxwh == -2)
+		maxwh = p ? p->max_wh : -1;
+	if (maxday == -2)
+		maxday = p ? p->max_day : -1;
+	if (maxwh >= 0)
+		json_object_set_new(rec, "max_wh", json_integer(maxwh));
+	if (maxday >= 0)
+		json_object_set_new(rec, "max_day", json_integer(maxday));
 	if (dk_registry_apply(&st.reg, rec, &e) == 0 &&
 	    dk_ledger_add(&l, rec, &e) == 0 &&
 	    dk_ledger_checkpoint(&l, &e) == 0 && dk_ledger_commit(&l, &e) == 0)

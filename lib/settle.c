@@ -58,6 +58,7 @@ struct party {
 	const struct dk_participant *p;
 	int64_t sold, bought, imp, exp;
 	int64_t paid, received, fees, upaid, ureceived;
+	int64_t wheeling, rent;		/* a buyer's, inside paid */
 	size_t nread;
 	int contracted;
 };
@@ -99,9 +100,10 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 	size_t n = 0, i, j, cap;
 	struct party *v, *s, *b, *x;
 	const struct dk_participant *p;
-	json_t *c, *rd, *sj, *tr = json_array();
+	json_t *c, *rd, *sj, *sj2, *tr = json_array();
 	char ts[40];
-	int64_t val, fee, dev;
+	int64_t val, fee, dev, bval, grid, rent;
+	int split = 0;		/* contracts with a buyer's price apart */
 
 	e->item = -1;
 	cap = json_array_size(contracts) * 2 + json_array_size(readings) + 1;
@@ -118,6 +120,10 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		int64_t wh = json_integer_value(json_object_get(c, "wh"));
 		int64_t price = json_integer_value(json_object_get(c, "price"));
 		int64_t cfee = json_integer_value(json_object_get(c, "fee"));
+		json_t *jbp = json_object_get(c, "buy_price");
+		int64_t bp = jbp ? json_integer_value(jbp) : price;
+		int64_t wheel = json_integer_value(json_object_get(c,
+		    "wheeling"));
 		const struct dk_participant *ps, *pb;
 
 		ps = sn ? dk_registry_find(reg, sn) : NULL;
@@ -133,16 +139,35 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		b = party(v, &n, pb);
 		b->contracted = 1;
 		b->bought += wh;
+		if (jbp != NULL)
+			split = 1;
 		val = dk_value(wh, price);
 		fee = dk_value(wh, cfee);
-		b->paid += val + fee;
+		/* the buyer's price covers the seller's, the grid's wheeling
+		 * and a rent (congestion, or McAfee's reduction) for the
+		 * operator; rounding is taken from the grid's share, so that
+		 * neither goes negative and the slot sums to zero */
+		bval = dk_value(wh, bp);
+		grid = dk_value(wh, wheel);
+		if (grid > bval - val)
+			grid = bval - val;
+		rent = bval - val - grid;
+		b->paid += bval + fee;
 		b->fees += fee;
+		b->wheeling += grid;
+		b->rent += rent;
 		s->received += val;
 		json_array_append_new(tr, transfer(sj, pb->id, ps->id, val,
 		    "p2p"));
 		if (fee != 0)
 			json_array_append_new(tr, transfer(sj, pb->id,
 			    "operator", fee, "fee"));
+		if (grid != 0)
+			json_array_append_new(tr, transfer(sj, pb->id, "grid",
+			    grid, "wheeling"));
+		if (rent != 0)
+			json_array_append_new(tr, transfer(sj, pb->id,
+			    "operator", rent, "rent"));
 	}
 	json_array_foreach(readings, i, rd) {
 		const char *m = json_string_value(json_object_get(rd, "meter"));
@@ -196,7 +221,7 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 			json_array_append_new(tr, transfer(sj, x->p->id,
 			    "utility", x->upaid, "shortfall"));
 		}
-		json_array_append_new(out, json_pack(
+		json_array_append_new(out, sj2 = json_pack(
 		    "{s:s,s:i,s:O,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 		    "s:I,s:I}", "type", "settlement", "v", 1, "slot", sj,
 		    "participant", x->p->id, "sold_wh", (json_int_t)x->sold,
@@ -211,6 +236,11 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		    "utility_received", (json_int_t)x->ureceived,
 		    "net", (json_int_t)(x->received + x->ureceived - x->paid -
 		    x->upaid)));
+		if (split && sj2 != NULL) {
+			json_object_set_new(sj2, "wheeling",
+			    json_integer(x->wheeling));
+			json_object_set_new(sj2, "rent", json_integer(x->rent));
+		}
 	}
 	json_array_extend(out, tr);
 	json_decref(tr);

@@ -308,10 +308,11 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 @test "registry -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-registry -h
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 5
+	assert_equal "${#lines[@]}" 7
 	assert_line --index 0 --regexp '^usage: denki-registry \[-c config\] \[-D key=value\] add ID -k pubkey'
-	assert_line --index 3 --regexp '^       denki-registry .* reinstate ID$'
-	assert_line --index 4 --regexp '^       denki-registry .* list$'
+	assert_line --index 1 '           [-w max_wh] [-l max_day]'
+	assert_line --index 5 --regexp '^       denki-registry .* reinstate ID$'
+	assert_line --index 6 --regexp '^       denki-registry .* list$'
 	local usage="$output"
 	run -64 --separate-stderr denki-registry -x list
 	assert_output ""
