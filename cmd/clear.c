@@ -1,9 +1,11 @@
-/* denki-clear: the market for each slot, a uniform-price double auction. */
+/* denki-clear: the market for each slot, under the mechanism of the rules. */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sodium.h>
 
 #include "denki.h"
 
@@ -13,14 +15,20 @@ static void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: denki-clear [-k] [-c config] [-D key=value] [-s slot] "
-	    "[orders ...]\n");
+	    "usage: denki-clear [-kS] [-c config] [-D key=value] [-s slot] "
+	    "[-t threads] [orders ...]\n");
 	exit(code);
 }
 
 struct src {
 	struct dk_order o;
-	char *where;		/* file:line, for messages */
+	const char *file;	/* file:lno, for messages */
+	long lno;
+	char *line;		/* o.line points here (the fast path) */
+	struct dk_ordersig sg;
+	char *msg;		/* the signed message, off the fast path */
+	size_t msglen;
+	int bad;		/* its signature failed */
 };
 
 struct ctx {
@@ -36,11 +44,101 @@ reject(void *cp, const struct dk_order *o, const char *why)
 	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (&c->v[i].o == o || c->v[i].o.rec == o->rec)
+		if (&c->v[i].o == o || (o->rec != NULL &&
+		    c->v[i].o.rec == o->rec) || (o->line != NULL &&
+		    c->v[i].o.line == o->line))
 			break;
-	dk_warnx(prog, "%s: rejected: %s", i < c->n ? c->v[i].where : "?",
-	    why);
+	if (i < c->n)
+		dk_warnx(prog, "%s:%ld: rejected: %s", c->v[i].file,
+		    c->v[i].lno, why);
+	else
+		dk_warnx(prog, "?: rejected: %s", why);
 	c->bad = 1;
+}
+
+/* Clears a slot ahead and puts its contracts in the state, for the limits
+ * of the later slots of the same day. */
+static int
+later_slots(struct dk_state *st, struct dk_order *b, size_t n, int64_t slot,
+    const struct dk_rules *r, struct dk_err *e)
+{
+	struct dk_clearing cl;
+	char ts[40];
+	json_t *x, *c;
+	size_t k;
+	int rc = 0;
+
+	if (dk_clear(b, n, slot, r, &cl, e) < 0)
+		return -1;
+	dk_time_format(slot, r->tz, ts, sizeof(ts));
+	x = json_pack("{s:s,s:s}", "type", "clearing", "slot", ts);
+	if (dk_state_apply(st, 0, 0, x, e) < 0)
+		rc = -1;
+	json_decref(x);
+	for (k = 0; rc == 0 && k < cl.nt; k++) {
+		x = dk_trade_json(&cl, b, &cl.t[k], r);
+		c = dk_contract_json(x, r);
+		if (c == NULL || dk_state_apply(st, 0, 0, c, e) < 0)
+			rc = -1;
+		json_decref(x);
+		json_decref(c);
+	}
+	dk_clearing_free(&cl);
+	return rc;
+}
+
+/* The lines of a big book, in a few large blocks rather than one
+ * allocation each. */
+struct arena {
+	char *blk;
+	size_t used, cap;
+	char **all;
+	size_t n;
+};
+
+static char *
+arena_copy(struct arena *a, const char *s, size_t n)
+{
+	char *p, **na;
+
+	if (a->blk == NULL || a->used + n + 1 > a->cap) {
+		a->cap = n + 1 > (1 << 22) ? n + 1 : (1 << 22);
+		if ((a->blk = malloc(a->cap)) == NULL)
+			return NULL;
+		if ((na = realloc(a->all, (a->n + 1) * sizeof(*na))) == NULL)
+			return NULL;
+		a->all = na;
+		a->all[a->n++] = a->blk;
+		a->used = 0;
+	}
+	p = a->blk + a->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	a->used += n + 1;
+	return p;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->all[i]);
+	free(a->all);
+}
+
+/* The slot as the order wrote it (a canonical line). */
+static void
+slot_text(const char *line, char *out, size_t n)
+{
+	const char *p = strstr(line, "\"slot\":\"");
+	size_t k = 0;
+
+	if (p != NULL)
+		for (p += 8; *p != '"' && *p != '\0' && k + 1 < n; p++)
+			out[k++] = *p;
+	out[k] = '\0';
 }
 
 static int
@@ -50,6 +148,65 @@ byslot(const void *a, const void *b)
 
 	if (x->o.slot != y->o.slot)
 		return x->o.slot < y->o.slot ? -1 : 1;
+	return 0;
+}
+
+/* Signatures, checked on every core: each thread takes every nt-th order. */
+struct vjob {
+	struct src *v;
+	size_t n, from, step;
+};
+
+static void *
+verify(void *arg)
+{
+	struct vjob *j = arg;
+	struct src *s;
+	size_t i;
+
+	for (i = j->from; i < j->n; i += j->step) {
+		s = &j->v[i];
+		if (s->o.line != NULL)
+			s->bad = dk_order_line_verify(&s->o, &s->sg) != 0;
+		else
+			s->bad = crypto_sign_verify_detached(s->sg.sig,
+			    (unsigned char *)s->msg, s->msglen, s->sg.pk) != 0;
+	}
+	return NULL;
+}
+
+static int
+verify_all(struct src *v, size_t n, long nt)
+{
+	pthread_t *t = calloc((size_t)nt, sizeof(*t));
+	struct vjob *j = calloc((size_t)nt, sizeof(*j));
+	long i, started = 0;
+
+	if (t == NULL || j == NULL) {
+		free(t);
+		free(j);
+		return -1;
+	}
+	for (i = 0; i < nt; i++) {
+		j[i].v = v;
+		j[i].n = n;
+		j[i].from = (size_t)i;
+		j[i].step = (size_t)nt;
+		if (i > 0 && pthread_create(&t[i], NULL, verify, &j[i]) == 0)
+			started++;
+		else if (i > 0)
+			j[i].step = 0;	/* done below, on this thread */
+	}
+	verify(&j[0]);
+	for (i = 1; i < nt; i++)
+		if (j[i].step == 0) {
+			j[i].step = (size_t)nt;
+			verify(&j[i]);
+		} else
+			pthread_join(t[i], NULL);
+	free(t);
+	free(j);
+	(void)started;
 	return 0;
 }
 
@@ -67,22 +224,24 @@ main(int argc, char *argv[])
 	struct dk_rules rules;
 	struct dk_reader rd;
 	struct ctx cx = { 0 };
+	struct arena ar = { 0 };
 	struct dk_clearing cl;
 	struct dk_order *book;
 	const char *cfg = NULL, *slotarg = NULL;
-	char **defs, *lpath = NULL, *line;
+	char **defs, *lpath = NULL, *line, *end, ts[40];
 	size_t ndefs = 0, i, j, k, nb, ng = 0, g;
 	struct grp {
 		size_t start, n;
 		int64_t slot;
 	} *grp;
-	int c, keep = 0, argi;
+	int c, keep = 0, argi, nosig = 0, daylim = 0;
+	long threads = sysconf(_SC_NPROCESSORS_ONLN);
 	int64_t only = 0;
 	long n;
 	json_t *rec, *x;
 
 	defs = calloc(argc, sizeof(*defs));
-	while ((c = getopt_long(argc, argv, "c:D:s:kh", lo, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "c:D:s:t:kSh", lo, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			cfg = optarg;
@@ -95,6 +254,18 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			keep = 1;
+			break;
+		case 'S':
+			nosig = 1;
+			break;
+		case 't':
+			threads = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || threads < 1 ||
+			    threads > 256) {
+				dk_warnx(prog, "-t %s: must be 1 to 256 threads",
+				    optarg);
+				return DK_EX_USAGE;
+			}
 			break;
 		case 'h':
 			usage(0);
@@ -134,30 +305,52 @@ main(int argc, char *argv[])
 			if (n == 0)
 				continue;
 			memset(&s, 0, sizeof(s));
-			if ((rec = dk_parse(line, n, &e)) == NULL)
-				goto badrec;
-			if (dk_order_check(&s.o, rec, &rules, &st.reg, &e) < 0) {
-				json_decref(rec);
-				goto badrec;
-			}
-			if (slotarg != NULL && s.o.slot != only) {
-				dk_fail(&e, DK_EX_DATAERR, "slot: %s is not "
-				    "the slot being cleared (%s)",
-				    json_string_value(json_object_get(rec,
-				    "slot")), slotarg);
-				json_decref(rec);
-				goto badrec;
-			}
-			if (dk_state_slot(&st, s.o.slot) != NULL) {
-				dk_fail(&e, DK_EX_DATAERR, "slot: %s was "
-				    "already cleared into the ledger",
-				    json_string_value(json_object_get(rec,
-				    "slot")));
-				json_decref(rec);
-				goto badrec;
-			}
-			if (asprintf(&s.where, "%s:%ld", rd.name, rd.line) < 0)
+			rec = NULL;
+			if ((s.line = arena_copy(&ar, line, (size_t)n)) == NULL)
 				goto fail;
+			memcpy(s.line, line, (size_t)n);
+			s.line[n] = '\0';
+			if (dk_order_line(&s.o, s.line, (size_t)n, &rules,
+			    &st.reg, nosig ? NULL : &s.sg) == 1)
+				;	/* canonical: no JSON work at all */
+			else {
+				s.line = NULL;
+				if ((rec = dk_parse(line, n, &e)) == NULL)
+					goto badrec;
+				if (dk_order_read(&s.o, rec, &rules, &st.reg,
+				    &e) < 0 || (!nosig && dk_record_sig(rec,
+				    &s.msg, &s.msglen, s.sg.sig, &e) < 0)) {
+					json_decref(rec);
+					goto badrec;
+				}
+				s.sg.pk = dk_registry_find(&st.reg,
+				    s.o.participant)->pk;
+			}
+			if ((slotarg != NULL && s.o.slot != only) ||
+			    dk_state_slot(&st, s.o.slot) != NULL) {
+				char ts[40];
+				dk_time_format(s.o.slot, rules.tz, ts,
+				    sizeof(ts));
+				if (rec != NULL)
+					snprintf(ts, sizeof(ts), "%s",
+					    json_string_value(json_object_get(
+					    rec, "slot")));
+				else
+					slot_text(s.line, ts, sizeof(ts));
+				if (slotarg != NULL && s.o.slot != only)
+					dk_fail(&e, DK_EX_DATAERR, "slot: %s is "
+					    "not the slot being cleared (%s)",
+					    ts, slotarg);
+				else
+					dk_fail(&e, DK_EX_DATAERR, "slot: %s "
+					    "was already cleared into the "
+					    "ledger", ts);
+				json_decref(rec);
+				free(s.msg);
+				goto badrec;
+			}
+			s.file = rd.name;
+			s.lno = rd.line;
 			if (cx.n == cx.cap) {
 				cx.cap = cx.cap ? cx.cap * 2 : 256;
 				cx.v = realloc(cx.v, cx.cap * sizeof(*cx.v));
@@ -180,10 +373,44 @@ badrec:
 		if (argi >= argc)
 			break;
 	}
+	/* every signature, on every core; the bad ones reported in input
+	 * order and left out */
+	if (!nosig && cx.n > 0) {
+		if (verify_all(cx.v, cx.n, threads) < 0)
+			goto fail;
+		for (i = k = 0; i < cx.n; i++) {
+			if (!cx.v[i].bad) {
+				cx.v[k++] = cx.v[i];
+				continue;
+			}
+			dk_warnx(prog, "%s:%ld: rejected: sig: bad signature: the "
+			    "record was not signed by this key, or was changed "
+			    "after signing", cx.v[i].file, cx.v[i].lno);
+			cx.bad = 1;
+			if (!keep)
+				return DK_EX_DATAERR;
+			json_decref(cx.v[i].o.rec);
+			free(cx.v[i].msg);
+		}
+		cx.n = k;
+	}
+	for (i = 0; i < cx.n; i++) {
+		free(cx.v[i].msg);
+		cx.v[i].msg = NULL;
+	}
 	if (cx.n > 1)
 		qsort(cx.v, cx.n, sizeof(*cx.v), byslot);
 	/* every slot's book is filtered before anything is printed, so that
-	 * a rejection without -k leaves stdout empty */
+	 * a rejection without -k leaves stdout empty; with daily limits, each
+	 * slot's trades count against the later slots of its day, as they
+	 * will once contract-sign has made them contracts */
+	for (i = 0; i < st.reg.n; i++)
+		if (st.reg.p[i].max_day >= 0)
+			daylim = 1;
+	if (daylim && !st.have_rules) {
+		st.rules = rules;
+		st.have_rules = 1;
+	}
 	book = calloc(cx.n + 1, sizeof(*book));
 	grp = calloc(cx.n + 2, sizeof(*grp));
 	if (book == NULL || grp == NULL)
@@ -192,6 +419,9 @@ badrec:
 		for (j = i; j < cx.n && cx.v[j].o.slot == cx.v[i].o.slot; j++)
 			book[k + j - i] = cx.v[j].o;
 		nb = dk_book_filter(book + k, j - i, &st, reject, &cx);
+		if (nb > 0 && daylim && later_slots(&st, book + k, nb,
+		    cx.v[i].o.slot, &rules, &e) < 0)
+			goto fail;
 		if (nb > 0) {
 			grp[ng].start = k;
 			grp[ng].n = nb;
@@ -215,12 +445,14 @@ badrec:
 		if (dk_clear(b, grp[g].n, grp[g].slot, &rules, &cl, &e) < 0)
 			goto fail;
 		for (k = 0; k < grp[g].n; k++)
-			dk_emit(stdout, b[k].rec);
-		for (k = 0; k < cl.nt; k++) {
-			x = dk_trade_json(&cl, b, &cl.t[k], &rules);
-			dk_emit(stdout, x);
-			json_decref(x);
-		}
+			if (b[k].line != NULL) {
+				fwrite(b[k].line, 1, b[k].len, stdout);
+				putchar('\n');
+			} else
+				dk_emit(stdout, b[k].rec);
+		dk_time_format(grp[g].slot, rules.tz, ts, sizeof(ts));
+		for (k = 0; k < cl.nt; k++)
+			dk_trade_print(stdout, ts, b, &cl.t[k], &rules);
 		x = dk_clearing_json(&cl, &rules);
 		dk_emit(stdout, x);
 		json_decref(x);
@@ -229,8 +461,8 @@ badrec:
 	free(grp);
 	for (i = 0; i < cx.n; i++) {
 		json_decref(cx.v[i].o.rec);
-		free(cx.v[i].where);
 	}
+	arena_free(&ar);
 	free(cx.v);
 	free(book);
 	dk_state_free(&st);

@@ -57,6 +57,7 @@ replay(struct group *g, const struct dk_rules *r, struct dk_state *st,
 	struct dk_clearing cl;
 	json_t *x, *o;
 	int rc = -1;
+	char why[DK_REJECT_MAX];
 
 	if (book == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -66,10 +67,10 @@ replay(struct group *g, const struct dk_rules *r, struct dk_state *st,
 			dk_failpre(e, "order %zu of the slot", i + 1);
 			goto out;
 		}
-	nb = dk_book_filter(book, n, st, NULL, NULL);
+	why[0] = '\0';
+	nb = dk_book_filter(book, n, st, dk_reject_first, why);
 	if (nb != n) {
-		dk_fail(e, DK_EX_DATAERR, "the book holds duplicate orders or "
-		    "a participant on both sides");
+		dk_fail(e, DK_EX_DATAERR, "the book was refused: %s", why);
 		goto out;
 	}
 	if (dk_clear(book, nb, g->slot, r, &cl, e) < 0)

@@ -133,6 +133,7 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	json_t *orders, *x, *o;
 	struct dk_order *book;
 	struct dk_clearing cl;
+	char why[DK_REJECT_MAX];
 	size_t n, i, nb;
 	int rc = -1;
 
@@ -149,11 +150,12 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 			free(book);
 			return -1;
 		}
-	nb = dk_book_filter(book, n, &v->st, NULL, NULL);
+	why[0] = '\0';
+	nb = dk_book_filter(book, n, &v->st, dk_reject_first, why);
 	if (nb != n) {
 		free(book);
-		return dk_fail(e, DK_EX_NO, "clearing: the book holds a "
-		    "duplicate order or a participant on both sides");
+		return dk_fail(e, DK_EX_NO, "clearing: the book was refused: "
+		    "%s", why);
 	}
 	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0) {
 		free(book);

@@ -102,6 +102,7 @@ int dk_key_read_pub(struct dk_key *, const char *path, struct dk_err *);
 int dk_key_read_sec(struct dk_key *, const char *path, struct dk_err *);
 char *dk_key_pub_b64(const struct dk_key *);
 int dk_key_from_b64(struct dk_key *, const char *b64, struct dk_err *);
+int dk_unb64(const char *s, size_t len, unsigned char *bin, size_t n);
 int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
 int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
 int dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
@@ -177,6 +178,8 @@ struct dk_participant {
 struct dk_registry {
 	size_t n;
 	struct dk_participant *p;
+	size_t *ix;		/* id hash -> index + 1; 0: empty */
+	size_t ixcap;		/* a power of 2, at least 2n */
 };
 int dk_participant_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
@@ -307,6 +310,8 @@ struct dk_order {
 	int64_t wh;
 	int64_t price;
 	int64_t fill;		/* Wh allocated by clearing */
+	const char *line;	/* the canonical line, when rec is NULL */
+	size_t len;
 };
 int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
@@ -314,6 +319,15 @@ int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
 int dk_order_read_id(struct dk_order *, json_t *rec, const char *id,
     const struct dk_rules *, const struct dk_registry *, struct dk_err *);
+struct dk_ordersig {		/* what checking an order's signature takes */
+	unsigned char sig[64];
+	const unsigned char *pk;
+	size_t sigat, siglen;	/* the "sig" member, cut for the message */
+};
+int dk_order_line(struct dk_order *, const char *line, size_t len,
+    const struct dk_rules *, const struct dk_registry *,
+    struct dk_ordersig *);
+int dk_order_line_verify(const struct dk_order *, const struct dk_ordersig *);
 
 /* market.c: clearing one slot: uniform price, pay-as-bid, mid-market or
  * McAfee's trade reduction, over zones joined by links (denki-formats(5)) */
@@ -351,10 +365,14 @@ typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
 struct dk_state;
 size_t dk_book_filter(struct dk_order *, size_t n, const struct dk_state *,
     dk_reject_fn, void *ctx);
+#define DK_REJECT_MAX	256
+void dk_reject_first(void *buf, const struct dk_order *, const char *why);
 int dk_clear(struct dk_order *, size_t n, int64_t slot,
     const struct dk_rules *,
     struct dk_clearing *, struct dk_err *);
 json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
+    const struct dk_trade *, const struct dk_rules *);
+int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);

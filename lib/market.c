@@ -22,6 +22,17 @@ bypart(const void *a, const void *b)
 	return strcmp(x->participant, y->participant);
 }
 
+/* For a replay: keeps the first reason a book was refused. */
+void
+dk_reject_first(void *ctx, const struct dk_order *o, const char *why)
+{
+	char *buf = ctx;
+
+	if (buf[0] == '\0')
+		snprintf(buf, DK_REJECT_MAX, "an order of %s: %s",
+		    o->participant, why);
+}
+
 /* A participant's limits from the registry, taken in id order: its orders
  * in the slot may add up to max_wh, and what it may owe in the local day
  * (contracts already made, and each buy order at its limit price plus the
@@ -879,6 +890,13 @@ book_hash(struct dk_order *o, size_t n, char out[65])
 
 	crypto_hash_sha256_init(&st);
 	for (i = 0; i < n; i++) {
+		if (o[i].line != NULL) {	/* already canonical */
+			crypto_hash_sha256_update(&st,
+			    (const unsigned char *)o[i].line, o[i].len);
+			crypto_hash_sha256_update(&st,
+			    (const unsigned char *)"\n", 1);
+			continue;
+		}
 		if ((line = dk_canon(o[i].rec)) == NULL)
 			return -1;
 		crypto_hash_sha256_update(&st, (unsigned char *)line,
@@ -909,7 +927,9 @@ dk_clear(struct dk_order *o, size_t n, int64_t slot, const struct dk_rules *r,
 		if (o[i].slot != slot)
 			return dk_fail(e, DK_EX_SOFTWARE, "clearing: an order "
 			    "for another slot in the book");
-	if (n > 1)
+	for (i = 1; i < n && strcmp(o[i - 1].id, o[i].id) < 0; i++)
+		;
+	if (i < n)	/* not sorted yet (dk_book_filter sorts) */
 		qsort(o, n, sizeof(*o), byid);
 	if (book_hash(o, n, c->book) < 0)
 		goto oom;
@@ -1057,6 +1077,39 @@ dk_trade_json(const struct dk_clearing *c, const struct dk_order *o,
 		    json_string(o[t->buy].zone));
 	}
 	return x;
+}
+
+/* The same record written straight in canonical form, for a big book:
+ * every string in it is an id, a zone, a hash or a slot time, which need
+ * no escaping; tests/unit/test-market checks it against dk_trade_json. */
+int
+dk_trade_print(FILE *fp, const char *slot, const struct dk_order *o,
+    const struct dk_trade *t, const struct dk_rules *r)
+{
+	const struct dk_order *s = &o[t->sell], *b = &o[t->buy];
+
+	if (!r->zonal && strcmp(r->mechanism, "uniform") == 0)
+		return fprintf(fp, "{\"buy_order\":\"%s\",\"buyer\":\"%s\","
+		    "\"price\":%lld,\"sell_order\":\"%s\",\"seller\":\"%s\","
+		    "\"slot\":\"%s\",\"type\":\"trade\",\"v\":1,\"wh\":%lld}\n",
+		    b->id, b->participant, (long long)t->price, s->id,
+		    s->participant, slot, (long long)t->wh) < 0 ? -1 : 0;
+	if (!r->zonal)
+		return fprintf(fp, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
+		    "\"buyer\":\"%s\",\"price\":%lld,\"sell_order\":\"%s\","
+		    "\"seller\":\"%s\",\"slot\":\"%s\",\"type\":\"trade\","
+		    "\"v\":1,\"wh\":%lld,\"wheeling\":%lld}\n", b->id,
+		    (long long)t->buy_price, b->participant,
+		    (long long)t->price, s->id, s->participant, slot,
+		    (long long)t->wh, (long long)t->wheeling) < 0 ? -1 : 0;
+	return fprintf(fp, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
+	    "\"buyer\":\"%s\",\"buyer_zone\":\"%s\",\"price\":%lld,"
+	    "\"sell_order\":\"%s\",\"seller\":\"%s\",\"seller_zone\":\"%s\","
+	    "\"slot\":\"%s\",\"type\":\"trade\",\"v\":1,\"wh\":%lld,"
+	    "\"wheeling\":%lld}\n", b->id, (long long)t->buy_price,
+	    b->participant, b->zone, (long long)t->price, s->id,
+	    s->participant, s->zone, slot, (long long)t->wh,
+	    (long long)t->wheeling) < 0 ? -1 : 0;
 }
 
 json_t *

@@ -22,7 +22,8 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 		return -1;
 	if ((s = dk_get_id(rec, "id", e)) == NULL)
 		return -1;
-	if (strcmp(s, "utility") == 0 || strcmp(s, "operator") == 0)
+	if (strcmp(s, "utility") == 0 || strcmp(s, "operator") == 0 ||
+	    strcmp(s, "grid") == 0)
 		return dk_fail(e, DK_EX_DATAERR,
 		    "id: \"%s\" is reserved for the counterparty of that name",
 		    s);
@@ -73,6 +74,46 @@ clear_meters(struct dk_participant *p)
 	p->nmeters = 0;
 }
 
+static size_t
+idhash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* Indexes participant i, growing the table to keep it half empty. */
+static int
+index_add(struct dk_registry *r, size_t i)
+{
+	size_t h, k, j, *nix;
+
+	if ((r->n) * 2 > r->ixcap) {
+		k = r->ixcap ? r->ixcap * 2 : 64;
+		while (k < r->n * 2)
+			k *= 2;
+		if ((nix = calloc(k, sizeof(*nix))) == NULL)
+			return -1;
+		free(r->ix);
+		r->ix = nix;
+		r->ixcap = k;
+		for (j = 0; j < r->n; j++) {
+			h = idhash(r->p[j].id) & (k - 1);
+			while (r->ix[h] != 0)
+				h = (h + 1) & (k - 1);
+			r->ix[h] = j + 1;
+		}
+		return 0;
+	}
+	h = idhash(r->p[i].id) & (r->ixcap - 1);
+	while (r->ix[h] != 0)
+		h = (h + 1) & (r->ixcap - 1);
+	r->ix[h] = i + 1;
+	return 0;
+}
+
 int
 dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 {
@@ -94,9 +135,7 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 			    "meters: %s belongs to participant %s",
 			    json_string_value(x), owner->id);
 	}
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->p[i].id, id) == 0)
-			p = &r->p[i];
+	p = (struct dk_participant *)dk_registry_find(r, id);
 	if (p == NULL) {
 		np = realloc(r->p, (r->n + 1) * sizeof(*np));
 		if (np == NULL)
@@ -105,6 +144,8 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 		p = &r->p[r->n++];
 		memset(p, 0, sizeof(*p));
 		strcpy(p->id, id);
+		if (index_add(r, r->n - 1) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	clear_meters(p);
 	dk_key_from_b64(&k, json_string_value(json_object_get(rec, "key")),
@@ -135,11 +176,14 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 const struct dk_participant *
 dk_registry_find(const struct dk_registry *r, const char *id)
 {
-	size_t i;
+	size_t h;
 
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->p[i].id, id) == 0)
-			return &r->p[i];
+	if (r->ixcap == 0)
+		return NULL;
+	for (h = idhash(id) & (r->ixcap - 1); r->ix[h] != 0;
+	    h = (h + 1) & (r->ixcap - 1))
+		if (strcmp(r->p[r->ix[h] - 1].id, id) == 0)
+			return &r->p[r->ix[h] - 1];
 	return NULL;
 }
 
@@ -163,5 +207,6 @@ dk_registry_free(struct dk_registry *r)
 	for (i = 0; i < r->n; i++)
 		clear_meters(&r->p[i]);
 	free(r->p);
+	free(r->ix);
 	memset(r, 0, sizeof(*r));
 }

@@ -71,6 +71,18 @@ unb64(const char *s, unsigned char *bin, size_t n)
 	return 0;
 }
 
+/* Exactly n bytes of standard base64 (with its padding), or -1. */
+int
+dk_unb64(const char *s, size_t len, unsigned char *bin, size_t n)
+{
+	size_t got;
+
+	if (sodium_base642bin(bin, n, s, len, NULL, &got, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || got != n)
+		return -1;
+	return 0;
+}
+
 char *
 dk_key_pub_b64(const struct dk_key *k)
 {

@@ -430,10 +430,10 @@ rejected() {
 
 @test "clear -h prints the usage on stdout; a bad option is a usage error" {
 	run -0 --separate-stderr denki-clear -h
-	assert_output "usage: denki-clear [-k] [-c config] [-D key=value] [-s slot] [orders ...]"
+	assert_output "usage: denki-clear [-kS] [-c config] [-D key=value] [-s slot] [-t threads] [orders ...]"
 	assert_equal "$stderr" ""
 	run -64 --separate-stderr denki-clear -x -c coop.yaml </dev/null
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "denki-clear: invalid option -- 'x'"
-	assert_equal "${stderr_lines[1]}" "usage: denki-clear [-k] [-c config] [-D key=value] [-s slot] [orders ...]"
+	assert_equal "${stderr_lines[1]}" "usage: denki-clear [-kS] [-c config] [-D key=value] [-s slot] [-t threads] [orders ...]"
 }

@@ -52,6 +52,36 @@ rate(void)
 	return 0;
 }
 
+/* -p FILE: seconds to parse every line of FILE with jansson and free it,
+ * the floor clear is measured against. */
+static int
+parse_time(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lines = 0;
+	double t0;
+	json_t *j;
+
+	if (fp == NULL) {
+		perror(path);
+		return 66;
+	}
+	t0 = now();
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		if ((j = json_loadb(line, (size_t)n, 0, NULL)) == NULL)
+			return 65;
+		json_decref(j);
+		lines++;
+	}
+	printf("%.3f %ld\n", now() - t0, lines);
+	free(line);
+	fclose(fp);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -69,9 +99,11 @@ main(int argc, char *argv[])
 		return 70;
 	if (argc == 2 && strcmp(argv[1], "-r") == 0)
 		return rate();
+	if (argc == 3 && strcmp(argv[1], "-p") == 0)
+		return parse_time(argv[2]);
 	if (argc != 4 && argc != 5) {
 		fprintf(stderr, "usage: gen-book dir participants orders "
-		    "[slots]\n       gen-book -r\n");
+		    "[slots]\n       gen-book -r\n       gen-book -p file\n");
 		return 64;
 	}
 	np = atol(argv[2]);
