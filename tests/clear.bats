@@ -437,3 +437,42 @@ rejected() {
 	assert_equal "${stderr_lines[0]}" "denki-clear: invalid option -- 'x'"
 	assert_equal "${stderr_lines[1]}" "usage: denki-clear [-kS] [-c config] [-D key=value] [-s slot] [-t threads] [orders ...]"
 }
+
+@test "clear -S: signatures are left to upstream, every other check stays" {
+	{ order s1 sell 1000 100000; order b1 buy 1000 200000; } >book.jsonl
+	# a forged signature: bob's order signed by carol's key
+	printf '{"type":"order","v":1,"participant":"b1","slot":"2026-01-01T10:00:00+00:00","side":"buy","wh":500,"price":250000}\n' |
+	    sign_with s2.key >forged.jsonl
+	run -65 --separate-stderr denki-clear -c coop.yaml book.jsonl forged.jsonl
+	assert_equal "$stderr" "denki-clear: forged.jsonl:1: rejected: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	assert_output ""
+	run -0 --separate-stderr denki-clear -S -c coop.yaml book.jsonl forged.jsonl
+	assert_equal "$(grep -c '"type":"order"' <<<"$output")" 3
+	# unknown participants are still rejected without signature checks
+	printf '{"type":"order","v":1,"participant":"mallory","slot":"2026-01-01T10:00:00+00:00","side":"buy","wh":500,"price":250000}\n' |
+	    sign_with s2.key >mallory.jsonl
+	run -65 --separate-stderr denki-clear -S -c coop.yaml mallory.jsonl
+	assert_equal "$stderr" "denki-clear: mallory.jsonl:1: rejected: participant: mallory is not in the registry"
+}
+
+@test "clear -t: one thread or eight, the same bytes; a bad count is 64" {
+	for i in 1 2 3 4 5 6 7 8 9; do
+		order s1 sell $((i * 100)) $((100000 + i * 1000))
+		order b1 buy $((i * 90)) $((300000 - i * 1000))
+	done >book.jsonl
+	denki-clear -t 1 -c coop.yaml book.jsonl >one.jsonl
+	denki-clear -t 8 -c coop.yaml book.jsonl >eight.jsonl
+	cmp one.jsonl eight.jsonl
+	assert_equal "$(grep -c '"type":"trade"' one.jsonl)" "$(grep -c '"type":"trade"' eight.jsonl)"
+	run -64 --separate-stderr denki-clear -t 0 -c coop.yaml book.jsonl
+	assert_equal "$stderr" "denki-clear: -t 0: must be 1 to 256 threads"
+}
+
+@test "clear: a canonical line and the same order written otherwise clear alike" {
+	{ order s1 sell 1000 100000; order b1 buy 1000 200000; } >book.jsonl
+	denki-clear -c coop.yaml book.jsonl >fast.jsonl
+	# the same records with blanks and keys out of order: the slow path
+	jq -c '{wh, v, type, slot, side, sig, price, participant}' book.jsonl | sed 's/,/, /g' >loose.jsonl
+	run -0 denki-clear -c coop.yaml loose.jsonl
+	assert_equal "$output" "$(cat fast.jsonl)"
+}
