@@ -8,6 +8,7 @@ static const struct {
 	const char *name;
 	dk_driver_fn fn;
 } drivers[] = {
+	{ "samples", dk_drv_samples },
 	{ NULL, NULL }
 };
 
