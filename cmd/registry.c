@@ -13,9 +13,10 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 	    "usage: denki-registry [-c config] [-D key=value] add ID -k pubkey "
-	    "[-m meter]... [-z zone] [-r role]\n"
+	    "[-m meter]... [-M meter=pubkey]... [-z zone] [-r role]\n"
 	    "       denki-registry [-c config] [-D key=value] update ID "
-	    "[-k pubkey] [-m meter]... [-z zone] [-r role]\n"
+	    "[-k pubkey] [-m meter]... [-M meter=pubkey]... [-z zone] "
+	    "[-r role]\n"
 	    "       denki-registry [-c config] [-D key=value] revoke ID\n"
 	    "       denki-registry [-c config] [-D key=value] reinstate ID\n"
 	    "       denki-registry [-c config] [-D key=value] list\n");
@@ -45,14 +46,16 @@ main(int argc, char *argv[])
 	const struct dk_participant *p;
 	const char *cfg = NULL, *keyf = NULL, *zone = NULL, *role = NULL;
 	const char *cmd, *id = NULL;
-	char **defs = NULL, **meters = NULL, *lpath = NULL, *b64;
-	size_t ndefs = 0, nmeters = 0, i, j;
-	json_t *rec, *m;
+	char **defs = NULL, **meters = NULL, **mkeys = NULL, *lpath = NULL;
+	char *b64;
+	size_t ndefs = 0, nmeters = 0, nmkeys = 0, i, j;
+	json_t *rec, *m, *mk;
 	int c;
 
 	defs = calloc(argc, sizeof(*defs));
 	meters = calloc(argc, sizeof(*meters));
-	while ((c = getopt_long(argc, argv, "c:D:k:m:z:r:h", lo, NULL)) != -1)
+	mkeys = calloc(argc, sizeof(*mkeys));
+	while ((c = getopt_long(argc, argv, "c:D:k:m:M:z:r:h", lo, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			cfg = optarg;
@@ -65,6 +68,14 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			meters[nmeters++] = optarg;
+			break;
+		case 'M':
+			if (strchr(optarg, '=') == NULL) {
+				dk_warnx(prog, "-M %s: must be meter=pubkey "
+				    "(the meter's public key file)", optarg);
+				return DK_EX_USAGE;
+			}
+			mkeys[nmkeys++] = optarg;
 			break;
 		case 'z':
 			zone = optarg;
@@ -139,6 +150,14 @@ main(int argc, char *argv[])
 			    "zone", p->zone, "role", p->role,
 			    "status", p->active ? "active" : "revoked",
 			    "meters", m);
+			mk = json_object();
+			for (j = 0; j < p->nmeters; j++)
+				if (p->meter_key[j] != NULL)
+					json_object_set_new(mk, p->meters[j],
+					    json_string(p->meter_key[j]));
+			if (json_object_size(mk) > 0)
+				json_object_set(rec, "meter_keys", mk);
+			json_decref(mk);
 			dk_emit(stdout, rec);
 			json_decref(rec);
 		}
@@ -203,6 +222,56 @@ main(int argc, char *argv[])
 		for (i = 0; i < p->nmeters; i++)
 			json_array_append_new(m, json_string(p->meters[i]));
 	json_object_set_new(rec, "meters", m);
+	/* the meters' keys: kept for meters still listed, -M sets one */
+	mk = json_object();
+	if (p != NULL)
+		for (j = 0; j < p->nmeters; j++)
+			if (p->meter_key[j] != NULL)
+				json_object_set_new(mk, p->meters[j],
+				    json_string(p->meter_key[j]));
+	for (i = 0; i < nmkeys; i++) {
+		char *eq = strchr(mkeys[i], '=');
+		*eq = '\0';
+		if (dk_key_read_pub(&pk, eq + 1, &e) < 0) {
+			dk_failpre(&e, "-M %s", mkeys[i]);
+			json_decref(mk);
+			json_decref(rec);
+			goto out;
+		}
+		b64 = dk_key_pub_b64(&pk);
+		json_object_set_new(mk, mkeys[i], json_string(b64));
+		free(b64);
+	}
+	for (i = 0; i < nmkeys; i++) {
+		int found = 0;
+		json_array_foreach(json_object_get(rec, "meters"), j, m)
+			if (strcmp(json_string_value(m), mkeys[i]) == 0)
+				found = 1;
+		if (!found) {
+			dk_fail(&e, DK_EX_USAGE, "-M %s: not one of %s's "
+			    "meters (-m)", mkeys[i], id);
+			json_decref(mk);
+			json_decref(rec);
+			goto out;
+		}
+	}
+	{
+		const char *k;
+		void *tmp;
+		json_t *v;
+		json_object_foreach_safe(mk, tmp, k, v) {
+			int found = 0;
+			json_array_foreach(json_object_get(rec, "meters"), j,
+			    m)
+				if (strcmp(json_string_value(m), k) == 0)
+					found = 1;
+			if (!found)
+				json_object_del(mk, k);
+		}
+	}
+	if (json_object_size(mk) > 0)
+		json_object_set(rec, "meter_keys", mk);
+	json_decref(mk);
 	if (dk_registry_apply(&st.reg, rec, &e) == 0 &&
 	    dk_ledger_add(&l, rec, &e) == 0 &&
 	    dk_ledger_checkpoint(&l, &e) == 0 && dk_ledger_commit(&l, &e) == 0)

@@ -158,6 +158,8 @@ struct dk_participant {
 	int active;
 	size_t nmeters;
 	char **meters;
+	char **meter_key;	/* parallel to meters: the key that signs its
+				 * readings (minisign base64), or NULL */
 };
 struct dk_registry {
 	size_t n;
@@ -168,6 +170,8 @@ int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
 const struct dk_participant *dk_registry_find(const struct dk_registry *,
     const char *id);
 const struct dk_participant *dk_registry_meter(const struct dk_registry *,
+    const char *meter);
+const char *dk_participant_meter_key(const struct dk_participant *,
     const char *meter);
 void dk_registry_free(struct dk_registry *);
 
@@ -330,6 +334,8 @@ void dk_clearing_free(struct dk_clearing *);
 
 /* settle.c: metered energy against contracts, one slot */
 int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
+    struct dk_err *);
+int dk_reading_verify(json_t *rec, const struct dk_participant *,
     struct dk_err *);
 int dk_settle(int64_t slot, json_t *contracts, json_t *readings,
     const struct dk_registry *, const struct dk_rules *, json_t *out,

@@ -13,7 +13,7 @@ int
 dk_participant_check(json_t *rec, struct dk_err *e)
 {
 	const char *s;
-	json_t *m, *x;
+	json_t *m, *mk, *x, *y;
 	size_t i;
 	struct dk_key k;
 
@@ -51,6 +51,26 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 			return dk_fail(e, DK_EX_DATAERR,
 			    "meters[%zu]: must be 1 to 32 of [A-Za-z0-9._-]",
 			    i);
+	/* optional: the public key of each meter that signs its readings */
+	if ((mk = json_object_get(rec, "meter_keys")) == NULL)
+		return 0;
+	if (!json_is_object(mk))
+		return dk_fail(e, DK_EX_DATAERR, "meter_keys: must be an "
+		    "object of meter id to public key");
+	json_object_foreach(mk, s, x) {
+		int found = 0;
+		json_array_foreach(m, i, y)
+			if (strcmp(json_string_value(y), s) == 0)
+				found = 1;
+		if (!found)
+			return dk_fail(e, DK_EX_DATAERR, "meter_keys: %.40s: "
+			    "not one of the participant's meters", s);
+		if (!json_is_string(x))
+			return dk_fail(e, DK_EX_DATAERR, "meter_keys: %.40s: "
+			    "must be a public key in base64", s);
+		if (dk_key_from_b64(&k, json_string_value(x), e) < 0)
+			return dk_failpre(e, "meter_keys: %.40s", s);
+	}
 	return 0;
 }
 
@@ -59,10 +79,15 @@ clear_meters(struct dk_participant *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nmeters; i++)
+	for (i = 0; i < p->nmeters; i++) {
 		free(p->meters[i]);
+		if (p->meter_key != NULL)
+			free(p->meter_key[i]);
+	}
 	free(p->meters);
+	free(p->meter_key);
 	p->meters = NULL;
+	p->meter_key = NULL;
 	p->nmeters = 0;
 }
 
@@ -112,13 +137,29 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	p->active = strcmp(json_string_value(json_object_get(rec, "status")),
 	    "active") == 0;
 	p->meters = calloc(json_array_size(m) + 1, sizeof(char *));
-	if (p->meters == NULL)
+	p->meter_key = calloc(json_array_size(m) + 1, sizeof(char *));
+	if (p->meters == NULL || p->meter_key == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	json_array_foreach(m, i, x) {
+		const char *mk = json_string_value(json_object_get(
+		    json_object_get(rec, "meter_keys"), json_string_value(x)));
 		p->meters[i] = strdup(json_string_value(x));
+		p->meter_key[i] = mk != NULL ? strdup(mk) : NULL;
 		p->nmeters++;
 	}
 	return 0;
+}
+
+/* The key registered for one of p's meters, or NULL. */
+const char *
+dk_participant_meter_key(const struct dk_participant *p, const char *meter)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmeters; i++)
+		if (strcmp(p->meters[i], meter) == 0)
+			return p->meter_key != NULL ? p->meter_key[i] : NULL;
+	return NULL;
 }
 
 const struct dk_participant *
