@@ -126,7 +126,7 @@ put_line(void *ctx, const char *line, struct dk_err *e)
 static int
 run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
     const struct dk_rules *rules, const char *meter, char **files,
-    int nfiles, struct dk_err *e)
+    int nfiles, int each, struct dk_err *e)
 {
 	struct store st;
 	struct dk_walkopt wo;
@@ -188,7 +188,8 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 	wo.ctx = &st;
 	if (dk_db_walk(st.db, &wo, &made, e) < 0)
 		goto out;
-	if (dk_db_deliver(st.db, 64, put_line, NULL, &n, e) < 0)
+	/* -u: each line marked delivered as soon as it is out */
+	if (dk_db_deliver(st.db, each ? 1 : 64, put_line, NULL, &n, e) < 0)
 		goto out;
 	if (drc < 0) {
 		*e = de;
@@ -334,7 +335,7 @@ main(int argc, char *argv[])
 		}
 		if (!probe) {
 			if (run_store(driver, drv, &conf, &rules, meter,
-			    argv + optind, argc - optind, &e) < 0)
+			    argv + optind, argc - optind, o.unbuffered, &e) < 0)
 				goto fail;
 			dk_conf_free(&conf);
 			free(defs);

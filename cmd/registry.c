@@ -150,12 +150,13 @@ main(int argc, char *argv[])
 			    "zone", p->zone, "role", p->role,
 			    "status", p->active ? "active" : "revoked",
 			    "meters", m);
-			mk = json_object();
+			mk = json_array();
 			for (j = 0; j < p->nmeters; j++)
 				if (p->meter_key[j] != NULL)
-					json_object_set_new(mk, p->meters[j],
-					    json_string(p->meter_key[j]));
-			if (json_object_size(mk) > 0)
+					json_array_append_new(mk, json_pack(
+					    "{s:s,s:s}", "meter", p->meters[j],
+					    "key", p->meter_key[j]));
+			if (json_array_size(mk) > 0)
 				json_object_set(rec, "meter_keys", mk);
 			json_decref(mk);
 			dk_emit(stdout, rec);
@@ -222,54 +223,45 @@ main(int argc, char *argv[])
 		for (i = 0; i < p->nmeters; i++)
 			json_array_append_new(m, json_string(p->meters[i]));
 	json_object_set_new(rec, "meters", m);
-	/* the meters' keys: kept for meters still listed, -M sets one */
-	mk = json_object();
-	if (p != NULL)
-		for (j = 0; j < p->nmeters; j++)
-			if (p->meter_key[j] != NULL)
-				json_object_set_new(mk, p->meters[j],
-				    json_string(p->meter_key[j]));
-	for (i = 0; i < nmkeys; i++) {
-		char *eq = strchr(mkeys[i], '=');
-		*eq = '\0';
-		if (dk_key_read_pub(&pk, eq + 1, &e) < 0) {
-			dk_failpre(&e, "-M %s", mkeys[i]);
-			json_decref(mk);
-			json_decref(rec);
-			goto out;
-		}
-		b64 = dk_key_pub_b64(&pk);
-		json_object_set_new(mk, mkeys[i], json_string(b64));
-		free(b64);
-	}
+	/* the meters' keys, in the order of the meters: kept for meters
+	 * still listed, -M sets one */
 	for (i = 0; i < nmkeys; i++) {
 		int found = 0;
+		*strchr(mkeys[i], '=') = '\0';
 		json_array_foreach(json_object_get(rec, "meters"), j, m)
 			if (strcmp(json_string_value(m), mkeys[i]) == 0)
 				found = 1;
 		if (!found) {
 			dk_fail(&e, DK_EX_USAGE, "-M %s: not one of %s's "
 			    "meters (-m)", mkeys[i], id);
-			json_decref(mk);
 			json_decref(rec);
 			goto out;
 		}
 	}
-	{
-		const char *k;
-		void *tmp;
-		json_t *v;
-		json_object_foreach_safe(mk, tmp, k, v) {
-			int found = 0;
-			json_array_foreach(json_object_get(rec, "meters"), j,
-			    m)
-				if (strcmp(json_string_value(m), k) == 0)
-					found = 1;
-			if (!found)
-				json_object_del(mk, k);
-		}
+	mk = json_array();
+	json_array_foreach(json_object_get(rec, "meters"), j, m) {
+		const char *mid = json_string_value(m), *old = NULL;
+		char *nb64 = NULL;
+		for (i = 0; i < nmkeys; i++)
+			if (strcmp(mkeys[i], mid) == 0) {
+				if (dk_key_read_pub(&pk, mkeys[i] +
+				    strlen(mkeys[i]) + 1, &e) < 0) {
+					dk_failpre(&e, "-M %s", mid);
+					json_decref(mk);
+					json_decref(rec);
+					goto out;
+				}
+				free(nb64);
+				nb64 = dk_key_pub_b64(&pk);
+			}
+		if (nb64 == NULL && p != NULL)
+			old = dk_participant_meter_key(p, mid);
+		if (nb64 != NULL || old != NULL)
+			json_array_append_new(mk, json_pack("{s:s,s:s}",
+			    "meter", mid, "key", nb64 ? nb64 : old));
+		free(nb64);
 	}
-	if (json_object_size(mk) > 0)
+	if (json_array_size(mk) > 0)
 		json_object_set(rec, "meter_keys", mk);
 	json_decref(mk);
 	if (dk_registry_apply(&st.reg, rec, &e) == 0 &&

@@ -51,25 +51,38 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 			return dk_fail(e, DK_EX_DATAERR,
 			    "meters[%zu]: must be 1 to 32 of [A-Za-z0-9._-]",
 			    i);
-	/* optional: the public key of each meter that signs its readings */
+	/* optional: the public key of each meter that signs its readings,
+	 * [{"meter": id, "key": base64}, ...], one entry per meter at most */
 	if ((mk = json_object_get(rec, "meter_keys")) == NULL)
 		return 0;
-	if (!json_is_object(mk))
+	if (!json_is_array(mk))
 		return dk_fail(e, DK_EX_DATAERR, "meter_keys: must be an "
-		    "object of meter id to public key");
-	json_object_foreach(mk, s, x) {
-		int found = 0;
-		json_array_foreach(m, i, y)
+		    "array of {\"meter\", \"key\"} objects");
+	json_array_foreach(mk, i, x) {
+		size_t j, found = 0;
+		json_t *z;
+		if (!json_is_object(x) || json_object_size(x) != 2 ||
+		    (s = json_string_value(json_object_get(x, "meter"))) ==
+		    NULL || !json_is_string(json_object_get(x, "key")))
+			return dk_fail(e, DK_EX_DATAERR, "meter_keys[%zu]: "
+			    "must be {\"meter\": id, \"key\": public key}", i);
+		json_array_foreach(m, j, y)
 			if (strcmp(json_string_value(y), s) == 0)
 				found = 1;
 		if (!found)
-			return dk_fail(e, DK_EX_DATAERR, "meter_keys: %.40s: "
-			    "not one of the participant's meters", s);
-		if (!json_is_string(x))
-			return dk_fail(e, DK_EX_DATAERR, "meter_keys: %.40s: "
-			    "must be a public key in base64", s);
-		if (dk_key_from_b64(&k, json_string_value(x), e) < 0)
-			return dk_failpre(e, "meter_keys: %.40s", s);
+			return dk_fail(e, DK_EX_DATAERR, "meter_keys[%zu]: %.40s: "
+			    "not one of the participant's meters", i, s);
+		for (j = 0; j < i; j++) {
+			z = json_array_get(mk, j);
+			if (strcmp(json_string_value(json_object_get(z,
+			    "meter")), s) == 0)
+				return dk_fail(e, DK_EX_DATAERR,
+				    "meter_keys[%zu]: %.40s: a second key", i,
+				    s);
+		}
+		if (dk_key_from_b64(&k, json_string_value(json_object_get(x,
+		    "key")), e) < 0)
+			return dk_failpre(e, "meter_keys[%zu]", i);
 	}
 	return 0;
 }
@@ -141,8 +154,14 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	if (p->meters == NULL || p->meter_key == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	json_array_foreach(m, i, x) {
-		const char *mk = json_string_value(json_object_get(
-		    json_object_get(rec, "meter_keys"), json_string_value(x)));
+		const char *mk = NULL;
+		json_t *y;
+		size_t j;
+		json_array_foreach(json_object_get(rec, "meter_keys"), j, y)
+			if (strcmp(json_string_value(json_object_get(y,
+			    "meter")), json_string_value(x)) == 0)
+				mk = json_string_value(json_object_get(y,
+				    "key"));
 		p->meters[i] = strdup(json_string_value(x));
 		p->meter_key[i] = mk != NULL ? strdup(mk) : NULL;
 		p->nmeters++;
