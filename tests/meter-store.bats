@@ -241,3 +241,20 @@ setup() {
 	run -0 --separate-stderr denki-bid -c alice.yaml -n <(grep alice r.jsonl)
 	assert_equal "$stderr" "$(denki-bid -c alice.yaml -D state=x.db -n <(grep -v pv r.jsonl | grep alice) 2>&1 >/dev/null)"
 }
+
+@test "meter-store: one poll with its output in at most 8 MB resident (tools/footprint.sh)" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (make deps)"
+	python3 "$GEN" 60 >day.jsonl
+	head -n 30 day.jsonl | denki-meter-read -c home.yaml -d samples >/dev/null 2>&1
+	sed -n 31p day.jsonl >poll.jsonl	# 00:30:07, a slot boundary
+	run -0 denki-keygen k
+	run -0 --separate-stderr "$TOP/tools/footprint.sh" denki-meter-read -c home.yaml -D meter.key=k.key -d samples poll.jsonl
+	assert_equal "${#lines[@]}" 1
+	assert_line --partial '"slot":"2026-03-22T23:00:00+00:00","type":"reading"'
+	assert_regex "${stderr_lines[-1]}" '^max_rss_kb [0-9]+$'
+	local kb=${stderr_lines[-1]#max_rss_kb }
+	echo "# one poll, signed: $kb kB" >&3
+	[ "$kb" -le 8192 ]
+	run -64 --separate-stderr "$TOP/tools/footprint.sh"
+	assert_equal "$stderr" "usage: footprint.sh command [arg ...]"
+}
