@@ -809,7 +809,8 @@ test_walk_telescope(void)
 {
 	struct dk_walk w;
 	struct slots g;
-	int64_t c = 123456789, first, sum = 0, x = 7;
+	int64_t c = 123456789, first, sum = 0;
+	uint64_t x = 7;
 	int i;
 
 	memset(&g, 0, sizeof(g));
@@ -819,7 +820,7 @@ test_walk_telescope(void)
 	 * samples 0..59 s after them, or not at all (then a gap) */
 	for (i = 0; i < 300; i++) {
 		x = x * 1103515245 + 12345;
-		c += (x >> 8 & 0xfffff);
+		c += (int64_t)(x >> 8 & 0xfffff);
 		feed(&w, &g, T0 + i * 420 + (i % 3 == 0 ? 0 : 13), 0, c,
 		    DK_NOVAL, 0);
 		if (i == 0)
