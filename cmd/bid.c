@@ -140,7 +140,7 @@ main(int argc, char *argv[])
 	struct dk_conf conf;
 	struct dk_reader rd;
 	struct bidder b;
-	const char *cfg = NULL, *slotarg = NULL, *ms, *m;
+	const char *cfg = NULL, *slotarg = NULL, *ms, *m, *tp, *kd;
 	char **defs, *dbpath = NULL, *line, *tmp, *tok;
 	size_t ndefs = 0, i;
 	int c, keep = 0, bad = 0, argi;
@@ -235,8 +235,19 @@ main(int argc, char *argv[])
 		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
 			if (n == 0)
 				continue;
-			if ((rec = dk_parse(line, n, &e)) == NULL ||
-			    dk_reading_check(rec, &b.rules, &t, &e) < 0) {
+			if ((rec = dk_parse(line, n, &e)) == NULL)
+				goto badrec;
+			/* a gap record (no reading) and pv or battery
+			 * readings are not the grid's net: skipped */
+			tp = json_string_value(json_object_get(rec, "type"));
+			kd = json_string_value(json_object_get(rec, "kind"));
+			if ((tp != NULL && strcmp(tp, "gap") == 0) ||
+			    (kd != NULL && strcmp(kd, "grid") != 0 &&
+			    dk_reading_check(rec, &b.rules, &t, &e) == 0)) {
+				json_decref(rec);
+				continue;
+			}
+			if (dk_reading_check(rec, &b.rules, &t, &e) < 0) {
 				json_decref(rec);
 				goto badrec;
 			}

@@ -18,8 +18,10 @@ usage(int code)
 	    "[-d csv] [-m meter] [file ...]\n"
 	    "       denki-meter-read [-u] [-c config] [-D key=value] -d sim "
 	    "[-m meter] -s start -n slots\n"
+	    "       denki-meter-read [-u] [-c config] [-D key=value] -d driver "
+	    "[-m meter] [file ...]\n"
 	    "       denki-meter-read -p [-c config] [-D key=value] [-d driver] "
-	    "[-m meter]\n"
+	    "[-m meter] [file ...]\n"
 	    "drivers: %s\n", dk_driver_names());
 	exit(code);
 }
@@ -46,6 +48,161 @@ warn(void *ctx, const char *msg)
 {
 	(void)ctx;
 	dk_warnx(prog, "%s", msg);
+}
+
+/* A device driver's run: store every sample, walk the counters into
+ * slots, store the records, and only then print what is not delivered. */
+struct store {
+	struct dk_db *db;
+	const char *meter;
+	const char *tz;
+	struct dk_key key;
+	int signing;
+	long samples;
+};
+
+static int
+store_sample(void *ctx, const struct dk_sample *s, struct dk_err *e)
+{
+	struct store *st = ctx;
+	struct dk_sample c = *s;
+
+	if (c.meter[0] == '\0')
+		snprintf(c.meter, sizeof(c.meter), "%s", st->meter);
+	if (dk_db_put_sample(st->db, &c, e) < 0)
+		return -1;
+	st->samples++;
+	return 0;
+}
+
+static const char *
+why(const char *gap)
+{
+	if (strcmp(gap, "no-sample") == 0)
+		return "no sample within the tolerance after one of its "
+		    "boundaries";
+	if (strcmp(gap, "reset") == 0)
+		return "a counter went backwards (meter replaced or reset?)";
+	if (strcmp(gap, "registers") == 0)
+		return "the export counter is known at one boundary only";
+	return "more energy than a slot can hold, or less than none";
+}
+
+static json_t *
+store_rec(void *ctx, const struct dk_slotres *r, struct dk_err *e)
+{
+	struct store *st = ctx;
+	json_t *o;
+
+	if ((o = dk_slotres_json(r, st->tz)) == NULL) {
+		dk_fail(e, DK_EX_SOFTWARE, "slot %lld: out of range",
+		    (long long)r->slot);
+		return NULL;
+	}
+	if (r->gap != NULL)
+		dk_warnx(prog, "meter %s%s%s: slot %s: a gap, no reading: %s",
+		    r->meter, strcmp(r->kind, "grid") ? " " : "",
+		    strcmp(r->kind, "grid") ? r->kind : "",
+		    json_string_value(json_object_get(o, "slot")), why(r->gap));
+	if (st->signing && dk_sign_record(o, &st->key, e) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+put_line(void *ctx, const char *line, struct dk_err *e)
+{
+	(void)ctx;
+	/* one write(2) a line: a kill never leaves half of one */
+	if ((line != NULL && (fputs(line, stdout) == EOF ||
+	    putchar('\n') == EOF)) || fflush(stdout) != 0)
+		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static int
+run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
+    const struct dk_rules *rules, const char *meter, char **files,
+    int nfiles, int each, struct dk_err *e)
+{
+	struct store st;
+	struct dk_walkopt wo;
+	struct dk_drv d;
+	struct dk_err de = { 0 };
+	char *path = NULL, *set = NULL;
+	long long tol;
+	long made = 0, n = 0;
+	int i, rc = -1, drc = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.meter = meter;
+	st.tz = rules->tz;
+	if (dk_conf_int(conf, "meter.tolerance", 60, 0,
+	    rules->slot_minutes * 30LL, &tol, e) < 0)
+		return -1;
+	if (dk_conf_str(conf, "meter.key", NULL) != NULL) {
+		if (dk_init(e) < 0 ||
+		    dk_conf_key(conf, "meter.key", 1, &st.key, e) < 0)
+			return -1;
+		st.signing = 1;
+	}
+	if ((path = dk_conf_path(conf, "state", "denki-home.db")) == NULL) {
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if ((st.db = dk_db_open(path, e)) == NULL)
+		goto out;
+	memset(&d, 0, sizeof(d));
+	d.conf = conf;
+	d.sample = store_sample;
+	d.warn = warn;
+	d.ctx = &st;
+	/* the samples of a poll in one transaction, kept even when the
+	 * driver fails part way: what it said is not lost */
+	for (i = 0; i < nfiles || i == 0; i++) {
+		if (nfiles > 0) {
+			free(set);
+			if (asprintf(&set, "meter.samples.file=%s",
+			    files[i]) < 0 || dk_conf_set(conf, set, e) < 0)
+				goto out;
+		}
+		if (dk_db_begin(st.db, e) < 0)
+			goto out;
+		drc = drv(&d, &de);
+		if (dk_db_commit(st.db, e) < 0)
+			goto out;
+		if (drc < 0)
+			break;
+	}
+	if (d.rejected > 0)
+		dk_warnx(prog, "-d %s: %ld refused (see above)", driver,
+		    d.rejected);
+	memset(&wo, 0, sizeof(wo));
+	wo.slot_minutes = rules->slot_minutes;
+	wo.tolerance = tol;
+	wo.rec = store_rec;
+	wo.warn = warn;
+	wo.ctx = &st;
+	if (dk_db_walk(st.db, &wo, &made, e) < 0)
+		goto out;
+	/* -u: each line marked delivered as soon as it is out */
+	if (dk_db_deliver(st.db, each ? 1 : 64, put_line, NULL, &n, e) < 0)
+		goto out;
+	if (drc < 0) {
+		*e = de;
+		goto out;
+	}
+	rc = 0;
+out:
+	dk_db_close(st.db);
+	if (st.signing)
+		dk_key_free(&st.key);
+	free(path);
+	free(set);
+	return rc;
 }
 
 /* -p: what the device says now, one sample record per value */
@@ -165,9 +322,35 @@ main(int argc, char *argv[])
 		struct dk_drv d;
 		struct probe pr = { &o, meter, rules.tz };
 
-		if (!probe || optind != argc) {
-			dk_warnx(prog, "-d %s: a device driver; -p polls it "
-			    "once, and takes no files", driver);
+		if (optind != argc && strcmp(driver, "samples") != 0) {
+			dk_warnx(prog, "-d %s: a device driver takes no files",
+			    driver);
+			usage(DK_EX_USAGE);
+		}
+		if (optind == argc && strcmp(driver, "samples") == 0 &&
+		    dk_conf_str(&conf, "meter.samples.file", NULL) == NULL &&
+		    isatty(0)) {
+			dk_warnx(prog, "no file given and stdin is a terminal");
+			usage(DK_EX_USAGE);
+		}
+		if (!probe) {
+			if (run_store(driver, drv, &conf, &rules, meter,
+			    argv + optind, argc - optind, o.unbuffered, &e) < 0)
+				goto fail;
+			dk_conf_free(&conf);
+			free(defs);
+			return dk_finish_stdout(prog);
+		}
+		for (i = optind; i < argc; i++) {
+			char *set;
+			if (asprintf(&set, "meter.samples.file=%s",
+			    argv[i]) < 0 || dk_conf_set(&conf, set, &e) < 0)
+				goto fail;
+			free(set);
+			break;
+		}
+		if (argc - optind > 1) {
+			dk_warnx(prog, "-p -d samples: one file");
 			usage(DK_EX_USAGE);
 		}
 		memset(&d, 0, sizeof(d));

@@ -14,10 +14,11 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 	    "usage: denki-registry [-c config] [-D key=value] add ID -k pubkey "
-	    "[-m meter]... [-z zone] [-r role]\n"
+	    "[-m meter]... [-M meter=pubkey]... [-z zone] [-r role]\n"
 	    "           [-w max_wh] [-l max_day]\n"
 	    "       denki-registry [-c config] [-D key=value] update ID "
-	    "[-k pubkey] [-m meter]... [-z zone] [-r role]\n"
+	    "[-k pubkey] [-m meter]... [-M meter=pubkey]... [-z zone] "
+	    "[-r role]\n"
 	    "           [-w max_wh] [-l max_day]\n"
 	    "       denki-registry [-c config] [-D key=value] revoke ID\n"
 	    "       denki-registry [-c config] [-D key=value] reinstate ID\n"
@@ -69,15 +70,18 @@ main(int argc, char *argv[])
 	const struct dk_participant *p;
 	const char *cfg = NULL, *keyf = NULL, *zone = NULL, *role = NULL;
 	const char *cmd, *id = NULL;
-	char **defs = NULL, **meters = NULL, *lpath = NULL, *b64;
-	size_t ndefs = 0, nmeters = 0, i, j;
-	json_t *rec, *m;
+	char **defs = NULL, **meters = NULL, **mkeys = NULL, *lpath = NULL;
+	char *b64;
+	size_t ndefs = 0, nmeters = 0, nmkeys = 0, i, j;
+	json_t *rec, *m, *mk;
 	int c;
 	long long maxwh = -2, maxday = -2;	/* -2: not given */
 
 	defs = calloc(argc, sizeof(*defs));
 	meters = calloc(argc, sizeof(*meters));
-	while ((c = getopt_long(argc, argv, "c:D:k:m:z:r:w:l:h", lo, NULL)) != -1)
+	mkeys = calloc(argc, sizeof(*mkeys));
+	while ((c = getopt_long(argc, argv, "c:D:k:m:M:z:r:w:l:h", lo,
+	    NULL)) != -1)
 		switch (c) {
 		case 'c':
 			cfg = optarg;
@@ -90,6 +94,14 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			meters[nmeters++] = optarg;
+			break;
+		case 'M':
+			if (strchr(optarg, '=') == NULL) {
+				dk_warnx(prog, "-M %s: must be meter=pubkey "
+				    "(the meter's public key file)", optarg);
+				return DK_EX_USAGE;
+			}
+			mkeys[nmkeys++] = optarg;
 			break;
 		case 'z':
 			zone = optarg;
@@ -178,6 +190,15 @@ main(int argc, char *argv[])
 			if (p->max_day >= 0)
 				json_object_set_new(rec, "max_day",
 				    json_integer(p->max_day));
+			mk = json_array();
+			for (j = 0; j < p->nmeters; j++)
+				if (p->meter_key[j] != NULL)
+					json_array_append_new(mk, json_pack(
+					    "{s:s,s:s}", "meter", p->meters[j],
+					    "key", p->meter_key[j]));
+			if (json_array_size(mk) > 0)
+				json_object_set(rec, "meter_keys", mk);
+			json_decref(mk);
 			dk_emit(stdout, rec);
 			json_decref(rec);
 		}
@@ -251,6 +272,47 @@ main(int argc, char *argv[])
 		json_object_set_new(rec, "max_wh", json_integer(maxwh));
 	if (maxday >= 0)
 		json_object_set_new(rec, "max_day", json_integer(maxday));
+	/* the meters' keys, in the order of the meters: kept for meters
+	 * still listed, -M sets one */
+	for (i = 0; i < nmkeys; i++) {
+		int found = 0;
+		*strchr(mkeys[i], '=') = '\0';
+		json_array_foreach(json_object_get(rec, "meters"), j, m)
+			if (strcmp(json_string_value(m), mkeys[i]) == 0)
+				found = 1;
+		if (!found) {
+			dk_fail(&e, DK_EX_USAGE, "-M %s: not one of %s's "
+			    "meters (-m)", mkeys[i], id);
+			json_decref(rec);
+			goto out;
+		}
+	}
+	mk = json_array();
+	json_array_foreach(json_object_get(rec, "meters"), j, m) {
+		const char *mid = json_string_value(m), *old = NULL;
+		char *nb64 = NULL;
+		for (i = 0; i < nmkeys; i++)
+			if (strcmp(mkeys[i], mid) == 0) {
+				if (dk_key_read_pub(&pk, mkeys[i] +
+				    strlen(mkeys[i]) + 1, &e) < 0) {
+					dk_failpre(&e, "-M %s", mid);
+					json_decref(mk);
+					json_decref(rec);
+					goto out;
+				}
+				free(nb64);
+				nb64 = dk_key_pub_b64(&pk);
+			}
+		if (nb64 == NULL && p != NULL)
+			old = dk_participant_meter_key(p, mid);
+		if (nb64 != NULL || old != NULL)
+			json_array_append_new(mk, json_pack("{s:s,s:s}",
+			    "meter", mid, "key", nb64 ? nb64 : old));
+		free(nb64);
+	}
+	if (json_array_size(mk) > 0)
+		json_object_set(rec, "meter_keys", mk);
+	json_decref(mk);
 	if (dk_registry_apply(&st.reg, rec, &e) == 0 &&
 	    dk_ledger_add(&l, rec, &e) == 0 &&
 	    dk_ledger_checkpoint(&l, &e) == 0 && dk_ledger_commit(&l, &e) == 0)

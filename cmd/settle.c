@@ -22,7 +22,31 @@ struct rd {
 	int64_t slot;
 	json_t *rec;
 	char *where;
+	char *canon;
 };
+
+/* The input readings already in the ledger, exact copies: delivered at
+ * least once means some may come again. */
+struct scan {
+	struct dk_state *st;
+	json_t *want;		/* canonical reading -> true once seen */
+};
+
+static int
+scan_apply(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
+{
+	struct scan *sc = ctx;
+	char *c;
+
+	if (strcmp(json_string_value(json_object_get(rec, "type")),
+	    "reading") == 0 && (c = dk_canon(rec)) != NULL) {
+		if (json_object_get(sc->want, c) != NULL)
+			json_object_set_new(sc->want, c, json_true());
+		free(c);
+	}
+	return dk_state_apply(sc->st, seq, line, rec, e);
+}
 
 static int
 byslot(const void *a, const void *b)
@@ -34,7 +58,7 @@ byslot(const void *a, const void *b)
 		return x->slot < y->slot ? -1 : 1;
 	c = strcmp(json_string_value(json_object_get(x->rec, "meter")),
 	    json_string_value(json_object_get(y->rec, "meter")));
-	return c;
+	return c ? c : strcmp(x->canon, y->canon);
 }
 
 int
@@ -54,7 +78,10 @@ main(int argc, char *argv[])
 	struct dk_key op;
 	struct dk_slotstate *ss;
 	struct rd *v = NULL;
-	const char *cfg = NULL;
+	const char *cfg = NULL, *signed_rule, *kind;
+	struct scan sc;
+	long nother = 0, ngap = 0, ndup = 0;
+	int require = 0;
 	char **defs, *lpath = NULL, *line, ts[40];
 	size_t ndefs = 0, nv = 0, cap = 0, i, j, k;
 	int c, keep = 0, dry = 0, argi, bad = 0;
@@ -92,6 +119,14 @@ main(int argc, char *argv[])
 		goto fail;
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		goto fail;
+	signed_rule = dk_conf_str(&conf, "settle.signed", "registered");
+	if (strcmp(signed_rule, "required") == 0)
+		require = 1;
+	else if (strcmp(signed_rule, "registered") != 0) {
+		dk_fail(&e, DK_EX_CONFIG, "settle.signed: must be registered "
+		    "or required, got \"%.40s\"", signed_rule);
+		goto fail;
+	}
 	if (optind == argc && isatty(0)) {
 		dk_warnx(prog, "no readings given and stdin is a terminal");
 		usage(DK_EX_USAGE);
@@ -102,8 +137,27 @@ main(int argc, char *argv[])
 		while ((n = dk_reader_next(&r, &line, &e)) >= 0) {
 			if (n == 0)
 				continue;
-			if ((rec = dk_parse(line, n, &e)) == NULL ||
-			    dk_reading_check(rec, &rules, &t, &e) < 0) {
+			/* a gap says there is no reading: nothing to settle */
+			if ((rec = dk_parse(line, n, &e)) != NULL &&
+			    json_is_string(json_object_get(rec, "type")) &&
+			    strcmp(json_string_value(json_object_get(rec,
+			    "type")), "gap") == 0) {
+				dk_warnx(prog, "%s:%ld: meter %s: slot %s: a "
+				    "gap (%s), no reading", r.name, r.line,
+				    json_string_value(json_object_get(rec,
+				    "meter")), json_string_value(
+				    json_object_get(rec, "slot")),
+				    json_string_value(json_object_get(rec,
+				    "reason")));
+				json_decref(rec);
+				ngap++;
+				continue;
+			}
+			if (rec == NULL ||
+			    dk_reading_check(rec, &rules, &t, &e) < 0 ||
+			    (require && json_object_get(rec, "sig") == NULL &&
+			    dk_fail(&e, DK_EX_DATAERR, "unsigned, and "
+			    "settle.signed is required") < 0)) {
 				json_decref(rec);
 				dk_warnx(prog, "%s:%ld: rejected: %s", r.name,
 				    r.line, e.msg);
@@ -118,8 +172,17 @@ main(int argc, char *argv[])
 				if ((v = realloc(v, cap * sizeof(*v))) == NULL)
 					goto fail;
 			}
+			kind = json_string_value(json_object_get(rec, "kind"));
+			if (kind != NULL && strcmp(kind, "grid") != 0) {
+				/* pv and battery: not what the grid metered */
+				nother++;
+				json_decref(rec);
+				continue;
+			}
 			v[nv].slot = t;
 			v[nv].rec = rec;
+			if ((v[nv].canon = dk_canon(rec)) == NULL)
+				goto fail;
 			if (asprintf(&v[nv].where, "%s:%ld", r.name,
 			    r.line) < 0)
 				goto fail;
@@ -131,14 +194,48 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
+	if (nother > 0)
+		dk_warnx(prog, "%ld pv or battery reading%s: not billed, not "
+		    "settled", nother, nother == 1 ? "" : "s");
 	if (nv > 1)
 		qsort(v, nv, sizeof(*v), byslot);
+	/* an exact copy of a reading given before is the same reading */
+	for (i = j = 0; i < nv; i++) {
+		if (j > 0 && strcmp(v[j - 1].canon, v[i].canon) == 0) {
+			json_decref(v[i].rec);
+			free(v[i].where);
+			free(v[i].canon);
+			ndup++;
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	nv = j;
 
 	dk_state_init(&st);
-	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0 ||
+	sc.st = &st;
+	sc.want = json_object();
+	for (i = 0; i < nv; i++)
+		json_object_set_new(sc.want, v[i].canon, json_false());
+	if (dk_ledger_open(&l, lpath, &op, scan_apply, &sc, &e) < 0 ||
 	    dk_ledger_genesis(&l, dk_conf_str(&conf, "origin",
 	    DK_ORIGIN), &e) < 0)
 		goto fail;
+	for (i = j = 0; i < nv; i++) {
+		if (json_is_true(json_object_get(sc.want, v[i].canon))) {
+			json_decref(v[i].rec);
+			free(v[i].where);
+			free(v[i].canon);
+			ndup++;
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	nv = j;
+	json_decref(sc.want);
+	if (ndup > 0)
+		dk_warnx(prog, "%ld reading%s given again, the same bytes: "
+		    "counted once", ndup, ndup == 1 ? "" : "s");
 	for (i = 0; i < nv; i = j) {
 		for (j = i; j < nv && v[j].slot == v[i].slot; j++)
 			;
@@ -203,6 +300,7 @@ done:
 	for (i = 0; i < nv; i++) {
 		json_decref(v[i].rec);
 		free(v[i].where);
+		free(v[i].canon);
 	}
 	free(v);
 	json_decref(out);

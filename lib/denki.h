@@ -174,6 +174,8 @@ struct dk_participant {
 	int64_t max_day;	/* micro-units a day it may owe; -1: none */
 	size_t nmeters;
 	char **meters;
+	char **meter_key;	/* parallel to meters: the key that signs its
+				 * readings (minisign base64), or NULL */
 };
 struct dk_registry {
 	size_t n;
@@ -186,6 +188,8 @@ int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
 const struct dk_participant *dk_registry_find(const struct dk_registry *,
     const char *id);
 const struct dk_participant *dk_registry_meter(const struct dk_registry *,
+    const char *meter);
+const char *dk_participant_meter_key(const struct dk_participant *,
     const char *meter);
 void dk_registry_free(struct dk_registry *);
 
@@ -381,6 +385,8 @@ void dk_clearing_free(struct dk_clearing *);
 /* settle.c: metered energy against contracts, one slot */
 int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
     struct dk_err *);
+int dk_reading_verify(json_t *rec, const struct dk_participant *,
+    struct dk_err *);
 int dk_settle(int64_t slot, json_t *contracts, json_t *readings,
     const struct dk_registry *, const struct dk_rules *, json_t *out,
     struct dk_err *);	/* on a bad reading, e->item is its index */
@@ -452,6 +458,41 @@ typedef int (*dk_driver_fn)(struct dk_drv *, struct dk_err *);
 dk_driver_fn dk_driver_find(const char *name);	/* drivers.c */
 const char *dk_driver_names(void);
 json_t *dk_sample_json(const struct dk_sample *, const char *tz);
+int dk_sample_from_json(struct dk_sample *, json_t *, struct dk_err *);
+int dk_drv_samples(struct dk_drv *, struct dk_err *);	/* samples.c */
+
+/* walk.c: cumulative counters to slot readings and gaps (one meter) */
+struct dk_slotres {
+	const char *meter, *kind;
+	int64_t slot;
+	const char *gap;	/* NULL: a reading; else why there is none */
+	int64_t import_wh, export_wh;
+	int64_t import_total_wh, export_total_wh;	/* DK_NOVAL: unknown */
+};
+typedef int (*dk_slot_fn)(void *ctx, const struct dk_slotres *,
+    struct dk_err *);
+struct dk_walk {
+	char meter[DK_ID_MAX + 1];
+	char kind[16];
+	int64_t slot, tol;	/* seconds */
+	int started;		/* a first boundary was fixed */
+	int have;		/* boundary b has a sample */
+	int broken;		/* a counter went backwards since b */
+	int64_t b;		/* slots before b have their result */
+	int64_t bi, be, ui, ue;	/* counters at b: raw and unwrapped, mWh */
+	int fed;
+	int64_t pt, pi, pe, pui, pue;	/* the last sample fed */
+	long late, resets;	/* this run: samples too late, resets seen */
+};
+int dk_counter_step(int64_t c0, int64_t c1, int64_t wrap, int64_t *d);
+int64_t dk_slot_wh(int64_t u0, int64_t u1);
+void dk_walk_init(struct dk_walk *, const char *meter, const char *kind,
+    int slot_minutes, int64_t tolerance);
+int dk_walk_feed(struct dk_walk *, const struct dk_sample *, dk_slot_fn,
+    void *ctx, struct dk_err *);
+json_t *dk_walk_json(const struct dk_walk *);
+int dk_walk_from_json(struct dk_walk *, json_t *, struct dk_err *);
+json_t *dk_slotres_json(const struct dk_slotres *, const char *tz);
 
 /* sunspec.c: SunSpec register maps (the SunS marker, the model chain, the
  * integer inverter and meter models) read through any transport.  A read
@@ -562,6 +603,25 @@ int dk_db_get_net(struct dk_db *, const char *const *meters, size_t n,
 int dk_db_order_sent(struct dk_db *, int64_t slot, struct dk_err *);
 int dk_db_mark_sent(struct dk_db *, int64_t slot, const char *id,
     struct dk_err *);
+/* the sample store: samples, the walks, and records not yet delivered */
+int dk_db_begin(struct dk_db *, struct dk_err *);
+int dk_db_commit(struct dk_db *, struct dk_err *);
+int dk_db_put_sample(struct dk_db *, const struct dk_sample *,
+    struct dk_err *);
+typedef json_t *(*dk_rec_fn)(void *ctx, const struct dk_slotres *,
+    struct dk_err *);	/* the record to store, signed if need be */
+struct dk_walkopt {
+	int slot_minutes;
+	int64_t tolerance;
+	dk_rec_fn rec;
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+};
+int dk_db_walk(struct dk_db *, const struct dk_walkopt *, long *made,
+    struct dk_err *);
+typedef int (*dk_line_fn)(void *ctx, const char *line, struct dk_err *);
+int dk_db_deliver(struct dk_db *, int batch, dk_line_fn, void *ctx,
+    long *n, struct dk_err *);
 void dk_db_close(struct dk_db *);
 
 #endif

@@ -8,6 +8,7 @@ static const struct {
 	const char *name;
 	dk_driver_fn fn;
 } drivers[] = {
+	{ "samples", dk_drv_samples },
 	{ "sunspec", dk_drv_sunspec },
 	{ "echonet", dk_drv_echonet },
 	{ "broute", dk_drv_broute },

@@ -13,7 +13,7 @@ int
 dk_participant_check(json_t *rec, struct dk_err *e)
 {
 	const char *s;
-	json_t *m, *x;
+	json_t *m, *mk, *x, *y;
 	size_t i;
 	struct dk_key k;
 	long long v;
@@ -59,6 +59,39 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 			return dk_fail(e, DK_EX_DATAERR,
 			    "meters[%zu]: must be 1 to 32 of [A-Za-z0-9._-]",
 			    i);
+	/* optional: the public key of each meter that signs its readings,
+	 * [{"meter": id, "key": base64}, ...], one entry per meter at most */
+	if ((mk = json_object_get(rec, "meter_keys")) == NULL)
+		return 0;
+	if (!json_is_array(mk))
+		return dk_fail(e, DK_EX_DATAERR, "meter_keys: must be an "
+		    "array of {\"meter\", \"key\"} objects");
+	json_array_foreach(mk, i, x) {
+		size_t j, found = 0;
+		json_t *z;
+		if (!json_is_object(x) || json_object_size(x) != 2 ||
+		    (s = json_string_value(json_object_get(x, "meter"))) ==
+		    NULL || !json_is_string(json_object_get(x, "key")))
+			return dk_fail(e, DK_EX_DATAERR, "meter_keys[%zu]: "
+			    "must be {\"meter\": id, \"key\": public key}", i);
+		json_array_foreach(m, j, y)
+			if (strcmp(json_string_value(y), s) == 0)
+				found = 1;
+		if (!found)
+			return dk_fail(e, DK_EX_DATAERR, "meter_keys[%zu]: %.40s: "
+			    "not one of the participant's meters", i, s);
+		for (j = 0; j < i; j++) {
+			z = json_array_get(mk, j);
+			if (strcmp(json_string_value(json_object_get(z,
+			    "meter")), s) == 0)
+				return dk_fail(e, DK_EX_DATAERR,
+				    "meter_keys[%zu]: %.40s: a second key", i,
+				    s);
+		}
+		if (dk_key_from_b64(&k, json_string_value(json_object_get(x,
+		    "key")), e) < 0)
+			return dk_failpre(e, "meter_keys[%zu]", i);
+	}
 	return 0;
 }
 
@@ -67,10 +100,15 @@ clear_meters(struct dk_participant *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nmeters; i++)
+	for (i = 0; i < p->nmeters; i++) {
 		free(p->meters[i]);
+		if (p->meter_key != NULL)
+			free(p->meter_key[i]);
+	}
 	free(p->meters);
+	free(p->meter_key);
 	p->meters = NULL;
+	p->meter_key = NULL;
 	p->nmeters = 0;
 }
 
@@ -164,13 +202,35 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	x = json_object_get(rec, "max_day");
 	p->max_day = x ? json_integer_value(x) : -1;
 	p->meters = calloc(json_array_size(m) + 1, sizeof(char *));
-	if (p->meters == NULL)
+	p->meter_key = calloc(json_array_size(m) + 1, sizeof(char *));
+	if (p->meters == NULL || p->meter_key == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	json_array_foreach(m, i, x) {
+		const char *mk = NULL;
+		json_t *y;
+		size_t j;
+		json_array_foreach(json_object_get(rec, "meter_keys"), j, y)
+			if (strcmp(json_string_value(json_object_get(y,
+			    "meter")), json_string_value(x)) == 0)
+				mk = json_string_value(json_object_get(y,
+				    "key"));
 		p->meters[i] = strdup(json_string_value(x));
+		p->meter_key[i] = mk != NULL ? strdup(mk) : NULL;
 		p->nmeters++;
 	}
 	return 0;
+}
+
+/* The key registered for one of p's meters, or NULL. */
+const char *
+dk_participant_meter_key(const struct dk_participant *p, const char *meter)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmeters; i++)
+		if (strcmp(p->meters[i], meter) == 0)
+			return p->meter_key != NULL ? p->meter_key[i] : NULL;
+	return NULL;
 }
 
 const struct dk_participant *

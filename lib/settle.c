@@ -15,7 +15,8 @@
  */
 
 static const char *const rfields[] = { "type", "v", "meter", "slot",
-	"import_wh", "export_wh", "import_total_wh", "export_total_wh", NULL };
+	"import_wh", "export_wh", "import_total_wh", "export_total_wh", "kind",
+	"sig", NULL };
 
 int
 dk_reading_check(json_t *rec, const struct dk_rules *r, int64_t *slot,
@@ -51,6 +52,47 @@ dk_reading_check(json_t *rec, const struct dk_rules *r, int64_t *slot,
 	if (json_object_get(rec, "export_total_wh") != NULL &&
 	    dk_get_int(rec, "export_total_wh", 0, DK_MAX_SAFE_INT, &v, e) < 0)
 		return -1;
+	if (json_object_get(rec, "kind") != NULL) {
+		if ((s = dk_get_str(rec, "kind", e)) == NULL)
+			return -1;
+		if (strcmp(s, "grid") != 0 && strcmp(s, "pv") != 0 &&
+		    strcmp(s, "battery") != 0)
+			return dk_fail(e, DK_EX_DATAERR, "kind: must be grid, "
+			    "pv or battery, got \"%.40s\"", s);
+	}
+	if (json_object_get(rec, "sig") != NULL &&
+	    dk_get_str(rec, "sig", e) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * A reading of a meter whose key is registered must be signed by that key;
+ * a signed reading must verify, so a meter without a registered key cannot
+ * sign.  Unsigned readings of meters without a key pass here (settle's
+ * settle.signed: required refuses them too).
+ */
+int
+dk_reading_verify(json_t *rec, const struct dk_participant *p,
+    struct dk_err *e)
+{
+	const char *m = json_string_value(json_object_get(rec, "meter"));
+	const char *key = dk_participant_meter_key(p, m);
+	struct dk_key k;
+
+	if (json_object_get(rec, "sig") == NULL) {
+		if (key != NULL)
+			return dk_fail(e, DK_EX_DATAERR, "meter %s has a "
+			    "registered key; its readings must be signed", m);
+		return 0;
+	}
+	if (key == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "sig: signed, but the "
+		    "registry has no key for meter %s", m);
+	if (dk_key_from_b64(&k, key, e) < 0)
+		return dk_failpre(e, "meter %s's key", m);
+	if (dk_verify_record(rec, k.pk, e) < 0)
+		return dk_failpre(e, "meter %s", m);
 	return 0;
 }
 
@@ -175,6 +217,10 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		if ((p = dk_registry_meter(reg, m)) == NULL) {
 			dk_fail(e, DK_EX_DATAERR, "meter %s is not in the "
 			    "registry", m);
+			e->item = (long)i;
+			goto fail;
+		}
+		if (dk_reading_verify(rd, p, e) < 0) {
 			e->item = (long)i;
 			goto fail;
 		}

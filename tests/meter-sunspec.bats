@@ -301,8 +301,9 @@ denki-meter-read: 127.0.0.1:$PORT unit 1: registers 40000-40001: Connection time
 	assert_equal "$stderr" "denki-meter-read: -D: meter.sunspec.port: must be from 1 to 65535, got 70000"
 	run -78 --separate-stderr poll -D meter.sunspec.unit=250
 	assert_equal "$stderr" "denki-meter-read: -D: meter.sunspec.unit: must be from 0 to 247, or 255, got 250"
-	# the driver is a device driver: -p, and no files
-	run -64 --separate-stderr denki-meter-read -d sunspec -m site
+	# the driver is a device driver: it takes no files
+	run -64 --separate-stderr denki-meter-read -D meter.sunspec.host=127.0.0.1 -d sunspec -m site x.csv
+	assert_equal "${stderr_lines[0]}" "denki-meter-read: -d sunspec: a device driver takes no files"
 }
 
 @test "sunspec: settings from a YAML file, as the man page shows" {

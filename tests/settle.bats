@@ -159,9 +159,16 @@ $output"
 	} >readings.jsonl
 	denki-settle -c coop.yaml readings.jsonl >/dev/null
 	cp ledger.jsonl before.jsonl
-	run -65 --separate-stderr denki-settle -c coop.yaml readings.jsonl
+	# the same readings again (delivered at least once): counted once
+	run -0 --separate-stderr denki-settle -c coop.yaml readings.jsonl
 	assert_output ""
-	assert_equal "${stderr_lines[0]}" "denki-settle: readings.jsonl:1: rejected: slot $SLOT is already settled"
+	assert_equal "$stderr" "denki-settle: 3 readings given again, the same bytes: counted once"
+	cmp before.jsonl ledger.jsonl
+	# another reading for the settled slot is refused
+	reading alice-m 6 1000 >other.jsonl
+	run -65 --separate-stderr denki-settle -c coop.yaml other.jsonl
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "denki-settle: other.jsonl:1: rejected: slot $SLOT is already settled"
 	assert_equal "${stderr_lines[-1]}" "denki-settle: nothing was appended"
 	cmp before.jsonl ledger.jsonl
 }
@@ -192,18 +199,28 @@ $output"
 	assert_regex "${stderr_lines[0]}" '^denki-settle: readings\.jsonl:4: rejected: .*meter zed-m is not in the registry$'
 }
 
-@test "settle: two readings of one meter in a slot: 65 naming the second" {
+@test "settle: two readings of one meter in a slot: 65 naming the second; an exact copy counts once" {
 	cp ledger.jsonl before.jsonl
 	{
 		reading alice-m 5 1000
 		reading bob-m 590 0
 		reading carol-m 410 0
-		reading alice-m 5 1000
+		reading alice-m 5 1001
 	} >readings.jsonl
 	run -65 --separate-stderr denki-settle -c coop.yaml readings.jsonl
 	assert_output ""
 	cmp before.jsonl ledger.jsonl
-	assert_regex "${stderr_lines[0]}" '^denki-settle: readings\.jsonl:4: rejected: .*second reading of meter alice-m$'
+	assert_regex "${stderr_lines[0]}" '^denki-settle: readings\.jsonl:[14]: rejected: .*second reading of meter alice-m$'
+	{
+		reading alice-m 5 1000
+		reading bob-m 590 0
+		reading carol-m 410 0
+		reading alice-m 5 1000
+	} >dup.jsonl
+	run -0 --separate-stderr denki-settle -c coop.yaml dup.jsonl
+	assert_equal "$stderr" "denki-settle: 1 reading given again, the same bytes: counted once"
+	assert_equal "$(grep -c '"type":"settlement"' <<<"$output")" 3
+	assert_equal "$(grep -c '"rec":{[^}]*"type":"reading"' ledger.jsonl)" 3
 }
 
 @test "settle: a bad reading: 65 with file:line and what is wrong" {

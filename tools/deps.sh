@@ -4,7 +4,7 @@
 # --quiet: say nothing when all is there.
 quiet=0
 [ "$1" = --quiet ] && quiet=1
-pkgs="libsodium-dev libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config bats bats-assert bats-support mandoc jq strace minisign signify-openbsd openssl xxd procps libmodbus-dev glpk-utils nodejs python3 socat"
+pkgs="libsodium-dev libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config bats bats-assert bats-support mandoc jq strace minisign signify-openbsd openssl xxd procps libmodbus-dev glpk-utils nodejs python3 socat time"
 # Debian ships npm apart from nodejs; NodeSource's nodejs has it inside.
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 missing=

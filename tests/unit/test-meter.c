@@ -754,6 +754,247 @@ test_sim(void)
 	got_free(&c);
 }
 
+/* The walk from counters to slots (lib/walk.c). */
+struct slots {
+	int n;
+	int64_t slot[400];
+	int64_t imp[400], exp[400];
+	char gap[400][16];
+	char ts[400][40];
+	const char *tz;
+};
+
+static int
+on_slot(void *ctx, const struct dk_slotres *r, struct dk_err *e)
+{
+	struct slots *g = ctx;
+	json_t *o;
+
+	(void)e;
+	if (g->n >= 400)
+		return 0;
+	g->slot[g->n] = r->slot;
+	g->imp[g->n] = r->import_wh;
+	g->exp[g->n] = r->export_wh;
+	snprintf(g->gap[g->n], sizeof(g->gap[0]), "%s", r->gap ? r->gap : "");
+	o = dk_slotres_json(r, g->tz ? g->tz : "UTC");
+	snprintf(g->ts[g->n], sizeof(g->ts[0]), "%s",
+	    json_string_value(json_object_get(o, "slot")));
+	json_decref(o);
+	g->n++;
+	return 0;
+}
+
+static void
+feed(struct dk_walk *w, struct slots *g, int64_t t, int exact, int64_t imp,
+    int64_t exp, int64_t wrap)
+{
+	struct dk_sample s;
+	struct dk_err e = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	s.t = t;
+	s.exact = exact;
+	s.import_mwh = imp;
+	s.export_mwh = exp;
+	s.wrap_mwh = wrap;
+	s.power_w = DK_NOVAL;
+	CHECK(dk_walk_feed(w, &s, on_slot, g, &e) == 0);
+}
+
+#define T0 1767261600LL		/* 2026-01-01T10:00:00Z */
+
+static void
+test_walk_telescope(void)
+{
+	struct dk_walk w;
+	struct slots g;
+	int64_t c = 123456789, first, sum = 0;
+	uint64_t x = 7;
+	int i;
+
+	memset(&g, 0, sizeof(g));
+	dk_walk_init(&w, "m", "grid", 30, 60);
+	first = c;
+	/* a sample every 7 minutes, odd milli-Wh steps; boundaries hit by
+	 * samples 0..59 s after them, or not at all (then a gap) */
+	for (i = 0; i < 300; i++) {
+		x = x * 1103515245 + 12345;
+		c += (int64_t)(x >> 8 & 0xfffff);
+		feed(&w, &g, T0 + i * 420 + (i % 3 == 0 ? 0 : 13), 0, c,
+		    DK_NOVAL, 0);
+		if (i == 0)
+			first = c;
+	}
+	for (i = 0; i < g.n; i++) {
+		CHECK(g.gap[i][0] == '\0' || strcmp(g.gap[i], "no-sample") ==
+		    0);
+		if (i > 0)
+			CHECK(g.slot[i] == g.slot[i - 1] + 1800);
+		sum += g.imp[i];
+		CHECK(g.exp[i] == 0);
+	}
+	CHECK(g.n > 50);
+	CHECK(g.slot[0] == T0);
+	/* with no gaps, the slots add up to the counter's whole Wh */
+	memset(&g, 0, sizeof(g));
+	dk_walk_init(&w, "m", "grid", 15, 60);
+	c = first = 999999;
+	for (i = 0; i <= 96; i++) {
+		feed(&w, &g, T0 + i * 900 + (i % 4) * 10, 0, c, c / 3, 0);
+		c += 1234567 + i * 777;
+	}
+	sum = 0;
+	for (i = 0; i < g.n; i++) {
+		CHECK(g.gap[i][0] == '\0');
+		sum += g.imp[i];
+	}
+	CHECK(g.n == 96);
+	CHECKF(sum == (c - 1234567 - 96 * 777) / 1000 - first / 1000,
+	    "sum %lld", (long long)sum);
+}
+
+static void
+test_walk_wrap(void)
+{
+	struct dk_walk w;
+	struct slots g;
+	const int64_t W = 99999999;	/* not a multiple of 1000 */
+	int64_t u[] = { W - 2500, W - 700, 1800, 400000 }, d;
+	int i;
+
+	memset(&g, 0, sizeof(g));
+	dk_walk_init(&w, "m", "grid", 30, 0);
+	for (i = 0; i < 4; i++)
+		feed(&w, &g, T0 + i * 1800, 1, u[i], DK_NOVAL, W);
+	CHECK(g.n == 3);
+	/* unwrapped: W-2500, W-700, W+1800, W+400000 (W-1 is followed by 0) */
+	CHECK(g.imp[0] == (W - 700) / 1000 - (W - 2500) / 1000);
+	CHECK(g.imp[1] == (W + 1800) / 1000 - (W - 700) / 1000);
+	CHECK(g.imp[2] == (W + 400000) / 1000 - (W + 1800) / 1000);
+	CHECK(g.imp[0] + g.imp[1] + g.imp[2] ==
+	    (W + 400000) / 1000 - (W - 2500) / 1000);
+	CHECK(dk_counter_step(W - 10, 5, W, &d) == 0 && d == 15);
+	CHECK(dk_counter_step(10, 5, W, &d) == 1);	/* backwards, no wrap */
+	CHECK(dk_counter_step(10, 5, 0, &d) == 1);
+	CHECK(dk_counter_step(W / 4, 5, W, &d) == 1);	/* too far for one */
+	CHECK(dk_slot_wh(999, 1000) == 1 && dk_slot_wh(1000, 1999) == 0);
+}
+
+static void
+test_walk_reset_gap(void)
+{
+	struct dk_walk w, w2;
+	struct slots g;
+	struct dk_err e = { 0 };
+	json_t *j;
+
+	memset(&g, 0, sizeof(g));
+	dk_walk_init(&w, "m", "grid", 30, 60);
+	feed(&w, &g, T0, 0, 5000000, 1000, 0);
+	feed(&w, &g, T0 + 1800, 0, 5200000, 1000, 0);	/* 200 Wh */
+	feed(&w, &g, T0 + 2000, 0, 40000, 1000, 0);	/* replaced */
+	feed(&w, &g, T0 + 3600, 0, 90000, 1000, 0);	/* reset slot: gap */
+	feed(&w, &g, T0 + 5400 + 61, 0, 95000, 1000, 0);/* late: gap */
+	feed(&w, &g, T0 + 7200 + 60, 0, 99000, 1000, 0);
+	/* keep the walk between runs, as the store does */
+	j = dk_walk_json(&w);
+	dk_walk_init(&w2, "m", "grid", 30, 60);
+	CHECK(dk_walk_from_json(&w2, j, &e) == 0);
+	json_decref(j);
+	feed(&w2, &g, T0 + 9000, 1, 100000, 2500, 0);
+	CHECK(g.n == 5);
+	CHECK(g.slot[0] == T0 && g.gap[0][0] == '\0' && g.imp[0] == 200);
+	CHECK(strcmp(g.gap[1], "reset") == 0 && g.slot[1] == T0 + 1800);
+	CHECK(strcmp(g.gap[2], "no-sample") == 0 && g.slot[2] == T0 + 3600);
+	CHECK(strcmp(g.gap[3], "no-sample") == 0 && g.slot[3] == T0 + 5400);
+	CHECK(g.gap[4][0] == '\0' && g.slot[4] == T0 + 7200 &&
+	    g.imp[4] == 1 && g.exp[4] == 1);
+	CHECK(w2.resets == 0 && w.resets == 1);
+	/* an export counter at one end only */
+	memset(&g, 0, sizeof(g));
+	dk_walk_init(&w, "m", "pv", 30, 60);
+	feed(&w, &g, T0, 0, 1000, DK_NOVAL, 0);
+	feed(&w, &g, T0 + 1800, 0, 2000, 5, 0);
+	CHECK(g.n == 1 && strcmp(g.gap[0], "registers") == 0);
+	/* late samples are not used */
+	feed(&w, &g, T0 + 100, 1, 1500, 5, 0);
+	CHECK(w.late == 1 && g.n == 1);
+}
+
+static void
+test_walk_dst(void)
+{
+	struct dk_walk w;
+	struct slots g;
+	/* Europe/Amsterdam: 2026-03-29 has 23 hours, 2026-10-25 has 25 */
+	int64_t spring = 1774738800LL;	/* 2026-03-29T00:00:00+01:00 */
+	int64_t autumn = 1792879200LL;	/* 2026-10-25T00:00:00+02:00 */
+	int i, mins[] = { 15, 60 }, k;
+
+	for (k = 0; k < 2; k++) {
+		memset(&g, 0, sizeof(g));
+		g.tz = "Europe/Amsterdam";
+		dk_walk_init(&w, "m", "grid", mins[k], 60);
+		for (i = 0; i <= 23 * 60 / mins[k]; i++)
+			feed(&w, &g, spring + i * mins[k] * 60LL, 1,
+			    i * 250000LL, 0, 0);
+		CHECK(g.n == 23 * 60 / mins[k]);
+		CHECK(strcmp(g.ts[0], "2026-03-29T00:00:00+01:00") == 0);
+		CHECKF(strcmp(g.ts[g.n - 1], mins[k] == 15 ?
+		    "2026-03-29T23:45:00+02:00" : "2026-03-29T23:00:00+02:00")
+		    == 0, "%s", g.ts[g.n - 1]);
+		/* 01:45+01:00 (or 01:00) is followed by 03:00+02:00 */
+		i = 2 * 60 / mins[k];
+		CHECKF(strcmp(g.ts[i], "2026-03-29T03:00:00+02:00") == 0, "%s",
+		    g.ts[i]);
+		CHECK(g.imp[i] == 250);
+
+		memset(&g, 0, sizeof(g));
+		g.tz = "Europe/Amsterdam";
+		dk_walk_init(&w, "m", "grid", mins[k], 60);
+		for (i = 0; i <= 25 * 60 / mins[k]; i++)
+			feed(&w, &g, autumn + i * mins[k] * 60LL + 30, 0,
+			    i * 100000LL, 0, 0);
+		CHECK(g.n == 25 * 60 / mins[k]);
+		CHECK(strcmp(g.ts[0], "2026-10-25T00:00:00+02:00") == 0);
+		/* the hour 02:00 comes twice, first +02:00, then +01:00 */
+		i = 2 * 60 / mins[k];
+		CHECKF(strcmp(g.ts[i], "2026-10-25T02:00:00+02:00") == 0 &&
+		    strcmp(g.ts[i + 60 / mins[k]],
+		    "2026-10-25T02:00:00+01:00") == 0, "%s %s", g.ts[i],
+		    g.ts[i + 60 / mins[k]]);
+		CHECK(strcmp(g.ts[g.n - 1], mins[k] == 15 ?
+		    "2026-10-25T23:45:00+01:00" : "2026-10-25T23:00:00+01:00")
+		    == 0);
+	}
+}
+
+static void
+test_walk_tolerance(void)
+{
+	struct dk_walk w;
+	struct slots g;
+
+	/* the first sample within the tolerance after a boundary stands for
+	 * it; one a second later is not used for it */
+	memset(&g, 0, sizeof(g));
+	dk_walk_init(&w, "m", "grid", 30, 60);
+	feed(&w, &g, T0 + 60, 0, 1000000, 0, 0);
+	feed(&w, &g, T0 + 1800 + 60, 0, 1100000, 0, 0);
+	feed(&w, &g, T0 + 1800 + 61, 0, 1100500, 0, 0);
+	feed(&w, &g, T0 + 3600 + 61, 0, 1200000, 0, 0);
+	CHECK(g.n == 2 && g.imp[0] == 100 && g.gap[0][0] == '\0' &&
+	    strcmp(g.gap[1], "no-sample") == 0);
+	/* before the first boundary nothing is known: no gap for it */
+	memset(&g, 0, sizeof(g));
+	dk_walk_init(&w, "m", "grid", 30, 0);
+	feed(&w, &g, T0 + 5, 0, 1000000, 0, 0);
+	feed(&w, &g, T0 + 1800, 1, 1100000, 0, 0);
+	feed(&w, &g, T0 + 3600, 1, 1300000, 0, 0);
+	CHECK(g.n == 1 && g.slot[0] == T0 + 1800 && g.imp[0] == 200);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -781,5 +1022,10 @@ main(int argc, char *argv[])
 	test_real("DE_KN_residential4_60min_cumulative_kWh.csv", 15);
 	test_real("DE_KN_residential6_60min_cumulative_kWh.csv", 60);
 	test_sim();
+	test_walk_telescope();
+	test_walk_wrap();
+	test_walk_reset_gap();
+	test_walk_dst();
+	test_walk_tolerance();
 	return check_done("test-meter");
 }
