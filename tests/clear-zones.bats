@@ -107,7 +107,7 @@ b2 operator 30000 rent"
 	assert_equal "$(jq -r 'select(.type=="transfer" and (.to=="operator" or .to=="grid")) | .amount' <<<"$output" | paste -sd+ | bc)" 42000
 	# settle signed them into the ledger; ledger-verify checks the slot
 	# balances (p2p_paid = p2p_received + fees + wheeling + rent)
-	assert_equal "$(jq -r 'select(.rec.type=="settlement") | .rec.rent' ledger.jsonl | tr '\n' ' ')" "0 0 30000 "
+	assert_equal "$(jq -r 'select(.rec.type=="settlement") | "\(.rec.participant) \(.rec.rent)"' ledger.jsonl | tr '\n' ' ')" "b2 30000 s1 0 s2 0 "
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 }
 
