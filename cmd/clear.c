@@ -407,10 +407,10 @@ badrec:
 	for (i = 0; i < st.reg.n; i++)
 		if (st.reg.p[i].max_day >= 0)
 			daylim = 1;
-	if (daylim && !st.have_rules) {
-		st.rules = rules;
-		st.have_rules = 1;
-	}
+	/* the limits are those of the rules these slots are cleared under,
+	 * which contract-sign records before it replays them */
+	st.rules = rules;
+	st.have_rules = 1;
 	book = calloc(cx.n + 1, sizeof(*book));
 	grp = calloc(cx.n + 2, sizeof(*grp));
 	if (book == NULL || grp == NULL)
