@@ -1,6 +1,7 @@
 /* denki-clear: the market for each slot, under the mechanism of the rules. */
 #include <getopt.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,10 @@ struct src {
 	struct dk_order o;
 	const char *file;	/* file:lno, for messages */
 	long lno;
-	char *line;		/* o.line points here (the fast path) */
-	struct dk_ordersig sg;
+	char *line;		/* as read; o.line points here on the fast path */
+	size_t len;
+	int fast;		/* a canonical line, read without JSON */
+	struct dk_ordersig *sg;	/* NULL with -S */
 	char *msg;		/* the signed message, off the fast path */
 	size_t msglen;
 	int bad;		/* its signature failed */
@@ -112,6 +115,12 @@ arena_copy(struct arena *a, const char *s, size_t n)
 		a->used = 0;
 	}
 	p = a->blk + a->used;
+	if (s == NULL) {	/* room for a struct: zeroed, aligned */
+		p = (char *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
+		memset(p, 0, n - 7);
+		a->used = (size_t)(p - a->blk) + n - 7;
+		return p;
+	}
 	memcpy(p, s, n);
 	p[n] = '\0';
 	a->used += n + 1;
@@ -166,13 +175,77 @@ verify(void *arg)
 
 	for (i = j->from; i < j->n; i += j->step) {
 		s = &j->v[i];
-		if (s->o.line != NULL)
-			s->bad = dk_order_line_verify(&s->o, &s->sg) != 0;
-		else
-			s->bad = crypto_sign_verify_detached(s->sg.sig,
-			    (unsigned char *)s->msg, s->msglen, s->sg.pk) != 0;
+		if (s->msg != NULL)	/* the fast ones were checked */
+			s->bad = crypto_sign_verify_detached(s->sg->sig,
+			    (unsigned char *)s->msg, s->msglen, s->sg->pk) != 0;
 	}
 	return NULL;
+}
+
+/* Phase 2: each thread reads every nt-th line by the fast path and checks
+ * its signature. */
+struct pjob {
+	struct src *v;
+	size_t n, from, step;
+	const struct dk_rules *r;
+	const struct dk_registry *reg;
+};
+
+static void *
+prepare(void *arg)
+{
+	struct pjob *j = arg;
+	struct src *s;
+	size_t i;
+
+	for (i = j->from; i < j->n; i += j->step) {
+		s = &j->v[i];
+		s->fast = dk_order_line(&s->o, s->line, s->len, j->r, j->reg,
+		    s->sg) == 1;
+		if (s->fast && s->sg != NULL)
+			s->bad = dk_order_line_verify(&s->o, s->sg) != 0;
+	}
+	return NULL;
+}
+
+static int
+run_threads(struct src *v, size_t n, long nt, const struct dk_rules *r,
+    const struct dk_registry *reg)
+{
+	pthread_t *t = calloc((size_t)nt, sizeof(*t));
+	struct pjob *j = calloc((size_t)nt, sizeof(*j));
+	char *ok = calloc((size_t)nt, 1);
+	long i;
+
+	if (t == NULL || j == NULL || ok == NULL) {
+		free(t);
+		free(j);
+		free(ok);
+		return -1;
+	}
+	if ((size_t)nt > n)
+		nt = (long)n;
+	for (i = 0; i < nt; i++) {
+		j[i].v = v;
+		j[i].n = n;
+		j[i].from = (size_t)i;
+		j[i].step = (size_t)nt;
+		j[i].r = r;
+		j[i].reg = reg;
+		if (i > 0)
+			ok[i] = pthread_create(&t[i], NULL, prepare,
+			    &j[i]) == 0;
+	}
+	prepare(&j[0]);
+	for (i = 1; i < nt; i++)
+		if (ok[i])
+			pthread_join(t[i], NULL);
+		else
+			prepare(&j[i]);
+	free(t);
+	free(j);
+	free(ok);
+	return 0;
 }
 
 static int
@@ -295,77 +368,35 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "no orders given and stdin is a terminal");
 		usage(DK_EX_USAGE);
 	}
+	/* 1: every line read, as it is; 2: the canonical ones read and their
+	 * signatures checked on every core; 3: the others through the JSON
+	 * parser, and every order's slot checked, in input order, so that the
+	 * messages come in the order of the input; 4: the others' signatures,
+	 * and every bad signature reported, in input order */
 	for (argi = optind; argi < argc || argi == optind; argi++) {
 		if (dk_reader_open(&rd, argi < argc ? argv[argi] : "-",
 		    &e) < 0)
 			goto fail;
 		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
-			struct src s;
+			struct src *sp;
 
 			if (n == 0)
 				continue;
-			memset(&s, 0, sizeof(s));
-			rec = NULL;
-			if ((s.line = arena_copy(&ar, line, (size_t)n)) == NULL)
-				goto fail;
-			memcpy(s.line, line, (size_t)n);
-			s.line[n] = '\0';
-			if (dk_order_line(&s.o, s.line, (size_t)n, &rules,
-			    &st.reg, nosig ? NULL : &s.sg) == 1)
-				;	/* canonical: no JSON work at all */
-			else {
-				s.line = NULL;
-				if ((rec = dk_parse(line, n, &e)) == NULL)
-					goto badrec;
-				if (dk_order_read(&s.o, rec, &rules, &st.reg,
-				    &e) < 0 || (!nosig && dk_record_sig(rec,
-				    &s.msg, &s.msglen, s.sg.sig, &e) < 0)) {
-					json_decref(rec);
-					goto badrec;
-				}
-				s.sg.pk = dk_registry_find(&st.reg,
-				    s.o.participant)->pk;
-			}
-			if ((slotarg != NULL && s.o.slot != only) ||
-			    dk_state_slot(&st, s.o.slot) != NULL) {
-				char ts[40];
-				dk_time_format(s.o.slot, rules.tz, ts,
-				    sizeof(ts));
-				if (rec != NULL)
-					snprintf(ts, sizeof(ts), "%s",
-					    json_string_value(json_object_get(
-					    rec, "slot")));
-				else
-					slot_text(s.line, ts, sizeof(ts));
-				if (slotarg != NULL && s.o.slot != only)
-					dk_fail(&e, DK_EX_DATAERR, "slot: %s is "
-					    "not the slot being cleared (%s)",
-					    ts, slotarg);
-				else
-					dk_fail(&e, DK_EX_DATAERR, "slot: %s "
-					    "was already cleared into the "
-					    "ledger", ts);
-				json_decref(rec);
-				free(s.msg);
-				goto badrec;
-			}
-			s.file = rd.name;
-			s.lno = rd.line;
 			if (cx.n == cx.cap) {
 				cx.cap = cx.cap ? cx.cap * 2 : 256;
 				cx.v = realloc(cx.v, cx.cap * sizeof(*cx.v));
 				if (cx.v == NULL)
 					goto fail;
 			}
-			cx.v[cx.n++] = s;
-			continue;
-badrec:
-			dk_warnx(prog, "%s:%ld: rejected: %s", rd.name,
-			    rd.line, e.msg);
-			e.status = 0;
-			cx.bad = 1;
-			if (!keep)
-				return DK_EX_DATAERR;
+			sp = &cx.v[cx.n++];
+			memset(sp, 0, sizeof(*sp));
+			sp->file = rd.name;
+			sp->lno = rd.line;
+			sp->len = (size_t)n;
+			if ((sp->line = arena_copy(&ar, line, (size_t)n)) ==
+			    NULL || (!nosig && (sp->sg = (struct dk_ordersig *)
+			    arena_copy(&ar, NULL, sizeof(*sp->sg) + 7)) == NULL))
+				goto fail;
 		}
 		if (e.status != 0)
 			goto fail;
@@ -373,8 +404,59 @@ badrec:
 		if (argi >= argc)
 			break;
 	}
-	/* every signature, on every core; the bad ones reported in input
-	 * order and left out */
+	if (cx.n > 0 && run_threads(cx.v, cx.n, threads, &rules, &st.reg) < 0)
+		goto fail;
+	for (i = k = 0; i < cx.n; i++) {
+		struct src *sp = &cx.v[i];
+
+		rec = NULL;
+		if (!sp->fast) {
+			if ((rec = dk_parse(sp->line, (long)sp->len, &e)) ==
+			    NULL)
+				goto badrec;
+			if (dk_order_read(&sp->o, rec, &rules, &st.reg,
+			    &e) < 0 || (!nosig && dk_record_sig(rec,
+			    &sp->msg, &sp->msglen, sp->sg->sig, &e) < 0)) {
+				json_decref(rec);
+				goto badrec;
+			}
+			if (!nosig)
+				sp->sg->pk = dk_registry_find(&st.reg,
+				    sp->o.participant)->pk;
+		}
+		if ((slotarg != NULL && sp->o.slot != only) ||
+		    dk_state_slot(&st, sp->o.slot) != NULL) {
+			char ts[40];
+			if (rec != NULL)
+				snprintf(ts, sizeof(ts), "%s",
+				    json_string_value(json_object_get(rec,
+				    "slot")));
+			else
+				slot_text(sp->line, ts, sizeof(ts));
+			if (slotarg != NULL && sp->o.slot != only)
+				dk_fail(&e, DK_EX_DATAERR, "slot: %s is not the "
+				    "slot being cleared (%s)", ts, slotarg);
+			else
+				dk_fail(&e, DK_EX_DATAERR, "slot: %s was "
+				    "already cleared into the ledger", ts);
+			json_decref(rec);
+			free(sp->msg);
+			sp->msg = NULL;
+			goto badrec;
+		}
+		cx.v[k++] = *sp;
+		continue;
+badrec:
+		dk_warnx(prog, "%s:%ld: rejected: %s", sp->file, sp->lno,
+		    e.msg);
+		e.status = 0;
+		cx.bad = 1;
+		if (!keep)
+			return DK_EX_DATAERR;
+	}
+	cx.n = k;
+	/* the signatures of orders that were not canonical lines; then
+	 * every bad one reported, in input order, and left out */
 	if (!nosig && cx.n > 0) {
 		if (verify_all(cx.v, cx.n, threads) < 0)
 			goto fail;
@@ -398,7 +480,9 @@ badrec:
 		free(cx.v[i].msg);
 		cx.v[i].msg = NULL;
 	}
-	if (cx.n > 1)
+	for (i = 1; i < cx.n && cx.v[i - 1].o.slot <= cx.v[i].o.slot; i++)
+		;
+	if (i < cx.n)
 		qsort(cx.v, cx.n, sizeof(*cx.v), byslot);
 	/* every slot's book is filtered before anything is printed, so that
 	 * a rejection without -k leaves stdout empty; with daily limits, each

@@ -6,22 +6,6 @@
 #include "denki.h"
 
 
-static int
-byid(const void *a, const void *b)
-{
-	return strcmp(((const struct dk_order *)a)->id,
-	    ((const struct dk_order *)b)->id);
-}
-
-static int
-bypart(const void *a, const void *b)
-{
-	const struct dk_order *x = *(struct dk_order *const *)a;
-	const struct dk_order *y = *(struct dk_order *const *)b;
-
-	return strcmp(x->participant, y->participant);
-}
-
 /* For a replay: keeps the first reason a book was refused. */
 void
 dk_reject_first(void *ctx, const struct dk_order *o, const char *why)
@@ -33,52 +17,155 @@ dk_reject_first(void *ctx, const struct dk_order *o, const char *why)
 		    o->participant, why);
 }
 
+/* A book's participants, in a small open-addressing table. */
+struct pent {
+	const char *id;
+	const struct dk_participant *p;
+	int sides;
+	int64_t wh, owed;
+	int have_owed;
+};
+
+static size_t
+phash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static struct pent *
+pget(struct pent *t, size_t cap, const char *id)
+{
+	size_t h = phash(id) & (cap - 1);
+
+	while (t[h].id != NULL && strcmp(t[h].id, id) != 0)
+		h = (h + 1) & (cap - 1);
+	if (t[h].id == NULL)
+		t[h].id = id;
+	return &t[h];
+}
+
+struct idkey {
+	uint64_t k;		/* the id's first 16 hex digits */
+	size_t i;
+	const char *id;
+};
+
+static int
+idkeycmp(const void *a, const void *b)
+{
+	const struct idkey *x = a, *y = b;
+
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static uint64_t
+hexkey(const char *s)
+{
+	uint64_t k = 0;
+	int i, c;
+
+	for (i = 0; i < 16 && s[i] != '\0'; i++) {
+		c = s[i];
+		k = k << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' +
+		    10);
+	}
+	return k << (4 * (16 - i));
+}
+
+/* Sorts the orders by id: their keys first, then the orders, moved once. */
+static int
+sort_by_id(struct dk_order *o, size_t n)
+{
+	struct idkey *ks;
+	struct dk_order tmp;
+	size_t i, j, from;
+
+	for (i = 1; i < n && strcmp(o[i - 1].id, o[i].id) <= 0; i++)
+		;
+	if (i >= n)
+		return 0;
+	if ((ks = calloc(n, sizeof(*ks))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ks[i].k = hexkey(o[i].id);
+		ks[i].i = i;
+		ks[i].id = o[i].id;
+	}
+	qsort(ks, n, sizeof(*ks), idkeycmp);
+	/* position i takes order ks[i].i: follow each cycle once, with one
+	 * order aside (ks[i].i = i marks a position done) */
+	for (i = 0; i < n; i++) {
+		if (ks[i].i == i)
+			continue;
+		tmp = o[i];
+		for (j = i; (from = ks[j].i) != i; j = from) {
+			o[j] = o[from];
+			ks[j].i = j;
+		}
+		o[j] = tmp;
+		ks[j].i = j;
+	}
+	free(ks);
+	return 0;
+}
+
 /* A participant's limits from the registry, taken in id order: its orders
  * in the slot may add up to max_wh, and what it may owe in the local day
  * (contracts already made, and each buy order at its limit price plus the
  * fee) to max_day. */
 static void
-limits(struct dk_order *o, size_t n, char *bad, const struct dk_state *st,
-    dk_reject_fn rej, void *ctx)
+limits(struct dk_order *o, size_t n, char *bad, struct pent *t, size_t cap,
+    const struct dk_state *st, dk_reject_fn rej, void *ctx)
 {
 	const struct dk_participant *p;
+	struct pent *pe;
 	char why[200];
-	size_t i, j;
-	int64_t wh, owed, x;
+	size_t i;
+	int64_t x;
 
 	for (i = 0; i < n; i++) {
-		if (bad[i] || (p = dk_registry_find(&st->reg,
-		    o[i].participant)) == NULL)
+		if (bad[i])
+			continue;
+		pe = pget(t, cap, o[i].participant);
+		if (pe->p == NULL)
+			pe->p = dk_registry_find(&st->reg, o[i].participant);
+		if ((p = pe->p) == NULL)
 			continue;
 		if (p->max_wh < 0 && (p->max_day < 0 || o[i].side == DK_SELL))
 			continue;
-		wh = 0;
-		owed = p->max_day >= 0 ? dk_state_day_owed(st, p->id,
-		    o[i].slot) : 0;
-		for (j = 0; j < i; j++)
-			if (!bad[j] && strcmp(o[j].participant, p->id) == 0) {
-				wh += o[j].wh;
-				if (o[j].side == DK_BUY)
-					owed += dk_value(o[j].wh, o[j].price) +
-					    dk_value(o[j].wh, st->rules.fee);
-			}
-		if (p->max_wh >= 0 && wh + o[i].wh > p->max_wh) {
+		if (p->max_day >= 0 && !pe->have_owed) {
+			pe->owed = dk_state_day_owed(st, p->id, o[i].slot);
+			pe->have_owed = 1;
+		}
+		x = o[i].side == DK_BUY ? dk_value(o[i].wh, o[i].price) +
+		    dk_value(o[i].wh, st->rules.fee) : 0;
+		if (p->max_wh >= 0 && pe->wh + o[i].wh > p->max_wh) {
 			snprintf(why, sizeof(why), "over the participant's "
 			    "limit of %lld Wh a slot (%lld Wh in its orders "
 			    "before this one)", (long long)p->max_wh,
-			    (long long)wh);
+			    (long long)pe->wh);
 			bad[i] = 3;
 		} else if (p->max_day >= 0 && o[i].side == DK_BUY &&
-		    owed + (x = dk_value(o[i].wh, o[i].price) +
-		    dk_value(o[i].wh, st->rules.fee)) > p->max_day) {
+		    pe->owed + x > p->max_day) {
 			snprintf(why, sizeof(why), "over the participant's "
 			    "limit of %lld a day: it may owe %lld already "
 			    "and this order up to %lld", (long long)p->max_day,
-			    (long long)owed, (long long)x);
+			    (long long)pe->owed, (long long)x);
 			bad[i] = 3;
 		}
-		if (bad[i] && rej != NULL)
-			rej(ctx, &o[i], why);
+		if (bad[i]) {
+			if (rej != NULL)
+				rej(ctx, &o[i], why);
+			continue;
+		}
+		pe->wh += o[i].wh;
+		pe->owed += x;
 	}
 }
 
@@ -89,18 +176,19 @@ size_t
 dk_book_filter(struct dk_order *o, size_t n, const struct dk_state *st,
     dk_reject_fn rej, void *ctx)
 {
-	struct dk_order **v;
-	size_t i, j, k, g;
-	int sides;
+	struct pent *t;
+	size_t i, k, cap = 16;
 	char *bad;
 
-	if (n > 1)
-		qsort(o, n, sizeof(*o), byid);
+	if (sort_by_id(o, n) < 0)
+		return 0;
+	while (cap < 2 * n + 2)
+		cap *= 2;
 	bad = calloc(n ? n : 1, 1);
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (bad == NULL || v == NULL) {
+	t = calloc(cap, sizeof(*t));
+	if (bad == NULL || t == NULL) {
 		free(bad);
-		free(v);
+		free(t);
 		return 0;
 	}
 	for (i = 1; i < n; i++)
@@ -110,35 +198,25 @@ dk_book_filter(struct dk_order *o, size_t n, const struct dk_state *st,
 				    "already in the book");
 			bad[i] = 1;
 		}
-	for (i = k = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		if (!bad[i])
-			v[k++] = &o[i];
-	qsort(v, k, sizeof(*v), bypart);
-	for (i = 0; i < k; i = j) {
-		sides = 0;
-		for (j = i; j < k && strcmp(v[j]->participant,
-		    v[i]->participant) == 0; j++)
-			sides |= 1 << v[j]->side;
-		if (sides != 3)
-			continue;
-		/* report in id order, whatever order the input came in */
-		for (g = 0; g < n; g++)
-			if (!bad[g] && strcmp(o[g].participant,
-			    v[i]->participant) == 0) {
-				if (rej != NULL)
-					rej(ctx, &o[g], "the participant both "
-					    "sells and buys in this slot; "
-					    "all its orders are rejected");
-				bad[g] = 2;
-			}
-	}
+			pget(t, cap, o[i].participant)->sides |= 1 << o[i].side;
+	/* reported in id order, whatever order the input came in */
+	for (i = 0; i < n; i++)
+		if (!bad[i] && pget(t, cap, o[i].participant)->sides == 3) {
+			if (rej != NULL)
+				rej(ctx, &o[i], "the participant both sells "
+				    "and buys in this slot; all its orders are "
+				    "rejected");
+			bad[i] = 2;
+		}
 	if (st != NULL)
-		limits(o, n, bad, st, rej, ctx);
+		limits(o, n, bad, t, cap, st, rej, ctx);
 	for (i = k = 0; i < n; i++)
 		if (!bad[i])
 			o[k++] = o[i];
 	free(bad);
-	free(v);
+	free(t);
 	return k;
 }
 
@@ -927,10 +1005,8 @@ dk_clear(struct dk_order *o, size_t n, int64_t slot, const struct dk_rules *r,
 		if (o[i].slot != slot)
 			return dk_fail(e, DK_EX_SOFTWARE, "clearing: an order "
 			    "for another slot in the book");
-	for (i = 1; i < n && strcmp(o[i - 1].id, o[i].id) < 0; i++)
-		;
-	if (i < n)	/* not sorted yet (dk_book_filter sorts) */
-		qsort(o, n, sizeof(*o), byid);
+	if (sort_by_id(o, n) < 0)	/* dk_book_filter sorted them */
+		goto oom;
 	if (book_hash(o, n, c->book) < 0)
 		goto oom;
 	for (i = 0; i < n; i++) {

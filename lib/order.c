@@ -220,9 +220,9 @@ dk_order_line(struct dk_order *o, const char *line, size_t len,
 	/* canonical order: participant price side sig slot type v wh */
 	static const char *const keys[] = { "participant", "price", "side",
 	    "sig", "slot", "type", "v", "wh" };
-	static char lastslot[64];
-	static int64_t lastt;
-	static int lastmin;
+	static _Thread_local char lastslot[64];
+	static _Thread_local int64_t lastt;
+	static _Thread_local int lastmin;
 	struct member m[8];
 	const struct dk_participant *p;
 	struct dk_err e;
