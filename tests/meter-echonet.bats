@@ -196,3 +196,22 @@ meter.echonet.timeout="
 	assert_output "bp35a1
 bp35c0"
 }
+
+@test "echonet: one poll of the smart meter, stored and printed, in at most 8 MB resident (tools/footprint.sh)" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (make deps)"
+	[ -z "${ASAN_OPTIONS:-}" ] || skip "ASAN_OPTIONS is set: a sanitizer build"
+	emu '{"028801": {"d3":"00000001","d7":"06","e0":"0001e240","e1":"01",
+	        "e3":"00003039","e7":"fffffe0c",
+	        "ea":"07e805140c1e000001e240","eb":"07e805140c1e0000003039"}}'
+	run -0 denki-keygen dev
+	# the whole household path: poll, store in SQLite, sign, print
+	run -0 --separate-stderr "$TOP/tools/footprint.sh" denki-meter-read -c home.yaml \
+	    -D state=home.db -D meter.key=dev.key -d echonet
+	assert_regex "${stderr_lines[-1]}" '^max_rss_kb [0-9]+$'
+	local kb=${stderr_lines[-1]#max_rss_kb }
+	echo "# one ECHONET Lite poll, stored, signed and printed: $kb kB" >&3
+	[ "$kb" -le 8192 ]
+	# the samples are in the state database
+	run -0 python3 -c 'import sqlite3; print(sqlite3.connect("home.db").execute("select count(*) from sample").fetchone()[0])'
+	[ "$output" -ge 1 ]
+}
