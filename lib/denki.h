@@ -83,6 +83,7 @@ void dk_money_str(int64_t micro, char *out, size_t len);
 /* slot.c: RFC 3339 times and delivery slots */
 int dk_time_parse(const char *, int64_t *, struct dk_err *);
 int dk_time_format(int64_t, const char *tz, char *out, size_t len);
+int64_t dk_days_from_civil(int64_t y, int m, int d);
 int dk_slot_parse(const char *, int slot_minutes, int64_t *, struct dk_err *);
 
 /* sig.c: Ed25519 keys (minisign layout), record signatures, hashes */
@@ -192,6 +193,7 @@ const struct dk_participant *dk_registry_meter(const struct dk_registry *,
 const char *dk_participant_meter_key(const struct dk_participant *,
     const char *meter);
 void dk_registry_free(struct dk_registry *);
+size_t dk_strhash(const char *);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);

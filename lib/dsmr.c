@@ -81,19 +81,6 @@ dk_dsmr_frame(const char *buf, size_t len, size_t *start, size_t *end)
 	return 1;
 }
 
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int
 num2(const char *s)
 {
@@ -134,7 +121,7 @@ dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
 	    (v[1] == 2 && v[2] == 29 && v[0] % 4 != 0) || v[3] > 23 ||
 	    v[4] > 59 || v[5] > 59)
 		goto bad;
-	local = days_from_civil(2000 + v[0], v[1], v[2]) * 86400 +
+	local = dk_days_from_civil(2000 + v[0], v[1], v[2]) * 86400 +
 	    v[3] * 3600 + v[4] * 60 + v[5];
 
 	if ((o = getenv("TZ")) != NULL && (old = strdup(o)) == NULL)
@@ -153,7 +140,7 @@ dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
 	 * a negative DST in winter, so tm_isdst cannot tell). */
 	for (k = 0; k < 2; k++) {
 		struct tm tm;
-		time_t tt = (time_t)((days_from_civil(2000 + v[0],
+		time_t tt = (time_t)((dk_days_from_civil(2000 + v[0],
 		    k ? 7 : 1, 15)) * 86400);
 		jj[k] = localtime_r(&tt, &tm) != NULL ? tm.tm_gmtoff : 0;
 	}

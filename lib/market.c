@@ -26,20 +26,10 @@ struct pent {
 	int have_owed;
 };
 
-static size_t
-phash(const char *s)
-{
-	size_t h = 14695981039346656037ULL;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static struct pent *
 pget(struct pent *t, size_t cap, const char *id)
 {
-	size_t h = phash(id) & (cap - 1);
+	size_t h = dk_strhash(id) & (cap - 1);
 
 	while (t[h].id != NULL && strcmp(t[h].id, id) != 0)
 		h = (h + 1) & (cap - 1);

@@ -112,8 +112,9 @@ clear_meters(struct dk_participant *p)
 	p->nmeters = 0;
 }
 
-static size_t
-idhash(const char *s)
+/* FNV-1a, for the tables of ids. */
+size_t
+dk_strhash(const char *s)
 {
 	size_t h = 14695981039346656037ULL;
 
@@ -138,14 +139,14 @@ index_add(struct dk_registry *r, size_t i)
 		r->ix = nix;
 		r->ixcap = k;
 		for (j = 0; j < r->n; j++) {
-			h = idhash(r->p[j].id) & (k - 1);
+			h = dk_strhash(r->p[j].id) & (k - 1);
 			while (r->ix[h] != 0)
 				h = (h + 1) & (k - 1);
 			r->ix[h] = j + 1;
 		}
 		return 0;
 	}
-	h = idhash(r->p[i].id) & (r->ixcap - 1);
+	h = dk_strhash(r->p[i].id) & (r->ixcap - 1);
 	while (r->ix[h] != 0)
 		h = (h + 1) & (r->ixcap - 1);
 	r->ix[h] = i + 1;
@@ -240,7 +241,7 @@ dk_registry_find(const struct dk_registry *r, const char *id)
 
 	if (r->ixcap == 0)
 		return NULL;
-	for (h = idhash(id) & (r->ixcap - 1); r->ix[h] != 0;
+	for (h = dk_strhash(id) & (r->ixcap - 1); r->ix[h] != 0;
 	    h = (h + 1) & (r->ixcap - 1))
 		if (strcmp(r->p[r->ix[h] - 1].id, id) == 0)
 			return &r->p[r->ix[h] - 1];

@@ -5,8 +5,8 @@
 #include "denki.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+int64_t
+dk_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -59,7 +59,7 @@ dk_time_parse(const char *s, int64_t *t, struct dk_err *e)
 	    y % 400 == 0))) || h > 23 || mi > 59 || se > 59 || oh > 23 ||
 	    om > 59)
 		goto bad;
-	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
+	*t = dk_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
 	    sign * (oh * 3600 + om * 60);
 	return 0;
 bad:
