@@ -106,6 +106,8 @@ int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
 int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
 int dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
     struct dk_err *);
+int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,
+    char **msg, size_t *len, unsigned char sig[64], struct dk_err *);
 void dk_sha256_hex(const void *, size_t, char out[65]);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
     const char *untrusted, const char *trusted, struct dk_err *);
@@ -162,6 +164,8 @@ struct dk_participant {
 struct dk_registry {
 	size_t n;
 	struct dk_participant *p;
+	size_t *idx;		/* hash of ids: index + 1, 0 empty */
+	size_t idxcap, nidx;	/* slots (a power of 2); entries indexed */
 };
 int dk_participant_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
@@ -248,6 +252,8 @@ struct dk_scaninfo {
 	int want_leaves;	/* set to keep every leaf hash: */
 	unsigned char (*leaves)[32];
 	size_t nleaves, capleaves;
+	const char *rec_text;	/* during the callback: the entry's "rec" */
+	size_t rec_len;		/* as bytes of its line; NULL if not found */
 };
 struct dk_ledger {
 	int fd;

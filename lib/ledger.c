@@ -152,6 +152,36 @@ entry_msg(const char *line, size_t n, size_t *len, unsigned char sig[64])
 	return m;
 }
 
+/*
+ * Where the record is in a line of that layout,
+ *   {"prev":"<64>","rec":REC,"seq":N,"sig":"<88>","type":"entry","v":1}
+ * so that a callback can hash or cut its bytes instead of dumping the
+ * parsed record again.  The line was parsed and is canonical (checked, or
+ * proven by the operator's signature that the pool checks, which fails
+ * this entry otherwise), so REC's bytes are its canonical form.
+ */
+static const char *
+rec_span(const char *line, size_t n, long long seq, size_t *len)
+{
+	static const char head[] = "{\"prev\":\"";
+	static const char mid[] = "\",\"rec\":";
+	size_t tl = strlen(TAIL), kl = strlen(SIGKEY), hl = sizeof(head) - 1,
+	    ml = sizeof(mid) - 1, sl;
+	char sq[32];
+	const char *b;
+
+	sl = snprintf(sq, sizeof(sq), ",\"seq\":%lld", seq);
+	if (n < hl + 64 + ml + 2 + sl + kl + 88 + tl ||
+	    memcmp(line, head, hl) != 0 || memcmp(line + hl + 64, mid, ml) != 0 ||
+	    memcmp(line + n - tl, TAIL, tl) != 0)
+		return NULL;
+	b = line + n - tl - 88 - kl;
+	if (memcmp(b, SIGKEY, kl) != 0 || memcmp(b - sl, sq, sl) != 0)
+		return NULL;
+	*len = (b - sl) - (line + hl + 64 + ml);
+	return line + hl + 64 + ml;
+}
+
 static int
 scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
     dk_entry_fn fn, void *ctx, char prev[65], long long *next,
@@ -257,12 +287,16 @@ canonical:
 			    checkpoint(si, oppk, rec, seq, e) < 0)
 				goto bad;
 		}
+		if (si != NULL)
+			si->rec_text = rec_span(line, n, seq, &si->rec_len);
 		if (fn != NULL && fn(ctx, seq, r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
 				dk_failpre(e, "%s:%ld: entry %lld", name,
 				    r.line, seq);
 			goto fail;
 		}
+		if (si != NULL)
+			si->rec_text = NULL;
 		dk_sha256_hex(line, n, h);
 		strcpy(prev, h);
 		(*next)++;
@@ -302,8 +336,10 @@ bad:
 	dk_failpre(e, "%s:%ld: entry %lld", name, r.line, *next);
 	e->status = DK_EX_DATAERR;
 fail:
-	if (si != NULL)
+	if (si != NULL) {
 		si->fail_seq = *next;
+		si->rec_text = NULL;
+	}
 	free(fastmsg);
 	json_decref(v);
 	free(r.buf);

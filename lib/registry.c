@@ -66,6 +66,52 @@ clear_meters(struct dk_participant *p)
 	p->nmeters = 0;
 }
 
+/*
+ * Ids are found through an open-addressing hash of indices into p, kept
+ * at most half full; the linear search stays for a registry whose index
+ * is out of step (one built without dk_registry_apply).
+ */
+static size_t
+idhash(const char *id)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*id != '\0')
+		h = (h ^ (unsigned char)*id++) * 1099511628211ULL;
+	return h;
+}
+
+static int
+index_add(struct dk_registry *r, size_t i)
+{
+	size_t *ni, cap, j, k;
+
+	if (r->idx == NULL || r->nidx != i || 2 * (i + 1) > r->idxcap) {
+		cap = r->idxcap ? r->idxcap : 64;
+		while (2 * (i + 1) > cap)
+			cap *= 2;
+		if ((ni = calloc(cap, sizeof(*ni))) == NULL)
+			return -1;
+		free(r->idx);
+		r->idx = ni;
+		r->idxcap = cap;
+		r->nidx = 0;
+		for (k = 0; k < i; k++) {
+			for (j = idhash(r->p[k].id) & (cap - 1); ni[j] != 0;
+			    j = (j + 1) & (cap - 1))
+				;
+			ni[j] = k + 1;
+			r->nidx++;
+		}
+	}
+	for (j = idhash(r->p[i].id) & (r->idxcap - 1); r->idx[j] != 0;
+	    j = (j + 1) & (r->idxcap - 1))
+		;
+	r->idx[j] = i + 1;
+	r->nidx++;
+	return 0;
+}
+
 int
 dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 {
@@ -87,17 +133,18 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 			    "meters: %s belongs to participant %s",
 			    json_string_value(x), owner->id);
 	}
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->p[i].id, id) == 0)
-			p = &r->p[i];
+	p = (struct dk_participant *)dk_registry_find(r, id);
 	if (p == NULL) {
 		np = realloc(r->p, (r->n + 1) * sizeof(*np));
 		if (np == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		r->p = np;
-		p = &r->p[r->n++];
+		p = &r->p[r->n];
 		memset(p, 0, sizeof(*p));
 		strcpy(p->id, id);
+		if (index_add(r, r->n) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		r->n++;
 	}
 	clear_meters(p);
 	dk_key_from_b64(&k, json_string_value(json_object_get(rec, "key")),
@@ -124,8 +171,15 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 const struct dk_participant *
 dk_registry_find(const struct dk_registry *r, const char *id)
 {
-	size_t i;
+	size_t i, j;
 
+	if (r->idx != NULL && r->nidx == r->n) {
+		for (j = idhash(id) & (r->idxcap - 1); (i = r->idx[j]) != 0;
+		    j = (j + 1) & (r->idxcap - 1))
+			if (strcmp(r->p[i - 1].id, id) == 0)
+				return &r->p[i - 1];
+		return NULL;
+	}
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->p[i].id, id) == 0)
 			return &r->p[i];
@@ -152,5 +206,6 @@ dk_registry_free(struct dk_registry *r)
 	for (i = 0; i < r->n; i++)
 		clear_meters(&r->p[i]);
 	free(r->p);
+	free(r->idx);
 	memset(r, 0, sizeof(*r));
 }
