@@ -212,9 +212,38 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 			    r.line, n);
 			goto fail;
 		}
+		fastmsg = NULL;
+		/*
+		 * The usual line, with its operator signature going to the
+		 * pool: its frame (the prev this chain expects, the seq that
+		 * comes next, the signature, the fixed tail) is checked as
+		 * bytes, and only the record is parsed.  That is the entry a
+		 * parse of the whole line would give, and its checks pass;
+		 * any other line takes the way below and its messages.
+		 */
+		if (oppk != NULL && si != NULL && si->pool != NULL &&
+		    (fastmsg = entry_msg(line, n, &fastlen, fastsig)) != NULL) {
+			const char *rt;
+			size_t rl;
+			struct dk_err pe = { 0 };
+
+			if ((rt = rec_span(line, n, *next, &rl)) != NULL &&
+			    memcmp(line + 9, prev, 64) == 0 &&
+			    (v = dk_parse_member(rt, rl, "rec", &pe)) != NULL) {
+				if (json_is_object(v) && json_is_string(
+				    json_object_get(v, "type"))) {
+					rec = v;
+					seq = *next;
+					goto framed;
+				}
+				json_decref(v);
+				v = NULL;
+			}
+			free(fastmsg);
+			fastmsg = NULL;
+		}
 		if ((v = dk_parse(line, n, e)) == NULL)
 			goto bad;
-		fastmsg = NULL;
 		if (oppk != NULL && si != NULL && si->pool != NULL &&
 		    (fastmsg = entry_msg(line, n, &fastlen, fastsig)) != NULL)
 			goto canonical;
@@ -254,6 +283,7 @@ canonical:
 			    "rec: must be a record with a type");
 			goto bad;
 		}
+framed:
 		if (fastmsg != NULL) {
 			dk_pool_add(si->pool, seq, r.line, fastmsg, fastlen,
 			    fastsig, oppk, "operator");
