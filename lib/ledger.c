@@ -167,10 +167,18 @@ rec_span(const char *line, size_t n, long long seq, size_t *len)
 	static const char mid[] = "\",\"rec\":";
 	size_t tl = strlen(TAIL), kl = strlen(SIGKEY), hl = sizeof(head) - 1,
 	    ml = sizeof(mid) - 1, sl;
-	char sq[32];
+	char sq[32], d[24];
 	const char *b;
+	int nd = 0;
 
-	sl = snprintf(sq, sizeof(sq), ",\"seq\":%lld", seq);
+	if (seq < 0)
+		return NULL;
+	do
+		d[nd++] = '0' + seq % 10;
+	while ((seq /= 10) > 0);
+	memcpy(sq, ",\"seq\":", 7);
+	for (sl = 7; nd > 0; )
+		sq[sl++] = d[--nd];
 	if (n < hl + 64 + ml + 2 + sl + kl + 88 + tl ||
 	    memcmp(line, head, hl) != 0 || memcmp(line + hl + 64, mid, ml) != 0 ||
 	    memcmp(line + n - tl, TAIL, tl) != 0)
@@ -203,6 +211,8 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 	strcpy(prev, ZERO64);
 	*next = 0;
 	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
+		if (si != NULL)
+			si->rec_text = NULL;
 		if (r.torn) {
 			if (si != NULL)
 				si->torn = 1;
@@ -234,6 +244,10 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 				    json_object_get(v, "type"))) {
 					rec = v;
 					seq = *next;
+					if (si != NULL) {
+						si->rec_text = rt;
+						si->rec_len = rl;
+					}
 					goto framed;
 				}
 				json_decref(v);
@@ -317,7 +331,7 @@ framed:
 			    checkpoint(si, oppk, rec, seq, e) < 0)
 				goto bad;
 		}
-		if (si != NULL)
+		if (si != NULL && si->rec_text == NULL)
 			si->rec_text = rec_span(line, n, seq, &si->rec_len);
 		if (fn != NULL && fn(ctx, seq, r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)

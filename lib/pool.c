@@ -145,6 +145,7 @@ dk_pool_add(struct dk_pool *p, long long seq, long line, char *msg,
     const char *what)
 {
 	struct job *j;
+	size_t n;
 
 	if (p->cur == NULL && (p->cur = calloc(1, sizeof(*p->cur))) == NULL) {
 		free(msg);
@@ -158,7 +159,9 @@ dk_pool_add(struct dk_pool *p, long long seq, long line, char *msg,
 	j->len = len;
 	memcpy(j->sig, sig, 64);
 	memcpy(j->pk, pk, 32);
-	snprintf(j->what, sizeof(j->what), "%s", what);
+	n = strnlen(what, sizeof(j->what) - 1);
+	memcpy(j->what, what, n);
+	j->what[n] = '\0';
 	if (p->cur->n == BATCH)
 		flush(p);
 	return 0;
