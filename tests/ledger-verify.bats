@@ -586,3 +586,16 @@ fails_at() {
 		done
 	done
 }
+
+@test "ledger-verify -t: 1 to 256 threads, the same verdict with any; 0 or 257 is a usage error" {
+	local t
+	for t in 1 2 5 256; do
+		run -0 --separate-stderr denki-ledger-verify -t $t -p operator.pub ledger.jsonl
+		assert_output "ledger.jsonl: $OK_LINE"
+	done
+	for t in 0 257 x; do
+		run -64 --separate-stderr denki-ledger-verify -t $t -p operator.pub ledger.jsonl
+		assert_output ""
+		assert_equal "$stderr" "denki-ledger-verify: -t $t: must be 1 to 256 threads"
+	done
+}
