@@ -31,6 +31,7 @@ struct vctx {
 	    nsettled, wh, entries, ncheckpoints;
 	int64_t paid, received, fees;
 	struct dk_pool *pool;
+	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
 };
 
 static const char *
@@ -230,13 +231,18 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		/* the participant's signature is checked on a worker thread */
 		const struct dk_participant *pp;
 		unsigned char sg[64];
-		char *msg;
+		char *msg, idh[65];
 		size_t ml;
 
-		if (dk_order_read(&o, rec, &v->st.rules, &v->st.reg, e) < 0)
+		/* the id and the signed message from the record's bytes */
+		if (v->si->rec_text != NULL)
+			dk_sha256_hex(v->si->rec_text, v->si->rec_len, idh);
+		if (dk_order_read_id(&o, rec, v->si->rec_text != NULL ? idh :
+		    NULL, &v->st.rules, &v->st.reg, e) < 0)
 			return dk_failpre(e, "order");
 		pp = dk_registry_find(&v->st.reg, o.participant);
-		if (dk_record_sig(rec, &msg, &ml, sg, e) < 0)
+		if (dk_record_sig_text(rec, v->si->rec_text, v->si->rec_len,
+		    &msg, &ml, sg, e) < 0)
 			return dk_failpre(e, "order");
 		dk_pool_add(v->pool, seq, line, msg, ml, sg, pp->pk, "order");
 		if (dk_state_slot(&v->st, o.slot) != NULL)
@@ -479,6 +485,7 @@ main(int argc, char *argv[])
 	memset(&si, 0, sizeof(si));
 	si.want_leaves = ncps > 0;
 	/* signatures on every core; the reading and the replay on this one */
+	v.si = &si;
 	v.pool = si.pool = dk_pool_new(threads > 0 ? threads :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN));
 	rc = dk_ledger_scan_info(path, op.pk, entry, &v, &si, &e);

@@ -65,6 +65,8 @@ int dk_reader_open(struct dk_reader *, const char *path, struct dk_err *);
 long dk_reader_next(struct dk_reader *, char **line, struct dk_err *);
 void dk_reader_close(struct dk_reader *);
 json_t *dk_parse(const char *buf, size_t len, struct dk_err *);
+json_t *dk_parse_member(const char *buf, size_t len, const char *key,
+    struct dk_err *);
 int dk_profile_check(json_t *, struct dk_err *);
 char *dk_canon(json_t *);
 char *dk_canon_without(json_t *obj, const char *key);
@@ -108,6 +110,8 @@ int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
 int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
 int dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
     struct dk_err *);
+int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,
+    char **msg, size_t *len, unsigned char sig[64], struct dk_err *);
 void dk_sha256_hex(const void *, size_t, char out[65]);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
     const char *untrusted, const char *trusted, struct dk_err *);
@@ -181,8 +185,8 @@ struct dk_participant {
 struct dk_registry {
 	size_t n;
 	struct dk_participant *p;
-	size_t *ix;		/* id hash -> index + 1; 0: empty */
-	size_t ixcap;		/* a power of 2, at least 2n */
+	size_t *idx;		/* hash of ids: index + 1, 0 empty */
+	size_t idxcap, nidx;	/* slots (a power of 2); entries indexed */
 };
 int dk_participant_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
@@ -272,6 +276,8 @@ struct dk_scaninfo {
 	int want_leaves;	/* set to keep every leaf hash: */
 	unsigned char (*leaves)[32];
 	size_t nleaves, capleaves;
+	const char *rec_text;	/* during the callback: the entry's "rec" */
+	size_t rec_len;		/* as bytes of its line; NULL if not found */
 };
 struct dk_ledger {
 	int fd;

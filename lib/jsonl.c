@@ -156,6 +156,28 @@ dk_parse(const char *buf, size_t len, struct dk_err *e)
 	return v;
 }
 
+/* One member's value alone, checked as dk_parse checks it inside its
+ * object: for a reader that knows the bytes around it. */
+json_t *
+dk_parse_member(const char *buf, size_t len, const char *key,
+    struct dk_err *e)
+{
+	json_error_t je;
+	json_t *v;
+
+	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (v == NULL) {
+		dk_fail(e, DK_EX_DATAERR, "%s: malformed JSON at column %d: %s",
+		    key, je.column, je.text);
+		return NULL;
+	}
+	if (profile(v, key, 1, e) < 0) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
 char *
 dk_canon(json_t *v)
 {

@@ -152,6 +152,44 @@ entry_msg(const char *line, size_t n, size_t *len, unsigned char sig[64])
 	return m;
 }
 
+/*
+ * Where the record is in a line of that layout,
+ *   {"prev":"<64>","rec":REC,"seq":N,"sig":"<88>","type":"entry","v":1}
+ * so that a callback can hash or cut its bytes instead of dumping the
+ * parsed record again.  The line was parsed and is canonical (checked, or
+ * proven by the operator's signature that the pool checks, which fails
+ * this entry otherwise), so REC's bytes are its canonical form.
+ */
+static const char *
+rec_span(const char *line, size_t n, long long seq, size_t *len)
+{
+	static const char head[] = "{\"prev\":\"";
+	static const char mid[] = "\",\"rec\":";
+	size_t tl = strlen(TAIL), kl = strlen(SIGKEY), hl = sizeof(head) - 1,
+	    ml = sizeof(mid) - 1, sl;
+	char sq[32], d[24];
+	const char *b;
+	int nd = 0;
+
+	if (seq < 0)
+		return NULL;
+	do
+		d[nd++] = '0' + seq % 10;
+	while ((seq /= 10) > 0);
+	memcpy(sq, ",\"seq\":", 7);
+	for (sl = 7; nd > 0; )
+		sq[sl++] = d[--nd];
+	if (n < hl + 64 + ml + 2 + sl + kl + 88 + tl ||
+	    memcmp(line, head, hl) != 0 || memcmp(line + hl + 64, mid, ml) != 0 ||
+	    memcmp(line + n - tl, TAIL, tl) != 0)
+		return NULL;
+	b = line + n - tl - 88 - kl;
+	if (memcmp(b, SIGKEY, kl) != 0 || memcmp(b - sl, sq, sl) != 0)
+		return NULL;
+	*len = (b - sl) - (line + hl + 64 + ml);
+	return line + hl + 64 + ml;
+}
+
 static int
 scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
     dk_entry_fn fn, void *ctx, char prev[65], long long *next,
@@ -173,6 +211,8 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 	strcpy(prev, ZERO64);
 	*next = 0;
 	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
+		if (si != NULL)
+			si->rec_text = NULL;
 		if (r.torn) {
 			if (si != NULL)
 				si->torn = 1;
@@ -182,9 +222,42 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 			    r.line, n);
 			goto fail;
 		}
+		fastmsg = NULL;
+		/*
+		 * The usual line, with its operator signature going to the
+		 * pool: its frame (the prev this chain expects, the seq that
+		 * comes next, the signature, the fixed tail) is checked as
+		 * bytes, and only the record is parsed.  That is the entry a
+		 * parse of the whole line would give, and its checks pass;
+		 * any other line takes the way below and its messages.
+		 */
+		if (oppk != NULL && si != NULL && si->pool != NULL &&
+		    (fastmsg = entry_msg(line, n, &fastlen, fastsig)) != NULL) {
+			const char *rt;
+			size_t rl;
+			struct dk_err pe = { 0 };
+
+			if ((rt = rec_span(line, n, *next, &rl)) != NULL &&
+			    memcmp(line + 9, prev, 64) == 0 &&
+			    (v = dk_parse_member(rt, rl, "rec", &pe)) != NULL) {
+				if (json_is_object(v) && json_is_string(
+				    json_object_get(v, "type"))) {
+					rec = v;
+					seq = *next;
+					if (si != NULL) {
+						si->rec_text = rt;
+						si->rec_len = rl;
+					}
+					goto framed;
+				}
+				json_decref(v);
+				v = NULL;
+			}
+			free(fastmsg);
+			fastmsg = NULL;
+		}
 		if ((v = dk_parse(line, n, e)) == NULL)
 			goto bad;
-		fastmsg = NULL;
 		if (oppk != NULL && si != NULL && si->pool != NULL &&
 		    (fastmsg = entry_msg(line, n, &fastlen, fastsig)) != NULL)
 			goto canonical;
@@ -224,6 +297,7 @@ canonical:
 			    "rec: must be a record with a type");
 			goto bad;
 		}
+framed:
 		if (fastmsg != NULL) {
 			dk_pool_add(si->pool, seq, r.line, fastmsg, fastlen,
 			    fastsig, oppk, "operator");
@@ -257,12 +331,16 @@ canonical:
 			    checkpoint(si, oppk, rec, seq, e) < 0)
 				goto bad;
 		}
+		if (si != NULL && si->rec_text == NULL)
+			si->rec_text = rec_span(line, n, seq, &si->rec_len);
 		if (fn != NULL && fn(ctx, seq, r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
 				dk_failpre(e, "%s:%ld: entry %lld", name,
 				    r.line, seq);
 			goto fail;
 		}
+		if (si != NULL)
+			si->rec_text = NULL;
 		dk_sha256_hex(line, n, h);
 		strcpy(prev, h);
 		(*next)++;
@@ -302,8 +380,10 @@ bad:
 	dk_failpre(e, "%s:%ld: entry %lld", name, r.line, *next);
 	e->status = DK_EX_DATAERR;
 fail:
-	if (si != NULL)
+	if (si != NULL) {
 		si->fail_seq = *next;
+		si->rec_text = NULL;
+	}
 	free(fastmsg);
 	json_decref(v);
 	free(r.buf);

@@ -16,7 +16,7 @@
 #define BATCH 256
 
 struct job {
-	long long seq;
+	long long seq, nth;	/* the entry; the order it was added in */
 	long line;
 	char *msg;
 	size_t len;
@@ -38,7 +38,7 @@ struct dk_pool {
 	pthread_cond_t more, room;
 	struct batch *head, *tail, *cur;
 	int queued, done_adding;
-	long long bad_seq;
+	long long bad_seq, bad_nth, added;
 	long bad_line;
 	char bad_what[48];
 	long long checked;
@@ -71,8 +71,13 @@ worker(void *arg)
 			    (unsigned char *)j->msg, j->len, j->pk) == 0;
 			if (!ok) {
 				pthread_mutex_lock(&p->mu);
-				if (p->bad_seq < 0 || j->seq < p->bad_seq) {
+				/* the first in the order of the checks
+				 * added, whichever thread saw it first */
+				if (p->bad_seq < 0 || j->seq < p->bad_seq ||
+				    (j->seq == p->bad_seq &&
+				    j->nth < p->bad_nth)) {
 					p->bad_seq = j->seq;
+					p->bad_nth = j->nth;
 					p->bad_line = j->line;
 					memcpy(p->bad_what, j->what,
 					    sizeof(p->bad_what));
@@ -140,6 +145,7 @@ dk_pool_add(struct dk_pool *p, long long seq, long line, char *msg,
     const char *what)
 {
 	struct job *j;
+	size_t n;
 
 	if (p->cur == NULL && (p->cur = calloc(1, sizeof(*p->cur))) == NULL) {
 		free(msg);
@@ -147,12 +153,15 @@ dk_pool_add(struct dk_pool *p, long long seq, long line, char *msg,
 	}
 	j = &p->cur->j[p->cur->n++];
 	j->seq = seq;
+	j->nth = p->added++;
 	j->line = line;
 	j->msg = msg;
 	j->len = len;
 	memcpy(j->sig, sig, 64);
 	memcpy(j->pk, pk, 32);
-	snprintf(j->what, sizeof(j->what), "%s", what);
+	n = strnlen(what, sizeof(j->what) - 1);
+	memcpy(j->what, what, n);
+	j->what[n] = '\0';
 	if (p->cur->n == BATCH)
 		flush(p);
 	return 0;

@@ -112,44 +112,49 @@ clear_meters(struct dk_participant *p)
 	p->nmeters = 0;
 }
 
-/* FNV-1a, for the tables of ids. */
+/*
+ * Ids are found through an open-addressing hash of indices into p, kept
+ * at most half full; the linear search stays for a registry whose index
+ * is out of step (one built without dk_registry_apply).
+ */
 size_t
-dk_strhash(const char *s)
+dk_strhash(const char *id)
 {
 	size_t h = 14695981039346656037ULL;
 
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	while (*id != '\0')
+		h = (h ^ (unsigned char)*id++) * 1099511628211ULL;
 	return h;
 }
 
-/* Indexes participant i, growing the table to keep it half empty. */
 static int
 index_add(struct dk_registry *r, size_t i)
 {
-	size_t h, k, j, *nix;
+	size_t *ni, cap, j, k;
 
-	if ((r->n) * 2 > r->ixcap) {
-		k = r->ixcap ? r->ixcap * 2 : 64;
-		while (k < r->n * 2)
-			k *= 2;
-		if ((nix = calloc(k, sizeof(*nix))) == NULL)
+	if (r->idx == NULL || r->nidx != i || 2 * (i + 1) > r->idxcap) {
+		cap = r->idxcap ? r->idxcap : 64;
+		while (2 * (i + 1) > cap)
+			cap *= 2;
+		if ((ni = calloc(cap, sizeof(*ni))) == NULL)
 			return -1;
-		free(r->ix);
-		r->ix = nix;
-		r->ixcap = k;
-		for (j = 0; j < r->n; j++) {
-			h = dk_strhash(r->p[j].id) & (k - 1);
-			while (r->ix[h] != 0)
-				h = (h + 1) & (k - 1);
-			r->ix[h] = j + 1;
+		free(r->idx);
+		r->idx = ni;
+		r->idxcap = cap;
+		r->nidx = 0;
+		for (k = 0; k < i; k++) {
+			for (j = dk_strhash(r->p[k].id) & (cap - 1); ni[j] != 0;
+			    j = (j + 1) & (cap - 1))
+				;
+			ni[j] = k + 1;
+			r->nidx++;
 		}
-		return 0;
 	}
-	h = dk_strhash(r->p[i].id) & (r->ixcap - 1);
-	while (r->ix[h] != 0)
-		h = (h + 1) & (r->ixcap - 1);
-	r->ix[h] = i + 1;
+	for (j = dk_strhash(r->p[i].id) & (r->idxcap - 1); r->idx[j] != 0;
+	    j = (j + 1) & (r->idxcap - 1))
+		;
+	r->idx[j] = i + 1;
+	r->nidx++;
 	return 0;
 }
 
@@ -180,11 +185,12 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 		if (np == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		r->p = np;
-		p = &r->p[r->n++];
+		p = &r->p[r->n];
 		memset(p, 0, sizeof(*p));
 		strcpy(p->id, id);
-		if (index_add(r, r->n - 1) < 0)
+		if (index_add(r, r->n) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		r->n++;
 	}
 	clear_meters(p);
 	dk_key_from_b64(&k, json_string_value(json_object_get(rec, "key")),
@@ -237,14 +243,18 @@ dk_participant_meter_key(const struct dk_participant *p, const char *meter)
 const struct dk_participant *
 dk_registry_find(const struct dk_registry *r, const char *id)
 {
-	size_t h;
+	size_t i, j;
 
-	if (r->ixcap == 0)
+	if (r->idx != NULL && r->nidx == r->n) {
+		for (j = dk_strhash(id) & (r->idxcap - 1); (i = r->idx[j]) != 0;
+		    j = (j + 1) & (r->idxcap - 1))
+			if (strcmp(r->p[i - 1].id, id) == 0)
+				return &r->p[i - 1];
 		return NULL;
-	for (h = dk_strhash(id) & (r->ixcap - 1); r->ix[h] != 0;
-	    h = (h + 1) & (r->ixcap - 1))
-		if (strcmp(r->p[r->ix[h] - 1].id, id) == 0)
-			return &r->p[r->ix[h] - 1];
+	}
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->p[i].id, id) == 0)
+			return &r->p[i];
 	return NULL;
 }
 
@@ -268,6 +278,6 @@ dk_registry_free(struct dk_registry *r)
 	for (i = 0; i < r->n; i++)
 		clear_meters(&r->p[i]);
 	free(r->p);
-	free(r->ix);
+	free(r->idx);
 	memset(r, 0, sizeof(*r));
 }

@@ -396,3 +396,50 @@ dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
 	*len = strlen(*msg);
 	return 0;
 }
+
+/*
+ * The same, given text, the record's canonical line (NULL if not known):
+ * the message is then that line with its ,"sig":"..." cut out, which is
+ * what dk_canon_without makes, without the JSON work.  The cut is made
+ * only where it is unambiguous: the sig field's bytes are the string the
+ * record holds, at the one place ,"sig":" occurs (inside a string a quote
+ * is escaped, so only a key can match), and the record has no other
+ * object in it.  Otherwise the record is canonicalised as before.
+ */
+int
+dk_record_sig_text(json_t *rec, const char *text, size_t tlen, char **msg,
+    size_t *len, unsigned char sig[64], struct dk_err *e)
+{
+	static const char key[] = ",\"sig\":\"";
+	const char *s, *k, *k2, *end;
+	size_t kl = sizeof(key) - 1, sl;
+	json_t *x;
+	const char *name;
+
+	if (text == NULL)
+		return dk_record_sig(rec, msg, len, sig, e);
+	if (json_object_get(rec, "sig") == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
+	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+		return -1;
+	if (unb64(s, sig, 64) < 0)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "sig: must be base64 of a 64-byte Ed25519 signature");
+	json_object_foreach(rec, name, x)
+		if (json_is_object(x) || json_is_array(x))
+			return dk_record_sig(rec, msg, len, sig, e);
+	sl = strlen(s);
+	end = text + tlen;
+	k = memmem(text, tlen, key, kl);
+	if (k == NULL || (size_t)(end - k) < kl + sl + 1 ||
+	    memcmp(k + kl, s, sl) != 0 || k[kl + sl] != '"' ||
+	    ((k2 = memmem(k + 1, end - k - 1, key, kl)) != NULL))
+		return dk_record_sig(rec, msg, len, sig, e);
+	*len = tlen - (kl + sl + 1);
+	if ((*msg = malloc(*len + 1)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	memcpy(*msg, text, k - text);
+	memcpy(*msg + (k - text), k + kl + sl + 1, end - (k + kl + sl + 1));
+	(*msg)[*len] = '\0';
+	return 0;
+}

@@ -573,3 +573,29 @@ fails_at() {
 	edit $rev '.status = "revoked"'
 	fails_at $n "entry $((n - 1)): order: participant: $who is revoked$"
 }
+
+@test "ledger-verify: an order's record re-spaced fails both its signatures; the operator's is the one named, with any number of threads" {
+	local n t i
+	n=$(line_of order)
+	sed "${n}s/\"side\":\"/\"side\": \"/" ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
+	for t in 1 2 3 8; do
+		for i in 1 2 3; do
+			run -1 --separate-stderr denki-ledger-verify -t $t -p operator.pub f.jsonl
+			assert_output "FAIL: f.jsonl:$n: entry $((n - 1)): operator: sig: bad signature: the record was not signed by this key, or was changed after signing"
+		done
+	done
+}
+
+@test "ledger-verify -t: 1 to 256 threads, the same verdict with any; 0 or 257 is a usage error" {
+	local t
+	for t in 1 2 5 256; do
+		run -0 --separate-stderr denki-ledger-verify -t $t -p operator.pub ledger.jsonl
+		assert_output "ledger.jsonl: $OK_LINE"
+	done
+	for t in 0 257 x; do
+		run -64 --separate-stderr denki-ledger-verify -t $t -p operator.pub ledger.jsonl
+		assert_output ""
+		assert_equal "$stderr" "denki-ledger-verify: -t $t: must be 1 to 256 threads"
+	done
+}

@@ -1,0 +1,157 @@
+/* Unit tests for lib/registry.c's lookups, and for the signed message of
+ * a record cut from its canonical bytes (lib/sig.c), which the ledger's
+ * verifier uses instead of canonicalising again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "denki.h"
+#include "check.h"
+
+static char *keyb64[2];
+
+static int
+add(struct dk_registry *r, const char *id, int key, const char *status)
+{
+	struct dk_err e;
+	json_t *rec;
+	char m[48];
+	int rc;
+
+	snprintf(m, sizeof(m), "%s-m", id);
+	rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:[s]}", "type",
+	    "participant", "v", 1, "id", id, "zone", "z1", "role", "prosumer",
+	    "status", status, "key", keyb64[key], "meters", m);
+	memset(&e, 0, sizeof(e));
+	rc = dk_registry_apply(r, rec, &e);
+	json_decref(rec);
+	return rc;
+}
+
+static void
+test_find(void)
+{
+	struct dk_registry r;
+	const struct dk_participant *p;
+	char id[32];
+	int i, bad = 0;
+
+	memset(&r, 0, sizeof(r));
+	CHECK(dk_registry_find(&r, "p0") == NULL);
+	/* past several doublings of the index */
+	for (i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "p%d", i);
+		if (add(&r, id, i % 2, "active") < 0)
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK(r.n == 1000);
+	for (i = 0, bad = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "p%d", i);
+		p = dk_registry_find(&r, id);
+		if (p == NULL || strcmp(p->id, id) != 0 || p != &r.p[i])
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK(dk_registry_find(&r, "p1000") == NULL);
+	CHECK(dk_registry_find(&r, "") == NULL);
+	CHECK(dk_registry_find(&r, "p") == NULL);
+	/* a participant's new record replaces it, in place */
+	CHECK(add(&r, "p7", 0, "revoked") == 0);
+	CHECK(r.n == 1000);
+	p = dk_registry_find(&r, "p7");
+	CHECK(p == &r.p[7] && !p->active);
+	CHECK(dk_registry_meter(&r, "p7-m") == p);
+	/* one built by hand, without the index, is still searched */
+	r.n--;
+	CHECK(dk_registry_find(&r, "p998") == &r.p[998]);
+	CHECK(dk_registry_find(&r, "p999") == NULL);
+	r.n++;
+	CHECK(add(&r, "p1000", 0, "active") == 0);
+	CHECK(dk_registry_find(&r, "p1000") == &r.p[1000]);
+	CHECK(dk_registry_find(&r, "p999") == &r.p[999]);
+	dk_registry_free(&r);
+}
+
+static void
+test_sig_text(void)
+{
+	struct dk_key k;
+	struct dk_err e;
+	unsigned char s1[64], s2[64];
+	char *m1, *m2, *c;
+	size_t l1, l2;
+	json_t *rec;
+
+	memset(&e, 0, sizeof(e));
+	dk_key_generate(&k, &e);
+	rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type", "order",
+	    "v", 1, "participant", "p1", "slot", "2026-01-01T10:00:00+00:00",
+	    "side", "sell", "wh", (json_int_t)100, "price", (json_int_t)120000);
+	CHECK(dk_sign_record(rec, &k, &e) == 0);
+	c = dk_canon(rec);
+	CHECK(dk_record_sig(rec, &m1, &l1, s1, &e) == 0);
+	CHECK(dk_record_sig_text(rec, c, strlen(c), &m2, &l2, s2, &e) == 0);
+	CHECK(l1 == l2 && strcmp(m1, m2) == 0 && memcmp(s1, s2, 64) == 0);
+	CHECK(strstr(m2, "sig") == NULL);
+	CHECK(crypto_sign_verify_detached(s2, (unsigned char *)m2, l2,
+	    k.pk) == 0);
+	free(m2);
+	/* without the text, or with text that does not hold the sig, the
+	 * record is canonicalised: the same message */
+	CHECK(dk_record_sig_text(rec, NULL, 0, &m2, &l2, s2, &e) == 0);
+	CHECK(strcmp(m1, m2) == 0);
+	free(m2);
+	CHECK(dk_record_sig_text(rec, "{\"a\":1}", 7, &m2, &l2, s2, &e) == 0);
+	CHECK(strcmp(m1, m2) == 0);
+	free(m2);
+	free(m1);
+	free(c);
+	/* a record with an object in it: canonicalised too */
+	json_object_set_new(rec, "x", json_pack("{s:s}", "sig", "y"));
+	CHECK(dk_sign_record(rec, &k, &e) == 0);
+	c = dk_canon(rec);
+	CHECK(dk_record_sig(rec, &m1, &l1, s1, &e) == 0);
+	CHECK(dk_record_sig_text(rec, c, strlen(c), &m2, &l2, s2, &e) == 0);
+	CHECK(strcmp(m1, m2) == 0);
+	free(m1);
+	free(m2);
+	free(c);
+	/* the same errors as dk_record_sig */
+	json_object_set_new(rec, "sig", json_string("AAAA"));
+	c = dk_canon(rec);
+	CHECK(dk_record_sig_text(rec, c, strlen(c), &m2, &l2, s2, &e) < 0);
+	CHECK(strstr(e.msg, "sig: must be base64") != NULL);
+	free(c);
+	json_object_del(rec, "sig");
+	CHECK(dk_record_sig_text(rec, "{}", 2, &m2, &l2, s2, &e) < 0);
+	CHECK(strstr(e.msg, "sig: missing") != NULL);
+	json_decref(rec);
+	dk_key_free(&k);
+}
+
+int
+main(void)
+{
+	struct dk_key k;
+	struct dk_err e;
+	int i;
+
+	memset(&e, 0, sizeof(e));
+	if (dk_init(&e) < 0) {
+		fprintf(stderr, "dk_init: %s\n", e.msg);
+		return 1;
+	}
+	for (i = 0; i < 2; i++) {
+		dk_key_generate(&k, &e);
+		keyb64[i] = dk_key_pub_b64(&k);
+		dk_key_free(&k);
+	}
+	test_find();
+	test_sig_text();
+	free(keyb64[0]);
+	free(keyb64[1]);
+	return check_done("test-registry");
+}
