@@ -32,6 +32,7 @@ struct src {
 	char *msg;		/* the signed message, off the fast path */
 	size_t msglen;
 	int bad;		/* its signature failed */
+	size_t seq;		/* its place in the input */
 };
 
 struct ctx {
@@ -44,16 +45,11 @@ static void
 reject(void *cp, const struct dk_order *o, const char *why)
 {
 	struct ctx *c = cp;
-	size_t i;
 
-	for (i = 0; i < c->n; i++)
-		if (&c->v[i].o == o || (o->rec != NULL &&
-		    c->v[i].o.rec == o->rec) || (o->line != NULL &&
-		    c->v[i].o.line == o->line))
-			break;
-	if (i < c->n)
-		dk_warnx(prog, "%s:%ld: rejected: %s", c->v[i].file,
-		    c->v[i].lno, why);
+	/* o->src: the order's place in c->v once the input is grouped */
+	if (o->src < c->n)
+		dk_warnx(prog, "%s:%ld: rejected: %s", c->v[o->src].file,
+		    c->v[o->src].lno, why);
 	else
 		dk_warnx(prog, "?: rejected: %s", why);
 	c->bad = 1;
@@ -157,29 +153,7 @@ byslot(const void *a, const void *b)
 
 	if (x->o.slot != y->o.slot)
 		return x->o.slot < y->o.slot ? -1 : 1;
-	return 0;
-}
-
-/* Signatures, checked on every core: each thread takes every nt-th order. */
-struct vjob {
-	struct src *v;
-	size_t n, from, step;
-};
-
-static void *
-verify(void *arg)
-{
-	struct vjob *j = arg;
-	struct src *s;
-	size_t i;
-
-	for (i = j->from; i < j->n; i += j->step) {
-		s = &j->v[i];
-		if (s->msg != NULL)	/* the fast ones were checked */
-			s->bad = crypto_sign_verify_detached(s->sg->sig,
-			    (unsigned char *)s->msg, s->msglen, s->sg->pk) != 0;
-	}
-	return NULL;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* Phase 2: each thread reads every nt-th line by the fast path and checks
@@ -245,41 +219,6 @@ run_threads(struct src *v, size_t n, long nt, const struct dk_rules *r,
 	free(t);
 	free(j);
 	free(ok);
-	return 0;
-}
-
-static int
-verify_all(struct src *v, size_t n, long nt)
-{
-	pthread_t *t = calloc((size_t)nt, sizeof(*t));
-	struct vjob *j = calloc((size_t)nt, sizeof(*j));
-	long i, started = 0;
-
-	if (t == NULL || j == NULL) {
-		free(t);
-		free(j);
-		return -1;
-	}
-	for (i = 0; i < nt; i++) {
-		j[i].v = v;
-		j[i].n = n;
-		j[i].from = (size_t)i;
-		j[i].step = (size_t)nt;
-		if (i > 0 && pthread_create(&t[i], NULL, verify, &j[i]) == 0)
-			started++;
-		else if (i > 0)
-			j[i].step = 0;	/* done below, on this thread */
-	}
-	verify(&j[0]);
-	for (i = 1; i < nt; i++)
-		if (j[i].step == 0) {
-			j[i].step = (size_t)nt;
-			verify(&j[i]);
-		} else
-			pthread_join(t[i], NULL);
-	free(t);
-	free(j);
-	(void)started;
 	return 0;
 }
 
@@ -349,6 +288,8 @@ main(int argc, char *argv[])
 		default:
 			usage(DK_EX_USAGE);
 		}
+	if (threads < 1)
+		threads = 1;
 	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0 ||
 	    dk_rules_from_conf(&rules, &conf, &e) < 0)
 		goto fail;
@@ -369,10 +310,10 @@ main(int argc, char *argv[])
 		usage(DK_EX_USAGE);
 	}
 	/* 1: every line read, as it is; 2: the canonical ones read and their
-	 * signatures checked on every core; 3: the others through the JSON
-	 * parser, and every order's slot checked, in input order, so that the
-	 * messages come in the order of the input; 4: the others' signatures,
-	 * and every bad signature reported, in input order */
+	 * signatures checked on every core; 3: in input order, so that the
+	 * messages come in the order of the input, the others through the
+	 * JSON parser (their signatures checked there: they are few), and
+	 * every order's signature verdict and slot */
 	for (argi = optind; argi < argc || argi == optind; argi++) {
 		if (dk_reader_open(&rd, argi < argc ? argv[argi] : "-",
 		    &e) < 0)
@@ -386,17 +327,18 @@ main(int argc, char *argv[])
 				cx.cap = cx.cap ? cx.cap * 2 : 256;
 				cx.v = realloc(cx.v, cx.cap * sizeof(*cx.v));
 				if (cx.v == NULL)
-					goto fail;
+					goto oom;
 			}
 			sp = &cx.v[cx.n++];
 			memset(sp, 0, sizeof(*sp));
 			sp->file = rd.name;
 			sp->lno = rd.line;
 			sp->len = (size_t)n;
+			sp->seq = cx.n - 1;
 			if ((sp->line = arena_copy(&ar, line, (size_t)n)) ==
 			    NULL || (!nosig && (sp->sg = (struct dk_ordersig *)
 			    arena_copy(&ar, NULL, sizeof(*sp->sg) + 7)) == NULL))
-				goto fail;
+				goto oom;
 		}
 		if (e.status != 0)
 			goto fail;
@@ -405,7 +347,7 @@ main(int argc, char *argv[])
 			break;
 	}
 	if (cx.n > 0 && run_threads(cx.v, cx.n, threads, &rules, &st.reg) < 0)
-		goto fail;
+		goto oom;
 	for (i = k = 0; i < cx.n; i++) {
 		struct src *sp = &cx.v[i];
 
@@ -420,9 +362,22 @@ main(int argc, char *argv[])
 				json_decref(rec);
 				goto badrec;
 			}
-			if (!nosig)
+			if (!nosig) {
 				sp->sg->pk = dk_registry_find(&st.reg,
 				    sp->o.participant)->pk;
+				sp->bad = crypto_sign_verify_detached(
+				    sp->sg->sig, (unsigned char *)sp->msg,
+				    sp->msglen, sp->sg->pk) != 0;
+			}
+			free(sp->msg);
+			sp->msg = NULL;
+		}
+		if (sp->bad) {
+			dk_fail(&e, DK_EX_DATAERR, "sig: bad signature: the "
+			    "record was not signed by this key, or was changed "
+			    "after signing");
+			json_decref(rec);
+			goto badrec;
 		}
 		if ((slotarg != NULL && sp->o.slot != only) ||
 		    dk_state_slot(&st, sp->o.slot) != NULL) {
@@ -455,35 +410,12 @@ badrec:
 			return DK_EX_DATAERR;
 	}
 	cx.n = k;
-	/* the signatures of orders that were not canonical lines; then
-	 * every bad one reported, in input order, and left out */
-	if (!nosig && cx.n > 0) {
-		if (verify_all(cx.v, cx.n, threads) < 0)
-			goto fail;
-		for (i = k = 0; i < cx.n; i++) {
-			if (!cx.v[i].bad) {
-				cx.v[k++] = cx.v[i];
-				continue;
-			}
-			dk_warnx(prog, "%s:%ld: rejected: sig: bad signature: the "
-			    "record was not signed by this key, or was changed "
-			    "after signing", cx.v[i].file, cx.v[i].lno);
-			cx.bad = 1;
-			if (!keep)
-				return DK_EX_DATAERR;
-			json_decref(cx.v[i].o.rec);
-			free(cx.v[i].msg);
-		}
-		cx.n = k;
-	}
-	for (i = 0; i < cx.n; i++) {
-		free(cx.v[i].msg);
-		cx.v[i].msg = NULL;
-	}
 	for (i = 1; i < cx.n && cx.v[i - 1].o.slot <= cx.v[i].o.slot; i++)
 		;
 	if (i < cx.n)
 		qsort(cx.v, cx.n, sizeof(*cx.v), byslot);
+	for (i = 0; i < cx.n; i++)	/* for reject(): where it came from */
+		cx.v[i].o.src = i;
 	/* every slot's book is filtered before anything is printed, so that
 	 * a rejection without -k leaves stdout empty; with daily limits, each
 	 * slot's trades count against the later slots of its day, as they
@@ -498,11 +430,13 @@ badrec:
 	book = calloc(cx.n + 1, sizeof(*book));
 	grp = calloc(cx.n + 2, sizeof(*grp));
 	if (book == NULL || grp == NULL)
-		goto fail;
+		goto oom;
 	for (i = k = 0; i < cx.n; i = j) {
 		for (j = i; j < cx.n && cx.v[j].o.slot == cx.v[i].o.slot; j++)
 			book[k + j - i] = cx.v[j].o;
 		nb = dk_book_filter(book + k, j - i, &st, reject, &cx);
+		if (nb == (size_t)-1)
+			goto oom;
 		if (nb > 0 && daylim && later_slots(&st, book + k, nb,
 		    cx.v[i].o.slot, &rules, &e) < 0)
 			goto fail;
@@ -555,6 +489,8 @@ badrec:
 	free(defs);
 	c = dk_finish_stdout(prog);
 	return c ? c : cx.bad ? DK_EX_DATAERR : DK_EX_OK;
+oom:
+	dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
 fail:
 	dk_warnx(prog, "%s", e.msg);
 	return e.status ? e.status : DK_EX_SOFTWARE;

@@ -69,6 +69,10 @@ replay(struct group *g, const struct dk_rules *r, struct dk_state *st,
 		}
 	why[0] = '\0';
 	nb = dk_book_filter(book, n, st, dk_reject_first, why);
+	if (nb == (size_t)-1) {
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		goto out;
+	}
 	if (nb != n) {
 		dk_fail(e, DK_EX_DATAERR, "the book was refused: %s", why);
 		goto out;

@@ -153,6 +153,10 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 		}
 	why[0] = '\0';
 	nb = dk_book_filter(book, n, &v->st, dk_reject_first, why);
+	if (nb == (size_t)-1) {
+		free(book);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
 	if (nb != n) {
 		free(book);
 		return dk_fail(e, DK_EX_NO, "clearing: the book was refused: "
@@ -197,6 +201,7 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	struct vctx *v = ctx;
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	struct dk_slotstate *ss;
+	json_t *rd;
 	struct dk_order o;
 	char k[32];
 	int64_t t;
@@ -290,9 +295,11 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		json_array_clear(v->expect);
 		v->pos = 0;
 		v->paid = v->received = v->fees = 0;
-		if (dk_settle(t, ss->contracts, json_object_get(v->readings, k)
-		    ? json_object_get(v->readings, k) : json_array(),
-		    &v->st.reg, &ss->rules, v->expect, e) < 0)
+		rd = json_object_get(v->readings, k);
+		if (rd == NULL)
+			json_object_set_new(v->readings, k, rd = json_array());
+		if (dk_settle(t, ss->contracts, rd, &v->st.reg, &ss->rules,
+		    v->expect, e) < 0)
 			return dk_failpre(e, "settlement: the readings before "
 			    "it do not settle");
 		json_object_del(v->readings, k);

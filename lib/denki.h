@@ -324,6 +324,7 @@ struct dk_order {
 	int64_t fill;		/* Wh allocated by clearing */
 	const char *line;	/* the canonical line, when rec is NULL */
 	size_t len;
+	size_t src;		/* the caller's: where the order came from */
 };
 int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
@@ -376,7 +377,7 @@ typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
     const char *reason);
 struct dk_state;
 size_t dk_book_filter(struct dk_order *, size_t n, const struct dk_state *,
-    dk_reject_fn, void *ctx);
+    dk_reject_fn, void *ctx);	/* (size_t)-1: out of memory */
 #define DK_REJECT_MAX	256
 void dk_reject_first(void *buf, const struct dk_order *, const char *why);
 int dk_clear(struct dk_order *, size_t n, int64_t slot,

@@ -49,9 +49,13 @@ idkeycmp(const void *a, const void *b)
 {
 	const struct idkey *x = a, *y = b;
 
+	int c;
+
 	if (x->k != y->k)
 		return x->k < y->k ? -1 : 1;
-	return strcmp(x->id, y->id);
+	if ((c = strcmp(x->id, y->id)) != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;	/* duplicates: as given */
 }
 
 static uint64_t
@@ -171,7 +175,7 @@ dk_book_filter(struct dk_order *o, size_t n, const struct dk_state *st,
 	char *bad;
 
 	if (sort_by_id(o, n) < 0)
-		return 0;
+		return (size_t)-1;
 	while (cap < 2 * n + 2)
 		cap *= 2;
 	bad = calloc(n ? n : 1, 1);
@@ -179,7 +183,7 @@ dk_book_filter(struct dk_order *o, size_t n, const struct dk_state *st,
 	if (bad == NULL || t == NULL) {
 		free(bad);
 		free(t);
-		return 0;
+		return (size_t)-1;
 	}
 	for (i = 1; i < n; i++)
 		if (strcmp(o[i].id, o[i - 1].id) == 0) {
@@ -1147,7 +1151,7 @@ dk_trade_json(const struct dk_clearing *c, const struct dk_order *o,
 
 /* The same record written straight in canonical form, for a big book:
  * every string in it is an id, a zone, a hash or a slot time, which need
- * no escaping; tests/unit/test-market checks it against dk_trade_json. */
+ * no escaping; tests/unit/test-market2 checks it against dk_trade_json. */
 int
 dk_trade_print(FILE *fp, const char *slot, const struct dk_order *o,
     const struct dk_trade *t, const struct dk_rules *r)

@@ -476,3 +476,28 @@ rejected() {
 	run -0 denki-clear -c coop.yaml loose.jsonl
 	assert_equal "$output" "$(cat fast.jsonl)"
 }
+
+@test "clear: rejections come in input order, a bad signature among them; without -k the first is named" {
+	order s1 sell 1000 100000 | sed 's/"wh":1000/"wh":1001/' >in.jsonl	# signature no longer fits
+	order b1 buy 1000 200000 | sed 's/,"slot"/, "slot"/' >>in.jsonl	# not canonical: the slow path
+	printf '{"type":"order",\n' >>in.jsonl				# not JSON
+	order s2 sell 500 110000 >>in.jsonl
+	run -65 --separate-stderr denki-clear -c coop.yaml in.jsonl
+	assert_output ""
+	assert_equal "$stderr" "denki-clear: in.jsonl:1: rejected: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	run -65 --separate-stderr denki-clear -k -c coop.yaml in.jsonl
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_equal "${stderr_lines[0]}" "denki-clear: in.jsonl:1: rejected: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	[[ "${stderr_lines[1]}" == "denki-clear: in.jsonl:3: rejected: "* ]]
+	# lines 2 and 4 are cleared
+	assert_equal "$(grep -c '"type":"order"' <<<"$output")" 2
+}
+
+@test "clear: duplicates are named by their later line, whatever the order of the files" {
+	order s1 sell 1000 100000 >a.jsonl
+	cp a.jsonl b.jsonl
+	run -65 --separate-stderr denki-clear -k -c coop.yaml a.jsonl b.jsonl
+	assert_equal "$stderr" "denki-clear: b.jsonl:1: rejected: duplicate of an order already in the book"
+	run -65 --separate-stderr denki-clear -k -c coop.yaml b.jsonl a.jsonl
+	assert_equal "$stderr" "denki-clear: a.jsonl:1: rejected: duplicate of an order already in the book"
+}

@@ -269,6 +269,63 @@ test_two_zones(struct dk_rules *r)
 	r->wheel_inside = 0;
 }
 
+/* dk_trade_print writes what dk_canon(dk_trade_json) does, byte for byte,
+ * in each of its three forms (single price; another mechanism; zones). */
+static void
+test_trade_print(struct dk_rules *r)
+{
+	static const char *const mech[] = { "uniform", "pay-as-bid",
+	    "mid-market", "uniform" };
+	struct dk_order o[MAXO];
+	struct dk_clearing c;
+	struct dk_err e;
+	char *buf, *want, ts[40];
+	size_t len, i, n, m;
+	int round, form;
+	FILE *fp;
+	json_t *x;
+
+	for (form = 0; form < 4; form++) {
+		strcpy(r->mechanism, mech[form]);
+		r->zonal = form == 3;
+		r->wheel_between = form == 3 ? 7000 : 0;
+		for (round = 0; round < 200; round++) {
+			n = (size_t)rr(2, MAXO);
+			for (i = 0; i < n; i++)
+				mk(&o[i], (int)i, rr(0, 1) ? "z1" : "z-2",
+				    rr(0, 1) ? DK_SELL : DK_BUY, rr(1, 30),
+				    rr(90000, 290000));
+			memset(&e, 0, sizeof(e));
+			if (dk_clear(o, n, SLOT, r, &c, &e) < 0) {
+				CHECKF(0, "dk_clear: %s", e.msg);
+				free_book(o, n);
+				continue;
+			}
+			dk_time_format(SLOT, r->tz, ts, sizeof(ts));
+			for (m = 0; m < c.nt; m++) {
+				buf = NULL;
+				len = 0;
+				fp = open_memstream(&buf, &len);
+				dk_trade_print(fp, ts, o, &c.t[m], r);
+				fclose(fp);
+				x = dk_trade_json(&c, o, &c.t[m], r);
+				want = dk_canon(x);
+				CHECKF(len > 0 && strncmp(buf, want, len - 1) == 0 &&
+				    buf[len - 1] == '\n' && strlen(want) == len - 1,
+				    "form %d: %s != %s", form, buf, want);
+				free(want);
+				free(buf);
+				json_decref(x);
+			}
+			dk_clearing_free(&c);
+			free_book(o, n);
+		}
+	}
+	strcpy(r->mechanism, "uniform");
+	r->zonal = 0;
+	r->wheel_between = 0;
+}
+
 int
 main(void)
 {
@@ -288,6 +345,7 @@ main(void)
 	r.buyback = 100000;
 	r.fee = 10000;
 	r.mmr = 200000;
+	test_trade_print(&r);
 	test_one_zone(&r);
 	test_two_zones(&r);
 	strcpy(r.mechanism, "pay-as-bid");
