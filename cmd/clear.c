@@ -21,8 +21,9 @@ usage(int code)
 	exit(code);
 }
 
+/* What is known of an input line besides its order (kept apart, in
+ * cx.v[i] beside cx.o[i], so that the orders make the books in place). */
 struct src {
-	struct dk_order o;
 	const char *file;	/* file:lno, for messages */
 	long lno;
 	char *line;		/* as read; o.line points here on the fast path */
@@ -36,6 +37,7 @@ struct src {
 };
 
 struct ctx {
+	struct dk_order *o;
 	struct src *v;
 	size_t n, cap;
 	int bad;
@@ -147,18 +149,56 @@ slot_text(const char *line, char *out, size_t n)
 }
 
 static int
-byslot(const void *a, const void *b)
+byslot(const void *a, const void *b, void *arg)
 {
-	const struct src *x = a, *y = b;
+	const struct ctx *c = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	if (x->o.slot != y->o.slot)
-		return x->o.slot < y->o.slot ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (c->o[x].slot != c->o[y].slot)
+		return c->o[x].slot < c->o[y].slot ? -1 : 1;
+	return c->v[x].seq < c->v[y].seq ? -1 : c->v[x].seq > c->v[y].seq;
+}
+
+/* Groups the orders by slot, keeping the input order within a slot. */
+static int
+group(struct ctx *c)
+{
+	struct dk_order *no;
+	struct src *nv;
+	size_t *ix, i;
+
+	for (i = 1; i < c->n && c->o[i - 1].slot <= c->o[i].slot; i++)
+		;
+	if (i >= c->n)
+		return 0;
+	ix = calloc(c->n, sizeof(*ix));
+	no = calloc(c->n, sizeof(*no));
+	nv = calloc(c->n, sizeof(*nv));
+	if (ix == NULL || no == NULL || nv == NULL) {
+		free(ix);
+		free(no);
+		free(nv);
+		return -1;
+	}
+	for (i = 0; i < c->n; i++)
+		ix[i] = i;
+	qsort_r(ix, c->n, sizeof(*ix), byslot, c);
+	for (i = 0; i < c->n; i++) {
+		no[i] = c->o[ix[i]];
+		nv[i] = c->v[ix[i]];
+	}
+	free(c->o);
+	free(c->v);
+	c->o = no;
+	c->v = nv;
+	free(ix);
+	return 0;
 }
 
 /* Phase 2: each thread reads every nt-th line by the fast path and checks
  * its signature. */
 struct pjob {
+	struct dk_order *o;
 	struct src *v;
 	size_t n, from, step;
 	const struct dk_rules *r;
@@ -174,17 +214,17 @@ prepare(void *arg)
 
 	for (i = j->from; i < j->n; i += j->step) {
 		s = &j->v[i];
-		s->fast = dk_order_line(&s->o, s->line, s->len, j->r, j->reg,
-		    s->sg) == 1;
+		s->fast = dk_order_line(&j->o[i], s->line, s->len, j->r,
+		    j->reg, s->sg) == 1;
 		if (s->fast && s->sg != NULL)
-			s->bad = dk_order_line_verify(&s->o, s->sg) != 0;
+			s->bad = dk_order_line_verify(&j->o[i], s->sg) != 0;
 	}
 	return NULL;
 }
 
 static int
-run_threads(struct src *v, size_t n, long nt, const struct dk_rules *r,
-    const struct dk_registry *reg)
+run_threads(struct dk_order *o, struct src *v, size_t n, long nt,
+    const struct dk_rules *r, const struct dk_registry *reg)
 {
 	pthread_t *t = calloc((size_t)nt, sizeof(*t));
 	struct pjob *j = calloc((size_t)nt, sizeof(*j));
@@ -200,6 +240,7 @@ run_threads(struct src *v, size_t n, long nt, const struct dk_rules *r,
 	if ((size_t)nt > n)
 		nt = (long)n;
 	for (i = 0; i < nt; i++) {
+		j[i].o = o;
 		j[i].v = v;
 		j[i].n = n;
 		j[i].from = (size_t)i;
@@ -238,7 +279,8 @@ main(int argc, char *argv[])
 	struct ctx cx = { 0 };
 	struct arena ar = { 0 };
 	struct dk_clearing cl;
-	struct dk_order *book;
+	json_t **recs = NULL;
+	size_t nrecs = 0;
 	const char *cfg = NULL, *slotarg = NULL;
 	char **defs, *lpath = NULL, *line, *end, ts[40];
 	size_t ndefs = 0, i, j, k, nb, ng = 0, g;
@@ -324,11 +366,18 @@ main(int argc, char *argv[])
 			if (n == 0)
 				continue;
 			if (cx.n == cx.cap) {
+				void *nv, *no;
 				cx.cap = cx.cap ? cx.cap * 2 : 256;
-				cx.v = realloc(cx.v, cx.cap * sizeof(*cx.v));
-				if (cx.v == NULL)
+				if ((nv = realloc(cx.v, cx.cap * sizeof(*cx.v))) ==
+				    NULL)
 					goto oom;
+				cx.v = nv;
+				if ((no = realloc(cx.o, cx.cap * sizeof(*cx.o))) ==
+				    NULL)
+					goto oom;
+				cx.o = no;
 			}
+			memset(&cx.o[cx.n], 0, sizeof(cx.o[cx.n]));
 			sp = &cx.v[cx.n++];
 			memset(sp, 0, sizeof(*sp));
 			sp->file = rd.name;
@@ -346,17 +395,19 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
-	if (cx.n > 0 && run_threads(cx.v, cx.n, threads, &rules, &st.reg) < 0)
+	if (cx.n > 0 && run_threads(cx.o, cx.v, cx.n, threads, &rules,
+	    &st.reg) < 0)
 		goto oom;
 	for (i = k = 0; i < cx.n; i++) {
 		struct src *sp = &cx.v[i];
+		struct dk_order *op = &cx.o[i];
 
 		rec = NULL;
 		if (!sp->fast) {
 			if ((rec = dk_parse(sp->line, (long)sp->len, &e)) ==
 			    NULL)
 				goto badrec;
-			if (dk_order_read(&sp->o, rec, &rules, &st.reg,
+			if (dk_order_read(op, rec, &rules, &st.reg,
 			    &e) < 0 || (!nosig && dk_record_sig(rec,
 			    &sp->msg, &sp->msglen, sp->sg->sig, &e) < 0)) {
 				json_decref(rec);
@@ -364,7 +415,7 @@ main(int argc, char *argv[])
 			}
 			if (!nosig) {
 				sp->sg->pk = dk_registry_find(&st.reg,
-				    sp->o.participant)->pk;
+				    op->participant)->pk;
 				sp->bad = crypto_sign_verify_detached(
 				    sp->sg->sig, (unsigned char *)sp->msg,
 				    sp->msglen, sp->sg->pk) != 0;
@@ -379,8 +430,8 @@ main(int argc, char *argv[])
 			json_decref(rec);
 			goto badrec;
 		}
-		if ((slotarg != NULL && sp->o.slot != only) ||
-		    dk_state_slot(&st, sp->o.slot) != NULL) {
+		if ((slotarg != NULL && op->slot != only) ||
+		    dk_state_slot(&st, op->slot) != NULL) {
 			char ts[40];
 			if (rec != NULL)
 				snprintf(ts, sizeof(ts), "%s",
@@ -388,7 +439,7 @@ main(int argc, char *argv[])
 				    "slot")));
 			else
 				slot_text(sp->line, ts, sizeof(ts));
-			if (slotarg != NULL && sp->o.slot != only)
+			if (slotarg != NULL && op->slot != only)
 				dk_fail(&e, DK_EX_DATAERR, "slot: %s is not the "
 				    "slot being cleared (%s)", ts, slotarg);
 			else
@@ -399,6 +450,7 @@ main(int argc, char *argv[])
 			sp->msg = NULL;
 			goto badrec;
 		}
+		cx.o[k] = *op;
 		cx.v[k++] = *sp;
 		continue;
 badrec:
@@ -410,12 +462,10 @@ badrec:
 			return DK_EX_DATAERR;
 	}
 	cx.n = k;
-	for (i = 1; i < cx.n && cx.v[i - 1].o.slot <= cx.v[i].o.slot; i++)
-		;
-	if (i < cx.n)
-		qsort(cx.v, cx.n, sizeof(*cx.v), byslot);
+	if (group(&cx) < 0)
+		goto oom;
 	for (i = 0; i < cx.n; i++)	/* for reject(): where it came from */
-		cx.v[i].o.src = i;
+		cx.o[i].src = i;
 	/* every slot's book is filtered before anything is printed, so that
 	 * a rejection without -k leaves stdout empty; with daily limits, each
 	 * slot's trades count against the later slots of its day, as they
@@ -427,26 +477,30 @@ badrec:
 	 * which contract-sign records before it replays them */
 	st.rules = rules;
 	st.have_rules = 1;
-	book = calloc(cx.n + 1, sizeof(*book));
+	/* the JSON trees of the orders off the fast path, to free at the
+	 * end: the books are filtered in place */
 	grp = calloc(cx.n + 2, sizeof(*grp));
-	if (book == NULL || grp == NULL)
+	recs = calloc(cx.n + 1, sizeof(*recs));
+	if (grp == NULL || recs == NULL)
 		goto oom;
-	for (i = k = 0; i < cx.n; i = j) {
-		for (j = i; j < cx.n && cx.v[j].o.slot == cx.v[i].o.slot; j++)
-			book[k + j - i] = cx.v[j].o;
-		nb = dk_book_filter(book + k, j - i, &st, reject, &cx);
+	for (i = 0; i < cx.n; i++)
+		if (cx.o[i].rec != NULL)
+			recs[nrecs++] = cx.o[i].rec;
+	for (i = 0; i < cx.n; i = j) {
+		for (j = i; j < cx.n && cx.o[j].slot == cx.o[i].slot; j++)
+			;
+		nb = dk_book_filter(cx.o + i, j - i, &st, reject, &cx);
 		if (nb == (size_t)-1)
 			goto oom;
-		if (nb > 0 && daylim && later_slots(&st, book + k, nb,
-		    cx.v[i].o.slot, &rules, &e) < 0)
+		if (nb > 0 && daylim && later_slots(&st, cx.o + i, nb,
+		    cx.o[i].slot, &rules, &e) < 0)
 			goto fail;
 		if (nb > 0) {
-			grp[ng].start = k;
+			grp[ng].start = i;
 			grp[ng].n = nb;
-			grp[ng].slot = cx.v[i].o.slot;
+			grp[ng].slot = cx.o[i].slot;
 			ng++;
 		}
-		k += nb;
 	}
 	if (cx.bad && !keep)
 		return DK_EX_DATAERR;
@@ -458,7 +512,7 @@ badrec:
 		ng = 1;
 	}
 	for (g = 0; g < ng; g++) {
-		struct dk_order *b = book + grp[g].start;
+		struct dk_order *b = cx.o + grp[g].start;
 
 		if (dk_clear(b, grp[g].n, grp[g].slot, &rules, &cl, &e) < 0)
 			goto fail;
@@ -477,12 +531,12 @@ badrec:
 		dk_clearing_free(&cl);
 	}
 	free(grp);
-	for (i = 0; i < cx.n; i++) {
-		json_decref(cx.v[i].o.rec);
-	}
+	for (i = 0; i < nrecs; i++)
+		json_decref(recs[i]);
+	free(recs);
 	arena_free(&ar);
 	free(cx.v);
-	free(book);
+	free(cx.o);
 	dk_state_free(&st);
 	free(lpath);
 	dk_conf_free(&conf);
