@@ -19,10 +19,17 @@ usage(int code)
 	exit(code);
 }
 
+/* The orders of a slot not yet cleared, read once, as the book. */
+struct book {
+	int64_t slot;
+	struct dk_order *o;
+	size_t n, cap;
+};
+
 struct vctx {
 	struct dk_state st;
-	json_t *orders;		/* slot -> orders not yet cleared */
-	json_t *ids;		/* slot -> their ids */
+	struct book *books;	/* the slots with orders not yet cleared */
+	size_t nbooks;
 	json_t *readings;	/* slot -> readings not yet settled */
 	json_t *expect;		/* what the replay says must come next */
 	size_t pos;
@@ -127,45 +134,88 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 	return dk_state_apply(&v->st, 0, 0, rec, e);
 }
 
+static struct book *
+book_of(struct vctx *v, int64_t t, int make)
+{
+	struct book *b;
+	size_t i;
+
+	for (i = 0; i < v->nbooks; i++)
+		if (v->books[i].slot == t)
+			return &v->books[i];
+	if (!make || (b = realloc(v->books, (v->nbooks + 1) *
+	    sizeof(*b))) == NULL)
+		return NULL;
+	v->books = b;
+	b = &v->books[v->nbooks++];
+	memset(b, 0, sizeof(*b));
+	b->slot = t;
+	return b;
+}
+
+static void
+book_free(struct vctx *v, struct book *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		json_decref(b->o[i].rec);
+		free((char *)b->o[i].line);
+	}
+	free(b->o);
+	*b = v->books[--v->nbooks];
+}
+
+/* An order read and checked, kept (its record and its bytes) for the
+ * book of its slot. */
+static int
+book_add(struct vctx *v, struct dk_order *o, json_t *rec, const char *text,
+    size_t len)
+{
+	struct book *b = book_of(v, o->slot, 1);
+	struct dk_order *no;
+
+	if (b == NULL)
+		return -1;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		if ((no = realloc(b->o, cap * sizeof(*no))) == NULL)
+			return -1;
+		b->o = no;
+		b->cap = cap;
+	}
+	o->rec = json_incref(rec);
+	o->line = NULL;
+	if (text != NULL && (o->line = strndup(text, len)) == NULL) {
+		json_decref(rec);
+		return -1;
+	}
+	o->len = len;
+	b->o[b->n++] = *o;
+	return 0;
+}
+
 static int
 clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 {
-	char k[32];
-	json_t *orders, *x, *o;
-	struct dk_order *book;
+	json_t *x;
+	struct book *b = book_of(v, t, 0);
+	struct dk_order *book = b != NULL ? b->o : NULL;
 	struct dk_clearing cl;
 	char why[DK_REJECT_MAX];
-	size_t n, i, nb;
+	size_t n = b != NULL ? b->n : 0, i, nb;
 	int rc = -1;
 
-	slotkey(t, k, sizeof(k));
-	orders = json_object_get(v->orders, k);
-	n = json_array_size(orders);
-	book = calloc(n + 1, sizeof(*book));
 	/* each was verified when it was read, and its id kept */
-	json_array_foreach(orders, i, o)
-		if (dk_order_read_id(&book[i], o, json_string_value(
-		    json_array_get(json_object_get(v->ids, k), i)),
-		    &v->st.rules, &v->st.reg,
-		    e) < 0) {
-			free(book);
-			return -1;
-		}
 	why[0] = '\0';
 	nb = dk_book_filter(book, n, &v->st, dk_reject_first, why);
-	if (nb == (size_t)-1) {
-		free(book);
+	if (nb == (size_t)-1)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	}
-	if (nb != n) {
-		free(book);
+	if (nb != n)
 		return dk_fail(e, DK_EX_NO, "clearing: the book was refused: "
 		    "%s", why);
-	}
-	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0) {
-		free(book);
+	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0)
 		return -1;
-	}
 	x = dk_clearing_json(&cl, &v->st.rules);
 	if (!json_equal(x, rec)) {
 		dk_fail(e, DK_EX_NO, "clearing differs from a replay of the "
@@ -185,13 +235,12 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	}
 	snprintf(v->what, sizeof(v->what), "contract of slot %s",
 	    json_string_value(json_object_get(rec, "slot")));
-	json_object_del(v->orders, k);
-	json_object_del(v->ids, k);
 	v->nslots++;
 	rc = dk_state_apply(&v->st, 0, 0, rec, e);
 out:
 	dk_clearing_free(&cl);
-	free(book);
+	if (b != NULL)
+		book_free(v, b);
 	return rc;
 }
 
@@ -255,12 +304,9 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 			    "was already cleared", json_string_value(
 			    json_object_get(rec, "slot")));
 		v->norders++;
-		{
-			json_t *idj = json_string(o.id);
-			pend(v->ids, o.slot, idj);
-			json_decref(idj);
-		}
-		return pend(v->orders, o.slot, rec);
+		if (book_add(v, &o, rec, v->si->rec_text, v->si->rec_len) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		return 0;
 	}
 	if (strcmp(type, "reading") == 0) {
 		if (dk_reading_check(rec, &v->st.rules, &t, e) < 0)
@@ -436,7 +482,7 @@ main(int argc, char *argv[])
 	char **cps;
 	size_t ncps = 0, ci;
 	struct vctx v;
-	const char *pub = NULL, *path = "ledger.jsonl", *k;
+	const char *pub = NULL, *path = "ledger.jsonl";
 	int c, json = 0, quiet = 0, rc;
 	json_t *x;
 
@@ -485,15 +531,13 @@ main(int argc, char *argv[])
 	}
 	memset(&v, 0, sizeof(v));
 	dk_state_init(&v.st);
-	v.orders = json_object();
-	v.ids = json_object();
 	v.readings = json_object();
 	v.expect = json_array();
 	memset(&si, 0, sizeof(si));
 	si.want_leaves = ncps > 0;
 	/* signatures on every core; the reading and the replay on this one */
 	v.si = &si;
-	v.pool = si.pool = dk_pool_new(threads > 0 ? threads :
+	v.pool = dk_pool_new(threads > 0 ? threads :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN));
 	rc = dk_ledger_scan_info(path, op.pk, entry, &v, &si, &e);
 	{
@@ -505,7 +549,8 @@ main(int argc, char *argv[])
 			e = pe;
 			rc = -1;
 		}
-		nsigs = dk_pool_checked(v.pool);
+		/* the orders', on the pool; the checkpoints' notes, here */
+		nsigs = dk_pool_checked(v.pool) + si.checkpoints;
 		dk_pool_free(v.pool);
 	}
 	if (rc == 0 && v.entries == 0)
@@ -518,12 +563,12 @@ main(int argc, char *argv[])
 	if (rc == 0 && json_array_size(v.expect) > 0)
 		rc = dk_fail(&e, DK_EX_NO, "%s: the ledger ends inside the "
 		    "%s (truncated at an entry boundary?)", path, v.what);
-	if (rc == 0 && json_object_size(v.orders) > 0) {
-		json_object_foreach(v.orders, k, x)
-			break;
+	if (rc == 0 && v.nbooks > 0)
 		rc = dk_fail(&e, DK_EX_NO, "%s: orders at the end with no "
 		    "clearing after them (truncated?)", path);
-	}
+	while (v.nbooks > 0)
+		book_free(&v, &v.books[0]);
+	free(v.books);
 	if (rc == 0 && json_object_size(v.readings) > 0)
 		rc = dk_fail(&e, DK_EX_NO, "%s: readings at the end with no "
 		    "settlement after them (truncated?)", path);

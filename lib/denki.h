@@ -69,6 +69,7 @@ json_t *dk_parse_member(const char *buf, size_t len, const char *key,
     struct dk_err *);
 int dk_profile_check(json_t *, struct dk_err *);
 char *dk_canon(json_t *);
+int dk_is_canonical(const char *, size_t);
 char *dk_canon_without(json_t *obj, const char *key);
 int dk_emit(FILE *, json_t *);
 int dk_get_int(json_t *obj, const char *key, long long min, long long max,
@@ -272,7 +273,6 @@ struct dk_scaninfo {
 	long long fail_seq;	/* the entry a failed scan stopped at */
 	int last_type_checkpoint;
 	int torn;		/* the scan stopped at a torn last line */
-	struct dk_pool *pool;	/* set: operator signatures checked there */
 	int want_leaves;	/* set to keep every leaf hash: */
 	unsigned char (*leaves)[32];
 	size_t nleaves, capleaves;

@@ -184,6 +184,91 @@ dk_canon(json_t *v)
 	return json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT);
 }
 
+/*
+ * Whether the bytes of a value that dk_parse or dk_parse_member accepted
+ * (valid JSON, in the profile) are its canonical form, what dk_canon would
+ * write, without writing it: no white space outside strings, each object's
+ * keys in strictly rising byte order, no "-0", and in strings no escape
+ * but the seven jansson writes (\" \\ \b \f \n \r \t).  Keys are
+ * [a-z0-9_], so they hold no escape and compare as bytes.
+ */
+int
+dk_is_canonical(const char *s, size_t n)
+{
+	const char *key[18];	/* each open object's last key */
+	size_t klen[18], i = 0, kl, m;
+	int depth = 0, is_obj[18], want_key[18], c;
+
+	is_obj[0] = want_key[0] = 0;
+	while (i < n) {
+		switch (s[i]) {
+		case '{':
+		case '[':
+			if (depth >= 17)
+				return 0;
+			depth++;
+			is_obj[depth] = want_key[depth] = s[i] == '{';
+			key[depth] = NULL;
+			klen[depth] = 0;
+			i++;
+			break;
+		case '}':
+		case ']':
+			if (depth > 0)
+				depth--;
+			i++;
+			break;
+		case ',':
+			want_key[depth] = is_obj[depth];
+			i++;
+			break;
+		case '"':
+			if (want_key[depth]) {
+				/* a key: its bytes up to the quote */
+				const char *k = s + i + 1;
+				for (kl = 0; i + 1 + kl < n && k[kl] != '"'; kl++)
+					if (k[kl] == '\\')
+						return 0;
+				if (key[depth] != NULL) {
+					m = kl < klen[depth] ? kl : klen[depth];
+					c = memcmp(key[depth], k, m);
+					if (c > 0 || (c == 0 && klen[depth] >= kl))
+						return 0;
+				}
+				key[depth] = k;
+				klen[depth] = kl;
+				want_key[depth] = 0;
+				i += kl + 2;
+				break;
+			}
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\') {
+					char e = ++i < n ? s[i] : 0;
+					if (e != '"' && e != '\\' && e != 'b' &&
+					    e != 'f' && e != 'n' && e != 'r' &&
+					    e != 't')
+						return 0;
+				}
+			i++;
+			break;
+		case '-':
+			if (i + 1 < n && s[i + 1] == '0')
+				return 0;
+			i++;
+			break;
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			return 0;
+		default:
+			i++;
+			break;
+		}
+	}
+	return 1;
+}
+
 char *
 dk_canon_without(json_t *obj, const char *key)
 {

@@ -12,11 +12,13 @@
 
 /*
  * The ledger is a file of JSON lines, one entry each:
- *   {"prev":H,"rec":{...},"seq":N,"sig":S,"type":"entry","v":1}
- * seq counts from 0; prev is the SHA-256 (hex) of the previous line's bytes
- * without its newline (64 zeros for entry 0); sig is the operator's Ed25519
- * signature over the canonical entry without "sig".  Lines are canonical
- * (sorted keys, compact), so the bytes are the record.
+ *   {"prev":H,"rec":{...},"seq":N,"type":"entry","v":2}
+ * seq counts from 0; prev is the previous entry's leaf hash in the Merkle
+ * tree, SHA-256(0x00 || line), in hex (the line without its newline; 64
+ * zeros for entry 0).  Lines are canonical (sorted
+ * keys, compact), so the bytes are the record.  The operator signs no
+ * entry: it signs checkpoints, and a checkpoint's tree covers every byte
+ * of every entry before it.
  */
 
 #define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
@@ -42,8 +44,13 @@ checkpoint(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
 	if (si->origin[0] == '\0')
 		return dk_fail(e, DK_EX_DATAERR, "checkpoint in a ledger "
 		    "without a genesis entry");
+	if (dk_check_type(rec, "checkpoint", e) < 0)
+		return -1;
 	if ((note = dk_get_str(rec, "note", e)) == NULL)
 		return -1;
+	if (json_object_size(rec) != 3)
+		return dk_fail(e, DK_EX_DATAERR, "a checkpoint record has type, "
+		    "v and note, and nothing else");
 	memset(&vk, 0, sizeof(vk));
 	snprintf(vk.name, sizeof(vk.name), "%s", si->origin);
 	memcpy(vk.pk, oppk != NULL ? oppk : si->key.pk, 32);
@@ -96,6 +103,9 @@ genesis(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
 	if ((o = dk_get_str(rec, "origin", e)) == NULL ||
 	    (k = dk_get_str(rec, "key", e)) == NULL)
 		return -1;
+	if (json_object_size(rec) != 5)
+		return dk_fail(e, DK_EX_DATAERR, "a genesis record has type, v, "
+		    "origin, key and vkey, and nothing else");
 	if (*o == '\0' || strlen(o) >= sizeof(si->origin) ||
 	    strchr(o, ' ') != NULL || strchr(o, '+') != NULL ||
 	    strchr(o, '\n') != NULL)
@@ -120,55 +130,22 @@ genesis(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
 }
 
 /*
- * The operator's signature covers the canonical entry without "sig", which
- * in a canonical line is the line with its ,"sig":"..." cut out: the keys
- * sort as prev, rec, seq, sig, type, v, so the signature is the last
- * string before the fixed tail.  Cutting it out costs no JSON work, and a
- * valid signature over the cut line proves the line canonical as well.
+ * Every line has this layout, and most are read by checking it as bytes:
+ *   {"prev":"<64>","rec":REC,"seq":N,"type":"entry","v":2}
+ * The frame (the prev this chain expects, the seq that comes next, the
+ * fixed tail) is compared, only REC is parsed, and REC's bytes must be its
+ * canonical form.  That is the entry a parse of the whole line gives, and
+ * its checks pass; any other line takes the long way and its messages.
  */
-#define TAIL "\",\"type\":\"entry\",\"v\":1}"
-#define SIGKEY ",\"sig\":\""
+#define HEAD "{\"prev\":\""
+#define MID "\",\"rec\":"
+#define TAIL ",\"type\":\"entry\",\"v\":2}"
 
-static char *
-entry_msg(const char *line, size_t n, size_t *len, unsigned char sig[64])
-{
-	size_t tl = strlen(TAIL), kl = strlen(SIGKEY), bl = 88, got;
-	const char *b;
-	char *m;
-
-	if (n < tl + bl + kl + 2 || memcmp(line + n - tl, TAIL, tl) != 0)
-		return NULL;
-	b = line + n - tl - bl;
-	if (memcmp(b - kl, SIGKEY, kl) != 0 ||
-	    sodium_base642bin(sig, 64, b, bl, NULL, &got, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0 || got != 64)
-		return NULL;
-	*len = (b - kl - line) + tl - 1;
-	if ((m = malloc(*len + 1)) == NULL)
-		return NULL;
-	memcpy(m, line, b - kl - line);
-	memcpy(m + (b - kl - line), TAIL + 1, tl - 1);
-	m[*len] = '\0';
-	return m;
-}
-
-/*
- * Where the record is in a line of that layout,
- *   {"prev":"<64>","rec":REC,"seq":N,"sig":"<88>","type":"entry","v":1}
- * so that a callback can hash or cut its bytes instead of dumping the
- * parsed record again.  The line was parsed and is canonical (checked, or
- * proven by the operator's signature that the pool checks, which fails
- * this entry otherwise), so REC's bytes are its canonical form.
- */
 static const char *
 rec_span(const char *line, size_t n, long long seq, size_t *len)
 {
-	static const char head[] = "{\"prev\":\"";
-	static const char mid[] = "\",\"rec\":";
-	size_t tl = strlen(TAIL), kl = strlen(SIGKEY), hl = sizeof(head) - 1,
-	    ml = sizeof(mid) - 1, sl;
+	size_t tl = strlen(TAIL), hl = strlen(HEAD), ml = strlen(MID), sl;
 	char sq[32], d[24];
-	const char *b;
 	int nd = 0;
 
 	if (seq < 0)
@@ -179,15 +156,129 @@ rec_span(const char *line, size_t n, long long seq, size_t *len)
 	memcpy(sq, ",\"seq\":", 7);
 	for (sl = 7; nd > 0; )
 		sq[sl++] = d[--nd];
-	if (n < hl + 64 + ml + 2 + sl + kl + 88 + tl ||
-	    memcmp(line, head, hl) != 0 || memcmp(line + hl + 64, mid, ml) != 0 ||
-	    memcmp(line + n - tl, TAIL, tl) != 0)
+	if (n < hl + 64 + ml + 2 + sl + tl ||
+	    memcmp(line, HEAD, hl) != 0 || memcmp(line + hl + 64, MID, ml) != 0 ||
+	    memcmp(line + n - tl, TAIL, tl) != 0 ||
+	    memcmp(line + n - tl - sl, sq, sl) != 0)
 		return NULL;
-	b = line + n - tl - 88 - kl;
-	if (memcmp(b, SIGKEY, kl) != 0 || memcmp(b - sl, sq, sl) != 0)
-		return NULL;
-	*len = (b - sl) - (line + hl + 64 + ml);
+	*len = n - tl - sl - (hl + 64 + ml);
 	return line + hl + 64 + ml;
+}
+
+/* The record of a framed line, if its bytes are its canonical form. */
+static json_t *
+framed_rec(const char *rt, size_t rl)
+{
+	struct dk_err pe = { 0 };
+	json_t *v;
+
+	if ((v = dk_parse_member(rt, rl, "rec", &pe)) == NULL)
+		return NULL;
+	if (!json_is_object(v) || !json_is_string(json_object_get(v, "type")) ||
+	    !dk_is_canonical(rt, rl)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Entry seq's prev is not the hash of the line before it.  Either that
+ * line was changed after it was written, or this entry's prev was.  If the
+ * entry after this one links to it as it is, this one is as it was
+ * written, and the one before is named; so too if this is the last entry,
+ * a checkpoint whose signed tree does not hold the line before as it is.
+ * Returns 1 when the entry before is the one named.
+ */
+static int
+broken_link(FILE *fp, const char *name, long lineno, long long seq,
+    const char *line, size_t n, json_t *rec, struct dk_scaninfo *si,
+    const unsigned char *oppk, struct dk_err *e)
+{
+	unsigned char leaf[32];
+	char h[65], *nl = NULL;
+	size_t nc = 0;
+	ssize_t nn;
+	int before = 0;
+	const char *why = NULL;
+
+	dk_merkle_leaf(line, n, leaf);
+	sodium_bin2hex(h, sizeof(h), leaf, 32);
+	nn = getline(&nl, &nc, fp);
+	if (nn > 0) {
+		before = nn > (ssize_t)(strlen(HEAD) + 64) &&
+		    memcmp(nl, HEAD, strlen(HEAD)) == 0 &&
+		    memcmp(nl + strlen(HEAD), h, 64) == 0;
+		why = "entry %lld links to it as it is";
+	} else if (si != NULL && strcmp(json_string_value(json_object_get(rec,
+	    "type")), "checkpoint") == 0) {
+		struct dk_err ce = { 0 };
+		before = checkpoint(si, oppk, rec, seq, &ce) < 0;
+		why = "the checkpoint there does not sign it as it is";
+	}
+	free(nl);
+	if (before) {
+		char w[120];
+		snprintf(w, sizeof(w), why, seq + 1);
+		dk_fail(e, DK_EX_DATAERR, "%s:%ld: entry %lld: changed after "
+		    "it was written: its hash is not entry %lld's prev, and %s",
+		    name, lineno - 1, seq - 1, seq, w);
+		return 1;
+	}
+	dk_fail(e, DK_EX_DATAERR, "prev: is not the hash of entry %lld (this "
+	    "entry's prev, or entry %lld, was changed after it was written)",
+	    seq - 1, seq - 1);
+	return 0;
+}
+
+/* The envelope, from a parse of the whole line. */
+static json_t *
+envelope(json_t *v, long long next, struct dk_err *e)
+{
+	long long seq, ver;
+	const char *s;
+	json_t *rec;
+
+	if (dk_get_str(v, "type", e) == NULL)
+		return NULL;
+	if (strcmp(json_string_value(json_object_get(v, "type")), "entry")
+	    != 0) {
+		dk_fail(e, DK_EX_DATAERR, "type: must be \"entry\", got "
+		    "\"%.40s\"", json_string_value(json_object_get(v,
+		    "type")));
+		return NULL;
+	}
+	if (json_integer_value(json_object_get(v, "v")) == 1 &&
+	    json_object_get(v, "sig") != NULL) {
+		dk_fail(e, DK_EX_DATAERR, "v: 1, an entry of the first ledger "
+		    "format (the operator's signature on every entry), which "
+		    "this version no longer reads; its entries are v 2, "
+		    "covered by the signed checkpoints");
+		return NULL;
+	}
+	if (dk_get_int(v, "v", 2, 2, &ver, e) < 0)
+		return NULL;
+	if (dk_get_int(v, "seq", 0, DK_MAX_SAFE_INT, &seq, e) < 0)
+		return NULL;
+	if (seq != next) {
+		dk_fail(e, DK_EX_DATAERR, "seq: must be %lld, got %lld (an "
+		    "entry was deleted, duplicated or moved)", next, seq);
+		return NULL;
+	}
+	if ((s = dk_get_str(v, "prev", e)) == NULL)
+		return NULL;
+	rec = json_object_get(v, "rec");
+	if (!json_is_object(rec) ||
+	    !json_is_string(json_object_get(rec, "type"))) {
+		dk_fail(e, DK_EX_DATAERR, "rec: must be a record with a type");
+		return NULL;
+	}
+	if (json_object_size(v) != 5) {
+		dk_fail(e, DK_EX_DATAERR, "an entry has prev, rec, seq, type "
+		    "and v, and nothing else");
+		return NULL;
+	}
+	return rec;
 }
 
 static int
@@ -197,12 +288,11 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 {
 	struct dk_reader r;
 	json_t *v = NULL, *rec;
-	unsigned char leaf[32], fastsig[64];
-	char *line, *c, h[65], *fastmsg = NULL;
-	size_t fastlen = 0;
-	const char *type;
+	unsigned char leaf[32];
+	char *line;
+	const char *type, *rt;
+	size_t rl;
 	long long seq;
-	const char *s;
 	long n;
 
 	memset(&r, 0, sizeof(r));
@@ -222,101 +312,43 @@ scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 			    r.line, n);
 			goto fail;
 		}
-		fastmsg = NULL;
-		/*
-		 * The usual line, with its operator signature going to the
-		 * pool: its frame (the prev this chain expects, the seq that
-		 * comes next, the signature, the fixed tail) is checked as
-		 * bytes, and only the record is parsed.  That is the entry a
-		 * parse of the whole line would give, and its checks pass;
-		 * any other line takes the way below and its messages.
-		 */
-		if (oppk != NULL && si != NULL && si->pool != NULL &&
-		    (fastmsg = entry_msg(line, n, &fastlen, fastsig)) != NULL) {
-			const char *rt;
-			size_t rl;
-			struct dk_err pe = { 0 };
-
-			if ((rt = rec_span(line, n, *next, &rl)) != NULL &&
-			    memcmp(line + 9, prev, 64) == 0 &&
-			    (v = dk_parse_member(rt, rl, "rec", &pe)) != NULL) {
-				if (json_is_object(v) && json_is_string(
-				    json_object_get(v, "type"))) {
-					rec = v;
-					seq = *next;
-					if (si != NULL) {
-						si->rec_text = rt;
-						si->rec_len = rl;
-					}
-					goto framed;
-				}
-				json_decref(v);
-				v = NULL;
+		/* the usual line: its frame as bytes, its record parsed */
+		if ((rt = rec_span(line, n, *next, &rl)) != NULL &&
+		    memcmp(line + strlen(HEAD), prev, 64) == 0 &&
+		    (v = framed_rec(rt, rl)) != NULL) {
+			rec = v;
+			seq = *next;
+			if (si != NULL) {
+				si->rec_text = rt;
+				si->rec_len = rl;
 			}
-			free(fastmsg);
-			fastmsg = NULL;
+			goto framed;
 		}
 		if ((v = dk_parse(line, n, e)) == NULL)
 			goto bad;
-		if (oppk != NULL && si != NULL && si->pool != NULL &&
-		    (fastmsg = entry_msg(line, n, &fastlen, fastsig)) != NULL)
-			goto canonical;
-		if ((c = dk_canon(v)) == NULL) {
-			dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-			goto bad;
-		}
-		if ((size_t)n != strlen(c) || memcmp(c, line, n) != 0) {
-			free(c);
+		if (!dk_is_canonical(line, n)) {
 			dk_fail(e, DK_EX_DATAERR, "not in canonical form "
 			    "(sorted keys, no spaces)");
 			goto bad;
 		}
-		free(c);
-canonical:
-		if (dk_check_type(v, "entry", e) < 0)
+		if ((rec = envelope(v, *next, e)) == NULL)
 			goto bad;
-		if (dk_get_int(v, "seq", 0, DK_MAX_SAFE_INT, &seq, e) < 0)
-			goto bad;
-		if (seq != *next) {
-			dk_fail(e, DK_EX_DATAERR, "seq: must be %lld, got %lld "
-			    "(an entry was deleted, duplicated or moved)",
-			    *next, seq);
-			goto bad;
-		}
-		if ((s = dk_get_str(v, "prev", e)) == NULL)
-			goto bad;
-		if (strcmp(s, prev) != 0) {
-			dk_fail(e, DK_EX_DATAERR, "prev: does not match the "
-			    "hash of the entry before (the chain is broken)");
-			goto bad;
-		}
-		rec = json_object_get(v, "rec");
-		if (!json_is_object(rec) ||
-		    !json_is_string(json_object_get(rec, "type"))) {
-			dk_fail(e, DK_EX_DATAERR,
-			    "rec: must be a record with a type");
-			goto bad;
-		}
-framed:
-		if (fastmsg != NULL) {
-			dk_pool_add(si->pool, seq, r.line, fastmsg, fastlen,
-			    fastsig, oppk, "operator");
-			fastmsg = NULL;
-		} else if (oppk != NULL && si != NULL && si->pool != NULL) {
-			unsigned char sg[64];
-			char *msg;
-			size_t ml;
-
-			if (dk_record_sig(v, &msg, &ml, sg, e) < 0) {
-				dk_failpre(e, "operator");
-				goto bad;
+		if (strcmp(json_string_value(json_object_get(v, "prev")),
+		    prev) != 0) {
+			if (*next > 0 && broken_link(fp, name, r.line, *next,
+			    line, n, rec, si, oppk, e) == 1) {
+				--*next;
+				goto fail;
 			}
-			dk_pool_add(si->pool, seq, r.line, msg, ml, sg, oppk,
-			    "operator");
-		} else if (oppk != NULL && dk_verify_record(v, oppk, e) < 0) {
-			dk_failpre(e, "operator");
+			if (*next == 0)
+				dk_fail(e, DK_EX_DATAERR, "prev: must be 64 "
+				    "zeros in the first entry");
 			goto bad;
 		}
+		seq = *next;
+		if (si != NULL)
+			si->rec_text = rec_span(line, n, seq, &si->rec_len);
+framed:
 		type = json_string_value(json_object_get(rec, "type"));
 		if (si != NULL) {
 			if (seq == 0 && strcmp(type, "ledger") == 0 &&
@@ -331,8 +363,6 @@ framed:
 			    checkpoint(si, oppk, rec, seq, e) < 0)
 				goto bad;
 		}
-		if (si != NULL && si->rec_text == NULL)
-			si->rec_text = rec_span(line, n, seq, &si->rec_len);
 		if (fn != NULL && fn(ctx, seq, r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
 				dk_failpre(e, "%s:%ld: entry %lld", name,
@@ -341,11 +371,10 @@ framed:
 		}
 		if (si != NULL)
 			si->rec_text = NULL;
-		dk_sha256_hex(line, n, h);
-		strcpy(prev, h);
+		dk_merkle_leaf(line, n, leaf);
+		sodium_bin2hex(prev, 65, leaf, 32);
 		(*next)++;
 		if (si != NULL) {
-			dk_merkle_leaf(line, n, leaf);
 			dk_mtree_append(&si->tree, leaf);
 			if (si->want_leaves) {
 				if (si->nleaves == si->capleaves) {
@@ -384,7 +413,6 @@ fail:
 		si->fail_seq = *next;
 		si->rec_text = NULL;
 	}
-	free(fastmsg);
 	json_decref(v);
 	free(r.buf);
 	return -1;
@@ -577,14 +605,10 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 		l->base_next = l->next;
 		l->base_tree = l->info.tree;
 	}
-	ent = json_pack("{s:s,s:i,s:I,s:s,s:O}", "type", "entry", "v", 1,
+	ent = json_pack("{s:s,s:i,s:I,s:s,s:O}", "type", "entry", "v", 2,
 	    "seq", (json_int_t)l->next, "prev", l->prev, "rec", rec);
 	if (ent == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (dk_sign_record(ent, l->op, e) < 0) {
-		json_decref(ent);
-		return -1;
-	}
 	s = dk_canon(ent);
 	json_decref(ent);
 	if (s == NULL)
@@ -602,8 +626,8 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 	memcpy(l->pend + l->npend, s, n);
 	l->pend[l->npend + n] = '\n';
 	l->npend += n + 1;
-	dk_sha256_hex(s, n, l->prev);
 	dk_merkle_leaf(s, n, leaf);
+	sodium_bin2hex(l->prev, sizeof(l->prev), leaf, 32);
 	dk_mtree_append(&l->info.tree, leaf);
 	l->last_cp = strcmp(json_string_value(json_object_get(rec, "type")),
 	    "checkpoint") == 0;

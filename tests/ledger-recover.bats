@@ -56,7 +56,7 @@ slot() {
 	sed -i '2s/"zone":"main"/"zone":"mainX"/' ledger.jsonl
 	cp ledger.jsonl before
 	run -1 --separate-stderr denki-ledger-recover -c coop.yaml
-	assert_equal "${stderr_lines[0]}" "denki-ledger-recover: ledger.jsonl:2: entry 1: operator: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	assert_equal "${stderr_lines[0]}" "denki-ledger-recover: ledger.jsonl:2: entry 1: changed after it was written: its hash is not entry 2's prev, and entry 3 links to it as it is"
 	assert_equal "${stderr_lines[1]}" "denki-ledger-recover: ledger.jsonl: damaged, not cut short by a crash; nothing changed"
 	cmp ledger.jsonl before
 }

@@ -123,12 +123,12 @@ note() {
 	} | base64 -w0)"
 }
 
-# resign FILE [FROM [KEEP]]: links and signs every entry from line FROM on
-# again, and signs each checkpoint from there on over the entries before
-# it again (but the one on line KEEP, whose note stays as it is), as an
-# operator holding the key could after rewriting history: only the replay
-# can tell
-ENTRY_RE='^\{"prev":"[0-9a-f]{64}"(,"rec":.*,"seq":)[0-9]+,"sig":"[^"]*"(,"type":"entry","v":1\})$'
+# resign FILE [FROM [KEEP]]: links every entry from line FROM on again
+# (numbered in turn, prev the leaf hash of the line before), and signs
+# each checkpoint from there on over the entries before it again (but the
+# one on line KEEP, whose note stays as it is), as an operator holding the
+# key could after rewriting history: only the replay can tell
+ENTRY_RE='^\{"prev":"[0-9a-f]{64}"(,"rec":.*,"seq":)[0-9]+(,"type":"entry","v":2\})$'
 resign() {
 	local from=${2:-1} keep=${3:-0} n=0 seq=0 l h
 	local prev=0000000000000000000000000000000000000000000000000000000000000000
@@ -140,12 +140,10 @@ resign() {
 				l=$(jq -c --arg n "$(note $seq)" '.rec.note = $n + "\n"' <<<"$l")
 			fi
 			[[ $l =~ $ENTRY_RE ]] || { echo "resign: $1:$n: not an entry" >&2; return 1; }
-			l=$(printf '{"prev":"%s"%s%s%s\n' "$prev" "${BASH_REMATCH[1]}" $seq "${BASH_REMATCH[2]}" |
-			    sign_with operator.key)
+			l=$(printf '{"prev":"%s"%s%s%s' "$prev" "${BASH_REMATCH[1]}" $seq "${BASH_REMATCH[2]}")
 		fi
-		h=$(printf '%s' "$l" | sha256sum)
-		prev=${h:0:64}
 		append "$l"
+		prev=$({ printf '\0'; printf '%s' "$l"; } | sha256sum | cut -c1-64)
 		printf '%s\n' "$l"
 		seq=$((seq + 1))
 	done <"$1"
@@ -199,9 +197,9 @@ fails_at() {
 }
 
 @test "ledger-verify -j: a JSON verdict, for a good and for a bad ledger" {
-	# signatures: the operator's of the 56 entries, the 7 orders' own
+	# signatures: the 7 orders' and the 9 checkpoints' notes
 	run -0 --separate-stderr denki-ledger-verify -j -p operator.pub ledger.jsonl
-	assert_output '{"checkpoints":9,"contract_wh":1210,"contracts":3,"entries":56,"ledger":"ledger.jsonl","ok":true,"orders":7,"origin":"denki.local/ledger","participants":3,"signatures":63,"slots_cleared":3,"slots_settled":3,"transfers":12,"type":"verdict","v":1}'
+	assert_output '{"checkpoints":9,"contract_wh":1210,"contracts":3,"entries":56,"ledger":"ledger.jsonl","ok":true,"orders":7,"origin":"denki.local/ledger","participants":3,"signatures":16,"slots_cleared":3,"slots_settled":3,"transfers":12,"type":"verdict","v":1}'
 	sed 5d ledger.jsonl >f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -j -p operator.pub f.jsonl
 	assert_output '{"ledger":"f.jsonl","ok":false,"reason":"f.jsonl:5: entry 4: seq: must be 4, got 5 (an entry was deleted, duplicated or moved)","type":"verdict","v":1}'
@@ -246,12 +244,40 @@ fails_at() {
 	# a character of the signature of the first order of slot 2 (line 17)
 	n=$(line_of order 4)
 	assert_equal "$n" 17
-	sig=$(sed -n ${n}p ledger.jsonl | jq -r .sig)
+	sig=$(sed -n ${n}p ledger.jsonl | jq -r .rec.sig)
 	[ "${sig:10:1}" != A ] || r=B
 	sed "${n}s|$sig|${sig:0:10}$r${sig:11}|" ledger.jsonl >f.jsonl
 	run -1 cmp -s ledger.jsonl f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
-	assert_output 'FAIL: f.jsonl:17: entry 16: operator: sig: bad signature: the record was not signed by this key, or was changed after signing'
+	assert_output 'FAIL: f.jsonl:17: entry 16: order: sig: bad signature: the record was not signed by this key, or was changed after signing'
+}
+
+@test "ledger-verify: an entry changed that no replay checks is named by the chain: the next entry's prev, and the one after it" {
+	local n
+	# a participant's name (line 2): its entry replays, the link after it breaks
+	n=$(line_of participant)
+	assert_equal "$n" 2
+	sed "${n}s/\"zone\":\"main\"/\"zone\":\"mainx\"/" ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
+	fails_at 2 "entry 1: changed after it was written: its hash is not entry 2's prev, and entry 3 links to it as it is$"
+	# the prev of an entry changed (line 5): it does not link back, and
+	# the entry after it does not link to it
+	sed '5s/"prev":"\(.\)/"prev":"x/' ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
+	fails_at 5 "entry 4: prev: is not the hash of entry 3 \(this entry's prev, or entry 3, was changed after it was written\)$"
+	# the entry before the last checkpoint (a participant registered last):
+	# the checkpoint's signed tree does not hold it as it is
+	denki-keygen dave >/dev/null
+	denki-registry -c coop.yaml add dave -k dave.pub >/dev/null
+	n=$(wc -l <ledger.jsonl)
+	assert_equal "$(sed -n "$((n - 1))p" ledger.jsonl | jq -r .rec.id)" dave
+	sed "$((n - 1))s/\"zone\":\"main\"/\"zone\":\"mainx\"/" ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
+	fails_at $((n - 1)) "entry $((n - 2)): changed after it was written: its hash is not entry $((n - 1))'s prev, and the checkpoint there does not sign it as it is$"
+	# the last checkpoint's prev: its tree holds the entry before as it is
+	sed "${n}s/\"prev\":\"\(.\)/\"prev\":\"x/" ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
+	fails_at $n "entry $((n - 1)): prev: is not the hash of entry $((n - 2)) "
 }
 
 @test "ledger-verify: a torn last line: 1, naming the line" {
@@ -335,7 +361,7 @@ fails_at() {
 @test "ledger-verify: the wrong operator key: 1, naming the first entry" {
 	denki-keygen other >/dev/null
 	run -1 --separate-stderr denki-ledger-verify -j -p other.pub ledger.jsonl
-	assert_regex "$(jq -r .reason <<<"$output")" '^ledger\.jsonl:1: entry 0: operator: sig: bad signature'
+	assert_regex "$(jq -r .reason <<<"$output")" '^ledger\.jsonl:1: entry 0: key: the ledger names another operator key$'
 	# a participant's key is not the operator's either
 	run -1 --separate-stderr denki-ledger-verify -q -p alice.pub ledger.jsonl
 }
@@ -414,13 +440,24 @@ fails_at() {
 	printf '{"type":"entry"\n' >f.jsonl
 	fails_at 1 'entry 0: malformed JSON'
 	# an entry with its keys out of order is not in canonical form
-	sed '1s/,"type":"entry","v":1}$/,"v":1,"type":"entry"}/' ledger.jsonl >f.jsonl
+	sed '1s/,"type":"entry","v":2}$/,"v":2,"type":"entry"}/' ledger.jsonl >f.jsonl
 	run -1 cmp -s ledger.jsonl f.jsonl
 	fails_at 1 'entry 0: not in canonical form \(sorted keys, no spaces\)$'
-	# nor is one with spaces: the operator signed the canonical bytes, so
-	# its signature fails first
+	# nor is one with spaces
 	sed '1s/,/, /' ledger.jsonl >f.jsonl
-	fails_at 1 'entry 0: operator: sig: bad signature: '
+	fails_at 1 'entry 0: not in canonical form \(sorted keys, no spaces\)$'
+	# nor a record with a space inside, or its keys out of order
+	sed '1s/"origin":"/"origin": "/' ledger.jsonl >f.jsonl
+	fails_at 1 'entry 0: not in canonical form \(sorted keys, no spaces\)$'
+	sed "$(line_of order)"'s/"participant":\("[a-z]*"\),"price":\([0-9]*\),/"price":\2,"participant":\1,/' ledger.jsonl >f.jsonl
+	run -1 cmp -s ledger.jsonl f.jsonl
+	fails_at "$(line_of order)" 'entry 9: not in canonical form \(sorted keys, no spaces\)$'
+	# an entry of the first format, with the operator's signature on it
+	sed '1s/,"type":"entry","v":2}$/,"sig":"x","type":"entry","v":1}/' ledger.jsonl >f.jsonl
+	fails_at 1 'entry 0: v: 1, an entry of the first ledger format \(the operator.s signature on every entry\), which this version no longer reads'
+	# a member the envelope does not have
+	sed '1s/,"type":"entry","v":2}$/,"type":"entry","v":2,"x":1}/' ledger.jsonl >f.jsonl
+	fails_at 1 'entry 0: an entry has prev, rec, seq, type and v, and nothing else$'
 }
 
 @test "ledger-verify: the first entry is not the genesis: 1" {
@@ -466,11 +503,11 @@ fails_at() {
 		[ "${note:c:1}" != A ] || r=B
 		jq -c --arg n "${note:0:c}$r${note:c+1}" '.rec.note = $n' <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl
 		run -1 grep -qxF -f line.jsonl ledger.jsonl
-		# as it is, the entry's signature fails
+		# as it is (the link after it broken), or linked again, the
+		# note's signature fails
 		{ head -n $((n - 1)) ledger.jsonl; cat line.jsonl; tail -n +$((n + 1)) ledger.jsonl; } >edited.jsonl
 		cp edited.jsonl f.jsonl
-		fails_at $n "entry $((n - 1)): operator: sig: bad signature: the record was not signed by this key, or was changed after signing$"
-		# the entry signed again, the note itself fails
+		fails_at $n "entry $((n - 1)): checkpoint: note: invalid signature for key denki\\.local/ledger\\+[0-9a-f]{8}$"
 		resign edited.jsonl $n $n >f.jsonl
 		fails_at $n "entry $((n - 1)): checkpoint: note: invalid signature for key denki\\.local/ledger\\+[0-9a-f]{8}$"
 	done
@@ -574,15 +611,18 @@ fails_at() {
 	fails_at $n "entry $((n - 1)): order: participant: $who is revoked$"
 }
 
-@test "ledger-verify: an order's record re-spaced fails both its signatures; the operator's is the one named, with any number of threads" {
-	local n t i
+@test "ledger-verify: a bad order signature before a broken link is the one named, with any number of threads" {
+	local n t i sig r=A
+	# the first order's signature changed: its entry's link breaks too
 	n=$(line_of order)
-	sed "${n}s/\"side\":\"/\"side\": \"/" ledger.jsonl >f.jsonl
+	sig=$(sed -n ${n}p ledger.jsonl | jq -r .rec.sig)
+	[ "${sig:20:1}" != A ] || r=B
+	sed "${n}s|$sig|${sig:0:20}$r${sig:21}|" ledger.jsonl >f.jsonl
 	run -1 cmp -s ledger.jsonl f.jsonl
 	for t in 1 2 3 8; do
 		for i in 1 2 3; do
 			run -1 --separate-stderr denki-ledger-verify -t $t -p operator.pub f.jsonl
-			assert_output "FAIL: f.jsonl:$n: entry $((n - 1)): operator: sig: bad signature: the record was not signed by this key, or was changed after signing"
+			assert_output "FAIL: f.jsonl:$n: entry $((n - 1)): order: sig: bad signature: the record was not signed by this key, or was changed after signing"
 		done
 	done
 }

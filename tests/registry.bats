@@ -35,7 +35,7 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	    "$1" "$2" "$6" "$4" "$5" "$3"
 }
 
-@test "registry add: the record on stdout, one ledger entry and its checkpoint, hash-linked and signed" {
+@test "registry add: the record on stdout, one ledger entry and its checkpoint, hash-linked under a signed checkpoint" {
 	# the genesis, then each participant and a checkpoint
 	assert_equal "$(jq -r .rec.type ledger.jsonl | tr '\n' ' ')" \
 	    "ledger participant checkpoint participant checkpoint "
@@ -46,13 +46,13 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	assert_equal "$(rec 6)" "$output"
 	assert_equal "$(sed -n 6p ledger.jsonl | jq .seq)" 5
 	assert_equal "$(sed -n 6p ledger.jsonl | jq -r .prev)" \
-	    "$(sed -n 5p ledger.jsonl | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+	    "$(sed -n 5p ledger.jsonl | tr -d '\n' | { printf '\0'; cat; } | sha256sum | cut -d' ' -f1)"
 	# the checkpoint: of the 6 entries before it, linked to the last
 	assert_equal "$(sed -n 7p ledger.jsonl | jq -r .rec.type)" checkpoint
 	assert_equal "$(sed -n 7p ledger.jsonl | jq -r .rec.note | sed -n 1,2p | tr '\n' ' ')" \
 	    "denki.local/ledger 6 "
 	assert_equal "$(sed -n 7p ledger.jsonl | jq -r .prev)" \
-	    "$(sed -n 6p ledger.jsonl | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+	    "$(sed -n 6p ledger.jsonl | tr -d '\n' | { printf '\0'; cat; } | sha256sum | cut -d' ' -f1)"
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 }
 
@@ -275,7 +275,7 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	cp ledger.jsonl before
 	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
 	assert_output ""
-	assert_equal "$stderr" "denki-registry: ledger.jsonl:2: entry 1: operator: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	assert_equal "$stderr" "denki-registry: ledger.jsonl:2: entry 1: changed after it was written: its hash is not entry 2's prev, and entry 3 links to it as it is"
 	cmp ledger.jsonl before
 }
 

@@ -132,7 +132,7 @@ carol             0.000      0.460        -0.07        -0.14      0.06
 	run --separate-stderr denki-report -p other.pub ledger.jsonl
 	assert_equal "$status" 65
 	assert_output ""
-	assert_regex "$stderr" '^denki-report: ledger\.jsonl:1: entry 0: operator: sig: bad signature'
+	assert_equal "$stderr" 'denki-report: ledger.jsonl:1: entry 0: key: the ledger names another operator key'
 }
 
 @test "report: a missing ledger: 66; -h; a bad option: 64" {

@@ -427,6 +427,98 @@ test_reader(void)
 	tmpdir_remove();
 }
 
+/* dk_is_canonical(text) must say what comparing dk_canon's output with
+ * the text says, for every text the parser accepts. */
+static int
+agrees(const char *s, size_t n)
+{
+	struct dk_err e = { 0 };
+	json_t *v = dk_parse_member(s, n, "x", &e);
+	char *c;
+	int canon;
+
+	if (v == NULL)
+		return -1;	/* not a value in the profile: not asked */
+	c = dk_canon(v);
+	canon = strlen(c) == n && memcmp(c, s, n) == 0;
+	free(c);
+	json_decref(v);
+	CHECKF(dk_is_canonical(s, n) == canon, "%.*s: dk_canon says %d",
+	    (int)n, s, canon);
+	return canon;
+}
+
+static void
+test_is_canonical(void)
+{
+	static const char *yes[] = {
+		"{}", "[]", "{\"a\":1}", "{\"a\":1,\"b\":2}", "{\"a\":{},\"b\":[]}",
+		"{\"a\":-1,\"ab\":0,\"b\":[1,-2,{\"x\":\"y\"}]}",
+		"{\"a\":\"\\\" \\\\ \\b \\f \\n \\r \\t\"}",
+		"{\"a\":\"caf\xc3\xa9 / \xe2\x80\xa8\",\"b\":true,\"c\":null}",
+		"{\"a\":[{\"b\":1,\"c\":2},{\"a\":1}],\"b\":\"}\"}",
+		"{\"a_1\":1,\"a_2\":{\"z\":[[],[{}]]}}",
+	};
+	static const char *no[] = {
+		"{ }", "{\"a\": 1}", "{\"b\":1,\"a\":2}", "{\"ab\":1,\"a\":2}",
+		"{\"a\":1 }", "[1, 2]", "{\"a\":-0}", "{\"a\":\"\\/\"}",
+		"{\"a\":\"\\u0041\"}", "{\"a\":\"\\u00e9\"}", "\n{\"a\":1}",
+		"{\"a\":{\"c\":1,\"b\":2}}", "{\"a\":[{\"c\":1,\"b\":2}]}",
+		"{\"a\":1}\n", "{\"a\":\"\\u2028\"}",
+	};
+	const char *line = "{\"participant\":\"alice\",\"price\":120000,"
+	    "\"side\":\"sell\",\"sig\":\"M0rs9TV0kOZjNd91NBMC82fnHRFU+IMD/5asl2"
+	    "L8TgbsiAalNjwGAvK4Iwhuhhh2OK3cxO6DofP71G+5JK1FDQ==\",\"slot\":"
+	    "\"2026-01-01T10:00:00+00:00\",\"tags\":[\"a\",{\"k\":\"v\\n\"}],"
+	    "\"type\":\"order\",\"v\":1,\"wh\":-800}";
+	static const char ins[] = " \t\n\\\"-0,:{}[]aZ/u";
+	char buf[512];
+	size_t i, j, n, len = strlen(line), asked = 0, canon = 0;
+	int r;
+
+	for (i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+		CHECKF(agrees(yes[i], strlen(yes[i])) == 1, "%s", yes[i]);
+		CHECK(dk_is_canonical(yes[i], strlen(yes[i])) == 1);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(*no); i++) {
+		CHECKF(agrees(no[i], strlen(no[i])) == 0, "%s", no[i]);
+		CHECK(dk_is_canonical(no[i], strlen(no[i])) == 0);
+	}
+	/* every one-byte insertion, deletion and change of a real record:
+	 * whatever still parses, the two must agree on */
+	for (i = 0; i <= len; i++)
+		for (j = 0; j < sizeof(ins) - 1; j++) {
+			memcpy(buf, line, i);
+			buf[i] = ins[j];
+			memcpy(buf + i + 1, line + i, len - i);
+			if ((r = agrees(buf, len + 1)) >= 0) {
+				asked++;
+				canon += r;
+			}
+			if (i < len) {
+				memcpy(buf, line, len);
+				buf[i] = ins[j];
+				if ((r = agrees(buf, len)) >= 0) {
+					asked++;
+					canon += r;
+				}
+			}
+		}
+	for (i = 0; i < len; i++) {
+		n = 0;
+		memcpy(buf, line, i);
+		memcpy(buf + i, line + i + 1, len - i - 1);
+		n = len - 1;
+		if ((r = agrees(buf, n)) >= 0) {
+			asked++;
+			canon += r;
+		}
+	}
+	/* the mutations exercised both answers */
+	CHECKF(asked > 500 && canon > 100 && asked - canon > 100,
+	    "%zu parsed, %zu canonical", asked, canon);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -438,5 +530,6 @@ main(int argc, char *argv[])
 	test_get();
 	test_canon_without_and_emit();
 	test_reader();
+	test_is_canonical();
 	return check_done("test-jsonl");
 }
