@@ -412,8 +412,9 @@ struct dk_state {
 	struct dk_rules rules;
 	int have_rules;
 	json_t *terms;		/* object: hash -> text */
-	size_t nslots;
-	struct dk_slotstate *slots;
+	size_t nslots, capslots;
+	struct dk_slotstate *slots;	/* in the order they were cleared */
+	size_t *bytime;		/* their indexes, by slot time */
 	long long entries;
 };
 void dk_state_init(struct dk_state *);

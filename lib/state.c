@@ -17,15 +17,57 @@ dk_state_init(struct dk_state *s)
 	s->terms = json_object();
 }
 
+/* Where slot is, or would go, in the index by time. */
+static size_t
+bytime_pos(const struct dk_state *s, int64_t slot)
+{
+	size_t lo = 0, hi = s->nslots, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->slots[s->bytime[mid]].slot < slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A year of slots is 17,520: each is found by a binary search. */
 struct dk_slotstate *
 dk_state_slot(struct dk_state *s, int64_t slot)
 {
-	size_t i;
+	size_t i = bytime_pos(s, slot);
 
-	for (i = s->nslots; i-- > 0;)
-		if (s->slots[i].slot == slot)
-			return &s->slots[i];
+	if (i < s->nslots && s->slots[s->bytime[i]].slot == slot)
+		return &s->slots[s->bytime[i]];
 	return NULL;
+}
+
+static struct dk_slotstate *
+slot_new(struct dk_state *s, int64_t t)
+{
+	struct dk_slotstate *nv;
+	size_t *nb, i, cap;
+
+	if (s->nslots == s->capslots) {
+		cap = s->capslots ? s->capslots * 2 : 64;
+		if ((nv = realloc(s->slots, cap * sizeof(*nv))) == NULL)
+			return NULL;
+		s->slots = nv;
+		if ((nb = realloc(s->bytime, cap * sizeof(*nb))) == NULL)
+			return NULL;
+		s->bytime = nb;
+		s->capslots = cap;
+	}
+	i = bytime_pos(s, t);
+	memmove(&s->bytime[i + 1], &s->bytime[i], (s->nslots - i) *
+	    sizeof(*s->bytime));
+	s->bytime[i] = s->nslots;
+	nv = &s->slots[s->nslots++];
+	memset(nv, 0, sizeof(*nv));
+	nv->slot = t;
+	return nv;
 }
 
 static int
@@ -45,7 +87,7 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *e)
 {
 	struct dk_state *s = ctx;
-	struct dk_slotstate *ss, *nv;
+	struct dk_slotstate *ss;
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *h;
 	char hash[65];
@@ -89,13 +131,8 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 			return dk_fail(e, DK_EX_DATAERR, "slot %s: cleared a "
 			    "second time", json_string_value(json_object_get(
 			    rec, "slot")));
-		nv = realloc(s->slots, (s->nslots + 1) * sizeof(*nv));
-		if (nv == NULL)
+		if ((ss = slot_new(s, t)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		s->slots = nv;
-		ss = &s->slots[s->nslots++];
-		memset(ss, 0, sizeof(*ss));
-		ss->slot = t;
 		ss->rules = s->rules;
 		ss->contracts = json_array();
 		return 0;
@@ -130,6 +167,7 @@ dk_state_free(struct dk_state *s)
 	for (i = 0; i < s->nslots; i++)
 		json_decref(s->slots[i].contracts);
 	free(s->slots);
+	free(s->bytime);
 	json_decref(s->terms);
 	dk_registry_free(&s->reg);
 	memset(s, 0, sizeof(*s));
@@ -149,10 +187,12 @@ dk_state_day_owed(const struct dk_state *s, const char *participant,
 
 	if (dk_time_format(slot, s->rules.tz, day, sizeof(day)) < 0)
 		return 0;
-	for (i = 0; i < s->nslots; i++) {
-		const struct dk_slotstate *ss = &s->slots[i];
-		if (ss->slot == slot || ss->slot > slot + 86400 ||
-		    ss->slot < slot - 86400)
+	/* the slots within a day either side, by the index */
+	for (i = bytime_pos(s, slot - 86400); i < s->nslots; i++) {
+		const struct dk_slotstate *ss = &s->slots[s->bytime[i]];
+		if (ss->slot > slot + 86400)
+			break;
+		if (ss->slot == slot)
 			continue;
 		if (dk_time_format(ss->slot, s->rules.tz, d2, sizeof(d2)) < 0 ||
 		    strncmp(day, d2, 10) != 0)
