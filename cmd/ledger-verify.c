@@ -200,22 +200,36 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 {
 	json_t *x;
 	struct book *b = book_of(v, t, 0);
-	struct dk_order *book = b != NULL ? b->o : NULL;
+	struct dk_order *book;
 	struct dk_clearing cl;
 	char why[DK_REJECT_MAX];
 	size_t n = b != NULL ? b->n : 0, i, nb;
 	int rc = -1;
 
-	/* each was verified when it was read, and its id kept */
+	/*
+	 * Each was verified when it was read, and its id kept.  The filter
+	 * and the market work on a copy of the book, which they reorder
+	 * and compact; the book itself holds the records and bytes.
+	 */
+	if ((book = calloc(n + 1, sizeof(*book))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (n > 0)
+		memcpy(book, b->o, n * sizeof(*book));
 	why[0] = '\0';
 	nb = dk_book_filter(book, n, &v->st, dk_reject_first, why);
-	if (nb == (size_t)-1)
+	if (nb == (size_t)-1) {
+		free(book);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (nb != n)
+	}
+	if (nb != n) {
+		free(book);
 		return dk_fail(e, DK_EX_NO, "clearing: the book was refused: "
 		    "%s", why);
-	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0)
+	}
+	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0) {
+		free(book);
 		return -1;
+	}
 	x = dk_clearing_json(&cl, &v->st.rules);
 	if (!json_equal(x, rec)) {
 		dk_fail(e, DK_EX_NO, "clearing differs from a replay of the "
@@ -239,6 +253,7 @@ clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	rc = dk_state_apply(&v->st, 0, 0, rec, e);
 out:
 	dk_clearing_free(&cl);
+	free(book);
 	if (b != NULL)
 		book_free(v, b);
 	return rc;
@@ -294,15 +309,15 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (dk_order_read_id(&o, rec, v->si->rec_text != NULL ? idh :
 		    NULL, &v->st.rules, &v->st.reg, e) < 0)
 			return dk_failpre(e, "order");
+		if (dk_state_slot(&v->st, o.slot) != NULL)
+			return dk_fail(e, DK_EX_NO, "order for slot %s, which "
+			    "was already cleared", json_string_value(
+			    json_object_get(rec, "slot")));
 		pp = dk_registry_find(&v->st.reg, o.participant);
 		if (dk_record_sig_text(rec, v->si->rec_text, v->si->rec_len,
 		    &msg, &ml, sg, e) < 0)
 			return dk_failpre(e, "order");
 		dk_pool_add(v->pool, seq, line, msg, ml, sg, pp->pk, "order");
-		if (dk_state_slot(&v->st, o.slot) != NULL)
-			return dk_fail(e, DK_EX_NO, "order for slot %s, which "
-			    "was already cleared", json_string_value(
-			    json_object_get(rec, "slot")));
 		v->norders++;
 		if (book_add(v, &o, rec, v->si->rec_text, v->si->rec_len) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");

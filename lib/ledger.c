@@ -32,12 +32,11 @@
  * what follows the last checkpoint was never acknowledged.
  */
 static int
-checkpoint(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
-    long long seq, struct dk_err *e)
+checkpoint_open(struct dk_scaninfo *si, const unsigned char *oppk,
+    json_t *rec, long long seq, struct dk_checkpoint *cpp, struct dk_err *e)
 {
 	struct dk_vkey vk;
 	struct dk_checkpoint cp;
-	unsigned char root[32];
 	const char *note;
 	long tl;
 
@@ -70,6 +69,11 @@ checkpoint(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
 			    "\"%.100s\"", cp.origin, si->origin);
 		return dk_failpre(e, "checkpoint");
 	}
+	/* the operator's signature line and no other: the last checkpoint
+	 * of a ledger is covered by nothing but its own signature */
+	if (strchr(note + tl + 1, '\n') != note + strlen(note) - 1)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: note: a "
+		    "signature line other than the operator's");
 	if (dk_checkpoint_parse(note, tl, &cp, e) < 0)
 		return -1;
 	if (strcmp(cp.origin, si->origin) != 0)
@@ -80,6 +84,21 @@ checkpoint(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
 		return dk_fail(e, DK_EX_DATAERR, "checkpoint: tree size %llu, "
 		    "but %lld entries come before it", (unsigned long long)
 		    cp.size, seq);
+	*cpp = cp;
+	return 0;
+}
+
+static int
+checkpoint(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
+    long long seq, struct dk_err *e)
+{
+	struct dk_checkpoint cp;
+	unsigned char root[32];
+	const char *note;
+
+	if (checkpoint_open(si, oppk, rec, seq, &cp, e) < 0)
+		return -1;
+	note = json_string_value(json_object_get(rec, "note"));
 	dk_mtree_root(&si->tree, root);
 	if (memcmp(root, cp.root, 32) != 0)
 		return dk_fail(e, DK_EX_DATAERR, "checkpoint: its root is not "
@@ -212,8 +231,15 @@ broken_link(FILE *fp, const char *name, long lineno, long long seq,
 		why = "entry %lld links to it as it is";
 	} else if (si != NULL && strcmp(json_string_value(json_object_get(rec,
 	    "type")), "checkpoint") == 0) {
+		/* a good note of the right size, whose root differs */
 		struct dk_err ce = { 0 };
-		before = checkpoint(si, oppk, rec, seq, &ce) < 0;
+		struct dk_checkpoint cp;
+		unsigned char root[32];
+
+		if (checkpoint_open(si, oppk, rec, seq, &cp, &ce) == 0) {
+			dk_mtree_root(&si->tree, root);
+			before = memcmp(root, cp.root, 32) != 0;
+		}
 		why = "the checkpoint there does not sign it as it is";
 	}
 	free(nl);
@@ -472,6 +498,13 @@ dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
 
 	memset(&si, 0, sizeof(si));
 	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
+	/* what follows the last checkpoint was never acknowledged, and no
+	 * signature covers it: not read as part of the ledger */
+	if (rc == 0 && si.origin[0] != '\0' && !si.last_type_checkpoint)
+		rc = dk_fail(e, DK_EX_DATAERR, "%s: entries %lld to %lld follow "
+		    "the last checkpoint: an append that was never "
+		    "acknowledged; run denki-ledger-recover first", path,
+		    si.note != NULL ? si.note_seq + 1 : 0, si.entries - 1);
 	dk_scaninfo_free(&si);
 	return rc;
 }

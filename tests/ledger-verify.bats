@@ -639,3 +639,59 @@ fails_at() {
 		assert_equal "$stderr" "denki-ledger-verify: -t $t: must be 1 to 256 threads"
 	done
 }
+
+@test "ledger-verify: a book the replay refuses (an order twice before its clearing): 1, naming the clearing, no crash" {
+	# the first order again just before slot 1's clearing, linked again
+	{
+		head -n 12 ledger.jsonl
+		sed -n 10p ledger.jsonl
+		tail -n +13 ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl 13 >f.jsonl
+	fails_at 14 'entry 13: clearing: the book was refused: '
+	# with every thread count
+	for t in 1 2 8; do
+		run -1 --separate-stderr denki-ledger-verify -t $t -p operator.pub f.jsonl
+		assert_equal "$stderr" ""
+		assert_output --partial 'FAIL: f.jsonl:14: entry 13: clearing: the book was refused: '
+	done
+}
+
+@test "ledger-verify: an order for a slot already cleared, with a bad signature too: the replay's reason is named" {
+	local n o
+	# slot 1's first order again after slot 1's checkpoint, its wh changed
+	# (so its signature fails as well), linked again
+	n=$(line_of checkpoint 4)
+	o=$(sed -n 10p ledger.jsonl | jq -c '.rec.wh += 1')
+	{
+		head -n "$n" ledger.jsonl
+		printf '%s\n' "$o"
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl $((n + 1)) >f.jsonl
+	fails_at $((n + 1)) "entry $n: order for slot ${S1/+/\\+}, which was already cleared$"
+}
+
+@test "ledger-verify: a second signature line in the last checkpoint's note (a forged cosignature): 1" {
+	local n
+	n=$(wc -l <ledger.jsonl)
+	# another key's line, as a witness would add one: verifiers of a note
+	# skip lines of keys they do not know, but the ledger's note is the
+	# operator's alone, and nothing else covers the last one
+	jq -c '.rec.note += "\u2014 witness.example AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"' \
+	    <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl
+	{ head -n $((n - 1)) ledger.jsonl; cat line.jsonl; } >f.jsonl
+	fails_at $n "entry $((n - 1)): checkpoint: note: a signature line other than the operator's$"
+}
+
+@test "ledger-verify: the last checkpoint with a bad prev and a bad note: its own line is named" {
+	local n note c r=A
+	n=$(wc -l <ledger.jsonl)
+	note="$(sed -n ${n}p ledger.jsonl | jq -j .rec.note)"
+	c=100
+	[ "${note:c:1}" != A ] || r=B
+	jq -c --arg nt "${note:0:c}$r${note:c+1}" '.rec.note = $nt | .prev = (if .prev[0:1] == "f" then "e" else "f" end) + .prev[1:]' \
+	    <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl
+	{ head -n $((n - 1)) ledger.jsonl; cat line.jsonl; } >f.jsonl
+	fails_at $n "entry $((n - 1)): prev: is not the hash of entry $((n - 2)) "
+}

@@ -145,3 +145,26 @@ carol             0.000      0.460        -0.07        -0.14      0.06
 	assert_output ""
 	assert_equal "${stderr_lines[1]}" "usage: denki-report [-H] [-p operator.pub] [ledger]"
 }
+
+@test "report, and clear: entries after the last checkpoint (never acknowledged, signed by nobody) are refused: 65" {
+	local n
+	# a crash's leftover: the last append without its checkpoint
+	head -n -1 ledger.jsonl >cut.jsonl
+	n=$(wc -l <cut.jsonl)
+	cp cut.jsonl ledger.jsonl
+	run -65 --separate-stderr denki-report -p operator.pub ledger.jsonl
+	assert_output ""
+	assert_regex "$stderr" "^denki-report: ledger\\.jsonl: entries [0-9]+ to $((n - 1)) follow the last checkpoint: an append that was never acknowledged; run denki-ledger-recover first$"
+	run -65 --separate-stderr denki-report ledger.jsonl
+	assert_output ""
+	# clear reads the registry and rules from it: the same
+	run -65 --separate-stderr denki-clear -c coop.yaml orders.jsonl
+	assert_output ""
+	assert_regex "$stderr" "^denki-clear: ledger\\.jsonl: entries [0-9]+ to $((n - 1)) follow the last checkpoint"
+	# recovered, both read it again
+	run -0 denki-ledger-recover -c coop.yaml
+	run -0 --separate-stderr denki-report ledger.jsonl
+	order alice sell 100 100000 2026-01-01T12:00:00+00:00 >new.jsonl
+	run -0 --separate-stderr denki-clear -c coop.yaml new.jsonl
+	assert_equal "$(jq -r .type <<<"${lines[-1]}")" clearing
+}
