@@ -3,7 +3,7 @@
 
 load test_helper
 
-FIX="$SHARED/fixtures/dsmr"
+FIX="$FIXTURES/dsmr"
 PEER="$TOP/tests/peers/p1-peer.py"
 
 setup() {

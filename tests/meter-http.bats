@@ -3,7 +3,7 @@
 
 load test_helper
 
-FIX="$SHARED/fixtures/http"
+FIX="$FIXTURES/http"
 PEER="$TOP/tests/peers/http-peer.py"
 
 setup() {

@@ -1,7 +1,7 @@
 # Shared by every bats file: hermetic HOME, C locale, the freshly built
 # programs first on PATH, and a small community to trade in.
 TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="$TOP/../shared"
+FIXTURES="$TOP/tests/fixtures"
 EXAMPLES="$TOP/examples"
 
 load_libs() {

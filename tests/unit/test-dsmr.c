@@ -6,7 +6,7 @@
 #include "denki.h"
 #include "check.h"
 
-static const char *fixdir = "../shared/fixtures/dsmr";
+static const char *fixdir = "tests/fixtures/dsmr";
 
 /* Expected values: reference/meters.md §6.4, by hand from each fixture. */
 static const struct {

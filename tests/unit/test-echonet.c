@@ -1,4 +1,4 @@
-/* ECHONET Lite frames: every frame of ../shared/fixtures/echonet and
+/* ECHONET Lite frames: every frame of tests/fixtures/echonet and
  * broute parses to the fields it carries, every truncation of each is
  * refused with a reason, Get requests are rebuilt byte for byte, every E1
  * unit converts exactly, and dk_el_read against a node written here (TID
@@ -8,8 +8,8 @@
 #include "denki.h"
 
 static const char *fx_echonet =
-    "../shared/fixtures/echonet/frames_emulator_echonet-lite-2.16.2.txt";
-static const char *fx_broute = "../shared/fixtures/broute/bp35a1_lines.txt";
+    "tests/fixtures/echonet/frames_emulator_echonet-lite-2.16.2.txt";
+static const char *fx_broute = "tests/fixtures/broute/bp35a1_lines.txt";
 
 static size_t
 unhex(const char *s, unsigned char *out, size_t cap)

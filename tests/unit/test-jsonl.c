@@ -6,7 +6,7 @@
 #include "denki.h"
 #include "check.h"
 
-static const char *jcs = "../shared/fixtures/jcs";
+static const char *jcs = "tests/fixtures/jcs";
 
 static json_t *
 parse(const char *s, struct dk_err *e)

@@ -1,4 +1,4 @@
-/* RFC 6962 vectors (../shared/fixtures/merkle): every root, every inclusion
+/* RFC 6962 vectors (tests/fixtures/merkle): every root, every inclusion
  * and consistency proof for trees of up to 8 leaves, made and verified,
  * and each proof rejected after any one change. */
 #include <stdio.h>
@@ -33,7 +33,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *path = argc > 1 ? argv[1] :
-	    "../shared/fixtures/merkle/rfc6962-vectors.txt";
+	    "tests/fixtures/merkle/rfc6962-vectors.txt";
 	char line[4096], *tok, *save;
 	unsigned char p[64][32], q[64][32], in[64];
 	size_t np, nq, i, k;

@@ -13,7 +13,7 @@
  * The simulator promises the same stream from a seed on every machine. */
 #define SIM_SEED42_SHA256 \
 	"38fca91dc8a69259abc228e6c00181c0eb5e2423f5e303a0507f1f5937416434"
-static const char *datadir = "../shared/data/opsd_household";
+static const char *datadir = "tests/data/opsd";
 
 struct got {
 	size_t n, cap;
@@ -587,7 +587,7 @@ test_real(const char *file, int slot_minutes)
 
 	snprintf(path, sizeof(path), "%s/%s", datadir, file);
 	if ((fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "test-meter: %s: missing, not checked\n", path);
+		CHECKF(0, "%s: missing", path);
 		return;
 	}
 	if (getline(&line, &cap, fp) > 0)
@@ -1018,9 +1018,9 @@ main(int argc, char *argv[])
 	test_bad();
 	test_straddle();
 	test_misaligned();
-	test_real("DE_KN_residential3_60min_cumulative_kWh.csv", 30);
-	test_real("DE_KN_residential4_60min_cumulative_kWh.csv", 15);
-	test_real("DE_KN_residential6_60min_cumulative_kWh.csv", 60);
+	test_real("DE_KN_residential3_slice.csv", 30);
+	test_real("DE_KN_residential4_slice.csv", 15);
+	test_real("DE_KN_residential6_slice.csv", 60);
 	test_sim();
 	test_walk_telescope();
 	test_walk_wrap();

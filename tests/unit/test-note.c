@@ -1,4 +1,4 @@
-/* C2SP signed notes: the vectors of ../shared/fixtures/note verify, each
+/* C2SP signed notes: the vectors of tests/fixtures/note verify, each
  * one-byte change of them is rejected, and signing reproduces them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +57,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *path = argc > 1 ? argv[1] :
-	    "../shared/fixtures/note/signed-note-vectors.txt";
+	    "tests/fixtures/note/signed-note-vectors.txt";
 	char line[1024], vkey[1100] = "", note[4096], *s;
 	size_t n = 0;
 	int in = 0, notes = 0;

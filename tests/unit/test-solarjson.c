@@ -7,7 +7,7 @@
 #include "denki.h"
 #include "check.h"
 
-static const char *fixdir = "../shared/fixtures/http";
+static const char *fixdir = "tests/fixtures/http";
 
 static json_t *
 load(const char *name, struct dk_err *e)

@@ -9,7 +9,7 @@ is there.  DEVICES.json maps EOJs to their properties in hex, as the
 echonet emulator takes them: {"028801": {"e0": "0001e240", ...}}.  A
 property not listed is answered with Get_SNA (PDC 0).  The dongle echoes
 every command (SKSENDTO with its binary data), answers OK, and plays the
-lines of ../shared/fixtures/broute and meters.md section 5: EPANDESC on
+lines of tests/fixtures/broute and meters.md section 5: EPANDESC on
 SKSCAN, the IPv6 address on SKLL64, PANA traffic then EVENT 25 or 24 on
 SKJOIN, EVENT 21 then ERXUDP lines carrying the meter's answers.
 Every command line received is appended to --log.
