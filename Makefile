@@ -9,6 +9,8 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = libsodium jansson yaml-0.1 sqlite3 libmodbus
+# Read once, when make reads this file: make demo and make check install
+# what is missing first, then build in a second make that asks again.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson -lyaml -lsqlite3 -lmodbus)
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
@@ -21,12 +23,14 @@ LIBOBJ = $(LIBSRC:.c=.o)
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITBIN = $(UNITSRC:.c=)
 
-all: deps-check $(BINS)
+all: $(BINS)
 
 lib/libdenki.a: $(LIBOBJ)
 	$(AR) rcs $@ $(LIBOBJ)
 
 $(LIBOBJ): lib/denki.h
+# Nothing is compiled before the check; everything links lib/libdenki.a.
+$(LIBOBJ): | deps-check
 
 denki: cmd/denki.c lib/libdenki.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/denki.c lib/libdenki.a $(LDLIBS)
@@ -41,12 +45,19 @@ tests/unit/%: tests/unit/%.c lib/libdenki.a $(wildcard tests/unit/*.h)
 deps:
 	@sh tools/deps.sh
 
+# make all: installs nothing and asks no registry; says what is missing.
 deps-check:
-	@sh tools/deps.sh --quiet
+	@CC='$(CC)' sh tools/deps.sh -n build
 
 UNITTESTS = $(filter-out tests/unit/sign-record,$(UNITBIN))
 
-check: all $(UNITBIN)
+# make check: installs what is missing, then runs make test.
+check:
+	@CC='$(CC)' sh tools/deps.sh test
+	@$(MAKE) --no-print-directory test
+
+# make test: builds and runs every test; installs nothing.
+test: all $(UNITBIN)
 	@for t in $(UNITTESTS); do echo "unit: $$t"; \
 	    ASAN_OPTIONS=$${UNIT_ASAN_OPTIONS:-$$ASAN_OPTIONS} $$t || exit 1; done
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.[157] || exit 1; fi
@@ -61,7 +72,9 @@ check-asan:
 	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
 	$(MAKE) clean
 
-demo: all
+demo:
+	@CC='$(CC)' sh tools/deps.sh demo
+	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
 
 tools/gen-book: tools/gen-book.c lib/libdenki.a
@@ -80,7 +93,16 @@ install: all
 	for p in $(PROGS); do ln -sf denki $(DESTDIR)$(BASHCOMPDIR)/denki-$$p; done
 	install -m 0644 completions/zsh/_denki $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
+# Removes exactly what install put there; the directories stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/denki $(addprefix $(DESTDIR)$(BASHCOMPDIR)/denki-,$(PROGS))
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
+
 clean:
 	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN) tools/gen-book
 
-.PHONY: all deps deps-check check check-asan demo bench install clean
+.PHONY: all deps deps-check check test check-asan demo bench install uninstall clean

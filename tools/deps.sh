@@ -1,17 +1,58 @@
 #!/bin/sh
-# Installs denki's build and test dependencies from Debian's packages when
-# they are missing (as root), or prints the command to run (otherwise).
-# --quiet: say nothing when all is there.
-quiet=0
-[ "$1" = --quiet ] && quiet=1
-pkgs="libsodium-dev libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config bats bats-assert bats-support mandoc jq strace minisign signify-openbsd openssl xxd procps libmodbus-dev glpk-utils nodejs python3 socat time"
-# Debian ships npm apart from nodejs; NodeSource's nodejs has it inside.
-command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
+# What denki needs from Debian's packages, and the npm test peers.
+#
+#   tools/deps.sh [-n] [build | demo | test]
+#
+# build: what building needs (a C compiler, pkg-config, the -dev libraries);
+# demo: that and every other package of the README (the tour runs minisign
+# and signify); test (the default): that and the npm test peers.
+# Installs what is missing (as root), or prints the apt-get line to run and
+# fails (otherwise).  -n installs nothing: it says what is missing and fails
+# if anything is (make all uses it; it never contacts a package registry).
+usage() {
+	echo "usage: tools/deps.sh [-n] [build | demo | test]" >&2
+	exit 64
+}
+install=1
+[ "${1-}" = -n ] && { install=0; shift; }
+what=${1-test}
+case $what in build|demo|test) ;; *) usage ;; esac
+[ $# -le 1 ] || usage
+
+# Building: each pkg-config module and the Debian package that has it.
+mods="libsodium:libsodium-dev jansson:libjansson-dev yaml-0.1:libyaml-dev sqlite3:libsqlite3-dev libmodbus:libmodbus-dev"
+# The rest: tests, the tour, the peers.
+others="libcurl4-openssl-dev bats bats-assert bats-support mandoc jq strace minisign signify-openbsd openssl xxd procps glpk-utils nodejs python3 socat time"
+
 missing=
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
+# The build is judged by what it uses (the compiler, pkg-config's answer),
+# so libraries built from source count as present.
+command -v "${CC:-cc}" >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+if command -v pkg-config >/dev/null 2>&1; then
+	for m in $mods; do
+		pkg-config --exists "${m%%:*}" || missing="$missing ${m#*:}"
+	done
+else
+	missing="$missing pkg-config"
+	for m in $mods; do
+		missing="$missing ${m#*:}"
+	done
+fi
+if [ "$what" != build ]; then
+	pkgs=$others
+	# Debian ships npm apart from nodejs; NodeSource's nodejs has it inside.
+	[ "$what" = test ] && ! command -v npm >/dev/null 2>&1 &&
+		pkgs="$pkgs npm"
+	if command -v dpkg-query >/dev/null 2>&1; then
+		for p in $pkgs; do
+			dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			    grep -q 'install ok installed' || missing="$missing $p"
+		done
+	else
+		echo "deps: not a Debian system; have the equivalents of:$pkgs" >&2
+	fi
+fi
+
 # Test peers from the npm registry (a meter emulator, a Modbus server): each
 # tests/peers/NAME/ with a package-lock.json is installed once, offline after.
 peers() {
@@ -19,6 +60,10 @@ peers() {
 		[ -f "$lock" ] || continue
 		d=${lock%/package-lock.json}
 		[ -d "$d/node_modules" ] && continue
+		if [ $install = 0 ]; then
+			echo "deps: the test peers of $d are missing; run: tools/deps.sh" >&2
+			return 1
+		fi
 		command -v npm >/dev/null 2>&1 || {
 			echo "deps: npm is missing; it installs the test peers in $d" >&2
 			return 1
@@ -27,24 +72,18 @@ peers() {
 		(cd "$d" && npm ci --no-audit --no-fund --loglevel=error >&2) || return 1
 	done
 }
-if [ -z "$missing" ]; then
-	[ $quiet = 1 ] || echo "deps: all present:$pkgs"
-	peers
-	exit
-fi
-if ! command -v dpkg-query >/dev/null 2>&1; then
-	echo "deps: not a Debian system; install the equivalents of:$missing" >&2
-	exit 0
-fi
-if [ "$(id -u)" = 0 ]; then
+
+if [ -n "$missing" ]; then
+	if [ $install = 0 ] || [ "$(id -u)" != 0 ] ||
+	    ! command -v apt-get >/dev/null 2>&1; then
+		echo "deps: missing:$missing" >&2
+		echo "deps: run: sudo apt-get install$missing" >&2
+		exit 1
+	fi
 	echo "deps: installing$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2 || exit 1
 	apt-get install -y -qq --no-install-recommends $missing >&2 || exit 1
-	peers
-	exit
-else
-	echo "deps: missing Debian packages:$missing" >&2
-	echo "deps: run: sudo apt-get install$missing" >&2
-	exit 1
 fi
+[ "$what" = test ] || exit 0
+peers
