@@ -12,19 +12,19 @@
 static const struct {
 	const char *name, *what;
 } progs[] = {
-	{ "keygen", "make Ed25519 key pairs for participants, devices, the operator" },
+	{ "keygen", "make an Ed25519 key pair for a participant, a device or the operator" },
 	{ "registry", "add, update, revoke, reinstate and list the participants who may trade" },
-	{ "meter-read", "read a meter (CSV file, simulator) into reading records" },
+	{ "meter-read", "read a meter into reading records, one per slot" },
 	{ "bid", "turn a household's readings into signed orders for the next slot" },
-	{ "clear", "clear the market of a slot: a uniform-price double auction" },
-	{ "contract-sign", "sign trades as contracts and append them to the ledger" },
-	{ "settle", "settle metered energy against contracts, append to the ledger" },
-	{ "ledger-verify", "audit the ledger offline: chain, signatures, replay, balances" },
-	{ "report", "what each member earned and saved; community figures" },
-	{ "ledger-proof", "inclusion and consistency proofs, the latest checkpoint" },
-	{ "proof-verify", "check a proof offline against a signed checkpoint" },
-	{ "ledger-export", "a ledger file and its minisign/signify signature" },
-	{ "ledger-recover", "cut an unacknowledged tail after a crash" },
+	{ "clear", "clear the market of each slot: a double auction, by zone" },
+	{ "contract-sign", "sign cleared trades as contracts and append them to the ledger" },
+	{ "settle", "settle metered energy against contracts and append it to the ledger" },
+	{ "ledger-verify", "audit a ledger offline: chain, signatures, checkpoints, replay, balances" },
+	{ "report", "what each member earned and saved, and the community's figures" },
+	{ "ledger-proof", "inclusion and consistency proofs from the ledger, and its latest checkpoint" },
+	{ "proof-verify", "check inclusion and consistency proofs offline against signed checkpoints" },
+	{ "ledger-export", "a signed copy of the ledger, for auditors without denki" },
+	{ "ledger-recover", "cut an unacknowledged tail off the ledger after a crash" },
 	{ NULL, NULL }
 };
 

@@ -28,6 +28,37 @@ programs() {
 	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^  [a-z]')" "$n"
 }
 
+# The one line of NAME in man/denki-NAME.1 (.Nd), as the reader sees it.
+nd() {
+	sed -n 's/^\.Nd //p' "$TOP/man/denki-$1.1"
+}
+
+@test "denki with no argument: every program with its man page's one line, and no other" {
+	run -0 --separate-stderr denki
+	assert_equal "$stderr" ""
+	local p n=0
+	for p in $(programs); do
+		[ -n "$(nd "$p")" ]
+		assert_line "$(printf '  %-14s %s' "$p" "$(nd "$p")")"
+		n=$((n + 1))
+	done
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^  [a-z]')" "$n"
+	# a man page for each program, and a program for each page
+	assert_equal "$(cd "$TOP/man" && ls denki-*.1 | sed 's/^denki-//; s/\.1$//' | sort)" \
+	    "$(programs | sort)"
+}
+
+@test "denki(1) lists every program with its man page's one line; denki(7) lists every program" {
+	local want got
+	want=$(for p in $(programs); do echo "$p $(nd "$p")"; done | sort)
+	got=$(awk '/^\.It Cm / { n = $3; next } n != "" { print n, $0; n = "" }' \
+	    "$TOP/man/denki.1" | sort)
+	assert_equal "$got" "$want"
+	got=$(sed -n '/^\.Ss The programs/,/^\.El/s/^\.It Xr denki-\([a-z-]*\) 1$/\1/p' \
+	    "$TOP/man/denki.7" | sort)
+	assert_equal "$got" "$(programs | sort)"
+}
+
 @test "denki --help is denki -h" {
 	run -0 --separate-stderr denki -h
 	local h="$output"
