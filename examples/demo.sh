@@ -1,19 +1,27 @@
 #!/bin/sh
 # make demo: one day of trading in the six-household Konstanz community,
-# from meter data to a verified ledger.  Everything it makes is in demo/.
+# from meter data to a verified ledger.  Everything it makes is in demo/,
+# or in DIR (which must not exist yet) with examples/demo.sh DIR; with it
+# the files the README's tour uses: home.yaml, data.csv, kept.note.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -gt 0 ]; then
+	mkdir "$1"
+	out=$(cd "$1" && pwd)
+else
+	out=$top/demo
+	rm -rf "$out"
+	mkdir "$out"
+fi
 PATH=$top:$PATH
 export PATH
 day=2016-07-05
 first="${day}T00:00:00+02:00"
 homes="kn1 kn2 kn3 kn4 kn5 kn6"
 
-rm -rf "$top/demo"
-mkdir "$top/demo"
 cp "$top"/examples/community/*.yaml "$top"/examples/community/terms.txt \
-    "$top/demo/"
-cd "$top/demo"
+    "$out/"
+cd "$out"
 
 echo "denki demo: the Konstanz community (OPSD household data, CC BY 4.0),"
 echo "trading day $day, 48 slots of 30 minutes, prices in EUR"
@@ -28,6 +36,8 @@ for h in $homes; do
 	    -z konstanz -r "$role" >/dev/null
 done
 echo "registry       $(denki registry -c coop.yaml list | wc -l) participants, keys in demo/*.pub"
+# The checkpoint a member keeps, to check later that the log only grew.
+denki ledger-proof -c coop.yaml checkpoint >kept.note
 
 # Each household: its meter's two days (yesterday is the forecast), then
 # the orders for every slot of the trading day, signed with its key.
@@ -50,4 +60,7 @@ echo
 printf 'verifier       '
 denki ledger-verify -p operator.pub ledger.jsonl
 echo
-echo "left in demo/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub"
+# For the README's tour: alice's home (her meter data are household 4's).
+cp "$top/examples/community/data/kn4.csv" data.csv
+echo "left in demo/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub;"
+echo "for the README's tour: home.yaml, data.csv, kept.note"
