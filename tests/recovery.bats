@@ -143,3 +143,25 @@ recovered_writers_append() {
 	assert_output ""
 	assert_regex "$stderr" 'torn last line \(40 bytes, no newline\)'
 }
+
+@test "recovery: a run cut off after its first slot keeps that slot; run again with -k, it is rejected (65) and the rest appended" {
+	local n s1 s2
+	# one run of two slots, slot 2 and slot 3
+	cat cleared2.jsonl >two.jsonl
+	denki-clear -c coop.yaml orders3.jsonl >>two.jsonl
+	cp good ledger.jsonl
+	denki-contract-sign -c coop.yaml two.jsonl >/dev/null
+	cp ledger.jsonl ran
+	# the crash: slot 2 and its checkpoint written, slot 3 only in part
+	n=$(grep -n '"type":"checkpoint"' ran | tail -n 2 | head -n 1 | cut -d: -f1)
+	head -n $((n + 2)) ran >ledger.jsonl
+	sed -n "$((n + 3))p" ran | head -c 50 >>ledger.jsonl
+	run -0 --separate-stderr denki-ledger-recover -c coop.yaml
+	assert_output --partial '"dropped_entries":3'
+	head -n "$n" ran | cmp - ledger.jsonl
+	# the job again: slot 2 is in the ledger already, slot 3 is appended
+	run -65 --separate-stderr denki-contract-sign -k -c coop.yaml two.jsonl
+	assert_regex "$stderr" "slot ${SLOT2/+/\\+}: .*already in the ledger"
+	cmp ledger.jsonl ran
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}
