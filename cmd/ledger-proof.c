@@ -216,8 +216,7 @@ main(int argc, char *argv[])
 		printf("FORK: %s and the ledger's checkpoint disagree on the "
 		    "first %llu entries\n%s\n%s", argv[optind],
 		    (unsigned long long)old.size, note, si.note);
-		dk_finish_stdout(prog);
-		return DK_EX_NO;
+		return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 	}
 	if (dk_merkle_consistency((const unsigned char (*)[32])si.leaves,
 	    size, old.size, p, &np, &e) < 0)

@@ -424,8 +424,8 @@ fork_fail(const char *path, const char *msg, const char *note1,
 			    "latest checkpoint\n%s", note1,
 			    note2 != NULL ? note2 : "(none)\n");
 	}
-	dk_finish_stdout(prog);
-	return DK_EX_NO;
+	/* an answer that cannot be written is an I/O error */
+	return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 }
 
 static int
@@ -607,8 +607,7 @@ main(int argc, char *argv[])
 				printf("FAIL: %s\n", e.msg);
 			else
 				printf("FAIL: %s: %s\n", path, e.msg);
-		dk_finish_stdout(prog);
-		return DK_EX_NO;
+		return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 	}
 	if (json) {
 		x = json_pack("{s:s,s:i,s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"

@@ -13,21 +13,30 @@
 
 #define DK_VERSION "0.1.0"
 
-/* The frozen exit-status table (sysexits), shared by every program. */
-enum {
-	DK_EX_OK = 0,
-	DK_EX_NO = 1,		/* the answer is no: verification failed */
-	DK_EX_USAGE = 64,
-	DK_EX_DATAERR = 65,
-	DK_EX_NOINPUT = 66,
-	DK_EX_UNAVAILABLE = 69,
-	DK_EX_SOFTWARE = 70,
-	DK_EX_CANTCREAT = 73,
-	DK_EX_IOERR = 74,
-	DK_EX_TEMPFAIL = 75,
-	DK_EX_NOPERM = 77,
-	DK_EX_CONFIG = 78
-};
+/*
+ * The frozen exit-status table (sysexits), shared by every program: the
+ * number, its name, and its meaning in the words of denki(7)'s EXIT STATUS,
+ * which each program's page quotes for the statuses that program returns
+ * (tests/exit-status.bats holds the pages equal to this table).  None of
+ * these numbers will change meaning.
+ */
+#define DK_EXIT_TABLE(X) \
+	X(DK_EX_OK,		0,	"ok") \
+	X(DK_EX_NO,		1,	"the answer is no") \
+	X(DK_EX_USAGE,		64,	"usage") \
+	X(DK_EX_DATAERR,	65,	"bad input data") \
+	X(DK_EX_NOINPUT,	66,	"cannot open input") \
+	X(DK_EX_UNAVAILABLE,	69,	"service unavailable") \
+	X(DK_EX_SOFTWARE,	70,	"internal error") \
+	X(DK_EX_CANTCREAT,	73,	"cannot create output") \
+	X(DK_EX_IOERR,		74,	"I/O error") \
+	X(DK_EX_TEMPFAIL,	75,	"try again later") \
+	X(DK_EX_NOPERM,		77,	"permission denied") \
+	X(DK_EX_CONFIG,		78,	"bad configuration")
+
+#define DK_EX_ENUM(name, num, text)	name = num,
+enum { DK_EXIT_TABLE(DK_EX_ENUM) };
+#undef DK_EX_ENUM
 
 /* Limits that keep every product of energy and price inside int64. */
 #define DK_MAX_WH	100000000LL		/* 100 MWh in one order or slot */
@@ -49,6 +58,7 @@ int dk_failpre(struct dk_err *, const char *fmt, ...)
 void dk_warnx(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int dk_finish_stdout(const char *prog);
+const char *dk_exit_text(int status);
 int dk_valid_id(const char *);
 
 /* jsonl.c: JSON lines in the canonical profile (RFC 8785 restricted) */

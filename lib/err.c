@@ -47,6 +47,19 @@ dk_warnx(const char *prog, const char *fmt, ...)
 	fprintf(stderr, "%s: %s\n", prog, buf);
 }
 
+/* The meaning of an exit status, in the words of the table in denki.h and
+ * denki(7); NULL for a number that is not in it. */
+const char *
+dk_exit_text(int status)
+{
+#define DK_EX_TEXT(name, num, text)	case num: return text;
+	switch (status) {
+	DK_EXIT_TABLE(DK_EX_TEXT)
+	}
+#undef DK_EX_TEXT
+	return NULL;
+}
+
 /* A failed write to stdout is an error (74), found only after a flush. */
 int
 dk_finish_stdout(const char *prog)

@@ -272,6 +272,18 @@ links_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	return 0;
 }
 
+/* A field of a rules record: bad input data (65), not configuration. */
+static int
+copy_rec(char *dst, size_t n, const char *src, const char *key,
+    struct dk_err *e)
+{
+	if (copy(dst, n, src, key, e) < 0) {
+		e->status = DK_EX_DATAERR;
+		return -1;
+	}
+	return 0;
+}
+
 int
 dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 {
@@ -282,13 +294,13 @@ dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	if (dk_check_type(o, "rules", e) < 0)
 		return -1;
 	if ((s = dk_get_str(o, "currency", e)) == NULL ||
-	    copy(r->currency, sizeof(r->currency), s, "currency", e) < 0)
+	    copy_rec(r->currency, sizeof(r->currency), s, "currency", e) < 0)
 		return -1;
 	if ((s = dk_get_str(o, "tz", e)) == NULL ||
-	    copy(r->tz, sizeof(r->tz), s, "tz", e) < 0)
+	    copy_rec(r->tz, sizeof(r->tz), s, "tz", e) < 0)
 		return -1;
 	if ((s = dk_get_str(o, "mechanism", e)) == NULL ||
-	    copy(r->mechanism, sizeof(r->mechanism), s, "mechanism", e) < 0)
+	    copy_rec(r->mechanism, sizeof(r->mechanism), s, "mechanism", e) < 0)
 		return -1;
 	if ((s = dk_get_str(o, "terms", e)) == NULL)
 		return -1;
