@@ -214,7 +214,8 @@ dk_rules_from_conf(struct dk_rules *r, const struct dk_conf *c,
 		goto bad;
 	return 0;
 bad:
-	if (c->path != NULL && strncmp(e->msg, c->path, strlen(c->path)) != 0)
+	if (c->path != NULL && strncmp(e->msg, c->path, strlen(c->path)) != 0 &&
+	    strncmp(e->msg, "-D: ", 4) != 0)
 		dk_failpre(e, "%s", c->path);
 	e->status = DK_EX_CONFIG;
 	return -1;
