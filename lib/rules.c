@@ -198,14 +198,15 @@ dk_rules_from_conf(struct dk_rules *r, const struct dk_conf *c,
 			dk_fail(e, DK_EX_CONFIG, "terms: %s: %s", tp,
 			    strerror(errno));
 			free(tp);
-			return -1;
+			goto bad;
 		}
 		len = getdelim(&text, &cap, '\0', fp);
 		fclose(fp);
 		free(tp);
 		if ((ssize_t)len < 0) {
 			free(text);
-			return dk_fail(e, DK_EX_CONFIG, "terms: empty file");
+			dk_fail(e, DK_EX_CONFIG, "terms: empty file");
+			goto bad;
 		}
 		dk_sha256_hex(text, len, r->terms);
 		free(text);
