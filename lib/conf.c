@@ -243,9 +243,39 @@ nearest(const char *k, int kind, char *buf, size_t n)
 			snprintf(buf, n, "%s", cand);
 		}
 	}
-	if (best == (size_t)-1 || (best > 2 && best * 3 > strlen(k)))
+	/* "prices.fe" is near "prices.fee"; "links.t.kv" near nothing */
+	if (best > 2 || best >= strlen(kl))
 		return NULL;
 	return buf;
+}
+
+/* The settings beside k ("zones, capacity_wh, wheeling" for
+ * "links.t.kv"); NULL for a key at the top, or with none beside it. */
+static const char *
+siblings(const char *k, int kind, char *buf, size_t n)
+{
+	char cand[256];
+	const char *kl = strrchr(k, '.'), *cl;
+	size_t i, plen, o = 0;
+
+	if (kl == NULL)
+		return NULL;
+	plen = (size_t)(kl - k);
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (kind != 0 && (table[i].kinds & kind) == 0)
+			continue;
+		spell(table[i].name, k, cand, sizeof(cand));
+		cl = strrchr(cand, '.');
+		if (cl == NULL || (size_t)(cl - cand) != plen ||
+		    strncmp(cand, k, plen) != 0)
+			continue;
+		o += snprintf(buf + o, n - o, "%s%s", o > 0 ? ", " : "",
+		    cl + 1);
+		if (o >= n)
+			return NULL;
+	}
+	return o > 0 ? buf : NULL;
 }
 
 /* Where a setting came from, for messages: "coop.yaml:17" or "-D". */
@@ -289,6 +319,9 @@ check_key(const struct dk_conf *c, size_t i, struct dk_err *e)
 		if (nearest(c->key[i], c->kind, near, sizeof(near)) != NULL)
 			return dk_fail(e, DK_EX_CONFIG, "%s: %s: unknown "
 			    "setting; did you mean %s?", w, c->key[i], near);
+		if (siblings(c->key[i], c->kind, near, sizeof(near)) != NULL)
+			return dk_fail(e, DK_EX_CONFIG, "%s: %s: unknown "
+			    "setting (%s)", w, c->key[i], near);
 		return dk_fail(e, DK_EX_CONFIG, "%s: %s: unknown setting "
 		    "(denki-formats(5), CONFIGURATION)", w, c->key[i]);
 	}

@@ -315,6 +315,10 @@ test_checked(void)
 	    ":1: slot_minute: unknown setting; did you mean slot_minutes?");
 	OPEN_BAD(coop, "links:\n  t1:\n    zone: [a, b]\n",
 	    ":3: links.t1.zone: unknown setting; did you mean links.t1.zones?");
+	OPEN_BAD(coop, "links:\n  t1:\n    kv: 6600\n",
+	    ":3: links.t1.kv: unknown setting (zones, capacity_wh, wheeling)");
+	OPEN_BAD(coop, "prices:\n  fx: 1\n",
+	    ":2: prices.fx: unknown setting (retail, buyback, fee)");
 	OPEN_BAD(coop, "xyzzy: 1\n",
 	    ":1: xyzzy: unknown setting (denki-formats(5), CONFIGURATION)");
 	OPEN_BAD(home, "ledger: l.jsonl\n", ":1: ledger: a setting of the "
