@@ -191,7 +191,8 @@ main(int argc, char *argv[])
 		default:
 			usage(DK_EX_USAGE);
 		}
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0 ||
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_HOME, defs, ndefs, &e) < 0 ||
 	    dk_rules_from_conf(&b.rules, &conf, &e) < 0)
 		goto fail;
 	b.participant = dk_conf_str(&conf, "participant", NULL);

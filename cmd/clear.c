@@ -332,7 +332,8 @@ main(int argc, char *argv[])
 		}
 	if (threads < 1)
 		threads = 1;
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0 ||
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0 ||
 	    dk_rules_from_conf(&rules, &conf, &e) < 0)
 		goto fail;
 	if (slotarg != NULL &&

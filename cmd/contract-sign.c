@@ -178,20 +178,27 @@ main(int argc, char *argv[])
 		default:
 			usage(DK_EX_USAGE);
 		}
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0 ||
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0 ||
 	    dk_rules_from_conf(&rules, &conf, &e) < 0 ||
 	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
 		goto fail;
-	if ((tpath = dk_conf_path(&conf, "terms", NULL)) != NULL) {
-		if ((fp = fopen(tpath, "r")) == NULL ||
-		    getdelim(&text, &cap, '\0', fp) < 0) {
-			dk_fail(&e, DK_EX_CONFIG, "terms: %s: %s", tpath,
-			    strerror(errno));
-			goto fail;
-		}
-		fclose(fp);
-		free(tpath);
+	/* a contract names the terms its parties agreed to: none, no
+	 * contract */
+	if ((tpath = dk_conf_path(&conf, "terms", NULL)) == NULL) {
+		dk_fail(&e, DK_EX_CONFIG, "%s: terms: missing (the path of "
+		    "the written terms every contract names by their hash)",
+		    conf.path ? conf.path : "config");
+		goto fail;
 	}
+	if ((fp = fopen(tpath, "r")) == NULL ||
+	    getdelim(&text, &cap, '\0', fp) < 0) {
+		dk_fail(&e, DK_EX_CONFIG, "terms: %s: %s", tpath,
+		    strerror(errno));
+		goto fail;
+	}
+	fclose(fp);
+	free(tpath);
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		goto fail;
 	if (optind == argc && isatty(0)) {

@@ -110,7 +110,8 @@ main(int argc, char *argv[])
 		}
 	if (optind != argc)
 		usage(DK_EX_USAGE);
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0 ||
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0 ||
 	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
 		return fail(&e);
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)

@@ -119,7 +119,8 @@ main(int argc, char *argv[])
 	    ((strcmp(cmd, "inclusion") == 0 || strcmp(cmd, "consistency") ==
 	    0) && optind == argc - 1)))
 		usage(DK_EX_USAGE);
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0)
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0)
 		return fail(&e);
 	if (pub != NULL) {
 		if (dk_key_read_pub(&op, pub, &e) < 0)

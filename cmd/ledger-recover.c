@@ -80,7 +80,8 @@ main(int argc, char *argv[])
 		}
 	if (optind != argc)
 		usage(DK_EX_USAGE);
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0)
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0)
 		return fail(&e);
 	if (pub != NULL ? dk_key_read_pub(&op, pub, &e) < 0 :
 	    dk_conf_str(&conf, "operator.pub", NULL) != NULL ?

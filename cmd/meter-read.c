@@ -295,7 +295,8 @@ main(int argc, char *argv[])
 		default:
 			usage(DK_EX_USAGE);
 		}
-	if (dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0)
+	if (dk_conf_open(&conf, cfg, DK_CONF_HOME, defs, ndefs,
+	    &e) < 0)
 		goto fail;
 	if (dk_conf_str(&conf, "prices.retail", NULL) == NULL)
 		dk_conf_set(&conf, "prices.retail=0", &e);

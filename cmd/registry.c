@@ -158,7 +158,8 @@ main(int argc, char *argv[])
 		    "file");
 		return DK_EX_USAGE;
 	}
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0)
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0)
 		return fail(&e);
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		return DK_EX_SOFTWARE;

@@ -113,7 +113,8 @@ main(int argc, char *argv[])
 		default:
 			usage(DK_EX_USAGE);
 		}
-	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0 ||
+	if (dk_init(&e) < 0 ||
+	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0 ||
 	    dk_rules_from_conf(&rules, &conf, &e) < 0 ||
 	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
 		goto fail;

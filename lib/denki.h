@@ -127,7 +127,17 @@ void dk_sha256_hex(const void *, size_t, char out[65]);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
     const char *untrusted, const char *trusted, struct dk_err *);
 
-/* conf.c: YAML configuration, flattened to dotted keys; -D overrides */
+/* conf.c: YAML configuration, flattened to dotted keys; -D overrides;
+ * every key checked against one table of settings */
+#define DK_CONF_COOP	1	/* the cooperative's file (coop.yaml) */
+#define DK_CONF_HOME	2	/* a household's file (home.yaml) */
+enum { DK_CONF_TEXT, DK_CONF_INT, DK_CONF_PATH, DK_CONF_LIST };
+struct dk_confkey {
+	const char *name;	/* dotted; "*" is a name the file chooses */
+	int kinds;		/* DK_CONF_COOP, DK_CONF_HOME or both */
+	int type;		/* DK_CONF_TEXT, ... */
+	long long min, max;	/* DK_CONF_INT: the range */
+};
 struct dk_conf {
 	char *path;
 	char *dir;		/* relative paths resolve against this */
@@ -135,7 +145,11 @@ struct dk_conf {
 	char **key;
 	char **val;
 	char *cli;		/* 1: given with -D, so relative to the cwd */
+	size_t *line;		/* the file's line; 0: -D */
+	int kind;		/* DK_CONF_COOP or _HOME; 0: not checked */
 };
+const struct dk_confkey *dk_conf_keys(size_t *n);
+const struct dk_confkey *dk_conf_find(const char *key);
 int dk_conf_load(struct dk_conf *, const char *path, struct dk_err *);
 int dk_conf_set(struct dk_conf *, const char *assignment, struct dk_err *);
 const char *dk_conf_str(const struct dk_conf *, const char *key,
@@ -144,8 +158,8 @@ int dk_conf_int(const struct dk_conf *, const char *key, long long def,
     long long min, long long max, long long *out, struct dk_err *);
 char *dk_conf_path(const struct dk_conf *, const char *key, const char *def);
 void dk_conf_free(struct dk_conf *);
-int dk_conf_open(struct dk_conf *, const char *path, char *const *defs,
-    size_t ndefs, struct dk_err *);
+int dk_conf_open(struct dk_conf *, const char *path, int kind,
+    char *const *defs, size_t ndefs, struct dk_err *);
 int dk_conf_key(const struct dk_conf *, const char *key, int secret,
     struct dk_key *, struct dk_err *);
 

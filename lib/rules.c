@@ -198,14 +198,15 @@ dk_rules_from_conf(struct dk_rules *r, const struct dk_conf *c,
 			dk_fail(e, DK_EX_CONFIG, "terms: %s: %s", tp,
 			    strerror(errno));
 			free(tp);
-			return -1;
+			goto bad;
 		}
 		len = getdelim(&text, &cap, '\0', fp);
 		fclose(fp);
 		free(tp);
 		if ((ssize_t)len < 0) {
 			free(text);
-			return dk_fail(e, DK_EX_CONFIG, "terms: empty file");
+			dk_fail(e, DK_EX_CONFIG, "terms: empty file");
+			goto bad;
 		}
 		dk_sha256_hex(text, len, r->terms);
 		free(text);
@@ -214,7 +215,8 @@ dk_rules_from_conf(struct dk_rules *r, const struct dk_conf *c,
 		goto bad;
 	return 0;
 bad:
-	if (c->path != NULL && strncmp(e->msg, c->path, strlen(c->path)) != 0)
+	if (c->path != NULL && strncmp(e->msg, c->path, strlen(c->path)) != 0 &&
+	    strncmp(e->msg, "-D: ", 4) != 0)
 		dk_failpre(e, "%s", c->path);
 	e->status = DK_EX_CONFIG;
 	return -1;

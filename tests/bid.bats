@@ -302,7 +302,7 @@ assert_stderr_line() {
 	run -78 --separate-stderr denki-bid -c c.yaml -s 2026-01-02T10:00:00+00:00 </dev/null
 	assert_equal "$stderr" "denki-bid: c.yaml: key: missing (the path of a secret key file)"
 	run -78 --separate-stderr denki-bid -c alice.yaml -D bid.sell_markup=120 -s 2026-01-02T10:00:00+00:00 </dev/null
-	assert_equal "$stderr" "denki-bid: alice.yaml: bid.sell_markup: must be from 0 to 100, got 120"
+	assert_equal "$stderr" "denki-bid: -D: bid.sell_markup: must be from 0 to 100, got 120"
 	[ ! -e alice.db ]
 }
 

@@ -113,6 +113,7 @@ b1 operator 20000 rent"
 	ledger: ledger.jsonl
 	operator:
 	  key: operator.key
+	terms: terms.txt
 	currency: JPY
 	tz: Asia/Tokyo
 	prices: {retail: 31000000, buyback: 8500000, fee: 0}

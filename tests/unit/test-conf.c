@@ -1,4 +1,5 @@
 /* Unit tests for lib/conf.c: YAML settings flattened to dotted keys. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +47,10 @@ test_load(void)
 	    "  - one\n"
 	    "  - 'two, three'\n"
 	    "none: []\n"
-	    "empty:\n"
+	    "sim.load_w:\n"
 	    "slot_minutes: 30\n"
-	    "neg: -5\n"
-	    "big: 99999999999999999999\n"
+	    "sim.seed: -5\n"
+	    "sim.slots: 99999999999999999999\n"
 	    "tz: Europe/Berlin\n");
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(dk_conf_load(&c, path("coop.yaml"), &e), 0);
@@ -65,7 +66,7 @@ test_load(void)
 	CHECK_STR(dk_conf_str(&c, "meters", NULL), "a,b,c");
 	CHECK_STR(dk_conf_str(&c, "block", NULL), "one,two, three");
 	CHECK_STR(dk_conf_str(&c, "none", NULL), "");
-	CHECK_STR(dk_conf_str(&c, "empty", NULL), "");
+	CHECK_STR(dk_conf_str(&c, "sim.load_w", NULL), "");
 	CHECK_STR(dk_conf_str(&c, "tz", NULL), "Europe/Berlin");
 	/* mappings are not values themselves */
 	CHECK(dk_conf_str(&c, "operator", NULL) == NULL);
@@ -82,9 +83,9 @@ test_load(void)
 	CHECK_INT(dk_conf_int(&c, "prices.buyback", 0, 0, DK_MAX_PRICE, &v,
 	    &e), 0);
 	CHECK_INT(v, 100000);
-	CHECK_INT(dk_conf_int(&c, "absent", 77, 0, 10, &v, &e), 0);
+	CHECK_INT(dk_conf_int(&c, "sim.pv_peak_w", 77, 0, 10, &v, &e), 0);
 	CHECK_INT(v, 77);	/* the default, even outside the range */
-	CHECK_INT(dk_conf_int(&c, "neg", 0, -10, 10, &v, &e), 0);
+	CHECK_INT(dk_conf_int(&c, "sim.seed", 0, -10, 10, &v, &e), 0);
 	CHECK_INT(v, -5);
 	memset(&e, 0, sizeof(e));
 	v = 4;
@@ -95,20 +96,25 @@ test_load(void)
 	{
 		char want[512];
 
-		snprintf(want, sizeof(want), "%s: prices.fee: must be an "
+		snprintf(want, sizeof(want), "%s:9: prices.fee: must be an "
 		    "integer, got \"12,3\"", path("coop.yaml"));
 		CHECK_STR(e.msg, want);
 		CHECK_INT(dk_conf_int(&c, "slot_minutes", 0, 1, 15, &v, &e),
 		    -1);
-		snprintf(want, sizeof(want), "%s: slot_minutes: must be from "
-		    "1 to 15, got 30", path("coop.yaml"));
+		snprintf(want, sizeof(want), "%s:19: slot_minutes: must be "
+		    "from 1 to 15, got 30", path("coop.yaml"));
 		CHECK_STR(e.msg, want);
 	}
-	CHECK_INT(dk_conf_int(&c, "neg", 0, 0, 10, &v, &e), -1);
-	CHECK_INT(dk_conf_int(&c, "big", 0, 0, DK_MAX_SAFE_INT, &v, &e), -1);
+	CHECK_INT(dk_conf_int(&c, "sim.seed", 0, 0, 10, &v, &e), -1);
+	CHECK_INT(dk_conf_int(&c, "sim.slots", 0, 0, DK_MAX_SAFE_INT, &v, &e),
+	    -1);
 	CHECK_HAS(e.msg, "must be an integer");
-	CHECK_INT(dk_conf_int(&c, "empty", 0, 0, 10, &v, &e), -1);
-	CHECK_HAS(e.msg, "empty: must be an integer, got \"\"");
+	CHECK_INT(dk_conf_int(&c, "sim.load_w", 0, 0, 10, &v, &e), -1);
+	CHECK_HAS(e.msg, "sim.load_w: must be an integer, got \"\"");
+	/* a program may read only what the table knows */
+	CHECK_INT(dk_conf_int(&c, "prices.deep.deeper.x", 0, 0, 10, &v, &e),
+	    -1);
+	CHECK_INT(e.status, DK_EX_SOFTWARE);
 	CHECK_INT(dk_conf_int(&c, "tz", 0, 0, 10, &v, &e), -1);
 	CHECK_INT(e.status, DK_EX_CONFIG);
 
@@ -161,8 +167,9 @@ test_relative_and_none(void)
 	struct dk_conf c;
 	struct dk_err e;
 	char *p, cwd[1024];
-	char *const defs[] = { "ledger=other.jsonl", "x.y=1" };
-	char *const bad[] = { "ok=1", "broken" };
+	char *const defs[] = { "ledger=other.jsonl", "meter.id=1" };
+	char *const bad[] = { "tz=UTC", "broken" };
+	const int any = DK_CONF_COOP | DK_CONF_HOME;
 
 	memset(&e, 0, sizeof(e));
 	/* no file: nothing set, paths as given */
@@ -200,13 +207,13 @@ test_relative_and_none(void)
 	dk_conf_free(&c);
 
 	/* dk_conf_open: the file, then each -D in order */
-	CHECK_INT(dk_conf_open(&c, "sub/home.yaml", defs, 2, &e), 0);
+	CHECK_INT(dk_conf_open(&c, "sub/home.yaml", any, defs, 2, &e), 0);
 	CHECK_STR(dk_conf_str(&c, "ledger", NULL), "other.jsonl");
-	CHECK_STR(dk_conf_str(&c, "x.y", NULL), "1");
+	CHECK_STR(dk_conf_str(&c, "meter.id", NULL), "1");
 	CHECK_STR(dk_conf_str(&c, "key", NULL), "../k.key");
 	dk_conf_free(&c);
 	memset(&e, 0, sizeof(e));
-	CHECK_INT(dk_conf_open(&c, "sub/home.yaml", bad, 2, &e), -1);
+	CHECK_INT(dk_conf_open(&c, "sub/home.yaml", any, bad, 2, &e), -1);
 	CHECK_INT(e.status, DK_EX_USAGE);
 	CHECK_INT(c.n, 0);	/* freed on failure */
 	unlink("sub/home.yaml");
@@ -260,6 +267,238 @@ test_bad(void)
 	    "must be a mapping of settings");
 }
 
+/* dk_conf_open of a file of this kind, which must fail with 78 and say
+ * msg; with NULL msg, it must load. */
+static void
+open_check(int kind, const char *text, char *const *defs, size_t ndefs,
+    const char *msg, int line)
+{
+	struct dk_conf c;
+	struct dk_err e;
+	int rc;
+
+	tmpfile_write("k.yaml", text);
+	memset(&e, 0, sizeof(e));
+	rc = dk_conf_open(&c, path("k.yaml"), kind, defs, ndefs, &e);
+	if (msg == NULL) {
+		CHECKF(rc == 0, "line %d: refused: %s", line, e.msg);
+		if (rc == 0)
+			dk_conf_free(&c);
+		return;
+	}
+	CHECKF(rc == -1 && e.status == DK_EX_CONFIG, "line %d: rc %d, "
+	    "status %d", line, rc, e.status);
+	CHECKF(strstr(e.msg, msg) != NULL, "line %d: message \"%s\" lacks "
+	    "\"%s\"", line, e.msg, msg);
+	CHECK(c.n == 0 && c.key == NULL);
+}
+#define OPEN_OK(k, t) open_check((k), (t), NULL, 0, NULL, __LINE__)
+#define OPEN_BAD(k, t, m) open_check((k), (t), NULL, 0, (m), __LINE__)
+#define OPEN_BAD_D(k, t, d, m) open_check((k), (t), (d), 1, (m), __LINE__)
+
+static void
+test_checked(void)
+{
+	const int coop = DK_CONF_COOP, home = DK_CONF_HOME;
+	char *const fe[] = { "prices.fe=1" };
+	char *const dev[] = { "ledger=/dev/null" };
+	char *const folder[] = { "state=." };
+	char want[512];
+
+	OPEN_OK(coop, "ledger: l.jsonl\nprices:\n  fee: 1\n"
+	    "links:\n  t1:\n    zones: [a, b]\n    capacity_wh: 5\n");
+	OPEN_BAD(coop, "prices:\n  retail: 1\n  fe: 5000\n",
+	    "k.yaml:3: prices.fe: unknown setting; did you mean prices.fee?");
+	OPEN_BAD(coop, "fee: 5000\n",
+	    ":1: fee: unknown setting; did you mean prices.fee?");
+	OPEN_BAD(coop, "slot_minute: 30\n",
+	    ":1: slot_minute: unknown setting; did you mean slot_minutes?");
+	OPEN_BAD(coop, "links:\n  t1:\n    zone: [a, b]\n",
+	    ":3: links.t1.zone: unknown setting; did you mean links.t1.zones?");
+	OPEN_BAD(coop, "links:\n  t1:\n    kv: 6600\n",
+	    ":3: links.t1.kv: unknown setting (zones, capacity_wh, wheeling)");
+	OPEN_BAD(coop, "prices:\n  fx: 1\n",
+	    ":2: prices.fx: unknown setting (retail, buyback, fee)");
+	OPEN_BAD(coop, "xyzzy: 1\n",
+	    ":1: xyzzy: unknown setting (denki-formats(5), CONFIGURATION)");
+	OPEN_BAD(home, "ledger: l.jsonl\n", ":1: ledger: a setting of the "
+	    "cooperative's file, not of a household's");
+	OPEN_BAD(coop, "tz: UTC\nkey: a.key\n", ":2: key: a setting of a "
+	    "household's file, not of the cooperative's");
+	/* in a household's file, the nearest of a household's settings */
+	OPEN_BAD(home, "statee: x.db\n", "did you mean state?");
+	OPEN_BAD_D(coop, "tz: UTC\n", fe,
+	    "-D: prices.fe: unknown setting; did you mean prices.fee?");
+
+	OPEN_BAD(coop, "tz: UTC\ntz: Asia/Tokyo\n",
+	    ":2: tz: given twice (first at line 1)");
+	OPEN_BAD(coop, "prices:\n  fee: 1\n  fee: 2\n",
+	    ":3: prices.fee: given twice (first at line 2)");
+	OPEN_BAD(coop, "prices:\n  fee: 1\nprices:\n  retail: 2\n",
+	    ":3: prices: given twice (first at line 1)");
+	OPEN_BAD(coop, "prices.fee: 1\nprices:\n  fee: 2\n",
+	    ":2: prices: collides with prices.fee at line 1");
+	OPEN_BAD(coop, "prices:\n  retail: 2\nprices.fee: 1\n",
+	    ":3: prices.fee: collides with prices at line 1");
+
+	OPEN_BAD(coop, "prices:\n  fee: &f 1\n  retail: *f\n",
+	    ":2: an anchor (&name): not allowed");
+	OPEN_BAD(coop, "prices: &p\n  fee: 1\n", ":1: an anchor (&name)");
+	OPEN_BAD(coop, "prices:\n  fee: !!int 1\n", ":2: a tag (!name)");
+	OPEN_BAD(coop, "meters: !!seq [a]\n", ":1: a tag (!name)");
+	OPEN_BAD(coop, "prices:\n  <<: {fee: 1}\n", ":2: a merge key (<<)");
+	OPEN_BAD(coop, "a: &a [x]\nb: *a\n", "an anchor");
+	OPEN_BAD(coop, "b: *a\n", "k.yaml:1:");
+
+	OPEN_BAD(coop, "slot_minutes: 0\n",
+	    ":1: slot_minutes: must be from 1 to 1440, got 0");
+	OPEN_BAD(coop, "prices:\n  fee: 5,000\n",
+	    ":2: prices.fee: must be an integer, got \"5,000\"");
+	OPEN_BAD(home, "meter:\n  dsmr:\n    baud: 100\n",
+	    ":3: meter.dsmr.baud: must be from 1200 to 230400, got 100");
+
+	snprintf(want, sizeof(want), ":1: ledger: %s/.: not a regular file "
+	    "(a folder)", dir);
+	OPEN_BAD(coop, "ledger: .\n", want);
+	OPEN_BAD(coop, "ledger: /dev/zero\n",
+	    ":1: ledger: /dev/zero: not a regular file (a device)");
+	OPEN_BAD_D(coop, "tz: UTC\n", dev,
+	    "-D: ledger: /dev/null: not a regular file (a device)");
+	OPEN_BAD_D(home, "tz: UTC\n", folder,
+	    "-D: state: .: not a regular file (a folder)");
+	OPEN_BAD(coop, "terms:\n", ":1: terms: must be the path of a file");
+	mkfifo(path("fifo"), 0600);
+	OPEN_BAD(home, "key: fifo\n", "not a regular file (a fifo)");
+	unlink(path("fifo"));
+	/* -D replaces the file's value, and only what is used is checked */
+	{
+		char *const good[] = { "ledger=l.jsonl" };
+		open_check(coop, "ledger: /dev/zero\n", good, 1, NULL,
+		    __LINE__);
+	}
+}
+
+/*
+ * denki-formats(5), CONFIGURATION, lists every setting of the table, in
+ * four tag lists: the cooperative's, those of both files, a household's,
+ * the meter drivers' (a household's).  An integer's item gives its range
+ * as "MIN to MAX", a path's says "path", a list's says "list".
+ */
+static void
+man_item(const char *name, const char *text, int kinds, char *seen)
+{
+	const struct dk_confkey *t;
+	size_t n, i;
+	char range[128];
+
+	t = dk_conf_keys(&n);
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			break;
+	CHECKF(i < n, "denki-formats(5) lists %s, which the table has not",
+	    name);
+	if (i == n)
+		return;
+	CHECKF(!seen[i], "denki-formats(5) lists %s twice", name);
+	seen[i] = 1;
+	CHECKF(t[i].kinds == kinds, "%s: kinds %d in the table, %d in "
+	    "denki-formats(5)", name, t[i].kinds, kinds);
+	snprintf(range, sizeof(range), "%lld to %lld", t[i].min, t[i].max);
+	if (t[i].type == DK_CONF_INT) {
+		const char *r = text;
+		size_t len = strlen(range);
+
+		/* the whole numbers: "1 to 60" is not in "1 to 600" */
+		while ((r = strstr(r, range)) != NULL && ((r > text &&
+		    isdigit((unsigned char)r[-1])) ||
+		    isdigit((unsigned char)r[len])))
+			r++;
+		CHECKF(r != NULL, "denki-formats(5): %s: \"%s\" is not said "
+		    "in \"%s\"", name, range, text);
+	}
+	if (t[i].type == DK_CONF_PATH)
+		CHECKF(strstr(text, "path") != NULL, "denki-formats(5): %s: "
+		    "not said to be a path", name);
+	if (t[i].type == DK_CONF_LIST)
+		CHECKF(strstr(text, "list") != NULL, "denki-formats(5): %s: "
+		    "not said to be a list", name);
+}
+
+static void
+test_man(void)
+{
+	static const int kinds[] = { DK_CONF_COOP,
+	    DK_CONF_COOP | DK_CONF_HOME, DK_CONF_HOME, DK_CONF_HOME };
+	const struct dk_confkey *t;
+	char line[1024], name[256] = "", text[4096] = "", *tok, *sp;
+	char seen[256] = { 0 };
+	int in = 0, depth = 0, list = -1, tag = 0;
+	size_t n, i;
+	FILE *fp;
+
+	t = dk_conf_keys(&n);
+	CHECK(n < sizeof(seen));
+	/* run from the top of the tree, as make check does */
+	if ((fp = fopen("man/denki-formats.5", "r")) == NULL) {
+		CHECKF(0, "man/denki-formats.5: cannot open");
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, ".Sh ", 4) == 0) {
+			in = strcmp(line, ".Sh CONFIGURATION") == 0;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (strncmp(line, ".Bl ", 4) == 0) {
+			if (depth++ == 0 && (tag = strstr(line, "-tag") !=
+			    NULL))
+				list++;
+			continue;
+		}
+		if ((strcmp(line, ".El") == 0 || (strncmp(line, ".It", 3) ==
+		    0 && depth == 1)) && tag && name[0] != '\0' &&
+		    list >= 0 && list < 4) {
+			man_item(name, text, kinds[list], seen);
+			name[0] = text[0] = '\0';
+		}
+		if (strcmp(line, ".El") == 0) {
+			depth--;
+			continue;
+		}
+		if (strncmp(line, ".It ", 4) == 0 && depth == 1 && tag) {
+			/* .It Cm links . Ns Ar NAME Ns Cm .zones */
+			name[0] = '\0';
+			for (tok = strtok_r(line + 4, " ", &sp); tok != NULL;
+			    tok = strtok_r(NULL, " ", &sp)) {
+				if (strcmp(tok, "Cm") == 0 ||
+				    strcmp(tok, "Ns") == 0)
+					continue;
+				if (strcmp(tok, "Ar") == 0) {
+					tok = strtok_r(NULL, " ", &sp);
+					strcat(name, "*");
+					continue;
+				}
+				if (strlen(name) + strlen(tok) < 200)
+					strcat(name, tok);
+			}
+			continue;
+		}
+		if (depth >= 1 && name[0] != '\0' &&
+		    strlen(text) + strlen(line) + 2 < sizeof(text)) {
+			strcat(text, " ");
+			strcat(text, line);
+		}
+	}
+	fclose(fp);
+	CHECKF(list == 3, "denki-formats(5), CONFIGURATION: %d lists of "
+	    "settings, want 4", list + 1);
+	for (i = 0; i < n; i++)
+		CHECKF(seen[i], "the table's %s is not in denki-formats(5), "
+		    "CONFIGURATION", t[i].name);
+}
+
 int
 main(void)
 {
@@ -267,6 +506,8 @@ main(void)
 	test_load();
 	test_relative_and_none();
 	test_bad();
+	test_checked();
+	test_man();
 	tmpdir_remove();
 	return check_done("test-conf");
 }
