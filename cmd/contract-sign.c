@@ -155,6 +155,7 @@ main(int argc, char *argv[])
 
 	defs = calloc(argc, sizeof(*defs));
 	memset(&g, 0, sizeof(g));
+	memset(&op, 0, sizeof(op));
 	while ((c = getopt_long(argc, argv, "c:D:knh", lo, NULL)) != -1)
 		switch (c) {
 		case 'c':
@@ -179,8 +180,7 @@ main(int argc, char *argv[])
 			usage(DK_EX_USAGE);
 		}
 	if (dk_init(&e) < 0 || dk_conf_open(&conf, cfg, defs, ndefs, &e) < 0 ||
-	    dk_rules_from_conf(&rules, &conf, &e) < 0 ||
-	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+	    dk_rules_from_conf(&rules, &conf, &e) < 0)
 		goto fail;
 	if ((tpath = dk_conf_path(&conf, "terms", NULL)) != NULL) {
 		if ((fp = fopen(tpath, "r")) == NULL ||
@@ -239,6 +239,9 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
+	/* the secret key only now, when it is about to sign */
+	if (dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+		goto fail;
 	dk_state_init(&st);
 	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0 ||
 	    dk_ledger_genesis(&l, dk_conf_str(&conf, "origin",
@@ -399,6 +402,7 @@ done:
 fail:
 	if (open_ledger)
 		dk_ledger_close(&l);
+	dk_key_free(&op);
 	dk_warnx(prog, "%s", e.msg);
 	return e.status ? e.status : DK_EX_SOFTWARE;
 }
