@@ -230,20 +230,21 @@ dk_key_write_sec(const struct dk_key *k, const char *path,
  * Reads a key file into buf (cap bytes; sodium_malloc'd memory for a
  * secret key, which never passes through stdio's buffers) and points
  * *line at line 2, without its line end.  Line 1 must be the comment,
- * at most LINE1MAX bytes with its newline, as minisign reads it.
+ * at most LINE1MAX bytes with its newline, as minisign reads it.  A
+ * secret key must be a regular file (its mode is then in *st); a FIFO in
+ * its place is refused, not waited on.  A public key may come from a pipe.
  */
 static int
-read_key_file(const char *path, char *buf, size_t cap, char **line,
-    struct stat *st, struct dk_err *e)
+read_key_file(const char *path, int secret, char *buf, size_t cap,
+    char **line, struct stat *st, struct dk_err *e)
 {
 	char *nl, *l2;
 	size_t n = 0;
 	ssize_t r;
 	int fd;
 
-	/* O_NONBLOCK: a FIFO in a key's place is refused, not waited on */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) < 0)
+	    (secret ? O_NONBLOCK : 0))) < 0)
 		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
 		    strerror(errno));
 	if (fstat(fd, st) < 0) {
@@ -251,7 +252,7 @@ read_key_file(const char *path, char *buf, size_t cap, char **line,
 		close(fd);
 		return -1;
 	}
-	if (!S_ISREG(st->st_mode)) {
+	if (secret && !S_ISREG(st->st_mode)) {
 		close(fd);
 		return dk_fail(e, DK_EX_DATAERR, "%s: not a key file (not a "
 		    "regular file)", path);
@@ -296,7 +297,7 @@ dk_key_read_pub(struct dk_key *k, const char *path, struct dk_err *e)
 	struct stat st;
 
 	memset(k, 0, sizeof(*k));
-	if (read_key_file(path, buf, sizeof(buf), &line, &st, e) < 0)
+	if (read_key_file(path, 0, buf, sizeof(buf), &line, &st, e) < 0)
 		return -1;
 	if (dk_key_from_b64(k, line, e) < 0)
 		return dk_failpre(e, "%s:2", path);
@@ -358,7 +359,7 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 		dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
 		goto out;
 	}
-	if (read_key_file(path, buf, blen, &line, &st, e) < 0)
+	if (read_key_file(path, 1, buf, blen, &line, &st, e) < 0)
 		goto out;
 	if (unb64(line, raw, SECLEN) < 0 || memcmp(raw, "Ed", 2) != 0 ||
 	    memcmp(raw + SK_CHKALG, "B2", 2) != 0) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -354,6 +355,22 @@ test_sec_checks(void)
 	CHECK_INT(mkfifo(path("fifo.key"), 0600), 0);
 	CHECK_INT(dk_key_read_sec(&sec, path("fifo.key"), &e), -1);
 	CHECK_HAS(e.msg, "not a regular file");
+	/* a public key may come from a pipe, as from <(...) */
+	{
+		struct dk_key pub;
+		char fdpath[64], *text;
+		int fds[2];
+
+		CHECK_INT(pipe(fds), 0);
+		text = dk_key_pub_b64(&k);
+		dprintf(fds[1], "untrusted comment: piped\n%s\n", text);
+		close(fds[1]);
+		snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fds[0]);
+		CHECK_INT(dk_key_read_pub(&pub, fdpath, &e), 0);
+		CHECK(memcmp(pub.pk, k.pk, 32) == 0);
+		close(fds[0]);
+		free(text);
+	}
 
 	/* comments up to minisign's 1003 bytes; a longer line 1 is refused */
 	{
