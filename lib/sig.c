@@ -273,8 +273,7 @@ read_key_file(const char *path, int secret, char *buf, size_t cap,
 	}
 	close(fd);
 	buf[n] = '\0';
-	if (strncmp(buf, COMMENT_PREFIX, sizeof(COMMENT_PREFIX) - 1) != 0 ||
-	    memchr(buf, '\0', n) != NULL)
+	if (strncmp(buf, COMMENT_PREFIX, sizeof(COMMENT_PREFIX) - 1) != 0)
 		return dk_fail(e, DK_EX_DATAERR,
 		    "%s:1: must start with \"untrusted comment: \"", path);
 	nl = memchr(buf, '\n', n < LINE1MAX ? n : LINE1MAX);
@@ -308,10 +307,11 @@ dk_key_read_pub(struct dk_key *k, const char *path, struct dk_err *e)
 static void
 shell_word(const char *s, char *out, size_t len)
 {
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,/:@%+=-";
 	size_t i, o = 0;
 
-	if (s[0] != '\0' && s[0] != '-' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,/:@%+=-") == strlen(s)) {
+	if (s[0] != '\0' && s[0] != '-' && strspn(s, plain) == strlen(s)) {
 		snprintf(out, len, "%s", s);
 		return;
 	}
