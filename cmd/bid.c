@@ -308,6 +308,7 @@ badrec:
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
+	dk_key_free(&b.key);
 	dk_warnx(prog, "%s", e.msg);
 	return e.status ? e.status : DK_EX_SOFTWARE;
 }

@@ -155,6 +155,7 @@ main(int argc, char *argv[])
 
 	defs = calloc(argc, sizeof(*defs));
 	memset(&g, 0, sizeof(g));
+	memset(&op, 0, sizeof(op));
 	while ((c = getopt_long(argc, argv, "c:D:knh", lo, NULL)) != -1)
 		switch (c) {
 		case 'c':
@@ -180,8 +181,7 @@ main(int argc, char *argv[])
 		}
 	if (dk_init(&e) < 0 ||
 	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0 ||
-	    dk_rules_from_conf(&rules, &conf, &e) < 0 ||
-	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+	    dk_rules_from_conf(&rules, &conf, &e) < 0)
 		goto fail;
 	/* a contract names the terms its parties agreed to: none, no
 	 * contract */
@@ -246,6 +246,9 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
+	/* the secret key only now, when it is about to sign */
+	if (dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+		goto fail;
 	dk_state_init(&st);
 	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0 ||
 	    dk_ledger_genesis(&l, dk_conf_str(&conf, "origin",
@@ -406,6 +409,7 @@ done:
 fail:
 	if (open_ledger)
 		dk_ledger_close(&l);
+	dk_key_free(&op);
 	dk_warnx(prog, "%s", e.msg);
 	return e.status ? e.status : DK_EX_SOFTWARE;
 }

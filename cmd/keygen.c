@@ -56,6 +56,11 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "-C: the comment must be one line");
 		return DK_EX_USAGE;
 	}
+	if (comment != NULL && strlen(comment) > DK_KEY_COMMENTMAX) {
+		dk_warnx(prog, "-C: the comment must be at most %d bytes "
+		    "(minisign's limit)", DK_KEY_COMMENTMAX);
+		return DK_EX_USAGE;
+	}
 	if (dk_init(&e) < 0 || asprintf(&sec, "%s.key", argv[optind]) < 0 ||
 	    asprintf(&pub, "%s.pub", argv[optind]) < 0)
 		goto fail;

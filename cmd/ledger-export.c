@@ -22,9 +22,12 @@ usage(int code)
 	exit(code);
 }
 
+static struct dk_key op;	/* the operator's: wiped however it ends */
+
 static int
 fail(struct dk_err *e)
 {
+	dk_key_free(&op);
 	dk_warnx(prog, "%s", e->msg);
 	return e->status ? e->status : DK_EX_SOFTWARE;
 }
@@ -75,7 +78,6 @@ main(int argc, char *argv[])
 	struct dk_conf conf;
 	struct dk_scaninfo si;
 	struct dk_checkpoint cp;
-	struct dk_key op;
 	const char *cfg = NULL, *outp = NULL;
 	char **defs, *lpath, *buf, *sig, *sigpath = NULL, trusted[512],
 	    name[300], root[64];
@@ -147,6 +149,7 @@ main(int argc, char *argv[])
 	    "operator's public key: minisign -V or signify -V", trusted,
 	    &e)) == NULL || asprintf(&sigpath, "%s.minisig", outp) < 0)
 		return fail(&e);
+	dk_key_free(&op);	/* signed: the secret is no longer needed */
 	if (!force && (access(outp, F_OK) == 0 || access(sigpath, F_OK) == 0)) {
 		dk_fail(&e, DK_EX_CANTCREAT, "%s: exists; -f overwrites it",
 		    access(outp, F_OK) == 0 ? outp : sigpath);
@@ -161,6 +164,5 @@ main(int argc, char *argv[])
 	    "trusted_comment", trusted);
 	dk_emit(stdout, out);
 	json_decref(out);
-	dk_key_free(&op);
 	return dk_finish_stdout(prog);
 }

@@ -83,10 +83,17 @@ main(int argc, char *argv[])
 	if (dk_init(&e) < 0 ||
 	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0)
 		return fail(&e);
+	/* it signs nothing, so it reads the public key, never the secret */
+	if (pub == NULL && dk_conf_str(&conf, "operator.pub", NULL) == NULL) {
+		dk_fail(&e, DK_EX_CONFIG, "%s: operator.pub: missing: the "
+		    "operator's public key, which checks the ledger "
+		    "(ledger-recover never reads the secret key "
+		    "operator.key); or give -p", conf.path ? conf.path :
+		    "config");
+		return fail(&e);
+	}
 	if (pub != NULL ? dk_key_read_pub(&op, pub, &e) < 0 :
-	    dk_conf_str(&conf, "operator.pub", NULL) != NULL ?
-	    dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0 :
-	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+	    dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0)
 		return fail(&e);
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		return DK_EX_SOFTWARE;

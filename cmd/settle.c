@@ -89,6 +89,7 @@ main(int argc, char *argv[])
 	long n;
 	json_t *rec, *readings, *res, *out = json_array(), *x;
 
+	memset(&op, 0, sizeof(op));
 	defs = calloc(argc, sizeof(*defs));
 	while ((c = getopt_long(argc, argv, "c:D:knh", lo, NULL)) != -1)
 		switch (c) {
@@ -115,8 +116,7 @@ main(int argc, char *argv[])
 		}
 	if (dk_init(&e) < 0 ||
 	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0 ||
-	    dk_rules_from_conf(&rules, &conf, &e) < 0 ||
-	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+	    dk_rules_from_conf(&rules, &conf, &e) < 0)
 		goto fail;
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		goto fail;
@@ -218,6 +218,9 @@ main(int argc, char *argv[])
 	sc.want = json_object();
 	for (i = 0; i < nv; i++)
 		json_object_set_new(sc.want, v[i].canon, json_false());
+	/* the secret key only now, when it is about to sign */
+	if (dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+		goto fail;
 	if (dk_ledger_open(&l, lpath, &op, scan_apply, &sc, &e) < 0 ||
 	    dk_ledger_genesis(&l, dk_conf_str(&conf, "origin",
 	    DK_ORIGIN), &e) < 0)
@@ -309,6 +312,7 @@ done:
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
+	dk_key_free(&op);
 	dk_warnx(prog, "%s", e.msg);
 	return e.status ? e.status : DK_EX_SOFTWARE;
 }

@@ -105,6 +105,9 @@ struct dk_key {
 	unsigned char pk[32];
 	unsigned char *sk;	/* sodium_malloc'd seed||pk, or NULL */
 };
+/* the longest untrusted comment minisign reads: line 1 and its newline
+ * in 1023 bytes */
+#define DK_KEY_COMMENTMAX 1003
 int dk_init(struct dk_err *);
 int dk_key_generate(struct dk_key *, struct dk_err *);
 void dk_key_free(struct dk_key *);

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -14,10 +15,20 @@
  *   public: "Ed" keynum[8] pk[32]                                (42 bytes)
  *   secret: "Ed" kdf[2]=0 "B2" salt[32] ops[8] mem[8] keynum[8]
  *           sk[64] chk[32]                                       (158 bytes)
- * Secret keys are stored without a passphrase (kdf 0), as minisign -W does.
+ * Secret keys are stored without a passphrase (kdf 0), as minisign -W does;
+ * chk is minisign's BLAKE2b-256("Ed" || keynum || sk).
  */
 #define PUBLEN 42
 #define SECLEN 158
+#define SK_KDFALG 2
+#define SK_CHKALG 4
+#define SK_KEYNUM 54
+#define SK_SK 62
+#define SK_CHK 126
+#define COMMENT_PREFIX "untrusted comment: "
+#define COMMENTMAX DK_KEY_COMMENTMAX
+/* line 1 with its newline: what minisign's fgets of 1024 bytes takes */
+#define LINE1MAX ((int)sizeof(COMMENT_PREFIX) - 1 + COMMENTMAX + 1)
 
 int
 dk_init(struct dk_err *e)
@@ -165,6 +176,21 @@ dk_key_write_pub(const struct dk_key *k, const char *path,
 	return rc;
 }
 
+/* minisign's seckey_compute_chk: BLAKE2b-256("Ed" || keynum || sk) */
+static void
+seckey_chk(unsigned char chk[crypto_generichash_BYTES],
+    const unsigned char *raw)
+{
+	crypto_generichash_state hs;
+
+	crypto_generichash_init(&hs, NULL, 0, crypto_generichash_BYTES);
+	crypto_generichash_update(&hs, raw, 2);
+	crypto_generichash_update(&hs, raw + SK_KEYNUM, 8);
+	crypto_generichash_update(&hs, raw + SK_SK, 64);
+	crypto_generichash_final(&hs, chk, crypto_generichash_BYTES);
+	sodium_memzero(&hs, sizeof(hs));
+}
+
 int
 dk_key_write_sec(const struct dk_key *k, const char *path,
     const char *comment, int force, struct dk_err *e)
@@ -179,9 +205,10 @@ dk_key_write_sec(const struct dk_key *k, const char *path,
 		return dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
 	memset(raw, 0, SECLEN);
 	memcpy(raw, "Ed", 2);
-	memcpy(raw + 4, "B2", 2);
-	memcpy(raw + 54, k->keynum, 8);
-	memcpy(raw + 62, k->sk, 64);
+	memcpy(raw + SK_CHKALG, "B2", 2);
+	memcpy(raw + SK_KEYNUM, k->keynum, 8);
+	memcpy(raw + SK_SK, k->sk, 64);
+	seckey_chk(raw + SK_CHK, raw);
 	len = sodium_base64_ENCODED_LEN(SECLEN, sodium_base64_VARIANT_ORIGINAL);
 	s = sodium_malloc(len);
 	text = sodium_malloc(len + strlen(comment) + 32);
@@ -199,54 +226,129 @@ dk_key_write_sec(const struct dk_key *k, const char *path,
 	return rc;
 }
 
-/* Reads line 2 of a key file into buf; line 1 must be the comment. */
+/*
+ * Reads a key file into buf (cap bytes; sodium_malloc'd memory for a
+ * secret key, which never passes through stdio's buffers) and points
+ * *line at line 2, without its line end.  Line 1 must be the comment,
+ * at most LINE1MAX bytes with its newline, as minisign reads it.  A
+ * secret key must be a regular file (its mode is then in *st); a FIFO in
+ * its place is refused, not waited on.  A public key may come from a pipe.
+ */
 static int
-read_key_file(const char *path, char *buf, size_t len, struct dk_err *e)
+read_key_file(const char *path, int secret, char *buf, size_t cap,
+    char **line, struct stat *st, struct dk_err *e)
 {
-	char line[2048];
-	FILE *fp;
-	size_t n;
+	char *nl, *l2;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
 
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    (secret ? O_NONBLOCK : 0))) < 0)
 		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
 		    strerror(errno));
-	if (fgets(line, sizeof(line), fp) == NULL ||
-	    strncmp(line, "untrusted comment: ", 19) != 0) {
-		fclose(fp);
+	if (fstat(fd, st) < 0) {
+		dk_fail(e, DK_EX_IOERR, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (secret && !S_ISREG(st->st_mode)) {
+		close(fd);
+		return dk_fail(e, DK_EX_DATAERR, "%s: not a key file (not a "
+		    "regular file)", path);
+	}
+	while (n < cap - 1) {
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			dk_fail(e, DK_EX_IOERR, "%s: %s", path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (strncmp(buf, COMMENT_PREFIX, sizeof(COMMENT_PREFIX) - 1) != 0)
 		return dk_fail(e, DK_EX_DATAERR,
 		    "%s:1: must start with \"untrusted comment: \"", path);
-	}
-	if (fgets(buf, len, fp) == NULL) {
-		fclose(fp);
+	nl = memchr(buf, '\n', n < LINE1MAX ? n : LINE1MAX);
+	if (nl == NULL && n >= LINE1MAX)
+		return dk_fail(e, DK_EX_DATAERR, "%s:1: the comment is longer "
+		    "than %d bytes (minisign's limit)", path, COMMENTMAX);
+	if (nl == NULL || nl[1] == '\0')
 		return dk_fail(e, DK_EX_DATAERR, "%s:2: missing key line",
 		    path);
-	}
-	fclose(fp);
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
+	l2 = nl + 1;
+	l2[strcspn(l2, "\r\n")] = '\0';
+	*line = l2;
 	return 0;
 }
 
 int
 dk_key_read_pub(struct dk_key *k, const char *path, struct dk_err *e)
 {
-	char buf[256];
+	char buf[LINE1MAX + 256], *line;
+	struct stat st;
 
 	memset(k, 0, sizeof(*k));
-	if (read_key_file(path, buf, sizeof(buf), e) < 0)
+	if (read_key_file(path, 0, buf, sizeof(buf), &line, &st, e) < 0)
 		return -1;
-	if (dk_key_from_b64(k, buf, e) < 0)
+	if (dk_key_from_b64(k, line, e) < 0)
 		return dk_failpre(e, "%s:2", path);
 	return 0;
 }
 
+/* A path as a shell word: as it is, or in single quotes. */
+static void
+shell_word(const char *s, char *out, size_t len)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,/:@%+=-";
+	size_t i, o = 0;
+
+	if (s[0] != '\0' && s[0] != '-' && strspn(s, plain) == strlen(s)) {
+		snprintf(out, len, "%s", s);
+		return;
+	}
+	if (s[0] == '-' && len > 2) {	/* not an option to chmod */
+		out[o++] = '.';
+		out[o++] = '/';
+	}
+	if (o + 1 < len)
+		out[o++] = '\'';
+	for (i = 0; s[i] != '\0' && o + 5 < len; i++)
+		if (s[i] == '\'') {
+			memcpy(out + o, "'\\''", 4);
+			o += 4;
+		} else
+			out[o++] = s[i];
+	if (o + 1 < len)
+		out[o++] = '\'';
+	out[o] = '\0';
+}
+
+/*
+ * Reads an unencrypted secret key (kdf 0, as minisign -G -W and
+ * denki-keygen write it).  The file must be readable by its owner alone.
+ * The public key is derived from the seed, never taken from the file:
+ * an altered public half would make every signature use the wrong public
+ * key, and two signatures of one message under two public keys give the
+ * secret scalar away.  A file whose public half is not the seed's is
+ * refused, and so is one whose checksum is neither zero (minisign -G -W
+ * leaves it zero) nor BLAKE2b-256 of "Ed" || keynum || sk.
+ */
 int
 dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 {
-	unsigned char *raw;
-	char *buf;
-	size_t blen = 512;
+	unsigned char *raw, chk[crypto_generichash_BYTES];
+	char *buf, *line, word[600];
+	size_t blen = LINE1MAX + 256;
+	struct stat st;
 	int rc = -1;
 
 	memset(k, 0, sizeof(*k));
@@ -257,25 +359,55 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 		dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
 		goto out;
 	}
-	if (read_key_file(path, buf, blen, e) < 0)
+	if (read_key_file(path, 1, buf, blen, &line, &st, e) < 0)
 		goto out;
-	if (unb64(buf, raw, SECLEN) < 0 || memcmp(raw, "Ed", 2) != 0 ||
-	    memcmp(raw + 4, "B2", 2) != 0) {
+	if (unb64(line, raw, SECLEN) < 0 || memcmp(raw, "Ed", 2) != 0 ||
+	    memcmp(raw + SK_CHKALG, "B2", 2) != 0) {
 		dk_fail(e, DK_EX_DATAERR,
 		    "%s:2: not an Ed25519 secret key in minisign layout", path);
 		goto out;
 	}
-	if (raw[2] != 0 || raw[3] != 0) {
+	shell_word(path, word, sizeof(word));
+	if (memcmp(raw + SK_KDFALG, "Sc", 2) == 0) {
 		dk_fail(e, DK_EX_DATAERR,
-		    "%s: the key is encrypted with a passphrase; denki needs "
-		    "an unencrypted key (minisign -G -W)", path);
+		    "%s: the key is encrypted with a password; denki reads "
+		    "unencrypted keys only: remove the password with "
+		    "minisign -C -W -s %s", path, word);
 		goto out;
 	}
-	memcpy(k->keynum, raw + 54, 8);
-	memcpy(k->sk, raw + 62, 64);
-	crypto_sign_ed25519_sk_to_pk(k->pk, k->sk);
+	if (raw[SK_KDFALG] != 0 || raw[SK_KDFALG + 1] != 0) {
+		dk_fail(e, DK_EX_DATAERR, "%s:2: unknown key derivation "
+		    "function (minisign knows 0 0 and \"Sc\")", path);
+		goto out;
+	}
+	/* as ssh does: a secret others can read is no longer a secret */
+	if ((st.st_mode & 077) != 0) {
+		dk_fail(e, DK_EX_CONFIG, "%s: permissions %04o are too open: "
+		    "a secret key must be readable by its owner alone; run: "
+		    "chmod 600 %s", path, (unsigned)(st.st_mode & 07777),
+		    word);
+		goto out;
+	}
+	crypto_sign_seed_keypair(k->pk, k->sk, raw + SK_SK);
+	if (sodium_memcmp(k->sk + 32, raw + SK_SK + 32, 32) != 0) {
+		dk_fail(e, DK_EX_DATAERR, "%s:2: public half: not the public "
+		    "key of the secret seed: the file was altered or damaged; "
+		    "denki will not sign with it", path);
+		goto out;
+	}
+	if (!sodium_is_zero(raw + SK_CHK, sizeof(chk))) {
+		seckey_chk(chk, raw);
+		if (sodium_memcmp(chk, raw + SK_CHK, sizeof(chk)) != 0) {
+			dk_fail(e, DK_EX_DATAERR, "%s:2: checksum: not "
+			    "BLAKE2b-256 of \"Ed\", key number and secret "
+			    "key: the file was altered or damaged", path);
+			goto out;
+		}
+	}
+	memcpy(k->keynum, raw + SK_KEYNUM, 8);
 	rc = 0;
 out:
+	sodium_memzero(chk, sizeof(chk));
 	sodium_free(raw);
 	sodium_free(buf);
 	if (rc < 0)

@@ -114,6 +114,8 @@ CASES="book-uniform book-pay-as-bid book-mid-market book-mcafee zonal limits"
 	local c cfg
 	for c in $CASES; do
 		rm -rf "../r-$c" && cp -r "$G" "../r-$c"
+		# git checks the secret keys out 0644; denki wants them 0600
+		chmod 600 "../r-$c"/*.key
 		cd "../r-$c"
 		cfg=coop.yaml
 		[ "$c" = zonal ] && cfg=zonal.yaml

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -206,11 +207,208 @@ test_keys(void)
 		memset(&e, 0, sizeof(e));
 		CHECK_INT(dk_key_read_sec(&sec, path("enc.key"), &e), -1);
 		CHECK_INT(e.status, DK_EX_DATAERR);
-		CHECK_HAS(e.msg, "passphrase");
+		CHECK_HAS(e.msg, "encrypted with a password");
+		CHECK_HAS(e.msg, "minisign -C -W -s ");
 		CHECK(sec.sk == NULL);
 	}
 	dk_key_free(&k2);
 	dk_key_free(&k);
+}
+
+/* Writes raw (158 bytes) as a secret key file name, with mode. */
+static const char *
+write_raw_key(const char *name, const unsigned char *raw, mode_t mode)
+{
+	char b[256], t[400];
+	const char *p;
+
+	sodium_bin2base64(b, sizeof(b), raw, 158,
+	    sodium_base64_VARIANT_ORIGINAL);
+	snprintf(t, sizeof(t), "untrusted comment: %s\n%s\n", name, b);
+	p = tmpfile_write(name, t);
+	chmod(p, mode);
+	return p;
+}
+
+/* minisign's checksum: BLAKE2b-256("Ed" || keynum || sk) */
+static void
+chk_of(const unsigned char *raw, unsigned char out[32])
+{
+	unsigned char m[74];
+
+	memcpy(m, raw, 2);
+	memcpy(m + 2, raw + 54, 8);
+	memcpy(m + 10, raw + 62, 64);
+	crypto_generichash(out, 32, m, sizeof(m), NULL, 0);
+}
+
+static void
+test_sec_checks(void)
+{
+	struct dk_key k, o, sec;
+	struct dk_err e;
+	unsigned char raw[256], good[158], chk[32];
+	char line[1024], *t;
+	size_t n;
+	const char *p;
+
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_generate(&k, &e), 0);
+	CHECK_INT(dk_key_generate(&o, &e), 0);
+	CHECK_INT(dk_key_write_sec(&k, path("c.key"), "c", 0, &e), 0);
+	file_line(path("c.key"), 2, line, sizeof(line));
+	CHECK_INT(unb64(line, raw, sizeof(raw), &n), 0);
+	CHECK_INT(n, 158);
+	memcpy(good, raw, 158);
+	/* the checksum is filled, minisign's way */
+	chk_of(raw, chk);
+	CHECK(memcmp(raw + 126, chk, 32) == 0);
+	CHECK(!sodium_is_zero(chk, 32));
+
+	/* the public half replaced by another key's: refused, whatever the
+	 * checksum says (recomputed, zero, or left as it was) */
+	memcpy(raw + 94, o.pk, 32);
+	p = write_raw_key("alt1.key", raw, 0600);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK(sec.sk == NULL);
+	chk_of(raw, raw + 126);
+	p = write_raw_key("alt2.key", raw, 0600);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "alt2.key:2: public half: not the public key of the "
+	    "secret seed");
+	CHECK(sec.sk == NULL);
+	memset(raw + 126, 0, 32);
+	p = write_raw_key("alt3.key", raw, 0600);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_HAS(e.msg, "alt3.key:2: public half");
+	/* one bit of the public half */
+	memcpy(raw, good, 158);
+	raw[100] ^= 1;
+	chk_of(raw, raw + 126);
+	p = write_raw_key("alt4.key", raw, 0600);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_HAS(e.msg, "public half");
+
+	/* a zero checksum (minisign -G -W) is read; the key is the seed's */
+	memcpy(raw, good, 158);
+	memset(raw + 126, 0, 32);
+	p = write_raw_key("zero.key", raw, 0600);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), 0);
+	CHECK(memcmp(sec.pk, k.pk, 32) == 0);
+	CHECK(memcmp(sec.keynum, k.keynum, 8) == 0);
+	dk_key_free(&sec);
+	/* a checksum that does not match: a changed key number, a changed
+	 * checksum */
+	memcpy(raw, good, 158);
+	raw[55] ^= 0x80;
+	p = write_raw_key("chk1.key", raw, 0600);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "chk1.key:2: checksum: not BLAKE2b-256");
+	memcpy(raw, good, 158);
+	raw[157] ^= 1;
+	p = write_raw_key("chk2.key", raw, 0600);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_HAS(e.msg, "checksum");
+	/* kdf fields other than 0 0 and "Sc" */
+	memcpy(raw, good, 158);
+	raw[2] = 'X';
+	p = write_raw_key("kdf.key", raw, 0600);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_HAS(e.msg, "unknown key derivation");
+
+	/* readable by group or others: refused, with the command to run */
+	memcpy(raw, good, 158);
+	p = write_raw_key("loose.key", raw, 0640);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_INT(e.status, DK_EX_CONFIG);
+	CHECK(sec.sk == NULL);
+	if (asprintf(&t, "%s: permissions 0640 are too open: a secret key "
+	    "must be readable by its owner alone; run: chmod 600 %s", p,
+	    p) > 0) {
+		CHECK_STR(e.msg, t);
+		free(t);
+	}
+	chmod(p, 0604);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_HAS(e.msg, "permissions 0604");
+	chmod(p, 0400);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), 0);
+	dk_key_free(&sec);
+	/* a path that is not a shell word is quoted */
+	p = write_raw_key("it's mine.key", raw, 0644);
+	CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+	CHECK_HAS(e.msg, "run: chmod 600 '");
+	CHECK_HAS(e.msg, "/it'\\''s mine.key'");
+	/* a public key file, 0644, is not a secret key (said first) */
+	CHECK_INT(dk_key_write_pub(&k, path("c.pub"), "c", 0, &e), 0);
+	CHECK_INT(dk_key_read_sec(&sec, path("c.pub"), &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	/* a folder or a FIFO in a key's place, refused at once */
+	CHECK_INT(dk_key_read_sec(&sec, dir, &e), -1);
+	CHECK_HAS(e.msg, "not a regular file");
+	CHECK_INT(mkfifo(path("fifo.key"), 0600), 0);
+	CHECK_INT(dk_key_read_sec(&sec, path("fifo.key"), &e), -1);
+	CHECK_HAS(e.msg, "not a regular file");
+	/* a public key may come from a pipe, as from <(...) */
+	{
+		struct dk_key pub;
+		char fdpath[64], *text;
+		int fds[2];
+
+		CHECK_INT(pipe(fds), 0);
+		text = dk_key_pub_b64(&k);
+		dprintf(fds[1], "untrusted comment: piped\n%s\n", text);
+		close(fds[1]);
+		snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fds[0]);
+		CHECK_INT(dk_key_read_pub(&pub, fdpath, &e), 0);
+		CHECK(memcmp(pub.pk, k.pk, 32) == 0);
+		close(fds[0]);
+		free(text);
+	}
+
+	/* comments up to minisign's 1003 bytes; a longer line 1 is refused */
+	{
+		char b[256], big[1400];
+
+		sodium_bin2base64(b, sizeof(b), good, 158,
+		    sodium_base64_VARIANT_ORIGINAL);
+		memset(big, 'c', 1003);
+		snprintf(big + 1003, sizeof(big) - 1003, "\n%s\n", b);
+		if (asprintf(&t, "untrusted comment: %s", big) > 0) {
+			p = tmpfile_write("long.key", t);
+			chmod(p, 0600);
+			memset(&e, 0, sizeof(e));
+			CHECK_INT(dk_key_read_sec(&sec, p, &e), 0);
+			dk_key_free(&sec);
+			free(t);
+		}
+		if (asprintf(&t, "untrusted comment: c%s", big) > 0) {
+			p = tmpfile_write("long2.key", t);
+			chmod(p, 0600);
+			memset(&e, 0, sizeof(e));
+			CHECK_INT(dk_key_read_sec(&sec, p, &e), -1);
+			CHECK_INT(e.status, DK_EX_DATAERR);
+			CHECK_HAS(e.msg, "long2.key:1: the comment is longer "
+			    "than 1003 bytes");
+			free(t);
+		}
+		/* CRLF line ends, as a key pasted from elsewhere */
+		snprintf(big, sizeof(big), "untrusted comment: c\r\n%s\r\n",
+		    b);
+		p = tmpfile_write("crlf.key", big);
+		chmod(p, 0600);
+		CHECK_INT(dk_key_read_sec(&sec, p, &e), 0);
+		CHECK(memcmp(sec.pk, k.pk, 32) == 0);
+		dk_key_free(&sec);
+	}
+	dk_key_free(&k);
+	dk_key_free(&o);
 }
 
 static void
@@ -356,6 +554,7 @@ main(void)
 	umask(022);
 	snprintf(dir, sizeof(dir), "%s", tmpdir_make("test-sig"));
 	test_keys();
+	test_sec_checks();
 	test_records();
 	test_sha256();
 	tmpdir_remove();
