@@ -467,6 +467,16 @@ urand(int64_t lo, int64_t hi)
 	    (uint64_t)(hi - lo + 1));
 }
 
+/* the rounding rule, for amounts the random slots keep in range */
+static int64_t
+mdv(int64_t a, int64_t b, int64_t d)
+{
+	int64_t q = 0;
+
+	CHECK_INT(dk_muldiv(a, b, d, &q), 0);
+	return q;
+}
+
 static void
 test_random(void)
 {
@@ -481,13 +491,15 @@ test_random(void)
 		json_t *out = json_array(), *x;
 		int64_t sold[5] = { 0 }, bought[5] = { 0 }, imp[5] = { 0 };
 		int64_t exp[5] = { 0 }, paid[5] = { 0 }, recd[5] = { 0 };
-		int64_t fees[5] = { 0 };
+		int64_t fees[5] = { 0 }, left = DK_MAX_WH, li = DK_MAX_WH;
+		int64_t le = DK_MAX_WH;	/* what the slot's limit leaves */
 		int nc = (int)urand(0, 6), i, s, b, has[5] = { 0 }, skip[5];
 		struct dk_err e;
 		size_t k;
 
-		for (i = 0; i < nc; i++) {
-			int64_t wh = urand(1, i % 2 ? DK_MAX_WH : 5000);
+		for (i = 0; i < nc && left > 0; i++) {
+			int64_t wh = urand(1, i % 2 || left < 5000 ? left :
+			    5000);
 			int64_t p = urand(0, i % 3 ? DK_MAX_PRICE : 400000);
 			int64_t f = urand(0, 1) ? 0 : urand(0, 50000);
 			s = (int)urand(0, 4);
@@ -496,12 +508,13 @@ test_random(void)
 				b = (b + 1) % 5;
 			json_array_append_new(cs, contract(who[s], who[b], wh,
 			    p, f));
+			left -= wh;
 			sold[s] += wh;
 			bought[b] += wh;
-			recd[s] += dk_muldiv(wh, p, 1000);
-			paid[b] += dk_muldiv(wh, p, 1000) +
-			    dk_muldiv(wh, f, 1000);
-			fees[b] += dk_muldiv(wh, f, 1000);
+			recd[s] += mdv(wh, p, 1000);
+			paid[b] += mdv(wh, p, 1000) +
+			    mdv(wh, f, 1000);
+			fees[b] += mdv(wh, f, 1000);
 			has[s] = has[b] = 1;
 		}
 		/* all meters of each party with a contract, and of some
@@ -514,8 +527,12 @@ test_random(void)
 
 			if (skip[o])
 				continue;
-			a = urand(0, urand(0, 1) ? 10000 : DK_MAX_WH);
-			c = urand(0, urand(0, 1) ? 10000 : DK_MAX_WH);
+			a = urand(0, urand(0, 1) ? 10000 : li);
+			c = urand(0, urand(0, 1) ? 10000 : le);
+			a = a > li ? li : a;
+			c = c > le ? le : c;
+			li -= a;
+			le -= c;
 			json_array_append_new(rs, reading(meters[j], a, c));
 			imp[o] += a;
 			exp[o] += c;
@@ -545,9 +562,9 @@ test_random(void)
 			}
 			dev = (exp[i] - imp[i]) - (sold[i] - bought[i]);
 			if (dev > 0)
-				ur = dk_muldiv(dev, rules.buyback, 1000);
+				ur = mdv(dev, rules.buyback, 1000);
 			else
-				up = dk_muldiv(-dev, rules.retail, 1000);
+				up = mdv(-dev, rules.retail, 1000);
 			if (json_integer_value(json_object_get(x, "sold_wh")) !=
 			    sold[i] || json_integer_value(json_object_get(x,
 			    "bought_wh")) != bought[i] ||
