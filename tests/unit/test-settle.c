@@ -357,6 +357,71 @@ settle_fails(json_t *cs, json_t *rs, const char *msg, int line)
 }
 #define FAILS(c, r, m) settle_fails((c), (r), (m), __LINE__)
 
+/* Contracts past a slot's limits (a ledger no clear of ours wrote) are
+ * refused by name; they used to make p2p_paid past 2^53, a record no
+ * program could write. */
+static void
+test_limits(void)
+{
+	json_t *cs, *rs, *out;
+	struct dk_err e;
+	int i;
+
+	cs = json_array();
+	rs = json_array();
+	for (i = 0; i < 10; i++)
+		json_array_append_new(cs, contract("alice", "bob", DK_MAX_WH,
+		    DK_MAX_PRICE, DK_MAX_PRICE));
+	json_array_append_new(rs, reading("alice-m", 0, 0));
+	json_array_append_new(rs, reading("bob-m", 0, 0));
+	FAILS(cs, rs, "contract 1: wh: beyond the limits of a slot (at most "
+	    "100000000 Wh, prices at most 10000000000 a kWh)");
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(cs, contract("alice", "bob", 1000,
+	    DK_MAX_PRICE + 1, 0));
+	FAILS(cs, rs, "contract 0: price: beyond the limits");
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(cs, contract("alice", "bob", 1000, 1000,
+	    DK_MAX_PRICE + 1));
+	FAILS(cs, rs, "contract 0: price: beyond the limits");
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(cs, contract("alice", "bob", 0, 1000, 0));
+	FAILS(cs, rs, "contract 0: wh: beyond the limits");
+	/* the slot's readings: 1e8 Wh each way */
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(rs, reading("alice-m", DK_MAX_WH, 0));
+	json_array_append_new(rs, reading("bob-m", 1, 0));
+	FAILS(cs, rs, "import_wh: the slot's readings would import more "
+	    "than 100000000 Wh (100000000 before this one)");
+	CHECK_INT(last_item, 1);
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(rs, reading("alice-m", 0, 1));
+	json_array_append_new(rs, reading("bob-m", 0, DK_MAX_WH));
+	FAILS(cs, rs, "export_wh: the slot's readings would export more "
+	    "than 100000000 Wh (1 before this one)");
+	CHECK_INT(last_item, 1);
+	/* at the limits: the worst case settles, every amount exact */
+	cs = json_array();
+	rs = json_array();
+	out = json_array();
+	json_array_append_new(cs, contract("alice", "bob", DK_MAX_WH,
+	    DK_MAX_PRICE, DK_MAX_PRICE));
+	json_array_append_new(rs, reading("alice-m", DK_MAX_WH, 0));
+	json_array_append_new(rs, reading("bob-m", 0, DK_MAX_WH));
+	CHECK_INT(settle(cs, rs, out, &e), 0);
+	CHECK_INT(conserved(out, 1), 0);
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(out, 1),
+	    "p2p_paid")), 2000000000000000LL);
+	json_decref(cs);
+	json_decref(rs);
+	json_decref(out);
+}
+
 static void
 test_errors(void)
 {
@@ -631,6 +696,7 @@ main(void)
 	test_slot();
 	test_exact_and_zero();
 	test_errors();
+	test_limits();
 	test_reading_check();
 	test_random();
 	dk_registry_free(&reg);
