@@ -29,7 +29,9 @@ enum {
 	DK_EX_CONFIG = 78
 };
 
-/* Limits that keep every product of energy and price inside int64. */
+/* Limits that keep every amount a slot's settlement makes below 2^53
+ * (denki-formats(5), Limits): a slot holds DK_MAX_WH a side in orders and
+ * each way in readings, and every price is at most DK_MAX_PRICE. */
 #define DK_MAX_WH	100000000LL		/* 100 MWh in one order or slot */
 #define DK_MAX_PRICE	10000000000LL		/* 10,000 units per kWh, in micro */
 #define DK_MAX_SAFE_INT	9007199254740991LL	/* 2^53 - 1, the JCS profile */
