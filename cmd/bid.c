@@ -82,14 +82,21 @@ bid(struct bidder *b, int64_t target, struct dk_err *e)
 		return 0;
 	if (wh > DK_MAX_WH)
 		wh = DK_MAX_WH;
-	if (net > 0)
-		price = r->buyback + dk_muldiv(r->retail - r->buyback,
-		    b->sell_markup, 100);
-	else {
+	/* the rules and the percentages are in range, so the price lies
+	 * between buyback and retail, both at most DK_MAX_PRICE */
+	if (net > 0) {
+		if (dk_muldiv(r->retail - r->buyback, b->sell_markup, 100,
+		    &price) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "price: overflow");
+		price += r->buyback;
+	} else {
 		top = r->retail - r->fee;
 		if (top < r->buyback)
 			top = r->buyback;
-		price = top - dk_muldiv(top - r->buyback, b->buy_markdown, 100);
+		if (dk_muldiv(top - r->buyback, b->buy_markdown, 100,
+		    &price) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "price: overflow");
+		price = top - price;
 	}
 	o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type", "order",
 	    "v", 1, "participant", b->participant, "slot", ts,

@@ -35,8 +35,8 @@ struct vctx {
 	size_t pos;
 	char what[80];
 	long long norders, ncontracts, nsettlements, ntransfers, nslots,
-	    nsettled, wh, entries, ncheckpoints;
-	int64_t paid, received, fees;
+	    nsettled, entries, ncheckpoints;
+	int64_t wh, paid, received, fees;
 	struct dk_pool *pool;
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
 };
@@ -101,15 +101,25 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 	v->pos++;
 	if (strcmp(type, "contract") == 0) {
 		v->ncontracts++;
-		v->wh += json_integer_value(json_object_get(rec, "wh"));
+		if (dk_add(&v->wh, json_integer_value(json_object_get(rec,
+		    "wh"))) < 0)
+			return dk_fail(e, DK_EX_DATAERR, "contract_wh: the "
+			    "ledger's total is beyond +-(2^53-1)");
 	} else if (strcmp(type, "settlement") == 0) {
 		v->nsettlements++;
-		v->paid += json_integer_value(json_object_get(rec, "p2p_paid"));
-		v->received += json_integer_value(json_object_get(rec,
-		    "p2p_received"));
-		v->fees += json_integer_value(json_object_get(rec, "fees")) +
-		    json_integer_value(json_object_get(rec, "wheeling")) +
-		    json_integer_value(json_object_get(rec, "rent"));
+		/* what the replay made, so within the limits of a slot */
+		if (dk_add(&v->paid, json_integer_value(json_object_get(rec,
+		    "p2p_paid"))) < 0 ||
+		    dk_add(&v->received, json_integer_value(json_object_get(
+		    rec, "p2p_received"))) < 0 ||
+		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
+		    "fees"))) < 0 ||
+		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
+		    "wheeling"))) < 0 ||
+		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
+		    "rent"))) < 0)
+			return dk_fail(e, DK_EX_NO, "%s: its sums are beyond "
+			    "+-(2^53-1)", v->what);
 	} else if (strcmp(type, "transfer") == 0) {
 		v->ntransfers++;
 		if (json_integer_value(json_object_get(rec, "amount")) < 0)
@@ -632,7 +642,7 @@ main(int argc, char *argv[])
 		    "settled, %lld transfers, %lld checkpoints of %s; every "
 		    "hash link, signature, checkpoint and replay checks\n",
 		    path, v.entries, v.st.reg.n, v.norders, v.nslots,
-		    v.ncontracts, v.wh, v.nsettled, v.ntransfers,
+		    v.ncontracts, (long long)v.wh, v.nsettled, v.ntransfers,
 		    v.ncheckpoints, si.origin);
 	return dk_finish_stdout(prog);
 }

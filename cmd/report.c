@@ -18,8 +18,8 @@ usage(int code)
 
 struct member {
 	char id[DK_ID_MAX + 1];
-	long long slots, exp, imp, sold, bought;
-	int64_t net, baseline;
+	long long slots;
+	int64_t exp, imp, sold, bought, net, baseline;
 };
 
 struct rep {
@@ -28,8 +28,7 @@ struct rep {
 	struct member *m;
 	size_t nm;
 	long long entries, orders, slots, settled, contracts;
-	long long sell_wh, buy_wh, matchable, matched;
-	int64_t value;
+	int64_t sell_wh, buy_wh, matchable, matched, value;
 	char first[40], last[40];
 	json_t *prices;		/* slot -> [retail, buyback] when cleared */
 };
@@ -54,6 +53,19 @@ num(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* Totals over the whole ledger grow with it; past what a record can carry
+ * (2^53-1) the report is refused rather than wrong. */
+static int
+add(int64_t *sum, int64_t x, const char *who, const char *what,
+    struct dk_err *e)
+{
+	if (dk_add(sum, x) < 0)
+		return dk_fail(e, DK_EX_DATAERR, "%s%s%s: the ledger's total is "
+		    "beyond +-(2^53-1)", who ? "participant " : "",
+		    who ? who : "", what);
+	return 0;
+}
+
 static int
 entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 {
@@ -61,7 +73,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *slot = json_string_value(json_object_get(rec, "slot"));
 	struct member *m;
-	int64_t net, retail, buyback;
+	int64_t net, retail, buyback, v;
+	const char *id;
 	json_t *pr;
 
 	(void)seq;
@@ -77,27 +90,38 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		json_object_set_new(r->prices, slot, json_pack("[I,I]",
 		    (json_int_t)r->rules.retail, (json_int_t)r->rules.buyback));
 		r->slots++;
-		r->sell_wh += num(rec, "sell_wh");
-		r->buy_wh += num(rec, "buy_wh");
-		r->matchable += num(rec, "sell_wh") < num(rec, "buy_wh") ?
-		    num(rec, "sell_wh") : num(rec, "buy_wh");
-		r->matched += num(rec, "wh");
+		if (add(&r->sell_wh, num(rec, "sell_wh"), NULL, "sell_wh",
+		    e) < 0 ||
+		    add(&r->buy_wh, num(rec, "buy_wh"), NULL, "buy_wh", e) < 0 ||
+		    add(&r->matchable, num(rec, "sell_wh") <
+		    num(rec, "buy_wh") ? num(rec, "sell_wh") :
+		    num(rec, "buy_wh"), NULL, "matchable_wh", e) < 0 ||
+		    add(&r->matched, num(rec, "wh"), NULL, "matched_wh", e) < 0)
+			return -1;
 	} else if (strcmp(type, "contract") == 0) {
 		r->contracts++;
-		r->value += dk_value(num(rec, "wh"), num(rec, "price"));
+		if (dk_value(num(rec, "wh"), num(rec, "price"), &v) < 0)
+			return dk_fail(e, DK_EX_DATAERR, "contract: value "
+			    "beyond +-(2^53-1)");
+		if (add(&r->value, v, NULL, "contract value", e) < 0)
+			return -1;
 	} else if (strcmp(type, "settlement") == 0 && r->have_rules) {
-		m = member(r, json_string_value(json_object_get(rec,
-		    "participant")));
+		id = json_string_value(json_object_get(rec, "participant"));
+		m = member(r, id);
 		if (r->first[0] == '\0' || strcmp(slot, r->first) < 0)
 			snprintf(r->first, sizeof(r->first), "%s", slot);
 		if (strcmp(slot, r->last) > 0)
 			snprintf(r->last, sizeof(r->last), "%s", slot);
 		m->slots++;
-		m->exp += num(rec, "export_wh");
-		m->imp += num(rec, "import_wh");
-		m->sold += num(rec, "sold_wh");
-		m->bought += num(rec, "bought_wh");
-		m->net += num(rec, "net");
+		if (add(&m->exp, num(rec, "export_wh"), id, ": export_wh",
+		    e) < 0 ||
+		    add(&m->imp, num(rec, "import_wh"), id, ": import_wh",
+		    e) < 0 ||
+		    add(&m->sold, num(rec, "sold_wh"), id, ": sold_wh", e) < 0 ||
+		    add(&m->bought, num(rec, "bought_wh"), id, ": bought_wh",
+		    e) < 0 ||
+		    add(&m->net, num(rec, "net"), id, ": net", e) < 0)
+			return -1;
 		/* the tariffs in force when the slot was cleared */
 		pr = json_object_get(r->prices, slot);
 		retail = pr ? json_integer_value(json_array_get(pr, 0)) :
@@ -105,8 +129,13 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		buyback = pr ? json_integer_value(json_array_get(pr, 1)) :
 		    r->rules.buyback;
 		net = num(rec, "export_wh") - num(rec, "import_wh");
-		m->baseline += net > 0 ? dk_value(net, buyback) :
-		    -dk_value(-net, retail);
+		/* dk_value rounds symmetrically: -value(-net) = value(net) */
+		if (dk_value(net, net > 0 ? buyback : retail, &v) < 0 ||
+		    add(&m->baseline, v, id, ": baseline", e) < 0)
+			return -1;
+		v = m->net;
+		if (add(&v, -m->baseline, id, ": saving", e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -121,7 +150,9 @@ kwh(long long wh, char *out, size_t n)
 static void
 price(int64_t micro, char *out, size_t n)
 {
-	int64_t q = dk_muldiv(micro, 1, 100);
+	int64_t q = 0;
+
+	dk_muldiv(micro, 1, 100, &q);	/* never beyond int64 */
 
 	snprintf(out, n, "%lld.%04lld", (long long)(q / 10000),
 	    (long long)(q % 10000));
@@ -184,7 +215,7 @@ main(int argc, char *argv[])
 	if (r.nm > 1)
 		qsort(r.m, r.nm, sizeof(*r.m), bycost);
 	if (r.matched > 0)
-		avg = dk_muldiv(r.value, 1000, r.matched);
+		dk_muldiv(r.value, 1000, r.matched, &avg);	/* a price */
 	if (!human) {
 		x = json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 		    "s:o,s:I,s:I,s:s}", "type", "summary", "v", 1, "ledger",
@@ -230,10 +261,12 @@ main(int argc, char *argv[])
 	    "wanted)\n", r.orders, a, b);
 	kwh(r.matched, a, sizeof(a));
 	kwh(r.matchable, b, sizeof(b));
+	/* matched < 2^53, so matched * 1000 < 2^63 */
 	printf("matched        %s kWh in %lld contracts, of %s kWh that "
 	    "could be matched (%lld.%lld%%)\n", a, r.contracts, b,
-	    r.matchable ? r.matched * 100 / r.matchable : 0,
-	    r.matchable ? r.matched * 1000 / r.matchable % 10 : 0);
+	    r.matchable ? (long long)(r.matched * 100 / r.matchable) : 0,
+	    r.matchable ? (long long)(r.matched * 1000 / r.matchable % 10) :
+	    0);
 	price(avg, a, sizeof(a));
 	price(r.rules.retail, b, sizeof(b));
 	price(r.rules.buyback, c3, sizeof(c3));

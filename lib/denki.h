@@ -38,7 +38,9 @@
 enum { DK_EXIT_TABLE(DK_EX_ENUM) };
 #undef DK_EX_ENUM
 
-/* Limits that keep every product of energy and price inside int64. */
+/* Limits that keep every amount a slot's settlement makes below 2^53
+ * (denki-formats(5), Limits): a slot holds DK_MAX_WH a side in orders and
+ * each way in readings, and every price is at most DK_MAX_PRICE. */
 #define DK_MAX_WH	100000000LL		/* 100 MWh in one order or slot */
 #define DK_MAX_PRICE	10000000000LL		/* 10,000 units per kWh, in micro */
 #define DK_MAX_SAFE_INT	9007199254740991LL	/* 2^53 - 1, the JCS profile */
@@ -88,9 +90,11 @@ const char *dk_get_str(json_t *obj, const char *key, struct dk_err *);
 const char *dk_get_id(json_t *obj, const char *key, struct dk_err *);
 int dk_check_type(json_t *obj, const char *type, struct dk_err *);
 
-/* money.c: integer energy and money, and the one rounding rule */
-int64_t dk_value(int64_t wh, int64_t price_per_kwh);
-int64_t dk_muldiv(int64_t a, int64_t b, int64_t d);
+/* money.c: integer energy and money, and the one rounding rule; each
+ * returns -1 rather than wrap (see denki-formats(5), Units) */
+int dk_value(int64_t wh, int64_t price_per_kwh, int64_t *out);
+int dk_muldiv(int64_t a, int64_t b, int64_t d, int64_t *out);
+int dk_add(int64_t *sum, int64_t x);
 void dk_money_str(int64_t micro, char *out, size_t len);
 
 /* slot.c: RFC 3339 times and delivery slots */

@@ -121,7 +121,7 @@ limits(struct dk_order *o, size_t n, char *bad, struct pent *t, size_t cap,
 	struct pent *pe;
 	char why[200];
 	size_t i;
-	int64_t x;
+	int64_t x, fee, owed;
 
 	for (i = 0; i < n; i++) {
 		if (bad[i])
@@ -137,8 +137,15 @@ limits(struct dk_order *o, size_t n, char *bad, struct pent *t, size_t cap,
 			pe->owed = dk_state_day_owed(st, p->id, o[i].slot);
 			pe->have_owed = 1;
 		}
-		x = o[i].side == DK_BUY ? dk_value(o[i].wh, o[i].price) +
-		    dk_value(o[i].wh, st->rules.fee) : 0;
+		/* orders and rules are within their limits, so these hold;
+		 * past 2^53 an order is over any max_day */
+		x = fee = 0;
+		owed = pe->owed;
+		if (o[i].side == DK_BUY &&
+		    (dk_value(o[i].wh, o[i].price, &x) < 0 ||
+		    dk_value(o[i].wh, st->rules.fee, &fee) < 0 ||
+		    dk_add(&x, fee) < 0 || dk_add(&owed, x) < 0))
+			owed = x = DK_MAX_SAFE_INT;
 		if (p->max_wh >= 0 && pe->wh + o[i].wh > p->max_wh) {
 			snprintf(why, sizeof(why), "over the participant's "
 			    "limit of %lld Wh a slot (%lld Wh in its orders "
@@ -146,7 +153,7 @@ limits(struct dk_order *o, size_t n, char *bad, struct pent *t, size_t cap,
 			    (long long)pe->wh);
 			bad[i] = 3;
 		} else if (p->max_day >= 0 && o[i].side == DK_BUY &&
-		    pe->owed + x > p->max_day) {
+		    owed > p->max_day) {
 			snprintf(why, sizeof(why), "over the participant's "
 			    "limit of %lld a day: it may owe %lld already "
 			    "and this order up to %lld", (long long)p->max_day,
@@ -159,7 +166,37 @@ limits(struct dk_order *o, size_t n, char *bad, struct pent *t, size_t cap,
 			continue;
 		}
 		pe->wh += o[i].wh;
-		pe->owed += x;
+		pe->owed = owed;
+	}
+}
+
+/* A slot holds at most DK_MAX_WH each side: in id order, an order that
+ * would take its side past it is rejected, so that every settlement of the
+ * slot stays below 2^53 (denki-formats(5), Units). */
+static void
+slot_limit(struct dk_order *o, size_t n, char *bad, dk_reject_fn rej,
+    void *ctx)
+{
+	int64_t tot[2] = { 0, 0 };
+	char why[200];
+	size_t i;
+	int sd;
+
+	for (i = 0; i < n; i++) {
+		if (bad[i])
+			continue;
+		sd = o[i].side == DK_BUY;
+		if (o[i].wh > DK_MAX_WH - tot[sd]) {
+			snprintf(why, sizeof(why), "over the limit of %lld Wh "
+			    "a slot: the %s orders before this one hold %lld "
+			    "Wh", DK_MAX_WH, sd ? "buy" : "sell",
+			    (long long)tot[sd]);
+			bad[i] = 4;
+			if (rej != NULL)
+				rej(ctx, &o[i], why);
+			continue;
+		}
+		tot[sd] += o[i].wh;
 	}
 }
 
@@ -206,6 +243,7 @@ dk_book_filter(struct dk_order *o, size_t n, const struct dk_state *st,
 		}
 	if (st != NULL)
 		limits(o, n, bad, t, cap, st, rej, ctx);
+	slot_limit(o, n, bad, rej, ctx);
 	for (i = k = 0; i < n; i++)
 		if (!bad[i])
 			o[k++] = o[i];
@@ -1003,6 +1041,9 @@ dk_clear(struct dk_order *o, size_t n, int64_t slot, const struct dk_rules *r,
 		goto oom;
 	if (book_hash(o, n, c->book) < 0)
 		goto oom;
+	/* no wrap: n orders of at most DK_MAX_WH each would need more memory
+	 * than a machine has to reach 2^63 Wh; dk_book_filter keeps a slot
+	 * that is to be settled within DK_MAX_WH a side */
 	for (i = 0; i < n; i++) {
 		o[i].fill = 0;
 		if (o[i].side == DK_SELL) {

@@ -125,6 +125,35 @@ partycmp(const void *a, const void *b)
 	    ((const struct party *)b)->p->id);
 }
 
+/*
+ * A reading's Wh into its party's and the slot's sums.  A slot holds at
+ * most DK_MAX_WH each way, readings as orders, so that every amount of its
+ * settlement stays below 2^53 (denki-formats(5), Units).
+ */
+static int
+slot_reading(json_t *rd, struct party *x, int64_t *simp, int64_t *sexp,
+    struct dk_err *e)
+{
+	int64_t imp = json_integer_value(json_object_get(rd, "import_wh"));
+	int64_t exp = json_integer_value(json_object_get(rd, "export_wh"));
+
+	int64_t si = *simp, se = *sexp;
+
+	if (dk_add(&si, imp) < 0 || si > DK_MAX_WH)
+		return dk_fail(e, DK_EX_DATAERR, "import_wh: the slot's "
+		    "readings would import more than %lld Wh (%lld before "
+		    "this one)", DK_MAX_WH, (long long)*simp);
+	if (dk_add(&se, exp) < 0 || se > DK_MAX_WH)
+		return dk_fail(e, DK_EX_DATAERR, "export_wh: the slot's "
+		    "readings would export more than %lld Wh (%lld before "
+		    "this one)", DK_MAX_WH, (long long)*sexp);
+	*simp = si;
+	*sexp = se;
+	x->imp += imp;
+	x->exp += exp;
+	return 0;
+}
+
 static json_t *
 transfer(json_t *slot, const char *from, const char *to, int64_t amount,
     const char *reason)
@@ -144,7 +173,9 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 	const struct dk_participant *p;
 	json_t *c, *rd, *sj, *sj2, *tr = json_array();
 	char ts[40];
-	int64_t val, fee, dev, bval, grid, rent;
+	int64_t val, fee, dev, bval, grid, rent, net;
+	int64_t simp = 0, sexp = 0, swh = 0;	/* the slot's, for its limit */
+	const char *what;
 	int split = 0;		/* contracts with a buyer's price apart */
 
 	e->item = -1;
@@ -177,28 +208,43 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		}
 		s = party(v, &n, ps);
 		s->contracted = 1;
-		s->sold += wh;
 		b = party(v, &n, pb);
 		b->contracted = 1;
-		b->bought += wh;
 		if (jbp != NULL)
 			split = 1;
-		val = dk_value(wh, price);
-		fee = dk_value(wh, cfee);
+		/* admitted contracts stay far inside these bounds (see
+		 * denki-formats(5), Units); a ledger that breaks them is
+		 * refused here rather than settled with wrapped sums */
+		what = "wh";
+		if (wh < 1 || wh > DK_MAX_WH || dk_add(&swh, wh) < 0 ||
+		    swh > DK_MAX_WH)
+			goto range;
+		what = "price";
+		if (price < 0 || price > DK_MAX_PRICE || bp < price ||
+		    bp > DK_MAX_PRICE || cfee < 0 || cfee > DK_MAX_PRICE ||
+		    wheel < 0 || wheel > DK_MAX_PRICE)
+			goto range;
+		what = "value";
+		if (dk_value(wh, price, &val) < 0 ||
+		    dk_value(wh, cfee, &fee) < 0 ||
+		    dk_value(wh, bp, &bval) < 0 ||
+		    dk_value(wh, wheel, &grid) < 0)
+			goto range;
 		/* the buyer's price covers the seller's, the grid's wheeling
 		 * and a rent (congestion, or McAfee's reduction) for the
 		 * operator; rounding is taken from the grid's share, so that
 		 * neither goes negative and the slot sums to zero */
-		bval = dk_value(wh, bp);
-		grid = dk_value(wh, wheel);
 		if (grid > bval - val)
 			grid = bval - val;
 		rent = bval - val - grid;
-		b->paid += bval + fee;
-		b->fees += fee;
-		b->wheeling += grid;
-		b->rent += rent;
-		s->received += val;
+		what = "sum";
+		if (dk_add(&s->sold, wh) < 0 || dk_add(&b->bought, wh) < 0 ||
+		    dk_add(&b->paid, bval) < 0 || dk_add(&b->paid, fee) < 0 ||
+		    dk_add(&b->fees, fee) < 0 ||
+		    dk_add(&b->wheeling, grid) < 0 ||
+		    dk_add(&b->rent, rent) < 0 ||
+		    dk_add(&s->received, val) < 0)
+			goto range;
 		json_array_append_new(tr, transfer(sj, pb->id, ps->id, val,
 		    "p2p"));
 		if (fee != 0)
@@ -233,8 +279,10 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 				goto fail;
 			}
 		x = party(v, &n, p);
-		x->imp += json_integer_value(json_object_get(rd, "import_wh"));
-		x->exp += json_integer_value(json_object_get(rd, "export_wh"));
+		if (slot_reading(rd, x, &simp, &sexp, e) < 0) {
+			e->item = (long)i;
+			goto fail;
+		}
 		x->nread++;
 	}
 	qsort(v, n, sizeof(*v), partycmp);
@@ -257,16 +305,23 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 			    x->p->id);
 			goto fail;
 		}
+		/* each term is at most DK_MAX_WH, the slot's limit */
 		dev = (x->exp - x->imp) - (x->sold - x->bought);
 		if (dev > 0) {
-			x->ureceived = dk_value(dev, r->buyback);
+			if (dk_value(dev, r->buyback, &x->ureceived) < 0)
+				goto party_range;
 			json_array_append_new(tr, transfer(sj, "utility",
 			    x->p->id, x->ureceived, "surplus"));
 		} else if (dev < 0) {
-			x->upaid = dk_value(-dev, r->retail);
+			if (dk_value(-dev, r->retail, &x->upaid) < 0)
+				goto party_range;
 			json_array_append_new(tr, transfer(sj, x->p->id,
 			    "utility", x->upaid, "shortfall"));
 		}
+		net = x->received;
+		if (dk_add(&net, x->ureceived) < 0 ||
+		    dk_add(&net, -x->paid) < 0 || dk_add(&net, -x->upaid) < 0)
+			goto party_range;
 		json_array_append_new(out, sj2 = json_pack(
 		    "{s:s,s:i,s:O,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 		    "s:I,s:I}", "type", "settlement", "v", 1, "slot", sj,
@@ -280,8 +335,7 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		    "fees", (json_int_t)x->fees,
 		    "utility_paid", (json_int_t)x->upaid,
 		    "utility_received", (json_int_t)x->ureceived,
-		    "net", (json_int_t)(x->received + x->ureceived - x->paid -
-		    x->upaid)));
+		    "net", (json_int_t)net));
 		if (split && sj2 != NULL) {
 			json_object_set_new(sj2, "wheeling",
 			    json_integer(x->wheeling));
@@ -293,6 +347,14 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 	json_decref(sj);
 	free(v);
 	return 0;
+range:
+	dk_fail(e, DK_EX_DATAERR, "contract %zu: %s: beyond the limits of "
+	    "a slot (at most %lld Wh, prices at most %lld a kWh)", i, what,
+	    DK_MAX_WH, DK_MAX_PRICE);
+	goto fail;
+party_range:
+	dk_fail(e, DK_EX_DATAERR, "slot %s: participant %s: money beyond "
+	    "+-(2^53-1)", ts, x->p->id);
 fail:
 	json_decref(tr);
 	json_decref(sj);

@@ -175,7 +175,7 @@ dk_state_free(struct dk_state *s)
 
 /* What a participant may owe for the contracts of the local day of slot
  * (the slot itself excluded): each purchase at its buyer's price, and the
- * fee. */
+ * fee; at most 2^53-1, which is over any max_day. */
 int64_t
 dk_state_day_owed(const struct dk_state *s, const char *participant,
     int64_t slot)
@@ -199,14 +199,18 @@ dk_state_day_owed(const struct dk_state *s, const char *participant,
 			continue;
 		json_array_foreach(ss->contracts, j, c) {
 			json_t *bp = json_object_get(c, "buy_price");
-			int64_t wh;
+			int64_t wh, v, fee;
 			if (strcmp(json_string_value(json_object_get(c,
 			    "buyer")), participant) != 0)
 				continue;
 			wh = json_integer_value(json_object_get(c, "wh"));
-			owed += dk_value(wh, json_integer_value(bp ? bp :
-			    json_object_get(c, "price"))) + dk_value(wh,
-			    json_integer_value(json_object_get(c, "fee")));
+			/* past 2^53 it is over any max_day: saturated */
+			if (dk_value(wh, json_integer_value(bp ? bp :
+			    json_object_get(c, "price")), &v) < 0 ||
+			    dk_value(wh, json_integer_value(json_object_get(c,
+			    "fee")), &fee) < 0 || dk_add(&owed, v) < 0 ||
+			    dk_add(&owed, fee) < 0)
+				return DK_MAX_SAFE_INT;
 		}
 	}
 	return owed;

@@ -8,7 +8,7 @@
 
 /* a*b/d rounded half away from zero, by truncating division and a look at
  * the remainder (a different route from the library's). */
-static int64_t
+static __int128
 ref_muldiv(int64_t a, int64_t b, int64_t d)
 {
 	__int128 p = (__int128)a * b, q = p / d, r = p % d;
@@ -16,7 +16,28 @@ ref_muldiv(int64_t a, int64_t b, int64_t d)
 
 	if (2 * ar >= ad)
 		q += ((p < 0) != (d < 0)) ? -1 : 1;
-	return (int64_t)q;
+	return q;
+}
+
+/* the library's, where it must succeed */
+static int64_t
+val(int64_t wh, int64_t p)
+{
+	int64_t v = -42;
+
+	CHECKF(dk_value(wh, p, &v) == 0, "dk_value(%lld, %lld) failed",
+	    (long long)wh, (long long)p);
+	return v;
+}
+
+static int64_t
+mdv(int64_t a, int64_t b, int64_t d)
+{
+	int64_t q = -42;
+
+	CHECKF(dk_muldiv(a, b, d, &q) == 0, "dk_muldiv(%lld, %lld, %lld) "
+	    "failed", (long long)a, (long long)b, (long long)d);
+	return q;
 }
 
 static uint64_t rs = 0x243F6A8885A308D3ULL;
@@ -34,66 +55,66 @@ static void
 test_value(void)
 {
 	/* halves go away from zero, on both sides */
-	CHECK_INT(dk_value(1, 500), 1);
-	CHECK_INT(dk_value(-1, 500), -1);
-	CHECK_INT(dk_value(1, -500), -1);
-	CHECK_INT(dk_value(-1, -500), 1);
-	CHECK_INT(dk_value(1, 499), 0);
-	CHECK_INT(dk_value(-1, 499), 0);
-	CHECK_INT(dk_value(1, 501), 1);
-	CHECK_INT(dk_value(1, 1500), 2);
-	CHECK_INT(dk_value(-1, 1500), -2);
-	CHECK_INT(dk_value(3, 2500), 8);	/* 7.5 */
-	CHECK_INT(dk_value(-3, 2500), -8);
-	CHECK_INT(dk_value(3, 166667), 500);	/* 500.001 */
-	CHECK_INT(dk_value(1000, 250000), 250000);
-	CHECK_INT(dk_value(0, DK_MAX_PRICE), 0);
-	CHECK_INT(dk_value(DK_MAX_WH, 0), 0);
-	CHECK_INT(dk_value(1234, 300000), 370200);
-	CHECK_INT(dk_value(1, 1), 0);		/* 0.001 */
+	CHECK_INT(val(1, 500), 1);
+	CHECK_INT(val(-1, 500), -1);
+	CHECK_INT(val(1, -500), -1);
+	CHECK_INT(val(-1, -500), 1);
+	CHECK_INT(val(1, 499), 0);
+	CHECK_INT(val(-1, 499), 0);
+	CHECK_INT(val(1, 501), 1);
+	CHECK_INT(val(1, 1500), 2);
+	CHECK_INT(val(-1, 1500), -2);
+	CHECK_INT(val(3, 2500), 8);	/* 7.5 */
+	CHECK_INT(val(-3, 2500), -8);
+	CHECK_INT(val(3, 166667), 500);	/* 500.001 */
+	CHECK_INT(val(1000, 250000), 250000);
+	CHECK_INT(val(0, DK_MAX_PRICE), 0);
+	CHECK_INT(val(DK_MAX_WH, 0), 0);
+	CHECK_INT(val(1234, 300000), 370200);
+	CHECK_INT(val(1, 1), 0);		/* 0.001 */
 	/* at the documented limits the product stays exact */
-	CHECK_INT(dk_value(DK_MAX_WH, DK_MAX_PRICE), 1000000000000000LL);
-	CHECK_INT(dk_value(-DK_MAX_WH, DK_MAX_PRICE), -1000000000000000LL);
-	CHECK_INT(dk_value(DK_MAX_WH - 1, DK_MAX_PRICE - 1),
+	CHECK_INT(val(DK_MAX_WH, DK_MAX_PRICE), 1000000000000000LL);
+	CHECK_INT(val(-DK_MAX_WH, DK_MAX_PRICE), -1000000000000000LL);
+	CHECK_INT(val(DK_MAX_WH - 1, DK_MAX_PRICE - 1),
 	    999999989900000LL);		/* ...900000.001 */
-	CHECK_INT(dk_value(-(DK_MAX_WH - 1), DK_MAX_PRICE - 1),
+	CHECK_INT(val(-(DK_MAX_WH - 1), DK_MAX_PRICE - 1),
 	    -999999989900000LL);
-	CHECK_INT(dk_value(DK_MAX_WH, DK_MAX_PRICE - 499), 999999950100000LL);
-	CHECK_INT(dk_value(DK_MAX_WH - 1, DK_MAX_PRICE - 5),
+	CHECK_INT(val(DK_MAX_WH, DK_MAX_PRICE - 499), 999999950100000LL);
+	CHECK_INT(val(DK_MAX_WH - 1, DK_MAX_PRICE - 5),
 	    999999989500000LL);		/* ...500000.005 */
 	/* an exact half at the limits: 999999940000000.5 */
-	CHECK_INT(dk_value(DK_MAX_WH - 1, DK_MAX_PRICE - 500),
+	CHECK_INT(val(DK_MAX_WH - 1, DK_MAX_PRICE - 500),
 	    999999940000001LL);
-	CHECK_INT(dk_value(-(DK_MAX_WH - 1), DK_MAX_PRICE - 500),
+	CHECK_INT(val(-(DK_MAX_WH - 1), DK_MAX_PRICE - 500),
 	    -999999940000001LL);
 }
 
 static void
 test_muldiv(void)
 {
-	int i, bad;
+	int i, bad, wide = 0;
 
-	CHECK_INT(dk_muldiv(7, 1, 2), 4);
-	CHECK_INT(dk_muldiv(-7, 1, 2), -4);
-	CHECK_INT(dk_muldiv(7, 1, -2), -4);
-	CHECK_INT(dk_muldiv(-7, -1, -2), -4);
-	CHECK_INT(dk_muldiv(-7, 1, -2), 4);
-	CHECK_INT(dk_muldiv(5, 1, 3), 2);
-	CHECK_INT(dk_muldiv(-5, 1, 3), -2);
-	CHECK_INT(dk_muldiv(4, 1, 3), 1);
-	CHECK_INT(dk_muldiv(-4, 1, 3), -1);
-	CHECK_INT(dk_muldiv(1, 1, -2), -1);
-	CHECK_INT(dk_muldiv(0, 5, 7), 0);
-	CHECK_INT(dk_muldiv(6, 7, 1), 42);
-	CHECK_INT(dk_muldiv(123456789, 987654321, 1000), 121932631112635LL);
-	CHECK_INT(dk_muldiv(-123456789, 987654321, 1000), -121932631112635LL);
+	CHECK_INT(mdv(7, 1, 2), 4);
+	CHECK_INT(mdv(-7, 1, 2), -4);
+	CHECK_INT(mdv(7, 1, -2), -4);
+	CHECK_INT(mdv(-7, -1, -2), -4);
+	CHECK_INT(mdv(-7, 1, -2), 4);
+	CHECK_INT(mdv(5, 1, 3), 2);
+	CHECK_INT(mdv(-5, 1, 3), -2);
+	CHECK_INT(mdv(4, 1, 3), 1);
+	CHECK_INT(mdv(-4, 1, 3), -1);
+	CHECK_INT(mdv(1, 1, -2), -1);
+	CHECK_INT(mdv(0, 5, 7), 0);
+	CHECK_INT(mdv(6, 7, 1), 42);
+	CHECK_INT(mdv(123456789, 987654321, 1000), 121932631112635LL);
+	CHECK_INT(mdv(-123456789, 987654321, 1000), -121932631112635LL);
 	/* products beyond 64 bits are exact (128-bit intermediate) */
-	CHECK_INT(dk_muldiv(INT64_MAX, INT64_MAX, INT64_MAX), INT64_MAX);
-	CHECK_INT(dk_muldiv(INT64_MAX, INT64_C(1) << 62, INT64_MAX),
+	CHECK_INT(mdv(INT64_MAX, INT64_MAX, INT64_MAX), INT64_MAX);
+	CHECK_INT(mdv(INT64_MAX, INT64_C(1) << 62, INT64_MAX),
 	    INT64_C(1) << 62);
-	CHECK_INT(dk_muldiv(INT64_MIN, 1, 1), INT64_MIN);
-	CHECK_INT(dk_muldiv(INT64_MIN, -1, 2), INT64_C(1) << 62);
-	CHECK_INT(dk_muldiv(INT64_C(3000000000), INT64_C(3000000000),
+	CHECK_INT(mdv(INT64_MIN, 1, 1), INT64_MIN);
+	CHECK_INT(mdv(INT64_MIN, -1, 2), INT64_C(1) << 62);
+	CHECK_INT(mdv(INT64_C(3000000000), INT64_C(3000000000),
 	    INT64_C(1000000000)), INT64_C(9000000000));
 
 	/* against the reference, random signs and sizes */
@@ -101,32 +122,112 @@ test_muldiv(void)
 		int64_t a = (int64_t)(rnd() % 2000000000001ULL) - 1000000000000;
 		int64_t b = (int64_t)(rnd() % 20000000001ULL) - 10000000000;
 		int64_t d = (int64_t)(rnd() % 20001) - 10000;
-		int64_t got, want;
+		int64_t got = 7;
+		__int128 want;
+		int rc;
 
 		if (i % 3 == 0)
 			d = (int64_t)(rnd() % 8) - 4;	/* tiny: many ties */
 		if (d == 0)
 			d = 2;
-		got = dk_muldiv(a, b, d);
+		rc = dk_muldiv(a, b, d, &got);
 		want = ref_muldiv(a, b, d);
-		if (got != want && bad++ == 0)
-			fprintf(stderr, "dk_muldiv(%lld, %lld, %lld) = %lld, "
+		/* beyond int64: refused, where it used to wrap */
+		if (want > INT64_MAX || want < INT64_MIN) {
+			if ((rc != -1 || got != 7) && bad++ == 0)
+				fprintf(stderr, "dk_muldiv(%lld, %lld, %lld) "
+				    "gave %lld, want a refusal\n", (long long)a,
+				    (long long)b, (long long)d, (long long)got);
+			wide++;
+			continue;
+		}
+		if ((rc != 0 || got != want) && bad++ == 0)
+			fprintf(stderr, "mdv(%lld, %lld, %lld) = %lld, "
 			    "want %lld\n", (long long)a, (long long)b,
 			    (long long)d, (long long)got, (long long)want);
 	}
 	CHECK_INT(bad, 0);
+	CHECK(wide > 10000 && wide < 100000);	/* both kinds were tried */
 	/* dk_value is dk_muldiv by 1000, over the whole order range */
 	for (i = 0, bad = 0; i < 200000; i++) {
 		int64_t wh = (int64_t)(rnd() % (2 * DK_MAX_WH + 1)) - DK_MAX_WH;
 		int64_t p = (int64_t)(rnd() % (DK_MAX_PRICE + 1));
 
-		if (dk_value(wh, p) != ref_muldiv(wh, p, 1000) && bad++ == 0)
-			fprintf(stderr, "dk_value(%lld, %lld) = %lld, want "
+		if (val(wh, p) != ref_muldiv(wh, p, 1000) && bad++ == 0)
+			fprintf(stderr, "val(%lld, %lld) = %lld, want "
 			    "%lld\n", (long long)wh, (long long)p,
-			    (long long)dk_value(wh, p),
+			    (long long)val(wh, p),
 			    (long long)ref_muldiv(wh, p, 1000));
 	}
 	CHECK_INT(bad, 0);
+}
+
+/* What used to wrap or trap: each is refused, and *out is left alone. */
+static void
+test_refused(void)
+{
+	int64_t q = 7, s;
+
+	/* a zero divisor trapped (SIGFPE) */
+	CHECK_INT(dk_muldiv(1, 1, 0, &q), -1);
+	CHECK_INT(dk_muldiv(0, 0, 0, &q), -1);
+	CHECK_INT(q, 7);
+	/* quotients past int64 wrapped: INT64_MAX * 2 came back as -2 */
+	CHECK_INT(dk_muldiv(INT64_MAX, 2, 1, &q), -1);
+	CHECK_INT(dk_muldiv(INT64_MIN, -1, 1, &q), -1);	/* 2^63 */
+	CHECK_INT(dk_muldiv(INT64_MIN, 1, -1, &q), -1);
+	CHECK_INT(dk_muldiv(INT64_MAX, INT64_MAX, 1, &q), -1);
+	CHECK_INT(dk_muldiv(INT64_MIN, INT64_MIN, 3, &q), -1);
+	CHECK_INT(q, 7);
+	/* a divisor of INT64_MIN was negated in 64 bits (undefined); the
+	 * quotient came back 0 */
+	CHECK_INT(mdv(INT64_MIN, 1, INT64_MIN), 1);
+	CHECK_INT(mdv(INT64_MIN, -1, INT64_MIN), -1);
+	CHECK_INT(mdv(INT64_MAX, 1, INT64_MIN), -1);	/* -0.99.. */
+	CHECK_INT(mdv(5, 1, INT64_MIN), 0);
+	/* the edges of int64 themselves */
+	CHECK_INT(mdv(INT64_MAX, 1, 1), INT64_MAX);
+	CHECK_INT(mdv(INT64_MIN, 1, 1), INT64_MIN);
+	CHECK_INT(mdv(INT64_MAX, -1, 1), -INT64_MAX);
+	CHECK_INT(mdv(INT64_MAX, 2, 2), INT64_MAX);
+	/* 2^63 - 0.5 rounds away from zero, to 2^63: too far */
+	CHECK_INT(dk_muldiv(INT64_MAX, 2, 2, &q), 0);
+	CHECK_INT(dk_muldiv(2 * (INT64_MAX / 2) + 1, 2, 2, &q), 0);
+
+	/* money stops at 2^53 - 1, what a record carries */
+	CHECK_INT(val(DK_MAX_SAFE_INT, 1000), DK_MAX_SAFE_INT);
+	CHECK_INT(val(-DK_MAX_SAFE_INT, 1000), -DK_MAX_SAFE_INT);
+	CHECK_INT(val(INT64_C(9007199254740991499), 1), DK_MAX_SAFE_INT);
+	q = 7;
+	CHECK_INT(dk_value(INT64_C(9007199254740991500), 1, &q), -1);
+	CHECK_INT(dk_value(-INT64_C(9007199254740991500), 1, &q), -1);
+	CHECK_INT(dk_value(DK_MAX_SAFE_INT, 1001, &q), -1);
+	CHECK_INT(dk_value(INT64_MAX, INT64_MAX, &q), -1);
+	CHECK_INT(dk_value(INT64_MIN, 1000, &q), -1);
+	CHECK_INT(q, 7);
+
+	/* sums: within +-(2^53 - 1), or refused with the sum unchanged */
+	s = DK_MAX_SAFE_INT - 1;
+	CHECK_INT(dk_add(&s, 1), 0);
+	CHECK_INT(s, DK_MAX_SAFE_INT);
+	CHECK_INT(dk_add(&s, 1), -1);
+	CHECK_INT(s, DK_MAX_SAFE_INT);
+	CHECK_INT(dk_add(&s, INT64_MAX), -1);		/* past int64 too */
+	CHECK_INT(dk_add(&s, -DK_MAX_SAFE_INT), 0);
+	CHECK_INT(s, 0);
+	CHECK_INT(dk_add(&s, -DK_MAX_SAFE_INT), 0);
+	CHECK_INT(dk_add(&s, -1), -1);
+	CHECK_INT(dk_add(&s, INT64_MIN), -1);
+	CHECK_INT(s, -DK_MAX_SAFE_INT);
+	CHECK_INT(dk_add(&s, DK_MAX_SAFE_INT), 0);
+	CHECK_INT(dk_add(&s, INT64_MIN), -1);
+	CHECK_INT(s, 0);
+	/* a slot at its limits: every order and reading at DK_MAX_WH and
+	 * DK_MAX_PRICE, six such values, stays below 2^53 */
+	s = 0;
+	for (q = 0; q < 6; q++)
+		CHECK_INT(dk_add(&s, val(DK_MAX_WH, DK_MAX_PRICE)), 0);
+	CHECK_INT(s, 6000000000000000LL);
 }
 
 static void
@@ -176,6 +277,7 @@ main(void)
 {
 	test_value();
 	test_muldiv();
+	test_refused();
 	test_money_str();
 	return check_done("test-money");
 }

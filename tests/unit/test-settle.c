@@ -357,6 +357,71 @@ settle_fails(json_t *cs, json_t *rs, const char *msg, int line)
 }
 #define FAILS(c, r, m) settle_fails((c), (r), (m), __LINE__)
 
+/* Contracts past a slot's limits (a ledger no clear of ours wrote) are
+ * refused by name; they used to make p2p_paid past 2^53, a record no
+ * program could write. */
+static void
+test_limits(void)
+{
+	json_t *cs, *rs, *out;
+	struct dk_err e;
+	int i;
+
+	cs = json_array();
+	rs = json_array();
+	for (i = 0; i < 10; i++)
+		json_array_append_new(cs, contract("alice", "bob", DK_MAX_WH,
+		    DK_MAX_PRICE, DK_MAX_PRICE));
+	json_array_append_new(rs, reading("alice-m", 0, 0));
+	json_array_append_new(rs, reading("bob-m", 0, 0));
+	FAILS(cs, rs, "contract 1: wh: beyond the limits of a slot (at most "
+	    "100000000 Wh, prices at most 10000000000 a kWh)");
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(cs, contract("alice", "bob", 1000,
+	    DK_MAX_PRICE + 1, 0));
+	FAILS(cs, rs, "contract 0: price: beyond the limits");
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(cs, contract("alice", "bob", 1000, 1000,
+	    DK_MAX_PRICE + 1));
+	FAILS(cs, rs, "contract 0: price: beyond the limits");
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(cs, contract("alice", "bob", 0, 1000, 0));
+	FAILS(cs, rs, "contract 0: wh: beyond the limits");
+	/* the slot's readings: 1e8 Wh each way */
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(rs, reading("alice-m", DK_MAX_WH, 0));
+	json_array_append_new(rs, reading("bob-m", 1, 0));
+	FAILS(cs, rs, "import_wh: the slot's readings would import more "
+	    "than 100000000 Wh (100000000 before this one)");
+	CHECK_INT(last_item, 1);
+	cs = json_array();
+	rs = json_array();
+	json_array_append_new(rs, reading("alice-m", 0, 1));
+	json_array_append_new(rs, reading("bob-m", 0, DK_MAX_WH));
+	FAILS(cs, rs, "export_wh: the slot's readings would export more "
+	    "than 100000000 Wh (1 before this one)");
+	CHECK_INT(last_item, 1);
+	/* at the limits: the worst case settles, every amount exact */
+	cs = json_array();
+	rs = json_array();
+	out = json_array();
+	json_array_append_new(cs, contract("alice", "bob", DK_MAX_WH,
+	    DK_MAX_PRICE, DK_MAX_PRICE));
+	json_array_append_new(rs, reading("alice-m", DK_MAX_WH, 0));
+	json_array_append_new(rs, reading("bob-m", 0, DK_MAX_WH));
+	CHECK_INT(settle(cs, rs, out, &e), 0);
+	CHECK_INT(conserved(out, 1), 0);
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(out, 1),
+	    "p2p_paid")), 2000000000000000LL);
+	json_decref(cs);
+	json_decref(rs);
+	json_decref(out);
+}
+
 static void
 test_errors(void)
 {
@@ -467,6 +532,16 @@ urand(int64_t lo, int64_t hi)
 	    (uint64_t)(hi - lo + 1));
 }
 
+/* the rounding rule, for amounts the random slots keep in range */
+static int64_t
+mdv(int64_t a, int64_t b, int64_t d)
+{
+	int64_t q = 0;
+
+	CHECK_INT(dk_muldiv(a, b, d, &q), 0);
+	return q;
+}
+
 static void
 test_random(void)
 {
@@ -481,13 +556,15 @@ test_random(void)
 		json_t *out = json_array(), *x;
 		int64_t sold[5] = { 0 }, bought[5] = { 0 }, imp[5] = { 0 };
 		int64_t exp[5] = { 0 }, paid[5] = { 0 }, recd[5] = { 0 };
-		int64_t fees[5] = { 0 };
+		int64_t fees[5] = { 0 }, left = DK_MAX_WH, li = DK_MAX_WH;
+		int64_t le = DK_MAX_WH;	/* what the slot's limit leaves */
 		int nc = (int)urand(0, 6), i, s, b, has[5] = { 0 }, skip[5];
 		struct dk_err e;
 		size_t k;
 
-		for (i = 0; i < nc; i++) {
-			int64_t wh = urand(1, i % 2 ? DK_MAX_WH : 5000);
+		for (i = 0; i < nc && left > 0; i++) {
+			int64_t wh = urand(1, i % 2 || left < 5000 ? left :
+			    5000);
 			int64_t p = urand(0, i % 3 ? DK_MAX_PRICE : 400000);
 			int64_t f = urand(0, 1) ? 0 : urand(0, 50000);
 			s = (int)urand(0, 4);
@@ -496,12 +573,13 @@ test_random(void)
 				b = (b + 1) % 5;
 			json_array_append_new(cs, contract(who[s], who[b], wh,
 			    p, f));
+			left -= wh;
 			sold[s] += wh;
 			bought[b] += wh;
-			recd[s] += dk_muldiv(wh, p, 1000);
-			paid[b] += dk_muldiv(wh, p, 1000) +
-			    dk_muldiv(wh, f, 1000);
-			fees[b] += dk_muldiv(wh, f, 1000);
+			recd[s] += mdv(wh, p, 1000);
+			paid[b] += mdv(wh, p, 1000) +
+			    mdv(wh, f, 1000);
+			fees[b] += mdv(wh, f, 1000);
 			has[s] = has[b] = 1;
 		}
 		/* all meters of each party with a contract, and of some
@@ -514,8 +592,12 @@ test_random(void)
 
 			if (skip[o])
 				continue;
-			a = urand(0, urand(0, 1) ? 10000 : DK_MAX_WH);
-			c = urand(0, urand(0, 1) ? 10000 : DK_MAX_WH);
+			a = urand(0, urand(0, 1) ? 10000 : li);
+			c = urand(0, urand(0, 1) ? 10000 : le);
+			a = a > li ? li : a;
+			c = c > le ? le : c;
+			li -= a;
+			le -= c;
 			json_array_append_new(rs, reading(meters[j], a, c));
 			imp[o] += a;
 			exp[o] += c;
@@ -545,9 +627,9 @@ test_random(void)
 			}
 			dev = (exp[i] - imp[i]) - (sold[i] - bought[i]);
 			if (dev > 0)
-				ur = dk_muldiv(dev, rules.buyback, 1000);
+				ur = mdv(dev, rules.buyback, 1000);
 			else
-				up = dk_muldiv(-dev, rules.retail, 1000);
+				up = mdv(-dev, rules.retail, 1000);
 			if (json_integer_value(json_object_get(x, "sold_wh")) !=
 			    sold[i] || json_integer_value(json_object_get(x,
 			    "bought_wh")) != bought[i] ||
@@ -614,6 +696,7 @@ main(void)
 	test_slot();
 	test_exact_and_zero();
 	test_errors();
+	test_limits();
 	test_reading_check();
 	test_random();
 	dk_registry_free(&reg);

@@ -90,11 +90,13 @@ main(void)
 	for (bad = 0, i = 0; i < N; i++) {
 		int64_t t = T0 + (int64_t)i * 1800, want = 0;
 		for (j = 0; j < N; j++) {
-			int64_t u = T0 + (int64_t)j * 1800;
+			int64_t u = T0 + (int64_t)j * 1800, v1, v2;
 			if (j == i || (u - T0) / 86400 != (t - T0) / 86400 ||
 			    j % 3 == 0)
 				continue;
-			want += dk_value(j + 1, 200000) + dk_value(j + 1, 10000);
+			CHECK_INT(dk_value(j + 1, 200000, &v1), 0);
+			CHECK_INT(dk_value(j + 1, 10000, &v2), 0);
+			want += v1 + v2;
 		}
 		if (dk_state_day_owed(&s, "bob", t) != want) {
 			if (bad++ == 0)
