@@ -188,6 +188,11 @@ struct dk_registry {
 	struct dk_participant *p;
 	size_t *idx;		/* hash of ids: index + 1, 0 empty */
 	size_t idxcap, nidx;	/* slots (a power of 2); entries indexed */
+	struct dk_meterent {	/* hash of every meter ever registered */
+		char *meter;	/* NULL: empty */
+		size_t p;	/* its last owner's index in p */
+	} *midx;
+	size_t midxcap, nmidx;	/* slots (a power of 2); meters in it */
 };
 int dk_participant_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
