@@ -3,7 +3,9 @@
 #  0. N members (10k, 100k and 1M), each with one meter, one order and one
 #     reading in one slot: the time to load the registry (registry list),
 #     clear -S and settle, and the ratio to the size ten times smaller
-#     (goal: at most 12x per tenfold).
+#     (goal: at most 12x per tenfold).  Times are CPU seconds (user and
+#     system, from /usr/bin/time), which a machine shared with other work
+#     does not stretch as it does the wall-clock time printed beside.
 #  1. One slot's book of N signed orders from 1000 participants (10k, 100k
 #     and 1M): the time to parse the file with jansson; clear without
 #     signature checks (-S) beside it; clear checking every signature on
@@ -37,24 +39,34 @@ col() {
 			printf "%7.2fs %6s", v, ""
 	}'
 }
+# cpu CMD...: runs it; $cpu is its user + system seconds, $wall its
+# elapsed seconds
+cpu() {
+	/usr/bin/time -f '%U %S %e' -o "$dir/cpu" "$@"
+	cpu=$(tail -n 1 "$dir/cpu" | awk '{ printf "%.2f", $1 + $2 }')
+	wall=$(tail -n 1 "$dir/cpu" | awk '{ print $3 }')
+}
 if part members; then
 	echo "members, each with one meter, one order and one reading in one slot"
 	echo "(ratio: to the size ten times smaller; goal: at most 12x, ! when above)"
-	printf "%8s  %15s  %15s  %15s\n" members "registry load" "clear -S" settle
+	printf "%8s  %15s  %15s  %15s  (CPU seconds)\n" members \
+	    "registry load" "clear -S" settle
 	pn= pr= pc= ps=
 	for n in ${BENCH_SIZES:-10000 100000 1000000}; do
 		rm -rf "$dir/m" && mkdir "$dir/m"
 		"$top/tools/gen-book" "$dir/m" "$n" "$n"
 		cd "$dir/m"
-		a=$(t); denki-registry -c coop.yaml list >/dev/null; b=$(t)
-		r=$(secs "$a" "$b")
-		a=$(t); denki-clear -S -c coop.yaml orders.jsonl >cleared.jsonl; b=$(t)
-		c=$(secs "$a" "$b")
+		cpu denki-registry -c coop.yaml list >/dev/null
+		r=$cpu rw=$wall
+		cpu denki-clear -S -c coop.yaml orders.jsonl >cleared.jsonl
+		c=$cpu cw=$wall
 		denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
-		a=$(t); denki-settle -c coop.yaml readings.jsonl >/dev/null; b=$(t)
-		s=$(secs "$a" "$b")
+		cpu denki-settle -c coop.yaml readings.jsonl >/dev/null
+		s=$cpu sw=$wall
 		printf "%8d  %s  %s  %s\n" "$n" "$(col "$r" "$pr" "$n" "$pn")" \
 		    "$(col "$c" "$pc" "$n" "$pn")" "$(col "$s" "$ps" "$n" "$pn")"
+		printf "%8s  %7.2fs wall      %7.2fs wall      %7.2fs wall\n" "" \
+		    "$rw" "$cw" "$sw"
 		pn=$n pr=$r pc=$c ps=$s
 		cd "$top"
 		rm -rf "$dir/m"
