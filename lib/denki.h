@@ -186,6 +186,7 @@ struct dk_participant {
 struct dk_registry {
 	size_t n;
 	struct dk_participant *p;
+	size_t pcap;		/* participants p has room for */
 	size_t *idx;		/* hash of ids: index + 1, 0 empty */
 	size_t idxcap, nidx;	/* slots (a power of 2); entries indexed */
 	struct dk_meterent {	/* hash of every meter ever registered */

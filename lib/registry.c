@@ -227,10 +227,17 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	}
 	p = (struct dk_participant *)dk_registry_find(r, id);
 	if (p == NULL) {
-		np = realloc(r->p, (r->n + 1) * sizeof(*np));
-		if (np == NULL)
-			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		r->p = np;
+		/* grown geometrically: a realloc by one each time copies the
+		 * whole array where the allocator cannot grow it in place */
+		if (r->n >= r->pcap) {
+			size_t cap = r->n < 32 ? 64 : 2 * r->n;
+			np = realloc(r->p, cap * sizeof(*np));
+			if (np == NULL)
+				return dk_fail(e, DK_EX_SOFTWARE,
+				    "out of memory");
+			r->p = np;
+			r->pcap = cap;
+		}
 		p = &r->p[r->n];
 		memset(p, 0, sizeof(*p));
 		strcpy(p->id, id);
