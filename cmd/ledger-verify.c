@@ -275,8 +275,9 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	struct vctx *v = ctx;
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	struct dk_slotstate *ss;
-	json_t *rd;
+	json_t *rd, *cs;
 	struct dk_order o;
+	int rc;
 	char k[32];
 	int64_t t;
 
@@ -369,8 +370,12 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		rd = json_object_get(v->readings, k);
 		if (rd == NULL)
 			json_object_set_new(v->readings, k, rd = json_array());
-		if (dk_settle(t, ss->contracts, rd, &v->st.reg, &ss->rules,
-		    v->expect, e) < 0)
+		if ((cs = dk_state_contracts(ss)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		rc = dk_settle(t, cs, rd, &v->st.reg, &ss->rules, v->expect,
+		    e);
+		json_decref(cs);
+		if (rc < 0)
 			return dk_failpre(e, "settlement: the readings before "
 			    "it do not settle");
 		json_object_del(v->readings, k);

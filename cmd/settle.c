@@ -87,7 +87,8 @@ main(int argc, char *argv[])
 	int c, keep = 0, dry = 0, argi, bad = 0;
 	int64_t t;
 	long n;
-	json_t *rec, *readings, *res, *out = json_array(), *x;
+	json_t *rec, *readings, *res, *out = json_array(), *x, *cs;
+	int rc;
 
 	memset(&op, 0, sizeof(op));
 	defs = calloc(argc, sizeof(*defs));
@@ -261,8 +262,14 @@ main(int argc, char *argv[])
 		for (k = i; k < j; k++)
 			json_array_append(readings, v[k].rec);
 		res = json_array();
-		if (dk_settle(v[i].slot, ss->contracts, readings, &st.reg,
-		    &ss->rules, res, &e) < 0) {
+		if ((cs = dk_state_contracts(ss)) == NULL) {
+			dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
+			goto fail;
+		}
+		rc = dk_settle(v[i].slot, cs, readings, &st.reg, &ss->rules,
+		    res, &e);
+		json_decref(cs);
+		if (rc < 0) {
 			dk_warnx(prog, "%s: rejected: %s", e.item >= 0 &&
 			    (size_t)e.item < j - i ? v[i + e.item].where :
 			    v[i].where, e.msg);

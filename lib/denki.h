@@ -217,8 +217,14 @@ struct dk_participant {
 struct dk_registry {
 	size_t n;
 	struct dk_participant *p;
+	size_t pcap;		/* participants p has room for */
 	size_t *idx;		/* hash of ids: index + 1, 0 empty */
 	size_t idxcap, nidx;	/* slots (a power of 2); entries indexed */
+	struct dk_meterent {	/* hash of every meter ever registered */
+		char *meter;	/* NULL: empty */
+		size_t p;	/* its last owner's index in p */
+	} *midx;
+	size_t midxcap, nmidx;	/* slots (a power of 2); meters in it */
 };
 int dk_participant_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
@@ -432,10 +438,20 @@ int dk_settle(int64_t slot, json_t *contracts, json_t *readings,
     struct dk_err *);	/* on a bad reading, e->item is its index */
 
 /* state.c: what the ledger says so far, replayed entry by entry */
+struct dk_contract {		/* what settlement and the day limits read */
+	char seller[DK_ID_MAX + 1];	/* "" when not an id */
+	char buyer[DK_ID_MAX + 1];
+	unsigned char has;	/* DK_C_* bits: the fields the record had */
+	int64_t wh, price, buy_price, fee, wheeling;
+};
+#define DK_C_SELLER	1	/* seller: a string */
+#define DK_C_BUYER	2
+#define DK_C_BUY_PRICE	4	/* buy_price: present */
 struct dk_slotstate {
 	int64_t slot;
 	struct dk_rules rules;	/* in force when it was cleared */
-	json_t *contracts;	/* array of contract records */
+	struct dk_contract *c;	/* its contracts, in the ledger's order */
+	size_t nc, capc;
 	int settled;
 };
 struct dk_state {
@@ -452,6 +468,7 @@ void dk_state_init(struct dk_state *);
 int dk_state_apply(void *state, long long seq, long line, json_t *rec,
     struct dk_err *);
 struct dk_slotstate *dk_state_slot(struct dk_state *, int64_t slot);
+json_t *dk_state_contracts(const struct dk_slotstate *);
 void dk_state_free(struct dk_state *);
 int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
     int64_t slot);

@@ -158,6 +158,52 @@ index_add(struct dk_registry *r, size_t i)
 	return 0;
 }
 
+/*
+ * Meters are found through a second open-addressing hash, of meter ids to
+ * the index of the participant that last listed them, kept at most half
+ * full.  An entry is never removed: a meter a participant's new record no
+ * longer lists is still in the hash, and a lookup checks that its owner
+ * still lists it.
+ */
+static struct dk_meterent *
+meter_slot(struct dk_meterent *t, size_t cap, const char *meter)
+{
+	size_t j;
+
+	for (j = dk_strhash(meter) & (cap - 1); t[j].meter != NULL &&
+	    strcmp(t[j].meter, meter) != 0; j = (j + 1) & (cap - 1))
+		;
+	return &t[j];
+}
+
+static int
+meter_add(struct dk_registry *r, const char *meter, size_t pi)
+{
+	struct dk_meterent *nt, *x;
+	size_t cap, j;
+
+	if (2 * (r->nmidx + 1) > r->midxcap) {
+		cap = r->midxcap ? 2 * r->midxcap : 64;
+		if ((nt = calloc(cap, sizeof(*nt))) == NULL)
+			return -1;
+		for (j = 0; j < r->midxcap; j++)
+			if (r->midx[j].meter != NULL)
+				*meter_slot(nt, cap, r->midx[j].meter) =
+				    r->midx[j];
+		free(r->midx);
+		r->midx = nt;
+		r->midxcap = cap;
+	}
+	x = meter_slot(r->midx, r->midxcap, meter);
+	if (x->meter == NULL) {
+		if ((x->meter = strdup(meter)) == NULL)
+			return -1;
+		r->nmidx++;
+	}
+	x->p = pi;
+	return 0;
+}
+
 int
 dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 {
@@ -181,10 +227,17 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	}
 	p = (struct dk_participant *)dk_registry_find(r, id);
 	if (p == NULL) {
-		np = realloc(r->p, (r->n + 1) * sizeof(*np));
-		if (np == NULL)
-			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		r->p = np;
+		/* grown geometrically: a realloc by one each time copies the
+		 * whole array where the allocator cannot grow it in place */
+		if (r->n >= r->pcap) {
+			size_t cap = r->n < 32 ? 64 : 2 * r->n;
+			np = realloc(r->p, cap * sizeof(*np));
+			if (np == NULL)
+				return dk_fail(e, DK_EX_SOFTWARE,
+				    "out of memory");
+			r->p = np;
+			r->pcap = cap;
+		}
 		p = &r->p[r->n];
 		memset(p, 0, sizeof(*p));
 		strcpy(p->id, id);
@@ -224,6 +277,10 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 		p->meters[i] = strdup(json_string_value(x));
 		p->meter_key[i] = mk != NULL ? strdup(mk) : NULL;
 		p->nmeters++;
+		if (p->meters[i] == NULL || (mk != NULL &&
+		    p->meter_key[i] == NULL) || meter_add(r, p->meters[i],
+		    (size_t)(p - r->p)) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	return 0;
 }
@@ -258,11 +315,32 @@ dk_registry_find(const struct dk_registry *r, const char *id)
 	return NULL;
 }
 
+static int
+lists(const struct dk_participant *p, const char *meter)
+{
+	size_t j;
+
+	for (j = 0; j < p->nmeters; j++)
+		if (strcmp(p->meters[j], meter) == 0)
+			return 1;
+	return 0;
+}
+
 const struct dk_participant *
 dk_registry_meter(const struct dk_registry *r, const char *meter)
 {
+	const struct dk_meterent *x;
 	size_t i, j;
 
+	if (r->idx != NULL && r->nidx == r->n) {
+		if (r->midx == NULL)
+			return NULL;
+		x = meter_slot(r->midx, r->midxcap, meter);
+		if (x->meter == NULL || x->p >= r->n || !lists(&r->p[x->p],
+		    meter))
+			return NULL;
+		return &r->p[x->p];
+	}
 	for (i = 0; i < r->n; i++)
 		for (j = 0; j < r->p[i].nmeters; j++)
 			if (strcmp(r->p[i].meters[j], meter) == 0)
@@ -277,6 +355,9 @@ dk_registry_free(struct dk_registry *r)
 
 	for (i = 0; i < r->n; i++)
 		clear_meters(&r->p[i]);
+	for (i = 0; i < r->midxcap; i++)
+		free(r->midx[i].meter);
+	free(r->midx);
 	free(r->p);
 	free(r->idx);
 	memset(r, 0, sizeof(*r));

@@ -105,17 +105,76 @@ struct party {
 	int contracted;
 };
 
-static struct party *
-party(struct party *v, size_t *n, const struct dk_participant *p)
-{
-	size_t i;
+/*
+ * The parties of a slot, found through an open-addressing hash of their
+ * participant's address (index + 1 into v, 0 empty) with at least twice as
+ * many slots as v can hold, so that a slot of many readings and contracts
+ * stays linear.
+ */
+struct parties {
+	struct party *v;
+	size_t n;
+	size_t *h, hcap;	/* a power of 2 */
+};
 
-	for (i = 0; i < *n; i++)
-		if (v[i].p == p)
-			return &v[i];
-	memset(&v[*n], 0, sizeof(v[*n]));
-	v[*n].p = p;
-	return &v[(*n)++];
+static struct party *
+party(struct parties *ps, const struct dk_participant *p)
+{
+	uint64_t k = (uintptr_t)p / sizeof(*p);
+	size_t j, i;
+
+	for (j = (k * 0x9E3779B97F4A7C15ULL >> 32) & (ps->hcap - 1);
+	    (i = ps->h[j]) != 0; j = (j + 1) & (ps->hcap - 1))
+		if (ps->v[i - 1].p == p)
+			return &ps->v[i - 1];
+	ps->h[j] = ps->n + 1;
+	memset(&ps->v[ps->n], 0, sizeof(ps->v[ps->n]));
+	ps->v[ps->n].p = p;
+	return &ps->v[ps->n++];
+}
+
+struct mref {
+	const char *meter;
+	size_t i;
+};
+
+static int
+metercmp(const void *a, const void *b)
+{
+	const struct mref *x = a, *y = b;
+	int c = strcmp(x->meter, y->meter);
+
+	return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* second[i] = 1 when a reading before readings[i] is of the same meter:
+ * the readings sorted by meter and place, each after the first of its
+ * meter marked.  NULL: out of memory. */
+static unsigned char *
+second_readings(json_t *readings)
+{
+	size_t n = json_array_size(readings), i;
+	unsigned char *second;
+	struct mref *o;
+	json_t *rd;
+
+	if ((second = calloc(n + 1, 1)) == NULL ||
+	    (o = calloc(n + 1, sizeof(*o))) == NULL) {
+		free(second);
+		return NULL;
+	}
+	json_array_foreach(readings, i, rd) {
+		o[i].meter = json_string_value(json_object_get(rd, "meter"));
+		if (o[i].meter == NULL)
+			o[i].meter = "";
+		o[i].i = i;
+	}
+	qsort(o, n, sizeof(*o), metercmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(o[i - 1].meter, o[i].meter) == 0)
+			second[o[i].i] = 1;
+	free(o);
+	return second;
 }
 
 static int
@@ -169,7 +228,9 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
     struct dk_err *e)
 {
 	size_t n = 0, i, j, cap;
+	struct parties pt;
 	struct party *v, *s, *b, *x;
+	unsigned char *second;
 	const struct dk_participant *p;
 	json_t *c, *rd, *sj, *sj2, *tr = json_array();
 	char ts[40];
@@ -180,8 +241,16 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 
 	e->item = -1;
 	cap = json_array_size(contracts) * 2 + json_array_size(readings) + 1;
-	if ((v = calloc(cap, sizeof(*v))) == NULL || tr == NULL) {
+	for (pt.hcap = 64; pt.hcap < 2 * cap; pt.hcap *= 2)
+		;
+	pt.n = 0;
+	pt.v = v = calloc(cap, sizeof(*v));
+	pt.h = calloc(pt.hcap, sizeof(*pt.h));
+	second = second_readings(readings);
+	if (v == NULL || pt.h == NULL || second == NULL || tr == NULL) {
 		free(v);
+		free(pt.h);
+		free(second);
 		json_decref(tr);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
@@ -206,9 +275,9 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 			    "not in the registry", i);
 			goto fail;
 		}
-		s = party(v, &n, ps);
+		s = party(&pt, ps);
 		s->contracted = 1;
-		b = party(v, &n, pb);
+		b = party(&pt, pb);
 		b->contracted = 1;
 		if (jbp != NULL)
 			split = 1;
@@ -270,21 +339,20 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 			e->item = (long)i;
 			goto fail;
 		}
-		for (j = 0; j < i; j++)
-			if (strcmp(m, json_string_value(json_object_get(
-			    json_array_get(readings, j), "meter"))) == 0) {
-				dk_fail(e, DK_EX_DATAERR, "a second reading "
-				    "of meter %s", m);
-				e->item = (long)i;
-				goto fail;
-			}
-		x = party(v, &n, p);
+		if (second[i]) {
+			dk_fail(e, DK_EX_DATAERR, "a second reading of meter "
+			    "%s", m);
+			e->item = (long)i;
+			goto fail;
+		}
+		x = party(&pt, p);
 		if (slot_reading(rd, x, &simp, &sexp, e) < 0) {
 			e->item = (long)i;
 			goto fail;
 		}
 		x->nread++;
 	}
+	n = pt.n;
 	qsort(v, n, sizeof(*v), partycmp);
 	for (i = 0; i < n; i++) {
 		x = &v[i];
@@ -346,6 +414,8 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 	json_decref(tr);
 	json_decref(sj);
 	free(v);
+	free(pt.h);
+	free(second);
 	return 0;
 range:
 	dk_fail(e, DK_EX_DATAERR, "contract %zu: %s: beyond the limits of "
@@ -359,5 +429,7 @@ fail:
 	json_decref(tr);
 	json_decref(sj);
 	free(v);
+	free(pt.h);
+	free(second);
 	return -1;
 }

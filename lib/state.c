@@ -8,6 +8,9 @@
  * force, the terms texts, and per cleared slot its rules, contracts and
  * whether it was settled.  Each entry is checked as it is applied: a
  * contract needs a clearing and known terms, a settlement a cleared slot.
+ * A contract is kept as the few fields that settlement and the day limits
+ * read (about 120 bytes, where its JSON tree took 2 KB): a ledger of a
+ * million entries is verified in a few hundred MB.
  */
 
 void
@@ -68,6 +71,83 @@ slot_new(struct dk_state *s, int64_t t)
 	memset(nv, 0, sizeof(*nv));
 	nv->slot = t;
 	return nv;
+}
+
+/* One party of a contract: its id, or "" when the record's string is too
+ * long to be one (then no participant is found by it, as before). */
+static void
+contract_party(char *dst, json_t *x, unsigned char *has, unsigned char bit)
+{
+	const char *v = json_string_value(x);
+
+	dst[0] = '\0';
+	if (v == NULL)
+		return;
+	*has |= bit;
+	if (strlen(v) <= DK_ID_MAX)
+		strcpy(dst, v);
+}
+
+static int
+contract_add(struct dk_slotstate *ss, json_t *rec)
+{
+	struct dk_contract *nc, *c;
+	json_t *bp;
+	size_t cap;
+
+	if (ss->nc == ss->capc) {
+		cap = ss->capc ? ss->capc * 2 : 8;
+		if ((nc = realloc(ss->c, cap * sizeof(*nc))) == NULL)
+			return -1;
+		ss->c = nc;
+		ss->capc = cap;
+	}
+	c = &ss->c[ss->nc++];
+	memset(c, 0, sizeof(*c));
+	contract_party(c->seller, json_object_get(rec, "seller"), &c->has,
+	    DK_C_SELLER);
+	contract_party(c->buyer, json_object_get(rec, "buyer"), &c->has,
+	    DK_C_BUYER);
+	c->wh = json_integer_value(json_object_get(rec, "wh"));
+	c->price = json_integer_value(json_object_get(rec, "price"));
+	c->fee = json_integer_value(json_object_get(rec, "fee"));
+	c->wheeling = json_integer_value(json_object_get(rec, "wheeling"));
+	if ((bp = json_object_get(rec, "buy_price")) != NULL) {
+		c->has |= DK_C_BUY_PRICE;
+		c->buy_price = json_integer_value(bp);
+	}
+	return 0;
+}
+
+/* A slot's contracts as records holding what dk_settle reads, or NULL. */
+json_t *
+dk_state_contracts(const struct dk_slotstate *ss)
+{
+	const struct dk_contract *c;
+	json_t *a = json_array(), *x;
+	size_t i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < ss->nc; i++) {
+		c = &ss->c[i];
+		x = json_pack("{s:s,s:I,s:I,s:I,s:I}", "type", "contract",
+		    "wh", (json_int_t)c->wh, "price", (json_int_t)c->price,
+		    "fee", (json_int_t)c->fee,
+		    "wheeling", (json_int_t)c->wheeling);
+		if (x == NULL ||
+		    ((c->has & DK_C_SELLER) && json_object_set_new(x,
+		    "seller", json_string(c->seller)) < 0) ||
+		    ((c->has & DK_C_BUYER) && json_object_set_new(x,
+		    "buyer", json_string(c->buyer)) < 0) ||
+		    ((c->has & DK_C_BUY_PRICE) && json_object_set_new(x,
+		    "buy_price", json_integer(c->buy_price)) < 0) ||
+		    json_array_append_new(a, x) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
 }
 
 static int
@@ -134,7 +214,6 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 		if ((ss = slot_new(s, t)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		ss->rules = s->rules;
-		ss->contracts = json_array();
 		return 0;
 	}
 	if (strcmp(type, "contract") == 0 || strcmp(type, "settlement") == 0) {
@@ -152,7 +231,8 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 			return dk_fail(e, DK_EX_DATAERR, "contract for slot "
 			    "%s after it was settled",
 			    json_string_value(json_object_get(rec, "slot")));
-		json_array_append(ss->contracts, rec);
+		if (contract_add(ss, rec) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		return 0;
 	}
 	return dk_fail(e, DK_EX_DATAERR, "type: unknown record type \"%.40s\"",
@@ -165,7 +245,7 @@ dk_state_free(struct dk_state *s)
 	size_t i;
 
 	for (i = 0; i < s->nslots; i++)
-		json_decref(s->slots[i].contracts);
+		free(s->slots[i].c);
 	free(s->slots);
 	free(s->bytime);
 	json_decref(s->terms);
@@ -183,7 +263,7 @@ dk_state_day_owed(const struct dk_state *s, const char *participant,
 	char day[40], d2[40];
 	size_t i, j;
 	int64_t owed = 0;
-	json_t *c;
+	const struct dk_contract *c;
 
 	if (dk_time_format(slot, s->rules.tz, day, sizeof(day)) < 0)
 		return 0;
@@ -197,19 +277,18 @@ dk_state_day_owed(const struct dk_state *s, const char *participant,
 		if (dk_time_format(ss->slot, s->rules.tz, d2, sizeof(d2)) < 0 ||
 		    strncmp(day, d2, 10) != 0)
 			continue;
-		json_array_foreach(ss->contracts, j, c) {
-			json_t *bp = json_object_get(c, "buy_price");
+		for (j = 0; j < ss->nc; j++) {
 			int64_t wh, v, fee;
-			if (strcmp(json_string_value(json_object_get(c,
-			    "buyer")), participant) != 0)
+			c = &ss->c[j];
+			if (!(c->has & DK_C_BUYER) ||
+			    strcmp(c->buyer, participant) != 0)
 				continue;
-			wh = json_integer_value(json_object_get(c, "wh"));
+			wh = c->wh;
 			/* past 2^53 it is over any max_day: saturated */
-			if (dk_value(wh, json_integer_value(bp ? bp :
-			    json_object_get(c, "price")), &v) < 0 ||
-			    dk_value(wh, json_integer_value(json_object_get(c,
-			    "fee")), &fee) < 0 || dk_add(&owed, v) < 0 ||
-			    dk_add(&owed, fee) < 0)
+			if (dk_value(wh, (c->has & DK_C_BUY_PRICE) ?
+			    c->buy_price : c->price, &v) < 0 ||
+			    dk_value(wh, c->fee, &fee) < 0 ||
+			    dk_add(&owed, v) < 0 || dk_add(&owed, fee) < 0)
 				return DK_MAX_SAFE_INT;
 		}
 	}

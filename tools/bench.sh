@@ -1,5 +1,11 @@
 #!/bin/sh
 # make bench: figures, printed; never a pass/fail.
+#  0. N members (10k, 100k and 1M), each with one meter, one order and one
+#     reading in one slot: the time to load the registry (registry list),
+#     clear -S and settle, and the ratio to the size ten times smaller
+#     (goal: at most 12x per tenfold).  Times are CPU seconds (user and
+#     system, from /usr/bin/time), which a machine shared with other work
+#     does not stretch as it does the wall-clock time printed beside.
 #  1. One slot's book of N signed orders from 1000 participants (10k, 100k
 #     and 1M): the time to parse the file with jansson; clear without
 #     signature checks (-S) beside it; clear checking every signature on
@@ -7,7 +13,10 @@
 #  2. A ledger of about a million entries (BENCH_LEDGER_ORDERS orders over
 #     1000 slots, with their clearings, contracts and checkpoints) verified
 #     with -t 1 and -t CORES, beside the raw libsodium Ed25519
-#     verification rate measured in the same run.
+#     verification rate measured in the same run, and its largest
+#     resident memory (goal: under 300 MB for a million entries).
+# BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PARTS: which of
+# "members book ledger" to run (all three unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -18,9 +27,55 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
+parts=${BENCH_PARTS:-members book ledger}
+part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+# one column of part 0: the time, and its ratio to the size before when
+# that was a tenth of this one
+col() {
+	awk -v v="$1" -v pv="$2" -v n="$3" -v pn="$4" 'BEGIN {
+		if (pn != "" && pn * 10 == n && pv > 0)
+			printf "%7.2fs %5.1fx%s", v, v / pv, v / pv <= 12 ? "" : "!"
+		else
+			printf "%7.2fs %6s", v, ""
+	}'
+}
+# cpu CMD...: runs it; $cpu is its user + system seconds, $wall its
+# elapsed seconds
+cpu() {
+	/usr/bin/time -f '%U %S %e' -o "$dir/cpu" "$@"
+	cpu=$(tail -n 1 "$dir/cpu" | awk '{ printf "%.2f", $1 + $2 }')
+	wall=$(tail -n 1 "$dir/cpu" | awk '{ print $3 }')
+}
+if part members; then
+	echo "members, each with one meter, one order and one reading in one slot"
+	echo "(ratio: to the size ten times smaller; goal: at most 12x, ! when above)"
+	printf "%8s  %15s  %15s  %15s  (CPU seconds)\n" members \
+	    "registry load" "clear -S" settle
+	pn= pr= pc= ps=
+	for n in ${BENCH_SIZES:-10000 100000 1000000}; do
+		rm -rf "$dir/m" && mkdir "$dir/m"
+		"$top/tools/gen-book" "$dir/m" "$n" "$n"
+		cd "$dir/m"
+		cpu denki-registry -c coop.yaml list >/dev/null
+		r=$cpu rw=$wall
+		cpu denki-clear -S -c coop.yaml orders.jsonl >cleared.jsonl
+		c=$cpu cw=$wall
+		denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
+		cpu denki-settle -c coop.yaml readings.jsonl >/dev/null
+		s=$cpu sw=$wall
+		printf "%8d  %s  %s  %s\n" "$n" "$(col "$r" "$pr" "$n" "$pn")" \
+		    "$(col "$c" "$pc" "$n" "$pn")" "$(col "$s" "$ps" "$n" "$pn")"
+		printf "%8s  %7.2fs wall      %7.2fs wall      %7.2fs wall\n" "" \
+		    "$rw" "$cw" "$sw"
+		pn=$n pr=$r pc=$c ps=$s
+		cd "$top"
+		rm -rf "$dir/m"
+	done
+fi
+
 # clear against the floor: parsing the same file with jansson, in the
 # same run; then with every signature checked, on every core.
-for n in ${BENCH_SIZES:-10000 100000 1000000}; do
+part book && for n in ${BENCH_SIZES:-10000 100000 1000000}; do
 	"$top/tools/gen-book" "$dir" 1000 "$n"
 	cd "$dir"
 	p=$("$top/tools/gen-book" -p orders.jsonl | cut -d' ' -f1)
@@ -38,6 +93,7 @@ for n in ${BENCH_SIZES:-10000 100000 1000000}; do
 	cd "$top"
 done
 
+part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}
 echo "building a ledger from $orders orders over 1000 slots ..."
 "$top/tools/gen-book" "$dir" 1000 "$orders" 1000
@@ -53,18 +109,21 @@ echo "raw Ed25519 verify on $cores threads at once: $rawn/s ($(uptime | sed 's/.
 for th in 1 "$cores"; do
 	r1=$("$top/tools/gen-book" -r)
 	a=$(t)
-	denki-ledger-verify -j -t "$th" -p operator.pub ledger.jsonl >verdict.json
+	/usr/bin/time -f %M -o rss denki-ledger-verify -j -t "$th" \
+	    -p operator.pub ledger.jsonl >verdict.json
 	b=$(t)
+	rss=$(tail -n 1 rss)
 	r2=$("$top/tools/gen-book" -r)
 	v=$(secs "$a" "$b")
 	sigs=$(sed 's/.*"signatures":\([0-9]*\).*/\1/' verdict.json)
 	awk -v th="$th" -v v="$v" -v e="$entries" -v s="$sigs" -v r1="$r1" \
-	    -v r2="$r2" -v rawn="$rawn" -v cores="$cores" 'BEGIN {
+	    -v r2="$r2" -v rawn="$rawn" -v cores="$cores" -v rss="$rss" 'BEGIN {
 		raw = (r1 + r2) / 2
 		printf "ledger-verify -t %d (%d signature thread(s) beside the one that reads and replays; %d cores): %d entries, %d signatures (orders and checkpoints) in %.2fs\n", th, th, cores, e, s, v
 		printf "    raw Ed25519 verify on one core: %d/s before, %d/s after\n", r1, r2
 		printf "    %.0f entries/s = %.0f%% of raw x %d (%.2f signatures an entry)\n", e / v, 100 * e / v / (raw * cores), cores, s / e
 		printf "    %.0f signatures/s = %.0f%% of raw x %d\n", s / v, 100 * s / v / (raw * cores), cores
+		printf "    max resident memory %.0f MB = %.0f bytes an entry (goal: under 300 MB for a million entries: %s)\n", rss / 1024, rss * 1024 / e, rss * 1024 / e * 1e6 < 300e6 ? "met" : "NOT met"
 		if (th == cores)
 			printf "    target (issue 3 item 8): entries/s >= 85%% of raw x %d: %s\n", cores, (e / v >= 0.85 * raw * cores) ? "met" : "NOT met"
 	}'

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -72,6 +73,97 @@ test_find(void)
 	CHECK(add(&r, "p1000", 0, "active") == 0);
 	CHECK(dk_registry_find(&r, "p1000") == &r.p[1000]);
 	CHECK(dk_registry_find(&r, "p999") == &r.p[999]);
+	dk_registry_free(&r);
+}
+
+static int
+add_meters(struct dk_registry *r, const char *id, const char *m1,
+    const char *m2, struct dk_err *e)
+{
+	json_t *rec, *m = json_array();
+	int rc;
+
+	if (m1 != NULL)
+		json_array_append_new(m, json_string(m1));
+	if (m2 != NULL)
+		json_array_append_new(m, json_string(m2));
+	rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o}", "type",
+	    "participant", "v", 1, "id", id, "zone", "z1", "role", "prosumer",
+	    "status", "active", "key", keyb64[0], "meters", m);
+	memset(e, 0, sizeof(*e));
+	rc = dk_registry_apply(r, rec, e);
+	json_decref(rec);
+	return rc;
+}
+
+/*
+ * Meters: each found as its owner's, through many participants (the
+ * registry was quadratic to load, each meter searched for through every
+ * member: 100,000 took 43 s), and as they move from one owner to another.
+ */
+#define MANYP 100000
+
+static void
+test_meters(void)
+{
+	struct dk_registry r;
+	struct dk_err e;
+	char id[32], m1[40], m2[40];
+	clock_t t0;
+	double cpu;
+	int i, bad = 0;
+
+	memset(&r, 0, sizeof(r));
+	CHECK(dk_registry_meter(&r, "a") == NULL);
+	t0 = clock();
+	for (i = 0; i < MANYP; i++) {
+		snprintf(id, sizeof(id), "p%d", i);
+		snprintf(m1, sizeof(m1), "p%d-a", i);
+		snprintf(m2, sizeof(m2), "p%d-b", i);
+		if (add_meters(&r, id, m1, i % 3 ? m2 : NULL, &e) < 0)
+			bad++;
+	}
+	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	CHECK_INT(bad, 0);
+	CHECKF(cpu < 5, "%d participants registered in %.1f s of CPU", MANYP,
+	    cpu);
+	for (i = 0; i < MANYP; i++) {
+		snprintf(m1, sizeof(m1), "p%d-a", i);
+		snprintf(m2, sizeof(m2), "p%d-b", i);
+		if (dk_registry_meter(&r, m1) != &r.p[i] ||
+		    dk_registry_meter(&r, m2) != (i % 3 ? &r.p[i] : NULL))
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK(dk_registry_meter(&r, "p") == NULL);
+	CHECK(dk_registry_meter(&r, "p1-") == NULL);
+	CHECK(dk_registry_meter(&r, "") == NULL);
+
+	/* a meter of another participant is refused, named with its owner */
+	CHECK_INT(add_meters(&r, "p5", "p5-a", "p7-a", &e), -1);
+	CHECK_HAS(e.msg, "meters: p7-a belongs to participant p7");
+	CHECK(dk_registry_meter(&r, "p5-b") == &r.p[5]);
+	/* p7 gives it up: nobody has it; then p5 takes it */
+	CHECK_INT(add_meters(&r, "p7", "p7-c", NULL, &e), 0);
+	CHECK(dk_registry_meter(&r, "p7-a") == NULL);
+	CHECK(dk_registry_meter(&r, "p7-b") == NULL);
+	CHECK(dk_registry_meter(&r, "p7-c") == &r.p[7]);
+	CHECK_INT(add_meters(&r, "p5", "p5-a", "p7-a", &e), 0);
+	CHECK(dk_registry_meter(&r, "p7-a") == &r.p[5]);
+	CHECK(dk_registry_meter(&r, "p5-b") == NULL);
+	/* and a newcomer takes p5's old one */
+	CHECK_INT(add_meters(&r, "new", "p5-b", NULL, &e), 0);
+	CHECK(dk_registry_meter(&r, "p5-b") == &r.p[MANYP]);
+	CHECK(dk_registry_meter(&r, "p5-a") == &r.p[5]);
+	/* no meter at all */
+	CHECK_INT(add_meters(&r, "p9", NULL, NULL, &e), 0);
+	CHECK(dk_registry_meter(&r, "p9-a") == NULL);
+	CHECK(dk_registry_find(&r, "p9") == &r.p[9]);
+	/* one built by hand, without the index, is still searched */
+	r.n--;
+	CHECK(dk_registry_meter(&r, "p7-a") == &r.p[5]);
+	CHECK(dk_registry_meter(&r, "p5-b") == NULL);
+	r.n++;
 	dk_registry_free(&r);
 }
 
@@ -150,6 +242,7 @@ main(void)
 		dk_key_free(&k);
 	}
 	test_find();
+	test_meters();
 	test_sig_text();
 	free(keyb64[0]);
 	free(keyb64[1]);

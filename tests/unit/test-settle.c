@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "denki.h"
 #include "check.h"
@@ -668,6 +669,110 @@ next:
 	CHECK_INT(badfields, 0);
 }
 
+/*
+ * A slot of many readings and contracts (settle was quadratic in them):
+ * within a CPU-time bound far below what the quadratic search took, and
+ * the same records as settling each pair of partners as a slot of its
+ * own, where there is nothing to search.
+ */
+#define MANY 40000
+
+static void
+test_many(void)
+{
+	json_t *cs = json_array(), *rs = json_array(), *out = json_array();
+	json_t *small, *c1, *r1, *x, *y, *want = json_object();
+	struct dk_err e;
+	char id[32], id2[32], m[40];
+	size_t i, k;
+	clock_t t0;
+	double cpu;
+	int bad = 0, n, wantn = 0;
+
+	for (i = 0; i < MANY; i++) {
+		snprintf(id, sizeof(id), "q%zu", i);
+		snprintf(m, sizeof(m), "q%zu-m", i);
+		add_participant(id, m);
+	}
+	CHECK_INT(reg.n, 5 + MANY);
+	for (i = 0; i < MANY; i += 2) {
+		snprintf(id, sizeof(id), "q%zu", i);
+		snprintf(id2, sizeof(id2), "q%zu", i + 1);
+		json_array_append_new(cs, contract(id, id2, 100 + i % 50,
+		    150000 + i % 7, 1000));
+	}
+	/* the readings in the reverse order of the participants */
+	for (i = MANY; i > 0; i--) {
+		snprintf(m, sizeof(m), "q%zu-m", i - 1);
+		json_array_append_new(rs, reading(m, (i * 7) % 1000,
+		    (i * 13) % 1000));
+	}
+	t0 = clock();
+	CHECK_INT(settle(cs, rs, out, &e), 0);
+	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	CHECKF(cpu < 5, "%zu readings settled in %.1f s of CPU", (size_t)MANY,
+	    cpu);
+
+	/* each pair alone: its canonical records, counted */
+	for (i = 0; i < MANY; i += 2) {
+		c1 = json_array();
+		r1 = json_array();
+		small = json_array();
+		json_array_append(c1, json_array_get(cs, i / 2));
+		json_array_append(r1, json_array_get(rs, MANY - 1 - i));
+		json_array_append(r1, json_array_get(rs, MANY - 2 - i));
+		if (settle(c1, r1, small, &e) < 0 || conserved(small, 1) != 0)
+			bad++;
+		json_array_foreach(small, k, x) {
+			char *cx = dk_canon(x);
+			y = json_object_get(want, cx);
+			json_object_set_new(want, cx, json_integer(y ?
+			    json_integer_value(y) + 1 : 1));
+			free(cx);
+			wantn++;
+		}
+		json_decref(c1);
+		json_decref(r1);
+		json_decref(small);
+	}
+	CHECK_INT(bad, 0);
+	/* the whole slot: the same records, as many times each */
+	CHECK_INT((int)json_array_size(out), wantn);
+	json_array_foreach(out, k, x) {
+		char *cx = dk_canon(x);
+		y = json_object_get(want, cx);
+		if (y == NULL || (n = (int)json_integer_value(y)) == 0)
+			bad++;
+		else
+			json_object_set_new(want, cx, json_integer(n - 1));
+		free(cx);
+	}
+	CHECK_INT(bad, 0);
+	/* settlements first, by participant, as for a small slot */
+	for (k = 1; k < MANY; k++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(out,
+		    k - 1), "participant")), json_string_value(
+		    json_object_get(json_array_get(out, k), "participant"))) >= 0)
+			bad++;
+	CHECK_INT(bad, 0);
+	json_decref(out);
+	json_decref(want);
+
+	/* a second reading far down the array is named by its index; of
+	 * two meters read twice, the one whose second reading comes first */
+	json_array_append_new(rs, reading("q17-m", 0, 1));
+	json_array_append(rs, json_array_get(rs, 5));
+	json_array_append(rs, json_array_get(rs, 4));
+	json_incref(cs);
+	json_incref(rs);
+	FAILS(cs, rs, "a second reading of meter q17-m");
+	CHECK_INT(last_item, MANY);
+	json_array_remove(rs, MANY);
+	snprintf(m, sizeof(m), "a second reading of meter q%d-m", MANY - 6);
+	FAILS(cs, rs, m);
+	CHECK_INT(last_item, MANY);
+}
+
 int
 main(void)
 {
@@ -699,6 +804,7 @@ main(void)
 	test_limits();
 	test_reading_check();
 	test_random();
+	test_many();
 	dk_registry_free(&reg);
 	free(keyb64);
 	return check_done("test-settle");

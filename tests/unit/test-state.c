@@ -68,9 +68,7 @@ main(void)
 	for (i = 0; i < N; i++) {
 		ss = dk_state_slot(&s, T0 + (int64_t)i * 1800);
 		if (ss == NULL || ss->slot != T0 + (int64_t)i * 1800 ||
-		    json_array_size(ss->contracts) != 1 ||
-		    json_integer_value(json_object_get(json_array_get(
-		    ss->contracts, 0), "wh")) != i + 1)
+		    ss->nc != 1 || ss->c[0].wh != i + 1)
 			bad++;
 		if (dk_state_slot(&s, T0 + (int64_t)i * 1800 + 900) != NULL)
 			bad++;
