@@ -1,9 +1,15 @@
 /* denki-meter-read: a meter's energy per slot, as reading records. */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "denki.h"
@@ -111,6 +117,43 @@ store_rec(void *ctx, const struct dk_slotres *r, struct dk_err *e)
 	return o;
 }
 
+/*
+ * A write to a pipe succeeds once the kernel holds the bytes, before any
+ * reader has them: a reader that goes away (head -n 1, a kill) leaves
+ * them unread.  So a line is handed only when the one before it has been
+ * taken out of the pipe, and counts as delivered only once taken; when
+ * the reader closes with it still in the pipe, it ends us as a write to a
+ * closed pipe would (SIGPIPE, or 74 when that is ignored).
+ */
+static int
+taken(int fd, struct dk_err *e)
+{
+	struct stat sb;
+	struct pollfd p;
+	struct timespec ts = { 0, 20000 };
+	int n;
+
+	if (fstat(fd, &sb) < 0 || !S_ISFIFO(sb.st_mode))
+		return 0;
+	for (;;) {
+		if (ioctl(fd, FIONREAD, &n) < 0 || n == 0)
+			return 0;
+		p.fd = fd;
+		p.events = 0;
+		p.revents = 0;
+		if (ppoll(&p, 1, &ts, NULL) > 0 &&
+		    (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0 &&
+		    ioctl(fd, FIONREAD, &n) == 0 && n > 0) {
+			raise(SIGPIPE);
+			errno = EPIPE;
+			return dk_fail(e, DK_EX_IOERR, "write error on stdout: "
+			    "%s (%d bytes unread)", strerror(errno), n);
+		}
+		if (ts.tv_nsec < 5000000)
+			ts.tv_nsec *= 2;
+	}
+}
+
 static int
 put_line(void *ctx, const char *line, struct dk_err *e)
 {
@@ -118,6 +161,13 @@ put_line(void *ctx, const char *line, struct dk_err *e)
 	/* one write(2) a line: a kill never leaves half of one */
 	if ((line != NULL && (fputs(line, stdout) == EOF ||
 	    putchar('\n') == EOF)) || fflush(stdout) != 0)
+		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
+		    strerror(errno));
+	if (line != NULL)
+		return taken(fileno(stdout), e);
+	/* a file: on the disk before the lines are marked delivered */
+	if (fsync(fileno(stdout)) < 0 && errno != EINVAL && errno != EROFS &&
+	    errno != ENOTSUP)
 		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
 		    strerror(errno));
 	return 0;

@@ -437,7 +437,8 @@ fail:
 
 /*
  * Hands the records not yet delivered to fn, oldest first, batch lines at a
- * time; fn writes and flushes them, and only then are they marked
+ * time; fn(line) returns once its reader has the line, fn(NULL) once the
+ * batch is safe (flushed, on the disk), and only then are they marked
  * delivered.  A kill in between delivers them again next time: at least
  * once, each line the same bytes every time.  No transaction is open
  * while fn writes, so a slow reader blocks nobody else.

@@ -94,6 +94,38 @@ setup() {
 	grep -q '"slot":"2026-01-01T10:30:00+00:00"' got.jsonl
 }
 
+@test "meter-store: 50 readers that close early or die: every reading reaches some reader, none is invented" {
+	local r reader
+	python3 "$GEN" 600 >day.jsonl
+	denki-meter-read -c home.yaml -D state=ref.db -d samples day.jsonl >expected.jsonl 2>/dev/null
+	assert_equal "$(wc -l <expected.jsonl)" 19
+	denki-meter-read -c home.yaml -d samples /dev/null >/dev/null 2>&1
+	# the records wait in the spool; readers that stop after a line or
+	# none, slow ones (a write is taken by the pipe long before such a
+	# reader reads it), and killed ones
+	for ((r = 0; r < 50; r++)); do
+		case $((r % 5)) in
+		0) reader='head -n 1' ;;
+		1) reader='{ sleep 0.05; head -n 1; }' ;;
+		2) reader='{ sleep 0.05; head -c 10 >/dev/null; }' ;;
+		3) reader='{ sleep 0.05; head -n 2; }' ;;
+		4) reader='true' ;;
+		esac
+		[ $r -eq 1 ] && head -n 300 day.jsonl >part.jsonl
+		[ $r -eq 2 ] && cp day.jsonl part.jsonl
+		[ $r -eq 0 ] && : >part.jsonl
+		if ((r % 2)); then u=-u; else u=; fi
+		bash -c "denki-meter-read $u -c home.yaml -d samples part.jsonl 2>/dev/null | $reader" >>got.jsonl || true
+	done
+	denki-meter-read -c home.yaml -d samples part.jsonl >>got.jsonl 2>/dev/null
+	local n=$(wc -l <got.jsonl)
+	echo "# 50 early readers and one to the end: $n lines read, $(sort -u got.jsonl | wc -l) different" >&3
+	diff <(sort -u got.jsonl) <(sort expected.jsonl)
+	# and nothing waits any more
+	run -0 --separate-stderr denki-meter-read -c home.yaml -d samples part.jsonl
+	assert_output ""
+}
+
 @test "meter-store: SIGKILLed at random points, over and over: every reading is delivered, none invented" {
 	local rounds=${DENKI_CRASH_ROUNDS:-48} r pid child killed=0
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
