@@ -64,20 +64,52 @@ struct store {
 	const char *tz;
 	struct dk_key key;
 	int signing;
-	long samples;
+	struct dk_sample *polled;	/* this poll's, not yet stored */
+	size_t npolled, cap;
 };
+
+/* A poll's samples in one short transaction: the write lock is taken
+ * only to store, never while the device is asked. */
+static int
+store_polled(struct store *st, struct dk_err *e)
+{
+	size_t i;
+
+	if (st->npolled == 0)
+		return 0;
+	if (dk_db_begin(st->db, e) < 0)
+		return -1;
+	for (i = 0; i < st->npolled; i++)
+		if (dk_db_put_sample(st->db, &st->polled[i], e) < 0) {
+			dk_db_rollback(st->db);
+			return -1;
+		}
+	if (dk_db_commit(st->db, e) < 0)
+		return -1;
+	st->npolled = 0;
+	return 0;
+}
 
 static int
 store_sample(void *ctx, const struct dk_sample *s, struct dk_err *e)
 {
 	struct store *st = ctx;
-	struct dk_sample c = *s;
+	struct dk_sample *c;
 
-	if (c.meter[0] == '\0')
-		snprintf(c.meter, sizeof(c.meter), "%s", st->meter);
-	if (dk_db_put_sample(st->db, &c, e) < 0)
+	/* a long file of samples is stored a part at a time */
+	if (st->npolled == 4096 && store_polled(st, e) < 0)
 		return -1;
-	st->samples++;
+	if (st->npolled == st->cap) {
+		size_t n = st->cap ? st->cap * 2 : 16;
+		if ((c = reallocarray(st->polled, n, sizeof(*c))) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		st->polled = c;
+		st->cap = n;
+	}
+	c = &st->polled[st->npolled++];
+	*c = *s;
+	if (c->meter[0] == '\0')
+		snprintf(c->meter, sizeof(c->meter), "%s", st->meter);
 	return 0;
 }
 
@@ -210,8 +242,8 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 	d.sample = store_sample;
 	d.warn = warn;
 	d.ctx = &st;
-	/* the samples of a poll in one transaction, kept even when the
-	 * driver fails part way: what it said is not lost */
+	/* the samples of a poll stored in one transaction, kept even when
+	 * the driver fails part way: what it said is not lost */
 	for (i = 0; i < nfiles || i == 0; i++) {
 		if (nfiles > 0) {
 			free(set);
@@ -219,10 +251,8 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 			    files[i]) < 0 || dk_conf_set(conf, set, e) < 0)
 				goto out;
 		}
-		if (dk_db_begin(st.db, e) < 0)
-			goto out;
 		drc = drv(&d, &de);
-		if (dk_db_commit(st.db, e) < 0)
+		if (store_polled(&st, e) < 0)
 			goto out;
 		if (drc < 0)
 			break;
@@ -248,6 +278,7 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 	rc = 0;
 out:
 	dk_db_close(st.db);
+	free(st.polled);
 	if (st.signing)
 		dk_key_free(&st.key);
 	free(path);

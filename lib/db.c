@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -12,7 +13,6 @@ struct dk_db {
 };
 
 static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS reading("
     " meter TEXT NOT NULL, slot INTEGER NOT NULL,"
@@ -53,6 +53,45 @@ dberr(struct dk_db *d, struct dk_err *e, const char *what)
 	    sqlite3_errmsg(d->db));
 }
 
+/*
+ * The switch to WAL needs the database to itself, and SQLite does not wait
+ * for that with the busy handler: two runs that start together on a new
+ * spool, or one that finds another's write under way, saw "database is
+ * locked" at once.  WAL stays set in the file, so it is asked first, and
+ * set with retries for up to the busy timeout (5 s) when it is not.
+ */
+static int
+wal(struct dk_db *d, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+	struct timespec ts = { 0, 1000000 };
+	int i, rc, ok;
+
+	for (i = 0; ; i++) {
+		ok = 0;
+		rc = sqlite3_prepare_v2(d->db, i == 0 ? "PRAGMA journal_mode" :
+		    "PRAGMA journal_mode=WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			ok = rc == SQLITE_ROW && sqlite3_strnicmp((const char *)
+			    sqlite3_column_text(st, 0), "wal", 4) == 0;
+			sqlite3_finalize(st);
+		}
+		if (ok)
+			return 0;
+		if (i > 0 && rc != SQLITE_BUSY && rc != SQLITE_LOCKED &&
+		    rc != SQLITE_ROW)
+			return dberr(d, e, "journal_mode=WAL");
+		if (i > 5000 / 20)
+			return dk_fail(e, DK_EX_TEMPFAIL, "state database: "
+			    "journal_mode=WAL: still locked after 5 s");
+		if (i > 0)
+			nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 20000000)
+			ts.tv_nsec *= 2;
+	}
+}
+
 struct dk_db *
 dk_db_open(const char *path, struct dk_err *e)
 {
@@ -68,6 +107,8 @@ dk_db_open(const char *path, struct dk_err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(d->db, 5000);
+	if (wal(d, e) < 0)
+		goto fail;
 	if (sqlite3_exec(d->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		dberr(d, e, path);
 		goto fail;
@@ -179,6 +220,12 @@ dk_db_begin(struct dk_db *d, struct dk_err *e)
 	    SQLITE_OK)
 		return dberr(d, e, "begin");
 	return 0;
+}
+
+void
+dk_db_rollback(struct dk_db *d)
+{
+	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int
@@ -390,18 +437,17 @@ dk_db_walk(struct dk_db *d, const struct dk_walkopt *o, long *made,
 	int rc;
 
 	*made = 0;
-	if (sqlite3_prepare_v2(d->db, "SELECT meter, kind, last_id, state FROM "
-	    "walk ORDER BY meter, kind", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(d->db, "SELECT meter, kind FROM walk ORDER BY "
+	    "meter, kind", -1, &st, NULL) != SQLITE_OK) {
 		json_decref(list);
 		return dberr(d, e, "select walks");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("[s,s,I,s?]",
+		json_array_append_new(list, json_pack("[s,s]",
 		    (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (json_int_t)sqlite3_column_int64(st, 2),
-		    (const char *)sqlite3_column_text(st, 3)));
+		    (const char *)sqlite3_column_text(st, 1)));
 	sqlite3_finalize(st);
+	st = NULL;
 	if (rc != SQLITE_DONE) {
 		json_decref(list);
 		return dberr(d, e, "select walks");
@@ -411,24 +457,47 @@ dk_db_walk(struct dk_db *d, const struct dk_walkopt *o, long *made,
 		json_decref(list);
 		return dberr(d, e, "insert record");
 	}
+	/* where the walk got to is read under the write lock: another run
+	 * may have walked on since the list was read */
+	if (sqlite3_prepare_v2(d->db, "SELECT last_id, state FROM walk WHERE "
+	    "meter = ? AND kind = ?", -1, &st, NULL) != SQLITE_OK) {
+		dberr(d, e, "select walks");
+		goto fail;
+	}
 	json_array_foreach(list, i, x) {
+		const char *m = json_string_value(json_array_get(x, 0));
+		const char *k = json_string_value(json_array_get(x, 1));
+		char *state;
+
 		if (dk_db_begin(d, e) < 0)
 			goto fail;
-		if (walk_one(&c, json_string_value(json_array_get(x, 0)),
-		    json_string_value(json_array_get(x, 1)),
-		    json_integer_value(json_array_get(x, 2)),
-		    json_string_value(json_array_get(x, 3)), e) < 0) {
-			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			dberr(d, e, "select walks");
+			dk_db_rollback(d);
+			goto fail;
+		}
+		state = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
+		    strdup((const char *)sqlite3_column_text(st, 1));
+		rc = walk_one(&c, m, k, sqlite3_column_int64(st, 0), state, e);
+		free(state);
+		sqlite3_reset(st);
+		if (rc < 0) {
+			dk_db_rollback(d);
 			goto fail;
 		}
 		if (dk_db_commit(d, e) < 0)
 			goto fail;
 	}
+	sqlite3_finalize(st);
 	sqlite3_finalize(c.ins);
 	json_decref(list);
 	*made = c.made;
 	return 0;
 fail:
+	sqlite3_finalize(st);
 	sqlite3_finalize(c.ins);
 	json_decref(list);
 	*made = c.made;

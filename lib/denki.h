@@ -616,6 +616,7 @@ int dk_db_mark_sent(struct dk_db *, int64_t slot, const char *id,
 /* the sample store: samples, the walks, and records not yet delivered */
 int dk_db_begin(struct dk_db *, struct dk_err *);
 int dk_db_commit(struct dk_db *, struct dk_err *);
+void dk_db_rollback(struct dk_db *);
 int dk_db_put_sample(struct dk_db *, const struct dk_sample *,
     struct dk_err *);
 typedef json_t *(*dk_rec_fn)(void *ctx, const struct dk_slotres *,

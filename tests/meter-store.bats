@@ -126,6 +126,53 @@ setup() {
 	assert_output ""
 }
 
+@test "meter-store: two runs on one spool at once: a slow device holds no lock, and the other run neither waits nor fails" {
+	sample 2026-01-01T10:00:00Z 1000000 0 true >a.jsonl
+	sample 2026-01-01T10:30:00Z 1000500 0 true >b.jsonl
+	sample 2026-01-01T11:00:00Z 1001000 0 true >c.jsonl
+	denki-meter-read -c home.yaml -d samples a.jsonl >/dev/null
+	# a device that answers after 6 s (a FIFO nobody writes until then)
+	mkfifo slow
+	(sleep 6; cat c.jsonl >slow) &
+	SECONDS=0
+	denki-meter-read -c home.yaml -d samples slow >slow.out 2>slow.err &
+	local pid=$!
+	sleep 0.5
+	run -0 --separate-stderr denki-meter-read -c home.yaml -d samples b.jsonl
+	assert_equal "$stderr" ""
+	assert_output --partial '"slot":"2026-01-01T10:00:00+00:00"'
+	[ "$SECONDS" -lt 4 ]
+	wait "$pid"
+	assert_equal "$(cat slow.err)" ""
+	assert_equal "$(jq -r .slot slow.out)" "2026-01-01T10:30:00+00:00"
+}
+
+@test "meter-store: the switch to WAL waits for a lock another holds; runs that start together on a new spool all succeed" {
+	sample 2026-01-01T10:00:00Z 1000000 0 true >a.jsonl
+	# a spool in rollback mode with a write under way for 1 s
+	python3 - <<-'PY' &
+	import sqlite3, time
+	c = sqlite3.connect("home.db", isolation_level=None)
+	c.execute("create table x(a)")
+	c.execute("begin immediate")
+	c.execute("insert into x values(1)")
+	open("held", "w").close()
+	time.sleep(1)
+	c.execute("commit")
+	PY
+	local pid=$! i
+	while [ ! -e held ]; do sleep 0.05; done
+	run -0 --separate-stderr denki-meter-read -c home.yaml -d samples a.jsonl
+	wait "$pid"
+	assert_equal "$(sqlite3 home.db 'pragma journal_mode')" wal
+	for i in 1 2 3 4 5 6 7 8; do
+		(denki-meter-read -c home.yaml -D state=new.db -d samples a.jsonl >/dev/null 2>err.$i; echo $? >rc.$i) &
+	done
+	wait
+	assert_equal "$(cat rc.* | tr -d '\n')" 00000000
+	assert_equal "$(cat err.*)" ""
+}
+
 @test "meter-store: SIGKILLed at random points, over and over: every reading is delivered, none invented" {
 	local rounds=${DENKI_CRASH_ROUNDS:-48} r pid child killed=0
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
