@@ -189,12 +189,25 @@ taken(int fd, struct dk_err *e)
 static int
 put_line(void *ctx, const char *line, struct dk_err *e)
 {
+	struct stat sb;
+	off_t off = -1;
+	int err;
+
 	(void)ctx;
+	/* a file that fills up keeps no half line: cut back to the last
+	 * whole one */
+	if (line != NULL && fstat(fileno(stdout), &sb) == 0 &&
+	    S_ISREG(sb.st_mode))
+		off = lseek(fileno(stdout), 0, SEEK_CUR);
 	/* one write(2) a line: a kill never leaves half of one */
 	if ((line != NULL && (fputs(line, stdout) == EOF ||
-	    putchar('\n') == EOF)) || fflush(stdout) != 0)
+	    putchar('\n') == EOF)) || fflush(stdout) != 0) {
+		err = errno;
+		if (off >= 0 && ftruncate(fileno(stdout), off) == 0)
+			lseek(fileno(stdout), off, SEEK_SET);
 		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
-		    strerror(errno));
+		    strerror(err));
+	}
 	if (line != NULL)
 		return taken(fileno(stdout), e);
 	/* a file: on the disk before the lines are marked delivered */

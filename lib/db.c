@@ -42,15 +42,22 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS out_pending ON out(seq) WHERE"
     " delivered = 0;";
 
+/* A full disk or a failed read or write is an I/O error (74), as the
+ * exit-code table says; only what cannot be made at all is 73. */
 static int
 dberr(struct dk_db *d, struct dk_err *e, const char *what)
 {
-	int code = sqlite3_errcode(d->db);
+	int code = sqlite3_errcode(d->db), sys = sqlite3_system_errno(d->db);
+	char why[128] = "";
 
-	return dk_fail(e, code == SQLITE_BUSY || code == SQLITE_LOCKED ?
-	    DK_EX_TEMPFAIL : code == SQLITE_FULL ? DK_EX_IOERR :
-	    DK_EX_CANTCREAT, "state database: %s: %s", what,
-	    sqlite3_errmsg(d->db));
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return dk_fail(e, DK_EX_TEMPFAIL, "state database: %s: %s",
+		    what, sqlite3_errmsg(d->db));
+	if (sys != 0)
+		snprintf(why, sizeof(why), " (%s)", strerror(sys));
+	return dk_fail(e, code == SQLITE_FULL || code == SQLITE_IOERR ?
+	    DK_EX_IOERR : DK_EX_CANTCREAT, "state database: %s: %s%s", what,
+	    sqlite3_errmsg(d->db), why);
 }
 
 /*

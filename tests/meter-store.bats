@@ -173,6 +173,47 @@ setup() {
 	assert_equal "$(cat err.*)" ""
 }
 
+@test "meter-store: a full disk is 74, for the spool and for standard output; nothing is lost, no half line is left" {
+	unshare -rm true 2>/dev/null || skip "unshare -rm (a user namespace to mount a small tmpfs) is not allowed here"
+	python3 "$GEN" >all.jsonl
+	denki-meter-read -c home.yaml -D state=ref.db -d samples all.jsonl >expected.jsonl 2>/dev/null
+	mkdir mnt
+	# the spool on a tmpfs of 8, 64 and 128 kB: too small for the schema,
+	# for the samples, for the records
+	run -0 unshare -rm bash -c 'for k in 8 64 128; do
+		mount -t tmpfs -o size=${k}k tmpfs mnt || exit 99
+		denki-meter-read -c home.yaml -D state=mnt/h.db -d samples all.jsonl >/dev/null 2>err.$k
+		echo "$k $?"
+		umount mnt
+	done'
+	assert_output "8 74
+64 74
+128 74"
+	assert_equal "$(cat err.8)" "denki-meter-read: state database: mnt/h.db: disk I/O error (No space left on device)"
+	assert_regex "$(cat err.64)" '^denki-meter-read: state database: .*: database or disk is full$'
+	assert_regex "$(cat err.128)" '^denki-meter-read: state database: .*: database or disk is full$'
+	# standard output on a full tmpfs, and on /dev/full: 74, the lines
+	# that were written are whole, and the next run delivers the rest
+	run -0 unshare -rm bash -c 'mount -t tmpfs -o size=8k tmpfs mnt || exit 99
+		denki-meter-read -c home.yaml -d samples all.jsonl >mnt/out 2>err.out
+		echo $?
+		cp mnt/out got.jsonl
+		denki-meter-read -u -c home.yaml -d samples all.jsonl >mnt/out 2>>err.out
+		echo $?
+		cat mnt/out >>got.jsonl'
+	assert_output "74
+74"
+	assert_equal "$(grep -v "a gap, no reading" err.out)" "denki-meter-read: write error on stdout: No space left on device
+denki-meter-read: write error on stdout: No space left on device"
+	[ "$(wc -l <got.jsonl)" -gt 10 ]
+	# every line whole: jq reads them all
+	jq -c . got.jsonl >/dev/null
+	run -74 --separate-stderr bash -c 'denki-meter-read -c home.yaml -d samples all.jsonl >/dev/full'
+	assert_equal "$stderr" "denki-meter-read: write error on stdout: No space left on device"
+	denki-meter-read -c home.yaml -d samples all.jsonl >>got.jsonl
+	diff <(sort -u got.jsonl) <(sort expected.jsonl)
+}
+
 @test "meter-store: SIGKILLed at random points, over and over: every reading is delivered, none invented" {
 	local rounds=${DENKI_CRASH_ROUNDS:-48} r pid child killed=0
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
