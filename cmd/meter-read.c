@@ -62,6 +62,7 @@ struct store {
 	struct dk_db *db;
 	const char *meter;
 	const char *tz;
+	int64_t slot;		/* seconds */
 	struct dk_key key;
 	int signing;
 	struct dk_sample *polled;	/* this poll's, not yet stored */
@@ -137,7 +138,16 @@ store_rec(void *ctx, const struct dk_slotres *r, struct dk_err *e)
 		    (long long)r->slot);
 		return NULL;
 	}
-	if (r->gap != NULL)
+	if (r->gap != NULL && r->last > r->slot)
+		dk_warnx(prog, "meter %s%s%s: slots %s to %s: a gap of %lld "
+		    "slots, no reading: %s", r->meter,
+		    strcmp(r->kind, "grid") ? " " : "",
+		    strcmp(r->kind, "grid") ? r->kind : "",
+		    json_string_value(json_object_get(o, "slot")),
+		    json_string_value(json_object_get(o, "last")),
+		    (long long)((r->last - r->slot) / st->slot + 1),
+		    why(r->gap));
+	else if (r->gap != NULL)
 		dk_warnx(prog, "meter %s%s%s: slot %s: a gap, no reading: %s",
 		    r->meter, strcmp(r->kind, "grid") ? " " : "",
 		    strcmp(r->kind, "grid") ? r->kind : "",
@@ -235,6 +245,7 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 	memset(&st, 0, sizeof(st));
 	st.meter = meter;
 	st.tz = rules->tz;
+	st.slot = rules->slot_minutes * 60LL;
 	if (dk_conf_int(conf, "meter.tolerance", 60, 0,
 	    rules->slot_minutes * 30LL, &tol, e) < 0)
 		return -1;

@@ -304,12 +304,13 @@ struct walkctx {
 	const struct dk_walkopt *o;
 	sqlite3_stmt *ins;
 	long made;
+	struct dk_slotres gap;	/* the run of gaps so far, if pending */
+	int pending;
 };
 
 static int
-store_res(void *ctx, const struct dk_slotres *r, struct dk_err *e)
+store_rec(struct walkctx *c, const struct dk_slotres *r, struct dk_err *e)
 {
-	struct walkctx *c = ctx;
 	json_t *rec;
 	char *line;
 	int rc;
@@ -333,6 +334,37 @@ store_res(void *ctx, const struct dk_slotres *r, struct dk_err *e)
 	return 0;
 }
 
+static int
+flush_gap(struct walkctx *c, struct dk_err *e)
+{
+	if (!c->pending)
+		return 0;
+	c->pending = 0;
+	return store_rec(c, &c->gap, e);
+}
+
+/* One record per run of gaps with the same reason: a meter silent for a
+ * year is one record, not 17 520. */
+static int
+store_res(void *ctx, const struct dk_slotres *r, struct dk_err *e)
+{
+	struct walkctx *c = ctx;
+
+	if (r->gap != NULL && c->pending && strcmp(r->gap, c->gap.gap) == 0 &&
+	    r->slot == c->gap.last + c->o->slot_minutes * 60LL) {
+		c->gap.last = r->slot;
+		return 0;
+	}
+	if (flush_gap(c, e) < 0)
+		return -1;
+	if (r->gap == NULL)
+		return store_rec(c, r, e);
+	c->gap = *r;
+	c->gap.last = r->slot;
+	c->pending = 1;
+	return 0;
+}
+
 /* One meter's walk over its samples stored since the last run. */
 static int
 walk_one(struct walkctx *c, const char *meter, const char *kind,
@@ -346,6 +378,7 @@ walk_one(struct walkctx *c, const char *meter, const char *kind,
 	long long id;
 	int rc;
 
+	c->pending = 0;
 	dk_walk_init(&w, meter, kind, c->o->slot_minutes, c->o->tolerance);
 	if (state != NULL) {
 		if ((js = json_loads(state, 0, NULL)) == NULL)
@@ -394,6 +427,9 @@ walk_one(struct walkctx *c, const char *meter, const char *kind,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* a run of gaps ends with the walk: it is known this far */
+	if (flush_gap(c, e) < 0)
+		return -1;
 	if (w.late > 0 && c->o->warn != NULL) {
 		snprintf(msg, sizeof(msg), "meter %s: %ld sample%s older than "
 		    "one already used: stored, not used", meter, w.late,
@@ -437,7 +473,7 @@ int
 dk_db_walk(struct dk_db *d, const struct dk_walkopt *o, long *made,
     struct dk_err *e)
 {
-	struct walkctx c = { d, o, NULL, 0 };
+	struct walkctx c = { d, o, NULL, 0, { 0 }, 0 };
 	sqlite3_stmt *st;
 	json_t *list = json_array(), *x;
 	size_t i;

@@ -476,6 +476,7 @@ struct dk_slotres {
 	const char *meter, *kind;
 	int64_t slot;
 	const char *gap;	/* NULL: a reading; else why there is none */
+	int64_t last;		/* a gap: the last slot of its run (or slot) */
 	int64_t import_wh, export_wh;
 	int64_t import_total_wh, export_total_wh;	/* DK_NOVAL: unknown */
 };

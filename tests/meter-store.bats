@@ -42,27 +42,36 @@ setup() {
 	assert_output - <<-EOF
 	{"export_total_wh":250,"export_wh":50,"import_total_wh":1200,"import_wh":200,"meter":"m1","slot":"2026-01-01T10:00:00+00:00","type":"reading","v":1}
 	{"export_total_wh":260,"export_wh":10,"import_total_wh":1300,"import_wh":100,"meter":"m1","slot":"2026-01-01T10:30:00+00:00","type":"reading","v":1}
-	{"meter":"m1","reason":"no-sample","slot":"2026-01-01T11:00:00+00:00","type":"gap","v":1}
-	{"meter":"m1","reason":"no-sample","slot":"2026-01-01T11:30:00+00:00","type":"gap","v":1}
-	{"meter":"m1","reason":"no-sample","slot":"2026-01-01T12:00:00+00:00","type":"gap","v":1}
-	{"meter":"m1","reason":"reset","slot":"2026-01-01T12:30:00+00:00","type":"gap","v":1}
+	{"last":"2026-01-01T12:00:00+00:00","meter":"m1","reason":"no-sample","slot":"2026-01-01T11:00:00+00:00","type":"gap","v":1}
+	{"last":"2026-01-01T12:30:00+00:00","meter":"m1","reason":"reset","slot":"2026-01-01T12:30:00+00:00","type":"gap","v":1}
 	{"export_total_wh":0,"export_wh":0,"import_total_wh":200,"import_wh":100,"meter":"m1","slot":"2026-01-01T13:00:00+00:00","type":"reading","v":1}
 	{"export_total_wh":0,"export_wh":0,"import_total_wh":300,"import_wh":100,"meter":"m1","slot":"2026-01-01T13:30:00+00:00","type":"reading","v":1}
 	EOF
-	assert_equal "${stderr_lines[0]}" "denki-meter-read: meter m1: slot 2026-01-01T11:00:00+00:00: a gap, no reading: no sample within the tolerance after one of its boundaries"
-	assert_equal "${stderr_lines[3]}" "denki-meter-read: meter m1: slot 2026-01-01T12:30:00+00:00: a gap, no reading: a counter went backwards (meter replaced or reset?)"
-	assert_equal "${#stderr_lines[@]}" 4
+	# one gap record, and one message, per run of slots with one reason
+	assert_equal "${stderr_lines[0]}" "denki-meter-read: meter m1: slots 2026-01-01T11:00:00+00:00 to 2026-01-01T12:00:00+00:00: a gap of 3 slots, no reading: no sample within the tolerance after one of its boundaries"
+	assert_equal "${stderr_lines[1]}" "denki-meter-read: meter m1: slot 2026-01-01T12:30:00+00:00: a gap, no reading: a counter went backwards (meter replaced or reset?)"
+	assert_equal "${#stderr_lines[@]}" 2
 	# delivered: the same file again adds nothing and prints nothing
 	run -0 --separate-stderr denki-meter-read -c home.yaml -d samples s.jsonl
 	assert_output ""
 	assert_equal "$stderr" ""
-	assert_equal "$(sqlite3 home.db 'select count(*) from sample; select count(*) from out where delivered = 1')" "$(printf '10\n8')"
+	assert_equal "$(sqlite3 home.db 'select count(*) from sample; select count(*) from out where delivered = 1')" "$(printf '10\n6')"
 	# a tolerance of 0: only a sample on the boundary stands for it
 	run -0 --separate-stderr denki-meter-read -c home.yaml -D state=t0.db -D meter.tolerance=0 -d samples s.jsonl
-	assert_equal "$(jq -r '[.slot[11:16], .type] | join(" ")' <<<"$output" | tr '\n' ,)" \
-	    "11:00 gap,11:30 gap,12:00 gap,12:30 gap,13:00 reading,13:30 gap,"
-	run -0 --separate-stderr jq -r .reason <<<"${lines[3]}"
+	assert_equal "$(jq -r '[.slot[11:16], .last[11:16], .type] | join(" ")' <<<"$output" | tr '\n' ,)" \
+	    "11:00 12:00 gap,12:30 12:30 gap,13:00  reading,13:30 13:30 gap,"
+	run -0 --separate-stderr jq -r .reason <<<"${lines[1]}"
 	assert_output reset
+}
+
+@test "meter-store: a meter silent for a year is one gap record with its first and last slot, not 17,520" {
+	sample 2025-01-01T00:00:00Z 1000000 0 true >a.jsonl
+	sample 2026-01-01T00:00:00Z 1001000 0 true >b.jsonl
+	sample 2026-01-01T00:30:00Z 1002000 0 true >c.jsonl
+	run -0 --separate-stderr denki-meter-read -c home.yaml -d samples a.jsonl b.jsonl c.jsonl
+	assert_equal "$output" '{"last":"2025-12-31T23:30:00+00:00","meter":"m1","reason":"no-sample","slot":"2025-01-01T00:00:00+00:00","type":"gap","v":1}
+{"export_total_wh":0,"export_wh":0,"import_total_wh":1002,"import_wh":1,"meter":"m1","slot":"2026-01-01T00:00:00+00:00","type":"reading","v":1}'
+	assert_equal "$stderr" "denki-meter-read: meter m1: slots 2025-01-01T00:00:00+00:00 to 2025-12-31T23:30:00+00:00: a gap of 17520 slots, no reading: no sample within the tolerance after one of its boundaries"
 }
 
 @test "meter-store: the next run delivers what was not delivered; readings come slot by slot as samples arrive" {
@@ -203,7 +212,7 @@ setup() {
 		cat mnt/out >>got.jsonl'
 	assert_output "74
 74"
-	assert_equal "$(grep -v "a gap, no reading" err.out)" "denki-meter-read: write error on stdout: No space left on device
+	assert_equal "$(grep -v "a gap.*no reading" err.out)" "denki-meter-read: write error on stdout: No space left on device
 denki-meter-read: write error on stdout: No space left on device"
 	[ "$(wc -l <got.jsonl)" -gt 10 ]
 	# every line whole: jq reads them all
@@ -226,8 +235,8 @@ denki-meter-read: write error on stdout: No space left on device"
 	YAML
 	# what one run in one go makes
 	denki-meter-read -c q.yaml -D state=one.db -d samples all.jsonl >expected.jsonl 2>/dev/null
-	assert_equal "$(wc -l <expected.jsonl)" 191
-	assert_equal "$(grep -c '"type":"gap"' expected.jsonl)" 5
+	assert_equal "$(wc -l <expected.jsonl)" 188
+	assert_equal "$(grep -c '"type":"gap"' expected.jsonl)" 2
 	# the same samples arriving an hour at a time, each run killed at a
 	# random point; write(2) and pwrite64(2) stretched so kills land inside
 	# SQLite's commits and between the lines of the output too
@@ -349,13 +358,15 @@ denki-meter-read: write error on stdout: No space left on device"
 	denki-clear -c coop.yaml orders.jsonl | denki-contract-sign -c coop.yaml >/dev/null
 	{
 		printf '{"meter":"bob-m","reason":"no-sample","slot":"2026-01-01T09:30:00+00:00","type":"gap","v":1}\n'
+		printf '{"last":"2026-01-01T09:30:00+00:00","meter":"alice-m","reason":"no-sample","slot":"2026-01-01T08:00:00+00:00","type":"gap","v":1}\n'
 		printf '{"type":"reading","v":1,"meter":"bob-m","slot":"2026-01-01T10:00:00+00:00","import_wh":500,"export_wh":0}\n'
 		printf '{"type":"reading","v":1,"meter":"alice-m","kind":"pv","slot":"2026-01-01T10:00:00+00:00","import_wh":900,"export_wh":0}\n'
 		printf '{"type":"reading","v":1,"meter":"alice-m","slot":"2026-01-01T10:00:00+00:00","import_wh":0,"export_wh":500}\n'
 	} >r.jsonl
 	run -0 --separate-stderr denki-settle -c coop.yaml r.jsonl
 	assert_equal "${stderr_lines[0]}" "denki-settle: r.jsonl:1: meter bob-m: slot 2026-01-01T09:30:00+00:00: a gap (no-sample), no reading"
-	assert_equal "${stderr_lines[1]}" "denki-settle: 1 pv or battery reading: not billed, not settled"
+	assert_equal "${stderr_lines[1]}" "denki-settle: r.jsonl:2: meter alice-m: slots 2026-01-01T08:00:00+00:00 to 2026-01-01T09:30:00+00:00: a gap (no-sample), no reading"
+	assert_equal "${stderr_lines[2]}" "denki-settle: 1 pv or battery reading: not billed, not settled"
 	assert_line --partial '"export_wh":500,"fees":0,"import_wh":0'
 	# bid: the gap and the pv reading are not the grid's net
 	run -0 --separate-stderr denki-bid -c alice.yaml -n <(grep alice r.jsonl)
