@@ -1,9 +1,15 @@
 /* denki-meter-read: a meter's energy per slot, as reading records. */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "denki.h"
@@ -56,22 +62,55 @@ struct store {
 	struct dk_db *db;
 	const char *meter;
 	const char *tz;
+	int64_t slot;		/* seconds */
 	struct dk_key key;
 	int signing;
-	long samples;
+	struct dk_sample *polled;	/* this poll's, not yet stored */
+	size_t npolled, cap;
 };
+
+/* A poll's samples in one short transaction: the write lock is taken
+ * only to store, never while the device is asked. */
+static int
+store_polled(struct store *st, struct dk_err *e)
+{
+	size_t i;
+
+	if (st->npolled == 0)
+		return 0;
+	if (dk_db_begin(st->db, e) < 0)
+		return -1;
+	for (i = 0; i < st->npolled; i++)
+		if (dk_db_put_sample(st->db, &st->polled[i], e) < 0) {
+			dk_db_rollback(st->db);
+			return -1;
+		}
+	if (dk_db_commit(st->db, e) < 0)
+		return -1;
+	st->npolled = 0;
+	return 0;
+}
 
 static int
 store_sample(void *ctx, const struct dk_sample *s, struct dk_err *e)
 {
 	struct store *st = ctx;
-	struct dk_sample c = *s;
+	struct dk_sample *c;
 
-	if (c.meter[0] == '\0')
-		snprintf(c.meter, sizeof(c.meter), "%s", st->meter);
-	if (dk_db_put_sample(st->db, &c, e) < 0)
+	/* a long file of samples is stored a part at a time */
+	if (st->npolled == 4096 && store_polled(st, e) < 0)
 		return -1;
-	st->samples++;
+	if (st->npolled == st->cap) {
+		size_t n = st->cap ? st->cap * 2 : 16;
+		if ((c = reallocarray(st->polled, n, sizeof(*c))) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		st->polled = c;
+		st->cap = n;
+	}
+	c = &st->polled[st->npolled++];
+	*c = *s;
+	if (c->meter[0] == '\0')
+		snprintf(c->meter, sizeof(c->meter), "%s", st->meter);
 	return 0;
 }
 
@@ -99,7 +138,16 @@ store_rec(void *ctx, const struct dk_slotres *r, struct dk_err *e)
 		    (long long)r->slot);
 		return NULL;
 	}
-	if (r->gap != NULL)
+	if (r->gap != NULL && r->last > r->slot)
+		dk_warnx(prog, "meter %s%s%s: slots %s to %s: a gap of %lld "
+		    "slots, no reading: %s", r->meter,
+		    strcmp(r->kind, "grid") ? " " : "",
+		    strcmp(r->kind, "grid") ? r->kind : "",
+		    json_string_value(json_object_get(o, "slot")),
+		    json_string_value(json_object_get(o, "last")),
+		    (long long)((r->last - r->slot) / st->slot + 1),
+		    why(r->gap));
+	else if (r->gap != NULL)
 		dk_warnx(prog, "meter %s%s%s: slot %s: a gap, no reading: %s",
 		    r->meter, strcmp(r->kind, "grid") ? " " : "",
 		    strcmp(r->kind, "grid") ? r->kind : "",
@@ -111,13 +159,70 @@ store_rec(void *ctx, const struct dk_slotres *r, struct dk_err *e)
 	return o;
 }
 
+/*
+ * A write to a pipe succeeds once the kernel holds the bytes, before any
+ * reader has them: a reader that goes away (head -n 1, a kill) leaves
+ * them unread.  So a line is handed only when the one before it has been
+ * taken out of the pipe, and counts as delivered only once taken; when
+ * the reader closes with it still in the pipe, it ends us as a write to a
+ * closed pipe would (SIGPIPE, or 74 when that is ignored).
+ */
+static int
+taken(int fd, struct dk_err *e)
+{
+	struct stat sb;
+	struct pollfd p;
+	struct timespec ts = { 0, 20000 };
+	int n;
+
+	if (fstat(fd, &sb) < 0 || !S_ISFIFO(sb.st_mode))
+		return 0;
+	for (;;) {
+		if (ioctl(fd, FIONREAD, &n) < 0 || n == 0)
+			return 0;
+		p.fd = fd;
+		p.events = 0;
+		p.revents = 0;
+		if (ppoll(&p, 1, &ts, NULL) > 0 &&
+		    (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0 &&
+		    ioctl(fd, FIONREAD, &n) == 0 && n > 0) {
+			raise(SIGPIPE);
+			errno = EPIPE;
+			return dk_fail(e, DK_EX_IOERR, "write error on stdout: "
+			    "%s (%d bytes unread)", strerror(errno), n);
+		}
+		if (ts.tv_nsec < 5000000)
+			ts.tv_nsec *= 2;
+	}
+}
+
 static int
 put_line(void *ctx, const char *line, struct dk_err *e)
 {
+	struct stat sb;
+	off_t off = -1;
+	int err;
+
 	(void)ctx;
+	/* a file that fills up keeps no half line: cut back to the last
+	 * whole one */
+	if (line != NULL && fstat(fileno(stdout), &sb) == 0 &&
+	    S_ISREG(sb.st_mode))
+		off = lseek(fileno(stdout), 0, SEEK_CUR);
 	/* one write(2) a line: a kill never leaves half of one */
 	if ((line != NULL && (fputs(line, stdout) == EOF ||
-	    putchar('\n') == EOF)) || fflush(stdout) != 0)
+	    putchar('\n') == EOF)) || fflush(stdout) != 0) {
+		err = errno;
+		if (off >= 0 && ftruncate(fileno(stdout), off) == 0)
+			lseek(fileno(stdout), off, SEEK_SET);
+		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
+		    strerror(err));
+	}
+	if (line != NULL)
+		return taken(fileno(stdout), e);
+	/* a file: on the disk before the lines are marked delivered */
+	if (fsync(fileno(stdout)) < 0 && errno != EINVAL && errno != EROFS &&
+	    errno != ENOTSUP)
 		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
 		    strerror(errno));
 	return 0;
@@ -140,6 +245,7 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 	memset(&st, 0, sizeof(st));
 	st.meter = meter;
 	st.tz = rules->tz;
+	st.slot = rules->slot_minutes * 60LL;
 	if (dk_conf_int(conf, "meter.tolerance", 60, 0,
 	    rules->slot_minutes * 30LL, &tol, e) < 0)
 		return -1;
@@ -160,8 +266,8 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 	d.sample = store_sample;
 	d.warn = warn;
 	d.ctx = &st;
-	/* the samples of a poll in one transaction, kept even when the
-	 * driver fails part way: what it said is not lost */
+	/* the samples of a poll stored in one transaction, kept even when
+	 * the driver fails part way: what it said is not lost */
 	for (i = 0; i < nfiles || i == 0; i++) {
 		if (nfiles > 0) {
 			free(set);
@@ -169,10 +275,8 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 			    files[i]) < 0 || dk_conf_set(conf, set, e) < 0)
 				goto out;
 		}
-		if (dk_db_begin(st.db, e) < 0)
-			goto out;
 		drc = drv(&d, &de);
-		if (dk_db_commit(st.db, e) < 0)
+		if (store_polled(&st, e) < 0)
 			goto out;
 		if (drc < 0)
 			break;
@@ -198,6 +302,7 @@ run_store(const char *driver, dk_driver_fn drv, struct dk_conf *conf,
 	rc = 0;
 out:
 	dk_db_close(st.db);
+	free(st.polled);
 	if (st.signing)
 		dk_key_free(&st.key);
 	free(path);

@@ -144,11 +144,19 @@ main(int argc, char *argv[])
 			    json_is_string(json_object_get(rec, "type")) &&
 			    strcmp(json_string_value(json_object_get(rec,
 			    "type")), "gap") == 0) {
-				dk_warnx(prog, "%s:%ld: meter %s: slot %s: a "
-				    "gap (%s), no reading", r.name, r.line,
+				/* a run of slots from slot to last */
+				const char *first = json_string_value(
+				    json_object_get(rec, "slot")), *last =
 				    json_string_value(json_object_get(rec,
-				    "meter")), json_string_value(
-				    json_object_get(rec, "slot")),
+				    "last"));
+				if (last != NULL && first != NULL &&
+				    strcmp(last, first) == 0)
+					last = NULL;
+				dk_warnx(prog, "%s:%ld: meter %s: slot%s %s%s%s: "
+				    "a gap (%s), no reading", r.name, r.line,
+				    json_string_value(json_object_get(rec,
+				    "meter")), last ? "s" : "", first,
+				    last ? " to " : "", last ? last : "",
 				    json_string_value(json_object_get(rec,
 				    "reason")));
 				json_decref(rec);

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -12,7 +13,6 @@ struct dk_db {
 };
 
 static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS reading("
     " meter TEXT NOT NULL, slot INTEGER NOT NULL,"
@@ -42,15 +42,61 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS out_pending ON out(seq) WHERE"
     " delivered = 0;";
 
+/* A full disk or a failed read or write is an I/O error (74), as the
+ * exit-code table says; only what cannot be made at all is 73. */
 static int
 dberr(struct dk_db *d, struct dk_err *e, const char *what)
 {
-	int code = sqlite3_errcode(d->db);
+	int code = sqlite3_errcode(d->db), sys = sqlite3_system_errno(d->db);
+	char why[128] = "";
 
-	return dk_fail(e, code == SQLITE_BUSY || code == SQLITE_LOCKED ?
-	    DK_EX_TEMPFAIL : code == SQLITE_FULL ? DK_EX_IOERR :
-	    DK_EX_CANTCREAT, "state database: %s: %s", what,
-	    sqlite3_errmsg(d->db));
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return dk_fail(e, DK_EX_TEMPFAIL, "state database: %s: %s",
+		    what, sqlite3_errmsg(d->db));
+	if (sys != 0)
+		snprintf(why, sizeof(why), " (%s)", strerror(sys));
+	return dk_fail(e, code == SQLITE_FULL || code == SQLITE_IOERR ?
+	    DK_EX_IOERR : DK_EX_CANTCREAT, "state database: %s: %s%s", what,
+	    sqlite3_errmsg(d->db), why);
+}
+
+/*
+ * The switch to WAL needs the database to itself, and SQLite does not wait
+ * for that with the busy handler: two runs that start together on a new
+ * spool, or one that finds another's write under way, saw "database is
+ * locked" at once.  WAL stays set in the file, so it is asked first, and
+ * set with retries for up to the busy timeout (5 s) when it is not.
+ */
+static int
+wal(struct dk_db *d, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+	struct timespec ts = { 0, 1000000 };
+	int i, rc, ok;
+
+	for (i = 0; ; i++) {
+		ok = 0;
+		rc = sqlite3_prepare_v2(d->db, i == 0 ? "PRAGMA journal_mode" :
+		    "PRAGMA journal_mode=WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			ok = rc == SQLITE_ROW && sqlite3_strnicmp((const char *)
+			    sqlite3_column_text(st, 0), "wal", 4) == 0;
+			sqlite3_finalize(st);
+		}
+		if (ok)
+			return 0;
+		if (i > 0 && rc != SQLITE_BUSY && rc != SQLITE_LOCKED &&
+		    rc != SQLITE_ROW)
+			return dberr(d, e, "journal_mode=WAL");
+		if (i > 5000 / 20)
+			return dk_fail(e, DK_EX_TEMPFAIL, "state database: "
+			    "journal_mode=WAL: still locked after 5 s");
+		if (i > 0)
+			nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 20000000)
+			ts.tv_nsec *= 2;
+	}
 }
 
 struct dk_db *
@@ -68,6 +114,8 @@ dk_db_open(const char *path, struct dk_err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(d->db, 5000);
+	if (wal(d, e) < 0)
+		goto fail;
 	if (sqlite3_exec(d->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		dberr(d, e, path);
 		goto fail;
@@ -181,6 +229,12 @@ dk_db_begin(struct dk_db *d, struct dk_err *e)
 	return 0;
 }
 
+void
+dk_db_rollback(struct dk_db *d)
+{
+	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int
 dk_db_commit(struct dk_db *d, struct dk_err *e)
 {
@@ -250,12 +304,13 @@ struct walkctx {
 	const struct dk_walkopt *o;
 	sqlite3_stmt *ins;
 	long made;
+	struct dk_slotres gap;	/* the run of gaps so far, if pending */
+	int pending;
 };
 
 static int
-store_res(void *ctx, const struct dk_slotres *r, struct dk_err *e)
+store_rec(struct walkctx *c, const struct dk_slotres *r, struct dk_err *e)
 {
-	struct walkctx *c = ctx;
 	json_t *rec;
 	char *line;
 	int rc;
@@ -279,6 +334,37 @@ store_res(void *ctx, const struct dk_slotres *r, struct dk_err *e)
 	return 0;
 }
 
+static int
+flush_gap(struct walkctx *c, struct dk_err *e)
+{
+	if (!c->pending)
+		return 0;
+	c->pending = 0;
+	return store_rec(c, &c->gap, e);
+}
+
+/* One record per run of gaps with the same reason: a meter silent for a
+ * year is one record, not 17 520. */
+static int
+store_res(void *ctx, const struct dk_slotres *r, struct dk_err *e)
+{
+	struct walkctx *c = ctx;
+
+	if (r->gap != NULL && c->pending && strcmp(r->gap, c->gap.gap) == 0 &&
+	    r->slot == c->gap.last + c->o->slot_minutes * 60LL) {
+		c->gap.last = r->slot;
+		return 0;
+	}
+	if (flush_gap(c, e) < 0)
+		return -1;
+	if (r->gap == NULL)
+		return store_rec(c, r, e);
+	c->gap = *r;
+	c->gap.last = r->slot;
+	c->pending = 1;
+	return 0;
+}
+
 /* One meter's walk over its samples stored since the last run. */
 static int
 walk_one(struct walkctx *c, const char *meter, const char *kind,
@@ -292,6 +378,7 @@ walk_one(struct walkctx *c, const char *meter, const char *kind,
 	long long id;
 	int rc;
 
+	c->pending = 0;
 	dk_walk_init(&w, meter, kind, c->o->slot_minutes, c->o->tolerance);
 	if (state != NULL) {
 		if ((js = json_loads(state, 0, NULL)) == NULL)
@@ -340,6 +427,9 @@ walk_one(struct walkctx *c, const char *meter, const char *kind,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* a run of gaps ends with the walk: it is known this far */
+	if (flush_gap(c, e) < 0)
+		return -1;
 	if (w.late > 0 && c->o->warn != NULL) {
 		snprintf(msg, sizeof(msg), "meter %s: %ld sample%s older than "
 		    "one already used: stored, not used", meter, w.late,
@@ -383,25 +473,24 @@ int
 dk_db_walk(struct dk_db *d, const struct dk_walkopt *o, long *made,
     struct dk_err *e)
 {
-	struct walkctx c = { d, o, NULL, 0 };
+	struct walkctx c = { d, o, NULL, 0, { 0 }, 0 };
 	sqlite3_stmt *st;
 	json_t *list = json_array(), *x;
 	size_t i;
 	int rc;
 
 	*made = 0;
-	if (sqlite3_prepare_v2(d->db, "SELECT meter, kind, last_id, state FROM "
-	    "walk ORDER BY meter, kind", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(d->db, "SELECT meter, kind FROM walk ORDER BY "
+	    "meter, kind", -1, &st, NULL) != SQLITE_OK) {
 		json_decref(list);
 		return dberr(d, e, "select walks");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("[s,s,I,s?]",
+		json_array_append_new(list, json_pack("[s,s]",
 		    (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (json_int_t)sqlite3_column_int64(st, 2),
-		    (const char *)sqlite3_column_text(st, 3)));
+		    (const char *)sqlite3_column_text(st, 1)));
 	sqlite3_finalize(st);
+	st = NULL;
 	if (rc != SQLITE_DONE) {
 		json_decref(list);
 		return dberr(d, e, "select walks");
@@ -411,24 +500,47 @@ dk_db_walk(struct dk_db *d, const struct dk_walkopt *o, long *made,
 		json_decref(list);
 		return dberr(d, e, "insert record");
 	}
+	/* where the walk got to is read under the write lock: another run
+	 * may have walked on since the list was read */
+	if (sqlite3_prepare_v2(d->db, "SELECT last_id, state FROM walk WHERE "
+	    "meter = ? AND kind = ?", -1, &st, NULL) != SQLITE_OK) {
+		dberr(d, e, "select walks");
+		goto fail;
+	}
 	json_array_foreach(list, i, x) {
+		const char *m = json_string_value(json_array_get(x, 0));
+		const char *k = json_string_value(json_array_get(x, 1));
+		char *state;
+
 		if (dk_db_begin(d, e) < 0)
 			goto fail;
-		if (walk_one(&c, json_string_value(json_array_get(x, 0)),
-		    json_string_value(json_array_get(x, 1)),
-		    json_integer_value(json_array_get(x, 2)),
-		    json_string_value(json_array_get(x, 3)), e) < 0) {
-			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			dberr(d, e, "select walks");
+			dk_db_rollback(d);
+			goto fail;
+		}
+		state = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
+		    strdup((const char *)sqlite3_column_text(st, 1));
+		rc = walk_one(&c, m, k, sqlite3_column_int64(st, 0), state, e);
+		free(state);
+		sqlite3_reset(st);
+		if (rc < 0) {
+			dk_db_rollback(d);
 			goto fail;
 		}
 		if (dk_db_commit(d, e) < 0)
 			goto fail;
 	}
+	sqlite3_finalize(st);
 	sqlite3_finalize(c.ins);
 	json_decref(list);
 	*made = c.made;
 	return 0;
 fail:
+	sqlite3_finalize(st);
 	sqlite3_finalize(c.ins);
 	json_decref(list);
 	*made = c.made;
@@ -437,7 +549,8 @@ fail:
 
 /*
  * Hands the records not yet delivered to fn, oldest first, batch lines at a
- * time; fn writes and flushes them, and only then are they marked
+ * time; fn(line) returns once its reader has the line, fn(NULL) once the
+ * batch is safe (flushed, on the disk), and only then are they marked
  * delivered.  A kill in between delivers them again next time: at least
  * once, each line the same bytes every time.  No transaction is open
  * while fn writes, so a slow reader blocks nobody else.

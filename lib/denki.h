@@ -524,6 +524,7 @@ struct dk_slotres {
 	const char *meter, *kind;
 	int64_t slot;
 	const char *gap;	/* NULL: a reading; else why there is none */
+	int64_t last;		/* a gap: the last slot of its run (or slot) */
 	int64_t import_wh, export_wh;
 	int64_t import_total_wh, export_total_wh;	/* DK_NOVAL: unknown */
 };
@@ -664,6 +665,7 @@ int dk_db_mark_sent(struct dk_db *, int64_t slot, const char *id,
 /* the sample store: samples, the walks, and records not yet delivered */
 int dk_db_begin(struct dk_db *, struct dk_err *);
 int dk_db_commit(struct dk_db *, struct dk_err *);
+void dk_db_rollback(struct dk_db *);
 int dk_db_put_sample(struct dk_db *, const struct dk_sample *,
     struct dk_err *);
 typedef json_t *(*dk_rec_fn)(void *ctx, const struct dk_slotres *,

@@ -101,7 +101,7 @@ dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 		30, 31 };
-	int v[6], k, flag = 0, found = 0;
+	int v[6], k, pass, flag = 0, found = 0;
 	int64_t local, cand[2];
 	long jj[2];
 	char *old = NULL;
@@ -136,29 +136,42 @@ dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
 		if (localtime_r(&tt, &tm) != NULL)
 			cand[k] = local - tm.tm_gmtoff;
 	}
-	/* Summer is the larger of the year's offsets (tzdata gives Ireland
-	 * a negative DST in winter, so tm_isdst cannot tell). */
+	/* Summer is the larger of the year's offsets. */
 	for (k = 0; k < 2; k++) {
 		struct tm tm;
 		time_t tt = (time_t)((dk_days_from_civil(2000 + v[0],
 		    k ? 7 : 1, 15)) * 86400);
 		jj[k] = localtime_r(&tt, &tm) != NULL ? tm.tm_gmtoff : 0;
 	}
-	for (k = 0; k < 2 && !found; k++) {
-		struct tm tm;
-		time_t tt = (time_t)cand[k];
-		if (cand[k] == INT64_MIN || localtime_r(&tt, &tm) == NULL ||
-		    local - tm.tm_gmtoff != cand[k])
-			continue;
-		if (flag == 'S' && (jj[0] == jj[1] ||
-		    tm.tm_gmtoff != (jj[0] > jj[1] ? jj[0] : jj[1])))
-			continue;
-		if (flag == 'W' && tm.tm_gmtoff != (jj[0] < jj[1] ? jj[0] :
-		    jj[1]))
-			continue;
-		*t = cand[k];
-		found = 1;
-	}
+	/*
+	 * The flag says whether daylight saving time is in force.  Ireland
+	 * keeps IST as its standard time and GMT in winter as its daylight
+	 * saving time (tzdata sets tm_isdst in the Irish winter), and Irish
+	 * meters say S in February (an Iskra MIE5T: 230202132747S).  So S
+	 * is either summer or tm_isdst, W either winter or not tm_isdst;
+	 * where both of a repeated hour would do, tm_isdst decides (pass 0).
+	 * Elsewhere the two readings agree.
+	 */
+	for (pass = 0; pass < 2 && !found; pass++)
+		for (k = 0; k < 2 && !found; k++) {
+			struct tm tm;
+			time_t tt = (time_t)cand[k];
+			int summer;
+			if (cand[k] == INT64_MIN ||
+			    localtime_r(&tt, &tm) == NULL ||
+			    local - tm.tm_gmtoff != cand[k])
+				continue;
+			summer = jj[0] != jj[1] && tm.tm_gmtoff ==
+			    (jj[0] > jj[1] ? jj[0] : jj[1]);
+			if (flag == 'S' && (jj[0] == jj[1] || (pass == 0 ?
+			    tm.tm_isdst <= 0 : !summer)))
+				continue;
+			if (flag == 'W' && (pass == 0 ? tm.tm_isdst > 0 :
+			    summer))
+				continue;
+			*t = cand[k];
+			found = 1;
+		}
 	if (old != NULL) {
 		setenv("TZ", old, 1);
 		free(old);

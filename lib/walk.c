@@ -75,6 +75,7 @@ result(struct dk_walk *w, int64_t slot, const char *gap, dk_slot_fn fn,
 	r.kind = w->kind;
 	r.slot = slot;
 	r.gap = gap;
+	r.last = slot;
 	r.import_total_wh = r.export_total_wh = DK_NOVAL;
 	return fn(ctx, &r, e);
 }
@@ -242,20 +243,25 @@ dk_walk_from_json(struct dk_walk *w, json_t *o, struct dk_err *e)
 
 /*
  * A slot result as a record: {"type":"reading",...} in the reading format
- * (with "kind" when not grid), or {"type":"gap","meter","slot","reason"}.
+ * (with "kind" when not grid), or {"type":"gap","meter","slot","last",
+ * "reason"} for the run of slots from slot to last.
  */
 json_t *
 dk_slotres_json(const struct dk_slotres *r, const char *tz)
 {
-	char ts[64];
+	char ts[64], tl[64];
 	json_t *o;
 
 	if (dk_time_format(r->slot, tz, ts, sizeof(ts)) < 0)
 		return NULL;
-	if (r->gap != NULL)
-		o = json_pack("{s:s,s:i,s:s,s:s,s:s}", "type", "gap", "v", 1,
-		    "meter", r->meter, "slot", ts, "reason", r->gap);
-	else {
+	if (r->gap != NULL) {
+		if (dk_time_format(r->last > r->slot ? r->last : r->slot, tz,
+		    tl, sizeof(tl)) < 0)
+			return NULL;
+		o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "type", "gap", "v",
+		    1, "meter", r->meter, "slot", ts, "last", tl, "reason",
+		    r->gap);
+	} else {
 		o = json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:I}", "type",
 		    "reading", "v", 1, "meter", r->meter, "slot", ts,
 		    "import_wh", (json_int_t)r->import_wh,

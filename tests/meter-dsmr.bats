@@ -96,6 +96,15 @@ read_p1() {
 	assert_equal "$output" "${v42/19:57:57/20:57:57}"
 }
 
+@test "dsmr: an Irish meter's telegram (S in February, a control byte in its header) is read in Europe/Dublin" {
+	local ie="$TOP/tests/data/dsmr-ie/ie_iskra_mie5t.txt"
+	peer tcp port "$ie"
+	read_p1 -D meter.dsmr.tz=Europe/Dublin -D meter.dsmr.tcp=127.0.0.1:$(cat port) -D meter.dsmr.timeout=5
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"exact":false,"export_mwh":20563000,"import_mwh":20363000,"kind":"grid","meter":"p1","power_w":-100,"time":"2023-02-02T13:27:47+00:00","type":"sample","v":1}'
+}
+
 @test "dsmr: a telegram with a bad CRC is refused and counted; the good ones around it are used" {
 	sed 's/000002.399/000002.398/' "$FIX/v5_iskra_mt382.txt" >bad.txt
 	cmp -s bad.txt "$FIX/v5_iskra_mt382.txt" && false

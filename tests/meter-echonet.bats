@@ -215,3 +215,24 @@ bp35c0"
 	run -0 python3 -c 'import sqlite3; print(sqlite3.connect("home.db").execute("select count(*) from sample").fetchone()[0])'
 	[ "$output" -ge 1 ]
 }
+
+@test "echonet: a fixed-time value (EA) from long ago makes one gap record for the whole run of slots, with its first and last slot" {
+	emu '{"028801": {"d3":"00000001","d7":"06","e0":"0001e240","e1":"01",
+	        "e3":"00003039","e7":"fffffe0c",
+	        "ea":"07e805140c1e000001e240","eb":"07e805140c1e0000003039"}}'
+	t0=$(date +%s)
+	run -0 --separate-stderr denki-meter-read -c home.yaml -D state=home.db -d echonet
+	t1=$(date +%s)
+	# EA/EB at 2024-05-20 12:30 JST fix the first boundary; the poll,
+	# now, the last: every slot between is one run
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(jq -r '[.type, .reason, .slot] | join(" ")' <<<"$output")" \
+	    "gap no-sample 2024-05-20T03:30:00+00:00"
+	last=$(jq -r .last <<<"$output")
+	a=$(date -u -d @$((t0 / 1800 * 1800 - 1800)) +%Y-%m-%dT%H:%M:%S+00:00)
+	b=$(date -u -d @$((t1 / 1800 * 1800 - 1800)) +%Y-%m-%dT%H:%M:%S+00:00)
+	[ "$last" = "$a" ] || [ "$last" = "$b" ]
+	n=$(( ($(date -d "$last" +%s) - $(date -d 2024-05-20T03:30:00Z +%s)) / 1800 + 1 ))
+	[ "$n" -gt 17000 ]
+	assert_equal "$stderr" "denki-meter-read: meter jp-m: slots 2024-05-20T03:30:00+00:00 to $last: a gap of $n slots, no reading: no sample within the tolerance after one of its boundaries"
+}

@@ -303,6 +303,48 @@ test_time(void)
 	CHECK_STR(getenv("TZ"), "Asia/Tokyo");
 }
 
+/* Irish meters (tests/data/dsmr-ie): S in February, where tzdata keeps
+ * its daylight saving time (GMT); IST in summer is standard time. */
+static void
+test_ireland(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_dsmr m;
+	int64_t t;
+	size_t n;
+	char *s = slurp("tests/data/dsmr-ie/ie_iskra_mie5t.txt", &n);
+
+	CHECKF(s != NULL, "tests/data/dsmr-ie/ie_iskra_mie5t.txt: cannot read");
+	if (s == NULL)
+		return;
+	/* 230202132747S: 13:27:47 GMT; its header holds a control byte */
+	CHECKF(dk_dsmr_parse(s, n, "Europe/Dublin", &m, &e) == 0, "%s", e.msg);
+	CHECK_INT(m.crc, 1);
+	CHECK_INT(m.version, 0);
+	CHECK_STR(m.ident, "ISk5\2MIE5T-200");
+	CHECK_INT(m.t, 1675344467);
+	CHECK_INT(m.import_mwh, 10181000 + 10182000);
+	CHECK_INT(m.export_mwh, 10281000 + 10282000);
+	CHECK_INT(m.power_w, 170 - 270);
+	free(s);
+	/* either flag, the year round, outside the hour that repeats */
+	CHECK(dk_dsmr_time("230202132747W", 13, "Europe/Dublin", &t, &e) == 0);
+	CHECK_INT(t, 1675344467);
+	CHECK(dk_dsmr_time("230724150730S", 13, "Europe/Dublin", &t, &e) == 0);
+	CHECK_INT(t, 1690207650);	/* 14:07:30Z */
+	CHECK(dk_dsmr_time("230724150730W", 13, "Europe/Dublin", &t, &e) == 0);
+	CHECK_INT(t, 1690207650);
+	/* 2023-10-29 01:30 twice: S is daylight saving time, GMT */
+	CHECK(dk_dsmr_time("231029013000S", 13, "Europe/Dublin", &t, &e) == 0);
+	CHECK_INT(t, 1698543000);	/* 01:30Z */
+	CHECK(dk_dsmr_time("231029013000W", 13, "Europe/Dublin", &t, &e) == 0);
+	CHECK_INT(t, 1698539400);	/* 00:30Z, IST */
+	/* where summer and daylight saving agree, S in winter is refused */
+	CHECK(dk_dsmr_time("230202132747S", 13, "Europe/Amsterdam", &t,
+	    &e) < 0);
+	CHECK_HAS(e.msg, "no such summer time in Europe/Amsterdam");
+}
+
 static void
 test_frame(void)
 {
@@ -351,6 +393,7 @@ main(void)
 	test_units_and_tariffs();
 	test_crc_forms();
 	test_time();
+	test_ireland();
 	test_frame();
 	return check_done("test-dsmr");
 }
