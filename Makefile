@@ -81,7 +81,8 @@ tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/driver.c tests/fuzz/fuzz.h l
 fuzz-replay: $(FUZZ_REPLAY)
 	@for n in $(FUZZ_NAMES); do echo "fuzz replay: $$n"; \
 	    find tests/fuzz/corpus/$$n tests/fuzz/regress/$$n -type f 2>/dev/null | \
-	    sort | xargs -r tests/fuzz/replay-$$n || exit 1; done
+	    sort | ASAN_OPTIONS=$${UNIT_ASAN_OPTIONS:-$$ASAN_OPTIONS} \
+	    xargs -r tests/fuzz/replay-$$n || exit 1; done
 
 .PRECIOUS: tests/fuzz/build/%.o
 tests/fuzz/build/%.o: lib/%.c lib/denki.h
