@@ -27,8 +27,8 @@ dk_json_body(const char *body, size_t len, const char *what,
 		i++;
 	if (i < len && body[i] == '<') {
 		/* within len: the body need not end in a NUL */
-		const char *t = memmem(body, len, "<title>", 7);
-		const char *h = memmem(body, len, "<h1>", 4);
+		const char *t = memmem(body + i, len - i, "<title>", 7);
+		const char *h = memmem(body + i, len - i, "<h1>", 4);
 		const char *s = t ? t + 7 : h ? h + 4 : body + i;
 		size_t n = 0;
 

@@ -20,7 +20,7 @@ main(int argc, char *argv[])
 
 	for (i = 1; i < argc; i++) {
 		FILE *fp = fopen(argv[i], "rb");
-		uint8_t *buf = NULL;
+		uint8_t *buf = NULL, *exact;
 		size_t n = 0, cap = 0, got;
 
 		if (fp == NULL) {
@@ -43,8 +43,16 @@ main(int argc, char *argv[])
 			return 74;
 		}
 		fclose(fp);
-		LLVMFuzzerTestOneInput(buf, n);
+		/* exactly n bytes, as libFuzzer gives them, so that ASan
+		 * sees a read past the input */
+		if ((exact = malloc(n ? n : 1)) == NULL) {
+			fprintf(stderr, "out of memory\n");
+			return 70;
+		}
+		memcpy(exact, buf, n);
 		free(buf);
+		LLVMFuzzerTestOneInput(exact, n);
+		free(exact);
 	}
 	return 0;
 }
