@@ -116,6 +116,6 @@ install: all
 
 clean:
 	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
-	rm -rf tests/fuzz/build
+	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
 .PHONY: all deps deps-check check check-asan demo bench install clean fuzz fuzz-replay
