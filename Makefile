@@ -61,6 +61,7 @@ test: all $(UNITBIN)
 	@for t in $(UNITTESTS); do echo "unit: $$t"; \
 	    ASAN_OPTIONS=$${UNIT_ASAN_OPTIONS:-$$ASAN_OPTIONS} $$t || exit 1; done
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.[157] || exit 1; fi
+	@$(MAKE) --no-print-directory fuzz-replay
 	bats tests
 
 # Leak reports are off for the programs (they exit with their memory); the
@@ -71,6 +72,39 @@ check-asan:
 	UNIT_ASAN_OPTIONS=detect_leaks=1 \
 	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
 	$(MAKE) clean
+
+# Fuzzing (tests/fuzz/README): one libFuzzer harness per parser.  `make
+# fuzz` builds them with clang and runs each for FUZZ_SECONDS; `make check`
+# replays their corpora and regress inputs through the same harnesses built
+# as plain programs (tests/fuzz/driver.c), with the compiler of the build.
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_REPLAY = $(FUZZ_NAMES:%=tests/fuzz/replay-%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) \
+	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_OBJ = $(LIBSRC:lib/%.c=tests/fuzz/build/%.o)
+
+tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/driver.c tests/fuzz/fuzz.h lib/libdenki.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/driver.c lib/libdenki.a $(LDLIBS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@for n in $(FUZZ_NAMES); do echo "fuzz replay: $$n"; \
+	    find tests/fuzz/corpus/$$n tests/fuzz/regress/$$n -type f 2>/dev/null | \
+	    sort | ASAN_OPTIONS=$${UNIT_ASAN_OPTIONS:-$$ASAN_OPTIONS} \
+	    xargs -r tests/fuzz/replay-$$n || exit 1; done
+
+.PRECIOUS: tests/fuzz/build/%.o
+tests/fuzz/build/%.o: lib/%.c lib/denki.h
+	@mkdir -p tests/fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+tests/fuzz/build/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+fuzz: $(FUZZ_NAMES:%=tests/fuzz/build/fuzz-%)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_NAMES)
 
 demo:
 	@CC='$(CC)' sh tools/deps.sh demo
@@ -103,6 +137,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN) tools/gen-book
+	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
+	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
-.PHONY: all deps deps-check check test check-asan demo bench install uninstall clean
+.PHONY: all deps deps-check check test check-asan demo bench install uninstall clean fuzz fuzz-replay

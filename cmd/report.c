@@ -36,12 +36,15 @@ struct rep {
 static struct member *
 member(struct rep *r, const char *id)
 {
+	struct member *nm;
 	size_t i;
 
 	for (i = 0; i < r->nm; i++)
 		if (strcmp(r->m[i].id, id) == 0)
 			return &r->m[i];
-	r->m = realloc(r->m, (r->nm + 1) * sizeof(*r->m));
+	if ((nm = realloc(r->m, (r->nm + 1) * sizeof(*r->m))) == NULL)
+		return NULL;
+	r->m = nm;
 	memset(&r->m[r->nm], 0, sizeof(*r->m));
 	snprintf(r->m[r->nm].id, sizeof(r->m[r->nm].id), "%s", id);
 	return &r->m[r->nm++];
@@ -72,9 +75,9 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	struct rep *r = ctx;
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *slot = json_string_value(json_object_get(rec, "slot"));
+	const char *id;
 	struct member *m;
 	int64_t net, retail, buyback, v;
-	const char *id;
 	json_t *pr;
 
 	(void)seq;
@@ -87,6 +90,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	} else if (strcmp(type, "order") == 0)
 		r->orders++;
 	else if (strcmp(type, "clearing") == 0) {
+		if (dk_get_str(rec, "slot", e) == NULL)
+			return -1;
 		json_object_set_new(r->prices, slot, json_pack("[I,I]",
 		    (json_int_t)r->rules.retail, (json_int_t)r->rules.buyback));
 		r->slots++;
@@ -106,8 +111,13 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (add(&r->value, v, NULL, "contract value", e) < 0)
 			return -1;
 	} else if (strcmp(type, "settlement") == 0 && r->have_rules) {
-		id = json_string_value(json_object_get(rec, "participant"));
-		m = member(r, id);
+		/* the ledger's writers never leave these out; a malformed
+		 * ledger is refused, whoever signed it */
+		if ((id = dk_get_id(rec, "participant", e)) == NULL ||
+		    dk_get_str(rec, "slot", e) == NULL)
+			return -1;
+		if ((m = member(r, id)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		if (r->first[0] == '\0' || strcmp(slot, r->first) < 0)
 			snprintf(r->first, sizeof(r->first), "%s", slot);
 		if (strcmp(slot, r->last) > 0)

@@ -692,6 +692,8 @@ dk_conf_load(struct dk_conf *c, const char *path, struct dk_err *e)
 out:
 	yaml_parser_delete(&w.p);
 	fclose(fp);
+	if (rc < 0)
+		dk_conf_free(c);	/* nothing to free for a caller */
 	return rc;
 }
 

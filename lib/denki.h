@@ -617,6 +617,8 @@ int dk_el_read(struct dk_drv *, struct dk_el_io *, const char *tz,
 int64_t dk_el_now_ms(void);
 int dk_drv_echonet(struct dk_drv *, struct dk_err *);	/* drv-echonet.c */
 int dk_drv_broute(struct dk_drv *, struct dk_err *);	/* drv-broute.c */
+int dk_broute_erxudp(char *line, const char *ip, unsigned char *out,
+    size_t cap, size_t *len, char *why, size_t whylen);	/* drv-broute.c */
 /* dsmr.c: DSMR P1 telegrams: framing, CRC-16/ARC, the registers we use */
 struct dk_dsmr {
 	char ident[64];		/* the header after '/', e.g. "KFM5KAIFA-METER" */

@@ -146,15 +146,65 @@ hexval(int c)
 	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
+/*
+ * One line from the dongle, if it is an ERXUDP with an ECHONET frame (port
+ * 0E1A) from ip ("" or NULL: from any sender): the frame's bytes into out.
+ * Returns 1 and the frame's length in *len; 0 for any other line (PANA,
+ * events, answers); -1 for an ERXUDP refused, with why.  line is cut into
+ * its fields.
+ */
+int
+dk_broute_erxudp(char *line, const char *ip, unsigned char *out, size_t cap,
+    size_t *len, char *why, size_t whylen)
+{
+	char *tok[12], *p, *save = NULL;
+	size_t i, n, dl;
+	int nt = 0, hi, lo;
+
+	if (!starts(line, "ERXUDP"))
+		return 0;
+	for (p = strtok_r(line, " ", &save); p != NULL && nt < 12;
+	    p = strtok_r(NULL, " ", &save))
+		tok[nt++] = p;
+	if (nt < 9 || nt > 11) {
+		snprintf(why, whylen, "ERXUDP with %d fields refused (9 to 11 "
+		    "expected)", nt);
+		return -1;
+	}
+	/* only ECHONET from the meter: PANA (02CC) and others pass by */
+	if (strcmp(tok[3], "0E1A") != 0 || (ip != NULL && ip[0] != '\0' &&
+	    strcasecmp(tok[1], ip) != 0))
+		return 0;
+	dl = strtoul(tok[nt - 2], &p, 16);
+	n = strlen(tok[nt - 1]);
+	if (*p != '\0' || strlen(tok[nt - 2]) != 4 || n != 2 * dl ||
+	    dl > cap) {
+		snprintf(why, whylen, "ERXUDP refused: DATALEN %.8s but %zu hex "
+		    "digits of data", tok[nt - 2], n);
+		return -1;
+	}
+	for (i = 0; i < dl; i++) {
+		hi = hexval(tok[nt - 1][2 * i]);
+		lo = hexval(tok[nt - 1][2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			snprintf(why, whylen, "ERXUDP refused: data is not hex");
+			return -1;
+		}
+		out[i] = hi << 4 | lo;
+	}
+	*len = dl;
+	return 1;
+}
+
 /* Lines that may come at any time: ERXUDP (ECHONET answers from the meter
  * are queued for sk_recv) and the events that end the session. */
 static void
 async_line(struct sk *s, char *line)
 {
-	char *tok[12], *p, *save = NULL;
-	unsigned char *out;
-	size_t i, n, len;
-	int nt = 0, hi, lo;
+	unsigned char frame[sizeof(s->q[0])];
+	char why[128];
+	size_t len;
+	int rc;
 
 	if (starts(line, "EVENT")) {
 		if (strncmp(line, "EVENT 26 ", 9) == 0 ||
@@ -164,46 +214,21 @@ async_line(struct sk *s, char *line)
 			    atoi(line + 6) == 27 ? 0x27 : 0x29;
 		return;
 	}
-	if (!starts(line, "ERXUDP"))
-		return;
-	for (p = strtok_r(line, " ", &save); p != NULL && nt < 12;
-	    p = strtok_r(NULL, " ", &save))
-		tok[nt++] = p;
-	if (nt < 9 || nt > 11) {
+	rc = dk_broute_erxudp(line, s->ip, frame, sizeof(frame), &len, why,
+	    sizeof(why));
+	if (rc < 0) {
 		s->d->rejected++;
-		say(s, "%s: ERXUDP with %d fields refused (9 to 11 expected)",
-		    s->dev, nt);
+		say(s, "%s: %s", s->dev, why);
 		return;
 	}
-	/* only ECHONET from the meter: PANA (02CC) and others pass by */
-	if (strcmp(tok[3], "0E1A") != 0 || (s->ip[0] != '\0' &&
-	    strcasecmp(tok[1], s->ip) != 0))
+	if (rc == 0)
 		return;
-	len = strtoul(tok[nt - 2], &p, 16);
-	n = strlen(tok[nt - 1]);
-	if (*p != '\0' || strlen(tok[nt - 2]) != 4 || n != 2 * len ||
-	    len > sizeof(s->q[0])) {
-		s->d->rejected++;
-		say(s, "%s: ERXUDP refused: DATALEN %s but %zu hex digits of "
-		    "data", s->dev, tok[nt - 2], n);
-		return;
-	}
 	if (s->qn == NQ) {
 		say(s, "%s: ERXUDP dropped: %d frames wait already", s->dev,
 		    NQ);
 		return;
 	}
-	out = s->q[s->qn];
-	for (i = 0; i < len; i++) {
-		hi = hexval(tok[nt - 1][2 * i]);
-		lo = hexval(tok[nt - 1][2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			s->d->rejected++;
-			say(s, "%s: ERXUDP refused: data is not hex", s->dev);
-			return;
-		}
-		out[i] = hi << 4 | lo;
-	}
+	memcpy(s->q[s->qn], frame, len);
 	s->qlen[s->qn++] = len;
 }
 

@@ -344,7 +344,8 @@ dk_dsmr_parse(const char *buf, size_t len, const char *tz,
 		if ((paren = memchr(lp, '(', n)) == NULL ||
 		    lp[n - 1] != ')')
 			return dk_fail(e, DK_EX_DATAERR, "telegram line %d: "
-			    "\"%.40s\": must be OBIS(value)", line, lp);
+			    "\"%.*s\": must be OBIS(value)", line,
+			    (int)(n < 40 ? n : 40), lp);
 		{
 			size_t on = paren - lp, vn;
 			const char *v = paren + 1, *close;

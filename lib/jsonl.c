@@ -227,7 +227,8 @@ dk_is_canonical(const char *s, size_t n)
 				/* a key: its bytes up to the quote */
 				const char *k = s + i + 1;
 				for (kl = 0; i + 1 + kl < n && k[kl] != '"'; kl++)
-					if (k[kl] == '\\')
+					if (k[kl] == '\\' ||
+					    (unsigned char)k[kl] < 0x20)
 						return 0;
 				if (key[depth] != NULL) {
 					m = kl < klen[depth] ? kl : klen[depth];
@@ -242,7 +243,9 @@ dk_is_canonical(const char *s, size_t n)
 				break;
 			}
 			for (i++; i < n && s[i] != '"'; i++)
-				if (s[i] == '\\') {
+				if ((unsigned char)s[i] < 0x20)
+					return 0;
+				else if (s[i] == '\\') {
 					char e = ++i < n ? s[i] : 0;
 					if (e != '"' && e != '\\' && e != 'b' &&
 					    e != 'f' && e != 'n' && e != 'r' &&
@@ -262,6 +265,10 @@ dk_is_canonical(const char *s, size_t n)
 		case '\r':
 			return 0;
 		default:
+			/* a control byte (a NUL after a number, which the
+			 * parser stops at) is never in what dk_canon writes */
+			if ((unsigned char)s[i] < 0x20)
+				return 0;
 			i++;
 			break;
 		}

@@ -26,12 +26,17 @@ dk_json_body(const char *body, size_t len, const char *what,
 	while (i < len && isspace((unsigned char)body[i]))
 		i++;
 	if (i < len && body[i] == '<') {
-		const char *t = strstr(body, "<title>");
-		const char *h = strstr(body, "<h1>");
+		/* within len: the body need not end in a NUL */
+		const char *t = memmem(body + i, len - i, "<title>", 7);
+		const char *h = memmem(body + i, len - i, "<h1>", 4);
 		const char *s = t ? t + 7 : h ? h + 4 : body + i;
-		size_t n = strcspn(s, "<\r\n");
+		size_t n = 0;
+
+		while (s + n < body + len && n < 60 && s[n] != '<' &&
+		    s[n] != '\r' && s[n] != '\n' && s[n] != '\0')
+			n++;
 		dk_fail(e, DK_EX_DATAERR, "%s: an HTML page (\"%.*s\"), not "
-		    "JSON", what, (int)(n > 60 ? 60 : n), s);
+		    "JSON", what, (int)n, s);
 		return NULL;
 	}
 	if ((j = json_loadb(body, len, 0, &je)) == NULL) {

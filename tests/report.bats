@@ -168,3 +168,34 @@ carol             0.000      0.460        -0.07        -0.14      0.06
 	run -0 --separate-stderr denki-clear -c coop.yaml new.jsonl
 	assert_equal "$(jq -r .type <<<"${lines[-1]}")" clearing
 }
+
+# A ledger whose settlements lack a member, linked and signed again by the
+# operator: the records are malformed, their signatures good.  report
+# refused nothing and crashed on a NULL participant, with -p as without.
+@test "report: a settlement without a participant or slot is refused, not a crash" {
+	load resign
+	local n
+	n=$(jq -r .rec.type ledger.jsonl | grep -n -x settlement | head -n 1 | cut -d: -f1)
+	for del in participant slot; do
+		{
+			head -n $((n - 1)) ledger.jsonl
+			sed -n "${n}p" ledger.jsonl | jq -c "del(.rec.$del)"
+			tail -n +$((n + 1)) ledger.jsonl
+		} >edited.jsonl
+		resign edited.jsonl "$n" >bad.jsonl
+		run -65 --separate-stderr denki-report -p operator.pub bad.jsonl
+		assert_output ""
+		assert_equal "$stderr" "denki-report: bad.jsonl:$n: entry $((n - 1)): $del: missing"
+		run -65 --separate-stderr denki-report bad.jsonl
+		assert_equal "$stderr" "denki-report: bad.jsonl:$n: entry $((n - 1)): $del: missing"
+	done
+	# a participant that is not an id
+	{
+		head -n $((n - 1)) ledger.jsonl
+		sed -n "${n}p" ledger.jsonl | jq -c '.rec.participant = 7'
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >bad.jsonl
+	run -65 --separate-stderr denki-report -p operator.pub bad.jsonl
+	assert_equal "$stderr" "denki-report: bad.jsonl:$n: entry $((n - 1)): participant: must be a string, got 7"
+}

@@ -384,6 +384,31 @@ test_frame(void)
 	free(s);
 }
 
+/* A line that is not OBIS(value) is quoted up to its end, never past the
+ * telegram: in a buffer of the telegram's bytes alone (no NUL after it),
+ * as a serial read gives it, ASan saw "%.40s" read beyond. */
+static void
+test_bad_line_quote(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_dsmr m;
+	char *t = with_crc("/ISk5\\2MT382-1000\r\n\r\nX\r\n", "%04X\r\n");
+	size_t n = strlen(t);
+	char *s = malloc(n);
+
+	memcpy(s, t, n);
+	CHECK(parse(s, n, &m, &e) < 0);
+	CHECK_HAS(e.msg, "line 3: \"X\": must be OBIS(value)");
+	free(s);
+	free(t);
+	/* a long one is cut at 40 bytes */
+	t = with_crc("/ISk5\\2MT382-1000\r\n\r\n"
+	    "0123456789012345678901234567890123456789ABC\r\n", "%04X\r\n");
+	CHECK(parse(t, strlen(t), &m, &e) < 0);
+	CHECK_HAS(e.msg, "\"0123456789012345678901234567890123456789\": must");
+	free(t);
+}
+
 int
 main(void)
 {
@@ -395,5 +420,6 @@ main(void)
 	test_time();
 	test_ireland();
 	test_frame();
+	test_bad_line_quote();
 	return check_done("test-dsmr");
 }

@@ -519,6 +519,36 @@ test_is_canonical(void)
 	    "%zu parsed, %zu canonical", asked, canon);
 }
 
+/* A control byte outside a string (jansson's parser stops at a NUL after
+ * a number or a literal, and accepts the value) is never canonical: else
+ * two byte strings would pass as one canonical form. */
+static void
+test_is_canonical_nul(void)
+{
+	static const struct { const char *s; size_t n; } t[] = {
+		{ "{\"a\":1\0}", 8 }, { "{\"a\":1\0\0}", 9 },
+		{ "{\"a\":true\0}", 11 }, { "{\"a\":[1\0]}", 10 },
+		{ "{\"a\":1,\"b\":2\0}", 14 }, { "{\"a\":1\x01}", 8 },
+	};
+	struct dk_err e = { 0 };
+	json_t *v;
+	char *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		CHECKF(dk_is_canonical(t[i].s, t[i].n) == 0, "case %zu", i);
+		/* what the parser makes of it is canonical without the byte */
+		if ((v = dk_parse(t[i].s, t[i].n, &e)) != NULL) {
+			c = dk_canon(v);
+			CHECKF(strlen(c) < t[i].n, "case %zu: %s", i, c);
+			free(c);
+			json_decref(v);
+		}
+	}
+	CHECK(dk_is_canonical("{\"a\":1}", 7) == 1);
+	CHECK(dk_is_canonical("{\"a\":\"x\ty\"}", 11) == 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -531,5 +561,6 @@ main(int argc, char *argv[])
 	test_canon_without_and_emit();
 	test_reader();
 	test_is_canonical();
+	test_is_canonical_nul();
 	return check_done("test-jsonl");
 }

@@ -147,11 +147,31 @@ test_body(void)
 	CHECK_HAS(e.msg, "x: not JSON: ");
 }
 
+/* An HTML page is quoted from within its length: the body need not end in
+ * a NUL (ASan saw strstr and strcspn read past one that did not). */
+static void
+test_body_bounds(void)
+{
+	static const char page[] = "<html><head><title>Router login";
+	struct dk_err e = { 0 };
+	size_t n = strlen(page);
+	char *s = malloc(n);
+
+	memcpy(s, page, n);
+	CHECK(dk_json_body(s, n, "x", &e) == NULL);
+	CHECK_HAS(e.msg, "x: an HTML page (\"Router login\"), not JSON");
+	/* a title past the length is not read */
+	CHECK(dk_json_body(s, 12, "x", &e) == NULL);
+	CHECK_HAS(e.msg, "an HTML page (\"\")");
+	free(s);
+}
+
 int
 main(void)
 {
 	test_fronius();
 	test_enphase();
 	test_body();
+	test_body_bounds();
 	return check_done("test-solarjson");
 }
