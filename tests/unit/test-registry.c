@@ -125,7 +125,10 @@ test_meters(void)
 	}
 	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	CHECK_INT(bad, 0);
-	CHECKF(cpu < 5, "%d participants registered in %.1f s of CPU", MANYP,
+	/* a bound on CPU time, not wall time, and loose (20 s; the old
+	 * quadratic code took minutes): it holds under the sanitizers on
+	 * a slow machine; the figures themselves are make bench's */
+	CHECKF(cpu < 20, "%d participants registered in %.1f s of CPU", MANYP,
 	    cpu);
 	for (i = 0; i < MANYP; i++) {
 		snprintf(m1, sizeof(m1), "p%d-a", i);

@@ -710,7 +710,10 @@ test_many(void)
 	t0 = clock();
 	CHECK_INT(settle(cs, rs, out, &e), 0);
 	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
-	CHECKF(cpu < 5, "%zu readings settled in %.1f s of CPU", (size_t)MANY,
+	/* a bound on CPU time, not wall time, and loose (20 s; the old
+	 * quadratic code took minutes): it holds under the sanitizers on
+	 * a slow machine; the figures themselves are make bench's */
+	CHECKF(cpu < 20, "%zu readings settled in %.1f s of CPU", (size_t)MANY,
 	    cpu);
 
 	/* each pair alone: its canonical records, counted */
