@@ -18,28 +18,56 @@ LDLIBS += $(PKG_LIBS) -lpthread -ldl
 
 PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover
 BINS = denki $(addprefix denki-,$(PROGS))
-LIBSRC = $(wildcard lib/*.c)
+
+# lib/ is one folder a layer (lib/denki.h is the map), each a static
+# library; a layer uses only the layers listed after it.  A program links
+# the layers it uses and no other: meter-read and bid, which a household's
+# Pi runs, carry no market, settlement or ledger-writing code.
+LAYERS = settle market meter ledger crypto core
+LIBSRC = $(wildcard $(LAYERS:%=lib/%/*.c))
 LIBOBJ = $(LIBSRC:.c=.o)
+LIBHDR = lib/denki.h $(wildcard $(LAYERS:%=lib/%/*.h))
+layer_a = $(foreach L,$(1),lib/$(L)/libdenki-$(L).a)
+ALL_A = $(call layer_a,$(LAYERS))
+USES_denki = core
+USES_keygen = crypto core
+USES_registry = ledger crypto core
+USES_meter-read = meter ledger crypto core
+USES_bid = meter ledger crypto core
+USES_clear = market ledger crypto core
+USES_contract-sign = market ledger crypto core
+USES_settle = settle market meter ledger crypto core
+USES_ledger-verify = settle market meter ledger crypto core
+USES_report = settle market meter ledger crypto core
+USES_ledger-proof = ledger crypto core
+USES_proof-verify = ledger crypto core
+USES_ledger-export = ledger crypto core
+USES_ledger-recover = ledger crypto core
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITBIN = $(UNITSRC:.c=)
 
 all: $(BINS)
 
-lib/libdenki.a: $(LIBOBJ)
-	$(AR) rcs $@ $(LIBOBJ)
+define layer_rule
+lib/$(1)/libdenki-$(1).a: $$(patsubst %.c,%.o,$$(wildcard lib/$(1)/*.c))
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach L,$(LAYERS),$(eval $(call layer_rule,$(L))))
 
-$(LIBOBJ): lib/denki.h
-# Nothing is compiled before the check; everything links lib/libdenki.a.
+$(LIBOBJ): $(LIBHDR)
+# Nothing is compiled before the check.
 $(LIBOBJ): | deps-check
 
-denki: cmd/denki.c lib/libdenki.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/denki.c lib/libdenki.a $(LDLIBS)
+.SECONDEXPANSION:
+denki: cmd/denki.c $$(call layer_a,$$(USES_denki))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/denki.c $(call layer_a,$(USES_denki)) $(LDLIBS)
 
-denki-%: cmd/%.c lib/libdenki.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libdenki.a $(LDLIBS)
+denki-%: cmd/%.c $$(call layer_a,$$(USES_$$*))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call layer_a,$(USES_$*)) $(LDLIBS)
 
-tests/unit/%: tests/unit/%.c lib/libdenki.a $(wildcard tests/unit/*.h)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libdenki.a $(LDLIBS)
+tests/unit/%: tests/unit/%.c $(ALL_A) $(wildcard tests/unit/*.h)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 
 # Installs what is missing from Debian's packages (as root), or says what to install.
 deps:
@@ -86,8 +114,8 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) 
 	-fno-sanitize-recover=undefined
 FUZZ_OBJ = $(LIBSRC:lib/%.c=tests/fuzz/build/%.o)
 
-tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/driver.c tests/fuzz/fuzz.h lib/libdenki.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/driver.c lib/libdenki.a $(LDLIBS)
+tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/driver.c tests/fuzz/fuzz.h $(ALL_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/driver.c $(ALL_A) $(LDLIBS)
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@for n in $(FUZZ_NAMES); do echo "fuzz replay: $$n"; \
@@ -96,8 +124,8 @@ fuzz-replay: $(FUZZ_REPLAY)
 	    xargs -r tests/fuzz/replay-$$n || exit 1; done
 
 .PRECIOUS: tests/fuzz/build/%.o
-tests/fuzz/build/%.o: lib/%.c lib/denki.h
-	@mkdir -p tests/fuzz/build
+tests/fuzz/build/%.o: lib/%.c $(LIBHDR)
+	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 tests/fuzz/build/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
@@ -111,8 +139,8 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
 
-tools/gen-book: tools/gen-book.c lib/libdenki.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/gen-book.c lib/libdenki.a $(LDLIBS)
+tools/gen-book: tools/gen-book.c $(ALL_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/gen-book.c $(ALL_A) $(LDLIBS)
 
 bench: all tools/gen-book
 	@sh tools/bench.sh
@@ -137,7 +165,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
+	rm -f $(BINS) $(LIBOBJ) $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
 .PHONY: all deps deps-check check test check-asan demo bench install uninstall clean fuzz fuzz-replay

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# One exit-status table: DK_EXIT_TABLE in lib/denki.h (printed by
+# One exit-status table: DK_EXIT_TABLE in lib/core/core.h (printed by
 # tests/unit/test-exit), denki(7)'s EXIT STATUS, and every page's EXIT
 # STATUS, which quotes the table's wording for each status it lists.
 

@@ -1,4 +1,4 @@
-/* Unit tests for lib/conf.c: YAML settings flattened to dotted keys. */
+/* Unit tests for lib/core/conf.c: YAML settings flattened to dotted keys. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

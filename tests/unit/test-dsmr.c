@@ -1,4 +1,4 @@
-/* Unit tests for lib/dsmr.c: P1 telegrams, CRC-16/ARC, units, tariffs. */
+/* Unit tests for lib/meter/dsmr.c: P1 telegrams, CRC-16/ARC, units, tariffs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * Unit tests for the exit-status table (lib/denki.h, dk_exit_text in
- * lib/err.c).  With the argument "table" it prints the table instead, a
+ * Unit tests for the exit-status table (lib/core/core.h, dk_exit_text in
+ * lib/core/err.c).  With the argument "table" it prints the table instead, a
  * line "NUMBER<TAB>MEANING" per status, for tests/exit-status.bats to hold
  * denki(7) and every page's EXIT STATUS equal to it.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for lib/jsonl.c: the canonical JSON profile and line reading. */
+/* Unit tests for lib/core/jsonl.c: the canonical JSON profile and line reading. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

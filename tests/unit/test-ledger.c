@@ -1,4 +1,4 @@
-/* Unit tests for lib/ledger.c: the append-only, hash-linked, signed ledger. */
+/* Unit tests for lib/ledger/ledger.c: the append-only, hash-linked, signed ledger. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

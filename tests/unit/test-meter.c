@@ -1,4 +1,4 @@
-/* Unit tests for lib/meter.c: readings from CSV files and the simulator. */
+/* Unit tests for lib/meter/meter.c: readings from CSV files and the simulator. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -754,7 +754,7 @@ test_sim(void)
 	got_free(&c);
 }
 
-/* The walk from counters to slots (lib/walk.c). */
+/* The walk from counters to slots (lib/meter/walk.c). */
 struct slots {
 	int n;
 	int64_t slot[400];

@@ -1,4 +1,4 @@
-/* Unit tests for lib/money.c: the one rounding rule, and money for people. */
+/* Unit tests for lib/core/money.c: the one rounding rule, and money for people. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-/* Unit tests for lib/registry.c's lookups, and for the signed message of
- * a record cut from its canonical bytes (lib/sig.c), which the ledger's
+/* Unit tests for lib/ledger/registry.c's lookups, and for the signed message of
+ * a record cut from its canonical bytes (lib/crypto/sig.c), which the ledger's
  * verifier uses instead of canonicalising again. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/settle.c: contracts against meter readings, one slot. */
+/* Unit tests for lib/settle/settle.c: contracts against meter readings, one slot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

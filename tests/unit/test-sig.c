@@ -1,4 +1,4 @@
-/* Unit tests for lib/sig.c: keys in minisign layout, record signatures. */
+/* Unit tests for lib/crypto/sig.c: keys in minisign layout, record signatures. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

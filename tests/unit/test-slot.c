@@ -1,4 +1,4 @@
-/* Unit tests for lib/slot.c: RFC 3339 times, zones, and slots. */
+/* Unit tests for lib/core/slot.c: RFC 3339 times, zones, and slots. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

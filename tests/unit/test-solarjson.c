@@ -1,4 +1,4 @@
-/* Unit tests for lib/solarjson.c: Fronius and Enphase answers, decoded
+/* Unit tests for lib/meter/solarjson.c: Fronius and Enphase answers, decoded
  * from the fixture files. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/state.c: slots found by time whatever the order they
+/* Unit tests for lib/ledger/state.c: slots found by time whatever the order they
  * were cleared in, and what a participant owes on the day of a slot. */
 #include <stdio.h>
 #include <stdlib.h>

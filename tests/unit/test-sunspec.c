@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/sunspec.c on register images built here from the
+ * Unit tests for lib/meter/sunspec.c on register images built here from the
  * model definitions (sunspec/models json/model_1, 101-103, 201-204.json):
  * offsets from the ID register, acc32 high word first.
  */

@@ -1,0 +1,81 @@
+/*
+ * lib/crypto/crypto.h: the map of the crypto layer.
+ *
+ * Keys (minisign layout), record signatures, C2SP signed notes and
+ * checkpoints, and signature checks on worker threads. Above core.
+ */
+#ifndef DK_CRYPTO_H
+#define DK_CRYPTO_H
+
+#include "core/core.h"
+
+/* sig.c: Ed25519 keys (minisign layout), record signatures, hashes */
+struct dk_key {
+	unsigned char keynum[8];
+	unsigned char pk[32];
+	unsigned char *sk;	/* sodium_malloc'd seed||pk, or NULL */
+};
+/* the longest untrusted comment minisign reads: line 1 and its newline
+ * in 1023 bytes */
+#define DK_KEY_COMMENTMAX 1003
+int dk_init(struct dk_err *);
+int dk_key_generate(struct dk_key *, struct dk_err *);
+void dk_key_free(struct dk_key *);
+int dk_key_write_pub(const struct dk_key *, const char *path,
+    const char *comment, int force, struct dk_err *);
+int dk_key_write_sec(const struct dk_key *, const char *path,
+    const char *comment, int force, struct dk_err *);
+int dk_key_read_pub(struct dk_key *, const char *path, struct dk_err *);
+int dk_key_read_sec(struct dk_key *, const char *path, struct dk_err *);
+char *dk_key_pub_b64(const struct dk_key *);
+int dk_key_from_b64(struct dk_key *, const char *b64, struct dk_err *);
+int dk_unb64(const char *s, size_t len, unsigned char *bin, size_t n);
+int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
+int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
+int dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
+    struct dk_err *);
+int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,
+    char **msg, size_t *len, unsigned char sig[64], struct dk_err *);
+void dk_sha256_hex(const void *, size_t, char out[65]);
+char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
+    const char *untrusted, const char *trusted, struct dk_err *);
+
+/* note.c: C2SP signed notes and tlog checkpoints (Ed25519) */
+struct dk_vkey {
+	char name[256];
+	uint32_t id;
+	unsigned char pk[32];
+};
+struct dk_checkpoint {
+	char origin[256];
+	uint64_t size;
+	unsigned char root[32];
+};
+int dk_vkey_make(const char *name, const unsigned char pk[32], char *out,
+    size_t n);
+int dk_vkey_parse(const char *, struct dk_vkey *, struct dk_err *);
+char *dk_note_sign(const char *text, const char *name, const struct dk_key *,
+    struct dk_err *);
+long dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
+    size_t nkeys, struct dk_err *);
+int dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *,
+    struct dk_err *);
+char *dk_checkpoint_text(const char *origin, uint64_t size,
+    const unsigned char root[32]);
+
+/* pool.c: signature checks on worker threads */
+struct dk_pool;
+struct dk_pool *dk_pool_new(int threads);
+int dk_pool_add(struct dk_pool *, long long seq, long line, char *msg,
+    size_t len, const unsigned char sig[64], const unsigned char pk[32],
+    const char *what);
+int dk_pool_finish(struct dk_pool *, const char *name, long long *bad_seq,
+    struct dk_err *);
+long long dk_pool_checked(struct dk_pool *);
+void dk_pool_free(struct dk_pool *);
+
+/* sig.c: a key named by a setting of the configuration */
+int dk_conf_key(const struct dk_conf *, const char *key, int secret,
+    struct dk_key *, struct dk_err *);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * lib/ledger/ledger.h: the map of the ledger layer.
+ *
+ * The records every program reads (the market rules, the registry of
+ * participants), the append-only ledger file (entries, Merkle tree,
+ * checkpoints, proofs, locking) and the replay of the whole ledger into a
+ * state. Above crypto.
+ */
+#ifndef DK_LEDGER_H
+#define DK_LEDGER_H
+
+#include "crypto/crypto.h"
+
+/* rules.c: the market rules in force (a ledger record) */
+#define DK_LINKS_MAX	32
+struct dk_link {		/* a line or transformer between two zones */
+	char name[DK_ID_MAX + 1];
+	char a[DK_ID_MAX + 1], b[DK_ID_MAX + 1];
+	int64_t cap_wh;		/* Wh per slot, either way */
+	int64_t wheel;		/* micro-units per kWh crossing it */
+};
+struct dk_rules {
+	char currency[8];
+	char tz[64];
+	char mechanism[16];
+	char terms[65];		/* SHA-256 hex of the terms text */
+	int slot_minutes;
+	int64_t retail;		/* micro-units per kWh */
+	int64_t buyback;
+	int64_t fee;
+	int64_t mmr;		/* mid-market: the community price */
+	int zonal;		/* zones matter: wheeling or links set */
+	int64_t wheel_inside;	/* micro-units per kWh, every trade */
+	int64_t wheel_between;	/* per kWh between zones without links */
+	size_t nlinks;		/* 0: zones are joined without limits */
+	struct dk_link link[DK_LINKS_MAX];
+};
+int dk_rules_from_conf(struct dk_rules *, const struct dk_conf *,
+    struct dk_err *);
+int dk_rules_from_json(struct dk_rules *, json_t *, struct dk_err *);
+json_t *dk_rules_json(const struct dk_rules *);
+
+/* registry.c: who may trade, replayed from participant records */
+struct dk_participant {
+	char id[DK_ID_MAX + 1];
+	char zone[DK_ID_MAX + 1];
+	char role[16];
+	char key[64];		/* as in the record: minisign base64 */
+	unsigned char pk[32];
+	int active;
+	int64_t max_wh;		/* Wh per slot over its orders; -1: none */
+	int64_t max_day;	/* micro-units a day it may owe; -1: none */
+	size_t nmeters;
+	char **meters;
+	char **meter_key;	/* parallel to meters: the key that signs its
+				 * readings (minisign base64), or NULL */
+};
+struct dk_registry {
+	size_t n;
+	struct dk_participant *p;
+	size_t pcap;		/* participants p has room for */
+	size_t *idx;		/* hash of ids: index + 1, 0 empty */
+	size_t idxcap, nidx;	/* slots (a power of 2); entries indexed */
+	struct dk_meterent {	/* hash of every meter ever registered */
+		char *meter;	/* NULL: empty */
+		size_t p;	/* its last owner's index in p */
+	} *midx;
+	size_t midxcap, nmidx;	/* slots (a power of 2); meters in it */
+};
+int dk_participant_check(json_t *rec, struct dk_err *);
+int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
+const struct dk_participant *dk_registry_find(const struct dk_registry *,
+    const char *id);
+const struct dk_participant *dk_registry_meter(const struct dk_registry *,
+    const char *meter);
+const char *dk_participant_meter_key(const struct dk_participant *,
+    const char *meter);
+void dk_registry_free(struct dk_registry *);
+size_t dk_strhash(const char *);
+
+/* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
+void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
+void dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
+    unsigned char out[32]);
+void dk_merkle_root(const unsigned char (*leaves)[32], size_t n,
+    unsigned char out[32]);
+int dk_merkle_inclusion(const unsigned char (*leaves)[32], size_t n,
+    size_t m, unsigned char (*proof)[32], size_t *np, struct dk_err *);
+int dk_merkle_consistency(const unsigned char (*leaves)[32], size_t n,
+    size_t m, unsigned char (*proof)[32], size_t *np, struct dk_err *);
+int dk_merkle_verify_inclusion(uint64_t idx, uint64_t size,
+    const unsigned char leaf[32], const unsigned char (*proof)[32],
+    size_t np, const unsigned char root[32], struct dk_err *);
+int dk_merkle_verify_consistency(uint64_t size1, uint64_t size2,
+    const unsigned char root1[32], const unsigned char root2[32],
+    const unsigned char (*proof)[32], size_t np, struct dk_err *);
+struct dk_mtree {
+	uint64_t size;
+	int depth;
+	unsigned char stack[64][32];
+};
+int dk_mtree_append(struct dk_mtree *, const unsigned char leaf[32]);
+void dk_mtree_root(const struct dk_mtree *, unsigned char out[32]);
+
+/* ledger.c: the append-only, hash-linked, operator-signed ledger */
+typedef int (*dk_entry_fn)(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+struct dk_scaninfo {
+	char origin[256];	/* from the genesis entry; "" without one */
+	struct dk_key key;	/* the operator key the genesis names */
+	struct dk_mtree tree;	/* every entry read */
+	long long entries, checkpoints;
+	char *note;		/* the last checkpoint's signed note */
+	long long note_seq;	/* its entry */
+	off_t good;		/* bytes of whole entries read */
+	off_t note_end;		/* where the last checkpoint entry ends */
+	long long fail_seq;	/* the entry a failed scan stopped at */
+	int last_type_checkpoint;
+	int torn;		/* the scan stopped at a torn last line */
+	int want_leaves;	/* set to keep every leaf hash: */
+	unsigned char (*leaves)[32];
+	size_t nleaves, capleaves;
+	const char *rec_text;	/* during the callback: the entry's "rec" */
+	size_t rec_len;		/* as bytes of its line; NULL if not found */
+};
+struct dk_ledger {
+	int fd;
+	char *path;
+	long long next;		/* seq of the next entry */
+	char prev[65];		/* hash of the last line */
+	const struct dk_key *op;
+	struct dk_scaninfo info;
+	char *pend;		/* lines added, not yet committed */
+	size_t npend, cappend;
+	char base_prev[65];	/* where the pending lines started */
+	long long base_next;
+	struct dk_mtree base_tree;
+	long long committed;
+	int last_cp;		/* the last entry added is a checkpoint */
+};
+int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
+    void *ctx, struct dk_err *);
+int dk_ledger_scan_info(const char *path, const unsigned char *oppk,
+    dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
+int dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
+    dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
+void dk_scaninfo_free(struct dk_scaninfo *);
+int dk_ledger_open(struct dk_ledger *, const char *path,
+    const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
+int dk_ledger_genesis(struct dk_ledger *, const char *origin,
+    struct dk_err *);
+int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
+int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
+int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
+void dk_ledger_close(struct dk_ledger *);
+
+/* state.c: what the ledger says so far, replayed entry by entry */
+struct dk_contract {		/* what settlement and the day limits read */
+	char seller[DK_ID_MAX + 1];	/* "" when not an id */
+	char buyer[DK_ID_MAX + 1];
+	unsigned char has;	/* DK_C_* bits: the fields the record had */
+	int64_t wh, price, buy_price, fee, wheeling;
+};
+#define DK_C_SELLER	1	/* seller: a string */
+#define DK_C_BUYER	2
+#define DK_C_BUY_PRICE	4	/* buy_price: present */
+struct dk_slotstate {
+	int64_t slot;
+	struct dk_rules rules;	/* in force when it was cleared */
+	struct dk_contract *c;	/* its contracts, in the ledger's order */
+	size_t nc, capc;
+	int settled;
+};
+struct dk_state {
+	struct dk_registry reg;
+	struct dk_rules rules;
+	int have_rules;
+	json_t *terms;		/* object: hash -> text */
+	size_t nslots, capslots;
+	struct dk_slotstate *slots;	/* in the order they were cleared */
+	size_t *bytime;		/* their indexes, by slot time */
+	long long entries;
+};
+void dk_state_init(struct dk_state *);
+int dk_state_apply(void *state, long long seq, long line, json_t *rec,
+    struct dk_err *);
+struct dk_slotstate *dk_state_slot(struct dk_state *, int64_t slot);
+json_t *dk_state_contracts(const struct dk_slotstate *);
+void dk_state_free(struct dk_state *);
+int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
+    int64_t slot);
+
+#endif

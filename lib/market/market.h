@@ -1,0 +1,94 @@
+/*
+ * lib/market/market.h: the map of the market layer.
+ *
+ * Orders and their admission, the auction of one slot (uniform price,
+ * pay-as-bid, mid-market, McAfee) over zones joined by links, trades and
+ * contracts as records. Above ledger.
+ */
+#ifndef DK_MARKET_H
+#define DK_MARKET_H
+
+#include "ledger/ledger.h"
+
+/* order.c: orders, checked against the rules and the registry */
+enum { DK_SELL = 0, DK_BUY = 1 };
+struct dk_order {
+	json_t *rec;		/* as signed; the book keeps it */
+	char id[65];		/* SHA-256 hex of the canonical signed line */
+	char participant[DK_ID_MAX + 1];
+	char zone[DK_ID_MAX + 1];	/* from the registry */
+	int side;
+	int64_t slot;
+	int64_t wh;
+	int64_t price;
+	int64_t fill;		/* Wh allocated by clearing */
+	const char *line;	/* the canonical line, when rec is NULL */
+	size_t len;
+	size_t src;		/* the caller's: where the order came from */
+};
+int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
+    const struct dk_registry *, struct dk_err *);
+int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,
+    const struct dk_registry *, struct dk_err *);
+int dk_order_read_id(struct dk_order *, json_t *rec, const char *id,
+    const struct dk_rules *, const struct dk_registry *, struct dk_err *);
+struct dk_ordersig {		/* what checking an order's signature takes */
+	unsigned char sig[64];
+	const unsigned char *pk;
+	size_t sigat, siglen;	/* the "sig" member, cut for the message */
+};
+int dk_order_line(struct dk_order *, const char *line, size_t len,
+    const struct dk_rules *, const struct dk_registry *,
+    struct dk_ordersig *);
+int dk_order_line_verify(const struct dk_order *, const struct dk_ordersig *);
+
+/* market.c: clearing one slot: uniform price, pay-as-bid, mid-market or
+ * McAfee's trade reduction, over zones joined by links (denki-formats(5)) */
+struct dk_trade {
+	size_t sell, buy;	/* indexes into the sorted book */
+	int64_t wh;
+	int64_t price;		/* what the seller gets, per kWh */
+	int64_t buy_price;	/* what the buyer pays, per kWh, wheeling in */
+	int64_t wheeling;	/* per kWh, to the grid */
+};
+struct dk_zoneres {
+	char name[DK_ID_MAX + 1];
+	int have_price;
+	int64_t price;		/* uniform: the zone's (seller's) price */
+	int64_t sell_wh, buy_wh, sold_wh, bought_wh;
+};
+struct dk_clearing {
+	int64_t slot;
+	int matched;		/* 0: no trade, price is undefined */
+	int have_price;		/* one price for the slot (see the man page) */
+	int64_t price;
+	int64_t wh;
+	size_t nsell, nbuy;
+	int64_t sell_wh, buy_wh;
+	int reduced;		/* mcafee: the marginal orders were left out */
+	char book[65];
+	struct dk_trade *t;
+	size_t nt;
+	struct dk_zoneres *z;	/* zonal rules only */
+	size_t nz;
+	int64_t flow[DK_LINKS_MAX];	/* Wh from link a to b (< 0: b to a) */
+};
+typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
+    const char *reason);
+struct dk_state;
+size_t dk_book_filter(struct dk_order *, size_t n, const struct dk_state *,
+    dk_reject_fn, void *ctx);	/* (size_t)-1: out of memory */
+#define DK_REJECT_MAX	256
+void dk_reject_first(void *buf, const struct dk_order *, const char *why);
+int dk_clear(struct dk_order *, size_t n, int64_t slot,
+    const struct dk_rules *,
+    struct dk_clearing *, struct dk_err *);
+json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
+    const struct dk_trade *, const struct dk_rules *);
+int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
+    const struct dk_trade *, const struct dk_rules *);
+json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
+json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
+void dk_clearing_free(struct dk_clearing *);
+
+#endif

@@ -1,0 +1,153 @@
+/* http.c: GET through libcurl, with a timeout and bounded retries. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dlfcn.h>
+#include <curl/curl.h>
+
+#include "meter.h"
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+#define HTTP_MAX (4 * 1024 * 1024)
+
+static size_t
+take(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct buf *b = ctx;
+	size_t n = size * nmemb;
+	char *q;
+
+	if (b->n + n > HTTP_MAX || (q = realloc(b->p, b->n + n + 1)) == NULL)
+		return 0;
+	memcpy(q + b->n, data, n);
+	b->p = q;
+	b->n += n;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+/*
+ * GETs url.  A connection that fails or times out, and a 5xx answer, are
+ * tried again up to retries times, a second apart; each retry is told to
+ * warn.  On success *body is the malloc'd answer (NUL-terminated) of a
+ * 2xx status.  Errors: 69 refused or an HTTP error, 75 timed out.
+ */
+/*
+ * libcurl is opened when a device is first asked over HTTP, not linked:
+ * linked, it and its thirty libraries (TLS, Kerberos, LDAP ...) would cost
+ * every denki program megabytes of memory on a Pi that most never use.
+ */
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	void (*easy_reset)(CURL *);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+} cu;
+
+static int
+curl_open(struct dk_err *e)
+{
+	void *h;
+
+	if (cu.easy_init != NULL)
+		return 0;
+	if ((h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return dk_fail(e, DK_EX_UNAVAILABLE, "%s (the HTTP drivers need "
+		    "libcurl: apt-get install libcurl4)", dlerror());
+	*(void **)&cu.global_init = dlsym(h, "curl_global_init");
+	*(void **)&cu.easy_reset = dlsym(h, "curl_easy_reset");
+	*(void **)&cu.easy_setopt = dlsym(h, "curl_easy_setopt");
+	*(void **)&cu.easy_perform = dlsym(h, "curl_easy_perform");
+	*(void **)&cu.easy_getinfo = dlsym(h, "curl_easy_getinfo");
+	*(void **)&cu.easy_cleanup = dlsym(h, "curl_easy_cleanup");
+	*(void **)&cu.easy_strerror = dlsym(h, "curl_easy_strerror");
+	*(void **)&cu.easy_init = dlsym(h, "curl_easy_init");
+	if (cu.global_init == NULL || cu.easy_reset == NULL ||
+	    cu.easy_setopt == NULL || cu.easy_perform == NULL ||
+	    cu.easy_getinfo == NULL || cu.easy_cleanup == NULL ||
+	    cu.easy_strerror == NULL || cu.easy_init == NULL) {
+		cu.easy_init = NULL;
+		return dk_fail(e, DK_EX_UNAVAILABLE, "libcurl.so.4: a function "
+		    "is missing (libcurl older than 7.85?)");
+	}
+	return 0;
+}
+
+int
+dk_http_get(const char *url, long timeout, long retries,
+    void (*warn)(void *, const char *), void *ctx, char **body, size_t *len,
+    struct dk_err *e)
+{
+	static int inited;
+	char ebuf[CURL_ERROR_SIZE], msg[600];
+	struct buf b;
+	CURL *c;
+	CURLcode rc;
+	long status = 0, attempt, oserr;
+
+	if (curl_open(e) < 0)
+		return -1;
+	if (!inited) {
+		if (cu.global_init(CURL_GLOBAL_DEFAULT) != 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "libcurl: cannot "
+			    "initialise");
+		inited = 1;
+	}
+	if ((c = cu.easy_init()) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "libcurl: out of memory");
+	for (attempt = 0;; attempt++) {
+		memset(&b, 0, sizeof(b));
+		ebuf[0] = '\0';
+		cu.easy_reset(c);
+		cu.easy_setopt(c, CURLOPT_URL, url);
+		cu.easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+		cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
+		cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		cu.easy_setopt(c, CURLOPT_USERAGENT, "denki/" DK_VERSION);
+		cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
+		cu.easy_setopt(c, CURLOPT_WRITEDATA, &b);
+		cu.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+		rc = cu.easy_perform(c);
+		status = 0;
+		cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		if (rc == CURLE_OK && status >= 200 && status < 300) {
+			cu.easy_cleanup(c);
+			*body = b.p ? b.p : strdup("");
+			*len = b.n;
+			return 0;
+		}
+		free(b.p);
+		oserr = 0;
+		cu.easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+		if (rc != CURLE_OK)
+			dk_fail(e, rc == CURLE_OPERATION_TIMEDOUT ?
+			    DK_EX_TEMPFAIL : DK_EX_UNAVAILABLE, "%s: %s%s%s%s",
+			    url, ebuf[0] ? ebuf : cu.easy_strerror(rc),
+			    oserr ? " (" : "", oserr ? strerror(oserr) : "",
+			    oserr ? ")" : "");
+		else
+			dk_fail(e, DK_EX_UNAVAILABLE, "%s: HTTP status %ld",
+			    url, status);
+		if (attempt >= retries || (rc == CURLE_OK && status < 500) ||
+		    rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
+			break;
+		if (warn != NULL) {
+			snprintf(msg, sizeof(msg), "%s; trying again (%ld of "
+			    "%ld)", e->msg, attempt + 1, retries);
+			warn(ctx, msg);
+		}
+		sleep(1);
+	}
+	cu.easy_cleanup(c);
+	return -1;
+}

@@ -1,0 +1,234 @@
+/*
+ * lib/meter/meter.h: the map of the meter layer.
+ *
+ * The household side: reading records from CSV and the simulator, the meter
+ * drivers (ECHONET Lite, B-route, DSMR, SunSpec, HTTP JSON), counters
+ * walked into slot readings, and the SQLite store of samples, records not
+ * yet delivered and the history bid forecasts from. Above ledger (it reads
+ * the rules: slot length, time zone).
+ */
+#ifndef DK_METER_H
+#define DK_METER_H
+
+#include "ledger/ledger.h"
+
+/* reading.c: the reading record, checked and its signature verified */
+int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
+    struct dk_err *);
+int dk_reading_verify(json_t *rec, const struct dk_participant *,
+    struct dk_err *);
+
+/* meter.c: reading records from CSV files and the simulator */
+typedef int (*dk_reading_fn)(void *ctx, json_t *reading, struct dk_err *);
+struct dk_csvopt {
+	const char *meter;
+	const char *import_col;	/* NULL: detect */
+	const char *export_col;
+	const struct dk_rules *rules;
+	void (*warn)(void *ctx, const char *msg);	/* gaps, resets */
+};
+int dk_meter_csv(FILE *, const char *name, const struct dk_csvopt *,
+    dk_reading_fn, void *ctx, struct dk_err *);
+int dk_meter_sim(const char *meter, uint64_t seed, int64_t from, int nslots,
+    long long pv_peak_w, long long load_w, const struct dk_rules *,
+    dk_reading_fn, void *ctx, struct dk_err *);
+
+/* meter drivers (lib/drv-*.c): one poll of a device's registers, as samples.
+ * A driver reads its settings from conf keys "meter.<driver>.*", talks to
+ * the device, and calls d->sample once per value it got.  It never prints;
+ * meter-read stores every sample before it turns counters into slots. */
+#define DK_NOVAL INT64_MIN	/* a register the device did not give */
+struct dk_sample {
+	char meter[DK_ID_MAX + 1];	/* "": the configured meter.id */
+	char kind[16];		/* "grid", "pv" or "battery" */
+	int64_t t;		/* unix time the values are for */
+	int exact;		/* 1: the device stamped t on a slot boundary
+				 * itself (ECHONET EA/EB fixed-time values) */
+	int64_t import_mwh;	/* cumulative, milli-Wh; DK_NOVAL: unknown.
+				 * pv: generated; battery: charged */
+	int64_t export_mwh;	/* grid: fed in; battery: discharged */
+	int64_t wrap_mwh;	/* where the counters wrap to 0; 0: never */
+	int64_t power_w;	/* instantaneous, + import; DK_NOVAL: unknown */
+};
+struct dk_drv {
+	const struct dk_conf *conf;
+	int (*sample)(void *ctx, const struct dk_sample *, struct dk_err *);
+	void (*warn)(void *ctx, const char *msg);	/* retries, refusals */
+	void *ctx;
+	long rejected;		/* frames or telegrams refused (bad CRC ...) */
+};
+typedef int (*dk_driver_fn)(struct dk_drv *, struct dk_err *);
+dk_driver_fn dk_driver_find(const char *name);	/* drivers.c */
+const char *dk_driver_names(void);
+json_t *dk_sample_json(const struct dk_sample *, const char *tz);
+int dk_sample_from_json(struct dk_sample *, json_t *, struct dk_err *);
+int dk_drv_samples(struct dk_drv *, struct dk_err *);	/* samples.c */
+
+/* walk.c: cumulative counters to slot readings and gaps (one meter) */
+struct dk_slotres {
+	const char *meter, *kind;
+	int64_t slot;
+	const char *gap;	/* NULL: a reading; else why there is none */
+	int64_t last;		/* a gap: the last slot of its run (or slot) */
+	int64_t import_wh, export_wh;
+	int64_t import_total_wh, export_total_wh;	/* DK_NOVAL: unknown */
+};
+typedef int (*dk_slot_fn)(void *ctx, const struct dk_slotres *,
+    struct dk_err *);
+struct dk_walk {
+	char meter[DK_ID_MAX + 1];
+	char kind[16];
+	int64_t slot, tol;	/* seconds */
+	int started;		/* a first boundary was fixed */
+	int have;		/* boundary b has a sample */
+	int broken;		/* a counter went backwards since b */
+	int64_t b;		/* slots before b have their result */
+	int64_t bi, be, ui, ue;	/* counters at b: raw and unwrapped, mWh */
+	int fed;
+	int64_t pt, pi, pe, pui, pue;	/* the last sample fed */
+	long late, resets;	/* this run: samples too late, resets seen */
+};
+int dk_counter_step(int64_t c0, int64_t c1, int64_t wrap, int64_t *d);
+int64_t dk_slot_wh(int64_t u0, int64_t u1);
+void dk_walk_init(struct dk_walk *, const char *meter, const char *kind,
+    int slot_minutes, int64_t tolerance);
+int dk_walk_feed(struct dk_walk *, const struct dk_sample *, dk_slot_fn,
+    void *ctx, struct dk_err *);
+json_t *dk_walk_json(const struct dk_walk *);
+int dk_walk_from_json(struct dk_walk *, json_t *, struct dk_err *);
+json_t *dk_slotres_json(const struct dk_slotres *, const char *tz);
+
+/* sunspec.c: SunSpec register maps (the SunS marker, the model chain, the
+ * integer inverter and meter models) read through any transport.  A read
+ * function fills out[0..n-1] with holding registers addr..addr+n-1 and
+ * returns 0; 1 when the device refuses the address (e->msg says how);
+ * -1 on any other failure (e filled; DK_EX_TEMPFAIL: worth a retry). */
+typedef int (*dk_regs_fn)(void *ctx, unsigned addr, unsigned n,
+    uint16_t *out, struct dk_err *);
+#define DK_SUNSPEC_MAXMODELS 64
+struct dk_sunspec_model {
+	unsigned addr;		/* of its ID register */
+	unsigned id;
+	unsigned len;		/* L: registers after ID and L */
+};
+int dk_sunspec_find(dk_regs_fn, void *ctx, long base, unsigned *found,
+    struct dk_err *);
+int dk_sunspec_walk(dk_regs_fn, void *ctx, unsigned base,
+    struct dk_sunspec_model *, size_t max, size_t *n, struct dk_err *);
+int dk_sunspec_scale(int64_t v, int exp10, int round, int64_t *out);
+int dk_sunspec_decode(const uint16_t *model, unsigned addr, int sign,
+    struct dk_sample *, struct dk_err *);
+int dk_sunspec_poll(dk_regs_fn, void *ctx, long base, int sign, int64_t t,
+    int (*put)(void *, const struct dk_sample *, struct dk_err *),
+    void *pctx, unsigned *found, struct dk_err *);
+int dk_drv_sunspec(struct dk_drv *, struct dk_err *);	/* drv-sunspec.c */
+/* echonet.c: ECHONET Lite format-1 frames, and reading a node's smart
+ * meter (0x0288), PV (0x0279) and battery (0x027D) into samples through a
+ * transport (UDP in drv-echonet.c, a Wi-SUN dongle in drv-broute.c) */
+#define DK_EL_GET	0x62
+#define DK_EL_GET_RES	0x72
+#define DK_EL_GET_SNA	0x52
+struct dk_el_prop {
+	unsigned char epc, pdc;
+	const unsigned char *edt;	/* into the parsed buffer */
+};
+struct dk_el_frame {
+	unsigned tid;
+	unsigned char seoj[3], deoj[3], esv;
+	int opc;
+	struct dk_el_prop p[255];
+};
+size_t dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
+    const unsigned char seoj[3], const unsigned char deoj[3],
+    const unsigned char *epcs, int n);
+int dk_el_parse(const unsigned char *, size_t, struct dk_el_frame *,
+    char *why, size_t whylen);
+const struct dk_el_prop *dk_el_prop(const struct dk_el_frame *, int epc);
+int dk_el_energy_mwh(uint32_t raw, uint32_t coef, int unit, int64_t *mwh);
+struct dk_el_io {
+	void *ctx;
+	const char *peer;	/* for messages: "host:port", "device ipv6" */
+	int timeout_ms;
+	int retries;		/* further attempts after the first */
+	/* 0 sent, 1 the send failed (worth a retry), -1 error (e set) */
+	int (*send)(void *ctx, const unsigned char *, size_t, struct dk_err *);
+	/* a frame from the peer: its length; 0 nothing before the deadline
+	 * (CLOCK_MONOTONIC ms); -1 error (e set) */
+	int (*recv)(void *ctx, unsigned char *, size_t cap, int64_t deadline,
+	    struct dk_err *);
+};
+int dk_el_read(struct dk_drv *, struct dk_el_io *, const char *tz,
+    struct dk_err *);
+int64_t dk_el_now_ms(void);
+int dk_drv_echonet(struct dk_drv *, struct dk_err *);	/* drv-echonet.c */
+int dk_drv_broute(struct dk_drv *, struct dk_err *);	/* drv-broute.c */
+int dk_broute_erxudp(char *line, const char *ip, unsigned char *out,
+    size_t cap, size_t *len, char *why, size_t whylen);	/* drv-broute.c */
+/* dsmr.c: DSMR P1 telegrams: framing, CRC-16/ARC, the registers we use */
+struct dk_dsmr {
+	char ident[64];		/* the header after '/', e.g. "KFM5KAIFA-METER" */
+	int version;		/* 1-3:0.2.8: 42 for 4.2, 50 for 5.0; 0: absent */
+	int emucs;		/* 1: Belgian e-MUCS (0-0:96.1.4 present) */
+	int crc;		/* 1: the telegram had a CRC, and it was right */
+	int64_t t;		/* 0-0:1.0.0 as unix time; DK_NOVAL: absent */
+	int64_t import_mwh;	/* sum of 1-0:1.8.x (or 1.8.0); DK_NOVAL */
+	int64_t export_mwh;	/* sum of 1-0:2.8.x (or 2.8.0); DK_NOVAL */
+	int64_t power_w;	/* 1.7.0 - 2.7.0; DK_NOVAL: neither given */
+};
+unsigned dk_dsmr_crc(const void *, size_t);
+int dk_dsmr_frame(const char *buf, size_t len, size_t *start, size_t *end);
+int dk_dsmr_time(const char *s, size_t n, const char *tz, int64_t *t,
+    struct dk_err *);
+int dk_dsmr_parse(const char *buf, size_t len, const char *tz,
+    struct dk_dsmr *, struct dk_err *);
+int dk_drv_dsmr(struct dk_drv *, struct dk_err *);
+
+/* http.c, solarjson.c: HTTP JSON devices (Fronius Solar API, Enphase) */
+int dk_http_get(const char *url, long timeout, long retries,
+    void (*warn)(void *, const char *), void *ctx, char **body, size_t *len,
+    struct dk_err *);
+json_t *dk_json_body(const char *body, size_t len, const char *what,
+    struct dk_err *);
+int dk_fronius_meter(json_t *, const char *id, struct dk_sample *,
+    struct dk_err *);
+int dk_fronius_inverter(json_t *, struct dk_sample *, struct dk_err *);
+int dk_enphase_v1(json_t *, int64_t now, struct dk_sample *,
+    struct dk_err *);
+int dk_enphase_production(json_t *, int64_t now, struct dk_sample out[2],
+    int *n, struct dk_err *);
+int dk_drv_fronius(struct dk_drv *, struct dk_err *);
+int dk_drv_enphase(struct dk_drv *, struct dk_err *);
+
+/* db.c: SQLite state that outlives a run (the household's history) */
+struct dk_db;
+struct dk_db *dk_db_open(const char *path, struct dk_err *);
+int dk_db_put_reading(struct dk_db *, const char *meter, int64_t slot,
+    int64_t import_wh, int64_t export_wh, struct dk_err *);
+int dk_db_get_net(struct dk_db *, const char *const *meters, size_t n,
+    int64_t slot, int64_t *net, struct dk_err *);
+int dk_db_order_sent(struct dk_db *, int64_t slot, struct dk_err *);
+int dk_db_mark_sent(struct dk_db *, int64_t slot, const char *id,
+    struct dk_err *);
+/* the sample store: samples, the walks, and records not yet delivered */
+int dk_db_begin(struct dk_db *, struct dk_err *);
+int dk_db_commit(struct dk_db *, struct dk_err *);
+void dk_db_rollback(struct dk_db *);
+int dk_db_put_sample(struct dk_db *, const struct dk_sample *,
+    struct dk_err *);
+typedef json_t *(*dk_rec_fn)(void *ctx, const struct dk_slotres *,
+    struct dk_err *);	/* the record to store, signed if need be */
+struct dk_walkopt {
+	int slot_minutes;
+	int64_t tolerance;
+	dk_rec_fn rec;
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+};
+int dk_db_walk(struct dk_db *, const struct dk_walkopt *, long *made,
+    struct dk_err *);
+typedef int (*dk_line_fn)(void *ctx, const char *line, struct dk_err *);
+int dk_db_deliver(struct dk_db *, int batch, dk_line_fn, void *ctx,
+    long *n, struct dk_err *);
+void dk_db_close(struct dk_db *);
+
+#endif

@@ -1,0 +1,353 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "settle.h"
+
+/*
+ * Settlement of one slot.  Contracts are firm: the buyer pays the seller
+ * the contract value (Wh x price, rounded by dk_value) and pays the
+ * operator the platform fee (Wh x fee) on top.  Each participant's metered
+ * net export (export - import, summed over its meters, netted within the
+ * slot) is compared with its contracted net sale (sold - bought): a surplus
+ * is bought by the utility at the buyback price, a shortfall sold to it at
+ * the retail price.  Every amount moves whole from one party to another, so
+ * the slot sums to exactly zero.
+ */
+
+struct party {
+	const struct dk_participant *p;
+	int64_t sold, bought, imp, exp;
+	int64_t paid, received, fees, upaid, ureceived;
+	int64_t wheeling, rent;		/* a buyer's, inside paid */
+	size_t nread;
+	int contracted;
+};
+
+/*
+ * The parties of a slot, found through an open-addressing hash of their
+ * participant's address (index + 1 into v, 0 empty) with at least twice as
+ * many slots as v can hold, so that a slot of many readings and contracts
+ * stays linear.
+ */
+struct parties {
+	struct party *v;
+	size_t n;
+	size_t *h, hcap;	/* a power of 2 */
+};
+
+static struct party *
+party(struct parties *ps, const struct dk_participant *p)
+{
+	uint64_t k = (uintptr_t)p / sizeof(*p);
+	size_t j, i;
+
+	for (j = (k * 0x9E3779B97F4A7C15ULL >> 32) & (ps->hcap - 1);
+	    (i = ps->h[j]) != 0; j = (j + 1) & (ps->hcap - 1))
+		if (ps->v[i - 1].p == p)
+			return &ps->v[i - 1];
+	ps->h[j] = ps->n + 1;
+	memset(&ps->v[ps->n], 0, sizeof(ps->v[ps->n]));
+	ps->v[ps->n].p = p;
+	return &ps->v[ps->n++];
+}
+
+struct mref {
+	const char *meter;
+	size_t i;
+};
+
+static int
+metercmp(const void *a, const void *b)
+{
+	const struct mref *x = a, *y = b;
+	int c = strcmp(x->meter, y->meter);
+
+	return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* second[i] = 1 when a reading before readings[i] is of the same meter:
+ * the readings sorted by meter and place, each after the first of its
+ * meter marked.  NULL: out of memory. */
+static unsigned char *
+second_readings(json_t *readings)
+{
+	size_t n = json_array_size(readings), i;
+	unsigned char *second;
+	struct mref *o;
+	json_t *rd;
+
+	if ((second = calloc(n + 1, 1)) == NULL ||
+	    (o = calloc(n + 1, sizeof(*o))) == NULL) {
+		free(second);
+		return NULL;
+	}
+	json_array_foreach(readings, i, rd) {
+		o[i].meter = json_string_value(json_object_get(rd, "meter"));
+		if (o[i].meter == NULL)
+			o[i].meter = "";
+		o[i].i = i;
+	}
+	qsort(o, n, sizeof(*o), metercmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(o[i - 1].meter, o[i].meter) == 0)
+			second[o[i].i] = 1;
+	free(o);
+	return second;
+}
+
+static int
+partycmp(const void *a, const void *b)
+{
+	return strcmp(((const struct party *)a)->p->id,
+	    ((const struct party *)b)->p->id);
+}
+
+/*
+ * A reading's Wh into its party's and the slot's sums.  A slot holds at
+ * most DK_MAX_WH each way, readings as orders, so that every amount of its
+ * settlement stays below 2^53 (denki-formats(5), Units).
+ */
+static int
+slot_reading(json_t *rd, struct party *x, int64_t *simp, int64_t *sexp,
+    struct dk_err *e)
+{
+	int64_t imp = json_integer_value(json_object_get(rd, "import_wh"));
+	int64_t exp = json_integer_value(json_object_get(rd, "export_wh"));
+
+	int64_t si = *simp, se = *sexp;
+
+	if (dk_add(&si, imp) < 0 || si > DK_MAX_WH)
+		return dk_fail(e, DK_EX_DATAERR, "import_wh: the slot's "
+		    "readings would import more than %lld Wh (%lld before "
+		    "this one)", DK_MAX_WH, (long long)*simp);
+	if (dk_add(&se, exp) < 0 || se > DK_MAX_WH)
+		return dk_fail(e, DK_EX_DATAERR, "export_wh: the slot's "
+		    "readings would export more than %lld Wh (%lld before "
+		    "this one)", DK_MAX_WH, (long long)*sexp);
+	*simp = si;
+	*sexp = se;
+	x->imp += imp;
+	x->exp += exp;
+	return 0;
+}
+
+static json_t *
+transfer(json_t *slot, const char *from, const char *to, int64_t amount,
+    const char *reason)
+{
+	return json_pack("{s:s,s:i,s:O,s:s,s:s,s:I,s:s}", "type", "transfer",
+	    "v", 1, "slot", slot, "from", from, "to", to,
+	    "amount", (json_int_t)amount, "reason", reason);
+}
+
+int
+dk_settle(int64_t slot, json_t *contracts, json_t *readings,
+    const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
+    struct dk_err *e)
+{
+	size_t n = 0, i, j, cap;
+	struct parties pt;
+	struct party *v, *s, *b, *x;
+	unsigned char *second;
+	const struct dk_participant *p;
+	json_t *c, *rd, *sj, *sj2, *tr = json_array();
+	char ts[40];
+	int64_t val, fee, dev, bval, grid, rent, net;
+	int64_t simp = 0, sexp = 0, swh = 0;	/* the slot's, for its limit */
+	const char *what;
+	int split = 0;		/* contracts with a buyer's price apart */
+
+	e->item = -1;
+	cap = json_array_size(contracts) * 2 + json_array_size(readings) + 1;
+	for (pt.hcap = 64; pt.hcap < 2 * cap; pt.hcap *= 2)
+		;
+	pt.n = 0;
+	pt.v = v = calloc(cap, sizeof(*v));
+	pt.h = calloc(pt.hcap, sizeof(*pt.h));
+	second = second_readings(readings);
+	if (v == NULL || pt.h == NULL || second == NULL || tr == NULL) {
+		free(v);
+		free(pt.h);
+		free(second);
+		json_decref(tr);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	dk_time_format(slot, r->tz, ts, sizeof(ts));
+	sj = json_string(ts);
+	json_array_foreach(contracts, i, c) {
+		const char *sn = json_string_value(json_object_get(c, "seller"));
+		const char *bn = json_string_value(json_object_get(c, "buyer"));
+		int64_t wh = json_integer_value(json_object_get(c, "wh"));
+		int64_t price = json_integer_value(json_object_get(c, "price"));
+		int64_t cfee = json_integer_value(json_object_get(c, "fee"));
+		json_t *jbp = json_object_get(c, "buy_price");
+		int64_t bp = jbp ? json_integer_value(jbp) : price;
+		int64_t wheel = json_integer_value(json_object_get(c,
+		    "wheeling"));
+		const struct dk_participant *ps, *pb;
+
+		ps = sn ? dk_registry_find(reg, sn) : NULL;
+		pb = bn ? dk_registry_find(reg, bn) : NULL;
+		if (ps == NULL || pb == NULL) {
+			dk_fail(e, DK_EX_DATAERR, "contract %zu: a party is "
+			    "not in the registry", i);
+			goto fail;
+		}
+		s = party(&pt, ps);
+		s->contracted = 1;
+		b = party(&pt, pb);
+		b->contracted = 1;
+		if (jbp != NULL)
+			split = 1;
+		/* admitted contracts stay far inside these bounds (see
+		 * denki-formats(5), Units); a ledger that breaks them is
+		 * refused here rather than settled with wrapped sums */
+		what = "wh";
+		if (wh < 1 || wh > DK_MAX_WH || dk_add(&swh, wh) < 0 ||
+		    swh > DK_MAX_WH)
+			goto range;
+		what = "price";
+		if (price < 0 || price > DK_MAX_PRICE || bp < price ||
+		    bp > DK_MAX_PRICE || cfee < 0 || cfee > DK_MAX_PRICE ||
+		    wheel < 0 || wheel > DK_MAX_PRICE)
+			goto range;
+		what = "value";
+		if (dk_value(wh, price, &val) < 0 ||
+		    dk_value(wh, cfee, &fee) < 0 ||
+		    dk_value(wh, bp, &bval) < 0 ||
+		    dk_value(wh, wheel, &grid) < 0)
+			goto range;
+		/* the buyer's price covers the seller's, the grid's wheeling
+		 * and a rent (congestion, or McAfee's reduction) for the
+		 * operator; rounding is taken from the grid's share, so that
+		 * neither goes negative and the slot sums to zero */
+		if (grid > bval - val)
+			grid = bval - val;
+		rent = bval - val - grid;
+		what = "sum";
+		if (dk_add(&s->sold, wh) < 0 || dk_add(&b->bought, wh) < 0 ||
+		    dk_add(&b->paid, bval) < 0 || dk_add(&b->paid, fee) < 0 ||
+		    dk_add(&b->fees, fee) < 0 ||
+		    dk_add(&b->wheeling, grid) < 0 ||
+		    dk_add(&b->rent, rent) < 0 ||
+		    dk_add(&s->received, val) < 0)
+			goto range;
+		json_array_append_new(tr, transfer(sj, pb->id, ps->id, val,
+		    "p2p"));
+		if (fee != 0)
+			json_array_append_new(tr, transfer(sj, pb->id,
+			    "operator", fee, "fee"));
+		if (grid != 0)
+			json_array_append_new(tr, transfer(sj, pb->id, "grid",
+			    grid, "wheeling"));
+		if (rent != 0)
+			json_array_append_new(tr, transfer(sj, pb->id,
+			    "operator", rent, "rent"));
+	}
+	json_array_foreach(readings, i, rd) {
+		const char *m = json_string_value(json_object_get(rd, "meter"));
+
+		if ((p = dk_registry_meter(reg, m)) == NULL) {
+			dk_fail(e, DK_EX_DATAERR, "meter %s is not in the "
+			    "registry", m);
+			e->item = (long)i;
+			goto fail;
+		}
+		if (dk_reading_verify(rd, p, e) < 0) {
+			e->item = (long)i;
+			goto fail;
+		}
+		if (second[i]) {
+			dk_fail(e, DK_EX_DATAERR, "a second reading of meter "
+			    "%s", m);
+			e->item = (long)i;
+			goto fail;
+		}
+		x = party(&pt, p);
+		if (slot_reading(rd, x, &simp, &sexp, e) < 0) {
+			e->item = (long)i;
+			goto fail;
+		}
+		x->nread++;
+	}
+	n = pt.n;
+	qsort(v, n, sizeof(*v), partycmp);
+	for (i = 0; i < n; i++) {
+		x = &v[i];
+		if (x->nread != x->p->nmeters) {
+			for (j = 0; j < x->p->nmeters; j++) {
+				size_t k, found = 0;
+				json_array_foreach(readings, k, rd)
+					if (strcmp(x->p->meters[j],
+					    json_string_value(json_object_get(
+					    rd, "meter"))) == 0)
+						found = 1;
+				if (!found)
+					break;
+			}
+			dk_fail(e, DK_EX_DATAERR, "slot %s: no reading for "
+			    "meter %s of participant %s", ts,
+			    j < x->p->nmeters ? x->p->meters[j] : "?",
+			    x->p->id);
+			goto fail;
+		}
+		/* each term is at most DK_MAX_WH, the slot's limit */
+		dev = (x->exp - x->imp) - (x->sold - x->bought);
+		if (dev > 0) {
+			if (dk_value(dev, r->buyback, &x->ureceived) < 0)
+				goto party_range;
+			json_array_append_new(tr, transfer(sj, "utility",
+			    x->p->id, x->ureceived, "surplus"));
+		} else if (dev < 0) {
+			if (dk_value(-dev, r->retail, &x->upaid) < 0)
+				goto party_range;
+			json_array_append_new(tr, transfer(sj, x->p->id,
+			    "utility", x->upaid, "shortfall"));
+		}
+		net = x->received;
+		if (dk_add(&net, x->ureceived) < 0 ||
+		    dk_add(&net, -x->paid) < 0 || dk_add(&net, -x->upaid) < 0)
+			goto party_range;
+		json_array_append_new(out, sj2 = json_pack(
+		    "{s:s,s:i,s:O,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		    "s:I,s:I}", "type", "settlement", "v", 1, "slot", sj,
+		    "participant", x->p->id, "sold_wh", (json_int_t)x->sold,
+		    "bought_wh", (json_int_t)x->bought,
+		    "export_wh", (json_int_t)x->exp,
+		    "import_wh", (json_int_t)x->imp,
+		    "deviation_wh", (json_int_t)dev,
+		    "p2p_paid", (json_int_t)x->paid,
+		    "p2p_received", (json_int_t)x->received,
+		    "fees", (json_int_t)x->fees,
+		    "utility_paid", (json_int_t)x->upaid,
+		    "utility_received", (json_int_t)x->ureceived,
+		    "net", (json_int_t)net));
+		if (split && sj2 != NULL) {
+			json_object_set_new(sj2, "wheeling",
+			    json_integer(x->wheeling));
+			json_object_set_new(sj2, "rent", json_integer(x->rent));
+		}
+	}
+	json_array_extend(out, tr);
+	json_decref(tr);
+	json_decref(sj);
+	free(v);
+	free(pt.h);
+	free(second);
+	return 0;
+range:
+	dk_fail(e, DK_EX_DATAERR, "contract %zu: %s: beyond the limits of "
+	    "a slot (at most %lld Wh, prices at most %lld a kWh)", i, what,
+	    DK_MAX_WH, DK_MAX_PRICE);
+	goto fail;
+party_range:
+	dk_fail(e, DK_EX_DATAERR, "slot %s: participant %s: money beyond "
+	    "+-(2^53-1)", ts, x->p->id);
+fail:
+	json_decref(tr);
+	json_decref(sj);
+	free(v);
+	free(pt.h);
+	free(second);
+	return -1;
+}
