@@ -6,17 +6,11 @@
 #include <unistd.h>
 
 #include "denki.h"
+#include "prog.h"
 
 static const char *prog = "denki-settle";
-
-static void
-usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: denki-settle [-kn] [-c config] [-D key=value] "
-	    "[readings ...]\n");
-	exit(code);
-}
+static const char usage[] =
+    "usage: denki-settle [-kn] [-c config] [-D key=value] [readings ...]\n";
 
 struct rd {
 	int64_t slot;
@@ -64,11 +58,7 @@ byslot(const void *a, const void *b)
 int
 main(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_conf conf;
 	struct dk_state st;
@@ -78,12 +68,12 @@ main(int argc, char *argv[])
 	struct dk_key op;
 	struct dk_slotstate *ss;
 	struct rd *v = NULL;
-	const char *cfg = NULL, *signed_rule, *kind;
+	const char *signed_rule, *kind;
 	struct scan sc;
 	long nother = 0, ngap = 0, ndup = 0;
 	int require = 0;
-	char **defs, *lpath = NULL, *line, ts[40];
-	size_t ndefs = 0, nv = 0, cap = 0, i, j, k;
+	char *lpath = NULL, *line, ts[40];
+	size_t nv = 0, cap = 0, i, j, k;
 	int c, keep = 0, dry = 0, argi, bad = 0;
 	int64_t t;
 	long n;
@@ -91,32 +81,18 @@ main(int argc, char *argv[])
 	int rc;
 
 	memset(&op, 0, sizeof(op));
-	defs = calloc(argc, sizeof(*defs));
-	while ((c = getopt_long(argc, argv, "c:D:knh", lo, NULL)) != -1)
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "kn")) != -1)
 		switch (c) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'D':
-			defs[ndefs++] = optarg;
-			break;
 		case 'k':
 			keep = 1;
 			break;
 		case 'n':
 			dry = 1;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("%s %s\n", prog, DK_VERSION);
-			return 0;
-		default:
-			usage(DK_EX_USAGE);
 		}
 	if (dk_init(&e) < 0 ||
-	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0 ||
+	    dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0 ||
 	    dk_rules_from_conf(&rules, &conf, &e) < 0)
 		goto fail;
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
@@ -129,10 +105,7 @@ main(int argc, char *argv[])
 		    "or required, got \"%.40s\"", signed_rule);
 		goto fail;
 	}
-	if (optind == argc && isatty(0)) {
-		dk_warnx(prog, "no readings given and stdin is a terminal");
-		usage(DK_EX_USAGE);
-	}
+	dk_prog_need_input(&P, argc, "readings");
 	for (argi = optind; argi < argc || argi == optind; argi++) {
 		if (dk_reader_open(&r, argi < argc ? argv[argi] : "-", &e) < 0)
 			goto fail;
@@ -328,6 +301,5 @@ done:
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_key_free(&op);
-	dk_warnx(prog, "%s", e.msg);
-	return e.status ? e.status : DK_EX_SOFTWARE;
+	return dk_prog_fail(&P, &e);
 }

@@ -1,0 +1,116 @@
+/*
+ * prog.c: the start and the end every program shares (see prog.h): the
+ * common options, the usage text, the configuration with its -D
+ * overrides, and a failure's message and exit status.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "prog.h"
+
+void
+dk_prog_init(struct dk_prog *p, const char *name, const char *usage,
+    int flags, int argc)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->usage = usage;
+	p->flags = flags;
+	if ((p->defs = calloc(argc > 0 ? argc : 1, sizeof(*p->defs))) == NULL) {
+		dk_warnx(name, "out of memory");
+		exit(DK_EX_SOFTWARE);
+	}
+}
+
+void
+dk_prog_usage(const struct dk_prog *p, int status)
+{
+	fputs(p->usage, status ? stderr : stdout);
+	exit(status);
+}
+
+/*
+ * The next option of the program's own (the letters in own, getopt's
+ * syntax; a leading '+' stops at the first operand), or -1 after the
+ * last.  -h and --help print the usage and exit 0, --version the
+ * version; -c and -D are kept when the program reads a configuration;
+ * anything else is a usage error (64).
+ */
+int
+dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	if (p->optstr[0] == '\0') {
+		const char *o = own[0] == '+' ? own + 1 : own;
+
+		snprintf(p->optstr, sizeof(p->optstr), "%s%sh%s",
+		    own[0] == '+' ? "+" : "",
+		    p->flags & DK_PROG_CONF ? "c:D:" : "", o);
+	}
+	for (;;)
+		switch (c = getopt_long(argc, argv, p->optstr, lo, NULL)) {
+		case 'c':
+			if (!(p->flags & DK_PROG_CONF))
+				return c;
+			p->cfg = optarg;
+			break;
+		case 'D':
+			if (!(p->flags & DK_PROG_CONF))
+				return c;
+			p->defs[p->ndefs++] = optarg;
+			break;
+		case 'h':
+			dk_prog_usage(p, 0);
+		case 'V':
+			printf("%s %s\n", p->name, DK_VERSION);
+			exit(0);
+		case '?':
+		case ':':
+			dk_prog_usage(p, DK_EX_USAGE);
+		default:
+			return c;
+		}
+}
+
+/* No operand and stdin a terminal: nothing would ever come; say so. */
+void
+dk_prog_need_input(const struct dk_prog *p, int argc, const char *what)
+{
+	if (optind == argc && isatty(0)) {
+		dk_warnx(p->name, "no %s given and stdin is a terminal", what);
+		dk_prog_usage(p, DK_EX_USAGE);
+	}
+}
+
+/* The configuration file of this kind (DK_CONF_COOP, DK_CONF_HOME), -c's
+ * or the default, with the -D overrides applied. */
+int
+dk_prog_conf(const struct dk_prog *p, struct dk_conf *conf, int kind,
+    struct dk_err *e)
+{
+	return dk_conf_open(conf, p->cfg, kind, p->defs, p->ndefs, e);
+}
+
+/* The last words of a failure: "prog: message", and its exit status. */
+int
+dk_prog_fail(const struct dk_prog *p, const struct dk_err *e)
+{
+	dk_warnx(p->name, "%s", e->msg);
+	return e->status ? e->status : DK_EX_SOFTWARE;
+}
+
+void
+dk_prog_free(struct dk_prog *p)
+{
+	free(p->defs);
+	p->defs = NULL;
+}

@@ -1,0 +1,37 @@
+/*
+ * cmd/prog.h: what every program does first and last.  lib/ reports and
+ * never prints or exits; this is the tool's side, shared by the mains:
+ * the options every program takes (-h, --help, --version, and -c config
+ * with -D key=value where it reads one), the usage text, the
+ * configuration opened with the -D overrides, and the last words of a
+ * failure with its status from the exit table (DK_EXIT_TABLE).
+ */
+#ifndef DK_PROG_H
+#define DK_PROG_H
+
+#include "core/core.h"
+
+#define DK_PROG_CONF	1	/* takes -c config and -D key=value */
+
+struct dk_prog {
+	const char *name;	/* "denki-settle", for messages */
+	const char *usage;	/* the whole usage text, from "usage: " */
+	int flags;		/* DK_PROG_CONF */
+	const char *cfg;	/* -c: NULL for the default */
+	char **defs;		/* -D assignments, in the order given */
+	size_t ndefs;
+	char optstr[64];
+};
+
+void dk_prog_init(struct dk_prog *, const char *name, const char *usage,
+    int flags, int argc);
+int dk_prog_opt(struct dk_prog *, int argc, char *argv[], const char *own);
+void dk_prog_usage(const struct dk_prog *, int status)
+    __attribute__((noreturn));
+void dk_prog_need_input(const struct dk_prog *, int argc, const char *what);
+int dk_prog_conf(const struct dk_prog *, struct dk_conf *, int kind,
+    struct dk_err *);
+int dk_prog_fail(const struct dk_prog *, const struct dk_err *);
+void dk_prog_free(struct dk_prog *);
+
+#endif
