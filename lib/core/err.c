@@ -1,3 +1,6 @@
+/* err.c: errors as lib/ reports them (struct dk_err: a status from the
+ * exit table and a message), the meaning of each status, ids, and the
+ * last check that stdout was written. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,6 @@
+/* jsonl.c: JSON lines: reading them one at a time with their line numbers,
+ * parsing in the canonical profile (RFC 8785 restricted: integers, no
+ * duplicates), writing canonical text, and typed field getters. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,5 @@
+/* money.c: integer energy and money: the one rounding rule, value of
+ * Wh at a price per kWh, overflow-checked sums, money for people. */
 #include <stdio.h>
 
 #include "core.h"

@@ -1,3 +1,5 @@
+/* slot.c: RFC 3339 times with zone offsets, civil dates, and delivery
+ * slots (a time on a slot boundary of the rules' length). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -1,3 +1,5 @@
+/* note.c: C2SP signed notes and tlog checkpoints: verifier keys, signing
+ * and opening a note, a checkpoint's text parsed and made. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,5 @@
+/* pool.c: Ed25519 signature checks on worker threads, with the verdict
+ * (the first bad one in input order) the same as one thread's. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

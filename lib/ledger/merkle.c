@@ -1,3 +1,5 @@
+/* merkle.c: RFC 6962/9162 Merkle trees: roots, inclusion and consistency
+ * proofs made and checked, and the compact tree the ledger appends to. */
 #include <stdlib.h>
 #include <string.h>
 

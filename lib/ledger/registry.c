@@ -1,3 +1,5 @@
+/* registry.c: who may trade: participant records checked and replayed
+ * into a registry, found by id and by meter through hash tables. */
 #include <stdlib.h>
 #include <string.h>
 

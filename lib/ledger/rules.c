@@ -1,3 +1,5 @@
+/* rules.c: the market rules in force (mechanism, prices, fees, zones and
+ * links): from the configuration, from a rules record, and back. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,5 @@
+/* state.c: the replay of the whole ledger, entry by entry, into what the
+ * programs need: registry, rules, terms, and each cleared slot. */
 #include <stdlib.h>
 #include <string.h>
 
