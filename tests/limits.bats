@@ -112,12 +112,20 @@ largest 2000000000000000"
 	prices 9999999999 9999999997 9999999999
 	# 500 orders of each participant, 1e5 Wh each: 1e8 Wh a side;
 	# sells at 9999998000.., buys at ..10000000000: all of them match
+	# (each participant's 500 signed in one go: s1's, s2's, b1's, b2's)
 	for i in $(seq 0 499); do
-		printf '{"type":"order","v":1,"participant":"s1","slot":"%s","side":"sell","wh":100000,"price":%s}\n' $SLOT $((9999998000 + i)) | sign_with s1.key
-		printf '{"type":"order","v":1,"participant":"s2","slot":"%s","side":"sell","wh":100001,"price":%s}\n' $SLOT $((9999998500 + i)) | sign_with s2.key
-		printf '{"type":"order","v":1,"participant":"b1","slot":"%s","side":"buy","wh":99999,"price":%s}\n' $SLOT $((MAXP - i)) | sign_with b1.key
-		printf '{"type":"order","v":1,"participant":"b2","slot":"%s","side":"buy","wh":100001,"price":%s}\n' $SLOT $((MAXP - 500 - i)) | sign_with b2.key
-	done >orders.jsonl
+		printf '{"type":"order","v":1,"participant":"s1","slot":"%s","side":"sell","wh":100000,"price":%s}\n' $SLOT $((9999998000 + i))
+	done | sign_with s1.key >orders.jsonl
+	for i in $(seq 0 499); do
+		printf '{"type":"order","v":1,"participant":"s2","slot":"%s","side":"sell","wh":100001,"price":%s}\n' $SLOT $((9999998500 + i))
+	done | sign_with s2.key >>orders.jsonl
+	for i in $(seq 0 499); do
+		printf '{"type":"order","v":1,"participant":"b1","slot":"%s","side":"buy","wh":99999,"price":%s}\n' $SLOT $((MAXP - i))
+	done | sign_with b1.key >>orders.jsonl
+	for i in $(seq 0 499); do
+		printf '{"type":"order","v":1,"participant":"b2","slot":"%s","side":"buy","wh":100001,"price":%s}\n' $SLOT $((MAXP - 500 - i))
+	done | sign_with b2.key >>orders.jsonl
+	[ "$(wc -l <orders.jsonl)" -eq 2000 ]
 	# s1 and s2: 500 x 100000 + 500 x 100001 = 100000500: over by 500
 	run -65 --separate-stderr denki-clear -c coop.yaml orders.jsonl
 	assert_output ""
