@@ -63,11 +63,12 @@ $(LIBOBJ): | deps-check
 denki: cmd/denki.c $$(call layer_a,$$(USES_denki))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/denki.c $(call layer_a,$(USES_denki)) $(LDLIBS)
 
-# cmd/prog.c: the start and the end every program shares (cmd/prog.h).
-cmd/prog.o: cmd/prog.c cmd/prog.h $(LIBHDR) | deps-check
+# cmd/common/prog.c: the start and the end every program shares (its
+# prog.h); cmd/NAME.c is program NAME and nothing else lives in cmd/.
+cmd/common/prog.o: cmd/common/prog.c cmd/common/prog.h $(LIBHDR) | deps-check
 
-denki-%: cmd/%.c cmd/prog.o cmd/prog.h $$(call layer_a,$$(USES_$$*))
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< cmd/prog.o $(call layer_a,$(USES_$*)) $(LDLIBS)
+denki-%: cmd/%.c cmd/common/prog.o cmd/common/prog.h $$(call layer_a,$$(USES_$$*))
+	$(CC) $(CFLAGS) -Icmd/common $(LDFLAGS) -o $@ $< cmd/common/prog.o $(call layer_a,$(USES_$*)) $(LDLIBS)
 
 tests/unit/%: tests/unit/%.c $(ALL_A) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
@@ -168,7 +169,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) cmd/prog.o $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
+	rm -f $(BINS) $(LIBOBJ) cmd/common/prog.o $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
 .PHONY: all deps deps-check check test check-asan demo bench install uninstall clean fuzz fuzz-replay

@@ -11,7 +11,7 @@ copy_tree() {
 	mkdir src
 	cp -pr "$TOP"/Makefile "$TOP"/cmd "$TOP"/lib "$TOP"/man \
 	    "$TOP"/completions "$TOP"/examples "$TOP"/tools src/
-	rm -f $(grep -l 'modbus\.h' src/lib/*.c | sed 's/\.c$/.o/')
+	rm -f $(grep -l 'modbus\.h' src/lib/*/*.c | sed 's/\.c$/.o/')
 }
 
 # A machine where the build libraries are missing until apt-get has run:
@@ -63,7 +63,7 @@ fake_machine() {
 	run -2 --separate-stderr make -C src all
 	assert_equal "$(cat calls)" ""
 	[[ "$stderr" == *"deps: run: sudo apt-get install libsodium-dev libjansson-dev libyaml-dev libsqlite3-dev libmodbus-dev"* ]]
-	[ ! -e src/lib/drv-sunspec.o ]
+	[ ! -e src/lib/meter/drv-sunspec.o ]
 	[ ! -e src/denki ]
 	# make with no target is make all
 	run -2 --separate-stderr make -C src
@@ -87,7 +87,7 @@ fake_machine() {
 	done
 	run -1 grep npm calls
 	# drv-sunspec.c was compiled with libmodbus's -I from the second make
-	[ -f src/lib/drv-sunspec.o ]
+	[ -f src/lib/meter/drv-sunspec.o ]
 	[ -x src/denki-meter-read ]
 	run -0 src/denki-ledger-verify -p src/demo/operator.pub \
 	    src/demo/ledger.jsonl
@@ -99,11 +99,11 @@ fake_machine() {
 	run -2 --separate-stderr make -C src demo
 	assert_equal "$(cat calls)" ""
 	[[ "$stderr" == *"deps: run: sudo apt-get install libsodium-dev libjansson-dev libyaml-dev libsqlite3-dev libmodbus-dev libcurl4-openssl-dev bats "* ]]
-	[ ! -e src/lib/drv-sunspec.o ]
+	[ ! -e src/lib/meter/drv-sunspec.o ]
 	run -2 --separate-stderr make -C src check
 	assert_equal "$(cat calls)" ""
 	[[ "$stderr" == *"deps: run: sudo apt-get install libsodium-dev "*" socat time"* ]]
-	[ ! -e src/lib/drv-sunspec.o ]
+	[ ! -e src/lib/meter/drv-sunspec.o ]
 }
 
 @test "make check: the test peers come from npm after the packages; as a user nothing runs" {

@@ -1,5 +1,5 @@
 /*
- * cmd/prog.h: what every program does first and last.  lib/ reports and
+ * cmd/common/prog.h: what every program does first and last.  lib/ reports and
  * never prints or exits; this is the tool's side, shared by the mains:
  * the options every program takes (-h, --help, --version, and -c config
  * with -D key=value where it reads one), the usage text, the
