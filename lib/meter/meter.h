@@ -12,7 +12,8 @@
 
 #include "ledger/ledger.h"
 
-/* reading.c: the reading record, checked and its signature verified */
+/* reading.c: the reading record checked; verify.c: its signature verified
+ * against the registry (settle's side, apart: bid links no registry) */
 int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
     struct dk_err *);
 int dk_reading_verify(json_t *rec, const struct dk_participant *,
@@ -199,9 +200,15 @@ int dk_enphase_production(json_t *, int64_t now, struct dk_sample out[2],
 int dk_drv_fronius(struct dk_drv *, struct dk_err *);
 int dk_drv_enphase(struct dk_drv *, struct dk_err *);
 
-/* db.c: SQLite state that outlives a run (the household's history) */
+/* db.c: the household's SQLite state that outlives a run (lib/meter/db.h
+ * is private to the layer): opened, transactions, closed */
 struct dk_db;
 struct dk_db *dk_db_open(const char *path, struct dk_err *);
+int dk_db_begin(struct dk_db *, struct dk_err *);
+int dk_db_commit(struct dk_db *, struct dk_err *);
+void dk_db_rollback(struct dk_db *);
+void dk_db_close(struct dk_db *);
+/* history.c: bid's readings (its forecast's history) and slots bid for */
 int dk_db_put_reading(struct dk_db *, const char *meter, int64_t slot,
     int64_t import_wh, int64_t export_wh, struct dk_err *);
 int dk_db_get_net(struct dk_db *, const char *const *meters, size_t n,
@@ -209,10 +216,7 @@ int dk_db_get_net(struct dk_db *, const char *const *meters, size_t n,
 int dk_db_order_sent(struct dk_db *, int64_t slot, struct dk_err *);
 int dk_db_mark_sent(struct dk_db *, int64_t slot, const char *id,
     struct dk_err *);
-/* the sample store: samples, the walks, and records not yet delivered */
-int dk_db_begin(struct dk_db *, struct dk_err *);
-int dk_db_commit(struct dk_db *, struct dk_err *);
-void dk_db_rollback(struct dk_db *);
+/* spool.c: meter-read's samples, the walks, the records they made */
 int dk_db_put_sample(struct dk_db *, const struct dk_sample *,
     struct dk_err *);
 typedef json_t *(*dk_rec_fn)(void *ctx, const struct dk_slotres *,
@@ -226,9 +230,9 @@ struct dk_walkopt {
 };
 int dk_db_walk(struct dk_db *, const struct dk_walkopt *, long *made,
     struct dk_err *);
+/* deliver.c: the records not yet delivered, handed out at least once */
 typedef int (*dk_line_fn)(void *ctx, const char *line, struct dk_err *);
 int dk_db_deliver(struct dk_db *, int batch, dk_line_fn, void *ctx,
     long *n, struct dk_err *);
-void dk_db_close(struct dk_db *);
 
 #endif
