@@ -3,8 +3,17 @@
  * each marked delivered only once its reader has it; and the writer of
  * stdout that knows when a reader has taken a line.
  */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 
@@ -88,4 +97,76 @@ fail:
 	sqlite3_finalize(up);
 	json_decref(seqs);
 	return -1;
+}
+
+/*
+ * A write to a pipe succeeds once the kernel holds the bytes, before any
+ * reader has them: a reader that goes away (head -n 1, a kill) leaves
+ * them unread.  So a line is handed only when the one before it has been
+ * taken out of the pipe, and counts as delivered only once taken; when
+ * the reader closes with it still in the pipe, it ends us as a write to a
+ * closed pipe would (SIGPIPE, or 74 when that is ignored).
+ */
+static int
+taken(int fd, struct dk_err *e)
+{
+	struct stat sb;
+	struct pollfd p;
+	struct timespec ts = { 0, 20000 };
+	int n;
+
+	if (fstat(fd, &sb) < 0 || !S_ISFIFO(sb.st_mode))
+		return 0;
+	for (;;) {
+		if (ioctl(fd, FIONREAD, &n) < 0 || n == 0)
+			return 0;
+		p.fd = fd;
+		p.events = 0;
+		p.revents = 0;
+		if (ppoll(&p, 1, &ts, NULL) > 0 &&
+		    (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0 &&
+		    ioctl(fd, FIONREAD, &n) == 0 && n > 0) {
+			raise(SIGPIPE);
+			errno = EPIPE;
+			return dk_fail(e, DK_EX_IOERR, "write error on stdout: "
+			    "%s (%d bytes unread)", strerror(errno), n);
+		}
+		if (ts.tv_nsec < 5000000)
+			ts.tv_nsec *= 2;
+	}
+}
+
+/* A line to stdout, as dk_db_deliver hands it (NULL: the batch is done):
+ * delivered once its reader has it, and on the disk before it is marked
+ * so when stdout is a file. */
+int
+dk_stdout_line(void *ctx, const char *line, struct dk_err *e)
+{
+	struct stat sb;
+	off_t off = -1;
+	int err;
+
+	(void)ctx;
+	/* a file that fills up keeps no half line: cut back to the last
+	 * whole one */
+	if (line != NULL && fstat(fileno(stdout), &sb) == 0 &&
+	    S_ISREG(sb.st_mode))
+		off = lseek(fileno(stdout), 0, SEEK_CUR);
+	/* one write(2) a line: a kill never leaves half of one */
+	if ((line != NULL && (fputs(line, stdout) == EOF ||
+	    putchar('\n') == EOF)) || fflush(stdout) != 0) {
+		err = errno;
+		if (off >= 0 && ftruncate(fileno(stdout), off) == 0)
+			lseek(fileno(stdout), off, SEEK_SET);
+		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
+		    strerror(err));
+	}
+	if (line != NULL)
+		return taken(fileno(stdout), e);
+	/* a file: on the disk before the lines are marked delivered */
+	if (fsync(fileno(stdout)) < 0 && errno != EINVAL && errno != EROFS &&
+	    errno != ENOTSUP)
+		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
+		    strerror(errno));
+	return 0;
 }
