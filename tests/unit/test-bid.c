@@ -181,14 +181,17 @@ check_order(json_t *o, const char *side, long long wh, long long price)
 static void
 test_orders(void)
 {
-	char *fresh[] = { "state=orders.db" };
-	char *defs[] = { "state=limits.db", "bid.min_wh=400",
-	    "bid.sell_markup=50" };
+	char st1[300], st2[300];
+	char *fresh[] = { st1 };
+	char *defs[] = { st2, "bid.min_wh=400", "bid.sell_markup=50" };
 	struct dk_bidder b;
 	struct dk_conf c;
 	struct dk_err e;
 	json_t *o;
 
+	/* -D paths are the caller's, not the configuration's */
+	snprintf(st1, sizeof(st1), "state=%s/orders.db", ck_tmp);
+	snprintf(st2, sizeof(st2), "state=%s/limits.db", ck_tmp);
 	CHECK_INT(open_bidder(&b, &c, home, fresh, 1, &e), 0);
 	/* nothing yesterday: no order, said */
 	warned = 0;
