@@ -1,3 +1,5 @@
+/* meter.c: reading records from CSV files (OPSD, cumulative counters,
+ * intervals) and from the simulator. */
 #include <stdlib.h>
 #include <string.h>
 

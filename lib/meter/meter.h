@@ -4,15 +4,17 @@
  * The household side: reading records from CSV and the simulator, the meter
  * drivers (ECHONET Lite, B-route, DSMR, SunSpec, HTTP JSON), counters
  * walked into slot readings, and the SQLite store of samples, records not
- * yet delivered and the history bid forecasts from. Above ledger (it reads
- * the rules: slot length, time zone).
+ * yet delivered and the history bid forecasts from; the work of
+ * meter-read and bid. Above ledger, of which it uses the rules (slot
+ * length, time zone, prices) and, in verify.c only, the registry.
  */
 #ifndef DK_METER_H
 #define DK_METER_H
 
 #include "ledger/ledger.h"
 
-/* reading.c: the reading record, checked and its signature verified */
+/* reading.c: the reading record checked; verify.c: its signature verified
+ * against the registry (settle's side, apart: bid links no registry) */
 int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
     struct dk_err *);
 int dk_reading_verify(json_t *rec, const struct dk_participant *,
@@ -199,9 +201,15 @@ int dk_enphase_production(json_t *, int64_t now, struct dk_sample out[2],
 int dk_drv_fronius(struct dk_drv *, struct dk_err *);
 int dk_drv_enphase(struct dk_drv *, struct dk_err *);
 
-/* db.c: SQLite state that outlives a run (the household's history) */
+/* db.c: the household's SQLite state that outlives a run (lib/meter/db.h
+ * is private to the layer): opened, transactions, closed */
 struct dk_db;
 struct dk_db *dk_db_open(const char *path, struct dk_err *);
+int dk_db_begin(struct dk_db *, struct dk_err *);
+int dk_db_commit(struct dk_db *, struct dk_err *);
+void dk_db_rollback(struct dk_db *);
+void dk_db_close(struct dk_db *);
+/* history.c: bid's readings (its forecast's history) and slots bid for */
 int dk_db_put_reading(struct dk_db *, const char *meter, int64_t slot,
     int64_t import_wh, int64_t export_wh, struct dk_err *);
 int dk_db_get_net(struct dk_db *, const char *const *meters, size_t n,
@@ -209,10 +217,7 @@ int dk_db_get_net(struct dk_db *, const char *const *meters, size_t n,
 int dk_db_order_sent(struct dk_db *, int64_t slot, struct dk_err *);
 int dk_db_mark_sent(struct dk_db *, int64_t slot, const char *id,
     struct dk_err *);
-/* the sample store: samples, the walks, and records not yet delivered */
-int dk_db_begin(struct dk_db *, struct dk_err *);
-int dk_db_commit(struct dk_db *, struct dk_err *);
-void dk_db_rollback(struct dk_db *);
+/* spool.c: meter-read's samples, the walks, the records they made */
 int dk_db_put_sample(struct dk_db *, const struct dk_sample *,
     struct dk_err *);
 typedef json_t *(*dk_rec_fn)(void *ctx, const struct dk_slotres *,
@@ -226,9 +231,72 @@ struct dk_walkopt {
 };
 int dk_db_walk(struct dk_db *, const struct dk_walkopt *, long *made,
     struct dk_err *);
+/* deliver.c: the records not yet delivered, handed out at least once */
 typedef int (*dk_line_fn)(void *ctx, const char *line, struct dk_err *);
 int dk_db_deliver(struct dk_db *, int batch, dk_line_fn, void *ctx,
     long *n, struct dk_err *);
-void dk_db_close(struct dk_db *);
+
+/* home.c: a household's configuration: the rules, the meter, the state */
+int dk_home_rules(struct dk_conf *, struct dk_rules *, struct dk_err *);
+const char *dk_home_meter(const struct dk_conf *, const char *m);
+struct dk_db *dk_home_db(const struct dk_conf *, struct dk_err *);
+
+/* read.c: meter-read's csv files and simulator, set up from conf */
+int dk_read_csv(const struct dk_conf *, const char *meter,
+    const struct dk_rules *, char **files, int nfiles,
+    void (*warn)(void *, const char *), dk_reading_fn, void *ctx,
+    struct dk_err *);
+int dk_read_sim(const struct dk_conf *, const char *meter,
+    const char *start, long long nslots, const struct dk_rules *,
+    dk_reading_fn, void *ctx, struct dk_err *);
+
+/* store.c: meter-read's run over a device driver: samples stored, walked
+ * into records (signed with meter.key), the new ones handed to out;
+ * deliver.c: dk_stdout_line, an out for stdout */
+struct dk_storeopt {
+	const char *driver;	/* its name, for messages */
+	dk_driver_fn drv;
+	struct dk_conf *conf;	/* meter.samples.file set for each file */
+	const struct dk_rules *rules;
+	const char *meter;	/* for samples that name none */
+	char **files;		/* the samples driver's, one poll each */
+	int nfiles;
+	int each;		/* each line delivered alone, not 64 */
+	dk_line_fn out;
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;		/* of out and warn */
+};
+int dk_store_run(const struct dk_storeopt *, struct dk_err *);
+int dk_store_probe(const struct dk_storeopt *, dk_reading_fn, void *ctx,
+    struct dk_err *);
+int dk_drv_file(struct dk_conf *, const char *file, struct dk_err *);
+int dk_stdout_line(void *ctx, const char *line, struct dk_err *);
+
+/* bid.c: readings into the history, and orders forecast from it */
+struct dk_bidder {
+	struct dk_rules rules;
+	struct dk_key key;
+	struct dk_db *db;
+	const char *participant;
+	const char *meterlist;	/* as configured, for messages */
+	char **meters;		/* into mbuf */
+	char *mbuf;
+	size_t nmeters;
+	long long min_wh, sell_markup, buy_markdown;
+	int force;		/* bid again for a slot already bid for */
+	int dry;		/* mark nothing as bid for */
+	int64_t latest;		/* the newest reading kept; INT64_MIN */
+	int64_t *targets;	/* the slots to bid for */
+	size_t ntargets;
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+};
+int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
+    struct dk_err *);
+int dk_bidder_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
+int dk_bidder_want(struct dk_bidder *, int64_t slot, struct dk_err *);
+int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
+    struct dk_err *);
+void dk_bidder_close(struct dk_bidder *);
 
 #endif

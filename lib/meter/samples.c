@@ -1,3 +1,5 @@
+/* samples.c: the "samples" driver: sample records read back from a file
+ * or stdin, as if a device had said them now. */
 #include <stdlib.h>
 #include <string.h>
 

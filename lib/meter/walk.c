@@ -1,3 +1,5 @@
+/* walk.c: one meter's cumulative counters walked into slot readings and
+ * gaps; the walk's state as JSON, to go on from in the next run. */
 #include <stdlib.h>
 #include <string.h>
 

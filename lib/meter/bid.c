@@ -1,0 +1,235 @@
+/*
+ * bid.c: denki-bid's work: the household's grid readings kept as the
+ * history its forecast is made from, and a signed order for a slot made
+ * from the same slot yesterday.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meter.h"
+
+/* The bidder of the household conf describes: its rules, participant,
+ * meters, bid.* limits, key and state database.  b is zeroed by the
+ * caller, who may set force and dry and warn first. */
+int
+dk_bidder_open(struct dk_bidder *b, const struct dk_conf *conf,
+    struct dk_err *e)
+{
+	const char *where = conf->path ? conf->path : "config";
+	char *tok;
+
+	b->latest = INT64_MIN;
+	if (dk_rules_from_conf(&b->rules, conf, e) < 0)
+		return -1;
+	b->participant = dk_conf_str(conf, "participant", NULL);
+	if (b->participant == NULL || !dk_valid_id(b->participant))
+		return dk_fail(e, DK_EX_CONFIG, "%s: participant: must be the "
+		    "household's id", where);
+	b->meterlist = dk_conf_str(conf, "meters", dk_conf_str(conf,
+	    "meter.id", NULL));
+	if (b->meterlist == NULL)
+		return dk_fail(e, DK_EX_CONFIG, "%s: meters: the household's "
+		    "meter ids are missing", where);
+	if ((b->mbuf = strdup(b->meterlist)) == NULL ||
+	    (b->meters = calloc(strlen(b->meterlist) + 1,
+	    sizeof(char *))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	for (tok = strtok(b->mbuf, ", "); tok != NULL; tok = strtok(NULL,
+	    ", "))
+		b->meters[b->nmeters++] = tok;
+	if (dk_conf_int(conf, "bid.min_wh", 1, 1, DK_MAX_WH, &b->min_wh,
+	    e) < 0 ||
+	    dk_conf_int(conf, "bid.sell_markup", 20, 0, 100,
+	    &b->sell_markup, e) < 0 ||
+	    dk_conf_int(conf, "bid.buy_markdown", 20, 0, 100,
+	    &b->buy_markdown, e) < 0)
+		return -1;
+	if (dk_conf_key(conf, "key", 1, &b->key, e) < 0)
+		return -1;
+	if ((b->db = dk_home_db(conf, e)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+ours(const struct dk_bidder *b, const char *m)
+{
+	size_t i;
+
+	for (i = 0; i < b->nmeters; i++)
+		if (strcmp(b->meters[i], m) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A reading record into the history: 0 when kept, or skipped (a gap
+ * record, no reading, and pv or battery readings are not the grid's
+ * net); 1 when refused (e says why: not a reading, not our meter); -1
+ * when it cannot be kept.
+ */
+int
+dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
+{
+	const char *tp, *kd, *m;
+	int64_t t;
+
+	tp = json_string_value(json_object_get(rec, "type"));
+	kd = json_string_value(json_object_get(rec, "kind"));
+	if ((tp != NULL && strcmp(tp, "gap") == 0) ||
+	    (kd != NULL && strcmp(kd, "grid") != 0 &&
+	    dk_reading_check(rec, &b->rules, &t, e) == 0))
+		return 0;
+	if (dk_reading_check(rec, &b->rules, &t, e) < 0)
+		return 1;
+	m = json_string_value(json_object_get(rec, "meter"));
+	if (!ours(b, m)) {
+		dk_fail(e, DK_EX_DATAERR, "meter: %s is not one of this "
+		    "household's meters (%s)", m, b->meterlist);
+		return 1;
+	}
+	if (dk_db_put_reading(b->db, m, t,
+	    json_integer_value(json_object_get(rec, "import_wh")),
+	    json_integer_value(json_object_get(rec, "export_wh")), e) < 0)
+		return -1;
+	if (t > b->latest)
+		b->latest = t;
+	return 0;
+}
+
+/* A slot to bid for, once. */
+int
+dk_bidder_want(struct dk_bidder *b, int64_t t, struct dk_err *e)
+{
+	int64_t *n;
+	size_t i;
+
+	for (i = 0; i < b->ntargets; i++)
+		if (b->targets[i] == t)
+			return 0;
+	n = reallocarray(b->targets, b->ntargets + 1, sizeof(*n));
+	if (n == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	b->targets = n;
+	b->targets[b->ntargets++] = t;
+	return 0;
+}
+
+static void
+warn_slot(const struct dk_bidder *b, const char *msg)
+{
+	if (b->warn != NULL)
+		b->warn(b->ctx, msg);
+}
+
+/* The limit price: between buyback and retail, both at most
+ * DK_MAX_PRICE, as the rules and the percentages are in range. */
+static int
+limit(const struct dk_bidder *b, int64_t net, int64_t *price,
+    struct dk_err *e)
+{
+	const struct dk_rules *r = &b->rules;
+	int64_t top;
+
+	if (net > 0) {
+		if (dk_muldiv(r->retail - r->buyback, b->sell_markup, 100,
+		    price) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "price: overflow");
+		*price += r->buyback;
+		return 0;
+	}
+	top = r->retail - r->fee;
+	if (top < r->buyback)
+		top = r->buyback;
+	if (dk_muldiv(top - r->buyback, b->buy_markdown, 100, price) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "price: overflow");
+	*price = top - *price;
+	return 0;
+}
+
+/*
+ * The signed order for slot target, in *order (NULL: none, and warn says
+ * why when it is not just too little energy); unless dry, the slot is
+ * marked bid for, and is not bid for again without force.  The forecast
+ * is the same slot yesterday; the limits sit inside the spread between
+ * buyback and retail: a seller asks buyback plus sell_markup percent of
+ * the spread, a buyer bids retail minus the fee minus buy_markdown
+ * percent of what is left above buyback.
+ */
+int
+dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
+    struct dk_err *e)
+{
+	const struct dk_rules *r = &b->rules;
+	int64_t net, wh, price;
+	char ts[40], yts[40], msg[200], *c, id[65];
+	json_t *o;
+	int rc;
+
+	*order = NULL;
+	dk_time_format(target, r->tz, ts, sizeof(ts));
+	if (!b->force && !b->dry) {
+		if ((rc = dk_db_order_sent(b->db, target, e)) < 0)
+			return -1;
+		if (rc == 1) {
+			snprintf(msg, sizeof(msg), "slot %s: already bid for; "
+			    "-f bids again", ts);
+			warn_slot(b, msg);
+			return 0;
+		}
+	}
+	rc = dk_db_get_net(b->db, (const char *const *)b->meters, b->nmeters,
+	    target - 86400, &net, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		dk_time_format(target - 86400, r->tz, yts, sizeof(yts));
+		snprintf(msg, sizeof(msg), "slot %s: no reading of %s yet to "
+		    "forecast from; no order", ts, yts);
+		warn_slot(b, msg);
+		return 0;
+	}
+	wh = net < 0 ? -net : net;
+	if (wh < b->min_wh || wh == 0)
+		return 0;
+	if (wh > DK_MAX_WH)
+		wh = DK_MAX_WH;
+	if (limit(b, net, &price, e) < 0)
+		return -1;
+	o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type", "order",
+	    "v", 1, "participant", b->participant, "slot", ts,
+	    "side", net > 0 ? "sell" : "buy", "wh", (json_int_t)wh,
+	    "price", (json_int_t)price);
+	if (o == NULL || dk_sign_record(o, &b->key, e) < 0)
+		goto fail;
+	if (!b->dry) {
+		if ((c = dk_canon(o)) == NULL) {
+			dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+			goto fail;
+		}
+		dk_sha256_hex(c, strlen(c), id);
+		free(c);
+		if (dk_db_mark_sent(b->db, target, id, e) < 0)
+			goto fail;
+	}
+	*order = o;
+	return 0;
+fail:
+	json_decref(o);
+	return -1;
+}
+
+void
+dk_bidder_close(struct dk_bidder *b)
+{
+	dk_db_close(b->db);
+	dk_key_free(&b->key);
+	free(b->meters);
+	free(b->mbuf);
+	free(b->targets);
+	b->db = NULL;
+	b->meters = NULL;
+	b->mbuf = NULL;
+	b->targets = NULL;
+}

@@ -1,0 +1,19 @@
+/*
+ * lib/meter/db.h: private to lib/meter, never included outside it: the
+ * handle of the household's state database and what its files share
+ * (db.c opens it, history.c, spool.c and deliver.c use it).
+ */
+#ifndef DK_METER_DB_H
+#define DK_METER_DB_H
+
+#include <sqlite3.h>
+
+#include "meter.h"
+
+struct dk_db {
+	sqlite3 *db;
+};
+
+int dk_db_fail(struct dk_db *, struct dk_err *, const char *what);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * Unit tests of denki-bid's work (lib/meter/bid.c): the bidder from the
+ * household's configuration, readings into its history, and the signed
+ * orders forecast from the same slot yesterday.
+ */
+#include "check.h"
+#include "meter/meter.h"
+
+#define SLOT	"2026-01-02T10:00:00+00:00"
+#define YDAY	"2026-01-01T10:00:00+00:00"
+
+static struct dk_key key;
+static char warning[300];
+static int warned;
+
+static void
+warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	warned++;
+	snprintf(warning, sizeof(warning), "%s", msg);
+}
+
+static const char home[] =
+    "participant: alice\nkey: alice.key\nmeters: [m1, m2]\n"
+    "state: alice.db\ntz: UTC\nslot_minutes: 30\n"
+    "prices:\n  retail: 300000\n  buyback: 100000\n  fee: 10000\n";
+
+/* A bidder on home text (plus -D defs); 0 or its failure's status. */
+static int
+open_bidder(struct dk_bidder *b, struct dk_conf *c, const char *text,
+    char *const *defs, size_t ndefs, struct dk_err *e)
+{
+	const char *p = tmpfile_write("alice.yaml", text);
+
+	memset(b, 0, sizeof(*b));
+	b->warn = warn;
+	memset(e, 0, sizeof(*e));
+	if (dk_conf_open(c, p, DK_CONF_HOME, defs, ndefs, e) < 0)
+		return e->status;
+	if (dk_bidder_open(b, c, e) < 0) {
+		dk_bidder_close(b);
+		dk_conf_free(c);
+		return e->status;
+	}
+	return 0;
+}
+
+static int
+reading(struct dk_bidder *b, const char *text, struct dk_err *e)
+{
+	json_t *r = json_loads(text, 0, NULL);
+	int rc;
+
+	CHECK(r != NULL);
+	rc = dk_bidder_reading(b, r, e);
+	json_decref(r);
+	return rc;
+}
+
+static void
+grid(struct dk_bidder *b, const char *m, const char *slot, int imp, int exp)
+{
+	struct dk_err e = { 0 };
+	char buf[300];
+
+	snprintf(buf, sizeof(buf), "{\"type\":\"reading\",\"v\":1,\"meter\":"
+	    "\"%s\",\"slot\":\"%s\",\"import_wh\":%d,\"export_wh\":%d}", m,
+	    slot, imp, exp);
+	CHECK_INT(reading(b, buf, &e), 0);
+}
+
+static int64_t
+slot(const char *s)
+{
+	struct dk_err e = { 0 };
+	int64_t t = 0;
+
+	CHECK_INT(dk_slot_parse(s, 30, &t, &e), 0);
+	return t;
+}
+
+static void
+test_open(void)
+{
+	struct dk_bidder b;
+	struct dk_conf c;
+	struct dk_err e;
+
+	CHECK_INT(open_bidder(&b, &c, home, NULL, 0, &e), 0);
+	CHECK_INT(b.nmeters, 2);
+	CHECK_STR(b.meters[0], "m1");
+	CHECK_STR(b.meters[1], "m2");
+	CHECK_STR(b.participant, "alice");
+	CHECK_INT(b.min_wh, 1);
+	CHECK_INT(b.sell_markup, 20);
+	CHECK_INT(b.buy_markdown, 20);
+	CHECK(b.latest == INT64_MIN);
+	dk_bidder_close(&b);
+	dk_conf_free(&c);
+
+	CHECK_INT(open_bidder(&b, &c, "key: alice.key\nmeters: [m1]\n"
+	    "tz: UTC\nprices:\n  retail: 3\n  buyback: 1\n", NULL, 0, &e),
+	    DK_EX_CONFIG);
+	CHECK_HAS(e.msg, "alice.yaml: participant: must be the household's "
+	    "id");
+	CHECK_INT(open_bidder(&b, &c, "participant: alice\nkey: alice.key\n"
+	    "tz: UTC\nprices:\n  retail: 3\n  buyback: 1\n", NULL, 0, &e),
+	    DK_EX_CONFIG);
+	CHECK_HAS(e.msg, "alice.yaml: meters: the household's meter ids are "
+	    "missing");
+	CHECK_INT(open_bidder(&b, &c, "participant: alice\nmeters: [m1]\n"
+	    "tz: UTC\nprices:\n  retail: 3\n  buyback: 1\n", NULL, 0, &e),
+	    DK_EX_CONFIG);
+	CHECK_HAS(e.msg, "key: missing");
+}
+
+static void
+test_readings(void)
+{
+	const char *const both[] = { "m1", "m2" };
+	struct dk_bidder b;
+	struct dk_conf c;
+	struct dk_err e;
+	int64_t net;
+
+	CHECK_INT(open_bidder(&b, &c, home, NULL, 0, &e), 0);
+	grid(&b, "m1", YDAY, 100, 500);
+	CHECK(b.latest == slot(YDAY));
+	/* a gap record, and pv: skipped, not the grid's net */
+	CHECK_INT(reading(&b, "{\"type\":\"gap\",\"v\":1,\"meter\":\"m2\","
+	    "\"slot\":\"" SLOT "\"}", &e), 0);
+	CHECK_INT(reading(&b, "{\"type\":\"reading\",\"v\":1,\"meter\":"
+	    "\"m2\",\"kind\":\"pv\",\"slot\":\"" SLOT "\",\"import_wh\":9,"
+	    "\"export_wh\":0}", &e), 0);
+	CHECK(b.latest == slot(YDAY));
+	CHECK_INT(dk_db_get_net(b.db, both, 2, slot(YDAY), &net, &e), 1);
+	grid(&b, "m2", YDAY, 50, 0);
+	CHECK_INT(dk_db_get_net(b.db, both, 2, slot(YDAY), &net, &e), 0);
+	CHECK_INT(net, 350);
+
+	/* refused: not a reading, not ours */
+	CHECK_INT(reading(&b, "{\"type\":\"reading\",\"v\":1,\"meter\":"
+	    "\"m1\",\"slot\":\"" SLOT "\",\"import_wh\":-1,\"export_wh\":0}",
+	    &e), 1);
+	CHECK_HAS(e.msg, "import_wh");
+	CHECK_INT(reading(&b, "{\"type\":\"reading\",\"v\":1,\"meter\":"
+	    "\"m3\",\"slot\":\"" SLOT "\",\"import_wh\":1,\"export_wh\":0}",
+	    &e), 1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "meter: m3 is not one of this household's meters");
+	CHECK(b.latest == slot(YDAY));
+
+	/* the slots to bid for, each once */
+	CHECK_INT(dk_bidder_want(&b, 5, &e), 0);
+	CHECK_INT(dk_bidder_want(&b, 7, &e), 0);
+	CHECK_INT(dk_bidder_want(&b, 5, &e), 0);
+	CHECK_INT(b.ntargets, 2);
+	dk_bidder_close(&b);
+	dk_conf_free(&c);
+}
+
+static void
+check_order(json_t *o, const char *side, long long wh, long long price)
+{
+	struct dk_err e = { 0 };
+
+	CHECK(o != NULL);
+	if (o == NULL)
+		return;
+	CHECK_STR(json_string_value(json_object_get(o, "type")), "order");
+	CHECK_STR(json_string_value(json_object_get(o, "participant")),
+	    "alice");
+	CHECK_STR(json_string_value(json_object_get(o, "slot")), SLOT);
+	CHECK_STR(json_string_value(json_object_get(o, "side")), side);
+	CHECK_INT(json_integer_value(json_object_get(o, "wh")), wh);
+	CHECK_INT(json_integer_value(json_object_get(o, "price")), price);
+	CHECK_INT(dk_verify_record(o, key.pk, &e), 0);
+}
+
+static void
+test_orders(void)
+{
+	char st1[300], st2[300];
+	char *fresh[] = { st1 };
+	char *defs[] = { st2, "bid.min_wh=400", "bid.sell_markup=50" };
+	struct dk_bidder b;
+	struct dk_conf c;
+	struct dk_err e;
+	json_t *o;
+
+	/* -D paths are the caller's, not the configuration's */
+	snprintf(st1, sizeof(st1), "state=%s/orders.db", ck_tmp);
+	snprintf(st2, sizeof(st2), "state=%s/limits.db", ck_tmp);
+	CHECK_INT(open_bidder(&b, &c, home, fresh, 1, &e), 0);
+	/* nothing yesterday: no order, said */
+	warned = 0;
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK(o == NULL);
+	CHECK_INT(warned, 1);
+	CHECK_STR(warning, "slot " SLOT ": no reading of " YDAY " yet to "
+	    "forecast from; no order");
+
+	/* 350 Wh more out than in: sell at buyback + 20% of the spread */
+	grid(&b, "m1", YDAY, 100, 500);
+	grid(&b, "m2", YDAY, 50, 0);
+	b.dry = 1;
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	check_order(o, "sell", 350, 140000);
+	json_decref(o);
+	b.dry = 0;
+	CHECK_INT(dk_db_order_sent(b.db, slot(SLOT), &e), 0);
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	check_order(o, "sell", 350, 140000);
+	json_decref(o);
+	CHECK_INT(dk_db_order_sent(b.db, slot(SLOT), &e), 1);
+	/* once only, unless forced */
+	warned = 0;
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK(o == NULL);
+	CHECK_STR(warning, "slot " SLOT ": already bid for; -f bids again");
+	b.force = 1;
+	grid(&b, "m2", YDAY, 1000, 0);
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	/* 600 Wh short: buy at retail - fee - 20% of what is above
+	 * buyback */
+	check_order(o, "buy", 600, 252000);
+	json_decref(o);
+	/* nothing in or out: no order, nothing said */
+	grid(&b, "m2", YDAY, 400, 0);
+	warned = 0;
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK(o == NULL);
+	CHECK_INT(warned, 0);
+	dk_bidder_close(&b);
+	dk_conf_free(&c);
+
+	/* bid.min_wh and bid.sell_markup */
+	CHECK_INT(open_bidder(&b, &c, home, defs, 3, &e), 0);
+	b.force = 1;
+	grid(&b, "m1", YDAY, 100, 500);
+	grid(&b, "m2", YDAY, 50, 0);
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK(o == NULL);
+	grid(&b, "m2", YDAY, 0, 0);
+	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	check_order(o, "sell", 400, 200000);
+	json_decref(o);
+	dk_bidder_close(&b);
+	dk_conf_free(&c);
+}
+
+int
+main(void)
+{
+	struct dk_err e = { 0 };
+	char path[300];
+
+	tmpdir_make("denki-test-bid");
+	CHECK_INT(dk_init(&e), 0);
+	CHECK_INT(dk_key_generate(&key, &e), 0);
+	snprintf(path, sizeof(path), "%s/alice.key", ck_tmp);
+	CHECK_INT(dk_key_write_sec(&key, path, "test", 0, &e), 0);
+	test_open();
+	test_readings();
+	test_orders();
+	dk_key_free(&key);
+	tmpdir_remove();
+	return check_done("test-bid");
+}
