@@ -238,9 +238,14 @@ command(struct sk *s, const char *cmd, int timeout_ms, struct dk_err *e)
 {
 	char line[4200], name[16];
 	int64_t deadline = dk_el_now_ms() + timeout_ms;
+	size_t n = strcspn(cmd, " ");
 	int rc;
 
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(cmd, " "), cmd);
+	/* the command's word, for the messages */
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, cmd, n);
+	name[n] = '\0';
 	if (put(s, cmd, strlen(cmd), e) < 0 || put(s, "\r\n", 2, e) < 0)
 		return -1;
 	while ((rc = getline_(s, line, sizeof(line), deadline, e)) > 0) {

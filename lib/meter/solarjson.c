@@ -14,6 +14,18 @@ sample_init(struct dk_sample *s, const char *kind)
 	s->import_mwh = s->export_mwh = s->power_w = DK_NOVAL;
 }
 
+/* The first place of the string s in the n bytes at p, or NULL. */
+static const char *
+findstr(const char *p, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (; n >= k; p++, n--)
+		if (memcmp(p, s, k) == 0)
+			return p;
+	return NULL;
+}
+
 /* A JSON document, or a clear error for an HTML page or anything else. */
 json_t *
 dk_json_body(const char *body, size_t len, const char *what,
@@ -27,8 +39,8 @@ dk_json_body(const char *body, size_t len, const char *what,
 		i++;
 	if (i < len && body[i] == '<') {
 		/* within len: the body need not end in a NUL */
-		const char *t = memmem(body + i, len - i, "<title>", 7);
-		const char *h = memmem(body + i, len - i, "<h1>", 4);
+		const char *t = findstr(body + i, len - i, "<title>");
+		const char *h = findstr(body + i, len - i, "<h1>");
 		const char *s = t ? t + 7 : h ? h + 4 : body + i;
 		size_t n = 0;
 
