@@ -42,8 +42,9 @@ int dk_order_line(struct dk_order *, const char *line, size_t len,
     struct dk_ordersig *);
 int dk_order_line_verify(const struct dk_order *, const struct dk_ordersig *);
 
-/* market.c: clearing one slot: uniform price, pay-as-bid, mid-market or
- * McAfee's trade reduction, over zones joined by links (denki-formats(5)) */
+/* auction.c (with flow.c): clearing one slot: uniform price, pay-as-bid,
+ * mid-market or McAfee's trade reduction, over zones joined by links
+ * (denki-formats(5)) */
 struct dk_trade {
 	size_t sell, buy;	/* indexes into the sorted book */
 	int64_t wh;
@@ -73,6 +74,12 @@ struct dk_clearing {
 	size_t nz;
 	int64_t flow[DK_LINKS_MAX];	/* Wh from link a to b (< 0: b to a) */
 };
+int dk_clear(struct dk_order *, size_t n, int64_t slot,
+    const struct dk_rules *,
+    struct dk_clearing *, struct dk_err *);
+void dk_clearing_free(struct dk_clearing *);
+
+/* book.c: a slot's book made fit to clear, each order refused with why */
 typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
     const char *reason);
 struct dk_state;
@@ -80,15 +87,15 @@ size_t dk_book_filter(struct dk_order *, size_t n, const struct dk_state *,
     dk_reject_fn, void *ctx);	/* (size_t)-1: out of memory */
 #define DK_REJECT_MAX	256
 void dk_reject_first(void *buf, const struct dk_order *, const char *why);
-int dk_clear(struct dk_order *, size_t n, int64_t slot,
-    const struct dk_rules *,
-    struct dk_clearing *, struct dk_err *);
+
+/* record.c: a clearing's trade and clearing records */
 json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
+
+/* contract.c: trades become contracts */
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
-void dk_clearing_free(struct dk_clearing *);
 
 #endif

@@ -1,3 +1,7 @@
+/*
+ * order.c: an order read and checked against the rules and the registry,
+ * from its JSON record or, fast, from a line already in canonical form.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
