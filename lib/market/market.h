@@ -95,7 +95,41 @@ int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
 
-/* contract.c: trades become contracts */
+/* contract.c: trades become contracts; a cleared slot checked by a
+ * replay and written to the ledger (denki-contract-sign) */
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
+struct dk_cleared {		/* one slot of denki-clear's output */
+	int64_t slot;
+	json_t *orders, *trades, *clearing;
+	json_t *contracts;	/* what dk_cleared_check made */
+};
+int dk_cleared_add(struct dk_cleared *, json_t *rec, const struct dk_rules *,
+    struct dk_err *);
+int dk_cleared_check(struct dk_cleared *, const struct dk_rules *,
+    struct dk_state *, struct dk_err *);
+int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,
+    struct dk_state *, json_t *out, struct dk_err *);
+void dk_cleared_free(struct dk_cleared *);
+int dk_contract_rules(struct dk_ledger *, struct dk_state *,
+    const struct dk_rules *, const char *terms_text, struct dk_err *);
+
+/* replay.c: a slot's market played again from its orders, to check a
+ * clearing recorded before or to count its contracts ahead */
+struct dk_replay {
+	struct dk_order *book;	/* the book as cleared: in id order */
+	size_t n;
+	struct dk_clearing cl;
+	json_t *clearing;	/* its clearing record */
+	json_t *trades;		/* its trade records, in order */
+	json_t *contracts;	/* and the contracts they make */
+};
+int dk_replay(struct dk_replay *, struct dk_order *, size_t n, int64_t slot,
+    const struct dk_state *, const struct dk_rules *, struct dk_err *);
+int dk_replay_match(const struct dk_replay *, json_t *trades,
+    json_t *clearing, struct dk_err *);
+int dk_replay_apply(const struct dk_replay *, struct dk_state *,
+    struct dk_err *);
+void dk_replay_free(struct dk_replay *);
+const char *dk_first_diff(json_t *a, json_t *b);
 
 #endif
