@@ -41,6 +41,9 @@ int dk_order_line(struct dk_order *, const char *line, size_t len,
     const struct dk_rules *, const struct dk_registry *,
     struct dk_ordersig *);
 int dk_order_line_verify(const struct dk_order *, const struct dk_ordersig *);
+int dk_order_parse(struct dk_order *, const char *line, size_t len,
+    const struct dk_rules *, const struct dk_registry *, int verify,
+    struct dk_err *);
 
 /* auction.c (with flow.c): clearing one slot: uniform price, pay-as-bid,
  * mid-market or McAfee's trade reduction, over zones joined by links
@@ -94,6 +97,13 @@ json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
 int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
+struct dk_book {		/* one slot's orders, to clear */
+	struct dk_order *o;
+	size_t n;
+	int64_t slot;
+};
+int dk_book_print(FILE *, struct dk_book *, const struct dk_rules *,
+    struct dk_err *);
 
 /* contract.c: trades become contracts; a cleared slot checked by a
  * replay and written to the ledger (denki-contract-sign) */
@@ -131,5 +141,34 @@ int dk_replay_apply(const struct dk_replay *, struct dk_state *,
     struct dk_err *);
 void dk_replay_free(struct dk_replay *);
 const char *dk_first_diff(json_t *a, json_t *b);
+
+/* intake.c: denki-clear's input lines made into one book a slot */
+struct dk_src;
+struct dk_arena;
+struct dk_intake {
+	const struct dk_rules *r;	/* set by the caller: */
+	struct dk_state *st;	/* the registry and the slots cleared */
+	int nosig;		/* signatures are not checked */
+	int keep;		/* a rejected order does not end it */
+	const char *only;	/* the one slot to clear (as given), or NULL */
+	int64_t only_t;
+	long threads;
+	void (*reject)(void *ctx, const char *where, const char *why);
+	void *ctx;
+	int bad;		/* an order was rejected */
+	struct dk_book *books;	/* dk_intake_books's */
+	size_t nbooks;
+	struct dk_order *o;	/* the orders, each beside its line in v */
+	struct dk_src *v;
+	size_t n, cap;
+	struct dk_arena *ar;
+	json_t **recs;		/* the orders parsed as JSON, to free */
+	size_t nrecs;
+};
+int dk_intake_line(struct dk_intake *, const char *line, size_t len,
+    const char *file, long lno, struct dk_err *);
+int dk_intake_orders(struct dk_intake *, struct dk_err *);
+int dk_intake_books(struct dk_intake *, struct dk_err *);
+void dk_intake_free(struct dk_intake *);
 
 #endif

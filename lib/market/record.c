@@ -7,6 +7,9 @@
 
 #include "market.h"
 
+/* a trade record's longest line: ids, names, a time and numbers */
+#define TRADE_MAX	1024
+
 static json_t *
 slot_json(int64_t t, const struct dk_rules *r)
 {
@@ -16,63 +19,99 @@ slot_json(int64_t t, const struct dk_rules *r)
 	return json_string(s);
 }
 
-/* A single-price clearing without zones writes the fields it always did;
- * other rules add what the buyer pays, the wheeling and the zones. */
-json_t *
-dk_trade_json(const struct dk_clearing *c, const struct dk_order *o,
-    const struct dk_trade *t, const struct dk_rules *r)
-{
-	json_t *x;
-
-	x = json_pack("{s:s,s:i,s:o,s:s,s:s,s:s,s:s,s:I,s:I}",
-	    "type", "trade", "v", 1, "slot", slot_json(c->slot, r),
-	    "seller", o[t->sell].participant, "buyer", o[t->buy].participant,
-	    "sell_order", o[t->sell].id, "buy_order", o[t->buy].id,
-	    "wh", (json_int_t)t->wh, "price", (json_int_t)t->price);
-	if (x == NULL || (!r->zonal && strcmp(r->mechanism, "uniform") == 0))
-		return x;
-	json_object_set_new(x, "buy_price", json_integer(t->buy_price));
-	json_object_set_new(x, "wheeling", json_integer(t->wheeling));
-	if (r->zonal) {
-		json_object_set_new(x, "seller_zone",
-		    json_string(o[t->sell].zone));
-		json_object_set_new(x, "buyer_zone",
-		    json_string(o[t->buy].zone));
-	}
-	return x;
-}
-
-/* The same record written straight in canonical form, for a big book:
- * every string in it is an id, a zone, a hash or a slot time, which need
- * no escaping; tests/unit/test-market2 checks it against dk_trade_json. */
-int
-dk_trade_print(FILE *fp, const char *slot, const struct dk_order *o,
+/*
+ * A trade record, written straight in canonical form (every string in it
+ * is an id, a zone, a hash or a slot time, which need no escaping): the
+ * one serialiser of a trade, which dk_trade_json reads back as JSON and
+ * dk_trade_print writes, for a big book.  A single-price clearing
+ * without zones writes the fields it always did; other rules add what
+ * the buyer pays, the wheeling and the zones.  Returns the length.
+ */
+static int
+trade_text(char *buf, size_t n, const char *slot, const struct dk_order *o,
     const struct dk_trade *t, const struct dk_rules *r)
 {
 	const struct dk_order *s = &o[t->sell], *b = &o[t->buy];
 
 	if (!r->zonal && strcmp(r->mechanism, "uniform") == 0)
-		return fprintf(fp, "{\"buy_order\":\"%s\",\"buyer\":\"%s\","
+		return snprintf(buf, n, "{\"buy_order\":\"%s\",\"buyer\":\"%s\","
 		    "\"price\":%lld,\"sell_order\":\"%s\",\"seller\":\"%s\","
-		    "\"slot\":\"%s\",\"type\":\"trade\",\"v\":1,\"wh\":%lld}\n",
+		    "\"slot\":\"%s\",\"type\":\"trade\",\"v\":1,\"wh\":%lld}",
 		    b->id, b->participant, (long long)t->price, s->id,
-		    s->participant, slot, (long long)t->wh) < 0 ? -1 : 0;
+		    s->participant, slot, (long long)t->wh);
 	if (!r->zonal)
-		return fprintf(fp, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
+		return snprintf(buf, n, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
 		    "\"buyer\":\"%s\",\"price\":%lld,\"sell_order\":\"%s\","
 		    "\"seller\":\"%s\",\"slot\":\"%s\",\"type\":\"trade\","
-		    "\"v\":1,\"wh\":%lld,\"wheeling\":%lld}\n", b->id,
+		    "\"v\":1,\"wh\":%lld,\"wheeling\":%lld}", b->id,
 		    (long long)t->buy_price, b->participant,
 		    (long long)t->price, s->id, s->participant, slot,
-		    (long long)t->wh, (long long)t->wheeling) < 0 ? -1 : 0;
-	return fprintf(fp, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
+		    (long long)t->wh, (long long)t->wheeling);
+	return snprintf(buf, n, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
 	    "\"buyer\":\"%s\",\"buyer_zone\":\"%s\",\"price\":%lld,"
 	    "\"sell_order\":\"%s\",\"seller\":\"%s\",\"seller_zone\":\"%s\","
 	    "\"slot\":\"%s\",\"type\":\"trade\",\"v\":1,\"wh\":%lld,"
-	    "\"wheeling\":%lld}\n", b->id, (long long)t->buy_price,
+	    "\"wheeling\":%lld}", b->id, (long long)t->buy_price,
 	    b->participant, b->zone, (long long)t->price, s->id,
 	    s->participant, s->zone, slot, (long long)t->wh,
-	    (long long)t->wheeling) < 0 ? -1 : 0;
+	    (long long)t->wheeling);
+}
+
+json_t *
+dk_trade_json(const struct dk_clearing *c, const struct dk_order *o,
+    const struct dk_trade *t, const struct dk_rules *r)
+{
+	char ts[40], buf[TRADE_MAX];
+	int n;
+
+	dk_time_format(c->slot, r->tz, ts, sizeof(ts));
+	n = trade_text(buf, sizeof(buf), ts, o, t, r);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return NULL;
+	return json_loadb(buf, (size_t)n, 0, NULL);
+}
+
+/* The trade as a line; slot: its time, as the records write it. */
+int
+dk_trade_print(FILE *fp, const char *slot, const struct dk_order *o,
+    const struct dk_trade *t, const struct dk_rules *r)
+{
+	char buf[TRADE_MAX];
+	int n = trade_text(buf, sizeof(buf) - 1, slot, o, t, r);
+
+	if (n < 0 || (size_t)n >= sizeof(buf) - 1)
+		return -1;
+	buf[n++] = '\n';
+	return fwrite(buf, 1, (size_t)n, fp) == (size_t)n ? 0 : -1;
+}
+
+/* A slot's book cleared and written as denki-clear writes it: its orders
+ * (in id order), its trades, its clearing. */
+int
+dk_book_print(FILE *fp, struct dk_book *b, const struct dk_rules *r,
+    struct dk_err *e)
+{
+	struct dk_clearing cl;
+	char ts[40];
+	size_t k;
+	json_t *x;
+
+	if (dk_clear(b->o, b->n, b->slot, r, &cl, e) < 0)
+		return -1;
+	for (k = 0; k < b->n; k++)
+		if (b->o[k].line != NULL) {
+			fwrite(b->o[k].line, 1, b->o[k].len, fp);
+			putc('\n', fp);
+		} else
+			dk_emit(fp, b->o[k].rec);
+	dk_time_format(b->slot, r->tz, ts, sizeof(ts));
+	for (k = 0; k < cl.nt; k++)
+		dk_trade_print(fp, ts, b->o, &cl.t[k], r);
+	x = dk_clearing_json(&cl, r);
+	dk_emit(fp, x);
+	json_decref(x);
+	dk_clearing_free(&cl);
+	return 0;
 }
 
 json_t *
