@@ -3,14 +3,19 @@
  *
  * Orders and their admission, the auction of one slot (uniform price,
  * pay-as-bid, mid-market, McAfee) over zones joined by links, trades and
- * contracts as records. Above ledger.
+ * contracts as records, and the replay that checks a clearing made
+ * before.  The work of denki-clear (intake.c) and denki-contract-sign
+ * (contract.c).  Above ledger; private.h is the layer's own.
  */
 #ifndef DK_MARKET_H
 #define DK_MARKET_H
 
 #include "ledger/ledger.h"
 
-/* order.c: orders, checked against the rules and the registry */
+/* order.c: orders, checked against the rules and the registry.  A line
+ * of input becomes an order by dk_order_parse; a record already parsed by
+ * dk_order_check (signature too) or dk_order_read(_id) (not); the fast
+ * path alone, for worker threads, is dk_order_line and its _verify. */
 enum { DK_SELL = 0, DK_BUY = 1 };
 struct dk_order {
 	json_t *rec;		/* as signed; the book keeps it */
@@ -103,7 +108,7 @@ struct dk_book {		/* one slot's orders, to clear */
 	int64_t slot;
 };
 int dk_book_print(FILE *, struct dk_book *, const struct dk_rules *,
-    struct dk_err *);
+    struct dk_err *);	/* cleared: its orders, trades and clearing */
 
 /* contract.c: trades become contracts; a cleared slot checked by a
  * replay and written to the ledger (denki-contract-sign) */
