@@ -210,7 +210,8 @@ test_order_parse(void)
 	CHECK(o.rec == NULL && o.line == s);
 	CHECK_INT(o.wh, 500);
 	/* the same with a blank: parsed in full, same id */
-	t = malloc(strlen(s) + 2);
+	if ((t = malloc(strlen(s) + 2)) == NULL)
+		abort();
 	sprintf(t, "{ %s", s + 1);
 	CHECKF(dk_order_parse(&o, t, strlen(t), &rules, &st.reg, 1, &e) == 0,
 	    "%s", e.msg);
