@@ -3,14 +3,19 @@
  *
  * Orders and their admission, the auction of one slot (uniform price,
  * pay-as-bid, mid-market, McAfee) over zones joined by links, trades and
- * contracts as records. Above ledger.
+ * contracts as records, and the replay that checks a clearing made
+ * before.  The work of denki-clear (intake.c) and denki-contract-sign
+ * (contract.c).  Above ledger; private.h is the layer's own.
  */
 #ifndef DK_MARKET_H
 #define DK_MARKET_H
 
 #include "ledger/ledger.h"
 
-/* order.c: orders, checked against the rules and the registry */
+/* order.c: orders, checked against the rules and the registry.  A line
+ * of input becomes an order by dk_order_parse; a record already parsed by
+ * dk_order_check (signature too) or dk_order_read(_id) (not); the fast
+ * path alone, for worker threads, is dk_order_line and its _verify. */
 enum { DK_SELL = 0, DK_BUY = 1 };
 struct dk_order {
 	json_t *rec;		/* as signed; the book keeps it */
@@ -41,9 +46,13 @@ int dk_order_line(struct dk_order *, const char *line, size_t len,
     const struct dk_rules *, const struct dk_registry *,
     struct dk_ordersig *);
 int dk_order_line_verify(const struct dk_order *, const struct dk_ordersig *);
+int dk_order_parse(struct dk_order *, const char *line, size_t len,
+    const struct dk_rules *, const struct dk_registry *, int verify,
+    struct dk_err *);
 
-/* market.c: clearing one slot: uniform price, pay-as-bid, mid-market or
- * McAfee's trade reduction, over zones joined by links (denki-formats(5)) */
+/* auction.c (with flow.c): clearing one slot: uniform price, pay-as-bid,
+ * mid-market or McAfee's trade reduction, over zones joined by links
+ * (denki-formats(5)) */
 struct dk_trade {
 	size_t sell, buy;	/* indexes into the sorted book */
 	int64_t wh;
@@ -73,6 +82,12 @@ struct dk_clearing {
 	size_t nz;
 	int64_t flow[DK_LINKS_MAX];	/* Wh from link a to b (< 0: b to a) */
 };
+int dk_clear(struct dk_order *, size_t n, int64_t slot,
+    const struct dk_rules *,
+    struct dk_clearing *, struct dk_err *);
+void dk_clearing_free(struct dk_clearing *);
+
+/* book.c: a slot's book made fit to clear, each order refused with why */
 typedef void (*dk_reject_fn)(void *ctx, const struct dk_order *,
     const char *reason);
 struct dk_state;
@@ -80,15 +95,85 @@ size_t dk_book_filter(struct dk_order *, size_t n, const struct dk_state *,
     dk_reject_fn, void *ctx);	/* (size_t)-1: out of memory */
 #define DK_REJECT_MAX	256
 void dk_reject_first(void *buf, const struct dk_order *, const char *why);
-int dk_clear(struct dk_order *, size_t n, int64_t slot,
-    const struct dk_rules *,
-    struct dk_clearing *, struct dk_err *);
+
+/* record.c: a clearing's trade and clearing records */
 json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
+struct dk_book {		/* one slot's orders, to clear */
+	struct dk_order *o;
+	size_t n;
+	int64_t slot;
+};
+int dk_book_print(FILE *, struct dk_book *, const struct dk_rules *,
+    struct dk_err *);	/* cleared: its orders, trades and clearing */
+
+/* contract.c: trades become contracts; a cleared slot checked by a
+ * replay and written to the ledger (denki-contract-sign) */
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
-void dk_clearing_free(struct dk_clearing *);
+struct dk_cleared {		/* one slot of denki-clear's output */
+	int64_t slot;
+	json_t *orders, *trades, *clearing;
+	json_t *contracts;	/* what dk_cleared_check made */
+};
+int dk_cleared_add(struct dk_cleared *, json_t *rec, const struct dk_rules *,
+    struct dk_err *);
+int dk_cleared_check(struct dk_cleared *, const struct dk_rules *,
+    struct dk_state *, struct dk_err *);
+int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,
+    struct dk_state *, json_t *out, struct dk_err *);
+void dk_cleared_free(struct dk_cleared *);
+int dk_contract_rules(struct dk_ledger *, struct dk_state *,
+    const struct dk_rules *, const char *terms_text, struct dk_err *);
+
+/* replay.c: a slot's market played again from its orders, to check a
+ * clearing recorded before or to count its contracts ahead */
+struct dk_replay {
+	struct dk_order *book;	/* the book as cleared: in id order */
+	size_t n;
+	struct dk_clearing cl;
+	json_t *clearing;	/* its clearing record */
+	json_t *trades;		/* its trade records, in order */
+	json_t *contracts;	/* and the contracts they make */
+};
+int dk_replay(struct dk_replay *, struct dk_order *, size_t n, int64_t slot,
+    const struct dk_state *, const struct dk_rules *, struct dk_err *);
+int dk_replay_match(const struct dk_replay *, json_t *trades,
+    json_t *clearing, struct dk_err *);
+int dk_replay_apply(const struct dk_replay *, struct dk_state *,
+    struct dk_err *);
+void dk_replay_free(struct dk_replay *);
+const char *dk_first_diff(json_t *a, json_t *b);
+
+/* intake.c: denki-clear's input lines made into one book a slot */
+struct dk_src;
+struct dk_arena;
+struct dk_intake {
+	const struct dk_rules *r;	/* set by the caller: */
+	struct dk_state *st;	/* the registry and the slots cleared */
+	int nosig;		/* signatures are not checked */
+	int keep;		/* a rejected order does not end it */
+	const char *only;	/* the one slot to clear (as given), or NULL */
+	int64_t only_t;
+	long threads;
+	void (*reject)(void *ctx, const char *where, const char *why);
+	void *ctx;
+	int bad;		/* an order was rejected */
+	struct dk_book *books;	/* dk_intake_books's */
+	size_t nbooks;
+	struct dk_order *o;	/* the orders, each beside its line in v */
+	struct dk_src *v;
+	size_t n, cap;
+	struct dk_arena *ar;
+	json_t **recs;		/* the orders parsed as JSON, to free */
+	size_t nrecs;
+};
+int dk_intake_line(struct dk_intake *, const char *line, size_t len,
+    const char *file, long lno, struct dk_err *);
+int dk_intake_orders(struct dk_intake *, struct dk_err *);
+int dk_intake_books(struct dk_intake *, struct dk_err *);
+void dk_intake_free(struct dk_intake *);
 
 #endif

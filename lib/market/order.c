@@ -1,3 +1,7 @@
+/*
+ * order.c: an order read and checked against the rules and the registry,
+ * from its JSON record or, fast, from a line already in canonical form.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -300,4 +304,34 @@ dk_order_line_verify(const struct dk_order *o, const struct dk_ordersig *sg)
 	if (msg != buf)
 		free(msg);
 	return ok ? 0 : -1;
+}
+
+/*
+ * A line of input as an order, by the one way in: the fast path when the
+ * line is canonical, else parsed and checked in full (then o->rec is the
+ * parsed record, the caller's to free).  verify: the participant's
+ * signature is checked too.
+ */
+int
+dk_order_parse(struct dk_order *o, const char *line, size_t len,
+    const struct dk_rules *r, const struct dk_registry *reg, int verify,
+    struct dk_err *e)
+{
+	struct dk_ordersig sg;
+	json_t *rec;
+
+	if (dk_order_line(o, line, len, r, reg, verify ? &sg : NULL) == 1) {
+		if (verify && dk_order_line_verify(o, &sg) != 0)
+			return dk_fail(e, DK_EX_DATAERR, "sig: bad signature: "
+			    "the record was not signed by this key, or was "
+			    "changed after signing");
+		return 0;
+	}
+	if ((rec = dk_parse(line, len, e)) == NULL)
+		return -1;
+	if (order_read(o, rec, r, reg, verify, NULL, e) < 0) {
+		json_decref(rec);
+		return -1;
+	}
+	return 0;
 }

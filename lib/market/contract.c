@@ -1,0 +1,203 @@
+/*
+ * contract.c: trades become contracts under the rules in force, and the
+ * work of denki-contract-sign: a cleared slot's records checked by a
+ * replay, then written to the ledger.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "market.h"
+
+/* A trade becomes a contract under the rules in force: firm delivery, the
+ * deviations of each party settled with the utility. */
+json_t *
+dk_contract_json(json_t *trade, const struct dk_rules *r)
+{
+	json_t *c = json_deep_copy(trade);
+
+	if (c == NULL)
+		return NULL;
+	json_object_set_new(c, "type", json_string("contract"));
+	json_object_set_new(c, "currency", json_string(r->currency));
+	json_object_set_new(c, "terms", json_string(r->terms));
+	json_object_set_new(c, "delivery", json_string("firm"));
+	json_object_set_new(c, "fee", json_integer(r->fee));
+	json_object_set_new(c, "retail", json_integer(r->retail));
+	json_object_set_new(c, "buyback", json_integer(r->buyback));
+	return c;
+}
+
+/* Where a record of clear's output goes: 1 when it is the clearing that
+ * completes its slot, 0 when more are to come, -1 when it does not
+ * belong (rec is taken in every case). */
+int
+dk_cleared_add(struct dk_cleared *g, json_t *rec, const struct dk_rules *r,
+    struct dk_err *e)
+{
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	const char *ss;
+	int64_t t;
+
+	if (type == NULL || (strcmp(type, "order") != 0 &&
+	    strcmp(type, "trade") != 0 && strcmp(type, "clearing") != 0)) {
+		json_decref(rec);
+		return dk_fail(e, DK_EX_DATAERR, "type: must be order, trade "
+		    "or clearing (the output of denki-clear)");
+	}
+	if ((ss = dk_get_str(rec, "slot", e)) == NULL ||
+	    dk_slot_parse(ss, r->slot_minutes, &t, e) < 0) {
+		json_decref(rec);
+		return -1;
+	}
+	if (g->orders == NULL) {
+		g->slot = t;
+		g->orders = json_array();
+		g->trades = json_array();
+	} else if (t != g->slot) {
+		dk_fail(e, DK_EX_DATAERR, "slot %s: the slot before it has no "
+		    "clearing record", ss);
+		json_decref(rec);
+		dk_cleared_free(g);
+		return -1;
+	}
+	if (strcmp(type, "order") == 0)
+		json_array_append_new(g->orders, rec);
+	else if (strcmp(type, "trade") == 0)
+		json_array_append_new(g->trades, rec);
+	else {
+		g->clearing = rec;
+		return 1;
+	}
+	return 0;
+}
+
+/* Replays the market on the slot's orders and requires the same trades
+ * and clearing, byte for byte; then g->contracts holds the contracts and
+ * g->orders the book in id order, as the clearing hashed it. */
+static int
+replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
+    struct dk_err *e)
+{
+	size_t n = json_array_size(g->orders), i;
+	struct dk_order *book = calloc(n + 1, sizeof(*book));
+	struct dk_replay rp;
+	json_t *o;
+	int rc = -1;
+
+	if (book == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	json_array_foreach(g->orders, i, o)
+		if (dk_order_check(&book[i], o, r, &st->reg, e) < 0) {
+			dk_failpre(e, "order %zu of the slot", i + 1);
+			goto out;
+		}
+	if (dk_replay(&rp, book, n, g->slot, st, r, e) != 0)
+		goto out;
+	if (dk_replay_match(&rp, g->trades, g->clearing, e) == 0) {
+		o = json_array();
+		for (i = 0; i < rp.n; i++)
+			json_array_append(o, rp.book[i].rec);
+		json_decref(g->orders);
+		g->orders = o;
+		json_decref(g->contracts);
+		g->contracts = json_incref(rp.contracts);
+		rc = 0;
+	}
+	dk_replay_free(&rp);
+out:
+	free(book);
+	return rc;
+}
+
+/* A complete slot, checked against the ledger's state: not cleared yet,
+ * and its records those a replay of the market makes. */
+int
+dk_cleared_check(struct dk_cleared *g, const struct dk_rules *r,
+    struct dk_state *st, struct dk_err *e)
+{
+	const char *ss = json_string_value(json_object_get(g->clearing, "slot"));
+
+	if (dk_state_slot(st, g->slot) != NULL)
+		return dk_fail(e, DK_EX_DATAERR, "slot %s: already in the ledger",
+		    ss);
+	if (replay(g, r, st, e) < 0)
+		return dk_failpre(e, "slot %s", ss);
+	return 0;
+}
+
+/* A checked slot into the ledger: its orders, its clearing, its contracts
+ * (each added to out too), and a checkpoint. */
+int
+dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
+    struct dk_state *st, json_t *out, struct dk_err *e)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(g->orders, i, x)
+		if (dk_ledger_add(l, x, e) < 0)
+			return -1;
+	if (dk_state_apply(st, 0, 0, g->clearing, e) < 0 ||
+	    dk_ledger_add(l, g->clearing, e) < 0)
+		return -1;
+	json_array_foreach(g->contracts, i, x) {
+		if (dk_state_apply(st, 0, 0, x, e) < 0 ||
+		    dk_ledger_add(l, x, e) < 0)
+			return -1;
+		json_array_append(out, x);
+	}
+	return dk_ledger_checkpoint(l, e);
+}
+
+void
+dk_cleared_free(struct dk_cleared *g)
+{
+	json_decref(g->orders);
+	json_decref(g->trades);
+	json_decref(g->clearing);
+	json_decref(g->contracts);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The rules in force into the ledger, once, before the first contract
+ * under them, and the text of their terms (text) before them when the
+ * ledger has not got it. */
+int
+dk_contract_rules(struct dk_ledger *l, struct dk_state *st,
+    const struct dk_rules *rules, const char *text, struct dk_err *e)
+{
+	json_t *x = dk_rules_json(rules), *old, *tr;
+	char *a = dk_canon(x), *b = NULL;
+	int rc = -1;
+
+	if (st->have_rules) {
+		old = dk_rules_json(&st->rules);
+		b = dk_canon(old);
+		json_decref(old);
+	}
+	if (b != NULL && strcmp(a, b) == 0)
+		rc = 0;
+	else if (text != NULL &&
+	    json_object_get(st->terms, rules->terms) == NULL) {
+		tr = json_pack("{s:s,s:i,s:s}", "type", "terms", "v", 1,
+		    "text", text);
+		if (tr == NULL)
+			dk_fail(e, DK_EX_CONFIG, "terms: the file is not UTF-8 "
+			    "text");
+		else if (dk_profile_check(tr, e) < 0) {
+			dk_failpre(e, "terms");
+			e->status = DK_EX_CONFIG;
+		} else if (dk_state_apply(st, 0, 0, tr, e) == 0 &&
+		    dk_ledger_add(l, tr, e) == 0)
+			rc = 1;
+		json_decref(tr);
+	} else
+		rc = 1;
+	if (rc == 1)
+		rc = dk_state_apply(st, 0, 0, x, e) < 0 ||
+		    dk_ledger_add(l, x, e) < 0 ? -1 : 0;
+	free(a);
+	free(b);
+	json_decref(x);
+	return rc;
+}

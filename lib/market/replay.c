@@ -1,0 +1,124 @@
+/*
+ * replay.c: a slot's market played again from its orders, the one check
+ * of a clearing made before (contract-sign, ledger-verify) and the way
+ * clear counts a slot's contracts against the later slots of its day.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "market.h"
+
+/* The first field in which two records differ ("type" when one is not an
+ * object), for a message. */
+const char *
+dk_first_diff(json_t *a, json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return "type";
+	json_object_foreach(a, k, v)
+		if (!json_equal(v, json_object_get(b, k)))
+			return k;
+	json_object_foreach(b, k, v)
+		if (json_object_get(a, k) == NULL)
+			return k;
+	return "(none)";
+}
+
+/*
+ * Filters the book (o, n: one slot's, rearranged in place) and clears it
+ * under the state's limits and the rules r; fills rp with the clearing,
+ * its records, and the book as cleared (rp->book, rp->n: o, in id
+ * order).  Returns 0; 1 when the filter refuses an order, e saying why
+ * (status 65); -1 on another failure.
+ */
+int
+dk_replay(struct dk_replay *rp, struct dk_order *o, size_t n, int64_t slot,
+    const struct dk_state *st, const struct dk_rules *r, struct dk_err *e)
+{
+	char why[DK_REJECT_MAX];
+	json_t *x;
+	size_t i;
+
+	memset(rp, 0, sizeof(*rp));
+	why[0] = '\0';
+	rp->n = dk_book_filter(o, n, st, dk_reject_first, why);
+	if (rp->n == (size_t)-1)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (rp->n != n) {
+		dk_fail(e, DK_EX_DATAERR, "the book was refused: %s", why);
+		return 1;
+	}
+	rp->book = o;
+	if (dk_clear(o, n, slot, r, &rp->cl, e) < 0)
+		return -1;
+	rp->trades = json_array();
+	rp->contracts = json_array();
+	rp->clearing = dk_clearing_json(&rp->cl, r);
+	if (rp->trades == NULL || rp->contracts == NULL ||
+	    rp->clearing == NULL)
+		goto oom;
+	for (i = 0; i < rp->cl.nt; i++) {
+		if ((x = dk_trade_json(&rp->cl, o, &rp->cl.t[i], r)) == NULL ||
+		    json_array_append_new(rp->trades, x) < 0 ||
+		    json_array_append_new(rp->contracts,
+		    dk_contract_json(x, r)) < 0)
+			goto oom;
+	}
+	return 0;
+oom:
+	dk_replay_free(rp);
+	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+}
+
+/* The recorded trades (an array, in order) and clearing of a slot must be
+ * those of the replay, byte for byte (status 65 when not). */
+int
+dk_replay_match(const struct dk_replay *rp, json_t *trades, json_t *clearing,
+    struct dk_err *e)
+{
+	size_t i, n = json_array_size(trades);
+	json_t *x;
+
+	if (json_array_size(rp->trades) != n)
+		return dk_fail(e, DK_EX_DATAERR, "%zu trades given, the market "
+		    "makes %zu", n, json_array_size(rp->trades));
+	json_array_foreach(rp->trades, i, x)
+		if (!json_equal(x, json_array_get(trades, i)))
+			return dk_fail(e, DK_EX_DATAERR, "trade %zu: %s differs "
+			    "from a replay of the market", i + 1,
+			    dk_first_diff(x, json_array_get(trades, i)));
+	if (!json_equal(rp->clearing, clearing))
+		return dk_fail(e, DK_EX_DATAERR, "clearing: %s differs from a "
+		    "replay of the market", dk_first_diff(rp->clearing,
+		    clearing));
+	return 0;
+}
+
+/* The slot cleared and its contracts made, in the state. */
+int
+dk_replay_apply(const struct dk_replay *rp, struct dk_state *st,
+    struct dk_err *e)
+{
+	size_t i;
+	json_t *x;
+
+	if (dk_state_apply(st, 0, 0, rp->clearing, e) < 0)
+		return -1;
+	json_array_foreach(rp->contracts, i, x)
+		if (dk_state_apply(st, 0, 0, x, e) < 0)
+			return -1;
+	return 0;
+}
+
+void
+dk_replay_free(struct dk_replay *rp)
+{
+	dk_clearing_free(&rp->cl);
+	json_decref(rp->clearing);
+	json_decref(rp->trades);
+	json_decref(rp->contracts);
+	rp->clearing = rp->trades = rp->contracts = NULL;
+}

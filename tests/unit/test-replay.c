@@ -1,0 +1,370 @@
+/*
+ * Unit tests for lib/market's replay (replay.c) and what is built on it:
+ * the one way an order line is read (dk_order_parse), denki-clear's
+ * intake (intake.c) and denki-contract-sign's check of a slot
+ * (contract.c).  Keys are made here; orders are signed here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denki.h"
+#include "check.h"
+
+#define SLOT 1767261600LL	/* 2026-01-01T10:00:00Z */
+#define SLOTSTR "2026-01-01T10:00:00Z"
+#define SLOT2STR "2026-01-01T10:30:00Z"
+
+static struct dk_rules rules;
+static struct dk_state st;
+static struct dk_key keys[3];
+static const char *const who[] = { "ann", "bob", "cat" };
+
+/* A state with the rules and the three participants. */
+static void
+state(struct dk_state *s)
+{
+	struct dk_err e = { 0 };
+	char buf[512], *pk;
+	json_t *p;
+	int i;
+
+	dk_state_init(s);
+	s->rules = rules;
+	s->have_rules = 1;
+	for (i = 0; i < 3; i++) {
+		pk = dk_key_pub_b64(&keys[i]);
+		snprintf(buf, sizeof(buf), "{\"id\":\"%s\",\"key\":\"%s\","
+		    "\"meters\":[\"%s-m\"],\"role\":\"prosumer\",\"status\":"
+		    "\"active\",\"type\":\"participant\",\"v\":1,\"zone\":"
+		    "\"z1\"}", who[i], pk, who[i]);
+		free(pk);
+		p = json_loads(buf, 0, NULL);
+		CHECKF(dk_registry_apply(&s->reg, p, &e) == 0, "%s", e.msg);
+		json_decref(p);
+	}
+}
+
+static void
+setup(void)
+{
+	static const char r[] = "{\"buyback\":100000,\"currency\":\"EUR\","
+	    "\"fee\":10000,\"mechanism\":\"uniform\",\"retail\":300000,"
+	    "\"slot_minutes\":30,\"terms\":\"7b0dcce5ea19be57f15c4e925a20d0e0"
+	    "f750a57306948a5d9d3610eb0b63cc93\",\"type\":\"rules\",\"tz\":"
+	    "\"UTC\",\"v\":1}";
+	struct dk_err e = { 0 };
+	json_t *x = json_loads(r, 0, NULL);
+	int i;
+
+	CHECK_INT(dk_init(&e), 0);
+	CHECKF(dk_rules_from_json(&rules, x, &e) == 0, "%s", e.msg);
+	json_decref(x);
+	for (i = 0; i < 3; i++)
+		CHECK_INT(dk_key_generate(&keys[i], &e), 0);
+	state(&st);
+}
+
+/* A signed order of participant i, as its canonical line. */
+static char *
+order_line(int i, const char *slot, const char *side, int wh, int price)
+{
+	struct dk_err e = { 0 };
+	json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:i,s:i}", "type", "order",
+	    "v", 1, "participant", who[i], "slot", slot, "side", side, "wh",
+	    wh, "price", price);
+	char *s;
+
+	CHECK_INT(dk_sign_record(o, &keys[i], &e), 0);
+	s = dk_canon(o);
+	json_decref(o);
+	return s;
+}
+
+static json_t *
+order_rec(int i, const char *slot, const char *side, int wh, int price)
+{
+	char *s = order_line(i, slot, side, wh, price);
+	json_t *o = json_loads(s, 0, NULL);
+
+	free(s);
+	return o;
+}
+
+static void
+test_first_diff(void)
+{
+	json_t *a = json_pack("{s:i,s:i}", "price", 1, "wh", 2);
+	json_t *b = json_pack("{s:i,s:i}", "price", 1, "wh", 3);
+	json_t *c = json_pack("{s:i,s:i,s:i}", "price", 1, "wh", 2, "z", 0);
+	json_t *d = json_integer(1);
+
+	CHECK_STR(dk_first_diff(a, b), "wh");
+	CHECK_STR(dk_first_diff(a, c), "z");
+	CHECK_STR(dk_first_diff(c, a), "z");
+	CHECK_STR(dk_first_diff(a, a), "(none)");
+	CHECK_STR(dk_first_diff(a, d), "type");
+	CHECK_STR(dk_first_diff(NULL, a), "type");
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(d);
+}
+
+/* A book of json orders read as the replay's callers read them. */
+static size_t
+book(struct dk_order *o, json_t **recs, size_t n)
+{
+	struct dk_err e = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		CHECKF(dk_order_check(&o[i], recs[i], &rules, &st.reg,
+		    &e) == 0, "%s", e.msg);
+	return n;
+}
+
+static void
+test_replay(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_replay rp;
+	struct dk_order o[3];
+	json_t *recs[3], *trades, *cl, *t;
+	size_t i;
+
+	recs[0] = order_rec(1, SLOTSTR, "buy", 1000, 200000);
+	recs[1] = order_rec(0, SLOTSTR, "sell", 1000, 100000);
+	book(o, recs, 2);
+	CHECK_INT(dk_replay(&rp, o, 2, SLOT, &st, &rules, &e), 0);
+	CHECK_INT(rp.n, 2);
+	CHECK(rp.book == o);
+	CHECK(strcmp(o[0].id, o[1].id) < 0);	/* in id order */
+	CHECK_INT(json_array_size(rp.trades), 1);
+	CHECK_INT(json_array_size(rp.contracts), 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+	    rp.contracts, 0), "type")), "contract");
+	CHECK_STR(json_string_value(json_object_get(rp.clearing, "type")),
+	    "clearing");
+	CHECK_INT(json_integer_value(json_object_get(rp.clearing, "price")),
+	    150000);
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(rp.trades,
+	    0), "wh")), 1000);
+
+	/* the records as recorded: equal, then each way of differing */
+	trades = json_deep_copy(rp.trades);
+	cl = json_deep_copy(rp.clearing);
+	CHECK_INT(dk_replay_match(&rp, trades, cl, &e), 0);
+	t = json_array_get(trades, 0);
+	json_object_set_new(t, "wh", json_integer(999));
+	CHECK_INT(dk_replay_match(&rp, trades, cl, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_STR(e.msg, "trade 1: wh differs from a replay of the market");
+	json_object_set_new(t, "wh", json_integer(1000));
+	json_object_set_new(cl, "price", json_integer(1));
+	CHECK_INT(dk_replay_match(&rp, trades, cl, &e), -1);
+	CHECK_STR(e.msg, "clearing: price differs from a replay of the "
+	    "market");
+	json_array_clear(trades);
+	CHECK_INT(dk_replay_match(&rp, trades, cl, &e), -1);
+	CHECK_STR(e.msg, "0 trades given, the market makes 1");
+	json_decref(trades);
+	json_decref(cl);
+
+	/* the slot into a state: cleared once */
+	CHECK(dk_state_slot(&st, SLOT) == NULL);
+	CHECK_INT(dk_replay_apply(&rp, &st, &e), 0);
+	CHECK(dk_state_slot(&st, SLOT) != NULL);
+	CHECK_INT(dk_replay_apply(&rp, &st, &e), -1);
+	dk_replay_free(&rp);
+	CHECK(rp.clearing == NULL && rp.trades == NULL);
+
+	/* a book the filter refuses: a participant on both sides */
+	recs[2] = order_rec(0, SLOTSTR, "buy", 10, 200000);
+	book(o, recs, 3);
+	CHECK_INT(dk_replay(&rp, o, 3, SLOT, &st, &rules, &e), 1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "the book was refused: an order of ann: the "
+	    "participant both sells and buys");
+	dk_replay_free(&rp);
+
+	/* an empty book clears all the same, without trades */
+	CHECK_INT(dk_replay(&rp, o, 0, SLOT, &st, &rules, &e), 0);
+	CHECK_INT(json_array_size(rp.trades), 0);
+	CHECK(json_is_null(json_object_get(rp.clearing, "price")));
+	dk_replay_free(&rp);
+	for (i = 0; i < 3; i++)
+		json_decref(recs[i]);
+}
+
+static void
+test_order_parse(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_order o;
+	char *s = order_line(0, SLOTSTR, "sell", 500, 90000), *t, *p;
+
+	/* canonical: the fast path, the line its own record */
+	CHECKF(dk_order_parse(&o, s, strlen(s), &rules, &st.reg, 1, &e) == 0,
+	    "%s", e.msg);
+	CHECK(o.rec == NULL && o.line == s);
+	CHECK_INT(o.wh, 500);
+	/* the same with a blank: parsed in full, same id */
+	if ((t = malloc(strlen(s) + 2)) == NULL)
+		abort();
+	sprintf(t, "{ %s", s + 1);
+	CHECKF(dk_order_parse(&o, t, strlen(t), &rules, &st.reg, 1, &e) == 0,
+	    "%s", e.msg);
+	CHECK(o.rec != NULL && o.line == NULL);
+	CHECK_INT(o.price, 90000);
+	json_decref(o.rec);
+	/* changed after signing: refused on both paths, unless not checked */
+	p = strstr(s, "\"wh\":500");
+	p[6] = '1';
+	CHECK_INT(dk_order_parse(&o, s, strlen(s), &rules, &st.reg, 1, &e),
+	    -1);
+	CHECK_STR(e.msg, "sig: bad signature: the record was not signed by "
+	    "this key, or was changed after signing");
+	CHECK_INT(dk_order_parse(&o, s, strlen(s), &rules, &st.reg, 0, &e), 0);
+	p = strstr(t, "\"wh\":500");
+	p[6] = '1';
+	CHECK_INT(dk_order_parse(&o, t, strlen(t), &rules, &st.reg, 1, &e),
+	    -1);
+	CHECK_HAS(e.msg, "sig: bad signature");
+	/* not an order */
+	CHECK_INT(dk_order_parse(&o, "{}", 2, &rules, &st.reg, 1, &e), -1);
+	free(s);
+	free(t);
+}
+
+struct rej {
+	int n;
+	char last[300];
+};
+
+static void
+on_reject(void *ctx, const char *where, const char *why)
+{
+	struct rej *r = ctx;
+
+	r->n++;
+	snprintf(r->last, sizeof(r->last), "%s: %s", where, why);
+}
+
+static void
+test_intake(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_state s2;
+	struct dk_intake in;
+	struct rej r = { 0 };
+	char *l[5];
+	size_t i;
+	int k;
+
+	state(&s2);
+	l[0] = order_line(0, SLOT2STR, "sell", 100, 1000);
+	l[1] = order_line(1, SLOTSTR, "buy", 100, 5000);
+	l[2] = order_line(0, SLOTSTR, "sell", 100, 1000);
+	l[3] = order_line(1, SLOT2STR, "buy", 50, 5000);
+	l[4] = strdup("{\"type\":\"order\"}");
+	for (k = 0; k < 2; k++) {
+		memset(&in, 0, sizeof(in));
+		in.r = &rules;
+		in.st = &s2;
+		in.threads = 2;
+		in.reject = on_reject;
+		in.ctx = &r;
+		in.keep = k;
+		for (i = 0; i < 5; i++)
+			CHECK_INT(dk_intake_line(&in, l[i], strlen(l[i]),
+			    "in", (long)i + 1, &e), 0);
+		if (!k) {	/* the bad line ends it */
+			CHECK_INT(dk_intake_orders(&in, &e), 1);
+			CHECK_HAS(r.last, "in:5: ");
+			dk_intake_free(&in);
+			continue;
+		}
+		CHECK_INT(dk_intake_orders(&in, &e), 0);
+		CHECK(in.bad);
+		CHECK_INT(in.n, 4);
+		CHECK_INT(dk_intake_books(&in, &e), 0);
+		CHECK_INT(in.nbooks, 2);
+		CHECK_INT(in.books[0].slot, SLOT);
+		CHECK_INT(in.books[0].n, 2);
+		CHECK_INT(in.books[1].slot, SLOT + 1800);
+		CHECK_INT(in.books[1].n, 2);
+		dk_intake_free(&in);
+	}
+	CHECK_INT(r.n, 2);
+	for (i = 0; i < 5; i++)
+		free(l[i]);
+	dk_state_free(&s2);
+}
+
+static void
+test_cleared(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_cleared g;
+	struct dk_order o[2];
+	struct dk_clearing c;
+	json_t *recs[2], *x;
+	size_t i;
+
+	memset(&g, 0, sizeof(g));
+	recs[0] = order_rec(2, SLOT2STR, "buy", 100, 5000);
+	recs[1] = order_rec(0, SLOT2STR, "sell", 100, 1000);
+	book(o, recs, 2);
+	CHECK_INT(dk_clear(o, 2, SLOT + 1800, &rules, &c, &e), 0);
+	CHECK_INT(dk_cleared_add(&g, json_incref(recs[0]), &rules, &e), 0);
+	CHECK_INT(dk_cleared_add(&g, json_incref(recs[1]), &rules, &e), 0);
+	for (i = 0; i < c.nt; i++)
+		CHECK_INT(dk_cleared_add(&g, dk_trade_json(&c, o, &c.t[i],
+		    &rules), &rules, &e), 0);
+	CHECK_INT(dk_cleared_add(&g, dk_clearing_json(&c, &rules), &rules,
+	    &e), 1);
+	CHECKF(dk_cleared_check(&g, &rules, &st, &e) == 0, "%s", e.msg);
+	CHECK_INT(json_array_size(g.contracts), c.nt);
+	CHECK_INT(json_array_size(g.orders), 2);
+	dk_cleared_free(&g);
+	/* a trade taken out: the replay says so */
+	CHECK_INT(dk_cleared_add(&g, json_incref(recs[0]), &rules, &e), 0);
+	CHECK_INT(dk_cleared_add(&g, json_incref(recs[1]), &rules, &e), 0);
+	CHECK_INT(dk_cleared_add(&g, dk_clearing_json(&c, &rules), &rules,
+	    &e), 1);
+	CHECK_INT(dk_cleared_check(&g, &rules, &st, &e), -1);
+	CHECK_HAS(e.msg, ": 0 trades given, the market makes 1");
+	CHECK(strncmp(e.msg, "slot 2026-01-01T10:30:00", 24) == 0);
+	dk_cleared_free(&g);
+	/* records of two slots without a clearing between them */
+	CHECK_INT(dk_cleared_add(&g, order_rec(0, SLOTSTR, "sell", 1, 1),
+	    &rules, &e), 0);
+	CHECK_INT(dk_cleared_add(&g, json_incref(recs[0]), &rules, &e), -1);
+	CHECK_STR(e.msg, "slot " SLOT2STR ": the slot before it has no "
+	    "clearing record");
+	CHECK(g.orders == NULL);
+	x = json_pack("{s:s}", "type", "reading");
+	CHECK_INT(dk_cleared_add(&g, x, &rules, &e), -1);
+	CHECK_HAS(e.msg, "must be order, trade or clearing");
+	dk_clearing_free(&c);
+	json_decref(recs[0]);
+	json_decref(recs[1]);
+}
+
+int
+main(void)
+{
+	int i;
+
+	setup();
+	test_first_diff();
+	test_replay();
+	test_order_parse();
+	test_intake();
+	test_cleared();
+	for (i = 0; i < 3; i++)
+		dk_key_free(&keys[i]);
+	dk_state_free(&st);
+	return check_done("test-replay");
+}
