@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # denki-clear: the market of each slot, a uniform-price double auction.
 #
-# The rule (lib/market/market.c): sells by price ascending, buys by price
+# The rule (lib/market/auction.c): sells by price ascending, buys by price
 # descending, ties by order id (SHA-256 of the signed line); Q is the most
 # energy for which a buy's limit is at least a sell's; with s, b the last
 # matched sell and buy limits and s', b' the first (partly) unmatched ones,

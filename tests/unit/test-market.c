@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/market/market.c: one slot's uniform-price double auction.
+ * Unit tests for lib/market: one slot's uniform-price double auction.
  * Hand-computed books first, then a property test over random books that
  * checks dk_clear against a brute force written independently here.
  */

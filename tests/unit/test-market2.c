@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/market/market.c's flow engine through dk_clear: random books
+ * Unit tests for lib/market's flow engine through dk_clear: random books
  * built in C, checked against references written independently here.
  *  - one zone, uniform: the volume is the largest at which the k-th
  *    dearest buy unit is worth at least the k-th cheapest sell unit, the
