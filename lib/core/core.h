@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #define DK_VERSION "0.1.0"
@@ -104,6 +105,11 @@ int dk_time_parse(const char *, int64_t *, struct dk_err *);
 int dk_time_format(int64_t, const char *tz, char *out, size_t len);
 int64_t dk_days_from_civil(int64_t y, int m, int d);
 int dk_slot_parse(const char *, int slot_minutes, int64_t *, struct dk_err *);
+
+/* file.c: a whole file written at once, under a new name then renamed */
+#define DK_FILE_FORCE	1	/* replace a file that is there (-f) */
+int dk_file_write(const char *path, const void *buf, size_t n, mode_t mode,
+    int flags, struct dk_err *);
 
 /* conf.c: YAML configuration, flattened to dotted keys; -D overrides;
  * every key checked against one table of settings */

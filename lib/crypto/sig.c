@@ -1,3 +1,7 @@
+/*
+ * sig.c: Ed25519 keys in minisign's file layout (made, read, written),
+ * signatures of records, and minisign signatures of whole files.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -119,45 +123,6 @@ dk_key_from_b64(struct dk_key *k, const char *s, struct dk_err *e)
 	return 0;
 }
 
-static int
-write_file(const char *path, const char *text, mode_t mode, int force,
-    struct dk_err *e)
-{
-	size_t n = strlen(text), off = 0;
-	int fd;
-
-	if (force && unlink(path) < 0 && errno != ENOENT)
-		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", path,
-		    strerror(errno));
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return dk_fail(e, DK_EX_CANTCREAT,
-			    "%s: exists; -f overwrites it", path);
-		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", path,
-		    strerror(errno));
-	}
-	while (off < n) {
-		ssize_t w = write(fd, text + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			dk_fail(e, DK_EX_IOERR, "%s: %s", path,
-			    strerror(errno));
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-		off += w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		unlink(path);
-		return dk_fail(e, DK_EX_IOERR, "%s: %s", path,
-		    strerror(errno));
-	}
-	return 0;
-}
-
 int
 dk_key_write_pub(const struct dk_key *k, const char *path,
     const char *comment, int force, struct dk_err *e)
@@ -170,7 +135,8 @@ dk_key_write_pub(const struct dk_key *k, const char *path,
 		free(s);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
-	rc = write_file(path, text, 0644, force, e);
+	rc = dk_file_write(path, text, strlen(text), 0644,
+	    force ? DK_FILE_FORCE : 0, e);
 	free(s);
 	free(text);
 	return rc;
@@ -219,7 +185,8 @@ dk_key_write_sec(const struct dk_key *k, const char *path,
 	}
 	sodium_bin2base64(s, len, raw, SECLEN, sodium_base64_VARIANT_ORIGINAL);
 	sprintf(text, "untrusted comment: %s\n%s\n", comment, s);
-	rc = write_file(path, text, 0600, force, e);
+	rc = dk_file_write(path, text, strlen(text), 0600,
+	    force ? DK_FILE_FORCE : 0, e);
 	sodium_free(raw);
 	sodium_free(s);
 	sodium_free(text);
