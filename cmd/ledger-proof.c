@@ -1,35 +1,23 @@
 /* denki-ledger-proof: inclusion and consistency proofs from the ledger. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "denki.h"
+#include "prog.h"
 
 static const char *prog = "denki-ledger-proof";
-
-static void
-usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-	    "inclusion SEQ\n"
-	    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-	    "consistency OLD.note\n"
-	    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-	    "checkpoint\n");
-	exit(code);
-}
-
-static int
-fail(struct dk_err *e)
-{
-	dk_warnx(prog, "%s", e->msg);
-	return e->status ? e->status : DK_EX_SOFTWARE;
-}
+static const char usage[] =
+    "usage: denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
+    "inclusion SEQ\n"
+    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
+    "consistency OLD.note\n"
+    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
+    "checkpoint\n";
 
 static json_t *
 hashes(unsigned char (*p)[32], size_t n)
@@ -70,65 +58,43 @@ entry_line(const char *path, long long seq, struct dk_err *e)
 int
 main(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_conf conf;
 	struct dk_scaninfo si;
 	struct dk_key op;
 	struct dk_vkey vk;
 	struct dk_checkpoint old;
-	const char *cfg = NULL, *pub = NULL, *cmd;
-	char **defs, *lpath, *line, *note = NULL, vkb[512], *endp;
+	const char *pub = NULL, *cmd;
+	char *lpath, *line, *note = NULL, vkb[512], *endp;
 	unsigned char (*p)[32] = NULL, root[32];
-	size_t ndefs = 0, np, len = 0;
+	size_t np, len = 0;
 	long long seq, size;
 	long tl;
 	int c, have_op = 0;
 	json_t *out;
 	FILE *fp;
 
-	defs = calloc(argc, sizeof(*defs));
-	while ((c = getopt_long(argc, argv, "+c:D:p:h", lo, NULL)) != -1)
-		switch (c) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'D':
-			defs[ndefs++] = optarg;
-			break;
-		case 'p':
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "+p:")) != -1)
+		if (c == 'p')
 			pub = optarg;
-			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("%s %s\n", prog, DK_VERSION);
-			return 0;
-		default:
-			usage(DK_EX_USAGE);
-		}
 	if (optind >= argc)
-		usage(DK_EX_USAGE);
+		dk_prog_usage(&P, DK_EX_USAGE);
 	cmd = argv[optind++];
 	if (!((strcmp(cmd, "checkpoint") == 0 && optind == argc) ||
 	    ((strcmp(cmd, "inclusion") == 0 || strcmp(cmd, "consistency") ==
 	    0) && optind == argc - 1)))
-		usage(DK_EX_USAGE);
-	if (dk_init(&e) < 0 ||
-	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0)
-		return fail(&e);
+		dk_prog_usage(&P, DK_EX_USAGE);
+	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
+		goto fail;
 	if (pub != NULL) {
 		if (dk_key_read_pub(&op, pub, &e) < 0)
-			return fail(&e);
+			goto fail;
 		have_op = 1;
 	} else if (dk_conf_str(&conf, "operator.pub", NULL) != NULL) {
 		if (dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0)
-			return fail(&e);
+			goto fail;
 		have_op = 1;
 	}
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
@@ -137,10 +103,10 @@ main(int argc, char *argv[])
 	si.want_leaves = 1;
 	if (dk_ledger_scan_info(lpath, have_op ? op.pk : NULL, NULL, NULL, &si,
 	    &e) < 0)
-		return fail(&e);
+		goto fail;
 	if (si.note == NULL) {
 		dk_fail(&e, DK_EX_DATAERR, "%s: no checkpoint yet", lpath);
-		return fail(&e);
+		goto fail;
 	}
 	size = si.note_seq;	/* the latest checkpoint's tree */
 	p = calloc(64, 32);
@@ -162,12 +128,12 @@ main(int argc, char *argv[])
 			dk_fail(&e, DK_EX_DATAERR, "entry %lld is not under the "
 			    "latest checkpoint yet (its tree has %lld entries)",
 			    seq, size);
-			return fail(&e);
+			goto fail;
 		}
 		if ((line = entry_line(lpath, seq, &e)) == NULL ||
 		    dk_merkle_inclusion((const unsigned char (*)[32])si.leaves,
 		    size, seq, p, &np, &e) < 0)
-			return fail(&e);
+			goto fail;
 		out = json_pack("{s:s,s:i,s:I,s:I,s:s,s:o,s:s}", "type",
 		    "inclusion", "v", 1, "index", (json_int_t)seq,
 		    "size", (json_int_t)size, "entry", line,
@@ -182,7 +148,7 @@ main(int argc, char *argv[])
 	if ((fp = fopen(argv[optind], "r")) == NULL) {
 		dk_fail(&e, DK_EX_NOINPUT, "%s: %s", argv[optind],
 		    strerror(errno));
-		return fail(&e);
+		goto fail;
 	}
 	if (getdelim(&note, &len, '\0', fp) < 0)
 		note = strdup("");
@@ -191,24 +157,24 @@ main(int argc, char *argv[])
 	memset(&vk, 0, sizeof(vk));
 	if (dk_vkey_make(si.origin, have_op ? op.pk : si.key.pk, vkb,
 	    sizeof(vkb)) < 0 || dk_vkey_parse(vkb, &vk, &e) < 0)
-		return fail(&e);
+		goto fail;
 	if ((tl = dk_note_open(note, len, &vk, 1, &e)) < 0 ||
 	    dk_checkpoint_parse(note, tl, &old, &e) < 0) {
 		dk_failpre(&e, "%s", argv[optind]);
 		e.status = DK_EX_DATAERR;
-		return fail(&e);
+		goto fail;
 	}
 	if (strcmp(old.origin, si.origin) != 0) {
 		dk_fail(&e, DK_EX_DATAERR, "%s: a checkpoint of \"%s\", not of "
 		    "this ledger's \"%s\"", argv[optind], old.origin,
 		    si.origin);
-		return fail(&e);
+		goto fail;
 	}
 	if (old.size == 0 || old.size > (uint64_t)size) {
 		dk_fail(&e, DK_EX_DATAERR, "%s: tree size %llu; a proof "
 		    "needs 0 < size <= %lld", argv[optind],
 		    (unsigned long long)old.size, size);
-		return fail(&e);
+		goto fail;
 	}
 	dk_merkle_root((const unsigned char (*)[32])si.leaves, old.size,
 	    root);
@@ -221,7 +187,7 @@ main(int argc, char *argv[])
 	}
 	if (dk_merkle_consistency((const unsigned char (*)[32])si.leaves,
 	    size, old.size, p, &np, &e) < 0)
-		return fail(&e);
+		goto fail;
 	out = json_pack("{s:s,s:i,s:I,s:I,s:o,s:s,s:s}", "type",
 	    "consistency", "v", 1, "size1", (json_int_t)old.size,
 	    "size2", (json_int_t)size, "proof", hashes(p, np),
@@ -229,4 +195,6 @@ main(int argc, char *argv[])
 	dk_emit(stdout, out);
 	json_decref(out);
 	return dk_finish_stdout(prog);
+fail:
+	return dk_prog_fail(&P, &e);
 }
