@@ -78,6 +78,23 @@ const char *dk_participant_meter_key(const struct dk_participant *,
 void dk_registry_free(struct dk_registry *);
 size_t dk_strhash(const char *);
 
+/* regedit.c: a change the operator asks for (denki-registry), as the
+ * participant record that makes it */
+struct dk_regedit {
+	const char *cmd;	/* add, update, revoke or reinstate */
+	const char *id;
+	const char *keyf;	/* -k: the public key file, or NULL */
+	const char *zone, *role;	/* NULL: kept, or the default */
+	char **meters;		/* -m: the meters, replacing the old list */
+	size_t nmeters;
+	char **mkeys;		/* -M: "meter=pubkey file" */
+	size_t nmkeys;
+	long long max_wh, max_day;	/* -2: kept; -1: none */
+};
+json_t *dk_registry_edit(const struct dk_registry *,
+    const struct dk_regedit *, struct dk_err *);
+json_t *dk_participant_json(const struct dk_participant *);
+
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
 void dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
