@@ -165,8 +165,7 @@ main(int argc, char *argv[])
 	    &e) == 0 && (rec = dk_registry_edit(&st.reg, &x, &e)) != NULL) {
 		if (dk_registry_apply(&st.reg, rec, &e) == 0 &&
 		    dk_ledger_add(&l, rec, &e) == 0 &&
-		    dk_ledger_checkpoint(&l, &e) == 0 &&
-		    dk_ledger_commit(&l, &e) == 0)
+		    dk_ledger_finish(&l, 0, &e) == 0)
 			dk_emit(stdout, rec);
 		json_decref(rec);
 	}

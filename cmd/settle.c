@@ -122,9 +122,7 @@ main(int argc, char *argv[])
 				goto done;
 		}
 	}
-	if (l.npend > 0 && !l.last_cp && dk_ledger_checkpoint(&l, &e) < 0)
-		goto fail;
-	if (!dry && dk_ledger_commit(&l, &e) < 0)
+	if (dk_ledger_finish(&l, dry, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);

@@ -169,6 +169,7 @@ int dk_ledger_genesis(struct dk_ledger *, const char *origin,
 int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
+int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
 void dk_ledger_close(struct dk_ledger *);
 
 /* state.c: what the ledger says so far, replayed entry by entry */
