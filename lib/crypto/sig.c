@@ -476,20 +476,34 @@ dk_minisig(const void *msg, size_t len, const struct dk_key *k,
 	return out;
 }
 
+/* A record's "sig": its text, and the signature in sig; NULL if it has
+ * none or not one that can be. */
+static const char *
+sig_field(json_t *rec, unsigned char sig[64], struct dk_err *e)
+{
+	const char *s;
+
+	if (json_object_get(rec, "sig") == NULL) {
+		dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
+		return NULL;
+	}
+	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+		return NULL;
+	if (unb64(s, sig, 64) < 0) {
+		dk_fail(e, DK_EX_DATAERR,
+		    "sig: must be base64 of a 64-byte Ed25519 signature");
+		return NULL;
+	}
+	return s;
+}
+
 /* What dk_verify_record would check, for checking it elsewhere. */
 int
 dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
     struct dk_err *e)
 {
-	const char *s;
-
-	if (json_object_get(rec, "sig") == NULL)
-		return dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
-	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+	if (sig_field(rec, sig, e) == NULL)
 		return -1;
-	if (unb64(s, sig, 64) < 0)
-		return dk_fail(e, DK_EX_DATAERR,
-		    "sig: must be base64 of a 64-byte Ed25519 signature");
 	if ((*msg = dk_canon_without(rec, "sig")) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	*len = strlen(*msg);
@@ -517,13 +531,8 @@ dk_record_sig_text(json_t *rec, const char *text, size_t tlen, char **msg,
 
 	if (text == NULL)
 		return dk_record_sig(rec, msg, len, sig, e);
-	if (json_object_get(rec, "sig") == NULL)
-		return dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
-	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+	if ((s = sig_field(rec, sig, e)) == NULL)
 		return -1;
-	if (unb64(s, sig, 64) < 0)
-		return dk_fail(e, DK_EX_DATAERR,
-		    "sig: must be base64 of a 64-byte Ed25519 signature");
 	json_object_foreach(rec, name, x)
 		if (json_is_object(x) || json_is_array(x))
 			return dk_record_sig(rec, msg, len, sig, e);
