@@ -13,20 +13,22 @@
 
 #include "core.h"
 
-/* A new file beside path, created with mode (less the umask, as open
- * does); its name in tmp. */
+/* A new file in path's folder, created with mode (less the umask, as
+ * open does); its name in tmp, short whatever the length of path's. */
 static int
 open_beside(const char *path, mode_t mode, char *tmp, size_t len)
 {
 	static unsigned long count;
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash != NULL ? (int)(slash - path) + 1 : 0;
 	unsigned long r;
 	int fd, tries;
 
 	for (tries = 0; tries < 100; tries++) {
 		r = (unsigned long)getpid() * 2654435761UL ^
 		    (unsigned long)time(NULL) ^ ++count * 40503UL;
-		if ((size_t)snprintf(tmp, len, "%s.%06lx.tmp", path,
-		    r & 0xffffff) >= len) {
+		if ((size_t)snprintf(tmp, len, "%.*s.denki-%06lx.tmp", dirlen,
+		    path, r & 0xffffff) >= len) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}

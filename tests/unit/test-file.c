@@ -40,7 +40,7 @@ int
 main(void)
 {
 	struct dk_err e = { 0 };
-	char p[256], q[256], link[256], *s;
+	char p[256], q[512], link[256], name[256], *s;
 	size_t n;
 	mode_t old;
 	struct stat st;
@@ -109,6 +109,17 @@ main(void)
 	s = slurp(q, &n);
 	CHECK_INT(n, 0);
 	free(s);
+
+	/* a name as long as a name can be: the new file beside it is not
+	 * named after it */
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	snprintf(q, sizeof(q), "%s/%s", ck_tmp, name);
+	CHECK_INT(dk_file_write(q, "long", 4, 0644, 0, &e), 0);
+	s = slurp(q, NULL);
+	CHECK_STR(s, "long");
+	free(s);
+	unlink(q);
 
 	/* a folder that is not there: 73 with the path and the reason */
 	e.status = 0;
