@@ -172,6 +172,14 @@ int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
 void dk_ledger_close(struct dk_ledger *);
 
+/* proof.c: what a member asks of the ledger: inclusion and consistency
+ * proofs under its latest checkpoint (si scanned with want_leaves) */
+json_t *dk_proof_inclusion(const struct dk_scaninfo *si, const char *path,
+    long long seq, struct dk_err *);
+int dk_proof_consistency(const struct dk_scaninfo *si,
+    const unsigned char *pk, const char *name, const char *note,
+    json_t **out, unsigned long long *size1, struct dk_err *);
+
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */
 	char seller[DK_ID_MAX + 1];	/* "" when not an id */
