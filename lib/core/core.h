@@ -112,7 +112,8 @@ int dk_file_write(const char *path, const void *buf, size_t n, mode_t mode,
     int flags, struct dk_err *);
 
 /* conf.c: YAML configuration, flattened to dotted keys; -D overrides;
- * every key checked against one table of settings */
+ * every key checked against one table of settings (the YAML reader in
+ * conf-yaml.c, the table and its checks in conf-keys.c) */
 #define DK_CONF_COOP	1	/* the cooperative's file (coop.yaml) */
 #define DK_CONF_HOME	2	/* a household's file (home.yaml) */
 enum { DK_CONF_TEXT, DK_CONF_INT, DK_CONF_PATH, DK_CONF_LIST };

@@ -119,7 +119,9 @@ struct dk_mtree {
 int dk_mtree_append(struct dk_mtree *, const unsigned char leaf[32]);
 void dk_mtree_root(const struct dk_mtree *, unsigned char out[32]);
 
-/* ledger.c: the append-only, hash-linked, operator-signed ledger */
+/* ledger.c: the append-only, hash-linked, operator-signed ledger
+ * (appended to in ledger.c, read in ledger-scan.c, its genesis and
+ * checkpoint entries checked in ledger-cp.c) */
 typedef int (*dk_entry_fn)(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);
 struct dk_scaninfo {
