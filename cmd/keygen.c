@@ -6,26 +6,17 @@
 #include <unistd.h>
 
 #include "denki.h"
+#include "prog.h"
 
 static const char *prog = "denki-keygen";
-
-static void
-usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: denki-keygen [-f] [-C comment] NAME\n"
-	    "       writes NAME.key (secret, mode 0600) and NAME.pub\n");
-	exit(code);
-}
+static const char usage[] =
+    "usage: denki-keygen [-f] [-C comment] NAME\n"
+    "       writes NAME.key (secret, mode 0600) and NAME.pub\n";
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_key k;
 	const char *comment = NULL;
@@ -33,7 +24,8 @@ main(int argc, char *argv[])
 	int c, force = 0;
 	json_t *out;
 
-	while ((c = getopt_long(argc, argv, "fC:h", lo, NULL)) != -1)
+	dk_prog_init(&P, prog, usage, 0, argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "fC:")) != -1)
 		switch (c) {
 		case 'f':
 			force = 1;
@@ -41,17 +33,9 @@ main(int argc, char *argv[])
 		case 'C':
 			comment = optarg;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("%s %s\n", prog, DK_VERSION);
-			return 0;
-		default:
-			usage(DK_EX_USAGE);
 		}
 	if (argc - optind != 1)
-		usage(DK_EX_USAGE);
+		dk_prog_usage(&P, DK_EX_USAGE);
 	if (comment != NULL && strchr(comment, '\n') != NULL) {
 		dk_warnx(prog, "-C: the comment must be one line");
 		return DK_EX_USAGE;
@@ -91,8 +75,7 @@ main(int argc, char *argv[])
 	free(pub);
 	return dk_finish_stdout(prog);
 fail:
-	dk_warnx(prog, "%s", e.msg);
 	free(sec);
 	free(pub);
-	return e.status ? e.status : DK_EX_SOFTWARE;
+	return dk_prog_fail(&P, &e);
 }

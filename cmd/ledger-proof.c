@@ -1,134 +1,59 @@
 /* denki-ledger-proof: inclusion and consistency proofs from the ledger. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sodium.h>
+#include <unistd.h>
 
 #include "denki.h"
+#include "prog.h"
 
 static const char *prog = "denki-ledger-proof";
-
-static void
-usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-	    "inclusion SEQ\n"
-	    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-	    "consistency OLD.note\n"
-	    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-	    "checkpoint\n");
-	exit(code);
-}
-
-static int
-fail(struct dk_err *e)
-{
-	dk_warnx(prog, "%s", e->msg);
-	return e->status ? e->status : DK_EX_SOFTWARE;
-}
-
-static json_t *
-hashes(unsigned char (*p)[32], size_t n)
-{
-	json_t *a = json_array();
-	char b[64];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		sodium_bin2base64(b, sizeof(b), p[i], 32,
-		    sodium_base64_VARIANT_ORIGINAL);
-		json_array_append_new(a, json_string(b));
-	}
-	return a;
-}
-
-/* The line of entry seq, without its newline. */
-static char *
-entry_line(const char *path, long long seq, struct dk_err *e)
-{
-	struct dk_reader r;
-	char *line, *out = NULL;
-	long n;
-
-	if (dk_reader_open(&r, path, e) < 0)
-		return NULL;
-	while ((n = dk_reader_next(&r, &line, e)) >= 0)
-		if (r.line - 1 == seq) {
-			out = strdup(line);
-			break;
-		}
-	dk_reader_close(&r);
-	if (out == NULL)
-		dk_fail(e, DK_EX_DATAERR, "%s: no entry %lld", path, seq);
-	return out;
-}
+static const char usage[] =
+    "usage: denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
+    "inclusion SEQ\n"
+    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
+    "consistency OLD.note\n"
+    "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
+    "checkpoint\n";
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_conf conf;
 	struct dk_scaninfo si;
 	struct dk_key op;
-	struct dk_vkey vk;
-	struct dk_checkpoint old;
-	const char *cfg = NULL, *pub = NULL, *cmd;
-	char **defs, *lpath, *line, *note = NULL, vkb[512], *endp;
-	unsigned char (*p)[32] = NULL, root[32];
-	size_t ndefs = 0, np, len = 0;
-	long long seq, size;
-	long tl;
-	int c, have_op = 0;
-	json_t *out;
+	const char *pub = NULL, *cmd;
+	char *lpath, *note = NULL, *endp;
+	unsigned long long size1;
+	size_t len = 0;
+	long long seq;
+	int c, have_op = 0, rc;
+	json_t *out = NULL;
 	FILE *fp;
 
-	defs = calloc(argc, sizeof(*defs));
-	while ((c = getopt_long(argc, argv, "+c:D:p:h", lo, NULL)) != -1)
-		switch (c) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'D':
-			defs[ndefs++] = optarg;
-			break;
-		case 'p':
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "+p:")) != -1)
+		if (c == 'p')
 			pub = optarg;
-			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("%s %s\n", prog, DK_VERSION);
-			return 0;
-		default:
-			usage(DK_EX_USAGE);
-		}
 	if (optind >= argc)
-		usage(DK_EX_USAGE);
+		dk_prog_usage(&P, DK_EX_USAGE);
 	cmd = argv[optind++];
 	if (!((strcmp(cmd, "checkpoint") == 0 && optind == argc) ||
 	    ((strcmp(cmd, "inclusion") == 0 || strcmp(cmd, "consistency") ==
 	    0) && optind == argc - 1)))
-		usage(DK_EX_USAGE);
-	if (dk_init(&e) < 0 ||
-	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0)
-		return fail(&e);
+		dk_prog_usage(&P, DK_EX_USAGE);
+	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
+		goto fail;
 	if (pub != NULL) {
 		if (dk_key_read_pub(&op, pub, &e) < 0)
-			return fail(&e);
+			goto fail;
 		have_op = 1;
 	} else if (dk_conf_str(&conf, "operator.pub", NULL) != NULL) {
 		if (dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0)
-			return fail(&e);
+			goto fail;
 		have_op = 1;
 	}
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
@@ -137,14 +62,11 @@ main(int argc, char *argv[])
 	si.want_leaves = 1;
 	if (dk_ledger_scan_info(lpath, have_op ? op.pk : NULL, NULL, NULL, &si,
 	    &e) < 0)
-		return fail(&e);
+		goto fail;
 	if (si.note == NULL) {
 		dk_fail(&e, DK_EX_DATAERR, "%s: no checkpoint yet", lpath);
-		return fail(&e);
+		goto fail;
 	}
-	size = si.note_seq;	/* the latest checkpoint's tree */
-	p = calloc(64, 32);
-
 	if (strcmp(cmd, "checkpoint") == 0) {
 		fputs(si.note, stdout);
 		return dk_finish_stdout(prog);
@@ -158,21 +80,8 @@ main(int argc, char *argv[])
 			    argv[optind]);
 			return DK_EX_USAGE;
 		}
-		if (seq >= size) {
-			dk_fail(&e, DK_EX_DATAERR, "entry %lld is not under the "
-			    "latest checkpoint yet (its tree has %lld entries)",
-			    seq, size);
-			return fail(&e);
-		}
-		if ((line = entry_line(lpath, seq, &e)) == NULL ||
-		    dk_merkle_inclusion((const unsigned char (*)[32])si.leaves,
-		    size, seq, p, &np, &e) < 0)
-			return fail(&e);
-		out = json_pack("{s:s,s:i,s:I,s:I,s:s,s:o,s:s}", "type",
-		    "inclusion", "v", 1, "index", (json_int_t)seq,
-		    "size", (json_int_t)size, "entry", line,
-		    "proof", hashes(p, np), "checkpoint", si.note);
-		free(line);
+		if ((out = dk_proof_inclusion(&si, lpath, seq, &e)) == NULL)
+			goto fail;
 		dk_emit(stdout, out);
 		json_decref(out);
 		return dk_finish_stdout(prog);
@@ -182,51 +91,25 @@ main(int argc, char *argv[])
 	if ((fp = fopen(argv[optind], "r")) == NULL) {
 		dk_fail(&e, DK_EX_NOINPUT, "%s: %s", argv[optind],
 		    strerror(errno));
-		return fail(&e);
+		goto fail;
 	}
 	if (getdelim(&note, &len, '\0', fp) < 0)
 		note = strdup("");
 	fclose(fp);
-	len = strlen(note);
-	memset(&vk, 0, sizeof(vk));
-	if (dk_vkey_make(si.origin, have_op ? op.pk : si.key.pk, vkb,
-	    sizeof(vkb)) < 0 || dk_vkey_parse(vkb, &vk, &e) < 0)
-		return fail(&e);
-	if ((tl = dk_note_open(note, len, &vk, 1, &e)) < 0 ||
-	    dk_checkpoint_parse(note, tl, &old, &e) < 0) {
-		dk_failpre(&e, "%s", argv[optind]);
-		e.status = DK_EX_DATAERR;
-		return fail(&e);
-	}
-	if (strcmp(old.origin, si.origin) != 0) {
-		dk_fail(&e, DK_EX_DATAERR, "%s: a checkpoint of \"%s\", not of "
-		    "this ledger's \"%s\"", argv[optind], old.origin,
-		    si.origin);
-		return fail(&e);
-	}
-	if (old.size == 0 || old.size > (uint64_t)size) {
-		dk_fail(&e, DK_EX_DATAERR, "%s: tree size %llu; a proof "
-		    "needs 0 < size <= %lld", argv[optind],
-		    (unsigned long long)old.size, size);
-		return fail(&e);
-	}
-	dk_merkle_root((const unsigned char (*)[32])si.leaves, old.size,
-	    root);
-	if (memcmp(root, old.root, 32) != 0) {
+	rc = dk_proof_consistency(&si, have_op ? op.pk : si.key.pk,
+	    argv[optind], note, &out, &size1, &e);
+	if (rc < 0)
+		goto fail;
+	if (rc > 0) {
 		/* the operator signed two histories: both notes are evidence */
 		printf("FORK: %s and the ledger's checkpoint disagree on the "
-		    "first %llu entries\n%s\n%s", argv[optind],
-		    (unsigned long long)old.size, note, si.note);
+		    "first %llu entries\n%s\n%s", argv[optind], size1, note,
+		    si.note);
 		return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 	}
-	if (dk_merkle_consistency((const unsigned char (*)[32])si.leaves,
-	    size, old.size, p, &np, &e) < 0)
-		return fail(&e);
-	out = json_pack("{s:s,s:i,s:I,s:I,s:o,s:s,s:s}", "type",
-	    "consistency", "v", 1, "size1", (json_int_t)old.size,
-	    "size2", (json_int_t)size, "proof", hashes(p, np),
-	    "checkpoint1", note, "checkpoint2", si.note);
 	dk_emit(stdout, out);
 	json_decref(out);
 	return dk_finish_stdout(prog);
+fail:
+	return dk_prog_fail(&P, &e);
 }

@@ -1,7 +1,6 @@
 /* denki-ledger-recover: cut an unacknowledged tail after a crash. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,24 +8,12 @@
 #include <unistd.h>
 
 #include "denki.h"
+#include "prog.h"
 
 static const char *prog = "denki-ledger-recover";
-
-static void
-usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: denki-ledger-recover [-n] [-c config] [-D key=value] "
-	    "[-p operator.pub]\n");
-	exit(code);
-}
-
-static int
-fail(struct dk_err *e)
-{
-	dk_warnx(prog, "%s", e->msg);
-	return e->status ? e->status : DK_EX_SOFTWARE;
-}
+static const char usage[] =
+    "usage: denki-ledger-recover [-n] [-c config] [-D key=value] "
+    "[-p operator.pub]\n";
 
 /*
  * Every writer ends what it appends with a checkpoint and fsyncs before it
@@ -38,51 +25,31 @@ fail(struct dk_err *e)
 int
 main(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct dk_prog P;
 	struct dk_err e = { 0 }, scan = { 0 };
 	struct dk_conf conf;
 	struct dk_scaninfo si;
 	struct dk_key op;
-	const char *cfg = NULL, *pub = NULL;
-	char **defs, *lpath;
-	size_t ndefs = 0;
+	const char *pub = NULL;
+	char *lpath;
 	off_t size, keep;
 	int c, dry = 0, fd, rc;
 	json_t *out;
 
-	defs = calloc(argc, sizeof(*defs));
-	while ((c = getopt_long(argc, argv, "c:D:p:nh", lo, NULL)) != -1)
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "p:n")) != -1)
 		switch (c) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'D':
-			defs[ndefs++] = optarg;
-			break;
 		case 'p':
 			pub = optarg;
 			break;
 		case 'n':
 			dry = 1;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("%s %s\n", prog, DK_VERSION);
-			return 0;
-		default:
-			usage(DK_EX_USAGE);
 		}
 	if (optind != argc)
-		usage(DK_EX_USAGE);
-	if (dk_init(&e) < 0 ||
-	    dk_conf_open(&conf, cfg, DK_CONF_COOP, defs, ndefs, &e) < 0)
-		return fail(&e);
+		dk_prog_usage(&P, DK_EX_USAGE);
+	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
+		return dk_prog_fail(&P, &e);
 	/* it signs nothing, so it reads the public key, never the secret */
 	if (pub == NULL && dk_conf_str(&conf, "operator.pub", NULL) == NULL) {
 		dk_fail(&e, DK_EX_CONFIG, "%s: operator.pub: missing: the "
@@ -90,29 +57,29 @@ main(int argc, char *argv[])
 		    "(ledger-recover never reads the secret key "
 		    "operator.key); or give -p", conf.path ? conf.path :
 		    "config");
-		return fail(&e);
+		return dk_prog_fail(&P, &e);
 	}
 	if (pub != NULL ? dk_key_read_pub(&op, pub, &e) < 0 :
 	    dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0)
-		return fail(&e);
+		return dk_prog_fail(&P, &e);
 	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		return DK_EX_SOFTWARE;
 	/* the writers' lock: nobody appends while the tail is cut */
 	if ((fd = open(lpath, O_RDWR | O_CLOEXEC)) < 0) {
 		dk_fail(&e, errno == ENOENT ? DK_EX_NOINPUT : DK_EX_CANTCREAT,
 		    "%s: %s", lpath, strerror(errno));
-		return fail(&e);
+		return dk_prog_fail(&P, &e);
 	}
 	if (flock(fd, LOCK_EX) < 0) {
 		dk_fail(&e, DK_EX_IOERR, "%s: lock: %s", lpath,
 		    strerror(errno));
-		return fail(&e);
+		return dk_prog_fail(&P, &e);
 	}
 	size = lseek(fd, 0, SEEK_END);
 	memset(&si, 0, sizeof(si));
 	rc = dk_ledger_scan_fd(fd, lpath, op.pk, NULL, NULL, &si, &scan);
 	if (rc < 0 && scan.status != DK_EX_DATAERR)
-		return fail(&scan);
+		return dk_prog_fail(&P, &scan);
 	if (si.origin[0] == '\0' && si.entries > 0) {
 		dk_warnx(prog, "%s: no genesis entry (a ledger of an older "
 		    "denki, or not a ledger): no checkpoint to recover to; "
@@ -145,7 +112,7 @@ main(int argc, char *argv[])
 	    si.note != NULL ? si.note_seq : -1);
 	if (!dry && (ftruncate(fd, keep) < 0 || fsync(fd) < 0)) {
 		dk_fail(&e, DK_EX_IOERR, "%s: %s", lpath, strerror(errno));
-		return fail(&e);
+		return dk_prog_fail(&P, &e);
 	}
 	out = json_pack("{s:s,s:i,s:s,s:I,s:I,s:I}", "type", "recovery",
 	    "v", 1, "ledger", lpath, "entries",

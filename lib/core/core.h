@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #define DK_VERSION "0.1.0"
@@ -105,8 +106,14 @@ int dk_time_format(int64_t, const char *tz, char *out, size_t len);
 int64_t dk_days_from_civil(int64_t y, int m, int d);
 int dk_slot_parse(const char *, int slot_minutes, int64_t *, struct dk_err *);
 
+/* file.c: a whole file written at once, under a new name then renamed */
+#define DK_FILE_FORCE	1	/* replace a file that is there (-f) */
+int dk_file_write(const char *path, const void *buf, size_t n, mode_t mode,
+    int flags, struct dk_err *);
+
 /* conf.c: YAML configuration, flattened to dotted keys; -D overrides;
- * every key checked against one table of settings */
+ * every key checked against one table of settings (the YAML reader in
+ * conf-yaml.c, the table and its checks in conf-keys.c) */
 #define DK_CONF_COOP	1	/* the cooperative's file (coop.yaml) */
 #define DK_CONF_HOME	2	/* a household's file (home.yaml) */
 enum { DK_CONF_TEXT, DK_CONF_INT, DK_CONF_PATH, DK_CONF_LIST };

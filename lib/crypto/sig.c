@@ -1,3 +1,7 @@
+/*
+ * sig.c: Ed25519 keys in minisign's file layout (made, read, written),
+ * signatures of records, and minisign signatures of whole files.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -119,45 +123,6 @@ dk_key_from_b64(struct dk_key *k, const char *s, struct dk_err *e)
 	return 0;
 }
 
-static int
-write_file(const char *path, const char *text, mode_t mode, int force,
-    struct dk_err *e)
-{
-	size_t n = strlen(text), off = 0;
-	int fd;
-
-	if (force && unlink(path) < 0 && errno != ENOENT)
-		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", path,
-		    strerror(errno));
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return dk_fail(e, DK_EX_CANTCREAT,
-			    "%s: exists; -f overwrites it", path);
-		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", path,
-		    strerror(errno));
-	}
-	while (off < n) {
-		ssize_t w = write(fd, text + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			dk_fail(e, DK_EX_IOERR, "%s: %s", path,
-			    strerror(errno));
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-		off += w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		unlink(path);
-		return dk_fail(e, DK_EX_IOERR, "%s: %s", path,
-		    strerror(errno));
-	}
-	return 0;
-}
-
 int
 dk_key_write_pub(const struct dk_key *k, const char *path,
     const char *comment, int force, struct dk_err *e)
@@ -170,7 +135,8 @@ dk_key_write_pub(const struct dk_key *k, const char *path,
 		free(s);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
-	rc = write_file(path, text, 0644, force, e);
+	rc = dk_file_write(path, text, strlen(text), 0644,
+	    force ? DK_FILE_FORCE : 0, e);
 	free(s);
 	free(text);
 	return rc;
@@ -219,7 +185,8 @@ dk_key_write_sec(const struct dk_key *k, const char *path,
 	}
 	sodium_bin2base64(s, len, raw, SECLEN, sodium_base64_VARIANT_ORIGINAL);
 	sprintf(text, "untrusted comment: %s\n%s\n", comment, s);
-	rc = write_file(path, text, 0600, force, e);
+	rc = dk_file_write(path, text, strlen(text), 0600,
+	    force ? DK_FILE_FORCE : 0, e);
 	sodium_free(raw);
 	sodium_free(s);
 	sodium_free(text);
@@ -509,20 +476,34 @@ dk_minisig(const void *msg, size_t len, const struct dk_key *k,
 	return out;
 }
 
+/* A record's "sig": its text, and the signature in sig; NULL if it has
+ * none or not one that can be. */
+static const char *
+sig_field(json_t *rec, unsigned char sig[64], struct dk_err *e)
+{
+	const char *s;
+
+	if (json_object_get(rec, "sig") == NULL) {
+		dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
+		return NULL;
+	}
+	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+		return NULL;
+	if (unb64(s, sig, 64) < 0) {
+		dk_fail(e, DK_EX_DATAERR,
+		    "sig: must be base64 of a 64-byte Ed25519 signature");
+		return NULL;
+	}
+	return s;
+}
+
 /* What dk_verify_record would check, for checking it elsewhere. */
 int
 dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
     struct dk_err *e)
 {
-	const char *s;
-
-	if (json_object_get(rec, "sig") == NULL)
-		return dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
-	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+	if (sig_field(rec, sig, e) == NULL)
 		return -1;
-	if (unb64(s, sig, 64) < 0)
-		return dk_fail(e, DK_EX_DATAERR,
-		    "sig: must be base64 of a 64-byte Ed25519 signature");
 	if ((*msg = dk_canon_without(rec, "sig")) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	*len = strlen(*msg);
@@ -550,13 +531,8 @@ dk_record_sig_text(json_t *rec, const char *text, size_t tlen, char **msg,
 
 	if (text == NULL)
 		return dk_record_sig(rec, msg, len, sig, e);
-	if (json_object_get(rec, "sig") == NULL)
-		return dk_fail(e, DK_EX_DATAERR, "sig: missing: unsigned");
-	if ((s = dk_get_str(rec, "sig", e)) == NULL)
+	if ((s = sig_field(rec, sig, e)) == NULL)
 		return -1;
-	if (unb64(s, sig, 64) < 0)
-		return dk_fail(e, DK_EX_DATAERR,
-		    "sig: must be base64 of a 64-byte Ed25519 signature");
 	json_object_foreach(rec, name, x)
 		if (json_is_object(x) || json_is_array(x))
 			return dk_record_sig(rec, msg, len, sig, e);

@@ -78,6 +78,23 @@ const char *dk_participant_meter_key(const struct dk_participant *,
 void dk_registry_free(struct dk_registry *);
 size_t dk_strhash(const char *);
 
+/* regedit.c: a change the operator asks for (denki-registry), as the
+ * participant record that makes it */
+struct dk_regedit {
+	const char *cmd;	/* add, update, revoke or reinstate */
+	const char *id;
+	const char *keyf;	/* -k: the public key file, or NULL */
+	const char *zone, *role;	/* NULL: kept, or the default */
+	char **meters;		/* -m: the meters, replacing the old list */
+	size_t nmeters;
+	char **mkeys;		/* -M: "meter=pubkey file" */
+	size_t nmkeys;
+	long long max_wh, max_day;	/* -2: kept; -1: none */
+};
+json_t *dk_registry_edit(const struct dk_registry *,
+    const struct dk_regedit *, struct dk_err *);
+json_t *dk_participant_json(const struct dk_participant *);
+
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
 void dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
@@ -102,7 +119,9 @@ struct dk_mtree {
 int dk_mtree_append(struct dk_mtree *, const unsigned char leaf[32]);
 void dk_mtree_root(const struct dk_mtree *, unsigned char out[32]);
 
-/* ledger.c: the append-only, hash-linked, operator-signed ledger */
+/* ledger.c: the append-only, hash-linked, operator-signed ledger
+ * (appended to in ledger.c, read in ledger-scan.c, its genesis and
+ * checkpoint entries checked in ledger-cp.c) */
 typedef int (*dk_entry_fn)(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);
 struct dk_scaninfo {
@@ -152,7 +171,16 @@ int dk_ledger_genesis(struct dk_ledger *, const char *origin,
 int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
+int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
 void dk_ledger_close(struct dk_ledger *);
+
+/* proof.c: what a member asks of the ledger: inclusion and consistency
+ * proofs under its latest checkpoint (si scanned with want_leaves) */
+json_t *dk_proof_inclusion(const struct dk_scaninfo *si, const char *path,
+    long long seq, struct dk_err *);
+int dk_proof_consistency(const struct dk_scaninfo *si,
+    const unsigned char *pk, const char *name, const char *note,
+    json_t **out, unsigned long long *size1, struct dk_err *);
 
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */

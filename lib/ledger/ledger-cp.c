@@ -1,0 +1,134 @@
+/*
+ * ledger-cp.c: the ledger's two entries of its own, checked as a scan
+ * meets them: the genesis (origin and operator key) and the checkpoints
+ * (signed notes of the Merkle tree of every entry before them).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger-impl.h"
+
+/*
+ * Entry 0 is the ledger's genesis record, {"type":"ledger","origin":O,
+ * "key":K}: the origin its checkpoints name and the operator key that
+ * signs them.  A checkpoint entry, {"type":"checkpoint","note":N}, holds a
+ * C2SP signed note of the RFC 6962 tree of every entry before it (leaf:
+ * the entry's line without its newline).  Every commit ends with one, so
+ * what follows the last checkpoint was never acknowledged.
+ */
+int
+dk_ledger_cp_open(struct dk_scaninfo *si, const unsigned char *oppk,
+    json_t *rec, long long seq, struct dk_checkpoint *cpp, struct dk_err *e)
+{
+	struct dk_vkey vk;
+	struct dk_checkpoint cp;
+	const char *note;
+	long tl;
+
+	if (si->origin[0] == '\0')
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint in a ledger "
+		    "without a genesis entry");
+	if (dk_check_type(rec, "checkpoint", e) < 0)
+		return -1;
+	if ((note = dk_get_str(rec, "note", e)) == NULL)
+		return -1;
+	if (json_object_size(rec) != 3)
+		return dk_fail(e, DK_EX_DATAERR, "a checkpoint record has type, "
+		    "v and note, and nothing else");
+	memset(&vk, 0, sizeof(vk));
+	snprintf(vk.name, sizeof(vk.name), "%s", si->origin);
+	memcpy(vk.pk, oppk != NULL ? oppk : si->key.pk, 32);
+	{
+		char b[512];
+		struct dk_err e2;
+		if (dk_vkey_make(vk.name, vk.pk, b, sizeof(b)) < 0 ||
+		    dk_vkey_parse(b, &vk, &e2) < 0)
+			return dk_fail(e, DK_EX_DATAERR, "origin: not a note "
+			    "key name");
+	}
+	if ((tl = dk_note_open(note, strlen(note), &vk, 1, e)) < 0) {
+		if (dk_checkpoint_parse(note, strlen(note), &cp, NULL) == 0 &&
+		    strcmp(cp.origin, si->origin) != 0)
+			return dk_fail(e, DK_EX_DATAERR, "checkpoint of "
+			    "another origin, \"%.100s\", in the ledger of "
+			    "\"%.100s\"", cp.origin, si->origin);
+		return dk_failpre(e, "checkpoint");
+	}
+	/* the operator's signature line and no other: the last checkpoint
+	 * of a ledger is covered by nothing but its own signature */
+	if (strchr(note + tl + 1, '\n') != note + strlen(note) - 1)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: note: a "
+		    "signature line other than the operator's");
+	if (dk_checkpoint_parse(note, tl, &cp, e) < 0)
+		return -1;
+	if (strcmp(cp.origin, si->origin) != 0)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint of another origin, "
+		    "\"%.100s\", in the ledger of \"%.100s\"", cp.origin,
+		    si->origin);
+	if (cp.size != (uint64_t)seq)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: tree size %llu, "
+		    "but %lld entries come before it", (unsigned long long)
+		    cp.size, seq);
+	*cpp = cp;
+	return 0;
+}
+
+int
+dk_ledger_cp_check(struct dk_scaninfo *si, const unsigned char *oppk,
+    json_t *rec, long long seq, struct dk_err *e)
+{
+	struct dk_checkpoint cp;
+	unsigned char root[32];
+	const char *note;
+
+	if (dk_ledger_cp_open(si, oppk, rec, seq, &cp, e) < 0)
+		return -1;
+	note = json_string_value(json_object_get(rec, "note"));
+	dk_mtree_root(&si->tree, root);
+	if (memcmp(root, cp.root, 32) != 0)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: its root is not "
+		    "the root of the %lld entries before it (an entry before "
+		    "it was changed, or the history forked)", seq);
+	free(si->note);
+	si->note = strdup(note);
+	si->note_seq = seq;
+	si->checkpoints++;
+	return 0;
+}
+
+int
+dk_ledger_genesis_check(struct dk_scaninfo *si,
+    const unsigned char *oppk, json_t *rec, struct dk_err *e)
+{
+	const char *o, *k;
+
+	if (dk_check_type(rec, "ledger", e) < 0)
+		return -1;
+	if ((o = dk_get_str(rec, "origin", e)) == NULL ||
+	    (k = dk_get_str(rec, "key", e)) == NULL)
+		return -1;
+	if (json_object_size(rec) != 5)
+		return dk_fail(e, DK_EX_DATAERR, "a genesis record has type, v, "
+		    "origin, key and vkey, and nothing else");
+	if (*o == '\0' || strlen(o) >= sizeof(si->origin) ||
+	    strchr(o, ' ') != NULL || strchr(o, '+') != NULL ||
+	    strchr(o, '\n') != NULL)
+		return dk_fail(e, DK_EX_DATAERR, "origin: must be a name "
+		    "without spaces or '+'");
+	if (dk_key_from_b64(&si->key, k, e) < 0)
+		return dk_failpre(e, "key");
+	{
+		char vk[512];
+		const char *have = json_string_value(json_object_get(rec,
+		    "vkey"));
+		if (dk_vkey_make(o, si->key.pk, vk, sizeof(vk)) < 0 ||
+		    have == NULL || strcmp(have, vk) != 0)
+			return dk_fail(e, DK_EX_DATAERR, "vkey: must be the "
+			    "verifier key of the origin and key, %s", vk);
+	}
+	if (oppk != NULL && memcmp(si->key.pk, oppk, 32) != 0)
+		return dk_fail(e, DK_EX_DATAERR, "key: the ledger names "
+		    "another operator key");
+	strcpy(si->origin, o);
+	return 0;
+}

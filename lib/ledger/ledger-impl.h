@@ -1,0 +1,26 @@
+/*
+ * ledger-impl.h: what the files of the ledger share inside the ledger
+ * layer (ledger.c appends, ledger-scan.c reads, ledger-cp.c checks the
+ * genesis and checkpoint entries); programs use ledger.h.
+ */
+#ifndef DK_LEDGER_IMPL_H
+#define DK_LEDGER_IMPL_H
+
+#include <stdio.h>
+
+#include "ledger.h"
+
+/* ledger-cp.c */
+int dk_ledger_cp_open(struct dk_scaninfo *, const unsigned char *oppk,
+    json_t *rec, long long seq, struct dk_checkpoint *, struct dk_err *);
+int dk_ledger_cp_check(struct dk_scaninfo *, const unsigned char *oppk,
+    json_t *rec, long long seq, struct dk_err *);
+int dk_ledger_genesis_check(struct dk_scaninfo *, const unsigned char *oppk,
+    json_t *rec, struct dk_err *);
+
+/* ledger-scan.c */
+int dk_ledger_scan_fp(FILE *, const char *name, const unsigned char *oppk,
+    dk_entry_fn, void *ctx, char prev[65], long long *next,
+    struct dk_scaninfo *, struct dk_err *);
+
+#endif

@@ -1,0 +1,393 @@
+/*
+ * ledger-scan.c: a ledger read from its first entry to its last, every
+ * line checked (frame, chain, canonical bytes, checkpoints) and handed to
+ * the caller's function; what it found goes into a struct dk_scaninfo.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ledger-impl.h"
+
+/* the prev of entry 0 */
+#define ZERO64 \
+    "0000000000000000000000000000000000000000000000000000000000000000"
+
+/*
+ * Every line has this layout, and most are read by checking it as bytes:
+ *   {"prev":"<64>","rec":REC,"seq":N,"type":"entry","v":2}
+ * The frame (the prev this chain expects, the seq that comes next, the
+ * fixed tail) is compared, only REC is parsed, and REC's bytes must be its
+ * canonical form.  That is the entry a parse of the whole line gives, and
+ * its checks pass; any other line takes the long way and its messages.
+ */
+#define HEAD "{\"prev\":\""
+#define MID "\",\"rec\":"
+#define TAIL ",\"type\":\"entry\",\"v\":2}"
+
+static const char *
+rec_span(const char *line, size_t n, long long seq, size_t *len)
+{
+	size_t tl = strlen(TAIL), hl = strlen(HEAD), ml = strlen(MID), sl;
+	char sq[32], d[24];
+	int nd = 0;
+
+	if (seq < 0)
+		return NULL;
+	do
+		d[nd++] = '0' + seq % 10;
+	while ((seq /= 10) > 0);
+	memcpy(sq, ",\"seq\":", 7);
+	for (sl = 7; nd > 0; )
+		sq[sl++] = d[--nd];
+	if (n < hl + 64 + ml + 2 + sl + tl ||
+	    memcmp(line, HEAD, hl) != 0 || memcmp(line + hl + 64, MID, ml) != 0 ||
+	    memcmp(line + n - tl, TAIL, tl) != 0 ||
+	    memcmp(line + n - tl - sl, sq, sl) != 0)
+		return NULL;
+	*len = n - tl - sl - (hl + 64 + ml);
+	return line + hl + 64 + ml;
+}
+
+/* The record of a framed line, if its bytes are its canonical form. */
+static json_t *
+framed_rec(const char *rt, size_t rl)
+{
+	struct dk_err pe = { 0 };
+	json_t *v;
+
+	if ((v = dk_parse_member(rt, rl, "rec", &pe)) == NULL)
+		return NULL;
+	if (!json_is_object(v) || !json_is_string(json_object_get(v, "type")) ||
+	    !dk_is_canonical(rt, rl)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Entry seq's prev is not the hash of the line before it.  Either that
+ * line was changed after it was written, or this entry's prev was.  If the
+ * entry after this one links to it as it is, this one is as it was
+ * written, and the one before is named; so too if this is the last entry,
+ * a checkpoint whose signed tree does not hold the line before as it is.
+ * Returns 1 when the entry before is the one named.
+ */
+static int
+broken_link(FILE *fp, const char *name, long lineno, long long seq,
+    const char *line, size_t n, json_t *rec, struct dk_scaninfo *si,
+    const unsigned char *oppk, struct dk_err *e)
+{
+	unsigned char leaf[32];
+	char h[65], *nl = NULL;
+	size_t nc = 0;
+	ssize_t nn;
+	int before = 0;
+	const char *why = NULL;
+
+	dk_merkle_leaf(line, n, leaf);
+	sodium_bin2hex(h, sizeof(h), leaf, 32);
+	nn = getline(&nl, &nc, fp);
+	if (nn > 0) {
+		before = nn > (ssize_t)(strlen(HEAD) + 64) &&
+		    memcmp(nl, HEAD, strlen(HEAD)) == 0 &&
+		    memcmp(nl + strlen(HEAD), h, 64) == 0;
+		why = "entry %lld links to it as it is";
+	} else if (si != NULL && strcmp(json_string_value(json_object_get(rec,
+	    "type")), "checkpoint") == 0) {
+		/* a good note of the right size, whose root differs */
+		struct dk_err ce = { 0 };
+		struct dk_checkpoint cp;
+		unsigned char root[32];
+
+		if (dk_ledger_cp_open(si, oppk, rec, seq, &cp, &ce) == 0) {
+			dk_mtree_root(&si->tree, root);
+			before = memcmp(root, cp.root, 32) != 0;
+		}
+		why = "the checkpoint there does not sign it as it is";
+	}
+	free(nl);
+	if (before) {
+		char w[120];
+		snprintf(w, sizeof(w), why, seq + 1);
+		dk_fail(e, DK_EX_DATAERR, "%s:%ld: entry %lld: changed after "
+		    "it was written: its hash is not entry %lld's prev, and %s",
+		    name, lineno - 1, seq - 1, seq, w);
+		return 1;
+	}
+	dk_fail(e, DK_EX_DATAERR, "prev: is not the hash of entry %lld (this "
+	    "entry's prev, or entry %lld, was changed after it was written)",
+	    seq - 1, seq - 1);
+	return 0;
+}
+
+/* The envelope, from a parse of the whole line. */
+static json_t *
+envelope(json_t *v, long long next, struct dk_err *e)
+{
+	long long seq, ver;
+	const char *s;
+	json_t *rec;
+
+	if (dk_get_str(v, "type", e) == NULL)
+		return NULL;
+	if (strcmp(json_string_value(json_object_get(v, "type")), "entry")
+	    != 0) {
+		dk_fail(e, DK_EX_DATAERR, "type: must be \"entry\", got "
+		    "\"%.40s\"", json_string_value(json_object_get(v,
+		    "type")));
+		return NULL;
+	}
+	if (json_integer_value(json_object_get(v, "v")) == 1 &&
+	    json_object_get(v, "sig") != NULL) {
+		dk_fail(e, DK_EX_DATAERR, "v: 1, an entry of the first ledger "
+		    "format (the operator's signature on every entry), which "
+		    "this version no longer reads; its entries are v 2, "
+		    "covered by the signed checkpoints");
+		return NULL;
+	}
+	if (dk_get_int(v, "v", 2, 2, &ver, e) < 0)
+		return NULL;
+	if (dk_get_int(v, "seq", 0, DK_MAX_SAFE_INT, &seq, e) < 0)
+		return NULL;
+	if (seq != next) {
+		dk_fail(e, DK_EX_DATAERR, "seq: must be %lld, got %lld (an "
+		    "entry was deleted, duplicated or moved)", next, seq);
+		return NULL;
+	}
+	if ((s = dk_get_str(v, "prev", e)) == NULL)
+		return NULL;
+	rec = json_object_get(v, "rec");
+	if (!json_is_object(rec) ||
+	    !json_is_string(json_object_get(rec, "type"))) {
+		dk_fail(e, DK_EX_DATAERR, "rec: must be a record with a type");
+		return NULL;
+	}
+	if (json_object_size(v) != 5) {
+		dk_fail(e, DK_EX_DATAERR, "an entry has prev, rec, seq, type "
+		    "and v, and nothing else");
+		return NULL;
+	}
+	return rec;
+}
+
+int
+dk_ledger_scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, char prev[65], long long *next,
+    struct dk_scaninfo *si, struct dk_err *e)
+{
+	struct dk_reader r;
+	json_t *v = NULL, *rec;
+	unsigned char leaf[32];
+	char *line;
+	const char *type, *rt;
+	size_t rl;
+	long long seq;
+	long n;
+
+	memset(&r, 0, sizeof(r));
+	r.fp = fp;
+	r.name = name;
+	strcpy(prev, ZERO64);
+	*next = 0;
+	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
+		if (si != NULL)
+			si->rec_text = NULL;
+		if (r.torn) {
+			if (si != NULL)
+				si->torn = 1;
+			dk_fail(e, DK_EX_DATAERR, "%s:%ld: torn last line "
+			    "(%ld bytes, no newline): an append was cut off; "
+			    "see RECOVERY in denki-ledger-verify(1)", name,
+			    r.line, n);
+			goto fail;
+		}
+		/* the usual line: its frame as bytes, its record parsed */
+		if ((rt = rec_span(line, n, *next, &rl)) != NULL &&
+		    memcmp(line + strlen(HEAD), prev, 64) == 0 &&
+		    (v = framed_rec(rt, rl)) != NULL) {
+			rec = v;
+			seq = *next;
+			if (si != NULL) {
+				si->rec_text = rt;
+				si->rec_len = rl;
+			}
+			goto framed;
+		}
+		if ((v = dk_parse(line, n, e)) == NULL)
+			goto bad;
+		if (!dk_is_canonical(line, n)) {
+			dk_fail(e, DK_EX_DATAERR, "not in canonical form "
+			    "(sorted keys, no spaces)");
+			goto bad;
+		}
+		if ((rec = envelope(v, *next, e)) == NULL)
+			goto bad;
+		if (strcmp(json_string_value(json_object_get(v, "prev")),
+		    prev) != 0) {
+			if (*next > 0 && broken_link(fp, name, r.line, *next,
+			    line, n, rec, si, oppk, e) == 1) {
+				--*next;
+				goto fail;
+			}
+			if (*next == 0)
+				dk_fail(e, DK_EX_DATAERR, "prev: must be 64 "
+				    "zeros in the first entry");
+			goto bad;
+		}
+		seq = *next;
+		if (si != NULL)
+			si->rec_text = rec_span(line, n, seq, &si->rec_len);
+framed:
+		type = json_string_value(json_object_get(rec, "type"));
+		if (si != NULL) {
+			if (seq == 0 && strcmp(type, "ledger") == 0 &&
+			    dk_ledger_genesis_check(si, oppk, rec, e) < 0)
+				goto bad;
+			if (seq != 0 && strcmp(type, "ledger") == 0) {
+				dk_fail(e, DK_EX_DATAERR, "a genesis record "
+				    "after the first entry");
+				goto bad;
+			}
+			if (strcmp(type, "checkpoint") == 0 &&
+			    dk_ledger_cp_check(si, oppk, rec, seq, e) < 0)
+				goto bad;
+		}
+		if (fn != NULL && fn(ctx, seq, r.line, rec, e) < 0) {
+			if (strncmp(e->msg, name, strlen(name)) != 0)
+				dk_failpre(e, "%s:%ld: entry %lld", name,
+				    r.line, seq);
+			goto fail;
+		}
+		if (si != NULL)
+			si->rec_text = NULL;
+		dk_merkle_leaf(line, n, leaf);
+		sodium_bin2hex(prev, 65, leaf, 32);
+		(*next)++;
+		if (si != NULL) {
+			dk_mtree_append(&si->tree, leaf);
+			if (si->want_leaves) {
+				if (si->nleaves == si->capleaves) {
+					size_t cap = si->capleaves ?
+					    si->capleaves * 2 : 1024;
+					void *nl = realloc(si->leaves,
+					    cap * 32);
+					if (nl == NULL) {
+						dk_fail(e, DK_EX_SOFTWARE,
+						    "out of memory");
+						goto fail;
+					}
+					si->leaves = nl;
+					si->capleaves = cap;
+				}
+				memcpy(si->leaves[si->nleaves++], leaf, 32);
+			}
+			si->good += n + 1;
+			if (strcmp(type, "checkpoint") == 0)
+				si->note_end = si->good;
+			si->last_type_checkpoint =
+			    strcmp(type, "checkpoint") == 0;
+		}
+		json_decref(v);
+		v = NULL;
+	}
+	if (e->status != 0)
+		goto fail;
+	free(r.buf);
+	return 0;
+bad:
+	dk_failpre(e, "%s:%ld: entry %lld", name, r.line, *next);
+	e->status = DK_EX_DATAERR;
+fail:
+	if (si != NULL) {
+		si->fail_seq = *next;
+		si->rec_text = NULL;
+	}
+	json_decref(v);
+	free(r.buf);
+	return -1;
+}
+
+/* The whole of fp, which is then closed. */
+static int
+scan_close(FILE *fp, const char *path, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, struct dk_scaninfo *si, struct dk_err *e)
+{
+	char prev[65];
+	long long next;
+	int rc;
+
+	rc = dk_ledger_scan_fp(fp, path, oppk, fn, ctx, prev, &next, si, e);
+	if (si != NULL)
+		si->entries = next;
+	fclose(fp);
+	return rc;
+}
+
+int
+dk_ledger_scan_info(const char *path, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, struct dk_scaninfo *si, struct dk_err *e)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
+		    strerror(errno));
+	if (flock(fileno(fp), LOCK_SH) < 0) {
+		fclose(fp);
+		return dk_fail(e, DK_EX_IOERR, "%s: lock: %s", path,
+		    strerror(errno));
+	}
+	return scan_close(fp, path, oppk, fn, ctx, si, e);
+}
+
+/* The same over a file the caller opened and locked itself. */
+int
+dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, struct dk_scaninfo *si, struct dk_err *e)
+{
+	FILE *fp;
+	int fd2;
+
+	if ((fd2 = dup(fd)) < 0 || (fp = fdopen(fd2, "r")) == NULL)
+		return dk_fail(e, DK_EX_IOERR, "%s: %s", path,
+		    strerror(errno));
+	rewind(fp);
+	return scan_close(fp, path, oppk, fn, ctx, si, e);
+}
+
+int
+dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
+    void *ctx, struct dk_err *e)
+{
+	struct dk_scaninfo si;
+	int rc;
+
+	memset(&si, 0, sizeof(si));
+	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
+	/* what follows the last checkpoint was never acknowledged, and no
+	 * signature covers it: not read as part of the ledger */
+	if (rc == 0 && si.origin[0] != '\0' && !si.last_type_checkpoint)
+		rc = dk_fail(e, DK_EX_DATAERR, "%s: entries %lld to %lld follow "
+		    "the last checkpoint: an append that was never "
+		    "acknowledged; run denki-ledger-recover first", path,
+		    si.note != NULL ? si.note_seq + 1 : 0, si.entries - 1);
+	dk_scaninfo_free(&si);
+	return rc;
+}
+
+void
+dk_scaninfo_free(struct dk_scaninfo *si)
+{
+	free(si->leaves);
+	free(si->note);
+	si->leaves = NULL;
+	si->note = NULL;
+}

@@ -1,0 +1,288 @@
+/*
+ * run.c: a settlement run (denki-settle): the readings given, checked,
+ * put in slot order without copies or readings the ledger already holds,
+ * then settled slot by slot into the ledger.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "settle.h"
+
+static const char *
+str(json_t *rec, const char *key)
+{
+	return json_string_value(json_object_get(rec, key));
+}
+
+static void
+rd_free(struct dk_sreading *rd)
+{
+	json_decref(rd->rec);
+	free(rd->where);
+	free(rd->canon);
+}
+
+/* settle.signed: "registered" (any reading a registered meter gives) or
+ * "required" (every reading signed by its meter's key). */
+int
+dk_settle_run_init(struct dk_settle_run *run, const struct dk_conf *conf,
+    struct dk_err *e)
+{
+	const char *s = dk_conf_str(conf, "settle.signed", "registered");
+
+	memset(run, 0, sizeof(*run));
+	if (strcmp(s, "required") == 0)
+		run->require = 1;
+	else if (strcmp(s, "registered") != 0)
+		return dk_fail(e, DK_EX_CONFIG, "settle.signed: must be "
+		    "registered or required, got \"%.40s\"", s);
+	return 0;
+}
+
+/* A gap record says there is no reading, for a run of slots from slot
+ * to last: nothing to settle.  What it says goes into e->msg. */
+static int
+gap(json_t *rec, struct dk_err *e)
+{
+	const char *first = str(rec, "slot"), *last = str(rec, "last");
+
+	if (last != NULL && first != NULL && strcmp(last, first) == 0)
+		last = NULL;
+	snprintf(e->msg, sizeof(e->msg), "meter %s: slot%s %s%s%s: a gap "
+	    "(%s), no reading", str(rec, "meter"), last ? "s" : "", first,
+	    last ? " to " : "", last ? last : "", str(rec, "reason"));
+	return DK_SETTLE_GAP;
+}
+
+/*
+ * One line of input, line lineno of name: a reading kept for the run
+ * (DK_SETTLE_TAKEN; a pv or battery reading is counted in nother and
+ * left out), a gap (DK_SETTLE_GAP, what it says in e->msg), or a reading
+ * rejected (DK_SETTLE_REJECTED, e says why).  -1: out of memory.
+ */
+int
+dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
+    const char *name, long lineno, const struct dk_rules *rules,
+    struct dk_err *e)
+{
+	struct dk_sreading *rd;
+	const char *kind;
+	json_t *rec;
+	int64_t t;
+
+	if ((rec = dk_parse(line, n, e)) != NULL &&
+	    json_is_string(json_object_get(rec, "type")) &&
+	    strcmp(str(rec, "type"), "gap") == 0) {
+		gap(rec, e);
+		json_decref(rec);
+		run->ngap++;
+		return DK_SETTLE_GAP;
+	}
+	if (rec == NULL || dk_reading_check(rec, rules, &t, e) < 0 ||
+	    (run->require && json_object_get(rec, "sig") == NULL &&
+	    dk_fail(e, DK_EX_DATAERR, "unsigned, and settle.signed is "
+	    "required") < 0)) {
+		json_decref(rec);
+		return DK_SETTLE_REJECTED;
+	}
+	if (run->n == run->cap) {
+		size_t cap = run->cap ? run->cap * 2 : 256;
+		void *v = realloc(run->v, cap * sizeof(*run->v));
+		if (v == NULL) {
+			json_decref(rec);
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		}
+		run->v = v;
+		run->cap = cap;
+	}
+	kind = str(rec, "kind");
+	if (kind != NULL && strcmp(kind, "grid") != 0) {
+		/* pv and battery: not what the grid metered */
+		run->nother++;
+		json_decref(rec);
+		return DK_SETTLE_TAKEN;
+	}
+	rd = &run->v[run->n];
+	rd->slot = t;
+	rd->rec = rec;
+	rd->where = NULL;
+	if ((rd->canon = dk_canon(rec)) == NULL ||
+	    asprintf(&rd->where, "%s:%ld", name, lineno) < 0) {
+		free(rd->canon);
+		json_decref(rec);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	run->n++;
+	return DK_SETTLE_TAKEN;
+}
+
+static int
+byslot(const void *a, const void *b)
+{
+	const struct dk_sreading *x = a, *y = b;
+	int c;
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	c = strcmp(str(x->rec, "meter"), str(y->rec, "meter"));
+	return c ? c : strcmp(x->canon, y->canon);
+}
+
+/* The readings in slot order; an exact copy of a reading given before is
+ * the same reading (counted in ndup). */
+void
+dk_settle_run_sort(struct dk_settle_run *run)
+{
+	size_t i, j;
+
+	if (run->n > 1)
+		qsort(run->v, run->n, sizeof(*run->v), byslot);
+	for (i = j = 0; i < run->n; i++) {
+		if (j > 0 && strcmp(run->v[j - 1].canon, run->v[i].canon) ==
+		    0) {
+			rd_free(&run->v[i]);
+			run->ndup++;
+			continue;
+		}
+		run->v[j++] = run->v[i];
+	}
+	run->n = j;
+}
+
+/* The input readings already in the ledger, exact copies: delivered at
+ * least once means some may come again. */
+struct scan {
+	struct dk_state *st;
+	json_t *want;		/* canonical reading -> true once seen */
+};
+
+static int
+scan_apply(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
+{
+	struct scan *sc = ctx;
+	char *c;
+
+	if (strcmp(str(rec, "type"), "reading") == 0 &&
+	    (c = dk_canon(rec)) != NULL) {
+		if (json_object_get(sc->want, c) != NULL)
+			json_object_set_new(sc->want, c, json_true());
+		free(c);
+	}
+	return dk_state_apply(sc->st, seq, line, rec, e);
+}
+
+/*
+ * Opens the ledger at lpath for the run, signing with op, replaying it
+ * into st (initialized here) and starting it with a genesis entry of
+ * origin if it is new; the readings it already holds leave the run
+ * (counted in ndup).
+ */
+int
+dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
+    const char *lpath, const struct dk_key *op, const char *origin,
+    struct dk_state *st, struct dk_err *e)
+{
+	struct scan sc;
+	size_t i, j;
+	int rc;
+
+	dk_state_init(st);
+	sc.st = st;
+	sc.want = json_object();
+	for (i = 0; i < run->n; i++)
+		json_object_set_new(sc.want, run->v[i].canon, json_false());
+	rc = dk_ledger_open(l, lpath, op, scan_apply, &sc, e);
+	if (rc == 0)
+		rc = dk_ledger_genesis(l, origin, e);
+	for (i = j = 0; rc == 0 && i < run->n; i++) {
+		if (json_is_true(json_object_get(sc.want,
+		    run->v[i].canon))) {
+			rd_free(&run->v[i]);
+			run->ndup++;
+			continue;
+		}
+		run->v[j++] = run->v[i];
+	}
+	if (rc == 0)
+		run->n = j;
+	json_decref(sc.want);
+	return rc;
+}
+
+/*
+ * Settles the slot of reading i (readings i to *end, which it sets),
+ * appends its readings and what they settle to l with a checkpoint, and
+ * appends the settlement records to out.  DK_SETTLE_REJECTED when the
+ * slot cannot be settled: e->item is the reading at fault (an index into
+ * the run), or -1 for all of the slot's; tz is for the slot in messages.
+ * -1 when the ledger cannot be written.
+ */
+int
+dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
+    struct dk_state *st, struct dk_ledger *l, const char *tz, json_t *out,
+    struct dk_err *e)
+{
+	struct dk_sreading *v = run->v;
+	struct dk_slotstate *ss;
+	json_t *readings, *res, *cs, *x;
+	size_t j, k;
+	char ts[40];
+	int rc;
+
+	for (j = i; j < run->n && v[j].slot == v[i].slot; j++)
+		;
+	*end = j;
+	ss = dk_state_slot(st, v[i].slot);
+	if (ss == NULL || ss->settled) {
+		dk_time_format(v[i].slot, tz, ts, sizeof(ts));
+		dk_fail(e, DK_EX_DATAERR, "slot %s %s", ts, ss == NULL ?
+		    "was never cleared; clear it first (denki-clear -s "
+		    "clears a slot even when nobody bid)" :
+		    "is already settled");
+		e->item = -1;
+		return DK_SETTLE_REJECTED;
+	}
+	if ((cs = dk_state_contracts(ss)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	readings = json_array();
+	for (k = i; k < j; k++)
+		json_array_append(readings, v[k].rec);
+	res = json_array();
+	rc = dk_settle(v[i].slot, cs, readings, &st->reg, &ss->rules, res, e);
+	json_decref(cs);
+	if (rc < 0) {
+		e->item = e->item >= 0 && (size_t)e->item < j - i ?
+		    (long)i + e->item : (long)i;
+		rc = DK_SETTLE_REJECTED;
+		goto out;
+	}
+	json_array_foreach(readings, k, x)
+		if ((rc = dk_ledger_add(l, x, e)) < 0)
+			goto out;
+	json_array_foreach(res, k, x) {
+		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0 ||
+		    (rc = dk_ledger_add(l, x, e)) < 0)
+			goto out;
+		json_array_append(out, x);
+	}
+	/* a checkpoint for every slot settled */
+	rc = dk_ledger_checkpoint(l, e);
+out:
+	json_decref(readings);
+	json_decref(res);
+	return rc;
+}
+
+void
+dk_settle_run_free(struct dk_settle_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->n; i++)
+		rd_free(&run->v[i]);
+	free(run->v);
+	run->v = NULL;
+	run->n = run->cap = 0;
+}
