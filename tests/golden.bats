@@ -130,7 +130,7 @@ CASES="book-uniform book-pay-as-bid book-mid-market book-mcafee zonal limits"
 
 @test "golden: no floating point in the market's code: clearing, rules, orders, registry, state, clear" {
 	local f
-	for f in "$TOP"/lib/market/*.c "$TOP"/lib/settle/*.c "$TOP"/lib/ledger/rules.c "$TOP"/lib/ledger/registry.c "$TOP"/lib/ledger/state.c "$TOP"/lib/core/money.c "$TOP"/cmd/clear.c "$TOP"/cmd/registry.c; do
+	for f in "$TOP"/lib/market/*.c "$TOP"/lib/settle/*.c "$TOP"/lib/ledger/rules.c "$TOP"/lib/ledger/registry.c "$TOP"/lib/ledger/regedit.c "$TOP"/lib/ledger/state.c "$TOP"/lib/core/money.c "$TOP"/cmd/clear.c "$TOP"/cmd/registry.c; do
 		[ -s "$f" ]
 		run -1 sh -c "perl -0pe 's{/\\*.*?\\*/}{}gs; s{//[^\\n]*}{}g' '$f' |
 		    grep -nE '\\b(float|double|long double|json_real|json_real_value|json_number_value|strtod|strtof|atof|floor|ceil|round|lround|llround|sqrt|pow)\\b'"

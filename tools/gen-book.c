@@ -120,7 +120,7 @@ main(int argc, char *argv[])
 	unsigned char *arena;
 	struct dk_ledger l;
 	char path[512], id[32];
-	long np, no, ns, i;
+	long np, no, ns, i, wmax;
 	char slot[40];
 	uint64_t s = 88172645463325252ULL;
 	json_t *rec;
@@ -151,10 +151,13 @@ main(int argc, char *argv[])
 	if (dk_key_write_sec(&op, "operator.key", "bench", 1, &e) < 0 ||
 	    dk_key_write_pub(&op, "operator.pub", "bench", 1, &e) < 0)
 		goto fail;
+	fp = fopen("terms.txt", "w");
+	fprintf(fp, "Benchmark terms.\n");
+	fclose(fp);
 	fp = fopen("coop.yaml", "w");
 	fprintf(fp, "ledger: ledger.jsonl\noperator:\n  key: operator.key\n"
-	    "tz: UTC\nprices:\n  retail: 300000\n  buyback: 100000\n"
-	    "  fee: 1000\n");
+	    "terms: terms.txt\ntz: UTC\nprices:\n  retail: 300000\n"
+	    "  buyback: 100000\n  fee: 1000\n");
 	fclose(fp);
 	unlink("ledger.jsonl");
 	if (dk_ledger_open(&l, "ledger.jsonl", &op, NULL, NULL, &e) < 0 ||
@@ -188,6 +191,14 @@ main(int argc, char *argv[])
 	if (dk_ledger_checkpoint(&l, &e) < 0 || dk_ledger_commit(&l, &e) < 0)
 		goto fail;
 	dk_ledger_close(&l);
+	/* each side of a slot holds at most DK_MAX_WH: the orders' largest
+	 * size shrinks as a slot's book grows (5000 Wh up to 60,000 orders a
+	 * slot, 300 Wh at a million), half of them selling */
+	wmax = 300000000LL * ns / no;
+	if (wmax > 5000)
+		wmax = 5000;
+	if (wmax < 1)
+		wmax = 1;
 	fp = fopen("orders.jsonl", "w");
 	for (i = 0; i < no; i++) {
 		long p = i % np;
@@ -200,7 +211,7 @@ main(int argc, char *argv[])
 		    "order", "v", 1, "participant", id,
 		    "slot", slot,
 		    "side", sell ? "sell" : "buy",
-		    "wh", (json_int_t)(1 + rnd(&s) % 5000),
+		    "wh", (json_int_t)(1 + rnd(&s) % wmax),
 		    "price", (json_int_t)(100000 + rnd(&s) % 200001));
 		if (dk_sign_record(rec, &keys[p], &e) < 0)
 			goto fail;
