@@ -32,6 +32,10 @@ int dk_key_from_b64(struct dk_key *, const char *b64, struct dk_err *);
 int dk_unb64(const char *s, size_t len, unsigned char *bin, size_t n);
 int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
 int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
+/* The one Ed25519 check of the library: 0 when sig is pk's signature of
+ * the n bytes at msg, else -1. */
+int dk_verify_bytes(const unsigned char sig[64], const void *msg, size_t n,
+    const unsigned char pk[32]);
 int dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
     struct dk_err *);
 int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,

@@ -227,8 +227,8 @@ dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
 		for (i = 0; i < nkeys; i++) {
 			if (keys[i].id != id || strcmp(keys[i].name, name) != 0)
 				continue;
-			if (got != 68 || crypto_sign_verify_detached(raw + 4,
-			    (const unsigned char *)note, tlen, keys[i].pk) != 0)
+			if (got != 68 || dk_verify_bytes(raw + 4, note, tlen,
+			    keys[i].pk) < 0)
 				return dk_fail(e, DK_EX_NO, "note: invalid "
 				    "signature for key %s+%08x", name, id);
 			ok++;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "crypto.h"
 
@@ -69,8 +68,8 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		for (i = 0; i < b->n; i++) {
 			struct job *j = &b->j[i];
-			ok = crypto_sign_verify_detached(j->sig,
-			    (unsigned char *)j->msg, j->len, j->pk) == 0;
+			ok = dk_verify_bytes(j->sig, j->msg, j->len,
+			    j->pk) == 0;
 			if (!ok) {
 				pthread_mutex_lock(&p->mu);
 				/* the first in the order of the checks

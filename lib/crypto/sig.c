@@ -401,6 +401,13 @@ dk_sign_record(json_t *rec, const struct dk_key *k, struct dk_err *e)
 }
 
 int
+dk_verify_bytes(const unsigned char sig[64], const void *msg, size_t n,
+    const unsigned char pk[32])
+{
+	return crypto_sign_verify_detached(sig, msg, n, pk) == 0 ? 0 : -1;
+}
+
+int
 dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *e)
 {
 	unsigned char sig[crypto_sign_BYTES];
@@ -417,8 +424,7 @@ dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *e)
 		    "sig: must be base64 of a 64-byte Ed25519 signature");
 	if ((msg = dk_canon_without(rec, "sig")) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	ok = crypto_sign_verify_detached(sig, (unsigned char *)msg,
-	    strlen(msg), pk) == 0;
+	ok = dk_verify_bytes(sig, msg, strlen(msg), pk) == 0;
 	free(msg);
 	if (!ok)
 		return dk_fail(e, DK_EX_DATAERR,

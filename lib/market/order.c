@@ -4,7 +4,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "market.h"
 
@@ -299,8 +298,7 @@ dk_order_line_verify(const struct dk_order *o, const struct dk_ordersig *sg)
 	memcpy(msg, o->line, sg->sigat);
 	memcpy(msg + sg->sigat, o->line + sg->sigat + sg->siglen,
 	    o->len - sg->sigat - sg->siglen);
-	ok = crypto_sign_verify_detached(sg->sig, (unsigned char *)msg, n,
-	    sg->pk) == 0;
+	ok = dk_verify_bytes(sg->sig, msg, n, sg->pk) == 0;
 	if (msg != buf)
 		free(msg);
 	return ok ? 0 : -1;
