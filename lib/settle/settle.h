@@ -29,4 +29,27 @@ int dk_audit_ledger(struct dk_audit *, const char *path,
 json_t *dk_audit_json(const struct dk_audit *, const char *path);
 void dk_audit_free(struct dk_audit *);
 
+/* report.c: the figures of denki-report, over the whole ledger */
+struct dk_member {		/* a member's statement */
+	char id[DK_ID_MAX + 1];
+	long long slots;
+	int64_t exp, imp, sold, bought, net, baseline;
+};
+struct dk_report {
+	struct dk_rules rules;	/* the last in force */
+	int have_rules;
+	struct dk_member *m;	/* sorted by id */
+	size_t nm;
+	long long entries, orders, slots, contracts;
+	int64_t sell_wh, buy_wh, matchable, matched, value;
+	int64_t avg;		/* the average P2P price, when matched > 0 */
+	char first[40], last[40];	/* the first and last slot settled */
+	json_t *prices;		/* slot -> [retail, buyback] when cleared */
+};
+int dk_report_ledger(struct dk_report *, const char *path,
+    const unsigned char *oppk, struct dk_err *);
+json_t *dk_report_summary_json(const struct dk_report *, const char *path);
+json_t *dk_report_statement_json(const struct dk_member *);
+void dk_report_free(struct dk_report *);
+
 #endif
