@@ -60,6 +60,22 @@ hashes(json_t *a, unsigned char (**out)[32], size_t *n, struct dk_err *e)
 	return 0;
 }
 
+/* A proof's hashes as its records carry them: base64, in an array. */
+json_t *
+dk_proof_hashes(const unsigned char (*p)[32], size_t n)
+{
+	json_t *a = json_array();
+	char b[64];
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		sodium_bin2base64(b, sizeof(b), p[i], 32,
+		    sodium_base64_VARIANT_ORIGINAL);
+		json_array_append_new(a, json_string(b));
+	}
+	return a;
+}
+
 /*
  * A proof as denki-ledger-proof writes it, one JSON object: inclusion
  * {entry, index, size, checkpoint, proof} or consistency {size1, size2,

@@ -440,9 +440,10 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
  * reading, signatures on threads (0: one a core) beside the replay on
  * this one; want_leaves keeps every leaf hash in a->si for the checks of
  * checkpoints kept from before (dk_checkpoint_against).  0 and the
- * figures in a when every check passes; else -1, status 1 when the
- * ledger is wrong, 66 or 74 when it cannot be read.  a->si is the
- * caller's to free (dk_audit_free), whatever the result.
+ * figures in a when every check passes; else -1: status 66 or 74 when
+ * it cannot be read, any other (1, or 65 for a malformed or badly signed
+ * entry) when the ledger is wrong.  a->si is the caller's to free
+ * (dk_audit_free), whatever the result.
  */
 int
 dk_audit_ledger(struct dk_audit *a, const char *path,
