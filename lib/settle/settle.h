@@ -1,8 +1,10 @@
 /*
  * lib/settle/settle.h: the map of the settle layer.
  *
- * Metered energy against contracts, money to the unit, for one slot.  Above
- * meter and market.
+ * Metered energy against contracts, money to the unit, for one slot; and
+ * what reads the whole ledger with the market and settlement in hand: the
+ * audit (ledger-verify) and the figures of the report.  Above meter and
+ * market.
  */
 #ifndef DK_SETTLE_H
 #define DK_SETTLE_H
