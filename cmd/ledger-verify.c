@@ -1,523 +1,68 @@
 /* denki-ledger-verify: the offline audit of a ledger. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "denki.h"
+#include "prog.h"
 
 static const char *prog = "denki-ledger-verify";
-
-static void
-usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub "
-	    "[-C checkpoint]... "
-	    "[ledger]\n");
-	exit(code);
-}
-
-/* The orders of a slot not yet cleared, read once, as the book. */
-struct book {
-	int64_t slot;
-	struct dk_order *o;
-	size_t n, cap;
-};
-
-struct vctx {
-	struct dk_state st;
-	struct book *books;	/* the slots with orders not yet cleared */
-	size_t nbooks;
-	json_t *readings;	/* slot -> readings not yet settled */
-	json_t *expect;		/* what the replay says must come next */
-	size_t pos;
-	char what[80];
-	long long norders, ncontracts, nsettlements, ntransfers, nslots,
-	    nsettled, entries, ncheckpoints;
-	int64_t wh, paid, received, fees;
-	struct dk_pool *pool;
-	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
-};
-
-static const char *
-first_diff(json_t *a, json_t *b)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(a) || !json_is_object(b))
-		return "type";
-	json_object_foreach(a, k, v)
-		if (!json_equal(v, json_object_get(b, k)))
-			return k;
-	json_object_foreach(b, k, v)
-		if (json_object_get(a, k) == NULL)
-			return k;
-	return "(none)";
-}
-
-static void
-slotkey(int64_t t, char *k, size_t n)
-{
-	snprintf(k, n, "%lld", (long long)t);
-}
-
-static int
-slot_of(struct vctx *v, json_t *rec, int64_t *t, struct dk_err *e)
-{
-	const char *s = dk_get_str(rec, "slot", e);
-
-	if (s == NULL || dk_slot_parse(s, v->st.rules.slot_minutes, t, e) < 0)
-		return -1;
-	return 0;
-}
-
-static int
-pend(json_t *map, int64_t t, json_t *rec)
-{
-	char k[32];
-	json_t *a;
-
-	slotkey(t, k, sizeof(k));
-	if ((a = json_object_get(map, k)) == NULL) {
-		a = json_array();
-		json_object_set_new(map, k, a);
-	}
-	return json_array_append(a, rec);
-}
-
-static int
-expected(struct vctx *v, json_t *rec, struct dk_err *e)
-{
-	json_t *want = json_array_get(v->expect, v->pos);
-	const char *type = json_string_value(json_object_get(rec, "type"));
-
-	if (!json_equal(want, rec))
-		return dk_fail(e, DK_EX_NO, "%s differs from the replay: "
-		    "field %s (found a %s record)", v->what,
-		    first_diff(want, rec), type ? type : "typeless");
-	v->pos++;
-	if (strcmp(type, "contract") == 0) {
-		v->ncontracts++;
-		if (dk_add(&v->wh, json_integer_value(json_object_get(rec,
-		    "wh"))) < 0)
-			return dk_fail(e, DK_EX_DATAERR, "contract_wh: the "
-			    "ledger's total is beyond +-(2^53-1)");
-	} else if (strcmp(type, "settlement") == 0) {
-		v->nsettlements++;
-		/* what the replay made, so within the limits of a slot */
-		if (dk_add(&v->paid, json_integer_value(json_object_get(rec,
-		    "p2p_paid"))) < 0 ||
-		    dk_add(&v->received, json_integer_value(json_object_get(
-		    rec, "p2p_received"))) < 0 ||
-		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
-		    "fees"))) < 0 ||
-		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
-		    "wheeling"))) < 0 ||
-		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
-		    "rent"))) < 0)
-			return dk_fail(e, DK_EX_NO, "%s: its sums are beyond "
-			    "+-(2^53-1)", v->what);
-	} else if (strcmp(type, "transfer") == 0) {
-		v->ntransfers++;
-		if (json_integer_value(json_object_get(rec, "amount")) < 0)
-			return dk_fail(e, DK_EX_NO, "transfer: amount is "
-			    "negative");
-	}
-	if (v->pos == json_array_size(v->expect)) {
-		json_array_clear(v->expect);
-		v->pos = 0;
-		if (strncmp(v->what, "settlement", 10) == 0) {
-			if (v->paid != v->received + v->fees)
-				return dk_fail(e, DK_EX_NO, "%s: P2P payments "
-				    "%lld != receipts %lld + fees, wheeling "
-				    "and rent %lld",
-				    v->what, (long long)v->paid,
-				    (long long)v->received, (long long)v->fees);
-			v->nsettled++;
-		}
-	}
-	if (strcmp(type, "transfer") == 0)
-		return 0;
-	return dk_state_apply(&v->st, 0, 0, rec, e);
-}
-
-static struct book *
-book_of(struct vctx *v, int64_t t, int make)
-{
-	struct book *b;
-	size_t i;
-
-	for (i = 0; i < v->nbooks; i++)
-		if (v->books[i].slot == t)
-			return &v->books[i];
-	if (!make || (b = realloc(v->books, (v->nbooks + 1) *
-	    sizeof(*b))) == NULL)
-		return NULL;
-	v->books = b;
-	b = &v->books[v->nbooks++];
-	memset(b, 0, sizeof(*b));
-	b->slot = t;
-	return b;
-}
-
-static void
-book_free(struct vctx *v, struct book *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++) {
-		json_decref(b->o[i].rec);
-		free((char *)b->o[i].line);
-	}
-	free(b->o);
-	*b = v->books[--v->nbooks];
-}
-
-/* An order read and checked, kept (its record and its bytes) for the
- * book of its slot. */
-static int
-book_add(struct vctx *v, struct dk_order *o, json_t *rec, const char *text,
-    size_t len)
-{
-	struct book *b = book_of(v, o->slot, 1);
-	struct dk_order *no;
-
-	if (b == NULL)
-		return -1;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		if ((no = realloc(b->o, cap * sizeof(*no))) == NULL)
-			return -1;
-		b->o = no;
-		b->cap = cap;
-	}
-	o->rec = json_incref(rec);
-	o->line = NULL;
-	if (text != NULL && (o->line = strndup(text, len)) == NULL) {
-		json_decref(rec);
-		return -1;
-	}
-	o->len = len;
-	b->o[b->n++] = *o;
-	return 0;
-}
-
-static int
-clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
-{
-	json_t *x;
-	struct book *b = book_of(v, t, 0);
-	struct dk_order *book;
-	struct dk_clearing cl;
-	char why[DK_REJECT_MAX];
-	size_t n = b != NULL ? b->n : 0, i, nb;
-	int rc = -1;
-
-	/*
-	 * Each was verified when it was read, and its id kept.  The filter
-	 * and the market work on a copy of the book, which they reorder
-	 * and compact; the book itself holds the records and bytes.
-	 */
-	if ((book = calloc(n + 1, sizeof(*book))) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (n > 0)
-		memcpy(book, b->o, n * sizeof(*book));
-	why[0] = '\0';
-	nb = dk_book_filter(book, n, &v->st, dk_reject_first, why);
-	if (nb == (size_t)-1) {
-		free(book);
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	}
-	if (nb != n) {
-		free(book);
-		return dk_fail(e, DK_EX_NO, "clearing: the book was refused: "
-		    "%s", why);
-	}
-	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0) {
-		free(book);
-		return -1;
-	}
-	x = dk_clearing_json(&cl, &v->st.rules);
-	if (!json_equal(x, rec)) {
-		dk_fail(e, DK_EX_NO, "clearing differs from a replay of the "
-		    "market on the %zu orders before it: field %s", n,
-		    first_diff(x, rec));
-		json_decref(x);
-		goto out;
-	}
-	json_decref(x);
-	json_array_clear(v->expect);
-	v->pos = 0;
-	for (i = 0; i < cl.nt; i++) {
-		x = dk_trade_json(&cl, book, &cl.t[i], &v->st.rules);
-		json_array_append_new(v->expect, dk_contract_json(x,
-		    &v->st.rules));
-		json_decref(x);
-	}
-	snprintf(v->what, sizeof(v->what), "contract of slot %s",
-	    json_string_value(json_object_get(rec, "slot")));
-	v->nslots++;
-	rc = dk_state_apply(&v->st, 0, 0, rec, e);
-out:
-	dk_clearing_free(&cl);
-	free(book);
-	if (b != NULL)
-		book_free(v, b);
-	return rc;
-}
-
-static int
-entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
-{
-	struct vctx *v = ctx;
-	const char *type = json_string_value(json_object_get(rec, "type"));
-	struct dk_slotstate *ss;
-	json_t *rd, *cs;
-	struct dk_order o;
-	int rc;
-	char k[32];
-	int64_t t;
-
-	v->entries++;
-	if (json_array_size(v->expect) > 0) {
-		if (strcmp(type, "checkpoint") == 0)
-			return dk_fail(e, DK_EX_NO, "a checkpoint inside the %s",
-			    v->what);
-		return expected(v, rec, e);
-	}
-	if (strcmp(type, "ledger") == 0) {
-		if (seq != 0)
-			return dk_fail(e, DK_EX_NO, "a genesis record after the "
-			    "first entry");
-		return 0;
-	}
-	if (seq == 0)
-		return dk_fail(e, DK_EX_NO, "the first entry must be the "
-		    "ledger's genesis record (origin and operator key), not "
-		    "a %s", type);
-	if (strcmp(type, "checkpoint") == 0) {
-		v->ncheckpoints++;
-		return 0;
-	}
-	if (strcmp(type, "participant") == 0 || strcmp(type, "terms") == 0 ||
-	    strcmp(type, "rules") == 0)
-		return dk_state_apply(&v->st, 0, 0, rec, e);
-	if (!v->st.have_rules)
-		return dk_fail(e, DK_EX_NO, "%s before any rules entry", type);
-	if (strcmp(type, "order") == 0) {
-		/* the participant's signature is checked on a worker thread */
-		const struct dk_participant *pp;
-		unsigned char sg[64];
-		char *msg, idh[65];
-		size_t ml;
-
-		/* the id and the signed message from the record's bytes */
-		if (v->si->rec_text != NULL)
-			dk_sha256_hex(v->si->rec_text, v->si->rec_len, idh);
-		if (dk_order_read_id(&o, rec, v->si->rec_text != NULL ? idh :
-		    NULL, &v->st.rules, &v->st.reg, e) < 0)
-			return dk_failpre(e, "order");
-		if (dk_state_slot(&v->st, o.slot) != NULL)
-			return dk_fail(e, DK_EX_NO, "order for slot %s, which "
-			    "was already cleared", json_string_value(
-			    json_object_get(rec, "slot")));
-		pp = dk_registry_find(&v->st.reg, o.participant);
-		if (dk_record_sig_text(rec, v->si->rec_text, v->si->rec_len,
-		    &msg, &ml, sg, e) < 0)
-			return dk_failpre(e, "order");
-		dk_pool_add(v->pool, seq, line, msg, ml, sg, pp->pk, "order");
-		v->norders++;
-		if (book_add(v, &o, rec, v->si->rec_text, v->si->rec_len) < 0)
-			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		return 0;
-	}
-	if (strcmp(type, "reading") == 0) {
-		if (dk_reading_check(rec, &v->st.rules, &t, e) < 0)
-			return dk_failpre(e, "reading");
-		ss = dk_state_slot(&v->st, t);
-		if (ss == NULL || ss->settled)
-			return dk_fail(e, DK_EX_NO, "reading for slot %s, "
-			    "which is %s", json_string_value(json_object_get(
-			    rec, "slot")), ss ? "already settled" :
-			    "not cleared");
-		return pend(v->readings, t, rec);
-	}
-	if (strcmp(type, "clearing") == 0) {
-		if (slot_of(v, rec, &t, e) < 0)
-			return dk_failpre(e, "clearing");
-		if (dk_state_slot(&v->st, t) != NULL)
-			return dk_fail(e, DK_EX_NO, "slot %s cleared a second "
-			    "time", json_string_value(json_object_get(rec,
-			    "slot")));
-		return clearing(v, rec, t, e);
-	}
-	if (strcmp(type, "settlement") == 0) {
-		if (slot_of(v, rec, &t, e) < 0)
-			return dk_failpre(e, "settlement");
-		ss = dk_state_slot(&v->st, t);
-		if (ss == NULL || ss->settled)
-			return dk_fail(e, DK_EX_NO, "settlement for slot %s, "
-			    "which is %s", json_string_value(json_object_get(
-			    rec, "slot")), ss ? "already settled" :
-			    "not cleared");
-		slotkey(t, k, sizeof(k));
-		json_array_clear(v->expect);
-		v->pos = 0;
-		v->paid = v->received = v->fees = 0;
-		rd = json_object_get(v->readings, k);
-		if (rd == NULL)
-			json_object_set_new(v->readings, k, rd = json_array());
-		if ((cs = dk_state_contracts(ss)) == NULL)
-			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		rc = dk_settle(t, cs, rd, &v->st.reg, &ss->rules, v->expect,
-		    e);
-		json_decref(cs);
-		if (rc < 0)
-			return dk_failpre(e, "settlement: the readings before "
-			    "it do not settle");
-		json_object_del(v->readings, k);
-		snprintf(v->what, sizeof(v->what), "settlement of slot %s",
-		    json_string_value(json_object_get(rec, "slot")));
-		return expected(v, rec, e);
-	}
-	if (strcmp(type, "contract") == 0)
-		return dk_fail(e, DK_EX_NO, "contract that no clearing before "
-		    "it made");
-	if (strcmp(type, "transfer") == 0)
-		return dk_fail(e, DK_EX_NO, "transfer outside a settlement");
-	return dk_fail(e, DK_EX_NO, "type: unknown record type \"%.40s\"",
-	    type);
-}
-
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t cap = 0;
-	FILE *fp = fopen(path, "r");
-
-	if (fp == NULL)
-		return NULL;
-	if (getdelim(&buf, &cap, '\0', fp) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(fp);
-	return buf;
-}
+static const char usage[] =
+    "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub "
+    "[-C checkpoint]... [ledger]\n";
 
 /*
- * A checkpoint kept from before (a member's, a witness's) must be one of
- * this ledger's states: same origin, and the root of its first size
- * entries.  If not, the operator signed two histories, and both
- * checkpoints are printed as the evidence.
+ * The answer no, as text or as a verdict record: "FAIL: " and the reason
+ * (named after the ledger unless it is already, or unless named is 0),
+ * and the evidence of a fork when there is one: the checkpoint given and
+ * the ledger's latest.
  */
-static int json_out;
-
-/* A failed -C check, as text or as a verdict record with the evidence. */
 static int
-fork_fail(const char *path, const char *msg, const char *note1,
-    const char *note2)
+fail(int json, const char *path, const char *msg, int named,
+    const char *given, const char *latest)
 {
 	json_t *x;
 
-	if (json_out) {
+	if (json) {
 		x = json_pack("{s:s,s:i,s:b,s:s,s:s}", "type", "verdict", "v", 1,
 		    "ok", 0, "ledger", path, "reason", msg);
-		if (note1 != NULL)
+		if (given != NULL)
 			json_object_set_new(x, "evidence", json_pack("[s,s]",
-			    note1, note2 != NULL ? note2 : ""));
+			    given, latest != NULL ? latest : ""));
 		dk_emit(stdout, x);
 		json_decref(x);
 	} else {
-		printf("FAIL: %s\n", msg);
-		if (note1 != NULL)
+		if (!named || (strncmp(msg, path, strlen(path)) == 0 &&
+		    msg[strlen(path)] == ':'))
+			printf("FAIL: %s\n", msg);
+		else
+			printf("FAIL: %s: %s\n", path, msg);
+		if (given != NULL)
 			printf("--- the checkpoint given\n%s--- the ledger's "
-			    "latest checkpoint\n%s", note1,
-			    note2 != NULL ? note2 : "(none)\n");
+			    "latest checkpoint\n%s", given,
+			    latest != NULL ? latest : "(none)\n");
 	}
 	/* an answer that cannot be written is an I/O error */
 	return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 }
 
-static int
-fork_check(const char *file, const char *path, const unsigned char pk[32],
-    struct dk_scaninfo *si)
-{
-	char msg[600];
-	int rc;
-
-	struct dk_checkpoint cp;
-	struct dk_vkey vk;
-	struct dk_err e = { 0 };
-	unsigned char root[32];
-	char vkb[512], *note;
-	long tl;
-
-	if ((note = slurp(file)) == NULL) {
-		dk_warnx(prog, "%s: cannot read it", file);
-		return DK_EX_NOINPUT;
-	}
-	if (dk_checkpoint_parse(note, strlen(note), &cp, &e) < 0 ||
-	    dk_vkey_make(cp.origin, pk, vkb, sizeof(vkb)) < 0 ||
-	    dk_vkey_parse(vkb, &vk, &e) < 0 ||
-	    (tl = dk_note_open(note, strlen(note), &vk, 1, &e)) < 0) {
-		snprintf(msg, sizeof(msg), "%s: %s", file, e.msg);
-		free(note);
-		return fork_fail(path, msg, NULL, NULL);
-	}
-	rc = 0;
-	if (strcmp(cp.origin, si->origin) != 0) {
-		snprintf(msg, sizeof(msg), "%s: a checkpoint of another origin, "
-		    "\"%.100s\"; this ledger is \"%.100s\"", file, cp.origin,
-		    si->origin);
-		rc = fork_fail(path, msg, NULL, NULL);
-	} else if (cp.size > si->nleaves) {
-		snprintf(msg, sizeof(msg), "%s covers %llu entries, %s has only "
-		    "%zu: this copy is older than the checkpoint, or entries "
-		    "were removed", file, (unsigned long long)cp.size, path,
-		    si->nleaves);
-		rc = fork_fail(path, msg, note, si->note);
-	} else {
-		dk_merkle_root((const unsigned char (*)[32])si->leaves,
-		    cp.size, root);
-		if (memcmp(root, cp.root, 32) != 0) {
-			snprintf(msg, sizeof(msg), "fork: %s and %s disagree on "
-			    "the first %llu entries; no consistency proof can "
-			    "join them", file, path,
-			    (unsigned long long)cp.size);
-			rc = fork_fail(path, msg, note, si->note);
-		}
-	}
-	free(note);
-	return rc;
-}
-
 int
 main(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_key op;
-	struct dk_scaninfo si;
-	long long nsigs = 0;
-	int threads = 0;
-	char **cps;
-	size_t ncps = 0, ci;
-	struct vctx v;
+	struct dk_audit a;
 	const char *pub = NULL, *path = "ledger.jsonl";
-	int c, json = 0, quiet = 0, rc;
+	char **cps, *given;
+	size_t ncps = 0, ci;
+	int c, json = 0, quiet = 0, threads = 0, rc;
 	json_t *x;
 
+	dk_prog_init(&P, prog, usage, 0, argc);
 	cps = calloc(argc, sizeof(*cps));
-	while ((c = getopt_long(argc, argv, "p:C:t:jqh", lo, NULL)) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "p:C:t:jq")) != -1)
 		switch (c) {
 		case 't':
 			threads = atoi(optarg);
@@ -534,24 +79,16 @@ main(int argc, char *argv[])
 			pub = optarg;
 			break;
 		case 'j':
-			json = json_out = 1;
+			json = 1;
 			break;
 		case 'q':
 			quiet = 1;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("%s %s\n", prog, DK_VERSION);
-			return 0;
-		default:
-			usage(DK_EX_USAGE);
 		}
 	if (pub == NULL || argc - optind > 1) {
 		if (pub == NULL)
 			dk_warnx(prog, "-p names the operator's public key");
-		usage(DK_EX_USAGE);
+		dk_prog_usage(&P, DK_EX_USAGE);
 	}
 	if (optind < argc)
 		path = argv[optind];
@@ -559,86 +96,28 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "%s", e.msg);
 		return e.status;
 	}
-	memset(&v, 0, sizeof(v));
-	dk_state_init(&v.st);
-	v.readings = json_object();
-	v.expect = json_array();
-	memset(&si, 0, sizeof(si));
-	si.want_leaves = ncps > 0;
-	/* signatures on every core; the reading and the replay on this one */
-	v.si = &si;
-	v.pool = dk_pool_new(threads > 0 ? threads :
-	    (int)sysconf(_SC_NPROCESSORS_ONLN));
-	rc = dk_ledger_scan_info(path, op.pk, entry, &v, &si, &e);
-	{
-		struct dk_err pe = { 0 };
-		long long bad;
 
-		if (dk_pool_finish(v.pool, path, &bad, &pe) < 0 &&
-		    (rc == 0 || bad <= si.fail_seq || si.fail_seq == 0)) {
-			e = pe;
-			rc = -1;
-		}
-		/* the orders', on the pool; the checkpoints' notes, here */
-		nsigs = dk_pool_checked(v.pool) + si.checkpoints;
-		dk_pool_free(v.pool);
-	}
-	if (rc == 0 && v.entries == 0)
-		rc = dk_fail(&e, DK_EX_NO, "%s: the ledger is empty", path);
-	if (rc == 0 && !si.last_type_checkpoint)
-		rc = dk_fail(&e, DK_EX_NO, "%s: entries %lld to %lld follow "
-		    "the last checkpoint: an append that was never "
-		    "acknowledged (see RECOVERY)", path,
-		    si.note != NULL ? si.note_seq + 1 : 0, v.entries - 1);
-	if (rc == 0 && json_array_size(v.expect) > 0)
-		rc = dk_fail(&e, DK_EX_NO, "%s: the ledger ends inside the "
-		    "%s (truncated at an entry boundary?)", path, v.what);
-	if (rc == 0 && v.nbooks > 0)
-		rc = dk_fail(&e, DK_EX_NO, "%s: orders at the end with no "
-		    "clearing after them (truncated?)", path);
-	while (v.nbooks > 0)
-		book_free(&v, &v.books[0]);
-	free(v.books);
-	if (rc == 0 && json_object_size(v.readings) > 0)
-		rc = dk_fail(&e, DK_EX_NO, "%s: readings at the end with no "
-		    "settlement after them (truncated?)", path);
+	/* the whole ledger replayed; then the checkpoints kept from before */
+	rc = dk_audit_ledger(&a, path, op.pk, threads, ncps > 0, &e);
 	for (ci = 0; rc == 0 && ci < ncps; ci++)
-		if ((c = fork_check(cps[ci], path, op.pk, &si)) != 0)
-			return c;
+		if (dk_checkpoint_against(cps[ci], path, op.pk, &a.si, &given,
+		    &e) < 0) {
+			if (e.status == DK_EX_NOINPUT) {
+				dk_warnx(prog, "%s", e.msg);
+				return e.status;
+			}
+			return fail(json, path, e.msg, 0, given, a.si.note);
+		}
 	if (rc < 0) {
 		if (e.status == DK_EX_NOINPUT || e.status == DK_EX_IOERR) {
 			dk_warnx(prog, "%s", e.msg);
 			return e.status;
 		}
-		if (json) {
-			x = json_pack("{s:s,s:i,s:b,s:s,s:s}", "type",
-			    "verdict", "v", 1, "ok", 0, "ledger", path,
-			    "reason", e.msg);
-			dk_emit(stdout, x);
-			json_decref(x);
-		} else
-			if (strncmp(e.msg, path, strlen(path)) == 0 &&
-			    e.msg[strlen(path)] == ':')
-				printf("FAIL: %s\n", e.msg);
-			else
-				printf("FAIL: %s: %s\n", path, e.msg);
-		return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
+		return fail(json, path, e.msg, 1, NULL, NULL);
 	}
+
 	if (json) {
-		x = json_pack("{s:s,s:i,s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		    "s:I}", "type", "verdict", "v", 1, "ok", 1, "ledger", path,
-		    "entries", (json_int_t)v.entries,
-		    "participants", (json_int_t)v.st.reg.n,
-		    "orders", (json_int_t)v.norders,
-		    "slots_cleared", (json_int_t)v.nslots,
-		    "contracts", (json_int_t)v.ncontracts,
-		    "contract_wh", (json_int_t)v.wh,
-		    "slots_settled", (json_int_t)v.nsettled,
-		    "transfers", (json_int_t)v.ntransfers);
-		json_object_set_new(x, "checkpoints",
-		    json_integer(v.ncheckpoints));
-		json_object_set_new(x, "origin", json_string(si.origin));
-		json_object_set_new(x, "signatures", json_integer(nsigs));
+		x = dk_audit_json(&a, path);
 		dk_emit(stdout, x);
 		json_decref(x);
 	} else if (!quiet)
@@ -646,8 +125,8 @@ main(int argc, char *argv[])
 		    "%lld slots cleared, %lld contracts (%lld Wh), %lld slots "
 		    "settled, %lld transfers, %lld checkpoints of %s; every "
 		    "hash link, signature, checkpoint and replay checks\n",
-		    path, v.entries, v.st.reg.n, v.norders, v.nslots,
-		    v.ncontracts, (long long)v.wh, v.nsettled, v.ntransfers,
-		    v.ncheckpoints, si.origin);
+		    path, a.entries, a.participants, a.orders, a.slots_cleared,
+		    a.contracts, (long long)a.contract_wh, a.slots_settled,
+		    a.transfers, a.checkpoints, a.si.origin);
 	return dk_finish_stdout(prog);
 }

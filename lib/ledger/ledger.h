@@ -218,4 +218,13 @@ void dk_state_free(struct dk_state *);
 int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
     int64_t slot);
 
+/* verify.c: a proof against the operator's checkpoints; a checkpoint kept
+ * from before against a ledger's tree */
+json_t *dk_proof_hashes(const unsigned char (*p)[32], size_t n);
+int dk_proof_verify(json_t *proof, const unsigned char pk[32],
+    const char *origin, char *ok, size_t oklen, struct dk_err *);
+int dk_checkpoint_against(const char *file, const char *path,
+    const unsigned char pk[32], const struct dk_scaninfo *,
+    char **evidence, struct dk_err *);
+
 #endif

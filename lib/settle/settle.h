@@ -1,8 +1,10 @@
 /*
  * lib/settle/settle.h: the map of the settle layer.
  *
- * Metered energy against contracts, money to the unit, for one slot.  Above
- * meter and market.
+ * Metered energy against contracts, money to the unit, for one slot; and
+ * what reads the whole ledger with the market and settlement in hand: the
+ * audit (ledger-verify) and the figures of the report.  Above meter and
+ * market.
  */
 #ifndef DK_SETTLE_H
 #define DK_SETTLE_H
@@ -47,5 +49,42 @@ int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
     struct dk_state *, struct dk_ledger *, const char *tz, json_t *out,
     struct dk_err *);
 void dk_settle_run_free(struct dk_settle_run *);
+
+/* audit.c: the offline audit of a whole ledger, replayed and checked */
+struct dk_audit {		/* the figures of the verdict */
+	long long entries, orders, slots_cleared, contracts, slots_settled,
+	    transfers, checkpoints, signatures;
+	size_t participants;
+	int64_t contract_wh;
+	struct dk_scaninfo si;	/* origin, last checkpoint, leaves if asked */
+};
+int dk_audit_ledger(struct dk_audit *, const char *path,
+    const unsigned char oppk[32], int threads, int want_leaves,
+    struct dk_err *);
+json_t *dk_audit_json(const struct dk_audit *, const char *path);
+void dk_audit_free(struct dk_audit *);
+
+/* report.c: the figures of denki-report, over the whole ledger */
+struct dk_member {		/* a member's statement */
+	char id[DK_ID_MAX + 1];
+	long long slots;
+	int64_t exp, imp, sold, bought, net, baseline;
+};
+struct dk_report {
+	struct dk_rules rules;	/* the last in force */
+	int have_rules;
+	struct dk_member *m;	/* sorted by id */
+	size_t nm;
+	long long entries, orders, slots, contracts;
+	int64_t sell_wh, buy_wh, matchable, matched, value;
+	int64_t avg;		/* the average P2P price, when matched > 0 */
+	char first[40], last[40];	/* the first and last slot settled */
+	json_t *prices;		/* slot -> [retail, buyback] when cleared */
+};
+int dk_report_ledger(struct dk_report *, const char *path,
+    const unsigned char *oppk, struct dk_err *);
+json_t *dk_report_summary_json(const struct dk_report *, const char *path);
+json_t *dk_report_statement_json(const struct dk_member *);
+void dk_report_free(struct dk_report *);
 
 #endif

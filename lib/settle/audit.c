@@ -1,0 +1,525 @@
+/*
+ * audit.c: the offline audit of a whole ledger (denki-ledger-verify): every
+ * entry read and replayed into a state, the orders' signatures checked on
+ * worker threads, each slot's market cleared and each slot settled again
+ * and compared with what the ledger recorded, and the verdict's figures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "settle.h"
+
+/* The orders of a slot not yet cleared, read once, as the book. */
+struct book {
+	int64_t slot;
+	struct dk_order *o;
+	size_t n, cap;
+};
+
+struct vctx {
+	struct dk_state st;
+	struct book *books;	/* the slots with orders not yet cleared */
+	size_t nbooks;
+	json_t *readings;	/* slot -> readings not yet settled */
+	json_t *expect;		/* what the replay says must come next */
+	size_t pos;
+	char what[80];
+	long long norders, ncontracts, nsettlements, ntransfers, nslots,
+	    nsettled, entries, ncheckpoints;
+	int64_t wh, paid, received, fees;
+	struct dk_pool *pool;
+	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
+};
+
+static const char *
+first_diff(json_t *a, json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return "type";
+	json_object_foreach(a, k, v)
+		if (!json_equal(v, json_object_get(b, k)))
+			return k;
+	json_object_foreach(b, k, v)
+		if (json_object_get(a, k) == NULL)
+			return k;
+	return "(none)";
+}
+
+static void
+slotkey(int64_t t, char *k, size_t n)
+{
+	snprintf(k, n, "%lld", (long long)t);
+}
+
+static int
+slot_of(struct vctx *v, json_t *rec, int64_t *t, struct dk_err *e)
+{
+	const char *s = dk_get_str(rec, "slot", e);
+
+	if (s == NULL || dk_slot_parse(s, v->st.rules.slot_minutes, t, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+pend(json_t *map, int64_t t, json_t *rec)
+{
+	char k[32];
+	json_t *a;
+
+	slotkey(t, k, sizeof(k));
+	if ((a = json_object_get(map, k)) == NULL) {
+		a = json_array();
+		json_object_set_new(map, k, a);
+	}
+	return json_array_append(a, rec);
+}
+
+/* A record the replay made must come next, the same to the last field:
+ * the contracts after a clearing, the settlements and transfers of a slot. */
+static int
+expected(struct vctx *v, json_t *rec, struct dk_err *e)
+{
+	json_t *want = json_array_get(v->expect, v->pos);
+	const char *type = json_string_value(json_object_get(rec, "type"));
+
+	if (!json_equal(want, rec))
+		return dk_fail(e, DK_EX_NO, "%s differs from the replay: "
+		    "field %s (found a %s record)", v->what,
+		    first_diff(want, rec), type ? type : "typeless");
+	v->pos++;
+	if (strcmp(type, "contract") == 0) {
+		v->ncontracts++;
+		if (dk_add(&v->wh, json_integer_value(json_object_get(rec,
+		    "wh"))) < 0)
+			return dk_fail(e, DK_EX_DATAERR, "contract_wh: the "
+			    "ledger's total is beyond +-(2^53-1)");
+	} else if (strcmp(type, "settlement") == 0) {
+		v->nsettlements++;
+		/* what the replay made, so within the limits of a slot */
+		if (dk_add(&v->paid, json_integer_value(json_object_get(rec,
+		    "p2p_paid"))) < 0 ||
+		    dk_add(&v->received, json_integer_value(json_object_get(
+		    rec, "p2p_received"))) < 0 ||
+		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
+		    "fees"))) < 0 ||
+		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
+		    "wheeling"))) < 0 ||
+		    dk_add(&v->fees, json_integer_value(json_object_get(rec,
+		    "rent"))) < 0)
+			return dk_fail(e, DK_EX_NO, "%s: its sums are beyond "
+			    "+-(2^53-1)", v->what);
+	} else if (strcmp(type, "transfer") == 0) {
+		v->ntransfers++;
+		if (json_integer_value(json_object_get(rec, "amount")) < 0)
+			return dk_fail(e, DK_EX_NO, "transfer: amount is "
+			    "negative");
+	}
+	if (v->pos == json_array_size(v->expect)) {
+		json_array_clear(v->expect);
+		v->pos = 0;
+		if (strncmp(v->what, "settlement", 10) == 0) {
+			if (v->paid != v->received + v->fees)
+				return dk_fail(e, DK_EX_NO, "%s: P2P payments "
+				    "%lld != receipts %lld + fees, wheeling "
+				    "and rent %lld",
+				    v->what, (long long)v->paid,
+				    (long long)v->received, (long long)v->fees);
+			v->nsettled++;
+		}
+	}
+	if (strcmp(type, "transfer") == 0)
+		return 0;
+	return dk_state_apply(&v->st, 0, 0, rec, e);
+}
+
+static struct book *
+book_of(struct vctx *v, int64_t t, int make)
+{
+	struct book *b;
+	size_t i;
+
+	for (i = 0; i < v->nbooks; i++)
+		if (v->books[i].slot == t)
+			return &v->books[i];
+	if (!make || (b = realloc(v->books, (v->nbooks + 1) *
+	    sizeof(*b))) == NULL)
+		return NULL;
+	v->books = b;
+	b = &v->books[v->nbooks++];
+	memset(b, 0, sizeof(*b));
+	b->slot = t;
+	return b;
+}
+
+static void
+book_free(struct vctx *v, struct book *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		json_decref(b->o[i].rec);
+		free((char *)b->o[i].line);
+	}
+	free(b->o);
+	*b = v->books[--v->nbooks];
+}
+
+/* An order read and checked, kept (its record and its bytes) for the
+ * book of its slot. */
+static int
+book_add(struct vctx *v, struct dk_order *o, json_t *rec, const char *text,
+    size_t len)
+{
+	struct book *b = book_of(v, o->slot, 1);
+	struct dk_order *no;
+
+	if (b == NULL)
+		return -1;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		if ((no = realloc(b->o, cap * sizeof(*no))) == NULL)
+			return -1;
+		b->o = no;
+		b->cap = cap;
+	}
+	o->rec = json_incref(rec);
+	o->line = NULL;
+	if (text != NULL && (o->line = strndup(text, len)) == NULL) {
+		json_decref(rec);
+		return -1;
+	}
+	o->len = len;
+	b->o[b->n++] = *o;
+	return 0;
+}
+
+/*
+ * market replay: to switch to dk_replay.  The slot's book (the orders
+ * read before the clearing record rec) cleared again: the clearing must
+ * be rec, and the contracts it makes are what must come next (v->expect).
+ * The book is freed.
+ */
+static int
+audit_clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
+{
+	json_t *x;
+	struct book *b = book_of(v, t, 0);
+	struct dk_order *book;
+	struct dk_clearing cl;
+	char why[DK_REJECT_MAX];
+	size_t n = b != NULL ? b->n : 0, i, nb;
+	int rc = -1;
+
+	/*
+	 * Each was verified when it was read, and its id kept.  The filter
+	 * and the market work on a copy of the book, which they reorder
+	 * and compact; the book itself holds the records and bytes.
+	 */
+	if ((book = calloc(n + 1, sizeof(*book))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (n > 0)
+		memcpy(book, b->o, n * sizeof(*book));
+	why[0] = '\0';
+	nb = dk_book_filter(book, n, &v->st, dk_reject_first, why);
+	if (nb == (size_t)-1) {
+		free(book);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	if (nb != n) {
+		free(book);
+		return dk_fail(e, DK_EX_NO, "clearing: the book was refused: "
+		    "%s", why);
+	}
+	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0) {
+		free(book);
+		return -1;
+	}
+	x = dk_clearing_json(&cl, &v->st.rules);
+	if (!json_equal(x, rec)) {
+		dk_fail(e, DK_EX_NO, "clearing differs from a replay of the "
+		    "market on the %zu orders before it: field %s", n,
+		    first_diff(x, rec));
+		json_decref(x);
+		goto out;
+	}
+	json_decref(x);
+	json_array_clear(v->expect);
+	v->pos = 0;
+	for (i = 0; i < cl.nt; i++) {
+		x = dk_trade_json(&cl, book, &cl.t[i], &v->st.rules);
+		json_array_append_new(v->expect, dk_contract_json(x,
+		    &v->st.rules));
+		json_decref(x);
+	}
+	snprintf(v->what, sizeof(v->what), "contract of slot %s",
+	    json_string_value(json_object_get(rec, "slot")));
+	v->nslots++;
+	rc = dk_state_apply(&v->st, 0, 0, rec, e);
+out:
+	dk_clearing_free(&cl);
+	free(book);
+	if (b != NULL)
+		book_free(v, b);
+	return rc;
+}
+
+/* An order: checked, its signature queued for the pool, kept for its book. */
+static int
+audit_order(struct vctx *v, long long seq, long line, json_t *rec,
+    struct dk_err *e)
+{
+	const struct dk_participant *pp;
+	struct dk_order o;
+	unsigned char sg[64];
+	char *msg, idh[65];
+	size_t ml;
+
+	/* the id and the signed message from the record's bytes */
+	if (v->si->rec_text != NULL)
+		dk_sha256_hex(v->si->rec_text, v->si->rec_len, idh);
+	if (dk_order_read_id(&o, rec, v->si->rec_text != NULL ? idh :
+	    NULL, &v->st.rules, &v->st.reg, e) < 0)
+		return dk_failpre(e, "order");
+	if (dk_state_slot(&v->st, o.slot) != NULL)
+		return dk_fail(e, DK_EX_NO, "order for slot %s, which "
+		    "was already cleared", json_string_value(
+		    json_object_get(rec, "slot")));
+	pp = dk_registry_find(&v->st.reg, o.participant);
+	if (dk_record_sig_text(rec, v->si->rec_text, v->si->rec_len,
+	    &msg, &ml, sg, e) < 0)
+		return dk_failpre(e, "order");
+	dk_pool_add(v->pool, seq, line, msg, ml, sg, pp->pk, "order");
+	v->norders++;
+	if (book_add(v, &o, rec, v->si->rec_text, v->si->rec_len) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* A settlement record: the slot settled again from the readings before
+ * it; the records that makes must come next, this one first. */
+static int
+audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
+{
+	struct dk_slotstate *ss = dk_state_slot(&v->st, t);
+	json_t *rd, *cs;
+	char k[32];
+	int rc;
+
+	if (ss == NULL || ss->settled)
+		return dk_fail(e, DK_EX_NO, "settlement for slot %s, "
+		    "which is %s", json_string_value(json_object_get(
+		    rec, "slot")), ss ? "already settled" :
+		    "not cleared");
+	slotkey(t, k, sizeof(k));
+	json_array_clear(v->expect);
+	v->pos = 0;
+	v->paid = v->received = v->fees = 0;
+	rd = json_object_get(v->readings, k);
+	if (rd == NULL)
+		json_object_set_new(v->readings, k, rd = json_array());
+	if ((cs = dk_state_contracts(ss)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	rc = dk_settle(t, cs, rd, &v->st.reg, &ss->rules, v->expect,
+	    e);
+	json_decref(cs);
+	if (rc < 0)
+		return dk_failpre(e, "settlement: the readings before "
+		    "it do not settle");
+	json_object_del(v->readings, k);
+	snprintf(v->what, sizeof(v->what), "settlement of slot %s",
+	    json_string_value(json_object_get(rec, "slot")));
+	return expected(v, rec, e);
+}
+
+/* Each entry of the ledger, in order (the scan's callback). */
+static int
+entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
+{
+	struct vctx *v = ctx;
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	struct dk_slotstate *ss;
+	int64_t t;
+
+	v->entries++;
+	if (json_array_size(v->expect) > 0) {
+		if (strcmp(type, "checkpoint") == 0)
+			return dk_fail(e, DK_EX_NO, "a checkpoint inside the %s",
+			    v->what);
+		return expected(v, rec, e);
+	}
+	if (strcmp(type, "ledger") == 0) {
+		if (seq != 0)
+			return dk_fail(e, DK_EX_NO, "a genesis record after the "
+			    "first entry");
+		return 0;
+	}
+	if (seq == 0)
+		return dk_fail(e, DK_EX_NO, "the first entry must be the "
+		    "ledger's genesis record (origin and operator key), not "
+		    "a %s", type);
+	if (strcmp(type, "checkpoint") == 0) {
+		v->ncheckpoints++;
+		return 0;
+	}
+	if (strcmp(type, "participant") == 0 || strcmp(type, "terms") == 0 ||
+	    strcmp(type, "rules") == 0)
+		return dk_state_apply(&v->st, 0, 0, rec, e);
+	if (!v->st.have_rules)
+		return dk_fail(e, DK_EX_NO, "%s before any rules entry", type);
+	/* the participant's signature is checked on a worker thread */
+	if (strcmp(type, "order") == 0)
+		return audit_order(v, seq, line, rec, e);
+	if (strcmp(type, "reading") == 0) {
+		if (dk_reading_check(rec, &v->st.rules, &t, e) < 0)
+			return dk_failpre(e, "reading");
+		ss = dk_state_slot(&v->st, t);
+		if (ss == NULL || ss->settled)
+			return dk_fail(e, DK_EX_NO, "reading for slot %s, "
+			    "which is %s", json_string_value(json_object_get(
+			    rec, "slot")), ss ? "already settled" :
+			    "not cleared");
+		return pend(v->readings, t, rec);
+	}
+	if (strcmp(type, "clearing") == 0) {
+		if (slot_of(v, rec, &t, e) < 0)
+			return dk_failpre(e, "clearing");
+		if (dk_state_slot(&v->st, t) != NULL)
+			return dk_fail(e, DK_EX_NO, "slot %s cleared a second "
+			    "time", json_string_value(json_object_get(rec,
+			    "slot")));
+		return audit_clearing(v, rec, t, e);
+	}
+	if (strcmp(type, "settlement") == 0) {
+		if (slot_of(v, rec, &t, e) < 0)
+			return dk_failpre(e, "settlement");
+		return audit_settlement(v, rec, t, e);
+	}
+	if (strcmp(type, "contract") == 0)
+		return dk_fail(e, DK_EX_NO, "contract that no clearing before "
+		    "it made");
+	if (strcmp(type, "transfer") == 0)
+		return dk_fail(e, DK_EX_NO, "transfer outside a settlement");
+	return dk_fail(e, DK_EX_NO, "type: unknown record type \"%.40s\"",
+	    type);
+}
+
+/* What a whole ledger must be at its end: not empty, closed by a
+ * checkpoint, and nothing begun that the entries after it did not finish. */
+static int
+audit_end(struct vctx *v, const char *path, struct dk_err *e)
+{
+	const struct dk_scaninfo *si = v->si;
+
+	if (v->entries == 0)
+		return dk_fail(e, DK_EX_NO, "%s: the ledger is empty", path);
+	if (!si->last_type_checkpoint)
+		return dk_fail(e, DK_EX_NO, "%s: entries %lld to %lld follow "
+		    "the last checkpoint: an append that was never "
+		    "acknowledged (see RECOVERY)", path,
+		    si->note != NULL ? si->note_seq + 1 : 0, v->entries - 1);
+	if (json_array_size(v->expect) > 0)
+		return dk_fail(e, DK_EX_NO, "%s: the ledger ends inside the "
+		    "%s (truncated at an entry boundary?)", path, v->what);
+	if (v->nbooks > 0)
+		return dk_fail(e, DK_EX_NO, "%s: orders at the end with no "
+		    "clearing after them (truncated?)", path);
+	if (json_object_size(v->readings) > 0)
+		return dk_fail(e, DK_EX_NO, "%s: readings at the end with no "
+		    "settlement after them (truncated?)", path);
+	return 0;
+}
+
+/*
+ * The audit of the ledger at path, signed by the operator key oppk:
+ * reading, signatures on threads (0: one a core) beside the replay on
+ * this one; want_leaves keeps every leaf hash in a->si for the checks of
+ * checkpoints kept from before (dk_checkpoint_against).  0 and the
+ * figures in a when every check passes; else -1: status 66 or 74 when
+ * it cannot be read, any other (1, or 65 for a malformed or badly signed
+ * entry) when the ledger is wrong.  a->si is the caller's to free
+ * (dk_audit_free), whatever the result.
+ */
+int
+dk_audit_ledger(struct dk_audit *a, const char *path,
+    const unsigned char oppk[32], int threads, int want_leaves,
+    struct dk_err *e)
+{
+	struct dk_err pe = { 0 };
+	struct vctx v;
+	long long bad;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	memset(&v, 0, sizeof(v));
+	dk_state_init(&v.st);
+	v.readings = json_object();
+	v.expect = json_array();
+	a->si.want_leaves = want_leaves;
+	/* signatures on every core; the reading and the replay on this one */
+	v.si = &a->si;
+	v.pool = dk_pool_new(threads > 0 ? threads :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN));
+	rc = dk_ledger_scan_info(path, oppk, entry, &v, &a->si, e);
+	if (dk_pool_finish(v.pool, path, &bad, &pe) < 0 &&
+	    (rc == 0 || bad <= a->si.fail_seq || a->si.fail_seq == 0)) {
+		*e = pe;
+		rc = -1;
+	}
+	/* the orders', on the pool; the checkpoints' notes, here */
+	a->signatures = dk_pool_checked(v.pool) + a->si.checkpoints;
+	dk_pool_free(v.pool);
+	if (rc == 0)
+		rc = audit_end(&v, path, e);
+	a->entries = v.entries;
+	a->participants = v.st.reg.n;
+	a->orders = v.norders;
+	a->slots_cleared = v.nslots;
+	a->contracts = v.ncontracts;
+	a->contract_wh = v.wh;
+	a->slots_settled = v.nsettled;
+	a->transfers = v.ntransfers;
+	a->checkpoints = v.ncheckpoints;
+	while (v.nbooks > 0)
+		book_free(&v, &v.books[0]);
+	free(v.books);
+	json_decref(v.readings);
+	json_decref(v.expect);
+	dk_state_free(&v.st);
+	return rc;
+}
+
+/* The verdict of an audit that passed, as denki-ledger-verify -j prints it. */
+json_t *
+dk_audit_json(const struct dk_audit *a, const char *path)
+{
+	json_t *x;
+
+	x = json_pack("{s:s,s:i,s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:I}", "type", "verdict", "v", 1, "ok", 1, "ledger", path,
+	    "entries", (json_int_t)a->entries,
+	    "participants", (json_int_t)a->participants,
+	    "orders", (json_int_t)a->orders,
+	    "slots_cleared", (json_int_t)a->slots_cleared,
+	    "contracts", (json_int_t)a->contracts,
+	    "contract_wh", (json_int_t)a->contract_wh,
+	    "slots_settled", (json_int_t)a->slots_settled,
+	    "transfers", (json_int_t)a->transfers);
+	if (x == NULL)
+		return NULL;
+	json_object_set_new(x, "checkpoints", json_integer(a->checkpoints));
+	json_object_set_new(x, "origin", json_string(a->si.origin));
+	json_object_set_new(x, "signatures", json_integer(a->signatures));
+	return x;
+}
+
+void
+dk_audit_free(struct dk_audit *a)
+{
+	dk_scaninfo_free(&a->si);
+}

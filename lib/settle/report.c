@@ -1,0 +1,214 @@
+/*
+ * report.c: the figures of denki-report, read from a whole ledger: what
+ * the community offered, matched and paid, and what each member earned
+ * with the market and would have without it (its statement).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "settle.h"
+
+static struct dk_member *
+member(struct dk_report *r, const char *id)
+{
+	struct dk_member *nm;
+	size_t i;
+
+	for (i = 0; i < r->nm; i++)
+		if (strcmp(r->m[i].id, id) == 0)
+			return &r->m[i];
+	if ((nm = realloc(r->m, (r->nm + 1) * sizeof(*r->m))) == NULL)
+		return NULL;
+	r->m = nm;
+	memset(&r->m[r->nm], 0, sizeof(*r->m));
+	snprintf(r->m[r->nm].id, sizeof(r->m[r->nm].id), "%s", id);
+	return &r->m[r->nm++];
+}
+
+static long long
+num(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* Totals over the whole ledger grow with it; past what a record can carry
+ * (2^53-1) the report is refused rather than wrong. */
+static int
+add(int64_t *sum, int64_t x, const char *who, const char *what,
+    struct dk_err *e)
+{
+	if (dk_add(sum, x) < 0)
+		return dk_fail(e, DK_EX_DATAERR, "%s%s%s: the ledger's total is "
+		    "beyond +-(2^53-1)", who ? "participant " : "",
+		    who ? who : "", what);
+	return 0;
+}
+
+/* A settlement: the member's slot added to its statement. */
+static int
+settlement(struct dk_report *r, json_t *rec, const char *slot,
+    struct dk_err *e)
+{
+	const char *id;
+	struct dk_member *m;
+	int64_t net, retail, buyback, v;
+	json_t *pr;
+
+	/* the ledger's writers never leave these out; a malformed
+	 * ledger is refused, whoever signed it */
+	if ((id = dk_get_id(rec, "participant", e)) == NULL ||
+	    dk_get_str(rec, "slot", e) == NULL)
+		return -1;
+	if ((m = member(r, id)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (r->first[0] == '\0' || strcmp(slot, r->first) < 0)
+		snprintf(r->first, sizeof(r->first), "%s", slot);
+	if (strcmp(slot, r->last) > 0)
+		snprintf(r->last, sizeof(r->last), "%s", slot);
+	m->slots++;
+	if (add(&m->exp, num(rec, "export_wh"), id, ": export_wh",
+	    e) < 0 ||
+	    add(&m->imp, num(rec, "import_wh"), id, ": import_wh",
+	    e) < 0 ||
+	    add(&m->sold, num(rec, "sold_wh"), id, ": sold_wh", e) < 0 ||
+	    add(&m->bought, num(rec, "bought_wh"), id, ": bought_wh",
+	    e) < 0 ||
+	    add(&m->net, num(rec, "net"), id, ": net", e) < 0)
+		return -1;
+	/* the tariffs in force when the slot was cleared */
+	pr = json_object_get(r->prices, slot);
+	retail = pr ? json_integer_value(json_array_get(pr, 0)) :
+	    r->rules.retail;
+	buyback = pr ? json_integer_value(json_array_get(pr, 1)) :
+	    r->rules.buyback;
+	net = num(rec, "export_wh") - num(rec, "import_wh");
+	/* dk_value rounds symmetrically: -value(-net) = value(net) */
+	if (dk_value(net, net > 0 ? buyback : retail, &v) < 0 ||
+	    add(&m->baseline, v, id, ": baseline", e) < 0)
+		return -1;
+	v = m->net;
+	if (add(&v, -m->baseline, id, ": saving", e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Each entry of the ledger, in order (the scan's callback). */
+static int
+entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
+{
+	struct dk_report *r = ctx;
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	const char *slot = json_string_value(json_object_get(rec, "slot"));
+	int64_t v;
+
+	(void)seq;
+	(void)line;
+	r->entries++;
+	if (strcmp(type, "rules") == 0) {
+		if (dk_rules_from_json(&r->rules, rec, e) < 0)
+			return -1;
+		r->have_rules = 1;
+	} else if (strcmp(type, "order") == 0)
+		r->orders++;
+	else if (strcmp(type, "clearing") == 0) {
+		if (dk_get_str(rec, "slot", e) == NULL)
+			return -1;
+		json_object_set_new(r->prices, slot, json_pack("[I,I]",
+		    (json_int_t)r->rules.retail, (json_int_t)r->rules.buyback));
+		r->slots++;
+		if (add(&r->sell_wh, num(rec, "sell_wh"), NULL, "sell_wh",
+		    e) < 0 ||
+		    add(&r->buy_wh, num(rec, "buy_wh"), NULL, "buy_wh", e) < 0 ||
+		    add(&r->matchable, num(rec, "sell_wh") <
+		    num(rec, "buy_wh") ? num(rec, "sell_wh") :
+		    num(rec, "buy_wh"), NULL, "matchable_wh", e) < 0 ||
+		    add(&r->matched, num(rec, "wh"), NULL, "matched_wh", e) < 0)
+			return -1;
+	} else if (strcmp(type, "contract") == 0) {
+		r->contracts++;
+		if (dk_value(num(rec, "wh"), num(rec, "price"), &v) < 0)
+			return dk_fail(e, DK_EX_DATAERR, "contract: value "
+			    "beyond +-(2^53-1)");
+		if (add(&r->value, v, NULL, "contract value", e) < 0)
+			return -1;
+	} else if (strcmp(type, "settlement") == 0 && r->have_rules)
+		return settlement(r, rec, slot, e);
+	return 0;
+}
+
+static int
+byid(const void *a, const void *b)
+{
+	return strcmp(((const struct dk_member *)a)->id,
+	    ((const struct dk_member *)b)->id);
+}
+
+/*
+ * The figures of the ledger at path (its operator key checked when oppk
+ * is not NULL): the community's totals, the average P2P price (avg, when
+ * anything was matched), and a statement a member, by id.  On failure
+ * the report holds what was read so far; free it with dk_report_free.
+ */
+int
+dk_report_ledger(struct dk_report *r, const char *path,
+    const unsigned char *oppk, struct dk_err *e)
+{
+	memset(r, 0, sizeof(*r));
+	if ((r->prices = json_object()) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
+		return -1;
+	if (r->nm > 1)
+		qsort(r->m, r->nm, sizeof(*r->m), byid);
+	if (r->matched > 0)
+		dk_muldiv(r->value, 1000, r->matched, &r->avg);	/* a price */
+	return 0;
+}
+
+/* The community's figures, the first record denki-report prints. */
+json_t *
+dk_report_summary_json(const struct dk_report *r, const char *path)
+{
+	return json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:o,s:I,s:I,s:s}", "type", "summary", "v", 1, "ledger",
+	    path, "entries", (json_int_t)r->entries,
+	    "orders", (json_int_t)r->orders,
+	    "slots_cleared", (json_int_t)r->slots,
+	    "contracts", (json_int_t)r->contracts,
+	    "sell_wh", (json_int_t)r->sell_wh,
+	    "buy_wh", (json_int_t)r->buy_wh,
+	    "matchable_wh", (json_int_t)r->matchable,
+	    "matched_wh", (json_int_t)r->matched,
+	    "avg_price", r->matched ? json_integer(r->avg) : json_null(),
+	    "retail", (json_int_t)r->rules.retail,
+	    "buyback", (json_int_t)r->rules.buyback,
+	    "currency", r->rules.currency);
+}
+
+/* A member's statement, one record a member after the summary. */
+json_t *
+dk_report_statement_json(const struct dk_member *m)
+{
+	return json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I}", "type", "statement", "v", 1,
+	    "participant", m->id,
+	    "slots", (json_int_t)m->slots,
+	    "export_wh", (json_int_t)m->exp,
+	    "import_wh", (json_int_t)m->imp,
+	    "sold_wh", (json_int_t)m->sold,
+	    "bought_wh", (json_int_t)m->bought,
+	    "net", (json_int_t)m->net,
+	    "baseline", (json_int_t)m->baseline,
+	    "saving", (json_int_t)(m->net - m->baseline));
+}
+
+void
+dk_report_free(struct dk_report *r)
+{
+	free(r->m);
+	json_decref(r->prices);
+	r->m = NULL;
+	r->nm = 0;
+	r->prices = NULL;
+}
