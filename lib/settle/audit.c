@@ -33,23 +33,6 @@ struct vctx {
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
 };
 
-static const char *
-first_diff(json_t *a, json_t *b)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(a) || !json_is_object(b))
-		return "type";
-	json_object_foreach(a, k, v)
-		if (!json_equal(v, json_object_get(b, k)))
-			return k;
-	json_object_foreach(b, k, v)
-		if (json_object_get(a, k) == NULL)
-			return k;
-	return "(none)";
-}
-
 static void
 slotkey(int64_t t, char *k, size_t n)
 {
@@ -91,7 +74,7 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 	if (!json_equal(want, rec))
 		return dk_fail(e, DK_EX_NO, "%s differs from the replay: "
 		    "field %s (found a %s record)", v->what,
-		    first_diff(want, rec), type ? type : "typeless");
+		    dk_first_diff(want, rec), type ? type : "typeless");
 	v->pos++;
 	if (strcmp(type, "contract") == 0) {
 		v->ncontracts++;
@@ -200,69 +183,47 @@ book_add(struct vctx *v, struct dk_order *o, json_t *rec, const char *text,
 }
 
 /*
- * market replay: to switch to dk_replay.  The slot's book (the orders
- * read before the clearing record rec) cleared again: the clearing must
- * be rec, and the contracts it makes are what must come next (v->expect).
- * The book is freed.
+ * The slot's book (the orders read before the clearing record rec)
+ * cleared again by the market's one replay: the clearing must be rec, and
+ * the contracts it makes are what must come next (v->expect).  The book
+ * is freed.
  */
 static int
 audit_clearing(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 {
-	json_t *x;
 	struct book *b = book_of(v, t, 0);
 	struct dk_order *book;
-	struct dk_clearing cl;
-	char why[DK_REJECT_MAX];
-	size_t n = b != NULL ? b->n : 0, i, nb;
-	int rc = -1;
+	struct dk_replay rp;
+	size_t n = b != NULL ? b->n : 0;
+	int rc;
 
 	/*
-	 * Each was verified when it was read, and its id kept.  The filter
-	 * and the market work on a copy of the book, which they reorder
-	 * and compact; the book itself holds the records and bytes.
+	 * Each was verified when it was read, and its id kept.  The replay
+	 * works on a copy of the book, which it reorders and compacts; the
+	 * book itself holds the records and bytes.
 	 */
 	if ((book = calloc(n + 1, sizeof(*book))) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (n > 0)
 		memcpy(book, b->o, n * sizeof(*book));
-	why[0] = '\0';
-	nb = dk_book_filter(book, n, &v->st, dk_reject_first, why);
-	if (nb == (size_t)-1) {
-		free(book);
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if ((rc = dk_replay(&rp, book, n, t, &v->st, &v->st.rules, e)) > 0) {
+		/* a refused book is the ledger's fault: a verdict, not 65 */
+		e->status = DK_EX_NO;
+		rc = dk_failpre(e, "clearing");
+	} else if (rc == 0 && !json_equal(rp.clearing, rec))
+		rc = dk_fail(e, DK_EX_NO, "clearing differs from a replay of "
+		    "the market on the %zu orders before it: field %s", n,
+		    dk_first_diff(rp.clearing, rec));
+	else if (rc == 0) {
+		json_array_clear(v->expect);
+		v->pos = 0;
+		json_array_extend(v->expect, rp.contracts);
+		snprintf(v->what, sizeof(v->what), "contract of slot %s",
+		    json_string_value(json_object_get(rec, "slot")));
+		v->nslots++;
+		rc = dk_state_apply(&v->st, 0, 0, rec, e);
 	}
-	if (nb != n) {
-		free(book);
-		return dk_fail(e, DK_EX_NO, "clearing: the book was refused: "
-		    "%s", why);
-	}
-	if (dk_clear(book, nb, t, &v->st.rules, &cl, e) < 0) {
-		free(book);
-		return -1;
-	}
-	x = dk_clearing_json(&cl, &v->st.rules);
-	if (!json_equal(x, rec)) {
-		dk_fail(e, DK_EX_NO, "clearing differs from a replay of the "
-		    "market on the %zu orders before it: field %s", n,
-		    first_diff(x, rec));
-		json_decref(x);
-		goto out;
-	}
-	json_decref(x);
-	json_array_clear(v->expect);
-	v->pos = 0;
-	for (i = 0; i < cl.nt; i++) {
-		x = dk_trade_json(&cl, book, &cl.t[i], &v->st.rules);
-		json_array_append_new(v->expect, dk_contract_json(x,
-		    &v->st.rules));
-		json_decref(x);
-	}
-	snprintf(v->what, sizeof(v->what), "contract of slot %s",
-	    json_string_value(json_object_get(rec, "slot")));
-	v->nslots++;
-	rc = dk_state_apply(&v->st, 0, 0, rec, e);
-out:
-	dk_clearing_free(&cl);
+	dk_replay_free(&rp);
 	free(book);
 	if (b != NULL)
 		book_free(v, b);
