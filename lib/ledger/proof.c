@@ -10,22 +10,6 @@
 
 #include "ledger.h"
 
-/* The hashes of a proof, base64 each. */
-static json_t *
-hashes(unsigned char (*p)[32], size_t n)
-{
-	json_t *a = json_array();
-	char b[64];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		sodium_bin2base64(b, sizeof(b), p[i], 32,
-		    sodium_base64_VARIANT_ORIGINAL);
-		json_array_append_new(a, json_string(b));
-	}
-	return a;
-}
-
 /* The line of entry seq, without its newline. */
 static char *
 entry_line(const char *path, long long seq, struct dk_err *e)
@@ -74,7 +58,7 @@ dk_proof_inclusion(const struct dk_scaninfo *si, const char *path,
 	}
 	out = json_pack("{s:s,s:i,s:I,s:I,s:s,s:o,s:s}", "type", "inclusion",
 	    "v", 1, "index", (json_int_t)seq, "size", (json_int_t)size,
-	    "entry", line, "proof", hashes(p, np), "checkpoint", si->note);
+	    "entry", line, "proof", dk_proof_hashes((const unsigned char (*)[32])p, np), "checkpoint", si->note);
 	free(line);
 	return out;
 }
@@ -127,7 +111,7 @@ dk_proof_consistency(const struct dk_scaninfo *si, const unsigned char *pk,
 		return -1;
 	*out = json_pack("{s:s,s:i,s:I,s:I,s:o,s:s,s:s}", "type",
 	    "consistency", "v", 1, "size1", (json_int_t)old.size,
-	    "size2", (json_int_t)size, "proof", hashes(p, np),
+	    "size2", (json_int_t)size, "proof", dk_proof_hashes((const unsigned char (*)[32])p, np),
 	    "checkpoint1", note, "checkpoint2", si->note);
 	return 0;
 }
