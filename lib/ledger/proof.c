@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "ledger.h"
 
 /* The line of entry seq, without its newline. */
