@@ -63,12 +63,17 @@ $(LIBOBJ): | deps-check
 denki: cmd/denki.c $$(call layer_a,$$(USES_denki))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/denki.c $(call layer_a,$(USES_denki)) $(LDLIBS)
 
-# cmd/common/prog.c: the start and the end every program shares (its
-# prog.h); cmd/NAME.c is program NAME and nothing else lives in cmd/.
-cmd/common/prog.o: cmd/common/prog.c cmd/common/prog.h $(LIBHDR) | deps-check
+# cmd/common/: the start and the end every program shares (prog.h), an
+# archive so that a program links coop.o only when it reads a ledger;
+# cmd/NAME.c is program NAME and nothing else lives in cmd/.
+PROGOBJ = cmd/common/prog.o cmd/common/coop.o
+$(PROGOBJ): cmd/common/prog.h $(LIBHDR) | deps-check
+cmd/common/libprog.a: $(PROGOBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-denki-%: cmd/%.c cmd/common/prog.o cmd/common/prog.h $$(call layer_a,$$(USES_$$*))
-	$(CC) $(CFLAGS) -Icmd/common $(LDFLAGS) -o $@ $< cmd/common/prog.o $(call layer_a,$(USES_$*)) $(LDLIBS)
+denki-%: cmd/%.c cmd/common/libprog.a cmd/common/prog.h $$(call layer_a,$$(USES_$$*))
+	$(CC) $(CFLAGS) -Icmd/common $(LDFLAGS) -o $@ $< cmd/common/libprog.a $(call layer_a,$(USES_$*)) $(LDLIBS)
 
 tests/unit/%: tests/unit/%.c $(ALL_A) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
@@ -169,7 +174,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) cmd/common/prog.o $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
+	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
 .PHONY: all deps deps-check check test check-asan demo bench install uninstall clean fuzz fuzz-replay

@@ -30,7 +30,7 @@ main(int argc, char *argv[])
 	struct dk_bidder b;
 	const char *slotarg = NULL;
 	char *line, *end;
-	int c, rc, keep = 0, bad = 0, argi;
+	int c, rc, bad = 0, argi;
 	long count = 1, ci;
 	int64_t t, slot;
 	size_t i;
@@ -39,8 +39,9 @@ main(int argc, char *argv[])
 
 	memset(&b, 0, sizeof(b));
 	b.warn = warn;
-	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "s:N:fkn")) != -1)
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP | DK_PROG_DRY,
+	    argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "s:N:f")) != -1)
 		switch (c) {
 		case 's':
 			slotarg = optarg;
@@ -57,15 +58,8 @@ main(int argc, char *argv[])
 		case 'f':
 			b.force = 1;
 			break;
-		case 'k':
-			keep = 1;
-			break;
-		case 'n':
-			b.dry = 1;
-			break;
-		default:
-			dk_prog_usage(&P, DK_EX_USAGE);
 		}
+	b.dry = P.dry;
 	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_HOME, &e) < 0 ||
 	    dk_bidder_open(&b, &conf, &e) < 0)
 		goto fail;
@@ -91,7 +85,7 @@ main(int argc, char *argv[])
 			dk_warnx(prog, "%s:%ld: %s", rd.name, rd.line, e.msg);
 			bad = 1;
 			e.status = 0;
-			if (!keep) {
+			if (!P.keep) {
 				dk_reader_close(&rd);
 				dk_bidder_close(&b);
 				return DK_EX_DATAERR;

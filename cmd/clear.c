@@ -37,14 +37,11 @@ main(int argc, char *argv[])
 
 	memset(&in, 0, sizeof(in));
 	in.threads = sysconf(_SC_NPROCESSORS_ONLN);
-	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "s:t:kS")) != -1)
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP, argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "s:t:S")) != -1)
 		switch (c) {
 		case 's':
 			in.only = optarg;
-			break;
-		case 'k':
-			in.keep = 1;
 			break;
 		case 'S':
 			in.nosig = 1;
@@ -59,11 +56,10 @@ main(int argc, char *argv[])
 			}
 			break;
 		}
+	in.keep = P.keep;
 	if (in.threads < 1)
 		in.threads = 1;
-	if (dk_init(&e) < 0 ||
-	    dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0 ||
-	    dk_rules_from_conf(&rules, &conf, &e) < 0)
+	if (dk_prog_coop(&P, &conf, &rules, &lpath, &e) < 0)
 		goto fail;
 	if (in.only != NULL &&
 	    dk_slot_parse(in.only, rules.slot_minutes, &in.only_t, &e) < 0) {
@@ -72,8 +68,6 @@ main(int argc, char *argv[])
 		goto fail;
 	}
 	dk_state_init(&st);
-	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
-		goto fail;
 	if (access(lpath, F_OK) == 0 &&
 	    dk_ledger_scan(lpath, NULL, dk_state_apply, &st, &e) < 0)
 		goto fail;

@@ -59,31 +59,21 @@ main(int argc, char *argv[])
 	char *lpath = NULL, *line, *text = NULL;
 	size_t i, nitems = 0, capitems = 0, ii;
 	struct item *items = NULL;
-	int c, keep = 0, dry = 0, argi, bad = 0, open_ledger = 0;
+	int c, argi, bad = 0, open_ledger = 0;
 	long n;
 	json_t *rec, *out = json_array(), *x;
 
 	memset(&g, 0, sizeof(g));
 	memset(&op, 0, sizeof(op));
-	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "kn")) != -1)
-		switch (c) {
-		case 'k':
-			keep = 1;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		}
-	if (dk_init(&e) < 0 ||
-	    dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0 ||
-	    dk_rules_from_conf(&rules, &conf, &e) < 0)
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP |
+	    DK_PROG_DRY, argc);
+	while (dk_prog_opt(&P, argc, argv, "") != -1)
+		;
+	if (dk_prog_coop(&P, &conf, &rules, &lpath, &e) < 0)
 		goto fail;
 	/* a contract names the terms its parties agreed to: none, no
 	 * contract */
 	if ((text = terms_text(&conf, &e)) == NULL)
-		goto fail;
-	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
 		goto fail;
 	dk_prog_need_input(&P, argc, "input");
 	/*
@@ -102,7 +92,7 @@ main(int argc, char *argv[])
 				    rd.line, e.msg);
 				e.status = 0;
 				bad = 1;
-				if (!keep) {
+				if (!P.keep) {
 					dk_warnx(prog, "nothing was appended");
 					return DK_EX_DATAERR;
 				}
@@ -159,7 +149,7 @@ badrec:
 		dk_warnx(prog, "%s: rejected: %s", items[ii].where, e.msg);
 		e.status = 0;
 		bad = 1;
-		if (!keep) {
+		if (!P.keep) {
 			dk_warnx(prog, "nothing was appended");
 			goto done;
 		}
@@ -170,14 +160,14 @@ badrec:
 		    "signed", items[nitems - 1].where);
 		bad = 1;
 		dk_cleared_free(&g);
-		if (!keep) {
+		if (!P.keep) {
 			dk_warnx(prog, "nothing was appended");
 			goto done;
 		}
 	}
 	if (l.npend > 0 && !l.last_cp && dk_ledger_checkpoint(&l, &e) < 0)
 		goto fail;
-	if (!dry && dk_ledger_commit(&l, &e) < 0)
+	if (!P.dry && dk_ledger_commit(&l, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);

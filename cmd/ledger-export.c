@@ -43,12 +43,9 @@ main(int argc, char *argv[])
 		}
 	if (optind != argc)
 		dk_prog_usage(&P, DK_EX_USAGE);
-	if (dk_init(&e) < 0 ||
-	    dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0 ||
+	if (dk_prog_coop(&P, &conf, NULL, &lpath, &e) < 0 ||
 	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
 		goto fail;
-	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
-		return DK_EX_SOFTWARE;
 	/* everything up to the latest checkpoint, checked as it is read */
 	memset(&si, 0, sizeof(si));
 	if (dk_ledger_scan_info(lpath, op.pk, NULL, NULL, &si, &e) < 0)

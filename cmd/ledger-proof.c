@@ -45,7 +45,7 @@ main(int argc, char *argv[])
 	    ((strcmp(cmd, "inclusion") == 0 || strcmp(cmd, "consistency") ==
 	    0) && optind == argc - 1)))
 		dk_prog_usage(&P, DK_EX_USAGE);
-	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
+	if (dk_prog_coop(&P, &conf, NULL, &lpath, &e) < 0)
 		goto fail;
 	if (pub != NULL) {
 		if (dk_key_read_pub(&op, pub, &e) < 0)
@@ -56,8 +56,6 @@ main(int argc, char *argv[])
 			goto fail;
 		have_op = 1;
 	}
-	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
-		return DK_EX_SOFTWARE;
 	memset(&si, 0, sizeof(si));
 	si.want_leaves = 1;
 	if (dk_ledger_scan_info(lpath, have_op ? op.pk : NULL, NULL, NULL, &si,

@@ -33,22 +33,15 @@ main(int argc, char *argv[])
 	const char *pub = NULL;
 	char *lpath;
 	off_t size, keep;
-	int c, dry = 0, fd, rc;
+	int c, fd, rc;
 	json_t *out;
 
-	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "p:n")) != -1)
-		switch (c) {
-		case 'p':
-			pub = optarg;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		}
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_DRY, argc);
+	while ((c = dk_prog_opt(&P, argc, argv, "p:")) != -1)
+		pub = optarg;
 	if (optind != argc)
 		dk_prog_usage(&P, DK_EX_USAGE);
-	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
+	if (dk_prog_coop(&P, &conf, NULL, &lpath, &e) < 0)
 		return dk_prog_fail(&P, &e);
 	/* it signs nothing, so it reads the public key, never the secret */
 	if (pub == NULL && dk_conf_str(&conf, "operator.pub", NULL) == NULL) {
@@ -62,8 +55,6 @@ main(int argc, char *argv[])
 	if (pub != NULL ? dk_key_read_pub(&op, pub, &e) < 0 :
 	    dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0)
 		return dk_prog_fail(&P, &e);
-	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
-		return DK_EX_SOFTWARE;
 	/* the writers' lock: nobody appends while the tail is cut */
 	if ((fd = open(lpath, O_RDWR | O_CLOEXEC)) < 0) {
 		dk_fail(&e, errno == ENOENT ? DK_EX_NOINPUT : DK_EX_CANTCREAT,
@@ -108,9 +99,9 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "%s", scan.msg);
 	dk_warnx(prog, "%s: %s %lld bytes after the last checkpoint "
 	    "(entry %lld): an append that was never acknowledged",
-	    lpath, dry ? "would cut" : "cutting", (long long)(size - keep),
+	    lpath, P.dry ? "would cut" : "cutting", (long long)(size - keep),
 	    si.note != NULL ? si.note_seq : -1);
-	if (!dry && (ftruncate(fd, keep) < 0 || fsync(fd) < 0)) {
+	if (!P.dry && (ftruncate(fd, keep) < 0 || fsync(fd) < 0)) {
 		dk_fail(&e, DK_EX_IOERR, "%s: %s", lpath, strerror(errno));
 		return dk_prog_fail(&P, &e);
 	}

@@ -146,10 +146,8 @@ main(int argc, char *argv[])
 		    "file");
 		return DK_EX_USAGE;
 	}
-	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
+	if (dk_prog_coop(&P, &conf, NULL, &lpath, &e) < 0)
 		return dk_prog_fail(&P, &e);
-	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL)
-		return DK_EX_SOFTWARE;
 	dk_state_init(&st);
 	if (strcmp(cmd, "list") == 0) {
 		if (list(lpath, &st, &e) < 0)

@@ -68,29 +68,19 @@ main(int argc, char *argv[])
 	struct dk_settle_run run;
 	char *lpath = NULL;
 	size_t i, j, k;
-	int c, keep = 0, dry = 0, bad = 0, rc;
+	int c, bad = 0, rc;
 	json_t *out = json_array(), *x;
 
 	memset(&op, 0, sizeof(op));
-	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "kn")) != -1)
-		switch (c) {
-		case 'k':
-			keep = 1;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		}
-	if (dk_init(&e) < 0 ||
-	    dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0 ||
-	    dk_rules_from_conf(&rules, &conf, &e) < 0)
-		goto fail;
-	if ((lpath = dk_conf_path(&conf, "ledger", "ledger.jsonl")) == NULL ||
+	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP |
+	    DK_PROG_DRY, argc);
+	while (dk_prog_opt(&P, argc, argv, "") != -1)
+		;
+	if (dk_prog_coop(&P, &conf, &rules, &lpath, &e) < 0 ||
 	    dk_settle_run_init(&run, &conf, &e) < 0)
 		goto fail;
 	dk_prog_need_input(&P, argc, "readings");
-	if ((rc = read_input(&run, argc, argv, &rules, keep, &bad, &e)) < 0)
+	if ((rc = read_input(&run, argc, argv, &rules, P.keep, &bad, &e)) < 0)
 		goto fail;
 	if (rc > 0)
 		return rc;
@@ -118,16 +108,16 @@ main(int argc, char *argv[])
 					    run.v[k].where, e.msg);
 			e.status = 0;
 			bad = 1;
-			if (!keep)
+			if (!P.keep)
 				goto done;
 		}
 	}
-	if (dk_ledger_finish(&l, dry, &e) < 0)
+	if (dk_ledger_finish(&l, P.dry, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);
 done:
-	if (bad && !keep)
+	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
 	dk_ledger_close(&l);
 	dk_key_free(&op);

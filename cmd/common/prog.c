@@ -36,7 +36,8 @@ dk_prog_usage(const struct dk_prog *p, int status)
  * The next option of the program's own (the letters in own, getopt's
  * syntax; a leading '+' stops at the first operand), or -1 after the
  * last.  -h and --help print the usage and exit 0, --version the
- * version; -c and -D are kept when the program reads a configuration;
+ * version; -c and -D are kept when the program reads a configuration,
+ * -k and -n (p->keep, p->dry) when its flags say it takes them;
  * anything else is a usage error (64).
  */
 int
@@ -52,9 +53,11 @@ dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
 	if (p->optstr[0] == '\0') {
 		const char *o = own[0] == '+' ? own + 1 : own;
 
-		snprintf(p->optstr, sizeof(p->optstr), "%s%sh%s",
+		snprintf(p->optstr, sizeof(p->optstr), "%s%s%s%sh%s",
 		    own[0] == '+' ? "+" : "",
-		    p->flags & DK_PROG_CONF ? "c:D:" : "", o);
+		    p->flags & DK_PROG_CONF ? "c:D:" : "",
+		    p->flags & DK_PROG_KEEP ? "k" : "",
+		    p->flags & DK_PROG_DRY ? "n" : "", o);
 	}
 	for (;;)
 		switch (c = getopt_long(argc, argv, p->optstr, lo, NULL)) {
@@ -67,6 +70,16 @@ dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
 			if (!(p->flags & DK_PROG_CONF))
 				return c;
 			p->defs[p->ndefs++] = optarg;
+			break;
+		case 'k':
+			if (!(p->flags & DK_PROG_KEEP))
+				return c;
+			p->keep = 1;
+			break;
+		case 'n':
+			if (!(p->flags & DK_PROG_DRY))
+				return c;
+			p->dry = 1;
 			break;
 		case 'h':
 			dk_prog_usage(p, 0);

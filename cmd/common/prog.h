@@ -1,8 +1,9 @@
 /*
  * cmd/common/prog.h: what every program does first and last.  lib/ reports and
  * never prints or exits; this is the tool's side, shared by the mains:
- * the options every program takes (-h, --help, --version, and -c config
- * with -D key=value where it reads one), the usage text, the
+ * the options every program takes (-h, --help, --version, -c config
+ * with -D key=value where it reads one, -k to keep going and -n for a dry
+ * run where it has them), the usage text, the
  * configuration opened with the -D overrides, and the last words of a
  * failure with its status from the exit table (DK_EXIT_TABLE).
  */
@@ -12,6 +13,8 @@
 #include "core/core.h"
 
 #define DK_PROG_CONF	1	/* takes -c config and -D key=value */
+#define DK_PROG_KEEP	2	/* takes -k: keep going past what is bad */
+#define DK_PROG_DRY	4	/* takes -n: a dry run, nothing written */
 
 struct dk_prog {
 	const char *name;	/* "denki-settle", for messages */
@@ -20,6 +23,7 @@ struct dk_prog {
 	const char *cfg;	/* -c: NULL for the default */
 	char **defs;		/* -D assignments, in the order given */
 	size_t ndefs;
+	int keep, dry;		/* -k, -n */
 	char optstr[64];
 };
 
@@ -33,5 +37,10 @@ int dk_prog_conf(const struct dk_prog *, struct dk_conf *, int kind,
     struct dk_err *);
 int dk_prog_fail(const struct dk_prog *, const struct dk_err *);
 void dk_prog_free(struct dk_prog *);
+
+/* coop.c: the start on the cooperative's side (links the ledger layer) */
+struct dk_rules;
+int dk_prog_coop(const struct dk_prog *, struct dk_conf *,
+    struct dk_rules *, char **lpath, struct dk_err *);
 
 #endif
