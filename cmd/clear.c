@@ -25,12 +25,10 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
-	struct dk_state st;
-	struct dk_rules rules;
+	struct dk_coop C;
 	struct dk_reader rd;
 	struct dk_intake in;
-	char *lpath = NULL, *line, *end;
+	char *line, *end;
 	size_t g;
 	int c, argi;
 	long n;
@@ -59,21 +57,20 @@ main(int argc, char *argv[])
 	in.keep = P.keep;
 	if (in.threads < 1)
 		in.threads = 1;
-	if (dk_prog_coop(&P, &conf, &rules, &lpath, &e) < 0)
+	if (dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
 		goto fail;
 	if (in.only != NULL &&
-	    dk_slot_parse(in.only, rules.slot_minutes, &in.only_t, &e) < 0) {
+	    dk_slot_parse(in.only, C.rules.slot_minutes, &in.only_t, &e) < 0) {
 		dk_failpre(&e, "-s");
 		e.status = DK_EX_USAGE;
 		goto fail;
 	}
-	dk_state_init(&st);
-	if (access(lpath, F_OK) == 0 &&
-	    dk_ledger_scan(lpath, NULL, dk_state_apply, &st, &e) < 0)
+	if (access(C.lpath, F_OK) == 0 &&
+	    dk_ledger_scan(C.lpath, NULL, dk_state_apply, &C.st, &e) < 0)
 		goto fail;
 	dk_prog_need_input(&P, argc, "orders");
-	in.r = &rules;
-	in.st = &st;
+	in.r = &C.rules;
+	in.st = &C.st;
 	in.reject = reject;
 	/* every line read, as it is; then the canonical ones read and their
 	 * signatures checked on every core; then in input order, so that
@@ -102,13 +99,11 @@ main(int argc, char *argv[])
 	if (in.bad && !in.keep)
 		return DK_EX_DATAERR;
 	for (g = 0; g < in.nbooks; g++)
-		if (dk_book_print(stdout, &in.books[g], &rules, &e) < 0)
+		if (dk_book_print(stdout, &in.books[g], &C.rules, &e) < 0)
 			goto fail;
 	c = in.bad;
 	dk_intake_free(&in);
-	dk_state_free(&st);
-	free(lpath);
-	dk_conf_free(&conf);
+	dk_coop_free(&C);
 	dk_prog_free(&P);
 	n = dk_finish_stdout(prog);
 	return n ? (int)n : c ? DK_EX_DATAERR : DK_EX_OK;

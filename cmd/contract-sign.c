@@ -49,14 +49,12 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
-	struct dk_state st;
-	struct dk_rules rules;
+	struct dk_coop C;
 	struct dk_ledger l;
 	struct dk_reader rd;
 	struct dk_key op;
 	struct dk_cleared g;
-	char *lpath = NULL, *line, *text = NULL;
+	char *line, *text = NULL;
 	size_t i, nitems = 0, capitems = 0, ii;
 	struct item *items = NULL;
 	int c, argi, bad = 0, open_ledger = 0;
@@ -69,11 +67,11 @@ main(int argc, char *argv[])
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
 		;
-	if (dk_prog_coop(&P, &conf, &rules, &lpath, &e) < 0)
+	if (dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
 		goto fail;
 	/* a contract names the terms its parties agreed to: none, no
 	 * contract */
-	if ((text = terms_text(&conf, &e)) == NULL)
+	if ((text = terms_text(&C.conf, &e)) == NULL)
 		goto fail;
 	dk_prog_need_input(&P, argc, "input");
 	/*
@@ -118,30 +116,29 @@ main(int argc, char *argv[])
 			break;
 	}
 	/* the secret key only now, when it is about to sign */
-	if (dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+	if (dk_conf_key(&C.conf, "operator.key", 1, &op, &e) < 0)
 		goto fail;
-	dk_state_init(&st);
-	if (dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0 ||
-	    dk_ledger_genesis(&l, dk_conf_str(&conf, "origin",
+	if (dk_ledger_open(&l, C.lpath, &op, dk_state_apply, &C.st, &e) < 0 ||
+	    dk_ledger_genesis(&l, dk_conf_str(&C.conf, "origin",
 	    DK_ORIGIN), &e) < 0)
 		goto fail;
 	open_ledger = 1;
-	if (dk_contract_rules(&l, &st, &rules, text, &e) < 0)
+	if (dk_contract_rules(&l, &C.st, &C.rules, text, &e) < 0)
 		goto fail;
 
 	/* each slot's orders, trades and clearing, checked by a replay */
 	for (ii = 0; ii < nitems; ii++) {
 		rec = items[ii].rec;
 		items[ii].rec = NULL;
-		if ((c = dk_cleared_add(&g, rec, &rules, &e)) < 0)
+		if ((c = dk_cleared_add(&g, rec, &C.rules, &e)) < 0)
 			goto badrec;
 		if (c == 0)
 			continue;
-		if (dk_cleared_check(&g, &rules, &st, &e) < 0) {
+		if (dk_cleared_check(&g, &C.rules, &C.st, &e) < 0) {
 			dk_cleared_free(&g);
 			goto badrec;
 		}
-		if (dk_cleared_append(&g, &l, &st, out, &e) < 0)
+		if (dk_cleared_append(&g, &l, &C.st, out, &e) < 0)
 			goto fail;
 		dk_cleared_free(&g);
 		continue;
@@ -177,11 +174,9 @@ done:
 	free(items);
 	dk_ledger_close(&l);
 	dk_key_free(&op);
-	dk_state_free(&st);
 	json_decref(out);
-	free(lpath);
 	free(text);
-	dk_conf_free(&conf);
+	dk_coop_free(&C);
 	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;

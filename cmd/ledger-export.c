@@ -19,12 +19,12 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
+	struct dk_coop C;
 	struct dk_scaninfo si;
 	struct dk_checkpoint cp;
 	struct dk_key op;
 	const char *outp = NULL;
-	char *lpath, *buf, *sig, *sigpath = NULL, trusted[512], name[300],
+	char *buf, *sig, *sigpath = NULL, trusted[512], name[300],
 	    root[64];
 	int c, force = 0;
 	json_t *out;
@@ -43,23 +43,23 @@ main(int argc, char *argv[])
 		}
 	if (optind != argc)
 		dk_prog_usage(&P, DK_EX_USAGE);
-	if (dk_prog_coop(&P, &conf, NULL, &lpath, &e) < 0 ||
-	    dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0)
+	if (dk_prog_coop(&P, &C, 0, &e) < 0 ||
+	    dk_conf_key(&C.conf, "operator.key", 1, &op, &e) < 0)
 		goto fail;
 	/* everything up to the latest checkpoint, checked as it is read */
 	memset(&si, 0, sizeof(si));
-	if (dk_ledger_scan_info(lpath, op.pk, NULL, NULL, &si, &e) < 0)
+	if (dk_ledger_scan_info(C.lpath, op.pk, NULL, NULL, &si, &e) < 0)
 		goto fail;
 	if (si.note == NULL) {
 		dk_fail(&e, DK_EX_DATAERR, "%s: no checkpoint to export up to",
-		    lpath);
+		    C.lpath);
 		goto fail;
 	}
 	dk_checkpoint_parse(si.note, strlen(si.note), &cp, &e);
 	if ((buf = malloc(si.note_end + 1)) == NULL ||
-	    (fp = fopen(lpath, "r")) == NULL ||
+	    (fp = fopen(C.lpath, "r")) == NULL ||
 	    fread(buf, 1, si.note_end, fp) != (size_t)si.note_end) {
-		dk_fail(&e, DK_EX_IOERR, "%s: cannot read it back", lpath);
+		dk_fail(&e, DK_EX_IOERR, "%s: cannot read it back", C.lpath);
 		goto fail;
 	}
 	fclose(fp);

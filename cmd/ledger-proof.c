@@ -22,11 +22,11 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
+	struct dk_coop C;
 	struct dk_scaninfo si;
 	struct dk_key op;
 	const char *pub = NULL, *cmd;
-	char *lpath, *note = NULL, *endp;
+	char *note = NULL, *endp;
 	unsigned long long size1;
 	size_t len = 0;
 	long long seq;
@@ -45,24 +45,24 @@ main(int argc, char *argv[])
 	    ((strcmp(cmd, "inclusion") == 0 || strcmp(cmd, "consistency") ==
 	    0) && optind == argc - 1)))
 		dk_prog_usage(&P, DK_EX_USAGE);
-	if (dk_prog_coop(&P, &conf, NULL, &lpath, &e) < 0)
+	if (dk_prog_coop(&P, &C, 0, &e) < 0)
 		goto fail;
 	if (pub != NULL) {
 		if (dk_key_read_pub(&op, pub, &e) < 0)
 			goto fail;
 		have_op = 1;
-	} else if (dk_conf_str(&conf, "operator.pub", NULL) != NULL) {
-		if (dk_conf_key(&conf, "operator.pub", 0, &op, &e) < 0)
+	} else if (dk_conf_str(&C.conf, "operator.pub", NULL) != NULL) {
+		if (dk_conf_key(&C.conf, "operator.pub", 0, &op, &e) < 0)
 			goto fail;
 		have_op = 1;
 	}
 	memset(&si, 0, sizeof(si));
 	si.want_leaves = 1;
-	if (dk_ledger_scan_info(lpath, have_op ? op.pk : NULL, NULL, NULL, &si,
+	if (dk_ledger_scan_info(C.lpath, have_op ? op.pk : NULL, NULL, NULL, &si,
 	    &e) < 0)
 		goto fail;
 	if (si.note == NULL) {
-		dk_fail(&e, DK_EX_DATAERR, "%s: no checkpoint yet", lpath);
+		dk_fail(&e, DK_EX_DATAERR, "%s: no checkpoint yet", C.lpath);
 		goto fail;
 	}
 	if (strcmp(cmd, "checkpoint") == 0) {
@@ -78,7 +78,7 @@ main(int argc, char *argv[])
 			    argv[optind]);
 			return DK_EX_USAGE;
 		}
-		if ((out = dk_proof_inclusion(&si, lpath, seq, &e)) == NULL)
+		if ((out = dk_proof_inclusion(&si, C.lpath, seq, &e)) == NULL)
 			goto fail;
 		dk_emit(stdout, out);
 		json_decref(out);

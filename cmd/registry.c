@@ -68,13 +68,11 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
-	struct dk_state st;
+	struct dk_coop C;
 	struct dk_ledger l;
 	struct dk_key op;
 	struct dk_regedit x = { .max_wh = -2, .max_day = -2 };
 	const char *cmd;
-	char *lpath = NULL;
 	size_t i;
 	json_t *rec;
 	int c;
@@ -146,22 +144,21 @@ main(int argc, char *argv[])
 		    "file");
 		return DK_EX_USAGE;
 	}
-	if (dk_prog_coop(&P, &conf, NULL, &lpath, &e) < 0)
+	if (dk_prog_coop(&P, &C, 0, &e) < 0)
 		return dk_prog_fail(&P, &e);
-	dk_state_init(&st);
 	if (strcmp(cmd, "list") == 0) {
-		if (list(lpath, &st, &e) < 0)
+		if (list(C.lpath, &C.st, &e) < 0)
 			return dk_prog_fail(&P, &e);
-		dk_state_free(&st);
+		dk_coop_free(&C);
 		return dk_finish_stdout(prog);
 	}
 
-	if (dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0 ||
-	    dk_ledger_open(&l, lpath, &op, dk_state_apply, &st, &e) < 0)
+	if (dk_conf_key(&C.conf, "operator.key", 1, &op, &e) < 0 ||
+	    dk_ledger_open(&l, C.lpath, &op, dk_state_apply, &C.st, &e) < 0)
 		return dk_prog_fail(&P, &e);
-	if (dk_ledger_genesis(&l, dk_conf_str(&conf, "origin", DK_ORIGIN),
-	    &e) == 0 && (rec = dk_registry_edit(&st.reg, &x, &e)) != NULL) {
-		if (dk_registry_apply(&st.reg, rec, &e) == 0 &&
+	if (dk_ledger_genesis(&l, dk_conf_str(&C.conf, "origin", DK_ORIGIN),
+	    &e) == 0 && (rec = dk_registry_edit(&C.st.reg, &x, &e)) != NULL) {
+		if (dk_registry_apply(&C.st.reg, rec, &e) == 0 &&
 		    dk_ledger_add(&l, rec, &e) == 0 &&
 		    dk_ledger_finish(&l, 0, &e) == 0)
 			dk_emit(stdout, rec);
@@ -169,8 +166,7 @@ main(int argc, char *argv[])
 	}
 	dk_ledger_close(&l);
 	dk_key_free(&op);
-	dk_state_free(&st);
-	free(lpath);
+	dk_coop_free(&C);
 	if (e.status != 0)
 		return dk_prog_fail(&P, &e);
 	return dk_finish_stdout(prog);

@@ -60,13 +60,10 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
-	struct dk_state st;
-	struct dk_rules rules;
+	struct dk_coop C;
 	struct dk_ledger l;
 	struct dk_key op;
 	struct dk_settle_run run;
-	char *lpath = NULL;
 	size_t i, j, k;
 	int c, bad = 0, rc;
 	json_t *out = json_array(), *x;
@@ -76,11 +73,11 @@ main(int argc, char *argv[])
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
 		;
-	if (dk_prog_coop(&P, &conf, &rules, &lpath, &e) < 0 ||
-	    dk_settle_run_init(&run, &conf, &e) < 0)
+	if (dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0 ||
+	    dk_settle_run_init(&run, &C.conf, &e) < 0)
 		goto fail;
 	dk_prog_need_input(&P, argc, "readings");
-	if ((rc = read_input(&run, argc, argv, &rules, P.keep, &bad, &e)) < 0)
+	if ((rc = read_input(&run, argc, argv, &C.rules, P.keep, &bad, &e)) < 0)
 		goto fail;
 	if (rc > 0)
 		return rc;
@@ -89,15 +86,15 @@ main(int argc, char *argv[])
 		    "settled", run.nother, run.nother == 1 ? "" : "s");
 	dk_settle_run_sort(&run);
 	/* the secret key only now, when it is about to sign */
-	if (dk_conf_key(&conf, "operator.key", 1, &op, &e) < 0 ||
-	    dk_settle_run_open(&run, &l, lpath, &op, dk_conf_str(&conf,
-	    "origin", DK_ORIGIN), &st, &e) < 0)
+	if (dk_conf_key(&C.conf, "operator.key", 1, &op, &e) < 0 ||
+	    dk_settle_run_open(&run, &l, C.lpath, &op, dk_conf_str(&C.conf,
+	    "origin", DK_ORIGIN), &C.st, &e) < 0)
 		goto fail;
 	if (run.ndup > 0)
 		dk_warnx(prog, "%ld reading%s given again, the same bytes: "
 		    "counted once", run.ndup, run.ndup == 1 ? "" : "s");
 	for (i = 0; i < run.n; i = j) {
-		rc = dk_settle_run_slot(&run, i, &j, &st, &l, rules.tz, out,
+		rc = dk_settle_run_slot(&run, i, &j, &C.st, &l, C.rules.tz, out,
 		    &e);
 		if (rc < 0)
 			goto fail;
@@ -121,10 +118,9 @@ done:
 		dk_warnx(prog, "nothing was appended");
 	dk_ledger_close(&l);
 	dk_key_free(&op);
-	dk_state_free(&st);
 	dk_settle_run_free(&run);
 	json_decref(out);
-	free(lpath);
+	dk_coop_free(&C);
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:

@@ -38,9 +38,18 @@ int dk_prog_conf(const struct dk_prog *, struct dk_conf *, int kind,
 int dk_prog_fail(const struct dk_prog *, const struct dk_err *);
 void dk_prog_free(struct dk_prog *);
 
-/* coop.c: the start on the cooperative's side (links the ledger layer) */
-struct dk_rules;
-int dk_prog_coop(const struct dk_prog *, struct dk_conf *,
-    struct dk_rules *, char **lpath, struct dk_err *);
+/* coop.c: the start on the cooperative's side (links the ledger layer):
+ * what a program there holds from start to end */
+#include "ledger/ledger.h"
+struct dk_coop {
+	struct dk_conf conf;	/* coop.yaml, -c and -D */
+	struct dk_rules rules;	/* the rules in it, with DK_COOP_RULES */
+	struct dk_state st;	/* empty until the caller replays the ledger */
+	char *lpath;		/* the ledger's path */
+};
+#define DK_COOP_RULES	1
+int dk_prog_coop(const struct dk_prog *, struct dk_coop *, int flags,
+    struct dk_err *);
+void dk_coop_free(struct dk_coop *);
 
 #endif
