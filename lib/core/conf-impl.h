@@ -10,7 +10,6 @@
 /* conf.c */
 const char *dk_conf_where(const struct dk_conf *, size_t i, char *buf,
     size_t n);
-size_t dk_conf_index(const struct dk_conf *, const char *key);
 int dk_conf_put(struct dk_conf *, const char *k, const char *v,
     size_t line);
 

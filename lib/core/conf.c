@@ -23,7 +23,7 @@ dk_conf_where(const struct dk_conf *c, size_t i, char *buf, size_t n)
 	return buf;
 }
 
-size_t
+static size_t
 dk_conf_index(const struct dk_conf *c, const char *key)
 {
 	size_t i;

@@ -97,8 +97,6 @@ json_t *dk_participant_json(const struct dk_participant *);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
-void dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
-    unsigned char out[32]);
 void dk_merkle_root(const unsigned char (*leaves)[32], size_t n,
     unsigned char out[32]);
 int dk_merkle_inclusion(const unsigned char (*leaves)[32], size_t n,

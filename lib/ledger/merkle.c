@@ -28,7 +28,7 @@ dk_merkle_leaf(const void *d, size_t n, unsigned char out[32])
 	crypto_hash_sha256_final(&st, out);
 }
 
-void
+static void
 dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
     unsigned char out[32])
 {
