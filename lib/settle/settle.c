@@ -1,3 +1,7 @@
+/*
+ * settle.c: the settlement of one slot (dk_settle), metered energy against
+ * the slot's contracts, money to the unit; run.c drives it for settle.
+ */
 #include <stdlib.h>
 #include <string.h>
 
