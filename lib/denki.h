@@ -10,7 +10,8 @@
  *            file and its Merkle tree, the replay     lib/ledger/ledger.h
  *   meter    drivers, counters to slots, the spool    lib/meter/meter.h
  *   market   orders, the auction of a slot, trades    lib/market/market.h
- *   settle   metered energy against contracts         lib/settle/settle.h
+ *   settle   metered energy against contracts, the
+ *            audit of a whole ledger, the report      lib/settle/settle.h
  *
  * lib/ reports, cmd/ decides: functions fill a struct dk_err and return -1
  * (or NULL); they never print or exit.  A program includes this file, or
