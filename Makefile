@@ -87,6 +87,9 @@ deps-check:
 	@CC='$(CC)' sh tools/deps.sh -n build
 
 UNITTESTS = $(filter-out tests/unit/sign-record,$(UNITBIN))
+# The bats tests wait more than they compute (peers, timeouts, fsync): with
+# GNU parallel they run two at a time a core; BATS_JOBS= runs them one by one.
+BATS_JOBS ?= $(shell command -v parallel >/dev/null 2>&1 && echo --jobs $$(( $$(nproc) * 2 )))
 
 # make check: installs what is missing, then runs make test.
 check:
@@ -99,7 +102,7 @@ test: all $(UNITBIN)
 	    ASAN_OPTIONS=$${UNIT_ASAN_OPTIONS:-$$ASAN_OPTIONS} $$t || exit 1; done
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.[157] || exit 1; fi
 	@$(MAKE) --no-print-directory fuzz-replay
-	bats tests
+	bats $(BATS_JOBS) tests
 
 # Leak reports are off for the programs (they exit with their memory); the
 # C unit tests of lib/ run with leak detection on.
