@@ -50,19 +50,16 @@ main(int argc, char *argv[])
 	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_coop C;
-	struct dk_ledger l;
 	struct dk_reader rd;
-	struct dk_key op;
 	struct dk_cleared g;
 	char *line, *text = NULL;
 	size_t i, nitems = 0, capitems = 0, ii;
 	struct item *items = NULL;
-	int c, argi, bad = 0, open_ledger = 0;
+	int c, argi, bad = 0;
 	long n;
 	json_t *rec, *out = json_array(), *x;
 
 	memset(&g, 0, sizeof(g));
-	memset(&op, 0, sizeof(op));
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP |
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
@@ -115,15 +112,8 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
-	/* the secret key only now, when it is about to sign */
-	if (dk_conf_key(&C.conf, "operator.key", 1, &op, &e) < 0)
-		goto fail;
-	if (dk_ledger_open(&l, C.lpath, &op, dk_state_apply, &C.st, &e) < 0 ||
-	    dk_ledger_genesis(&l, dk_conf_str(&C.conf, "origin",
-	    DK_ORIGIN), &e) < 0)
-		goto fail;
-	open_ledger = 1;
-	if (dk_contract_rules(&l, &C.st, &C.rules, text, &e) < 0)
+	if (dk_coop_open(&C, &e) < 0 ||
+	    dk_contract_rules(&C.l, &C.st, &C.rules, text, &e) < 0)
 		goto fail;
 
 	/* each slot's orders, trades and clearing, checked by a replay */
@@ -138,7 +128,7 @@ main(int argc, char *argv[])
 			dk_cleared_free(&g);
 			goto badrec;
 		}
-		if (dk_cleared_append(&g, &l, &C.st, out, &e) < 0)
+		if (dk_cleared_append(&g, &C.l, &C.st, out, &e) < 0)
 			goto fail;
 		dk_cleared_free(&g);
 		continue;
@@ -162,9 +152,10 @@ badrec:
 			goto done;
 		}
 	}
-	if (l.npend > 0 && !l.last_cp && dk_ledger_checkpoint(&l, &e) < 0)
+	if (C.l.npend > 0 && !C.l.last_cp &&
+	    dk_ledger_checkpoint(&C.l, &e) < 0)
 		goto fail;
-	if (!P.dry && dk_ledger_commit(&l, &e) < 0)
+	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);
@@ -172,8 +163,6 @@ done:
 	for (ii = 0; ii < nitems; ii++)
 		json_decref(items[ii].rec);
 	free(items);
-	dk_ledger_close(&l);
-	dk_key_free(&op);
 	json_decref(out);
 	free(text);
 	dk_coop_free(&C);
@@ -181,8 +170,6 @@ done:
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
-	if (open_ledger)
-		dk_ledger_close(&l);
-	dk_key_free(&op);
+	dk_coop_free(&C);
 	return dk_prog_fail(&P, &e);
 }

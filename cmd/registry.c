@@ -69,8 +69,6 @@ main(int argc, char *argv[])
 	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_coop C;
-	struct dk_ledger l;
-	struct dk_key op;
 	struct dk_regedit x = { .max_wh = -2, .max_day = -2 };
 	const char *cmd;
 	size_t i;
@@ -153,19 +151,14 @@ main(int argc, char *argv[])
 		return dk_finish_stdout(prog);
 	}
 
-	if (dk_conf_key(&C.conf, "operator.key", 1, &op, &e) < 0 ||
-	    dk_ledger_open(&l, C.lpath, &op, dk_state_apply, &C.st, &e) < 0)
-		return dk_prog_fail(&P, &e);
-	if (dk_ledger_genesis(&l, dk_conf_str(&C.conf, "origin", DK_ORIGIN),
-	    &e) == 0 && (rec = dk_registry_edit(&C.st.reg, &x, &e)) != NULL) {
+	if (dk_coop_open(&C, &e) == 0 &&
+	    (rec = dk_registry_edit(&C.st.reg, &x, &e)) != NULL) {
 		if (dk_registry_apply(&C.st.reg, rec, &e) == 0 &&
-		    dk_ledger_add(&l, rec, &e) == 0 &&
-		    dk_ledger_finish(&l, 0, &e) == 0)
+		    dk_ledger_add(&C.l, rec, &e) == 0 &&
+		    dk_ledger_finish(&C.l, 0, &e) == 0)
 			dk_emit(stdout, rec);
 		json_decref(rec);
 	}
-	dk_ledger_close(&l);
-	dk_key_free(&op);
 	dk_coop_free(&C);
 	if (e.status != 0)
 		return dk_prog_fail(&P, &e);

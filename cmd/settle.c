@@ -61,14 +61,11 @@ main(int argc, char *argv[])
 	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_coop C;
-	struct dk_ledger l;
-	struct dk_key op;
 	struct dk_settle_run run;
 	size_t i, j, k;
 	int c, bad = 0, rc;
 	json_t *out = json_array(), *x;
 
-	memset(&op, 0, sizeof(op));
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP |
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
@@ -86,15 +83,16 @@ main(int argc, char *argv[])
 		    "settled", run.nother, run.nother == 1 ? "" : "s");
 	dk_settle_run_sort(&run);
 	/* the secret key only now, when it is about to sign */
-	if (dk_conf_key(&C.conf, "operator.key", 1, &op, &e) < 0 ||
-	    dk_settle_run_open(&run, &l, C.lpath, &op, dk_conf_str(&C.conf,
+	if (dk_conf_key(&C.conf, "operator.key", 1, &C.op, &e) < 0 ||
+	    dk_settle_run_open(&run, &C.l, C.lpath, &C.op, dk_conf_str(&C.conf,
 	    "origin", DK_ORIGIN), &C.st, &e) < 0)
 		goto fail;
+	C.lopen = 1;
 	if (run.ndup > 0)
 		dk_warnx(prog, "%ld reading%s given again, the same bytes: "
 		    "counted once", run.ndup, run.ndup == 1 ? "" : "s");
 	for (i = 0; i < run.n; i = j) {
-		rc = dk_settle_run_slot(&run, i, &j, &C.st, &l, C.rules.tz, out,
+		rc = dk_settle_run_slot(&run, i, &j, &C.st, &C.l, C.rules.tz, out,
 		    &e);
 		if (rc < 0)
 			goto fail;
@@ -109,21 +107,19 @@ main(int argc, char *argv[])
 				goto done;
 		}
 	}
-	if (dk_ledger_finish(&l, P.dry, &e) < 0)
+	if (dk_ledger_finish(&C.l, P.dry, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);
 done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
-	dk_ledger_close(&l);
-	dk_key_free(&op);
 	dk_settle_run_free(&run);
 	json_decref(out);
 	dk_coop_free(&C);
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
-	dk_key_free(&op);
+	dk_key_free(&C.op);
 	return dk_prog_fail(&P, &e);
 }

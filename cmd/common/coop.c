@@ -1,7 +1,8 @@
 /*
  * coop.c: the start of the programs on the cooperative's side (see
  * prog.h): its configuration with the -D overrides, the market rules in
- * it, the path of the ledger it names and the state to replay it into.
+ * it, the path of the ledger it names and the state to replay it into;
+ * for a writer, the operator's key and the ledger opened for appending.
  * Apart from prog.c, so that a program that reads no ledger links no
  * ledger layer.
  */
@@ -28,9 +29,30 @@ dk_prog_coop(const struct dk_prog *p, struct dk_coop *c, int flags,
 	return 0;
 }
 
+/*
+ * A writer's start: the operator's secret key (only now, when it is about
+ * to sign), the ledger locked and replayed into the state, and its
+ * genesis entry when it is new.
+ */
+int
+dk_coop_open(struct dk_coop *c, struct dk_err *e)
+{
+	if (dk_conf_key(&c->conf, "operator.key", 1, &c->op, e) < 0 ||
+	    dk_ledger_open(&c->l, c->lpath, &c->op, dk_state_apply, &c->st,
+	    e) < 0)
+		return -1;
+	c->lopen = 1;
+	return dk_ledger_genesis(&c->l, dk_conf_str(&c->conf, "origin",
+	    DK_ORIGIN), e);
+}
+
 void
 dk_coop_free(struct dk_coop *c)
 {
+	if (c->lopen)
+		dk_ledger_close(&c->l);
+	c->lopen = 0;
+	dk_key_free(&c->op);
 	dk_state_free(&c->st);
 	free(c->lpath);
 	c->lpath = NULL;

@@ -46,10 +46,14 @@ struct dk_coop {
 	struct dk_rules rules;	/* the rules in it, with DK_COOP_RULES */
 	struct dk_state st;	/* empty until the caller replays the ledger */
 	char *lpath;		/* the ledger's path */
+	struct dk_key op;	/* a writer's: the operator's secret key */
+	struct dk_ledger l;	/* a writer's: the ledger, locked */
+	int lopen;
 };
 #define DK_COOP_RULES	1
 int dk_prog_coop(const struct dk_prog *, struct dk_coop *, int flags,
     struct dk_err *);
+int dk_coop_open(struct dk_coop *, struct dk_err *);
 void dk_coop_free(struct dk_coop *);
 
 #endif
