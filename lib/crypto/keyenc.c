@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "crypto.h"
+#include "keyfile.h"
 
 /* one line of at most cap-1 bytes from fd, its line end dropped */
 static int
@@ -121,5 +122,92 @@ dk_scrypt_xor(unsigned char *buf, size_t n, const char *pass,
 	for (i = 0; i < n; i++)
 		buf[i] ^= stream[i];
 	sodium_free(stream);	/* wipes it */
+	return 0;
+}
+
+static void
+le64_put(unsigned char *p, unsigned long long v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static unsigned long long
+le64_get(const unsigned char *p)
+{
+	unsigned long long v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Encrypts, in place, the SECLEN bytes at raw as minisign -G does. */
+int
+dk_seckey_encrypt(unsigned char *raw, const char *pass,
+    unsigned long long ops, unsigned long long mem, struct dk_err *e)
+{
+	memcpy(raw + SK_KDFALG, "Sc", 2);
+	randombytes_buf(raw + SK_SALT, 32);
+	le64_put(raw + SK_OPS, ops);
+	le64_put(raw + SK_MEM, mem);
+	return dk_scrypt_xor(raw + SK_KEYNUM, SECLEN - SK_KEYNUM, pass,
+	    raw + SK_SALT, ops, mem, e);
+}
+
+/*
+ * Decrypts, in place (the SECLEN bytes at raw), a secret key encrypted as
+ * minisign does (kdf "Sc"), with the passphrase from the file descriptor
+ * DENKI_PASSFD names, else from the terminal.  The checksum tells a wrong
+ * passphrase; word is the path as a shell word, for the message.
+ */
+int
+dk_seckey_decrypt(unsigned char *raw, const char *path, const char *word,
+    struct dk_err *e)
+{
+	unsigned char chk[crypto_generichash_BYTES];
+	const char *v = getenv("DENKI_PASSFD");
+	char *pass, *end, prompt[600];
+	long fd = -1;
+	int rc;
+
+	if (v != NULL) {
+		errno = 0;
+		fd = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 || fd < 0 ||
+		    fd > 1000000)
+			return dk_fail(e, DK_EX_DATAERR, "DENKI_PASSFD: must "
+			    "be the number of a file descriptor, got \"%.40s\"",
+			    v);
+	}
+	if ((pass = sodium_malloc(DK_PASSMAX)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
+	snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
+	rc = dk_pass_read((int)fd, prompt, pass, DK_PASSMAX, e);
+	if (rc == -2)
+		dk_fail(e, DK_EX_DATAERR, "%s: the key is encrypted with a "
+		    "password and there is no terminal to ask for it: give "
+		    "it on a file descriptor named by DENKI_PASSFD (e.g. "
+		    "DENKI_PASSFD=3 ... 3<pass.txt), or remove the password "
+		    "with minisign -C -W -s %s", path, word);
+	else if (rc == 0 && *pass == '\0')
+		rc = dk_fail(e, DK_EX_DATAERR, "%s: the passphrase is empty",
+		    path);
+	else if ((rc == 0 && dk_scrypt_xor(raw + SK_KEYNUM,
+	    SECLEN - SK_KEYNUM, pass, raw + SK_SALT, le64_get(raw + SK_OPS),
+	    le64_get(raw + SK_MEM), e) < 0) || rc < 0)
+		rc = dk_failpre(e, "%s", path);
+	sodium_free(pass);
+	if (rc < 0)
+		return -1;
+	dk_seckey_chk(chk, raw);
+	rc = sodium_memcmp(chk, raw + SK_CHK, sizeof(chk));
+	sodium_memzero(chk, sizeof(chk));
+	if (rc != 0)
+		return dk_fail(e, DK_EX_DATAERR, "%s: wrong passphrase: the "
+		    "decrypted key does not match its checksum", path);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "crypto.h"
+#include "keyfile.h"
 
 /*
  * Key files use minisign's layout, so that minisign and signify can read
@@ -26,15 +27,6 @@
  * chk is minisign's BLAKE2b-256("Ed" || keynum || sk).
  */
 #define PUBLEN 42
-#define SECLEN 158
-#define SK_KDFALG 2
-#define SK_CHKALG 4
-#define SK_SALT 6
-#define SK_OPS 38
-#define SK_MEM 46
-#define SK_KEYNUM 54
-#define SK_SK 62
-#define SK_CHK 126
 #define COMMENT_PREFIX "untrusted comment: "
 #define COMMENTMAX DK_KEY_COMMENTMAX
 /* line 1 with its newline: what minisign's fgets of 1024 bytes takes */
@@ -149,8 +141,8 @@ dk_key_write_pub(const struct dk_key *k, const char *path,
 }
 
 /* minisign's seckey_compute_chk: BLAKE2b-256("Ed" || keynum || sk) */
-static void
-seckey_chk(unsigned char chk[crypto_generichash_BYTES],
+void
+dk_seckey_chk(unsigned char chk[crypto_generichash_BYTES],
     const unsigned char *raw)
 {
 	crypto_generichash_state hs;
@@ -181,26 +173,6 @@ dk_key_write_sec_pass(const struct dk_key *k, const char *path,
 	    crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE, e);
 }
 
-static void
-le64_put(unsigned char *p, unsigned long long v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static unsigned long long
-le64_get(const unsigned char *p)
-{
-	unsigned long long v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /*
  * Writes the secret key, encrypted as minisign -G does when pass is not
  * NULL: kdf "Sc", a random salt, the scrypt limits, and key number, key
@@ -225,14 +197,9 @@ dk_key_write_sec_kdf(const struct dk_key *k, const char *path,
 	memcpy(raw + SK_CHKALG, "B2", 2);
 	memcpy(raw + SK_KEYNUM, k->keynum, 8);
 	memcpy(raw + SK_SK, k->sk, 64);
-	seckey_chk(raw + SK_CHK, raw);
+	dk_seckey_chk(raw + SK_CHK, raw);
 	if (pass != NULL) {
-		memcpy(raw + SK_KDFALG, "Sc", 2);
-		randombytes_buf(raw + SK_SALT, 32);
-		le64_put(raw + SK_OPS, ops);
-		le64_put(raw + SK_MEM, mem);
-		if (dk_scrypt_xor(raw + SK_KEYNUM, SECLEN - SK_KEYNUM, pass,
-		    raw + SK_SALT, ops, mem, e) < 0) {
+		if (dk_seckey_encrypt(raw, pass, ops, mem, e) < 0) {
 			sodium_free(raw);
 			return -1;
 		}
@@ -362,62 +329,9 @@ shell_word(const char *s, char *out, size_t len)
 }
 
 /*
- * Decrypts, in place, a secret key minisign encrypted (kdf "Sc") with the
- * passphrase from the file descriptor DENKI_PASSFD names, else from the
- * terminal.  The checksum tells a wrong passphrase.
- */
-static int
-decrypt_sec(unsigned char *raw, const char *path, const char *word,
-    struct dk_err *e)
-{
-	unsigned char chk[crypto_generichash_BYTES];
-	const char *v = getenv("DENKI_PASSFD");
-	char *pass, *end, prompt[600];
-	long fd = -1;
-	int rc;
-
-	if (v != NULL) {
-		errno = 0;
-		fd = strtol(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || errno != 0 || fd < 0 ||
-		    fd > 1000000)
-			return dk_fail(e, DK_EX_DATAERR, "DENKI_PASSFD: must "
-			    "be the number of a file descriptor, got \"%.40s\"",
-			    v);
-	}
-	if ((pass = sodium_malloc(DK_PASSMAX)) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of secure memory");
-	snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
-	rc = dk_pass_read((int)fd, prompt, pass, DK_PASSMAX, e);
-	if (rc == -2)
-		dk_fail(e, DK_EX_DATAERR, "%s: the key is encrypted with a "
-		    "password and there is no terminal to ask for it: give "
-		    "it on a file descriptor named by DENKI_PASSFD (e.g. "
-		    "DENKI_PASSFD=3 ... 3<pass.txt), or remove the password "
-		    "with minisign -C -W -s %s", path, word);
-	else if (rc == 0 && *pass == '\0')
-		rc = dk_fail(e, DK_EX_DATAERR, "%s: the passphrase is empty",
-		    path);
-	else if ((rc == 0 && dk_scrypt_xor(raw + SK_KEYNUM,
-	    SECLEN - SK_KEYNUM, pass, raw + SK_SALT, le64_get(raw + SK_OPS),
-	    le64_get(raw + SK_MEM), e) < 0) || rc < 0)
-		rc = dk_failpre(e, "%s", path);
-	sodium_free(pass);
-	if (rc < 0)
-		return -1;
-	seckey_chk(chk, raw);
-	rc = sodium_memcmp(chk, raw + SK_CHK, sizeof(chk));
-	sodium_memzero(chk, sizeof(chk));
-	if (rc != 0)
-		return dk_fail(e, DK_EX_DATAERR, "%s: wrong passphrase: the "
-		    "decrypted key does not match its checksum", path);
-	return 0;
-}
-
-/*
  * Reads a secret key, unencrypted (kdf 0, as minisign -G -W and
  * denki-keygen write it) or encrypted (kdf "Sc", as minisign -G and
- * denki-keygen -e write it: decrypt_sec).  The file must be readable by
+ * denki-keygen -e write it: dk_seckey_decrypt).  The file must be readable by
  * its owner alone.
  * The public key is derived from the seed, never taken from the file:
  * an altered public half would make every signature use the wrong public
@@ -466,7 +380,7 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 		    word);
 		goto out;
 	}
-	if (enc && decrypt_sec(raw, path, word, e) < 0)
+	if (enc && dk_seckey_decrypt(raw, path, word, e) < 0)
 		goto out;
 	crypto_sign_seed_keypair(k->pk, k->sk, raw + SK_SK);
 	if (sodium_memcmp(k->sk + 32, raw + SK_SK + 32, 32) != 0) {
@@ -476,7 +390,7 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 		goto out;
 	}
 	if (!enc && !sodium_is_zero(raw + SK_CHK, sizeof(chk))) {
-		seckey_chk(chk, raw);
+		dk_seckey_chk(chk, raw);
 		if (sodium_memcmp(chk, raw + SK_CHK, sizeof(chk)) != 0) {
 			dk_fail(e, DK_EX_DATAERR, "%s:2: checksum: not "
 			    "BLAKE2b-256 of \"Ed\", key number and secret "
