@@ -4,6 +4,13 @@
 
 load test_helper
 
+# hermetic for encrypted keys too: no passphrase from the caller's
+# environment
+setup() {
+	common_setup
+	unset DENKI_PASSFD
+}
+
 # bytes FILE FROM COUNT: COUNT bytes (1-based FROM) of line 2 of a key file,
 # base64-decoded, as hex
 bytes() {
