@@ -18,7 +18,7 @@
  * Key files use minisign's layout, so that minisign and signify can read
  * them: line 1 "untrusted comment: ...", line 2 base64 of
  *   public: "Ed" keynum[8] pk[32]                                (42 bytes)
- *   secret: "Ed" kdf[2]=0 "B2" salt[32] ops[8] mem[8] keynum[8]
+ *   secret: "Ed" kdf[2] "B2" salt[32] ops[8] mem[8] keynum[8]
  *           sk[64] chk[32]                                       (158 bytes)
  * Secret keys are stored without a passphrase (kdf 0), as minisign -W does,
  * or, with kdf "Sc", under one as minisign stores them: salt[32], ops[8]
@@ -331,8 +331,8 @@ shell_word(const char *s, char *out, size_t len)
 /*
  * Reads a secret key, unencrypted (kdf 0, as minisign -G -W and
  * denki-keygen write it) or encrypted (kdf "Sc", as minisign -G and
- * denki-keygen -e write it: dk_seckey_decrypt).  The file must be readable by
- * its owner alone.
+ * denki-keygen -e write it: dk_seckey_decrypt).  The file must be
+ * readable by its owner alone.
  * The public key is derived from the seed, never taken from the file:
  * an altered public half would make every signature use the wrong public
  * key, and two signatures of one message under two public keys give the
