@@ -128,9 +128,9 @@ bytes() {
 @test "keygen: no NAME, or two, is usage on stderr, 64" {
 	run -64 --separate-stderr denki-keygen
 	assert_output ""
-	assert_equal "${stderr_lines[0]}" "usage: denki-keygen [-f] [-C comment] NAME"
+	assert_equal "${stderr_lines[0]}" "usage: denki-keygen [-ef] [-C comment] [-P fd] NAME"
 	run -64 --separate-stderr denki-keygen a b
-	assert_equal "${stderr_lines[0]}" "usage: denki-keygen [-f] [-C comment] NAME"
+	assert_equal "${stderr_lines[0]}" "usage: denki-keygen [-ef] [-C comment] [-P fd] NAME"
 	[ ! -e a.key ]
 	[ ! -e b.key ]
 }
@@ -138,10 +138,35 @@ bytes() {
 @test "keygen -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-keygen -h
 	assert_equal "$stderr" ""
-	assert_output "$(printf 'usage: denki-keygen [-f] [-C comment] NAME\n       writes NAME.key (secret, mode 0600) and NAME.pub')"
+	assert_output "$(printf 'usage: denki-keygen [-ef] [-C comment] [-P fd] NAME\n       writes NAME.key (secret, mode 0600) and NAME.pub\n       NAME.key is unencrypted, for unattended use (cron); -e encrypts\n       it with a passphrase from the terminal, or from fd with -P')"
 	run -64 --separate-stderr denki-keygen -x alice
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "denki-keygen: invalid option -- 'x'"
-	assert_equal "${stderr_lines[1]}" "usage: denki-keygen [-f] [-C comment] NAME"
+	assert_equal "${stderr_lines[1]}" "usage: denki-keygen [-ef] [-C comment] [-P fd] NAME"
 	[ ! -e alice.key ]
+}
+
+@test "keygen: -e without a terminal and without -P: 65, nothing written; -P only with -e" {
+	run -65 --separate-stderr setsid -w denki-keygen -e alice
+	assert_equal "$stderr" "denki-keygen: passphrase: no terminal to ask on (/dev/tty: No such device or address)"
+	[ ! -e alice.key ] && [ ! -e alice.pub ]
+	run -64 --separate-stderr denki-keygen -P 3 alice
+	assert_equal "$stderr" "denki-keygen: -P: only with -e"
+	run -64 --separate-stderr denki-keygen -e -P x alice
+	assert_equal "$stderr" "denki-keygen: -P: must be the number of a file descriptor"
+	[ ! -e alice.key ] && [ ! -e alice.pub ]
+}
+
+@test "keygen: -e -P FD: an empty passphrase is refused: 65, nothing written" {
+	run -65 --separate-stderr denki-keygen -e -P 3 alice 3</dev/null
+	assert_equal "$stderr" "denki-keygen: the passphrase is empty"
+	printf '\nsecond line\n' >pass.txt
+	run -65 --separate-stderr denki-keygen -e -P 3 alice 3<pass.txt
+	assert_equal "$stderr" "denki-keygen: the passphrase is empty"
+	[ ! -e alice.key ] && [ ! -e alice.pub ]
+}
+
+@test "keygen: -h says an unencrypted key is for unattended use, -e encrypts" {
+	run -0 denki-keygen -h
+	assert_output --partial "NAME.key is unencrypted, for unattended use (cron); -e encrypts"
 }

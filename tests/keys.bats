@@ -4,6 +4,13 @@
 
 load test_helper
 
+# hermetic for encrypted keys too: no passphrase from the caller's
+# environment
+setup() {
+	common_setup
+	unset DENKI_PASSFD
+}
+
 # bytes FILE FROM COUNT: COUNT bytes (1-based FROM) of line 2 of a key file,
 # base64-decoded, as hex
 bytes() {
@@ -182,14 +189,30 @@ reading() {
 	printf 'pw\npw\n' | minisign -G -f -p alice.pub -s alice.key >/dev/null
 	assert_equal "$(bytes alice.key 3 2)" 5363	# "Sc"
 	reading >r.jsonl
-	run -65 --separate-stderr denki-bid -n -c alice.yaml r.jsonl
+	run -65 --separate-stderr setsid -w denki-bid -n -c alice.yaml r.jsonl
 	assert_output ""
-	assert_equal "$stderr" "denki-bid: alice.key: the key is encrypted with a password; denki reads unencrypted keys only: remove the password with minisign -C -W -s alice.key"
+	assert_equal "$stderr" "denki-bid: alice.key: the key is encrypted with a password and there is no terminal to ask for it: give it on a file descriptor named by DENKI_PASSFD (e.g. DENKI_PASSFD=3 ... 3<pass.txt), or remove the password with minisign -C -W -s alice.key"
+	# given the passphrase on a file descriptor, denki reads minisign's
+	# encrypted key and signs with it
+	denki-registry -c coop.yaml update alice -k alice.pub >/dev/null
+	DENKI_PASSFD=3 run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl 3<<<pw
+	assert_equal "${#lines[@]}" 1
+	echo "$output" >o.jsonl
+	run -0 --separate-stderr denki-clear -c coop.yaml o.jsonl
+	assert_line --index 0 "$(cat o.jsonl)"
+	# a wrong passphrase: 65, nothing written
+	DENKI_PASSFD=3 run -65 --separate-stderr denki-bid -n -c alice.yaml r.jsonl 3<<<wrong
+	assert_output ""
+	assert_equal "$stderr" "denki-bid: alice.key: wrong passphrase: the decrypted key does not match its checksum"
+	# an empty one, or a DENKI_PASSFD that is not a number: 65
+	DENKI_PASSFD=3 run -65 --separate-stderr denki-bid -n -c alice.yaml r.jsonl 3</dev/null
+	assert_equal "$stderr" "denki-bid: alice.key: the passphrase is empty"
+	DENKI_PASSFD=three run -65 --separate-stderr denki-bid -n -c alice.yaml r.jsonl
+	assert_equal "$stderr" "denki-bid: DENKI_PASSFD: must be the number of a file descriptor, got \"three\""
 	# minisign -C -W leaves the checksum minisign computed: denki checks it
 	printf 'pw\n' | minisign -C -W -s alice.key >/dev/null
 	assert_equal "$(bytes alice.key 3 2)" 0000
 	[ "$(bytes alice.key 127 32)" != $ZERO32 ]
-	denki-registry -c coop.yaml update alice -k alice.pub >/dev/null
 	run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl
 	echo "$output" >o.jsonl
 	run -0 --separate-stderr denki-clear -c coop.yaml o.jsonl
@@ -258,4 +281,30 @@ reading() {
 	denki-clear -c coop.yaml o.jsonl >c.jsonl
 	run -66 --separate-stderr denki-contract-sign -c coop.yaml c.jsonl
 	assert_equal "$stderr" "denki-contract-sign: operator.key: No such file or directory"
+}
+
+@test "keys: a key denki-keygen -e encrypts (minisign's scrypt and limits): minisign signs with it, denki too" {
+	make_community alice
+	echo 'correct horse' >pass.txt
+	# the passphrase is the first line of what file descriptor 3 gives
+	run -0 --separate-stderr denki-keygen -f -e -P 3 alice 3<pass.txt
+	assert_equal "$(stat -c %a alice.key)" 600
+	# "Ed" "Sc" "B2"; opslimit 2^25 and memlimit 2^30, little-endian:
+	# minisign's (libsodium's "sensitive" scrypt limits)
+	assert_equal "$(bytes alice.key 1 6)" 456453634232
+	assert_equal "$(bytes alice.key 39 16)" 00000002000000000000004000000000
+	# neither the seed nor the key number is in the clear
+	[ "$(bytes alice.key 55 8)" != "$(bytes alice.pub 3 8)" ]
+	[ "$(bytes alice.key 95 32)" != "$(bytes alice.pub 11 32)" ]
+	# minisign signs with it, its passphrase on stdin
+	echo hello >f.txt
+	echo 'correct horse' | minisign -S -s alice.key -m f.txt >/dev/null
+	run -0 minisign -V -p alice.pub -m f.txt
+	# and denki, with DENKI_PASSFD
+	denki-registry -c coop.yaml update alice -k alice.pub >/dev/null
+	reading >r.jsonl
+	DENKI_PASSFD=4 run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl 4<pass.txt
+	echo "$output" >o.jsonl
+	run -0 --separate-stderr denki-clear -c coop.yaml o.jsonl
+	assert_line --index 0 "$(cat o.jsonl)"
 }

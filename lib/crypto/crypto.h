@@ -25,6 +25,13 @@ int dk_key_write_pub(const struct dk_key *, const char *path,
     const char *comment, int force, struct dk_err *);
 int dk_key_write_sec(const struct dk_key *, const char *path,
     const char *comment, int force, struct dk_err *);
+/* as dk_key_write_sec, encrypted under pass as minisign -G does (scrypt
+ * at minisign's limits); _kdf takes the limits (for tests) */
+int dk_key_write_sec_pass(const struct dk_key *, const char *path,
+    const char *comment, int force, const char *pass, struct dk_err *);
+int dk_key_write_sec_kdf(const struct dk_key *, const char *path,
+    const char *comment, int force, const char *pass,
+    unsigned long long ops, unsigned long long mem, struct dk_err *);
 int dk_key_read_pub(struct dk_key *, const char *path, struct dk_err *);
 int dk_key_read_sec(struct dk_key *, const char *path, struct dk_err *);
 char *dk_key_pub_b64(const struct dk_key *);
@@ -43,6 +50,14 @@ int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,
 void dk_sha256_hex(const void *, size_t, char out[65]);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
     const char *untrusted, const char *trusted, struct dk_err *);
+
+/* keyenc.c: passphrases (fd or terminal) and minisign's scrypt stream */
+#define DK_PASSMAX 1024
+int dk_pass_read(int fd, const char *prompt, char *buf, size_t cap,
+    struct dk_err *);
+int dk_scrypt_xor(unsigned char *buf, size_t n, const char *pass,
+    const unsigned char salt[32], unsigned long long ops,
+    unsigned long long mem, struct dk_err *);
 
 /* note.c: C2SP signed notes and tlog checkpoints (Ed25519) */
 struct dk_vkey {

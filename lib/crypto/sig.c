@@ -12,23 +12,21 @@
 #include <sodium.h>
 
 #include "crypto.h"
+#include "keyfile.h"
 
 /*
  * Key files use minisign's layout, so that minisign and signify can read
  * them: line 1 "untrusted comment: ...", line 2 base64 of
  *   public: "Ed" keynum[8] pk[32]                                (42 bytes)
- *   secret: "Ed" kdf[2]=0 "B2" salt[32] ops[8] mem[8] keynum[8]
+ *   secret: "Ed" kdf[2] "B2" salt[32] ops[8] mem[8] keynum[8]
  *           sk[64] chk[32]                                       (158 bytes)
- * Secret keys are stored without a passphrase (kdf 0), as minisign -W does;
+ * Secret keys are stored without a passphrase (kdf 0), as minisign -W does,
+ * or, with kdf "Sc", under one as minisign stores them: salt[32], ops[8]
+ * and mem[8] (little-endian scrypt limits), and keynum, sk and chk XORed
+ * with 104 bytes of scrypt (keyenc.c).
  * chk is minisign's BLAKE2b-256("Ed" || keynum || sk).
  */
 #define PUBLEN 42
-#define SECLEN 158
-#define SK_KDFALG 2
-#define SK_CHKALG 4
-#define SK_KEYNUM 54
-#define SK_SK 62
-#define SK_CHK 126
 #define COMMENT_PREFIX "untrusted comment: "
 #define COMMENTMAX DK_KEY_COMMENTMAX
 /* line 1 with its newline: what minisign's fgets of 1024 bytes takes */
@@ -143,8 +141,8 @@ dk_key_write_pub(const struct dk_key *k, const char *path,
 }
 
 /* minisign's seckey_compute_chk: BLAKE2b-256("Ed" || keynum || sk) */
-static void
-seckey_chk(unsigned char chk[crypto_generichash_BYTES],
+void
+dk_seckey_chk(unsigned char chk[crypto_generichash_BYTES],
     const unsigned char *raw)
 {
 	crypto_generichash_state hs;
@@ -161,6 +159,31 @@ int
 dk_key_write_sec(const struct dk_key *k, const char *path,
     const char *comment, int force, struct dk_err *e)
 {
+	return dk_key_write_sec_kdf(k, path, comment, force, NULL, 0, 0, e);
+}
+
+int
+dk_key_write_sec_pass(const struct dk_key *k, const char *path,
+    const char *comment, int force, const char *pass, struct dk_err *e)
+{
+	if (pass == NULL)
+		return dk_key_write_sec(k, path, comment, force, e);
+	return dk_key_write_sec_kdf(k, path, comment, force, pass,
+	    crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE,
+	    crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE, e);
+}
+
+/*
+ * Writes the secret key, encrypted as minisign -G does when pass is not
+ * NULL: kdf "Sc", a random salt, the scrypt limits, and key number, key
+ * and checksum XORed with the scrypt stream.  Files keygen writes use
+ * minisign's limits (dk_key_write_sec_pass); tests use small ones.
+ */
+int
+dk_key_write_sec_kdf(const struct dk_key *k, const char *path,
+    const char *comment, int force, const char *pass,
+    unsigned long long ops, unsigned long long mem, struct dk_err *e)
+{
 	unsigned char *raw;
 	char *s, *text = NULL;
 	size_t len;
@@ -174,7 +197,13 @@ dk_key_write_sec(const struct dk_key *k, const char *path,
 	memcpy(raw + SK_CHKALG, "B2", 2);
 	memcpy(raw + SK_KEYNUM, k->keynum, 8);
 	memcpy(raw + SK_SK, k->sk, 64);
-	seckey_chk(raw + SK_CHK, raw);
+	dk_seckey_chk(raw + SK_CHK, raw);
+	if (pass != NULL) {
+		if (dk_seckey_encrypt(raw, pass, ops, mem, e) < 0) {
+			sodium_free(raw);
+			return -1;
+		}
+	}
 	len = sodium_base64_ENCODED_LEN(SECLEN, sodium_base64_VARIANT_ORIGINAL);
 	s = sodium_malloc(len);
 	text = sodium_malloc(len + strlen(comment) + 32);
@@ -300,8 +329,10 @@ shell_word(const char *s, char *out, size_t len)
 }
 
 /*
- * Reads an unencrypted secret key (kdf 0, as minisign -G -W and
- * denki-keygen write it).  The file must be readable by its owner alone.
+ * Reads a secret key, unencrypted (kdf 0, as minisign -G -W and
+ * denki-keygen write it) or encrypted (kdf "Sc", as minisign -G and
+ * denki-keygen -e write it: dk_seckey_decrypt).  The file must be
+ * readable by its owner alone.
  * The public key is derived from the seed, never taken from the file:
  * an altered public half would make every signature use the wrong public
  * key, and two signatures of one message under two public keys give the
@@ -316,7 +347,7 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 	char *buf, *line, word[600];
 	size_t blen = LINE1MAX + 256;
 	struct stat st;
-	int rc = -1;
+	int rc = -1, enc;
 
 	memset(k, 0, sizeof(*k));
 	raw = sodium_malloc(SECLEN);
@@ -335,14 +366,8 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 		goto out;
 	}
 	shell_word(path, word, sizeof(word));
-	if (memcmp(raw + SK_KDFALG, "Sc", 2) == 0) {
-		dk_fail(e, DK_EX_DATAERR,
-		    "%s: the key is encrypted with a password; denki reads "
-		    "unencrypted keys only: remove the password with "
-		    "minisign -C -W -s %s", path, word);
-		goto out;
-	}
-	if (raw[SK_KDFALG] != 0 || raw[SK_KDFALG + 1] != 0) {
+	enc = memcmp(raw + SK_KDFALG, "Sc", 2) == 0;
+	if (!enc && (raw[SK_KDFALG] != 0 || raw[SK_KDFALG + 1] != 0)) {
 		dk_fail(e, DK_EX_DATAERR, "%s:2: unknown key derivation "
 		    "function (minisign knows 0 0 and \"Sc\")", path);
 		goto out;
@@ -355,6 +380,8 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 		    word);
 		goto out;
 	}
+	if (enc && dk_seckey_decrypt(raw, path, word, e) < 0)
+		goto out;
 	crypto_sign_seed_keypair(k->pk, k->sk, raw + SK_SK);
 	if (sodium_memcmp(k->sk + 32, raw + SK_SK + 32, 32) != 0) {
 		dk_fail(e, DK_EX_DATAERR, "%s:2: public half: not the public "
@@ -362,8 +389,8 @@ dk_key_read_sec(struct dk_key *k, const char *path, struct dk_err *e)
 		    "denki will not sign with it", path);
 		goto out;
 	}
-	if (!sodium_is_zero(raw + SK_CHK, sizeof(chk))) {
-		seckey_chk(chk, raw);
+	if (!enc && !sodium_is_zero(raw + SK_CHK, sizeof(chk))) {
+		dk_seckey_chk(chk, raw);
 		if (sodium_memcmp(chk, raw + SK_CHK, sizeof(chk)) != 0) {
 			dk_fail(e, DK_EX_DATAERR, "%s:2: checksum: not "
 			    "BLAKE2b-256 of \"Ed\", key number and secret "
