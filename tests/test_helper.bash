@@ -21,7 +21,7 @@ common_setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
 	export LC_ALL=C
-	unset TZ
+	unset TZ DENKI_PASSFD
 	PATH="$TOP:$PATH"
 	export PATH
 	cd "$BATS_TEST_TMPDIR"

@@ -1,8 +1,14 @@
 /*
  * Key files (minisign's layout): the input as a public key file and as a
  * secret key file (a memfd of mode 0600), and its text as a bare base64
- * key and as a C2SP verifier key.
+ * key and as a C2SP verifier key.  An encrypted secret key gets the
+ * empty passphrase of /dev/null (DENKI_PASSFD): refused before any scrypt,
+ * and never a prompt on the fuzzer's terminal.
  */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "fuzz.h"
 
 int
@@ -16,7 +22,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd;
 
 	if (!init) {
+		char nfd[16];
+
 		FZ_ASSERT(dk_init(&e) == 0);
+		snprintf(nfd, sizeof(nfd), "%d", open("/dev/null", O_RDONLY));
+		FZ_ASSERT(setenv("DENKI_PASSFD", nfd, 1) == 0);
 		init = 1;
 	}
 	fd = fz_file(data, size, path, sizeof(path));
