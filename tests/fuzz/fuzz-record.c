@@ -79,8 +79,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    json_object_get(v, "kind") != NULL) {
 		if (dk_sample_from_json(&smp, v, &e) == 0)
 			json_decref(dk_sample_json(&smp, "UTC"));
-	} else
+	} else {
+		/* as the spool does: the walk's meter and kind first */
+		dk_walk_init(&w, "m1", "grid", 30, 0);
 		dk_walk_from_json(&w, v, &e);
+	}
 	json_decref(v);
 	return 0;
 }
