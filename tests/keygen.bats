@@ -170,3 +170,29 @@ bytes() {
 	run -0 denki-keygen -h
 	assert_output --partial "NAME.key is unencrypted, for unattended use (cron); -e encrypts"
 }
+
+@test "keygen -e: Ctrl-C at the passphrase prompt gives the terminal its echo back, and writes nothing" {
+	# keygen on a pseudo-terminal: echo off while it asks, on again after
+	# the interrupt that ends it
+	cat >askpass.py <<-'PY'
+	import os, pty, sys, termios, time
+	pid, fd = pty.fork()
+	if pid == 0:
+	    os.execvp("denki-keygen", ["denki-keygen", "-e", "alice"])
+	out, t0 = b"", time.time()
+	while b"assphrase" not in out and time.time() - t0 < 20:
+	    out += os.read(fd, 100)
+	print("asked", b"assphrase" in out)
+	print("echo while asking", bool(termios.tcgetattr(fd)[3] & termios.ECHO))
+	os.write(fd, b"\x03")
+	_, st = os.waitpid(pid, 0)
+	print("ended by signal", os.WTERMSIG(st) if os.WIFSIGNALED(st) else "none")
+	print("echo after", bool(termios.tcgetattr(fd)[3] & termios.ECHO))
+	PY
+	run -0 python3 askpass.py
+	assert_output "asked True
+echo while asking False
+ended by signal 2
+echo after True"
+	[ ! -e alice.key ] && [ ! -e alice.pub ]
+}

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -48,6 +49,56 @@ read_line(int fd, char *buf, size_t cap, const char *what, struct dk_err *e)
 }
 
 /*
+ * While echo is off: a signal that ends or stops the program (Ctrl-C,
+ * Ctrl-\, Ctrl-Z, a hangup, a kill) first gives the terminal its echo
+ * back, then does what it would have done.
+ */
+static const int quiet_sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTERM, SIGHUP };
+#define NQUIET (sizeof(quiet_sigs) / sizeof(quiet_sigs[0]))
+static int quiet_tty = -1;
+static struct termios quiet_old;
+static struct sigaction quiet_prev[NQUIET];
+
+static void
+quiet_restore(int sig)
+{
+	size_t i;
+
+	if (quiet_tty >= 0)
+		tcsetattr(quiet_tty, TCSAFLUSH, &quiet_old);
+	for (i = 0; i < NQUIET; i++)
+		if (quiet_sigs[i] == sig)
+			sigaction(sig, &quiet_prev[i], NULL);
+	raise(sig);
+}
+
+static void
+quiet_catch(int tty, const struct termios *old)
+{
+	struct sigaction sa;
+	size_t i;
+
+	quiet_tty = tty;
+	quiet_old = *old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = quiet_restore;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	for (i = 0; i < NQUIET; i++)
+		sigaction(quiet_sigs[i], &sa, &quiet_prev[i]);
+}
+
+static void
+quiet_release(void)
+{
+	size_t i;
+
+	for (i = 0; i < NQUIET; i++)
+		sigaction(quiet_sigs[i], &quiet_prev[i], NULL);
+	quiet_tty = -1;
+}
+
+/*
  * Reads a passphrase into buf (cap bytes, sodium_malloc'd by the caller):
  * the first line of what file descriptor fd gives, or, when fd is -1, a
  * line typed on the terminal without echo after prompt.  Returns -2 when
@@ -73,14 +124,19 @@ dk_pass_read(int fd, const char *prompt, char *buf, size_t cap,
 	if (tcgetattr(tty, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+		quiet_catch(tty, &old);
 		echo_off = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
+		if (!echo_off)
+			quiet_release();
 	}
 	if (write(tty, prompt, strlen(prompt)) < 0) {
 		/* the prompt is a courtesy */
 	}
 	rc = read_line(tty, buf, cap, "/dev/tty", e);
-	if (echo_off)
+	if (echo_off) {
 		tcsetattr(tty, TCSAFLUSH, &old);
+		quiet_release();
+	}
 	if (write(tty, "\n", 1) < 0) {
 		/* so is the line end */
 	}

@@ -175,9 +175,9 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 
 /*
  * Opens the ledger at lpath for the run, signing with op, replaying it
- * into st (initialized here) and starting it with a genesis entry of
- * origin if it is new; the readings it already holds leave the run
- * (counted in ndup).
+ * into st (empty, from dk_state_init) and starting it with a genesis
+ * entry of origin if it is new; the readings it already holds leave the
+ * run (counted in ndup).
  */
 int
 dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
@@ -188,7 +188,6 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	size_t i, j;
 	int rc;
 
-	dk_state_init(st);
 	sc.st = st;
 	sc.want = json_object();
 	for (i = 0; i < run->n; i++)

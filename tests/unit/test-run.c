@@ -145,6 +145,7 @@ main(void)
 	dk_ledger_close(&l);
 
 	/* the reading the ledger has leaves the run */
+	dk_state_init(&st);
 	CHECK_INT(dk_settle_run_open(&run, &l, lpath, &op, "test/run", &st,
 	    &e), 0);
 	CHECK_INT(run.n, 2);
