@@ -123,10 +123,12 @@ main(int argc, char *argv[])
 	} else if (!quiet)
 		printf("%s: OK: %lld entries, %zu participants, %lld orders, "
 		    "%lld slots cleared, %lld contracts (%lld Wh), %lld slots "
-		    "settled, %lld transfers, %lld checkpoints of %s; every "
-		    "hash link, signature, checkpoint and replay checks\n",
+		    "settled, %lld readings (%lld unsigned), %lld transfers, "
+		    "%lld checkpoints of %s; every hash link, signature, "
+		    "checkpoint and replay checks\n",
 		    path, a.entries, a.participants, a.orders, a.slots_cleared,
 		    a.contracts, (long long)a.contract_wh, a.slots_settled,
-		    a.transfers, a.checkpoints, a.si.origin);
+		    a.readings, a.unsigned_readings, a.transfers,
+		    a.checkpoints, a.si.origin);
 	return dk_finish_stdout(prog);
 }

@@ -19,19 +19,23 @@ static const char usage_fmt[] =
     "[-m meter] [file ...]\n"
     "       denki-meter-read -p [-c config] [-D key=value] [-d driver] "
     "[-m meter] [file ...]\n"
+    "       denki-meter-read -P [-c config] [-D key=value] [-m meter]\n"
     "drivers: %s\n";
 
 struct out {
 	int unbuffered;
 	long n;
+	const struct dk_key *key;	/* signs readings; NULL: unsigned */
 };
 
-/* A record to stdout, flushed with -u. */
+/* A record to stdout, signed with the device key, flushed with -u. */
 static int
 put(void *ctx, json_t *r, struct dk_err *e)
 {
 	struct out *o = ctx;
 
+	if (o->key != NULL && dk_sign_record(r, o->key, e) < 0)
+		return -1;
 	if (dk_emit(stdout, r) < 0 || (o->unbuffered && fflush(stdout) != 0))
 		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
 		    strerror(errno));
@@ -78,6 +82,25 @@ device(struct dk_prog *P, struct dk_storeopt *so, int probe, struct out *o,
 	return dk_store_probe(so, put, o, e);
 }
 
+/* -P: the device's public key, as its .pub file holds it (made first
+ * when there is none), for the meter's enrolment request. */
+static int
+pubkey(struct dk_devkey *dev, const char *meter, struct dk_err *e)
+{
+	char *b = dk_key_pub_b64(&dev->key);
+
+	if (dev->path == NULL)
+		return dk_fail(e, DK_EX_CONFIG, "-P: readings are not signed "
+		    "(meter.sign: no, or no configuration file and no "
+		    "meter.key): there is no device key");
+	if (b == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	printf("untrusted comment: denki device key of meter %s\n%s\n",
+	    meter, b);
+	free(b);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -86,7 +109,8 @@ main(int argc, char *argv[])
 	struct dk_conf conf;
 	struct dk_rules rules;
 	struct dk_storeopt so;
-	struct out o = { 0, 0 };
+	struct dk_devkey dev;
+	struct out o = { 0, 0, NULL };
 	const char *driver = NULL, *meter = NULL, *start = NULL;
 	char usage[1024], *end;
 	long long nslots = -1;
@@ -94,7 +118,7 @@ main(int argc, char *argv[])
 
 	snprintf(usage, sizeof(usage), usage_fmt, dk_driver_names());
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "d:m:s:n:pu")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "d:m:s:n:pPu")) != -1)
 		switch (c) {
 		case 'd':
 			driver = optarg;
@@ -115,7 +139,8 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'p':
-			probe = 1;
+		case 'P':
+			probe = c;
 			break;
 		case 'u':
 			o.unbuffered = 1;
@@ -123,6 +148,7 @@ main(int argc, char *argv[])
 		default:
 			dk_prog_usage(&P, DK_EX_USAGE);
 		}
+	memset(&dev, 0, sizeof(dev));
 	if (dk_prog_conf(&P, &conf, DK_CONF_HOME, &e) < 0 ||
 	    dk_home_rules(&conf, &rules, &e) < 0)
 		goto fail;
@@ -141,31 +167,54 @@ main(int argc, char *argv[])
 	so.rules = &rules;
 	so.meter = meter;
 	so.warn = warn;
-	if ((so.drv = dk_driver_find(driver)) != NULL)
-		rc = device(&P, &so, probe, &o, argc, argv, &e);
-	else if (probe && (strcmp(driver, "csv") == 0 ||
-	    strcmp(driver, "sim") == 0)) {
-		dk_warnx(prog, "-p: -d %s is not a device driver", driver);
-		return DK_EX_USAGE;
-	} else if (strcmp(driver, "sim") == 0) {
-		if (start == NULL)
-			start = dk_conf_str(&conf, "sim.start", NULL);
-		if (start == NULL || optind != argc) {
-			dk_warnx(prog, "-d sim: -s start (a slot) is needed, "
-			    "and no files");
-			dk_prog_usage(&P, DK_EX_USAGE);
-		}
-		rc = dk_read_sim(&conf, meter, start, nslots, &rules, put, &o,
-		    &e);
-	} else if (strcmp(driver, "csv") == 0) {
-		dk_prog_need_input(&P, argc, "file");
-		rc = dk_read_csv(&conf, meter, &rules, argv + optind,
-		    argc - optind, warn, put, &o, &e);
-	} else {
+	so.dev = &dev;
+	so.drv = dk_driver_find(driver);
+	if (so.drv == NULL && strcmp(driver, "csv") != 0 &&
+	    strcmp(driver, "sim") != 0) {
 		dk_warnx(prog, "-d %s: unknown driver (%s)", driver,
 		    dk_driver_names());
 		return DK_EX_USAGE;
 	}
+	if (probe == 'p' && so.drv == NULL) {
+		dk_warnx(prog, "-p: -d %s is not a device driver", driver);
+		return DK_EX_USAGE;
+	}
+	if (start == NULL)
+		start = dk_conf_str(&conf, "sim.start", NULL);
+	if (probe == 0 && strcmp(driver, "sim") == 0 &&
+	    (start == NULL || optind != argc)) {
+		dk_warnx(prog, "-d sim: -s start (a slot) is needed, and no "
+		    "files");
+		dk_prog_usage(&P, DK_EX_USAGE);
+	}
+	if (probe == 0 && so.drv == NULL)
+		dk_prog_need_input(&P, argc, "file");
+	if (probe == 'P' && optind != argc)
+		dk_prog_usage(&P, DK_EX_USAGE);
+	/* csv and sim sign as they go: the key first (a device driver's
+	 * run opens it once the samples are stored) */
+	rc = -1;
+	if ((probe == 'P' || so.drv == NULL) &&
+	    dk_devkey_open(&dev, &conf, meter, &e) < 0)
+		goto done;
+	o.key = dev.path != NULL ? &dev.key : NULL;
+	if (probe == 'P')
+		rc = pubkey(&dev, meter, &e);
+	else if (so.drv != NULL)
+		rc = device(&P, &so, probe, &o, argc, argv, &e);
+	else if (strcmp(driver, "sim") == 0)
+		rc = dk_read_sim(&conf, meter, start, nslots, &rules, put, &o,
+		    &e);
+	else
+		rc = dk_read_csv(&conf, meter, &rules, argv + optind,
+		    argc - optind, warn, put, &o, &e);
+done:
+	/* once, on the run that made the key: where its public half is */
+	if (dev.made)
+		dk_warnx(prog, "made the device key of meter %s: %s (0600); "
+		    "its public key %s goes in the meter's enrolment request",
+		    meter, dev.path, dev.pub);
+	dk_devkey_free(&dev);
 	if (rc < 0)
 		goto fail;
 	dk_conf_free(&conf);

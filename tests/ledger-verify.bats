@@ -7,7 +7,7 @@ S1=2026-01-01T10:00:00+00:00
 S2=2026-01-01T10:30:00+00:00
 S3=2026-01-01T11:00:00+00:00
 ORIGIN=denki.local/ledger
-OK_LINE="OK: 56 entries, 3 participants, 7 orders, 3 slots cleared, 3 contracts (1210 Wh), 3 slots settled, 12 transfers, 9 checkpoints of $ORIGIN; every hash link, signature, checkpoint and replay checks"
+OK_LINE="OK: 56 entries, 3 participants, 7 orders, 3 slots cleared, 3 contracts (1210 Wh), 3 slots settled, 8 readings (8 unsigned), 12 transfers, 9 checkpoints of $ORIGIN; every hash link, signature, checkpoint and replay checks"
 
 reading() {
 	printf '{"type":"reading","v":1,"meter":"%s","slot":"%s","import_wh":%s,"export_wh":%s}\n' "$@"
@@ -117,7 +117,7 @@ fails_at() {
 @test "ledger-verify -j: a JSON verdict, for a good and for a bad ledger" {
 	# signatures: the 7 orders' and the 9 checkpoints' notes
 	run -0 --separate-stderr denki-ledger-verify -j -p operator.pub ledger.jsonl
-	assert_output '{"checkpoints":9,"contract_wh":1210,"contracts":3,"entries":56,"ledger":"ledger.jsonl","ok":true,"orders":7,"origin":"denki.local/ledger","participants":3,"signatures":16,"slots_cleared":3,"slots_settled":3,"transfers":12,"type":"verdict","v":1}'
+	assert_output '{"checkpoints":9,"contract_wh":1210,"contracts":3,"entries":56,"ledger":"ledger.jsonl","ok":true,"orders":7,"origin":"denki.local/ledger","participants":3,"readings":8,"signatures":16,"slots_cleared":3,"slots_settled":3,"transfers":12,"type":"verdict","unsigned_readings":8,"v":1}'
 	sed 5d ledger.jsonl >f.jsonl
 	run -1 --separate-stderr denki-ledger-verify -j -p operator.pub f.jsonl
 	assert_output '{"ledger":"f.jsonl","ok":false,"reason":"f.jsonl:5: entry 4: seq: must be 4, got 5 (an entry was deleted, duplicated or moved)","type":"verdict","v":1}'
@@ -244,7 +244,7 @@ fails_at() {
 	# the seal is sound: sealed at the end of a slot, the ledger verifies
 	seal 16
 	run -0 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
-	assert_output "f.jsonl: OK: 17 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 0 slots settled, 0 transfers, 5 checkpoints of $ORIGIN; every hash link, signature, checkpoint and replay checks"
+	assert_output "f.jsonl: OK: 17 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 0 slots settled, 0 readings (0 unsigned), 0 transfers, 5 checkpoints of $ORIGIN; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "ledger-verify: a deleted line: 1, naming where the chain breaks" {

@@ -60,7 +60,9 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 	tz: Europe/Berlin
 	meters: [kn3-m]
 	EOF
-	run -0 --separate-stderr denki-meter-read -c kn3.yaml "$OPSD"
+	# unsigned, to compare the bytes: with a configuration file,
+	# meter-read signs with the device key unless meter.sign is no
+	run -0 --separate-stderr denki-meter-read -c kn3.yaml -D meter.sign=no "$OPSD"
 	assert_output "$(opsd_expected 10 +02:00)"
 	# household 1 style: the PV counter read as the export
 	cat >pv.yaml <<-EOF
@@ -68,7 +70,7 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 	  id: kn3-pv
 	  export_column: DE_KN_residential3_pv
 	EOF
-	run -0 --separate-stderr denki-meter-read -c pv.yaml "$OPSD"
+	run -0 --separate-stderr denki-meter-read -c pv.yaml -D meter.sign=no "$OPSD"
 	# pv 2161.015 -> 2163.566: 2551 Wh = 1275 + 1276
 	assert_line --index 0 "$(reading kn3-pv 2016-07-05T08:00:00+00:00 9 1275 1224164 2162290)"
 	assert_line --index 1 "$(reading kn3-pv 2016-07-05T08:30:00+00:00 10 1276 1224174 2163566)"
@@ -245,7 +247,7 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 	assert_equal "${#lines[@]}" 48
 	[ "$output" != "$one" ]
 	# the seed in the configuration file is the same seed
-	printf 'sim:\n  seed: 2\n' >sim.yaml
+	printf 'sim:\n  seed: 2\nmeter:\n  sign: no\n' >sim.yaml
 	local two="$output"
 	run -0 --separate-stderr denki-meter-read -c sim.yaml -d sim -m s1 -s 2026-07-01T00:00:00+00:00 -n 48
 	assert_equal "$output" "$two"
@@ -285,12 +287,13 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 @test "meter-read -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-meter-read -h
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 5
+	assert_equal "${#lines[@]}" 6
 	assert_line --index 0 'usage: denki-meter-read [-u] [-c config] [-D key=value] [-d csv] [-m meter] [file ...]'
 	assert_line --index 1 '       denki-meter-read [-u] [-c config] [-D key=value] -d sim [-m meter] -s start -n slots'
 	assert_line --index 2 '       denki-meter-read [-u] [-c config] [-D key=value] -d driver [-m meter] [file ...]'
 	assert_line --index 3 '       denki-meter-read -p [-c config] [-D key=value] [-d driver] [-m meter] [file ...]'
-	assert_line --index 4 --regexp '^drivers: csv, sim, samples'
+	assert_line --index 4 '       denki-meter-read -P [-c config] [-D key=value] [-m meter]'
+	assert_line --index 5 --regexp '^drivers: csv, sim, samples'
 	local usage="$output"
 	run -64 --separate-stderr denki-meter-read -x -m m "$OPSD"
 	assert_output ""

@@ -34,8 +34,12 @@ setup() {
 # A community in the current folder: operator key, coop.yaml, terms, and
 # the participants named (default: alice bob carol), each with a key,
 # a meter NAME-m and a home config NAME.yaml.  Times are in UTC.
+# SIGNED is its settle.signed: unset, "registered", a community migrating
+# from meters that do not sign (its homes set meter.sign: no), where the
+# tests write unsigned readings by hand; empty, the setting left out: a
+# new community, which takes signed readings only.
 make_community() {
-	local p
+	local p signed="${SIGNED-registered}"
 	[ $# -gt 0 ] || set -- alice bob carol
 	denki-keygen operator >/dev/null
 	printf 'Test terms, version 1.\nFirm contracts; deviations with the utility.\n' >terms.txt
@@ -53,6 +57,9 @@ make_community() {
 	  buyback: 100000
 	  fee: 10000
 	YAML
+	if [ -n "$signed" ]; then
+		printf 'settle:\n  signed: %s\n' "$signed" >>coop.yaml
+	fi
 	for p in "$@"; do
 		denki-keygen "$p" >/dev/null
 		denki-registry -c coop.yaml add "$p" -k "$p.pub" -m "$p-m" \
@@ -69,6 +76,9 @@ make_community() {
 		  buyback: 100000
 		  fee: 10000
 		YAML
+		if [ "$signed" = registered ]; then
+			printf 'meter:\n  sign: "no"\n' >>"$p.yaml"
+		fi
 	done
 }
 

@@ -56,6 +56,7 @@ static const struct dk_confkey table[] = {
 	{ "meter.export_column",	HOME, TEXT, 0, 0 },
 	{ "meter.tolerance",		HOME, INT, 0, 43200 },
 	{ "meter.key",			HOME, PATH, 0, 0 },
+	{ "meter.sign",			HOME, TEXT, 0, 0 },
 	{ "meter.samples.file",		HOME, TEXT, 0, 0 },
 	{ "sim.seed",			HOME, INT, 0, DK_MAX_SAFE_INT },
 	{ "sim.pv_peak_w",		HOME, INT, 0, 1000000 },

@@ -241,6 +241,18 @@ int dk_home_rules(struct dk_conf *, struct dk_rules *, struct dk_err *);
 const char *dk_home_meter(const struct dk_conf *, const char *m);
 struct dk_db *dk_home_db(const struct dk_conf *, struct dk_err *);
 
+/* devkey.c: the device key that signs the readings (meter.key, made on
+ * the first run; meter.sign: no, or no configuration file and no
+ * meter.key: path NULL, nothing signed) */
+struct dk_devkey {
+	char *path, *pub;	/* the key files; NULL: readings unsigned */
+	int made;		/* 1: made by this run */
+	struct dk_key key;
+};
+int dk_devkey_open(struct dk_devkey *, const struct dk_conf *,
+    const char *meter, struct dk_err *);
+void dk_devkey_free(struct dk_devkey *);
+
 /* read.c: meter-read's csv files and simulator, set up from conf */
 int dk_read_csv(const struct dk_conf *, const char *meter,
     const struct dk_rules *, char **files, int nfiles,
@@ -251,7 +263,8 @@ int dk_read_sim(const struct dk_conf *, const char *meter,
     dk_reading_fn, void *ctx, struct dk_err *);
 
 /* store.c: meter-read's run over a device driver: samples stored, walked
- * into records (signed with meter.key), the new ones handed to out;
+ * into records (signed with the device key, opened into dev after the
+ * samples are stored), the new ones handed to out;
  * deliver.c: dk_stdout_line, an out for stdout */
 struct dk_storeopt {
 	const char *driver;	/* its name, for messages */
@@ -265,6 +278,7 @@ struct dk_storeopt {
 	dk_line_fn out;
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;		/* of out and warn */
+	struct dk_devkey *dev;	/* the caller's to free; NULL: freed here */
 };
 int dk_store_run(const struct dk_storeopt *, struct dk_err *);
 int dk_store_probe(const struct dk_storeopt *, dk_reading_fn, void *ctx,

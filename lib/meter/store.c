@@ -1,7 +1,8 @@
 /*
  * store.c: denki-meter-read's run over a device driver: every sample
  * stored as the device gives it, the counters walked into slot readings
- * and gaps, the records stored (signed with meter.key), then delivered.
+ * and gaps, the records stored (signed with the device key, devkey.c),
+ * then delivered.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,8 +15,7 @@ struct store {
 	const struct dk_storeopt *o;
 	struct dk_db *db;
 	int64_t slot;		/* seconds */
-	struct dk_key key;
-	int signing;
+	const struct dk_key *key;	/* NULL: records unsigned */
 	struct dk_sample *polled;	/* this poll's, not yet stored */
 	size_t npolled, cap;
 	dk_reading_fn put;	/* probe: each sample record */
@@ -146,7 +146,7 @@ store_rec(void *ctx, const struct dk_slotres *r, struct dk_err *e)
 		say(st->o, "meter %s%s%s: slot %s: a gap, no reading: %s",
 		    r->meter, sp, kind,
 		    json_string_value(json_object_get(o, "slot")), why(r->gap));
-	if (st->signing && dk_sign_record(o, &st->key, e) < 0) {
+	if (st->key != NULL && dk_sign_record(o, st->key, e) < 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -182,22 +182,18 @@ dk_store_run(const struct dk_storeopt *o, struct dk_err *e)
 	struct dk_walkopt wo;
 	struct dk_drv d;
 	struct dk_err de = { 0 };
+	struct dk_devkey own, *dev = o->dev != NULL ? o->dev : &own;
 	long long tol;
 	long made = 0, n = 0;
 	int rc = -1, drc;
 
+	memset(dev, 0, sizeof(*dev));
 	memset(&st, 0, sizeof(st));
 	st.o = o;
 	st.slot = rules->slot_minutes * 60LL;
 	if (dk_conf_int(o->conf, "meter.tolerance", 60, 0,
 	    rules->slot_minutes * 30LL, &tol, e) < 0)
 		return -1;
-	if (dk_conf_str(o->conf, "meter.key", NULL) != NULL) {
-		if (dk_init(e) < 0 ||
-		    dk_conf_key(o->conf, "meter.key", 1, &st.key, e) < 0)
-			return -1;
-		st.signing = 1;
-	}
 	if ((st.db = dk_home_db(o->conf, e)) == NULL)
 		goto out;
 	memset(&d, 0, sizeof(d));
@@ -207,6 +203,12 @@ dk_store_run(const struct dk_storeopt *o, struct dk_err *e)
 	d.ctx = &st;
 	if ((drc = poll_all(&st, &d, &de, e)) < 0)
 		goto out;
+	/* the key only once the samples are stored: a key that cannot be
+	 * read loses no sample, and no record is made unsigned */
+	if (dk_devkey_open(dev, o->conf, o->meter, e) < 0)
+		goto out;
+	if (dev->path != NULL)
+		st.key = &dev->key;
 	if (d.rejected > 0)
 		say(o, "-d %s: %ld refused (see above)", o->driver,
 		    d.rejected);
@@ -230,8 +232,8 @@ dk_store_run(const struct dk_storeopt *o, struct dk_err *e)
 out:
 	dk_db_close(st.db);
 	free(st.polled);
-	if (st.signing)
-		dk_key_free(&st.key);
+	if (dev == &own)
+		dk_devkey_free(&own);
 	return rc;
 }
 

@@ -27,7 +27,7 @@ struct vctx {
 	size_t pos;
 	char what[80];
 	long long norders, ncontracts, nsettlements, ntransfers, nslots,
-	    nsettled, entries, ncheckpoints;
+	    nsettled, entries, ncheckpoints, nreadings, nunsigned;
 	int64_t wh, paid, received, fees;
 	struct dk_pool *pool;
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
@@ -345,6 +345,11 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 			    "which is %s", json_string_value(json_object_get(
 			    rec, "slot")), ss ? "already settled" :
 			    "not cleared");
+		/* the operator may settle on unsigned readings where
+		 * settle.signed is registered: say how many */
+		v->nreadings++;
+		if (json_object_get(rec, "sig") == NULL)
+			v->nunsigned++;
 		return pend(v->readings, t, rec);
 	}
 	if (strcmp(type, "clearing") == 0) {
@@ -444,6 +449,8 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->contracts = v.ncontracts;
 	a->contract_wh = v.wh;
 	a->slots_settled = v.nsettled;
+	a->readings = v.nreadings;
+	a->unsigned_readings = v.nunsigned;
 	a->transfers = v.ntransfers;
 	a->checkpoints = v.ncheckpoints;
 	while (v.nbooks > 0)
@@ -475,6 +482,9 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 		return NULL;
 	json_object_set_new(x, "checkpoints", json_integer(a->checkpoints));
 	json_object_set_new(x, "origin", json_string(a->si.origin));
+	json_object_set_new(x, "readings", json_integer(a->readings));
+	json_object_set_new(x, "unsigned_readings",
+	    json_integer(a->unsigned_readings));
 	json_object_set_new(x, "signatures", json_integer(a->signatures));
 	return x;
 }

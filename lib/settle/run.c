@@ -23,13 +23,14 @@ rd_free(struct dk_sreading *rd)
 	free(rd->canon);
 }
 
-/* settle.signed: "registered" (any reading a registered meter gives) or
- * "required" (every reading signed by its meter's key). */
+/* settle.signed: "required" (every reading signed by its meter's key; the
+ * default) or "registered" (a community migrating: a meter without a
+ * registered key may give unsigned readings). */
 int
 dk_settle_run_init(struct dk_settle_run *run, const struct dk_conf *conf,
     struct dk_err *e)
 {
-	const char *s = dk_conf_str(conf, "settle.signed", "registered");
+	const char *s = dk_conf_str(conf, "settle.signed", "required");
 
 	memset(run, 0, sizeof(*run));
 	if (strcmp(s, "required") == 0)
@@ -81,8 +82,8 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	}
 	if (rec == NULL || dk_reading_check(rec, rules, &t, e) < 0 ||
 	    (run->require && json_object_get(rec, "sig") == NULL &&
-	    dk_fail(e, DK_EX_DATAERR, "unsigned, and settle.signed is "
-	    "required") < 0)) {
+	    dk_fail(e, DK_EX_DATAERR, "meter %s: unsigned, and settle.signed "
+	    "is required", str(rec, "meter")) < 0)) {
 		json_decref(rec);
 		return DK_SETTLE_REJECTED;
 	}

@@ -65,7 +65,7 @@ main(void)
 
 	CHECK_INT(dk_init(&e), 0);
 
-	/* settle.signed: registered (the default) or required */
+	/* settle.signed: required (the default) or registered */
 	conf(&c, "settle.signed=maybe", NULL);
 	CHECK_INT(dk_settle_run_init(&run, &c, &e), -1);
 	CHECK_INT(e.status, DK_EX_CONFIG);
@@ -77,12 +77,17 @@ main(void)
 	CHECK_INT(dk_settle_run_init(&run, &c, &e), 0);
 	CHECK_INT(run.require, 1);
 	CHECK_INT(add(rd("m1", S10, 5, "")), DK_SETTLE_REJECTED);
-	CHECK_STR(e.msg, "unsigned, and settle.signed is required");
+	CHECK_STR(e.msg, "meter m1: unsigned, and settle.signed is required");
 	CHECK_INT(e.status, DK_EX_DATAERR);
 	dk_settle_run_free(&run);
 	dk_conf_free(&c);
 
 	conf(&c, NULL, NULL);
+	CHECK_INT(dk_settle_run_init(&run, &c, &e), 0);
+	CHECK_INT(run.require, 1);
+	dk_conf_free(&c);
+
+	conf(&c, "settle.signed=registered", NULL);
 	CHECK_INT(dk_rules_from_conf(&rules, &c, &e), 0);
 	CHECK_INT(dk_settle_run_init(&run, &c, &e), 0);
 	CHECK_INT(run.require, 0);
