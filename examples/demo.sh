@@ -27,20 +27,26 @@ echo "denki demo: the Konstanz community (OPSD household data, CC BY 4.0),"
 echo "trading day $day, 48 slots of 30 minutes, prices in EUR"
 echo
 
-# Keys and the registry: each change a signed ledger entry.
+# Keys and the registry: each change a signed ledger entry.  Each home's
+# meter signs its readings with a device key of its own, which meter-read
+# makes on its first run (-P makes it and prints its public half, also in
+# NAME-m.pub); the cooperative registers it for the meter (-M), and settle
+# takes only readings that key signed (settle.signed: required).
 denki keygen -C "denki demo operator" operator >/dev/null
 for h in $homes; do
 	denki keygen "$h" >/dev/null
+	denki meter-read -c "$h.yaml" -P >/dev/null 2>>meter-read.log
 	case $h in kn2|kn5) role=consumer ;; *) role=prosumer ;; esac
 	denki registry -c coop.yaml add "$h" -k "$h.pub" -m "$h-m" \
-	    -z konstanz -r "$role" >/dev/null
+	    -M "$h-m=$h-m.pub" -z konstanz -r "$role" >/dev/null
 done
-echo "registry       $(denki registry -c coop.yaml list | wc -l) participants, keys in demo/*.pub"
+echo "registry       $(denki registry -c coop.yaml list | wc -l) participants, keys in demo/*.pub, meter keys in demo/*-m.pub"
 # The checkpoint a member keeps, to check later that the log only grew.
 denki ledger-proof -c coop.yaml checkpoint >kept.note
 
-# Each household: its meter's two days (yesterday is the forecast), then
-# the orders for every slot of the trading day, signed with its key.
+# Each household: its meter's two days (yesterday is the forecast), signed
+# with the meter's key, then the orders for every slot of the trading day,
+# signed with its own.
 : >orders.jsonl
 for h in $homes; do
 	denki meter-read -c "$h.yaml" "$top/examples/community/data/$h.csv" \

@@ -15,9 +15,12 @@ sample() {
 
 setup() {
 	common_setup
+	# unsigned (sign: no), to compare the records' bytes; the device
+	# key's own tests are in device-keys.bats
 	cat >home.yaml <<-YAML
 	meter:
 	  id: m1
+	  sign: no
 	state: home.db
 	tz: UTC
 	slot_minutes: 30
@@ -319,7 +322,7 @@ denki-meter-read: write error on stdout: No space left on device"
 		sample 2026-01-01T10:00:00Z 1000000 2000000 true
 		sample 2026-01-01T10:30:00Z 1000000 2500000 true
 	} | sed 's/"m1"/"alice-m"/' >a.jsonl
-	run -0 --separate-stderr denki-meter-read -c alice.yaml -D meter.key=alice-meter.key -d samples a.jsonl
+	run -0 --separate-stderr denki-meter-read -c alice.yaml -D meter.sign=yes -D meter.key=alice-meter.key -d samples a.jsonl
 	assert_equal "${#lines[@]}" 1
 	local signed="$output"
 	run -0 jq -r '.sig | length' <<<"$signed"
@@ -338,10 +341,11 @@ denki-meter-read: write error on stdout: No space left on device"
 	# settle.signed: required refuses bob's unsigned reading too
 	echo "$signed" >alice.jsonl
 	run -65 --separate-stderr denki-settle -c coop.yaml -D settle.signed=required alice.jsonl bob.jsonl
-	assert_equal "${stderr_lines[0]}" "denki-settle: bob.jsonl:1: rejected: unsigned, and settle.signed is required"
+	assert_equal "${stderr_lines[0]}" "denki-settle: bob.jsonl:1: rejected: meter bob-m: unsigned, and settle.signed is required"
 	run -78 --separate-stderr denki-settle -c coop.yaml -D settle.signed=maybe alice.jsonl bob.jsonl
 	assert_equal "$stderr" 'denki-settle: settle.signed: must be registered or required, got "maybe"'
-	# by default: alice's signed reading, bob's unsigned (no key for bob-m)
+	# registered (make_community's, a community migrating): alice's signed
+	# reading, bob's unsigned (no key for bob-m)
 	run -0 --separate-stderr denki-settle -c coop.yaml alice.jsonl bob.jsonl
 	assert_line --partial '"participant":"alice","slot":"2026-01-01T10:00:00+00:00","sold_wh":500'
 	# the ledger keeps the signed reading, and ledger-verify checks it
