@@ -41,7 +41,7 @@ fee_line() {
 	assert_equal "$stderr" "denki-bid: home.yaml:4: stat: unknown setting; did you mean state?"
 	printf 'bid:\n  sell_markpu: 30\n' >>alice.yaml
 	run -78 --separate-stderr denki-bid -c alice.yaml -s $SLOT </dev/null
-	assert_equal "$stderr" "denki-bid: alice.yaml:12: bid.sell_markpu: unknown setting; did you mean bid.sell_markup?"
+	assert_equal "$stderr" "denki-bid: alice.yaml:14: bid.sell_markpu: unknown setting; did you mean bid.sell_markup?"
 	# nothing near: the page that lists them
 	echo 'xyzzy: 1' >>coop.yaml
 	run -78 --separate-stderr denki-clear -c coop.yaml orders.jsonl
@@ -68,7 +68,7 @@ fee_line() {
 	assert_equal "$stderr" "denki-clear: coop.yaml:15: state: a setting of a household's file, not of the cooperative's"
 	echo 'ledger: ledger.jsonl' >>alice.yaml
 	run -78 --separate-stderr denki-bid -c alice.yaml -s $SLOT </dev/null
-	assert_equal "$stderr" "denki-bid: alice.yaml:11: ledger: a setting of the cooperative's file, not of a household's"
+	assert_equal "$stderr" "denki-bid: alice.yaml:13: ledger: a setting of the cooperative's file, not of a household's"
 }
 
 @test "config: a key given twice, or dotted beside nested, is refused" {
@@ -84,7 +84,7 @@ fee_line() {
 	echo 'prices.fee: 0' >>dotted.yaml
 	run -78 --separate-stderr denki-clear -c dotted.yaml orders.jsonl
 	assert_output ""
-	assert_equal "$stderr" "denki-clear: dotted.yaml:13: prices.fee: collides with prices at line 9; write one mapping, dotted or nested, not both"
+	assert_equal "$stderr" "denki-clear: dotted.yaml:15: prices.fee: collides with prices at line 9; write one mapping, dotted or nested, not both"
 	# the dotted form alone is fine, and means the same
 	sed '/^prices:/,$d' coop.yaml >flat.yaml
 	printf 'prices.retail: 300000\nprices.buyback: 100000\nprices.fee: 10000\n' >>flat.yaml
