@@ -53,8 +53,7 @@ home() {
 	# alice's meter signs with its key, which the registry holds
 	denki-keygen alice-m >/dev/null
 	denki-registry -c coop.yaml update alice -M alice-m=alice-m.pub >/dev/null
-	csv 0 500 >alice.csv
-	denki-meter-read -c alice.yaml -D meter.key=alice-m.key alice.csv >readings.jsonl
+	reading alice-m 0 500 | sign_with alice-m.key >readings.jsonl
 	# bob's meter has no key in the registry yet: the operator writes its
 	# reading itself, 500 Wh drawn, and settles on it
 	reading bob-m 500 0 >>readings.jsonl
