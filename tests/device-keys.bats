@@ -222,3 +222,23 @@ home() {
 	run -0 denki-ledger-verify -j -p operator.pub ledger.jsonl
 	assert_equal "$(jq -c '[.readings, .unsigned_readings]' <<<"$output")" "[3,2]"
 }
+
+@test "completions: meter-read -P and meter.sign, in bash and zsh" {
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run comp denki-meter-read -P
+	assert_output -- -P
+	run comp denki-meter-read -D meter.si
+	assert_output "meter.sign="
+	run comp denki-meter-read -D meter.sign=
+	assert_output "yes
+no"
+	run comp denki-settle -D settle.signed=r
+	assert_output "required
+registered"
+	grep -q "'-P\[print the device" "$TOP/completions/zsh/_denki"
+	grep -q "'meter.sign:" "$TOP/completions/zsh/_denki"
+}
