@@ -82,25 +82,6 @@ device(struct dk_prog *P, struct dk_storeopt *so, int probe, struct out *o,
 	return dk_store_probe(so, put, o, e);
 }
 
-/* -P: the device's public key, as its .pub file holds it (made first
- * when there is none), for the meter's enrolment request. */
-static int
-pubkey(struct dk_devkey *dev, const char *meter, struct dk_err *e)
-{
-	char *b = dk_key_pub_b64(&dev->key);
-
-	if (dev->path == NULL)
-		return dk_fail(e, DK_EX_CONFIG, "-P: readings are not signed "
-		    "(meter.sign: no, or no configuration file and no "
-		    "meter.key): there is no device key");
-	if (b == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	printf("untrusted comment: denki device key of meter %s\n%s\n",
-	    meter, b);
-	free(b);
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -112,7 +93,7 @@ main(int argc, char *argv[])
 	struct dk_devkey dev;
 	struct out o = { 0, 0, NULL };
 	const char *driver = NULL, *meter = NULL, *start = NULL;
-	char usage[1024], *end;
+	char usage[1024], *end, *pub;
 	long long nslots = -1;
 	int c, probe = 0, rc;
 
@@ -198,8 +179,13 @@ main(int argc, char *argv[])
 	    dk_devkey_open(&dev, &conf, meter, &e) < 0)
 		goto done;
 	o.key = dev.path != NULL ? &dev.key : NULL;
-	if (probe == 'P')
-		rc = pubkey(&dev, meter, &e);
+	if (probe == 'P' && (pub = dk_devkey_pub_text(&dev, meter, &e)) == NULL)
+		dk_failpre(&e, "-P");
+	else if (probe == 'P') {
+		fputs(pub, stdout);	/* a write error: dk_finish_stdout */
+		free(pub);
+		rc = 0;
+	}
 	else if (so.drv != NULL)
 		rc = device(&P, &so, probe, &o, argc, argv, &e);
 	else if (strcmp(driver, "sim") == 0)

@@ -12,6 +12,8 @@
 
 #include "meter.h"
 
+#define COMMENT "denki device key of meter %s"
+
 /*
  * Where the key is: meter.key, else METER.key beside the configuration
  * file; NULL (and 0) when readings are not to be signed: meter.sign is
@@ -57,8 +59,7 @@ make(struct dk_devkey *d, const char *meter, struct dk_err *e)
 	char comment[128];
 	struct stat st;
 
-	snprintf(comment, sizeof(comment), "denki device key of meter %s",
-	    meter);
+	snprintf(comment, sizeof(comment), COMMENT, meter);
 	if (dk_key_generate(&d->key, e) < 0)
 		return -1;
 	if (dk_key_write_sec(&d->key, d->path, comment, 0, &we) < 0) {
@@ -105,6 +106,29 @@ dk_devkey_open(struct dk_devkey *d, const struct dk_conf *c,
 	if (dk_key_read_sec(&d->key, d->path, e) < 0)
 		return dk_failpre(e, "meter.key");
 	return 0;
+}
+
+/* The public key file's text, as -P prints it: for the enrolment request. */
+char *
+dk_devkey_pub_text(const struct dk_devkey *d, const char *meter,
+    struct dk_err *e)
+{
+	char *b, *t = NULL;
+
+	if (d->path == NULL) {
+		dk_fail(e, DK_EX_CONFIG, "readings are not signed (meter.sign: "
+		    "no, or no configuration file and no meter.key): there is "
+		    "no device key");
+		return NULL;
+	}
+	if ((b = dk_key_pub_b64(&d->key)) == NULL ||
+	    asprintf(&t, "untrusted comment: " COMMENT "\n%s\n", meter, b) < 0) {
+		free(b);
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	free(b);
+	return t;
 }
 
 void

@@ -251,6 +251,8 @@ struct dk_devkey {
 };
 int dk_devkey_open(struct dk_devkey *, const struct dk_conf *,
     const char *meter, struct dk_err *);
+char *dk_devkey_pub_text(const struct dk_devkey *, const char *meter,
+    struct dk_err *);
 void dk_devkey_free(struct dk_devkey *);
 
 /* read.c: meter-read's csv files and simulator, set up from conf */
