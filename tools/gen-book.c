@@ -154,10 +154,11 @@ main(int argc, char *argv[])
 	fp = fopen("terms.txt", "w");
 	fprintf(fp, "Benchmark terms.\n");
 	fclose(fp);
+	/* the readings are unsigned (below): a community migrating */
 	fp = fopen("coop.yaml", "w");
 	fprintf(fp, "ledger: ledger.jsonl\noperator:\n  key: operator.key\n"
 	    "terms: terms.txt\ntz: UTC\nprices:\n  retail: 300000\n"
-	    "  buyback: 100000\n  fee: 1000\n");
+	    "  buyback: 100000\n  fee: 1000\nsettle:\n  signed: registered\n");
 	fclose(fp);
 	unlink("ledger.jsonl");
 	if (dk_ledger_open(&l, "ledger.jsonl", &op, NULL, NULL, &e) < 0 ||

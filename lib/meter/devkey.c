@@ -122,7 +122,8 @@ dk_devkey_pub_text(const struct dk_devkey *d, const char *meter,
 		return NULL;
 	}
 	if ((b = dk_key_pub_b64(&d->key)) == NULL ||
-	    asprintf(&t, "untrusted comment: " COMMENT "\n%s\n", meter, b) < 0) {
+	    asprintf(&t, "untrusted comment: " COMMENT "\n%s\n", meter,
+	    b) < 0) {
 		free(b);
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		return NULL;
