@@ -128,6 +128,6 @@ b2 operator 30000 rent"
 	cp base.yaml coop.yaml
 	printf 'links:\n  t:\n    zones: [z1, z2]\n    capacity_wh: 5\n    kv: 6600\n' >>coop.yaml
 	run -78 --separate-stderr denki-clear -c coop.yaml one.jsonl
-	assert_equal "$stderr" "denki-clear: coop.yaml:17: links.t.kv: unknown setting (zones, capacity_wh, wheeling)"
+	assert_equal "$stderr" "denki-clear: coop.yaml:19: links.t.kv: unknown setting (zones, capacity_wh, wheeling)"
 	assert_equal "$output" ""
 }

@@ -46,7 +46,7 @@ fee_line() {
 	echo 'xyzzy: 1' >>coop.yaml
 	run -78 --separate-stderr denki-clear -c coop.yaml orders.jsonl
 	assert_output ""
-	assert_equal "$stderr" "denki-clear: coop.yaml:13: xyzzy: unknown setting (denki-formats(5), CONFIGURATION)"
+	assert_equal "$stderr" "denki-clear: coop.yaml:15: xyzzy: unknown setting (denki-formats(5), CONFIGURATION)"
 }
 
 @test "config: an unknown -D key=value is refused the same way" {

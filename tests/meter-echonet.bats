@@ -234,5 +234,9 @@ bp35c0"
 	[ "$last" = "$a" ] || [ "$last" = "$b" ]
 	n=$(( ($(date -d "$last" +%s) - $(date -d 2024-05-20T03:30:00Z +%s)) / 1800 + 1 ))
 	[ "$n" -gt 17000 ]
-	assert_equal "$stderr" "denki-meter-read: meter jp-m: slots 2024-05-20T03:30:00+00:00 to $last: a gap of $n slots, no reading: no sample within the tolerance after one of its boundaries"
+	assert_equal "${stderr_lines[0]}" "denki-meter-read: meter jp-m: slots 2024-05-20T03:30:00+00:00 to $last: a gap of $n slots, no reading: no sample within the tolerance after one of its boundaries"
+	# the gap is signed with the meter's key, made on this first run
+	assert_equal "${stderr_lines[1]}" "denki-meter-read: made the device key of meter jp-m: jp-m.key (0600); its public key jp-m.pub goes in the meter's enrolment request"
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_equal "$(jq -r '.sig | length' <<<"$output")" 88
 }
