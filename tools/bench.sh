@@ -15,8 +15,11 @@
 #     with -t 1 and -t CORES, beside the raw libsodium Ed25519
 #     verification rate measured in the same run, and its largest
 #     resident memory (goal: under 300 MB for a million entries).
+#  3. A year of one meter's 30-minute readings (17520, -d sim): meter-read
+#     signing each with its device key, beside meter.sign: no (run
+#     before part 2).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PARTS: which of
-# "members book ledger" to run (all three unless set).
+# "members book sign ledger" to run (all four unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -27,7 +30,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book ledger}
+parts=${BENCH_PARTS:-members book sign ledger}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -92,6 +95,20 @@ part book && for n in ${BENCH_SIZES:-10000 100000 1000000}; do
 	}'
 	cd "$top"
 done
+
+if part sign; then
+	mkdir "$dir/s"
+	cd "$dir/s"
+	printf 'meter:\n  id: m1\ntz: UTC\n' >home.yaml
+	denki-meter-read -c home.yaml -P >/dev/null 2>&1
+	y="-d sim -s 2026-01-01T00:00:00+00:00 -n 17520"
+	cpu denki-meter-read -c home.yaml $y >signed.jsonl
+	sg=$cpu
+	cpu denki-meter-read -c home.yaml -D meter.sign=no $y >unsigned.jsonl
+	echo "meter-read, a year of 30-minute readings ($(wc -l <signed.jsonl)):" \
+	    "${sg}s signed with the device key, ${cpu}s unsigned (CPU seconds)"
+	cd "$top"
+fi
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}
