@@ -242,3 +242,20 @@ registered"
 	grep -q "'-P\[print the device" "$TOP/completions/zsh/_denki"
 	grep -q "'meter.sign:" "$TOP/completions/zsh/_denki"
 }
+
+@test "device keys: four first runs at once make one key, and every run signs with it" {
+	home
+	csv 5 0 >m.csv
+	local i
+	for i in 1 2 3 4; do
+		denki-meter-read -c home.yaml m.csv >out.$i 2>err.$i &
+	done
+	wait
+	# one made it and said so; the others read it
+	assert_equal "$(cat err.* | grep -c 'made the device key')" 1
+	assert_equal "$(cat err.* | grep -vc 'made the device key')" 0
+	assert_equal "$(sort -u out.* | wc -l)" 1
+	run -0 --separate-stderr denki-meter-read -c home.yaml m.csv
+	assert_equal "$output" "$(cat out.1)"
+	assert_equal "$(jq -r '.sig | length' out.1)" 88
+}
