@@ -323,5 +323,5 @@ opsd_expected() {	# OFFSET: the slots' clock and offset, "08:00+00:00" style
 @test "meter-read(1): each option is described once, in the order of the letters" {
 	run -0 sed -n '/^\.Sh OPTIONS\|^\.Sh DESCRIPTION/,/^\.Sh INPUT/s/^\.It Fl \([a-zA-Z]\).*/\1/p' "$TOP/man/denki-meter-read.1"
 	assert_equal "$(printf '%s\n' "${lines[@]}" | sort | uniq -d)" ""
-	assert_equal "$(printf '%s\n' "${lines[@]}" | tr '\n' ' ')" "c D d m n p s u h "
+	assert_equal "$(printf '%s\n' "${lines[@]}" | tr '\n' ' ')" "c D d m n P p s u h "
 }
