@@ -185,8 +185,7 @@ main(int argc, char *argv[])
 		fputs(pub, stdout);	/* a write error: dk_finish_stdout */
 		free(pub);
 		rc = 0;
-	}
-	else if (so.drv != NULL)
+	} else if (so.drv != NULL)
 		rc = device(&P, &so, probe, &o, argc, argv, &e);
 	else if (strcmp(driver, "sim") == 0)
 		rc = dk_read_sim(&conf, meter, start, nslots, &rules, put, &o,
