@@ -47,8 +47,8 @@ fail(int json, const char *path, const char *msg, int named,
 	return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 }
 
-/* A ledger of committed readings: what was opened, and the slots whose
- * settlement was replayed from its deviations, not from readings. */
+/* A ledger of committed readings whose openings were not all given: the
+ * slots whose settlement was replayed from its deviations, not readings. */
 static void
 unopened(const char *path, const struct dk_audit *a)
 {
@@ -56,10 +56,6 @@ unopened(const char *path, const struct dk_audit *a)
 
 	printf("%s: readings committed: %lld commitments, %lld opened; ",
 	    path, a->commitments, a->opened);
-	if (n == 0) {
-		printf("every settlement recomputed from its readings\n");
-		return;
-	}
 	printf("%zu slot%s not recomputed from readings (no opening), only "
 	    "from the deviations settled:", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++)
@@ -154,7 +150,7 @@ main(int argc, char *argv[])
 		    path, a.entries, a.participants, a.orders, a.slots_cleared,
 		    a.contracts, (long long)a.contract_wh, a.slots_settled,
 		    a.transfers, a.checkpoints, a.si.origin);
-	if (!json && !quiet && a.si.committed)
+	if (!json && !quiet && json_array_size(a.unopened) > 0)
 		unopened(path, &a);
 	return dk_finish_stdout(prog);
 }

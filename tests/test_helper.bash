@@ -52,6 +52,7 @@ make_community() {
 	  retail: 300000
 	  buyback: 100000
 	  fee: 10000
+	${READINGS:+readings: $READINGS}
 	YAML
 	for p in "$@"; do
 		denki-keygen "$p" >/dev/null

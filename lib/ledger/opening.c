@@ -312,7 +312,8 @@ dk_openings_append(const char *path, const char *buf, size_t n,
 	close(fd);
 	return 0;
 fail:
-	dk_fail(e, DK_EX_IOERR, "%s: %s", path, strerror(errno ? errno : EIO));
+	dk_fail(e, DK_EX_IOERR, "%s: write: %s; nothing of this run was "
+	    "appended", path, strerror(errno ? errno : EIO));
 	if (fd >= 0) {
 		if (off > 0 && ftruncate(fd, *before) == 0)
 			fsync(fd);

@@ -35,7 +35,9 @@ struct vctx {
 	json_t *blind;		/* slot -> true: a commitment not opened */
 	json_t *cmeters;	/* slot -> the meters committed, not settled */
 	json_t *buf;		/* the records of a blind slot's settlement */
+	json_t *bpos;		/* and where each is: [seq, line] */
 	int64_t bslot;
+	const char *path;
 	json_t *unopened;	/* the blind slots settled, by name */
 	long long ncommit, nopened;
 };
@@ -421,18 +423,30 @@ out:
  * records must be what that makes, in order.  What it cannot check is
  * that the deviations are the committed readings'.
  */
+/* e named after the place of the buffered record i, as the scan would. */
 static int
-blind_end(struct vctx *v, struct dk_err *e)
+at(struct vctx *v, json_t *bpos, size_t i, struct dk_err *e)
+{
+	json_t *p = json_array_get(bpos, i);
+
+	return dk_failpre(e, "%s:%lld: entry %lld", v->path,
+	    (long long)json_integer_value(json_array_get(p, 1)),
+	    (long long)json_integer_value(json_array_get(p, 0)));
+}
+
+static int
+blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 {
 	struct dk_slotstate *ss = dk_state_slot(&v->st, v->bslot);
-	json_t *buf = v->buf, *nets = json_object(), *cs, *rec;
-	const char *id, *slot;
+	json_t *buf = v->buf, *bpos = v->bpos, *nets = json_object(), *cs;
+	json_t *rec;
+	const char *id, *slot, *ntype;
 	long long dev, sold, bought;
 	char k[32];
 	size_t i;
 	int rc = -1;
 
-	v->buf = NULL;
+	v->buf = v->bpos = NULL;
 	slot = json_string_value(json_object_get(json_array_get(buf, 0),
 	    "slot"));
 	snprintf(v->what, sizeof(v->what), "settlement of slot %s", slot);
@@ -452,18 +466,22 @@ blind_end(struct vctx *v, struct dk_err *e)
 		    dk_get_int(rec, "bought_wh", 0, DK_MAX_WH, &bought, e) < 0) {
 			e->status = DK_EX_NO;
 			dk_failpre(e, "%s", v->what);
+			at(v, bpos, i, e);
 			goto out;
 		}
 		if (json_object_get(nets, id) != NULL) {
 			dk_fail(e, DK_EX_NO, "%s: participant %s settled twice",
 			    v->what, id);
+			at(v, bpos, i, e);
 			goto out;
 		}
 		json_object_set_new(nets, id, json_integer(dev + sold - bought));
 	}
 	slotkey(v->bslot, k, sizeof(k));
-	if (blind_meters(v, k, nets, slot, e) < 0)
+	if (blind_meters(v, k, nets, slot, e) < 0) {
+		at(v, bpos, 0, e);
 		goto out;
+	}
 	json_array_clear(v->expect);
 	v->pos = 0;
 	v->paid = v->received = v->fees = 0;
@@ -477,6 +495,7 @@ blind_end(struct vctx *v, struct dk_err *e)
 	if (rc < 0) {
 		e->status = DK_EX_NO;
 		dk_failpre(e, "%s", v->what);
+		at(v, bpos, 0, e);
 		goto out;
 	}
 	json_array_foreach(v->expect, i, rec)
@@ -488,15 +507,30 @@ blind_end(struct vctx *v, struct dk_err *e)
 	json_object_del(v->blind, k);
 	json_array_append_new(v->unopened, json_string(slot));
 	json_array_foreach(buf, i, rec)
-		if ((rc = expected(v, rec, e)) < 0)
+		if ((rc = expected(v, rec, e)) < 0) {
+			at(v, bpos, i, e);
 			break;
-	if (rc == 0 && json_array_size(v->expect) > 0)
-		rc = dk_fail(e, DK_EX_NO, "the %s ends before the records a "
-		    "replay makes", v->what);
+		}
+	/* records missing at the end: said of the entry after them, as
+	 * when the readings are at hand (none: audit_end says it) */
+	ntype = json_string_value(json_object_get(next, "type"));
+	if (rc == 0 && json_array_size(v->expect) > 0 && next != NULL)
+		rc = strcmp(ntype, "checkpoint") == 0 ? dk_fail(e, DK_EX_NO,
+		    "a checkpoint inside the %s", v->what) :
+		    expected(v, next, e);
 out:
 	json_decref(buf);
+	json_decref(bpos);
 	json_decref(nets);
 	return rc;
+}
+
+static int
+bufadd(struct vctx *v, long long seq, long line, json_t *rec)
+{
+	return json_array_append(v->buf, rec) < 0 ||
+	    json_array_append_new(v->bpos, json_pack("[I,I]", (json_int_t)seq,
+	    (json_int_t)line)) < 0 ? -1 : 0;
 }
 
 /* Each entry of the ledger, in order (the scan's callback). */
@@ -514,10 +548,12 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if ((strcmp(type, "settlement") == 0 || strcmp(type,
 		    "transfer") == 0) && slot_of(v, rec, &t, e) == 0 &&
 		    t == v->bslot)
-			return json_array_append(v->buf, rec);
+			return bufadd(v, seq, line, rec);
 		memset(e, 0, sizeof(*e));
-		if (blind_end(v, e) < 0)
+		if (blind_end(v, rec, e) < 0)
 			return -1;
+		if (json_array_size(v->expect) > 0)
+			return 0;	/* rec was the next record expected */
 	}
 	if (dk_openings_get(v->openings, seq) != NULL &&
 	    strcmp(type, "commitment") != 0)
@@ -588,7 +624,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (json_object_get(v->blind, k) != NULL) {
 			v->bslot = t;
 			v->buf = json_array();
-			return json_array_append(v->buf, rec);
+			v->bpos = json_array();
+			return bufadd(v, seq, line, rec);
 		}
 		return audit_settlement(v, rec, t, e);
 	}
@@ -610,8 +647,6 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
 	const char *k;
 	json_t *op;
 
-	if (v->buf != NULL && blind_end(v, e) < 0)
-		return -1;
 	if (v->entries == 0)
 		return dk_fail(e, DK_EX_NO, "%s: the ledger is empty", path);
 	if (!si->last_type_checkpoint)
@@ -619,6 +654,8 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
 		    "the last checkpoint: an append that was never "
 		    "acknowledged (see RECOVERY)", path,
 		    si->note != NULL ? si->note_seq + 1 : 0, v->entries - 1);
+	if (v->buf != NULL && blind_end(v, NULL, e) < 0)
+		return -1;
 	if (json_array_size(v->expect) > 0)
 		return dk_fail(e, DK_EX_NO, "%s: the ledger ends inside the "
 		    "%s (truncated at an entry boundary?)", path, v->what);
@@ -660,6 +697,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	dk_state_init(&v.st);
 	v.readings = json_object();
 	v.expect = json_array();
+	v.path = path;
 	v.blind = json_object();
 	v.cmeters = json_object();
 	v.unopened = a->unopened = json_array();
@@ -700,6 +738,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->commitments = v.ncommit;
 	a->opened = v.nopened;
 	json_decref(v.buf);
+	json_decref(v.bpos);
 	json_decref(v.openings);
 	json_decref(v.blind);
 	json_decref(v.cmeters);

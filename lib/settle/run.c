@@ -382,7 +382,7 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	if (!dry && run->nobuf > 0) {
 		if (dk_openings_append(run->opath, run->obuf, run->nobuf,
 		    &before, e) < 0)
-			return dk_failpre(e, "nothing was appended");
+			return -1;
 		stored = 1;
 	}
 	if (dk_ledger_finish(l, dry, e) < 0) {
