@@ -230,13 +230,14 @@ dk_openings_get(json_t *byseq, long long seq)
 }
 
 /*
- * The operator's store at path before a writer's run on a ledger of next
- * entries: openings of entries the ledger does not hold (a run cut off
- * after its openings were written, before its entries were) are dropped,
- * so that the seqs the next run gives are its own.  Mode 0600.
+ * The operator's store at path before settle's run, under the ledger's
+ * lock: openings of entries that are not commitments (seq -> true in
+ * commitments) are dropped.  They are what a run cut off after its
+ * openings were written and before its entries were left behind; the
+ * ledger may have given their seqs to other entries since.  Mode 0600.
  */
 int
-dk_openings_trim(const char *path, long long next, struct dk_err *e)
+dk_openings_trim(const char *path, json_t *commitments, struct dk_err *e)
 {
 	json_t *all, *op;
 	const char *k;
@@ -249,7 +250,7 @@ dk_openings_trim(const char *path, long long next, struct dk_err *e)
 	if (dk_openings_load(path, &all, e) < 0)
 		return -1;
 	json_object_foreach(all, k, op) {
-		if (json_integer_value(json_object_get(op, "seq")) >= next) {
+		if (json_object_get(commitments, k) == NULL) {
 			drop = 1;
 			continue;
 		}

@@ -168,7 +168,7 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 	struct scan *sc = ctx;
 	struct dk_settle_run *run = sc->run;
 	json_t *op, *rd = rec;
-	char *c;
+	char *c, k[32];
 
 	if (strcmp(str(rec, "type"), "commitment") == 0) {
 		/* loaded here, under the ledger's lock */
@@ -179,6 +179,8 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 			memset(e, 0, sizeof(*e));
 			run->openings = json_object();
 		}
+		snprintf(k, sizeof(k), "%lld", seq);
+		json_object_set_new(run->cseq, k, json_true());
 		if ((op = dk_openings_get(run->openings, seq)) != NULL &&
 		    dk_opening_check(op, rec, seq, e) < 0)
 			return dk_failpre(e, "%s", run->opath);
@@ -216,14 +218,13 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	sc.run = run;
 	sc.st = st;
 	sc.want = json_object();
+	run->cseq = json_object();
 	for (i = 0; i < run->n; i++)
 		json_object_set_new(sc.want, run->v[i].canon, json_false());
 	rc = dk_ledger_open(l, lpath, op, scan_apply, &sc, e);
 	if (rc == 0)
 		rc = dk_ledger_genesis(l, origin, run->newmode, e);
 	run->committed = l->info.committed;
-	if (rc == 0 && run->committed)
-		rc = dk_openings_trim(run->opath, l->next, e);
 	for (i = j = 0; rc == 0 && i < run->n; i++) {
 		if (json_is_true(json_object_get(sc.want,
 		    run->v[i].canon))) {
@@ -367,8 +368,9 @@ out:
 }
 
 /*
- * The end of the run: the openings of its commitments appended to the
- * operator's store and synced first, then the ledger's entries (none of
+ * The end of the run: the store rid of openings of no commitment
+ * (dk_openings_trim), the openings of the run's commitments appended to
+ * it and synced first, then the ledger's entries (none of
  * either on a dry run); if the ledger cannot be written, the store is cut
  * back too.
  */
@@ -379,6 +381,9 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	off_t before = 0;
 	int stored = 0;
 
+	if (!dry && run->committed && dk_openings_trim(run->opath, run->cseq,
+	    e) < 0)
+		return -1;
 	if (!dry && run->nobuf > 0) {
 		if (dk_openings_append(run->opath, run->obuf, run->nobuf,
 		    &before, e) < 0)
@@ -405,8 +410,9 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->opath);
 	free(run->obuf);
 	json_decref(run->openings);
+	json_decref(run->cseq);
 	run->opath = run->obuf = NULL;
-	run->openings = NULL;
+	run->openings = run->cseq = NULL;
 	run->v = NULL;
 	run->n = run->cap = 0;
 }

@@ -39,6 +39,7 @@ struct dk_settle_run {
 	int committed;		/* the ledger's readings are committed */
 	char *opath;		/* the operator's store of openings */
 	json_t *openings;	/* what the store held (seq -> opening) */
+	json_t *cseq;		/* seq -> true: the ledger's commitments */
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
 };
