@@ -188,7 +188,7 @@ OK_LINE="OK: 54 entries, 3 participants, 3 orders, 3 slots cleared, 2 contracts 
 	denki-clear -c coop.yaml -s 2026-01-01T11:30:00+00:00 </dev/null | denki-contract-sign -c coop.yaml >/dev/null
 	cp ledger.jsonl before.jsonl
 	reading alice-m 2026-01-01T11:30:00+00:00 1 0 >r4.jsonl
-	run -1 --separate-stderr denki-settle -c coop.yaml r4.jsonl
+	run -65 --separate-stderr denki-settle -c coop.yaml r4.jsonl
 	assert_regex "$stderr" "ledger\.jsonl\.openings: the opening does not match its commitment"
 	cmp before.jsonl ledger.jsonl
 }

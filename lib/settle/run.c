@@ -182,8 +182,10 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 		snprintf(k, sizeof(k), "%lld", seq);
 		json_object_set_new(run->cseq, k, json_true());
 		if ((op = dk_openings_get(run->openings, seq)) != NULL &&
-		    dk_opening_check(op, rec, seq, e) < 0)
+		    dk_opening_check(op, rec, seq, e) < 0) {
+			e->status = DK_EX_DATAERR;
 			return dk_failpre(e, "%s", run->opath);
+		}
 		rd = json_object_get(op, "reading");
 	}
 	if (rd != NULL && json_is_string(json_object_get(rd, "type")) &&
