@@ -251,3 +251,13 @@ OK_LINE="OK: 54 entries, 3 participants, 3 orders, 3 slots cleared, 2 contracts 
 	run -78 --separate-stderr denki-settle -c coop.yaml -D readings=sometimes r.jsonl
 	assert_equal "$stderr" 'denki-settle: readings: must be committed or open, got "sometimes"'
 }
+
+@test "privacy: report on a ledger of committed readings: the baseline from the deviations, the energy as each slot's net" {
+	run -0 --separate-stderr denki-report -p operator.pub ledger.jsonl
+	# carol: no trade after S1's 410 Wh; her net import 4321, 4322, 4323
+	# Wh at retail 300000 a kWh
+	assert_equal "$(jq -c 'select(.participant == "carol") | [.import_wh, .export_wh, .bought_wh, .baseline, .net]' <<<"$output")" \
+	    "[12966,0,410,-3889800,$(jq -s 'map(select(.type == "settlement" and .participant == "carol") | .net) | add' settled.jsonl)]"
+	# alice exported 1000 and imported 5 in S1: the report sees the net
+	assert_equal "$(jq -c 'select(.participant == "alice") | [.export_wh, .import_wh]' <<<"$output")" "[1328,7]"
+}
