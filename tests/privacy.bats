@@ -98,7 +98,7 @@ OK_LINE="OK: 54 entries, 3 participants, 3 orders, 3 slots cleared, 2 contracts 
 	assert_equal "${lines[1]}" "ledger.jsonl: readings committed: 9 commitments, 6 opened; 1 slot not recomputed from readings (no opening), only from the deviations settled: $S2"
 }
 
-@test "attack: an opening that does not match its commitment" {
+@test "privacy: an opening that does not match its commitment fails, naming the entry" {
 	# the operator shows the auditor another import for bob than it
 	# committed to: ledger-verify fails naming the commitment's entry
 	seq=$(jq -r "select(.reading.meter == \"bob-m\" and .reading.slot == \"$S1\") | .seq" ledger.jsonl.openings)
@@ -130,19 +130,23 @@ OK_LINE="OK: 54 entries, 3 participants, 3 orders, 3 slots cleared, 2 contracts 
 	assert_regex "$stderr" "^denki-ledger-verify: twice\.openings:2: seq: entry [0-9]+ opened a second time$"
 }
 
-@test "attack: the operator rewrites a utility transfer and signs again; the replay without openings catches it" {
+# forge OUT MATCH1 MATCH2 SED: the first ledger line matching both, edited
+# by SED, and the ledger after it signed again as the operator could; n is
+# its line
+forge() {
 	cp ledger.jsonl edited.jsonl
-	n=$(grep -n '"reason":"shortfall"' edited.jsonl | grep '"from":"carol"' | head -n 1 | cut -d: -f1)
-	sed -i "${n}s/\"amount\":[0-9]*/\"amount\":1/" edited.jsonl
-	resign edited.jsonl "$n" >f.jsonl
+	n=$(grep -n "$2" edited.jsonl | grep "$3" | head -n 1 | cut -d: -f1)
+	sed -i "${n}$4" edited.jsonl
+	resign edited.jsonl "$n" >"$1"
+}
+
+@test "privacy: without openings, a rewritten transfer or a settlement taken out is still caught" {
+	forge f.jsonl '"reason":"shortfall"' '"from":"carol"' 's/"amount":[0-9]*/"amount":1/'
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
 	assert_regex "$output" "^FAIL: f\.jsonl:$n: entry $((n - 1)): settlement of slot ${S1/+/\\+} differs from the replay: field amount \(found a transfer record\)$"
 	# a settlement record of carol's taken out, the rest signed again:
 	# her committed reading names her, so the slot is missing her
-	cp ledger.jsonl edited.jsonl
-	n=$(grep -n '"type":"settlement"' edited.jsonl | grep '"participant":"carol"' | head -n 1 | cut -d: -f1)
-	sed -i "${n}d" edited.jsonl
-	resign edited.jsonl "$n" >g.jsonl
+	forge g.jsonl '"type":"settlement"' '"participant":"carol"' d
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub g.jsonl
 	assert_regex "$output" "^FAIL: g\.jsonl:[0-9]+: entry [0-9]+: slot ${S1/+/\\+}: a reading of meter carol-m is committed, but its participant carol has no settlement$"
 }
