@@ -52,8 +52,10 @@ make_community() {
 	  retail: 300000
 	  buyback: 100000
 	  fee: 10000
-	${READINGS:+readings: $READINGS}
 	YAML
+	# READINGS=open: a ledger of readings in clear, as before committed
+	# readings (denki-formats(5), Committed readings)
+	[ -z "${READINGS:-}" ] || echo "readings: $READINGS" >>coop.yaml
 	for p in "$@"; do
 		denki-keygen "$p" >/dev/null
 		denki-registry -c coop.yaml add "$p" -k "$p.pub" -m "$p-m" \
