@@ -381,7 +381,12 @@ blind_meters(struct vctx *v, const char *k, json_t *nets, const char *slot,
 	int rc = 0;
 
 	json_array_foreach(a, i, m) {
-		p = dk_registry_meter(&v->st.reg, json_string_value(m));
+		if ((p = dk_registry_meter(&v->st.reg,
+		    json_string_value(m))) == NULL) {
+			rc = dk_fail(e, DK_EX_NO, "slot %s: meter %s is not in "
+			    "the registry", slot, json_string_value(m));
+			goto out;
+		}
 		if (json_object_get(seen, json_string_value(m)) != NULL) {
 			rc = dk_fail(e, DK_EX_NO, "slot %s: a second "
 			    "commitment to a reading of meter %s", slot,
@@ -415,14 +420,6 @@ out:
 	return rc;
 }
 
-/*
- * The end of a blind slot's settlement records (v->buf): each
- * participant's metered net export taken from its record (deviation_wh +
- * sold_wh - bought_wh), the meters committed checked against the
- * participants settled, and the slot settled again from those nets; the
- * records must be what that makes, in order.  What it cannot check is
- * that the deviations are the committed readings'.
- */
 /* e named after the place of the buffered record i, as the scan would. */
 static int
 at(struct vctx *v, json_t *bpos, size_t i, struct dk_err *e)
@@ -434,6 +431,14 @@ at(struct vctx *v, json_t *bpos, size_t i, struct dk_err *e)
 	    (long long)json_integer_value(json_array_get(p, 0)));
 }
 
+/*
+ * The end of a blind slot's settlement records (v->buf): each
+ * participant's metered net export taken from its record (deviation_wh +
+ * sold_wh - bought_wh), the meters committed checked against the
+ * participants settled, and the slot settled again from those nets; the
+ * records must be what that makes, in order.  What it cannot check is
+ * that the deviations are the committed readings'.
+ */
 static int
 blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 {
@@ -453,6 +458,7 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 	if (ss == NULL || ss->settled) {
 		dk_fail(e, DK_EX_NO, "settlement for slot %s, which is %s",
 		    slot, ss ? "already settled" : "not cleared");
+		at(v, bpos, 0, e);
 		goto out;
 	}
 	json_array_foreach(buf, i, rec) {
