@@ -152,5 +152,7 @@ main(int argc, char *argv[])
 		    a.transfers, a.checkpoints, a.si.origin);
 	if (!json && !quiet && json_array_size(a.unopened) > 0)
 		unopened(path, &a);
+	dk_audit_free(&a);
+	free(cps);
 	return dk_finish_stdout(prog);
 }
