@@ -273,6 +273,67 @@ test_net(void)
 	dk_registry_free(&reg);
 }
 
+/* The genesis says the mode; a reader takes it from there. */
+static void
+test_genesis(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_ledger l;
+	struct dk_scaninfo si;
+	struct dk_key op;
+	char path[300], line[1024], *k;
+	json_t *g, *ent;
+	FILE *fp;
+	int mode;
+
+	tmpdir_make("test-opening-g");
+	CHECK_INT(dk_key_generate(&op, &e), 0);
+	for (mode = 0; mode <= 1; mode++) {
+		snprintf(path, sizeof(path), "%s/l%d.jsonl", ck_tmp, mode);
+		CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
+		CHECK_INT(dk_ledger_genesis(&l, "test/g", mode, &e), 0);
+		CHECK_INT(l.info.committed, mode);
+		CHECK_INT(dk_ledger_finish(&l, 0, &e), 0);
+		dk_ledger_close(&l);
+		memset(&si, 0, sizeof(si));
+		CHECK_INT(dk_ledger_scan_info(path, op.pk, NULL, NULL, &si, &e),
+		    0);
+		CHECK_INT(si.committed, mode);
+		dk_scaninfo_free(&si);
+		fp = fopen(path, "r");
+		CHECK(fgets(line, sizeof(line), fp) != NULL);
+		fclose(fp);
+		CHECK_INT(strstr(line, "\"readings\":\"committed\"") != NULL,
+		    mode);
+	}
+	/* a mode no reader knows: the genesis is refused */
+	k = dk_key_pub_b64(&op);
+	dk_vkey_make("test/g", op.pk, line, sizeof(line));
+	g = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "type", "ledger", "v", 1,
+	    "origin", "test/g", "key", k, "vkey", line, "readings",
+	    "sometimes");
+	ent = json_pack("{s:s,s:i,s:i,s:s,s:o}", "type", "entry", "v", 2,
+	    "seq", 0, "prev", "0000000000000000000000000000000000000000000000"
+	    "000000000000000000", "rec", g);
+	free(k);
+	k = dk_canon(ent);
+	json_decref(ent);
+	snprintf(path, sizeof(path), "%s/bad.jsonl", ck_tmp);
+	fp = fopen(path, "w");
+	fprintf(fp, "%s\n", k);
+	fclose(fp);
+	free(k);
+	memset(&si, 0, sizeof(si));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_ledger_scan_info(path, op.pk, NULL, NULL, &si, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "readings: must be committed or open, got "
+	    "\"sometimes\"");
+	dk_scaninfo_free(&si);
+	dk_key_free(&op);
+	tmpdir_remove();
+}
+
 int
 main(void)
 {
@@ -282,5 +343,6 @@ main(void)
 	test_commit();
 	test_store();
 	test_net();
+	test_genesis();
 	return check_done("test-opening");
 }
