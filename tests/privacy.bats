@@ -265,3 +265,25 @@ forge() {
 	# alice exported 1000 and imported 5 in S1: the report sees the net
 	assert_equal "$(jq -c 'select(.participant == "alice") | [.export_wh, .import_wh]' <<<"$output")" "[1328,7]"
 }
+
+@test "privacy: completions: ledger-verify -O, ledger-export -a and -m, the readings setting" {
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run comp denki-ledger-verify -
+	assert_line -- "-O"
+	run comp denki ledger-verify -p operator.pub -O ledger.jsonl.op
+	assert_output "ledger.jsonl.openings"
+	run comp denki-ledger-export -
+	assert_line -- "-a"
+	assert_line -- "-m"
+	run comp denki-settle -D readi
+	assert_output "readings="
+	run -0 grep -c "'readings:\|'-O+\[\|-a\[an auditor\|-m+\[a member" "$TOP/completions/zsh/_denki"
+	assert_output 4
+	if command -v zsh >/dev/null; then
+		run -0 zsh -n "$TOP/completions/zsh/_denki"
+	fi
+}
