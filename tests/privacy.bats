@@ -287,3 +287,28 @@ forge() {
 		run -0 zsh -n "$TOP/completions/zsh/_denki"
 	fi
 }
+
+@test "privacy: a deviation forged with its money passes without openings, not with the member's or the auditor's" {
+	denki-ledger-export -c coop.yaml -m carol -o carol.jsonl >/dev/null
+	# carol's S2 net import, 4322 Wh, settled as 4000, money and all,
+	# and the ledger signed again
+	cp ledger.jsonl edited.jsonl
+	sed -i 's/"deviation_wh":-4322,/"deviation_wh":-4000,/; s/1296600/1200000/g' edited.jsonl
+	n=$(grep -n '"deviation_wh":-4000' edited.jsonl | cut -d: -f1)
+	resign edited.jsonl "$n" >f.jsonl
+	# what no copy without openings can tell (denki(7), Privacy)
+	run -0 --separate-stderr denki-ledger-verify -j -p operator.pub f.jsonl
+	assert_equal "$(jq -c '[.ok, (.slots_not_recomputed | length)]' <<<"$output")" '[true,3]'
+	# carol's own openings: her readings are not what she was settled on
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub -O carol.jsonl.openings f.jsonl
+	assert_regex "$output" "^FAIL: f\.jsonl:$n: entry $((n - 1)): slot ${S2/+/\\+}: participant carol is settled on a net export of -4000 Wh, but its opened readings make -4322 Wh$"
+	# bob's openings cannot tell
+	denki-ledger-export -c coop.yaml -m bob -o bob.jsonl >/dev/null
+	run -0 --separate-stderr denki-ledger-verify -p operator.pub -O bob.jsonl.openings f.jsonl
+	# the auditor's: the slot settled again from every reading
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub -O ledger.jsonl.openings f.jsonl
+	assert_regex "$output" "^FAIL: f\.jsonl:$n: entry $((n - 1)): settlement of slot ${S2/+/\\+} differs from the replay: field deviation_wh"
+	# a member's opened reading must carry its device's signature as in
+	# clear: checked on carol's copy
+	run -0 --separate-stderr denki-ledger-verify -p operator.pub -O carol.jsonl.openings carol.jsonl
+}

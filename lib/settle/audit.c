@@ -432,6 +432,61 @@ at(struct vctx *v, json_t *bpos, size_t i, struct dk_err *e)
 }
 
 /*
+ * The readings of a blind slot that were opened (a member's copy): each
+ * signed as its meter must be, and a participant whose every meter was
+ * opened settled on their net export, not on another.  nets: id ->
+ * [net export, index of its record].  0, or 1 + the index of the record
+ * to name with e.
+ */
+static size_t
+blind_opened(struct vctx *v, const char *k, json_t *nets, const char *slot,
+    struct dk_err *e)
+{
+	const struct dk_participant *p, *o;
+	json_t *rds = json_object_get(v->readings, k), *rd, *x;
+	const char *id;
+	int64_t sum, net;
+	size_t i, n;
+
+	json_array_foreach(rds, i, rd) {
+		o = dk_registry_meter(&v->st.reg, json_string_value(
+		    json_object_get(rd, "meter")));
+		if (o == NULL || dk_reading_verify(rd, o, e) < 0) {
+			if (o == NULL)
+				dk_fail(e, DK_EX_NO, "meter not in the registry");
+			e->status = DK_EX_NO;
+			dk_failpre(e, "slot %s: an opened reading", slot);
+			return 1;
+		}
+	}
+	json_object_foreach(nets, id, x) {
+		if ((p = dk_registry_find(&v->st.reg, id)) == NULL)
+			continue;
+		net = json_integer_value(json_array_get(x, 0));
+		sum = 0;
+		n = 0;
+		json_array_foreach(rds, i, rd) {
+			if (dk_registry_meter(&v->st.reg, json_string_value(
+			    json_object_get(rd, "meter"))) != p)
+				continue;
+			n++;
+			sum += json_integer_value(json_object_get(rd,
+			    "export_wh")) - json_integer_value(json_object_get(rd,
+			    "import_wh"));
+		}
+		if (n > 0 && n == p->nmeters && sum != net) {
+			dk_fail(e, DK_EX_NO, "slot %s: participant %s is "
+			    "settled on a net export of %lld Wh, but its opened "
+			    "readings make %lld Wh", slot, id, (long long)net,
+			    (long long)sum);
+			return 1 + (size_t)json_integer_value(json_array_get(x,
+			    1));
+		}
+	}
+	return 0;
+}
+
+/*
  * The end of a blind slot's settlement records (v->buf): each
  * participant's metered net export taken from its record (deviation_wh +
  * sold_wh - bought_wh), the meters committed checked against the
@@ -481,11 +536,17 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 			at(v, bpos, i, e);
 			goto out;
 		}
-		json_object_set_new(nets, id, json_integer(dev + sold - bought));
+		json_object_set_new(nets, id, json_pack("[I,I]", (json_int_t)(dev +
+		    sold - bought), (json_int_t)i));
 	}
 	slotkey(v->bslot, k, sizeof(k));
 	if (blind_meters(v, k, nets, slot, e) < 0) {
 		at(v, bpos, 0, e);
+		goto out;
+	}
+	if ((i = blind_opened(v, k, nets, slot, e)) > 0) {
+		/* the participant's record, or the slot's first */
+		at(v, bpos, i - 1, e);
 		goto out;
 	}
 	json_array_clear(v->expect);
@@ -495,6 +556,9 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		goto out;
 	}
+	json_object_foreach(nets, id, rec)
+		json_object_set_new(nets, id, json_integer(json_integer_value(
+		    json_array_get(rec, 0))));
 	rc = dk_settle_net(v->bslot, cs, nets, &v->st.reg, &ss->rules,
 	    v->expect, e);
 	json_decref(cs);
