@@ -16,7 +16,7 @@
 #     verification rate measured in the same run, and its largest
 #     resident memory (goal: under 300 MB for a million entries).
 #  3. Committed readings (denki-formats(5), Committed readings): N members
-#     (10k and 40k: a slot holds at most 1e8 Wh) each with one meter, one
+#     (1k and 10k: a slot holds at most 1e8 Wh) each with one meter, one
 #     order and one reading,
 #     settled into a ledger of open readings and into one of committed
 #     readings (a commitment and an opening each), and the committed one
@@ -104,7 +104,7 @@ part privacy && {
 	echo "committed readings against open ones (CPU seconds)"
 	printf "%8s  %12s  %12s  %14s  %14s\n" members "settle open" \
 	    "settle cmt" "verify cmt" "verify cmt -O"
-	for n in ${BENCH_PRIVACY_SIZES:-10000 40000}; do
+	for n in ${BENCH_PRIVACY_SIZES:-1000 10000}; do
 		for m in open committed; do
 			rm -rf "$dir/p" && mkdir "$dir/p"
 			GEN_READINGS=$m "$top/tools/gen-book" "$dir/p" "$n" "$n"
