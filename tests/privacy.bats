@@ -83,6 +83,13 @@ OK_LINE="OK: 54 entries, 3 participants, 3 orders, 3 slots cleared, 2 contracts 
 	assert_output "audit.jsonl: $OK_LINE"
 	run -0 --separate-stderr denki-ledger-verify -j -p operator.pub -O audit.jsonl.openings audit.jsonl
 	assert_equal "$(jq -c '[.readings, .commitments, .openings, .slots_not_recomputed]' <<<"$output")" '["committed",9,9,[]]'
+	# a store that lost an opening: said, and the copy has the others
+	sed -i 2d ledger.jsonl.openings
+	run -0 --separate-stderr denki-ledger-export -f -c coop.yaml -a -o audit.jsonl
+	assert_equal "$(jq -r .opened <<<"$output")" 8
+	assert_equal "$stderr" "denki-ledger-export: 1 committed reading without an opening in ledger.jsonl.openings: its slot cannot be recomputed from the copy"
+	run -0 --separate-stderr denki-ledger-verify -j -p operator.pub -O audit.jsonl.openings audit.jsonl
+	assert_equal "$(jq -c '[.openings, (.slots_not_recomputed | length)]' <<<"$output")" '[8,1]'
 }
 
 @test "privacy: without openings, ledger-verify says which slots it could not recompute, and exits 0" {
