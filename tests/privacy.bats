@@ -319,3 +319,17 @@ forge() {
 	# clear: checked on carol's copy
 	run -0 --separate-stderr denki-ledger-verify -p operator.pub -O carol.jsonl.openings carol.jsonl
 }
+
+@test "privacy: a member shows one reading: an inclusion proof of its commitment and the opening, checked by hand" {
+	seq=$(jq -r "select(.reading.meter == \"carol-m\" and .reading.slot == \"$S2\") | .seq" ledger.jsonl.openings)
+	run -0 --separate-stderr denki-ledger-proof -c coop.yaml inclusion "$seq"
+	echo "$output" >proof.json
+	run -0 --separate-stderr denki-proof-verify -p operator.pub proof.json
+	# the hash, as denki-formats(5) says: SHA-256(salt || canonical
+	# reading), here with xxd, jq and sha256sum
+	op=$(jq -c "select(.seq == $seq)" ledger.jsonl.openings)
+	want=$(jq -r .entry proof.json | jq -r .rec.hash)
+	got=$({ jq -r .salt <<<"$op" | xxd -r -p; jq -cjS .reading <<<"$op"; } | sha256sum | cut -c1-64)
+	assert_equal "$got" "$want"
+	assert_equal "$(jq -c '.reading | [.meter, .import_wh]' <<<"$op")" '["carol-m",4322]'
+}
