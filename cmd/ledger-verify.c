@@ -10,7 +10,7 @@
 static const char *prog = "denki-ledger-verify";
 static const char usage[] =
     "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub "
-    "[-C checkpoint]... [ledger]\n";
+    "[-O openings] [-C checkpoint]... [ledger]\n";
 
 /*
  * The answer no, as text or as a verdict record: "FAIL: " and the reason
@@ -47,6 +47,22 @@ fail(int json, const char *path, const char *msg, int named,
 	return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 }
 
+/* A ledger of committed readings whose openings were not all given: the
+ * slots whose settlement was replayed from its deviations, not readings. */
+static void
+unopened(const char *path, const struct dk_audit *a)
+{
+	size_t i, n = json_array_size(a->unopened);
+
+	printf("%s: readings committed: %lld commitments, %lld opened; ",
+	    path, a->commitments, a->opened);
+	printf("%zu slot%s not recomputed from readings (no opening), only "
+	    "from the deviations settled:", n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		printf(" %s", json_string_value(json_array_get(a->unopened, i)));
+	printf("\n");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -54,7 +70,7 @@ main(int argc, char *argv[])
 	struct dk_err e = { 0 };
 	struct dk_key op;
 	struct dk_audit a;
-	const char *pub = NULL, *path = "ledger.jsonl";
+	const char *pub = NULL, *path = "ledger.jsonl", *openings = NULL;
 	char **cps, *given;
 	size_t ncps = 0, ci;
 	int c, json = 0, quiet = 0, threads = 0, rc;
@@ -62,8 +78,11 @@ main(int argc, char *argv[])
 
 	dk_prog_init(&P, prog, usage, 0, argc);
 	cps = calloc(argc, sizeof(*cps));
-	while ((c = dk_prog_opt(&P, argc, argv, "p:C:t:jq")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "p:C:O:t:jq")) != -1)
 		switch (c) {
+		case 'O':
+			openings = optarg;
+			break;
 		case 't':
 			threads = atoi(optarg);
 			if (threads < 1 || threads > 256) {
@@ -98,7 +117,8 @@ main(int argc, char *argv[])
 	}
 
 	/* the whole ledger replayed; then the checkpoints kept from before */
-	rc = dk_audit_ledger(&a, path, op.pk, threads, ncps > 0, &e);
+	rc = dk_audit_ledger(&a, path, op.pk, openings, threads, ncps > 0,
+	    &e);
 	for (ci = 0; rc == 0 && ci < ncps; ci++)
 		if (dk_checkpoint_against(cps[ci], path, op.pk, &a.si, &given,
 		    &e) < 0) {
@@ -109,7 +129,9 @@ main(int argc, char *argv[])
 			return fail(json, path, e.msg, 0, given, a.si.note);
 		}
 	if (rc < 0) {
-		if (e.status == DK_EX_NOINPUT || e.status == DK_EX_IOERR) {
+		if (e.status == DK_EX_NOINPUT || e.status == DK_EX_IOERR ||
+		    (e.status == DK_EX_DATAERR && openings != NULL &&
+		    strncmp(e.msg, openings, strlen(openings)) == 0)) {
 			dk_warnx(prog, "%s", e.msg);
 			return e.status;
 		}
@@ -130,5 +152,9 @@ main(int argc, char *argv[])
 		    a.contracts, (long long)a.contract_wh, a.slots_settled,
 		    a.readings, a.unsigned_readings, a.transfers,
 		    a.checkpoints, a.si.origin);
+	if (!json && !quiet && json_array_size(a.unopened) > 0)
+		unopened(path, &a);
+	dk_audit_free(&a);
+	free(cps);
 	return dk_finish_stdout(prog);
 }

@@ -107,7 +107,7 @@ main(int argc, char *argv[])
 				goto done;
 		}
 	}
-	if (dk_ledger_finish(&C.l, P.dry, &e) < 0)
+	if (dk_settle_run_finish(&run, &C.l, P.dry, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);

@@ -64,7 +64,9 @@ denki settle -c coop.yaml readings.jsonl >settlements.jsonl
 denki report -H -p operator.pub ledger.jsonl
 echo
 printf 'verifier       '
-denki ledger-verify -p operator.pub ledger.jsonl
+# the readings are committed (denki(7), Privacy): the auditor's verdict,
+# with the operator's store of their openings
+denki ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 echo
 # For the README's tour: alice's home (her meter data are household 4's).
 cp "$top/examples/community/data/kn4.csv" data.csv

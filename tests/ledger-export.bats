@@ -15,7 +15,7 @@ setup() {
 	run -0 --separate-stderr denki-ledger-export -c coop.yaml -o export.jsonl
 	n=$(wc -l <ledger.jsonl)
 	root=$(tail -n 1 ledger.jsonl | jq -r .rec.note | sed -n 3p)
-	assert_output "{\"entries\":$n,\"file\":\"export.jsonl\",\"origin\":\"denki.local/ledger\",\"signature\":\"export.jsonl.minisig\",\"trusted_comment\":\"origin=denki.local/ledger entries=$n tree_size=$((n - 1)) root=$root\",\"type\":\"export\",\"v\":1}"
+	assert_output "{\"copy\":\"public\",\"entries\":$n,\"file\":\"export.jsonl\",\"origin\":\"denki.local/ledger\",\"signature\":\"export.jsonl.minisig\",\"trusted_comment\":\"origin=denki.local/ledger entries=$n tree_size=$((n - 1)) root=$root\",\"type\":\"export\",\"v\":1}"
 	cmp export.jsonl ledger.jsonl
 	assert_equal "$(sed -n 1p export.jsonl.minisig)" "untrusted comment: verify with the operator's public key: minisign -V or signify -V"
 	assert_equal "$(sed -n 3p export.jsonl.minisig)" "trusted comment: origin=denki.local/ledger entries=$n tree_size=$((n - 1)) root=$root"

@@ -3,6 +3,10 @@
 
 load test_helper
 
+# These tests audit a ledger of open readings, the mode of every ledger made
+# before committed readings (tests/privacy.bats has the committed mode).
+READINGS=open
+
 S1=2026-01-01T10:00:00+00:00
 S2=2026-01-01T10:30:00+00:00
 S3=2026-01-01T11:00:00+00:00
@@ -482,9 +486,9 @@ fails_at() {
 
 @test "ledger-verify -h prints the usage on stdout" {
 	run -0 --separate-stderr denki-ledger-verify -h
-	assert_output "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-C checkpoint]... [ledger]"
+	assert_output "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-O openings] [-C checkpoint]... [ledger]"
 	run -64 --separate-stderr denki-ledger-verify -x -p operator.pub
-	assert_equal "${stderr_lines[1]}" "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-C checkpoint]... [ledger]"
+	assert_equal "${stderr_lines[1]}" "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-O openings] [-C checkpoint]... [ledger]"
 }
 
 @test "ledger-verify: a checkpoint of another origin, signed by the operator: 1, naming it" {

@@ -348,9 +348,12 @@ denki-meter-read: write error on stdout: No space left on device"
 	# reading, bob's unsigned (no key for bob-m)
 	run -0 --separate-stderr denki-settle -c coop.yaml alice.jsonl bob.jsonl
 	assert_line --partial '"participant":"alice","slot":"2026-01-01T10:00:00+00:00","sold_wh":500'
-	# the ledger keeps the signed reading, and ledger-verify checks it
-	assert_equal "$(grep -c "$(jq -r .sig <<<"$signed")" ledger.jsonl)" 1
-	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+	# the signed reading is committed: its signature is in its opening,
+	# in the operator's store, not in the ledger (denki-formats(5),
+	# Committed readings), and ledger-verify -O checks it there
+	assert_equal "$(grep -c "$(jq -r .sig <<<"$signed")" ledger.jsonl)" 0
+	assert_equal "$(grep -c "$(jq -r .sig <<<"$signed")" ledger.jsonl.openings)" 1
+	run -0 denki-ledger-verify -q -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 }
 
 @test "meter-store: settle and bid take meter-read's output whole: gaps and pv readings skipped, named" {

@@ -3,6 +3,10 @@
 
 load test_helper
 
+# A ledger of open readings: the statement's export_wh and import_wh are the
+# meters' (tests/privacy.bats has the report of a ledger of committed readings).
+READINGS=open
+
 S1=2026-01-01T10:00:00+00:00
 S2=2026-01-01T10:30:00+00:00
 S3=2026-01-01T11:00:00+00:00

@@ -111,13 +111,21 @@ utility 8500"
 	cp ledger.jsonl before.jsonl
 	run -0 --separate-stderr denki-settle -c coop.yaml readings.jsonl
 	cmp before.jsonl <(head -n "$n" ledger.jsonl)
-	# the readings, what settle printed, and a checkpoint of all before it
-	assert_equal "$(tail -n +$((n + 1)) ledger.jsonl | head -n -1 | jq -c .rec)" "$(cat readings.jsonl | jq -cS .)
-$output"
+	# a new community's readings are committed (denki-formats(5),
+	# Committed readings): a commitment for each reading, what settle
+	# printed without the metered energy, and a checkpoint of all before
+	# it; the openings, the readings themselves, in the operator's store
+	assert_equal "$(tail -n +$((n + 1)) ledger.jsonl | head -n 3 | jq -c '.rec | [.type, .slot, .meter]')" \
+	    "$(jq -c '["commitment", .slot, .meter]' readings.jsonl)"
+	assert_equal "$(tail -n +$((n + 4)) ledger.jsonl | head -n -1 | jq -c .rec)" \
+	    "$(jq -c 'if .type == "settlement" then del(.export_wh, .import_wh) | .v = 2 else . end' <<<"$output")"
+	assert_equal "$(jq -c .reading ledger.jsonl.openings)" "$(jq -cS . readings.jsonl)"
+	assert_equal "$(jq -r .seq ledger.jsonl.openings | tr '\n' ' ')" "$n $((n + 1)) $((n + 2)) "
+	assert_equal "$(stat -c %a ledger.jsonl.openings)" 600
 	assert_equal "$(wc -l <ledger.jsonl)" $((n + 3 + ${#lines[@]} + 1))
 	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.type)" checkpoint
 	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.note | sed -n 2p)" $((n + 3 + ${#lines[@]}))
-	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 	assert_output "ledger.jsonl: OK: 29 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 1 slots settled, 3 readings (3 unsigned), 6 transfers, 5 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 }
 
@@ -220,7 +228,8 @@ $output"
 	run -0 --separate-stderr denki-settle -c coop.yaml dup.jsonl
 	assert_equal "$stderr" "denki-settle: 1 reading given again, the same bytes: counted once"
 	assert_equal "$(grep -c '"type":"settlement"' <<<"$output")" 3
-	assert_equal "$(grep -c '"rec":{[^}]*"type":"reading"' ledger.jsonl)" 3
+	assert_equal "$(grep -c '"rec":{[^}]*"type":"commitment"' ledger.jsonl)" 3
+	assert_equal "$(wc -l <ledger.jsonl.openings)" 3
 }
 
 @test "settle: a bad reading: 65 with file:line and what is wrong" {

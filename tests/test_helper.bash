@@ -60,6 +60,9 @@ make_community() {
 	if [ -n "$signed" ]; then
 		printf 'settle:\n  signed: %s\n' "$signed" >>coop.yaml
 	fi
+	# READINGS=open: a ledger of readings in clear, as before committed
+	# readings (denki-formats(5), Committed readings)
+	[ -z "${READINGS:-}" ] || echo "readings: $READINGS" >>coop.yaml
 	for p in "$@"; do
 		denki-keygen "$p" >/dev/null
 		denki-registry -c coop.yaml add "$p" -k "$p.pub" -m "$p-m" \

@@ -18,8 +18,15 @@
 #  3. A year of one meter's 30-minute readings (17520, -d sim): meter-read
 #     signing each with its device key, beside meter.sign: no (run
 #     before part 2).
-# BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PARTS: which of
-# "members book sign ledger" to run (all four unless set).
+#  4. Committed readings (denki-formats(5), Committed readings): N members
+#     (1k and 10k: a slot holds at most 1e8 Wh) each with one meter, one
+#     order and one reading,
+#     settled into a ledger of open readings and into one of committed
+#     readings (a commitment and an opening each), and the committed one
+#     verified without its openings and with them (-O).
+# BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
+# BENCH_PARTS: which of "members book sign ledger privacy" to run (all five
+# unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -30,7 +37,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign ledger}
+parts=${BENCH_PARTS:-members book sign ledger privacy}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -109,6 +116,33 @@ if part sign; then
 	    "${sg}s signed with the device key, ${cpu}s unsigned (CPU seconds)"
 	cd "$top"
 fi
+
+part privacy && {
+	echo "committed readings against open ones (CPU seconds)"
+	printf "%8s  %12s  %12s  %14s  %14s\n" members "settle open" \
+	    "settle cmt" "verify cmt" "verify cmt -O"
+	for n in ${BENCH_PRIVACY_SIZES:-1000 10000}; do
+		for m in open committed; do
+			rm -rf "$dir/p" && mkdir "$dir/p"
+			GEN_READINGS=$m "$top/tools/gen-book" "$dir/p" "$n" "$n"
+			cd "$dir/p"
+			denki-clear -S -c coop.yaml orders.jsonl | \
+			    denki-contract-sign -c coop.yaml >/dev/null
+			cpu denki-settle -c coop.yaml readings.jsonl >/dev/null
+			eval "s_$m=\$cpu"
+			cd "$top"
+		done
+		cd "$dir/p"
+		cpu denki-ledger-verify -q -p operator.pub ledger.jsonl
+		v=$cpu
+		cpu denki-ledger-verify -q -p operator.pub \
+		    -O ledger.jsonl.openings ledger.jsonl
+		printf "%8d  %11.2fs  %11.2fs  %13.2fs  %13.2fs\n" "$n" \
+		    "$s_open" "$s_committed" "$v" "$cpu"
+		cd "$top"
+		rm -rf "$dir/p"
+	done
+}
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}

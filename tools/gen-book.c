@@ -122,6 +122,8 @@ main(int argc, char *argv[])
 	char path[512], id[32];
 	long np, no, ns, i, wmax;
 	char slot[40];
+	const char *rm;
+	int committed;
 	uint64_t s = 88172645463325252ULL;
 	json_t *rec;
 	FILE *fp;
@@ -155,14 +157,22 @@ main(int argc, char *argv[])
 	fprintf(fp, "Benchmark terms.\n");
 	fclose(fp);
 	/* the readings are unsigned (below): a community migrating */
+	/* GEN_READINGS: the ledger's readings, committed (the default, as
+	 * for a new community) or open */
+	rm = getenv("GEN_READINGS") ? getenv("GEN_READINGS") : "committed";
+	if (dk_readings_mode(rm, &committed, &e) < 0)
+		goto fail;
 	fp = fopen("coop.yaml", "w");
 	fprintf(fp, "ledger: ledger.jsonl\noperator:\n  key: operator.key\n"
 	    "terms: terms.txt\ntz: UTC\nprices:\n  retail: 300000\n"
-	    "  buyback: 100000\n  fee: 1000\nsettle:\n  signed: registered\n");
+	    "  buyback: 100000\n  fee: 1000\nsettle:\n  signed: registered\n"
+	    "readings: %s\n", rm);
 	fclose(fp);
 	unlink("ledger.jsonl");
+	unlink("ledger.jsonl.openings");
 	if (dk_ledger_open(&l, "ledger.jsonl", &op, NULL, NULL, &e) < 0 ||
-	    dk_ledger_genesis(&l, "bench.denki.example/ledger", &e) < 0)
+	    dk_ledger_genesis(&l, "bench.denki.example/ledger", committed,
+	    &e) < 0)
 		goto fail;
 	/* the participants' secret keys in one guarded allocation: a
 	 * sodium_malloc each costs guard pages and memory maps of its own,

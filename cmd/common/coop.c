@@ -37,13 +37,16 @@ dk_prog_coop(const struct dk_prog *p, struct dk_coop *c, int flags,
 int
 dk_coop_open(struct dk_coop *c, struct dk_err *e)
 {
-	if (dk_conf_key(&c->conf, "operator.key", 1, &c->op, e) < 0 ||
+	int committed;
+
+	if (dk_readings_conf(&c->conf, &committed, e) < 0 ||
+	    dk_conf_key(&c->conf, "operator.key", 1, &c->op, e) < 0 ||
 	    dk_ledger_open(&c->l, c->lpath, &c->op, dk_state_apply, &c->st,
 	    e) < 0)
 		return -1;
 	c->lopen = 1;
 	return dk_ledger_genesis(&c->l, dk_conf_str(&c->conf, "origin",
-	    DK_ORIGIN), e);
+	    DK_ORIGIN), committed, e);
 }
 
 void

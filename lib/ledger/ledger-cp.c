@@ -107,9 +107,21 @@ dk_ledger_genesis_check(struct dk_scaninfo *si,
 	if ((o = dk_get_str(rec, "origin", e)) == NULL ||
 	    (k = dk_get_str(rec, "key", e)) == NULL)
 		return -1;
-	if (json_object_size(rec) != 5)
+	/* "readings" is the one optional member: absent, a ledger of
+	 * open readings (all before it had) */
+	si->committed = 0;
+	if (json_object_get(rec, "readings") != NULL &&
+	    (dk_get_str(rec, "readings", e) == NULL ||
+	    dk_readings_mode(json_string_value(json_object_get(rec,
+	    "readings")), &si->committed, e) < 0)) {
+		e->status = DK_EX_DATAERR;
+		return -1;
+	}
+	if (json_object_size(rec) != 5 +
+	    (json_object_get(rec, "readings") != NULL))
 		return dk_fail(e, DK_EX_DATAERR, "a genesis record has type, v, "
-		    "origin, key and vkey, and nothing else");
+		    "origin, key, vkey and optionally readings, and nothing "
+		    "else");
 	if (*o == '\0' || strlen(o) >= sizeof(si->origin) ||
 	    strchr(o, ' ') != NULL || strchr(o, '+') != NULL ||
 	    strchr(o, '\n') != NULL)

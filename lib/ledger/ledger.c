@@ -73,9 +73,11 @@ fail:
 	return -1;
 }
 
-/* A new ledger starts with its genesis: the origin and the operator key. */
+/* A new ledger starts with its genesis: the origin, the operator key and,
+ * when its readings are committed, "readings":"committed". */
 int
-dk_ledger_genesis(struct dk_ledger *l, const char *origin, struct dk_err *e)
+dk_ledger_genesis(struct dk_ledger *l, const char *origin, int committed,
+    struct dk_err *e)
 {
 	json_t *g;
 	char *k, vk[512];
@@ -92,12 +94,15 @@ dk_ledger_genesis(struct dk_ledger *l, const char *origin, struct dk_err *e)
 	g = json_pack("{s:s,s:i,s:s,s:s,s:s}", "type", "ledger", "v", 1,
 	    "origin", origin, "key", k, "vkey", vk);
 	free(k);
+	if (committed)
+		json_object_set_new(g, "readings", json_string("committed"));
 	rc = dk_ledger_add(l, g, e);
 	json_decref(g);
 	if (rc == 0) {
 		snprintf(l->info.origin, sizeof(l->info.origin), "%s", origin);
 		l->info.key = *l->op;
 		l->info.key.sk = NULL;
+		l->info.committed = committed;
 	}
 	return rc;
 }

@@ -124,6 +124,7 @@ typedef int (*dk_entry_fn)(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);
 struct dk_scaninfo {
 	char origin[256];	/* from the genesis entry; "" without one */
+	int committed;		/* its readings: 1 committed, 0 open */
 	struct dk_key key;	/* the operator key the genesis names */
 	struct dk_mtree tree;	/* every entry read */
 	long long entries, checkpoints;
@@ -165,12 +166,33 @@ void dk_scaninfo_free(struct dk_scaninfo *);
 int dk_ledger_open(struct dk_ledger *, const char *path,
     const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
 int dk_ledger_genesis(struct dk_ledger *, const char *origin,
-    struct dk_err *);
+    int committed, struct dk_err *);
 int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
 void dk_ledger_close(struct dk_ledger *);
+
+/* opening.c: readings as salted commitments (a ledger of committed
+ * readings) and their openings, kept in the operator's store */
+int dk_readings_mode(const char *, int *committed, struct dk_err *);
+int dk_readings_conf(const struct dk_conf *, int *committed,
+    struct dk_err *);
+json_t *dk_commit_reading(json_t *reading, long long seq, json_t **opening);
+int dk_commitment_check(json_t *rec, struct dk_err *);
+int dk_opening_check(json_t *opening, json_t *rec, long long seq,
+    struct dk_err *);
+int dk_openings_load(const char *path, json_t **byseq, struct dk_err *);
+json_t *dk_openings_get(json_t *byseq, long long seq);
+int dk_openings_trim(const char *path, json_t *commitments,
+    struct dk_err *);
+int dk_openings_append(const char *path, const char *buf, size_t n,
+    off_t *before, struct dk_err *);
+void dk_openings_cut(const char *path, off_t before);
+int dk_openings_select(const char *lpath, const char *store,
+    const unsigned char *oppk, long long entries, const char *member,
+    char **buf, size_t *n, long long *count, long long *missing,
+    struct dk_err *);
 
 /* proof.c: what a member asks of the ledger: inclusion and consistency
  * proofs under its latest checkpoint (si scanned with want_leaves) */

@@ -200,6 +200,7 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 		return 0;
 	}
 	if (strcmp(type, "order") == 0 || strcmp(type, "reading") == 0 ||
+	    strcmp(type, "commitment") == 0 ||
 	    strcmp(type, "transfer") == 0 || strcmp(type, "trade") == 0 ||
 	    strcmp(type, "ledger") == 0 || strcmp(type, "checkpoint") == 0)
 		return 0;

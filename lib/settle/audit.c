@@ -31,6 +31,15 @@ struct vctx {
 	int64_t wh, paid, received, fees;
 	struct dk_pool *pool;
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
+	json_t *openings;	/* seq -> opening not yet met; NULL: none */
+	json_t *blind;		/* slot -> true: a commitment not opened */
+	json_t *cmeters;	/* slot -> the meters committed, not settled */
+	json_t *buf;		/* the records of a blind slot's settlement */
+	json_t *bpos;		/* and where each is: [seq, line] */
+	int64_t bslot;
+	const char *path;
+	json_t *unopened;	/* the blind slots settled, by name */
+	long long ncommit, nopened;
 };
 
 static void
@@ -268,8 +277,9 @@ static int
 audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 {
 	struct dk_slotstate *ss = dk_state_slot(&v->st, t);
-	json_t *rd, *cs;
+	json_t *rd, *cs, *x;
 	char k[32];
+	size_t i;
 	int rc;
 
 	if (ss == NULL || ss->settled)
@@ -292,10 +302,309 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	if (rc < 0)
 		return dk_failpre(e, "settlement: the readings before "
 		    "it do not settle");
+	if (v->si->committed)
+		json_array_foreach(v->expect, i, x)
+			if (strcmp(json_string_value(json_object_get(x,
+			    "type")), "settlement") == 0)
+				dk_settlement_private(x);
 	json_object_del(v->readings, k);
+	json_object_del(v->cmeters, k);
 	snprintf(v->what, sizeof(v->what), "settlement of slot %s",
 	    json_string_value(json_object_get(rec, "slot")));
 	return expected(v, rec, e);
+}
+
+/*
+ * A commitment to a reading: its slot cleared and not settled, its meter
+ * registered; with its opening, the opening must match and its reading
+ * waits for the settlement as a reading in clear would; without, its slot
+ * is blind: settled from its records' deviations (blind_end).
+ */
+static int
+audit_commitment(struct vctx *v, long long seq, json_t *rec,
+    struct dk_err *e)
+{
+	struct dk_slotstate *ss;
+	json_t *op, *rd, *a;
+	const char *kind;
+	char k[32];
+	int64_t t, t2;
+
+	if (dk_commitment_check(rec, e) < 0 || slot_of(v, rec, &t, e) < 0)
+		return dk_failpre(e, "commitment");
+	ss = dk_state_slot(&v->st, t);
+	if (ss == NULL || ss->settled)
+		return dk_fail(e, DK_EX_NO, "commitment for slot %s, which is "
+		    "%s", json_string_value(json_object_get(rec, "slot")), ss ?
+		    "already settled" : "not cleared");
+	if (dk_registry_meter(&v->st.reg, json_string_value(json_object_get(
+	    rec, "meter"))) == NULL)
+		return dk_fail(e, DK_EX_NO, "commitment: meter %s is not in "
+		    "the registry", json_string_value(json_object_get(rec,
+		    "meter")));
+	v->ncommit++;
+	v->nreadings++;	/* a commitment is a reading; signed or not is
+			 * known only from its opening */
+	slotkey(t, k, sizeof(k));
+	if ((a = json_object_get(v->cmeters, k)) == NULL)
+		json_object_set_new(v->cmeters, k, a = json_array());
+	json_array_append(a, json_object_get(rec, "meter"));
+	if ((op = dk_openings_get(v->openings, seq)) == NULL) {
+		json_object_set_new(v->blind, k, json_true());
+		return 0;
+	}
+	if (dk_opening_check(op, rec, seq, e) < 0)
+		return -1;
+	rd = json_object_get(op, "reading");
+	if (dk_reading_check(rd, &v->st.rules, &t2, e) < 0)
+		return dk_failpre(e, "entry %lld: opening: reading", seq);
+	kind = json_string_value(json_object_get(rd, "kind"));
+	if (kind != NULL && strcmp(kind, "grid") != 0)
+		return dk_fail(e, DK_EX_NO, "entry %lld: opening: a %s reading, "
+		    "which is not settled", seq, kind);
+	v->nopened++;
+	if (json_object_get(rd, "sig") == NULL)
+		v->nunsigned++;
+	pend(v->readings, t, rd);
+	snprintf(k, sizeof(k), "%lld", seq);
+	json_object_del(v->openings, k);
+	return 0;
+}
+
+/* The meters committed in slot k: each once, each owned by a participant
+ * of nets, and every meter of each of them. */
+static int
+blind_meters(struct vctx *v, const char *k, json_t *nets, const char *slot,
+    struct dk_err *e)
+{
+	const struct dk_participant *p;
+	json_t *a = json_object_get(v->cmeters, k), *seen = json_object();
+	json_t *m, *count = json_object();
+	const char *id;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(a, i, m) {
+		if ((p = dk_registry_meter(&v->st.reg,
+		    json_string_value(m))) == NULL) {
+			rc = dk_fail(e, DK_EX_NO, "slot %s: meter %s is not in "
+			    "the registry", slot, json_string_value(m));
+			goto out;
+		}
+		if (json_object_get(seen, json_string_value(m)) != NULL) {
+			rc = dk_fail(e, DK_EX_NO, "slot %s: a second "
+			    "commitment to a reading of meter %s", slot,
+			    json_string_value(m));
+			goto out;
+		}
+		json_object_set_new(seen, json_string_value(m), json_true());
+		if (json_object_get(nets, p->id) == NULL) {
+			rc = dk_fail(e, DK_EX_NO, "slot %s: a reading of meter "
+			    "%s is committed, but its participant %s has no "
+			    "settlement", slot, json_string_value(m), p->id);
+			goto out;
+		}
+		json_object_set_new(count, p->id, json_integer(1 +
+		    json_integer_value(json_object_get(count, p->id))));
+	}
+	json_object_foreach(nets, id, m) {
+		p = dk_registry_find(&v->st.reg, id);
+		if (p != NULL && (size_t)json_integer_value(json_object_get(
+		    count, id)) != p->nmeters) {
+			rc = dk_fail(e, DK_EX_NO, "slot %s: participant %s is "
+			    "settled on %lld committed readings, but has %zu "
+			    "meters", slot, id, (long long)json_integer_value(
+			    json_object_get(count, id)), p->nmeters);
+			goto out;
+		}
+	}
+out:
+	json_decref(seen);
+	json_decref(count);
+	return rc;
+}
+
+/* e named after the place of the buffered record i, as the scan would. */
+static int
+at(struct vctx *v, json_t *bpos, size_t i, struct dk_err *e)
+{
+	json_t *p = json_array_get(bpos, i);
+
+	return dk_failpre(e, "%s:%lld: entry %lld", v->path,
+	    (long long)json_integer_value(json_array_get(p, 1)),
+	    (long long)json_integer_value(json_array_get(p, 0)));
+}
+
+/*
+ * The readings of a blind slot that were opened (a member's copy): each
+ * signed as its meter must be, and a participant whose every meter was
+ * opened settled on their net export, not on another.  nets: id ->
+ * [net export, index of its record].  0, or 1 + the index of the record
+ * to name with e.
+ */
+static size_t
+blind_opened(struct vctx *v, const char *k, json_t *nets, const char *slot,
+    struct dk_err *e)
+{
+	const struct dk_participant *p, *o;
+	json_t *rds = json_object_get(v->readings, k), *rd, *x;
+	const char *id;
+	int64_t sum, net;
+	size_t i, n;
+
+	json_array_foreach(rds, i, rd) {
+		o = dk_registry_meter(&v->st.reg, json_string_value(
+		    json_object_get(rd, "meter")));
+		if (o == NULL || dk_reading_verify(rd, o, e) < 0) {
+			if (o == NULL)
+				dk_fail(e, DK_EX_NO, "meter not in the registry");
+			e->status = DK_EX_NO;
+			dk_failpre(e, "slot %s: an opened reading", slot);
+			return 1;
+		}
+	}
+	json_object_foreach(nets, id, x) {
+		if ((p = dk_registry_find(&v->st.reg, id)) == NULL)
+			continue;
+		net = json_integer_value(json_array_get(x, 0));
+		sum = 0;
+		n = 0;
+		json_array_foreach(rds, i, rd) {
+			if (dk_registry_meter(&v->st.reg, json_string_value(
+			    json_object_get(rd, "meter"))) != p)
+				continue;
+			n++;
+			sum += json_integer_value(json_object_get(rd,
+			    "export_wh")) - json_integer_value(json_object_get(rd,
+			    "import_wh"));
+		}
+		if (n > 0 && n == p->nmeters && sum != net) {
+			dk_fail(e, DK_EX_NO, "slot %s: participant %s is "
+			    "settled on a net export of %lld Wh, but its opened "
+			    "readings make %lld Wh", slot, id, (long long)net,
+			    (long long)sum);
+			return 1 + (size_t)json_integer_value(json_array_get(x,
+			    1));
+		}
+	}
+	return 0;
+}
+
+/*
+ * The end of a blind slot's settlement records (v->buf): each
+ * participant's metered net export taken from its record (deviation_wh +
+ * sold_wh - bought_wh), the meters committed checked against the
+ * participants settled, and the slot settled again from those nets; the
+ * records must be what that makes, in order.  What it cannot check is
+ * that the deviations are the committed readings'.
+ */
+static int
+blind_end(struct vctx *v, json_t *next, struct dk_err *e)
+{
+	struct dk_slotstate *ss = dk_state_slot(&v->st, v->bslot);
+	json_t *buf = v->buf, *bpos = v->bpos, *nets = json_object(), *cs;
+	json_t *rec;
+	const char *id, *slot, *ntype;
+	long long dev, sold, bought;
+	char k[32];
+	size_t i;
+	int rc = -1;
+
+	v->buf = v->bpos = NULL;
+	slot = json_string_value(json_object_get(json_array_get(buf, 0),
+	    "slot"));
+	snprintf(v->what, sizeof(v->what), "settlement of slot %s", slot);
+	if (ss == NULL || ss->settled) {
+		dk_fail(e, DK_EX_NO, "settlement for slot %s, which is %s",
+		    slot, ss ? "already settled" : "not cleared");
+		at(v, bpos, 0, e);
+		goto out;
+	}
+	json_array_foreach(buf, i, rec) {
+		if (strcmp(json_string_value(json_object_get(rec, "type")),
+		    "settlement") != 0)
+			continue;
+		if ((id = dk_get_id(rec, "participant", e)) == NULL ||
+		    dk_get_int(rec, "deviation_wh", -2 * DK_MAX_WH,
+		    2 * DK_MAX_WH, &dev, e) < 0 ||
+		    dk_get_int(rec, "sold_wh", 0, DK_MAX_WH, &sold, e) < 0 ||
+		    dk_get_int(rec, "bought_wh", 0, DK_MAX_WH, &bought, e) < 0) {
+			e->status = DK_EX_NO;
+			dk_failpre(e, "%s", v->what);
+			at(v, bpos, i, e);
+			goto out;
+		}
+		if (json_object_get(nets, id) != NULL) {
+			dk_fail(e, DK_EX_NO, "%s: participant %s settled twice",
+			    v->what, id);
+			at(v, bpos, i, e);
+			goto out;
+		}
+		json_object_set_new(nets, id, json_pack("[I,I]", (json_int_t)(dev +
+		    sold - bought), (json_int_t)i));
+	}
+	slotkey(v->bslot, k, sizeof(k));
+	if (blind_meters(v, k, nets, slot, e) < 0) {
+		at(v, bpos, 0, e);
+		goto out;
+	}
+	if ((i = blind_opened(v, k, nets, slot, e)) > 0) {
+		/* the participant's record, or the slot's first */
+		at(v, bpos, i - 1, e);
+		goto out;
+	}
+	json_array_clear(v->expect);
+	v->pos = 0;
+	v->paid = v->received = v->fees = 0;
+	if ((cs = dk_state_contracts(ss)) == NULL) {
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	json_object_foreach(nets, id, rec)
+		json_object_set_new(nets, id, json_integer(json_integer_value(
+		    json_array_get(rec, 0))));
+	rc = dk_settle_net(v->bslot, cs, nets, &v->st.reg, &ss->rules,
+	    v->expect, e);
+	json_decref(cs);
+	if (rc < 0) {
+		e->status = DK_EX_NO;
+		dk_failpre(e, "%s", v->what);
+		at(v, bpos, 0, e);
+		goto out;
+	}
+	json_array_foreach(v->expect, i, rec)
+		if (strcmp(json_string_value(json_object_get(rec, "type")),
+		    "settlement") == 0)
+			dk_settlement_private(rec);
+	json_object_del(v->readings, k);
+	json_object_del(v->cmeters, k);
+	json_object_del(v->blind, k);
+	json_array_append_new(v->unopened, json_string(slot));
+	json_array_foreach(buf, i, rec)
+		if ((rc = expected(v, rec, e)) < 0) {
+			at(v, bpos, i, e);
+			break;
+		}
+	/* records missing at the end: said of the entry after them, as
+	 * when the readings are at hand (none: audit_end says it) */
+	ntype = json_string_value(json_object_get(next, "type"));
+	if (rc == 0 && json_array_size(v->expect) > 0 && next != NULL)
+		rc = strcmp(ntype, "checkpoint") == 0 ? dk_fail(e, DK_EX_NO,
+		    "a checkpoint inside the %s", v->what) :
+		    expected(v, next, e);
+out:
+	json_decref(buf);
+	json_decref(bpos);
+	json_decref(nets);
+	return rc;
+}
+
+static int
+bufadd(struct vctx *v, long long seq, long line, json_t *rec)
+{
+	return json_array_append(v->buf, rec) < 0 ||
+	    json_array_append_new(v->bpos, json_pack("[I,I]", (json_int_t)seq,
+	    (json_int_t)line)) < 0 ? -1 : 0;
 }
 
 /* Each entry of the ledger, in order (the scan's callback). */
@@ -305,9 +614,25 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	struct vctx *v = ctx;
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	struct dk_slotstate *ss;
+	char k[32];
 	int64_t t;
 
 	v->entries++;
+	if (v->buf != NULL) {
+		if ((strcmp(type, "settlement") == 0 || strcmp(type,
+		    "transfer") == 0) && slot_of(v, rec, &t, e) == 0 &&
+		    t == v->bslot)
+			return bufadd(v, seq, line, rec);
+		memset(e, 0, sizeof(*e));
+		if (blind_end(v, rec, e) < 0)
+			return -1;
+		if (json_array_size(v->expect) > 0)
+			return 0;	/* rec was the next record expected */
+	}
+	if (dk_openings_get(v->openings, seq) != NULL &&
+	    strcmp(type, "commitment") != 0)
+		return dk_fail(e, DK_EX_NO, "an opening names entry %lld, a %s, "
+		    "not a commitment", seq, type);
 	if (json_array_size(v->expect) > 0) {
 		if (strcmp(type, "checkpoint") == 0)
 			return dk_fail(e, DK_EX_NO, "a checkpoint inside the %s",
@@ -336,7 +661,17 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	/* the participant's signature is checked on a worker thread */
 	if (strcmp(type, "order") == 0)
 		return audit_order(v, seq, line, rec, e);
+	if (strcmp(type, "commitment") == 0) {
+		if (!v->si->committed)
+			return dk_fail(e, DK_EX_NO, "a commitment in a ledger "
+			    "of open readings (its genesis has no "
+			    "\"readings\":\"committed\")");
+		return audit_commitment(v, seq, rec, e);
+	}
 	if (strcmp(type, "reading") == 0) {
+		if (v->si->committed)
+			return dk_fail(e, DK_EX_NO, "a reading in clear in a "
+			    "ledger of committed readings");
 		if (dk_reading_check(rec, &v->st.rules, &t, e) < 0)
 			return dk_failpre(e, "reading");
 		ss = dk_state_slot(&v->st, t);
@@ -364,6 +699,13 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	if (strcmp(type, "settlement") == 0) {
 		if (slot_of(v, rec, &t, e) < 0)
 			return dk_failpre(e, "settlement");
+		slotkey(t, k, sizeof(k));
+		if (json_object_get(v->blind, k) != NULL) {
+			v->bslot = t;
+			v->buf = json_array();
+			v->bpos = json_array();
+			return bufadd(v, seq, line, rec);
+		}
 		return audit_settlement(v, rec, t, e);
 	}
 	if (strcmp(type, "contract") == 0)
@@ -381,6 +723,8 @@ static int
 audit_end(struct vctx *v, const char *path, struct dk_err *e)
 {
 	const struct dk_scaninfo *si = v->si;
+	const char *k;
+	json_t *op;
 
 	if (v->entries == 0)
 		return dk_fail(e, DK_EX_NO, "%s: the ledger is empty", path);
@@ -389,15 +733,21 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
 		    "the last checkpoint: an append that was never "
 		    "acknowledged (see RECOVERY)", path,
 		    si->note != NULL ? si->note_seq + 1 : 0, v->entries - 1);
+	if (v->buf != NULL && blind_end(v, NULL, e) < 0)
+		return -1;
 	if (json_array_size(v->expect) > 0)
 		return dk_fail(e, DK_EX_NO, "%s: the ledger ends inside the "
 		    "%s (truncated at an entry boundary?)", path, v->what);
 	if (v->nbooks > 0)
 		return dk_fail(e, DK_EX_NO, "%s: orders at the end with no "
 		    "clearing after them (truncated?)", path);
-	if (json_object_size(v->readings) > 0)
+	if (json_object_size(v->readings) > 0 ||
+	    json_object_size(v->cmeters) > 0)
 		return dk_fail(e, DK_EX_NO, "%s: readings at the end with no "
 		    "settlement after them (truncated?)", path);
+	json_object_foreach(v->openings, k, op)
+		return dk_fail(e, DK_EX_NO, "an opening names entry %s, which "
+		    "the ledger does not have", k);
 	return 0;
 }
 
@@ -413,8 +763,8 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
  */
 int
 dk_audit_ledger(struct dk_audit *a, const char *path,
-    const unsigned char oppk[32], int threads, int want_leaves,
-    struct dk_err *e)
+    const unsigned char oppk[32], const char *openings, int threads,
+    int want_leaves, struct dk_err *e)
 {
 	struct dk_err pe = { 0 };
 	struct vctx v;
@@ -426,6 +776,19 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	dk_state_init(&v.st);
 	v.readings = json_object();
 	v.expect = json_array();
+	v.path = path;
+	v.blind = json_object();
+	v.cmeters = json_object();
+	v.unopened = a->unopened = json_array();
+	if (openings != NULL && dk_openings_load(openings, &v.openings,
+	    e) < 0) {
+		json_decref(v.readings);
+		json_decref(v.expect);
+		json_decref(v.blind);
+		json_decref(v.cmeters);
+		dk_state_free(&v.st);
+		return -1;
+	}
 	a->si.want_leaves = want_leaves;
 	/* signatures on every core; the reading and the replay on this one */
 	v.si = &a->si;
@@ -453,6 +816,13 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->unsigned_readings = v.nunsigned;
 	a->transfers = v.ntransfers;
 	a->checkpoints = v.ncheckpoints;
+	a->commitments = v.ncommit;
+	a->opened = v.nopened;
+	json_decref(v.buf);
+	json_decref(v.bpos);
+	json_decref(v.openings);
+	json_decref(v.blind);
+	json_decref(v.cmeters);
 	while (v.nbooks > 0)
 		book_free(&v, &v.books[0]);
 	free(v.books);
@@ -486,6 +856,14 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 	json_object_set_new(x, "unsigned_readings",
 	    json_integer(a->unsigned_readings));
 	json_object_set_new(x, "signatures", json_integer(a->signatures));
+	if (a->si.committed) {
+		json_object_set_new(x, "mode", json_string("committed"));
+		json_object_set_new(x, "commitments",
+		    json_integer(a->commitments));
+		json_object_set_new(x, "openings", json_integer(a->opened));
+		json_object_set_new(x, "slots_not_recomputed",
+		    json_incref(a->unopened));
+	}
 	return x;
 }
 
@@ -493,4 +871,6 @@ void
 dk_audit_free(struct dk_audit *a)
 {
 	dk_scaninfo_free(&a->si);
+	json_decref(a->unopened);
+	a->unopened = NULL;
 }

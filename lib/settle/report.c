@@ -67,9 +67,16 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	if (strcmp(slot, r->last) > 0)
 		snprintf(r->last, sizeof(r->last), "%s", slot);
 	m->slots++;
-	if (add(&m->exp, num(rec, "export_wh"), id, ": export_wh",
+	/* the metered net export, from what a settlement of either version
+	 * holds: a v 2 record (committed readings) has no export_wh and
+	 * import_wh, and its slot counts as its net */
+	net = num(rec, "deviation_wh") + num(rec, "sold_wh") -
+	    num(rec, "bought_wh");
+	if (add(&m->exp, json_object_get(rec, "export_wh") != NULL ?
+	    num(rec, "export_wh") : net > 0 ? net : 0, id, ": export_wh",
 	    e) < 0 ||
-	    add(&m->imp, num(rec, "import_wh"), id, ": import_wh",
+	    add(&m->imp, json_object_get(rec, "import_wh") != NULL ?
+	    num(rec, "import_wh") : net < 0 ? -net : 0, id, ": import_wh",
 	    e) < 0 ||
 	    add(&m->sold, num(rec, "sold_wh"), id, ": sold_wh", e) < 0 ||
 	    add(&m->bought, num(rec, "bought_wh"), id, ": bought_wh",
@@ -82,7 +89,6 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	    r->rules.retail;
 	buyback = pr ? json_integer_value(json_array_get(pr, 1)) :
 	    r->rules.buyback;
-	net = num(rec, "export_wh") - num(rec, "import_wh");
 	/* dk_value rounds symmetrically: -value(-net) = value(net) */
 	if (dk_value(net, net > 0 ? buyback : retail, &v) < 0 ||
 	    add(&m->baseline, v, id, ": baseline", e) < 0)

@@ -33,6 +33,8 @@ dk_settle_run_init(struct dk_settle_run *run, const struct dk_conf *conf,
 	const char *s = dk_conf_str(conf, "settle.signed", "required");
 
 	memset(run, 0, sizeof(*run));
+	if (dk_readings_conf(conf, &run->newmode, e) < 0)
+		return -1;
 	if (strcmp(s, "required") == 0)
 		run->require = 1;
 	else if (strcmp(s, "registered") != 0)
@@ -152,8 +154,10 @@ dk_settle_run_sort(struct dk_settle_run *run)
 }
 
 /* The input readings already in the ledger, exact copies: delivered at
- * least once means some may come again. */
+ * least once means some may come again.  A committed reading is known
+ * by its opening in the operator's store. */
 struct scan {
+	struct dk_settle_run *run;
 	struct dk_state *st;
 	json_t *want;		/* canonical reading -> true once seen */
 };
@@ -163,10 +167,31 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *e)
 {
 	struct scan *sc = ctx;
-	char *c;
+	struct dk_settle_run *run = sc->run;
+	json_t *op, *rd = rec;
+	char *c, k[32];
 
-	if (strcmp(str(rec, "type"), "reading") == 0 &&
-	    (c = dk_canon(rec)) != NULL) {
+	if (strcmp(str(rec, "type"), "commitment") == 0) {
+		/* loaded here, under the ledger's lock */
+		if (run->openings == NULL && dk_openings_load(run->opath,
+		    &run->openings, e) < 0) {
+			if (e->status != DK_EX_NOINPUT)
+				return -1;
+			memset(e, 0, sizeof(*e));
+			run->openings = json_object();
+		}
+		snprintf(k, sizeof(k), "%lld", seq);
+		json_object_set_new(run->cseq, k, json_true());
+		if ((op = dk_openings_get(run->openings, seq)) != NULL &&
+		    dk_opening_check(op, rec, seq, e) < 0) {
+			e->status = DK_EX_DATAERR;
+			return dk_failpre(e, "%s", run->opath);
+		}
+		rd = json_object_get(op, "reading");
+	}
+	if (rd != NULL && json_is_string(json_object_get(rd, "type")) &&
+	    strcmp(str(rd, "type"), "reading") == 0 &&
+	    (c = dk_canon(rd)) != NULL) {
 		if (json_object_get(sc->want, c) != NULL)
 			json_object_set_new(sc->want, c, json_true());
 		free(c);
@@ -189,13 +214,20 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	size_t i, j;
 	int rc;
 
+	if (asprintf(&run->opath, "%s.openings", lpath) < 0) {
+		run->opath = NULL;
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	sc.run = run;
 	sc.st = st;
 	sc.want = json_object();
+	run->cseq = json_object();
 	for (i = 0; i < run->n; i++)
 		json_object_set_new(sc.want, run->v[i].canon, json_false());
 	rc = dk_ledger_open(l, lpath, op, scan_apply, &sc, e);
 	if (rc == 0)
-		rc = dk_ledger_genesis(l, origin, e);
+		rc = dk_ledger_genesis(l, origin, run->newmode, e);
+	run->committed = l->info.committed;
 	for (i = j = 0; rc == 0 && i < run->n; i++) {
 		if (json_is_true(json_object_get(sc.want,
 		    run->v[i].canon))) {
@@ -209,6 +241,58 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 		run->n = j;
 	json_decref(sc.want);
 	return rc;
+}
+
+/*
+ * A settlement record as a ledger of committed readings keeps it (v 2):
+ * without export_wh and import_wh, which are the meters' readings.
+ */
+void
+dk_settlement_private(json_t *rec)
+{
+	json_object_del(rec, "export_wh");
+	json_object_del(rec, "import_wh");
+	json_object_set_new(rec, "v", json_integer(2));
+}
+
+/* A reading into the ledger as its commitment, its opening kept for the
+ * store. */
+static int
+add_committed(struct dk_settle_run *run, struct dk_ledger *l, json_t *rd,
+    struct dk_err *e)
+{
+	json_t *c, *op;
+	char *s = NULL;
+	size_t n;
+	int rc;
+
+	if ((c = dk_commit_reading(rd, l->next, &op)) == NULL ||
+	    (s = dk_canon(op)) == NULL)
+		goto oom;
+	n = strlen(s);
+	if (run->nobuf + n + 1 > run->capobuf) {
+		size_t cap = (run->nobuf + n + 1) * 2;
+		char *nb = realloc(run->obuf, cap);
+		if (nb == NULL)
+			goto oom;
+		run->obuf = nb;
+		run->capobuf = cap;
+	}
+	rc = dk_ledger_add(l, c, e);
+	if (rc == 0) {
+		memcpy(run->obuf + run->nobuf, s, n);
+		run->obuf[run->nobuf + n] = '\n';
+		run->nobuf += n + 1;
+	}
+	free(s);
+	json_decref(c);
+	json_decref(op);
+	return rc;
+oom:
+	free(s);
+	json_decref(c);
+	json_decref(op);
+	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
 
 /*
@@ -259,13 +343,24 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		goto out;
 	}
 	json_array_foreach(readings, k, x)
-		if ((rc = dk_ledger_add(l, x, e)) < 0)
+		if ((rc = run->committed ? add_committed(run, l, x, e) :
+		    dk_ledger_add(l, x, e)) < 0)
 			goto out;
 	json_array_foreach(res, k, x) {
-		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0 ||
-		    (rc = dk_ledger_add(l, x, e)) < 0)
+		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
 			goto out;
 		json_array_append(out, x);
+		if (run->committed && strcmp(str(x, "type"),
+		    "settlement") == 0) {
+			/* the ledger's copy without the metered energy */
+			x = json_deep_copy(x);
+			dk_settlement_private(x);
+			rc = dk_ledger_add(l, x, e);
+			json_decref(x);
+		} else
+			rc = dk_ledger_add(l, x, e);
+		if (rc < 0)
+			goto out;
 	}
 	/* a checkpoint for every slot settled */
 	rc = dk_ledger_checkpoint(l, e);
@@ -273,6 +368,38 @@ out:
 	json_decref(readings);
 	json_decref(res);
 	return rc;
+}
+
+/*
+ * The end of the run: the store rid of openings of no commitment
+ * (dk_openings_trim), the openings of the run's commitments appended to
+ * it and synced first, then the ledger's entries (none of
+ * either on a dry run); if the ledger cannot be written, the store is cut
+ * back too.
+ */
+int
+dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
+    int dry, struct dk_err *e)
+{
+	off_t before = 0;
+	int stored = 0;
+
+	if (!dry && run->committed && dk_openings_trim(run->opath, run->cseq,
+	    e) < 0)
+		return -1;
+	if (!dry && run->nobuf > 0) {
+		if (dk_openings_append(run->opath, run->obuf, run->nobuf,
+		    &before, e) < 0)
+			return -1;
+		stored = 1;
+	}
+	if (dk_ledger_finish(l, dry, e) < 0) {
+		if (stored)
+			dk_openings_cut(run->opath, before);
+		return -1;
+	}
+	run->nobuf = 0;
+	return 0;
 }
 
 void
@@ -283,6 +410,12 @@ dk_settle_run_free(struct dk_settle_run *run)
 	for (i = 0; i < run->n; i++)
 		rd_free(&run->v[i]);
 	free(run->v);
+	free(run->opath);
+	free(run->obuf);
+	json_decref(run->openings);
+	json_decref(run->cseq);
+	run->opath = run->obuf = NULL;
+	run->openings = run->cseq = NULL;
 	run->v = NULL;
 	run->n = run->cap = 0;
 }

@@ -144,8 +144,13 @@ transfer(json_t *slot, const char *from, const char *to, int64_t amount,
 	    "amount", (json_int_t)amount, "reason", reason);
 }
 
-int
-dk_settle(int64_t slot, json_t *contracts, json_t *readings,
+/*
+ * The settlement of a slot from its readings, or (readings NULL) from
+ * nets, each participant's metered net export in Wh by its id: what an
+ * audit without the openings of a slot's committed readings can replay.
+ */
+static int
+settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
     const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
     struct dk_err *e)
 {
@@ -160,9 +165,14 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 	int64_t simp = 0, sexp = 0, swh = 0;	/* the slot's, for its limit */
 	const char *what;
 	int split = 0;		/* contracts with a buyer's price apart */
+	json_t *none = NULL;
+	const char *id;
 
 	e->item = -1;
-	cap = json_array_size(contracts) * 2 + json_array_size(readings) + 1;
+	if (readings == NULL)
+		readings = none = json_array();
+	cap = json_array_size(contracts) * 2 + json_array_size(readings) +
+	    json_object_size(nets) + 1;
 	for (pt.hcap = 64; pt.hcap < 2 * cap; pt.hcap *= 2)
 		;
 	pt.n = 0;
@@ -174,6 +184,7 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		free(pt.h);
 		free(second);
 		json_decref(tr);
+		json_decref(none);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	dk_time_format(slot, r->tz, ts, sizeof(ts));
@@ -274,6 +285,24 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 		}
 		x->nread++;
 	}
+	json_object_foreach(nets, id, rd) {
+		net = json_integer_value(rd);
+		if ((p = dk_registry_find(reg, id)) == NULL) {
+			dk_fail(e, DK_EX_DATAERR, "participant %s is not in "
+			    "the registry", id);
+			goto fail;
+		}
+		if (net < -DK_MAX_WH || net > DK_MAX_WH) {
+			dk_fail(e, DK_EX_DATAERR, "participant %s: a net export "
+			    "of %lld Wh, beyond the limits of a slot", id,
+			    (long long)net);
+			goto fail;
+		}
+		x = party(&pt, p);
+		x->exp = net > 0 ? net : 0;
+		x->imp = net < 0 ? -net : 0;
+		x->nread = p->nmeters;
+	}
 	n = pt.n;
 	qsort(v, n, sizeof(*v), partycmp);
 	for (i = 0; i < n; i++) {
@@ -335,6 +364,7 @@ dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 	json_array_extend(out, tr);
 	json_decref(tr);
 	json_decref(sj);
+	json_decref(none);
 	free(v);
 	free(pt.h);
 	free(second);
@@ -350,8 +380,27 @@ party_range:
 fail:
 	json_decref(tr);
 	json_decref(sj);
+	json_decref(none);
 	free(v);
 	free(pt.h);
 	free(second);
 	return -1;
+}
+
+int
+dk_settle(int64_t slot, json_t *contracts, json_t *readings,
+    const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
+    struct dk_err *e)
+{
+	return settle(slot, contracts, readings, NULL, reg, r, out, e);
+}
+
+/* The settlement of a slot whose readings are not at hand, from nets:
+ * participant id -> its metered net export (export - import) in Wh. */
+int
+dk_settle_net(int64_t slot, json_t *contracts, json_t *nets,
+    const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
+    struct dk_err *e)
+{
+	return settle(slot, contracts, NULL, nets, reg, r, out, e);
 }

@@ -16,6 +16,9 @@
 int dk_settle(int64_t slot, json_t *contracts, json_t *readings,
     const struct dk_registry *, const struct dk_rules *, json_t *out,
     struct dk_err *);	/* on a bad reading, e->item is its index */
+int dk_settle_net(int64_t slot, json_t *contracts, json_t *nets,
+    const struct dk_registry *, const struct dk_rules *, json_t *out,
+    struct dk_err *);
 
 /* run.c: a settlement run (denki-settle): readings in, slots settled
  * into the ledger */
@@ -32,6 +35,13 @@ struct dk_settle_run {
 	long ngap;		/* gap records read */
 	long ndup;		/* readings given again, or in the ledger */
 	int require;		/* settle.signed: required */
+	int newmode;		/* readings: committed (1) for a new ledger */
+	int committed;		/* the ledger's readings are committed */
+	char *opath;		/* the operator's store of openings */
+	json_t *openings;	/* what the store held (seq -> opening) */
+	json_t *cseq;		/* seq -> true: the ledger's commitments */
+	char *obuf;		/* openings of this run, lines to append */
+	size_t nobuf, capobuf;
 };
 #define DK_SETTLE_TAKEN		0
 #define DK_SETTLE_GAP		1
@@ -48,7 +58,10 @@ int dk_settle_run_open(struct dk_settle_run *, struct dk_ledger *,
 int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
     struct dk_state *, struct dk_ledger *, const char *tz, json_t *out,
     struct dk_err *);
+int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
+    int dry, struct dk_err *);
 void dk_settle_run_free(struct dk_settle_run *);
+void dk_settlement_private(json_t *rec);
 
 /* audit.c: the offline audit of a whole ledger, replayed and checked */
 struct dk_audit {		/* the figures of the verdict */
@@ -58,10 +71,14 @@ struct dk_audit {		/* the figures of the verdict */
 	size_t participants;
 	int64_t contract_wh;
 	struct dk_scaninfo si;	/* origin, last checkpoint, leaves if asked */
+	long long commitments, opened;	/* committed readings; opened */
+	json_t *unopened;	/* slots settled without every opening, whose
+				 * settlement was replayed from its records'
+				 * deviations, not recomputed from readings */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
-    const unsigned char oppk[32], int threads, int want_leaves,
-    struct dk_err *);
+    const unsigned char oppk[32], const char *openings, int threads,
+    int want_leaves, struct dk_err *);
 json_t *dk_audit_json(const struct dk_audit *, const char *path);
 void dk_audit_free(struct dk_audit *);
 

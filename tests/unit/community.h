@@ -193,7 +193,7 @@ cm_build(struct cm *c, const char *origin, struct dk_err *e)
 	json_t *x, *o1 = json_array(), *o2 = json_array();
 	int i, rc = -1;
 
-	if (dk_ledger_genesis(&c->l, origin, e) < 0)
+	if (dk_ledger_genesis(&c->l, origin, 0, e) < 0)
 		goto out;
 	for (i = 0; i < 3; i++) {
 		key = dk_key_pub_b64(&cm_key[i]);

@@ -264,7 +264,7 @@ test_flips(void)
 	snprintf(path, sizeof(path), "%s/sealed.jsonl", dir);
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
-	CHECK_INT(dk_ledger_genesis(&l, "test.example/log", &e), 0);
+	CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
 	for (i = 0; i < 3; i++) {
 		r = note(i);
 		CHECK_INT(dk_ledger_add(&l, r, &e), 0);

@@ -22,7 +22,7 @@ append(const char *path, const char *origin, const char *tag, int n)
 
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
-	CHECK_INT(dk_ledger_genesis(&l, origin, &e), 0);
+	CHECK_INT(dk_ledger_genesis(&l, origin, 0, &e), 0);
 	for (i = 0; i < n; i++) {
 		snprintf(t, sizeof(t), "%s%d", tag, i);
 		r = json_pack("{s:s,s:i,s:s}", "type", "note", "v", 1, "text",

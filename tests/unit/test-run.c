@@ -142,7 +142,7 @@ main(void)
 	snprintf(lpath, sizeof(lpath), "%s/ledger.jsonl", ck_tmp);
 	CHECK_INT(dk_key_generate(&op, &e), 0);
 	CHECK_INT(dk_ledger_open(&l, lpath, &op, NULL, NULL, &e), 0);
-	CHECK_INT(dk_ledger_genesis(&l, "test/run", &e), 0);
+	CHECK_INT(dk_ledger_genesis(&l, "test/run", 0, &e), 0);
 	rec = json_loads(rd("m1", S11, 2, ""), 0, NULL);
 	CHECK_INT(dk_ledger_add(&l, rec, &e), 0);
 	json_decref(rec);

@@ -1,0 +1,348 @@
+/* Unit tests for lib/ledger/opening.c and the settlement of a slot from
+ * nets: readings as salted commitments, their openings, the store. */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "denki.h"
+#include "check.h"
+
+#define S10 "2026-01-01T10:00:00+00:00"
+#define RD "{\"export_wh\":0,\"import_wh\":590,\"meter\":\"m1\",\"slot\":\"" \
+	S10 "\",\"type\":\"reading\",\"v\":1}"
+
+static json_t *
+js(const char *s)
+{
+	return json_loads(s, 0, NULL);
+}
+
+/* The hash by hand: SHA-256 of the salt's bytes and the reading's. */
+static void
+by_hand(const char *salthex, const char *canon, char out[65])
+{
+	unsigned char salt[32], h[32];
+	crypto_hash_sha256_state st;
+
+	sodium_hex2bin(salt, 32, salthex, 64, NULL, NULL, NULL);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, salt, 32);
+	crypto_hash_sha256_update(&st, (const unsigned char *)canon,
+	    strlen(canon));
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, 65, h, 32);
+}
+
+static void
+test_commit(void)
+{
+	struct dk_err e = { 0 };
+	json_t *rd = js(RD), *c, *op, *c2, *op2, *bad;
+	char want[65], *s;
+	int committed = -1;
+
+	CHECK_INT(dk_readings_mode("committed", &committed, &e), 0);
+	CHECK_INT(committed, 1);
+	CHECK_INT(dk_readings_mode("open", &committed, &e), 0);
+	CHECK_INT(committed, 0);
+	CHECK_INT(dk_readings_mode("Committed", &committed, &e), -1);
+	CHECK_INT(e.status, DK_EX_CONFIG);
+	CHECK_STR(e.msg, "readings: must be committed or open, got "
+	    "\"Committed\"");
+
+	c = dk_commit_reading(rd, 17, &op);
+	CHECK(c != NULL && op != NULL);
+	CHECK_INT(dk_commitment_check(c, &e), 0);
+	CHECK_INT(json_object_size(c), 5);
+	CHECK_STR(json_string_value(json_object_get(c, "meter")), "m1");
+	CHECK_STR(json_string_value(json_object_get(c, "slot")), S10);
+	/* the energy is not in the commitment */
+	s = dk_canon(c);
+	CHECK(strstr(s, "590") == NULL);
+	free(s);
+	CHECK_INT(json_integer_value(json_object_get(op, "seq")), 17);
+	CHECK(json_equal(json_object_get(op, "reading"), rd));
+	by_hand(json_string_value(json_object_get(op, "salt")), RD, want);
+	CHECK_STR(json_string_value(json_object_get(c, "hash")), want);
+	CHECK_INT(dk_opening_check(op, c, 17, &e), 0);
+
+	/* a new salt each time: the same reading, another hash */
+	c2 = dk_commit_reading(rd, 17, &op2);
+	CHECK(strcmp(json_string_value(json_object_get(c, "hash")),
+	    json_string_value(json_object_get(c2, "hash"))) != 0);
+	CHECK(strcmp(json_string_value(json_object_get(op, "salt")),
+	    json_string_value(json_object_get(op2, "salt"))) != 0);
+	/* one's opening does not open the other */
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_opening_check(op2, c, 17, &e), -1);
+	CHECK_INT(e.status, DK_EX_NO);
+	CHECK_HAS(e.msg, "the opening does not match its commitment");
+
+	/* another value, or another slot or meter with a matching hash */
+	bad = json_deep_copy(op);
+	json_object_set_new(json_object_get(bad, "reading"), "import_wh",
+	    json_integer(591));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_opening_check(bad, c, 17, &e), -1);
+	CHECK_INT(e.status, DK_EX_NO);
+	json_decref(bad);
+	bad = json_deep_copy(c);
+	json_object_set_new(bad, "meter", json_string("m2"));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_opening_check(op, bad, 17, &e), -1);
+	CHECK_STR(e.msg, "the opening's reading is of another slot or meter "
+	    "than its commitment");
+	json_decref(bad);
+
+	/* the records' shapes */
+	bad = json_deep_copy(op);
+	json_object_set_new(bad, "salt", json_string("00"));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_opening_check(bad, c, 17, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_STR(e.msg, "salt: must be 64 lowercase hex digits");
+	json_object_set(bad, "salt", json_object_get(op, "salt"));
+	json_object_set_new(bad, "extra", json_true());
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_opening_check(bad, c, 17, &e), -1);
+	CHECK_HAS(e.msg, "and nothing else");
+	json_decref(bad);
+	bad = json_deep_copy(c);
+	json_object_set_new(bad, "hash", json_string("ABC"));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_commitment_check(bad, &e), -1);
+	CHECK_STR(e.msg, "hash: must be 64 lowercase hex digits");
+	json_object_set(bad, "hash", json_object_get(c, "hash"));
+	json_object_set_new(bad, "import_wh", json_integer(590));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_commitment_check(bad, &e), -1);
+	CHECK_HAS(e.msg, "and nothing else");
+	json_decref(bad);
+
+	json_decref(c);
+	json_decref(c2);
+	json_decref(op);
+	json_decref(op2);
+	json_decref(rd);
+}
+
+static void
+test_store(void)
+{
+	struct dk_err e = { 0 };
+	json_t *rd = js(RD), *c, *op, *all, *keep;
+	char path[300], *line, buf[4096];
+	struct stat sb;
+	off_t before;
+	size_t n = 0;
+	int i;
+	FILE *fp;
+
+	tmpdir_make("test-opening");
+	snprintf(path, sizeof(path), "%s/ledger.jsonl.openings", ck_tmp);
+	/* three openings, of entries 5, 6 and 9 */
+	for (i = 0; i < 3; i++) {
+		c = dk_commit_reading(rd, i == 2 ? 9 : 5 + i, &op);
+		line = dk_canon(op);
+		n += snprintf(buf + n, sizeof(buf) - n, "%s\n", line);
+		free(line);
+		json_decref(c);
+		json_decref(op);
+	}
+	CHECK_INT(dk_openings_append(path, buf, n, &before, &e), 0);
+	CHECK_INT(before, 0);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_mode & 0777, 0600);
+	CHECK_INT(dk_openings_load(path, &all, &e), 0);
+	CHECK_INT(json_object_size(all), 3);
+	CHECK(dk_openings_get(all, 6) != NULL);
+	CHECK(dk_openings_get(all, 7) == NULL);
+	json_decref(all);
+
+	/* entry 6 is not a commitment (any more): dropped */
+	keep = json_pack("{s:b,s:b}", "5", 1, "9", 1);
+	CHECK_INT(dk_openings_trim(path, keep, &e), 0);
+	json_decref(keep);
+	CHECK_INT(dk_openings_load(path, &all, &e), 0);
+	CHECK_INT(json_object_size(all), 2);
+	CHECK(dk_openings_get(all, 6) == NULL);
+	json_decref(all);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_mode & 0777, 0600);
+
+	/* a failed ledger write: the store cut back */
+	CHECK_INT(dk_openings_append(path, buf, strchr(buf, '\n') - buf + 1,
+	    &before, &e), 0);
+	CHECK(before > 0);
+	dk_openings_cut(path, before);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_size, before);
+
+	/* a seq twice, or a line that is no opening: named by line */
+	fp = fopen(path, "a");
+	fputs(buf, fp);
+	fclose(fp);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_openings_load(path, &all, &e), -1);
+	CHECK(all == NULL);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, ".openings:3: seq: entry 5 opened a second time");
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_openings_load(tmpfile_write("x.openings",
+	    "{\"type\":\"reading\",\"v\":1}\n"), &all, &e), -1);
+	CHECK_HAS(e.msg, "x.openings:1: type: must be \"opening\"");
+	memset(&e, 0, sizeof(e));
+	snprintf(path, sizeof(path), "%s/none", ck_tmp);
+	CHECK_INT(dk_openings_load(path, &all, &e), -1);
+	CHECK_INT(e.status, DK_EX_NOINPUT);
+	json_decref(rd);
+	tmpdir_remove();
+}
+
+/* A slot settled from nets is the slot settled from readings, but for
+ * the metered energy the settlement records of v 2 leave out. */
+static void
+test_net(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_registry reg;
+	struct dk_rules r;
+	struct dk_key k;
+	char *kb;
+	json_t *rds, *cs, *a, *b, *nets, *x;
+	size_t i;
+	int64_t t;
+
+	memset(&reg, 0, sizeof(reg));
+	memset(&r, 0, sizeof(r));
+	strcpy(r.tz, "UTC");
+	r.slot_minutes = 30;
+	r.retail = 300000;
+	r.buyback = 100000;
+	CHECK_INT(dk_key_generate(&k, &e), 0);
+	kb = dk_key_pub_b64(&k);
+	x = json_pack("{s:s,s:i,s:s,s:s,s:[s,s],s:s,s:s,s:s}", "type",
+	    "participant", "v", 1, "id", "p1", "key", kb, "meters", "m1", "m2",
+	    "zone", "main", "role", "prosumer", "status", "active");
+	free(kb);
+	dk_key_free(&k);
+	if (dk_registry_apply(&reg, x, &e) < 0)
+		fprintf(stderr, "registry: %s\n", e.msg);
+	json_decref(x);
+	dk_slot_parse(S10, 30, &t, &e);
+	rds = json_pack("[{s:s,s:i,s:s,s:s,s:i,s:i},{s:s,s:i,s:s,s:s,s:i,"
+	    "s:i}]", "type", "reading", "v", 1, "meter", "m1", "slot", S10,
+	    "import_wh", 700, "export_wh", 100, "type", "reading", "v", 1,
+	    "meter", "m2", "slot", S10, "import_wh", 0, "export_wh", 1333);
+	cs = json_array();
+	a = json_array();
+	b = json_array();
+	CHECK_INT(dk_settle(t, cs, rds, &reg, &r, a, &e), 0);
+	nets = json_pack("{s:i}", "p1", 100 + 1333 - 700);
+	CHECK_INT(dk_settle_net(t, cs, nets, &reg, &r, b, &e), 0);
+	CHECK_INT(json_array_size(a), json_array_size(b));
+	json_array_foreach(a, i, x) {
+		if (strcmp(json_string_value(json_object_get(x, "type")),
+		    "settlement") == 0) {
+			dk_settlement_private(x);
+			dk_settlement_private(json_array_get(b, i));
+			CHECK_INT(json_integer_value(json_object_get(x, "v")), 2);
+			CHECK(json_object_get(x, "import_wh") == NULL);
+		}
+		CHECK(json_equal(x, json_array_get(b, i)));
+	}
+	/* a participant not in the registry, a net beyond a slot's limits */
+	json_object_set_new(nets, "p9", json_integer(1));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_settle_net(t, cs, nets, &reg, &r, b, &e), -1);
+	CHECK_STR(e.msg, "participant p9 is not in the registry");
+	json_object_del(nets, "p9");
+	json_object_set_new(nets, "p1", json_integer(DK_MAX_WH + 1));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_settle_net(t, cs, nets, &reg, &r, b, &e), -1);
+	CHECK_HAS(e.msg, "beyond the limits of a slot");
+	json_decref(nets);
+	json_decref(rds);
+	json_decref(cs);
+	json_decref(a);
+	json_decref(b);
+	dk_registry_free(&reg);
+}
+
+/* The genesis says the mode; a reader takes it from there. */
+static void
+test_genesis(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_ledger l;
+	struct dk_scaninfo si;
+	struct dk_key op;
+	char path[300], line[1024], *k;
+	json_t *g, *ent;
+	FILE *fp;
+	int mode;
+
+	tmpdir_make("test-opening-g");
+	CHECK_INT(dk_key_generate(&op, &e), 0);
+	for (mode = 0; mode <= 1; mode++) {
+		snprintf(path, sizeof(path), "%s/l%d.jsonl", ck_tmp, mode);
+		CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
+		CHECK_INT(dk_ledger_genesis(&l, "test/g", mode, &e), 0);
+		CHECK_INT(l.info.committed, mode);
+		CHECK_INT(dk_ledger_finish(&l, 0, &e), 0);
+		dk_ledger_close(&l);
+		memset(&si, 0, sizeof(si));
+		CHECK_INT(dk_ledger_scan_info(path, op.pk, NULL, NULL, &si, &e),
+		    0);
+		CHECK_INT(si.committed, mode);
+		dk_scaninfo_free(&si);
+		fp = fopen(path, "r");
+		CHECK(fgets(line, sizeof(line), fp) != NULL);
+		fclose(fp);
+		CHECK_INT(strstr(line, "\"readings\":\"committed\"") != NULL,
+		    mode);
+	}
+	/* a mode no reader knows: the genesis is refused */
+	k = dk_key_pub_b64(&op);
+	dk_vkey_make("test/g", op.pk, line, sizeof(line));
+	g = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "type", "ledger", "v", 1,
+	    "origin", "test/g", "key", k, "vkey", line, "readings",
+	    "sometimes");
+	ent = json_pack("{s:s,s:i,s:i,s:s,s:o}", "type", "entry", "v", 2,
+	    "seq", 0, "prev", "0000000000000000000000000000000000000000000000"
+	    "000000000000000000", "rec", g);
+	free(k);
+	k = dk_canon(ent);
+	json_decref(ent);
+	snprintf(path, sizeof(path), "%s/bad.jsonl", ck_tmp);
+	fp = fopen(path, "w");
+	fprintf(fp, "%s\n", k);
+	fclose(fp);
+	free(k);
+	memset(&si, 0, sizeof(si));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_ledger_scan_info(path, op.pk, NULL, NULL, &si, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "readings: must be committed or open, got "
+	    "\"sometimes\"");
+	dk_scaninfo_free(&si);
+	dk_key_free(&op);
+	tmpdir_remove();
+}
+
+int
+main(void)
+{
+	struct dk_err e = { 0 };
+
+	CHECK_INT(dk_init(&e), 0);
+	test_commit();
+	test_store();
+	test_net();
+	test_genesis();
+	return check_done("test-opening");
+}
