@@ -71,7 +71,7 @@ main(int argc, char *argv[])
 	struct dk_key op;
 	struct dk_audit a;
 	const char *pub = NULL, *path = "ledger.jsonl", *openings = NULL;
-	char **cps, *given;
+	char **cps, *given, rd[96];
 	size_t ncps = 0, ci;
 	int c, json = 0, quiet = 0, threads = 0, rc;
 	json_t *x;
@@ -142,16 +142,25 @@ main(int argc, char *argv[])
 		x = dk_audit_json(&a, path);
 		dk_emit(stdout, x);
 		json_decref(x);
-	} else if (!quiet)
+	} else if (!quiet) {
+		/* a commitment's signature is in its opening: in a ledger
+		 * of committed readings, only the opened are counted */
+		if (a.si.committed)
+			snprintf(rd, sizeof(rd), "%lld readings (%lld opened, "
+			    "%lld of them unsigned)", a.readings, a.opened,
+			    a.unsigned_readings);
+		else
+			snprintf(rd, sizeof(rd), "%lld readings (%lld "
+			    "unsigned)", a.readings, a.unsigned_readings);
 		printf("%s: OK: %lld entries, %zu participants, %lld orders, "
 		    "%lld slots cleared, %lld contracts (%lld Wh), %lld slots "
-		    "settled, %lld readings (%lld unsigned), %lld transfers, "
-		    "%lld checkpoints of %s; every hash link, signature, "
-		    "checkpoint and replay checks\n",
+		    "settled, %s, %lld transfers, %lld checkpoints of %s; "
+		    "every hash link, signature, checkpoint and replay "
+		    "checks\n",
 		    path, a.entries, a.participants, a.orders, a.slots_cleared,
 		    a.contracts, (long long)a.contract_wh, a.slots_settled,
-		    a.readings, a.unsigned_readings, a.transfers,
-		    a.checkpoints, a.si.origin);
+		    rd, a.transfers, a.checkpoints, a.si.origin);
+	}
 	if (!json && !quiet && json_array_size(a.unopened) > 0)
 		unopened(path, &a);
 	dk_audit_free(&a);

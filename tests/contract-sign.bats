@@ -238,7 +238,7 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 	assert_equal "$(types_from 8 | cut -d' ' -f1-2)" "terms rules"
 	assert_regex "$(types_from 10)" '^(order order order clearing contract contract checkpoint order order clearing contract checkpoint |order order clearing contract checkpoint order order order clearing contract contract checkpoint )$'
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
-	assert_output "ledger.jsonl: OK: 21 entries, 3 participants, 5 orders, 2 slots cleared, 3 contracts (1210 Wh), 0 slots settled, 0 readings (0 unsigned), 0 transfers, 5 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
+	assert_output "ledger.jsonl: OK: 21 entries, 3 participants, 5 orders, 2 slots cleared, 3 contracts (1210 Wh), 0 slots settled, 0 readings (0 opened, 0 of them unsigned), 0 transfers, 5 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "contract-sign: several runs racing: every slot appended once, the ledger verifies" {

@@ -66,7 +66,7 @@ home() {
 	# a community that sets the migrating value takes it, and the
 	# ledger says so to every auditor: one of two readings unsigned
 	run -0 --separate-stderr denki-settle -c coop.yaml -D settle.signed=registered readings.jsonl
-	run -0 denki-ledger-verify -j -p operator.pub ledger.jsonl
+	run -0 denki-ledger-verify -j -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 	assert_equal "$(jq -c '[.readings, .unsigned_readings]' <<<"$output")" "[2,1]"
 }
 
@@ -108,8 +108,8 @@ home() {
 	denki-registry -c coop.yaml update bob -M bob-m=bob-m.pub >/dev/null
 	run -0 --separate-stderr denki-settle -c coop.yaml alice.jsonl bob.jsonl
 	assert_line --partial '"participant":"bob","slot":"2026-01-01T10:00:00+00:00","sold_wh":0'
-	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
-	assert_output --partial ", 1 slots settled, 2 readings (0 unsigned), "
+	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+	assert_output --partial ", 1 slots settled, 2 readings (2 opened, 0 of them unsigned), "
 }
 
 @test "device keys: a device driver's first run makes the key too; meter.key names another place" {
@@ -217,9 +217,9 @@ home() {
 		reading carol-m 7 0
 	} >readings.jsonl
 	run -0 --separate-stderr denki-settle -c coop.yaml readings.jsonl
-	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
-	assert_output --partial ", 1 slots settled, 3 readings (2 unsigned), "
-	run -0 denki-ledger-verify -j -p operator.pub ledger.jsonl
+	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+	assert_output --partial ", 1 slots settled, 3 readings (3 opened, 2 of them unsigned), "
+	run -0 denki-ledger-verify -j -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 	assert_equal "$(jq -c '[.readings, .unsigned_readings]' <<<"$output")" "[3,2]"
 }
 

@@ -163,7 +163,7 @@ ${D2}T11:00:00+00:00 0"
 
 	# the auditor's audit, with the openings of the committed readings
 	run -0 --separate-stderr denki ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
-	assert_output "ledger.jsonl: OK: 61 entries, 3 participants, 8 orders, 3 slots cleared, 3 contracts (800 Wh), 3 slots settled, 9 readings (9 unsigned), 14 transfers, 9 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
+	assert_output "ledger.jsonl: OK: 61 entries, 3 participants, 8 orders, 3 slots cleared, 3 contracts (800 Wh), 3 slots settled, 9 readings (9 opened, 9 of them unsigned), 14 transfers, 9 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "pipeline: a simulated community over two days: every slot cleared, settled, zero-sum, verified" {
@@ -291,7 +291,7 @@ ${D2}T11:00:00+00:00 0"
 	assert_equal "$stderr" "denki-contract-sign: $DISK/ledger.jsonl: write: No space left on device; nothing of this run was appended"
 	cmp before.jsonl "$DISK/ledger.jsonl"
 	run -0 denki-ledger-verify -p operator.pub "$DISK/ledger.jsonl"
-	assert_output "$DISK/ledger.jsonl: OK: 7 entries, 3 participants, 0 orders, 0 slots cleared, 0 contracts (0 Wh), 0 slots settled, 0 readings (0 unsigned), 0 transfers, 3 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
+	assert_output "$DISK/ledger.jsonl: OK: 7 entries, 3 participants, 0 orders, 0 slots cleared, 0 contracts (0 Wh), 0 slots settled, 0 readings (0 opened, 0 of them unsigned), 0 transfers, 3 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 
 	# room again: the same input goes in whole
 	rm "$DISK/filler"

@@ -126,7 +126,7 @@ utility 8500"
 	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.type)" checkpoint
 	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.note | sed -n 2p)" $((n + 3 + ${#lines[@]}))
 	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
-	assert_output "ledger.jsonl: OK: 29 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 1 slots settled, 3 readings (3 unsigned), 6 transfers, 5 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
+	assert_output "ledger.jsonl: OK: 29 entries, 3 participants, 3 orders, 1 slots cleared, 2 contracts (1010 Wh), 1 slots settled, 3 readings (3 opened, 3 of them unsigned), 6 transfers, 5 checkpoints of denki.local/ledger; every hash link, signature, checkpoint and replay checks"
 }
 
 @test "settle: a cleared slot with no trade settles every meter with the utility" {
