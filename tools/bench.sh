@@ -15,8 +15,10 @@
 #     with -t 1 and -t CORES, beside the raw libsodium Ed25519
 #     verification rate measured in the same run, and its largest
 #     resident memory (goal: under 300 MB for a million entries).
+#  3. denki-witness: cosignatures a second of two witnesses under load,
+#     through the filter and through lighttpd (tools/bench-witness.sh).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PARTS: which of
-# "members book ledger" to run (all three unless set).
+# "members book witness ledger" to run (all four unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -27,7 +29,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book ledger}
+parts=${BENCH_PARTS:-members book witness ledger}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -92,6 +94,8 @@ part book && for n in ${BENCH_SIZES:-10000 100000 1000000}; do
 	}'
 	cd "$top"
 done
+
+part witness && sh "$top/tools/bench-witness.sh"
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}
