@@ -352,7 +352,8 @@ stored() {
 	{ echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'ROLLBACK;'; } | sqlite3 state.db &
 	local lock=$! pid rc=0
 	sleep 0.5
-	wit <req2 >out 2>err &
+	# the program itself in the background, so that $! is its pid
+	denki witness -k witness.key -s state.db -p log.pub <req2 >out 2>err &
 	pid=$!
 	sleep 1
 	kill -0 "$pid"		# still waiting
