@@ -651,3 +651,32 @@ witness.pub"
 	run comp denki wit
 	assert_output witness
 }
+
+@test "witness: the examples of denki-witness(1), as they are written there" {
+	local page
+	page=$(mandoc -Tascii "$TOP/man/denki-witness.1" | col -b |
+	    sed 's/^[[:space:]]*//')
+	rm -f witness.key witness.pub
+	run -0 denki-keygen witness
+	run -0 denki witness -P -k witness.key -n witness.example.org/w1
+	assert_output --regexp '^witness\.example\.org/w1\+[0-9a-f]{8}\+B[A-Za-z0-9+/]{43}$'
+	head -n 1 ledger.jsonl | jq -r .rec.vkey >log.pub
+	denki-ledger-proof -c coop.yaml checkpoint >c1.note
+	run -0 --separate-stderr bash -c "{ printf 'old 0\n\n'; cat c1.note; } |
+	    denki witness -k witness.key -s state.db -p log.pub"
+	assert_output --regexp '^— denki\.local/witness '
+	grow dave
+	denki-ledger-proof -c coop.yaml consistency c1.note >c.json
+	{ printf 'old %s\n' "$(jq .size1 c.json)"; jq -r '.proof[]' c.json
+	    echo; jq -j .checkpoint2 c.json; } >req
+	run -0 denki witness -k witness.key -s state.db -p log.pub <req
+	assert_output --regexp '^— denki\.local/witness '
+	run -75 --separate-stderr denki witness -k witness.key -s state.db -p log.pub <req
+	assert_output 6
+	# the page shows these commands and that answer
+	[[ "$page" == *"denki-ledger-proof -c coop.yaml consistency c1.note >c.json"* ]]
+	[[ "$page" == *"<req
+6
+\$ echo \$?
+75"* ]]
+}
