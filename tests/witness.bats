@@ -397,7 +397,7 @@ stored() {
 	"denki.local/ledger|$(size c1.note)")
 		run -0 wit <req2 ;;
 	"denki.local/ledger|$(size c2.note)")
-		run -75 wit <req2
+		run -75 --separate-stderr wit <req2
 		assert_output "$(size c2.note)"
 		run -0 wit < <(printf 'old %s\n\n' "$(size c2.note)"; cat c2.note) ;;
 	*)
