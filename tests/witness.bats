@@ -461,6 +461,29 @@ other.example/ledger|$(size o1.note)"
 	run -69 wit < <(first o1.note)
 }
 
+@test "witness: a log with two keys (two lines in its -p file): a checkpoint signed by either is cosigned; one known key's line that fails is 403" {
+	# the genesis's vkey is the operator's key under the origin, as a
+	# signer apart from denki makes it
+	assert_equal "$(python3 "$TOP/tests/note-sign.py" -v operator.key denki.local/ledger)" "$(cat log.pub)"
+	{ echo '# denki.local/ledger: the operator key, and the next one'
+	  python3 "$TOP/tests/note-sign.py" -v alice.key denki.local/ledger; } >>log.pub
+	checkpoint >c1.note
+	head -n 3 c1.note | sign denki.local/ledger alice.key >a.note
+	run -0 wit < <(first a.note)
+	# signed by both: the operator's line and the other key's
+	{ cat c1.note; tail -n 1 a.note; } >both.note
+	run -0 wit < <(printf 'old %s\n\n' "$(size c1.note)"; cat both.note)
+	# the other key's line broken: refused, though the operator's verifies
+	{ cat c1.note; tail -n 1 a.note | sed 's/.\(.\)=$/A\1=/'; } >bad.note
+	cmp -s <(tail -n 1 bad.note) <(tail -n 1 a.note) &&
+	    { cat c1.note; tail -n 1 a.note | sed 's/.\(.\)=$/B\1=/'; } >bad.note
+	run -77 --separate-stderr wit < <(printf 'old %s\n\n' "$(size c1.note)"; cat bad.note)
+	assert_regex "$stderr" '^denki-witness: checkpoint of denki\.local/ledger: note: invalid signature for key denki\.local/ledger\+[0-9a-f]{8}$'
+	# bob's key is no key of the log
+	head -n 3 c1.note | sign denki.local/ledger bob.key >b.note
+	run -77 wit < <(printf 'old %s\n\n' "$(size c1.note)"; cat b.note)
+}
+
 @test "witness: one state database is one witness's: another key or name on it is refused (78)" {
 	checkpoint >c1.note
 	first c1.note | wit >/dev/null
