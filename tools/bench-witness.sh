@@ -21,31 +21,18 @@ jobs=${BENCH_WITNESS_JOBS:-8}
 t() { date +%s.%N; }
 cd "$dir"
 
-denki-keygen operator >/dev/null
-cat >coop.yaml <<YAML
-ledger: ledger.jsonl
-operator:
-  key: operator.key
-  pub: operator.pub
-currency: EUR
-tz: UTC
-slot_minutes: 30
-prices:
-  retail: 300000
-  buyback: 100000
-  fee: 10000
-YAML
+# a community with two members (tools/gen-book, which make bench builds)
+"$top/tools/gen-book" "$dir" 2 2
 add() {
 	denki-keygen "$1" >/dev/null
 	denki-registry -c coop.yaml add "$1" -k "$1.pub" >/dev/null
 }
-add p0
 head -n 1 ledger.jsonl | jq -r .rec.vkey >log.pub
 denki-ledger-proof -c coop.yaml checkpoint >c0.note
 { printf 'old 0\n\n'; cat c0.note; } >req0
 i=1
 while [ "$i" -le "$n" ]; do
-	add "p$i"
+	add "n$i"
 	denki-ledger-proof -c coop.yaml consistency "c$((i - 1)).note" >c.json
 	{ printf 'old %s\n' "$(jq .size1 c.json)"; jq -r '.proof[]' c.json
 	    echo; jq -j .checkpoint2 c.json; } >"req$i"
