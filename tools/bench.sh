@@ -24,9 +24,11 @@
 #     settled into a ledger of open readings and into one of committed
 #     readings (a commitment and an opening each), and the committed one
 #     verified without its openings and with them (-O).
+#  5. denki-witness: cosignatures a second of two witnesses under load,
+#     through the filter and through lighttpd (tools/bench-witness.sh).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
-# BENCH_PARTS: which of "members book sign ledger privacy" to run (all five
-# unless set).
+# BENCH_PARTS: which of "members book sign privacy witness ledger" to run
+# (all six unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -37,7 +39,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign ledger privacy}
+parts=${BENCH_PARTS:-members book sign privacy witness ledger}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -143,6 +145,8 @@ part privacy && {
 		rm -rf "$dir/p"
 	done
 }
+
+part witness && sh "$top/tools/bench-witness.sh"
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}
