@@ -55,8 +55,7 @@ make_community() {
 	YAML
 	for p in "$@"; do
 		denki-keygen "$p" >/dev/null
-		denki-registry -c coop.yaml add "$p" -k "$p.pub" -m "$p-m" \
-		    >/dev/null
+		enrol "$p" -m "$p-m"
 		cat >"$p.yaml" <<-YAML
 		participant: $p
 		key: $p.key
@@ -70,6 +69,16 @@ make_community() {
 		  fee: 10000
 		YAML
 	done
+}
+
+# enrol ID [-m meter]... [-M meter=pubkey]... [-z zone] [-r role]: the
+# member's enrolment request, made and signed with ID.key as on its own
+# machine (kept as ID.enrol.json), added to the registry by the operator
+enrol() {
+	local id=$1
+	shift
+	denki-registry request "$id" -s "$id.key" "$@" >"$id.enrol.json" &&
+	    denki-registry -c coop.yaml add "$id.enrol.json" >/dev/null
 }
 
 # order PARTICIPANT SIDE WH PRICE [SLOT]: one order, signed with PARTICIPANT.key

@@ -77,6 +77,14 @@ fail:
 int
 dk_ledger_genesis(struct dk_ledger *l, const char *origin, struct dk_err *e)
 {
+	return dk_ledger_genesis_with(l, origin, NULL, e);
+}
+
+/* The same, with the optional members of extra (a recovery key). */
+int
+dk_ledger_genesis_with(struct dk_ledger *l, const char *origin, json_t *extra,
+    struct dk_err *e)
+{
 	json_t *g;
 	char *k, vk[512];
 	int rc;
@@ -92,6 +100,8 @@ dk_ledger_genesis(struct dk_ledger *l, const char *origin, struct dk_err *e)
 	g = json_pack("{s:s,s:i,s:s,s:s,s:s}", "type", "ledger", "v", 1,
 	    "origin", origin, "key", k, "vkey", vk);
 	free(k);
+	if (extra != NULL)
+		json_object_update_missing(g, extra);
 	rc = dk_ledger_add(l, g, e);
 	json_decref(g);
 	if (rc == 0) {

@@ -93,7 +93,7 @@ dk_registry_edit(const struct dk_registry *r, const struct dk_regedit *x,
 		dk_fail(e, DK_EX_DATAERR, "%s: not registered", x->id);
 		return NULL;
 	}
-	rec = json_pack("{s:s,s:i,s:s}", "type", "participant", "v", 1,
+	rec = json_pack("{s:s,s:i,s:s}", "type", "participant", "v", 2,
 	    "id", x->id);
 	if (x->keyf != NULL) {
 		if (dk_key_read_pub(&pk, x->keyf, e) < 0)
@@ -158,7 +158,7 @@ dk_participant_json(const struct dk_participant *p)
 	for (j = 0; j < p->nmeters; j++)
 		json_array_append_new(m, json_string(p->meters[j]));
 	rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o}",
-	    "type", "participant", "v", 1, "id", p->id, "key", p->key,
+	    "type", "participant", "v", 2, "id", p->id, "key", p->key,
 	    "zone", p->zone, "role", p->role,
 	    "status", p->active ? "active" : "revoked", "meters", m);
 	if (p->max_wh >= 0)
@@ -174,4 +174,73 @@ dk_participant_json(const struct dk_participant *p)
 		json_object_set(rec, "meter_keys", mk);
 	json_decref(mk);
 	return rec;
+}
+
+/*
+ * The commands of denki-registry: the operands (at least, at most) and
+ * the options each takes, and those it needs.  A key, meters and meter
+ * keys come only in the member's signed request (enrol.c).
+ */
+static const struct regcmd {
+	const char *name;
+	int min, max;
+	const char *opts, *need;
+} regcmds[] = {
+	{ "request", 1, 1, "smMzrKt", "s" },
+	{ "add", 0, 1, "wl", "" },
+	{ "rekey", 0, 1, "", "" },
+	{ "update", 1, 1, "zrwl", "" },
+	{ "revoke", 1, 1, "", "" },
+	{ "reinstate", 1, 1, "", "" },
+	{ "recover", 1, 1, "kRt", "kR" },
+	{ "countersign", 0, 1, "s", "s" },
+	{ "log", 1, 1, "H", "" },
+	{ "list", 0, 0, "", "" },
+};
+
+/* given: the option letters given; nops operands at ops.  -1 and e filled
+ * (e->msg empty: print the usage) when the command cannot take them. */
+int
+dk_regedit_check(const char *cmd, const char *given, int nops, char **ops,
+    struct dk_err *e)
+{
+	const struct regcmd *c = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(regcmds) / sizeof(regcmds[0]); i++)
+		if (strcmp(regcmds[i].name, cmd) == 0)
+			c = &regcmds[i];
+	if (c == NULL)
+		return dk_fail(e, DK_EX_USAGE, "%s: unknown command (request, "
+		    "add, rekey, update, revoke, reinstate, recover, "
+		    "countersign, log, list)", cmd);
+	if (strcmp(cmd, "add") == 0 && strchr(given, 'k') != NULL)
+		return dk_fail(e, DK_EX_USAGE, "add -k: a bare public key "
+		    "proves nothing; the member makes a signed request on its "
+		    "own machine (denki registry request ID -s ID.key ... "
+		    ">ID.json) and the operator adds it: denki registry add "
+		    "ID.json");
+	if (strcmp(cmd, "update") == 0 && strpbrk(given, "kmM") != NULL)
+		return dk_fail(e, DK_EX_USAGE, "update -%c: a member's key, "
+		    "meters and meter keys change only by its signed request "
+		    "(denki registry request, then registry rekey) or a "
+		    "recovery (denki registry recover)",
+		    *strpbrk(given, "kmM"));
+	for (i = 0; given[i] != '\0'; i++)
+		if (strchr(c->opts, given[i]) == NULL)
+			return dk_fail(e, DK_EX_USAGE, "%s: -%c: not an option "
+			    "of this command", cmd, given[i]);
+	for (i = 0; c->need[i] != '\0'; i++)
+		if (strchr(given, c->need[i]) == NULL)
+			return dk_fail(e, DK_EX_USAGE, "%s: -%c is required",
+			    cmd, c->need[i]);
+	if (nops < c->min || nops > c->max) {
+		e->status = DK_EX_USAGE;
+		e->msg[0] = '\0';
+		return -1;
+	}
+	if (c->min == 1 && !dk_valid_id(ops[0]))
+		return dk_fail(e, DK_EX_USAGE, "%s: an id must be 1 to 32 of "
+		    "[A-Za-z0-9._-]", ops[0]);
+	return 0;
 }

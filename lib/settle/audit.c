@@ -29,6 +29,8 @@ struct vctx {
 	long long norders, ncontracts, nsettlements, ntransfers, nslots,
 	    nsettled, entries, ncheckpoints;
 	int64_t wh, paid, received, fees;
+	long long unproven;	/* enrolled by version 1: no request */
+	json_t *recoveries;	/* each key recovery, as verify shows it */
 	struct dk_pool *pool;
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
 };
@@ -298,6 +300,32 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	return expected(v, rec, e);
 }
 
+/* A participant record: applied (the registry checks the member's
+ * request or recovery); enrolments without one counted, recoveries kept. */
+static int
+audit_participant(struct vctx *v, long long seq, json_t *rec,
+    struct dk_err *e)
+{
+	json_t *q = json_object_get(rec, "request");
+	int fresh = json_is_string(json_object_get(rec, "id")) &&
+	    dk_registry_find(&v->st.reg, json_string_value(json_object_get(rec,
+	    "id"))) == NULL;
+
+	if (dk_state_apply(&v->st, 0, 0, rec, e) < 0)
+		return -1;
+	if (fresh && json_integer_value(json_object_get(rec, "v")) == 1)
+		v->unproven++;
+	if (q != NULL && strcmp(json_string_value(json_object_get(q, "type")),
+	    "key_recovery") == 0)
+		json_array_append_new(v->recoveries, json_pack("{s:s,s:i,s:I,"
+		    "s:O,s:O,s:O,s:O,s:O}", "type", "recovered", "v", 1,
+		    "entry", (json_int_t)seq, "id", json_object_get(q, "id"),
+		    "old_key", json_object_get(q, "old_key"), "key",
+		    json_object_get(q, "key"), "reason", json_object_get(q,
+		    "reason"), "time", json_object_get(q, "time")));
+	return 0;
+}
+
 /* Each entry of the ledger, in order (the scan's callback). */
 static int
 entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
@@ -318,7 +346,7 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (seq != 0)
 			return dk_fail(e, DK_EX_NO, "a genesis record after the "
 			    "first entry");
-		return 0;
+		return dk_state_apply(&v->st, 0, 0, rec, e);
 	}
 	if (seq == 0)
 		return dk_fail(e, DK_EX_NO, "the first entry must be the "
@@ -328,8 +356,9 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		v->ncheckpoints++;
 		return 0;
 	}
-	if (strcmp(type, "participant") == 0 || strcmp(type, "terms") == 0 ||
-	    strcmp(type, "rules") == 0)
+	if (strcmp(type, "participant") == 0)
+		return audit_participant(v, seq, rec, e);
+	if (strcmp(type, "terms") == 0 || strcmp(type, "rules") == 0)
 		return dk_state_apply(&v->st, 0, 0, rec, e);
 	if (!v->st.have_rules)
 		return dk_fail(e, DK_EX_NO, "%s before any rules entry", type);
@@ -421,6 +450,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	dk_state_init(&v.st);
 	v.readings = json_object();
 	v.expect = json_array();
+	v.recoveries = a->recoveries = json_array();
 	a->si.want_leaves = want_leaves;
 	/* signatures on every core; the reading and the replay on this one */
 	v.si = &a->si;
@@ -446,6 +476,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->slots_settled = v.nsettled;
 	a->transfers = v.ntransfers;
 	a->checkpoints = v.ncheckpoints;
+	a->unproven = v.unproven;
 	while (v.nbooks > 0)
 		book_free(&v, &v.books[0]);
 	free(v.books);
@@ -476,6 +507,14 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 	json_object_set_new(x, "checkpoints", json_integer(a->checkpoints));
 	json_object_set_new(x, "origin", json_string(a->si.origin));
 	json_object_set_new(x, "signatures", json_integer(a->signatures));
+	/* present when not 0: a ledger of members' requests only, with no
+	 * recovery, has the verdict it had before them */
+	if (json_array_size(a->recoveries) > 0)
+		json_object_set_new(x, "recoveries",
+		    json_integer(json_array_size(a->recoveries)));
+	if (a->unproven > 0)
+		json_object_set_new(x, "unproven_enrolments",
+		    json_integer(a->unproven));
 	return x;
 }
 
@@ -483,4 +522,6 @@ void
 dk_audit_free(struct dk_audit *a)
 {
 	dk_scaninfo_free(&a->si);
+	json_decref(a->recoveries);
+	a->recoveries = NULL;
 }

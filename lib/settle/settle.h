@@ -54,6 +54,8 @@ void dk_settle_run_free(struct dk_settle_run *);
 struct dk_audit {		/* the figures of the verdict */
 	long long entries, orders, slots_cleared, contracts, slots_settled,
 	    transfers, checkpoints, signatures;
+	long long unproven;	/* participants enrolled without a request */
+	json_t *recoveries;	/* a "recovered" record for each recovery */
 	size_t participants;
 	int64_t contract_wh;
 	struct dk_scaninfo si;	/* origin, last checkpoint, leaves if asked */
