@@ -31,13 +31,16 @@ setup() {
 	common_setup
 }
 
-# A community in the current folder: operator key, coop.yaml, terms, and
-# the participants named (default: alice bob carol), each with a key,
-# a meter NAME-m and a home config NAME.yaml.  Times are in UTC.
+# A community in the current folder: operator key, the recovery key
+# (recovery.key: the second authority for a member's lost key), coop.yaml,
+# terms, and the participants named (default: alice bob carol), each with
+# a key, a meter NAME-m, enrolled by its signed request (NAME.enrol.json),
+# and a home config NAME.yaml.  Times are in UTC.
 make_community() {
 	local p
 	[ $# -gt 0 ] || set -- alice bob carol
 	denki-keygen operator >/dev/null
+	denki-keygen recovery >/dev/null
 	printf 'Test terms, version 1.\nFirm contracts; deviations with the utility.\n' >terms.txt
 	cat >coop.yaml <<-YAML
 	ledger: ledger.jsonl
@@ -55,7 +58,7 @@ make_community() {
 	YAML
 	for p in "$@"; do
 		denki-keygen "$p" >/dev/null
-		enrol "$p" -m "$p-m"
+		RECOVERY_PUB=recovery.pub enrol "$p" -m "$p-m"
 		cat >"$p.yaml" <<-YAML
 		participant: $p
 		key: $p.key
@@ -73,12 +76,15 @@ make_community() {
 
 # enrol ID [-m meter]... [-M meter=pubkey]... [-z zone] [-r role]: the
 # member's enrolment request, made and signed with ID.key as on its own
-# machine (kept as ID.enrol.json), added to the registry by the operator
+# machine (kept as ID.enrol.json), added to the registry by the operator;
+# a new ledger's genesis names recovery.pub if there is one (recovery_key,
+# given with -D so that coop.yaml's lines stay where tests expect them)
 enrol() {
 	local id=$1
 	shift
 	denki-registry request "$id" -s "$id.key" "$@" >"$id.enrol.json" &&
-	    denki-registry -c coop.yaml add "$id.enrol.json" >/dev/null
+	    denki-registry -c coop.yaml ${RECOVERY_PUB:+-D "recovery_key=$RECOVERY_PUB"} \
+	    add "$id.enrol.json" >/dev/null
 }
 
 # order PARTICIPANT SIDE WH PRICE [SLOT]: one order, signed with PARTICIPANT.key
