@@ -229,7 +229,7 @@ main(int argc, char *argv[])
 		if (strcmp(cmd, "add") == 0 || strcmp(cmd, "rekey") == 0) {
 			if ((rec = dk_request_read(file, &e)) != NULL) {
 				json_t *r = dk_registry_request(&C.st.reg, rec,
-				    cmd[0] == 'a', x.max_wh, x.max_day, &e);
+				    file, *cmd == 'a', x.max_wh, x.max_day, &e);
 				json_decref(rec);
 				rec = r;
 			}

@@ -191,7 +191,7 @@ minus_request() {
 	dreq
 	jq -c '.id = "da ve"' dave.json >bad.json
 	run -65 --separate-stderr denki-registry -c coop.yaml add bad.json
-	assert_equal "$stderr" "denki-registry: id: must be 1 to 32 of [A-Za-z0-9._-], got \"da ve\""
+	assert_equal "$stderr" "denki-registry: bad.json: id: must be 1 to 32 of [A-Za-z0-9._-], got \"da ve\""
 	cmp ledger.jsonl before
 	# 32 characters is fine
 	denki-registry request "${long%6}" -s dave.key >l.json

@@ -321,23 +321,31 @@ same(json_t *a, json_t *b, const char *k)
 /*
  * The participant record that appends req, an enrolment request (add: of
  * a new member, with the limits given) or a request or countersigned
- * recovery of an enrolled one (the rest of its record kept).  Its checks
- * are dk_participant_proof's, which the caller's dk_registry_apply makes.
+ * recovery of an enrolled one (the rest of its record kept); name, the
+ * file it came from, for messages.  Its checks are dk_participant_proof's,
+ * which the caller's dk_registry_apply makes.
  */
 json_t *
-dk_registry_request(const struct dk_registry *r, json_t *req, int add,
-    long long max_wh, long long max_day, struct dk_err *e)
+dk_registry_request(const struct dk_registry *r, json_t *req,
+    const char *name, int add, long long max_wh, long long max_day,
+    struct dk_err *e)
 {
 	const struct dk_participant *p;
 	const char *id, *type;
 	json_t *rec;
 
+	if (strcmp(name, "-") == 0)
+		name = "stdin";
 	if ((type = json_string_value(json_object_get(req, "type"))) != NULL &&
 	    strcmp(type, "key_recovery") == 0 && !add) {
-		if (dk_recovery_check(req, NULL, e) < 0)
+		if (dk_recovery_check(req, NULL, e) < 0) {
+			dk_failpre(e, "%s", name);
 			return NULL;
-	} else if (dk_request_check(req, e) < 0)
+		}
+	} else if (dk_request_check(req, e) < 0) {
+		dk_failpre(e, "%s", name);
 		return NULL;
+	}
 	id = json_string_value(json_object_get(req, "id"));
 	p = dk_registry_find(r, id);
 	if (add && p != NULL) {

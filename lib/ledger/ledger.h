@@ -129,7 +129,8 @@ int dk_recovery_countersign(json_t *rec, const struct dk_key *,
     char **what, struct dk_err *);
 json_t *dk_request_read(const char *path, struct dk_err *);
 json_t *dk_registry_request(const struct dk_registry *, json_t *req,
-    int add, long long max_wh, long long max_day, struct dk_err *);
+    const char *name, int add, long long max_wh, long long max_day,
+    struct dk_err *);
 int dk_participant_proof(const struct dk_registry *,
     const struct dk_participant *prev, json_t *rec, struct dk_err *);
 json_t *dk_registry_recovery(const struct dk_registry *, const char *id,
