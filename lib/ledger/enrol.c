@@ -151,8 +151,11 @@ req_sig(json_t *req, const char *kf, const char *sf, struct dk_err *e)
 	json_object_set(b, "sig", json_object_get(req, sf));
 	rc = dk_verify_record(b, k.pk, e);
 	json_decref(b);
-	if (rc < 0 && strncmp(e->msg, "sig: ", 5) == 0)
-		return dk_fail(e, DK_EX_DATAERR, "%s: %s", sf, e->msg + 5);
+	if (rc < 0 && strncmp(e->msg, "sig: ", 5) == 0) {
+		char m[sizeof(e->msg)];
+		snprintf(m, sizeof(m), "%s", e->msg + 5);
+		return dk_fail(e, DK_EX_DATAERR, "%s: %s", sf, m);
+	}
 	return rc;
 }
 

@@ -88,13 +88,13 @@ size_t dk_strhash(const char *);
 /* regedit.c: a change the operator asks for (denki-registry), as the
  * participant record that makes it */
 struct dk_regedit {
-	const char *cmd;	/* add, update, revoke or reinstate */
+	const char *cmd;	/* update, revoke or reinstate */
 	const char *id;
-	const char *keyf;	/* -k: the public key file, or NULL */
-	const char *zone, *role;	/* NULL: kept, or the default */
-	char **meters;		/* -m: the meters, replacing the old list */
+	const char *keyf;	/* -k: a public key file (recover), or NULL */
+	const char *zone, *role;	/* NULL: kept */
+	char **meters;		/* -m, -M: for a member's request */
 	size_t nmeters;
-	char **mkeys;		/* -M: "meter=pubkey file" */
+	char **mkeys;
 	size_t nmkeys;
 	long long max_wh, max_day;	/* -2: kept; -1: none */
 };
