@@ -27,15 +27,21 @@ echo "denki demo: the Konstanz community (OPSD household data, CC BY 4.0),"
 echo "trading day $day, 48 slots of 30 minutes, prices in EUR"
 echo
 
-# Keys and the registry: each change a signed ledger entry.
+# Keys and the registry: each change a signed ledger entry.  The recovery
+# key (coop.yaml's recovery_key) is the second authority, beside the
+# operator, for a member's lost key; the genesis names it.  Each household
+# makes its enrolment request on its own machine, signed with its own key
+# (NAME.enrol.json); the operator appends it.
 denki keygen -C "denki demo operator" operator >/dev/null
+denki keygen -C "denki demo recovery key" recovery >/dev/null
 for h in $homes; do
 	denki keygen "$h" >/dev/null
 	case $h in kn2|kn5) role=consumer ;; *) role=prosumer ;; esac
-	denki registry -c coop.yaml add "$h" -k "$h.pub" -m "$h-m" \
-	    -z konstanz -r "$role" >/dev/null
+	denki registry request "$h" -s "$h.key" -m "$h-m" -z konstanz \
+	    -r "$role" >"$h.enrol.json"
+	denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
 done
-echo "registry       $(denki registry -c coop.yaml list | wc -l) participants, keys in demo/*.pub"
+echo "registry       $(denki registry -c coop.yaml list | wc -l) participants enrolled by their signed requests, keys in demo/*.pub"
 # The checkpoint a member keeps, to check later that the log only grew.
 denki ledger-proof -c coop.yaml checkpoint >kept.note
 
