@@ -275,6 +275,14 @@ entry 9: status; signed by the operator alone"
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 }
 
+# bad_request FILTER MESSAGE: dave's request changed by the jq FILTER is
+# refused by add (65) with MESSAGE, after the file's name
+bad_request() {
+	jq -cS "$1" dave.json >x.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add x.json
+	assert_equal "$stderr" "denki-registry: x.json: $2"
+}
+
 @test "registry add, rekey: a bad request file gets a clear message naming the file, line and field; nothing is appended" {
 	cp ledger.jsonl before
 	denki-keygen dave >/dev/null
@@ -288,24 +296,14 @@ entry 9: status; signed by the operator alone"
 	cat dave.json dave.json >two.json
 	run -65 --separate-stderr denki-registry -c coop.yaml add two.json
 	assert_equal "$stderr" "denki-registry: two.json:2: one request a file"
-	jq -cS '.colour = "red"' dave.json >x.json
-	run -65 --separate-stderr denki-registry -c coop.yaml add x.json
-	assert_equal "$stderr" "denki-registry: x.json: colour: not a member of an enrolment request"
-	jq -cS 'del(.sig)' dave.json >x.json
-	run -65 --separate-stderr denki-registry -c coop.yaml add x.json
-	assert_equal "$stderr" "denki-registry: x.json: sig: missing: the member signs its request with the key it names"
+	bad_request '.colour = "red"' "colour: not a member of an enrolment request"
+	bad_request 'del(.sig)' "sig: missing: the member signs its request with the key it names"
 	jq -cS '.time = "yesterday"' dave.json >x.json
 	run -65 --separate-stderr denki-registry -c coop.yaml add x.json
 	assert_regex "$stderr" '^denki-registry: x.json: time: must be an RFC 3339 time with an offset'
-	jq -cS '.type = "order"' dave.json >x.json
-	run -65 --separate-stderr denki-registry -c coop.yaml add x.json
-	assert_equal "$stderr" "denki-registry: x.json: type: must be \"enrol\", got \"order\""
-	jq -cS '.old_key = .key' dave.json >x.json
-	run -65 --separate-stderr denki-registry -c coop.yaml add x.json
-	assert_equal "$stderr" "denki-registry: x.json: old_key and old_sig: a key change has both, an enrolment neither"
-	jq -cS '.key = "RWQ"' dave.json >x.json
-	run -65 --separate-stderr denki-registry -c coop.yaml add x.json
-	assert_equal "$stderr" "denki-registry: x.json: key: not an Ed25519 public key in minisign layout (base64 of \"Ed\", 8-byte key number, 32-byte key)"
+	bad_request '.type = "order"' "type: must be \"enrol\", got \"order\""
+	bad_request '.old_key = .key' "old_key and old_sig: a key change has both, an enrolment neither"
+	bad_request '.key = "RWQ"' "key: not an Ed25519 public key in minisign layout (base64 of \"Ed\", 8-byte key number, 32-byte key)"
 	run -65 --separate-stderr denki-registry -c coop.yaml rekey dave.json
 	assert_equal "$stderr" "denki-registry: dave: not registered; an enrolment goes by registry add"
 	run -64 --separate-stderr denki-registry request dave -s dave.key -t tomorrow

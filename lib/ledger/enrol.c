@@ -40,6 +40,18 @@ only(json_t *o, const char *const *names, const char *what, struct dk_err *e)
 	return 0;
 }
 
+/* An object of this type and version 1, with no member but these. */
+static int
+opening(json_t *o, const char *type, const char *const *names,
+    const char *what, struct dk_err *e)
+{
+	if (!json_is_object(o))
+		return dk_fail(e, DK_EX_DATAERR, "%s is one JSON object", what);
+	if (dk_check_type(o, type, e) < 0)
+		return -1;
+	return only(o, names, what, e);
+}
+
 /* The bytes both signatures of a request cover. */
 static json_t *
 body(json_t *req)
@@ -166,11 +178,7 @@ dk_request_check(json_t *req, struct dk_err *e)
 	const char *s = NULL;
 	int64_t t;
 
-	if (!json_is_object(req))
-		return dk_fail(e, DK_EX_DATAERR, "an enrolment request is one "
-		    "JSON object");
-	if (dk_check_type(req, "enrol", e) < 0 ||
-	    only(req, req_fields, "an enrolment request", e) < 0 ||
+	if (opening(req, "enrol", req_fields, "an enrolment request", e) < 0 ||
 	    dk_get_id(req, "id", e) == NULL || (json_object_get(req, "zone") &&
 	    dk_get_id(req, "zone", e) == NULL))
 		return -1;
@@ -250,12 +258,8 @@ dk_recovery_check(json_t *r, const unsigned char *rpk, struct dk_err *e)
 	const char *s;
 	int64_t t;
 
-	if (!json_is_object(r))
-		return dk_fail(e, DK_EX_DATAERR, "a recovery is one JSON "
-		    "object");
-	if (dk_check_type(r, "key_recovery", e) < 0 ||
-	    only(r, rcv_fields, "a recovery record", e) < 0 ||
-	    dk_get_id(r, "id", e) == NULL || (s = dk_get_str(r, "reason", e)) ==
+	if (opening(r, "key_recovery", rcv_fields, "a recovery record",
+	    e) < 0 || dk_get_id(r, "id", e) == NULL || (s = dk_get_str(r, "reason", e)) ==
 	    NULL)
 		return -1;
 	if (*s == '\0')
