@@ -334,3 +334,29 @@ bad_request() {
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output "FAIL: ledger.jsonl:$((m + 1)): entry $m: participant a1: key: changed without a request signed by the old key or a recovery countersigned by the recovery key"
 }
+
+@test "denki-registry(1): its EXAMPLES run as written, in order" {
+	local cmd line
+	for k in meter new kn1-2; do denki-keygen "$k" >/dev/null; done
+	denki-registry request kn2 -s kn2.key -r consumer -z konstanz >kn2.json
+	rm ledger.jsonl
+	printf 'recovery_key: recovery.pub\n' >>coop.yaml
+	# the literal lines of EXAMPLES, continuations joined, "$ " cut
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/p' "$TOP/man/denki-registry.1" |
+	    awk '/^\.Bd -literal/ { lit = 1; next } /^\.Ed/ { lit = 0 } lit' |
+	    sed 's/\\e$/\\/' | sed -e ':a' -e '/\\$/N; s/\\\n//; ta' |
+	    sed 's/^\$ //' >examples.sh
+	assert_equal "$(wc -l <examples.sh)" 12
+	while IFS= read -r line; do
+		# a member's requests are made at least a second apart
+		sleep 1
+		run -0 bash -c "$line"
+	done <examples.sh
+	run -0 denki-registry -c coop.yaml log -H kn1
+	assert_line --index 0 --regexp '^entry 1 at .*: enrolled; signed by the member$'
+	assert_line --index 1 --regexp '^entry 5 at .*: key, meters; signed by the member, with its old key$'
+	assert_line --index 2 --regexp '^entry 7 at .*: key; signed by the recovery key; reason: phone stolen, reported 2026-11-30$'
+	assert_line --index 3 'entry 11: max_wh, max_day; signed by the operator alone'
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_line --index 0 --regexp '^ledger\.jsonl: RECOVERY: entry 7: participant kn1: '
+}
