@@ -80,8 +80,8 @@ unproven(const struct dk_audit *a)
 	if (a->unproven == 0)
 		return "";
 	snprintf(b, sizeof(b), "; %lld participant%s enrolled without proof "
-	    "of possession (records of version 1)", a->unproven,
-	    a->unproven == 1 ? "" : "s");
+	    "of possession (records of version 1, no request since)",
+	    a->unproven, a->unproven == 1 ? "" : "s");
 	return b;
 }
 

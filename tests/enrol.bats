@@ -82,7 +82,7 @@ forge() {
 	assert_equal "$stderr" "denki-clear: ledger.jsonl:$((n + 1)): entry $n: participant kn1: key: changed without a request signed by the old key or a recovery countersigned by the recovery key"
 	# the copy with kn1 enrolled without proof verifies, and says so
 	run -0 denki-ledger-verify -p operator.pub s/ledger.jsonl
-	assert_output --regexp '; 1 participant enrolled without proof of possession \(records of version 1\)$'
+	assert_output --regexp '; 1 participant enrolled without proof of possession \(records of version 1, no request since\)$'
 }
 
 @test "attack: the operator writes a member's record with the member's request but another key, or another id: refused" {
@@ -322,9 +322,19 @@ bad_request() {
 @test "ledger-verify: an old ledger, its participants of version 1, still verifies and counts them" {
 	cp -r "$TOP/tests/golden" g
 	run -0 denki-ledger-verify -p g/operator.pub g/ledger.jsonl
-	assert_output --regexp '; 12 participants enrolled without proof of possession \(records of version 1\)$'
+	assert_output --regexp '; 12 participants enrolled without proof of possession \(records of version 1, no request since\)$'
 	run -0 denki-ledger-verify -j -p g/operator.pub g/ledger.jsonl
 	assert_equal "$(jq .unproven_enrolments <<<"$output")" 12
+	# a member of an old ledger proves it holds its key by a request with
+	# it (its meters restated): then it is no longer counted
+	cd g
+	chmod 600 ./*.key
+	denki-registry request a1 -s a1.key -m a1-m >a1.json
+	run -0 denki-registry -c coop.yaml rekey a1.json
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --regexp '; 11 participants enrolled without proof of possession \(records of version 1, no request since\)$'
+	git -C "$TOP" show HEAD:tests/golden/ledger.jsonl >ledger.jsonl
+	cd ..
 	# a key change in one is refused: it cannot be told from the attack
 	cd g
 	n=$(grep -n -m 1 '"id":"a1"' ledger.jsonl | cut -d: -f1)

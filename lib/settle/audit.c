@@ -29,7 +29,6 @@ struct vctx {
 	long long norders, ncontracts, nsettlements, ntransfers, nslots,
 	    nsettled, entries, ncheckpoints;
 	int64_t wh, paid, received, fees;
-	long long unproven;	/* enrolled by version 1: no request */
 	json_t *recoveries;	/* each key recovery, as verify shows it */
 	struct dk_pool *pool;
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
@@ -301,20 +300,15 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 }
 
 /* A participant record: applied (the registry checks the member's
- * request or recovery); enrolments without one counted, recoveries kept. */
+ * request or recovery); recoveries kept. */
 static int
 audit_participant(struct vctx *v, long long seq, json_t *rec,
     struct dk_err *e)
 {
 	json_t *q = json_object_get(rec, "request");
-	int fresh = json_is_string(json_object_get(rec, "id")) &&
-	    dk_registry_find(&v->st.reg, json_string_value(json_object_get(rec,
-	    "id"))) == NULL;
 
 	if (dk_state_apply(&v->st, 0, 0, rec, e) < 0)
 		return -1;
-	if (fresh && json_integer_value(json_object_get(rec, "v")) == 1)
-		v->unproven++;
 	if (q != NULL && strcmp(json_string_value(json_object_get(q, "type")),
 	    "key_recovery") == 0)
 		json_array_append_new(v->recoveries, json_pack("{s:s,s:i,s:I,"
@@ -443,6 +437,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	struct dk_err pe = { 0 };
 	struct vctx v;
 	long long bad;
+	size_t i;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -476,7 +471,10 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->slots_settled = v.nsettled;
 	a->transfers = v.ntransfers;
 	a->checkpoints = v.ncheckpoints;
-	a->unproven = v.unproven;
+	/* enrolled by records of version 1 and no request of their own
+	 * since: nothing shows that they hold their keys */
+	for (i = 0; i < v.st.reg.n; i++)
+		a->unproven += !v.st.reg.p[i].has_req;
 	while (v.nbooks > 0)
 		book_free(&v, &v.books[0]);
 	free(v.books);

@@ -54,7 +54,7 @@ void dk_settle_run_free(struct dk_settle_run *);
 struct dk_audit {		/* the figures of the verdict */
 	long long entries, orders, slots_cleared, contracts, slots_settled,
 	    transfers, checkpoints, signatures;
-	long long unproven;	/* participants enrolled without a request */
+	long long unproven;	/* participants with no request of their own */
 	json_t *recoveries;	/* a "recovered" record for each recovery */
 	size_t participants;
 	int64_t contract_wh;
