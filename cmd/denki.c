@@ -13,7 +13,7 @@ static const struct {
 	const char *name, *what;
 } progs[] = {
 	{ "keygen", "make an Ed25519 key pair for a participant, a device or the operator" },
-	{ "registry", "add, update, revoke, reinstate and list the participants who may trade" },
+	{ "registry", "enrol members by their signed requests; update, revoke, recover, list" },
 	{ "meter-read", "read a meter into reading records, one per slot" },
 	{ "bid", "turn a household's readings into signed orders for the next slot" },
 	{ "clear", "clear the market of each slot: a double auction, by zone" },

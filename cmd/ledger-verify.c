@@ -63,6 +63,44 @@ unopened(const char *path, const struct dk_audit *a)
 	printf("\n");
 }
 
+/* Every recovery of a member's key on a line of its own: whoever reads
+ * the verdict sees each key that the member did not change itself. */
+static void
+recoveries(int json, const char *path, json_t *a)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(a, i, x)
+		if (json)
+			dk_emit(stdout, x);
+		else
+			printf("%s: RECOVERY: entry %lld: participant %s: key "
+			    "%s replaced by %s, countersigned by the recovery "
+			    "key, %s: %s\n", path,
+			    (long long)json_integer_value(json_object_get(x,
+			    "entry")), json_string_value(
+			    json_object_get(x, "id")), json_string_value(
+			    json_object_get(x, "old_key")), json_string_value(
+			    json_object_get(x, "key")), json_string_value(
+			    json_object_get(x, "time")), json_string_value(
+			    json_object_get(x, "reason")));
+}
+
+/* The summary's note of the participants enrolled before requests. */
+static const char *
+unproven(const struct dk_audit *a)
+{
+	static char b[120];
+
+	if (a->unproven == 0)
+		return "";
+	snprintf(b, sizeof(b), "; %lld participant%s enrolled without proof "
+	    "of possession (records of version 1, no request since)",
+	    a->unproven, a->unproven == 1 ? "" : "s");
+	return b;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -119,6 +157,8 @@ main(int argc, char *argv[])
 	/* the whole ledger replayed; then the checkpoints kept from before */
 	rc = dk_audit_ledger(&a, path, op.pk, openings, threads, ncps > 0,
 	    &e);
+	if (!quiet || json)
+		recoveries(json, path, a.recoveries);
 	for (ci = 0; rc == 0 && ci < ncps; ci++)
 		if (dk_checkpoint_against(cps[ci], path, op.pk, &a.si, &given,
 		    &e) < 0) {
@@ -156,10 +196,10 @@ main(int argc, char *argv[])
 		    "%lld slots cleared, %lld contracts (%lld Wh), %lld slots "
 		    "settled, %s, %lld transfers, %lld checkpoints of %s; "
 		    "every hash link, signature, checkpoint and replay "
-		    "checks\n",
+		    "checks%s\n",
 		    path, a.entries, a.participants, a.orders, a.slots_cleared,
 		    a.contracts, (long long)a.contract_wh, a.slots_settled,
-		    rd, a.transfers, a.checkpoints, a.si.origin);
+		    rd, a.transfers, a.checkpoints, a.si.origin, unproven(&a));
 	}
 	if (!json && !quiet && json_array_size(a.unopened) > 0)
 		unopened(path, &a);

@@ -27,20 +27,26 @@ echo "denki demo: the Konstanz community (OPSD household data, CC BY 4.0),"
 echo "trading day $day, 48 slots of 30 minutes, prices in EUR"
 echo
 
-# Keys and the registry: each change a signed ledger entry.  Each home's
+# Keys and the registry: each change a signed ledger entry.  The recovery
+# key (coop.yaml's recovery_key) is the second authority, beside the
+# operator, for a member's lost key; the genesis names it.  Each household
+# makes its enrolment request on its own machine, signed with its own key
+# (NAME.enrol.json); the operator appends it.  Each home's
 # meter signs its readings with a device key of its own, which meter-read
 # makes on its first run (-P makes it and prints its public half, also in
-# NAME-m.pub); the cooperative registers it for the meter (-M), and settle
-# takes only readings that key signed (settle.signed: required).
+# NAME-m.pub); the request names it for the meter (-M), and settle takes
+# only readings that key signed (settle.signed: required).
 denki keygen -C "denki demo operator" operator >/dev/null
+denki keygen -C "denki demo recovery key" recovery >/dev/null
 for h in $homes; do
 	denki keygen "$h" >/dev/null
 	denki meter-read -c "$h.yaml" -P >/dev/null 2>>meter-read.log
 	case $h in kn2|kn5) role=consumer ;; *) role=prosumer ;; esac
-	denki registry -c coop.yaml add "$h" -k "$h.pub" -m "$h-m" \
-	    -M "$h-m=$h-m.pub" -z konstanz -r "$role" >/dev/null
+	denki registry request "$h" -s "$h.key" -m "$h-m" -M "$h-m=$h-m.pub" \
+	    -z konstanz -r "$role" >"$h.enrol.json"
+	denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
 done
-echo "registry       $(denki registry -c coop.yaml list | wc -l) participants, keys in demo/*.pub, meter keys in demo/*-m.pub"
+echo "registry       $(denki registry -c coop.yaml list | wc -l) participants enrolled by their signed requests, keys in demo/*.pub, meter keys in demo/*-m.pub"
 # The checkpoint a member keeps, to check later that the log only grew.
 denki ledger-proof -c coop.yaml checkpoint >kept.note
 

@@ -24,7 +24,7 @@ cosign() {
 	denki-ledger-proof -c coop.yaml checkpoint | cosign >kept.note
 	[ "$(grep -c '^— ' kept.note)" = 2 ]
 	denki-keygen dave >/dev/null
-	denki-registry -c coop.yaml add dave -k dave.pub >/dev/null
+	enrol dave
 	run -0 denki-ledger-verify -q -p operator.pub -C kept.note ledger.jsonl
 	assert_output ""
 	run -0 --separate-stderr denki-ledger-proof -c coop.yaml consistency kept.note
@@ -52,7 +52,8 @@ cosign() {
 	run -1 denki-ledger-verify -p operator.pub f.jsonl
 	assert_output "FAIL: f.jsonl:$n: entry $((n - 1)): checkpoint: note: a signature line other than the operator's"
 	cp f.jsonl ledger.jsonl
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k operator.pub
+	denki-registry request dave -s operator.key >dave.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_equal "$stderr" "denki-registry: ledger.jsonl:$n: entry $((n - 1)): checkpoint: note: a signature line other than the operator's"
 	cmp ledger.jsonl f.jsonl
 	run -65 --separate-stderr denki-report ledger.jsonl

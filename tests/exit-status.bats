@@ -95,7 +95,8 @@ items() {
 	assert_regex "$stderr" '^denki-ledger-verify: write error on stdout: '
 	run -74 --separate-stderr bash -c 'denki-ledger-verify -j -p operator.pub forged.jsonl >/dev/full'
 	# a checkpoint of another history (-C): the evidence cannot be written
-	denki-registry -c coop.yaml -D ledger=other.jsonl add carol -k alice.pub >/dev/null
+	denki-registry request carol -s alice.key >carol.json
+	denki-registry -c coop.yaml -D ledger=other.jsonl add carol.json >/dev/null
 	denki-ledger-proof -c coop.yaml -D ledger=other.jsonl checkpoint >other.note
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub -C other.note ledger.jsonl
 	assert_output --partial 'FAIL: fork'
@@ -118,6 +119,7 @@ items() {
 	assert_regex "$stderr" "^denki-report: ledger\\.jsonl:$n: entry $((n - 1)): currency: must be 1 to "
 	run -65 --separate-stderr denki-clear -c coop.yaml o.jsonl
 	assert_regex "$stderr" "^denki-clear: ledger\\.jsonl:$n: entry $((n - 1)): currency: must be 1 to "
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k alice.pub
+	denki-registry request dave -s alice.key >dave.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_regex "$stderr" "^denki-registry: ledger\\.jsonl:$n: entry $((n - 1)): currency: must be 1 to "
 }

@@ -73,7 +73,8 @@ reading() {
 	set_bytes operator.key 95 "$(bytes alice.pub 11 32)"
 	set_bytes operator.key 127 "$(chk operator.key)"
 	denki-keygen dave >/dev/null
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m dave-m
+	denki-registry request dave -s dave.key -m dave-m >dave.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_output ""
 	assert_equal "$stderr" "denki-registry: operator.key:2: public half: not the public key of the secret seed: the file was altered or damaged; denki will not sign with it"
 	cmp ledger.jsonl ledger.before
@@ -120,17 +121,18 @@ reading() {
 	chmod 604 operator.key
 	cp ledger.jsonl ledger.before
 	denki-keygen dave >/dev/null
-	run -78 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m dave-m
+	denki-registry request dave -s dave.key -m dave-m >dave.json
+	run -78 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_equal "$stderr" "denki-registry: operator.key: permissions 0604 are too open: a secret key must be readable by its owner alone; run: chmod 600 operator.key"
 	cmp ledger.jsonl ledger.before
 	# the command in the message is the one to run, quoted when needed
 	mkdir "my keys"
 	mv operator.key "my keys/op.key"
-	run -78 --separate-stderr denki-registry -c coop.yaml -D "operator.key=my keys/op.key" add dave -k dave.pub -m dave-m
+	run -78 --separate-stderr denki-registry -c coop.yaml -D "operator.key=my keys/op.key" add dave.json
 	assert_equal "$stderr" "denki-registry: my keys/op.key: permissions 0604 are too open: a secret key must be readable by its owner alone; run: chmod 600 'my keys/op.key'"
 	eval "${stderr##*run: }"
 	assert_equal "$(stat -c %a "my keys/op.key")" 600
-	run -0 denki-registry -c coop.yaml -D "operator.key=my keys/op.key" add dave -k dave.pub -m dave-m
+	run -0 denki-registry -c coop.yaml -D "operator.key=my keys/op.key" add dave.json
 	chmod 600 alice.key
 	run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl
 	assert_equal "${#lines[@]}" 1
@@ -163,10 +165,12 @@ reading() {
 @test "keys: a key made by minisign -G -W is read by denki, as a participant's and as the operator's" {
 	make_community alice
 	# alice's key pair made by minisign
+	cp alice.key old.key
 	run -0 minisign -G -W -f -p alice.pub -s alice.key
 	assert_equal "$(stat -c %a alice.key)" 600
 	assert_equal "$(bytes alice.key 127 32)" $ZERO32
-	run -0 denki-registry -c coop.yaml update alice -k alice.pub
+	denki-registry request alice -s alice.key -K old.key -m alice-m -t 2099-01-01T00:00:00Z >rekey.json
+	run -0 denki-registry -c coop.yaml rekey rekey.json
 	reading >r.jsonl
 	run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl
 	echo "$output" >o.jsonl
@@ -175,7 +179,8 @@ reading() {
 	# a new ledger whose operator key minisign made
 	run -0 minisign -G -W -p ms.pub -s ms.key
 	denki-keygen bob >/dev/null
-	run -0 denki-registry -c coop.yaml -D ledger=ms-ledger.jsonl -D operator.key=ms.key -D operator.pub=ms.pub add bob -k bob.pub -m bob-m
+	denki-registry request bob -s bob.key -m bob-m >bob.json
+	run -0 denki-registry -c coop.yaml -D ledger=ms-ledger.jsonl -D operator.key=ms.key -D operator.pub=ms.pub add bob.json
 	run -0 denki-ledger-verify -p ms.pub ms-ledger.jsonl
 	run -1 denki-ledger-verify -p operator.pub ms-ledger.jsonl
 	run -0 denki-ledger-export -c coop.yaml -D ledger=ms-ledger.jsonl -D operator.key=ms.key -o ms-export.jsonl
@@ -186,6 +191,7 @@ reading() {
 @test "keys: minisign's checksum as minisign computes it: a key whose password minisign removed is read" {
 	make_community alice
 	# a key made with a password: denki refuses it and says what to do
+	cp alice.key old.key
 	printf 'pw\npw\n' | minisign -G -f -p alice.pub -s alice.key >/dev/null
 	assert_equal "$(bytes alice.key 3 2)" 5363	# "Sc"
 	reading >r.jsonl
@@ -194,7 +200,8 @@ reading() {
 	assert_equal "$stderr" "denki-bid: alice.key: the key is encrypted with a password and there is no terminal to ask for it: give it on a file descriptor named by DENKI_PASSFD (e.g. DENKI_PASSFD=3 ... 3<pass.txt), or remove the password with minisign -C -W -s alice.key"
 	# given the passphrase on a file descriptor, denki reads minisign's
 	# encrypted key and signs with it
-	denki-registry -c coop.yaml update alice -k alice.pub >/dev/null
+	DENKI_PASSFD=3 denki-registry request alice -s alice.key -K old.key -m alice-m -t 2099-01-01T00:00:00Z >rekey.json 3<<<pw
+	denki-registry -c coop.yaml rekey rekey.json >/dev/null
 	DENKI_PASSFD=3 run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl 3<<<pw
 	assert_equal "${#lines[@]}" 1
 	echo "$output" >o.jsonl
@@ -287,6 +294,7 @@ reading() {
 	make_community alice
 	echo 'correct horse' >pass.txt
 	# the passphrase is the first line of what file descriptor 3 gives
+	cp alice.key old.key
 	run -0 --separate-stderr denki-keygen -f -e -P 3 alice 3<pass.txt
 	assert_equal "$(stat -c %a alice.key)" 600
 	# "Ed" "Sc" "B2"; opslimit 2^25 and memlimit 2^30, little-endian:
@@ -301,7 +309,8 @@ reading() {
 	echo 'correct horse' | minisign -S -s alice.key -m f.txt >/dev/null
 	run -0 minisign -V -p alice.pub -m f.txt
 	# and denki, with DENKI_PASSFD
-	denki-registry -c coop.yaml update alice -k alice.pub >/dev/null
+	DENKI_PASSFD=4 denki-registry request alice -s alice.key -K old.key -m alice-m -t 2099-01-01T00:00:00Z >rekey.json 4<pass.txt
+	denki-registry -c coop.yaml rekey rekey.json >/dev/null
 	reading >r.jsonl
 	DENKI_PASSFD=4 run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl 4<pass.txt
 	echo "$output" >o.jsonl

@@ -48,7 +48,7 @@ setup() {
 	denki-ledger-proof -c coop.yaml checkpoint >old.note
 	old=$(sed -n 2p old.note)
 	denki-keygen dave >/dev/null
-	denki-registry -c coop.yaml add dave -k dave.pub >/dev/null
+	enrol dave
 	run -0 --separate-stderr denki-ledger-proof -c coop.yaml consistency old.note
 	echo "$output" >c.json
 	assert_equal "$(jq -r '[.size1, .size2] | @tsv' c.json)" "$old	$(( $(wc -l <ledger.jsonl) - 1 ))"
@@ -60,9 +60,10 @@ setup() {
 	cp ledger.jsonl base.jsonl
 	denki-keygen dave >/dev/null
 	denki-keygen erin >/dev/null
-	denki-registry -c coop.yaml add dave -k dave.pub >/dev/null
+	enrol dave
 	# the operator writes another history from the same start
-	denki-registry -c coop.yaml -D ledger=base.jsonl add erin -k erin.pub >/dev/null
+	denki-registry request erin -s erin.key >erin.json
+	denki-registry -c coop.yaml -D ledger=base.jsonl add erin.json >/dev/null
 	denki-ledger-proof -c coop.yaml -D ledger=base.jsonl checkpoint >other.note
 	run -1 --separate-stderr denki-ledger-proof -c coop.yaml consistency other.note
 	assert_line --index 0 --partial 'FORK: other.note and the ledger'"'"'s checkpoint disagree on the first'

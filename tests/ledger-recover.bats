@@ -81,7 +81,7 @@ slot() {
 	local -a people=(alice bob carol dave erin frank gina hal)
 	for p in "${people[@]:3}"; do
 		denki-keygen "$p" >/dev/null
-		denki-registry -c coop.yaml add "$p" -k "$p.pub" -m "$p-m" >/dev/null
+		enrol "$p" -m "$p-m"
 	done
 	# every participant's orders for every round, signed in one go each
 	for p in "${!people[@]}"; do

@@ -134,8 +134,12 @@ def community(d):
         f.write(BASE)
     for pid, z, mw, md in participants():
         ok([prog("denki-keygen"), pid])
-        a = [prog("denki-registry"), "-c", "coop.yaml", "add", pid, "-k",
-             pid + ".pub", "-m", pid + "-m", "-z", z]
+        # the member's signed request, then the operator's add
+        with open(os.path.join(d, pid + ".json"), "w") as f:
+            f.write(ok([prog("denki-registry"), "request", pid, "-s",
+                        pid + ".key", "-m", pid + "-m", "-z", z]))
+        a = [prog("denki-registry"), "-c", "coop.yaml", "add",
+             pid + ".json"]
         if mw is not None:
             a += ["-w", str(mw)]
         if md is not None:

@@ -125,8 +125,7 @@ b1 operator 20000 rent"
 	  signed: registered   # the readings below are written by hand, unsigned
 	YAML
 	for p in e1:east e2:east w1:west w2:west; do
-		denki-registry -c coop.yaml add "${p%%:*}" -k "${p%%:*}.pub" \
-		    -m "${p%%:*}-m" -z "${p#*:}" >/dev/null
+		enrol "${p%%:*}" -m "${p%%:*}-m" -z "${p#*:}"
 	done
 	S=2026-01-01T10:00:00+09:00
 	{

@@ -304,15 +304,16 @@ denki-meter-read: write error on stdout: No space left on device"
 	make_community alice bob
 	denki-keygen alice-meter >/dev/null
 	denki-keygen other >/dev/null
-	run -0 --separate-stderr denki-registry -c coop.yaml update alice -M alice-m=alice-meter.pub
+	denki-registry request alice -s alice.key -M alice-m=alice-meter.pub -t 2099-01-01T00:00:00Z >r.json
+	run -0 --separate-stderr denki-registry -c coop.yaml rekey r.json
 	assert_output --partial "\"meter_keys\":[{\"key\":\"$(sed -n 2p alice-meter.pub)\",\"meter\":\"alice-m\"}]"
 	# update keeps the key; list shows it
 	denki-registry -c coop.yaml update alice -z east >/dev/null
 	run -0 denki-registry -c coop.yaml list
 	assert_line --index 0 --partial '"meter_keys":[{"key":'
-	run -64 --separate-stderr denki-registry -c coop.yaml update alice -M bob-m=other.pub
-	assert_equal "$stderr" "denki-registry: -M bob-m: not one of alice's meters (-m)"
-	run -64 --separate-stderr denki-registry -c coop.yaml update alice -M alice-m
+	run -64 --separate-stderr denki-registry -c coop.yaml update alice -M alice-m=other.pub
+	assert_equal "$stderr" "denki-registry: update -M: a member's key, meters and meter keys change only by its signed request (denki registry request, then registry rekey) or a recovery (denki registry recover)"
+	run -64 --separate-stderr denki-registry request alice -s alice.key -M alice-m
 	{
 		order alice sell 500 120000
 		order bob buy 500 200000

@@ -52,7 +52,7 @@ setup() {
 @test "proof-verify: a consistency proof from size 0 is refused (1)" {
 	denki-ledger-proof -c coop.yaml checkpoint >now.note
 	denki-keygen dave >/dev/null
-	denki-registry -c coop.yaml add dave -k dave.pub >/dev/null
+	enrol dave
 	denki-ledger-proof -c coop.yaml consistency now.note >c.json
 	run -0 denki-proof-verify -p operator.pub c.json
 	jq -c '.size1 = 0' c.json >zero.json

@@ -56,7 +56,8 @@ crash() {
 # writers_refuse MESSAGE: each writer exits 65 with MESSAGE (a regex) on
 # stderr, writes nothing on stdout, and leaves the ledger as it was
 writers_refuse() {
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	denki-registry request dave -s dave.key >dave.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_output ""
 	assert_regex "$stderr" "^denki-registry: $1\$"
 	cmp ledger.jsonl crashed
@@ -92,7 +93,7 @@ recovered_writers_append() {
 	assert_equal "$stderr" ""
 	run -0 --separate-stderr denki-settle -c coop.yaml readings.jsonl
 	assert_equal "$stderr" ""
-	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	run -0 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_equal "$stderr" ""
 	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
 }

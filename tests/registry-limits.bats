@@ -28,7 +28,8 @@ limits_of() {	# ID: "max_wh max_day" from registry list
 
 @test "registry -w/-l: add sets, update keeps what it is not given, none removes, list shows" {
 	denki-keygen dave >/dev/null
-	run -0 denki-registry -c coop.yaml add dave -k dave.pub -w 2500 -l 300000
+	denki-registry request dave -s dave.key >dave.json
+	run -0 denki-registry -c coop.yaml add -w 2500 -l 300000 dave.json
 	assert_equal "$(jq -c '[.max_wh, .max_day]' <<<"$output")" '[2500,300000]'
 	assert_equal "$(limits_of dave)" "2500 300000"
 	run -0 denki-registry -c coop.yaml update dave -z north

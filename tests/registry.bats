@@ -31,17 +31,30 @@ changed() {
 
 # one participant record, as registry prints it
 prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
-	printf '{"id":"%s","key":"%s","meters":%s,"role":"%s","status":"%s","type":"participant","v":1,"zone":"%s"}' \
+	printf '{"id":"%s","key":"%s","meters":%s,"role":"%s","status":"%s","type":"participant","v":2,"zone":"%s"}' \
 	    "$1" "$2" "$6" "$4" "$5" "$3"
+}
+
+# dave's enrolment request, made with dave.key as on dave's machine
+dreq() {
+	denki-registry request dave -s dave.key "$@" >dave.json
+}
+
+# the record in $output without the member's request, which must be
+# the request in file $1
+minus_request() {
+	assert_equal "$(jq -c .request <<<"$output")" "$(cat "$1")"
+	jq -c 'del(.request)' <<<"$output"
 }
 
 @test "registry add: the record on stdout, one ledger entry and its checkpoint, hash-linked under a signed checkpoint" {
 	# the genesis, then each participant and a checkpoint
 	assert_equal "$(jq -r .rec.type ledger.jsonl | tr '\n' ' ')" \
 	    "ledger participant checkpoint participant checkpoint "
-	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m dave-m -m dave-pv -z north -r consumer
+	dreq -m dave-m -m dave-pv -z north -r consumer
+	run -0 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_equal "$stderr" ""
-	assert_output "$(prec dave "$DAVE" north consumer active '["dave-m","dave-pv"]')"
+	assert_equal "$(minus_request dave.json)" "$(prec dave "$DAVE" north consumer active '["dave-m","dave-pv"]')"
 	assert_equal "$(entries)" 7
 	assert_equal "$(rec 6)" "$output"
 	assert_equal "$(sed -n 6p ledger.jsonl | jq .seq)" 5
@@ -57,8 +70,9 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 }
 
 @test "registry add: zone main, role prosumer and no meters unless told" {
-	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
-	assert_output "$(prec dave "$DAVE" main prosumer active '[]')"
+	dreq
+	run -0 --separate-stderr denki-registry -c coop.yaml add <dave.json
+	assert_equal "$(minus_request dave.json)" "$(prec dave "$DAVE" main prosumer active '[]')"
 	assert_equal "$(entries)" 7
 	assert_equal "$(changed)" "$output"
 }
@@ -91,24 +105,34 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	assert_equal "$(entries)" 7
 	assert_equal "$(changed)" "$output"
 
-	run -0 --separate-stderr denki-registry -c coop.yaml update alice -r producer -m alice-m2 -m alice-pv
-	assert_output "$(prec alice "$ALICE" north producer active '["alice-m2","alice-pv"]')"
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -r producer -w 100
+	assert_output "$(prec alice "$ALICE" north producer active '["alice-m"]' | jq -cS '.max_wh = 100')"
 	assert_equal "$(entries)" 9
 	assert_equal "$(changed)" "$output"
 
-	run -0 --separate-stderr denki-registry -c coop.yaml update alice -k dave.pub
-	assert_output "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]')"
+	# meters and the key are the member's: its own request, by rekey
+	denki-registry request alice -s alice.key -m alice-m2 -m alice-pv -t 2030-01-01T00:00:00Z >a.json
+	run -0 --separate-stderr denki-registry -c coop.yaml rekey a.json
+	assert_equal "$(minus_request a.json)" "$(prec alice "$ALICE" north producer active '["alice-m2","alice-pv"]' | jq -cS '.max_wh = 100')"
 	assert_equal "$(entries)" 11
 	assert_equal "$(changed)" "$output"
 
+	denki-registry request alice -s dave.key -K alice.key -m alice-m2 -m alice-pv -t 2030-01-02T00:00:00Z >k.json
+	run -0 --separate-stderr denki-registry -c coop.yaml rekey k.json
+	assert_equal "$(minus_request k.json)" "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]' | jq -cS '.max_wh = 100')"
+	assert_equal "$(entries)" 13
+
 	run -0 --separate-stderr denki-registry -c coop.yaml list
-	assert_line --index 0 "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]')"
+	assert_line --index 0 "$(prec alice "$DAVE" north producer active '["alice-m2","alice-pv"]' | jq -cS '.max_wh = 100')"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 }
 
 @test "registry update: a meter given up can go to someone else" {
-	run -0 denki-registry -c coop.yaml update alice -m alice-m2
-	run -0 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m alice-m
-	assert_output "$(prec dave "$DAVE" main prosumer active '["alice-m"]')"
+	denki-registry request alice -s alice.key -m alice-m2 -t 2030-01-01T00:00:00Z >a.json
+	run -0 denki-registry -c coop.yaml rekey a.json
+	dreq -m alice-m
+	run -0 --separate-stderr denki-registry -c coop.yaml add dave.json
+	assert_equal "$(minus_request dave.json)" "$(prec dave "$DAVE" main prosumer active '["alice-m"]')"
 }
 
 @test "registry revoke: status revoked, one entry and a checkpoint more, and the orders stop clearing" {
@@ -124,9 +148,10 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 
 @test "registry add of a registered id: 65, the ledger unchanged" {
 	cp ledger.jsonl before
-	run -65 --separate-stderr denki-registry -c coop.yaml add alice -k dave.pub
+	denki-registry request alice -s alice.key >a.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add a.json
 	assert_output ""
-	assert_equal "$stderr" "denki-registry: alice: already registered; use update"
+	assert_equal "$stderr" "denki-registry: alice: already registered; its changes go by registry rekey"
 	cmp ledger.jsonl before
 }
 
@@ -142,52 +167,65 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 
 @test "registry: a meter of another participant: 65, the ledger unchanged" {
 	cp ledger.jsonl before
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -m dave-m -m alice-m
+	dreq -m dave-m -m alice-m
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_output ""
 	assert_equal "$stderr" "denki-registry: meters: alice-m belongs to participant alice"
-	run -65 --separate-stderr denki-registry -c coop.yaml update bob -m alice-m
+	denki-registry request bob -s bob.key -m alice-m -t 2030-01-01T00:00:00Z >b.json
+	run -65 --separate-stderr denki-registry -c coop.yaml rekey b.json
 	assert_equal "$stderr" "denki-registry: meters: alice-m belongs to participant alice"
 	cmp ledger.jsonl before
 }
 
 @test "registry: a bad id is 64 and names the rule" {
 	cp ledger.jsonl before
-	run -64 --separate-stderr denki-registry -c coop.yaml add 'da ve' -k dave.pub
+	run -64 --separate-stderr denki-registry request 'da ve' -s dave.key
 	assert_output ""
 	assert_equal "$stderr" "denki-registry: da ve: an id must be 1 to 32 of [A-Za-z0-9._-]"
 	local long=abcdefghijklmnopqrstuvwxyz0123456
-	run -64 --separate-stderr denki-registry -c coop.yaml add "$long" -k dave.pub
+	run -64 --separate-stderr denki-registry request "$long" -s dave.key
 	assert_equal "$stderr" "denki-registry: $long: an id must be 1 to 32 of [A-Za-z0-9._-]"
 	run -64 --separate-stderr denki-registry -c coop.yaml revoke .hidden
 	assert_equal "$stderr" "denki-registry: .hidden: an id must be 1 to 32 of [A-Za-z0-9._-]"
+	# a request made by hand with a bad id: 65, naming the field
+	dreq
+	jq -c '.id = "da ve"' dave.json >bad.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add bad.json
+	assert_equal "$stderr" "denki-registry: bad.json: id: must be 1 to 32 of [A-Za-z0-9._-], got \"da ve\""
 	cmp ledger.jsonl before
 	# 32 characters is fine
-	run -0 denki-registry -c coop.yaml add "${long%6}" -k dave.pub
+	denki-registry request "${long%6}" -s dave.key >l.json
+	run -0 denki-registry -c coop.yaml add l.json
 }
 
 @test "registry: the ids utility and operator are reserved: 65, the ledger unchanged" {
 	cp ledger.jsonl before
-	run -65 --separate-stderr denki-registry -c coop.yaml add utility -k dave.pub
+	denki-registry request utility -s dave.key >u.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add u.json
 	assert_output ""
 	assert_equal "$stderr" "denki-registry: id: \"utility\" is reserved for the counterparty of that name"
-	run -65 --separate-stderr denki-registry -c coop.yaml add operator -k operator.pub
+	denki-registry request operator -s operator.key >o.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add o.json
 	assert_equal "$stderr" "denki-registry: id: \"operator\" is reserved for the counterparty of that name"
 	cmp ledger.jsonl before
 }
 
 @test "registry: a bad role, zone or meter id: 65, the ledger unchanged" {
 	cp ledger.jsonl before
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub -r king
+	run -65 --separate-stderr denki-registry request dave -s dave.key -r king
 	assert_equal "$stderr" "denki-registry: role: must be prosumer, consumer or producer, got \"king\""
 	run -65 --separate-stderr denki-registry -c coop.yaml update alice -z 'north east'
 	assert_equal "$stderr" "denki-registry: zone: must be 1 to 32 of [A-Za-z0-9._-], got \"north east\""
 	cmp ledger.jsonl before
 }
 
-@test "registry: a bad meter id on the command line is a usage error (64), naming it" {
+@test "registry request: a bad meter id on the command line: 65 (-m) or 64 (-M), naming it" {
 	cp ledger.jsonl before
-	run -64 --separate-stderr denki-registry -c coop.yaml update alice -m ok-m -m 'b/m'
-	assert_equal "$stderr" "denki-registry: -m b/m: a meter id must be 1 to 32 of [A-Za-z0-9._-]"
+	run -65 --separate-stderr denki-registry request alice -s alice.key -m ok-m -m 'b/m'
+	assert_output ""
+	assert_equal "$stderr" "denki-registry: meters[1]: must be 1 to 32 of [A-Za-z0-9._-]"
+	run -64 --separate-stderr denki-registry request alice -s alice.key -M 'b/m=dave.pub'
+	assert_equal "$stderr" "denki-registry: -M b/m: a meter id must be 1 to 32 of [A-Za-z0-9._-]"
 	cmp ledger.jsonl before
 }
 
@@ -214,22 +252,29 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	assert_output --partial '"zone":"west"'
 }
 
-@test "registry add: -k is needed (64), and must be a public key file (66, 65)" {
+@test "registry add: a request file is needed (66 when missing); a bare key (-k) is refused with what to do instead (64)" {
 	cp ledger.jsonl before
-	run -64 --separate-stderr denki-registry -c coop.yaml add dave
-	assert_equal "$stderr" "denki-registry: add: -k names the participant's public key file"
-	run -66 --separate-stderr denki-registry -c coop.yaml add dave -k nofile.pub
-	assert_equal "$stderr" "denki-registry: nofile.pub: No such file or directory"
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k terms.txt
-	assert_equal "$stderr" "denki-registry: terms.txt:1: must start with \"untrusted comment: \""
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.key
-	assert_equal "$stderr" "denki-registry: dave.key:2: not an Ed25519 public key in minisign layout (base64 of \"Ed\", 8-byte key number, 32-byte key)"
+	run -66 --separate-stderr denki-registry -c coop.yaml add nofile.json
+	assert_equal "$stderr" "denki-registry: nofile.json: No such file or directory"
+	run -64 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	assert_equal "$stderr" "denki-registry: add -k: a bare public key proves nothing; the member makes a signed request on its own machine (denki registry request ID -s ID.key ... >ID.json) and the operator adds it: denki registry add ID.json"
+	run -64 --separate-stderr denki-registry -c coop.yaml add -k dave.pub
+	assert_equal "$stderr" "denki-registry: add -k: a bare public key proves nothing; the member makes a signed request on its own machine (denki registry request ID -s ID.key ... >ID.json) and the operator adds it: denki registry add ID.json"
+	run -64 --separate-stderr denki-registry -c coop.yaml add -m dave-m dave.json
+	assert_equal "$stderr" "denki-registry: add: -m: not an option of this command"
+	run -64 --separate-stderr denki-registry request dave
+	assert_equal "$stderr" "denki-registry: request: -s is required"
+	run -66 --separate-stderr denki-registry request dave -s nofile.key
+	assert_equal "$stderr" "denki-registry: nofile.key: No such file or directory"
+	run -65 --separate-stderr denki-registry request dave -s dave.pub
+	assert_regex "$stderr" "^denki-registry: dave.pub"
 	cmp ledger.jsonl before
 }
 
 @test "registry without the operator key setting: 78, naming the setting; no ledger made" {
 	printf 'ledger: reg.jsonl\n' >plain.yaml
-	run -78 --separate-stderr denki-registry -c plain.yaml add dave -k dave.pub
+	dreq
+	run -78 --separate-stderr denki-registry -c plain.yaml add dave.json
 	assert_output ""
 	assert_equal "$stderr" "denki-registry: plain.yaml: operator.key: missing (the path of a secret key file)"
 	[ ! -e reg.jsonl ]
@@ -241,7 +286,8 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 @test "registry with the operator key file missing: 66, naming the file" {
 	cp ledger.jsonl before
 	rm operator.key
-	run -66 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	dreq
+	run -66 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_equal "$stderr" "denki-registry: operator.key: No such file or directory"
 	cmp ledger.jsonl before
 }
@@ -249,7 +295,8 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 @test "registry: paths in the configuration are relative to its folder" {
 	mkdir coop
 	mv coop.yaml ledger.jsonl operator.key operator.pub terms.txt coop/
-	run -0 denki-registry -c coop/coop.yaml add dave -k dave.pub
+	dreq
+	run -0 denki-registry -c coop/coop.yaml add dave.json
 	assert_equal "$(wc -l <coop/ledger.jsonl)" 7
 	[ ! -e ledger.jsonl ]
 	run -0 --separate-stderr denki-registry -c coop/coop.yaml list
@@ -257,11 +304,12 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 }
 
 @test "registry: -D overrides a setting of the file" {
-	run -0 denki-registry -c coop.yaml -D ledger=other.jsonl add dave -k dave.pub
+	dreq
+	run -0 denki-registry -c coop.yaml -D ledger=other.jsonl add dave.json
 	# a new ledger: its genesis, dave, a checkpoint
 	assert_equal "$(jq -r .rec.type other.jsonl | tr '\n' ' ')" "ledger participant checkpoint "
 	assert_equal "$(entries)" 5
-	assert_equal "$(jq -c 'select(.rec.type == "participant") | .rec' other.jsonl)" \
+	assert_equal "$(jq -c 'select(.rec.type == "participant") | .rec | del(.request)' other.jsonl)" \
 	    "$(prec dave "$DAVE" main prosumer active '[]')"
 	run -0 denki-ledger-verify -q -p operator.pub other.jsonl
 }
@@ -273,7 +321,8 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	assert_equal "$n" 2
 	sed -i "${n}s/\"main\"/\"mains\"/" ledger.jsonl
 	cp ledger.jsonl before
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	dreq
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_output ""
 	assert_equal "$stderr" "denki-registry: ledger.jsonl:2: entry 1: changed after it was written: its hash is not entry 2's prev, and entry 3 links to it as it is"
 	cmp ledger.jsonl before
@@ -285,7 +334,8 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 	mv cut.jsonl ledger.jsonl
 	assert_equal "$(tail -n 1 ledger.jsonl | jq -r .rec.id)" bob
 	cp ledger.jsonl before
-	run -65 --separate-stderr denki-registry -c coop.yaml add dave -k dave.pub
+	dreq
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json
 	assert_output ""
 	assert_equal "$stderr" "denki-registry: ledger.jsonl: entries follow the last checkpoint: an append that was never acknowledged; run denki-ledger-recover first"
 	cmp ledger.jsonl before
@@ -294,7 +344,7 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 @test "registry: an unknown command or a stray operand is usage, 64" {
 	run -64 --separate-stderr denki-registry -c coop.yaml enroll dave
 	assert_output ""
-	assert_equal "${stderr_lines[0]}" "denki-registry: enroll: unknown command (add, update, revoke, reinstate, list)"
+	assert_equal "${stderr_lines[0]}" "denki-registry: enroll: unknown command (request, add, rekey, update, revoke, reinstate, recover, countersign, log, list)"
 	assert_regex "${stderr_lines[1]}" '^usage: denki-registry '
 	run -64 --separate-stderr denki-registry -c coop.yaml list extra
 	assert_regex "${stderr_lines[0]}" '^usage: denki-registry '
@@ -308,11 +358,11 @@ prec() {	# ID KEY ZONE ROLE STATUS METERS-JSON
 @test "registry -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-registry -h
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 7
-	assert_line --index 0 --regexp '^usage: denki-registry \[-c config\] \[-D key=value\] add ID -k pubkey'
-	assert_line --index 1 '           [-w max_wh] [-l max_day]'
-	assert_line --index 5 --regexp '^       denki-registry .* reinstate ID$'
-	assert_line --index 6 --regexp '^       denki-registry .* list$'
+	assert_equal "${#lines[@]}" 12
+	assert_line --index 0 'usage: denki-registry request ID -s key [-K old.key] [-m meter]... [-M meter=pubkey]...'
+	assert_line --index 2 --regexp '^       denki-registry \[-c config\] \[-D key=value\] add \[-w max_wh\] \[-l max_day\] \[request\]$'
+	assert_line --index 7 --regexp '^       denki-registry .* reinstate ID$'
+	assert_line --index 11 --regexp '^       denki-registry .* list$'
 	local usage="$output"
 	run -64 --separate-stderr denki-registry -x list
 	assert_output ""

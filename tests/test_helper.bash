@@ -31,9 +31,11 @@ setup() {
 	common_setup
 }
 
-# A community in the current folder: operator key, coop.yaml, terms, and
-# the participants named (default: alice bob carol), each with a key,
-# a meter NAME-m and a home config NAME.yaml.  Times are in UTC.
+# A community in the current folder: operator key, the recovery key
+# (recovery.key: the second authority for a member's lost key), coop.yaml,
+# terms, and the participants named (default: alice bob carol), each with
+# a key, a meter NAME-m, enrolled by its signed request (NAME.enrol.json),
+# and a home config NAME.yaml.  Times are in UTC.
 # SIGNED is its settle.signed: unset, "registered", a community migrating
 # from meters that do not sign (its homes set meter.sign: no), where the
 # tests write unsigned readings by hand; empty, the setting left out: a
@@ -42,6 +44,7 @@ make_community() {
 	local p signed="${SIGNED-registered}"
 	[ $# -gt 0 ] || set -- alice bob carol
 	denki-keygen operator >/dev/null
+	denki-keygen recovery >/dev/null
 	printf 'Test terms, version 1.\nFirm contracts; deviations with the utility.\n' >terms.txt
 	cat >coop.yaml <<-YAML
 	ledger: ledger.jsonl
@@ -65,8 +68,7 @@ make_community() {
 	[ -z "${READINGS:-}" ] || echo "readings: $READINGS" >>coop.yaml
 	for p in "$@"; do
 		denki-keygen "$p" >/dev/null
-		denki-registry -c coop.yaml add "$p" -k "$p.pub" -m "$p-m" \
-		    >/dev/null
+		RECOVERY_PUB=recovery.pub enrol "$p" -m "$p-m"
 		cat >"$p.yaml" <<-YAML
 		participant: $p
 		key: $p.key
@@ -83,6 +85,19 @@ make_community() {
 			printf 'meter:\n  sign: "no"\n' >>"$p.yaml"
 		fi
 	done
+}
+
+# enrol ID [-m meter]... [-M meter=pubkey]... [-z zone] [-r role]: the
+# member's enrolment request, made and signed with ID.key as on its own
+# machine (kept as ID.enrol.json), added to the registry by the operator;
+# a new ledger's genesis names recovery.pub if there is one (recovery_key,
+# given with -D so that coop.yaml's lines stay where tests expect them)
+enrol() {
+	local id=$1
+	shift
+	denki-registry request "$id" -s "$id.key" "$@" >"$id.enrol.json" &&
+	    denki-registry -c coop.yaml ${RECOVERY_PUB:+-D "recovery_key=$RECOVERY_PUB"} \
+	    add "$id.enrol.json" >/dev/null
 }
 
 # order PARTICIPANT SIDE WH PRICE [SLOT]: one order, signed with PARTICIPANT.key

@@ -38,6 +38,10 @@ int
 dk_coop_open(struct dk_coop *c, struct dk_err *e)
 {
 	int committed;
+	struct dk_key rk;
+	json_t *x = NULL;
+	char *b;
+	int rc;
 
 	if (dk_readings_conf(&c->conf, &committed, e) < 0 ||
 	    dk_conf_key(&c->conf, "operator.key", 1, &c->op, e) < 0 ||
@@ -45,8 +49,23 @@ dk_coop_open(struct dk_coop *c, struct dk_err *e)
 	    e) < 0)
 		return -1;
 	c->lopen = 1;
-	return dk_ledger_genesis(&c->l, dk_conf_str(&c->conf, "origin",
-	    DK_ORIGIN), committed, e);
+	/* the second authority for a lost member key, named once */
+	if (c->l.next == 0 && dk_conf_str(&c->conf, "recovery_key", NULL) !=
+	    NULL) {
+		if (dk_conf_key(&c->conf, "recovery_key", 0, &rk, e) < 0)
+			return -1;
+		b = dk_key_pub_b64(&rk);
+		x = json_pack("{s:s}", "recovery", b);
+		free(b);
+	}
+	rc = dk_ledger_genesis_with(&c->l, dk_conf_str(&c->conf, "origin",
+	    DK_ORIGIN), committed, x, e);
+	if (rc == 0 && x != NULL) {
+		memcpy(c->st.reg.rpk, rk.pk, 32);
+		c->st.reg.has_rpk = 1;
+	}
+	json_decref(x);
+	return rc;
 }
 
 void

@@ -33,6 +33,7 @@ static const struct dk_confkey table[] = {
 	{ "terms",			COOP, PATH, 0, 0 },
 	{ "settle.signed",		COOP, TEXT, 0, 0 },
 	{ "readings",			COOP, TEXT, 0, 0 },
+	{ "recovery_key",		COOP, PATH, 0, 0 },
 
 	{ "currency",			BOTH, TEXT, 0, 0 },
 	{ "tz",				BOTH, TEXT, 0, 0 },

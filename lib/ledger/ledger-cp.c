@@ -107,7 +107,7 @@ dk_ledger_genesis_check(struct dk_scaninfo *si,
 	if ((o = dk_get_str(rec, "origin", e)) == NULL ||
 	    (k = dk_get_str(rec, "key", e)) == NULL)
 		return -1;
-	/* "readings" is the one optional member: absent, a ledger of
+	/* optional: "readings"; absent, a ledger of
 	 * open readings (all before it had) */
 	si->committed = 0;
 	if (json_object_get(rec, "readings") != NULL &&
@@ -117,11 +117,19 @@ dk_ledger_genesis_check(struct dk_scaninfo *si,
 		e->status = DK_EX_DATAERR;
 		return -1;
 	}
+	/* and the recovery key, a second authority for lost keys */
 	if (json_object_size(rec) != 5 +
-	    (json_object_get(rec, "readings") != NULL))
+	    (json_object_get(rec, "readings") != NULL) +
+	    (json_object_get(rec, "recovery") != NULL))
 		return dk_fail(e, DK_EX_DATAERR, "a genesis record has type, v, "
-		    "origin, key, vkey and optionally readings, and nothing "
-		    "else");
+		    "origin, key and vkey, and readings and recovery if it "
+		    "names them, and nothing else");
+	if (json_object_get(rec, "recovery") != NULL) {
+		struct dk_key rk;
+		const char *r = dk_get_str(rec, "recovery", e);
+		if (r == NULL || dk_key_from_b64(&rk, r, e) < 0)
+			return dk_failpre(e, "recovery");
+	}
 	if (*o == '\0' || strlen(o) >= sizeof(si->origin) ||
 	    strchr(o, ' ') != NULL || strchr(o, '+') != NULL ||
 	    strchr(o, '\n') != NULL)

@@ -79,6 +79,14 @@ int
 dk_ledger_genesis(struct dk_ledger *l, const char *origin, int committed,
     struct dk_err *e)
 {
+	return dk_ledger_genesis_with(l, origin, committed, NULL, e);
+}
+
+/* The same, with the optional members of extra (a recovery key). */
+int
+dk_ledger_genesis_with(struct dk_ledger *l, const char *origin, int committed,
+    json_t *extra, struct dk_err *e)
+{
 	json_t *g;
 	char *k, vk[512];
 	int rc;
@@ -96,6 +104,8 @@ dk_ledger_genesis(struct dk_ledger *l, const char *origin, int committed,
 	free(k);
 	if (committed)
 		json_object_set_new(g, "readings", json_string("committed"));
+	if (extra != NULL)
+		json_object_update_missing(g, extra);
 	rc = dk_ledger_add(l, g, e);
 	json_decref(g);
 	if (rc == 0) {

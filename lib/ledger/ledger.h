@@ -54,6 +54,9 @@ struct dk_participant {
 	char **meters;
 	char **meter_key;	/* parallel to meters: the key that signs its
 				 * readings (minisign base64), or NULL */
+	int has_req;		/* a request or recovery was applied: */
+	int64_t req_time;	/* the time of the last, which the next
+				 * must pass (no replay) */
 };
 struct dk_registry {
 	size_t n;
@@ -66,8 +69,12 @@ struct dk_registry {
 		size_t p;	/* its last owner's index in p */
 	} *midx;
 	size_t midxcap, nmidx;	/* slots (a power of 2); meters in it */
+	int v2;			/* a participant record of version 2 seen */
+	int has_rpk;		/* the genesis names a recovery key: */
+	unsigned char rpk[32];
 };
 int dk_participant_check(json_t *rec, struct dk_err *);
+int dk_meters_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
 const struct dk_participant *dk_registry_find(const struct dk_registry *,
     const char *id);
@@ -81,19 +88,56 @@ size_t dk_strhash(const char *);
 /* regedit.c: a change the operator asks for (denki-registry), as the
  * participant record that makes it */
 struct dk_regedit {
-	const char *cmd;	/* add, update, revoke or reinstate */
+	const char *cmd;	/* update, revoke or reinstate */
 	const char *id;
-	const char *keyf;	/* -k: the public key file, or NULL */
-	const char *zone, *role;	/* NULL: kept, or the default */
-	char **meters;		/* -m: the meters, replacing the old list */
+	const char *keyf;	/* -k: a public key file (recover), or NULL */
+	const char *zone, *role;	/* NULL: kept */
+	char **meters;		/* -m, -M: for a member's request */
 	size_t nmeters;
-	char **mkeys;		/* -M: "meter=pubkey file" */
+	char **mkeys;
 	size_t nmkeys;
 	long long max_wh, max_day;	/* -2: kept; -1: none */
 };
 json_t *dk_registry_edit(const struct dk_registry *,
     const struct dk_regedit *, struct dk_err *);
 json_t *dk_participant_json(const struct dk_participant *);
+int dk_regedit_check(const char *cmd, const char *given, int nops,
+    char **ops, struct dk_err *);
+
+/* enrol.c: the member's signed requests (enrolment, key change), the
+ * recovery record a second authority countersigns, and what the registry
+ * requires of a participant record that changes a member's own part */
+struct dk_request {
+	const char *id;
+	const struct dk_key *key;	/* the member's: signs (secret) */
+	const struct dk_key *old;	/* NULL, or the key it replaces */
+	char **meters;		/* -m */
+	size_t nmeters;
+	char **mkeys;		/* -M "meter=pubkey file" */
+	size_t nmkeys;
+	const char *zone, *role;
+	int64_t time;
+};
+json_t *dk_request_make(const struct dk_request *, struct dk_err *);
+int dk_request_check(json_t *req, struct dk_err *);
+json_t *dk_recovery_make(const struct dk_participant *,
+    const struct dk_key *newkey, const char *reason, int64_t time,
+    struct dk_err *);
+int dk_recovery_check(json_t *rec, const unsigned char *rpk,
+    struct dk_err *);
+int dk_recovery_countersign(json_t *rec, const struct dk_key *,
+    char **what, struct dk_err *);
+json_t *dk_request_read(const char *path, struct dk_err *);
+json_t *dk_registry_request(const struct dk_registry *, json_t *req,
+    const char *name, int add, long long max_wh, long long max_day,
+    struct dk_err *);
+int dk_participant_proof(const struct dk_registry *,
+    const struct dk_participant *prev, json_t *rec, struct dk_err *);
+json_t *dk_registry_recovery(const struct dk_registry *, const char *id,
+    const struct dk_key *newkey, const char *reason, int64_t time,
+    struct dk_err *);
+json_t *dk_registry_history(json_t *prev, json_t *rec, long long seq);
+char *dk_history_text(json_t *history);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
@@ -167,6 +211,8 @@ int dk_ledger_open(struct dk_ledger *, const char *path,
     const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
 int dk_ledger_genesis(struct dk_ledger *, const char *origin,
     int committed, struct dk_err *);
+int dk_ledger_genesis_with(struct dk_ledger *, const char *origin,
+    int committed, json_t *extra, struct dk_err *);
 int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);

@@ -1,76 +1,21 @@
 /*
  * regedit.c: the registry's changes as the operator asks for them
  * (denki-registry): a participant's record built from its last one and
- * what was given, and the record that lists a participant.
+ * what was given, the record that lists a participant, and which command
+ * takes which operands and options.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledger.h"
 
-/* The meter of a -M "meter=pubkey" assignment is the part before '='. */
-static int
-mkey_is(const char *mkey, const char *meter)
-{
-	size_t n = strcspn(mkey, "=");
-
-	return strlen(meter) == n && strncmp(mkey, meter, n) == 0;
-}
-
-/* The meters' keys, in the order of the meters: kept for meters still
- * listed, -M sets one.  NULL and e filled on failure. */
-static json_t *
-meter_keys(const struct dk_regedit *x, const struct dk_participant *p,
-    json_t *meters, struct dk_err *e)
-{
-	struct dk_key pk;
-	json_t *mk, *m;
-	size_t i, j;
-
-	for (i = 0; i < x->nmkeys; i++) {
-		int found = 0;
-		json_array_foreach(meters, j, m)
-			if (mkey_is(x->mkeys[i], json_string_value(m)))
-				found = 1;
-		if (!found) {
-			dk_fail(e, DK_EX_USAGE, "-M %.*s: not one of %s's "
-			    "meters (-m)", (int)strcspn(x->mkeys[i], "="),
-			    x->mkeys[i], x->id);
-			return NULL;
-		}
-	}
-	mk = json_array();
-	json_array_foreach(meters, j, m) {
-		const char *mid = json_string_value(m), *old = NULL;
-		char *nb64 = NULL;
-		for (i = 0; i < x->nmkeys; i++)
-			if (mkey_is(x->mkeys[i], mid)) {
-				if (dk_key_read_pub(&pk, x->mkeys[i] +
-				    strlen(mid) + 1, e) < 0) {
-					dk_failpre(e, "-M %s", mid);
-					free(nb64);
-					json_decref(mk);
-					return NULL;
-				}
-				free(nb64);
-				nb64 = dk_key_pub_b64(&pk);
-			}
-		if (nb64 == NULL && p != NULL)
-			old = dk_participant_meter_key(p, mid);
-		if (nb64 != NULL || old != NULL)
-			json_array_append_new(mk, json_pack("{s:s,s:s}",
-			    "meter", mid, "key", nb64 ? nb64 : old));
-		free(nb64);
-	}
-	return mk;
-}
-
 /*
- * The participant record that makes the change x to the registry r:
- * add states a new participant; update, revoke and reinstate restate
- * the last record with what x gives.  NULL and e filled when the change
- * cannot be made (already registered, not registered, already revoked,
- * a key file that cannot be read, ...).
+ * The participant record that makes the operator's change x to the
+ * registry r: update, revoke and reinstate restate the member's last
+ * record with the zone, role, limits or status x gives.  A member's key,
+ * meters and meter keys are not the operator's to change (enrol.c).  NULL
+ * and e filled when the change cannot be made (not registered, already
+ * revoked, ...).
  */
 json_t *
 dk_registry_edit(const struct dk_registry *r, const struct dk_regedit *x,
@@ -78,73 +23,48 @@ dk_registry_edit(const struct dk_registry *r, const struct dk_regedit *x,
 {
 	const struct dk_participant *p = dk_registry_find(r, x->id);
 	const char *cmd = x->cmd;
-	struct dk_key pk;
 	long long maxwh = x->max_wh, maxday = x->max_day;
-	json_t *rec, *m, *mk;
-	char *b64;
-	size_t i;
+	json_t *rec;
 
-	if (strcmp(cmd, "add") == 0 && p != NULL) {
-		dk_fail(e, DK_EX_DATAERR, "%s: already registered; use "
-		    "update", x->id);
+	if (strcmp(cmd, "update") != 0 && strcmp(cmd, "revoke") != 0 &&
+	    strcmp(cmd, "reinstate") != 0) {
+		dk_fail(e, DK_EX_USAGE, "%s: the operator updates, revokes or "
+		    "reinstates; a member enrols by its signed request", cmd);
 		return NULL;
 	}
-	if (strcmp(cmd, "add") != 0 && p == NULL) {
+	if (p == NULL) {
 		dk_fail(e, DK_EX_DATAERR, "%s: not registered", x->id);
 		return NULL;
 	}
-	rec = json_pack("{s:s,s:i,s:s}", "type", "participant", "v", 1,
-	    "id", x->id);
-	if (x->keyf != NULL) {
-		if (dk_key_read_pub(&pk, x->keyf, e) < 0)
-			goto fail;
-		b64 = dk_key_pub_b64(&pk);
-	} else
-		b64 = strdup(p->key);
-	json_object_set_new(rec, "key", json_string(b64));
-	free(b64);
-	json_object_set_new(rec, "zone", json_string(x->zone ? x->zone :
-	    p ? p->zone : "main"));
-	json_object_set_new(rec, "role", json_string(x->role ? x->role :
-	    p ? p->role : "prosumer"));
 	if (strcmp(cmd, "revoke") == 0 && !p->active) {
 		dk_fail(e, DK_EX_DATAERR, "%s: already revoked", x->id);
-		goto fail;
+		return NULL;
 	}
 	if (strcmp(cmd, "reinstate") == 0 && p->active) {
 		dk_fail(e, DK_EX_DATAERR, "%s: not revoked", x->id);
-		goto fail;
+		return NULL;
 	}
+	rec = dk_participant_json(p);
+	if (x->zone != NULL)
+		json_object_set_new(rec, "zone", json_string(x->zone));
+	if (x->role != NULL)
+		json_object_set_new(rec, "role", json_string(x->role));
 	/* update keeps the status: only reinstate lifts a revocation */
 	json_object_set_new(rec, "status", json_string(
 	    strcmp(cmd, "revoke") == 0 || (strcmp(cmd, "update") == 0 &&
 	    !p->active) ? "revoked" : "active"));
-	m = json_array();
-	if (x->nmeters > 0)
-		for (i = 0; i < x->nmeters; i++)
-			json_array_append_new(m, json_string(x->meters[i]));
-	else if (p != NULL)
-		for (i = 0; i < p->nmeters; i++)
-			json_array_append_new(m, json_string(p->meters[i]));
-	json_object_set_new(rec, "meters", m);
 	/* limits: given, or kept from the participant's last record */
 	if (maxwh == -2)
-		maxwh = p ? p->max_wh : -1;
+		maxwh = p->max_wh;
 	if (maxday == -2)
-		maxday = p ? p->max_day : -1;
+		maxday = p->max_day;
+	json_object_del(rec, "max_wh");
+	json_object_del(rec, "max_day");
 	if (maxwh >= 0)
 		json_object_set_new(rec, "max_wh", json_integer(maxwh));
 	if (maxday >= 0)
 		json_object_set_new(rec, "max_day", json_integer(maxday));
-	if ((mk = meter_keys(x, p, m, e)) == NULL)
-		goto fail;
-	if (json_array_size(mk) > 0)
-		json_object_set(rec, "meter_keys", mk);
-	json_decref(mk);
 	return rec;
-fail:
-	json_decref(rec);
-	return NULL;
 }
 
 /* The participant record of p as the registry holds it now. */
@@ -158,7 +78,7 @@ dk_participant_json(const struct dk_participant *p)
 	for (j = 0; j < p->nmeters; j++)
 		json_array_append_new(m, json_string(p->meters[j]));
 	rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o}",
-	    "type", "participant", "v", 1, "id", p->id, "key", p->key,
+	    "type", "participant", "v", 2, "id", p->id, "key", p->key,
 	    "zone", p->zone, "role", p->role,
 	    "status", p->active ? "active" : "revoked", "meters", m);
 	if (p->max_wh >= 0)
@@ -174,4 +94,73 @@ dk_participant_json(const struct dk_participant *p)
 		json_object_set(rec, "meter_keys", mk);
 	json_decref(mk);
 	return rec;
+}
+
+/*
+ * The commands of denki-registry: the operands (at least, at most) and
+ * the options each takes, and those it needs.  A key, meters and meter
+ * keys come only in the member's signed request (enrol.c).
+ */
+static const struct regcmd {
+	const char *name;
+	int min, max;
+	const char *opts, *need;
+} regcmds[] = {
+	{ "request", 1, 1, "smMzrKt", "s" },
+	{ "add", 0, 1, "wl", "" },
+	{ "rekey", 0, 1, "", "" },
+	{ "update", 1, 1, "zrwl", "" },
+	{ "revoke", 1, 1, "", "" },
+	{ "reinstate", 1, 1, "", "" },
+	{ "recover", 1, 1, "kRt", "kR" },
+	{ "countersign", 0, 1, "s", "s" },
+	{ "log", 1, 1, "H", "" },
+	{ "list", 0, 0, "", "" },
+};
+
+/* given: the option letters given; nops operands at ops.  -1 and e filled
+ * (e->msg empty: print the usage) when the command cannot take them. */
+int
+dk_regedit_check(const char *cmd, const char *given, int nops, char **ops,
+    struct dk_err *e)
+{
+	const struct regcmd *c = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(regcmds) / sizeof(regcmds[0]); i++)
+		if (strcmp(regcmds[i].name, cmd) == 0)
+			c = &regcmds[i];
+	if (c == NULL)
+		return dk_fail(e, DK_EX_USAGE, "%s: unknown command (request, "
+		    "add, rekey, update, revoke, reinstate, recover, "
+		    "countersign, log, list)", cmd);
+	if (strcmp(cmd, "add") == 0 && strchr(given, 'k') != NULL)
+		return dk_fail(e, DK_EX_USAGE, "add -k: a bare public key "
+		    "proves nothing; the member makes a signed request on its "
+		    "own machine (denki registry request ID -s ID.key ... "
+		    ">ID.json) and the operator adds it: denki registry add "
+		    "ID.json");
+	if (strcmp(cmd, "update") == 0 && strpbrk(given, "kmM") != NULL)
+		return dk_fail(e, DK_EX_USAGE, "update -%c: a member's key, "
+		    "meters and meter keys change only by its signed request "
+		    "(denki registry request, then registry rekey) or a "
+		    "recovery (denki registry recover)",
+		    *strpbrk(given, "kmM"));
+	for (i = 0; given[i] != '\0'; i++)
+		if (strchr(c->opts, given[i]) == NULL)
+			return dk_fail(e, DK_EX_USAGE, "%s: -%c: not an option "
+			    "of this command", cmd, given[i]);
+	for (i = 0; c->need[i] != '\0'; i++)
+		if (strchr(given, c->need[i]) == NULL)
+			return dk_fail(e, DK_EX_USAGE, "%s: -%c is required",
+			    cmd, c->need[i]);
+	if (nops < c->min || nops > c->max) {
+		e->status = DK_EX_USAGE;
+		e->msg[0] = '\0';
+		return -1;
+	}
+	if (c->min == 1 && !dk_valid_id(ops[0]))
+		return dk_fail(e, DK_EX_USAGE, "%s: an id must be 1 to 32 of "
+		    "[A-Za-z0-9._-]", ops[0]);
+	return 0;
 }

@@ -15,13 +15,22 @@ int
 dk_participant_check(json_t *rec, struct dk_err *e)
 {
 	const char *s;
-	json_t *m, *mk, *x, *y;
-	size_t i;
 	struct dk_key k;
 	long long v;
 
-	if (dk_check_type(rec, "participant", e) < 0)
+	/* version 2 may hold the member's request (enrol.c) */
+	if ((s = dk_get_str(rec, "type", e)) == NULL)
 		return -1;
+	if (strcmp(s, "participant") != 0)
+		return dk_fail(e, DK_EX_DATAERR,
+		    "type: must be \"participant\", got \"%.40s\"", s);
+	if (dk_get_int(rec, "v", 1, 2, &v, e) < 0)
+		return -1;
+	if (json_object_get(rec, "request") != NULL && (v == 1 ||
+	    !json_is_object(json_object_get(rec, "request"))))
+		return dk_fail(e, DK_EX_DATAERR, "request: %s", v == 1 ?
+		    "only in a participant record of version 2" :
+		    "must be an object, the member's signed request");
 	if ((s = dk_get_id(rec, "id", e)) == NULL)
 		return -1;
 	if (strcmp(s, "utility") == 0 || strcmp(s, "operator") == 0 ||
@@ -52,6 +61,18 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 	if (json_object_get(rec, "max_day") != NULL &&
 	    dk_get_int(rec, "max_day", 0, DK_MAX_SAFE_INT, &v, e) < 0)
 		return -1;
+	return dk_meters_check(rec, e);
+}
+
+/* meters, and meter_keys if there: of participant records and requests */
+int
+dk_meters_check(json_t *rec, struct dk_err *e)
+{
+	const char *s;
+	json_t *m, *mk, *x, *y;
+	struct dk_key k;
+	size_t i;
+
 	m = json_object_get(rec, "meters");
 	if (!json_is_array(m))
 		return dk_fail(e, DK_EX_DATAERR,
@@ -219,6 +240,8 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	if (dk_participant_check(rec, e) < 0)
 		return -1;
 	id = json_string_value(json_object_get(rec, "id"));
+	if (dk_participant_proof(r, dk_registry_find(r, id), rec, e) < 0)
+		return -1;
 	m = json_object_get(rec, "meters");
 	json_array_foreach(m, i, x) {
 		owner = dk_registry_meter(r, json_string_value(x));
@@ -248,6 +271,11 @@ dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 		r->n++;
 	}
 	clear_meters(p);
+	if ((x = json_object_get(json_object_get(rec, "request"), "time")) !=
+	    NULL && dk_time_parse(json_string_value(x), &p->req_time, e) == 0)
+		p->has_req = 1;
+	if (json_integer_value(json_object_get(rec, "v")) == 2)
+		r->v2 = 1;
 	dk_key_from_b64(&k, json_string_value(json_object_get(rec, "key")),
 	    e);
 	memcpy(p->pk, k.pk, 32);

@@ -180,6 +180,17 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 	s->entries++;
 	if (strcmp(type, "participant") == 0)
 		return dk_registry_apply(&s->reg, rec, e);
+	if (strcmp(type, "ledger") == 0) {
+		struct dk_key rk;
+		if ((h = json_string_value(json_object_get(rec, "recovery"))) ==
+		    NULL)
+			return 0;
+		if (dk_key_from_b64(&rk, h, e) < 0)
+			return dk_failpre(e, "recovery");
+		memcpy(s->reg.rpk, rk.pk, 32);
+		s->reg.has_rpk = 1;
+		return 0;
+	}
 	if (strcmp(type, "terms") == 0) {
 		if (dk_check_type(rec, "terms", e) < 0 ||
 		    (h = dk_get_str(rec, "text", e)) == NULL)
@@ -202,7 +213,7 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 	if (strcmp(type, "order") == 0 || strcmp(type, "reading") == 0 ||
 	    strcmp(type, "commitment") == 0 ||
 	    strcmp(type, "transfer") == 0 || strcmp(type, "trade") == 0 ||
-	    strcmp(type, "ledger") == 0 || strcmp(type, "checkpoint") == 0)
+	    strcmp(type, "checkpoint") == 0)
 		return 0;
 	if (!s->have_rules)
 		return dk_fail(e, DK_EX_DATAERR, "%s before any rules entry",

@@ -29,6 +29,7 @@ struct vctx {
 	long long norders, ncontracts, nsettlements, ntransfers, nslots,
 	    nsettled, entries, ncheckpoints, nreadings, nunsigned;
 	int64_t wh, paid, received, fees;
+	json_t *recoveries;	/* each key recovery, as verify shows it */
 	struct dk_pool *pool;
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
 	json_t *openings;	/* seq -> opening not yet met; NULL: none */
@@ -607,6 +608,27 @@ bufadd(struct vctx *v, long long seq, long line, json_t *rec)
 	    (json_int_t)line)) < 0 ? -1 : 0;
 }
 
+/* A participant record: applied (the registry checks the member's
+ * request or recovery); recoveries kept. */
+static int
+audit_participant(struct vctx *v, long long seq, json_t *rec,
+    struct dk_err *e)
+{
+	json_t *q = json_object_get(rec, "request");
+
+	if (dk_state_apply(&v->st, 0, 0, rec, e) < 0)
+		return -1;
+	if (q != NULL && strcmp(json_string_value(json_object_get(q, "type")),
+	    "key_recovery") == 0)
+		json_array_append_new(v->recoveries, json_pack("{s:s,s:i,s:I,"
+		    "s:O,s:O,s:O,s:O,s:O}", "type", "recovered", "v", 1,
+		    "entry", (json_int_t)seq, "id", json_object_get(q, "id"),
+		    "old_key", json_object_get(q, "old_key"), "key",
+		    json_object_get(q, "key"), "reason", json_object_get(q,
+		    "reason"), "time", json_object_get(q, "time")));
+	return 0;
+}
+
 /* Each entry of the ledger, in order (the scan's callback). */
 static int
 entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
@@ -643,7 +665,7 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (seq != 0)
 			return dk_fail(e, DK_EX_NO, "a genesis record after the "
 			    "first entry");
-		return 0;
+		return dk_state_apply(&v->st, 0, 0, rec, e);
 	}
 	if (seq == 0)
 		return dk_fail(e, DK_EX_NO, "the first entry must be the "
@@ -653,8 +675,9 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		v->ncheckpoints++;
 		return 0;
 	}
-	if (strcmp(type, "participant") == 0 || strcmp(type, "terms") == 0 ||
-	    strcmp(type, "rules") == 0)
+	if (strcmp(type, "participant") == 0)
+		return audit_participant(v, seq, rec, e);
+	if (strcmp(type, "terms") == 0 || strcmp(type, "rules") == 0)
 		return dk_state_apply(&v->st, 0, 0, rec, e);
 	if (!v->st.have_rules)
 		return dk_fail(e, DK_EX_NO, "%s before any rules entry", type);
@@ -769,6 +792,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	struct dk_err pe = { 0 };
 	struct vctx v;
 	long long bad;
+	size_t i;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -789,6 +813,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 		dk_state_free(&v.st);
 		return -1;
 	}
+	v.recoveries = a->recoveries = json_array();
 	a->si.want_leaves = want_leaves;
 	/* signatures on every core; the reading and the replay on this one */
 	v.si = &a->si;
@@ -823,6 +848,10 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.openings);
 	json_decref(v.blind);
 	json_decref(v.cmeters);
+	/* enrolled by records of version 1 and no request of their own
+	 * since: nothing shows that they hold their keys */
+	for (i = 0; i < v.st.reg.n; i++)
+		a->unproven += !v.st.reg.p[i].has_req;
 	while (v.nbooks > 0)
 		book_free(&v, &v.books[0]);
 	free(v.books);
@@ -864,6 +893,14 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 		json_object_set_new(x, "slots_not_recomputed",
 		    json_incref(a->unopened));
 	}
+	/* present when not 0: a ledger of members' requests only, with no
+	 * recovery, has the verdict it had before them */
+	if (json_array_size(a->recoveries) > 0)
+		json_object_set_new(x, "recoveries",
+		    json_integer(json_array_size(a->recoveries)));
+	if (a->unproven > 0)
+		json_object_set_new(x, "unproven_enrolments",
+		    json_integer(a->unproven));
 	return x;
 }
 
@@ -873,4 +910,6 @@ dk_audit_free(struct dk_audit *a)
 	dk_scaninfo_free(&a->si);
 	json_decref(a->unopened);
 	a->unopened = NULL;
+	json_decref(a->recoveries);
+	a->recoveries = NULL;
 }

@@ -68,6 +68,8 @@ struct dk_audit {		/* the figures of the verdict */
 	long long entries, orders, slots_cleared, contracts, slots_settled,
 	    transfers, checkpoints, signatures;
 	long long readings, unsigned_readings;	/* in the ledger */
+	long long unproven;	/* participants with no request of their own */
+	json_t *recoveries;	/* a "recovered" record for each recovery */
 	size_t participants;
 	int64_t contract_wh;
 	struct dk_scaninfo si;	/* origin, last checkpoint, leaves if asked */

@@ -60,7 +60,7 @@ test_find(void)
 	CHECK(dk_registry_find(&r, "") == NULL);
 	CHECK(dk_registry_find(&r, "p") == NULL);
 	/* a participant's new record replaces it, in place */
-	CHECK(add(&r, "p7", 0, "revoked") == 0);
+	CHECK(add(&r, "p7", 1, "revoked") == 0);
 	CHECK(r.n == 1000);
 	p = dk_registry_find(&r, "p7");
 	CHECK(p == &r.p[7] && !p->active);
