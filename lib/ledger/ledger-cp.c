@@ -119,8 +119,8 @@ dk_ledger_genesis_check(struct dk_scaninfo *si,
 	}
 	/* and the recovery key, a second authority for lost keys */
 	if (json_object_size(rec) != 5 +
-	    (json_object_get(rec, "readings") != NULL) +
-	    (json_object_get(rec, "recovery") != NULL))
+	    (size_t)(json_object_get(rec, "readings") != NULL) +
+	    (size_t)(json_object_get(rec, "recovery") != NULL))
 		return dk_fail(e, DK_EX_DATAERR, "a genesis record has type, v, "
 		    "origin, key and vkey, and readings and recovery if it "
 		    "names them, and nothing else");
