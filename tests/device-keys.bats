@@ -52,7 +52,7 @@ home() {
 	trade
 	# alice's meter signs with its key, which the registry holds
 	denki-keygen alice-m >/dev/null
-	denki-registry -c coop.yaml update alice -M alice-m=alice-m.pub >/dev/null
+	meter_key alice
 	reading alice-m 0 500 | sign_with alice-m.key >readings.jsonl
 	# bob's meter has no key in the registry yet: the operator writes its
 	# reading itself, 500 Wh drawn, and settles on it
@@ -104,8 +104,8 @@ home() {
 	echo "$first" >alice.jsonl
 	run -65 --separate-stderr denki-settle -c coop.yaml alice.jsonl bob.jsonl
 	assert_equal "${stderr_lines[0]}" "denki-settle: alice.jsonl:1: rejected: sig: signed, but the registry has no key for meter alice-m"
-	denki-registry -c coop.yaml update alice -M alice-m=alice-m.pub >/dev/null
-	denki-registry -c coop.yaml update bob -M bob-m=bob-m.pub >/dev/null
+	meter_key alice
+	meter_key bob
 	run -0 --separate-stderr denki-settle -c coop.yaml alice.jsonl bob.jsonl
 	assert_line --partial '"participant":"bob","slot":"2026-01-01T10:00:00+00:00","sold_wh":0'
 	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
@@ -209,7 +209,7 @@ home() {
 	grep -qx '  signed: registered' coop.yaml
 	trade
 	denki-keygen alice-m >/dev/null
-	denki-registry -c coop.yaml update alice -M alice-m=alice-m.pub >/dev/null
+	meter_key alice
 	csv 0 500 >alice.csv
 	{
 		denki-meter-read -c alice.yaml -D meter.sign=yes -D meter.key=alice-m.key alice.csv

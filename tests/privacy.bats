@@ -241,7 +241,7 @@ forge() {
 	mkdir old && cd old
 	READINGS=open
 	make_community
-	assert_equal "$(head -n 1 ledger.jsonl | jq -c '.rec | keys')" '["key","origin","type","v","vkey"]'
+	assert_equal "$(head -n 1 ledger.jsonl | jq -c '.rec | keys')" '["key","origin","recovery","type","v","vkey"]'
 	{ order alice sell 100 120000; order bob buy 100 200000; } >o.jsonl
 	denki-clear -c coop.yaml o.jsonl | denki-contract-sign -c coop.yaml >/dev/null
 	{

@@ -100,6 +100,15 @@ enrol() {
 	    add "$id.enrol.json" >/dev/null
 }
 
+# meter_key ID: the member's request that names its meter ID-m's device
+# key (ID-m.pub, from meter-read's first run), dated after its enrolment,
+# applied with registry rekey
+meter_key() {
+	denki-registry request "$1" -s "$1.key" -m "$1-m" -M "$1-m=$1-m.pub" \
+	    -t 2099-01-01T00:00:00Z >"$1.rekey.json" &&
+	    denki-registry -c coop.yaml rekey "$1.rekey.json" >/dev/null
+}
+
 # order PARTICIPANT SIDE WH PRICE [SLOT]: one order, signed with PARTICIPANT.key
 order() {
 	local slot="${5:-2026-01-01T10:00:00+00:00}"

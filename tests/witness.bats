@@ -32,7 +32,7 @@ grow() {
 	local p
 	for p; do
 		denki-keygen "$p" >/dev/null
-		denki-registry -c coop.yaml add "$p" -k "$p.pub" >/dev/null
+		enrol "$p"
 	done
 }
 
@@ -445,7 +445,8 @@ stored() {
 		denki-keygen operator >/dev/null
 		sed 's/^ledger: .*/&\norigin: other.example\/ledger/' ../coop.yaml >coop.yaml
 		cp ../terms.txt .
-		denki-registry -c coop.yaml add carol -k ../alice.pub >/dev/null
+		cp ../alice.key carol.key
+		enrol carol
 		head -n 1 ledger.jsonl | jq -r .rec.vkey >../log2.pub
 		denki-ledger-proof -c coop.yaml checkpoint >../o1.note
 	)
