@@ -9,7 +9,7 @@
 
 static const char *prog = "denki-ledger-verify";
 static const char usage[] =
-    "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub "
+    "usage: denki-ledger-verify [-jqT] [-t threads] -p operator.pub "
     "[-C checkpoint]... [ledger]\n";
 
 /*
@@ -47,6 +47,31 @@ fail(int json, const char *path, const char *msg, int named,
 	return dk_finish_stdout(prog) != 0 ? DK_EX_IOERR : DK_EX_NO;
 }
 
+/* -T: each slot's timeline record; a warning for each limit it missed */
+static int
+timeline(const char *path, const unsigned char pk[32], struct dk_err *e)
+{
+	json_t *tl, *x, *late;
+	size_t i;
+
+	if ((tl = dk_timeline(path, pk, e)) == NULL)
+		return -1;
+	json_array_foreach(tl, i, x) {
+		dk_emit(stdout, x);
+		late = json_object_get(x, "late");
+		if (json_array_size(late) > 0) {
+			char *l = json_dumps(late, JSON_COMPACT);
+			dk_warnx(prog, "slot %s: late (the seed's limits: "
+			    "cleared 15 and contracted 30 minutes after its "
+			    "start, settled an hour after its end): %s",
+			    json_string_value(json_object_get(x, "slot")), l);
+			free(l);
+		}
+	}
+	json_decref(tl);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -57,12 +82,12 @@ main(int argc, char *argv[])
 	const char *pub = NULL, *path = "ledger.jsonl";
 	char **cps, *given;
 	size_t ncps = 0, ci;
-	int c, json = 0, quiet = 0, threads = 0, rc;
+	int c, json = 0, quiet = 0, threads = 0, tl = 0, rc;
 	json_t *x;
 
 	dk_prog_init(&P, prog, usage, 0, argc);
 	cps = calloc(argc, sizeof(*cps));
-	while ((c = dk_prog_opt(&P, argc, argv, "p:C:t:jq")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "p:C:t:jqT")) != -1)
 		switch (c) {
 		case 't':
 			threads = atoi(optarg);
@@ -83,6 +108,9 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'T':
+			tl = quiet = 1;
 			break;
 		}
 	if (pub == NULL || argc - optind > 1) {
@@ -116,6 +144,8 @@ main(int argc, char *argv[])
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	}
 
+	if (tl && timeline(path, op.pk, &e) < 0)
+		return fail(json, path, e.msg, 1, NULL, NULL);
 	if (json) {
 		x = dk_audit_json(&a, path);
 		dk_emit(stdout, x);

@@ -416,7 +416,7 @@ fails_at() {
 	local n=16 note c r
 	note="$(sed -n ${n}p ledger.jsonl | jq -j .rec.note)"$'\n'
 	# a character of the root, of the signature, and the tree size
-	for c in 25 100; do
+	for c in 25 120; do
 		r=A
 		[ "${note:c:1}" != A ] || r=B
 		jq -c --arg n "${note:0:c}$r${note:c+1}" '.rec.note = $n' <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl

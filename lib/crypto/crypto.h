@@ -69,6 +69,8 @@ struct dk_checkpoint {
 	char origin[256];
 	uint64_t size;
 	unsigned char root[32];
+	int64_t time;		/* its "time" extension line: Unix seconds;
+				 * -1: none (a checkpoint of format 1) */
 };
 int dk_vkey_make(const char *name, const unsigned char pk[32], char *out,
     size_t n);
@@ -80,7 +82,7 @@ long dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
 int dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *,
     struct dk_err *);
 char *dk_checkpoint_text(const char *origin, uint64_t size,
-    const unsigned char root[32]);
+    const unsigned char root[32], int64_t time);
 
 /* pool.c: signature checks on worker threads */
 struct dk_pool;

@@ -89,6 +89,22 @@ dk_ledger_cp_check(struct dk_scaninfo *si, const unsigned char *oppk,
 		return dk_fail(e, DK_EX_DATAERR, "checkpoint: its root is not "
 		    "the root of the %lld entries before it (an entry before "
 		    "it was changed, or the history forked)", seq);
+	/* a checkpoint's time never goes back, and once a checkpoint has a
+	 * time every later one has */
+	if (cp.time >= 0 && si->cp_time_seq > 0 && cp.time < si->cp_time)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: time %lld is "
+		    "earlier than the time %lld of the checkpoint at entry "
+		    "%lld (a clock set back, or a backdated checkpoint)",
+		    (long long)cp.time, (long long)si->cp_time,
+		    si->cp_time_seq);
+	if (cp.time < 0 && si->cp_time_seq > 0)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: no time line, "
+		    "but the checkpoint at entry %lld has one",
+		    si->cp_time_seq);
+	if (cp.time >= 0) {
+		si->cp_time = cp.time;
+		si->cp_time_seq = seq;
+	}
 	free(si->note);
 	si->note = strdup(note);
 	si->note_seq = seq;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -109,15 +110,24 @@ dk_ledger_checkpoint(struct dk_ledger *l, struct dk_err *e)
 	unsigned char root[32];
 	char *text, *note;
 	json_t *c;
+	int64_t now = (int64_t)time(NULL);
 	int rc;
 
 	if (l->info.origin[0] == '\0')
 		return dk_fail(e, DK_EX_DATAERR, "%s: the ledger has no "
 		    "genesis entry, so no origin to sign checkpoints for",
 		    l->path);
+	/* a checkpoint earlier than the last one would make the ledger fail
+	 * every audit from now on: wait for the clock, or set it right */
+	if (l->info.cp_time_seq > 0 && now < l->info.cp_time)
+		return dk_fail(e, DK_EX_TEMPFAIL, "%s: the clock says %lld, "
+		    "earlier than the time %lld of the checkpoint at entry "
+		    "%lld; nothing was appended (set the clock right)",
+		    l->path, (long long)now, (long long)l->info.cp_time,
+		    l->info.cp_time_seq);
 	dk_mtree_root(&l->info.tree, root);
 	if ((text = dk_checkpoint_text(l->info.origin, l->info.tree.size,
-	    root)) == NULL)
+	    root, now)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	note = dk_note_sign(text, l->info.origin, l->op, e);
 	free(text);
@@ -128,6 +138,10 @@ dk_ledger_checkpoint(struct dk_ledger *l, struct dk_err *e)
 	free(note);
 	rc = dk_ledger_add(l, c, e);
 	json_decref(c);
+	if (rc == 0) {
+		l->info.cp_time = now;
+		l->info.cp_time_seq = l->next - 1;
+	}
 	return rc;
 }
 

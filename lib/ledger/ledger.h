@@ -139,6 +139,9 @@ struct dk_scaninfo {
 	size_t nleaves, capleaves;
 	const char *rec_text;	/* during the callback: the entry's "rec" */
 	size_t rec_len;		/* as bytes of its line; NULL if not found */
+	int64_t cp_time;	/* the time line of the last checkpoint with
+				 * one (Unix seconds) */
+	long long cp_time_seq;	/* its entry; 0: no checkpoint has a time */
 };
 struct dk_ledger {
 	int fd;
@@ -215,6 +218,15 @@ json_t *dk_state_contracts(const struct dk_slotstate *);
 void dk_state_free(struct dk_state *);
 int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
     int64_t slot);
+
+/* timeline.c: each slot's clearing, contracts and settlement bounded by
+ * the times of the checkpoints around them; the seed's limits, in seconds
+ * (report only: the rules do not carry them) */
+#define DK_LATE_CLEAR	(15 * 60)	/* cleared after the slot's start */
+#define DK_LATE_CONTRACT (30 * 60)	/* contracted after its start */
+#define DK_LATE_SETTLE	(60 * 60)	/* settled after its end */
+json_t *dk_timeline(const char *path, const unsigned char oppk[32],
+    struct dk_err *);
 
 /* verify.c: a proof against the operator's checkpoints; a checkpoint kept
  * from before against a ledger's tree */
