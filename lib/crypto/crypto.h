@@ -2,7 +2,8 @@
  * lib/crypto/crypto.h: the map of the crypto layer.
  *
  * Keys (minisign layout), record signatures, C2SP signed notes and
- * checkpoints, and signature checks on worker threads. Above core.
+ * checkpoints, witnesses' cosignatures, and signature checks on worker
+ * threads. Above core.
  */
 #ifndef DK_CRYPTO_H
 #define DK_CRYPTO_H
@@ -77,12 +78,23 @@ int dk_vkey_make(const char *name, const unsigned char pk[32], char *out,
 int dk_vkey_parse(const char *, struct dk_vkey *, struct dk_err *);
 char *dk_note_sign(const char *text, const char *name, const struct dk_key *,
     struct dk_err *);
+long dk_note_text(const char *note, size_t len, struct dk_err *);
 long dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
     size_t nkeys, struct dk_err *);
 int dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *,
     struct dk_err *);
 char *dk_checkpoint_text(const char *origin, uint64_t size,
     const unsigned char root[32], int64_t time);
+
+/* cosig.c: C2SP tlog-cosignature/v1, a witness's timestamped Ed25519
+ * cosignature (signature type 0x04) of a checkpoint note's text */
+int dk_cosig_vkey_make(const char *name, const unsigned char pk[32],
+    char *out, size_t n);
+int dk_cosig_vkey_parse(const char *, struct dk_vkey *, struct dk_err *);
+char *dk_cosig_sign(const char *text, size_t len, const char *name,
+    const struct dk_key *, uint64_t t, struct dk_err *);
+int dk_cosig_find(const char *note, size_t len, const struct dk_vkey *,
+    uint64_t *t, struct dk_err *);
 
 /* pool.c: signature checks on worker threads */
 struct dk_pool;

@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "crypto.h"
+#include "note-impl.h"
 
 /*
  * C2SP signed notes (signed-note/v1.0.0) with Ed25519 keys (type 0x01), and
@@ -20,27 +20,32 @@
  * verifier key is "name+hex8(id)+base64(0x01 || pk)".
  */
 
-#define EMDASH "\xe2\x80\x94"
-
-static uint32_t
-keyid(const char *name, const unsigned char pk[32])
+/* SHA-256(name || "\n" || type || pk)[:4], big-endian */
+uint32_t
+dk_note_keyid(const char *name, unsigned char type, const unsigned char pk[32])
 {
 	crypto_hash_sha256_state st;
-	unsigned char h[32], t = 1, nl = '\n';
+	unsigned char h[32], nl = '\n';
 
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)name,
 	    strlen(name));
 	crypto_hash_sha256_update(&st, &nl, 1);
-	crypto_hash_sha256_update(&st, &t, 1);
+	crypto_hash_sha256_update(&st, &type, 1);
 	crypto_hash_sha256_update(&st, pk, 32);
 	crypto_hash_sha256_final(&st, h);
 	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
 	    (uint32_t)h[2] << 8 | h[3];
 }
 
-static int
-name_ok(const char *s, size_t n)
+static uint32_t
+keyid(const char *name, const unsigned char pk[32])
+{
+	return dk_note_keyid(name, DK_SIG_ED25519, pk);
+}
+
+int
+dk_note_name_ok(const char *s, size_t n)
 {
 	size_t i;
 
@@ -53,26 +58,34 @@ name_ok(const char *s, size_t n)
 }
 
 int
-dk_vkey_make(const char *name, const unsigned char pk[32], char *out,
-    size_t n)
+dk_note_vkey_make(const char *name, unsigned char type,
+    const unsigned char pk[32], char *out, size_t n)
 {
 	unsigned char raw[33];
 	char b[64];
 
-	if (!name_ok(name, strlen(name)))
+	if (!dk_note_name_ok(name, strlen(name)))
 		return -1;
-	raw[0] = 1;
+	raw[0] = type;
 	memcpy(raw + 1, pk, 32);
 	sodium_bin2base64(b, sizeof(b), raw, sizeof(raw),
 	    sodium_base64_VARIANT_ORIGINAL);
-	if ((size_t)snprintf(out, n, "%s+%08x+%s", name, keyid(name, pk), b) >=
-	    n)
+	if ((size_t)snprintf(out, n, "%s+%08x+%s", name,
+	    dk_note_keyid(name, type, pk), b) >= n)
 		return -1;
 	return 0;
 }
 
 int
-dk_vkey_parse(const char *s, struct dk_vkey *k, struct dk_err *e)
+dk_vkey_make(const char *name, const unsigned char pk[32], char *out,
+    size_t n)
+{
+	return dk_note_vkey_make(name, DK_SIG_ED25519, pk, out, n);
+}
+
+int
+dk_note_vkey_parse(const char *s, unsigned char type, struct dk_vkey *k,
+    struct dk_err *e)
 {
 	const char *p1 = strchr(s, '+'), *p2;
 	unsigned char raw[33];
@@ -82,8 +95,8 @@ dk_vkey_parse(const char *s, struct dk_vkey *k, struct dk_err *e)
 
 	/* split at the first two '+' only: base64 may hold more */
 	if (p1 == NULL || (p2 = strchr(p1 + 1, '+')) == NULL ||
-	    (size_t)(p1 - s) >= sizeof(k->name) || !name_ok(s, p1 - s) ||
-	    p2 - p1 != 9)
+	    (size_t)(p1 - s) >= sizeof(k->name) ||
+	    !dk_note_name_ok(s, p1 - s) || p2 - p1 != 9)
 		return dk_fail(e, DK_EX_DATAERR, "not a verifier key "
 		    "(name+hex8+base64)");
 	memcpy(k->name, s, p1 - s);
@@ -93,15 +106,22 @@ dk_vkey_parse(const char *s, struct dk_vkey *k, struct dk_err *e)
 		return dk_fail(e, DK_EX_DATAERR, "verifier key: bad key id");
 	if (sodium_base642bin(raw, sizeof(raw), p2 + 1, strlen(p2 + 1), NULL,
 	    &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 || got != 33 ||
-	    raw[0] != 1)
-		return dk_fail(e, DK_EX_DATAERR, "verifier key: not an "
-		    "Ed25519 key (type 0x01 and 32 bytes)");
+	    raw[0] != type)
+		return dk_fail(e, DK_EX_DATAERR, "verifier key: not %s "
+		    "(type 0x%02x and 32 bytes)", type == DK_SIG_ED25519 ?
+		    "an Ed25519 key" : "an Ed25519 cosignature key", type);
 	memcpy(k->pk, raw + 1, 32);
 	k->id = (uint32_t)id;
-	if (keyid(k->name, k->pk) != k->id)
+	if (dk_note_keyid(k->name, type, k->pk) != k->id)
 		return dk_fail(e, DK_EX_DATAERR, "verifier key: the key id "
 		    "does not match the name and key");
 	return 0;
+}
+
+int
+dk_vkey_parse(const char *s, struct dk_vkey *k, struct dk_err *e)
+{
+	return dk_note_vkey_parse(s, DK_SIG_ED25519, k, e);
 }
 
 char *
@@ -113,7 +133,8 @@ dk_note_sign(const char *text, const char *name, const struct dk_key *k,
 	size_t n = strlen(text);
 	uint32_t id;
 
-	if (n == 0 || text[n - 1] != '\n' || !name_ok(name, strlen(name))) {
+	if (n == 0 || text[n - 1] != '\n' ||
+	    !dk_note_name_ok(name, strlen(name))) {
 		dk_fail(e, DK_EX_SOFTWARE, "note: text must end in a newline "
 		    "and the name have no spaces or '+'");
 		return NULL;
@@ -127,7 +148,7 @@ dk_note_sign(const char *text, const char *name, const struct dk_key *k,
 	    k->sk);
 	sodium_bin2base64(b, sizeof(b), raw, sizeof(raw),
 	    sodium_base64_VARIANT_ORIGINAL);
-	if (asprintf(&out, "%s\n" EMDASH " %s %s\n", text, name, b) < 0) {
+	if (asprintf(&out, "%s\n" DK_EMDASH " %s %s\n", text, name, b) < 0) {
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
@@ -175,69 +196,95 @@ utf8_ok(const unsigned char *s, size_t n)
 	return 1;
 }
 
-/* Opens a note: checks its form and its signatures by the known keys.
- * Returns the length of the text (with its final newline) or -1. */
-long
-dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
-    size_t nkeys, struct dk_err *e)
+int
+dk_note_sig_next(const char **pp, const char *end, struct dk_notesig *s,
+    struct dk_err *e)
 {
-	const char *sigs, *p, *end, *sp, *nl;
-	unsigned char raw[128];
-	size_t tlen, got, nsig = 0, i, ok = 0;
-	char name[256];
-	uint32_t id;
+	const char *p = *pp, *nl, *sp;
+
+	if (p >= end)
+		return 0;
+	nl = memchr(p, '\n', end - p);
+	if (nl == NULL || nl - p < 4 || memcmp(p, DK_EMDASH " ", 4) != 0)
+		return dk_fail(e, DK_EX_NO, "note: a signature line must start "
+		    "with an em dash and a space");
+	p += 4;
+	sp = memchr(p, ' ', nl - p);
+	if (sp == NULL || !dk_note_name_ok(p, sp - p) ||
+	    (size_t)(sp - p) >= sizeof(s->name))
+		return dk_fail(e, DK_EX_NO, "note: bad signature line (name)");
+	memcpy(s->name, p, sp - p);
+	s->name[sp - p] = '\0';
+	if (sodium_base642bin(s->raw, sizeof(s->raw), sp + 1, nl - sp - 1,
+	    NULL, &s->len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    s->len < 5)
+		return dk_fail(e, DK_EX_NO, "note: bad signature line "
+		    "(base64)");
+	s->id = (uint32_t)s->raw[0] << 24 | (uint32_t)s->raw[1] << 16 |
+	    (uint32_t)s->raw[2] << 8 | s->raw[3];
+	*pp = nl + 1;
+	return 1;
+}
+
+/* The form of a note: UTF-8 text, a blank line, at most 100 signature
+ * lines each well formed.  Returns the length of the text (with its final
+ * newline) or -1; no signature is checked. */
+long
+dk_note_text(const char *note, size_t len, struct dk_err *e)
+{
+	const char *p, *end = note + len;
+	struct dk_notesig s;
+	size_t nsig = 0;
+	long tlen;
+	int rc;
 
 	if (!utf8_ok((const unsigned char *)note, len))
 		return dk_fail(e, DK_EX_NO, "note: not UTF-8 text without "
 		    "control characters");
-	for (p = note + len - 1; p > note; p--)
+	for (p = end - 1; p > note; p--)
 		if (p[0] == '\n' && p[-1] == '\n')
 			break;
 	if (p <= note)
 		return dk_fail(e, DK_EX_NO, "note: no blank line before the "
 		    "signatures");
 	tlen = p - note;		/* the text keeps its final newline */
-	sigs = p + 1;
-	end = note + len;
-	if (sigs == end || end[-1] != '\n')
+	if (p + 1 == end || end[-1] != '\n')
 		return dk_fail(e, DK_EX_NO, "note: the signatures must end "
 		    "in a newline");
-	for (p = sigs; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', end - p);
+	for (p++; (rc = dk_note_sig_next(&p, end, &s, e)) > 0; )
 		if (++nsig > 100)
 			return dk_fail(e, DK_EX_NO, "note: more than 100 "
 			    "signatures");
-		if (nl - p < 4 || memcmp(p, EMDASH " ", 4) != 0)
-			return dk_fail(e, DK_EX_NO, "note: a signature line "
-			    "must start with an em dash and a space");
-		p += 4;
-		sp = memchr(p, ' ', nl - p);
-		if (sp == NULL || !name_ok(p, sp - p) ||
-		    (size_t)(sp - p) >= sizeof(name))
-			return dk_fail(e, DK_EX_NO, "note: bad signature "
-			    "line (name)");
-		memcpy(name, p, sp - p);
-		name[sp - p] = '\0';
-		if (sodium_base642bin(raw, sizeof(raw), sp + 1, nl - sp - 1,
-		    NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-		    got < 5)
-			return dk_fail(e, DK_EX_NO, "note: bad signature "
-			    "line (base64)");
-		id = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
-		    (uint32_t)raw[2] << 8 | raw[3];
+	return rc < 0 ? -1 : tlen;
+}
+
+/* Opens a note: checks its form and its signatures by the known keys.
+ * Returns the length of the text (with its final newline) or -1. */
+long
+dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
+    size_t nkeys, struct dk_err *e)
+{
+	const char *p, *end = note + len;
+	struct dk_notesig s;
+	size_t i, ok = 0;
+	long tlen;
+
+	if ((tlen = dk_note_text(note, len, e)) < 0)
+		return -1;
+	for (p = note + tlen + 1; dk_note_sig_next(&p, end, &s, e) > 0; )
 		for (i = 0; i < nkeys; i++) {
-			if (keys[i].id != id || strcmp(keys[i].name, name) != 0)
+			if (keys[i].id != s.id || strcmp(keys[i].name, s.name)
+			    != 0)
 				continue;
-			if (got != 68 || dk_verify_bytes(raw + 4, note, tlen,
-			    keys[i].pk) < 0)
+			if (s.len != 68 || dk_verify_bytes(s.raw + 4, note,
+			    tlen, keys[i].pk) < 0)
 				return dk_fail(e, DK_EX_NO, "note: invalid "
-				    "signature for key %s+%08x", name, id);
+				    "signature for key %s+%08x", s.name, s.id);
 			ok++;
 		}
-	}
 	if (ok == 0)
 		return dk_fail(e, DK_EX_NO, "note: no signature by a known key");
-	return (long)tlen;
+	return tlen;
 }
 
 /* An extension line "time N": N decimal, no leading zero, at most 2^53-1. */
