@@ -9,7 +9,9 @@
 
 static const char *prog = "denki-ledger-verify";
 static const char usage[] =
-    "usage: denki-ledger-verify [-jqT] [-t threads] -p operator.pub "
+    "usage: denki-ledger-verify [-jqT] [-t threads] [-w witness.vkey]... "
+    "[-W policy] [-Q quorum]\n"
+    "                           [-S skew] -p operator.pub "
     "[-C checkpoint]... [ledger]\n";
 
 /*
@@ -79,6 +81,7 @@ main(int argc, char *argv[])
 	struct dk_err e = { 0 };
 	struct dk_key op;
 	struct dk_audit a;
+	struct dk_wpolicy W;
 	const char *pub = NULL, *path = "ledger.jsonl";
 	char **cps, *given;
 	size_t ncps = 0, ci;
@@ -86,9 +89,13 @@ main(int argc, char *argv[])
 	json_t *x;
 
 	dk_prog_init(&P, prog, usage, 0, argc);
+	dk_wpolicy_init(&W);
 	cps = calloc(argc, sizeof(*cps));
-	while ((c = dk_prog_opt(&P, argc, argv, "p:C:t:jqT")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "p:C:t:jqT" DK_WOPTS)) != -1)
 		switch (c) {
+		default:
+			dk_prog_wopt(&P, &W, c, optarg);
+			break;
 		case 't':
 			threads = atoi(optarg);
 			if (threads < 1 || threads > 256) {
@@ -144,6 +151,10 @@ main(int argc, char *argv[])
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	}
 
+	/* the witnesses' cosignatures, and the quorum of the last checkpoint */
+	if ((W.n > 0 || W.quorum > 0) && dk_wpolicy_ledger(&W, path, op.pk,
+	    &e) < 0)
+		return fail(json, path, e.msg, 1, NULL, NULL);
 	if (tl && timeline(path, op.pk, &e) < 0)
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	if (json) {

@@ -32,6 +32,7 @@ struct dk_settle_run {
 	long ngap;		/* gap records read */
 	long ndup;		/* readings given again, or in the ledger */
 	int require;		/* settle.signed: required */
+	struct dk_wpolicy *wp;	/* the writer's witnesses, or NULL */
 };
 #define DK_SETTLE_TAKEN		0
 #define DK_SETTLE_GAP		1
