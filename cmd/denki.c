@@ -25,6 +25,7 @@ static const struct {
 	{ "proof-verify", "check inclusion and consistency proofs offline against signed checkpoints" },
 	{ "ledger-export", "a signed copy of the ledger, for auditors without denki" },
 	{ "ledger-recover", "cut an unacknowledged tail off the ledger after a crash" },
+	{ "witness", "cosign the checkpoints of logs it knows, as C2SP tlog-witness says" },
 	{ NULL, NULL }
 };
 

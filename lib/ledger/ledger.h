@@ -236,6 +236,36 @@ int dk_proof_consistency(const struct dk_scaninfo *si,
     const unsigned char *pk, const char *name, const char *note,
     json_t **out, unsigned long long *size1, struct dk_err *);
 
+/* sqlite.c: a state database opened in WAL mode with its schema */
+struct sqlite3;
+struct sqlite3 *dk_sqlite_open(const char *path, const char *schema,
+    struct dk_err *);
+int dk_sqlite_fail(struct sqlite3 *, struct dk_err *, const char *what);
+
+/* witness.c: a witness of logs (C2SP tlog-witness add-checkpoint): the
+ * last checkpoint it cosigned for each origin, kept in SQLite */
+struct dk_witness {
+	struct sqlite3 *db;
+	char name[256];		/* its cosignatures' key name */
+	const struct dk_key *key;
+	struct dk_vkey *logs;	/* the logs' keys; each one's origin is its
+				 * name */
+	size_t nlogs;
+};
+int dk_witness_logs(struct dk_witness *, const char *path, struct dk_err *);
+int dk_witness_open(struct dk_witness *, const char *state,
+    const char *name, const struct dk_key *, struct dk_err *);
+int dk_witness_add(struct dk_witness *, const char *body, size_t len,
+    uint64_t now, char **out, uint64_t *size, struct dk_err *);
+int dk_witness_checkpoint(struct dk_witness *, const char *hex, char **out,
+    struct dk_err *);
+int dk_witness_route(const char *method, const char *script,
+    const char *info, char hex[65], struct dk_err *);
+void dk_witness_close(struct dk_witness *);
+const char *dk_witness_reason(int http);
+int dk_witness_exit(int http);
+int dk_witness_http(int exit);
+
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */
 	char seller[DK_ID_MAX + 1];	/* "" when not an id */

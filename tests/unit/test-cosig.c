@@ -17,9 +17,9 @@
 		"XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n"
 #define TEXT_EXT TEXT "time 1780000000\n"
 /* the log's signature of TEXT (tests/fixtures/note, vector 3) */
-#define LOGSIG	"\xe2\x80\x94 example.org/coop-ledger Iqd/rbbWddauHYPXd1+uOA1b" \
-		"sesjyK6RnPsfe/fcVcjS+fAnKNqUnHR4cHsxvLSJZZAqUmQ82YcWQuxjpI90P" \
-		"iQhtQI=\n"
+#define LOGSIG	"\xe2\x80\x94 example.org/coop-ledger Iqd/rbbWddauHYPXd1+uOA" \
+		"1bsesjyK6RnPsfe/fcVcjS+fAnKNqUnHR4cHsxvLSJZZAqUmQ82YcWQux" \
+		"jpI90PiQhtQI=\n"
 #define LOGVKEY	"example.org/coop-ledger+22a77fad+AQOhB7/zzhC+HXDdGOdLwJln5" \
 		"NYwm6UNXx3chmQSVTG4"
 /* what tests/cosig-vector.py printed */
@@ -267,8 +267,41 @@ test_roundtrip(void)
 	dk_key_free(&k);
 }
 
+/* test-cosig NOTE VKEY (for tests/witness.bats): prints the time of the
+ * cosignature of VKEY in the note file NOTE, and exits 0; 1 when the
+ * note holds no line of VKEY's, 2 when one does not verify. */
+static int
+check_file(const char *path, const char *vkey)
+{
+	struct dk_err e = { 0 };
+	struct dk_vkey k;
+	uint64_t t = 0;
+	size_t n;
+	char *s = slurp(path, &n);
+	int rc;
+
+	if (s == NULL || dk_cosig_vkey_parse(vkey, &k, &e) < 0) {
+		fprintf(stderr, "test-cosig: %s: %s\n", path, s ? e.msg :
+		    "cannot read");
+		return 2;
+	}
+	rc = dk_cosig_find(s, n, &k, &t, &e);
+	free(s);
+	if (rc < 0) {
+		fprintf(stderr, "test-cosig: %s: %s\n", path, e.msg);
+		return 2;
+	}
+	if (rc == 0) {
+		fprintf(stderr, "test-cosig: %s: no cosignature of %s\n",
+		    path, k.name);
+		return 1;
+	}
+	printf("%llu\n", (unsigned long long)t);
+	return 0;
+}
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	unsigned char seed[32];
 	struct dk_err e = { 0 };
@@ -276,6 +309,8 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 70;
+	if (argc == 3)
+		return check_file(argv[1], argv[2]);
 	for (i = 0; i < 32; i++)
 		seed[i] = 0x20 + i;
 	crypto_sign_seed_keypair(key.pk, sk, seed);
