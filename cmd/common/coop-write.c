@@ -98,7 +98,7 @@ request(const struct dk_ledger *l, uint64_t old, uint64_t size,
  * old size) is asked again once, from the size it gives.
  */
 static char *
-ask(struct dk_coop *c, struct dk_witness *w, const char *note, uint64_t size)
+ask(struct dk_coop *c, struct dk_wkey *w, const char *note, uint64_t size)
 {
 	struct dk_err e = { 0 };
 	uint64_t old = w->size, t;

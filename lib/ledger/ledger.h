@@ -122,14 +122,14 @@ void dk_mtree_root(const struct dk_mtree *, unsigned char out[32]);
 #define DK_WITNESS_MAX	16
 #define DK_SKEW_DEFAULT	600	/* seconds between the operator's clock and
 				 * a witness's */
-struct dk_witness {
+struct dk_wkey {
 	struct dk_vkey k;	/* its cosignature key (type 0x04) */
 	char *url;		/* a writer's: where it takes add-checkpoint */
 	uint64_t size;		/* the largest tree it cosigned in the ledger
 				 * scanned; 0: none */
 };
 struct dk_wpolicy {
-	struct dk_witness w[DK_WITNESS_MAX];
+	struct dk_wkey w[DK_WITNESS_MAX];
 	size_t n;
 	long quorum;		/* how many must have cosigned; -1: all */
 	long long skew;		/* the most a cosignature's time may be from

@@ -24,7 +24,7 @@ int
 dk_wpolicy_add(struct dk_wpolicy *p, const char *vkey, const char *url,
     struct dk_err *e)
 {
-	struct dk_witness *w;
+	struct dk_wkey *w;
 	size_t i;
 
 	if (p->n == DK_WITNESS_MAX)
@@ -108,7 +108,7 @@ int
 dk_wpolicy_note(struct dk_wpolicy *p, const char *note,
     const struct dk_checkpoint *cp, size_t *count, struct dk_err *e)
 {
-	struct dk_witness *w;
+	struct dk_wkey *w;
 	uint64_t t;
 	long long d;
 	size_t i;
