@@ -2,14 +2,14 @@
 # denki-witness behind its own lighttpd on 127.0.0.1, set up from
 # examples/witness, and named in coop.yaml.  Needs the community of
 # make_community in the cwd; stop_witnesses in teardown.
-declare -A WPID
+declare -gA WPID
 
 # start_witness NAME: witness NAME (key NAME.key, key name
 # witness.example/NAME, state NAME/state.db) for the log of ledger.jsonl,
 # served from folder NAME; its URL in WURL (not in a subshell: WPID keeps
 # its server for stop_witness)
 start_witness() {
-	local n=$1 port i
+	local n=$1 port i j
 	command -v lighttpd >/dev/null || skip "lighttpd is missing (tools/deps.sh installs it)"
 	mkdir -p "$n/www"
 	[ -f "$n.key" ] || denki-keygen "$n" >/dev/null
@@ -23,9 +23,10 @@ start_witness() {
 		sed -e "s|^server.port = .*|server.port = $port|" \
 		    -e "s|^var.witness = .*|var.witness = \"$PWD/$n\"|" \
 		    "$EXAMPLES/witness/lighttpd.conf" >"$n/lighttpd.conf"
-		lighttpd -D -f "$n/lighttpd.conf" 2>>"$n/httpd.err" &
+		# its own fds closed: bats waits for whatever holds its output
+		lighttpd -D -f "$n/lighttpd.conf" </dev/null >/dev/null 2>>"$n/httpd.err" 3>&- &
 		WPID[$n]=$!
-		for i in $(seq 50); do
+		for j in $(seq 50); do
 			if curl -s -o /dev/null "http://127.0.0.1:$port/witness/"; then
 				WURL="http://127.0.0.1:$port/witness"
 				return 0
