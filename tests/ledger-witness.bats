@@ -205,3 +205,25 @@ witness.example/w1" ]
 	assert_equal "$(stored w2)" $(($(wc -l <ledger.jsonl) - 1))
 	run -0 denki-ledger-verify -q -w "$V1" -w "$V2" -p operator.pub
 }
+
+@test "ledger witnesses: a witness that takes the request and never answers is given up after witness.timeout seconds, and the append goes on" {
+	local port pid t0 t1
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# accepts and reads, never answers
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+c = []
+while True: c.append(s.accept()[0])' "$port" </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	sleep 0.3
+	sed -i "s|$W2|http://127.0.0.1:$port/witness|; s|^  timeout: 2$|  timeout: 1|" coop.yaml
+	t0=$(date +%s%N)
+	run -0 --separate-stderr add carol
+	t1=$(date +%s%N)
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	assert_regex "${stderr_lines[0]}" "^denki-registry: witness witness\.example/w2: http://127\.0\.0\.1:$port/witness/add-checkpoint: Operation timed out after 1[0-9]{3} milliseconds .*; the checkpoint of 6 entries goes without its cosignature$"
+	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ]
+	assert_equal "$(cosigners | tr '\n' ' ')" "denki.local/ledger witness.example/w1 "
+}
