@@ -31,11 +31,11 @@ layer_a = $(foreach L,$(1),lib/$(L)/libdenki-$(L).a)
 ALL_A = $(call layer_a,$(LAYERS))
 USES_denki = core
 USES_keygen = crypto core
-USES_registry = ledger crypto core
+USES_registry = meter ledger crypto core
 USES_meter-read = meter ledger crypto core
 USES_bid = meter ledger crypto core
 USES_clear = market ledger crypto core
-USES_contract-sign = market ledger crypto core
+USES_contract-sign = market meter ledger crypto core
 USES_settle = settle market meter ledger crypto core
 USES_ledger-verify = settle market meter ledger crypto core
 USES_report = settle market meter ledger crypto core
@@ -65,9 +65,10 @@ denki: cmd/denki.c $$(call layer_a,$$(USES_denki))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/denki.c $(call layer_a,$(USES_denki)) $(LDLIBS)
 
 # cmd/common/: the start and the end every program shares (prog.h), an
-# archive so that a program links coop.o only when it reads a ledger;
+# archive so that a program links coop.o only when it reads a ledger, and
+# coop-write.o (the witnesses' HTTP, lib/meter) only when it writes one;
 # cmd/NAME.c is program NAME and nothing else lives in cmd/.
-PROGOBJ = cmd/common/prog.o cmd/common/coop.o
+PROGOBJ = cmd/common/prog.o cmd/common/coop.o cmd/common/coop-write.o
 $(PROGOBJ): cmd/common/prog.h $(LIBHDR) | deps-check
 cmd/common/libprog.a: $(PROGOBJ)
 	rm -f $@

@@ -11,11 +11,12 @@
 static const char *prog = "denki-ledger-proof";
 static const char usage[] =
     "usage: denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-    "inclusion SEQ\n"
+    "[policy] inclusion SEQ\n"
     "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-    "consistency OLD.note\n"
+    "[policy] consistency OLD.note\n"
     "       denki-ledger-proof [-c config] [-D key=value] [-p operator.pub] "
-    "checkpoint\n";
+    "[policy] checkpoint\n"
+    "policy: [-w witness.vkey]... [-W policy] [-Q quorum] [-S skew]\n";
 
 int
 main(int argc, char *argv[])
@@ -25,6 +26,7 @@ main(int argc, char *argv[])
 	struct dk_coop C;
 	struct dk_scaninfo si;
 	struct dk_key op;
+	struct dk_wpolicy W;
 	const char *pub = NULL, *cmd;
 	char *note = NULL, *endp;
 	unsigned long long size1;
@@ -35,9 +37,12 @@ main(int argc, char *argv[])
 	FILE *fp;
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "+p:")) != -1)
+	dk_wpolicy_init(&W);
+	while ((c = dk_prog_opt(&P, argc, argv, "+p:" DK_WOPTS)) != -1)
 		if (c == 'p')
 			pub = optarg;
+		else
+			dk_prog_wopt(&P, &W, c, optarg);
 	if (optind >= argc)
 		dk_prog_usage(&P, DK_EX_USAGE);
 	cmd = argv[optind++];
@@ -58,11 +63,20 @@ main(int argc, char *argv[])
 	}
 	memset(&si, 0, sizeof(si));
 	si.want_leaves = 1;
+	si.policy = &W;
 	if (dk_ledger_scan_info(C.lpath, have_op ? op.pk : NULL, NULL, NULL, &si,
 	    &e) < 0)
 		goto fail;
 	if (si.note == NULL) {
 		dk_fail(&e, DK_EX_DATAERR, "%s: no checkpoint yet", C.lpath);
+		goto fail;
+	}
+	/* no proof under a checkpoint without the witnesses' quorum */
+	if (si.note_cosigs < dk_wpolicy_quorum(&W)) {
+		dk_fail(&e, DK_EX_NO, "%s: the latest checkpoint (entry %lld) "
+		    "is cosigned by %zu of the %zu witnesses named; the quorum "
+		    "is %zu", C.lpath, si.note_seq, si.note_cosigs, W.n,
+		    dk_wpolicy_quorum(&W));
 		goto fail;
 	}
 	if (strcmp(cmd, "checkpoint") == 0) {

@@ -9,8 +9,10 @@
 
 static const char *prog = "denki-ledger-verify";
 static const char usage[] =
-    "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub "
-    "[-O openings] [-C checkpoint]... [ledger]\n";
+    "usage: denki-ledger-verify [-jqT] [-t threads] [-w witness.vkey]... "
+    "[-W policy] [-Q quorum]\n"
+    "                           [-S skew] -p operator.pub [-O openings] "
+    "[-C checkpoint]... [ledger]\n";
 
 /*
  * The answer no, as text or as a verdict record: "FAIL: " and the reason
@@ -101,6 +103,31 @@ unproven(const struct dk_audit *a)
 	return b;
 }
 
+/* -T: each slot's timeline record; a warning for each limit it missed */
+static int
+timeline(const char *path, const unsigned char pk[32], struct dk_err *e)
+{
+	json_t *tl, *x, *late;
+	size_t i;
+
+	if ((tl = dk_timeline(path, pk, e)) == NULL)
+		return -1;
+	json_array_foreach(tl, i, x) {
+		dk_emit(stdout, x);
+		late = json_object_get(x, "late");
+		if (json_array_size(late) > 0) {
+			char *l = json_dumps(late, JSON_COMPACT);
+			dk_warnx(prog, "slot %s: late (the seed's limits: "
+			    "cleared 15 and contracted 30 minutes after its "
+			    "start, settled an hour after its end): %s",
+			    json_string_value(json_object_get(x, "slot")), l);
+			free(l);
+		}
+	}
+	json_decref(tl);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -108,16 +135,21 @@ main(int argc, char *argv[])
 	struct dk_err e = { 0 };
 	struct dk_key op;
 	struct dk_audit a;
+	struct dk_wpolicy W;
 	const char *pub = NULL, *path = "ledger.jsonl", *openings = NULL;
 	char **cps, *given, rd[96];
 	size_t ncps = 0, ci;
-	int c, json = 0, quiet = 0, threads = 0, rc;
+	int c, json = 0, quiet = 0, threads = 0, tl = 0, rc;
 	json_t *x;
 
 	dk_prog_init(&P, prog, usage, 0, argc);
+	dk_wpolicy_init(&W);
 	cps = calloc(argc, sizeof(*cps));
-	while ((c = dk_prog_opt(&P, argc, argv, "p:C:O:t:jq")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "p:C:O:t:jqT" DK_WOPTS)) != -1)
 		switch (c) {
+		default:
+			dk_prog_wopt(&P, &W, c, optarg);
+			break;
 		case 'O':
 			openings = optarg;
 			break;
@@ -140,6 +172,9 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'T':
+			tl = quiet = 1;
 			break;
 		}
 	if (pub == NULL || argc - optind > 1) {
@@ -178,6 +213,12 @@ main(int argc, char *argv[])
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	}
 
+	/* the witnesses' cosignatures, and the quorum of the last checkpoint */
+	if ((W.n > 0 || W.quorum > 0) && dk_wpolicy_ledger(&W, path, op.pk,
+	    &e) < 0)
+		return fail(json, path, e.msg, 1, NULL, NULL);
+	if (tl && timeline(path, op.pk, &e) < 0)
+		return fail(json, path, e.msg, 1, NULL, NULL);
 	if (json) {
 		x = dk_audit_json(&a, path);
 		dk_emit(stdout, x);

@@ -9,8 +9,21 @@
 
 static const char *prog = "denki-proof-verify";
 static const char usage[] =
-    "usage: denki-proof-verify [-q] -p operator.pub [-o origin] "
-    "[proof ...]\n";
+    "usage: denki-proof-verify [-q] [-w witness.vkey]... [-W policy] "
+    "[-Q quorum] [-S skew]\n"
+    "                          -p operator.pub [-o origin] [proof ...]\n";
+
+/* the checkpoint a witness policy applies to: an inclusion proof's, a
+ * consistency proof's newer one */
+static const char *
+proof_note(json_t *r)
+{
+	json_t *n = json_object_get(r, "checkpoint");
+
+	if (n == NULL)
+		n = json_object_get(r, "checkpoint2");
+	return json_string_value(n) != NULL ? json_string_value(n) : "";
+}
 
 int
 main(int argc, char *argv[])
@@ -19,6 +32,7 @@ main(int argc, char *argv[])
 	struct dk_err e = { 0 };
 	struct dk_reader rd;
 	struct dk_key op;
+	struct dk_wpolicy W;
 	const char *pub = NULL, *origin = NULL;
 	char *line, ok[512];
 	int c, quiet = 0, bad = 0, argi, n = 0;
@@ -27,8 +41,12 @@ main(int argc, char *argv[])
 	json_error_t je;
 
 	dk_prog_init(&P, prog, usage, 0, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "p:o:q")) != -1)
+	dk_wpolicy_init(&W);
+	while ((c = dk_prog_opt(&P, argc, argv, "p:o:q" DK_WOPTS)) != -1)
 		switch (c) {
+		default:
+			dk_prog_wopt(&P, &W, c, optarg);
+			break;
 		case 'p':
 			pub = optarg;
 			break;
@@ -64,7 +82,8 @@ main(int argc, char *argv[])
 				dk_fail(&e, DK_EX_NO, "malformed JSON");
 				json_decref(r);
 			} else if (dk_proof_verify(r, op.pk, origin, ok,
-			    sizeof(ok), &e) == 0) {
+			    sizeof(ok), &e) == 0 && dk_wpolicy_check(&W,
+			    proof_note(r), &e) == 0) {
 				if (!quiet)
 					printf("%s:%ld: OK: %s\n", rd.name,
 					    rd.line, ok);

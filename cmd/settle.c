@@ -83,11 +83,14 @@ main(int argc, char *argv[])
 		    "settled", run.nother, run.nother == 1 ? "" : "s");
 	dk_settle_run_sort(&run);
 	/* the secret key only now, when it is about to sign */
+	run.wp = &C.wp;
 	if (dk_conf_key(&C.conf, "operator.key", 1, &C.op, &e) < 0 ||
+	    dk_coop_witnesses(&C, &e) < 0 ||
 	    dk_settle_run_open(&run, &C.l, C.lpath, &C.op, dk_conf_str(&C.conf,
 	    "origin", DK_ORIGIN), &C.st, &e) < 0)
 		goto fail;
 	C.lopen = 1;
+	dk_coop_witness_on(&C);
 	if (run.ndup > 0)
 		dk_warnx(prog, "%ld reading%s given again, the same bytes: "
 		    "counted once", run.ndup, run.ndup == 1 ? "" : "s");

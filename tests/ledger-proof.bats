@@ -11,12 +11,18 @@ setup() {
 }
 
 @test "ledger-proof checkpoint: the latest checkpoint, a signed note of the whole tree before it" {
+	local before=$(date +%s) t
+	denki-registry -c coop.yaml add dave -k carol.pub >/dev/null
 	run -0 --separate-stderr denki-ledger-proof -c coop.yaml checkpoint
 	n=$(wc -l <ledger.jsonl)
 	assert_line --index 0 'denki.local/ledger'
 	assert_line --index 1 "$((n - 1))"
 	assert_line --index 2 --regexp '^[A-Za-z0-9+/]{43}=$'
-	assert_line --index 3 --regexp '^— denki\.local/ledger [A-Za-z0-9+/]{91}=$'
+	# the operator's clock when it was made (denki-formats(5), Checkpoints)
+	assert_line --index 3 --regexp '^time [1-9][0-9]*$'
+	t=${lines[3]#time }
+	[ "$t" -ge "$before" ] && [ "$t" -le "$(date +%s)" ]
+	assert_line --index 4 --regexp '^— denki\.local/ledger [A-Za-z0-9+/]{91}=$'
 	# the same note as the ledger's last entry
 	assert_equal "$output" "$(tail -n 1 ledger.jsonl | jq -j .rec.note)"
 }

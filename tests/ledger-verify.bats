@@ -421,7 +421,7 @@ fails_at() {
 	local n=16 note c r
 	note="$(sed -n ${n}p ledger.jsonl | jq -j .rec.note)"$'\n'
 	# a character of the root, of the signature, and the tree size
-	for c in 25 100; do
+	for c in 25 120; do
 		r=A
 		[ "${note:c:1}" != A ] || r=B
 		jq -c --arg n "${note:0:c}$r${note:c+1}" '.rec.note = $n' <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl
@@ -487,9 +487,10 @@ fails_at() {
 
 @test "ledger-verify -h prints the usage on stdout" {
 	run -0 --separate-stderr denki-ledger-verify -h
-	assert_output "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-O openings] [-C checkpoint]... [ledger]"
+	assert_output "usage: denki-ledger-verify [-jqT] [-t threads] [-w witness.vkey]... [-W policy] [-Q quorum]
+                           [-S skew] -p operator.pub [-O openings] [-C checkpoint]... [ledger]"
 	run -64 --separate-stderr denki-ledger-verify -x -p operator.pub
-	assert_equal "${stderr_lines[1]}" "usage: denki-ledger-verify [-jq] [-t threads] -p operator.pub [-O openings] [-C checkpoint]... [ledger]"
+	assert_equal "${stderr_lines[1]}" "usage: denki-ledger-verify [-jqT] [-t threads] [-w witness.vkey]... [-W policy] [-Q quorum]"
 }
 
 @test "ledger-verify: a checkpoint of another origin, signed by the operator: 1, naming it" {
@@ -595,16 +596,20 @@ fails_at() {
 	fails_at $((n + 1)) "entry $n: order for slot ${S1/+/\\+}, which was already cleared$"
 }
 
-@test "ledger-verify: a second signature line in the last checkpoint's note (a forged cosignature): 1" {
-	local n
+@test "ledger-verify: a forged cosignature line in the last checkpoint's note: skipped as another key's, refused when its witness is named (-w): 1" {
+	local n vk id
 	n=$(wc -l <ledger.jsonl)
-	# another key's line, as a witness would add one: verifiers of a note
-	# skip lines of keys they do not know, but the ledger's note is the
-	# operator's alone, and nothing else covers the last one
-	jq -c '.rec.note += "\u2014 witness.example AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"' \
-	    <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl
+	denki-keygen w >/dev/null
+	vk=$(denki witness -P -k w.key -n witness.example)
+	id=$(cut -d+ -f2 <<<"$vk")
+	# the witness's name and key id, 72 bytes of nothing for its time and
+	# signature: nothing covers the last checkpoint's lines but their own
+	jq -c --arg l "— witness.example $( { printf '%s' "$id" | xxd -r -p; head -c 72 /dev/zero; } | base64 -w0)" \
+	    '.rec.note += $l + "\n"' <<<"$(sed -n ${n}p ledger.jsonl)" >line.jsonl
 	{ head -n $((n - 1)) ledger.jsonl; cat line.jsonl; } >f.jsonl
-	fails_at $n "entry $((n - 1)): checkpoint: note: a signature line other than the operator's$"
+	run -0 denki-ledger-verify -q -p operator.pub f.jsonl
+	run -1 denki-ledger-verify -w "$vk" -p operator.pub f.jsonl
+	assert_output "FAIL: f.jsonl:$n: entry $((n - 1)): checkpoint: cosignature of witness.example+$id: time 0 is not between 1 and 2^63-1"
 }
 
 @test "ledger-verify: the last checkpoint with a bad prev and a bad note: its own line is named" {

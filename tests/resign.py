@@ -3,7 +3,8 @@
 the key could.  Every entry from line FROM on is linked again (numbered in
 turn, prev the leaf hash of the line before) and each checkpoint from there
 on is signed again over the entries before it (but the one on line KEEP,
-whose note stays as it is), so that only the replay of the records can
+whose note stays as it is), keeping its extension lines (its time) and
+dropping any cosignature, so that only the replay of the records can
 tell.  Written apart from denki's code, from RFC 6962 (leaf and node
 hashes), C2SP signed-note (the note text and its signature line) and
 minisign's key layout; the Ed25519 signature is openssl's.  Needs
@@ -47,9 +48,9 @@ def keyline(path):
         return base64.b64decode(f.read().split('\n')[1])
 
 
-def note(n, tree, der, kid):
-    text = '%s\n%d\n%s\n' % (ORIGIN, n,
-                             base64.b64encode(tree.root()).decode())
+def note(n, tree, der, kid, ext=''):
+    text = '%s\n%d\n%s\n%s' % (ORIGIN, n,
+                               base64.b64encode(tree.root()).decode(), ext)
     with tempfile.NamedTemporaryFile() as t:
         t.write(text.encode())
         t.flush()
@@ -82,7 +83,10 @@ def main():
             if n >= start:
                 if n != keep and CHECKPOINT in l:
                     e = json.loads(l)
-                    e['rec']['note'] = note(seq, tree, der, kid) + '\n'
+                    # the old note's extension lines (its time) stay
+                    ext = e['rec']['note'].split('\n\n')[0].split('\n')[3:]
+                    ext = ''.join(x + '\n' for x in ext)
+                    e['rec']['note'] = note(seq, tree, der, kid, ext) + '\n'
                     l = json.dumps(e, separators=(',', ':'),
                                    ensure_ascii=False)
                 m = ENTRY.match(l)

@@ -1,10 +1,9 @@
 /*
  * coop.c: the start of the programs on the cooperative's side (see
  * prog.h): its configuration with the -D overrides, the market rules in
- * it, the path of the ledger it names and the state to replay it into;
- * for a writer, the operator's key and the ledger opened for appending.
- * Apart from prog.c, so that a program that reads no ledger links no
- * ledger layer.
+ * it, the path of the ledger it names and the state to replay it into
+ * (a writer's start is coop-write.c).  Apart from prog.c, so that a
+ * program that reads no ledger links no ledger layer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,8 @@ dk_prog_coop(const struct dk_prog *p, struct dk_coop *c, int flags,
 {
 	memset(c, 0, sizeof(*c));
 	dk_state_init(&c->st);
+	dk_wpolicy_init(&c->wp);
+	c->pname = p->name;
 	if (dk_init(e) < 0 || dk_prog_conf(p, &c->conf, DK_CONF_COOP, e) < 0 ||
 	    ((flags & DK_COOP_RULES) &&
 	    dk_rules_from_conf(&c->rules, &c->conf, e) < 0))
@@ -29,45 +30,6 @@ dk_prog_coop(const struct dk_prog *p, struct dk_coop *c, int flags,
 	return 0;
 }
 
-/*
- * A writer's start: the operator's secret key (only now, when it is about
- * to sign), the ledger locked and replayed into the state, and its
- * genesis entry when it is new.
- */
-int
-dk_coop_open(struct dk_coop *c, struct dk_err *e)
-{
-	int committed;
-	struct dk_key rk;
-	json_t *x = NULL;
-	char *b;
-	int rc;
-
-	if (dk_readings_conf(&c->conf, &committed, e) < 0 ||
-	    dk_conf_key(&c->conf, "operator.key", 1, &c->op, e) < 0 ||
-	    dk_ledger_open(&c->l, c->lpath, &c->op, dk_state_apply, &c->st,
-	    e) < 0)
-		return -1;
-	c->lopen = 1;
-	/* the second authority for a lost member key, named once */
-	if (c->l.next == 0 && dk_conf_str(&c->conf, "recovery_key", NULL) !=
-	    NULL) {
-		if (dk_conf_key(&c->conf, "recovery_key", 0, &rk, e) < 0)
-			return -1;
-		b = dk_key_pub_b64(&rk);
-		x = json_pack("{s:s}", "recovery", b);
-		free(b);
-	}
-	rc = dk_ledger_genesis_with(&c->l, dk_conf_str(&c->conf, "origin",
-	    DK_ORIGIN), committed, x, e);
-	if (rc == 0 && x != NULL) {
-		memcpy(c->st.reg.rpk, rk.pk, 32);
-		c->st.reg.has_rpk = 1;
-	}
-	json_decref(x);
-	return rc;
-}
-
 void
 dk_coop_free(struct dk_coop *c)
 {
@@ -76,7 +38,51 @@ dk_coop_free(struct dk_coop *c)
 	c->lopen = 0;
 	dk_key_free(&c->op);
 	dk_state_free(&c->st);
+	dk_wpolicy_free(&c->wp);
 	free(c->lpath);
 	c->lpath = NULL;
 	dk_conf_free(&c->conf);
+}
+
+/*
+ * A witness policy option (DK_WOPTS): 1 when opt was one, 0 when not; a
+ * bad value ends the program (64, or 65/66 for a policy file).
+ */
+int
+dk_prog_wopt(const struct dk_prog *p, struct dk_wpolicy *w, int opt,
+    const char *arg)
+{
+	struct dk_err e = { 0 };
+	char *end;
+	long long v;
+
+	switch (opt) {
+	case 'w':
+		if (dk_wpolicy_add(w, arg, NULL, &e) < 0)
+			break;
+		return 1;
+	case 'W':
+		if (dk_wpolicy_file(w, arg, &e) < 0)
+			break;
+		return 1;
+	case 'Q':
+	case 'S':
+		v = strtoll(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || v < 0 || v > (opt == 'Q' ?
+		    DK_WITNESS_MAX : 86400 * 366)) {
+			dk_fail(&e, DK_EX_USAGE, "-%c %s: must be 0 to %d", opt,
+			    arg, opt == 'Q' ? DK_WITNESS_MAX : 86400 * 366);
+			break;
+		}
+		if (opt == 'Q')
+			w->quorum = v;
+		else
+			w->skew = v;
+		return 1;
+	default:
+		return 0;
+	}
+	if (e.status == DK_EX_DATAERR && opt == 'w')
+		e.status = DK_EX_USAGE;
+	exit(dk_prog_fail(p, &e));
 }

@@ -49,11 +49,23 @@ struct dk_coop {
 	struct dk_key op;	/* a writer's: the operator's secret key */
 	struct dk_ledger l;	/* a writer's: the ledger, locked */
 	int lopen;
+	struct dk_wpolicy wp;	/* a writer's witnesses (witness.*) */
+	long wtimeout;		/* witness.timeout, seconds */
+	const char *pname;	/* for the witnesses' warnings */
 };
 #define DK_COOP_RULES	1
 int dk_prog_coop(const struct dk_prog *, struct dk_coop *, int flags,
     struct dk_err *);
-int dk_coop_open(struct dk_coop *, struct dk_err *);
 void dk_coop_free(struct dk_coop *);
+/* a verifier's witness policy: -w vkey, -W file, -Q quorum, -S skew */
+#define DK_WOPTS "w:W:Q:S:"
+int dk_prog_wopt(const struct dk_prog *, struct dk_wpolicy *, int opt,
+    const char *arg);
+
+/* coop-write.c: a writer's start (links libcurl's caller, lib/meter):
+ * the ledger opened for appending, its witnesses asked at each commit */
+int dk_coop_open(struct dk_coop *, struct dk_err *);
+int dk_coop_witnesses(struct dk_coop *, struct dk_err *);
+void dk_coop_witness_on(struct dk_coop *);
 
 #endif

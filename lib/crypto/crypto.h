@@ -70,6 +70,8 @@ struct dk_checkpoint {
 	char origin[256];
 	uint64_t size;
 	unsigned char root[32];
+	int64_t time;		/* its "time" extension line: Unix seconds;
+				 * -1: none (a checkpoint of format 1) */
 };
 int dk_vkey_make(const char *name, const unsigned char pk[32], char *out,
     size_t n);
@@ -82,7 +84,17 @@ long dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
 int dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *,
     struct dk_err *);
 char *dk_checkpoint_text(const char *origin, uint64_t size,
-    const unsigned char root[32]);
+    const unsigned char root[32], int64_t time);
+
+/* cosig.c: C2SP tlog-cosignature/v1, a witness's timestamped Ed25519
+ * cosignature (signature type 0x04) of a checkpoint note's text */
+int dk_cosig_vkey_make(const char *name, const unsigned char pk[32],
+    char *out, size_t n);
+int dk_cosig_vkey_parse(const char *, struct dk_vkey *, struct dk_err *);
+char *dk_cosig_sign(const char *text, size_t len, const char *name,
+    const struct dk_key *, uint64_t t, struct dk_err *);
+int dk_cosig_find(const char *note, size_t len, const struct dk_vkey *,
+    uint64_t *t, struct dk_err *);
 
 /* cosig.c: C2SP tlog-cosignature/v1, a witness's timestamped Ed25519
  * cosignature (signature type 0x04) of a checkpoint note's text */

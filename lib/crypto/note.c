@@ -11,7 +11,8 @@
 /*
  * C2SP signed notes (signed-note/v1.0.0) with Ed25519 keys (type 0x01), and
  * the tlog-checkpoint body (tlog-checkpoint/v1.0.0): origin, tree size,
- * base64 root, optional extension lines.
+ * base64 root, optional extension lines.  denki's one extension line is
+ * "time N", the signer's clock in decimal Unix seconds.
  *
  * A note is its text (ending in "\n"), one blank line, then signature
  * lines "\u2014 NAME BASE64(keyid[4] || sig[64])\n".  The key id is the first
@@ -286,6 +287,32 @@ dk_note_open(const char *note, size_t len, const struct dk_vkey *keys,
 	return tlen;
 }
 
+/* An extension line "time N": N decimal, no leading zero, at most 2^53-1. */
+static int
+time_line(const char *p, const char *nl, int64_t *t, struct dk_err *e)
+{
+	const char *d = p + 5;
+	int64_t v = 0;
+
+	if (*t >= 0)
+		return dk_fail(e, DK_EX_NO, "checkpoint: a second time line");
+	if (d == nl || (d[0] == '0' && nl - d > 1) || nl - d > 16)
+		return dk_fail(e, DK_EX_NO, "checkpoint: time: must be "
+		    "decimal Unix seconds");
+	for (; d < nl; d++) {
+		if (*d < '0' || *d > '9')
+			return dk_fail(e, DK_EX_NO, "checkpoint: time: must "
+			    "be decimal Unix seconds");
+		v = v * 10 + (*d - '0');
+	}
+	if (v > DK_MAX_SAFE_INT)
+		return dk_fail(e, DK_EX_NO, "checkpoint: time: beyond 2^53-1");
+	*t = v;
+	return 0;
+}
+
+/* The checkpoint of a note's text (or of a whole note: its extension
+ * lines end at the blank line before the signatures). */
 int
 dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *c,
     struct dk_err *e)
@@ -297,6 +324,7 @@ dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *c,
 	int line;
 
 	memset(c, 0, sizeof(*c));
+	c->time = -1;
 	for (line = 0; line < 3; line++) {
 		nl = memchr(p, '\n', end - p);
 		if (nl == NULL || nl == p)
@@ -325,19 +353,31 @@ dk_checkpoint_parse(const char *text, size_t len, struct dk_checkpoint *c,
 			    "be base64 of 32 bytes");
 		p = nl + 1;
 	}
+	/* extension lines: "time N" is read, any other is the signer's */
+	while (p < end && (nl = memchr(p, '\n', end - p)) != NULL && nl != p) {
+		if (nl - p >= 5 && memcmp(p, "time ", 5) == 0 &&
+		    time_line(p, nl, &c->time, e) < 0)
+			return -1;
+		p = nl + 1;
+	}
 	return 0;
 }
 
+/* The text of a checkpoint; with its time line unless time < 0. */
 char *
 dk_checkpoint_text(const char *origin, uint64_t size,
-    const unsigned char root[32])
+    const unsigned char root[32], int64_t time)
 {
 	char b[64], *out;
+	int rc;
 
 	sodium_bin2base64(b, sizeof(b), root, 32,
 	    sodium_base64_VARIANT_ORIGINAL);
-	if (asprintf(&out, "%s\n%llu\n%s\n", origin, (unsigned long long)size,
-	    b) < 0)
-		return NULL;
-	return out;
+	if (time >= 0)
+		rc = asprintf(&out, "%s\n%llu\n%s\ntime %lld\n", origin,
+		    (unsigned long long)size, b, (long long)time);
+	else
+		rc = asprintf(&out, "%s\n%llu\n%s\n", origin,
+		    (unsigned long long)size, b);
+	return rc < 0 ? NULL : out;
 }

@@ -8,13 +8,36 @@
 
 #include "ledger-impl.h"
 
+/* The first signature line of note (text of tl bytes) is a valid one by
+ * the operator's key: that line alone after the text opens. */
+static int
+op_first(const char *note, long tl, const struct dk_vkey *vk)
+{
+	const char *nl = strchr(note + tl + 1, '\n');
+	struct dk_err e2 = { 0 };
+	char *one;
+	int ok;
+
+	if (nl == NULL)
+		return 0;
+	if (nl[1] == '\0')	/* the one line: dk_note_open checked it */
+		return 1;
+	if ((one = strndup(note, nl + 1 - note)) == NULL)
+		return 0;
+	ok = dk_note_open(one, strlen(one), vk, 1, &e2) >= 0;
+	free(one);
+	return ok;
+}
+
 /*
  * Entry 0 is the ledger's genesis record, {"type":"ledger","origin":O,
  * "key":K}: the origin its checkpoints name and the operator key that
  * signs them.  A checkpoint entry, {"type":"checkpoint","note":N}, holds a
  * C2SP signed note of the RFC 6962 tree of every entry before it (leaf:
  * the entry's line without its newline).  Every commit ends with one, so
- * what follows the last checkpoint was never acknowledged.
+ * what follows the last checkpoint was never acknowledged.  Its note is
+ * signed by the operator first, then cosigned by the witnesses that were
+ * asked (checked against a witness policy, when the scan has one).
  */
 int
 dk_ledger_cp_open(struct dk_scaninfo *si, const unsigned char *oppk,
@@ -54,11 +77,11 @@ dk_ledger_cp_open(struct dk_scaninfo *si, const unsigned char *oppk,
 			    "\"%.100s\"", cp.origin, si->origin);
 		return dk_failpre(e, "checkpoint");
 	}
-	/* the operator's signature line and no other: the last checkpoint
-	 * of a ledger is covered by nothing but its own signature */
-	if (strchr(note + tl + 1, '\n') != note + strlen(note) - 1)
-		return dk_fail(e, DK_EX_DATAERR, "checkpoint: note: a "
-		    "signature line other than the operator's");
+	/* the operator's signature line first; the witnesses' cosignatures
+	 * after it (every line well-formed: dk_note_open) */
+	if (!op_first(note, tl, &vk))
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: note: the first "
+		    "signature line must be the operator's");
 	if (dk_checkpoint_parse(note, tl, &cp, e) < 0)
 		return -1;
 	if (strcmp(cp.origin, si->origin) != 0)
@@ -89,6 +112,28 @@ dk_ledger_cp_check(struct dk_scaninfo *si, const unsigned char *oppk,
 		return dk_fail(e, DK_EX_DATAERR, "checkpoint: its root is not "
 		    "the root of the %lld entries before it (an entry before "
 		    "it was changed, or the history forked)", seq);
+	/* a checkpoint's time never goes back, and once a checkpoint has a
+	 * time every later one has */
+	if (cp.time >= 0 && si->cp_time_seq > 0 && cp.time < si->cp_time)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: time %lld is "
+		    "earlier than the time %lld of the checkpoint at entry "
+		    "%lld (a clock set back, or a backdated checkpoint)",
+		    (long long)cp.time, (long long)si->cp_time,
+		    si->cp_time_seq);
+	if (cp.time < 0 && si->cp_time_seq > 0)
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: no time line, "
+		    "but the checkpoint at entry %lld has one",
+		    si->cp_time_seq);
+	if (cp.time >= 0) {
+		si->cp_time = cp.time;
+		si->cp_time_seq = seq;
+	}
+	si->note_cosigs = 0;
+	if (si->policy != NULL && dk_wpolicy_note(si->policy, note, &cp,
+	    &si->note_cosigs, e) < 0) {
+		e->status = DK_EX_DATAERR;
+		return dk_failpre(e, "checkpoint");
+	}
 	free(si->note);
 	si->note = strdup(note);
 	si->note_seq = seq;

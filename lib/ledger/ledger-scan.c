@@ -273,22 +273,8 @@ framed:
 		(*next)++;
 		if (si != NULL) {
 			dk_mtree_append(&si->tree, leaf);
-			if (si->want_leaves) {
-				if (si->nleaves == si->capleaves) {
-					size_t cap = si->capleaves ?
-					    si->capleaves * 2 : 1024;
-					void *nl = realloc(si->leaves,
-					    cap * 32);
-					if (nl == NULL) {
-						dk_fail(e, DK_EX_SOFTWARE,
-						    "out of memory");
-						goto fail;
-					}
-					si->leaves = nl;
-					si->capleaves = cap;
-				}
-				memcpy(si->leaves[si->nleaves++], leaf, 32);
-			}
+			if (dk_scaninfo_leaf(si, leaf, e) < 0)
+				goto fail;
 			si->good += n + 1;
 			if (strcmp(type, "checkpoint") == 0)
 				si->note_end = si->good;
@@ -381,6 +367,27 @@ dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
 		    si.note != NULL ? si.note_seq + 1 : 0, si.entries - 1);
 	dk_scaninfo_free(&si);
 	return rc;
+}
+
+/* A leaf kept, when si keeps them. */
+int
+dk_scaninfo_leaf(struct dk_scaninfo *si, const unsigned char leaf[32],
+    struct dk_err *e)
+{
+	size_t cap;
+	void *nl;
+
+	if (!si->want_leaves)
+		return 0;
+	if (si->nleaves == si->capleaves) {
+		cap = si->capleaves ? si->capleaves * 2 : 1024;
+		if ((nl = realloc(si->leaves, cap * 32)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		si->leaves = nl;
+		si->capleaves = cap;
+	}
+	memcpy(si->leaves[si->nleaves++], leaf, 32);
+	return 0;
 }
 
 void

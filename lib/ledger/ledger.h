@@ -161,6 +161,36 @@ struct dk_mtree {
 int dk_mtree_append(struct dk_mtree *, const unsigned char leaf[32]);
 void dk_mtree_root(const struct dk_mtree *, unsigned char out[32]);
 
+/* wpolicy.c: witnesses: those a verifier trusts and how many must have
+ * cosigned (a witness policy), those a writer asks */
+#define DK_WITNESS_MAX	16
+#define DK_SKEW_DEFAULT	600	/* seconds between the operator's clock and
+				 * a witness's */
+struct dk_wkey {
+	struct dk_vkey k;	/* its cosignature key (type 0x04) */
+	char *url;		/* a writer's: where it takes add-checkpoint */
+	uint64_t size;		/* the largest tree it cosigned in the ledger
+				 * scanned; 0: none */
+};
+struct dk_wpolicy {
+	struct dk_wkey w[DK_WITNESS_MAX];
+	size_t n;
+	long quorum;		/* how many must have cosigned; -1: all */
+	long long skew;		/* the most a cosignature's time may be from
+				 * its checkpoint's, in seconds */
+};
+void dk_wpolicy_init(struct dk_wpolicy *);
+int dk_wpolicy_add(struct dk_wpolicy *, const char *vkey, const char *url,
+    struct dk_err *);
+int dk_wpolicy_file(struct dk_wpolicy *, const char *path, struct dk_err *);
+size_t dk_wpolicy_quorum(const struct dk_wpolicy *);
+int dk_wpolicy_note(struct dk_wpolicy *, const char *note,
+    const struct dk_checkpoint *, size_t *count, struct dk_err *);
+int dk_wpolicy_check(struct dk_wpolicy *, const char *note, struct dk_err *);
+int dk_wpolicy_ledger(struct dk_wpolicy *, const char *path,
+    const unsigned char pk[32], struct dk_err *);
+void dk_wpolicy_free(struct dk_wpolicy *);
+
 /* ledger.c: the append-only, hash-linked, operator-signed ledger
  * (appended to in ledger.c, read in ledger-scan.c, its genesis and
  * checkpoint entries checked in ledger-cp.c) */
@@ -184,7 +214,19 @@ struct dk_scaninfo {
 	size_t nleaves, capleaves;
 	const char *rec_text;	/* during the callback: the entry's "rec" */
 	size_t rec_len;		/* as bytes of its line; NULL if not found */
+	int64_t cp_time;	/* the time line of the last checkpoint with
+				 * one (Unix seconds) */
+	long long cp_time_seq;	/* its entry; 0: no checkpoint has a time */
+	struct dk_wpolicy *policy;	/* set to check each checkpoint's
+				 * cosignatures by these witnesses */
+	size_t note_cosigs;	/* of them, those that cosigned the last */
 };
+struct dk_ledger;
+/* a writer's witnesses, asked at a commit that ends with a checkpoint
+ * (its note): the cosignature lines they gave, to add to the note
+ * (malloc'd, "" for none), or NULL to stop the commit, with e filled */
+typedef char *(*dk_cosign_fn)(void *ctx, const struct dk_ledger *,
+    const char *note, struct dk_err *);
 struct dk_ledger {
 	int fd;
 	char *path;
@@ -199,6 +241,15 @@ struct dk_ledger {
 	struct dk_mtree base_tree;
 	long long committed;
 	int last_cp;		/* the last entry added is a checkpoint */
+	size_t base_nleaves;
+	dk_cosign_fn cosign;	/* the witnesses, or NULL */
+	void *cosign_ctx;
+	size_t cosign_room;	/* bytes their lines can take, at most */
+	char *cp_note;		/* the last checkpoint added: its note, */
+	size_t cp_off;		/* where its line starts in pend, */
+	char cp_prev[65];	/* and the chain and tree before it */
+	struct dk_mtree cp_tree;
+	size_t cp_nleaves;
 };
 int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
     void *ctx, struct dk_err *);
@@ -209,6 +260,11 @@ int dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
 void dk_scaninfo_free(struct dk_scaninfo *);
 int dk_ledger_open(struct dk_ledger *, const char *path,
     const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
+int dk_ledger_open_w(struct dk_ledger *, const char *path,
+    const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_wpolicy *,
+    struct dk_err *);
+void dk_ledger_witnesses(struct dk_ledger *, dk_cosign_fn, void *ctx,
+    size_t n);
 int dk_ledger_genesis(struct dk_ledger *, const char *origin,
     int committed, struct dk_err *);
 int dk_ledger_genesis_with(struct dk_ledger *, const char *origin,
@@ -313,6 +369,15 @@ json_t *dk_state_contracts(const struct dk_slotstate *);
 void dk_state_free(struct dk_state *);
 int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
     int64_t slot);
+
+/* timeline.c: each slot's clearing, contracts and settlement bounded by
+ * the times of the checkpoints around them; the seed's limits, in seconds
+ * (report only: the rules do not carry them) */
+#define DK_LATE_CLEAR	(15 * 60)	/* cleared after the slot's start */
+#define DK_LATE_CONTRACT (30 * 60)	/* contracted after its start */
+#define DK_LATE_SETTLE	(60 * 60)	/* settled after its end */
+json_t *dk_timeline(const char *path, const unsigned char oppk[32],
+    struct dk_err *);
 
 /* verify.c: a proof against the operator's checkpoints; a checkpoint kept
  * from before against a ledger's tree */

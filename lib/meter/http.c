@@ -1,4 +1,5 @@
-/* http.c: GET through libcurl, with a timeout and bounded retries. */
+/* http.c: GET through libcurl, with a timeout and bounded retries; a POST
+ * once (a checkpoint to a witness). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,41 +83,73 @@ curl_open(struct dk_err *e)
 	return 0;
 }
 
+/* libcurl opened and initialised once, and a handle */
+static CURL *
+easy(struct dk_err *e)
+{
+	static int inited;
+	CURL *c;
+
+	if (curl_open(e) < 0)
+		return NULL;
+	if (!inited) {
+		if (cu.global_init(CURL_GLOBAL_DEFAULT) != 0) {
+			dk_fail(e, DK_EX_SOFTWARE, "libcurl: cannot initialise");
+			return NULL;
+		}
+		inited = 1;
+	}
+	if ((c = cu.easy_init()) == NULL)
+		dk_fail(e, DK_EX_SOFTWARE, "libcurl: out of memory");
+	return c;
+}
+
+static void
+setup(CURL *c, const char *url, long timeout, struct buf *b, char *ebuf)
+{
+	ebuf[0] = '\0';
+	cu.easy_reset(c);
+	cu.easy_setopt(c, CURLOPT_URL, url);
+	cu.easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(c, CURLOPT_USERAGENT, "denki/" DK_VERSION);
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, b);
+	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+}
+
+/* no answer: 75 timed out, else 69 */
+static void
+failed(CURL *c, const char *url, CURLcode rc, const char *ebuf,
+    struct dk_err *e)
+{
+	long oserr = 0;
+
+	cu.easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+	dk_fail(e, rc == CURLE_OPERATION_TIMEDOUT ? DK_EX_TEMPFAIL :
+	    DK_EX_UNAVAILABLE, "%s: %s%s%s%s", url, ebuf[0] ? ebuf :
+	    cu.easy_strerror(rc), oserr ? " (" : "", oserr ?
+	    strerror(oserr) : "", oserr ? ")" : "");
+}
+
 int
 dk_http_get(const char *url, long timeout, long retries,
     void (*warn)(void *, const char *), void *ctx, char **body, size_t *len,
     struct dk_err *e)
 {
-	static int inited;
 	char ebuf[CURL_ERROR_SIZE], msg[600];
 	struct buf b;
 	CURL *c;
 	CURLcode rc;
-	long status = 0, attempt, oserr;
+	long status = 0, attempt;
 
-	if (curl_open(e) < 0)
+	if ((c = easy(e)) == NULL)
 		return -1;
-	if (!inited) {
-		if (cu.global_init(CURL_GLOBAL_DEFAULT) != 0)
-			return dk_fail(e, DK_EX_SOFTWARE, "libcurl: cannot "
-			    "initialise");
-		inited = 1;
-	}
-	if ((c = cu.easy_init()) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "libcurl: out of memory");
 	for (attempt = 0;; attempt++) {
 		memset(&b, 0, sizeof(b));
-		ebuf[0] = '\0';
-		cu.easy_reset(c);
-		cu.easy_setopt(c, CURLOPT_URL, url);
-		cu.easy_setopt(c, CURLOPT_TIMEOUT, timeout);
-		cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-		cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		cu.easy_setopt(c, CURLOPT_USERAGENT, "denki/" DK_VERSION);
-		cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
-		cu.easy_setopt(c, CURLOPT_WRITEDATA, &b);
-		cu.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+		setup(c, url, timeout, &b, ebuf);
 		rc = cu.easy_perform(c);
 		status = 0;
 		cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -127,14 +160,8 @@ dk_http_get(const char *url, long timeout, long retries,
 			return 0;
 		}
 		free(b.p);
-		oserr = 0;
-		cu.easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
 		if (rc != CURLE_OK)
-			dk_fail(e, rc == CURLE_OPERATION_TIMEDOUT ?
-			    DK_EX_TEMPFAIL : DK_EX_UNAVAILABLE, "%s: %s%s%s%s",
-			    url, ebuf[0] ? ebuf : cu.easy_strerror(rc),
-			    oserr ? " (" : "", oserr ? strerror(oserr) : "",
-			    oserr ? ")" : "");
+			failed(c, url, rc, ebuf, e);
 		else
 			dk_fail(e, DK_EX_UNAVAILABLE, "%s: HTTP status %ld",
 			    url, status);
@@ -150,4 +177,40 @@ dk_http_get(const char *url, long timeout, long retries,
 	}
 	cu.easy_cleanup(c);
 	return -1;
+}
+
+/*
+ * POSTs len bytes of body to url, once.  0 when an answer came, whatever
+ * its status (*status), with *answer its body (malloc'd, NUL-terminated);
+ * -1 when none did (69, or 75 timed out).
+ */
+int
+dk_http_post(const char *url, const char *body, size_t len, long timeout,
+    long *status, char **answer, size_t *alen, struct dk_err *e)
+{
+	char ebuf[CURL_ERROR_SIZE];
+	struct buf b;
+	CURL *c;
+	CURLcode rc;
+
+	if ((c = easy(e)) == NULL)
+		return -1;
+	memset(&b, 0, sizeof(b));
+	setup(c, url, timeout, &b, ebuf);
+	cu.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	rc = cu.easy_perform(c);
+	*status = 0;
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (rc != CURLE_OK) {
+		failed(c, url, rc, ebuf, e);
+		free(b.p);
+		cu.easy_cleanup(c);
+		return -1;
+	}
+	cu.easy_cleanup(c);
+	*answer = b.p ? b.p : strdup("");
+	*alen = b.n;
+	return *answer == NULL ? dk_fail(e, DK_EX_SOFTWARE, "out of memory") :
+	    0;
 }

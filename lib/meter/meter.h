@@ -189,6 +189,8 @@ int dk_drv_dsmr(struct dk_drv *, struct dk_err *);
 int dk_http_get(const char *url, long timeout, long retries,
     void (*warn)(void *, const char *), void *ctx, char **body, size_t *len,
     struct dk_err *);
+int dk_http_post(const char *url, const char *body, size_t len, long timeout,
+    long *status, char **answer, size_t *alen, struct dk_err *);
 json_t *dk_json_body(const char *body, size_t len, const char *what,
     struct dk_err *);
 int dk_fronius_meter(json_t *, const char *id, struct dk_sample *,

@@ -224,7 +224,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	run->cseq = json_object();
 	for (i = 0; i < run->n; i++)
 		json_object_set_new(sc.want, run->v[i].canon, json_false());
-	rc = dk_ledger_open(l, lpath, op, scan_apply, &sc, e);
+	rc = dk_ledger_open_w(l, lpath, op, scan_apply, &sc, run->wp, e);
 	if (rc == 0)
 		rc = dk_ledger_genesis(l, origin, run->newmode, e);
 	run->committed = l->info.committed;

@@ -42,6 +42,7 @@ struct dk_settle_run {
 	json_t *cseq;		/* seq -> true: the ledger's commitments */
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
+	struct dk_wpolicy *wp;	/* the writer's witnesses, or NULL */
 };
 #define DK_SETTLE_TAKEN		0
 #define DK_SETTLE_GAP		1

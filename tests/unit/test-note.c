@@ -111,6 +111,38 @@ main(int argc, char *argv[])
 	    "fcVcjS+fAnKNqUnHR4cHsxvLSJZZAqUmQ82YcWQuxjpI90PiQhtQI=\n") != NULL,
 	    "signature reproduced");
 	free(s);
+
+	/* the time extension line: made and read; none is -1; a bad one,
+	 * or a second, is refused; other extension lines are skipped */
+	{
+		static const char *bad[] = { "time \n", "time 01\n",
+		    "time 1x\n", "time -1\n", "time 9007199254740992\n",
+		    "time 1\ntime 2\n" };
+		struct dk_checkpoint c;
+		unsigned char root[32] = { 0 };
+		char *t, buf[256];
+		size_t i;
+
+		t = dk_checkpoint_text("o.example", 7, root, 1767261900);
+		CHECK(t != NULL && strstr(t, "\ntime 1767261900\n") != NULL &&
+		    dk_checkpoint_parse(t, strlen(t), &c, &e) == 0 &&
+		    c.time == 1767261900 && c.size == 7, "time line");
+		free(t);
+		t = dk_checkpoint_text("o.example", 7, root, -1);
+		CHECK(t != NULL && strstr(t, "time") == NULL &&
+		    dk_checkpoint_parse(t, strlen(t), &c, &e) == 0 &&
+		    c.time == -1, "no time line");
+		snprintf(buf, sizeof(buf), "%sother ext\ntime 5\n\n"
+		    "\xe2\x80\x94 x AAAA\n", t);
+		CHECK(dk_checkpoint_parse(buf, strlen(buf), &c, &e) == 0 &&
+		    c.time == 5, "time after another extension line");
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(buf, sizeof(buf), "%s%s", t, bad[i]);
+			CHECK(dk_checkpoint_parse(buf, strlen(buf), &c, &e) < 0,
+			    "bad time line %zu refused", i);
+		}
+		free(t);
+	}
 	printf("test-note: %d passed, %d failed\n", pass, failed);
 	return failed ? 1 : 0;
 }
