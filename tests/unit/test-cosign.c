@@ -71,7 +71,7 @@ run(struct wctx *w, struct dk_wpolicy *p, int n, struct dk_err *e)
 	if (dk_ledger_open_w(&l, lpath, &op, NULL, NULL, p, e) < 0)
 		return -1;
 	dk_ledger_witnesses(&l, cosign, w, 2);
-	rc = dk_ledger_genesis(&l, "test.example/log", e);
+	rc = dk_ledger_genesis(&l, "test.example/log", 0, e);
 	for (i = 0; rc == 0 && i < n; i++) {
 		r = rec(i);
 		rc = dk_ledger_add(&l, r, e);
