@@ -12,7 +12,8 @@ setup() {
 
 @test "ledger-proof checkpoint: the latest checkpoint, a signed note of the whole tree before it" {
 	local before=$(date +%s) t
-	denki-registry -c coop.yaml add dave -k carol.pub >/dev/null
+	denki-registry request dave -s carol.key >dave.json
+	denki-registry -c coop.yaml add dave.json >/dev/null
 	run -0 --separate-stderr denki-ledger-proof -c coop.yaml checkpoint
 	n=$(wc -l <ledger.jsonl)
 	assert_line --index 0 'denki.local/ledger'

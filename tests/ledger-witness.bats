@@ -29,7 +29,8 @@ teardown() {
 # add NAME: a participant more, one append (as make_community does)
 add() {
 	denki-keygen "$1" >/dev/null
-	denki-registry -c coop.yaml add "$1" -k "$1.pub"
+	denki-registry request "$1" -s "$1.key" >"$1.json" &&
+	    denki-registry -c coop.yaml add "$1.json"
 }
 
 # stored NAME: the tree size witness NAME holds for the ledger
@@ -144,7 +145,8 @@ witness.example/w1"
 	# the operator's other history: from the same start, dave instead
 	cp base.jsonl fork.jsonl
 	denki-keygen dave >/dev/null
-	run -0 --separate-stderr denki-registry -c coop.yaml -D ledger=fork.jsonl add dave -k dave.pub
+	denki-registry request dave -s dave.key >dave.json
+	run -0 --separate-stderr denki-registry -c coop.yaml -D ledger=fork.jsonl add dave.json
 	n=$(wc -l <fork.jsonl)
 	[ "$n" = "$(wc -l <ledger.jsonl)" ]
 	# both witnesses refuse it (the tree they cosigned differs), and say so
@@ -207,23 +209,23 @@ witness.example/w1" ]
 }
 
 @test "ledger witnesses: a witness that takes the request and never answers is given up after witness.timeout seconds, and the append goes on" {
-	local port pid t0 t1
+	local port pid
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	# accepts and reads, never answers
 	python3 -c 'import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+open("listening", "w").close()
 c = []
 while True: c.append(s.accept()[0])' "$port" </dev/null >/dev/null 2>&1 3>&- &
 	pid=$!
-	sleep 0.3
+	# on a busy machine the listener may take a while to start
+	for _ in $(seq 100); do [ -e listening ] && break; sleep 0.1; done
+	[ -e listening ]
 	sed -i "s|$W2|http://127.0.0.1:$port/witness|; s|^  timeout: 2$|  timeout: 1|" coop.yaml
-	t0=$(date +%s%N)
 	run -0 --separate-stderr add carol
-	t1=$(date +%s%N)
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	assert_regex "${stderr_lines[0]}" "^denki-registry: witness witness\.example/w2: http://127\.0\.0\.1:$port/witness/add-checkpoint: Operation timed out after 1[0-9]{3} milliseconds .*; the checkpoint of 6 entries goes without its cosignature$"
-	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ]
 	assert_equal "$(cosigners | tr '\n' ' ')" "denki.local/ledger witness.example/w1 "
 }

@@ -47,11 +47,12 @@ checkpoint_times() {
 	assert_equal "${#lines[@]}" 2
 	cp ledger.jsonl before.jsonl
 	denki-keygen carol >/dev/null
-	run -75 --separate-stderr at '2026-01-01 08:59:59' denki-registry -c coop.yaml add carol -k carol.pub
+	at '2026-01-01 08:59:59' denki-registry request carol -s carol.key >carol.json
+	run -75 --separate-stderr at '2026-01-01 08:59:59' denki-registry -c coop.yaml add carol.json
 	assert_equal "$stderr" "denki-registry: ledger.jsonl: the clock says $(epoch '2026-01-01 08:59:59'), earlier than the time $(epoch '2026-01-01 09:00:00') of the checkpoint at entry 4; nothing was appended (set the clock right)"
 	cmp ledger.jsonl before.jsonl
 	# the same second is not earlier
-	run -0 at '2026-01-01 09:00:00' denki-registry -c coop.yaml add carol -k carol.pub
+	run -0 at '2026-01-01 09:00:00' denki-registry -c coop.yaml add carol.json
 	run -0 denki-ledger-verify -q -p operator.pub
 }
 
@@ -103,7 +104,7 @@ checkpoint_times() {
 	# a registry change at 11:45, then the slot settled at 12:00: it
 	# cannot have been settled before 11:45, more than an hour after its end
 	denki-keygen dave >/dev/null
-	at '2026-01-01 11:45:00' denki-registry -c coop.yaml add dave -k dave.pub >/dev/null
+	at '2026-01-01 11:45:00' enrol dave
 	{ reading alice-m 0 500; reading bob-m 400 0; reading carol-m 0 0; } >r.jsonl
 	at '2026-01-01 12:00:00' denki-settle -c coop.yaml r.jsonl >/dev/null
 	t9=$(epoch '2026-01-01 09:00:00')
@@ -131,7 +132,7 @@ checkpoint_times() {
 @test "ledger-verify -T: a slot contracted late is flagged, and a ledger without times has null bounds" {
 	at '2026-01-01 09:00:00' make_community alice bob
 	denki-keygen carol >/dev/null
-	at '2026-01-01 10:40:00' denki-registry -c coop.yaml add carol -k carol.pub >/dev/null
+	at '2026-01-01 10:40:00' enrol carol
 	{ order alice sell 500 150000; order bob buy 400 250000; } >o.jsonl
 	at '2026-01-01 10:50:00' denki-clear -c coop.yaml o.jsonl >c.jsonl
 	at '2026-01-01 10:50:00' denki-contract-sign -c coop.yaml c.jsonl >/dev/null

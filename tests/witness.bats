@@ -178,7 +178,7 @@ stored() {
 @test "witness: a checkpoint without a valid signature by the log's key gets 403 (exit 77)" {
 	checkpoint >c1.note
 	# signed by another key under the log's name
-	head -n 3 c1.note | sign denki.local/ledger alice.key >a.note
+	sed '/^$/q' c1.note | sed '$d' | sign denki.local/ledger alice.key >a.note
 	run -77 --separate-stderr wit < <(first a.note)
 	assert_equal "$stderr" "denki-witness: checkpoint of denki.local/ledger: note: no signature by a known key"
 	# the log's line with its signature changed
@@ -469,7 +469,7 @@ other.example/ledger|$(size o1.note)"
 	{ echo '# denki.local/ledger: the operator key, and the next one'
 	  python3 "$TOP/tests/note-sign.py" -v alice.key denki.local/ledger; } >>log.pub
 	checkpoint >c1.note
-	head -n 3 c1.note | sign denki.local/ledger alice.key >a.note
+	sed '/^$/q' c1.note | sed '$d' | sign denki.local/ledger alice.key >a.note
 	run -0 wit < <(first a.note)
 	# signed by both: the operator's line and the other key's
 	{ cat c1.note; tail -n 1 a.note; } >both.note
@@ -581,7 +581,7 @@ $(size c2.note)"
 	serve
 	checkpoint >c1.note
 	post <(first c1.note) >/dev/null
-	head -n 3 c1.note | sign denki.local/ledger alice.key >a.note
+	sed '/^$/q' c1.note | sed '$d' | sign denki.local/ledger alice.key >a.note
 	first a.note >r403
 	run -0 post r403
 	assert_output "403 text/plain; charset=utf-8
