@@ -76,7 +76,9 @@ load resign
 seal() {
 	{
 		head -n "$1" ledger.jsonl
-		grep -m 1 '"type":"checkpoint","v":1},"seq":' ledger.jsonl
+		# the last checkpoint before, so that its time goes not back
+		head -n "$1" ledger.jsonl | grep '"type":"checkpoint","v":1},"seq":' |
+		    tail -n 1
 	} >edited.jsonl
 	resign edited.jsonl $(($1 + 1)) >f.jsonl
 }

@@ -119,9 +119,8 @@ witness.example/w1"
 	run -0 denki-ledger-verify -q -w "$V1" -p operator.pub f.jsonl
 	# the operator's clock 2000 s ahead of the witnesses': its checkpoint
 	# time is given the lie by their times
-	lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
-	[ -n "$lib" ] || skip "libfaketime is missing (apt-get install faketime)"
-	(export FAKETIME=+2000 LD_PRELOAD="$lib"; add dave >/dev/null)
+	need_faketime
+	at +2000 add dave >/dev/null
 	n=$(wc -l <ledger.jsonl)
 	t=$(tail -n 1 ledger.jsonl | jq -r .rec.note | sed -n 's/^time //p')
 	[ "$t" -ge $(($(date +%s) + 1900)) ]

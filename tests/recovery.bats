@@ -151,7 +151,9 @@ recovered_writers_append() {
 	cat cleared2.jsonl >two.jsonl
 	denki-clear -c coop.yaml orders3.jsonl >>two.jsonl
 	cp good ledger.jsonl
-	denki-contract-sign -c coop.yaml two.jsonl >/dev/null
+	# both runs at one time: their checkpoints' time lines are the same
+	need_faketime
+	at '2030-01-01 00:00:00' denki-contract-sign -c coop.yaml two.jsonl >/dev/null
 	cp ledger.jsonl ran
 	# the crash: slot 2 and its checkpoint written, slot 3 only in part
 	n=$(grep -n '"type":"checkpoint"' ran | tail -n 2 | head -n 1 | cut -d: -f1)
@@ -161,7 +163,7 @@ recovered_writers_append() {
 	assert_output --partial '"dropped_entries":3'
 	head -n "$n" ran | cmp - ledger.jsonl
 	# the job again: slot 2 is in the ledger already, slot 3 is appended
-	run -65 --separate-stderr denki-contract-sign -k -c coop.yaml two.jsonl
+	run -65 --separate-stderr at '2030-01-01 00:00:00' denki-contract-sign -k -c coop.yaml two.jsonl
 	assert_regex "$stderr" "slot ${SLOT2/+/\\+}: .*already in the ledger"
 	cmp ledger.jsonl ran
 	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl

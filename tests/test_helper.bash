@@ -100,6 +100,25 @@ enrol() {
 	    add "$id.enrol.json" >/dev/null
 }
 
+# need_faketime: LIBFAKETIME, the library faketime(1) preloads (make check
+# installs it), or the test is skipped
+need_faketime() {
+	LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+	[ -n "$LIBFAKETIME" ] || skip "libfaketime is missing (apt-get install faketime)"
+}
+
+# at 'YYYY-MM-DD HH:MM:SS'|+SECONDS COMMAND...: COMMAND (a program or a
+# function of the helpers) with the clock stopped there (UTC) or moved by
+# SECONDS, as faketime(1) does; under AddressSanitizer the library comes
+# before the sanitizer's runtime, which it is told to allow
+at() {
+	local t=$1
+	shift
+	(export FAKETIME="$t" LD_PRELOAD="$LIBFAKETIME" TZ=UTC \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	    "$@")
+}
+
 # meter_key ID: the member's request that names its meter ID-m's device
 # key (ID-m.pub, from meter-read's first run), dated after its enrolment,
 # applied with registry rekey

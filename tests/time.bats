@@ -10,14 +10,6 @@ load resign
 
 SLOT=2026-01-01T10:00:00+00:00
 
-# at 'YYYY-MM-DD HH:MM:SS' COMMAND...: COMMAND (a program or a function of
-# the helpers) with the clock stopped there (UTC), as faketime(1) -f does
-at() {
-	local t=$1
-	shift
-	(export FAKETIME="$t" LD_PRELOAD="$LIBFAKETIME" TZ=UTC; "$@")
-}
-
 epoch() {
 	date -u -d "$1" +%s
 }
@@ -30,8 +22,7 @@ reading() {
 
 setup() {
 	common_setup
-	LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
-	[ -n "$LIBFAKETIME" ] || skip "libfaketime is missing (apt-get install faketime)"
+	need_faketime
 }
 
 # checkpoint_times: the time line of every checkpoint entry, in order
