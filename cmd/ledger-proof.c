@@ -72,13 +72,8 @@ main(int argc, char *argv[])
 		goto fail;
 	}
 	/* no proof under a checkpoint without the witnesses' quorum */
-	if (si.note_cosigs < dk_wpolicy_quorum(&W)) {
-		dk_fail(&e, DK_EX_NO, "%s: the latest checkpoint (entry %lld) "
-		    "is cosigned by %zu of the %zu witnesses named; the quorum "
-		    "is %zu", C.lpath, si.note_seq, si.note_cosigs, W.n,
-		    dk_wpolicy_quorum(&W));
+	if (dk_wpolicy_last(&W, C.lpath, &si, &e) < 0)
 		goto fail;
-	}
 	if (strcmp(cmd, "checkpoint") == 0) {
 		fputs(si.note, stdout);
 		return dk_finish_stdout(prog);

@@ -135,7 +135,7 @@ main(int argc, char *argv[])
 	struct dk_err e = { 0 };
 	struct dk_key op;
 	struct dk_audit a;
-	struct dk_wpolicy W;
+	struct dk_wpolicy W, *wp;
 	const char *pub = NULL, *path = "ledger.jsonl", *openings = NULL;
 	char **cps, *given, rd[96];
 	size_t ncps = 0, ci;
@@ -190,7 +190,8 @@ main(int argc, char *argv[])
 	}
 
 	/* the whole ledger replayed; then the checkpoints kept from before */
-	rc = dk_audit_ledger(&a, path, op.pk, openings, threads, ncps > 0,
+	wp = W.n > 0 || W.quorum > 0 ? &W : NULL;
+	rc = dk_audit_ledger(&a, path, op.pk, openings, threads, ncps > 0, wp,
 	    &e);
 	if (!quiet || json)
 		recoveries(json, path, a.recoveries);
@@ -213,9 +214,8 @@ main(int argc, char *argv[])
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	}
 
-	/* the witnesses' cosignatures, and the quorum of the last checkpoint */
-	if ((W.n > 0 || W.quorum > 0) && dk_wpolicy_ledger(&W, path, op.pk,
-	    &e) < 0)
+	/* cosignatures checked by the scan; the last checkpoint's quorum */
+	if (wp != NULL && dk_wpolicy_last(wp, path, &a.si, &e) < 0)
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	if (tl && timeline(path, op.pk, &e) < 0)
 		return fail(json, path, e.msg, 1, NULL, NULL);

@@ -86,7 +86,7 @@ witness.example/w1"
 	run -1 denki-ledger-verify -q -W policy -Q 2 -p operator.pub
 	# ledger-proof gives no proof under it with the quorum of 2
 	run -1 --separate-stderr denki-ledger-proof -c coop.yaml -w "$V1" -w "$V2" inclusion 1
-	assert_equal "$stderr" "denki-ledger-proof: ledger.jsonl: the latest checkpoint (entry 8) is cosigned by 1 of the 2 witnesses named; the quorum is 2"
+	assert_equal "$stderr" "denki-ledger-proof: ledger.jsonl: the last checkpoint (entry 8) is cosigned by 1 of the 2 witnesses named; the quorum is 2"
 	denki-ledger-proof -c coop.yaml -w "$V1" -Q 1 inclusion 1 >p.json
 	run -0 denki-proof-verify -w "$V1" -p operator.pub p.json
 	run -1 denki-proof-verify -w "$V1" -w "$V2" -p operator.pub p.json

@@ -96,16 +96,6 @@ char *dk_cosig_sign(const char *text, size_t len, const char *name,
 int dk_cosig_find(const char *note, size_t len, const struct dk_vkey *,
     uint64_t *t, struct dk_err *);
 
-/* cosig.c: C2SP tlog-cosignature/v1, a witness's timestamped Ed25519
- * cosignature (signature type 0x04) of a checkpoint note's text */
-int dk_cosig_vkey_make(const char *name, const unsigned char pk[32],
-    char *out, size_t n);
-int dk_cosig_vkey_parse(const char *, struct dk_vkey *, struct dk_err *);
-char *dk_cosig_sign(const char *text, size_t len, const char *name,
-    const struct dk_key *, uint64_t t, struct dk_err *);
-int dk_cosig_find(const char *note, size_t len, const struct dk_vkey *,
-    uint64_t *t, struct dk_err *);
-
 /* pool.c: signature checks on worker threads */
 struct dk_pool;
 struct dk_pool *dk_pool_new(int threads);

@@ -187,6 +187,9 @@ size_t dk_wpolicy_quorum(const struct dk_wpolicy *);
 int dk_wpolicy_note(struct dk_wpolicy *, const char *note,
     const struct dk_checkpoint *, size_t *count, struct dk_err *);
 int dk_wpolicy_check(struct dk_wpolicy *, const char *note, struct dk_err *);
+struct dk_scaninfo;
+int dk_wpolicy_last(const struct dk_wpolicy *, const char *path,
+    const struct dk_scaninfo *, struct dk_err *);
 int dk_wpolicy_ledger(struct dk_wpolicy *, const char *path,
     const unsigned char pk[32], struct dk_err *);
 void dk_wpolicy_free(struct dk_wpolicy *);

@@ -173,18 +173,29 @@ dk_wpolicy_ledger(struct dk_wpolicy *p, const char *path,
 	memset(&si, 0, sizeof(si));
 	si.policy = p;
 	rc = dk_ledger_scan_info(path, pk, NULL, NULL, &si, e);
-	if (rc == 0 && si.note == NULL && dk_wpolicy_quorum(p) > 0)
-		rc = dk_fail(e, DK_EX_NO, "%s: no checkpoint for the witnesses "
-		    "to have cosigned", path);
-	else if (rc == 0 && si.note_cosigs < dk_wpolicy_quorum(p))
-		rc = dk_fail(e, DK_EX_NO, "%s: the last checkpoint (entry %lld) "
-		    "is cosigned by %zu of the %zu witnesses named; the quorum "
-		    "is %zu", path, si.note_seq, si.note_cosigs, p->n,
-		    dk_wpolicy_quorum(p));
+	if (rc == 0)
+		rc = dk_wpolicy_last(p, path, &si, e);
 	if (rc < 0 && e->status == DK_EX_DATAERR)
 		e->status = DK_EX_NO;
 	dk_scaninfo_free(&si);
 	return rc;
+}
+
+/* After a scan with the policy p (si->policy), whose checkpoints' lines
+ * it checked: the quorum of the last checkpoint, si->note. */
+int
+dk_wpolicy_last(const struct dk_wpolicy *p, const char *path,
+    const struct dk_scaninfo *si, struct dk_err *e)
+{
+	if (si->note == NULL && dk_wpolicy_quorum(p) > 0)
+		return dk_fail(e, DK_EX_NO, "%s: no checkpoint for the "
+		    "witnesses to have cosigned", path);
+	if (si->note_cosigs < dk_wpolicy_quorum(p))
+		return dk_fail(e, DK_EX_NO, "%s: the last checkpoint (entry "
+		    "%lld) is cosigned by %zu of the %zu witnesses named; the "
+		    "quorum is %zu", path, si->note_seq, si->note_cosigs, p->n,
+		    dk_wpolicy_quorum(p));
+	return 0;
 }
 
 void

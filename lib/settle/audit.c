@@ -787,7 +787,7 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
 int
 dk_audit_ledger(struct dk_audit *a, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
-    int want_leaves, struct dk_err *e)
+    int want_leaves, struct dk_wpolicy *wp, struct dk_err *e)
 {
 	struct dk_err pe = { 0 };
 	struct vctx v;
@@ -815,6 +815,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	}
 	v.recoveries = a->recoveries = json_array();
 	a->si.want_leaves = want_leaves;
+	a->si.policy = wp;
 	/* signatures on every core; the reading and the replay on this one */
 	v.si = &a->si;
 	v.pool = dk_pool_new(threads > 0 ? threads :

@@ -81,7 +81,7 @@ struct dk_audit {		/* the figures of the verdict */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
-    int want_leaves, struct dk_err *);
+    int want_leaves, struct dk_wpolicy *, struct dk_err *);
 json_t *dk_audit_json(const struct dk_audit *, const char *path);
 void dk_audit_free(struct dk_audit *);
 

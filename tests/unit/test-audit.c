@@ -24,7 +24,7 @@ audit(int variant, struct dk_audit *a, struct dk_err *e)
 		exit(2);
 	}
 	memset(e, 0, sizeof(*e));
-	if (dk_audit_ledger(a, other, cm_op.pk, NULL, 2, 1, e) == 0)
+	if (dk_audit_ledger(a, other, cm_op.pk, NULL, 2, 1, NULL, e) == 0)
 		return 0;
 	return e->status;
 }
@@ -36,7 +36,7 @@ test_audit(void)
 	struct dk_err e = { 0 };
 	json_t *x;
 
-	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 0, 0, &e), 0);
+	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 0, 0, NULL, &e), 0);
 	CHECK_STR(e.msg, "");
 	/* 1 genesis, 3 participants and 3 checkpoints, terms, rules;
 	 * slot 1: 3 orders, clearing, 2 contracts, checkpoint; slot 2: 2
@@ -67,7 +67,7 @@ test_audit(void)
 	dk_audit_free(&a);
 
 	/* one thread or many, the same; with the leaves kept */
-	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 1, 1, &e), 0);
+	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 1, 1, NULL, &e), 0);
 	CHECK(a.si.leaves != NULL);
 	CHECK_INT(a.si.nleaves, a.entries);
 	dk_audit_free(&a);
@@ -104,7 +104,7 @@ test_audit(void)
 	dk_audit_free(&a);
 	/* another operator's key */
 	memset(&e, 0, sizeof(e));
-	CHECK_INT(dk_audit_ledger(&a, good, cm_key[0].pk, NULL, 1, 0, &e), -1);
+	CHECK_INT(dk_audit_ledger(&a, good, cm_key[0].pk, NULL, 1, 0, NULL, &e), -1);
 	CHECK_INT(e.status, DK_EX_DATAERR);
 	CHECK_HAS(e.msg, "good.jsonl:1: entry 0: key: the ledger names "
 	    "another operator key");
@@ -112,12 +112,12 @@ test_audit(void)
 	/* a ledger that is not there, or empty */
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(dk_audit_ledger(&a, "/nonexistent/l.jsonl", cm_op.pk, NULL, 1, 0,
-	    &e), -1);
+	    NULL, &e), -1);
 	CHECK_INT(e.status, DK_EX_NOINPUT);
 	dk_audit_free(&a);
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(dk_audit_ledger(&a, tmpfile_write("empty.jsonl", ""),
-	    cm_op.pk, NULL, 1, 0, &e), -1);
+	    cm_op.pk, NULL, 1, 0, NULL, &e), -1);
 	CHECK_INT(e.status, DK_EX_NO);
 	CHECK_HAS(e.msg, "empty.jsonl: the ledger is empty");
 	dk_audit_free(&a);
@@ -151,7 +151,7 @@ test_checkpoints(void)
 	longer = note_of("longer.cp", ORIGIN, CM_ORDERS_AT_END, &t2);
 	fork = note_of("fork.cp", ORIGIN, CM_CONTRACT_WH, &t3);
 	origin = note_of("origin.cp", "other.example/ledger", CM_GOOD, &t4);
-	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 1, 1, &e), 0);
+	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 1, 1, NULL, &e), 0);
 
 	/* its own latest checkpoint, and one of a longer copy's prefix */
 	CHECK_INT(dk_checkpoint_against(same, good, cm_op.pk, &a.si, &ev,
@@ -243,7 +243,7 @@ test_proofs(void)
 	long long size, size2;
 	json_t *r;
 
-	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 1, 1, &e), 0);
+	CHECK_INT(dk_audit_ledger(&a, good, cm_op.pk, NULL, 1, 1, NULL, &e), 0);
 	size = a.si.note_seq;
 	/* an inclusion proof of entry 10, as denki-ledger-proof makes it */
 	CHECK((line = entry_line(good, 10)) != NULL);
@@ -289,7 +289,7 @@ test_proofs(void)
 
 	/* the ledger grown by two entries: a consistency proof */
 	community_ledger(other, ORIGIN, CM_ORDERS_AT_END, &e);
-	CHECK_INT(dk_audit_ledger(&b, other, cm_op.pk, NULL, 1, 1, &e), -1);
+	CHECK_INT(dk_audit_ledger(&b, other, cm_op.pk, NULL, 1, 1, NULL, &e), -1);
 	size2 = b.si.note_seq;
 	CHECK_INT(size2, size + 2);
 	CHECK_INT(dk_merkle_consistency((const unsigned char (*)[32])
