@@ -144,6 +144,15 @@ test_cosigned(void)
 	memset(&e, 0, sizeof(e));
 	q.quorum = 1;
 	CHECK_INT(dk_wpolicy_ledger(&q, lpath, op.pk, &e), 0);
+	/* a scan that met no checkpoint: nothing the quorum could be of */
+	memset(&si, 0, sizeof(si));
+	CHECK_INT(dk_wpolicy_last(&q, lpath, &si, &e), -1);
+	CHECK_INT(e.status, DK_EX_NO);
+	CHECK_HAS(e.msg, ": no checkpoint for the witnesses to have cosigned");
+	memset(&e, 0, sizeof(e));
+	q.quorum = 0;
+	CHECK_INT(dk_wpolicy_last(&q, lpath, &si, &e), 0);
+	q.quorum = 1;
 
 	/* a witness's clock 601 s from the operator's: beyond the skew */
 	w.n = 2;
