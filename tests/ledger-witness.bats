@@ -112,7 +112,7 @@ witness.example/w1"
 	forged="— witness.example/w2 $( { base64 -d <<<"$k2"; base64 -d <<<"$b1"; } | base64 -w0)"
 	tail -n 1 ledger.jsonl | jq -c --arg a "$l2" --arg b "$forged" '.rec.note |= (split($a) | join($b))' >last
 	{ head -n $((n - 1)) ledger.jsonl; cat last; } >f.jsonl
-	! cmp -s f.jsonl ledger.jsonl
+	run ! cmp -s f.jsonl ledger.jsonl
 	run -1 denki-ledger-verify -w "$V1" -w "$V2" -p operator.pub f.jsonl
 	assert_output --regexp "^FAIL: f\.jsonl:$n: entry $((n - 1)): checkpoint: cosignature of witness\.example/w2\+[0-9a-f]{8}: invalid signature$"
 	# not named: skipped

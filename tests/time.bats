@@ -61,7 +61,7 @@ checkpoint_times() {
 	t0=$(epoch '2026-01-01 09:00:00')
 	t1=$(epoch '2026-01-01 08:30:00')
 	sed "${n}s/time $(epoch '2026-01-01 10:05:00')/time $t1/" ledger.jsonl >edited.jsonl
-	! cmp -s edited.jsonl ledger.jsonl
+	run ! cmp -s edited.jsonl ledger.jsonl
 	resign edited.jsonl "$n" >f.jsonl
 	[ "$(tail -n 1 f.jsonl | jq -r .rec.note | sed -n 4p)" = "time $t1" ]
 	run -1 denki-ledger-verify -p operator.pub f.jsonl
@@ -76,7 +76,7 @@ checkpoint_times() {
 @test "time: a ledger made before the time line (the golden one) still verifies, and its timeline has no times" {
 	cp -r "$TOP/tests/golden" g
 	cd g
-	! grep -q 'ntime ' ledger.jsonl
+	run ! grep -q 'ntime ' ledger.jsonl
 	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
 	assert_output ""
 	run -0 --separate-stderr denki-ledger-verify -T -p operator.pub ledger.jsonl
