@@ -21,6 +21,7 @@ static const struct {
 	{ "settle", "settle metered energy against contracts and append it to the ledger" },
 	{ "ledger-verify", "audit a ledger offline: chain, signatures, checkpoints, replay, balances" },
 	{ "report", "what each member earned and saved, and the community's figures" },
+	{ "statement", "a member's or the community's statement for a month: text, CSV, HTML, PDF" },
 	{ "ledger-proof", "inclusion and consistency proofs from the ledger, and its latest checkpoint" },
 	{ "proof-verify", "check inclusion and consistency proofs offline against signed checkpoints" },
 	{ "ledger-export", "a signed copy of the ledger, for auditors without denki" },

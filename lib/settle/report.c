@@ -1,7 +1,8 @@
 /*
- * report.c: the figures of denki-report, read from a whole ledger: what
- * the community offered, matched and paid, and what each member earned
- * with the market and would have without it (its statement).
+ * report.c: the figures of denki-report, read from a whole ledger or a
+ * period of it: what the community offered, matched and paid, and what
+ * each member earned with the market and would have without it (its
+ * statement); for denki-statement also each day and who paid whom.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,69 @@ member(struct dk_report *r, const char *id)
 	return &r->m[r->nm++];
 }
 
+/* A member already read, or NULL (a third party's name in a transfer). */
+const struct dk_member *
+dk_report_member(const struct dk_report *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->nm; i++)
+		if (strcmp(r->m[i].id, id) == 0)
+			return &r->m[i];
+	return NULL;
+}
+
+/* Whether slot (a name, "2016-07-05T10:00:00+02:00") is in the period. */
+static int
+inperiod(const struct dk_report *r, const char *slot)
+{
+	if (r->from[0] == '\0')
+		return 1;
+	if (slot == NULL)
+		return 0;
+	return strncmp(slot, r->from, strlen(r->from)) >= 0 &&
+	    strncmp(slot, r->to, strlen(r->to)) <= 0;
+}
+
+/* The member's day of slot, made when new. */
+static struct dk_sday *
+day(struct dk_member *m, const char *slot)
+{
+	struct dk_sday *nd;
+	size_t i;
+
+	for (i = m->nd; i > 0; i--)
+		if (strncmp(m->d[i - 1].date, slot, 10) == 0)
+			return &m->d[i - 1];
+	if ((nd = realloc(m->d, (m->nd + 1) * sizeof(*m->d))) == NULL)
+		return NULL;
+	m->d = nd;
+	memset(&m->d[m->nd], 0, sizeof(*m->d));
+	snprintf(m->d[m->nd].date, sizeof(m->d[m->nd].date), "%.10s", slot);
+	return &m->d[m->nd++];
+}
+
+/* The member's flow with party for reason, made when new. */
+static struct dk_sflow *
+flow(struct dk_member *m, const char *party, const char *reason)
+{
+	struct dk_sflow *nf;
+	size_t i;
+
+	for (i = 0; i < m->nf; i++)
+		if (strcmp(m->f[i].party, party) == 0 &&
+		    strcmp(m->f[i].reason, reason) == 0)
+			return &m->f[i];
+	if ((nf = realloc(m->f, (m->nf + 1) * sizeof(*m->f))) == NULL)
+		return NULL;
+	m->f = nf;
+	memset(&m->f[m->nf], 0, sizeof(*m->f));
+	snprintf(m->f[m->nf].party, sizeof(m->f[m->nf].party), "%s", party);
+	snprintf(m->f[m->nf].reason, sizeof(m->f[m->nf].reason), "%s",
+	    reason);
+	return &m->f[m->nf++];
+}
+
 static long long
 num(json_t *o, const char *k)
 {
@@ -45,6 +109,108 @@ add(int64_t *sum, int64_t x, const char *who, const char *what,
 	return 0;
 }
 
+/* A slot's figures added to a day (and the totals of the whole, for the
+ * community's day, whose sums the member's checked sums bound). */
+static int
+addday(struct dk_sday *d, json_t *rec, int64_t exp, int64_t imp,
+    int64_t base)
+{
+	int64_t dev = num(rec, "deviation_wh");
+
+	d->slots++;
+	return dk_add(&d->exp, exp) | dk_add(&d->imp, imp) |
+	    dk_add(&d->sold, num(rec, "sold_wh")) |
+	    dk_add(&d->bought, num(rec, "bought_wh")) |
+	    dk_add(&d->gout, dev > 0 ? dev : 0) |
+	    dk_add(&d->gin, dev < 0 ? -dev : 0) |
+	    dk_add(&d->net, num(rec, "net")) | dk_add(&d->baseline, base);
+}
+
+/* DK_REPORT_DETAIL: the slot in the member's day, the community's day
+ * and totals, and the community's slot. */
+static int
+detail(struct dk_report *r, struct dk_member *m, json_t *rec,
+    const char *slot, int64_t net, int64_t base, struct dk_err *e)
+{
+	struct dk_sday *d, *c;
+	struct dk_member *a = &r->all;
+	int64_t exp, imp, dev = num(rec, "deviation_wh");
+	json_t *cs;
+
+	exp = json_object_get(rec, "export_wh") != NULL ?
+	    num(rec, "export_wh") : net > 0 ? net : 0;
+	imp = json_object_get(rec, "import_wh") != NULL ?
+	    num(rec, "import_wh") : net < 0 ? -net : 0;
+	if ((d = day(m, slot)) == NULL || (c = day(a, slot)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (add(&m->gout, dev > 0 ? dev : 0, m->id, ": deviation_wh",
+	    e) < 0 || add(&m->gin, dev < 0 ? -dev : 0, m->id,
+	    ": deviation_wh", e) < 0)
+		return -1;
+	a->slots++;
+	if (add(&a->exp, exp, NULL, "export_wh", e) < 0 ||
+	    add(&a->imp, imp, NULL, "import_wh", e) < 0 ||
+	    add(&a->sold, num(rec, "sold_wh"), NULL, "sold_wh", e) < 0 ||
+	    add(&a->bought, num(rec, "bought_wh"), NULL, "bought_wh",
+	    e) < 0 ||
+	    add(&a->gout, dev > 0 ? dev : 0, NULL, "deviation_wh", e) < 0 ||
+	    add(&a->gin, dev < 0 ? -dev : 0, NULL, "deviation_wh", e) < 0 ||
+	    add(&a->net, num(rec, "net"), NULL, "net", e) < 0 ||
+	    add(&a->baseline, base, NULL, "baseline", e) < 0)
+		return -1;
+	/* a day's sums are within the totals just checked */
+	if (addday(d, rec, exp, imp, base) < 0 ||
+	    addday(c, rec, exp, imp, base) < 0)
+		return dk_fail(e, DK_EX_DATAERR, "%s: a day's total is beyond "
+		    "+-(2^53-1)", slot);
+	if ((cs = json_object_get(r->cslots, slot)) == NULL) {
+		json_object_set_new(r->cslots, slot, json_pack("[I,I]",
+		    (json_int_t)exp, (json_int_t)imp));
+		return 0;
+	}
+	return json_array_set_new(cs, 0, json_integer(
+	    json_integer_value(json_array_get(cs, 0)) + exp)) |
+	    json_array_set_new(cs, 1, json_integer(
+	    json_integer_value(json_array_get(cs, 1)) + imp));
+}
+
+/* A transfer: the payer's and the payee's flows (a member's, by its
+ * counterparty and reason), the community's by reason. */
+static int
+transfer(struct dk_report *r, json_t *rec, struct dk_err *e)
+{
+	const char *from, *to, *why;
+	struct dk_member *m;
+	struct dk_sflow *f;
+	int64_t amt = num(rec, "amount");
+
+	if ((from = dk_get_id(rec, "from", e)) == NULL ||
+	    (to = dk_get_id(rec, "to", e)) == NULL ||
+	    (why = dk_get_id(rec, "reason", e)) == NULL)
+		return -1;
+	r->transfers++;
+	if ((f = flow(&r->all, "", why)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	f->n++;
+	if (add(&f->paid, amt, NULL, "transfers", e) < 0)
+		return -1;
+	if ((m = (struct dk_member *)dk_report_member(r, from)) != NULL) {
+		if ((f = flow(m, to, why)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		f->n++;
+		if (add(&f->paid, amt, from, ": transfers", e) < 0)
+			return -1;
+	}
+	if ((m = (struct dk_member *)dk_report_member(r, to)) != NULL) {
+		if ((f = flow(m, from, why)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		f->n++;
+		if (add(&f->received, amt, to, ": transfers", e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* A settlement: the member's slot added to its statement. */
 static int
 settlement(struct dk_report *r, json_t *rec, const char *slot,
@@ -60,6 +226,8 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	if ((id = dk_get_id(rec, "participant", e)) == NULL ||
 	    dk_get_str(rec, "slot", e) == NULL)
 		return -1;
+	if (!inperiod(r, slot))
+		return 0;
 	if ((m = member(r, id)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (r->first[0] == '\0' || strcmp(slot, r->first) < 0)
@@ -93,6 +261,8 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	if (dk_value(net, net > 0 ? buyback : retail, &v) < 0 ||
 	    add(&m->baseline, v, id, ": baseline", e) < 0)
 		return -1;
+	if (r->flags & DK_REPORT_DETAIL)
+		return detail(r, m, rec, slot, net, v, e);
 	v = m->net;
 	if (add(&v, -m->baseline, id, ": saving", e) < 0)
 		return -1;
@@ -115,7 +285,16 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (dk_rules_from_json(&r->rules, rec, e) < 0)
 			return -1;
 		r->have_rules = 1;
-	} else if (strcmp(type, "order") == 0)
+	} else if (strcmp(type, "participant") == 0 && json_is_string(
+	    json_object_get(rec, "id")))
+		json_object_set_new(r->known, json_string_value(
+		    json_object_get(rec, "id")), json_true());
+	else if (!inperiod(r, slot))
+		return 0;
+	else if (strcmp(type, "transfer") == 0 &&
+	    (r->flags & DK_REPORT_DETAIL))
+		return transfer(r, rec, e);
+	else if (strcmp(type, "order") == 0)
 		r->orders++;
 	else if (strcmp(type, "clearing") == 0) {
 		if (dk_get_str(rec, "slot", e) == NULL)
@@ -160,8 +339,58 @@ int
 dk_report_ledger(struct dk_report *r, const char *path,
     const unsigned char *oppk, struct dk_err *e)
 {
+	return dk_report_period(r, path, oppk, NULL, NULL, 0, e);
+}
+
+static int
+bydate(const void *a, const void *b)
+{
+	return strcmp(((const struct dk_sday *)a)->date,
+	    ((const struct dk_sday *)b)->date);
+}
+
+static int
+byflow(const void *a, const void *b)
+{
+	const struct dk_sflow *x = a, *y = b;
+	int c = strcmp(x->party, y->party);
+
+	return c ? c : strcmp(x->reason, y->reason);
+}
+
+static void
+sort_detail(struct dk_member *m)
+{
+	qsort(m->d, m->nd, sizeof(*m->d), bydate);
+	qsort(m->f, m->nf, sizeof(*m->f), byflow);
+}
+
+/*
+ * The same over the slots of a period: from and to are dates or months
+ * ("2016-07", "2016-07-05"), compared with the start of each slot's name,
+ * which is in the cooperative's zone; NULL for the whole ledger.  With
+ * DK_REPORT_DETAIL in flags, also each member's days and flows, the
+ * community's (r->all) and the energy the members supplied one another
+ * (local_wh).
+ */
+int
+dk_report_period(struct dk_report *r, const char *path,
+    const unsigned char *oppk, const char *from, const char *to, int flags,
+    struct dk_err *e)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
 	memset(r, 0, sizeof(*r));
-	if ((r->prices = json_object()) == NULL)
+	r->flags = flags;
+	if (from != NULL) {
+		snprintf(r->from, sizeof(r->from), "%s", from);
+		snprintf(r->to, sizeof(r->to), "%s", to);
+	}
+	if ((r->prices = json_object()) == NULL ||
+	    (r->cslots = json_object()) == NULL ||
+	    (r->known = json_object()) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
 		return -1;
@@ -169,6 +398,16 @@ dk_report_ledger(struct dk_report *r, const char *path,
 		qsort(r->m, r->nm, sizeof(*r->m), byid);
 	if (r->matched > 0)
 		dk_muldiv(r->value, 1000, r->matched, &r->avg);	/* a price */
+	for (i = 0; i < r->nm; i++)
+		sort_detail(&r->m[i]);
+	sort_detail(&r->all);
+	json_object_foreach(r->cslots, k, v) {
+		int64_t x = json_integer_value(json_array_get(v, 0)),
+		    y = json_integer_value(json_array_get(v, 1));
+
+		if (add(&r->local_wh, x < y ? x : y, NULL, "local_wh", e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -212,9 +451,17 @@ dk_report_statement_json(const struct dk_member *m)
 void
 dk_report_free(struct dk_report *r)
 {
+	size_t i;
+
+	for (i = 0; i < r->nm; i++) {
+		free(r->m[i].d);
+		free(r->m[i].f);
+	}
 	free(r->m);
+	free(r->all.d);
+	free(r->all.f);
 	json_decref(r->prices);
-	r->m = NULL;
-	r->nm = 0;
-	r->prices = NULL;
+	json_decref(r->cslots);
+	json_decref(r->known);
+	memset(r, 0, sizeof(*r));
 }

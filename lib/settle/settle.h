@@ -85,12 +85,30 @@ int dk_audit_ledger(struct dk_audit *, const char *path,
 json_t *dk_audit_json(const struct dk_audit *, const char *path);
 void dk_audit_free(struct dk_audit *);
 
-/* report.c: the figures of denki-report, over the whole ledger */
+/* report.c: the figures of denki-report, over the whole ledger or a
+ * period of it (denki-statement: with each day and each flow of money) */
+struct dk_sday {		/* a member's or the community's day */
+	char date[11];		/* YYYY-MM-DD, the slot's own */
+	long long slots;
+	int64_t exp, imp, sold, bought, gout, gin, net, baseline;
+};
+struct dk_sflow {		/* transfers with one party for one reason */
+	char party[DK_ID_MAX + 1];	/* "" in the community's, by reason */
+	char reason[DK_ID_MAX + 1];
+	int64_t paid, received;
+	long long n;
+};
 struct dk_member {		/* a member's statement */
 	char id[DK_ID_MAX + 1];
 	long long slots;
 	int64_t exp, imp, sold, bought, net, baseline;
+	int64_t gout, gin;	/* deviations: to and from the utility */
+	struct dk_sday *d;	/* by date, with DK_REPORT_DETAIL */
+	size_t nd;
+	struct dk_sflow *f;	/* by party and reason, with the detail */
+	size_t nf;
 };
+#define DK_REPORT_DETAIL	1	/* days, flows, the community's slots */
 struct dk_report {
 	struct dk_rules rules;	/* the last in force */
 	int have_rules;
@@ -101,9 +119,49 @@ struct dk_report {
 	int64_t avg;		/* the average P2P price, when matched > 0 */
 	char first[40], last[40];	/* the first and last slot settled */
 	json_t *prices;		/* slot -> [retail, buyback] when cleared */
+	/* a period (dk_report_period): slots whose names start at from
+	 * and end at to, compared as text ("2016-07", "2016-07-05") */
+	char from[11], to[11];
+	int flags;
+	struct dk_member all;	/* the community: every member summed */
+	json_t *cslots;		/* slot -> [export, import] of the members */
+	int64_t local_wh;	/* sum over slots of min(export, import) */
+	long long transfers;
+	json_t *known;		/* id -> true: every participant registered */
 };
 int dk_report_ledger(struct dk_report *, const char *path,
     const unsigned char *oppk, struct dk_err *);
+int dk_report_period(struct dk_report *, const char *path,
+    const unsigned char *oppk, const char *from, const char *to, int flags,
+    struct dk_err *);
+const struct dk_member *dk_report_member(const struct dk_report *,
+    const char *id);
+
+/* statement.c: a member's statement or the community's for a period,
+ * as text, CSV (RFC 4180) or JSON lines; html.c: as a page with charts */
+struct dk_stmt {
+	const struct dk_report *r;	/* dk_report_period, with the detail */
+	const struct dk_member *m;	/* NULL: the community's statement */
+	const char *id;			/* the member asked for */
+	const char *period;		/* as given */
+	const char *ledger;
+	int checked;			/* the operator's key was checked */
+	long long ef;			/* g CO2 a kWh from the grid; -1 */
+};
+int dk_stmt_period(const char *arg, char from[11], char to[11],
+    struct dk_err *);
+const char *dk_stmt_reason(const char *reason);
+const struct dk_member *dk_stmt_member(const struct dk_stmt *);
+#define DK_STMT_FIGS	7
+struct dk_stmt_fig {
+	const char *name, *label;	/* "self_sufficiency", for people */
+	char v[48];			/* "-" when it has no value */
+};
+void dk_stmt_figures(const struct dk_stmt *, struct dk_stmt_fig *);
+int dk_stmt_text(FILE *, const struct dk_stmt *);
+int dk_stmt_csv(FILE *, const struct dk_stmt *);
+int dk_stmt_json(FILE *, const struct dk_stmt *);
+int dk_stmt_html(FILE *, const struct dk_stmt *);
 json_t *dk_report_summary_json(const struct dk_report *, const char *path);
 json_t *dk_report_statement_json(const struct dk_member *);
 void dk_report_free(struct dk_report *);
