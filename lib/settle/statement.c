@@ -67,7 +67,7 @@ const char *
 dk_stmt_reason(const char *reason)
 {
 	static const char *const label[][2] = {
-		{ "p2p", "energy between members (contract value)" },
+		{ "p2p", "energy between members, at the contract price" },
 		{ "fee", "the cooperative's fee per kWh" },
 		{ "wheeling", "wheeling, to the grid operator" },
 		{ "rent", "congestion rent, to the cooperative" },
