@@ -74,6 +74,22 @@ printf 'verifier       '
 # with the operator's store of their openings
 denki ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 echo
+# Statements people read, from the ledger alone: each household's month
+# as text (for mail) and as a page with charts (to print), and the
+# community's; --pdf prints a page to PDF where Chromium is installed.
+month=${day%-*}
+for h in $homes; do
+	denki statement -c coop.yaml -m "$h" -P "$month" >"statement-$h.txt"
+	denki statement -c coop.yaml -m "$h" -P "$month" -f html \
+	    >"statement-$h.html"
+done
+denki statement -c coop.yaml --community -P "$month" >statement-community.txt
+denki statement -c coop.yaml --community -P "$month" -f html \
+    >statement-community.html
+sed -n '/^Community/,/^$/p' statement-community.txt
+echo "statements     $out/statement-kn1.txt .. statement-kn6.txt and .html,"
+echo "               $out/statement-community.txt and .html"
+echo
 # For the README's tour: alice's home (her meter data are household 4's).
 cp "$top/examples/community/data/kn4.csv" data.csv
 echo "left in demo/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub;"

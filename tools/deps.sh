@@ -5,7 +5,7 @@
 #
 # build: what building needs (a C compiler, pkg-config, the -dev libraries);
 # demo: that and every other package of the README (the tour runs minisign
-# and signify); test (the default): that and the npm test peers.
+# and signify); test (the default): that, chromium and the npm test peers.
 # Installs what is missing (as root), or prints the apt-get line to run and
 # fails (otherwise).  -n installs nothing: it says what is missing and fails
 # if anything is (make all uses it; it never contacts a package registry).
@@ -40,6 +40,9 @@ else
 fi
 if [ "$what" != build ]; then
 	pkgs=$others
+	# headless Chromium renders denki-statement's page in its tests (and
+	# prints it with --pdf); the demo runs without it
+	[ "$what" = test ] && pkgs="$pkgs chromium"
 	# Debian ships npm apart from nodejs; NodeSource's nodejs has it inside.
 	[ "$what" = test ] && ! command -v npm >/dev/null 2>&1 &&
 		pkgs="$pkgs npm"
