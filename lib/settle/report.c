@@ -361,8 +361,10 @@ byflow(const void *a, const void *b)
 static void
 sort_detail(struct dk_member *m)
 {
-	qsort(m->d, m->nd, sizeof(*m->d), bydate);
-	qsort(m->f, m->nf, sizeof(*m->f), byflow);
+	if (m->nd > 1)
+		qsort(m->d, m->nd, sizeof(*m->d), bydate);
+	if (m->nf > 1)
+		qsort(m->f, m->nf, sizeof(*m->f), byflow);
 }
 
 /*
