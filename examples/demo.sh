@@ -86,9 +86,12 @@ done
 denki statement -c coop.yaml --community -P "$month" >statement-community.txt
 denki statement -c coop.yaml --community -P "$month" -f html \
     >statement-community.html
+# a day's statement goes slot by slot: alice's (kn4's) trading day
+denki statement -c coop.yaml -m kn4 -P "$day" -f html >statement-kn4-day.html
 sed -n '/^Community/,/^$/p' statement-community.txt
 echo "statements     $out/statement-kn1.txt .. statement-kn6.txt and .html,"
-echo "               $out/statement-community.txt and .html"
+echo "               $out/statement-community.txt and .html,"
+echo "               $out/statement-kn4-day.html (slot by slot)"
 echo
 # For the README's tour: alice's home (her meter data are household 4's).
 cp "$top/examples/community/data/kn4.csv" data.csv

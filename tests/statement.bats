@@ -96,6 +96,19 @@ setup() {
 	    '[1,500,600,60000,"2026-01-02","2026-01-02"]'
 	run -0 --separate-stderr denki-statement -c coop.yaml -m alice -P 2026-01-01..2026-01-01 -f json
 	assert_equal "$(head -n 1 <<<"$output" | jq -c '[.slots, .net]')" '[2,161901]'
+	# a day's statement goes slot by slot
+	assert_equal "$(jq -c 'select(.type == "slot") | [.date, .sold_wh, .net]' <<<"$output")" \
+	    '["2026-01-01T10:00",1010,131901]
+["2026-01-01T10:30",200,30000]'
+	run -0 --separate-stderr denki-statement -c coop.yaml -m alice -P 2026-01-01 -f csv
+	assert_equal "$(cut -d, -f1,2 <<<"$output" | tr -d '\r')" 'record,date
+slot,2026-01-01T10:00
+slot,2026-01-01T10:30
+total,2026-01-01
+transfer,
+transfer,
+transfer,
+transfer,'
 	run -0 --separate-stderr denki-statement -c coop.yaml -m alice -P 2025-12..2026-01 -f json
 	assert_equal "$(head -n 1 <<<"$output" | jq -c '[.slots, .net]')" '[3,221901]'
 }

@@ -108,6 +108,7 @@ legend(FILE *fp, const struct series *s, int ns)
 	fputs("</p></figure>\n", fp);
 }
 
+/* A day's label, 07-05, or a slot's, 10:30; at most 16 of them. */
 static void
 daylabel(FILE *fp, const struct dk_member *m, size_t i, long long x)
 {
@@ -116,7 +117,7 @@ daylabel(FILE *fp, const struct dk_member *m, size_t i, long long x)
 	if (i % every == 0)
 		fprintf(fp, "<text class=\"tick\" x=\"%lld\" y=\"%d\" "
 		    "text-anchor=\"middle\">%s</text>\n", x, H - 8,
-		    m->d[i].date + 5);
+		    m->d[i].date + (strlen(m->d[i].date) > 10 ? 11 : 5));
 }
 
 /* Grouped bars, a group a day, a bar a series; a bar has class "bar". */
@@ -178,8 +179,8 @@ savings(FILE *fp, const struct dk_member *m, const char *unit)
 	}
 	if (hi == lo)
 		hi = lo + 1;
-	frame(fp, "savings", "Savings against the same meters without P2P, "
-	    "summed", lo, hi, 1, unit);
+	frame(fp, "savings", "The saving against the same meters without "
+	    "P2P, summed", lo, hi, 1, unit);
 	gw = (W - L - 8) / (long long)(m->nd ? m->nd : 1);
 	fputs("<polyline class=\"line\" points=\"", fp);
 	for (i = 0, c = 0; i < m->nd; i++) {
@@ -274,7 +275,7 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 		{ "without P2P", "base", g_base },
 	};
 	const struct dk_member *m = dk_stmt_member(s);
-	const char *cur = s->r->rules.currency;
+	const char *cur = s->r->rules.currency, *unit = dk_stmt_unit(s);
 	char title[128], v[32];
 	struct dk_sday tot;
 	size_t i;
@@ -301,18 +302,22 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 	if (s->id == NULL)
 		figures(fp, s);
 	fputs("<h2>Charts</h2>\n", fp);
-	bars(fp, "energy", "Energy sold and bought each day, P2P and the "
-	    "grid", m, energy, 4, 0, "kWh");
+	snprintf(title, sizeof(title), "Energy sold and bought each %s, P2P "
+	    "and the grid", unit);
+	bars(fp, "energy", title, m, energy, 4, 0, "kWh");
 	snprintf(v, sizeof(v), "%s", cur);
-	bars(fp, "money", "Money each day, with P2P and without", m, money, 2,
-	    1, v);
+	snprintf(title, sizeof(title), "Money each %s, with P2P and without",
+	    unit);
+	bars(fp, "money", title, m, money, 2, 1, v);
 	savings(fp, m, v);
-	fputs("<h2>Each day</h2>\n<table id=\"days\"><thead><tr><th>date</th>"
+	fprintf(fp, "<h2>Each %s</h2>\n<table id=\"days\"><thead><tr><th>%s"
+	    "</th>", unit, strcmp(unit, "day") == 0 ? "date" : "slot");
+	fputs(
 	    "<th>sold P2P</th><th>to grid</th><th>bought P2P</th>"
 	    "<th>from grid</th><th>with P2P</th><th>without</th><th>saved</th>"
 	    "</tr></thead><tbody>\n", fp);
 	for (i = 0; i < m->nd; i++)
-		dayrow(fp, "day", m->d[i].date, &m->d[i]);
+		dayrow(fp, unit, m->d[i].date, &m->d[i]);
 	memset(&tot, 0, sizeof(tot));
 	tot.sold = m->sold, tot.gout = m->gout, tot.bought = m->bought;
 	tot.gin = m->gin, tot.net = m->net, tot.baseline = m->baseline;

@@ -51,21 +51,23 @@ inperiod(const struct dk_report *r, const char *slot)
 	    strncmp(slot, r->to, strlen(r->to)) <= 0;
 }
 
-/* The member's day of slot, made when new. */
+/* The member's day of slot (its slot, with a bucket of 16), made when
+ * new. */
 static struct dk_sday *
-day(struct dk_member *m, const char *slot)
+day(struct dk_member *m, const char *slot, int bucket)
 {
 	struct dk_sday *nd;
 	size_t i;
 
 	for (i = m->nd; i > 0; i--)
-		if (strncmp(m->d[i - 1].date, slot, 10) == 0)
+		if (strncmp(m->d[i - 1].date, slot, bucket) == 0)
 			return &m->d[i - 1];
 	if ((nd = realloc(m->d, (m->nd + 1) * sizeof(*m->d))) == NULL)
 		return NULL;
 	m->d = nd;
 	memset(&m->d[m->nd], 0, sizeof(*m->d));
-	snprintf(m->d[m->nd].date, sizeof(m->d[m->nd].date), "%.10s", slot);
+	snprintf(m->d[m->nd].date, sizeof(m->d[m->nd].date), "%.*s", bucket,
+	    slot);
 	return &m->d[m->nd++];
 }
 
@@ -141,7 +143,8 @@ detail(struct dk_report *r, struct dk_member *m, json_t *rec,
 	    num(rec, "export_wh") : net > 0 ? net : 0;
 	imp = json_object_get(rec, "import_wh") != NULL ?
 	    num(rec, "import_wh") : net < 0 ? -net : 0;
-	if ((d = day(m, slot)) == NULL || (c = day(a, slot)) == NULL)
+	if ((d = day(m, slot, r->bucket)) == NULL ||
+	    (c = day(a, slot, r->bucket)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (add(&m->gout, dev > 0 ? dev : 0, m->id, ": deviation_wh",
 	    e) < 0 || add(&m->gin, dev < 0 ? -dev : 0, m->id,
@@ -371,7 +374,8 @@ sort_detail(struct dk_member *m)
  * The same over the slots of a period: from and to are dates or months
  * ("2016-07", "2016-07-05"), compared with the start of each slot's name,
  * which is in the cooperative's zone; NULL for the whole ledger.  With
- * DK_REPORT_DETAIL in flags, also each member's days and flows, the
+ * DK_REPORT_DETAIL in flags, also each member's days (its slots, in a
+ * period of one day) and flows, the
  * community's (r->all) and the energy the members supplied one another
  * (local_wh).
  */
@@ -386,9 +390,13 @@ dk_report_period(struct dk_report *r, const char *path,
 
 	memset(r, 0, sizeof(*r));
 	r->flags = flags;
+	r->bucket = 10;
 	if (from != NULL) {
 		snprintf(r->from, sizeof(r->from), "%s", from);
 		snprintf(r->to, sizeof(r->to), "%s", to);
+		/* one day: its slots, each apart */
+		if (strlen(from) == 10 && strcmp(from, to) == 0)
+			r->bucket = 16;
 	}
 	if ((r->prices = json_object()) == NULL ||
 	    (r->cslots = json_object()) == NULL ||

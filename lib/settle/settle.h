@@ -87,8 +87,9 @@ void dk_audit_free(struct dk_audit *);
 
 /* report.c: the figures of denki-report, over the whole ledger or a
  * period of it (denki-statement: with each day and each flow of money) */
-struct dk_sday {		/* a member's or the community's day */
-	char date[11];		/* YYYY-MM-DD, the slot's own */
+struct dk_sday {		/* a member's or the community's day (or slot) */
+	char date[17];		/* YYYY-MM-DD, the slot's own (or with its
+				 * time, YYYY-MM-DDTHH:MM, in a day's period) */
 	long long slots;
 	int64_t exp, imp, sold, bought, gout, gin, net, baseline;
 };
@@ -123,6 +124,7 @@ struct dk_report {
 	 * and end at to, compared as text ("2016-07", "2016-07-05") */
 	char from[11], to[11];
 	int flags;
+	int bucket;		/* 10: a dk_sday a day; 16: a slot (a day's) */
 	struct dk_member all;	/* the community: every member summed */
 	json_t *cslots;		/* slot -> [export, import] of the members */
 	int64_t local_wh;	/* sum over slots of min(export, import) */
@@ -152,6 +154,7 @@ int dk_stmt_period(const char *arg, char from[11], char to[11],
     struct dk_err *);
 const char *dk_stmt_reason(const char *reason);
 const struct dk_member *dk_stmt_member(const struct dk_stmt *);
+const char *dk_stmt_unit(const struct dk_stmt *);
 #define DK_STMT_FIGS	7
 struct dk_stmt_fig {
 	const char *name, *label;	/* "self_sufficiency", for people */

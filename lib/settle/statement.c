@@ -169,15 +169,24 @@ dk_stmt_member(const struct dk_stmt *s)
 
 /* ---- text ---- */
 
+/* What a dk_sday is: "day", or "slot" in a period of one day. */
+const char *
+dk_stmt_unit(const struct dk_stmt *s)
+{
+	return s->r->bucket > 10 ? "slot" : "day";
+}
+
 static void
-text_days(FILE *fp, const struct dk_member *m, const char *cur)
+text_days(FILE *fp, const struct dk_stmt *s, const struct dk_member *m,
+    const char *cur)
 {
 	char a[24], b[24], c[24], d[24], n[24], w[24], v[24];
+	int wd = s->r->bucket;
 	size_t i;
 
-	fprintf(fp, "\nEach day (kWh; money in %s)\n%-10s %9s %9s %9s %9s "
-	    "%10s %10s %9s\n", cur, "date", "sold P2P", "to grid", "bought "
-	    "P2P", "from grid", "with P2P", "without", "saved");
+	fprintf(fp, "\nEach %s (kWh; money in %s)\n%-*s %9s %9s %9s %9s "
+	    "%10s %10s %9s\n", dk_stmt_unit(s), cur, wd, wd == 10 ? "date" : "slot", "sold P2P", "to grid",
+	    "bought P2P", "from grid", "with P2P", "without", "saved");
 	for (i = 0; i < m->nd; i++) {
 		const struct dk_sday *x = &m->d[i];
 
@@ -188,8 +197,8 @@ text_days(FILE *fp, const struct dk_member *m, const char *cur)
 		dk_money_str(x->net, n, sizeof(n));
 		dk_money_str(x->baseline, w, sizeof(w));
 		dk_money_str(x->net - x->baseline, v, sizeof(v));
-		fprintf(fp, "%-10s %9s %9s %9s %9s %10s %10s %9s\n", x->date,
-		    a, b, c, d, n, w, v);
+		fprintf(fp, "%-*s %9s %9s %9s %9s %10s %10s %9s\n", wd,
+		    x->date, a, b, c, d, n, w, v);
 	}
 }
 
@@ -283,7 +292,7 @@ dk_stmt_text(FILE *fp, const struct dk_stmt *s)
 			fprintf(fp, "  (no emission_factor in the configuration: "
 			    "no CO2 figure)\n");
 	}
-	text_days(fp, m, cur);
+	text_days(fp, s, m, cur);
 	text_flows(fp, s);
 	return ferror(fp) ? -1 : 0;
 }
@@ -369,7 +378,7 @@ dk_stmt_csv(FILE *fp, const struct dk_stmt *s)
 	    "bought_grid_kwh,paid,received,net,without_p2p,saved,value\r\n",
 	    fp);
 	for (i = 0; i < m->nd; i++)
-		csv_day(fp, "day", m->d[i].date, &m->d[i]);
+		csv_day(fp, dk_stmt_unit(s), m->d[i].date, &m->d[i]);
 	memset(&tot, 0, sizeof(tot));
 	tot.slots = m->slots;
 	tot.exp = m->exp, tot.imp = m->imp, tot.sold = m->sold;
@@ -486,7 +495,7 @@ dk_stmt_json(FILE *fp, const struct dk_stmt *s)
 	if (emit(fp, x) < 0)
 		return -1;
 	for (i = 0; i < m->nd; i++)
-		if (emit(fp, jday("day", &m->d[i])) < 0)
+		if (emit(fp, jday(dk_stmt_unit(s), &m->d[i])) < 0)
 			return -1;
 	for (i = 0; i < m->nf; i++)
 		if (emit(fp, json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:I}", "type",
