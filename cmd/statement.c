@@ -1,8 +1,4 @@
 /* denki-statement: a member's or the community's statement for a period. */
-#include <sys/wait.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,81 +24,6 @@ longopts(int argc, char *argv[])
 			argv[i] = "-O";
 		else if (strcmp(argv[i], "--community") == 0)
 			argv[i] = "-C";
-}
-
-/* The page printed to PDF by headless Chromium: 69 when there is none. */
-static int
-pdf(const char *html, const char *out, struct dk_err *e)
-{
-	static const char *const names[] = { "chromium", "chromium-browser",
-		"google-chrome" };
-	char *arg = NULL, *url = NULL, *path = getenv("PATH"), *p, *dir;
-	const char *bin = NULL;
-	char cand[4096];
-	size_t i;
-	pid_t pid;
-	int st, null;
-
-	for (i = 0; bin == NULL && i < sizeof(names) / sizeof(names[0]); i++) {
-		char *copy = strdup(path ? path : "/usr/bin:/bin");
-
-		for (p = copy; copy && (dir = strsep(&p, ":")) != NULL;) {
-			snprintf(cand, sizeof(cand), "%s/%s", *dir ? dir : ".",
-			    names[i]);
-			if (access(cand, X_OK) == 0) {
-				bin = names[i];
-				break;
-			}
-		}
-		free(copy);
-	}
-	if (bin == NULL)
-		return dk_fail(e, DK_EX_UNAVAILABLE, "--pdf: no chromium on "
-		    "PATH (apt-get install chromium); -f html writes the page "
-		    "to print");
-	if (asprintf(&arg, "--print-to-pdf=%s", out) < 0 ||
-	    asprintf(&url, "file://%s", html) < 0)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if ((pid = fork()) == 0) {
-		if ((null = open("/dev/null", O_WRONLY)) >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		/* root has no sandbox; a page with no script needs none */
-		execlp(bin, bin, "--headless", "--no-sandbox", "--disable-gpu",
-		    "--no-pdf-header-footer", arg, url, (char *)NULL);
-		_exit(127);
-	}
-	free(arg);
-	free(url);
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return dk_fail(e, DK_EX_SOFTWARE, "%s: %s", bin, strerror(errno));
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || access(out, R_OK) < 0)
-		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s printed no PDF "
-		    "(status %d)", out, bin, WIFEXITED(st) ? WEXITSTATUS(st) :
-		    -1);
-	return 0;
-}
-
-/* -f html into a temporary file, printed to out. */
-static int
-to_pdf(const struct dk_stmt *s, const char *out, struct dk_err *e)
-{
-	char tmpl[] = "/tmp/denki-statement-XXXXXX.html";
-	FILE *fp;
-	int fd, rc;
-
-	if ((fd = mkstemps(tmpl, 5)) < 0 || (fp = fdopen(fd, "w")) == NULL)
-		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", tmpl,
-		    strerror(errno));
-	if (dk_stmt_html(fp, s) < 0 || fclose(fp) != 0) {
-		unlink(tmpl);
-		return dk_fail(e, DK_EX_IOERR, "%s: %s", tmpl, strerror(errno));
-	}
-	unlink(out);
-	rc = pdf(tmpl, out, e);
-	unlink(tmpl);
-	return rc;
 }
 
 int
@@ -172,7 +93,7 @@ main(int argc, char *argv[])
 	s.period = period;
 	s.checked = pub != NULL;
 	if (out != NULL)
-		rc = to_pdf(&s, out, &e);
+		rc = dk_stmt_pdf(&s, out, &e);
 	else if (strcmp(fmt, "csv") == 0)
 		rc = dk_stmt_csv(stdout, &s);
 	else if (strcmp(fmt, "json") == 0)

@@ -329,18 +329,32 @@ transfer,'
 	PY
 }
 
-@test "statement --pdf: a PDF through headless Chromium; without Chromium, 69 and a clear message" {
+@test "statement --pdf: a PDF through headless Chromium; without Chromium, 69 and a clear message; a Chromium that fails leaves the file as it was" {
+	mkdir t
 	if command -v chromium >/dev/null; then
-		run -0 --separate-stderr denki-statement -c coop.yaml --community -P 2026-01 --pdf c.pdf
+		TMPDIR=$PWD/t run -0 --separate-stderr denki-statement -c coop.yaml --community -P 2026-01 --pdf c.pdf
 		assert_equal "$stderr" ""
 		assert_output ""
 		[ "$(head -c 5 c.pdf)" = "%PDF-" ]
 		[ "$(wc -c <c.pdf)" -gt 10000 ]
-		# no leftover page in /tmp
-		run ! ls /tmp/denki-statement-*.html
+		# the page it printed is gone
+		assert_equal "$(ls -A t)" ""
 	fi
 	mkdir bin
 	run -69 --separate-stderr env PATH="$PWD/bin" "$TOP/denki-statement" -c coop.yaml --community -P 2026-01 --pdf d.pdf
 	assert_equal "$stderr" "denki-statement: --pdf: no chromium on PATH (apt-get install chromium); -f html writes the page to print"
 	[ ! -e d.pdf ]
+	# a Chromium that prints nothing: 73, the old file untouched
+	printf '#!/bin/sh\nexit 1\n' >bin/chromium
+	chmod +x bin/chromium
+	echo old >d.pdf
+	TMPDIR=$PWD/t run -73 --separate-stderr env PATH="$PWD/bin" "$TOP/denki-statement" -c coop.yaml --community -P 2026-01 --pdf d.pdf
+	assert_equal "$stderr" "denki-statement: d.pdf: chromium printed no PDF (status 1)"
+	assert_equal "$(cat d.pdf)" old
+	assert_equal "$(ls -A t)" ""
+	# one that writes something else than a PDF: the same
+	printf '#!/bin/sh\nfor a; do case $a in --print-to-pdf=*) echo junk >"${a#*=}" ;; esac; done\n' >bin/chromium
+	TMPDIR=$PWD/t run -73 --separate-stderr env PATH="$PWD/bin" "$TOP/denki-statement" -c coop.yaml --community -P 2026-01 --pdf d.pdf
+	assert_equal "$stderr" "denki-statement: d.pdf: Chromium printed no PDF"
+	assert_equal "$(cat d.pdf)" old
 }

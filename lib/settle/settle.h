@@ -165,6 +165,8 @@ int dk_stmt_text(FILE *, const struct dk_stmt *);
 int dk_stmt_csv(FILE *, const struct dk_stmt *);
 int dk_stmt_json(FILE *, const struct dk_stmt *);
 int dk_stmt_html(FILE *, const struct dk_stmt *);
+/* pdf.c: the page printed to PDF by headless Chromium */
+int dk_stmt_pdf(const struct dk_stmt *, const char *out, struct dk_err *);
 json_t *dk_report_summary_json(const struct dk_report *, const char *path);
 json_t *dk_report_statement_json(const struct dk_member *);
 void dk_report_free(struct dk_report *);
