@@ -203,11 +203,15 @@ transfer,'
 	local n c
 	# an operator's later version adds transfers of new reasons: the
 	# ledger rewritten with them before its last checkpoint, signed again
+	# dave, enrolled, trades nothing but pays his membership
+	denki-keygen dave >/dev/null
+	enrol dave -m dave-m
 	n=$(wc -l <ledger.jsonl)
 	c=$(grep '"type":"transfer"' ledger.jsonl | tail -n 1)
 	{
 		head -n $((n - 1)) ledger.jsonl
-		jq -c '.rec.reason = "monthly_fee" | .rec.from = "carol" | .rec.to = "operator" | .rec.amount = 500000' <<<"$c"
+		jq -c '.rec.reason = "membership" | .rec.from = "dave" | .rec.to = "operator" | .rec.amount = 500000' <<<"$c"
+		jq -c '.rec.reason = "membership" | .rec.from = "carol" | .rec.to = "operator" | .rec.amount = 500000' <<<"$c"
 		jq -c '.rec.reason = "levy_x" | .rec.from = "carol" | .rec.to = "operator" | .rec.amount = 7' <<<"$c"
 		jq -c '.rec.reason = "levy_x" | .rec.from = "carol" | .rec.to = "operator" | .rec.amount = 8' <<<"$c"
 		tail -n 1 ledger.jsonl
@@ -216,9 +220,18 @@ transfer,'
 	run -0 --separate-stderr denki-statement -c coop.yaml -m carol -P 2026-01
 	assert_equal "$stderr" ""
 	assert_line --regexp '^operator +levy_x +0\.00 +0\.00 +2  levy_x$'
-	assert_line --regexp '^operator +monthly_fee +0\.50 +0\.00 +1  the monthly membership fee$'
+	assert_line --regexp '^operator +membership +0\.50 +0\.00 +1  the monthly membership fee$'
 	run -0 --separate-stderr denki-statement -c coop.yaml -m carol -P 2026-01 -f json
 	assert_equal "$(jq -c 'select(.reason == "levy_x") | [.paid, .transfers]' <<<"$output")" '[15,2]'
+	# no trade, but money moved: both said
+	run -0 --separate-stderr denki-statement -c coop.yaml -m dave -P 2026-01
+	assert_line "No trades in 2026-01: this member has no settled slot in the period."
+	assert_line --regexp '^operator +membership +0\.50 +0\.00 +1  the monthly membership fee$'
+	run -0 --separate-stderr denki-statement -c coop.yaml -m dave -P 2026-01 -f html
+	assert_output --partial '<td data-col="paid">0.50</td>'
+	# the community's by reason: carol's and dave's
+	run -0 --separate-stderr denki-statement -c coop.yaml --community -P 2026-01 -f json
+	assert_equal "$(jq -c 'select(.reason == "membership") | [.paid, .transfers]' <<<"$output")" '[1000000,2]'
 }
 
 @test "statement: bad input: an unknown member, a bad period, neither or both of -m and --community, a bad format" {

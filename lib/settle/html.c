@@ -227,6 +227,35 @@ dayrow(FILE *fp, const char *row, const char *date, const struct dk_sday *x)
 	fputs("</tr>\n", fp);
 }
 
+/* Who paid whom: the flows of money, a row each. */
+static void
+flows(FILE *fp, const struct dk_stmt *s, const struct dk_member *m)
+{
+	char v[32];
+	size_t i;
+
+	if (m->nf == 0)
+		return;
+	fprintf(fp, "<h2>%s</h2>\n<table id=\"flows\"><thead><tr>"
+	    "<th>counterparty</th><th>reason</th><th>paid</th>"
+	    "<th>received</th><th>transfers</th></tr></thead><tbody>\n",
+	    s->id ? "Who paid whom" : "Money moved, by reason");
+	for (i = 0; i < m->nf; i++) {
+		const struct dk_sflow *f = &m->f[i];
+
+		fputs("<tr data-row=\"transfer\">", fp);
+		td(fp, "counterparty", f->party);
+		fprintf(fp, "<td data-col=\"reason\" title=\"%s\">%s</td>",
+		    f->reason, dk_stmt_reason(f->reason));
+		dk_money_str(f->paid, v, sizeof(v)), td(fp, "paid", v);
+		dk_money_str(f->received, v, sizeof(v)), td(fp, "received", v);
+		snprintf(v, sizeof(v), "%lld", f->n);
+		td(fp, "slots", v);
+		fputs("</tr>\n", fp);
+	}
+	fputs("</tbody></table>\n", fp);
+}
+
 static const char css[] =
     "body{font:14px/1.4 sans-serif;max-width:720px;margin:1em auto;"
     "color:#222}\nh1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}\n"
@@ -295,8 +324,10 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 	    "key</strong>", cur);
 	if (m->slots == 0) {
 		fprintf(fp, "<p class=\"empty\">No trades in %s: %s no settled "
-		    "slot in the period.</p>\n</body></html>\n", s->period,
-		    s->id ? "this member has" : "the ledger has");
+		    "slot in the period.</p>\n", s->period, s->id ?
+		    "this member has" : "the ledger has");
+		flows(fp, s, m);
+		fputs("</body></html>\n", fp);
 		return ferror(fp) ? -1 : 0;
 	}
 	if (s->id == NULL)
@@ -323,27 +354,7 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 	tot.gin = m->gin, tot.net = m->net, tot.baseline = m->baseline;
 	dayrow(fp, "total", "total", &tot);
 	fputs("</tbody></table>\n", fp);
-	if (m->nf > 0) {
-		fprintf(fp, "<h2>%s</h2>\n<table id=\"flows\"><thead><tr>"
-		    "<th>counterparty</th><th>reason</th><th>paid</th>"
-		    "<th>received</th><th>transfers</th></tr></thead><tbody>\n",
-		    s->id ? "Who paid whom" : "Money moved, by reason");
-		for (i = 0; i < m->nf; i++) {
-			const struct dk_sflow *f = &m->f[i];
-
-			fputs("<tr data-row=\"transfer\">", fp);
-			td(fp, "counterparty", f->party);
-			fprintf(fp, "<td data-col=\"reason\" title=\"%s\">%s"
-			    "</td>", f->reason, dk_stmt_reason(f->reason));
-			dk_money_str(f->paid, v, sizeof(v)), td(fp, "paid", v);
-			dk_money_str(f->received, v, sizeof(v));
-			td(fp, "received", v);
-			snprintf(v, sizeof(v), "%lld", f->n);
-			td(fp, "slots", v);
-			fputs("</tr>\n", fp);
-		}
-		fputs("</tbody></table>\n", fp);
-	}
+	flows(fp, s, m);
 	fputs("</body></html>\n", fp);
 	return ferror(fp) ? -1 : 0;
 }

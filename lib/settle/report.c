@@ -177,6 +177,24 @@ detail(struct dk_report *r, struct dk_member *m, json_t *rec,
 	    json_integer_value(json_array_get(cs, 1)) + imp));
 }
 
+/* A transfer's party, a member (made when new: a membership fee comes
+ * to a member that traded nothing), or NULL for a third party. */
+static int
+party(struct dk_report *r, const char *id, struct dk_member **m,
+    struct dk_err *e)
+{
+	static const char *const third[] = { "utility", "operator", "grid" };
+	size_t i;
+
+	*m = NULL;
+	for (i = 0; i < sizeof(third) / sizeof(third[0]); i++)
+		if (strcmp(id, third[i]) == 0)
+			return 0;
+	if ((*m = member(r, id)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
 /* A transfer: the payer's and the payee's flows (a member's, by its
  * counterparty and reason), the community's by reason. */
 static int
@@ -197,14 +215,18 @@ transfer(struct dk_report *r, json_t *rec, struct dk_err *e)
 	f->n++;
 	if (add(&f->paid, amt, NULL, "transfers", e) < 0)
 		return -1;
-	if ((m = (struct dk_member *)dk_report_member(r, from)) != NULL) {
+	if (party(r, from, &m, e) < 0)
+		return -1;
+	if (m != NULL) {
 		if ((f = flow(m, to, why)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		f->n++;
 		if (add(&f->paid, amt, from, ": transfers", e) < 0)
 			return -1;
 	}
-	if ((m = (struct dk_member *)dk_report_member(r, to)) != NULL) {
+	if (party(r, to, &m, e) < 0)
+		return -1;
+	if (m != NULL) {
 		if ((f = flow(m, from, why)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		f->n++;

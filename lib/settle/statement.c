@@ -69,16 +69,15 @@ dk_stmt_reason(const char *reason)
 	static const char *const label[][2] = {
 		{ "p2p", "energy between members, at the contract price" },
 		{ "fee", "the cooperative's fee per kWh" },
+		{ "fee_pct", "the cooperative's fee on the trade's value" },
 		{ "wheeling", "wheeling, to the grid operator" },
 		{ "rent", "congestion rent, to the cooperative" },
 		{ "surplus", "surplus bought by the utility" },
 		{ "shortfall", "shortfall sold by the utility" },
-		{ "pct_fee", "the cooperative's fee on the trade's value" },
-		{ "monthly_fee", "the monthly membership fee" },
+		{ "tolerance", "deviation within the tolerance band" },
 		{ "tax", "consumption tax on the cooperative's fees" },
-		{ "provisional", "provisional settlement" },
+		{ "membership", "the monthly membership fee" },
 		{ "trueup", "true-up of a provisional settlement" },
-		{ "true-up", "true-up of a provisional settlement" },
 	};
 	size_t i;
 
@@ -255,6 +254,7 @@ dk_stmt_text(FILE *fp, const struct dk_stmt *s)
 		fprintf(fp, "\nNo trades in %s: %s no settled slot in the "
 		    "period.\n", s->period, s->id ? "this member has" :
 		    "the ledger has");
+		text_flows(fp, s);
 		return ferror(fp) ? -1 : 0;
 	}
 	if (s->id != NULL)

@@ -44,7 +44,9 @@ static void
 test_reason(void)
 {
 	CHECK_STR(dk_stmt_reason("surplus"), "surplus bought by the utility");
-	CHECK_STR(dk_stmt_reason("monthly_fee"), "the monthly membership fee");
+	CHECK_STR(dk_stmt_reason("membership"), "the monthly membership fee");
+	CHECK_STR(dk_stmt_reason("trueup"),
+	    "true-up of a provisional settlement");
 	CHECK_STR(dk_stmt_reason("levy_x"), "levy_x");
 }
 
