@@ -371,3 +371,29 @@ transfer,'
 	assert_equal "$stderr" "denki-statement: d.pdf: Chromium printed no PDF"
 	assert_equal "$(cat d.pdf)" old
 }
+
+@test "statement: on the demo's ledger, every household's July is its report statement; the man page's examples run" {
+	local h line
+	run -0 "$TOP/examples/demo.sh" demo
+	cd demo
+	[ -s statement-kn1.txt ] && [ -s statement-community.html ]
+	denki-report -p operator.pub ledger.jsonl >report.jsonl
+	for h in kn1 kn2 kn3 kn4 kn5 kn6; do
+		assert_equal "$(denki-statement -c coop.yaml -m $h -P 2016-07 -f json | head -n 1 |
+		    jq -c 'del(.from, .to, .sold_grid_wh, .bought_grid_wh)')" \
+		    "$(jq -c --arg h $h 'select(.participant == $h)' report.jsonl)"
+		# the demo's text statement says the same money
+		grep -q "^  with P2P     $(money "$(jq --arg h $h 'select(.participant == $h) | .net' report.jsonl)")$" statement-$h.txt
+	done
+	# EXAMPLES, each command as the page writes it (continued lines joined)
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/p' "$TOP/man/denki-statement.1" |
+	    sed -e ':a' -e '/\\e$/{N;s/\\e\n *//;ba' -e '}' | sed -n 's/^\$ //p' >examples.sh
+	[ "$(wc -l <examples.sh)" = 4 ]
+	command -v chromium >/dev/null || sed -i '/--pdf/d' examples.sh
+	while read -r line; do
+		run -0 --separate-stderr bash -c "PATH=$TOP:\$PATH; $line"
+		assert_equal "$stderr" ""
+	done <examples.sh
+	[ -s kn1.html ] && [ -s community.csv ]
+	grep -q '^figure,,,co2_avoided_kg,"CO2 avoided, kg",' community.csv
+}
