@@ -26,9 +26,14 @@
 #     verified without its openings and with them (-O).
 #  5. denki-witness: cosignatures a second of two witnesses under load,
 #     through the filter and through lighttpd (tools/bench-witness.sh).
+#  6. denki-statement on part 0's ledger of N members (1k and 10k: a
+#     slot holds at most 1e8 Wh): a member's month and the community's,
+#     as text and as a page, beside denki-report over the same ledger
+#     (the same scan).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
-# BENCH_PARTS: which of "members book sign privacy witness ledger" to run
-# (all six unless set).
+# BENCH_STATEMENT_SIZES: part 6's;
+# BENCH_PARTS: which of "members book sign privacy witness ledger
+# statement" to run (all seven unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -39,7 +44,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy witness ledger}
+parts=${BENCH_PARTS:-members book sign privacy witness ledger statement}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -58,6 +63,33 @@ cpu() {
 	cpu=$(tail -n 1 "$dir/cpu" | awk '{ printf "%.2f", $1 + $2 }')
 	wall=$(tail -n 1 "$dir/cpu" | awk '{ print $3 }')
 }
+# part 6, before the long ones: statements against the report's scan
+if part statement; then
+	echo "statements: one ledger of N members, one slot (CPU seconds)"
+	printf "%8s  %8s  %10s  %10s  %10s\n" members report "-m text" \
+	    "-m html" "community"
+	for n in ${BENCH_STATEMENT_SIZES:-1000 10000}; do
+		rm -rf "$dir/s" && mkdir "$dir/s"
+		"$top/tools/gen-book" "$dir/s" "$n" "$n"
+		cd "$dir/s"
+		denki-clear -S -c coop.yaml orders.jsonl >cleared.jsonl
+		denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
+		denki-settle -c coop.yaml readings.jsonl >/dev/null
+		month=$(grep -m 1 -o '"slot":"[0-9-]*' ledger.jsonl | cut -c9-15)
+		m=$(grep -m 1 -o '"participant":"[^"]*' ledger.jsonl | cut -d'"' -f4)
+		cpu denki-report ledger.jsonl >/dev/null
+		a=$cpu
+		cpu denki-statement -c coop.yaml -m "$m" -P "$month" >/dev/null
+		b=$cpu
+		cpu denki-statement -c coop.yaml -m "$m" -P "$month" -f html >/dev/null
+		c=$cpu
+		cpu denki-statement -c coop.yaml --community -P "$month" >/dev/null
+		printf "%8d  %7.2fs  %9.2fs  %9.2fs  %9.2fs\n" "$n" "$a" "$b" "$c" "$cpu"
+		cd "$top"
+		rm -rf "$dir/s"
+	done
+fi
+
 if part members; then
 	echo "members, each with one meter, one order and one reading in one slot"
 	echo "(ratio: to the size ten times smaller; goal: at most 12x, ! when above)"

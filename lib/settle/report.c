@@ -10,18 +10,26 @@
 
 #include "settle.h"
 
+/* The member of id, made when new; found through r->idx (id -> its
+ * index), so that a ledger of many members is read in linear time. */
 static struct dk_member *
 member(struct dk_report *r, const char *id)
 {
 	struct dk_member *nm;
-	size_t i;
+	json_t *i = json_object_get(r->idx, id);
 
-	for (i = 0; i < r->nm; i++)
-		if (strcmp(r->m[i].id, id) == 0)
-			return &r->m[i];
-	if ((nm = realloc(r->m, (r->nm + 1) * sizeof(*r->m))) == NULL)
+	if (i != NULL)
+		return &r->m[json_integer_value(i)];
+	if (r->nm == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+
+		if ((nm = realloc(r->m, cap * sizeof(*r->m))) == NULL)
+			return NULL;
+		r->m = nm;
+		r->cap = cap;
+	}
+	if (json_object_set_new(r->idx, id, json_integer(r->nm)) < 0)
 		return NULL;
-	r->m = nm;
 	memset(&r->m[r->nm], 0, sizeof(*r->m));
 	snprintf(r->m[r->nm].id, sizeof(r->m[r->nm].id), "%s", id);
 	return &r->m[r->nm++];
@@ -31,12 +39,9 @@ member(struct dk_report *r, const char *id)
 const struct dk_member *
 dk_report_member(const struct dk_report *r, const char *id)
 {
-	size_t i;
+	json_t *i = json_object_get(r->idx, id);
 
-	for (i = 0; i < r->nm; i++)
-		if (strcmp(r->m[i].id, id) == 0)
-			return &r->m[i];
-	return NULL;
+	return i != NULL ? &r->m[json_integer_value(i)] : NULL;
 }
 
 /* Whether slot (a name, "2016-07-05T10:00:00+02:00") is in the period. */
@@ -422,7 +427,8 @@ dk_report_period(struct dk_report *r, const char *path,
 	}
 	if ((r->prices = json_object()) == NULL ||
 	    (r->cslots = json_object()) == NULL ||
-	    (r->known = json_object()) == NULL)
+	    (r->known = json_object()) == NULL ||
+	    (r->idx = json_object()) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
 		return -1;
@@ -430,8 +436,10 @@ dk_report_period(struct dk_report *r, const char *path,
 		qsort(r->m, r->nm, sizeof(*r->m), byid);
 	if (r->matched > 0)
 		dk_muldiv(r->value, 1000, r->matched, &r->avg);	/* a price */
-	for (i = 0; i < r->nm; i++)
+	for (i = 0; i < r->nm; i++) {
 		sort_detail(&r->m[i]);
+		json_object_set_new(r->idx, r->m[i].id, json_integer(i));
+	}
 	sort_detail(&r->all);
 	json_object_foreach(r->cslots, k, v) {
 		int64_t x = json_integer_value(json_array_get(v, 0)),
@@ -495,5 +503,6 @@ dk_report_free(struct dk_report *r)
 	json_decref(r->prices);
 	json_decref(r->cslots);
 	json_decref(r->known);
+	json_decref(r->idx);
 	memset(r, 0, sizeof(*r));
 }

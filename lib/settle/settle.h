@@ -114,7 +114,8 @@ struct dk_report {
 	struct dk_rules rules;	/* the last in force */
 	int have_rules;
 	struct dk_member *m;	/* sorted by id */
-	size_t nm;
+	size_t nm, cap;
+	json_t *idx;		/* id -> index in m, while the scan reads */
 	long long entries, orders, slots, contracts;
 	int64_t sell_wh, buy_wh, matchable, matched, value;
 	int64_t avg;		/* the average P2P price, when matched > 0 */
