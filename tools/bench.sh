@@ -26,12 +26,12 @@
 #     verified without its openings and with them (-O).
 #  5. denki-witness: cosignatures a second of two witnesses under load,
 #     through the filter and through lighttpd (tools/bench-witness.sh).
-#  6. denki-statement on part 0's ledger of N members (1k and 10k: a
+#  7. denki-statement on part 0's ledger of N members (1k and 10k: a
 #     slot holds at most 1e8 Wh): a member's month and the community's,
 #     as text and as a page, beside denki-report over the same ledger
 #     (the same scan).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
-# BENCH_STATEMENT_SIZES: part 6's;
+# BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PARTS: which of "members book sign privacy witness ledger
 # statement" to run (all seven unless set).
 set -eu
@@ -63,7 +63,7 @@ cpu() {
 	cpu=$(tail -n 1 "$dir/cpu" | awk '{ printf "%.2f", $1 + $2 }')
 	wall=$(tail -n 1 "$dir/cpu" | awk '{ print $3 }')
 }
-# part 6, before the long ones: statements against the report's scan
+# part 7, before the long ones: statements against the report's scan
 if part statement; then
 	echo "statements: one ledger of N members, one slot (CPU seconds)"
 	printf "%8s  %8s  %10s  %10s  %10s\n" members report "-m text" \

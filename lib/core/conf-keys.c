@@ -34,11 +34,11 @@ static const struct dk_confkey table[] = {
 	{ "settle.signed",		COOP, TEXT, 0, 0 },
 	{ "readings",			COOP, TEXT, 0, 0 },
 	{ "recovery_key",		COOP, PATH, 0, 0 },
+	{ "emission_factor",		COOP, INT, 0, 10000 },
 	{ "witness.*.url",		COOP, TEXT, 0, 0 },
 	{ "witness.*.vkey",		COOP, TEXT, 0, 0 },
 	{ "witness.timeout",		COOP, INT, 1, 600 },
 	{ "witness.quorum",		COOP, INT, 0, 16 },
-	{ "emission_factor",		COOP, INT, 0, 10000 },
 
 	{ "currency",			BOTH, TEXT, 0, 0 },
 	{ "tz",				BOTH, TEXT, 0, 0 },
