@@ -67,7 +67,7 @@ setup() {
 	for p in alice bob carol; do
 		run -0 --separate-stderr denki-statement -c coop.yaml -m $p -P 2026-01 -f json
 		assert_equal "$stderr" ""
-		assert_equal "$(head -n 1 <<<"$output" | jq -c 'del(.from, .to, .sold_grid_wh, .bought_grid_wh)')" \
+		assert_equal "$(head -n 1 <<<"$output" | jq -c 'del(.from, .to, .sold_grid_wh, .bought_grid_wh, .checkpoint)')" \
 		    "$(jq -c --arg p $p 'select(.participant == $p)' report.jsonl)"
 		# what it received less what it paid, over its transfers
 		assert_equal "$(jq -s '[.[] | select(.type == "flow") | .received - .paid] | add' <<<"$output")" \
@@ -143,6 +143,9 @@ transfer,'
 	assert_equal "$stderr" ""
 	assert_line "Statement of carol for 2026-01"
 	assert_line "ledger ledger.jsonl, its checkpoints checked against the operator's key"
+	# the tree head it was made from: the ledger's latest checkpoint
+	denki-ledger-proof -c coop.yaml checkpoint >cp.note
+	assert_line "checkpoint $(sed -n 1p cp.note), $(sed -n 2p cp.note) entries, root $(sed -n 3p cp.note)"
 	assert_line "slots settled  3, 2026-01-01 .. 2026-01-02"
 	assert_line "  sold         0.000 to members, 0.050 to the grid"
 	assert_line "  bought       0.910 from members, 0.050 from the grid"
@@ -380,7 +383,7 @@ transfer,'
 	denki-report -p operator.pub ledger.jsonl >report.jsonl
 	for h in kn1 kn2 kn3 kn4 kn5 kn6; do
 		assert_equal "$(denki-statement -c coop.yaml -m $h -P 2016-07 -f json | head -n 1 |
-		    jq -c 'del(.from, .to, .sold_grid_wh, .bought_grid_wh)')" \
+		    jq -c 'del(.from, .to, .sold_grid_wh, .bought_grid_wh, .checkpoint)')" \
 		    "$(jq -c --arg h $h 'select(.participant == $h)' report.jsonl)"
 		# the demo's text statement says the same money
 		grep -q "^  with P2P     $(money "$(jq --arg h $h 'select(.participant == $h) | .net' report.jsonl)")$" statement-$h.txt

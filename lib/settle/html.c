@@ -322,6 +322,14 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 	    "</p>\n", s->checked ? "its checkpoints checked against the "
 	    "operator's key" : "<strong>not checked against the operator's "
 	    "key</strong>", cur);
+	if (s->r->cp_size > 0) {
+		fputs("<p class=\"source\">Its checkpoint: ", fp);
+		esc(fp, s->r->cp_origin);
+		fprintf(fp, ", <span id=\"size\">%lld</span> entries, root "
+		    "<code>", s->r->cp_size);
+		esc(fp, s->r->cp_root);
+		fputs("</code>.</p>\n", fp);
+	}
 	if (m->slots == 0) {
 		fprintf(fp, "<p class=\"empty\">No trades in %s: %s no settled "
 		    "slot in the period.</p>\n", s->period, s->id ?

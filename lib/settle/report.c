@@ -299,6 +299,23 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	return 0;
 }
 
+/* The tree head of a checkpoint's note (C2SP tlog-checkpoint: origin,
+ * size, root hash, a line each), which the scan has checked: what a
+ * statement was made from, for a member to hold later checkpoints to. */
+static void
+head(struct dk_report *r, const char *note)
+{
+	char origin[128], root[48];
+	long long size;
+
+	if (note != NULL && sscanf(note, "%127[^\n]\n%lld\n%47[^\n]", origin,
+	    &size, root) == 3) {
+		snprintf(r->cp_origin, sizeof(r->cp_origin), "%s", origin);
+		snprintf(r->cp_root, sizeof(r->cp_root), "%s", root);
+		r->cp_size = size;
+	}
+}
+
 /* Each entry of the ledger, in order (the scan's callback). */
 static int
 entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
@@ -315,7 +332,9 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (dk_rules_from_json(&r->rules, rec, e) < 0)
 			return -1;
 		r->have_rules = 1;
-	} else if (strcmp(type, "participant") == 0 && json_is_string(
+	} else if (strcmp(type, "checkpoint") == 0)
+		head(r, json_string_value(json_object_get(rec, "note")));
+	else if (strcmp(type, "participant") == 0 && json_is_string(
 	    json_object_get(rec, "id")))
 		json_object_set_new(r->known, json_string_value(
 		    json_object_get(rec, "id")), json_true());

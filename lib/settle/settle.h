@@ -131,6 +131,9 @@ struct dk_report {
 	int64_t local_wh;	/* sum over slots of min(export, import) */
 	long long transfers;
 	json_t *known;		/* id -> true: every participant registered */
+	char cp_origin[128];	/* the last checkpoint: the log's name, */
+	long long cp_size;	/* its tree size, */
+	char cp_root[48];	/* and its root hash (base64) */
 };
 int dk_report_ledger(struct dk_report *, const char *path,
     const unsigned char *oppk, struct dk_err *);

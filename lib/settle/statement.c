@@ -250,6 +250,9 @@ dk_stmt_text(FILE *fp, const struct dk_stmt *s)
 	fprintf(fp, "ledger %s, %s\n", s->ledger, s->checked ?
 	    "its checkpoints checked against the operator's key" :
 	    "NOT checked against the operator's key (no -p)");
+	if (r->cp_size > 0)
+		fprintf(fp, "checkpoint %s, %lld entries, root %s\n",
+		    r->cp_origin, r->cp_size, r->cp_root);
 	if (m->slots == 0) {
 		fprintf(fp, "\nNo trades in %s: %s no settled slot in the "
 		    "period.\n", s->period, s->id ? "this member has" :
@@ -486,6 +489,10 @@ dk_stmt_json(FILE *fp, const struct dk_stmt *s)
 				    json_integer(g));
 		}
 	}
+	if (x != NULL && r->cp_size > 0)
+		json_object_set_new(x, "checkpoint", json_pack("{s:s,s:I,s:s}",
+		    "origin", r->cp_origin, "size", (json_int_t)r->cp_size,
+		    "root", r->cp_root));
 	if (x != NULL) {
 		json_object_set_new(x, "from", json_string(r->from));
 		json_object_set_new(x, "to", json_string(r->to));

@@ -111,6 +111,10 @@ test_ledger(const char *path)
 		CHECK(dk_report_member(&r, m->id) == m);
 	}
 	CHECK(dk_report_member(&r, "utility") == NULL);
+	/* the last checkpoint's tree: every entry before it */
+	CHECK_INT(r.cp_size, r.entries - 1);
+	CHECK_STR(r.cp_origin, "denki.local/ledger");
+	CHECK_INT(strlen(r.cp_root), 44);
 	CHECK(json_object_get(r.known, "alice") != NULL);
 	/* the community: every member summed; slot 1 metered alice 1000
 	 * out, 5 in; bob 590 in, carol 410 in */
