@@ -401,3 +401,35 @@ transfer,'
 	[ -s kn1.html ] && [ -s community.csv ]
 	grep -q '^figure,,,co2_avoided_kg,"CO2 avoided, kg",' community.csv
 }
+
+@test "statement: bash completes its options, formats, files and the setting; zsh knows it" {
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	touch kn1.pdf
+	run -0 comp denki statement --
+	assert_output "--community
+--pdf
+--help
+--version"
+	run -0 comp denki-statement -f ""
+	assert_output "text
+csv
+json
+html"
+	run -0 comp denki statement --pdf kn
+	assert_output kn1.pdf
+	run -0 comp denki statement -c coop.yaml l
+	assert_output ledger.jsonl
+	run -0 comp denki statement -D emi
+	assert_output emission_factor=
+	run -0 comp denki stat
+	assert_output statement
+	run -0 grep -c "'emission_factor:\|statement:a member\|'(-m)--community\[" "$TOP/completions/zsh/_denki"
+	assert_output 3
+	if command -v zsh >/dev/null; then
+		run -0 zsh -n "$TOP/completions/zsh/_denki"
+	fi
+}
