@@ -114,7 +114,7 @@ transfer,'
 }
 
 @test "statement -f csv: RFC 4180 (CRLF, a quoted field), the same columns on every line, report's numbers" {
-	local net base imp
+	local net base imp paid recv
 	run -0 --separate-stderr denki-statement -c coop.yaml -m bob -P 2026-01 -f csv
 	assert_equal "$stderr" ""
 	denki-statement -c coop.yaml -m bob -P 2026-01 -f csv >bob.csv
@@ -132,8 +132,11 @@ transfer,'
 	net=$(jq 'select(.participant == "bob") | .net' report.jsonl)
 	base=$(jq 'select(.participant == "bob") | .baseline' report.jsonl)
 	imp=$(jq 'select(.participant == "bob") | .import_wh' report.jsonl)
+	# paid and received: the ledger's transfers from and to bob
+	paid=$(jq -s '[.[].rec | select(.type == "transfer" and .from == "bob") | .amount] | add' ledger.jsonl)
+	recv=$(jq -s '[.[].rec | select(.type == "transfer" and .to == "bob") | .amount] | add' ledger.jsonl)
 	assert_equal "$(grep '^total,' bob.csv | tr -d '\r')" \
-	    "total,2026-01,,,,3,0.000,$(kwh "$imp"),0.000,0.010,0.800,0.030,,,$(money "$net"),$(money "$base"),$(money $((net - base))),"
+	    "total,2026-01,,,,3,0.000,$(kwh "$imp"),0.000,0.010,0.800,0.030,$(money "$paid"),$(money "$recv"),$(money "$net"),$(money "$base"),$(money $((net - base))),"
 	assert_equal "$(grep '^transfer,,alice,' bob.csv | tr -d '\r')" \
 	    'transfer,,alice,p2p,"energy between members, at the contract price",2,,,,,,,0.10,0.00,,,,'
 }
@@ -227,6 +230,11 @@ transfer,'
 	run -0 --separate-stderr denki-statement -c coop.yaml -m carol -P 2026-01 -f json
 	assert_equal "$(jq -c 'select(.reason == "levy_x") | [.paid, .transfers]' <<<"$output")" '[15,2]'
 	# no trade, but money moved: both said
+	# carol's money: its settlements', then the transfers beside them
+	run -0 --separate-stderr denki-statement -c coop.yaml -m carol -P 2026-01
+	assert_line "  with P2P     $(money $((-74471 - 50000)))"
+	assert_line "  other        $(money $((-500015))) (transfers beside the slots' settlements, below)"
+	assert_line "  in all       $(money $((-74471 - 50000 - 500015)))"
 	run -0 --separate-stderr denki-statement -c coop.yaml -m dave -P 2026-01
 	assert_line "No trades in 2026-01: this member has no settled slot in the period."
 	assert_line --regexp '^operator +membership +0\.50 +0\.00 +1  the monthly membership fee$'

@@ -166,6 +166,20 @@ dk_stmt_member(const struct dk_stmt *s)
 	return s->m != NULL ? s->m : s->id != NULL ? &none : &s->r->all;
 }
 
+/* A member's transfers summed: what it paid and received (for the
+ * community's, every amount in paid). */
+static void
+flowsum(const struct dk_member *m, int64_t *paid, int64_t *received)
+{
+	size_t i;
+
+	*paid = *received = 0;
+	for (i = 0; i < m->nf; i++) {
+		*paid += m->f[i].paid;
+		*received += m->f[i].received;
+	}
+}
+
 /* ---- text ---- */
 
 /* What a dk_sday is: "day", or "slot" in a period of one day. */
@@ -241,6 +255,7 @@ dk_stmt_text(FILE *fp, const struct dk_stmt *s)
 	const char *cur = r->rules.currency;
 	char a[24], b[24], c[24], d[24];
 	struct dk_stmt_fig f[DK_STMT_FIGS];
+	int64_t p, q;
 	int i;
 
 	if (s->m != NULL || s->id != NULL)
@@ -284,6 +299,14 @@ dk_stmt_text(FILE *fp, const struct dk_stmt *s)
 	fprintf(fp, "\nMoney (%s; received less paid)\n  with P2P     %s\n"
 	    "  without P2P  %s (the same meters, the utility's tariffs)\n"
 	    "  saved        %s\n", cur, a, b, c);
+	/* transfers no slot's settlement holds (a month's fee) */
+	flowsum(m, &p, &q);
+	if (s->id != NULL && q - p != m->net) {
+		dk_money_str(q - p - m->net, a, sizeof(a));
+		dk_money_str(q - p, b, sizeof(b));
+		fprintf(fp, "  other        %s (transfers beside the slots' "
+		    "settlements, below)\n  in all       %s\n", a, b);
+	}
 	if (s->id == NULL) {
 		dk_stmt_figures(s, f);
 		kwh(r->local_wh, d, sizeof(d));
@@ -321,9 +344,11 @@ csvf(FILE *fp, const char *v, int last)
 }
 
 static void
-csv_day(FILE *fp, const char *rec, const char *date, const struct dk_sday *x)
+csv_day(FILE *fp, const char *rec, const char *date, const struct dk_sday *x,
+    const int64_t *pr)
 {
 	char v[24];
+	int i;
 
 	csvf(fp, rec, 0);
 	csvf(fp, date, 0);
@@ -338,8 +363,11 @@ csv_day(FILE *fp, const char *rec, const char *date, const struct dk_sday *x)
 	kwh(x->gout, v, sizeof(v)), csvf(fp, v, 0);
 	kwh(x->bought, v, sizeof(v)), csvf(fp, v, 0);
 	kwh(x->gin, v, sizeof(v)), csvf(fp, v, 0);
-	csvf(fp, "", 0);
-	csvf(fp, "", 0);
+	for (i = 0; i < 2; i++) {
+		if (pr != NULL)
+			dk_money_str(pr[i], v, sizeof(v));
+		csvf(fp, pr != NULL ? v : "", 0);
+	}
 	dk_money_str(x->net, v, sizeof(v)), csvf(fp, v, 0);
 	dk_money_str(x->baseline, v, sizeof(v)), csvf(fp, v, 0);
 	dk_money_str(x->net - x->baseline, v, sizeof(v)), csvf(fp, v, 0);
@@ -372,6 +400,7 @@ dk_stmt_csv(FILE *fp, const struct dk_stmt *s)
 	const struct dk_member *m = dk_stmt_member(s);
 	struct dk_sday tot;
 	struct dk_stmt_fig f[DK_STMT_FIGS];
+	int64_t pr[2];
 	char v[24];
 	size_t i;
 	int j;
@@ -381,13 +410,14 @@ dk_stmt_csv(FILE *fp, const struct dk_stmt *s)
 	    "bought_grid_kwh,paid,received,net,without_p2p,saved,value\r\n",
 	    fp);
 	for (i = 0; i < m->nd; i++)
-		csv_day(fp, dk_stmt_unit(s), m->d[i].date, &m->d[i]);
+		csv_day(fp, dk_stmt_unit(s), m->d[i].date, &m->d[i], NULL);
 	memset(&tot, 0, sizeof(tot));
 	tot.slots = m->slots;
 	tot.exp = m->exp, tot.imp = m->imp, tot.sold = m->sold;
 	tot.bought = m->bought, tot.gout = m->gout, tot.gin = m->gin;
 	tot.net = m->net, tot.baseline = m->baseline;
-	csv_day(fp, "total", s->period, &tot);
+	flowsum(m, &pr[0], &pr[1]);
+	csv_day(fp, "total", s->period, &tot, pr);
 	for (i = 0; i < m->nf; i++) {
 		const struct dk_sflow *x = &m->f[i];
 		int k;
