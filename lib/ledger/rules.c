@@ -431,10 +431,15 @@ int
 dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 {
 	const char *s;
-	long long v;
+	long long v, ver;
 
 	memset(r, 0, sizeof(*r));
-	if (dk_check_type(o, "rules", e) < 0)
+	if ((s = dk_get_str(o, "type", e)) == NULL)
+		return -1;
+	if (strcmp(s, "rules") != 0)
+		return dk_fail(e, DK_EX_DATAERR, "type: must be \"rules\", got "
+		    "\"%.40s\"", s);
+	if (dk_get_int(o, "v", 1, 2, &ver, e) < 0)
 		return -1;
 	if ((s = dk_get_str(o, "currency", e)) == NULL ||
 	    copy_rec(r->currency, sizeof(r->currency), s, "currency", e) < 0)
@@ -465,6 +470,12 @@ dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	r->fee = v;
 	if (links_from_json(r, o, e) < 0 || money_from_json(r, o, e) < 0)
 		return -1;
+	if ((ver == 2) != (r->imbalance[0] != '\0' || r->tol_wh > 0 ||
+	    r->tol_pct > 0 || r->fee_bps > 0 || r->monthly_fee > 0 ||
+	    r->tax_bps > 0))
+		return dk_fail(e, DK_EX_DATAERR, "v: must be 2 with the fields "
+		    "of money (imbalance, tolerance_wh, fee_bps, monthly_fee, "
+		    "tax_bps), 1 without");
 	if (check(r, e) < 0) {
 		e->status = DK_EX_DATAERR;
 		return -1;
