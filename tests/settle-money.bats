@@ -379,11 +379,13 @@ forge_slot() {
 	assert_output --partial "differs from the replay"
 }
 
-@test "attack: operator prices a whole slot at another imbalance price, re-signed: the auditor with the series file finds it" {
+@test "attack: operator prices a whole slot at another imbalance price, re-signed: ledger-verify -I with the series file refuses" {
 	printf 'slot,price\n%s,250000\n' "$SLOT" >imb.csv
 	money prices.imbalance=imb.csv
 	clear_sign
 	settle_now readings.jsonl >/dev/null
+	run -0 verify
+	run -0 denki-ledger-verify -p operator.pub -I imb.csv ledger.jsonl
 	# every record at 300000, every amount to match: consistent, so the
 	# replay from the ledger alone agrees...
 	forge_slot 'if .reason == "surplus" then .amount = 3000
@@ -393,10 +395,32 @@ forge_slot() {
 	        elif .participant == "alice" then .utility_paid = 4500 | .net = .net - 750 else . end
 	    else . end'
 	run -0 verify
-	# ...but the series file is the rules' (its SHA-256), and its line for
-	# the slot is not the price of the settlements (denki-formats(5),
-	# Imbalance prices, EXAMPLES)
+	# ...but not with the series file, whose SHA-256 the rules name
+	run -1 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings -I imb.csv ledger.jsonl
+	assert_output --partial "settlement of slot $SLOT differs from the replay: field utility_paid"
+	# the same check by hand: the file is the rules', its line is not
+	# the settlements' price (denki-formats(5), Imbalance prices)
 	assert_equal "$(jq -r 'select(.rec.type == "rules") | .rec.imbalance' ledger.jsonl)" "$(sha256sum <imb.csv | cut -c1-64)"
 	run -0 bash -c "jq -r 'select(.rec.type == \"settlement\") | \"\\(.rec.slot),\\(.rec.imbalance_price)\"' ledger.jsonl | sort -u | grep -vxFf <(tail -n +2 imb.csv)"
 	assert_output "$SLOT,300000"
+}
+
+@test "ledger-verify -I: a series no rules name, or without the slot, or unreadable: refused" {
+	printf '%s,250000\n' "$SLOT" >imb.csv
+	money prices.imbalance=imb.csv
+	clear_sign
+	settle_now readings.jsonl >/dev/null
+	printf '%s,250000\n%s,1\n' "$SLOT" "$SLOT2" >other.csv
+	run -1 denki-ledger-verify -p operator.pub -I other.csv ledger.jsonl
+	assert_output "FAIL: ledger.jsonl: the imbalance series other.csv: no slot settled under rules that name its SHA-256"
+	run -66 --separate-stderr denki-ledger-verify -p operator.pub -I none.csv ledger.jsonl
+	assert_equal "$stderr" "denki-ledger-verify: none.csv: No such file or directory"
+	printf '%s,x\n' "$SLOT" >bad.csv
+	run -65 --separate-stderr denki-ledger-verify -p operator.pub -I bad.csv ledger.jsonl
+	[[ $stderr == *"bad.csv:1: price: must be an integer"* ]]
+	# without the openings (a blind replay from the deviations) the
+	# series still prices the slot
+	run -0 denki-ledger-verify -p operator.pub -I imb.csv ledger.jsonl
+	assert_line --partial "OK:"
+	assert_line --partial "not recomputed from readings"
 }

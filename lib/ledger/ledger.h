@@ -58,6 +58,7 @@ int dk_series_load(const char *path, int slot_minutes, char hash[65],
     struct dk_err *);
 int dk_series_price(const char *hash, int64_t slot, int64_t *price,
     struct dk_err *);
+const char *dk_series_unused(void);
 
 /* registry.c: who may trade, replayed from participant records */
 struct dk_participant {

@@ -16,6 +16,8 @@ struct series {
 	char hash[65];
 	struct sentry *v;
 	size_t n;
+	char *path;
+	int used;		/* a price was asked of it */
 };
 
 /*
@@ -43,7 +45,7 @@ line_parse(char *s, int slot_minutes, struct sentry *en, const char *path,
 	long long p;
 
 	if (comma == NULL || strchr(comma + 1, ',') != NULL)
-		return dk_fail(e, DK_EX_CONFIG, "%s:%ld: must be slot,price",
+		return dk_fail(e, DK_EX_DATAERR, "%s:%ld: must be slot,price",
 		    path, lineno);
 	*comma = '\0';
 	if (dk_slot_parse(s, slot_minutes, &en->slot, e) < 0)
@@ -52,7 +54,7 @@ line_parse(char *s, int slot_minutes, struct sentry *en, const char *path,
 	p = strtoll(comma + 1, &end, 10);
 	if (comma[1] < '0' || comma[1] > '9' || *end != '\0' || errno != 0 ||
 	    p > DK_MAX_PRICE)
-		return dk_fail(e, DK_EX_CONFIG, "%s:%ld: price: must be an "
+		return dk_fail(e, DK_EX_DATAERR, "%s:%ld: price: must be an "
 		    "integer of micro-units per kWh, 0 to %lld, got \"%.40s\"",
 		    path, lineno, DK_MAX_PRICE, comma + 1);
 	en->price = p;
@@ -70,7 +72,7 @@ parse(struct series *s, char *text, size_t len, int slot_minutes,
 	void *nv;
 
 	if (memchr(text, '\0', len) != NULL)
-		return dk_fail(e, DK_EX_CONFIG, "%s: not a text file", path);
+		return dk_fail(e, DK_EX_DATAERR, "%s: not a text file", path);
 	for (; p < end; p = nl + 1) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -93,11 +95,11 @@ parse(struct series *s, char *text, size_t len, int slot_minutes,
 		s->n++;
 	}
 	if (s->n == 0)
-		return dk_fail(e, DK_EX_CONFIG, "%s: no prices", path);
+		return dk_fail(e, DK_EX_DATAERR, "%s: no prices", path);
 	qsort(s->v, s->n, sizeof(*s->v), bytime);
 	for (i = 1; i < s->n; i++)
 		if (s->v[i].slot == s->v[i - 1].slot)
-			return dk_fail(e, DK_EX_CONFIG, "%s: a slot given twice "
+			return dk_fail(e, DK_EX_DATAERR, "%s: a slot given twice "
 			    "(%lld)", path, (long long)s->v[i].slot);
 	return 0;
 }
@@ -118,13 +120,13 @@ dk_series_load(const char *path, int slot_minutes, char hash[65],
 	void *nk;
 
 	if ((fp = fopen(path, "r")) == NULL)
-		return dk_fail(e, DK_EX_CONFIG, "%s: %s", path,
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
 		    strerror(errno));
 	len = getdelim(&text, &cap, '\0', fp);
 	fclose(fp);
 	if (len <= 0) {
 		free(text);
-		return dk_fail(e, DK_EX_CONFIG, "%s: empty file", path);
+		return dk_fail(e, DK_EX_DATAERR, "%s: empty file", path);
 	}
 	dk_sha256_hex(text, (size_t)len, s.hash);
 	memcpy(hash, s.hash, 65);
@@ -143,6 +145,10 @@ dk_series_load(const char *path, int slot_minutes, char hash[65],
 	}
 	free(text);
 	known = nk;
+	if ((s.path = strdup(path)) == NULL) {
+		free(s.v);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
 	known[nknown++] = s;
 	return 0;
 }
@@ -163,10 +169,24 @@ dk_series_price(const char *hash, int64_t slot, int64_t *price,
 			break;
 	if (i == nknown)
 		return 0;
+	known[i].used = 1;
 	f = bsearch(&key, known[i].v, known[i].n, sizeof(key), bytime);
 	if (f == NULL)
 		return dk_fail(e, DK_EX_DATAERR, "the imbalance series %.16s... "
 		    "has no price for the slot", hash);
 	*price = f->price;
 	return 1;
+}
+
+/* The path of a series read but never asked for a price (no rules of a
+ * slot settled named it), or NULL. */
+const char *
+dk_series_unused(void)
+{
+	size_t i;
+
+	for (i = 0; i < nknown; i++)
+		if (!known[i].used)
+			return known[i].path;
+	return NULL;
 }

@@ -853,6 +853,9 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
 		    si->note != NULL ? si->note_seq + 1 : 0, v->entries - 1);
 	if (v->buf != NULL && blind_end(v, NULL, e) < 0)
 		return -1;
+	if ((k = dk_series_unused()) != NULL)
+		return dk_fail(e, DK_EX_NO, "%s: the imbalance series %s: no "
+		    "slot settled under rules that name its SHA-256", path, k);
 	json_object_foreach(v->months, k, op)
 		if (json_integer_value(op) != 0)
 			return dk_fail(e, DK_EX_NO, "%s: the money of month %s "
