@@ -237,6 +237,9 @@ carol 2026-02"
  3 2026-02"
 	run -0 verify
 	assert_output --partial "OK:"
+	# and replayed from the settlements' deviations, without the openings
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_line --partial "OK:"
 }
 
 @test "settle-money: a revoked member is not billed the monthly fee" {
@@ -366,12 +369,18 @@ forge_slot() {
 	assert_output --partial "transfer outside a settlement"
 }
 
-@test "attack: operator settles at an imbalance price other than the series' in one record, re-signed: ledger-verify refuses" {
-	printf '%s,250000\n' "$SLOT" >imb.csv
+# series_settled: the slot cleared under imb.csv (250000 for it) and
+# settled; the ledger verifies
+series_settled() {
+	printf 'slot,price\n%s,250000\n' "$SLOT" >imb.csv
 	money prices.imbalance=imb.csv
 	clear_sign
 	settle_now readings.jsonl >/dev/null
 	run -0 verify
+}
+
+@test "attack: operator settles at an imbalance price other than the series' in one record, re-signed: ledger-verify refuses" {
+	series_settled
 	# bob's surplus at 300000 instead of 250000: 3000, not 2500
 	forge_slot 'if .reason == "surplus" and .to == "bob" then .amount = 3000
 	    elif .type == "settlement" and .participant == "bob" then .imbalance_price = 300000 | .utility_received = 3000 | .net = .net + 500 else . end'
@@ -380,11 +389,7 @@ forge_slot() {
 }
 
 @test "attack: operator prices a whole slot at another imbalance price, re-signed: ledger-verify -I with the series file refuses" {
-	printf 'slot,price\n%s,250000\n' "$SLOT" >imb.csv
-	money prices.imbalance=imb.csv
-	clear_sign
-	settle_now readings.jsonl >/dev/null
-	run -0 verify
+	series_settled
 	run -0 denki-ledger-verify -p operator.pub -I imb.csv ledger.jsonl
 	# every record at 300000, every amount to match: consistent, so the
 	# replay from the ledger alone agrees...
@@ -405,11 +410,8 @@ forge_slot() {
 	assert_output "$SLOT,300000"
 }
 
-@test "ledger-verify -I: a series no rules name, or without the slot, or unreadable: refused" {
-	printf '%s,250000\n' "$SLOT" >imb.csv
-	money prices.imbalance=imb.csv
-	clear_sign
-	settle_now readings.jsonl >/dev/null
+@test "ledger-verify -I: a series no rules name, or unreadable, or bad: refused" {
+	series_settled
 	printf '%s,250000\n%s,1\n' "$SLOT" "$SLOT2" >other.csv
 	run -1 denki-ledger-verify -p operator.pub -I other.csv ledger.jsonl
 	assert_output "FAIL: ledger.jsonl: the imbalance series other.csv: no slot settled under rules that name its SHA-256"
