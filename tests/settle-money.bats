@@ -121,8 +121,11 @@ carol 554 465 -60490"
 	assert_equal "$(zero <<<"$output")" 0
 	run -0 verify
 	assert_output --partial "OK:"
-	# the rules record of version 2 says it
+	# the rules record of version 2 says it, and so does each contract
 	assert_equal "$(jq -c 'select(.rec.type == "rules") | .rec | [.v, .fee_bps, .fee_payer, .tax_bps]' ledger.jsonl)" '[2,200,"split",1000]'
+	assert_equal "$(jq -c 'select(.rec.type == "contract") | .rec | [.buyer, .fee_bps, .fee_payer, .tax_bps, .imbalance]' ledger.jsonl)" \
+	    '["bob",200,"split",1000,null]
+["carol",200,"split",1000,null]'
 }
 
 @test "settle-money: the seller pays the percentage fee; the buyer by default" {
@@ -163,8 +166,9 @@ bob 250000 -84530
 carol 250000 -59471"
 	assert_equal "$(zero <<<"$output")" 0
 	run -0 verify
-	# the rules name the file by its SHA-256
+	# the rules name the file by its SHA-256, and so does each contract
 	assert_equal "$(jq -r 'select(.rec.type == "rules") | .rec.imbalance' ledger.jsonl)" "$(sha256sum <imb.csv | cut -c1-64)"
+	assert_equal "$(jq -r 'select(.rec.type == "contract") | .rec.imbalance' ledger.jsonl | sort -u)" "$(sha256sum <imb.csv | cut -c1-64)"
 }
 
 @test "settle-money: the tolerance band at the contract price, the rest at the imbalance price" {
