@@ -52,6 +52,7 @@ int dk_rules_from_conf(struct dk_rules *, const struct dk_conf *,
     struct dk_err *);
 int dk_rules_from_json(struct dk_rules *, json_t *, struct dk_err *);
 json_t *dk_rules_json(const struct dk_rules *);
+const char *dk_fee_payer_name(int payer);
 
 /* series.c: series of imbalance prices, by the SHA-256 of their file */
 int dk_series_load(const char *path, int slot_minutes, char hash[65],

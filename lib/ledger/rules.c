@@ -152,6 +152,13 @@ links_from_conf(struct dk_rules *r, const struct dk_conf *c,
 
 static const char *const payers[] = { "buyer", "seller", "split", NULL };
 
+/* A DK_PAYER_* by its name in the rules and contracts. */
+const char *
+dk_fee_payer_name(int payer)
+{
+	return payers[payer >= 0 && payer <= DK_PAYER_SPLIT ? payer : 0];
+}
+
 static int
 payer(const char *s, struct dk_rules *r, struct dk_err *e)
 {

@@ -28,9 +28,8 @@ dk_contract_json(json_t *trade, const struct dk_rules *r)
 	 * contract (the monthly fee is no contract's) */
 	if (r->fee_bps > 0) {
 		json_object_set_new(c, "fee_bps", json_integer(r->fee_bps));
-		json_object_set_new(c, "fee_payer", json_string(
-		    r->fee_payer == DK_PAYER_BUYER ? "buyer" :
-		    r->fee_payer == DK_PAYER_SELLER ? "seller" : "split"));
+		json_object_set_new(c, "fee_payer",
+		    json_string(dk_fee_payer_name(r->fee_payer)));
 	}
 	if (r->tax_bps > 0)
 		json_object_set_new(c, "tax_bps", json_integer(r->tax_bps));
