@@ -317,6 +317,12 @@ $SLOT2 750"
 	[[ $stderr == *"prices.fee_bps"* ]]
 	run -78 --separate-stderr denki-settle -c coop.yaml -D tax.rate_bps=-1 readings.jsonl
 	[[ $stderr == *"tax.rate_bps"* ]]
+	# a misspelt key in the file: its line and the key meant
+	cp coop.yaml good.yaml
+	printf 'tax:\n  rate_bp: 1000\n' >>coop.yaml
+	run -78 --separate-stderr denki-settle -c coop.yaml readings.jsonl
+	assert_equal "$stderr" "denki-settle: coop.yaml:$(wc -l <coop.yaml): tax.rate_bp: unknown setting; did you mean tax.rate_bps?"
+	cp good.yaml coop.yaml
 	[ ! -e ledger.jsonl ] || [ -z "$(jq -r 'select(.rec.type == "settlement")' ledger.jsonl)" ]
 }
 
