@@ -12,7 +12,8 @@ static const char usage[] =
     "usage: denki-ledger-verify [-jqT] [-t threads] [-w witness.vkey]... "
     "[-W policy] [-Q quorum]\n"
     "                           [-S skew] -p operator.pub [-O openings] "
-    "[-C checkpoint]... [ledger]\n";
+    "[-I imbalance.csv]...\n"
+    "                           [-C checkpoint]... [ledger]\n";
 
 /*
  * The answer no, as text or as a verdict record: "FAIL: " and the reason
@@ -137,7 +138,7 @@ main(int argc, char *argv[])
 	struct dk_audit a;
 	struct dk_wpolicy W, *wp;
 	const char *pub = NULL, *path = "ledger.jsonl", *openings = NULL;
-	char **cps, *given, rd[96];
+	char **cps, *given, rd[96], h[65];
 	size_t ncps = 0, ci;
 	int c, json = 0, quiet = 0, threads = 0, tl = 0, rc;
 	json_t *x;
@@ -145,13 +146,17 @@ main(int argc, char *argv[])
 	dk_prog_init(&P, prog, usage, 0, argc);
 	dk_wpolicy_init(&W);
 	cps = calloc(argc, sizeof(*cps));
-	while ((c = dk_prog_opt(&P, argc, argv, "p:C:O:t:jqT" DK_WOPTS)) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "p:C:I:O:t:jqT" DK_WOPTS)) != -1)
 		switch (c) {
 		default:
 			dk_prog_wopt(&P, &W, c, optarg);
 			break;
 		case 'O':
 			openings = optarg;
+			break;
+		case 'I':
+			if (dk_series_load(optarg, 1, h, &e) < 0)
+				return dk_prog_fail(&P, &e);
 			break;
 		case 't':
 			threads = atoi(optarg);
@@ -184,10 +189,8 @@ main(int argc, char *argv[])
 	}
 	if (optind < argc)
 		path = argv[optind];
-	if (dk_init(&e) < 0 || dk_key_read_pub(&op, pub, &e) < 0) {
-		dk_warnx(prog, "%s", e.msg);
-		return e.status;
-	}
+	if (dk_init(&e) < 0 || dk_key_read_pub(&op, pub, &e) < 0)
+		return dk_prog_fail(&P, &e);
 
 	/* the whole ledger replayed; then the checkpoints kept from before */
 	wp = W.n > 0 || W.quorum > 0 ? &W : NULL;
@@ -198,19 +201,15 @@ main(int argc, char *argv[])
 	for (ci = 0; rc == 0 && ci < ncps; ci++)
 		if (dk_checkpoint_against(cps[ci], path, op.pk, &a.si, &given,
 		    &e) < 0) {
-			if (e.status == DK_EX_NOINPUT) {
-				dk_warnx(prog, "%s", e.msg);
-				return e.status;
-			}
+			if (e.status == DK_EX_NOINPUT)
+				return dk_prog_fail(&P, &e);
 			return fail(json, path, e.msg, 0, given, a.si.note);
 		}
 	if (rc < 0) {
 		if (e.status == DK_EX_NOINPUT || e.status == DK_EX_IOERR ||
 		    (e.status == DK_EX_DATAERR && openings != NULL &&
-		    strncmp(e.msg, openings, strlen(openings)) == 0)) {
-			dk_warnx(prog, "%s", e.msg);
-			return e.status;
-		}
+		    strncmp(e.msg, openings, strlen(openings)) == 0))
+			return dk_prog_fail(&P, &e);
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	}
 

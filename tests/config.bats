@@ -156,7 +156,7 @@ fee_line() {
 
 @test "config: every configuration shipped in examples/ and tests/golden/ loads" {
 	local f h
-	for f in "$EXAMPLES/community/coop.yaml" "$EXAMPLES/coop-zones.yaml" "$TOP"/tests/golden/*.yaml; do
+	for f in "$EXAMPLES/community/coop.yaml" "$EXAMPLES/coop-zones.yaml" "$EXAMPLES/coop-money.yaml" "$TOP"/tests/golden/*.yaml; do
 		run -0 --separate-stderr denki-clear -c "$f" </dev/null
 		assert_equal "$stderr" ""
 	done

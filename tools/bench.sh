@@ -31,9 +31,9 @@
 #     as text and as a page, beside denki-report over the same ledger
 #     (the same scan).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
-# BENCH_STATEMENT_SIZES: part 7's;
-# BENCH_PARTS: which of "members book sign privacy witness ledger
-# statement" to run (all seven unless set).
+# BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
+# BENCH_PARTS: which of "members book sign privacy money witness ledger
+# statement" to run (all eight unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -44,7 +44,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy witness ledger statement}
+parts=${BENCH_PARTS:-members book sign privacy money witness ledger statement}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -175,6 +175,37 @@ part privacy && {
 		    "$s_open" "$s_committed" "$v" "$cpu"
 		cd "$top"
 		rm -rf "$dir/p"
+	done
+}
+
+# 6. The money of rules version 2 (denki-formats(5), Settlement rule): N
+#    members (1k and 10k) settled, and their ledger verified, without it
+#    and with a percentage fee (split), tax, the monthly fee and a
+#    tolerance band.
+part money && {
+	echo "money of rules version 2 against none (CPU seconds)"
+	printf "%8s  %12s  %12s  %14s  %14s\n" members "settle" \
+	    "settle money" "verify" "verify money"
+	for n in ${BENCH_MONEY_SIZES:-1000 10000}; do
+		for m in plain money; do
+			rm -rf "$dir/y" && mkdir "$dir/y"
+			GEN_READINGS=open "$top/tools/gen-book" "$dir/y" "$n" "$n"
+			cd "$dir/y"
+			set --
+			[ $m = plain ] || set -- -D prices.fee_bps=150 \
+			    -D prices.fee_payer=split -D tax.rate_bps=1000 \
+			    -D prices.monthly_fee=1000000 -D prices.tolerance_pct=5
+			denki-clear -S -c coop.yaml orders.jsonl | \
+			    denki-contract-sign -c coop.yaml "$@" >/dev/null
+			cpu denki-settle -c coop.yaml "$@" readings.jsonl >/dev/null
+			eval "s_$m=\$cpu"
+			cpu denki-ledger-verify -q -p operator.pub ledger.jsonl
+			eval "v_$m=\$cpu"
+			cd "$top"
+		done
+		printf "%8d  %11.2fs  %11.2fs  %13.2fs  %13.2fs\n" "$n" \
+		    "$s_plain" "$s_money" "$v_plain" "$v_money"
+		rm -rf "$dir/y"
 	done
 }
 

@@ -39,6 +39,13 @@ static const struct dk_confkey table[] = {
 	{ "witness.*.vkey",		COOP, TEXT, 0, 0 },
 	{ "witness.timeout",		COOP, INT, 1, 600 },
 	{ "witness.quorum",		COOP, INT, 0, 16 },
+	{ "prices.imbalance",		COOP, PATH, 0, 0 },
+	{ "prices.tolerance_wh",	COOP, INT, 0, DK_MAX_WH },
+	{ "prices.tolerance_pct",	COOP, INT, 0, 100 },
+	{ "prices.fee_bps",		COOP, INT, 0, 10000 },
+	{ "prices.fee_payer",		COOP, TEXT, 0, 0 },
+	{ "prices.monthly_fee",		COOP, INT, 0, DK_MAX_PRICE },
+	{ "tax.rate_bps",		COOP, INT, 0, 10000 },
 
 	{ "currency",			BOTH, TEXT, 0, 0 },
 	{ "tz",				BOTH, TEXT, 0, 0 },

@@ -97,6 +97,7 @@ int dk_check_type(json_t *obj, const char *type, struct dk_err *);
  * returns -1 rather than wrap (see denki-formats(5), Units) */
 int dk_value(int64_t wh, int64_t price_per_kwh, int64_t *out);
 int dk_muldiv(int64_t a, int64_t b, int64_t d, int64_t *out);
+int dk_share(int64_t amount, int64_t num, int64_t den, int64_t *out);
 int dk_add(int64_t *sum, int64_t x);
 void dk_money_str(int64_t micro, char *out, size_t len);
 

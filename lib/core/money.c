@@ -49,6 +49,24 @@ dk_value(int64_t wh, int64_t price_per_kwh, int64_t *out)
 }
 
 /*
+ * A share of an amount of money by the same rule: amount * num / den,
+ * rounded once; -1 when it would be beyond +-(2^53-1).  Basis points
+ * (den 10000), halves (1 / 2: the odd micro-unit goes to the half asked
+ * for first), an amount at an average price (value / Wh).
+ */
+int
+dk_share(int64_t amount, int64_t num, int64_t den, int64_t *out)
+{
+	int64_t v;
+
+	if (dk_muldiv(amount, num, den, &v) < 0 || v > DK_MAX_SAFE_INT ||
+	    v < -DK_MAX_SAFE_INT)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
  * Sums of energy and money: *sum += x, or -1 (and *sum unchanged) when the
  * result would be beyond +-(2^53-1).
  */

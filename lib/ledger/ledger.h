@@ -34,11 +34,32 @@ struct dk_rules {
 	int64_t wheel_between;	/* per kWh between zones without links */
 	size_t nlinks;		/* 0: zones are joined without limits */
 	struct dk_link link[DK_LINKS_MAX];
+	/* version 2: money (denki-formats(5), Settlement rule) */
+	char imbalance[65];	/* SHA-256 hex of the price series, or "" */
+	int64_t tol_wh;		/* the tolerance band: Wh, */
+	int tol_pct;		/* and percent of the contracted Wh */
+	int fee_bps;		/* of a contract's value */
+	int fee_payer;		/* DK_PAYER_* */
+	int64_t monthly_fee;	/* micro-units a month */
+	int tax_bps;		/* on the cooperative's fees */
+	int imb_given;		/* an audit's: imb_price is the slot's */
+	int64_t imb_price;
 };
+#define DK_PAYER_BUYER	0
+#define DK_PAYER_SELLER	1
+#define DK_PAYER_SPLIT	2
 int dk_rules_from_conf(struct dk_rules *, const struct dk_conf *,
     struct dk_err *);
 int dk_rules_from_json(struct dk_rules *, json_t *, struct dk_err *);
 json_t *dk_rules_json(const struct dk_rules *);
+const char *dk_fee_payer_name(int payer);
+
+/* series.c: series of imbalance prices, by the SHA-256 of their file */
+int dk_series_load(const char *path, int slot_minutes, char hash[65],
+    struct dk_err *);
+int dk_series_price(const char *hash, int64_t slot, int64_t *price,
+    struct dk_err *);
+const char *dk_series_unused(void);
 
 /* registry.c: who may trade, replayed from participant records */
 struct dk_participant {
@@ -359,6 +380,8 @@ struct dk_state {
 	struct dk_rules rules;
 	int have_rules;
 	json_t *terms;		/* object: hash -> text */
+	json_t *billed;		/* month -> {participant: true}: billed the
+				 * membership fee (transfers "membership") */
 	size_t nslots, capslots;
 	struct dk_slotstate *slots;	/* in the order they were cleared */
 	size_t *bytime;		/* their indexes, by slot time */

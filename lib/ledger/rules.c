@@ -150,6 +150,63 @@ links_from_conf(struct dk_rules *r, const struct dk_conf *c,
 	return 0;
 }
 
+static const char *const payers[] = { "buyer", "seller", "split", NULL };
+
+/* A DK_PAYER_* by its name in the rules and contracts. */
+const char *
+dk_fee_payer_name(int payer)
+{
+	return payers[payer >= 0 && payer <= DK_PAYER_SPLIT ? payer : 0];
+}
+
+static int
+payer(const char *s, struct dk_rules *r, struct dk_err *e)
+{
+	int i;
+
+	for (i = 0; payers[i] != NULL; i++)
+		if (strcmp(s, payers[i]) == 0) {
+			r->fee_payer = i;
+			return 0;
+		}
+	return dk_fail(e, DK_EX_CONFIG, "fee_payer: must be buyer, seller or "
+	    "split, got \"%.40s\"", s);
+}
+
+/* The rules of version 2 (money) from the configuration. */
+static int
+money_from_conf(struct dk_rules *r, const struct dk_conf *c,
+    struct dk_err *e)
+{
+	long long v;
+	char *ip;
+	int rc;
+
+	if (dk_conf_int(c, "prices.tolerance_wh", 0, 0, DK_MAX_WH, &v, e) < 0)
+		return -1;
+	r->tol_wh = v;
+	if (dk_conf_int(c, "prices.tolerance_pct", 0, 0, 100, &v, e) < 0)
+		return -1;
+	r->tol_pct = (int)v;
+	if (dk_conf_int(c, "prices.fee_bps", 0, 0, 10000, &v, e) < 0)
+		return -1;
+	r->fee_bps = (int)v;
+	if (payer(dk_conf_str(c, "prices.fee_payer", "buyer"), r, e) < 0)
+		return dk_failpre(e, "prices");
+	if (dk_conf_int(c, "prices.monthly_fee", 0, 0, DK_MAX_PRICE, &v,
+	    e) < 0)
+		return -1;
+	r->monthly_fee = v;
+	if (dk_conf_int(c, "tax.rate_bps", 0, 0, 10000, &v, e) < 0)
+		return -1;
+	r->tax_bps = (int)v;
+	if ((ip = dk_conf_path(c, "prices.imbalance", NULL)) == NULL)
+		return 0;
+	rc = dk_series_load(ip, r->slot_minutes, r->imbalance, e);
+	free(ip);
+	return rc < 0 ? dk_failpre(e, "prices.imbalance") : 0;
+}
+
 int
 dk_rules_from_conf(struct dk_rules *r, const struct dk_conf *c,
     struct dk_err *e)
@@ -194,6 +251,8 @@ dk_rules_from_conf(struct dk_rules *r, const struct dk_conf *c,
 		goto bad;
 	r->wheel_between = v;
 	if (links_from_conf(r, c, e) < 0)
+		goto bad;
+	if (money_from_conf(r, c, e) < 0)
 		goto bad;
 	if ((tp = dk_conf_path(c, "terms", NULL)) != NULL) {
 		if ((fp = fopen(tp, "r")) == NULL) {
@@ -276,6 +335,93 @@ links_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	return 0;
 }
 
+/* An integer field of version 2, 0 when absent. */
+static int
+opt_int(json_t *o, const char *key, long long min, long long max,
+    long long *v, struct dk_err *e)
+{
+	*v = 0;
+	if (json_object_get(o, key) == NULL)
+		return 0;
+	return dk_get_int(o, key, min, max, v, e);
+}
+
+/* The fields of version 2, each present only when set. */
+static int
+money_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
+{
+	json_t *x;
+	const char *s;
+	long long v;
+
+	if ((x = json_object_get(o, "imbalance")) != NULL) {
+		if ((s = json_string_value(x)) == NULL || strlen(s) != 64 ||
+		    strspn(s, "0123456789abcdef") != 64)
+			return dk_fail(e, DK_EX_DATAERR, "imbalance: must be "
+			    "a SHA-256 in hex");
+		strcpy(r->imbalance, s);
+	}
+	if (opt_int(o, "tolerance_wh", 0, DK_MAX_WH, &v, e) < 0)
+		return -1;
+	r->tol_wh = v;
+	if (opt_int(o, "tolerance_pct", 0, 100, &v, e) < 0)
+		return -1;
+	r->tol_pct = (int)v;
+	if (opt_int(o, "fee_bps", 1, 10000, &v, e) < 0)
+		return -1;
+	r->fee_bps = (int)v;
+	if (r->fee_bps > 0) {
+		if ((s = dk_get_str(o, "fee_payer", e)) == NULL)
+			return -1;
+		if (payer(s, r, e) < 0) {
+			e->status = DK_EX_DATAERR;
+			return -1;
+		}
+	}
+	if (opt_int(o, "monthly_fee", 1, DK_MAX_PRICE, &v, e) < 0)
+		return -1;
+	r->monthly_fee = v;
+	if (opt_int(o, "tax_bps", 1, 10000, &v, e) < 0)
+		return -1;
+	r->tax_bps = (int)v;
+	return 0;
+}
+
+/* The fields of version 2 into o, each only when set. */
+static void
+money_json(const struct dk_rules *r, json_t *o)
+{
+	int v2 = 0;
+
+	if (r->imbalance[0] != '\0') {
+		json_object_set_new(o, "imbalance", json_string(r->imbalance));
+		v2 = 1;
+	}
+	if (r->tol_wh > 0 || r->tol_pct > 0) {
+		json_object_set_new(o, "tolerance_wh", json_integer(r->tol_wh));
+		json_object_set_new(o, "tolerance_pct",
+		    json_integer(r->tol_pct));
+		v2 = 1;
+	}
+	if (r->fee_bps > 0) {
+		json_object_set_new(o, "fee_bps", json_integer(r->fee_bps));
+		json_object_set_new(o, "fee_payer",
+		    json_string(payers[r->fee_payer]));
+		v2 = 1;
+	}
+	if (r->monthly_fee > 0) {
+		json_object_set_new(o, "monthly_fee",
+		    json_integer(r->monthly_fee));
+		v2 = 1;
+	}
+	if (r->tax_bps > 0) {
+		json_object_set_new(o, "tax_bps", json_integer(r->tax_bps));
+		v2 = 1;
+	}
+	if (v2)
+		json_object_set_new(o, "v", json_integer(2));
+}
+
 /* A field of a rules record: bad input data (65), not configuration. */
 static int
 copy_rec(char *dst, size_t n, const char *src, const char *key,
@@ -292,10 +438,15 @@ int
 dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 {
 	const char *s;
-	long long v;
+	long long v, ver;
 
 	memset(r, 0, sizeof(*r));
-	if (dk_check_type(o, "rules", e) < 0)
+	if ((s = dk_get_str(o, "type", e)) == NULL)
+		return -1;
+	if (strcmp(s, "rules") != 0)
+		return dk_fail(e, DK_EX_DATAERR, "type: must be \"rules\", got "
+		    "\"%.40s\"", s);
+	if (dk_get_int(o, "v", 1, 2, &ver, e) < 0)
 		return -1;
 	if ((s = dk_get_str(o, "currency", e)) == NULL ||
 	    copy_rec(r->currency, sizeof(r->currency), s, "currency", e) < 0)
@@ -324,8 +475,14 @@ dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	if (dk_get_int(o, "fee", 0, DK_MAX_PRICE, &v, e) < 0)
 		return -1;
 	r->fee = v;
-	if (links_from_json(r, o, e) < 0)
+	if (links_from_json(r, o, e) < 0 || money_from_json(r, o, e) < 0)
 		return -1;
+	if ((ver == 2) != (r->imbalance[0] != '\0' || r->tol_wh > 0 ||
+	    r->tol_pct > 0 || r->fee_bps > 0 || r->monthly_fee > 0 ||
+	    r->tax_bps > 0))
+		return dk_fail(e, DK_EX_DATAERR, "v: must be 2 with the fields "
+		    "of money (imbalance, tolerance_wh, fee_bps, monthly_fee, "
+		    "tax_bps), 1 without");
 	if (check(r, e) < 0) {
 		e->status = DK_EX_DATAERR;
 		return -1;
@@ -344,7 +501,10 @@ dk_rules_json(const struct dk_rules *r)
 	    "slot_minutes", r->slot_minutes, "mechanism", r->mechanism,
 	    "retail", (json_int_t)r->retail, "buyback", (json_int_t)r->buyback,
 	    "fee", (json_int_t)r->fee, "terms", r->terms);
-	if (o == NULL || !r->zonal)
+	if (o == NULL)
+		return NULL;
+	money_json(r, o);
+	if (!r->zonal)
 		return o;
 	json_object_set_new(o, "wheeling_inside",
 	    json_integer(r->wheel_inside));

@@ -20,6 +20,31 @@ dk_state_init(struct dk_state *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->terms = json_object();
+	s->billed = json_object();
+}
+
+/* A membership transfer: its participant billed for its month. */
+static int
+billed(struct dk_state *s, json_t *rec, struct dk_err *e)
+{
+	const char *r = json_string_value(json_object_get(rec, "reason"));
+	const char *m, *id;
+	json_t *o;
+
+	if (r == NULL || strcmp(r, "membership") != 0)
+		return 0;
+	if ((m = dk_get_str(rec, "month", e)) == NULL ||
+	    (id = dk_get_str(rec, "from", e)) == NULL)
+		return dk_failpre(e, "membership transfer");
+	if (s->billed == NULL && (s->billed = json_object()) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if ((o = json_object_get(s->billed, m)) == NULL)
+		json_object_set_new(s->billed, m, o = json_object());
+	if (json_object_get(o, id) != NULL)
+		return dk_fail(e, DK_EX_DATAERR, "membership transfer: %s "
+		    "billed twice for %.7s", id, m);
+	return json_object_set_new(o, id, json_true()) < 0 ? dk_fail(e,
+	    DK_EX_SOFTWARE, "out of memory") : 0;
 }
 
 /* Where slot is, or would go, in the index by time. */
@@ -210,9 +235,10 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 		s->have_rules = 1;
 		return 0;
 	}
+	if (strcmp(type, "transfer") == 0)
+		return billed(s, rec, e);
 	if (strcmp(type, "order") == 0 || strcmp(type, "reading") == 0 ||
-	    strcmp(type, "commitment") == 0 ||
-	    strcmp(type, "transfer") == 0 || strcmp(type, "trade") == 0 ||
+	    strcmp(type, "commitment") == 0 || strcmp(type, "trade") == 0 ||
 	    strcmp(type, "checkpoint") == 0)
 		return 0;
 	if (!s->have_rules)
@@ -263,6 +289,7 @@ dk_state_free(struct dk_state *s)
 	free(s->slots);
 	free(s->bytime);
 	json_decref(s->terms);
+	json_decref(s->billed);
 	dk_registry_free(&s->reg);
 	memset(s, 0, sizeof(*s));
 }

@@ -24,6 +24,17 @@ dk_contract_json(json_t *trade, const struct dk_rules *r)
 	json_object_set_new(c, "fee", json_integer(r->fee));
 	json_object_set_new(c, "retail", json_integer(r->retail));
 	json_object_set_new(c, "buyback", json_integer(r->buyback));
+	/* rules of version 2: what the parties pay besides, in their own
+	 * contract (the monthly fee is no contract's) */
+	if (r->fee_bps > 0) {
+		json_object_set_new(c, "fee_bps", json_integer(r->fee_bps));
+		json_object_set_new(c, "fee_payer",
+		    json_string(dk_fee_payer_name(r->fee_payer)));
+	}
+	if (r->tax_bps > 0)
+		json_object_set_new(c, "tax_bps", json_integer(r->tax_bps));
+	if (r->imbalance[0] != '\0')
+		json_object_set_new(c, "imbalance", json_string(r->imbalance));
 	return c;
 }
 

@@ -41,6 +41,8 @@ struct vctx {
 	const char *path;
 	json_t *unopened;	/* the blind slots settled, by name */
 	long long ncommit, nopened;
+	int64_t zsum;		/* the settlement's money, over all parties */
+	json_t *months;		/* month -> the sum of its money, over all */
 };
 
 static void
@@ -71,6 +73,52 @@ pend(json_t *map, int64_t t, json_t *rec)
 		json_object_set_new(map, k, a);
 	}
 	return json_array_append(a, rec);
+}
+
+static int
+party(const char *id)
+{
+	return id == NULL || (strcmp(id, "utility") != 0 &&
+	    strcmp(id, "operator") != 0 && strcmp(id, "grid") != 0);
+}
+
+/*
+ * The money of a settlement record or transfer into the sums that must be
+ * zero: the slot's (each participant's net, and what the operator, grid
+ * and utility were paid, less what they paid), and its month's.  The
+ * membership transfers are in no settlement's net: the participant's side
+ * counts on its own.
+ */
+static int
+zero_sum(struct vctx *v, json_t *rec, const char *type, struct dk_err *e)
+{
+	const char *slot = json_string_value(json_object_get(rec, "slot"));
+	int64_t a, m = 0;
+	char month[8];
+	json_t *mj;
+
+	if (strcmp(type, "settlement") == 0) {
+		a = json_integer_value(json_object_get(rec, "net"));
+		m = a;
+	} else {
+		a = json_integer_value(json_object_get(rec, "amount"));
+		if (!party(json_string_value(json_object_get(rec, "to"))))
+			m += a;
+		if (!party(json_string_value(json_object_get(rec, "from"))) ||
+		    json_object_get(rec, "month") != NULL)
+			m -= a;
+	}
+	if (dk_add(&v->zsum, m) < 0)
+		return dk_fail(e, DK_EX_NO, "%s: its sums are beyond "
+		    "+-(2^53-1)", v->what);
+	snprintf(month, sizeof(month), "%.7s", slot ? slot : "");
+	a = json_integer_value(mj = json_object_get(v->months, month));
+	if (dk_add(&a, m) < 0)
+		return dk_fail(e, DK_EX_NO, "%s: the month's sums are beyond "
+		    "+-(2^53-1)", v->what);
+	if (mj == NULL)
+		return json_object_set_new(v->months, month, json_integer(a));
+	return json_integer_set(mj, a);
 }
 
 /* A record the replay made must come next, the same to the last field:
@@ -113,10 +161,17 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 			return dk_fail(e, DK_EX_NO, "transfer: amount is "
 			    "negative");
 	}
+	if (strcmp(type, "contract") != 0 && zero_sum(v, rec, type, e) < 0)
+		return -1;
 	if (v->pos == json_array_size(v->expect)) {
 		json_array_clear(v->expect);
 		v->pos = 0;
 		if (strncmp(v->what, "settlement", 10) == 0) {
+			if (v->zsum != 0)
+				return dk_fail(e, DK_EX_NO, "%s: the money of "
+				    "participants, operator, grid and utility "
+				    "sums to %lld, not 0", v->what,
+				    (long long)v->zsum);
 			if (v->paid != v->received + v->fees)
 				return dk_fail(e, DK_EX_NO, "%s: P2P payments "
 				    "%lld != receipts %lld + fees, wheeling "
@@ -126,9 +181,37 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 			v->nsettled++;
 		}
 	}
-	if (strcmp(type, "transfer") == 0)
-		return 0;
 	return dk_state_apply(&v->st, 0, 0, rec, e);
+}
+
+/*
+ * The rules slot ss is replayed under: its own; when they price deviations
+ * by a series this program has not read, with the price its settlement
+ * record rec says (every record of the slot must then say the same, and
+ * the money follow from it).  *r is then a copy in tmp.
+ */
+static int
+replay_rules(const struct dk_slotstate *ss, json_t *rec,
+    const struct dk_rules **r, struct dk_rules *tmp, struct dk_err *e)
+{
+	struct dk_err e2 = { 0 };
+	long long p;
+	int64_t x;
+
+	*r = &ss->rules;
+	if (ss->rules.imbalance[0] == '\0' ||
+	    dk_series_price(ss->rules.imbalance, ss->slot, &x, &e2) != 0)
+		return 0;
+	if (dk_get_int(rec, "imbalance_price", 0, DK_MAX_PRICE, &p, e) < 0) {
+		e->status = DK_EX_NO;
+		return dk_failpre(e, "settlement of slot %s", json_string_value(
+		    json_object_get(rec, "slot")));
+	}
+	*tmp = ss->rules;
+	tmp->imb_given = 1;
+	tmp->imb_price = p;
+	*r = tmp;
+	return 0;
 }
 
 static struct book *
@@ -278,6 +361,8 @@ static int
 audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 {
 	struct dk_slotstate *ss = dk_state_slot(&v->st, t);
+	const struct dk_rules *r;
+	struct dk_rules tmp;
 	json_t *rd, *cs, *x;
 	char k[32];
 	size_t i;
@@ -291,14 +376,17 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	slotkey(t, k, sizeof(k));
 	json_array_clear(v->expect);
 	v->pos = 0;
-	v->paid = v->received = v->fees = 0;
+	v->paid = v->received = v->fees = v->zsum = 0;
 	rd = json_object_get(v->readings, k);
 	if (rd == NULL)
 		json_object_set_new(v->readings, k, rd = json_array());
+	if (replay_rules(ss, rec, &r, &tmp, e) < 0)
+		return -1;
 	if ((cs = dk_state_contracts(ss)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	rc = dk_settle(t, cs, rd, &v->st.reg, &ss->rules, v->expect,
-	    e);
+	rc = dk_settle(t, cs, rd, &v->st.reg, r, v->expect, e);
+	if (rc == 0)
+		rc = dk_settle_monthly(t, &v->st, r, v->expect, e);
 	json_decref(cs);
 	if (rc < 0)
 		return dk_failpre(e, "settlement: the readings before "
@@ -503,6 +591,8 @@ static int
 blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 {
 	struct dk_slotstate *ss = dk_state_slot(&v->st, v->bslot);
+	const struct dk_rules *r;
+	struct dk_rules tmp;
 	json_t *buf = v->buf, *bpos = v->bpos, *nets = json_object(), *cs;
 	json_t *rec;
 	const char *id, *slot, *ntype;
@@ -556,7 +646,11 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 	}
 	json_array_clear(v->expect);
 	v->pos = 0;
-	v->paid = v->received = v->fees = 0;
+	v->paid = v->received = v->fees = v->zsum = 0;
+	if (replay_rules(ss, json_array_get(buf, 0), &r, &tmp, e) < 0) {
+		at(v, bpos, 0, e);
+		goto out;
+	}
 	if ((cs = dk_state_contracts(ss)) == NULL) {
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		goto out;
@@ -564,8 +658,9 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 	json_object_foreach(nets, id, rec)
 		json_object_set_new(nets, id, json_integer(json_integer_value(
 		    json_array_get(rec, 0))));
-	rc = dk_settle_net(v->bslot, cs, nets, &v->st.reg, &ss->rules,
-	    v->expect, e);
+	rc = dk_settle_net(v->bslot, cs, nets, &v->st.reg, r, v->expect, e);
+	if (rc == 0)
+		rc = dk_settle_monthly(v->bslot, &v->st, r, v->expect, e);
 	json_decref(cs);
 	if (rc < 0) {
 		e->status = DK_EX_NO;
@@ -758,6 +853,15 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
 		    si->note != NULL ? si->note_seq + 1 : 0, v->entries - 1);
 	if (v->buf != NULL && blind_end(v, NULL, e) < 0)
 		return -1;
+	if ((k = dk_series_unused()) != NULL)
+		return dk_fail(e, DK_EX_NO, "%s: the imbalance series %s: no "
+		    "slot settled under rules that name its SHA-256", path, k);
+	json_object_foreach(v->months, k, op)
+		if (json_integer_value(op) != 0)
+			return dk_fail(e, DK_EX_NO, "%s: the money of month %s "
+			    "sums to %lld over participants, operator, grid and "
+			    "utility, not 0", path, k,
+			    (long long)json_integer_value(op));
 	if (json_array_size(v->expect) > 0)
 		return dk_fail(e, DK_EX_NO, "%s: the ledger ends inside the "
 		    "%s (truncated at an entry boundary?)", path, v->what);
@@ -804,12 +908,14 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	v.blind = json_object();
 	v.cmeters = json_object();
 	v.unopened = a->unopened = json_array();
+	v.months = json_object();
 	if (openings != NULL && dk_openings_load(openings, &v.openings,
 	    e) < 0) {
 		json_decref(v.readings);
 		json_decref(v.expect);
 		json_decref(v.blind);
 		json_decref(v.cmeters);
+		json_decref(v.months);
 		dk_state_free(&v.st);
 		return -1;
 	}
@@ -849,6 +955,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.openings);
 	json_decref(v.blind);
 	json_decref(v.cmeters);
+	json_decref(v.months);
 	/* enrolled by records of version 1 and no request of their own
 	 * since: nothing shows that they hold their keys */
 	for (i = 0; i < v.st.reg.n; i++)

@@ -335,6 +335,8 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		json_array_append(readings, v[k].rec);
 	res = json_array();
 	rc = dk_settle(v[i].slot, cs, readings, &st->reg, &ss->rules, res, e);
+	if (rc == 0)
+		rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res, e);
 	json_decref(cs);
 	if (rc < 0) {
 		e->item = e->item >= 0 && (size_t)e->item < j - i ?

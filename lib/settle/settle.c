@@ -15,7 +15,9 @@
  * slot) is compared with its contracted net sale (sold - bought): a surplus
  * is bought by the utility at the buyback price, a shortfall sold to it at
  * the retail price.  Every amount moves whole from one party to another, so
- * the slot sums to exactly zero.
+ * the slot sums to exactly zero.  Rules of version 2 add the money of
+ * money(): a percentage fee per contract, a tolerance band at the contract
+ * price, a slot price from a series, and tax on the cooperative's fees.
  */
 
 struct party {
@@ -23,6 +25,8 @@ struct party {
 	int64_t sold, bought, imp, exp;
 	int64_t paid, received, fees, upaid, ureceived;
 	int64_t wheeling, rent;		/* a buyer's, inside paid */
+	int64_t cval;			/* its contracts' values, both sides */
+	int64_t feepct, tax, tol;	/* version 2: fee_pct, tax, tolerance */
 	size_t nread;
 	int contracted;
 };
@@ -145,6 +149,136 @@ transfer(json_t *slot, const char *from, const char *to, int64_t amount,
 }
 
 /*
+ * The percentage fee of a contract of value val: fee_bps of it to the
+ * operator, from the buyer, the seller, or both (the buyer the first
+ * half).  -1 beyond the limits.
+ */
+static int
+fee_pct(const struct dk_rules *r, int64_t val, struct party *b,
+    struct party *s, json_t *sj, json_t *tr)
+{
+	int64_t all, bp = 0, sp = 0;
+
+	if (r->fee_bps == 0)
+		return 0;
+	if (dk_share(val, r->fee_bps, 10000, &all) < 0)
+		return -1;
+	if (r->fee_payer == DK_PAYER_BUYER)
+		bp = all;
+	else if (r->fee_payer == DK_PAYER_SELLER)
+		sp = all;
+	else if (dk_share(all, 1, 2, &bp) < 0)
+		return -1;
+	else
+		sp = all - bp;
+	if (dk_add(&b->feepct, bp) < 0 || dk_add(&s->feepct, sp) < 0)
+		return -1;
+	if (bp != 0)
+		json_array_append_new(tr, transfer(sj, b->p->id, "operator",
+		    bp, "fee_pct"));
+	if (sp != 0)
+		json_array_append_new(tr, transfer(sj, s->p->id, "operator",
+		    sp, "fee_pct"));
+	return 0;
+}
+
+/*
+ * A participant's deviation dev with the utility: the part within the
+ * tolerance band at its contract price, the rest at the imbalance price
+ * (imb, a series' price for the slot, or -1: buyback for a surplus,
+ * retail for a shortfall); then the tax on its fees.  -1 beyond the
+ * limits.
+ */
+static int
+money(const struct dk_rules *r, struct party *x, int64_t dev, int64_t imb,
+    json_t *sj, json_t *tr)
+{
+	int64_t cwh = x->sold + x->bought, band = 0, pct, amt, rest;
+	const char *id = x->p->id;
+
+	if (cwh > 0 && (r->tol_wh > 0 || r->tol_pct > 0)) {
+		if (dk_share(cwh, r->tol_pct, 100, &pct) < 0)
+			return -1;
+		band = pct > r->tol_wh ? pct : r->tol_wh;
+		x->tol = dev > band ? band : dev < -band ? -band : dev;
+		if (dk_share(x->tol < 0 ? -x->tol : x->tol, x->cval, cwh,
+		    &amt) < 0 || dk_add(x->tol > 0 ? &x->ureceived :
+		    &x->upaid, amt) < 0)
+			return -1;
+		if (x->tol > 0 && amt != 0)
+			json_array_append_new(tr, transfer(sj, "utility", id,
+			    amt, "tolerance"));
+		else if (x->tol < 0 && amt != 0)
+			json_array_append_new(tr, transfer(sj, id, "utility",
+			    amt, "tolerance"));
+	}
+	rest = dev - x->tol;
+	if (rest > 0) {
+		if (dk_value(rest, imb >= 0 ? imb : r->buyback, &amt) < 0 ||
+		    dk_add(&x->ureceived, amt) < 0)
+			return -1;
+		json_array_append_new(tr, transfer(sj, "utility", id, amt,
+		    "surplus"));
+	} else if (rest < 0) {
+		if (dk_value(-rest, imb >= 0 ? imb : r->retail, &amt) < 0 ||
+		    dk_add(&x->upaid, amt) < 0)
+			return -1;
+		json_array_append_new(tr, transfer(sj, id, "utility", amt,
+		    "shortfall"));
+	}
+	amt = x->fees;
+	if (r->tax_bps > 0 && (dk_add(&amt, x->feepct) < 0 ||
+	    dk_share(amt, r->tax_bps, 10000, &x->tax) < 0))
+		return -1;
+	if (x->tax != 0)
+		json_array_append_new(tr, transfer(sj, id, "operator", x->tax,
+		    "tax"));
+	return 0;
+}
+
+/* The slot's imbalance price under rules r: the audit's, given; or its
+ * series' (read by the configuration); -1 when the rules have none. */
+static int
+imbalance(const struct dk_rules *r, int64_t slot, const char *ts,
+    int64_t *imb, struct dk_err *e)
+{
+	int rc;
+
+	*imb = -1;
+	if (r->imbalance[0] == '\0')
+		return 0;
+	if (r->imb_given) {
+		*imb = r->imb_price;
+		return 0;
+	}
+	if ((rc = dk_series_price(r->imbalance, slot, imb, e)) < 0)
+		return dk_failpre(e, "slot %s", ts);
+	if (rc == 0)
+		return dk_fail(e, DK_EX_DATAERR, "slot %s: cleared under the "
+		    "imbalance series %.16s..., which prices.imbalance does "
+		    "not name (a file of another SHA-256, or none)", ts,
+		    r->imbalance);
+	return 0;
+}
+
+/* The fields of version 2 a settlement record has under rules r. */
+static void
+money_fields(json_t *rec, const struct dk_rules *r, const struct party *x,
+    int64_t imb)
+{
+	if (rec == NULL)
+		return;
+	if (r->fee_bps > 0)
+		json_object_set_new(rec, "fee_pct", json_integer(x->feepct));
+	if (r->tax_bps > 0)
+		json_object_set_new(rec, "tax", json_integer(x->tax));
+	if (r->tol_wh > 0 || r->tol_pct > 0)
+		json_object_set_new(rec, "tolerance_wh", json_integer(x->tol));
+	if (imb >= 0)
+		json_object_set_new(rec, "imbalance_price", json_integer(imb));
+}
+
+/*
  * The settlement of a slot from its readings, or (readings NULL) from
  * nets, each participant's metered net export in Wh by its id: what an
  * audit without the openings of a slot's committed readings can replay.
@@ -161,7 +295,7 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 	const struct dk_participant *p;
 	json_t *c, *rd, *sj, *sj2, *tr = json_array();
 	char ts[40];
-	int64_t val, fee, dev, bval, grid, rent, net;
+	int64_t val, fee, dev, bval, grid, rent, net, imb;
 	int64_t simp = 0, sexp = 0, swh = 0;	/* the slot's, for its limit */
 	const char *what;
 	int split = 0;		/* contracts with a buyer's price apart */
@@ -189,6 +323,8 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 	}
 	dk_time_format(slot, r->tz, ts, sizeof(ts));
 	sj = json_string(ts);
+	if (imbalance(r, slot, ts, &imb, e) < 0)
+		goto fail;
 	json_array_foreach(contracts, i, c) {
 		const char *sn = json_string_value(json_object_get(c, "seller"));
 		const char *bn = json_string_value(json_object_get(c, "buyer"));
@@ -245,13 +381,16 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 		    dk_add(&b->fees, fee) < 0 ||
 		    dk_add(&b->wheeling, grid) < 0 ||
 		    dk_add(&b->rent, rent) < 0 ||
-		    dk_add(&s->received, val) < 0)
+		    dk_add(&s->received, val) < 0 ||
+		    dk_add(&s->cval, val) < 0 || dk_add(&b->cval, val) < 0)
 			goto range;
 		json_array_append_new(tr, transfer(sj, pb->id, ps->id, val,
 		    "p2p"));
 		if (fee != 0)
 			json_array_append_new(tr, transfer(sj, pb->id,
 			    "operator", fee, "fee"));
+		if (fee_pct(r, val, b, s, sj, tr) < 0)
+			goto range;
 		if (grid != 0)
 			json_array_append_new(tr, transfer(sj, pb->id, "grid",
 			    grid, "wheeling"));
@@ -326,20 +465,12 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 		}
 		/* each term is at most DK_MAX_WH, the slot's limit */
 		dev = (x->exp - x->imp) - (x->sold - x->bought);
-		if (dev > 0) {
-			if (dk_value(dev, r->buyback, &x->ureceived) < 0)
-				goto party_range;
-			json_array_append_new(tr, transfer(sj, "utility",
-			    x->p->id, x->ureceived, "surplus"));
-		} else if (dev < 0) {
-			if (dk_value(-dev, r->retail, &x->upaid) < 0)
-				goto party_range;
-			json_array_append_new(tr, transfer(sj, x->p->id,
-			    "utility", x->upaid, "shortfall"));
-		}
+		if (money(r, x, dev, imb, sj, tr) < 0)
+			goto party_range;
 		net = x->received;
 		if (dk_add(&net, x->ureceived) < 0 ||
-		    dk_add(&net, -x->paid) < 0 || dk_add(&net, -x->upaid) < 0)
+		    dk_add(&net, -x->paid) < 0 || dk_add(&net, -x->upaid) < 0 ||
+		    dk_add(&net, -x->feepct) < 0 || dk_add(&net, -x->tax) < 0)
 			goto party_range;
 		json_array_append_new(out, sj2 = json_pack(
 		    "{s:s,s:i,s:O,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
@@ -355,6 +486,7 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 		    "utility_paid", (json_int_t)x->upaid,
 		    "utility_received", (json_int_t)x->ureceived,
 		    "net", (json_int_t)net));
+		money_fields(sj2, r, x, imb);
 		if (split && sj2 != NULL) {
 			json_object_set_new(sj2, "wheeling",
 			    json_integer(x->wheeling));

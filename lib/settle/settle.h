@@ -20,6 +20,10 @@ int dk_settle_net(int64_t slot, json_t *contracts, json_t *nets,
     const struct dk_registry *, const struct dk_rules *, json_t *out,
     struct dk_err *);
 
+/* monthly.c: the membership fee of the slot's month, once per participant */
+int dk_settle_monthly(int64_t slot, const struct dk_state *,
+    const struct dk_rules *, json_t *out, struct dk_err *);
+
 /* run.c: a settlement run (denki-settle): readings in, slots settled
  * into the ledger */
 struct dk_sreading {

@@ -318,7 +318,9 @@ test_checked(void)
 	OPEN_BAD(coop, "links:\n  t1:\n    kv: 6600\n",
 	    ":3: links.t1.kv: unknown setting (zones, capacity_wh, wheeling)");
 	OPEN_BAD(coop, "prices:\n  fx: 1\n",
-	    ":2: prices.fx: unknown setting (retail, buyback, fee)");
+	    ":2: prices.fx: unknown setting (imbalance, tolerance_wh, "
+	    "tolerance_pct, fee_bps, fee_payer, monthly_fee, retail, buyback, "
+	    "fee)");
 	OPEN_BAD(coop, "xyzzy: 1\n",
 	    ":1: xyzzy: unknown setting (denki-formats(5), CONFIGURATION)");
 	OPEN_BAD(home, "ledger: l.jsonl\n", ":1: ledger: a setting of the "

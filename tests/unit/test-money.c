@@ -230,6 +230,56 @@ test_refused(void)
 	CHECK_INT(s, 6000000000000000LL);
 }
 
+/* Shares by the same rule: basis points, halves, an average price; the
+ * results money can carry, or refused with *out left alone. */
+static void
+test_share(void)
+{
+	int64_t q, a, b, all;
+
+	/* 2% of 1234 micro-units is 24.68: 25 */
+	CHECK_INT(dk_share(1234, 200, 10000, &q), 0);
+	CHECK_INT(q, 25);
+	/* halves away from zero: 0.5 -> 1, 2.5 -> 3, -2.5 -> -3 */
+	CHECK_INT(dk_share(1, 1, 2, &q), 0);
+	CHECK_INT(q, 1);
+	CHECK_INT(dk_share(5, 1, 2, &q), 0);
+	CHECK_INT(q, 3);
+	CHECK_INT(dk_share(-5, 1, 2, &q), 0);
+	CHECK_INT(q, -3);
+	/* 10% tax of 15 is 1.5: 2; of 14, 1.4: 1 */
+	CHECK_INT(dk_share(15, 1000, 10000, &q), 0);
+	CHECK_INT(q, 2);
+	CHECK_INT(dk_share(14, 1000, 10000, &q), 0);
+	CHECK_INT(q, 1);
+	/* 10000 bps is the whole, 0 is nothing */
+	CHECK_INT(dk_share(DK_MAX_SAFE_INT, 10000, 10000, &q), 0);
+	CHECK_INT(q, DK_MAX_SAFE_INT);
+	CHECK_INT(dk_share(DK_MAX_SAFE_INT, 0, 10000, &q), 0);
+	CHECK_INT(q, 0);
+	/* a split conserves: the first half and the rest make the whole */
+	for (all = -7; all <= 7; all++) {
+		CHECK_INT(dk_share(all, 1, 2, &a), 0);
+		b = all - a;
+		CHECK_INT(a + b, all);
+		CHECK(a - b == 0 || a - b == (all > 0 ? 1 : -1));
+	}
+	/* 150 Wh at an average of 30000000 micro-units a kWh over 500 Wh
+	 * of contracts worth 15000000: 150 * 15000000 / 500 = 4500000 */
+	CHECK_INT(dk_share(150, 15000000, 500, &q), 0);
+	CHECK_INT(q, 4500000);
+	/* beyond 2^53 - 1, or int64, or a zero divisor: refused */
+	q = 7;
+	CHECK_INT(dk_share(DK_MAX_SAFE_INT, 10001, 10000, &q), -1);
+	CHECK_INT(dk_share(-DK_MAX_SAFE_INT, 10001, 10000, &q), -1);
+	CHECK_INT(dk_share(INT64_MAX, INT64_MAX, 1, &q), -1);
+	CHECK_INT(dk_share(1, 1, 0, &q), -1);
+	CHECK_INT(q, 7);
+	/* 2^53 - 1 exactly, from a product past int64 */
+	CHECK_INT(dk_share(DK_MAX_SAFE_INT, INT64_MAX, INT64_MAX, &q), 0);
+	CHECK_INT(q, DK_MAX_SAFE_INT);
+}
+
 static void
 test_money_str(void)
 {
@@ -278,6 +328,7 @@ main(void)
 	test_value();
 	test_muldiv();
 	test_refused();
+	test_share();
 	test_money_str();
 	return check_done("test-money");
 }

@@ -48,6 +48,154 @@ from_text(struct dk_rules *r, const char *text, struct dk_err *e)
 	return rc;
 }
 
+/* A file of text in /tmp; its path in path (at least 32 bytes). */
+static void
+tmpfile_text(char *path, const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/test-rules.XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* The rules of version 2: from the configuration, into a record of
+ * version 2 and back, field for field; a record that says v 2 without
+ * them, or v 1 with them, is refused. */
+static void
+test_money(void)
+{
+	struct dk_rules r, r2;
+	struct dk_err e;
+	char path[64], want[65], *s;
+	json_t *o;
+
+	tmpfile_text(path, "slot,price\n2026-01-01T10:00:00+00:00,250000\n");
+	{
+		char def[128];
+		snprintf(def, sizeof(def), "prices.imbalance=%s", path);
+		CHECK_INT(RULES(PRICES, def, "prices.tolerance_wh=10",
+		    "prices.fee_bps=200", "prices.fee_payer=split",
+		    "prices.monthly_fee=500000", "tax.rate_bps=1000"), 0);
+	}
+	dk_sha256_hex("slot,price\n2026-01-01T10:00:00+00:00,250000\n", 44,
+	    want);
+	CHECK_STR(r.imbalance, want);
+	CHECK_INT(r.tol_wh, 10);
+	CHECK_INT(r.tol_pct, 0);
+	CHECK_INT(r.fee_payer, DK_PAYER_SPLIT);
+	o = dk_rules_json(&r);
+	s = dk_canon(o);
+	CHECK_HAS(s, "\"fee_bps\":200,\"fee_payer\":\"split\"");
+	CHECK_HAS(s, "\"monthly_fee\":500000");
+	CHECK_HAS(s, "\"tax_bps\":1000");
+	CHECK_HAS(s, "\"tolerance_pct\":0,\"tolerance_wh\":10");
+	CHECK_HAS(s, "\"v\":2}");
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), 0);
+	CHECK(memcmp(&r, &r2, sizeof(r)) == 0);
+	free(s);
+	/* v 1 with them, v 2 without: refused */
+	json_object_set_new(o, "v", json_integer(1));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "v: must be 2 with the fields of money");
+	json_decref(o);
+	CHECK_INT(RULES(PRICES), 0);
+	o = dk_rules_json(&r);
+	json_object_set_new(o, "v", json_integer(2));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), -1);
+	CHECK_HAS(e.msg, "v: must be 2");
+	json_object_set_new(o, "v", json_integer(3));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), -1);
+	/* a fee without its payer, a bad payer, a bad hash */
+	json_object_set_new(o, "v", json_integer(2));
+	json_object_set_new(o, "fee_bps", json_integer(100));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), -1);
+	CHECK_HAS(e.msg, "fee_payer");
+	json_object_set_new(o, "fee_payer", json_string("nobody"));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, "fee_payer: must be buyer, seller or split");
+	json_object_set_new(o, "fee_payer", json_string("seller"));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), 0);
+	CHECK_INT(r2.fee_payer, DK_PAYER_SELLER);
+	json_object_set_new(o, "imbalance", json_string("ABC"));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), -1);
+	CHECK_HAS(e.msg, "imbalance: must be a SHA-256 in hex");
+	json_object_set_new(o, "imbalance", json_string(want));
+	json_object_set_new(o, "fee_bps", json_integer(10001));
+	CHECK_INT(dk_rules_from_json(&r2, o, &e), -1);
+	CHECK_HAS(e.msg, "fee_bps");
+	json_decref(o);
+	/* the configuration's checks: 78 and the key */
+	CHECK_INT(RULES(PRICES, "prices.fee_payer=both"), -1);
+	CHECK_INT(e.status, DK_EX_CONFIG);
+	CHECK_HAS(e.msg, "fee_payer: must be buyer, seller or split");
+	CHECK_INT(RULES(PRICES, "tax.rate_bps=10001"), -1);
+	CHECK_INT(e.status, DK_EX_CONFIG);
+	CHECK_INT(RULES(PRICES, "prices.tolerance_pct=101"), -1);
+	CHECK_INT(e.status, DK_EX_CONFIG);
+	CHECK_INT(RULES(PRICES, "prices.imbalance=/nonexistent/x.csv"), -1);
+	CHECK_INT(e.status, DK_EX_CONFIG);
+	CHECK_HAS(e.msg, "prices.imbalance: /nonexistent/x.csv: No such file");
+	unlink(path);
+}
+
+/* Series of imbalance prices: read, found by hash, priced by slot; bad
+ * files refused with the line. */
+static void
+test_series(void)
+{
+	struct dk_err e = { 0 };
+	char path[64], h[65], h2[65];
+	int64_t p = -1, t;
+
+	tmpfile_text(path, "2026-01-01T10:30:00+00:00,7\r\n"
+	    "2026-01-01T19:00:00+09:00,5\n");
+	CHECK_INT(dk_series_load(path, 30, h, &e), 0);
+	/* loaded twice: the same series */
+	CHECK_INT(dk_series_load(path, 30, h2, &e), 0);
+	CHECK_STR(h, h2);
+	CHECK_INT(dk_time_parse("2026-01-01T10:00:00Z", &t, &e), 0);
+	CHECK_INT(dk_series_price(h, t, &p, &e), 1);
+	CHECK_INT(p, 5);
+	CHECK_INT(dk_series_price(h, t + 1800, &p, &e), 1);
+	CHECK_INT(p, 7);
+	CHECK_INT(dk_series_price(h, t + 3600, &p, &e), -1);
+	CHECK_HAS(e.msg, "has no price for the slot");
+	CHECK_INT(dk_series_price("00", t, &p, &e), 0);
+	unlink(path);
+	/* bad files: the line and what is wrong, 65 */
+	tmpfile_text(path, "slot,price\n2026-01-01T10:00:00Z,1\n"
+	    "2026-01-01T10:30:00Z,-1\n");
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_series_load(path, 30, h, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, ":3: price: must be an integer");
+	unlink(path);
+	tmpfile_text(path, "2026-01-01T10:00:00Z,10000000001\n");
+	CHECK_INT(dk_series_load(path, 30, h, &e), -1);
+	CHECK_HAS(e.msg, ":1: price: must be an integer of micro-units per "
+	    "kWh, 0 to 10000000000");
+	unlink(path);
+	tmpfile_text(path, "2026-01-01T10:00:00Z 1\n");
+	CHECK_INT(dk_series_load(path, 30, h, &e), -1);
+	CHECK_HAS(e.msg, ":1: must be slot,price");
+	unlink(path);
+	tmpfile_text(path, "slot,price\n");
+	CHECK_INT(dk_series_load(path, 30, h, &e), -1);
+	CHECK_HAS(e.msg, ": no prices");
+	unlink(path);
+	tmpfile_text(path, "");
+	CHECK_INT(dk_series_load(path, 30, h, &e), -1);
+	CHECK_HAS(e.msg, ": empty file");
+	unlink(path);
+	CHECK_INT(dk_series_load("/nonexistent.csv", 30, h, &e), -1);
+	CHECK_INT(e.status, DK_EX_NOINPUT);
+}
+
 int
 main(void)
 {
@@ -238,5 +386,7 @@ main(void)
 	CHECK_INT(from_text(&r, "{\"type\":\"order\"}", &e), -1);
 	CHECK_INT(e.status, DK_EX_DATAERR);
 
+	test_money();
+	test_series();
 	return check_done("test-rules");
 }

@@ -776,6 +776,133 @@ test_many(void)
 	CHECK_INT(last_item, MANY);
 }
 
+/* Each settlement's net is what its transfers moved, and every party's
+ * balance sums to zero: under rules of version 2, with the fields those
+ * add; problems found. */
+static int
+balanced(json_t *out)
+{
+	struct bal b;
+	json_t *x;
+	size_t i;
+	int64_t sum = 0;
+	int bad = 0;
+
+	memset(&b, 0, sizeof(b));
+	json_array_foreach(out, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "type")),
+		    "transfer") == 0) {
+			int64_t a = json_integer_value(json_object_get(x,
+			    "amount"));
+			bad += a <= 0;
+			*bal_of(&b, json_string_value(json_object_get(x,
+			    "from"))) -= a;
+			*bal_of(&b, json_string_value(json_object_get(x,
+			    "to"))) += a;
+		}
+	json_array_foreach(out, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "type")),
+		    "settlement") == 0)
+			bad += *bal_of(&b, json_string_value(json_object_get(x,
+			    "participant"))) != json_integer_value(
+			    json_object_get(x, "net"));
+	for (i = 0; i < b.n; i++)
+		sum += b.v[i];
+	return bad + (sum != 0);
+}
+
+/* Rules of version 2 at the limits of a slot: every amount exact, the
+ * whole below 2^53 - 1; and random slots under random money rules
+ * balance. */
+static void
+test_money(void)
+{
+	struct dk_rules keep = rules;
+	json_t *cs = json_array(), *rs = json_array(), *out = json_array();
+	json_t *x;
+	struct dk_err e;
+	int round, bad = 0, fails = 0;
+	size_t i;
+
+	/* rules that name a series, its price given as an audit gives it */
+	memset(rules.imbalance, 'a', 64);
+	rules.imb_given = 1;
+	rules.imb_price = DK_MAX_PRICE;
+	rules.fee_bps = 10000;
+	rules.fee_payer = DK_PAYER_BUYER;
+	rules.tax_bps = 10000;
+	json_array_append_new(cs, contract("alice", "bob", DK_MAX_WH,
+	    DK_MAX_PRICE, DK_MAX_PRICE));
+	json_array_append_new(rs, reading("alice-m", DK_MAX_WH, 0));
+	json_array_append_new(rs, reading("bob-m", 0, DK_MAX_WH));
+	CHECK_INT(settle(cs, rs, out, &e), 0);
+	CHECK_INT(balanced(out), 0);
+	/* bob: 1e15 value, 1e15 fee, 1e15 percentage fee, 2e15 tax; his
+	 * surplus of 2e8 Wh at 1e10: 2e15 from the utility */
+	x = json_array_get(out, 1);
+	CHECK_INT(json_integer_value(json_object_get(x, "fee_pct")),
+	    1000000000000000LL);
+	CHECK_INT(json_integer_value(json_object_get(x, "tax")),
+	    2000000000000000LL);
+	CHECK_INT(json_integer_value(json_object_get(x, "imbalance_price")),
+	    DK_MAX_PRICE);
+	CHECK_INT(json_integer_value(json_object_get(x, "net")),
+	    -3000000000000000LL);
+	json_decref(cs);
+	json_decref(rs);
+	json_decref(out);
+
+	for (round = 0; round < 3000; round++) {
+		static const char *who[] = { "alice", "bob", "dave", "erin" };
+		static const char *meter[] = { "alice-m", "bob-m", "dave-m",
+			"erin-m" };
+		int nc = (int)urand(0, 5), k, s, b;
+
+		rules = keep;
+		rules.fee_bps = (int)urand(0, 1) ? (int)urand(1, 10000) : 0;
+		rules.fee_payer = (int)urand(0, 2);
+		rules.tax_bps = (int)urand(0, 1) ? (int)urand(1, 10000) : 0;
+		rules.tol_wh = urand(0, 1) ? urand(0, 500) : 0;
+		rules.tol_pct = (int)urand(0, 1) ? (int)urand(0, 100) : 0;
+		if (urand(0, 1)) {
+			memset(rules.imbalance, 'b', 64);
+			rules.imb_given = 1;
+			rules.imb_price = urand(0, 1000000);
+		}
+		cs = json_array();
+		rs = json_array();
+		out = json_array();
+		for (k = 0; k < nc; k++) {
+			s = (int)urand(0, 3);
+			b = (s + (int)urand(1, 3)) % 4;
+			json_array_append_new(cs, contract(who[s], who[b],
+			    urand(1, 3000), urand(0, 500000), urand(0, 50000)));
+		}
+		for (k = 0; k < 4; k++)
+			json_array_append_new(rs, reading(meter[k],
+			    urand(0, 4000), urand(0, 4000)));
+		if (settle(cs, rs, out, &e) < 0)
+			fails++;
+		bad += balanced(out);
+		/* the fields of version 2, in every record, as the rules say */
+		json_array_foreach(out, i, x)
+			if (strcmp(json_string_value(json_object_get(x,
+			    "type")), "settlement") == 0)
+				bad += (json_object_get(x, "fee_pct") != NULL) !=
+				    (rules.fee_bps > 0) ||
+				    (json_object_get(x, "tax") != NULL) !=
+				    (rules.tax_bps > 0) ||
+				    (json_object_get(x, "imbalance_price") !=
+				    NULL) != (rules.imbalance[0] != '\0');
+		json_decref(cs);
+		json_decref(rs);
+		json_decref(out);
+	}
+	CHECK_INT(fails, 0);
+	CHECK_INT(bad, 0);
+	rules = keep;
+}
+
 int
 main(void)
 {
@@ -808,6 +935,7 @@ main(void)
 	test_reading_check();
 	test_random();
 	test_many();
+	test_money();
 	dk_registry_free(&reg);
 	free(keyb64);
 	return check_done("test-settle");
