@@ -38,6 +38,7 @@ static const struct dk_confkey table[] = {
 	{ "witness.*.vkey",		COOP, TEXT, 0, 0 },
 	{ "witness.timeout",		COOP, INT, 1, 600 },
 	{ "witness.quorum",		COOP, INT, 0, 16 },
+	{ "members.store",		COOP, PATH, 0, 0 },
 
 	{ "currency",			BOTH, TEXT, 0, 0 },
 	{ "tz",				BOTH, TEXT, 0, 0 },

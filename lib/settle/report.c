@@ -99,18 +99,22 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	return 0;
 }
 
-/* Each entry of the ledger, in order (the scan's callback). */
-static int
-entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
+/* Each entry of the ledger, in order (the scan's callback); with r->pb,
+ * the transfers and payment runs to the pay book too (denki-pay). */
+int
+dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
 {
 	struct dk_report *r = ctx;
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *slot = json_string_value(json_object_get(rec, "slot"));
 	int64_t v;
 
-	(void)seq;
 	(void)line;
 	r->entries++;
+	if (r->pb != NULL && dk_paybook_record(r->pb, seq, rec,
+	    r->rules.currency, e) < 0)
+		return -1;
 	if (strcmp(type, "rules") == 0) {
 		if (dk_rules_from_json(&r->rules, rec, e) < 0)
 			return -1;
@@ -150,6 +154,15 @@ byid(const void *a, const void *b)
 	    ((const struct dk_member *)b)->id);
 }
 
+/* An empty report, to feed entries to (dk_report_entry): -1 out of
+ * memory. */
+int
+dk_report_init(struct dk_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	return (r->prices = json_object()) == NULL ? -1 : 0;
+}
+
 /*
  * The figures of the ledger at path (its operator key checked when oppk
  * is not NULL): the community's totals, the average P2P price (avg, when
@@ -160,10 +173,9 @@ int
 dk_report_ledger(struct dk_report *r, const char *path,
     const unsigned char *oppk, struct dk_err *e)
 {
-	memset(r, 0, sizeof(*r));
-	if ((r->prices = json_object()) == NULL)
+	if (dk_report_init(r) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
+	if (dk_ledger_scan(path, oppk, dk_report_entry, r, e) < 0)
 		return -1;
 	if (r->nm > 1)
 		qsort(r->m, r->nm, sizeof(*r->m), byid);

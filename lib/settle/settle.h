@@ -85,6 +85,91 @@ int dk_audit_ledger(struct dk_audit *, const char *path,
 json_t *dk_audit_json(const struct dk_audit *, const char *path);
 void dk_audit_free(struct dk_audit *);
 
+/* pay.c: what each member is owed or owes, from the ledger's transfers
+ * less its payment runs' payments (the pay book); payment_run and
+ * payment_return records checked against it */
+struct dk_payslot {
+	int64_t slot, amount;
+};
+struct dk_paymember {
+	char id[DK_ID_MAX + 1];
+	struct dk_payslot *v;	/* its transfers' sum a slot, ledger order */
+	size_t n, cap;
+	int64_t paid;		/* by runs, less what the bank returned */
+};
+struct dk_paybook {
+	struct dk_paymember *m;
+	size_t nm;
+	json_t *idx;		/* id -> index in m */
+	json_t *runs;		/* entry -> {"paid", "returned", "period"} */
+	int64_t last_to;	/* the end of the last run's period */
+	long long last_seq;
+};
+void dk_paybook_init(struct dk_paybook *);
+void dk_paybook_free(struct dk_paybook *);
+int dk_paybook_transfer(struct dk_paybook *, json_t *rec, struct dk_err *);
+int dk_paybook_record(struct dk_paybook *, long long seq, json_t *rec,
+    const char *currency, struct dk_err *);
+json_t *dk_paybook_plan(struct dk_paybook *, int64_t from, int64_t to,
+    int exp, struct dk_err *);
+long long dk_paybook_find(const struct dk_paybook *, const char *period,
+    const char *id, int64_t *amount);
+const char *dk_seqkey(long long seq);
+int dk_period_parse(const char *, const char *tz, int64_t *from,
+    int64_t *to, struct dk_err *);
+
+/* bank.c: IBAN, BIC, minor units, Zengin characters */
+int dk_iban_check(const char *, struct dk_err *);
+int dk_bic_check(const char *, struct dk_err *);
+int dk_currency_exp(const char *currency);
+int64_t dk_minor_unit(int exp);
+int64_t dk_pay_round(int64_t micro, int exp);
+void dk_minor_str(int64_t micro, int exp, char *out, size_t len);
+int dk_kana(const char *utf8, char *out, size_t max, size_t *n,
+    struct dk_err *);
+
+/* members.c: the operator's member store of bank details */
+int dk_bank_check(json_t *rec, struct dk_err *);
+const char *dk_bank_missing(json_t *details, const char *format, int payer);
+int dk_members_load(const char *path, json_t **out, struct dk_err *);
+int dk_members_set(const char *path, json_t *members, const char *id,
+    char **set, size_t nset, struct dk_err *);
+
+/* pain001.c, zengin.c: a run's bank file */
+struct dk_payfile {
+	json_t *payer;		/* the cooperative's bank details */
+	json_t *pays;		/* [{participant, amount, bank}], by id */
+	const char *currency;
+	int exp;		/* its minor units */
+	const char *date;	/* of execution, YYYY-MM-DD */
+	const char *created;	/* RFC 3339 */
+	const char *period;
+	const char *label;	/* before the period in remittance text */
+	long long seq;		/* the run's entry: names the message */
+};
+int dk_pain001(const struct dk_payfile *, char **buf, size_t *len,
+    struct dk_err *);
+int dk_zengin(const struct dk_payfile *, char **buf, size_t *len,
+    struct dk_err *);
+
+/* payrun.c: a payment run made: the plan with the member store, its
+ * bank file, its record; a payment returned */
+struct dk_payrun {
+	json_t *rec;		/* payment_run, "file" set by dk_payrun_file */
+	json_t *lines;		/* a "payment" record a member, for stdout */
+	struct dk_payfile f;	/* what the bank file pays */
+	size_t ncredit, ndebit, nheld;
+	int64_t credit, debit;	/* the sums paid and to collect */
+};
+int dk_payrun_plan(struct dk_payrun *, struct dk_paybook *, json_t *members,
+    const char *format, const char *period, const char *from,
+    const char *to, const char *currency, struct dk_err *);
+int dk_payrun_file(struct dk_payrun *, const char *format, char **buf,
+    size_t *len, struct dk_err *);
+json_t *dk_payrun_return(const struct dk_paybook *, const char *period,
+    const char *id, struct dk_err *);
+void dk_payrun_free(struct dk_payrun *);
+
 /* report.c: the figures of denki-report, over the whole ledger */
 struct dk_member {		/* a member's statement */
 	char id[DK_ID_MAX + 1];
@@ -101,7 +186,11 @@ struct dk_report {
 	int64_t avg;		/* the average P2P price, when matched > 0 */
 	char first[40], last[40];	/* the first and last slot settled */
 	json_t *prices;		/* slot -> [retail, buyback] when cleared */
+	struct dk_paybook *pb;	/* when set: transfers and runs fed to it */
 };
+int dk_report_init(struct dk_report *);
+int dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
 int dk_report_ledger(struct dk_report *, const char *path,
     const unsigned char *oppk, struct dk_err *);
 json_t *dk_report_summary_json(const struct dk_report *, const char *path);
