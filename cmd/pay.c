@@ -44,6 +44,7 @@ tell(const struct dk_payrun *run, const struct opts *o, const char *store,
     const char *cur)
 {
 	char a[40], b[40];
+	const char *m;
 	size_t i;
 	json_t *x;
 
@@ -51,12 +52,14 @@ tell(const struct dk_payrun *run, const struct opts *o, const char *store,
 		if (json_object_get(x, "missing") != NULL) {
 			dk_minor_str(json_integer_value(json_object_get(x,
 			    "amount")), run->f.exp, a, sizeof(a));
+			m = json_string_value(json_object_get(x, "missing"));
 			dk_warnx(prog, "%s: not paid: %s %s held for the next "
-			    "run; %s has no %s for a %s transfer (denki pay "
+			    "run; %s has no %s%s for a %s transfer (denki pay "
 			    "-m %s field=value)", json_string_value(
 			    json_object_get(x, "participant")), a, cur, store,
-			    json_string_value(json_object_get(x, "missing")),
-			    o->fmt, json_string_value(json_object_get(x,
+			    strcmp(m, "all") == 0 ? "bank details" : m,
+			    strcmp(m, "all") == 0 ? " of it" : "", o->fmt,
+			    json_string_value(json_object_get(x,
 			    "participant")));
 		}
 	dk_minor_str(run->credit, run->f.exp, a, sizeof(a));
@@ -92,6 +95,11 @@ pay(struct dk_coop *C, struct dk_report *r, struct dk_paybook *pb,
 	if (dk_period_parse(o->period, r->rules.tz, &from, &to, e) < 0)
 		return -1;
 	dk_time_format(from, r->rules.tz, f, sizeof(f));
+	dk_time_format(pb->last_to, r->rules.tz, t, sizeof(t));
+	if (to < pb->last_to)
+		return dk_fail(e, DK_EX_USAGE, "-P %s: ends before the period "
+		    "of the last run (entry %lld, to %s): runs go forward",
+		    o->period, pb->last_seq, t);
 	dk_time_format(to, r->rules.tz, t, sizeof(t));
 	dk_time_format(time(NULL), r->rules.tz, now, sizeof(now));
 	snprintf(date, sizeof(date), "%.10s", o->date ? o->date : now);

@@ -3,6 +3,7 @@
 # and Zengin bank files, what members owe, the payment_run record.
 
 load test_helper
+load resign
 
 READINGS=open
 XSD="$FIXTURES/iso20022/pain.001.001.03.xsd"
@@ -125,4 +126,206 @@ zengin_details() {
 	# trailer: 1 record, 16 yen
 	assert_equal "$(sed -n 3p jan.txt | cut -b1-19)" 8000001000000000016
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "pay: bank details checked when added: an IBAN with wrong check digits, a bad BIC, a character outside the Zengin set; the store stays as it was" {
+	make_community
+	denki-pay -c coop.yaml -m alice name=Alice iban=DE89370400440532013000 >/dev/null
+	cp members.jsonl before
+	# the last digit one more: the number checked (the BBAN, then DE89 as
+	# 131489) grows by 10^6, which is 27 mod 97: 1 + 27
+	run -65 --separate-stderr denki-pay -c coop.yaml -m alice iban=DE89370400440532013001
+	assert_equal "$stderr" 'denki-pay: alice: iban: IBAN "DE89370400440532013001": wrong check digits (mod 97 is 28, not 1): a mistyped character?'
+	run -65 --separate-stderr denki-pay -c coop.yaml -m alice iban=DE8937040044053201300
+	assert_equal "$stderr" 'denki-pay: alice: iban: IBAN "DE8937040044053201300": an IBAN of DE has 22 characters, not 21'
+	run -65 --separate-stderr denki-pay -c coop.yaml -m alice bic=COBADE
+	assert_equal "$stderr" 'denki-pay: alice: bic: BIC "COBADE": must be 8 or 11 characters: bank (4 letters), country (2), location (2), branch (3, optional)'
+	run -65 --separate-stderr denki-pay -c coop.yaml -m alice kana='山田'
+	assert_equal "$stderr" 'denki-pay: alice: kana: "山田": "山" (U+5C71) is not in the Zengin character set: katakana, digits, capital letters, space and ( ) - . / , only'
+	run -65 --separate-stderr denki-pay -c coop.yaml -m alice colour=red
+	assert_equal "$stderr" "denki-pay: alice: colour: not a field of bank details (name, iban, bic, kana, bank, bank_kana, branch, branch_kana, account_type, account, company_code)"
+	run -65 --separate-stderr denki-pay -c coop.yaml -m alice account=12345678
+	assert_equal "$stderr" 'denki-pay: alice: account: must be 1 to 7 digits, got "12345678"'
+	cmp members.jsonl before
+	# a store others may read is refused: personal data
+	chmod 644 members.jsonl
+	run -77 --separate-stderr denki-pay -c coop.yaml -m bob name=Bob
+	assert_equal "$stderr" "denki-pay: members.jsonl: mode 644: the member store holds personal data and must be readable by its owner only (chmod 600 members.jsonl)"
+}
+
+@test "pay: a member without bank details is listed as held, not paid, and paid by the next run once they are given" {
+	community EUR
+	denki-pay -c coop.yaml -m operator name='Solar Coop eG' iban=DE89370400440532013000 >/dev/null
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml
+	assert_equal "$(jq -r '"\(.participant) \(.status) \(.amount) \(.missing)"' <<<"$output")" \
+	    "alice held 16190000 all
+bob debit -10800000 null
+carol debit -7440000 null"
+	assert_equal "${stderr%%$'\n'*}" "denki-pay: alice: not paid: 16.19 EUR held for the next run; members.jsonl has no bank details of it for a pain.001 transfer (denki pay -m alice field=value)"
+	[ ! -e jan.xml ]
+	# the run is recorded: what bob and carol owe, alice held
+	rec=$(jq -c 'select(.rec.type == "payment_run") | .rec' ledger.jsonl)
+	assert_equal "$(jq -c '[.payments, .held, .file]' <<<"$rec")" '[[{"amount":-10800000,"participant":"bob"},{"amount":-7440000,"participant":"carol"}],["alice"],null]'
+	denki-pay -c coop.yaml -m alice name=Alice iban=NL91ABNA0417164300 >/dev/null
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml
+	assert_equal "$(jq -r '"\(.participant) \(.status) \(.amount)"' <<<"$output")" "alice credit 16190000"
+	xmllint --noout --schema "$XSD" jan.xml
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "pay: a second run for the same period pays nothing and appends nothing" {
+	community EUR
+	sepa_details
+	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	cp ledger.jsonl before
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan2.xml
+	assert_output ""
+	assert_equal "$stderr" "denki-pay: nothing to transfer: no file written"
+	[ ! -e jan2.xml ]
+	cmp ledger.jsonl before
+	# a run of a period that ends earlier is refused: runs go forward
+	run -64 --separate-stderr denki-pay -c coop.yaml -P 2025-12 -f pain.001 -o dec.xml
+	assert_equal "$stderr" "denki-pay: -P 2025-12: ends before the period of the last run (entry 45, to 2026-02-01T00:00:00+00:00): runs go forward"
+	[ ! -e dec.xml ]
+	cmp ledger.jsonl before
+}
+
+@test "pay: a payment the bank returned is recorded and paid again by the next run, once" {
+	community EUR
+	sepa_details
+	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -r alice
+	# the run is the entry before the checkpoint before the return
+	seq=$(jq -r 'select(.rec.type == "payment_run") | .seq' ledger.jsonl)
+	assert_output "{\"amount\":16190000,\"participant\":\"alice\",\"period\":\"2026-01\",\"run\":$seq,\"type\":\"payment_return\",\"v\":1}"
+	# returned once only
+	run -65 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -r alice
+	assert_equal "$stderr" "denki-pay: alice: no payment run for 2026-01 paid it, or its payment was returned already"
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o again.xml
+	assert_equal "$(jq -r '"\(.participant) \(.status) \(.amount)"' <<<"$output")" "alice credit 16190000"
+	xmllint --noout --schema "$XSD" again.xml
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o third.xml
+	assert_output ""
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "pay: money that arrives after its period was paid (a later settlement of a January slot) is carried to the next run" {
+	community EUR
+	sepa_details
+	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	# S4, the last slot of January, settled after January's run: alice
+	# sells 100 Wh to bob at 20000000 (2000000, fee 100000), both
+	# metered as contracted
+	{
+		order alice sell 100 20000000 $S4
+		order bob buy 100 20000000 $S4
+	} >late.jsonl
+	denki-clear -c coop.yaml late.jsonl | denki-contract-sign -c coop.yaml >/dev/null
+	{
+		reading alice-m $S4 0 100
+		reading bob-m $S4 100 0
+		reading carol-m $S4 0 0
+	} | denki-settle -c coop.yaml >/dev/null
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-02 -f pain.001 -o feb.xml
+	# alice: 2000000 + the 50 left over from January; nothing of it in
+	# February's own slots.  bob: -2100000 - the 3000 left over.  carol:
+	# the -7050 left over is under a cent: carried again, not listed.
+	assert_equal "$(jq -r '"\(.participant) \(.status) \(.amount) \(.owed) \(.period_net)"' <<<"$output")" \
+	    "alice credit 2000000 2000050 0
+bob debit -2100000 -2103000 0"
+	xmllint --noout --schema "$XSD" feb.xml
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "pay: an output that cannot be made, or a full disk: no file, no temporary file, nothing appended" {
+	community EUR
+	sepa_details
+	cp ledger.jsonl before
+	run -73 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o nowhere/jan.xml
+	assert_output ""
+	assert_equal "$stderr" "denki-pay: nowhere/jan.xml: No such file or directory"
+	cmp ledger.jsonl before
+	# a bank file is never overwritten
+	echo keep >jan.xml
+	run -73 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml
+	assert_equal "$(cat jan.xml)" keep
+	cmp ledger.jsonl before
+	DISK="$BATS_TEST_TMPDIR/disk"
+	mkdir "$DISK"
+	if ! mount -t tmpfs -o size=8k tmpfs "$DISK" 2>/dev/null; then
+		DISK=
+		skip "cannot mount a tmpfs here (needs root): the full-disk part did not run"
+	fi
+	head -c 8192 /dev/zero >"$DISK/filler" || true
+	run -74 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o "$DISK/jan.xml"
+	assert_output ""
+	assert_equal "$(ls "$DISK")" filler
+	cmp ledger.jsonl before
+	# room again: the run is made
+	rm "$DISK/filler"
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o "$DISK/jan.xml"
+	xmllint --noout --schema "$XSD" "$DISK/jan.xml"
+}
+
+teardown() {
+	if [ -n "${DISK:-}" ] && mountpoint -q "$DISK"; then
+		umount "$DISK"
+	fi
+}
+
+# forge_run FILTER: the operator rewrites the payment run's ledger line by
+# the jq FILTER (on the entry) and signs every link and checkpoint after it
+# again, as it could holding its key: only the replay can tell
+forge_run() {
+	local n
+	n=$(grep -n '"type":"payment_run"' ledger.jsonl | head -1 | cut -d: -f1)
+	{
+		head -n $((n - 1)) ledger.jsonl
+		sed -n "${n}p" ledger.jsonl | jq -cS "$1"
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >ledger.jsonl
+}
+
+@test "attack: operator edits a payment run to pay alice more than the ledger's transfers give her: ledger-verify refuses" {
+	community EUR
+	sepa_details
+	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	seq=$(jq -r 'select(.rec.type == "payment_run") | .seq' ledger.jsonl)
+	forge_run '.rec.payments[0].amount = 26190000'
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "payment_run (entry $seq): participant alice: it pays 26190000, but 16190050 is owed (16190000, rounded toward zero to the minor unit): paid twice, or more than the ledger's transfers give"
+}
+
+@test "attack: operator pays a period twice (a second payment run with the same payments): ledger-verify refuses" {
+	community EUR
+	sepa_details
+	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	n=$(grep -n '"type":"payment_run"' ledger.jsonl | cut -d: -f1)
+	# the run's line twice, every link and checkpoint after it signed again
+	{
+		head -n "$n" ledger.jsonl
+		sed -n "${n}p" ledger.jsonl
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >ledger.jsonl
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "payment_run (entry $n): participant alice: it pays 16190000, but 50 is owed (0, rounded toward zero to the minor unit): paid twice"
+}
+
+@test "attack: operator records a return the run never paid, to pay a member twice: ledger-verify refuses" {
+	community EUR
+	sepa_details
+	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	denki-pay -c coop.yaml -P 2026-01 -r alice >/dev/null
+	n=$(grep -n '"type":"payment_return"' ledger.jsonl | cut -d: -f1)
+	{
+		head -n $((n - 1)) ledger.jsonl
+		sed -n "${n}p" ledger.jsonl | jq -cS '.rec.amount = 26190000'
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >ledger.jsonl
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "payment_return (entry $((n - 1))): the run of entry"
+	assert_output --partial "paid alice 16190000, not 26190000"
 }
