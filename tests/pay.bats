@@ -329,3 +329,48 @@ forge_run() {
 	assert_output --partial "payment_return (entry $((n - 1))): the run of entry"
 	assert_output --partial "paid alice 16190000, not 26190000"
 }
+
+@test "pay: -h, the usage of denki-pay(1), bash and zsh completions, denki lists it" {
+	run -0 --separate-stderr denki pay -h
+	assert_equal "${lines[0]}" "usage: denki-pay [-n] [-c config] [-D key=value] -P period -f pain.001|zengin"
+	run -64 --separate-stderr denki-pay -c coop.yaml -P 2026-01
+	assert_equal "${stderr_lines[0]%% *}" "usage:"
+	run -64 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f csv -o x
+	assert_equal "${stderr_lines[0]}" "denki-pay: -f csv: must be pain.001 or zengin"
+	run -0 --separate-stderr denki
+	assert_line --regexp '^  pay +a payment run: bank files'
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run comp denki pay -f ''
+	assert_output "pain.001
+zengin"
+	run comp denki-pay -c coop.yaml -m alice ib
+	assert_output "iban="
+	run comp denki-pay -D members.s
+	assert_output "members.store="
+	grep -q "'-f+\[the bank file" "$TOP/completions/zsh/_denki"
+	grep -q "'pay:a payment run" "$TOP/completions/zsh/_denki"
+}
+
+@test "pay: a period as FROM..TO, and periods that are not" {
+	community EUR
+	sepa_details
+	run -64 --separate-stderr denki-pay -c coop.yaml -P 2026-13 -f pain.001 -o x.xml
+	assert_equal "$stderr" 'denki-pay: period "2026-13": must be a month (2016-07) or FROM..TO, each a month or a day (2016-07-01..2016-07-15)'
+	run -64 --separate-stderr denki-pay -c coop.yaml -P 2026-02-30 -f pain.001 -o x.xml
+	run -64 --separate-stderr denki-pay -c coop.yaml -P 2026-01-05..2026-01-01 -f pain.001 -o x.xml
+	assert_equal "$stderr" 'denki-pay: period "2026-01-05..2026-01-01": ends before it starts'
+	# the first day alone: S1 and S2 are in it
+	run -0 --separate-stderr denki-pay -n -c coop.yaml -P 2026-01-01..2026-01-01 -f pain.001
+	assert_equal "$(jq -r '"\(.participant) \(.amount) \(.period_net)"' <<<"$output")" "alice 16190000 16190050
+bob -10800000 -10803000
+carol -7440000 -7447050"
+	# -n: nothing written
+	[ -z "$(jq -c 'select(.rec.type == "payment_run")' ledger.jsonl)" ]
+	# a period before the slots: nothing owed
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2025-12-01..2025-12-31 -f pain.001 -o x.xml
+	assert_output ""
+}
