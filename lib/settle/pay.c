@@ -293,7 +293,6 @@ run(struct dk_paybook *pb, long long seq, json_t *rec, const char *cur,
 	json_object_set_new(pb->runs, dk_seqkey(seq), json_pack("{s:O,s:o,"
 	    "s:O}", "paid", paid, "returned", json_object(), "period",
 	    json_object_get(rec, "period")));
-	json_object_del(pb->runs, "");
 	return 0;
 }
 
@@ -341,9 +340,14 @@ dk_paybook_record(struct dk_paybook *pb, long long seq, json_t *rec,
 {
 	const char *type = json_string_value(json_object_get(rec, "type"));
 
-	if (strcmp(type, "payment_run") == 0)
-		return run(pb, seq, rec, cur, e) < 0 ?
-		    dk_failpre(e, "payment_run (entry %lld)", seq) : 0;
+	int rc;
+
+	if (strcmp(type, "payment_run") == 0) {
+		rc = run(pb, seq, rec, cur, e);
+		json_object_del(pb->runs, "");	/* its payments while checked */
+		return rc < 0 ? dk_failpre(e, "payment_run (entry %lld)", seq) :
+		    0;
+	}
 	if (strcmp(type, "payment_return") == 0)
 		return ret(pb, rec, e) < 0 ?
 		    dk_failpre(e, "payment_return (entry %lld)", seq) : 0;
