@@ -374,3 +374,18 @@ carol -7440000 -7447050"
 	run -0 --separate-stderr denki-pay -c coop.yaml -P 2025-12-01..2025-12-31 -f pain.001 -o x.xml
 	assert_output ""
 }
+
+@test "pay: the demo ends with both bank files in demo/ and says where they are" {
+	run -0 --separate-stderr "$TOP/examples/demo.sh" demo
+	assert_line --regexp '^pay +demo/pay-2016-07\.xml: [0-9]+ credit transfers?, [0-9]+\.[0-9]{2} EUR \(ISO 20022 pain\.001\.001\.03\);$'
+	assert_line --regexp '^ +demo/jp/pay-2016-07\.txt: [0-9]+ credit transfers?, [0-9]+ JPY \(Zengin'
+	xmllint --noout --schema "$XSD" demo/pay-2016-07.xml
+	# the sum in the file is the sum of the run's credits in the ledger
+	assert_equal "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' demo/pay-2016-07.xml | tr -d .)" \
+	    "$(jq -r 'select(.rec.type == "payment_run") | [.rec.payments[].amount | select(. > 0)] | add / 10000' demo/ledger.jsonl)"
+	assert_equal "$(tr -d '\r' <demo/jp/pay-2016-07.txt | awk '{ print length($0) }' | sort -u)" 120
+	assert_equal "$(sed -n '$p' demo/jp/pay-2016-07.txt | cut -c1)" 9
+	assert_equal "$(stat -c %a demo/members.jsonl)" 600
+	run -0 denki-ledger-verify -p demo/operator.pub -O demo/ledger.jsonl.openings demo/ledger.jsonl
+	run -0 denki-ledger-verify -p demo/jp/operator.pub -O demo/jp/ledger.jsonl.openings demo/jp/ledger.jsonl
+}
