@@ -273,15 +273,16 @@ teardown() {
 	fi
 }
 
-# forge_run FILTER: the operator rewrites the payment run's ledger line by
-# the jq FILTER (on the entry) and signs every link and checkpoint after it
-# again, as it could holding its key: only the replay can tell
-forge_run() {
+# forge TYPE FILTER: the operator rewrites the ledger line of the first
+# record of TYPE by the jq FILTER (on the entry; "., ." writes it twice)
+# and signs every link and checkpoint after it again, as it could holding
+# its key: only the replay can tell
+forge() {
 	local n
-	n=$(grep -n '"type":"payment_run"' ledger.jsonl | head -1 | cut -d: -f1)
+	n=$(grep -n "\"type\":\"$1\"" ledger.jsonl | head -1 | cut -d: -f1)
 	{
 		head -n $((n - 1)) ledger.jsonl
-		sed -n "${n}p" ledger.jsonl | jq -cS "$1"
+		sed -n "${n}p" ledger.jsonl | jq -cS "$2"
 		tail -n +$((n + 1)) ledger.jsonl
 	} >edited.jsonl
 	resign edited.jsonl "$n" >ledger.jsonl
@@ -292,7 +293,7 @@ forge_run() {
 	sepa_details
 	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
 	seq=$(jq -r 'select(.rec.type == "payment_run") | .seq' ledger.jsonl)
-	forge_run '.rec.payments[0].amount = 26190000'
+	forge payment_run '.rec.payments[0].amount = 26190000'
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --partial "payment_run (entry $seq): participant alice: it pays 26190000, but 16190050 is owed (16190000, rounded toward zero to the minor unit): paid twice, or more than the ledger's transfers give"
 }
@@ -302,13 +303,8 @@ forge_run() {
 	sepa_details
 	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
 	n=$(grep -n '"type":"payment_run"' ledger.jsonl | cut -d: -f1)
-	# the run's line twice, every link and checkpoint after it signed again
-	{
-		head -n "$n" ledger.jsonl
-		sed -n "${n}p" ledger.jsonl
-		tail -n +$((n + 1)) ledger.jsonl
-	} >edited.jsonl
-	resign edited.jsonl "$n" >ledger.jsonl
+	# the run's line twice (the second is entry n)
+	forge payment_run '., .'
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --partial "payment_run (entry $n): participant alice: it pays 16190000, but 50 is owed (0, rounded toward zero to the minor unit): paid twice"
 }
@@ -319,12 +315,7 @@ forge_run() {
 	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
 	denki-pay -c coop.yaml -P 2026-01 -r alice >/dev/null
 	n=$(grep -n '"type":"payment_return"' ledger.jsonl | cut -d: -f1)
-	{
-		head -n $((n - 1)) ledger.jsonl
-		sed -n "${n}p" ledger.jsonl | jq -cS '.rec.amount = 26190000'
-		tail -n +$((n + 1)) ledger.jsonl
-	} >edited.jsonl
-	resign edited.jsonl "$n" >ledger.jsonl
+	forge payment_return '.rec.amount = 26190000'
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --partial "payment_return (entry $((n - 1))): the run of entry"
 	assert_output --partial "paid alice 16190000, not 26190000"
