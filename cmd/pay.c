@@ -85,25 +85,14 @@ pay(struct dk_coop *C, struct dk_report *r, struct dk_paybook *pb,
     struct dk_err *e)
 {
 	struct dk_payrun run;
-	int64_t from, to;
-	char f[40], t[40], now[40], date[11];
-	char *buf = NULL;
-	size_t len = 0, i;
+	char now[40], date[11];
+	size_t i;
 	json_t *x;
 	int rc = -1;
 
-	if (dk_period_parse(o->period, r->rules.tz, &from, &to, e) < 0)
-		return -1;
-	dk_time_format(from, r->rules.tz, f, sizeof(f));
-	dk_time_format(pb->last_to, r->rules.tz, t, sizeof(t));
-	if (to < pb->last_to)
-		return dk_fail(e, DK_EX_USAGE, "-P %s: ends before the period "
-		    "of the last run (entry %lld, to %s): runs go forward",
-		    o->period, pb->last_seq, t);
-	dk_time_format(to, r->rules.tz, t, sizeof(t));
 	dk_time_format(time(NULL), r->rules.tz, now, sizeof(now));
 	snprintf(date, sizeof(date), "%.10s", o->date ? o->date : now);
-	if (dk_payrun_plan(&run, pb, members, o->fmt, o->period, f, t,
+	if (dk_payrun_plan(&run, pb, members, o->fmt, o->period, r->rules.tz,
 	    r->rules.currency, e) < 0)
 		goto out;
 	run.f.payer = json_object_get(members, "operator");
@@ -113,24 +102,9 @@ pay(struct dk_coop *C, struct dk_report *r, struct dk_paybook *pb,
 	run.f.period = o->period;
 	run.f.label = "denki";
 	run.f.seq = C->l.next;
-	if (run.ncredit > 0 && dk_bank_missing(run.f.payer, o->fmt, 1)) {
-		dk_fail(e, DK_EX_CONFIG, "%s: operator: no %s, which a %s "
-		    "file needs of the cooperative's account (denki pay -m "
-		    "operator field=value)", store, dk_bank_missing(run.f.payer,
-		    o->fmt, 1), o->fmt);
-		goto out;
-	}
-	/* checked as ledger-verify will, before anything is written */
-	if ((run.ncredit > 0 && dk_payrun_file(&run, o->fmt, &buf, &len,
-	    e) < 0) || dk_paybook_record(pb, C->l.next, run.rec,
-	    r->rules.currency, e) < 0 || (run.ncredit > 0 && !dry &&
-	    dk_file_write(o->out, buf, len, 0644, 0, e) < 0))
-		goto out;
-	if (json_array_size(json_object_get(run.rec, "payments")) > 0 &&
-	    (dk_ledger_add(&C->l, run.rec, e) < 0 ||
-	    dk_ledger_finish(&C->l, dry, e) < 0)) {
-		if (run.ncredit > 0 && !dry)
-			unlink(o->out);
+	if (dk_payrun_commit(&run, pb, &C->l, o->fmt, o->out, dry, e) < 0) {
+		if (e->status == DK_EX_CONFIG)
+			dk_failpre(e, "%s", store);
 		goto out;
 	}
 	tell(&run, o, store, r->rules.currency);
@@ -138,7 +112,6 @@ pay(struct dk_coop *C, struct dk_report *r, struct dk_paybook *pb,
 		dk_emit(stdout, x);
 	rc = 0;
 out:
-	free(buf);
 	dk_payrun_free(&run);
 	return rc;
 }

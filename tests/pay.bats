@@ -380,3 +380,23 @@ carol -7440000 -7447050"
 	run -0 denki-ledger-verify -p demo/operator.pub -O demo/ledger.jsonl.openings demo/ledger.jsonl
 	run -0 denki-ledger-verify -p demo/jp/operator.pub -O demo/jp/ledger.jsonl.openings demo/jp/ledger.jsonl
 }
+
+@test "pay: without the cooperative's own account nothing is paid: 78, no file, nothing appended" {
+	community JPY
+	denki-pay -c coop.yaml -m alice kana='ヤマダ' bank=0009 branch=123 \
+	    account_type=1 account=7654321 >/dev/null
+	cp ledger.jsonl before
+	run -78 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f zengin -o jan.txt
+	assert_output ""
+	assert_equal "$stderr" "denki-pay: members.jsonl: operator: no bank details, which a zengin file needs of the cooperative's account (denki pay -m operator field=value)"
+	[ ! -e jan.txt ]
+	cmp ledger.jsonl before
+	# and a Zengin file from a ledger in euros is refused
+	mkdir eur
+	cd eur
+	community EUR
+	zengin_details
+	run -65 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f zengin -o jan.txt
+	assert_equal "$stderr" "denki-pay: a Zengin file pays yen; the ledger's currency is EUR"
+	[ ! -e jan.txt ]
+}

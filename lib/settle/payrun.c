@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "settle.h"
 
@@ -20,7 +21,8 @@ dk_payrun_free(struct dk_payrun *r)
 }
 
 /*
- * The run of period (from..to, to excluded) in format fmt, from the pay
+ * The run of period (its bounds in zone tz; it ends no earlier than the
+ * last run's) in format fmt, from the pay
  * book pb and the member store members: r->rec, the payment_run record
  * without its "file"; r->f.pays, the credit transfers with each
  * member's details; r->lines, a "payment" record a member for stdout,
@@ -30,11 +32,12 @@ dk_payrun_free(struct dk_payrun *r)
  */
 int
 dk_payrun_plan(struct dk_payrun *r, struct dk_paybook *pb, json_t *members,
-    const char *fmt, const char *period, const char *from, const char *to,
-    const char *cur, struct dk_err *e)
+    const char *fmt, const char *period, const char *tz, const char *cur,
+    struct dk_err *e)
 {
 	json_t *plan, *x, *pays, *held, *d;
 	const char *id, *miss, *status;
+	char from[40], to[40];
 	int64_t f, t, a;
 	size_t i;
 
@@ -42,8 +45,17 @@ dk_payrun_plan(struct dk_payrun *r, struct dk_paybook *pb, json_t *members,
 	if ((r->f.exp = dk_currency_exp(cur)) < 0)
 		return dk_fail(e, DK_EX_DATAERR, "currency %s: its minor units "
 		    "are not known to denki-pay", cur);
-	if (dk_time_parse(from, &f, e) < 0 || dk_time_parse(to, &t, e) < 0 ||
-	    (plan = dk_paybook_plan(pb, f, t, r->f.exp, e)) == NULL)
+	if (dk_period_parse(period, tz, &f, &t, e) < 0)
+		return -1;
+	if (t < pb->last_to) {
+		dk_time_format(pb->last_to, tz, to, sizeof(to));
+		return dk_fail(e, DK_EX_USAGE, "-P %s: ends before the period "
+		    "of the last run (entry %lld, to %s): runs go forward",
+		    period, pb->last_seq, to);
+	}
+	dk_time_format(f, tz, from, sizeof(from));
+	dk_time_format(t, tz, to, sizeof(to));
+	if ((plan = dk_paybook_plan(pb, f, t, r->f.exp, e)) == NULL)
 		return -1;
 	r->lines = json_array();
 	r->f.pays = json_array();
@@ -101,8 +113,8 @@ dk_payrun_plan(struct dk_payrun *r, struct dk_paybook *pb, json_t *members,
 
 /* The bank file of r (which pays someone) in *buf, and its SHA-256 in
  * the run's record. */
-int
-dk_payrun_file(struct dk_payrun *r, const char *fmt, char **buf,
+static int
+payrun_file(struct dk_payrun *r, const char *fmt, char **buf,
     size_t *len, struct dk_err *e)
 {
 	char hex[65];
@@ -113,6 +125,47 @@ dk_payrun_file(struct dk_payrun *r, const char *fmt, char **buf,
 	dk_sha256_hex(*buf, *len, hex);
 	json_object_set_new(r->rec, "file", json_string(hex));
 	return 0;
+}
+
+/*
+ * Run r made: its bank file when it pays someone, its record checked
+ * against the pay book as ledger-verify will check it, the file written
+ * at out (a new file: never over one), then the record appended to l
+ * with a checkpoint; if the append fails, the file is removed again.  A
+ * dry run writes and appends nothing.  A run of no payment appends
+ * nothing either.
+ */
+int
+dk_payrun_commit(struct dk_payrun *r, struct dk_paybook *pb,
+    struct dk_ledger *l, const char *fmt, const char *out, int dry,
+    struct dk_err *e)
+{
+	const char *miss = dk_bank_missing(r->f.payer, fmt, 1);
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (r->ncredit > 0 && miss != NULL)
+		return dk_fail(e, DK_EX_CONFIG, "operator: no %s, which a %s "
+		    "file needs of the cooperative's account (denki pay -m "
+		    "operator field=value)", strcmp(miss, "all") == 0 ?
+		    "bank details" : miss, fmt);
+	if ((r->ncredit > 0 && payrun_file(r, fmt, &buf, &len, e) < 0) ||
+	    dk_paybook_record(pb, l->next, r->rec, r->f.currency, e) < 0 ||
+	    (r->ncredit > 0 && !dry && dk_file_write(out, buf, len, 0644, 0,
+	    e) < 0))
+		goto done;
+	if (json_array_size(json_object_get(r->rec, "payments")) > 0 &&
+	    (dk_ledger_add(l, r->rec, e) < 0 ||
+	    dk_ledger_finish(l, dry, e) < 0)) {
+		if (r->ncredit > 0 && !dry)
+			unlink(out);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(buf);
+	return rc;
 }
 
 /* The payment_return of id's payment in the last run of period that

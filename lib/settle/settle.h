@@ -162,10 +162,11 @@ struct dk_payrun {
 	int64_t credit, debit;	/* the sums paid and to collect */
 };
 int dk_payrun_plan(struct dk_payrun *, struct dk_paybook *, json_t *members,
-    const char *format, const char *period, const char *from,
-    const char *to, const char *currency, struct dk_err *);
-int dk_payrun_file(struct dk_payrun *, const char *format, char **buf,
-    size_t *len, struct dk_err *);
+    const char *format, const char *period, const char *tz,
+    const char *currency, struct dk_err *);
+int dk_payrun_commit(struct dk_payrun *, struct dk_paybook *,
+    struct dk_ledger *, const char *format, const char *out, int dry,
+    struct dk_err *);
 json_t *dk_payrun_return(const struct dk_paybook *, const char *period,
     const char *id, struct dk_err *);
 void dk_payrun_free(struct dk_payrun *);
