@@ -127,6 +127,7 @@ main(int argc, char *argv[])
 	struct opts o = { 0 };
 	json_t *members = NULL, *x;
 	char *store = NULL;
+	int64_t from, to;
 	int c;
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_DRY, argc);
@@ -149,8 +150,8 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "-f %s: must be pain.001 or zengin", o.fmt);
 		dk_prog_usage(&P, DK_EX_USAGE);
 	}
-	if (o.date != NULL && (strlen(o.date) != 10 || o.date[4] != '-' ||
-	    o.date[7] != '-')) {
+	if (o.date != NULL && (strlen(o.date) != 10 ||
+	    dk_period_parse(o.date, "UTC", &from, &to, &e) < 0)) {
 		dk_warnx(prog, "-d %s: must be a day, YYYY-MM-DD", o.date);
 		dk_prog_usage(&P, DK_EX_USAGE);
 	}

@@ -126,6 +126,15 @@ zengin_details() {
 	# trailer: 1 record, 16 yen
 	assert_equal "$(sed -n 3p jan.txt | cut -b1-19)" 8000001000000000016
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	# a name longer than the data record's 30 characters: named, refused,
+	# no file, nothing appended (alice's is owed again after a return)
+	denki-pay -c coop.yaml -P 2026-01 -r alice >/dev/null
+	denki-pay -c coop.yaml -m alice kana='ヤマダ ハナコ ト ヤマダ タロウ ノ ガクシュウジュク' >/dev/null
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f zengin -o again.txt
+	assert_equal "$stderr" 'denki-pay: alice: kana: "ヤマダ ハナコ ト ヤマダ タロウ ノ ガクシュウジュク": longer than the 30 half-width characters the field has'
+	[ ! -e again.txt ]
+	cmp ledger.jsonl before
 }
 
 @test "pay: bank details checked when added: an IBAN with wrong check digits, a bad BIC, a character outside the Zengin set; the store stays as it was" {
@@ -328,6 +337,8 @@ forge() {
 	assert_equal "${stderr_lines[0]%% *}" "usage:"
 	run -64 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f csv -o x
 	assert_equal "${stderr_lines[0]}" "denki-pay: -f csv: must be pain.001 or zengin"
+	run -64 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f zengin -o x -d 2026-02-30
+	assert_equal "${stderr_lines[0]}" "denki-pay: -d 2026-02-30: must be a day, YYYY-MM-DD"
 	run -0 --separate-stderr denki
 	assert_line --regexp '^  pay +a payment run: bank files'
 	comp() {
