@@ -261,6 +261,19 @@ zchar(long c, unsigned char *b)
 	return 0;
 }
 
+/* How much of s a message shows: at most max bytes, whole characters. */
+static int
+shown(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return (int)n;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return (int)max;
+}
+
 /*
  * A name in UTF-8 (katakana, hiragana, half-width katakana, digits,
  * Latin letters, space and ( ) - . / , in full or half width) as the
@@ -280,17 +293,18 @@ dk_kana(const char *s, char *out, size_t max, size_t *n, struct dk_err *e)
 
 	while (*p != '\0') {
 		if ((c = utf8(p, &len)) < 0)
-			return dk_fail(e, DK_EX_DATAERR, "\"%.60s\": not UTF-8",
-			    s);
+			return dk_fail(e, DK_EX_DATAERR, "\"%.*s\": not UTF-8",
+			    shown(s, 0), s);
 		if ((k = zchar(c, b)) == 0)
-			return dk_fail(e, DK_EX_DATAERR, "\"%.60s\": \"%.*s\" "
+			return dk_fail(e, DK_EX_DATAERR, "\"%.*s\": \"%.*s\" "
 			    "(U+%04lX) is not in the Zengin character set: "
 			    "katakana, digits, capital letters, space and "
-			    "( ) - . / , only", s, len, (const char *)p, c);
+			    "( ) - . / , only", shown(s, 180), s, len,
+			    (const char *)p, c);
 		if (o + k > max)
-			return dk_fail(e, DK_EX_DATAERR, "\"%.60s\": longer "
+			return dk_fail(e, DK_EX_DATAERR, "\"%.*s\": longer "
 			    "than the %zu half-width characters the field "
-			    "has", s, max);
+			    "has", shown(s, 180), s, max);
 		memcpy(out + o, b, k);
 		o += k;
 		p += len;
