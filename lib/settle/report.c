@@ -142,7 +142,8 @@ dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
 			    "beyond +-(2^53-1)");
 		if (add(&r->value, v, NULL, "contract value", e) < 0)
 			return -1;
-	} else if (strcmp(type, "settlement") == 0 && r->have_rules)
+	} else if (strcmp(type, "settlement") == 0 && r->have_rules &&
+	    r->pb == NULL)	/* a payment run needs the transfers only */
 		return settlement(r, rec, slot, e);
 	return 0;
 }
