@@ -26,7 +26,8 @@
 #     verified without its openings and with them (-O).
 #  5. denki-witness: cosignatures a second of two witnesses under load,
 #     through the filter and through lighttpd (tools/bench-witness.sh).
-#  6. denki-pay: N members (10k and 100k) settled in one slot, each with
+#  6. denki-pay: N members (1k and 10k: a slot holds at most 1e8 Wh)
+#     settled in one slot, each with
 #     bank details: the payment run's CPU time (the ledger read, every
 #     balance netted, the pain.001 file written, the run appended), and
 #     ledger-verify's replay of it.
@@ -153,7 +154,7 @@ part privacy && {
 part witness && sh "$top/tools/bench-witness.sh"
 if part pay; then
 	echo "denki-pay: N members settled in one slot, each with bank details (CPU seconds)"
-	for n in ${BENCH_PAY_SIZES:-10000 100000}; do
+	for n in ${BENCH_PAY_SIZES:-1000 10000}; do
 		rm -rf "$dir/p" && mkdir "$dir/p"
 		"$top/tools/gen-book" "$dir/p" "$n" "$n"
 		cd "$dir/p"
