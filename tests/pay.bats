@@ -305,6 +305,12 @@ forge() {
 	forge payment_run '.rec.payments[0].amount = 26190000'
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --partial "payment_run (entry $seq): participant alice: it pays 26190000, but 16190050 is owed (16190000, rounded toward zero to the minor unit): paid twice, or more than the ledger's transfers give"
+	# and denki-pay itself, reading the same ledger, makes no run on it
+	cp ledger.jsonl before
+	run -1 --separate-stderr denki-pay -c coop.yaml -P 2026-02 -f pain.001 -o feb.xml
+	assert_equal "$stderr" "denki-pay: ledger.jsonl:$((seq + 1)): entry $seq: payment_run (entry $seq): participant alice: it pays 26190000, but 16190050 is owed (16190000, rounded toward zero to the minor unit): paid twice, or more than the ledger's transfers give"
+	[ ! -e feb.xml ]
+	cmp ledger.jsonl before
 }
 
 @test "attack: operator pays a period twice (a second payment run with the same payments): ledger-verify refuses" {
