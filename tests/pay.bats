@@ -393,6 +393,14 @@ carol -7440000 -7447050"
 	    "$(jq -r 'select(.rec.type == "payment_run") | [.rec.payments[].amount | select(. > 0)] | add / 10000' demo/ledger.jsonl)"
 	assert_equal "$(tr -d '\r' <demo/jp/pay-2016-07.txt | awk '{ print length($0) }' | sort -u)" 120
 	assert_equal "$(sed -n '$p' demo/jp/pay-2016-07.txt | cut -c1)" 9
+	# the trailer: the count of data records and the sum of their amounts
+	# (bytes 81 to 90), and that sum is the run's credits in yen
+	local sum
+	sum=$(awk 'substr($0, 1, 1) == "2" { n++; s += substr($0, 81, 10) }
+	    END { printf "8%06d%012d", n, s }' demo/jp/pay-2016-07.txt)
+	[ "${sum:1:6}" -ge 2 ]
+	assert_equal "$(grep -a '^8' demo/jp/pay-2016-07.txt | cut -b1-19)" "$sum"
+	assert_equal "$((10#${sum:7}))" "$(jq -r 'select(.rec.type == "payment_run") | [.rec.payments[].amount | select(. > 0)] | add / 1000000' demo/jp/ledger.jsonl)"
 	assert_equal "$(stat -c %a demo/members.jsonl)" 600
 	run -0 denki-ledger-verify -p demo/operator.pub -O demo/ledger.jsonl.openings demo/ledger.jsonl
 	run -0 denki-ledger-verify -p demo/jp/operator.pub -O demo/jp/ledger.jsonl.openings demo/jp/ledger.jsonl
