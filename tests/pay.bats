@@ -276,10 +276,21 @@ bob debit -2100000 -2103000 0"
 	xmllint --noout --schema "$XSD" "$DISK/jan.xml"
 }
 
+# after every test: each pain.001 file it made is valid against the
+# schema (the tests that look into a file check it there too)
 teardown() {
+	local f bad=0
+	while IFS= read -r f; do
+		head -c 5 "$f" | grep -q '^<?xml' || continue
+		xmllint --noout --schema "$XSD" "$f" >/dev/null 2>&1 || {
+			echo "teardown: $f: not valid against $XSD" >&2
+			bad=1
+		}
+	done < <(find "$BATS_TEST_TMPDIR" -name '*.xml' -type f)
 	if [ -n "${DISK:-}" ] && mountpoint -q "$DISK"; then
 		umount "$DISK"
 	fi
+	return "$bad"
 }
 
 # forge TYPE FILTER: the operator rewrites the ledger line of the first
