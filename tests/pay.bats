@@ -210,8 +210,12 @@ carol debit -7440000 null"
 	# returned once only
 	run -65 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -r alice
 	assert_equal "$stderr" "denki-pay: alice: no payment run for 2026-01 paid it, or its payment was returned already"
+	# bob's direct debit bounced too: he owes it again
+	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -r bob
+	assert_equal "$(jq -r '"\(.participant) \(.amount)"' <<<"$output")" "bob -10800000"
 	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o again.xml
-	assert_equal "$(jq -r '"\(.participant) \(.status) \(.amount)"' <<<"$output")" "alice credit 16190000"
+	assert_equal "$(jq -r '"\(.participant) \(.status) \(.amount)"' <<<"$output")" "alice credit 16190000
+bob debit -10800000"
 	xmllint --noout --schema "$XSD" again.xml
 	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o third.xml
 	assert_output ""
