@@ -21,13 +21,16 @@ struct opts {
 };
 
 /* The writer's start: the operator's key, the witnesses, the ledger
- * locked and read into the report r and its pay book. */
+ * locked and read into the report r and the pay book pb. */
 static int
-open_ledger(struct dk_coop *C, struct dk_report *r, struct dk_err *e)
+open_ledger(struct dk_coop *C, struct dk_report *r, struct dk_paybook *pb,
+    struct dk_err *e)
 {
+	struct dk_payscan ps = { r, pb };
+
 	if (dk_conf_key(&C->conf, "operator.key", 1, &C->op, e) < 0 ||
 	    dk_coop_witnesses(C, e) < 0 ||
-	    dk_ledger_open_w(&C->l, C->lpath, &C->op, dk_report_entry, r,
+	    dk_ledger_open_w(&C->l, C->lpath, &C->op, dk_payscan_entry, &ps,
 	    &C->wp, e) < 0)
 		return -1;
 	C->lopen = 1;
@@ -172,8 +175,7 @@ main(int argc, char *argv[])
 		dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
 		goto fail;
 	}
-	r.pb = &pb;
-	if (open_ledger(&C, &r, &e) < 0)
+	if (open_ledger(&C, &r, &pb, &e) < 0)
 		goto fail;
 	if (o.ret != NULL) {
 		if ((x = dk_payrun_return(&pb, o.period, o.ret, &e)) == NULL ||

@@ -75,7 +75,6 @@ denki settle -c coop.yaml readings.jsonl >settlements.jsonl
 }
 day
 
-denki report -H -p operator.pub ledger.jsonl
 # Payment runs for July (denki-pay(1)): each member's balance netted over
 # the month, one payment a member.  The bank details are the operator's
 # member store (members.jsonl, mode 0600), never the ledger.  The IBANs
@@ -133,14 +132,15 @@ done
 )
 echo "               demo/jp/pay-2016-07.txt: $(sed -n 's/^denki-pay: pay-2016-07.txt: //p' jp/pay.log) (Zengin 総合振込, 120-byte records)"
 echo
+
+denki report -H -p operator.pub ledger.jsonl
+echo
 printf 'verifier       '
 # the readings are committed (denki(7), Privacy): the auditor's verdict,
-# with the operator's store of their openings; the payment run replayed
+# with the operator's store of their openings
 denki ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 echo
-
 # For the README's tour: alice's home (her meter data are household 4's).
 cp "$top/examples/community/data/kn4.csv" data.csv
-echo "left in demo/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub,"
-echo "the bank files pay-2016-07.xml and jp/pay-2016-07.txt, members.jsonl;"
+echo "left in demo/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub;"
 echo "for the README's tour: home.yaml, data.csv, kept.note"

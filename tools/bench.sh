@@ -26,13 +26,13 @@
 #     verified without its openings and with them (-O).
 #  5. denki-witness: cosignatures a second of two witnesses under load,
 #     through the filter and through lighttpd (tools/bench-witness.sh).
-#  6. denki-pay: N members (1k and 10k: a slot holds at most 1e8 Wh)
+#  8. denki-pay: N members (1k and 10k: a slot holds at most 1e8 Wh)
 #     settled in one slot, each with
 #     bank details: the payment run's CPU time (the ledger read, every
 #     balance netted, the pain.001 file written, the run appended), and
 #     ledger-verify's replay of it.
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
-# BENCH_PAY_SIZES: part 6's; BENCH_PARTS: which of "members book sign
+# BENCH_PAY_SIZES: part 8's; BENCH_PARTS: which of "members book sign
 # privacy witness ledger pay" to run (all seven unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)

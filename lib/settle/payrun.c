@@ -186,3 +186,16 @@ dk_payrun_return(const struct dk_paybook *pb, const char *period,
 	    "payment_return", "v", 1, "run", (json_int_t)seq, "period", period,
 	    "participant", id, "amount", (json_int_t)a);
 }
+
+/* One entry of the ledger a run reads: to the pay book (checked), then to
+ * the report, which keeps the rules in force. */
+int
+dk_payscan_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
+{
+	struct dk_payscan *ps = ctx;
+
+	if (dk_paybook_record(ps->pb, seq, rec, ps->r->rules.currency, e) < 0)
+		return -1;
+	return dk_report_entry(ps->r, seq, line, rec, e);
+}

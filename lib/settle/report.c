@@ -99,22 +99,18 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	return 0;
 }
 
-/* Each entry of the ledger, in order (the scan's callback); with r->pb,
- * the transfers and payment runs to the pay book too (denki-pay). */
-int
-dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
-    struct dk_err *e)
+/* Each entry of the ledger, in order (the scan's callback). */
+static int
+entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 {
 	struct dk_report *r = ctx;
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *slot = json_string_value(json_object_get(rec, "slot"));
 	int64_t v;
 
+	(void)seq;
 	(void)line;
 	r->entries++;
-	if (r->pb != NULL && dk_paybook_record(r->pb, seq, rec,
-	    r->rules.currency, e) < 0)
-		return -1;
 	if (strcmp(type, "rules") == 0) {
 		if (dk_rules_from_json(&r->rules, rec, e) < 0)
 			return -1;
@@ -142,17 +138,19 @@ dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
 			    "beyond +-(2^53-1)");
 		if (add(&r->value, v, NULL, "contract value", e) < 0)
 			return -1;
-	} else if (strcmp(type, "settlement") == 0 && r->have_rules &&
-	    r->pb == NULL)	/* a payment run needs the transfers only */
+	} else if (strcmp(type, "settlement") == 0 && r->have_rules)
 		return settlement(r, rec, slot, e);
 	return 0;
 }
 
-static int
-byid(const void *a, const void *b)
+/* The report's reading of one entry, for a program that scans the ledger
+ * itself (denki-pay's writer, which holds its lock): r made by
+ * dk_report_init. */
+int
+dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
 {
-	return strcmp(((const struct dk_member *)a)->id,
-	    ((const struct dk_member *)b)->id);
+	return entry(ctx, seq, line, rec, e);
 }
 
 /* An empty report, to feed entries to (dk_report_entry): -1 out of
@@ -162,6 +160,13 @@ dk_report_init(struct dk_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	return (r->prices = json_object()) == NULL ? -1 : 0;
+}
+
+static int
+byid(const void *a, const void *b)
+{
+	return strcmp(((const struct dk_member *)a)->id,
+	    ((const struct dk_member *)b)->id);
 }
 
 /*
@@ -174,9 +179,10 @@ int
 dk_report_ledger(struct dk_report *r, const char *path,
     const unsigned char *oppk, struct dk_err *e)
 {
-	if (dk_report_init(r) < 0)
+	memset(r, 0, sizeof(*r));
+	if ((r->prices = json_object()) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (dk_ledger_scan(path, oppk, dk_report_entry, r, e) < 0)
+	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
 		return -1;
 	if (r->nm > 1)
 		qsort(r->m, r->nm, sizeof(*r->m), byid);

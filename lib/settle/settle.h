@@ -170,6 +170,18 @@ int dk_payrun_commit(struct dk_payrun *, struct dk_paybook *,
 json_t *dk_payrun_return(const struct dk_paybook *, const char *period,
     const char *id, struct dk_err *);
 void dk_payrun_free(struct dk_payrun *);
+/* the ledger read for a run: the report's reading of each entry
+ * (report.c), its transfers and runs to the pay book */
+struct dk_report;
+struct dk_payscan {
+	struct dk_report *r;	/* dk_report_init'ed */
+	struct dk_paybook *pb;
+};
+int dk_payscan_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+int dk_report_init(struct dk_report *);		/* report.c */
+int dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);				/* report.c */
 
 /* report.c: the figures of denki-report, over the whole ledger */
 struct dk_member {		/* a member's statement */
@@ -187,11 +199,7 @@ struct dk_report {
 	int64_t avg;		/* the average P2P price, when matched > 0 */
 	char first[40], last[40];	/* the first and last slot settled */
 	json_t *prices;		/* slot -> [retail, buyback] when cleared */
-	struct dk_paybook *pb;	/* when set: transfers and runs fed to it */
 };
-int dk_report_init(struct dk_report *);
-int dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
-    struct dk_err *);
 int dk_report_ledger(struct dk_report *, const char *path,
     const unsigned char *oppk, struct dk_err *);
 json_t *dk_report_summary_json(const struct dk_report *, const char *path);
