@@ -64,27 +64,6 @@ int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
 void dk_settle_run_free(struct dk_settle_run *);
 void dk_settlement_private(json_t *rec);
 
-/* audit.c: the offline audit of a whole ledger, replayed and checked */
-struct dk_audit {		/* the figures of the verdict */
-	long long entries, orders, slots_cleared, contracts, slots_settled,
-	    transfers, checkpoints, signatures;
-	long long readings, unsigned_readings;	/* in the ledger */
-	long long unproven;	/* participants with no request of their own */
-	json_t *recoveries;	/* a "recovered" record for each recovery */
-	size_t participants;
-	int64_t contract_wh;
-	struct dk_scaninfo si;	/* origin, last checkpoint, leaves if asked */
-	long long commitments, opened;	/* committed readings; opened */
-	json_t *unopened;	/* slots settled without every opening, whose
-				 * settlement was replayed from its records'
-				 * deviations, not recomputed from readings */
-};
-int dk_audit_ledger(struct dk_audit *, const char *path,
-    const unsigned char oppk[32], const char *openings, int threads,
-    int want_leaves, struct dk_wpolicy *, struct dk_err *);
-json_t *dk_audit_json(const struct dk_audit *, const char *path);
-void dk_audit_free(struct dk_audit *);
-
 /* pay.c: what each member is owed or owes, from the ledger's transfers
  * less its payment runs' payments (the pay book); payment_run and
  * payment_return records checked against it */
@@ -182,6 +161,27 @@ int dk_payscan_entry(void *ctx, long long seq, long line, json_t *rec,
 int dk_report_init(struct dk_report *);		/* report.c */
 int dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);				/* report.c */
+
+/* audit.c: the offline audit of a whole ledger, replayed and checked */
+struct dk_audit {		/* the figures of the verdict */
+	long long entries, orders, slots_cleared, contracts, slots_settled,
+	    transfers, checkpoints, signatures;
+	long long readings, unsigned_readings;	/* in the ledger */
+	long long unproven;	/* participants with no request of their own */
+	json_t *recoveries;	/* a "recovered" record for each recovery */
+	size_t participants;
+	int64_t contract_wh;
+	struct dk_scaninfo si;	/* origin, last checkpoint, leaves if asked */
+	long long commitments, opened;	/* committed readings; opened */
+	json_t *unopened;	/* slots settled without every opening, whose
+				 * settlement was replayed from its records'
+				 * deviations, not recomputed from readings */
+};
+int dk_audit_ledger(struct dk_audit *, const char *path,
+    const unsigned char oppk[32], const char *openings, int threads,
+    int want_leaves, struct dk_wpolicy *, struct dk_err *);
+json_t *dk_audit_json(const struct dk_audit *, const char *path);
+void dk_audit_free(struct dk_audit *);
 
 /* report.c: the figures of denki-report, over the whole ledger */
 struct dk_member {		/* a member's statement */
