@@ -65,6 +65,13 @@ sepa_details() {
 	    iban=FR1420041010050500013M02606 bic=PSSTFRPPPAR >/dev/null
 }
 
+# january: the community in EUR, its bank details, and January's run made
+january() {
+	community EUR
+	sepa_details
+	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+}
+
 @test "pay: a pain.001 run pays alice 16.19 EUR, lists bob and carol as owing, and validates" {
 	community EUR
 	sepa_details
@@ -183,9 +190,7 @@ carol debit -7440000 null"
 }
 
 @test "pay: a second run for the same period pays nothing and appends nothing" {
-	community EUR
-	sepa_details
-	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	january
 	cp ledger.jsonl before
 	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan2.xml
 	assert_output ""
@@ -200,9 +205,7 @@ carol debit -7440000 null"
 }
 
 @test "pay: a payment the bank returned is recorded and paid again by the next run, once" {
-	community EUR
-	sepa_details
-	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	january
 	run -0 --separate-stderr denki-pay -c coop.yaml -P 2026-01 -r alice
 	# the run is the entry before the checkpoint before the return
 	seq=$(jq -r 'select(.rec.type == "payment_run") | .seq' ledger.jsonl)
@@ -223,9 +226,7 @@ bob debit -10800000"
 }
 
 @test "pay: money that arrives after its period was paid (a later settlement of a January slot) is carried to the next run" {
-	community EUR
-	sepa_details
-	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	january
 	# S4, the last slot of January, settled after January's run: alice
 	# sells 100 Wh to bob at 20000000 (2000000, fee 100000), both
 	# metered as contracted
@@ -313,9 +314,7 @@ forge() {
 }
 
 @test "attack: operator edits a payment run to pay alice more than the ledger's transfers give her: ledger-verify refuses" {
-	community EUR
-	sepa_details
-	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	january
 	seq=$(jq -r 'select(.rec.type == "payment_run") | .seq' ledger.jsonl)
 	forge payment_run '.rec.payments[0].amount = 26190000'
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub ledger.jsonl
@@ -329,9 +328,7 @@ forge() {
 }
 
 @test "attack: operator pays a period twice (a second payment run with the same payments): ledger-verify refuses" {
-	community EUR
-	sepa_details
-	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	january
 	n=$(grep -n '"type":"payment_run"' ledger.jsonl | cut -d: -f1)
 	# the run's line twice (the second is entry n)
 	forge payment_run '., .'
@@ -340,9 +337,7 @@ forge() {
 }
 
 @test "attack: operator records a return the run never paid, to pay a member twice: ledger-verify refuses" {
-	community EUR
-	sepa_details
-	denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o jan.xml >/dev/null 2>&1
+	january
 	denki-pay -c coop.yaml -P 2026-01 -r alice >/dev/null
 	n=$(grep -n '"type":"payment_return"' ledger.jsonl | cut -d: -f1)
 	forge payment_return '.rec.amount = 26190000'
