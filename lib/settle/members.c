@@ -101,9 +101,16 @@ dk_bank_check(json_t *rec, struct dk_err *e)
 			return dk_fail(e, DK_EX_DATAERR, "%s: must be a "
 			    "string", k);
 	}
-	if ((s = json_string_value(json_object_get(rec, "name"))) != NULL &&
-	    (strlen(s) == 0 || strlen(s) > 70))
-		return dk_fail(e, DK_EX_DATAERR, "name: must be 1 to 70 bytes");
+	if ((s = json_string_value(json_object_get(rec, "name"))) != NULL) {
+		if (strlen(s) == 0 || strlen(s) > 70)
+			return dk_fail(e, DK_EX_DATAERR, "name: must be 1 to 70 "
+			    "bytes");
+		/* it goes into XML, which has no control characters */
+		for (i = 0; s[i] != '\0'; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				return dk_fail(e, DK_EX_DATAERR, "name: a "
+				    "control character at byte %zu", i + 1);
+	}
 	if ((s = json_string_value(json_object_get(rec, "iban"))) != NULL &&
 	    dk_iban_check(s, e) < 0)
 		return dk_failpre(e, "iban");

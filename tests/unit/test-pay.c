@@ -274,6 +274,13 @@ test_members(void)
 	CHECK_STR(dk_bank_missing(json_object_get(m, "alice"), "zengin", 0),
 	    "kana");
 	CHECK_STR(dk_bank_missing(NULL, "zengin", 0), "all");
+	{
+		char t[] = "name=Alice\tB";
+
+		set[0] = t;
+		CHECK_INT(dk_members_set(path, m, "alice", set, 1, &e), -1);
+		CHECK_STR(e.msg, "alice: name: a control character at byte 6");
+	}
 	set[0] = c;
 	CHECK_INT(dk_members_set(path, m, "alice", set, 1, &e), 0);
 	CHECK_INT(dk_members_load(path, &m2, &e), 0);
