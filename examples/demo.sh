@@ -27,6 +27,11 @@ echo "denki demo: the Konstanz community (OPSD household data, CC BY 4.0),"
 echo "trading day $day, 48 slots of 30 minutes, prices in EUR"
 echo
 
+# day [quiet]: the cooperative's day in the current folder, from its
+# configuration there: keys, registry, readings, orders, clearing,
+# contracts, settlement.
+day() {
+quiet=${1-}
 # Keys and the registry: each change a signed ledger entry.  The recovery
 # key (coop.yaml's recovery_key) is the second authority, beside the
 # operator, for a member's lost key; the genesis names it.  Each household
@@ -46,7 +51,7 @@ for h in $homes; do
 	    -z konstanz -r "$role" >"$h.enrol.json"
 	denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
 done
-echo "registry       $(denki registry -c coop.yaml list | wc -l) participants enrolled by their signed requests, keys in demo/*.pub, meter keys in demo/*-m.pub"
+[ -n "$quiet" ] || echo "registry       $(denki registry -c coop.yaml list | wc -l) participants enrolled by their signed requests, keys in demo/*.pub, meter keys in demo/*-m.pub"
 # The checkpoint a member keeps, to check later that the log only grew.
 denki ledger-proof -c coop.yaml checkpoint >kept.note
 
@@ -66,6 +71,67 @@ denki clear -c coop.yaml orders.jsonl >cleared.jsonl
 denki contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
 cat readings-*.jsonl | grep "\"slot\":\"${day}T" >readings.jsonl
 denki settle -c coop.yaml readings.jsonl >settlements.jsonl
+
+}
+day
+
+# Payment runs for July (denki-pay(1)): each member's balance netted over
+# the month, one payment a member.  The bank details are the operator's
+# member store (members.jsonl, mode 0600), never the ledger.  The IBANs
+# are made up, with their right check digits (ISO 7064 mod 97-10).
+iban_de() {
+	# DE, check digits, the bank code (8 digits) and the account (10)
+	echo "$1$2" | awk '{ s = $0 "131400"; r = 0
+	    for (i = 1; i <= length(s); i++) r = (r * 10 + substr(s, i, 1)) % 97
+	    printf "DE%02d%s\n", 98 - r, $0 }'
+}
+denki pay -c coop.yaml -m operator name='Energiegenossenschaft Konstanz eG' \
+    iban="$(iban_de 69050000 0000012345)" >/dev/null
+n=1
+for h in $homes; do
+	denki pay -c coop.yaml -m "$h" name="Household $n" \
+	    iban="$(iban_de 69050000 000000100$n)" >/dev/null
+	n=$((n + 1))
+done
+echo
+denki pay -c coop.yaml -P 2016-07 -f pain.001 -o pay-2016-07.xml \
+    -d 2016-08-01 >payments.jsonl 2>pay.log
+# checked against the ISO 20022 schema, as a bank would, where the tree
+# has it and xmllint is installed
+xsd=$top/tests/fixtures/iso20022/pain.001.001.03.xsd
+if command -v xmllint >/dev/null 2>&1 && [ -f "$xsd" ]; then
+	xmllint --noout --schema "$xsd" pay-2016-07.xml 2>>pay.log
+fi
+echo "pay            demo/pay-2016-07.xml: $(sed -n 's/^denki-pay: pay-2016-07.xml: //p' pay.log) (ISO 20022 pain.001.001.03);"
+echo "               $(grep -c '"debit"' payments.jsonl) members owe the cooperative (demo/payments.jsonl)"
+
+# The same day for a cooperative that settles in yen, whose bank takes the
+# Zengin (全銀) file of 総合振込: in demo/jp.
+mkdir jp
+for f in coop.yaml terms.txt $(for h in $homes; do echo "$h.yaml"; done); do
+	sed 's/^currency: EUR/currency: JPY/; s/retail: 290000 .*/retail: 31000000/;
+	    s/buyback: 123000 .*/buyback: 8500000/; s/fee: 5000 .*/fee: 500000/;
+	    s/^  retail: 290000$/  retail: 31000000/; s/^  buyback: 123000$/  buyback: 8500000/;
+	    s/^  fee: 5000$/  fee: 500000/; s/konstanz.denki.example/jp.denki.example/' \
+	    "$f" >"jp/$f"
+done
+(
+	cd jp
+	day quiet
+	denki pay -c coop.yaml -m operator kana='デンキクミアイ' \
+	    company_code=0000012345 bank=0001 bank_kana='ミズホ' branch=001 \
+	    branch_kana='ホンテン' account_type=1 account=1234567 >/dev/null
+	n=1
+	for k in ヤマダ タナカ スズキ サトウ ワタナベ イトウ; do
+		denki pay -c coop.yaml -m "kn$n" kana="$k ハナコ" bank=0009 \
+		    branch=12$n account_type=1 account=765432$n >/dev/null
+		n=$((n + 1))
+	done
+	denki pay -c coop.yaml -P 2016-07 -f zengin -o pay-2016-07.txt \
+	    -d 2016-08-01 >payments.jsonl 2>pay.log
+)
+echo "               demo/jp/pay-2016-07.txt: $(sed -n 's/^denki-pay: pay-2016-07.txt: //p' jp/pay.log) (Zengin 総合振込, 120-byte records)"
+echo
 
 denki report -H -p operator.pub ledger.jsonl
 echo

@@ -30,10 +30,15 @@
 #     slot holds at most 1e8 Wh): a member's month and the community's,
 #     as text and as a page, beside denki-report over the same ledger
 #     (the same scan).
+#  8. denki-pay: N members (1k and 10k: a slot holds at most 1e8 Wh)
+#     settled in one slot, each with
+#     bank details: the payment run's CPU time (the ledger read, every
+#     balance netted, the pain.001 file written, the run appended), and
+#     ledger-verify's replay of it.
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
-# BENCH_PARTS: which of "members book sign privacy money witness ledger
-# statement" to run (all eight unless set).
+# BENCH_PAY_SIZES: part 8's; BENCH_PARTS: which of "members book sign
+# privacy money witness ledger statement pay" to run (all nine unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -44,7 +49,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy money witness ledger statement}
+parts=${BENCH_PARTS:-members book sign privacy money witness ledger statement pay}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -210,6 +215,34 @@ part money && {
 }
 
 part witness && sh "$top/tools/bench-witness.sh"
+if part pay; then
+	echo "denki-pay: N members settled in one slot, each with bank details (CPU seconds)"
+	for n in ${BENCH_PAY_SIZES:-1000 10000}; do
+		rm -rf "$dir/p" && mkdir "$dir/p"
+		"$top/tools/gen-book" "$dir/p" "$n" "$n"
+		cd "$dir/p"
+		denki-clear -S -c coop.yaml orders.jsonl >cleared.jsonl
+		denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
+		denki-settle -c coop.yaml readings.jsonl >/dev/null
+		# the member store, its lines written here at once
+		awk -v n="$n" 'BEGIN {
+			f = "{\"iban\":\"%s\",\"name\":\"%s\",\"participant\":\"%s\",\"type\":\"bank\",\"v\":1}\n"
+			printf f, "DE89370400440532013000", "Coop", "operator"
+			for (i = 0; i < n; i++)
+				printf f, "GB29NWBK60161331926819", "p" i, "p" i
+		}' >members.jsonl
+		chmod 600 members.jsonl
+		cpu denki-pay -c coop.yaml -P 2026-01 -f pain.001 -o run.xml >payments.jsonl 2>/dev/null
+		p=$cpu pw=$wall
+		cpu denki-ledger-verify -p operator.pub ledger.jsonl >/dev/null
+		printf "%8d members: pay %6.2fs (%s wall), %d credit transfers, %d debits; ledger-verify %6.2fs\n" \
+		    "$n" "$p" "$pw" "$(grep -c '"credit"' payments.jsonl)" \
+		    "$(grep -c '"debit"' payments.jsonl)" "$cpu"
+		cd "$top"
+		rm -rf "$dir/p"
+	done
+fi
+
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}
@@ -246,3 +279,4 @@ for th in 1 "$cores"; do
 			printf "    target (issue 3 item 8): entries/s >= 85%% of raw x %d: %s\n", cores, (e / v >= 0.85 * raw * cores) ? "met" : "NOT met"
 	}'
 done
+

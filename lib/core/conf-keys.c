@@ -46,6 +46,7 @@ static const struct dk_confkey table[] = {
 	{ "prices.fee_payer",		COOP, TEXT, 0, 0 },
 	{ "prices.monthly_fee",		COOP, INT, 0, DK_MAX_PRICE },
 	{ "tax.rate_bps",		COOP, INT, 0, 10000 },
+	{ "members.store",		COOP, PATH, 0, 0 },
 
 	{ "currency",			BOTH, TEXT, 0, 0 },
 	{ "tz",				BOTH, TEXT, 0, 0 },

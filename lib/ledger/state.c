@@ -239,7 +239,9 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 		return billed(s, rec, e);
 	if (strcmp(type, "order") == 0 || strcmp(type, "reading") == 0 ||
 	    strcmp(type, "commitment") == 0 || strcmp(type, "trade") == 0 ||
-	    strcmp(type, "checkpoint") == 0)
+	    strcmp(type, "checkpoint") == 0 ||
+	    strcmp(type, "payment_run") == 0 ||
+	    strcmp(type, "payment_return") == 0)
 		return 0;
 	if (!s->have_rules)
 		return dk_fail(e, DK_EX_DATAERR, "%s before any rules entry",

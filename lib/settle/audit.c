@@ -43,6 +43,7 @@ struct vctx {
 	long long ncommit, nopened;
 	int64_t zsum;		/* the settlement's money, over all parties */
 	json_t *months;		/* month -> the sum of its money, over all */
+	struct dk_paybook pb;	/* the payment runs replayed (pay.c) */
 };
 
 static void
@@ -160,6 +161,8 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 		if (json_integer_value(json_object_get(rec, "amount")) < 0)
 			return dk_fail(e, DK_EX_NO, "transfer: amount is "
 			    "negative");
+		if (dk_paybook_transfer(&v->pb, rec, e) < 0)
+			return -1;
 	}
 	if (strcmp(type, "contract") != 0 && zero_sum(v, rec, type, e) < 0)
 		return -1;
@@ -831,6 +834,10 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		    "it made");
 	if (strcmp(type, "transfer") == 0)
 		return dk_fail(e, DK_EX_NO, "transfer outside a settlement");
+	if (strcmp(type, "payment_run") == 0 ||
+	    strcmp(type, "payment_return") == 0)
+		return dk_paybook_record(&v->pb, seq, rec, v->st.rules.currency,
+		    e);
 	return dk_fail(e, DK_EX_NO, "type: unknown record type \"%.40s\"",
 	    type);
 }
@@ -902,6 +909,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	memset(a, 0, sizeof(*a));
 	memset(&v, 0, sizeof(v));
 	dk_state_init(&v.st);
+	dk_paybook_init(&v.pb);
 	v.readings = json_object();
 	v.expect = json_array();
 	v.path = path;
@@ -917,6 +925,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 		json_decref(v.cmeters);
 		json_decref(v.months);
 		dk_state_free(&v.st);
+		dk_paybook_free(&v.pb);
 		return -1;
 	}
 	v.recoveries = a->recoveries = json_array();
@@ -966,6 +975,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.readings);
 	json_decref(v.expect);
 	dk_state_free(&v.st);
+	dk_paybook_free(&v.pb);
 	return rc;
 }
 

@@ -371,6 +371,29 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
+/* The report's reading of one entry, for a program that scans the ledger
+ * itself (denki-pay's writer, which holds its lock): r made by
+ * dk_report_init. */
+int
+dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
+{
+	return entry(ctx, seq, line, rec, e);
+}
+
+/* An empty report, to feed entries to (dk_report_entry): -1 out of
+ * memory. */
+int
+dk_report_init(struct dk_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->bucket = 10;
+	return (r->prices = json_object()) == NULL ||
+	    (r->cslots = json_object()) == NULL ||
+	    (r->known = json_object()) == NULL ||
+	    (r->idx = json_object()) == NULL ? -1 : 0;
+}
+
 static int
 byid(const void *a, const void *b)
 {

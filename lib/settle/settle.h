@@ -68,6 +68,104 @@ int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
 void dk_settle_run_free(struct dk_settle_run *);
 void dk_settlement_private(json_t *rec);
 
+/* pay.c: what each member is owed or owes, from the ledger's transfers
+ * less its payment runs' payments (the pay book); payment_run and
+ * payment_return records checked against it */
+struct dk_payslot {
+	int64_t slot, amount;
+};
+struct dk_paymember {
+	char id[DK_ID_MAX + 1];
+	struct dk_payslot *v;	/* its transfers' sum a slot, ledger order */
+	size_t n, cap;
+	int64_t paid;		/* by runs, less what the bank returned */
+};
+struct dk_paybook {
+	struct dk_paymember *m;
+	size_t nm;
+	json_t *idx;		/* id -> index in m */
+	json_t *runs;		/* entry -> {"paid", "returned", "period"} */
+	int64_t last_to;	/* the end of the last run's period */
+	long long last_seq;
+};
+void dk_paybook_init(struct dk_paybook *);
+void dk_paybook_free(struct dk_paybook *);
+int dk_paybook_transfer(struct dk_paybook *, json_t *rec, struct dk_err *);
+int dk_paybook_record(struct dk_paybook *, long long seq, json_t *rec,
+    const char *currency, struct dk_err *);
+json_t *dk_paybook_plan(struct dk_paybook *, int64_t from, int64_t to,
+    int exp, struct dk_err *);
+long long dk_paybook_find(const struct dk_paybook *, const char *period,
+    const char *id, int64_t *amount);
+const char *dk_seqkey(long long seq);
+int dk_period_parse(const char *, const char *tz, int64_t *from,
+    int64_t *to, struct dk_err *);
+
+/* bank.c: IBAN, BIC, minor units, Zengin characters */
+int dk_iban_check(const char *, struct dk_err *);
+int dk_bic_check(const char *, struct dk_err *);
+int dk_currency_exp(const char *currency);
+int64_t dk_minor_unit(int exp);
+int64_t dk_pay_round(int64_t micro, int exp);
+void dk_minor_str(int64_t micro, int exp, char *out, size_t len);
+int dk_kana(const char *utf8, char *out, size_t max, size_t *n,
+    struct dk_err *);
+
+/* members.c: the operator's member store of bank details */
+int dk_bank_check(json_t *rec, struct dk_err *);
+const char *dk_bank_missing(json_t *details, const char *format, int payer);
+int dk_members_load(const char *path, json_t **out, struct dk_err *);
+int dk_members_set(const char *path, json_t *members, const char *id,
+    char **set, size_t nset, struct dk_err *);
+
+/* pain001.c, zengin.c: a run's bank file */
+struct dk_payfile {
+	json_t *payer;		/* the cooperative's bank details */
+	json_t *pays;		/* [{participant, amount, bank}], by id */
+	const char *currency;
+	int exp;		/* its minor units */
+	const char *date;	/* of execution, YYYY-MM-DD */
+	const char *created;	/* RFC 3339 */
+	const char *period;
+	const char *label;	/* before the period in remittance text */
+	long long seq;		/* the run's entry: names the message */
+};
+int dk_pain001(const struct dk_payfile *, char **buf, size_t *len,
+    struct dk_err *);
+int dk_zengin(const struct dk_payfile *, char **buf, size_t *len,
+    struct dk_err *);
+
+/* payrun.c: a payment run made: the plan with the member store, its
+ * bank file, its record; a payment returned */
+struct dk_payrun {
+	json_t *rec;		/* payment_run, "file" set by dk_payrun_file */
+	json_t *lines;		/* a "payment" record a member, for stdout */
+	struct dk_payfile f;	/* what the bank file pays */
+	size_t ncredit, ndebit, nheld;
+	int64_t credit, debit;	/* the sums paid and to collect */
+};
+int dk_payrun_plan(struct dk_payrun *, struct dk_paybook *, json_t *members,
+    const char *format, const char *period, const char *tz,
+    const char *currency, struct dk_err *);
+int dk_payrun_commit(struct dk_payrun *, struct dk_paybook *,
+    struct dk_ledger *, const char *format, const char *out, int dry,
+    struct dk_err *);
+json_t *dk_payrun_return(const struct dk_paybook *, const char *period,
+    const char *id, struct dk_err *);
+void dk_payrun_free(struct dk_payrun *);
+/* the ledger read for a run: the report's reading of each entry
+ * (report.c), its transfers and runs to the pay book */
+struct dk_report;
+struct dk_payscan {
+	struct dk_report *r;	/* dk_report_init'ed */
+	struct dk_paybook *pb;
+};
+int dk_payscan_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+int dk_report_init(struct dk_report *);		/* report.c */
+int dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);				/* report.c */
+
 /* audit.c: the offline audit of a whole ledger, replayed and checked */
 struct dk_audit {		/* the figures of the verdict */
 	long long entries, orders, slots_cleared, contracts, slots_settled,
