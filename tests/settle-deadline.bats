@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# denki-settle at the deadline: a missing reading never stops a slot.
+#
+# A contracted slot is settled from settle.deadline_minutes (default 60)
+# after its end with the readings that have come; a member without one is
+# settled provisionally on its contracts (deviation 0, a settlement of
+# version 3); its reading, when it comes, trues it up (a trueup record and
+# one transfer, reason trueup, at the prices of the slot's rules).
+# The slots are in 2098, so that the programs' clock, moved forward by
+# faketime (need_faketime, at), never goes back past a checkpoint.
+
+load test_helper
+
+SLOT=2098-01-01T10:00:00+00:00
+SLOT2=2098-01-01T10:30:00+00:00
+
+# The slot: alice sells 1010 at 135050 to bob (600) and carol (410);
+# retail 300000, buyback 100000, fee 10000 (make_community).
+setup() {
+	common_setup
+	need_faketime
+	make_community
+	{
+		order alice sell 1010 120000 $SLOT
+		order bob buy 600 200000 $SLOT
+		order carol buy 410 150100 $SLOT
+	} >orders.jsonl
+	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
+	denki-contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
+	{
+		reading alice-m 5 1000
+		reading bob-m 590 0
+	} >r1.jsonl
+	reading carol-m 400 0 >r2.jsonl
+}
+
+# reading METER IMPORT EXPORT [SLOT]
+reading() {
+	printf '{"type":"reading","v":1,"meter":"%s","slot":"%s","import_wh":%s,"export_wh":%s}\n' \
+	    "$1" "${4:-$SLOT}" "$2" "$3"
+}
+
+# balance <records: each party's sum of the transfers, "party amount" lines
+balance() {
+	jq -r 'select(.type == "transfer") | "\(.from) \(-.amount)\n\(.to) \(.amount)"' |
+	    awk '{ s[$1] += $2 } END { for (p in s) print p, s[p] }' | sort
+}
+
+# ledger_recs: the records of the ledger, one a line
+ledger_recs() {
+	jq -c .rec ledger.jsonl
+}
+
+# the slot settled at 11:31 without carol's reading
+settle_without_carol() {
+	at '2098-01-01 11:31:00' denki-settle -c coop.yaml r1.jsonl >s1.jsonl 2>s1.err
+}
+
+@test "settle: before its deadline a slot with a reading missing waits: nothing appended, said on stderr, 0" {
+	cp ledger.jsonl before.jsonl
+	run -0 --separate-stderr at '2098-01-01 11:29:59' denki-settle -c coop.yaml r1.jsonl
+	assert_output ""
+	assert_equal "$stderr" "denki-settle: slot $SLOT waits for 1 reading (meter carol-m of participant carol) until its deadline 2098-01-01T11:30:00+00:00 (settle.deadline_minutes): nothing settled"
+	cmp before.jsonl ledger.jsonl
+	# nothing given: the slot is not due yet, nothing to say
+	run -0 --separate-stderr at '2098-01-01 11:29:59' denki-settle -c coop.yaml /dev/null
+	assert_equal "$stderr$output" ""
+	cmp before.jsonl ledger.jsonl
+}
+
+@test "settle: every reading there: settled before the deadline, nothing provisional" {
+	run -0 --separate-stderr at '2098-01-01 10:31:00' denki-settle -c coop.yaml r1.jsonl r2.jsonl
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c 'select(.type == "settlement") | [.participant, .v, .deviation_wh]' <<<"$output" | tr -d '\n')" \
+	    '["alice",1,-15]["bob",1,10]["carol",1,10]'
+}
+
+@test "settle: at the deadline a member without a reading is settled provisionally (v 3, deviation 0); the slot sums to zero; ledger-verify replays it and names it" {
+	run -0 --separate-stderr at '2098-01-01 11:30:00' denki-settle -c coop.yaml r1.jsonl
+	assert_equal "$stderr" "denki-settle: slot $SLOT: participant carol settled provisionally, on its contracts: no reading of meter carol-m by the deadline"
+	# carol: bought 410, pays 55371 + 4100 fee, no deviation, no utility
+	assert_equal "$(jq -c 'select(.participant == "carol")' <<<"$output")" \
+	    '{"bought_wh":410,"deviation_wh":0,"fees":4100,"net":-59471,"p2p_paid":59471,"p2p_received":0,"participant":"carol","provisional":["carol-m"],"read_wh":0,"slot":"2098-01-01T10:00:00+00:00","sold_wh":0,"type":"settlement","utility_paid":0,"utility_received":0,"v":3}'
+	# alice and bob on their readings, as ever
+	assert_equal "$(jq -c 'select(.type == "settlement" and .v == 1) | [.participant, .deviation_wh, .utility_paid, .utility_received]' <<<"$output" | tr -d '\n')" \
+	    '["alice",-15,4500,0]["bob",10,0,1000]'
+	assert_equal "$(balance <<<"$output" | awk '{ s += $2 } END { print s }')" 0
+	# the ledger keeps the v 3 record as it is (no export_wh, import_wh)
+	assert_equal "$(ledger_recs | jq -c 'select(.type == "settlement" and .participant == "carol")')" \
+	    "$(jq -c 'select(.participant == "carol")' <<<"$output")"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "; 1 settlement provisional (a reading missing at the deadline), 0 trued up, 1 still provisional: $SLOT carol"
+	run -0 denki-ledger-verify -O ledger.jsonl.openings -j -p operator.pub ledger.jsonl
+	assert_equal "$(jq -c '[.provisional, .trueups, .pending]' <<<"$output")" "[1,0,[[\"$SLOT\",\"carol\"]]]"
+}
+
+@test "settle: settle.deadline_minutes moves the deadline (-D or coop.yaml); a bad value is 78" {
+	run -0 --separate-stderr at '2098-01-01 10:30:00' denki-settle -n -c coop.yaml -D settle.deadline_minutes=0 r1.jsonl
+	assert_equal "$(jq -c 'select(.provisional) | .participant' <<<"$output")" '"carol"'
+	# in coop.yaml, under settle: (make_community wrote signed there)
+	sed -i 's/^settle:$/settle:\n  deadline_minutes: 120/' coop.yaml
+	cp ledger.jsonl before.jsonl
+	run -0 --separate-stderr at '2098-01-01 12:29:00' denki-settle -c coop.yaml r1.jsonl
+	assert_regex "$stderr" 'until its deadline 2098-01-01T12:30:00\+00:00'
+	cmp before.jsonl ledger.jsonl
+	run -78 --separate-stderr denki-settle -c coop.yaml -D settle.deadline_minutes=-1 /dev/null
+	assert_regex "$stderr" 'settle\.deadline_minutes'
+	run -78 --separate-stderr denki-settle -c coop.yaml -D settle.deadline_minutes=soon /dev/null
+	assert_regex "$stderr" 'settle\.deadline_minutes'
+}
+
+@test "settle: a contracted slot past its deadline with no reading at all is settled, every member provisionally; a slot cleared with no trade is not" {
+	denki-clear -c coop.yaml -s $SLOT2 /dev/null >/dev/null
+	run -0 --separate-stderr at '2098-01-01 13:00:00' denki-settle -c coop.yaml /dev/null
+	assert_equal "$(jq -r 'select(.type == "settlement") | "\(.slot) \(.participant) \(.v) \(.provisional[0])"' <<<"$output")" \
+	    "$SLOT alice 3 alice-m
+$SLOT bob 3 bob-m
+$SLOT carol 3 carol-m"
+	assert_equal "${#stderr_lines[@]}" 3
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+	# the second run has nothing to do
+	cp ledger.jsonl before.jsonl
+	run -0 --separate-stderr at '2098-01-01 13:10:00' denki-settle -c coop.yaml /dev/null
+	assert_equal "$stderr$output" ""
+	cmp before.jsonl ledger.jsonl
+}
+
+@test "settle: the reading that comes after a provisional settlement trues it up: a trueup record, one transfer, the slot at zero; once" {
+	settle_without_carol
+	run -0 --separate-stderr at '2098-01-01 12:00:00' denki-settle -c coop.yaml r1.jsonl r2.jsonl
+	assert_equal "${stderr_lines[0]}" "denki-settle: 2 readings given again, the same bytes: counted once"
+	assert_equal "${stderr_lines[1]}" "denki-settle: slot $SLOT: participant carol trued up: deviation 10 Wh, net +1000"
+	# carol imported 400 of the 410 bought: 10 Wh sold back at buyback
+	assert_equal "$output" \
+	    '{"deviation_wh":10,"meters":["carol-m"],"net":1000,"participant":"carol","slot":"2098-01-01T10:00:00+00:00","type":"trueup","utility_paid":0,"utility_received":1000,"v":1}
+{"amount":1000,"from":"utility","reason":"trueup","slot":"2098-01-01T10:00:00+00:00","to":"carol","type":"transfer","v":1}'
+	# the slot's transfers, provisional and true-up, sum to zero, and
+	# carol ends where a settlement on her reading would have put her
+	assert_equal "$(cat s1.jsonl - <<<"$output" | balance | awk '{ s += $2 } END { print s }')" 0
+	assert_equal "$(cat s1.jsonl - <<<"$output" | balance | grep '^carol ')" "carol -58471"
+	# in the ledger: carol's reading (a commitment, its opening stored)
+	# before the trueup
+	assert_equal "$(ledger_recs | jq -r 'select(.type != "checkpoint") | .type' | tail -n 3 | tr '\n' ' ')" "commitment trueup transfer "
+	assert_equal "$(wc -l <ledger.jsonl.openings)" 3
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "; 1 settlement provisional (a reading missing at the deadline), 1 trued up, 0 still provisional"
+	run -0 denki-ledger-verify -q -O ledger.jsonl.openings -p operator.pub ledger.jsonl
+	# again: the same reading counts once; another reading of the meter
+	# is refused, the member is trued up
+	cp ledger.jsonl before.jsonl
+	run -0 --separate-stderr at '2098-01-01 12:10:00' denki-settle -c coop.yaml r2.jsonl
+	assert_equal "$stderr" "denki-settle: 1 reading given again, the same bytes: counted once"
+	reading carol-m 300 0 >r3.jsonl
+	run -65 --separate-stderr at '2098-01-01 12:10:00' denki-settle -c coop.yaml r3.jsonl
+	assert_equal "${stderr_lines[0]}" "denki-settle: r3.jsonl:1: rejected: slot $SLOT is already settled"
+	cmp before.jsonl ledger.jsonl
+}
+
+@test "settle: a true-up in a ledger of open readings: the reading in clear, replayed by ledger-verify" {
+	rm ledger.jsonl*
+	READINGS=open make_community_again
+	settle_without_carol
+	run -0 --separate-stderr at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl
+	assert_equal "$(ledger_recs | jq -c 'select(.type == "reading")' | tail -n 1)" "$(jq -cS . r2.jsonl)"
+	assert_equal "$(jq -c 'select(.type == "trueup") | [.deviation_wh, .net]' <<<"$output")" "[10,1000]"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "1 trued up, 0 still provisional"
+}
+
+# the community and the slot again, in a new ledger (after rm ledger.jsonl*)
+make_community_again() {
+	rm -f ./*.key ./*.pub ./*.db ./*.enrol.json
+	make_community
+	{
+		order alice sell 1010 120000 $SLOT
+		order bob buy 600 200000 $SLOT
+		order carol buy 410 150100 $SLOT
+	} >orders.jsonl
+	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
+	denki-contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
+}
+
+@test "settle: a member with two meters, one read: provisional on its position, read_wh the meter read; trued up when the other comes" {
+	denki-keygen dave >/dev/null
+	enrol dave -m dave-a -m dave-b
+	order dave buy 100 200000 $SLOT2 >o2.jsonl
+	order alice sell 100 100000 $SLOT2 >>o2.jsonl
+	denki-clear -c coop.yaml o2.jsonl >cleared2.jsonl
+	denki-contract-sign -c coop.yaml cleared2.jsonl >/dev/null
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+	{
+		reading alice-m 0 100 $SLOT2
+		reading dave-a 70 0 $SLOT2
+	} >r4.jsonl
+	run -0 --separate-stderr at '2098-01-01 12:00:01' denki-settle -c coop.yaml r1.jsonl r2.jsonl r4.jsonl
+	assert_equal "$(jq -c 'select(.participant == "dave") | [.v, .provisional, .read_wh, .deviation_wh]' <<<"$output")" '[3,["dave-b"],-70,0]'
+	reading dave-b 40 0 $SLOT2 >r5.jsonl
+	run -0 --separate-stderr at '2098-01-01 12:30:00' denki-settle -c coop.yaml r5.jsonl
+	# dave: bought 100, imported 110: 10 Wh short at retail
+	assert_equal "$(jq -c 'select(.type == "trueup") | [.meters, .deviation_wh, .utility_paid, .net]' <<<"$output")" '[["dave-b"],-10,3000,-3000]'
+	assert_equal "$(jq -c 'select(.type == "transfer") | [.from, .to, .amount, .reason]' <<<"$output")" '["dave","utility",3000,"trueup"]'
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+	run -0 denki-ledger-verify -q -O ledger.jsonl.openings -p operator.pub ledger.jsonl
+}
+
+@test "settle: a true-up is made at the prices of the rules the slot was cleared under, not today's" {
+	settle_without_carol
+	# the tariffs change after the slot was cleared
+	sed -i 's/buyback: 100000/buyback: 50000/' coop.yaml
+	{
+		order alice sell 100 100000 $SLOT2
+		order bob buy 100 200000 $SLOT2
+	} >o2.jsonl
+	at '2098-01-01 11:40:00' denki-clear -c coop.yaml o2.jsonl >cleared2.jsonl
+	at '2098-01-01 11:40:00' denki-contract-sign -c coop.yaml cleared2.jsonl >/dev/null
+	assert_equal "$(ledger_recs | jq -c 'select(.type == "rules") | .prices.buyback // .buyback' | tr '\n' ' ')" "100000 50000 "
+	run -0 --separate-stderr at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl
+	assert_equal "$(jq -c 'select(.type == "trueup") | [.utility_received, .net]' <<<"$output")" "[1000,1000]"
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}
