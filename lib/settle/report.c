@@ -45,6 +45,40 @@ add(int64_t *sum, int64_t x, const char *who, const char *what,
 	return 0;
 }
 
+/* "slot participant": a provisional settlement's key. */
+static char *
+key(const char *slot, const char *id)
+{
+	char *k;
+
+	if (asprintf(&k, "%s %s", slot, id) < 0)
+		return NULL;
+	return k;
+}
+
+/* Counters i and j (once when the same) of the day and the month of
+ * slot (its local date, as the slot is written) up by one: [member-slots,
+ * settled on readings, provisional, trued up]. */
+static void
+count(struct dk_report *r, const char *slot, size_t i, size_t j)
+{
+	char p[11];
+	json_t *c;
+	size_t n;
+
+	for (n = 10; n >= 7; n -= 3) {
+		snprintf(p, sizeof(p), "%.*s", (int)n, slot);
+		if ((c = json_object_get(r->periods, p)) == NULL)
+			json_object_set_new(r->periods, p, c = json_pack(
+			    "[i,i,i,i]", 0, 0, 0, 0));
+		json_array_set_new(c, i, json_integer(json_integer_value(
+		    json_array_get(c, i)) + 1));
+		if (j != i)
+			json_array_set_new(c, j, json_integer(
+			    json_integer_value(json_array_get(c, j)) + 1));
+	}
+}
+
 /* A settlement: the member's slot added to its statement. */
 static int
 settlement(struct dk_report *r, json_t *rec, const char *slot,
@@ -96,6 +130,65 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	v = m->net;
 	if (add(&v, -m->baseline, id, ": saving", e) < 0)
 		return -1;
+	count(r, slot, 0, json_object_get(rec, "provisional") ? 2 : 1);
+	if (json_object_get(rec, "provisional") != NULL) {
+		char *k = key(slot, id);
+		if (k == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		json_object_set_new(r->provpos, k, json_pack("[I,I,I]",
+		    (json_int_t)net, (json_int_t)retail, (json_int_t)buyback));
+		free(k);
+	}
+	return 0;
+}
+
+/*
+ * A true-up: the member's provisional slot (its position counted as its
+ * metered net) counted again on the metered net, position + deviation,
+ * and the true-up's net added.
+ */
+static int
+trueup(struct dk_report *r, json_t *rec, const char *slot,
+    struct dk_err *e)
+{
+	const char *id;
+	struct dk_member *m;
+	json_t *pp;
+	char *k;
+	int64_t pos, real, v, w;
+
+	if ((id = dk_get_id(rec, "participant", e)) == NULL ||
+	    dk_get_str(rec, "slot", e) == NULL)
+		return -1;
+	if ((k = key(slot, id)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	pp = json_object_get(r->provpos, k);
+	if (pp == NULL) {
+		free(k);
+		return dk_fail(e, DK_EX_DATAERR, "trueup: slot %s: participant "
+		    "%s has no provisional settlement to true up", slot, id);
+	}
+	if ((m = member(r, id)) == NULL) {
+		free(k);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	pos = json_integer_value(json_array_get(pp, 0));
+	real = pos + num(rec, "deviation_wh");
+	if (add(&m->exp, (real > 0 ? real : 0) - (pos > 0 ? pos : 0), id,
+	    ": export_wh", e) < 0 ||
+	    add(&m->imp, (real < 0 ? -real : 0) - (pos < 0 ? -pos : 0), id,
+	    ": import_wh", e) < 0 ||
+	    add(&m->net, num(rec, "net"), id, ": net", e) < 0 ||
+	    dk_value(pos, json_integer_value(json_array_get(pp, pos > 0 ?
+	    2 : 1)), &v) < 0 || dk_value(real, json_integer_value(
+	    json_array_get(pp, real > 0 ? 2 : 1)), &w) < 0 ||
+	    add(&m->baseline, w - v, id, ": baseline", e) < 0) {
+		free(k);
+		return -1;
+	}
+	json_object_del(r->provpos, k);
+	free(k);
+	count(r, slot, 3, 3);
 	return 0;
 }
 
@@ -140,6 +233,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 			return -1;
 	} else if (strcmp(type, "settlement") == 0 && r->have_rules)
 		return settlement(r, rec, slot, e);
+	else if (strcmp(type, "trueup") == 0 && r->have_rules)
+		return trueup(r, rec, slot, e);
 	return 0;
 }
 
@@ -161,7 +256,9 @@ dk_report_ledger(struct dk_report *r, const char *path,
     const unsigned char *oppk, struct dk_err *e)
 {
 	memset(r, 0, sizeof(*r));
-	if ((r->prices = json_object()) == NULL)
+	if ((r->prices = json_object()) == NULL ||
+	    (r->periods = json_object()) == NULL ||
+	    (r->provpos = json_object()) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
 		return -1;
@@ -209,9 +306,59 @@ dk_report_statement_json(const struct dk_member *m)
 	    "saving", (json_int_t)(m->net - m->baseline));
 }
 
+static int
+cmpkey(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Settlement completion, a record a period (each month, then each of its
+ * days, in order): of the member-slots settled, those that stand on
+ * real readings (settled on them, or trued up since), those provisional
+ * at the deadline, trued up since, and pending; share_bp is the first
+ * as a share of all in basis points, rounded down.  NULL: out of memory.
+ */
+json_t *
+dk_report_completion_json(const struct dk_report *r)
+{
+	json_t *a = json_array(), *c;
+	const char **k, *p;
+	size_t n = json_object_size(r->periods), i = 0;
+	long long all, real, prov, tu;
+
+	if (a == NULL || (k = calloc(n + 1, sizeof(*k))) == NULL) {
+		json_decref(a);
+		return NULL;
+	}
+	json_object_foreach(r->periods, p, c)
+		k[i++] = p;
+	qsort(k, n, sizeof(*k), cmpkey);
+	for (i = 0; i < n; i++) {
+		c = json_object_get(r->periods, k[i]);
+		all = json_integer_value(json_array_get(c, 0));
+		prov = json_integer_value(json_array_get(c, 2));
+		tu = json_integer_value(json_array_get(c, 3));
+		real = json_integer_value(json_array_get(c, 1)) + tu;
+		json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,"
+		    "s:I,s:I,s:I}", "type", "completion", "v", 1, "period", k[i],
+		    "member_slots", (json_int_t)all,
+		    "on_readings", (json_int_t)real,
+		    "provisional", (json_int_t)prov,
+		    "trued_up", (json_int_t)tu,
+		    "pending", (json_int_t)(prov - tu),
+		    "share_bp", (json_int_t)(all ? real * 10000 / all : 0)));
+	}
+	free(k);
+	return a;
+}
+
 void
 dk_report_free(struct dk_report *r)
 {
+	json_decref(r->periods);
+	json_decref(r->provpos);
+	r->periods = r->provpos = NULL;
 	free(r->m);
 	json_decref(r->prices);
 	r->m = NULL;

@@ -126,11 +126,16 @@ struct dk_report {
 	int64_t avg;		/* the average P2P price, when matched > 0 */
 	char first[40], last[40];	/* the first and last slot settled */
 	json_t *prices;		/* slot -> [retail, buyback] when cleared */
+	json_t *periods;	/* day or month -> [member-slots, on readings,
+				 * provisional, trued up] */
+	json_t *provpos;	/* "slot id" -> [position, retail, buyback]
+				 * of a provisional settlement */
 };
 int dk_report_ledger(struct dk_report *, const char *path,
     const unsigned char *oppk, struct dk_err *);
 json_t *dk_report_summary_json(const struct dk_report *, const char *path);
 json_t *dk_report_statement_json(const struct dk_member *);
+json_t *dk_report_completion_json(const struct dk_report *);
 void dk_report_free(struct dk_report *);
 
 #endif
