@@ -218,3 +218,127 @@ make_community_again() {
 	assert_equal "$(jq -c 'select(.type == "trueup") | [.utility_received, .net]' <<<"$output")" "[1000,1000]"
 	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
 }
+
+@test "report: completion per month and day: provisional at the deadline, then trued up; the member's figures end as on its reading" {
+	settle_without_carol
+	run -0 --separate-stderr denki-report ledger.jsonl
+	assert_equal "$(jq -c 'select(.type == "completion") | [.period, .member_slots, .on_readings, .provisional, .trued_up, .pending, .share_bp]' <<<"$output" | tr -d '\n')" \
+	    '["2098-01",3,2,1,0,1,6666]["2098-01-01",3,2,1,0,1,6666]'
+	# carol provisional: her position (410 bought) stands for her meter
+	assert_equal "$(jq -c 'select(.participant == "carol") | [.import_wh, .net, .baseline]' <<<"$output")" '[410,-59471,-123000]'
+	run -0 --separate-stderr denki-report -H ledger.jsonl
+	assert_line "2098-01-01              3           2   66.66%           1        0       1"
+	at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl >/dev/null 2>&1
+	run -0 --separate-stderr denki-report ledger.jsonl
+	assert_equal "$(jq -c 'select(.type == "completion") | [.period, .member_slots, .on_readings, .provisional, .trued_up, .pending, .share_bp]' <<<"$output" | tr -d '\n')" \
+	    '["2098-01",3,3,1,1,0,10000]["2098-01-01",3,3,1,1,0,10000]'
+	jq -c 'select(.type == "statement")' <<<"$output" >trued.jsonl
+	# the same slot settled on every reading at once, in another ledger
+	mkdir once && cd once
+	make_community_again
+	at '2098-01-01 10:31:00' denki-settle -c coop.yaml ../r1.jsonl ../r2.jsonl >/dev/null
+	run -0 --separate-stderr denki-report ledger.jsonl
+	assert_equal "$(jq -c 'select(.type == "statement")' <<<"$output")" "$(cat ../trued.jsonl)"
+}
+
+@test "fault: settle run twice at once: one settles, the other changes nothing; the ledger verifies" {
+	# both start while the ledger is locked, and so run one after the other
+	flock ledger.jsonl sleep 1 &
+	sleep 0.2
+	at '2098-01-01 11:31:00' denki-settle -c coop.yaml r1.jsonl >o1.jsonl 2>e1 &
+	local p1=$!
+	at '2098-01-01 11:31:00' denki-settle -c coop.yaml r1.jsonl >o2.jsonl 2>e2 &
+	local p2=$!
+	wait $p1
+	wait $p2
+	wait
+	# one printed the slot's 3 settlements, the other nothing
+	assert_equal "$(cat o1.jsonl o2.jsonl | grep -c '"type":"settlement"')" 3
+	assert [ ! -s o1.jsonl ] || [ ! -s o2.jsonl ]
+	assert_equal "$(cat e1 e2 | grep -c '2 readings given again')" 1
+	assert_equal "$(jq -r .rec.type ledger.jsonl | grep -c -x settlement)" 3
+	assert_equal "$(jq -r .rec.type ledger.jsonl | grep -c -x commitment)" 2
+	run -0 denki-ledger-verify -q -O ledger.jsonl.openings -p operator.pub ledger.jsonl
+}
+
+@test "fault: settle killed while it waits for the ledger: nothing written; killed mid-append: ledger-recover cuts the tail and the next run settles the slot" {
+	cp ledger.jsonl before.jsonl
+	flock ledger.jsonl sleep 5 &
+	local lk=$!
+	sleep 0.2
+	# the program itself in the background (not in at's subshell), so
+	# that the kill reaches it
+	FAKETIME='2098-01-01 11:31:00' LD_PRELOAD="$LIBFAKETIME" TZ=UTC \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	    denki-settle -c coop.yaml r1.jsonl >/dev/null 2>&1 &
+	local p=$!
+	sleep 0.5
+	kill -9 $p
+	wait $p || true
+	run ! kill -0 $p
+	kill $lk
+	wait $lk || true
+	cmp before.jsonl ledger.jsonl
+	# the run in full, then as a crash left it: its checkpoint and the
+	# last transfers never written, the last line torn
+	at '2098-01-01 11:31:00' denki-settle -c coop.yaml r1.jsonl >full.jsonl 2>/dev/null
+	cp ledger.jsonl ran
+	local n
+	n=$(wc -l <ran)
+	head -n $((n - 3)) ran >ledger.jsonl
+	sed -n "$((n - 2))p" ran | head -c 40 >>ledger.jsonl
+	run -65 --separate-stderr at '2098-01-01 11:32:00' denki-settle -c coop.yaml r1.jsonl
+	cmp <(head -n $((n - 3)) ran) <(head -n $((n - 3)) ledger.jsonl)
+	run -0 --separate-stderr denki-ledger-recover -c coop.yaml
+	cmp before.jsonl ledger.jsonl
+	# the next run settles the slot as the first would have
+	run -0 --separate-stderr at '2098-01-01 11:33:00' denki-settle -c coop.yaml r1.jsonl
+	assert_equal "$output" "$(cat full.jsonl)"
+	run -0 denki-ledger-verify -q -O ledger.jsonl.openings -p operator.pub ledger.jsonl
+}
+
+@test "fault: a reading that comes after the period was paid: the true-up is appended then, its transfer an ordinary one (reason trueup) naming the slot it trues up" {
+	settle_without_carol
+	# a month later
+	run -0 --separate-stderr at '2098-02-03 09:00:00' denki-settle -c coop.yaml r2.jsonl
+	assert_equal "$(jq -c 'select(.type == "transfer")' <<<"$output")" \
+	    '{"amount":1000,"from":"utility","reason":"trueup","slot":"2098-01-01T10:00:00+00:00","to":"carol","type":"transfer","v":1}'
+	# after every entry of January's settlement, in February's checkpoint
+	assert_equal "$(jq -r '.rec.type' ledger.jsonl | tail -n 4 | tr '\n' ' ')" "commitment trueup transfer checkpoint "
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}
+
+@test "fault: a member revoked between trade and settlement is still settled, provisionally and trued up" {
+	denki-registry -c coop.yaml revoke carol >/dev/null
+	settle_without_carol
+	assert_equal "$(jq -c 'select(.participant == "carol") | [.v, .provisional]' s1.jsonl)" '[3,["carol-m"]]'
+	run -0 --separate-stderr at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl
+	assert_equal "$(jq -c 'select(.type == "trueup") | [.participant, .net]' <<<"$output")" '["carol",1000]'
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}
+
+@test "fault: a period with no trades: nothing to settle, nothing appended, 0; the report says no slot was settled" {
+	mkdir quiet && cd quiet
+	make_community
+	denki-clear -c coop.yaml -s $SLOT /dev/null >/dev/null
+	cp ledger.jsonl before.jsonl
+	run -0 --separate-stderr at '2098-01-02 00:00:00' denki-settle -c coop.yaml /dev/null
+	assert_equal "$output$stderr" ""
+	cmp before.jsonl ledger.jsonl
+	run -0 --separate-stderr denki-report ledger.jsonl
+	assert_equal "$(jq -c 'select(.type == "completion")' <<<"$output")" ""
+	run -0 --separate-stderr denki-report -H ledger.jsonl
+	assert_line "(no slot settled)"
+}
+
+@test "denki-settle(1) and denki-report(1): their examples of provisional settlement run as written" {
+	settle_without_carol
+	at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl >/dev/null 2>&1
+	run -0 jq -c '.rec | select(.provisional or .type == "trueup")
+	    | [.type, .slot, .participant]' ledger.jsonl
+	assert_output "[\"settlement\",\"$SLOT\",\"carol\"]
+[\"trueup\",\"$SLOT\",\"carol\"]"
+	run -0 bash -c "denki-report ledger.jsonl | jq -r 'select(.type == \"completion\"
+	    and (.period | length) == 10) | \"\\(.period) \\(.share_bp)\"'"
+	assert_output "2098-01-01 10000"
+}
