@@ -342,3 +342,87 @@ make_community_again() {
 	    and (.period | length) == 10) | \"\\(.period) \\(.share_bp)\"'"
 	assert_output "2098-01-01 10000"
 }
+
+# The attacks below rewrite the ledger as an operator holding the key
+# could (tests/resign.bash): only the replay can tell.
+load resign
+
+# forge FILE: FILE (the ledger's lines, some changed) re-signed from its
+# first line into ledger.jsonl
+forge() {
+	resign "$1" 1 >f.jsonl
+	mv f.jsonl ledger.jsonl
+}
+
+# entry REC: an entry line around the record REC (resign links it)
+entry() {
+	printf '{"prev":"%064d","rec":%s,"seq":0,"type":"entry","v":2}\n' 0 "$1"
+}
+
+@test "attack: the operator withholds a member's reading to hold the slot up: at the deadline the others are settled anyway, and ledger-verify names the member still provisional" {
+	# before issue 15, settle refused the whole slot (65): alice and bob
+	# waited as long as the operator kept carol's reading back, and
+	# ledger-verify said nothing of it
+	settle_without_carol
+	assert_equal "$(jq -r 'select(.type == "settlement" and .v == 1) | .participant' s1.jsonl | tr '\n' ' ')" "alice bob "
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "1 still provisional: $SLOT carol"
+	run -0 denki-ledger-verify -j -p operator.pub ledger.jsonl
+	assert_equal "$(jq -c .pending <<<"$output")" "[[\"$SLOT\",\"carol\"]]"
+}
+
+@test "attack: the operator settles a member provisionally although its reading is in the ledger (an unfavourable one kept out of the money): ledger-verify refuses" {
+	rm ledger.jsonl*
+	READINGS=open make_community_again
+	# carol's reading says she was 10 Wh short: the operator puts it in
+	# the ledger but settles her on her position
+	reading carol-m 420 0 >r2.jsonl
+	settle_without_carol
+	local n
+	n=$(grep -n '"type":"settlement"' ledger.jsonl | head -n 1 | cut -d: -f1)
+	{
+		head -n $((n - 1)) ledger.jsonl
+		entry "$(jq -cS . r2.jsonl)"
+		tail -n +"$n" ledger.jsonl
+	} >edited.jsonl
+	forge edited.jsonl
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: settlement of slot ${SLOT/+/\\+} differs from the replay: field (provisional|v|deviation_wh|export_wh)"
+}
+
+@test "attack: the operator trues a member up twice (the utility's money paid out again): ledger-verify refuses" {
+	settle_without_carol
+	at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl >/dev/null 2>&1
+	{
+		head -n -1 ledger.jsonl
+		grep -E '"type":"(trueup|transfer)"' ledger.jsonl | tail -n 2
+		tail -n 1 ledger.jsonl
+	} >edited.jsonl
+	forge edited.jsonl
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: trueup of slot ${SLOT/+/\\+}: participant carol has no provisional settlement to true up \(none, or trued up before\)$"
+}
+
+@test "attack: a true-up of other money than the slot's rules make (half the utility's payment kept back): ledger-verify refuses" {
+	settle_without_carol
+	at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl >/dev/null 2>&1
+	sed -e '/"type":"trueup"/s/"net":1000/"net":500/; /"reason":"trueup"/s/"amount":1000/"amount":500/' \
+	    ledger.jsonl >edited.jsonl
+	! cmp -s edited.jsonl ledger.jsonl
+	forge edited.jsonl
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: trueup of slot ${SLOT/+/\\+} differs from the replay: field net"
+}
+
+@test "attack: a true-up with no provisional settlement (a member settled on its reading paid again): ledger-verify refuses" {
+	at '2098-01-01 10:31:00' denki-settle -c coop.yaml r1.jsonl r2.jsonl >/dev/null
+	{
+		head -n -1 ledger.jsonl
+		entry '{"deviation_wh":10,"meters":["carol-m"],"net":1000,"participant":"carol","slot":"2098-01-01T10:00:00+00:00","type":"trueup","utility_paid":0,"utility_received":1000,"v":1}'
+		entry '{"amount":1000,"from":"utility","reason":"trueup","slot":"2098-01-01T10:00:00+00:00","to":"carol","type":"transfer","v":1}'
+		tail -n 1 ledger.jsonl
+	} >edited.jsonl
+	forge edited.jsonl
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: trueup of slot ${SLOT/+/\\+}: participant carol has no provisional settlement to true up"
+}
