@@ -426,3 +426,26 @@ entry() {
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: trueup of slot ${SLOT/+/\\+}: participant carol has no provisional settlement to true up"
 }
+
+@test "make demo: kn5's meter silent for two slots, settled provisionally, trued up when the readings come; it says so" {
+	run -0 --separate-stderr "$TOP/examples/demo.sh" d
+	assert_line "               2016-07-05T18:00:00+02:00: kn5 settled provisionally on its contracts (90 Wh bought, deviation 0), no reading of kn5-m"
+	assert_line "               2016-07-05T18:30:00+02:00: kn5 settled provisionally on its contracts (90 Wh bought, deviation 0), no reading of kn5-m"
+	assert_line --regexp '^               2016-07-05T18:00:00\+02:00: kn5 metered a deviation of -?[0-9]+ Wh: .* \(transfer reason trueup\)$'
+	assert_line "2016-07-05            288         288  100.00%           2        2       0"
+	assert_output --partial "; 2 settlements provisional (a reading missing at the deadline), 2 trued up, 0 still provisional"
+	# the members' figures are those of the day settled on every reading
+	# at once: the true-ups put kn5 where its readings say
+	cd d
+	jq -c 'select(.type == "statement")' <(denki-report ledger.jsonl) >trued.jsonl
+	mkdir ../once && cp ./*.yaml terms.txt ./*.key ./*.pub ./*.enrol.json ../once/
+	cd ../once
+	rm -f ledger.jsonl
+	for h in kn1 kn2 kn3 kn4 kn5 kn6; do
+		denki-registry -c coop.yaml add "$h.enrol.json" >/dev/null
+	done
+	denki-clear -c coop.yaml ../d/orders.jsonl >cleared.jsonl
+	denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
+	denki-settle -c coop.yaml ../d/all-readings.jsonl >/dev/null
+	assert_equal "$(denki-report ledger.jsonl | jq -c 'select(.type == "statement")')" "$(cat ../d/trued.jsonl)"
+}
