@@ -19,6 +19,16 @@ SLOT2=2098-01-01T10:30:00+00:00
 setup() {
 	common_setup
 	need_faketime
+	community_and_slot
+	{
+		reading alice-m 5 1000
+		reading bob-m 590 0
+	} >r1.jsonl
+	reading carol-m 400 0 >r2.jsonl
+}
+
+# the community and the slot, cleared and contracted
+community_and_slot() {
 	make_community
 	{
 		order alice sell 1010 120000 $SLOT
@@ -27,11 +37,6 @@ setup() {
 	} >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
 	denki-contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
-	{
-		reading alice-m 5 1000
-		reading bob-m 590 0
-	} >r1.jsonl
-	reading carol-m 400 0 >r2.jsonl
 }
 
 # reading METER IMPORT EXPORT [SLOT]
@@ -170,14 +175,7 @@ $SLOT carol 3 carol-m"
 # the community and the slot again, in a new ledger (after rm ledger.jsonl*)
 make_community_again() {
 	rm -f ./*.key ./*.pub ./*.db ./*.enrol.json
-	make_community
-	{
-		order alice sell 1010 120000 $SLOT
-		order bob buy 600 200000 $SLOT
-		order carol buy 410 150100 $SLOT
-	} >orders.jsonl
-	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
-	denki-contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
+	community_and_slot
 }
 
 @test "settle: a member with two meters, one read: provisional on its position, read_wh the meter read; trued up when the other comes" {

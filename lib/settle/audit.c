@@ -323,22 +323,6 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	return expected(v, rec, e);
 }
 
-/* Whether meter m is one a provisional settlement of ss, not yet trued
- * up, was made without: its reading comes for the true-up. */
-static int
-late_meter(struct vctx *v, struct dk_slotstate *ss, const char *m)
-{
-	const struct dk_participant *p = dk_registry_meter(&v->st.reg, m);
-	json_t *prov = p != NULL ? json_object_get(ss->prov, p->id) : NULL;
-	json_t *x;
-	size_t i;
-
-	json_array_foreach(json_object_get(prov, "provisional"), i, x)
-		if (strcmp(json_string_value(x), m) == 0)
-			return 1;
-	return 0;
-}
-
 /* The entries of map[k] of participant p's meters (a reading, or a
  * meter's name), taken out of it. */
 static json_t *
@@ -469,8 +453,8 @@ audit_commitment(struct vctx *v, long long seq, json_t *rec,
 	if (dk_commitment_check(rec, e) < 0 || slot_of(v, rec, &t, e) < 0)
 		return dk_failpre(e, "commitment");
 	ss = dk_state_slot(&v->st, t);
-	late = ss != NULL && ss->settled && late_meter(v, ss,
-	    json_string_value(json_object_get(rec, "meter")));
+	late = ss != NULL && ss->settled && dk_prov_missed(ss,
+	    &v->st.reg, json_string_value(json_object_get(rec, "meter"))) != NULL;
 	if ((ss == NULL || ss->settled) && !late)
 		return dk_fail(e, DK_EX_NO, "commitment for slot %s, which is "
 		    "%s", json_string_value(json_object_get(rec, "slot")), ss ?
@@ -894,8 +878,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (dk_reading_check(rec, &v->st.rules, &t, e) < 0)
 			return dk_failpre(e, "reading");
 		ss = dk_state_slot(&v->st, t);
-		if (ss != NULL && ss->settled && late_meter(v, ss,
-		    json_string_value(json_object_get(rec, "meter")))) {
+		if (ss != NULL && ss->settled && dk_prov_missed(ss, &v->st.reg,
+		    json_string_value(json_object_get(rec, "meter"))) != NULL) {
 			v->nreadings++;
 			if (json_object_get(rec, "sig") == NULL)
 				v->nunsigned++;

@@ -121,6 +121,24 @@ dk_settle_prov(int64_t slot, json_t *contracts, json_t *readings,
 	return rc;
 }
 
+/* The provisional settlement of slot ss, not trued up yet, that was made
+ * without a reading of meter m: the reading comes for its true-up.  NULL
+ * when there is none. */
+json_t *
+dk_prov_missed(const struct dk_slotstate *ss, const struct dk_registry *reg,
+    const char *m)
+{
+	const struct dk_participant *p = dk_registry_meter(reg, m);
+	json_t *prov = p != NULL ? json_object_get(ss->prov, p->id) : NULL;
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(prov, "provisional"), i, x)
+		if (strcmp(json_string_value(x), m) == 0)
+			return prov;
+	return NULL;
+}
+
 static int
 cmpstr(const void *a, const void *b)
 {

@@ -398,19 +398,6 @@ append(struct dk_settle_run *run, json_t *readings, json_t *res,
 	return dk_ledger_checkpoint(l, e);
 }
 
-/* Whether meter m is among those prov was settled without. */
-static int
-missed(json_t *prov, const char *m)
-{
-	json_t *x;
-	size_t k;
-
-	json_array_foreach(json_object_get(prov, "provisional"), k, x)
-		if (strcmp(json_string_value(x), m) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * The readings i to j of a slot settled with provisional settlements:
  * each of a meter one of them missed; each such member trued up (when
@@ -430,14 +417,13 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 
 	for (k = i; k < j; k++) {
 		m = str(run->v[k].rec, "meter");
-		p = dk_registry_meter(&st->reg, m);
-		prov = p != NULL ? json_object_get(ss->prov, p->id) : NULL;
-		if (prov == NULL || !missed(prov, m)) {
-			dk_fail(e, DK_EX_DATAERR, "slot %s is already settled%s",
-			    ts, prov != NULL ? ", and this meter was read" : "");
+		if ((prov = dk_prov_missed(ss, &st->reg, m)) == NULL) {
+			dk_fail(e, DK_EX_DATAERR, "slot %s is already settled",
+			    ts);
 			e->item = (long)k;
 			goto out;
 		}
+		p = dk_registry_meter(&st->reg, m);
 		if ((a = json_object_get(by, p->id)) == NULL) {
 			json_object_set_new(by, p->id, a = json_array());
 			json_object_set_new(idx, p->id, json_array());
