@@ -447,3 +447,15 @@ entry() {
 	denki-settle -c coop.yaml ../d/all-readings.jsonl >/dev/null
 	assert_equal "$(denki-report ledger.jsonl | jq -c 'select(.type == "statement")')" "$(cat ../d/trued.jsonl)"
 }
+
+@test "completions: settle.deadline_minutes, in bash and zsh" {
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run comp denki-settle -D settle.dead
+	assert_output "settle.deadline_minutes="
+	grep -q "'settle.deadline_minutes:minutes after a slot" "$TOP/completions/zsh/_denki"
+	zsh -n "$TOP/completions/zsh/_denki" 2>/dev/null || ! command -v zsh >/dev/null
+}

@@ -1,7 +1,8 @@
 /*
  * run.c: a settlement run (denki-settle): the readings given, checked,
  * put in slot order without copies or readings the ledger already holds,
- * then settled slot by slot into the ledger.
+ * with the slots past their deadline, then settled (or trued up) slot by
+ * slot into the ledger.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,7 +254,8 @@ due(struct dk_settle_run *run, struct dk_state *st, struct dk_err *e)
  * Opens the ledger at lpath for the run, signing with op, replaying it
  * into st (empty, from dk_state_init) and starting it with a genesis
  * entry of origin if it is new; the readings it already holds leave the
- * run (counted in ndup).
+ * run (counted in ndup), and every contracted slot past its deadline that
+ * is not settled and has no reading left joins it (counted in ndue).
  */
 int
 dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
