@@ -1069,7 +1069,8 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->provisional = v.nprov;
 	a->trueups = v.ntrueups;
 	a->member_slots = v.nmember_slots;
-	a->pending = pending(&v.st);
+	if (rc == 0)
+		a->pending = pending(&v.st);
 	/* enrolled by records of version 1 and no request of their own
 	 * since: nothing shows that they hold their keys */
 	for (i = 0; i < v.st.reg.n; i++)
