@@ -43,6 +43,8 @@ struct vctx {
 	long long ncommit, nopened;
 	json_t *late;		/* slot -> readings for a true-up */
 	json_t *lateblind;	/* slot -> meters committed for one, unopened */
+	json_t *tuby;		/* the contracts of slot tuslot by party */
+	int64_t tuslot;
 	long long nprov, ntrueups, nmember_slots;
 };
 
@@ -346,6 +348,29 @@ take(struct vctx *v, json_t *map, const char *k,
 	return mine;
 }
 
+/* The contracts of participant id in slot t (ss), for its true-up: the
+ * slot's, by party, made once for the true-ups of a slot in a row. */
+static json_t *
+trueup_contracts(struct vctx *v, struct dk_slotstate *ss, int64_t t,
+    const char *id)
+{
+	json_t *cs, *x;
+
+	if (v->tuby == NULL || v->tuslot != t) {
+		json_decref(v->tuby);
+		v->tuby = NULL;
+		if ((cs = dk_state_contracts(ss)) == NULL)
+			return NULL;
+		v->tuby = dk_contracts_by_party(cs);
+		v->tuslot = t;
+		json_decref(cs);
+		if (v->tuby == NULL)
+			return NULL;
+	}
+	x = json_object_get(v->tuby, id);
+	return x != NULL ? json_incref(x) : json_array();
+}
+
 /*
  * A true-up: of a provisional settlement of its slot and participant not
  * trued up before, replayed from the readings of the meters it missed
@@ -378,7 +403,7 @@ audit_trueup(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	json_array_clear(v->expect);
 	v->pos = 0;
 	snprintf(v->what, sizeof(v->what), "trueup of slot %s", slot);
-	if ((cs = dk_state_contracts(ss)) == NULL) {
+	if ((cs = trueup_contracts(v, ss, t, id)) == NULL) {
 		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		goto out;
 	}
@@ -1066,6 +1091,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.cmeters);
 	json_decref(v.late);
 	json_decref(v.lateblind);
+	json_decref(v.tuby);
 	a->provisional = v.nprov;
 	a->trueups = v.ntrueups;
 	a->member_slots = v.nmember_slots;

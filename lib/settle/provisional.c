@@ -121,6 +121,31 @@ dk_settle_prov(int64_t slot, json_t *contracts, json_t *readings,
 	return rc;
 }
 
+/* A slot's contracts by party: id -> the contracts it is the seller or
+ * the buyer of, so that a true-up settles again only the member's (its
+ * settlement depends on nothing else), whatever the slot's size. */
+json_t *
+dk_contracts_by_party(json_t *contracts)
+{
+	json_t *by = json_object(), *c, *a;
+	const char *k[2];
+	size_t i, j;
+
+	json_array_foreach(contracts, i, c) {
+		k[0] = str(c, "seller");
+		k[1] = str(c, "buyer");
+		for (j = 0; j < 2; j++) {
+			if (k[j] == NULL || (j == 1 && k[0] != NULL &&
+			    strcmp(k[0], k[1]) == 0))
+				continue;
+			if ((a = json_object_get(by, k[j])) == NULL)
+				json_object_set_new(by, k[j], a = json_array());
+			json_array_append(a, c);
+		}
+	}
+	return by;
+}
+
 /* The provisional settlement of slot ss, not trued up yet, that was made
  * without a reading of meter m: the reading comes for its true-up.  NULL
  * when there is none. */
@@ -147,9 +172,10 @@ cmpstr(const void *a, const void *b)
 
 /*
  * The true-up of the provisional settlement prov (a record of version 3)
- * of a slot with contracts, when the member's metered net export is net
- * Wh: the slot settled again with the member on net and everyone else on
- * their position; the member's net against the provisional one is what
+ * of a slot, when the member's metered net export is net Wh; contracts
+ * are the slot's, or only the member's (dk_contracts_by_party): the slot
+ * settled again with the member on net and everyone else on their
+ * position; the member's net against the provisional one is what
  * the true-up moves, from or to "utility", at the prices of the rules
  * the slot was cleared under (r).  Appends the trueup record and its
  * transfer (none when the difference is 0) to out.

@@ -412,7 +412,8 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 {
 	const struct dk_participant *p;
 	json_t *by = json_object(), *idx = json_object(), *res = json_array();
-	json_t *prov, *a, *cs = NULL, *readings = NULL;
+	json_t *prov, *a, *cs = NULL, *bp = NULL, *mine, *none = json_array();
+	json_t *readings = NULL;
 	const char *id, *m;
 	size_t k;
 	int rc = DK_SETTLE_REJECTED;
@@ -434,13 +435,16 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 		json_array_append_new(json_object_get(idx, p->id),
 		    json_integer((json_int_t)k));
 	}
-	if ((cs = dk_state_contracts(ss)) == NULL) {
+	if ((cs = dk_state_contracts(ss)) == NULL ||
+	    (bp = dk_contracts_by_party(cs)) == NULL) {
 		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		goto out;
 	}
 	json_object_foreach(by, id, a) {
-		rc = dk_trueup(json_object_get(ss->prov, id), cs, a, &st->reg,
-		    &ss->rules, res, e);
+		if ((mine = json_object_get(bp, id)) == NULL)
+			mine = none;
+		rc = dk_trueup(json_object_get(ss->prov, id), mine, a,
+		    &st->reg, &ss->rules, res, e);
 		if (rc == 1) {
 			dk_failpre(e, "slot %s: the true-up waits", ts);
 			e->status = 0;
@@ -462,6 +466,8 @@ out:
 	json_decref(idx);
 	json_decref(res);
 	json_decref(cs);
+	json_decref(bp);
+	json_decref(none);
 	json_decref(readings);
 	return rc;
 }

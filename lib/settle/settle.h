@@ -31,6 +31,7 @@ int dk_settle_prov(int64_t slot, json_t *contracts, json_t *readings,
 int dk_trueup(json_t *prov, json_t *contracts, json_t *readings,
     const struct dk_registry *, const struct dk_rules *, json_t *out,
     struct dk_err *);
+json_t *dk_contracts_by_party(json_t *contracts);
 json_t *dk_prov_missed(const struct dk_slotstate *,
     const struct dk_registry *, const char *meter);
 int dk_trueup_net(json_t *prov, json_t *contracts, int64_t net,

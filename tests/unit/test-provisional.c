@@ -279,6 +279,18 @@ test_random(void)
 					json_array_append(mine, y);
 			ok = ok && dk_trueup(x, cs, mine, &reg, &rules, tu,
 			    &e) == 0 && balance(tu) == 0;
+			/* the same from the member's contracts alone */
+			{
+				json_t *bp = dk_contracts_by_party(cs);
+				json_t *own = json_object_get(bp, json_string_value(
+				    json_object_get(x, "participant")));
+				json_t *tu2 = json_array();
+				ok = ok && own != NULL && dk_trueup(x, own, mine,
+				    &reg, &rules, tu2, &e) == 0 &&
+				    json_equal(tu, tu2);
+				json_decref(tu2);
+				json_decref(bp);
+			}
 			json_array_extend(out, tu);
 			json_decref(mine);
 			json_decref(tu);
