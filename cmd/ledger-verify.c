@@ -109,6 +109,11 @@ timeline(const char *path, const unsigned char pk[32], struct dk_err *e)
 			    json_string_value(json_object_get(x, "slot")), l);
 			free(l);
 		}
+		if (json_is_true(json_object_get(x, "early")))
+			dk_warnx(prog, "slot %s: settled provisionally before "
+			    "the hour after its end was over, its readings not "
+			    "waited for", json_string_value(json_object_get(x,
+			    "slot")));
 	}
 	json_decref(tl);
 	return 0;

@@ -459,3 +459,19 @@ entry() {
 	grep -q "'settle.deadline_minutes:minutes after a slot" "$TOP/completions/zsh/_denki"
 	zsh -n "$TOP/completions/zsh/_denki" 2>/dev/null || ! command -v zsh >/dev/null
 }
+
+@test "attack: the operator settles a member provisionally without waiting for its reading (settle.deadline_minutes: 0, at the slot's end): ledger-verify -T shows it was settled before the hour was over" {
+	# before issue 15 there was no provisional settlement to see; now the
+	# checkpoint's signed time bounds it, and the member is named
+	run -0 --separate-stderr at '2098-01-01 10:40:00' denki-settle -c coop.yaml -D settle.deadline_minutes=0 r1.jsonl
+	run -0 --separate-stderr denki-ledger-verify -T -p operator.pub ledger.jsonl
+	assert_equal "$(jq -c '[.provisional, .early]' <<<"$output")" '[["carol"],true]'
+	assert_equal "$stderr" "denki-ledger-verify: slot $SLOT: settled provisionally before the hour after its end was over, its readings not waited for"
+	# settled at the deadline, the hour over: no warning
+	cd "$BATS_TEST_TMPDIR" && mkdir late && cd late
+	community_and_slot
+	at '2098-01-01 11:31:00' denki-settle -c coop.yaml ../r1.jsonl >/dev/null 2>&1
+	run -0 --separate-stderr denki-ledger-verify -T -p operator.pub ledger.jsonl
+	assert_equal "$(jq -c '[.provisional, .early]' <<<"$output")" '[["carol"],false]'
+	assert_equal "$stderr" ""
+}
