@@ -90,20 +90,6 @@ recoveries(int json, const char *path, json_t *a)
 			    json_object_get(x, "reason")));
 }
 
-/* The summary's note of the participants enrolled before requests. */
-static const char *
-unproven(const struct dk_audit *a)
-{
-	static char b[120];
-
-	if (a->unproven == 0)
-		return "";
-	snprintf(b, sizeof(b), "; %lld participant%s enrolled without proof "
-	    "of possession (records of version 1, no request since)",
-	    a->unproven, a->unproven == 1 ? "" : "s");
-	return b;
-}
-
 /* -T: each slot's timeline record; a warning for each limit it missed */
 static int
 timeline(const char *path, const unsigned char pk[32], struct dk_err *e)
@@ -124,6 +110,11 @@ timeline(const char *path, const unsigned char pk[32], struct dk_err *e)
 			    json_string_value(json_object_get(x, "slot")), l);
 			free(l);
 		}
+		if (json_is_true(json_object_get(x, "early")))
+			dk_warnx(prog, "slot %s: settled provisionally before "
+			    "the hour after its end was over, its readings not "
+			    "waited for", json_string_value(json_object_get(x,
+			    "slot")));
 	}
 	json_decref(tl);
 	return 0;
@@ -239,7 +230,7 @@ main(int argc, char *argv[])
 		    "checks%s\n",
 		    path, a.entries, a.participants, a.orders, a.slots_cleared,
 		    a.contracts, (long long)a.contract_wh, a.slots_settled,
-		    rd, a.transfers, a.checkpoints, a.si.origin, unproven(&a));
+		    rd, a.transfers, a.checkpoints, a.si.origin, dk_audit_note(&a));
 	}
 	if (!json && !quiet && json_array_size(a.unopened) > 0)
 		unopened(path, &a);

@@ -29,6 +29,37 @@ price(int64_t micro, char *out, size_t n)
 	    (long long)(q % 10000));
 }
 
+/* -H: settlement completion, a line a month and a day. */
+static void
+completion(const struct dk_report *r)
+{
+	json_t *a = dk_report_completion_json(r), *c;
+	size_t i;
+	long long bp;
+
+	printf("\n%-12s %12s %11s %8s %11s %8s %7s\n", "completion",
+	    "member-slots", "on readings", "share", "provisional",
+	    "trued up", "pending");
+	json_array_foreach(a, i, c) {
+		bp = json_integer_value(json_object_get(c, "share_bp"));
+		printf("%-12s %12lld %11lld %4lld.%02lld%% %11lld %8lld %7lld\n",
+		    json_string_value(json_object_get(c, "period")),
+		    (long long)json_integer_value(json_object_get(c,
+		    "member_slots")),
+		    (long long)json_integer_value(json_object_get(c,
+		    "on_readings")), bp / 100, bp % 100,
+		    (long long)json_integer_value(json_object_get(c,
+		    "provisional")),
+		    (long long)json_integer_value(json_object_get(c,
+		    "trued_up")),
+		    (long long)json_integer_value(json_object_get(c,
+		    "pending")));
+	}
+	if (json_array_size(a) == 0)
+		printf("(no slot settled)\n");
+	json_decref(a);
+}
+
 /* -H: the figures as a table for people. */
 static void
 human(const struct dk_report *r, const char *path)
@@ -72,6 +103,7 @@ human(const struct dk_report *r, const char *path)
 	printf("(money in %s: what the member received, less what it paid; "
 	    "\"without\" is the same meters with no P2P market)\n",
 	    r->rules.currency);
+	completion(r);
 }
 
 int
@@ -110,6 +142,10 @@ main(int argc, char *argv[])
 	else {
 		x = dk_report_summary_json(&r, path);
 		dk_emit(stdout, x);
+		json_decref(x);
+		x = dk_report_completion_json(&r);
+		for (i = 0; i < json_array_size(x); i++)
+			dk_emit(stdout, json_array_get(x, i));
 		json_decref(x);
 		for (i = 0; i < r.nm; i++) {
 			x = dk_report_statement_json(&r.m[i]);

@@ -11,6 +11,12 @@ static const char *prog = "denki-settle";
 static const char usage[] =
     "usage: denki-settle [-kn] [-c config] [-D key=value] [readings ...]\n";
 
+static const char *
+str(json_t *rec, const char *key)
+{
+	return json_string_value(json_object_get(rec, key));
+}
+
 /* The readings of every operand (stdin without one) into run: 0, or a
  * rejected reading without -k (DK_EX_DATAERR), or -1 with e filled. */
 static int
@@ -99,6 +105,8 @@ main(int argc, char *argv[])
 		    &e);
 		if (rc < 0)
 			goto fail;
+		if (rc == DK_SETTLE_WAIT)
+			dk_warnx(prog, "%s", e.msg);
 		if (rc == DK_SETTLE_REJECTED) {
 			for (k = i; k < j; k++)
 				if (e.item < 0 || (size_t)e.item == k)
@@ -112,8 +120,23 @@ main(int argc, char *argv[])
 	}
 	if (dk_settle_run_finish(&run, &C.l, P.dry, &e) < 0)
 		goto fail;
-	json_array_foreach(out, i, x)
+	json_array_foreach(out, i, x) {
+		if (json_object_get(x, "provisional") != NULL)
+			dk_warnx(prog, "slot %s: participant %s settled "
+			    "provisionally, on its contracts: no reading of "
+			    "meter %s by the deadline", str(x, "slot"),
+			    str(x, "participant"), json_string_value(
+			    json_array_get(json_object_get(x, "provisional"),
+			    0)));
+		else if (strcmp(str(x, "type"), "trueup") == 0)
+			dk_warnx(prog, "slot %s: participant %s trued up: "
+			    "deviation %lld Wh, net %+lld", str(x, "slot"),
+			    str(x, "participant"), (long long)
+			    json_integer_value(json_object_get(x,
+			    "deviation_wh")), (long long)json_integer_value(
+			    json_object_get(x, "net")));
 		dk_emit(stdout, x);
+	}
 done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");

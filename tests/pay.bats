@@ -395,8 +395,8 @@ carol -7440000 -7447050"
 
 @test "pay: the demo ends with both bank files in demo/ and says where they are" {
 	run -0 --separate-stderr "$TOP/examples/demo.sh" demo
-	assert_line --regexp '^pay +demo/pay-2016-07\.xml: [0-9]+ credit transfers?, [0-9]+\.[0-9]{2} EUR \(ISO 20022 pain\.001\.001\.03\);$'
-	assert_line --regexp '^ +demo/jp/pay-2016-07\.txt: [0-9]+ credit transfers?, [0-9]+ JPY \(Zengin'
+	assert_line --regexp '^pay +/.*/demo/pay-2016-07\.xml: [0-9]+ credit transfers?, [0-9]+\.[0-9]{2} EUR \(ISO 20022 pain\.001\.001\.03\);$'
+	assert_line --regexp '^ +/.*/demo/jp/pay-2016-07\.txt: [0-9]+ credit transfers?, [0-9]+ JPY \(Zengin'
 	xmllint --noout --schema "$XSD" demo/pay-2016-07.xml
 	# the sum in the file is the sum of the run's credits in the ledger
 	assert_equal "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' demo/pay-2016-07.xml | tr -d .)" \

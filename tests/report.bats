@@ -50,7 +50,7 @@ setup() {
 @test "report: the summary and each member's statement, to the unit" {
 	run -0 --separate-stderr denki-report -p operator.pub ledger.jsonl
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 4
+	assert_equal "${#lines[@]}" 6
 	# 49 entries: the genesis, 3 participants each with a checkpoint,
 	# terms, rules; S1 3 orders, clearing, 2 contracts, checkpoint; S2
 	# 2 + 1 + 1 + 1; S3 2 + 1 + 1; settle S1 3 readings, 3 settlements,
@@ -59,13 +59,17 @@ setup() {
 	# smaller of each slot: 1010 + 200 + 100; matched 1010 + 200.
 	# average price: (81030 + 55371 + 20000) x 1000 / 1210 = 129257.02
 	assert_equal "${lines[0]}" '{"avg_price":129257,"buy_wh":1310,"buyback":100000,"contracts":3,"currency":"EUR","entries":49,"ledger":"ledger.jsonl","matchable_wh":1310,"matched_wh":1210,"orders":7,"retail":300000,"sell_wh":1410,"slots_cleared":3,"type":"summary","v":1}'
+	# settlement completion, the month's and the day's: 6 member-slots
+	# (S1, S2 x alice, bob, carol), every one on its readings
+	assert_equal "${lines[1]}" '{"member_slots":6,"on_readings":6,"pending":0,"period":"2026-01","provisional":0,"share_bp":10000,"trued_up":0,"type":"completion","v":1}'
+	assert_equal "${lines[2]}" '{"member_slots":6,"on_readings":6,"pending":0,"period":"2026-01-01","provisional":0,"share_bp":10000,"trued_up":0,"type":"completion","v":1}'
 	# alice: net 131901 (S1) + 30000 (S2: 20000 + 100 surplus x 100);
 	#   without the market 995 x 100 + 300 x 100 = 129500
-	assert_equal "${lines[1]}" '{"baseline":129500,"bought_wh":0,"export_wh":1300,"import_wh":5,"net":161901,"participant":"alice","saving":32401,"slots":2,"sold_wh":1210,"type":"statement","v":1}'
+	assert_equal "${lines[3]}" '{"baseline":129500,"bought_wh":0,"export_wh":1300,"import_wh":5,"net":161901,"participant":"alice","saving":32401,"slots":2,"sold_wh":1210,"type":"statement","v":1}'
 	# bob: -86030 - 22000 (20000 + fee 2000); without: -(590 + 200) x 300
-	assert_equal "${lines[2]}" '{"baseline":-237000,"bought_wh":800,"export_wh":0,"import_wh":790,"net":-108030,"participant":"bob","saving":128970,"slots":2,"sold_wh":0,"type":"statement","v":1}'
+	assert_equal "${lines[4]}" '{"baseline":-237000,"bought_wh":800,"export_wh":0,"import_wh":790,"net":-108030,"participant":"bob","saving":128970,"slots":2,"sold_wh":0,"type":"statement","v":1}'
 	# carol: -59471 - 15000 (50 short x 300); without: -(410 + 50) x 300
-	assert_equal "${lines[3]}" '{"baseline":-138000,"bought_wh":410,"export_wh":0,"import_wh":460,"net":-74471,"participant":"carol","saving":63529,"slots":2,"sold_wh":0,"type":"statement","v":1}'
+	assert_equal "${lines[5]}" '{"baseline":-138000,"bought_wh":410,"export_wh":0,"import_wh":460,"net":-74471,"participant":"carol","saving":63529,"slots":2,"sold_wh":0,"type":"statement","v":1}'
 }
 
 @test "report: the statements' nets are the settlements' nets summed" {
@@ -87,7 +91,11 @@ member          kWh out     kWh in     with P2P      without     saved
 alice             1.300      0.005         0.16         0.13      0.03
 bob               0.000      0.790        -0.11        -0.24      0.13
 carol             0.000      0.460        -0.07        -0.14      0.06
-(money in EUR: what the member received, less what it paid; \"without\" is the same meters with no P2P market)"
+(money in EUR: what the member received, less what it paid; \"without\" is the same meters with no P2P market)
+
+completion   member-slots on readings    share provisional trued up pending
+2026-01                 6           6  100.00%           0        0       0
+2026-01-01              6           6  100.00%           0        0       0"
 }
 
 @test "report: a ledger with nothing matched has a null average price" {
@@ -119,16 +127,22 @@ carol             0.000      0.460        -0.07        -0.14      0.06
 		order bob buy 100 200000 $S2
 	} | denki-clear -c coop.yaml >c2.jsonl
 	denki-contract-sign -c coop.yaml c2.jsonl >/dev/null
+	# S2's readings too: else S2, past its deadline, is settled
+	# provisionally in the same run (issue 15)
 	{
 		reading alice-m $S1 0 100
 		reading bob-m $S1 150 0
+		reading alice-m $S2 0 100
+		reading bob-m $S2 100 0
 	} >r.jsonl
 	# S1 is settled under its own rules: bob's 50 short at 300000
 	run -0 --separate-stderr denki-settle -c coop.yaml r.jsonl
 	assert_line --partial '"amount":15000,"from":"bob","reason":"shortfall"'
 	run -0 --separate-stderr denki-report ledger.jsonl
-	# without the market bob would have bought 150 at S1's 300000
-	assert_equal "$(jq -c 'select(.participant == "bob") | [.net, .baseline]' <<<"$output")" "[-31000,-45000]"
+	# without the market bob would have bought 150 at S1's 300000 and
+	# 100 at S2's 310000; with it he paid 31000 in S1 and 15000 + 1000
+	# fee in S2
+	assert_equal "$(jq -c 'select(.participant == "bob") | [.net, .baseline]' <<<"$output")" "[-47000,-76000]"
 }
 
 @test "report -p: a ledger not signed by that key is refused" {

@@ -135,6 +135,13 @@ utility 8500"
 		order bob buy 100 200000 $SLOT2
 	} | denki-clear -c coop.yaml >c2.jsonl
 	denki-contract-sign -c coop.yaml c2.jsonl >/dev/null
+	# the first slot, past its deadline, settled first: else this run
+	# would settle it too, provisionally (tests/settle-deadline.bats)
+	{
+		reading alice-m 5 1000
+		reading bob-m 590 0
+		reading carol-m 410 0
+	} | denki-settle -c coop.yaml >/dev/null
 	{
 		reading alice-m 0 333 $SLOT2
 		reading bob-m 1 0 $SLOT2
@@ -181,16 +188,17 @@ utility 8500"
 	cmp before.jsonl ledger.jsonl
 }
 
-@test "settle: no reading for a participant with a contract: 65, nothing appended" {
-	cp ledger.jsonl before.jsonl
+# Before issue 15 this was refused (65, nothing appended); the slot is
+# past its deadline, so carol is settled provisionally now.
+@test "settle: no reading for a participant with a contract, past the deadline: settled provisionally" {
 	{
 		reading alice-m 5 1000
 		reading bob-m 590 0
 	} >readings.jsonl
-	run -65 --separate-stderr denki-settle -c coop.yaml readings.jsonl
-	assert_output ""
-	assert_regex "${stderr_lines[0]}" '^denki-settle: readings\.jsonl:[0-9]+: rejected: slot 2026-01-01T10:00:00\+00:00: no reading for meter carol-m of participant carol$'
-	cmp before.jsonl ledger.jsonl
+	run -0 --separate-stderr denki-settle -c coop.yaml readings.jsonl
+	assert_equal "$stderr" "denki-settle: slot $SLOT: participant carol settled provisionally, on its contracts: no reading of meter carol-m by the deadline"
+	assert_equal "$(jq -c 'select(.type == "settlement") | [.participant, .v, .deviation_wh, .provisional]' <<<"$output" | tr -d '\n')" \
+	    '["alice",1,-15,null]["bob",1,10,null]["carol",3,0,["carol-m"]]'
 }
 
 @test "settle: a reading of a meter not in the registry: 65 naming its line" {
@@ -248,7 +256,9 @@ utility 8500"
 	run -65 --separate-stderr denki-settle -k -c coop.yaml readings.jsonl
 	assert_regex "${stderr_lines[0]}" '^denki-settle: readings\.jsonl:2: rejected: export_wh: must be an integer'
 	assert_regex "${stderr_lines[1]}" '^denki-settle: readings\.jsonl:3: rejected: slot: must start a 30-minute slot'
-	cmp before.jsonl ledger.jsonl
+	# with -k, the slot past its deadline is settled on what was taken:
+	# bob and carol provisionally (before issue 15: nothing appended)
+	assert_equal "$(jq -r 'select(.provisional) | .participant' <<<"$output" | tr '\n' ' ')" "bob carol "
 }
 
 @test "settle -k: the slots that settle are appended, the others reported, 65" {

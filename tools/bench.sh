@@ -35,10 +35,16 @@
 #     bank details: the payment run's CPU time (the ledger read, every
 #     balance netted, the pain.001 file written, the run appended), and
 #     ledger-verify's replay of it.
+#  9. Provisional settlement (denki-formats(5), Provisional settlement): N
+#     members (1k and 10k) in one slot past its deadline, every other
+#     reading missing: the run that settles the slot (the members with a
+#     contract and no reading provisionally), the run that trues them up
+#     when their readings come, and ledger-verify replaying both.
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
-# BENCH_PAY_SIZES: part 8's; BENCH_PARTS: which of "members book sign
-# privacy money witness ledger statement pay" to run (all nine unless set).
+# BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
+# BENCH_PARTS: which of "members book sign privacy money witness
+# provisional ledger statement pay" to run (all ten unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -49,7 +55,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy money witness ledger statement pay}
+parts=${BENCH_PARTS:-members book sign privacy money witness provisional ledger statement pay}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -243,6 +249,33 @@ if part pay; then
 	done
 fi
 
+
+part provisional && {
+	echo "provisional settlement and true-up, every other reading missing (CPU seconds)"
+	printf "%8s  %12s  %12s  %12s  %12s\n" members provisional \
+	    "settle" "true-up" "verify"
+	for n in ${BENCH_PROVISIONAL_SIZES:-1000 10000}; do
+		rm -rf "$dir/v" && mkdir "$dir/v"
+		"$top/tools/gen-book" "$dir/v" "$n" "$n"
+		cd "$dir/v"
+		denki-clear -S -c coop.yaml orders.jsonl | \
+		    denki-contract-sign -c coop.yaml >/dev/null
+		awk 'NR % 2' readings.jsonl >first.jsonl
+		cpu denki-settle -c coop.yaml first.jsonl >settled.jsonl 2>/dev/null
+		s=$cpu
+		# the late readings of the members settled provisionally
+		jq -r 'select(.provisional) | "\"meter\":\"\(.provisional[0])\""' \
+		    settled.jsonl >late.meters
+		grep -F -f late.meters readings.jsonl >late.jsonl || :
+		cpu denki-settle -c coop.yaml late.jsonl >/dev/null 2>&1
+		u=$cpu
+		cpu denki-ledger-verify -q -p operator.pub ledger.jsonl
+		printf "%8d  %12d  %11.2fs  %11.2fs  %11.2fs\n" "$n" \
+		    "$(wc -l <late.meters)" "$s" "$u" "$cpu"
+		cd "$top"
+		rm -rf "$dir/v"
+	done
+}
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}

@@ -32,6 +32,7 @@ static const struct dk_confkey table[] = {
 	{ "operator.pub",		COOP, PATH, 0, 0 },
 	{ "terms",			COOP, PATH, 0, 0 },
 	{ "settle.signed",		COOP, TEXT, 0, 0 },
+	{ "settle.deadline_minutes",	COOP, INT, 0, 10080 },
 	{ "readings",			COOP, TEXT, 0, 0 },
 	{ "recovery_key",		COOP, PATH, 0, 0 },
 	{ "emission_factor",		COOP, INT, 0, 10000 },

@@ -374,6 +374,8 @@ struct dk_slotstate {
 	struct dk_contract *c;	/* its contracts, in the ledger's order */
 	size_t nc, capc;
 	int settled;
+	json_t *prov;	/* participant -> its provisional settlement not
+			 * yet trued up; NULL: none */
 };
 struct dk_state {
 	struct dk_registry reg;

@@ -189,6 +189,46 @@ slot_of(json_t *rec, const struct dk_rules *r, int64_t *t, struct dk_err *e)
 	return 0;
 }
 
+/* A provisional settlement (one with "provisional"), kept until its
+ * true-up. */
+static int
+prov_add(struct dk_slotstate *ss, json_t *rec, struct dk_err *e)
+{
+	const char *id = json_string_value(json_object_get(rec,
+	    "participant"));
+
+	if (json_object_get(rec, "provisional") == NULL)
+		return 0;
+	if (id == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "participant: missing");
+	if (ss->prov == NULL && (ss->prov = json_object()) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	json_object_set(ss->prov, id, rec);
+	return 0;
+}
+
+/* A true-up: of a provisional settlement of its slot and participant not
+ * trued up before, which it ends. */
+static int
+trueup(struct dk_state *s, json_t *rec, struct dk_err *e)
+{
+	struct dk_slotstate *ss;
+	const char *id;
+	int64_t t;
+
+	if (slot_of(rec, &s->rules, &t, e) < 0 ||
+	    (id = dk_get_id(rec, "participant", e)) == NULL)
+		return dk_failpre(e, "trueup");
+	if ((ss = dk_state_slot(s, t)) == NULL || !ss->settled ||
+	    json_object_get(ss->prov, id) == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "trueup: slot %s: participant "
+		    "%s has no provisional settlement%s", json_string_value(
+		    json_object_get(rec, "slot")), id, ss != NULL &&
+		    ss->settled ? " still to true up" : "");
+	json_object_del(ss->prov, id);
+	return 0;
+}
+
 int
 dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *e)
@@ -267,7 +307,7 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 			    json_string_value(json_object_get(rec, "slot")));
 		if (strcmp(type, "settlement") == 0) {
 			ss->settled = 1;
-			return 0;
+			return prov_add(ss, rec, e);
 		}
 		if (ss->settled)
 			return dk_fail(e, DK_EX_DATAERR, "contract for slot "
@@ -277,6 +317,8 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		return 0;
 	}
+	if (strcmp(type, "trueup") == 0)
+		return trueup(s, rec, e);
 	return dk_fail(e, DK_EX_DATAERR, "type: unknown record type \"%.40s\"",
 	    type);
 }
@@ -286,8 +328,10 @@ dk_state_free(struct dk_state *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nslots; i++)
+	for (i = 0; i < s->nslots; i++) {
 		free(s->slots[i].c);
+		json_decref(s->slots[i].prov);
+	}
 	free(s->slots);
 	free(s->bytime);
 	json_decref(s->terms);

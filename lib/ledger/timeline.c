@@ -99,6 +99,12 @@ tl_entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	/* contracted: by its last contract; settled: by its settlement */
 	json_object_set_new(x, strcmp(type, "contract") == 0 ? "contracted" :
 	    "settled", b);
+	/* the participants settled provisionally, without a reading */
+	if (json_object_get(rec, "provisional") != NULL) {
+		if ((b = json_object_get(x, "provisional")) == NULL)
+			json_object_set_new(x, "provisional", b = json_array());
+		json_array_append(b, json_object_get(rec, "participant"));
+	}
 	return 0;
 }
 
@@ -146,6 +152,14 @@ dk_timeline(const char *path, const unsigned char oppk[32], struct dk_err *e)
 		if (past(json_object_get(x, "settled"), end + DK_LATE_SETTLE))
 			json_array_append_new(late, json_string("settled"));
 		json_object_set_new(x, "late", late);
+		/* settled provisionally when the hour was certainly not over:
+		 * the readings were not waited for */
+		if (json_object_get(x, "provisional") != NULL)
+			json_object_set_new(x, "early", json_boolean(
+			    json_is_integer(json_object_get(json_object_get(x,
+			    "settled"), "by")) && json_integer_value(
+			    json_object_get(json_object_get(x, "settled"),
+			    "by")) < end + DK_LATE_SETTLE));
 	}
 	json_decref(t.byslot);
 	json_decref(t.open);

@@ -44,6 +44,11 @@ struct vctx {
 	int64_t zsum;		/* the settlement's money, over all parties */
 	json_t *months;		/* month -> the sum of its money, over all */
 	struct dk_paybook pb;	/* the payment runs replayed (pay.c) */
+	json_t *late;		/* slot -> readings for a true-up */
+	json_t *lateblind;	/* slot -> meters committed for one, unopened */
+	json_t *tuby;		/* the contracts of slot tuslot by party */
+	int64_t tuslot;
+	long long nprov, ntrueups, nmember_slots;
 };
 
 static void
@@ -84,11 +89,11 @@ party(const char *id)
 }
 
 /*
- * The money of a settlement record or transfer into the sums that must be
- * zero: the slot's (each participant's net, and what the operator, grid
- * and utility were paid, less what they paid), and its month's.  The
- * membership transfers are in no settlement's net: the participant's side
- * counts on its own.
+ * The money of a settlement, true-up or transfer record into the sums
+ * that must be zero: the slot's (each participant's net, and what the
+ * operator, grid and utility were paid, less what they paid), and its
+ * month's.  The membership transfers are in no settlement's net: the
+ * participant's side counts on its own.
  */
 static int
 zero_sum(struct vctx *v, json_t *rec, const char *type, struct dk_err *e)
@@ -98,7 +103,8 @@ zero_sum(struct vctx *v, json_t *rec, const char *type, struct dk_err *e)
 	char month[8];
 	json_t *mj;
 
-	if (strcmp(type, "settlement") == 0) {
+	if (strcmp(type, "settlement") == 0 || strcmp(type, "trueup") == 0) {
+		/* the participant's side: its net (a true-up's, the change) */
 		a = json_integer_value(json_object_get(rec, "net"));
 		m = a;
 	} else {
@@ -141,8 +147,13 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 		    "wh"))) < 0)
 			return dk_fail(e, DK_EX_DATAERR, "contract_wh: the "
 			    "ledger's total is beyond +-(2^53-1)");
-	} else if (strcmp(type, "settlement") == 0) {
+	} else if (strcmp(type, "trueup") == 0)
+		v->ntrueups++;
+	else if (strcmp(type, "settlement") == 0) {
 		v->nsettlements++;
+		v->nmember_slots++;
+		if (json_object_get(rec, "provisional") != NULL)
+			v->nprov++;
 		/* what the replay made, so within the limits of a slot */
 		if (dk_add(&v->paid, json_integer_value(json_object_get(rec,
 		    "p2p_paid"))) < 0 ||
@@ -368,7 +379,7 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	struct dk_rules tmp;
 	json_t *rd, *cs, *x;
 	char k[32];
-	size_t i;
+	size_t i, nprov;
 	int rc;
 
 	if (ss == NULL || ss->settled)
@@ -387,7 +398,8 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 		return -1;
 	if ((cs = dk_state_contracts(ss)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	rc = dk_settle(t, cs, rd, &v->st.reg, r, v->expect, e);
+	rc = dk_settle_prov(t, cs, rd, &v->st.reg, r, v->expect, &nprov,
+	    e);
 	if (rc == 0)
 		rc = dk_settle_monthly(t, &v->st, r, v->expect, e);
 	json_decref(cs);
@@ -406,6 +418,139 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	return expected(v, rec, e);
 }
 
+/* The entries of map[k] of participant p's meters (a reading, or a
+ * meter's name), taken out of it. */
+static json_t *
+take(struct vctx *v, json_t *map, const char *k,
+    const struct dk_participant *p)
+{
+	json_t *a = json_object_get(map, k), *mine = json_array(), *x, *m;
+	size_t i;
+
+	for (i = 0; i < json_array_size(a);) {
+		x = json_array_get(a, i);
+		m = json_is_string(x) ? x : json_object_get(x, "meter");
+		if (dk_registry_meter(&v->st.reg, json_string_value(m)) == p) {
+			json_array_append(mine, x);
+			json_array_remove(a, i);
+		} else
+			i++;
+	}
+	if (a != NULL && json_array_size(a) == 0)
+		json_object_del(map, k);
+	return mine;
+}
+
+/* The contracts of participant id in slot t (ss), for its true-up: the
+ * slot's, by party, made once for the true-ups of a slot in a row. */
+static json_t *
+trueup_contracts(struct vctx *v, struct dk_slotstate *ss, int64_t t,
+    const char *id)
+{
+	json_t *cs, *x;
+
+	if (v->tuby == NULL || v->tuslot != t) {
+		json_decref(v->tuby);
+		v->tuby = NULL;
+		if ((cs = dk_state_contracts(ss)) == NULL)
+			return NULL;
+		v->tuby = dk_contracts_by_party(cs);
+		v->tuslot = t;
+		json_decref(cs);
+		if (v->tuby == NULL)
+			return NULL;
+	}
+	x = json_object_get(v->tuby, id);
+	return x != NULL ? json_incref(x) : json_array();
+}
+
+/*
+ * A true-up: of a provisional settlement of its slot and participant not
+ * trued up before, replayed from the readings of the meters it missed
+ * that came after it (dk_trueup) or, where their commitments were not
+ * opened, from the record's deviation (dk_trueup_net: those meters must
+ * be the ones it missed).  Its records must come next, this one first.
+ */
+static int
+audit_trueup(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
+{
+	struct dk_slotstate *ss = dk_state_slot(&v->st, t);
+	const struct dk_participant *p;
+	const char *id = json_string_value(json_object_get(rec,
+	    "participant")), *slot = json_string_value(json_object_get(rec,
+	    "slot"));
+	json_t *prov, *mine, *bm, *cs, *miss, *x;
+	long long dev;
+	char k[32];
+	size_t i, j;
+	int rc;
+
+	prov = ss != NULL && id != NULL ? json_object_get(ss->prov, id) : NULL;
+	if (prov == NULL || (p = dk_registry_find(&v->st.reg, id)) == NULL)
+		return dk_fail(e, DK_EX_NO, "trueup of slot %s: participant %s "
+		    "has no provisional settlement to true up (none, or trued "
+		    "up before)", slot, id ? id : "?");
+	slotkey(t, k, sizeof(k));
+	mine = take(v, v->late, k, p);
+	bm = take(v, v->lateblind, k, p);
+	json_array_clear(v->expect);
+	v->pos = 0;
+	snprintf(v->what, sizeof(v->what), "trueup of slot %s", slot);
+	if ((cs = trueup_contracts(v, ss, t, id)) == NULL) {
+		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if (json_array_size(bm) == 0) {
+		rc = dk_trueup(prov, cs, mine, &v->st.reg, &ss->rules,
+		    v->expect, e);
+	} else {
+		/* every meter missed: opened, or committed unopened */
+		miss = json_object_get(prov, "provisional");
+		json_array_foreach(mine, i, x)
+			json_array_append(bm, json_object_get(x, "meter"));
+		for (i = 0; i < json_array_size(miss); i++) {
+			for (j = 0; j < json_array_size(bm) && !json_equal(
+			    json_array_get(bm, j), json_array_get(miss, i)); j++)
+				;
+			if (j == json_array_size(bm))
+				break;
+		}
+		rc = 0;
+		if (i < json_array_size(miss) || json_array_size(bm) !=
+		    json_array_size(miss))
+			rc = dk_fail(e, DK_EX_NO, "%s: the meters committed "
+			    "before it are not the %zu participant %s was "
+			    "settled without", v->what, json_array_size(miss),
+			    id);
+		else if (dk_get_int(rec, "deviation_wh", -2 * DK_MAX_WH,
+		    2 * DK_MAX_WH, &dev, e) < 0)
+			rc = dk_failpre(e, "%s", v->what);
+		else {
+			rc = dk_trueup_net(prov, cs, dev + json_integer_value(
+			    json_object_get(prov, "sold_wh")) -
+			    json_integer_value(json_object_get(prov,
+			    "bought_wh")), &v->st.reg, &ss->rules, v->expect, e);
+			x = json_array_get(v->unopened, json_array_size(
+			    v->unopened) - 1);
+			if (x == NULL || strcmp(json_string_value(x), slot) != 0)
+				json_array_append_new(v->unopened,
+				    json_string(slot));
+		}
+	}
+	json_decref(cs);
+	if (rc != 0) {
+		if (rc == 1)
+			e->status = DK_EX_NO;
+		rc = dk_failpre(e, "%s", v->what);
+		goto out;
+	}
+	rc = expected(v, rec, e);
+out:
+	json_decref(mine);
+	json_decref(bm);
+	return rc;
+}
+
 /*
  * A commitment to a reading: its slot cleared and not settled, its meter
  * registered; with its opening, the opening must match and its reading
@@ -421,11 +566,14 @@ audit_commitment(struct vctx *v, long long seq, json_t *rec,
 	const char *kind;
 	char k[32];
 	int64_t t, t2;
+	int late;
 
 	if (dk_commitment_check(rec, e) < 0 || slot_of(v, rec, &t, e) < 0)
 		return dk_failpre(e, "commitment");
 	ss = dk_state_slot(&v->st, t);
-	if (ss == NULL || ss->settled)
+	late = ss != NULL && ss->settled && dk_prov_missed(ss,
+	    &v->st.reg, json_string_value(json_object_get(rec, "meter"))) != NULL;
+	if ((ss == NULL || ss->settled) && !late)
 		return dk_fail(e, DK_EX_NO, "commitment for slot %s, which is "
 		    "%s", json_string_value(json_object_get(rec, "slot")), ss ?
 		    "already settled" : "not cleared");
@@ -438,9 +586,15 @@ audit_commitment(struct vctx *v, long long seq, json_t *rec,
 	v->nreadings++;	/* a commitment is a reading; signed or not is
 			 * known only from its opening */
 	slotkey(t, k, sizeof(k));
-	if ((a = json_object_get(v->cmeters, k)) == NULL)
-		json_object_set_new(v->cmeters, k, a = json_array());
-	json_array_append(a, json_object_get(rec, "meter"));
+	if (late && (op = dk_openings_get(v->openings, seq)) == NULL) {
+		pend(v->lateblind, t, json_object_get(rec, "meter"));
+		return 0;
+	}
+	if (!late) {
+		if ((a = json_object_get(v->cmeters, k)) == NULL)
+			json_object_set_new(v->cmeters, k, a = json_array());
+		json_array_append(a, json_object_get(rec, "meter"));
+	}
 	if ((op = dk_openings_get(v->openings, seq)) == NULL) {
 		json_object_set_new(v->blind, k, json_true());
 		return 0;
@@ -457,18 +611,32 @@ audit_commitment(struct vctx *v, long long seq, json_t *rec,
 	v->nopened++;
 	if (json_object_get(rd, "sig") == NULL)
 		v->nunsigned++;
-	pend(v->readings, t, rd);
+	pend(late ? v->late : v->readings, t, rd);
 	snprintf(k, sizeof(k), "%lld", seq);
 	json_object_del(v->openings, k);
+	return 0;
+}
+
+/* Whether the string a[i] comes before i in a too. */
+static int
+twice(json_t *a, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (json_equal(json_array_get(a, j), json_array_get(a, i)))
+			return 1;
 	return 0;
 }
 
 /* The meters committed in slot k: each once, each owned by a participant
  * of nets, and every meter of each of them. */
 static int
-blind_meters(struct vctx *v, const char *k, json_t *nets, const char *slot,
-    struct dk_err *e)
+blind_meters(struct vctx *v, const char *k, json_t *nets, json_t *provs,
+    const char *slot, struct dk_err *e)
 {
+	json_t *pv;
+	size_t want;
 	const struct dk_participant *p;
 	json_t *a = json_object_get(v->cmeters, k), *seen = json_object();
 	json_t *m, *count = json_object();
@@ -490,6 +658,16 @@ blind_meters(struct vctx *v, const char *k, json_t *nets, const char *slot,
 			goto out;
 		}
 		json_object_set_new(seen, json_string_value(m), json_true());
+		pv = json_object_get(json_object_get(provs, p->id),
+		    "provisional");
+		for (want = 0; want < json_array_size(pv); want++)
+			if (json_equal(json_array_get(pv, want), m)) {
+				rc = dk_fail(e, DK_EX_NO, "slot %s: participant "
+				    "%s is settled without a reading of meter "
+				    "%s, which is committed", slot, p->id,
+				    json_string_value(m));
+				goto out;
+			}
 		if (json_object_get(nets, p->id) == NULL) {
 			rc = dk_fail(e, DK_EX_NO, "slot %s: a reading of meter "
 			    "%s is committed, but its participant %s has no "
@@ -501,12 +679,24 @@ blind_meters(struct vctx *v, const char *k, json_t *nets, const char *slot,
 	}
 	json_object_foreach(nets, id, m) {
 		p = dk_registry_find(&v->st.reg, id);
+		pv = json_object_get(json_object_get(provs, id), "provisional");
+		for (i = 0; p != NULL && i < json_array_size(pv); i++)
+			if (dk_registry_meter(&v->st.reg, json_string_value(
+			    json_array_get(pv, i))) != p || json_array_size(pv) >
+			    p->nmeters || twice(pv, i)) {
+				rc = dk_fail(e, DK_EX_NO, "slot %s: participant "
+				    "%s: provisional: not a list of its meters, "
+				    "each once", slot, id);
+				goto out;
+			}
+		want = p != NULL ? p->nmeters - json_array_size(pv) : 0;
 		if (p != NULL && (size_t)json_integer_value(json_object_get(
-		    count, id)) != p->nmeters) {
+		    count, id)) != want) {
 			rc = dk_fail(e, DK_EX_NO, "slot %s: participant %s is "
 			    "settled on %lld committed readings, but has %zu "
-			    "meters", slot, id, (long long)json_integer_value(
-			    json_object_get(count, id)), p->nmeters);
+			    "meters%s", slot, id, (long long)json_integer_value(
+			    json_object_get(count, id)), p->nmeters, pv ?
+			    " less those it was settled without" : "");
 			goto out;
 		}
 	}
@@ -597,7 +787,7 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 	const struct dk_rules *r;
 	struct dk_rules tmp;
 	json_t *buf = v->buf, *bpos = v->bpos, *nets = json_object(), *cs;
-	json_t *rec;
+	json_t *rec, *provs = json_object(), *pv;
 	const char *id, *slot, *ntype;
 	long long dev, sold, bought;
 	char k[32];
@@ -636,9 +826,11 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 		}
 		json_object_set_new(nets, id, json_pack("[I,I]", (json_int_t)(dev +
 		    sold - bought), (json_int_t)i));
+		if (json_object_get(rec, "provisional") != NULL)
+			json_object_set(provs, id, rec);
 	}
 	slotkey(v->bslot, k, sizeof(k));
-	if (blind_meters(v, k, nets, slot, e) < 0) {
+	if (blind_meters(v, k, nets, provs, slot, e) < 0) {
 		at(v, bpos, 0, e);
 		goto out;
 	}
@@ -671,10 +863,24 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 		at(v, bpos, 0, e);
 		goto out;
 	}
-	json_array_foreach(v->expect, i, rec)
+	json_array_foreach(v->expect, i, rec) {
 		if (strcmp(json_string_value(json_object_get(rec, "type")),
-		    "settlement") == 0)
+		    "settlement") != 0)
+			continue;
+		/* a provisional one as dk_settle_prov makes it; its read_wh
+		 * is what cannot be checked */
+		if ((pv = json_object_get(provs, json_string_value(
+		    json_object_get(rec, "participant")))) != NULL) {
+			json_object_del(rec, "export_wh");
+			json_object_del(rec, "import_wh");
+			json_object_set_new(rec, "v", json_integer(3));
+			json_object_set(rec, "provisional",
+			    json_object_get(pv, "provisional"));
+			json_object_set(rec, "read_wh",
+			    json_object_get(pv, "read_wh"));
+		} else
 			dk_settlement_private(rec);
+	}
 	json_object_del(v->readings, k);
 	json_object_del(v->cmeters, k);
 	json_object_del(v->blind, k);
@@ -695,6 +901,7 @@ out:
 	json_decref(buf);
 	json_decref(bpos);
 	json_decref(nets);
+	json_decref(provs);
 	return rc;
 }
 
@@ -796,6 +1003,13 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (dk_reading_check(rec, &v->st.rules, &t, e) < 0)
 			return dk_failpre(e, "reading");
 		ss = dk_state_slot(&v->st, t);
+		if (ss != NULL && ss->settled && dk_prov_missed(ss, &v->st.reg,
+		    json_string_value(json_object_get(rec, "meter"))) != NULL) {
+			v->nreadings++;
+			if (json_object_get(rec, "sig") == NULL)
+				v->nunsigned++;
+			return pend(v->late, t, rec);
+		}
 		if (ss == NULL || ss->settled)
 			return dk_fail(e, DK_EX_NO, "reading for slot %s, "
 			    "which is %s", json_string_value(json_object_get(
@@ -828,6 +1042,11 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 			return bufadd(v, seq, line, rec);
 		}
 		return audit_settlement(v, rec, t, e);
+	}
+	if (strcmp(type, "trueup") == 0) {
+		if (slot_of(v, rec, &t, e) < 0)
+			return dk_failpre(e, "trueup");
+		return audit_trueup(v, rec, t, e);
 	}
 	if (strcmp(type, "contract") == 0)
 		return dk_fail(e, DK_EX_NO, "contract that no clearing before "
@@ -879,10 +1098,29 @@ audit_end(struct vctx *v, const char *path, struct dk_err *e)
 	    json_object_size(v->cmeters) > 0)
 		return dk_fail(e, DK_EX_NO, "%s: readings at the end with no "
 		    "settlement after them (truncated?)", path);
+	if (json_object_size(v->late) > 0 ||
+	    json_object_size(v->lateblind) > 0)
+		return dk_fail(e, DK_EX_NO, "%s: readings at the end with no "
+		    "true-up after them (truncated?)", path);
 	json_object_foreach(v->openings, k, op)
 		return dk_fail(e, DK_EX_NO, "an opening names entry %s, which "
 		    "the ledger does not have", k);
 	return 0;
+}
+
+/* The provisional settlements not trued up, [slot, participant] each. */
+static json_t *
+pending(const struct dk_state *st)
+{
+	json_t *a = json_array(), *x;
+	const char *id;
+	size_t i;
+
+	for (i = 0; i < st->nslots; i++)
+		json_object_foreach(st->slots[st->bytime[i]].prov, id, x)
+			json_array_append_new(a, json_pack("[O,s]",
+			    json_object_get(x, "slot"), id));
+	return a;
 }
 
 /*
@@ -915,6 +1153,8 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	v.path = path;
 	v.blind = json_object();
 	v.cmeters = json_object();
+	v.late = json_object();
+	v.lateblind = json_object();
 	v.unopened = a->unopened = json_array();
 	v.months = json_object();
 	if (openings != NULL && dk_openings_load(openings, &v.openings,
@@ -924,6 +1164,8 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 		json_decref(v.blind);
 		json_decref(v.cmeters);
 		json_decref(v.months);
+		json_decref(v.late);
+		json_decref(v.lateblind);
 		dk_state_free(&v.st);
 		dk_paybook_free(&v.pb);
 		return -1;
@@ -965,6 +1207,14 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.blind);
 	json_decref(v.cmeters);
 	json_decref(v.months);
+	json_decref(v.late);
+	json_decref(v.lateblind);
+	json_decref(v.tuby);
+	a->provisional = v.nprov;
+	a->trueups = v.ntrueups;
+	a->member_slots = v.nmember_slots;
+	if (rc == 0)
+		a->pending = pending(&v.st);
 	/* enrolled by records of version 1 and no request of their own
 	 * since: nothing shows that they hold their keys */
 	for (i = 0; i < v.st.reg.n; i++)
@@ -1019,7 +1269,50 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 	if (a->unproven > 0)
 		json_object_set_new(x, "unproven_enrolments",
 		    json_integer(a->unproven));
+	/* present when a slot was settled provisionally */
+	if (a->provisional > 0) {
+		json_object_set_new(x, "provisional", json_integer(
+		    a->provisional));
+		json_object_set_new(x, "trueups", json_integer(a->trueups));
+		json_object_set_new(x, "pending", json_incref(a->pending));
+	}
 	return x;
+}
+
+/*
+ * The notes after a verdict's summary line: the participants enrolled
+ * before requests, and the settlements made provisionally, trued up, and
+ * still provisional (each named: a member, or an auditor, sees whose
+ * reading the operator settled without and never trued up).
+ */
+const char *
+dk_audit_note(const struct dk_audit *a)
+{
+	static char b[1024];
+	size_t n = 0, i, np = json_array_size(a->pending);
+	json_t *x;
+
+	b[0] = '\0';
+	if (a->unproven > 0)
+		n += snprintf(b, sizeof(b), "; %lld participant%s enrolled "
+		    "without proof of possession (records of version 1, no "
+		    "request since)", a->unproven, a->unproven == 1 ? "" : "s");
+	if (a->provisional == 0)
+		return b;
+	n += snprintf(b + n, sizeof(b) - n, "; %lld settlement%s "
+	    "provisional (a reading missing at the deadline), %lld trued up, "
+	    "%zu still provisional", a->provisional, a->provisional == 1 ? "" :
+	    "s", a->trueups, np);
+	json_array_foreach(a->pending, i, x) {
+		if (n >= sizeof(b) - 80) {
+			snprintf(b + n, sizeof(b) - n, " ...");
+			break;
+		}
+		n += snprintf(b + n, sizeof(b) - n, "%s %s %s", i ? "," : ":",
+		    json_string_value(json_array_get(x, 0)),
+		    json_string_value(json_array_get(x, 1)));
+	}
+	return b;
 }
 
 void
@@ -1030,4 +1323,6 @@ dk_audit_free(struct dk_audit *a)
 	a->unopened = NULL;
 	json_decref(a->recoveries);
 	a->recoveries = NULL;
+	json_decref(a->pending);
+	a->pending = NULL;
 }

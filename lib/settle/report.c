@@ -241,6 +241,40 @@ transfer(struct dk_report *r, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
+/* "slot participant": a provisional settlement's key. */
+static char *
+key(const char *slot, const char *id)
+{
+	char *k;
+
+	if (asprintf(&k, "%s %s", slot, id) < 0)
+		return NULL;
+	return k;
+}
+
+/* Counters i and j (once when the same) of the day and the month of
+ * slot (its local date, as the slot is written) up by one: [member-slots,
+ * settled on readings, provisional, trued up]. */
+static void
+count(struct dk_report *r, const char *slot, size_t i, size_t j)
+{
+	char p[11];
+	json_t *c;
+	size_t n;
+
+	for (n = 10; n >= 7; n -= 3) {
+		snprintf(p, sizeof(p), "%.*s", (int)n, slot);
+		if ((c = json_object_get(r->periods, p)) == NULL)
+			json_object_set_new(r->periods, p, c = json_pack(
+			    "[i,i,i,i]", 0, 0, 0, 0));
+		json_array_set_new(c, i, json_integer(json_integer_value(
+		    json_array_get(c, i)) + 1));
+		if (j != i)
+			json_array_set_new(c, j, json_integer(
+			    json_integer_value(json_array_get(c, j)) + 1));
+	}
+}
+
 /* A settlement: the member's slot added to its statement. */
 static int
 settlement(struct dk_report *r, json_t *rec, const char *slot,
@@ -256,6 +290,28 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	if ((id = dk_get_id(rec, "participant", e)) == NULL ||
 	    dk_get_str(rec, "slot", e) == NULL)
 		return -1;
+	/* the metered net export, from what a settlement of either version
+	 * holds: a v 2 record (committed readings) has no export_wh and
+	 * import_wh, and its slot counts as its net */
+	net = num(rec, "deviation_wh") + num(rec, "sold_wh") -
+	    num(rec, "bought_wh");
+	/* the tariffs in force when the slot was cleared */
+	pr = json_object_get(r->prices, slot);
+	retail = pr ? json_integer_value(json_array_get(pr, 0)) :
+	    r->rules.retail;
+	buyback = pr ? json_integer_value(json_array_get(pr, 1)) :
+	    r->rules.buyback;
+	/* completion counts every period; a provisional position is kept
+	 * for its true-up, in the period or not */
+	count(r, slot, 0, json_object_get(rec, "provisional") ? 2 : 1);
+	if (json_object_get(rec, "provisional") != NULL) {
+		char *k = key(slot, id);
+		if (k == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		json_object_set_new(r->provpos, k, json_pack("[I,I,I]",
+		    (json_int_t)net, (json_int_t)retail, (json_int_t)buyback));
+		free(k);
+	}
 	if (!inperiod(r, slot))
 		return 0;
 	if ((m = member(r, id)) == NULL)
@@ -265,11 +321,6 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	if (strcmp(slot, r->last) > 0)
 		snprintf(r->last, sizeof(r->last), "%s", slot);
 	m->slots++;
-	/* the metered net export, from what a settlement of either version
-	 * holds: a v 2 record (committed readings) has no export_wh and
-	 * import_wh, and its slot counts as its net */
-	net = num(rec, "deviation_wh") + num(rec, "sold_wh") -
-	    num(rec, "bought_wh");
 	if (add(&m->exp, json_object_get(rec, "export_wh") != NULL ?
 	    num(rec, "export_wh") : net > 0 ? net : 0, id, ": export_wh",
 	    e) < 0 ||
@@ -281,12 +332,6 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	    e) < 0 ||
 	    add(&m->net, num(rec, "net"), id, ": net", e) < 0)
 		return -1;
-	/* the tariffs in force when the slot was cleared */
-	pr = json_object_get(r->prices, slot);
-	retail = pr ? json_integer_value(json_array_get(pr, 0)) :
-	    r->rules.retail;
-	buyback = pr ? json_integer_value(json_array_get(pr, 1)) :
-	    r->rules.buyback;
 	/* dk_value rounds symmetrically: -value(-net) = value(net) */
 	if (dk_value(net, net > 0 ? buyback : retail, &v) < 0 ||
 	    add(&m->baseline, v, id, ": baseline", e) < 0)
@@ -296,6 +341,102 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	v = m->net;
 	if (add(&v, -m->baseline, id, ": saving", e) < 0)
 		return -1;
+	return 0;
+}
+
+/* A true-up's corrections in the member's day and the community's day
+ * and totals (DK_REPORT_DETAIL): dexp, dimp, dnet, dbase, and the
+ * deviation dev, which the provisional settlement had as 0. */
+static int
+trueup_detail(struct dk_report *r, struct dk_member *m, const char *slot,
+    int64_t dexp, int64_t dimp, int64_t dnet, int64_t dbase, int64_t dev,
+    struct dk_err *e)
+{
+	struct dk_sday *d[2];
+	struct dk_member *a = &r->all;
+	json_t *cs;
+	size_t i;
+
+	if ((d[0] = day(m, slot, r->bucket)) == NULL ||
+	    (d[1] = day(a, slot, r->bucket)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (add(&m->gout, dev > 0 ? dev : 0, m->id, ": deviation_wh", e) < 0 ||
+	    add(&m->gin, dev < 0 ? -dev : 0, m->id, ": deviation_wh", e) < 0 ||
+	    add(&a->exp, dexp, NULL, "export_wh", e) < 0 ||
+	    add(&a->imp, dimp, NULL, "import_wh", e) < 0 ||
+	    add(&a->gout, dev > 0 ? dev : 0, NULL, "deviation_wh", e) < 0 ||
+	    add(&a->gin, dev < 0 ? -dev : 0, NULL, "deviation_wh", e) < 0 ||
+	    add(&a->net, dnet, NULL, "net", e) < 0 ||
+	    add(&a->baseline, dbase, NULL, "baseline", e) < 0)
+		return -1;
+	/* a day's sums are within the totals just checked */
+	for (i = 0; i < 2; i++)
+		if (dk_add(&d[i]->exp, dexp) | dk_add(&d[i]->imp, dimp) |
+		    dk_add(&d[i]->gout, dev > 0 ? dev : 0) |
+		    dk_add(&d[i]->gin, dev < 0 ? -dev : 0) |
+		    dk_add(&d[i]->net, dnet) | dk_add(&d[i]->baseline, dbase))
+			return dk_fail(e, DK_EX_DATAERR, "%s: a day's total "
+			    "is beyond +-(2^53-1)", slot);
+	if ((cs = json_object_get(r->cslots, slot)) != NULL)
+		return json_array_set_new(cs, 0, json_integer(
+		    json_integer_value(json_array_get(cs, 0)) + dexp)) |
+		    json_array_set_new(cs, 1, json_integer(
+		    json_integer_value(json_array_get(cs, 1)) + dimp));
+	return 0;
+}
+
+/*
+ * A true-up: the member's provisional slot (its position counted as its
+ * metered net) counted again on the metered net, position + deviation,
+ * and the true-up's net added.
+ */
+static int
+trueup(struct dk_report *r, json_t *rec, const char *slot,
+    struct dk_err *e)
+{
+	const char *id;
+	struct dk_member *m;
+	json_t *pp;
+	char *k;
+	int64_t pos, real, v, w, dexp, dimp;
+
+	if ((id = dk_get_id(rec, "participant", e)) == NULL ||
+	    dk_get_str(rec, "slot", e) == NULL)
+		return -1;
+	if ((k = key(slot, id)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	pp = json_object_get(r->provpos, k);
+	if (pp == NULL) {
+		free(k);
+		return dk_fail(e, DK_EX_DATAERR, "trueup: slot %s: participant "
+		    "%s has no provisional settlement to true up", slot, id);
+	}
+	pos = json_integer_value(json_array_get(pp, 0));
+	real = pos + num(rec, "deviation_wh");
+	dexp = (real > 0 ? real : 0) - (pos > 0 ? pos : 0);
+	dimp = (real < 0 ? -real : 0) - (pos < 0 ? -pos : 0);
+	if (dk_value(pos, json_integer_value(json_array_get(pp, pos > 0 ?
+	    2 : 1)), &v) < 0 || dk_value(real, json_integer_value(
+	    json_array_get(pp, real > 0 ? 2 : 1)), &w) < 0) {
+		free(k);
+		return dk_fail(e, DK_EX_DATAERR, "trueup: slot %s: participant "
+		    "%s: a value beyond +-(2^53-1)", slot, id);
+	}
+	json_object_del(r->provpos, k);
+	free(k);
+	count(r, slot, 3, 3);
+	if (!inperiod(r, slot))
+		return 0;
+	if ((m = member(r, id)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (add(&m->exp, dexp, id, ": export_wh", e) < 0 ||
+	    add(&m->imp, dimp, id, ": import_wh", e) < 0 ||
+	    add(&m->net, num(rec, "net"), id, ": net", e) < 0 ||
+	    add(&m->baseline, w - v, id, ": baseline", e) < 0)
+		return -1;
+	if (r->flags & DK_REPORT_DETAIL)
+		return trueup_detail(r, m, slot, dexp, dimp, num(rec, "net"),
+		    w - v, num(rec, "deviation_wh"), e);
 	return 0;
 }
 
@@ -368,6 +509,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 			return -1;
 	} else if (strcmp(type, "settlement") == 0 && r->have_rules)
 		return settlement(r, rec, slot, e);
+	else if (strcmp(type, "trueup") == 0 && r->have_rules)
+		return trueup(r, rec, slot, e);
 	return 0;
 }
 
@@ -391,7 +534,9 @@ dk_report_init(struct dk_report *r)
 	return (r->prices = json_object()) == NULL ||
 	    (r->cslots = json_object()) == NULL ||
 	    (r->known = json_object()) == NULL ||
-	    (r->idx = json_object()) == NULL ? -1 : 0;
+	    (r->idx = json_object()) == NULL ||
+	    (r->periods = json_object()) == NULL ||
+	    (r->provpos = json_object()) == NULL ? -1 : 0;
 }
 
 static int
@@ -470,7 +615,9 @@ dk_report_period(struct dk_report *r, const char *path,
 	if ((r->prices = json_object()) == NULL ||
 	    (r->cslots = json_object()) == NULL ||
 	    (r->known = json_object()) == NULL ||
-	    (r->idx = json_object()) == NULL)
+	    (r->idx = json_object()) == NULL ||
+	    (r->periods = json_object()) == NULL ||
+	    (r->provpos = json_object()) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
 		return -1;
@@ -530,6 +677,53 @@ dk_report_statement_json(const struct dk_member *m)
 	    "saving", (json_int_t)(m->net - m->baseline));
 }
 
+static int
+cmpkey(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Settlement completion, a record a period (each month, then each of its
+ * days, in order): of the member-slots settled, those that stand on
+ * real readings (settled on them, or trued up since), those provisional
+ * at the deadline, trued up since, and pending; share_bp is the first
+ * as a share of all in basis points, rounded down.  NULL: out of memory.
+ */
+json_t *
+dk_report_completion_json(const struct dk_report *r)
+{
+	json_t *a = json_array(), *c;
+	const char **k, *p;
+	size_t n = json_object_size(r->periods), i = 0;
+	long long all, real, prov, tu;
+
+	if (a == NULL || (k = calloc(n + 1, sizeof(*k))) == NULL) {
+		json_decref(a);
+		return NULL;
+	}
+	json_object_foreach(r->periods, p, c)
+		k[i++] = p;
+	qsort(k, n, sizeof(*k), cmpkey);
+	for (i = 0; i < n; i++) {
+		c = json_object_get(r->periods, k[i]);
+		all = json_integer_value(json_array_get(c, 0));
+		prov = json_integer_value(json_array_get(c, 2));
+		tu = json_integer_value(json_array_get(c, 3));
+		real = json_integer_value(json_array_get(c, 1)) + tu;
+		json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,"
+		    "s:I,s:I,s:I}", "type", "completion", "v", 1, "period", k[i],
+		    "member_slots", (json_int_t)all,
+		    "on_readings", (json_int_t)real,
+		    "provisional", (json_int_t)prov,
+		    "trued_up", (json_int_t)tu,
+		    "pending", (json_int_t)(prov - tu),
+		    "share_bp", (json_int_t)(all ? real * 10000 / all : 0)));
+	}
+	free(k);
+	return a;
+}
+
 void
 dk_report_free(struct dk_report *r)
 {
@@ -539,6 +733,9 @@ dk_report_free(struct dk_report *r)
 		free(r->m[i].d);
 		free(r->m[i].f);
 	}
+	json_decref(r->periods);
+	json_decref(r->provpos);
+	r->periods = r->provpos = NULL;
 	free(r->m);
 	free(r->all.d);
 	free(r->all.f);

@@ -1,11 +1,13 @@
 /*
  * run.c: a settlement run (denki-settle): the readings given, checked,
  * put in slot order without copies or readings the ledger already holds,
- * then settled slot by slot into the ledger.
+ * with the slots past their deadline, then settled (or trued up) slot by
+ * slot into the ledger.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "settle.h"
 
@@ -31,10 +33,15 @@ dk_settle_run_init(struct dk_settle_run *run, const struct dk_conf *conf,
     struct dk_err *e)
 {
 	const char *s = dk_conf_str(conf, "settle.signed", "required");
+	long long dl;
 
 	memset(run, 0, sizeof(*run));
-	if (dk_readings_conf(conf, &run->newmode, e) < 0)
+	if (dk_readings_conf(conf, &run->newmode, e) < 0 ||
+	    dk_conf_int(conf, "settle.deadline_minutes", 60, 0, 10080, &dl,
+	    e) < 0)
 		return -1;
+	run->deadline = (int64_t)dl * 60;
+	run->now = (int64_t)time(NULL);
 	if (strcmp(s, "required") == 0)
 		run->require = 1;
 	else if (strcmp(s, "registered") != 0)
@@ -128,6 +135,8 @@ byslot(const void *a, const void *b)
 
 	if (x->slot != y->slot)
 		return x->slot < y->slot ? -1 : 1;
+	if (x->rec == NULL || y->rec == NULL)	/* a slot due, alone */
+		return (x->rec != NULL) - (y->rec != NULL);
 	c = strcmp(str(x->rec, "meter"), str(y->rec, "meter"));
 	return c ? c : strcmp(x->canon, y->canon);
 }
@@ -199,11 +208,54 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 	return dk_state_apply(sc->st, seq, line, rec, e);
 }
 
+/* Whether slot t, of slot_minutes, is past its deadline. */
+static int
+past(const struct dk_settle_run *run, int64_t t, int minutes)
+{
+	return run->now >= t + (int64_t)minutes * 60 + run->deadline;
+}
+
+/* Each contracted slot not settled and past its deadline, with no
+ * reading given, into the run as a slot of no readings (rec NULL), in
+ * slot order. */
+static int
+due(struct dk_settle_run *run, struct dk_state *st, struct dk_err *e)
+{
+	struct dk_slotstate *ss;
+	size_t i, j = 0, n = run->n;
+
+	for (i = 0; i < st->nslots; i++) {
+		ss = &st->slots[st->bytime[i]];
+		while (j < n && run->v[j].slot < ss->slot)
+			j++;
+		if (ss->settled || ss->nc == 0 || (j < n &&
+		    run->v[j].slot == ss->slot) ||
+		    !past(run, ss->slot, ss->rules.slot_minutes))
+			continue;
+		if (run->n == run->cap) {
+			size_t cap = run->cap ? run->cap * 2 : 64;
+			void *v = realloc(run->v, cap * sizeof(*run->v));
+			if (v == NULL)
+				return dk_fail(e, DK_EX_SOFTWARE, "out of "
+				    "memory");
+			run->v = v;
+			run->cap = cap;
+		}
+		memset(&run->v[run->n], 0, sizeof(run->v[run->n]));
+		run->v[run->n++].slot = ss->slot;
+		run->ndue++;
+	}
+	if (run->ndue > 0)
+		qsort(run->v, run->n, sizeof(*run->v), byslot);
+	return 0;
+}
+
 /*
  * Opens the ledger at lpath for the run, signing with op, replaying it
  * into st (empty, from dk_state_init) and starting it with a genesis
  * entry of origin if it is new; the readings it already holds leave the
- * run (counted in ndup).
+ * run (counted in ndup), and every contracted slot past its deadline that
+ * is not settled and has no reading left joins it (counted in ndue).
  */
 int
 dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
@@ -240,6 +292,8 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	if (rc == 0)
 		run->n = j;
 	json_decref(sc.want);
+	if (rc == 0)
+		rc = due(run, st, e);
 	return rc;
 }
 
@@ -250,6 +304,8 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 void
 dk_settlement_private(json_t *rec)
 {
+	if (json_object_get(rec, "provisional") != NULL)
+		return;		/* v 3: never had them */
 	json_object_del(rec, "export_wh");
 	json_object_del(rec, "import_wh");
 	json_object_set_new(rec, "v", json_integer(2));
@@ -295,62 +351,38 @@ oom:
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
 
-/*
- * Settles the slot of reading i (readings i to *end, which it sets),
- * appends its readings and what they settle to l with a checkpoint, and
- * appends the settlement records to out.  DK_SETTLE_REJECTED when the
- * slot cannot be settled: e->item is the reading at fault (an index into
- * the run), or -1 for all of the slot's; tz is for the slot in messages.
- * -1 when the ledger cannot be written.
- */
-int
-dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
-    struct dk_state *st, struct dk_ledger *l, const char *tz, json_t *out,
+/* The readings of the run from i to j (a slot due has none). */
+static json_t *
+group(struct dk_settle_run *run, size_t i, size_t j)
+{
+	json_t *a = json_array();
+	size_t k;
+
+	for (k = i; k < j; k++)
+		if (run->v[k].rec != NULL)
+			json_array_append(a, run->v[k].rec);
+	return a;
+}
+
+/* The readings and the records they settle into the ledger (a reading
+ * as its commitment, a settlement as the ledger keeps it), the records
+ * applied to st and appended to out; then a checkpoint. */
+static int
+append(struct dk_settle_run *run, json_t *readings, json_t *res,
+    struct dk_state *st, struct dk_ledger *l, json_t *out,
     struct dk_err *e)
 {
-	struct dk_sreading *v = run->v;
-	struct dk_slotstate *ss;
-	json_t *readings, *res, *cs, *x;
-	size_t j, k;
-	char ts[40];
+	json_t *x;
+	size_t k;
 	int rc;
 
-	for (j = i; j < run->n && v[j].slot == v[i].slot; j++)
-		;
-	*end = j;
-	ss = dk_state_slot(st, v[i].slot);
-	if (ss == NULL || ss->settled) {
-		dk_time_format(v[i].slot, tz, ts, sizeof(ts));
-		dk_fail(e, DK_EX_DATAERR, "slot %s %s", ts, ss == NULL ?
-		    "was never cleared; clear it first (denki-clear -s "
-		    "clears a slot even when nobody bid)" :
-		    "is already settled");
-		e->item = -1;
-		return DK_SETTLE_REJECTED;
-	}
-	if ((cs = dk_state_contracts(ss)) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	readings = json_array();
-	for (k = i; k < j; k++)
-		json_array_append(readings, v[k].rec);
-	res = json_array();
-	rc = dk_settle(v[i].slot, cs, readings, &st->reg, &ss->rules, res, e);
-	if (rc == 0)
-		rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res, e);
-	json_decref(cs);
-	if (rc < 0) {
-		e->item = e->item >= 0 && (size_t)e->item < j - i ?
-		    (long)i + e->item : (long)i;
-		rc = DK_SETTLE_REJECTED;
-		goto out;
-	}
 	json_array_foreach(readings, k, x)
 		if ((rc = run->committed ? add_committed(run, l, x, e) :
 		    dk_ledger_add(l, x, e)) < 0)
-			goto out;
+			return rc;
 	json_array_foreach(res, k, x) {
 		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
-			goto out;
+			return rc;
 		json_array_append(out, x);
 		if (run->committed && strcmp(str(x, "type"),
 		    "settlement") == 0) {
@@ -362,10 +394,159 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		} else
 			rc = dk_ledger_add(l, x, e);
 		if (rc < 0)
-			goto out;
+			return rc;
 	}
 	/* a checkpoint for every slot settled */
-	rc = dk_ledger_checkpoint(l, e);
+	return dk_ledger_checkpoint(l, e);
+}
+
+/*
+ * The readings i to j of a slot settled with provisional settlements:
+ * each of a meter one of them missed; each such member trued up (when
+ * all its meters missed have come).
+ */
+static int
+trueups(struct dk_settle_run *run, size_t i, size_t j,
+    struct dk_slotstate *ss, struct dk_state *st, struct dk_ledger *l,
+    const char *ts, json_t *out, struct dk_err *e)
+{
+	const struct dk_participant *p;
+	json_t *by = json_object(), *idx = json_object(), *res = json_array();
+	json_t *prov, *a, *cs = NULL, *bp = NULL, *mine, *none = json_array();
+	json_t *readings = NULL;
+	const char *id, *m;
+	size_t k;
+	int rc = DK_SETTLE_REJECTED;
+
+	for (k = i; k < j; k++) {
+		m = str(run->v[k].rec, "meter");
+		if ((prov = dk_prov_missed(ss, &st->reg, m)) == NULL) {
+			dk_fail(e, DK_EX_DATAERR, "slot %s is already settled",
+			    ts);
+			e->item = (long)k;
+			goto out;
+		}
+		p = dk_registry_meter(&st->reg, m);
+		if ((a = json_object_get(by, p->id)) == NULL) {
+			json_object_set_new(by, p->id, a = json_array());
+			json_object_set_new(idx, p->id, json_array());
+		}
+		json_array_append(a, run->v[k].rec);
+		json_array_append_new(json_object_get(idx, p->id),
+		    json_integer((json_int_t)k));
+	}
+	if ((cs = dk_state_contracts(ss)) == NULL ||
+	    (bp = dk_contracts_by_party(cs)) == NULL) {
+		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	json_object_foreach(by, id, a) {
+		if ((mine = json_object_get(bp, id)) == NULL)
+			mine = none;
+		rc = dk_trueup(json_object_get(ss->prov, id), mine, a,
+		    &st->reg, &ss->rules, res, e);
+		if (rc == 1) {
+			dk_failpre(e, "slot %s: the true-up waits", ts);
+			e->status = 0;
+			rc = DK_SETTLE_WAIT;
+			goto out;
+		}
+		if (rc < 0) {
+			e->item = e->item >= 0 ? (long)json_integer_value(
+			    json_array_get(json_object_get(idx, id),
+			    (size_t)e->item)) : -1;
+			rc = DK_SETTLE_REJECTED;
+			goto out;
+		}
+	}
+	readings = group(run, i, j);
+	rc = append(run, readings, res, st, l, out, e);
+out:
+	json_decref(by);
+	json_decref(idx);
+	json_decref(res);
+	json_decref(cs);
+	json_decref(bp);
+	json_decref(none);
+	json_decref(readings);
+	return rc;
+}
+
+/*
+ * Settles the slot of reading i (readings i to *end, which it sets),
+ * appends its readings and what they settle to l with a checkpoint, and
+ * appends the settlement records to out.  A slot with a reading missing
+ * is settled from its deadline on (the member provisionally), and waits
+ * before it (DK_SETTLE_WAIT, e->msg says for what); the readings of a
+ * slot settled provisionally true it up.  DK_SETTLE_REJECTED when the
+ * slot cannot be settled: e->item is the reading at fault (an index into
+ * the run), or -1 for all of the slot's; tz is for the slot in messages.
+ * -1 when the ledger cannot be written.
+ */
+int
+dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
+    struct dk_state *st, struct dk_ledger *l, const char *tz, json_t *out,
+    struct dk_err *e)
+{
+	struct dk_sreading *v = run->v;
+	struct dk_slotstate *ss;
+	json_t *readings, *res, *cs, *x, *miss = NULL;
+	size_t j, k, nprov, nmiss = 0;
+	char ts[40], dl[40];
+	int rc;
+
+	for (j = i; j < run->n && v[j].slot == v[i].slot; j++)
+		;
+	*end = j;
+	ss = dk_state_slot(st, v[i].slot);
+	dk_time_format(v[i].slot, tz, ts, sizeof(ts));
+	if (ss != NULL && ss->settled && json_object_size(ss->prov) > 0)
+		return trueups(run, i, j, ss, st, l, ts, out, e);
+	if (ss == NULL || ss->settled) {
+		dk_fail(e, DK_EX_DATAERR, "slot %s %s", ts, ss == NULL ?
+		    "was never cleared; clear it first (denki-clear -s "
+		    "clears a slot even when nobody bid)" :
+		    "is already settled");
+		e->item = -1;
+		return DK_SETTLE_REJECTED;
+	}
+	if ((cs = dk_state_contracts(ss)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	readings = group(run, i, j);
+	res = json_array();
+	rc = dk_settle_prov(v[i].slot, cs, readings, &st->reg, &ss->rules,
+	    res, &nprov, e);
+	if (rc == 0)
+		rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res, e);
+	json_decref(cs);
+	if (rc < 0) {
+		e->item = e->item >= 0 && (size_t)e->item < j - i ?
+		    (long)i + e->item : (long)i;
+		rc = DK_SETTLE_REJECTED;
+		goto out;
+	}
+	if (nprov > 0 && !past(run, v[i].slot, ss->rules.slot_minutes)) {
+		json_array_foreach(res, k, x)
+			if (json_object_get(x, "provisional") != NULL) {
+				if (miss == NULL)
+					miss = x;
+				nmiss += json_array_size(json_object_get(x,
+				    "provisional"));
+			}
+		dk_time_format(v[i].slot + ss->rules.slot_minutes * 60 +
+		    run->deadline, tz, dl, sizeof(dl));
+		memset(e, 0, sizeof(*e));
+		snprintf(e->msg, sizeof(e->msg), "slot %s waits for %zu "
+		    "reading%s (meter %s of participant %s%s) until its "
+		    "deadline %s (settle.deadline_minutes): nothing settled",
+		    ts, nmiss, nmiss == 1 ? "" : "s",
+		    json_string_value(json_array_get(json_object_get(miss,
+		    "provisional"), 0)), str(miss, "participant"),
+		    nmiss > 1 ? ", ..." : "", dl);
+		rc = DK_SETTLE_WAIT;
+		goto out;
+	}
+	rc = append(run, readings, res, st, l, out, e);
 out:
 	json_decref(readings);
 	json_decref(res);

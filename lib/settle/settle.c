@@ -536,3 +536,14 @@ dk_settle_net(int64_t slot, json_t *contracts, json_t *nets,
 {
 	return settle(slot, contracts, NULL, nets, reg, r, out, e);
 }
+
+/* The settlement of a slot from readings and, for the participants in
+ * nets, from a net export that stands in for their readings (each of
+ * theirs still checked as a reading; see provisional.c). */
+int
+dk_settle_mixed(int64_t slot, json_t *contracts, json_t *readings,
+    json_t *nets, const struct dk_registry *reg, const struct dk_rules *r,
+    json_t *out, struct dk_err *e)
+{
+	return settle(slot, contracts, readings, nets, reg, r, out, e);
+}

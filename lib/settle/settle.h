@@ -19,6 +19,24 @@ int dk_settle(int64_t slot, json_t *contracts, json_t *readings,
 int dk_settle_net(int64_t slot, json_t *contracts, json_t *nets,
     const struct dk_registry *, const struct dk_rules *, json_t *out,
     struct dk_err *);
+int dk_settle_mixed(int64_t slot, json_t *contracts, json_t *readings,
+    json_t *nets, const struct dk_registry *, const struct dk_rules *,
+    json_t *out, struct dk_err *);
+
+/* provisional.c: a slot settled at its deadline with a member's reading
+ * missing, provisionally; its true-up when the reading comes */
+int dk_settle_prov(int64_t slot, json_t *contracts, json_t *readings,
+    const struct dk_registry *, const struct dk_rules *, json_t *out,
+    size_t *nprov, struct dk_err *);
+int dk_trueup(json_t *prov, json_t *contracts, json_t *readings,
+    const struct dk_registry *, const struct dk_rules *, json_t *out,
+    struct dk_err *);
+json_t *dk_contracts_by_party(json_t *contracts);
+json_t *dk_prov_missed(const struct dk_slotstate *,
+    const struct dk_registry *, const char *meter);
+int dk_trueup_net(json_t *prov, json_t *contracts, int64_t net,
+    const struct dk_registry *, const struct dk_rules *, json_t *out,
+    struct dk_err *);
 
 /* monthly.c: the membership fee of the slot's month, once per participant */
 int dk_settle_monthly(int64_t slot, const struct dk_state *,
@@ -47,10 +65,14 @@ struct dk_settle_run {
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
 	struct dk_wpolicy *wp;	/* the writer's witnesses, or NULL */
+	int64_t now;		/* the clock when the run began */
+	int64_t deadline;	/* settle.deadline_minutes, in seconds */
+	long ndue;		/* slots due with no reading given */
 };
 #define DK_SETTLE_TAKEN		0
 #define DK_SETTLE_GAP		1
 #define DK_SETTLE_REJECTED	2
+#define DK_SETTLE_WAIT		3	/* before its deadline: e->msg */
 int dk_settle_run_init(struct dk_settle_run *, const struct dk_conf *,
     struct dk_err *);
 int dk_settle_run_add(struct dk_settle_run *, const char *line, size_t n,
@@ -180,11 +202,17 @@ struct dk_audit {		/* the figures of the verdict */
 	json_t *unopened;	/* slots settled without every opening, whose
 				 * settlement was replayed from its records'
 				 * deviations, not recomputed from readings */
+	long long provisional, trueups;	/* settlement records provisional;
+					 * true-ups */
+	long long member_slots;	/* settlement records */
+	json_t *pending;	/* [slot, participant]: provisional, not
+				 * trued up */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
     int want_leaves, struct dk_wpolicy *, struct dk_err *);
 json_t *dk_audit_json(const struct dk_audit *, const char *path);
+const char *dk_audit_note(const struct dk_audit *);
 void dk_audit_free(struct dk_audit *);
 
 /* report.c: the figures of denki-report, over the whole ledger or a
@@ -236,6 +264,10 @@ struct dk_report {
 	char cp_origin[128];	/* the last checkpoint: the log's name, */
 	long long cp_size;	/* its tree size, */
 	char cp_root[48];	/* and its root hash (base64) */
+	json_t *periods;	/* day or month -> [member-slots, on readings,
+				 * provisional, trued up] */
+	json_t *provpos;	/* "slot id" -> [position, retail, buyback]
+				 * of a provisional settlement */
 };
 int dk_report_ledger(struct dk_report *, const char *path,
     const unsigned char *oppk, struct dk_err *);
@@ -275,6 +307,7 @@ int dk_stmt_html(FILE *, const struct dk_stmt *);
 int dk_stmt_pdf(const struct dk_stmt *, const char *out, struct dk_err *);
 json_t *dk_report_summary_json(const struct dk_report *, const char *path);
 json_t *dk_report_statement_json(const struct dk_member *);
+json_t *dk_report_completion_json(const struct dk_report *);
 void dk_report_free(struct dk_report *);
 
 #endif
