@@ -41,10 +41,16 @@ for n in "$@"; do
 	done
 	wait "$pid"
 	ran=$(($(date +%s) - start))
-	nice -n "${NICE:-10}" "build/fuzz-$n" -merge=1 -max_len=4096 -timeout=10 \
-	    "build/min-$n" "corpus/$n" "$w" >"build/campaign/$n.merge.log" 2>&1
-	rm -rf "corpus/$n"
-	mv "build/min-$n" "corpus/$n"
+	# the corpus is replaced only by a merge that worked (a harness
+	# removed meanwhile, by make clean say, leaves it as it was)
+	if nice -n "${NICE:-10}" "build/fuzz-$n" -merge=1 -max_len=4096 \
+	    -timeout=10 "build/min-$n" "corpus/$n" "$w" \
+	    >"build/campaign/$n.merge.log" 2>&1; then
+		rm -rf "corpus/$n"
+		mv "build/min-$n" "corpus/$n"
+	else
+		echo "campaign: $n: the merge failed (build/campaign/$n.merge.log); corpus/$n kept, the run's inputs in $w" >&2
+	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' \
 	    "build/campaign/$n.log")
 	last=$(grep -E 'cov: [0-9]+ ft: [0-9]+' "build/campaign/$n.log" |
