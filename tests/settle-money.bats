@@ -171,6 +171,28 @@ carol 250000 -59471"
 	assert_equal "$(jq -r 'select(.rec.type == "contract") | .rec.imbalance' ledger.jsonl | sort -u)" "$(sha256sum <imb.csv | cut -c1-64)"
 }
 
+@test "settle-money: a true-up under an imbalance series is made and replayed at the series' price, with the series file or without it" {
+	printf 'slot,price\n%s,250000\n%s,90000\n' "$SLOT" "$SLOT2" >imb.csv
+	money prices.imbalance=imb.csv
+	clear_sign
+	# carol's reading is missing at the deadline (long past): she is
+	# settled provisionally on her contracts, deviation 0
+	head -n 2 readings.jsonl >early.jsonl
+	run -0 --separate-stderr settle_now early.jsonl
+	assert_equal "$(jq -r 'select(.type == "settlement" and .participant == "carol") | "\(.v) \(.provisional) \(.deviation_wh) \(.imbalance_price)"' <<<"$output")" \
+	    '3 ["carol-m"] 0 250000'
+	# her reading comes: 400 Wh of the 410 bought, 10 Wh sold back at the
+	# series' 250000 a kWh = 2500 from the utility (not the buyback's 1000)
+	reading carol-m 400 0 >late.jsonl
+	run -0 --separate-stderr settle_now late.jsonl
+	assert_equal "$(transfers <<<"$output")" "utility carol 2500 trueup"
+	# the auditor replays it from the price the provisional settlement
+	# names, and from the series itself when given it
+	run -0 verify
+	assert_output --partial "1 settlement provisional (a reading missing at the deadline), 1 trued up, 0 still provisional"
+	run -0 denki-ledger-verify -q -p operator.pub -O ledger.jsonl.openings -I imb.csv ledger.jsonl
+}
+
 @test "settle-money: the tolerance band at the contract price, the rest at the imbalance price" {
 	printf '%s,250000\n' "$SLOT" >imb.csv
 	money prices.imbalance=imb.csv prices.tolerance_wh=10 prices.tolerance_pct=1

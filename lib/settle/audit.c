@@ -479,6 +479,8 @@ audit_trueup(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	const char *id = json_string_value(json_object_get(rec,
 	    "participant")), *slot = json_string_value(json_object_get(rec,
 	    "slot"));
+	const struct dk_rules *r;
+	struct dk_rules tmp;
 	json_t *prov, *mine, *bm, *cs, *miss, *x;
 	long long dev;
 	char k[32];
@@ -490,6 +492,10 @@ audit_trueup(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 		return dk_fail(e, DK_EX_NO, "trueup of slot %s: participant %s "
 		    "has no provisional settlement to true up (none, or trued "
 		    "up before)", slot, id ? id : "?");
+	/* under an imbalance series, the price its provisional settlement
+	 * names (the series itself, when -I gave it) */
+	if (replay_rules(ss, prov, &r, &tmp, e) < 0)
+		return -1;
 	slotkey(t, k, sizeof(k));
 	mine = take(v, v->late, k, p);
 	bm = take(v, v->lateblind, k, p);
@@ -501,8 +507,7 @@ audit_trueup(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 		goto out;
 	}
 	if (json_array_size(bm) == 0) {
-		rc = dk_trueup(prov, cs, mine, &v->st.reg, &ss->rules,
-		    v->expect, e);
+		rc = dk_trueup(prov, cs, mine, &v->st.reg, r, v->expect, e);
 	} else {
 		/* every meter missed: opened, or committed unopened */
 		miss = json_object_get(prov, "provisional");
@@ -529,7 +534,7 @@ audit_trueup(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 			rc = dk_trueup_net(prov, cs, dev + json_integer_value(
 			    json_object_get(prov, "sold_wh")) -
 			    json_integer_value(json_object_get(prov,
-			    "bought_wh")), &v->st.reg, &ss->rules, v->expect, e);
+			    "bought_wh")), &v->st.reg, r, v->expect, e);
 			x = json_array_get(v->unopened, json_array_size(
 			    v->unopened) - 1);
 			if (x == NULL || strcmp(json_string_value(x), slot) != 0)
