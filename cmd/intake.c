@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +25,8 @@ static const struct option lo[] = {
 	{ "publish", no_argument, NULL, PUBLISH },
 	{ NULL, 0, NULL, 0 }
 };
+static const char *const media[] = { "application/x-ndjson",
+	"application/jsonl", NULL };
 
 static void
 rejected(void *ctx, long line, const char *why)
@@ -33,118 +34,63 @@ rejected(void *ctx, long line, const char *why)
 	dk_warnx(prog, "%s:%ld: rejected: %s", (const char *)ctx, line, why);
 }
 
-/* A CGI answer: its status line, and the body or the message. */
+/* A CGI answer: the receipts and rejections (200), or the message. */
 static int
 answer(int http, const char *body, size_t len, const char *msg)
 {
 	if (http != 200)
 		dk_warnx(prog, "request: %s", msg);
-	printf("Status: %d %s\r\n", http, dk_witness_reason(http));
-	if (http == 405)
-		printf("Allow: POST\r\n");
-	if (http == 200) {
-		printf("Content-Type: application/x-ndjson\r\n\r\n");
-		fwrite(body, 1, len, stdout);
-	} else
-		printf("Content-Type: text/plain; charset=utf-8\r\n\r\n%s\n",
-		    msg);
+	if (http == 405 || http == 415)
+		dk_cgi_drain(stdin, 1 << 26);
+	dk_cgi_answer(stdout, http, dk_witness_reason(http), http == 405 ?
+	    "POST" : NULL, http == 200 ? "application/x-ndjson" :
+	    "text/plain; charset=utf-8", http == 200 ? body : msg,
+	    http == 200 ? len : strlen(msg));
+	if (http != 200)
+		putchar('\n');
 	return dk_finish_stdout(prog);
 }
 
+/* The intake's public key: intake.pub's, else intake.key's; --key prints
+ * it as the ledger's last intake record names it (78 if it names none or
+ * another), --publish appends the record unless it says the same. */
 static int
-media_ok(const char *ct)
-{
-	size_t n = ct != NULL ? strcspn(ct, "; \t") : 0;
-
-	return ct != NULL && ((n == 20 && strncasecmp(ct,
-	    "application/x-ndjson", n) == 0) || (n == 17 &&
-	    strncasecmp(ct, "application/jsonl", n) == 0));
-}
-
-/* The intake key the ledger names, as its last intake record says it:
- * the one of intake.pub (else of intake.key), or 78. */
-static int
-print_key(struct dk_coop *C, struct dk_err *e)
+key_or_publish(struct dk_coop *C, int publish, struct dk_err *e)
 {
 	struct dk_key k = { 0 };
 	const struct dk_intakekey *ik;
-
-	if (dk_ledger_scan(C->lpath, NULL, dk_state_apply, &C->st, e) < 0 ||
-	    (dk_conf_str(&C->conf, "intake.pub", NULL) != NULL ?
-	    dk_conf_key(&C->conf, "intake.pub", 0, &k, e) :
-	    dk_conf_key(&C->conf, "intake.key", 1, &k, e)) < 0)
-		return -1;
-	dk_key_free(&k);
-	if (C->st.nintake == 0)
-		return dk_fail(e, DK_EX_CONFIG, "%s: the ledger names no intake "
-		    "key: run denki-intake --publish first", C->lpath);
-	ik = &C->st.intake[C->st.nintake - 1];
-	if (memcmp(ik->pk, k.pk, 32) != 0)
-		return dk_fail(e, DK_EX_CONFIG, "%s: entry %lld names another "
-		    "intake key than this configuration's: run denki-intake "
-		    "--publish", C->lpath, ik->seq);
-	printf("%s\n", ik->key);
-	return 0;
-}
-
-/* --publish: the intake record appended, unless the ledger's last one
- * says the same already. */
-static int
-publish(struct dk_coop *C, struct dk_err *e)
-{
-	struct dk_key k = { 0 };
-	const struct dk_intakekey *ik;
-	long long gate;
-	json_t *rec;
-	int rc;
+	long long gate, same;
+	json_t *rec = NULL;
+	int rc = -1;
 
 	if (dk_conf_int(&C->conf, "gate_closure_minutes", DK_GATE_DEFAULT, 0,
 	    DK_GATE_MAX, &gate, e) < 0 || (dk_conf_str(&C->conf, "intake.pub",
 	    NULL) != NULL ? dk_conf_key(&C->conf, "intake.pub", 0, &k, e) :
-	    dk_conf_key(&C->conf, "intake.key", 1, &k, e)) < 0 ||
-	    dk_coop_open(C, e) < 0)
-		return -1;
-	ik = C->st.nintake > 0 ? &C->st.intake[C->st.nintake - 1] : NULL;
-	if (ik != NULL && memcmp(ik->pk, k.pk, 32) == 0 &&
-	    ik->gate_minutes == gate) {
-		dk_key_free(&k);
-		dk_warnx(prog, "entry %lld names this intake key and gate "
-		    "closure already: nothing appended", ik->seq);
-		return 0;
+	    dk_conf_key(&C->conf, "intake.key", 1, &k, e)) < 0)
+		goto out;
+	if (!publish) {
+		if (dk_ledger_scan(C->lpath, NULL, dk_state_apply, &C->st,
+		    e) == 0 && (ik = dk_intake_named(&C->st, C->lpath, k.pk,
+		    e)) != NULL)
+			rc = printf("%s\n", ik->key) < 0 ? -1 : 0;
+		goto out;
 	}
-	rec = dk_intake_record(&k, gate);
-	dk_key_free(&k);
-	if ((rc = rec == NULL ? dk_fail(e, DK_EX_SOFTWARE, "out of memory") :
-	    dk_ledger_add(&C->l, rec, e)) == 0 &&
+	if (dk_coop_open(C, e) < 0)
+		goto out;
+	if ((rec = dk_intake_publish(&C->st, &k, gate, &same)) == NULL) {
+		if (same < 0)
+			dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		else
+			dk_warnx(prog, "entry %lld names this intake key and "
+			    "gate closure already: nothing appended", same);
+		rc = same < 0 ? -1 : 0;
+	} else if ((rc = dk_ledger_add(&C->l, rec, e)) == 0 &&
 	    (rc = dk_ledger_finish(&C->l, 0, e)) == 0)
 		dk_emit(stdout, rec);
+out:
 	json_decref(rec);
+	dk_key_free(&k);
 	return rc;
-}
-
-/* The inbox named by the configuration, set up to take requests. */
-static int
-inbox(struct dk_inbox *ib, struct dk_coop *C, struct dk_key *k,
-    long long *max, struct dk_err *e)
-{
-	char *path = dk_conf_path(&C->conf, "intake.inbox", "inbox.db");
-	int rc;
-
-	memset(ib, 0, sizeof(*ib));
-	ib->lpath = C->lpath;
-	ib->r = &C->rules;
-	ib->reading = dk_reading_admit;
-	ib->require_signed = strcmp(dk_conf_str(&C->conf, "settle.signed",
-	    "required"), "required") == 0;
-	rc = path == NULL ? dk_fail(e, DK_EX_SOFTWARE, "out of memory") :
-	    dk_inbox_open(ib, path, e);
-	free(path);
-	if (rc < 0 || k == NULL)
-		return rc;
-	ib->key = k;
-	return dk_conf_int(&C->conf, "intake.max_body", 1 << 20, 1, 1 << 30,
-	    max, e) < 0 || dk_conf_key(&C->conf, "intake.key", 1, k, e) < 0 ?
-	    -1 : 0;
 }
 
 /* The filter: each operand one request; 0, 65 when a line was rejected,
@@ -154,37 +100,35 @@ filter(struct dk_inbox *ib, int argc, char *argv[], long long max,
     struct dk_err *e)
 {
 	const char *name;
-	char *body, *out;
+	char *body = NULL, *out;
 	size_t len, olen;
-	int argi, bad = 0, c;
+	int argi, bad = 0, rc = -1;
 	FILE *fp;
 
 	for (argi = optind; argi < argc || argi == optind; argi++) {
 		name = argi < argc ? argv[argi] : "-";
-		if (strcmp(name, "-") == 0)
-			fp = stdin;
-		else if ((fp = fopen(name, "r")) == NULL)
+		fp = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
+		if (fp == NULL)
 			return dk_fail(e, DK_EX_NOINPUT, "%s: cannot open", name);
-		if (strcmp(name, "-") == 0)
-			name = "stdin";
-		if ((c = dk_body_read(fp, 0, (size_t)max, &body, &len, e)) !=
-		    0) {
-			free(body);
-			if (c == 413)
-				return dk_fail(e, DK_EX_DATAERR, "%s: more than "
-				    "%lld bytes (intake.max_body): nothing of "
-				    "it was stored; send it in smaller parts",
-				    name, max);
-			return dk_failpre(e, "%s", name);
-		}
+		name = fp == stdin ? "stdin" : name;
+		if ((rc = dk_body_read(fp, 0, (size_t)max, &body, &len, e)) ==
+		    413)
+			dk_fail(e, DK_EX_DATAERR, "%s: more than %lld bytes "
+			    "(intake.max_body): nothing of it was stored; send "
+			    "it in smaller parts", name, max);
+		else if (rc != 0)
+			dk_failpre(e, "%s", name);
 		if (fp != stdin)
 			fclose(fp);
 		ib->reject = rejected;
 		ib->ctx = (void *)name;
-		if (dk_inbox_take(ib, body, len, time(NULL), &out, &olen,
-		    e) < 0) {
+		if (rc != 0 || (rc = dk_inbox_take(ib, body, len, time(NULL),
+		    &out, &olen, e)) < 0) {
+			if (rc < 0)
+				dk_failpre(e, "%s: nothing of it was stored",
+				    name);
 			free(body);
-			return dk_failpre(e, "%s: nothing of it was stored", name);
+			return -1;
 		}
 		fwrite(out, 1, olen, stdout);
 		bad |= ib->rejected > 0;
@@ -223,7 +167,7 @@ main(int argc, char *argv[])
 	struct dk_coop C;
 	struct dk_inbox ib = { 0 };
 	struct dk_key k = { 0 };
-	const char *slot = NULL;
+	const char *slot = NULL, *m = getenv("REQUEST_METHOD");
 	int c, mode = TAKE, readings = 0, rc = 0;
 	int is_cgi = getenv("GATEWAY_INTERFACE") != NULL;
 	long long max = 0;
@@ -233,52 +177,49 @@ main(int argc, char *argv[])
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
 	P.lo = lo;
 	while ((c = dk_prog_opt(&P, argc, argv, "s:r")) != -1)
-		switch (c) {
-		case 's':
+		if (c == 's')
 			slot = optarg;
-			break;
-		case 'r':
+		else if (c == 'r')
 			readings = 1;
-			break;
-		default:
-			if (mode != TAKE && mode != c)
-				dk_prog_usage(&P, DK_EX_USAGE);
+		else if (mode != TAKE && mode != c)
+			dk_prog_usage(&P, DK_EX_USAGE);
+		else
 			mode = c;
-		}
 	if ((mode == DUMP) != (slot != NULL) || (readings && mode != DUMP) ||
 	    (mode != TAKE && optind != argc))
 		dk_prog_usage(&P, DK_EX_USAGE);
 	if (P.cfg == NULL)
 		P.cfg = getenv("DENKI_CONFIG");
 	if (is_cgi && mode == TAKE) {
-		if (getenv("REQUEST_METHOD") == NULL ||
-		    strcmp(getenv("REQUEST_METHOD"), "POST") != 0)
+		dk_cgi_blocking(0);
+		dk_cgi_blocking(1);
+		if (m == NULL || strcmp(m, "POST") != 0)
 			return answer(405, NULL, 0, "intake takes POST");
-		if (!media_ok(getenv("CONTENT_TYPE")))
+		if (!dk_cgi_media(getenv("CONTENT_TYPE"), media))
 			return answer(415, NULL, 0, "Content-Type: must be "
 			    "application/x-ndjson or application/jsonl");
 	} else if (mode == TAKE)
 		dk_prog_need_input(&P, argc, "lines");
 	if (dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
 		goto fail;
-	if (mode == KEY)
-		rc = print_key(&C, &e);
-	else if (mode == PUBLISH)
-		rc = publish(&C, &e);
+	if (mode == KEY || mode == PUBLISH)
+		rc = key_or_publish(&C, mode == PUBLISH, &e);
 	else if (mode == DUMP) {
 		if (dk_slot_parse(slot, C.rules.slot_minutes, &t, &e) < 0) {
 			dk_failpre(&e, "-s");
 			e.status = DK_EX_USAGE;
 			goto fail;
 		}
-		rc = inbox(&ib, &C, NULL, NULL, &e) < 0 ? -1 : dk_inbox_dump(&ib,
-		    readings ? "reading" : "order", t, stdout, &n, &e);
-	} else if (inbox(&ib, &C, &k, &max, &e) < 0)
+		rc = dk_inbox_conf(&ib, &C.conf, C.lpath, NULL, NULL, &e) < 0 ?
+		    -1 : dk_inbox_dump(&ib, readings ? "reading" : "order", t,
+		    stdout, &n, &e);
+	} else if (dk_inbox_conf(&ib, &C.conf, C.lpath, &k, &max, &e) < 0)
 		rc = -1;
-	else if (is_cgi)
-		rc = cgi(&ib, max);
-	else
-		rc = filter(&ib, argc, argv, max, &e);
+	else {
+		ib.r = &C.rules;
+		ib.reading = dk_reading_admit;
+		rc = is_cgi ? cgi(&ib, max) : filter(&ib, argc, argv, max, &e);
+	}
 	dk_inbox_close(&ib);
 	dk_key_free(&k);
 	if (rc < 0)

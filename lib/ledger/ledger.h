@@ -369,6 +369,10 @@ const struct dk_intakekey *dk_state_intake(const struct dk_state *,
     const unsigned char pk[32]);
 int dk_state_intake_add(struct dk_state *, long long seq, json_t *rec,
     struct dk_err *);
+const struct dk_intakekey *dk_intake_named(const struct dk_state *,
+    const char *lpath, const unsigned char pk[32], struct dk_err *);
+json_t *dk_intake_publish(const struct dk_state *, const struct dk_key *,
+    long long gate, long long *same);
 
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */

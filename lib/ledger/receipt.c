@@ -232,3 +232,45 @@ dk_state_intake_add(struct dk_state *s, long long seq, json_t *rec,
 	n->gate_minutes = g;
 	return 0;
 }
+
+/* The intake key in use, the last intake record's, which must be pk's:
+ * NULL with e (78) when the ledger names none or another. */
+const struct dk_intakekey *
+dk_intake_named(const struct dk_state *s, const char *lpath,
+    const unsigned char pk[32], struct dk_err *e)
+{
+	const struct dk_intakekey *ik;
+
+	if (s->nintake == 0) {
+		dk_fail(e, DK_EX_CONFIG, "%s: the ledger names no intake key: "
+		    "run denki-intake --publish first", lpath);
+		return NULL;
+	}
+	ik = &s->intake[s->nintake - 1];
+	if (memcmp(ik->pk, pk, 32) != 0) {
+		dk_fail(e, DK_EX_CONFIG, "%s: entry %lld names another intake "
+		    "key than this configuration's: run denki-intake "
+		    "--publish", lpath, ik->seq);
+		return NULL;
+	}
+	return ik;
+}
+
+/* The intake record to append for key k and gate closure gate, or NULL
+ * when the ledger's last one says the same already (its entry in
+ * *same) or out of memory (*same -1). */
+json_t *
+dk_intake_publish(const struct dk_state *s, const struct dk_key *k,
+    long long gate, long long *same)
+{
+	const struct dk_intakekey *ik = s->nintake > 0 ?
+	    &s->intake[s->nintake - 1] : NULL;
+
+	*same = -1;
+	if (ik != NULL && memcmp(ik->pk, k->pk, 32) == 0 &&
+	    ik->gate_minutes == gate) {
+		*same = ik->seq;
+		return NULL;
+	}
+	return dk_intake_record(k, gate);
+}

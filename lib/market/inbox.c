@@ -42,6 +42,37 @@ dk_inbox_open(struct dk_inbox *ib, const char *path, struct dk_err *e)
 	return 0;
 }
 
+/*
+ * The inbox a configuration names (intake.inbox, inbox.db beside it) for
+ * the ledger at lpath; with k, set up to take requests: the intake key
+ * (intake.key) read into k and the most bytes a request may have
+ * (intake.max_body) in *max.  The caller sets ib->r and ib->reading.
+ */
+int
+dk_inbox_conf(struct dk_inbox *ib, const struct dk_conf *c,
+    const char *lpath, struct dk_key *k, long long *max, struct dk_err *e)
+{
+	char *path = dk_conf_path(c, "intake.inbox", "inbox.db");
+	int rc;
+
+	memset(ib, 0, sizeof(*ib));
+	ib->lpath = lpath;
+	ib->require_signed = strcmp(dk_conf_str(c, "settle.signed",
+	    "required"), "required") == 0;
+	if (path == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if ((rc = dk_inbox_open(ib, path, e)) < 0)
+		dk_failpre(e, "%s", path);
+	free(path);
+	if (rc < 0 || k == NULL)
+		return rc;
+	ib->key = k;
+	if (dk_conf_int(c, "intake.max_body", 1 << 20, 1, 1 << 30, max,
+	    e) < 0 || dk_conf_key(c, "intake.key", 1, k, e) < 0)
+		return -1;
+	return 0;
+}
+
 void
 dk_inbox_close(struct dk_inbox *ib)
 {

@@ -201,6 +201,8 @@ struct dk_inbox {
 	long accepted, again, rejected;	/* by the last request */
 };
 int dk_inbox_open(struct dk_inbox *, const char *path, struct dk_err *);
+int dk_inbox_conf(struct dk_inbox *, const struct dk_conf *,
+    const char *lpath, struct dk_key *, long long *max, struct dk_err *);
 int dk_inbox_sync(struct dk_inbox *, struct dk_err *);
 int dk_inbox_ready(struct dk_inbox *, struct dk_err *);
 int dk_inbox_take(struct dk_inbox *, const char *body, size_t len,
