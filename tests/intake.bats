@@ -490,3 +490,40 @@ serve_nginx() {
 	run -0 curl -s -o /dev/null -w '%{http_code}' "$URL"
 	[ "$output" = 405 ]
 }
+
+@test "attack: censorship: the operator receipts an order then leaves it out of the slot's book; ledger-verify -R reports it censored" {
+	book >orders.jsonl
+	denki-intake -c coop.yaml orders.jsonl >receipts.jsonl
+	# the operator drops carol's order from the book it clears
+	denki-intake -c coop.yaml --dump -s "$SLOT" | grep -v '"participant":"carol"' |
+	    denki-clear -c coop.yaml -s "$SLOT" | denki-contract-sign -c coop.yaml >/dev/null
+	run -65 --separate-stderr denki-ledger-verify -p operator.pub -R receipts.jsonl ledger.jsonl
+	local id received
+	id=$(sed -n 3p receipts.jsonl | jq -r .id)
+	received=$(sed -n 3p receipts.jsonl | jq -r .received)
+	assert_equal "$output" "receipts.jsonl:3: censored: the order of carol for slot $SLOT, id $id, receipted at $received, is not in the slot's book"
+	# alice's and bob's receipts alone check
+	head -n 2 receipts.jsonl >ok.jsonl
+	run -0 denki-ledger-verify -p operator.pub -R ok.jsonl ledger.jsonl
+	[[ "$output" == "ledger.jsonl: OK: "* ]]
+}
+
+@test "ledger-verify -R: a receipt whose signature fails, one by a key the ledger never named, and one of a slot not yet cleared" {
+	book >orders.jsonl
+	denki-intake -c coop.yaml orders.jsonl >receipts.jsonl
+	# a receipt changed after signing
+	sed -n 1p receipts.jsonl | sed 's/"received":"[^"]*"/"received":"2000-01-01T00:00:00Z"/' >bad.jsonl
+	# one signed by a key of the operator's that no intake record names
+	denki-keygen rogue >/dev/null
+	sed -i 's/intake.key/rogue.key/; s/intake.pub/rogue.pub/' coop.yaml
+	denki-intake -c coop.yaml --publish >/dev/null
+	order alice sell 7 1 2099-01-02T10:00:00+00:00 | denki-intake -c coop.yaml -D intake.inbox=rogue.db >rogue.jsonl
+	# the rogue key is named now; a ledger copy from before it does not
+	head -n "$(grep -n '"type":"intake"' ledger.jsonl | tail -n 1 | cut -d: -f1)" ledger.jsonl | head -n -1 >before.jsonl
+	cat bad.jsonl rogue.jsonl >mixed.jsonl
+	run -65 --separate-stderr denki-ledger-verify -p operator.pub -R mixed.jsonl before.jsonl
+	[[ "${lines[0]}" == "mixed.jsonl:1: sig: bad signature"* ]]
+	assert_equal "${lines[1]}" "mixed.jsonl:2: signed by a key no intake record of the ledger names"
+	# the slot was not cleared: nothing to say of the orders
+	run -0 denki-ledger-verify -p operator.pub -R receipts.jsonl ledger.jsonl
+}

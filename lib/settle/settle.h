@@ -85,6 +85,10 @@ int dk_audit_ledger(struct dk_audit *, const char *path,
 json_t *dk_audit_json(const struct dk_audit *, const char *path);
 void dk_audit_free(struct dk_audit *);
 
+/* receipts.c: a member's receipts against the ledger (ledger-verify -R) */
+long dk_receipts_check(const char *rpath, const char *lpath,
+    const unsigned char oppk[32], FILE *out, struct dk_err *);
+
 /* report.c: the figures of denki-report, over the whole ledger */
 struct dk_member {		/* a member's statement */
 	char id[DK_ID_MAX + 1];
