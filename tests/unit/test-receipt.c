@@ -125,7 +125,9 @@ main(void)
 	    "bad signature");
 	free(kb);
 	CHECK_STR(tampered(r, k.pk, "v", json_integer(1)), "accepted");
-	CHECK_INT(dk_receipt_check(json_string("x"), k.pk, &e), -1);
+	o = json_string("x");
+	CHECK_INT(dk_receipt_check(o, k.pk, &e), -1);
+	json_decref(o);
 	json_decref(r);
 
 	/* a reading's receipt names its meter */
