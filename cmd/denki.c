@@ -28,6 +28,7 @@ static const struct {
 	{ "ledger-recover", "cut an unacknowledged tail off the ledger after a crash" },
 	{ "witness", "cosign the checkpoints of logs it knows, as C2SP tlog-witness says" },
 	{ "pay", "a payment run: bank files (pain.001, Zengin) and what members owe" },
+	{ "intake", "take orders and readings into the inbox, each answered by a signed receipt" },
 	{ NULL, NULL }
 };
 

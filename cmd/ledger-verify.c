@@ -13,14 +13,10 @@ static const char usage[] =
     "[-W policy] [-Q quorum]\n"
     "                           [-S skew] -p operator.pub [-O openings] "
     "[-I imbalance.csv]...\n"
-    "                           [-C checkpoint]... [ledger]\n";
+    "                           [-C checkpoint]... [-R receipts] [ledger]\n";
 
-/*
- * The answer no, as text or as a verdict record: "FAIL: " and the reason
- * (named after the ledger unless it is already, or unless named is 0),
- * and the evidence of a fork when there is one: the checkpoint given and
- * the ledger's latest.
- */
+/* The answer no, as text or a verdict record: "FAIL: ", the reason (after
+ * the ledger's name unless named is 0), and a fork's evidence if any. */
 static int
 fail(int json, const char *path, const char *msg, int named,
     const char *given, const char *latest)
@@ -129,6 +125,7 @@ main(int argc, char *argv[])
 	struct dk_audit a;
 	struct dk_wpolicy W, *wp;
 	const char *pub = NULL, *path = "ledger.jsonl", *openings = NULL;
+	const char *rf = NULL;
 	char **cps, *given, rd[96], h[65];
 	size_t ncps = 0, ci;
 	int c, json = 0, quiet = 0, threads = 0, tl = 0, rc;
@@ -137,13 +134,14 @@ main(int argc, char *argv[])
 	dk_prog_init(&P, prog, usage, 0, argc);
 	dk_wpolicy_init(&W);
 	cps = calloc(argc, sizeof(*cps));
-	while ((c = dk_prog_opt(&P, argc, argv, "p:C:I:O:t:jqT" DK_WOPTS)) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "p:C:I:O:R:t:jqT" DK_WOPTS)) != -1)
 		switch (c) {
 		default:
 			dk_prog_wopt(&P, &W, c, optarg);
 			break;
 		case 'O':
-			openings = optarg;
+		case 'R':
+			*(c == 'O' ? &openings : &rf) = optarg;
 			break;
 		case 'I':
 			if (dk_series_load(optarg, 1, h, &e) < 0)
@@ -209,6 +207,8 @@ main(int argc, char *argv[])
 		return fail(json, path, e.msg, 1, NULL, NULL);
 	if (tl && timeline(path, op.pk, &e) < 0)
 		return fail(json, path, e.msg, 1, NULL, NULL);
+	if (rf != NULL && (rc = dk_receipts_check(rf, path, op.pk, stdout, &e)))
+		return rc < 0 ? dk_prog_fail(&P, &e) : DK_EX_DATAERR;
 	if (json) {
 		x = dk_audit_json(&a, path);
 		dk_emit(stdout, x);

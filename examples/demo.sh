@@ -52,6 +52,10 @@ for h in $homes; do
 	denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
 done
 [ -n "$quiet" ] || echo "registry       $(denki registry -c coop.yaml list | wc -l) participants enrolled by their signed requests, keys in demo/*.pub, meter keys in demo/*-m.pub"
+# the intake key that signs the receipts of denki intake, named in the
+# ledger with the gate closure (make demo-net sends the orders through it)
+denki keygen -C "denki demo intake key" intake >/dev/null
+denki intake -c coop.yaml --publish >/dev/null
 # The checkpoint a member keeps, to check later that the log only grew.
 denki ledger-proof -c coop.yaml checkpoint >kept.note
 

@@ -491,7 +491,7 @@ fails_at() {
 	run -0 --separate-stderr denki-ledger-verify -h
 	assert_output "usage: denki-ledger-verify [-jqT] [-t threads] [-w witness.vkey]... [-W policy] [-Q quorum]
                            [-S skew] -p operator.pub [-O openings] [-I imbalance.csv]...
-                           [-C checkpoint]... [ledger]"
+                           [-C checkpoint]... [-R receipts] [ledger]"
 	run -64 --separate-stderr denki-ledger-verify -x -p operator.pub
 	assert_equal "${stderr_lines[1]}" "usage: denki-ledger-verify [-jqT] [-t threads] [-w witness.vkey]... [-W policy] [-Q quorum]"
 }

@@ -10,6 +10,8 @@
 #ifndef DK_PROG_H
 #define DK_PROG_H
 
+#include <getopt.h>
+
 #include "core/core.h"
 
 #define DK_PROG_CONF	1	/* takes -c config and -D key=value */
@@ -25,6 +27,7 @@ struct dk_prog {
 	size_t ndefs;
 	int keep, dry;		/* -k, -n */
 	char optstr[64];
+	const struct option *lo;	/* getopt_long's table, or NULL */
 };
 
 void dk_prog_init(struct dk_prog *, const char *name, const char *usage,

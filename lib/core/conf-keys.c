@@ -48,6 +48,11 @@ static const struct dk_confkey table[] = {
 	{ "prices.monthly_fee",		COOP, INT, 0, DK_MAX_PRICE },
 	{ "tax.rate_bps",		COOP, INT, 0, 10000 },
 	{ "members.store",		COOP, PATH, 0, 0 },
+	{ "gate_closure_minutes",	COOP, INT, 0, 10080 },
+	{ "intake.key",			COOP, PATH, 0, 0 },
+	{ "intake.pub",			COOP, PATH, 0, 0 },
+	{ "intake.inbox",		COOP, PATH, 0, 0 },
+	{ "intake.max_body",		COOP, INT, 1, 1073741824 },
 
 	{ "currency",			BOTH, TEXT, 0, 0 },
 	{ "tz",				BOTH, TEXT, 0, 0 },

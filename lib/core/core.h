@@ -112,6 +112,16 @@ int dk_slot_parse(const char *, int slot_minutes, int64_t *, struct dk_err *);
 int dk_file_write(const char *path, const void *buf, size_t n, mode_t mode,
     int flags, struct dk_err *);
 
+/* cgi.c: a request's body (CGI: CONTENT_LENGTH bytes) within a limit;
+ * a CGI program's media types, pipes and answer */
+int dk_body_read(FILE *, int cgi, size_t max, char **buf, size_t *len,
+    struct dk_err *);
+int dk_cgi_media(const char *ct, const char *const *types);
+void dk_cgi_blocking(int fd);
+void dk_cgi_drain(FILE *, size_t max);
+void dk_cgi_answer(FILE *, int http, const char *reason, const char *allow,
+    const char *ctype, const char *body, size_t len);
+
 /* conf.c: YAML configuration, flattened to dotted keys; -D overrides;
  * every key checked against one table of settings (the YAML reader in
  * conf-yaml.c, the table and its checks in conf-keys.c) */

@@ -97,6 +97,7 @@ struct dk_registry {
 int dk_participant_check(json_t *rec, struct dk_err *);
 int dk_meters_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
+int dk_registry_put(struct dk_registry *, json_t *rec, struct dk_err *);
 const struct dk_participant *dk_registry_find(const struct dk_registry *,
     const char *id);
 const struct dk_participant *dk_registry_meter(const struct dk_registry *,
@@ -158,6 +159,8 @@ json_t *dk_registry_recovery(const struct dk_registry *, const char *id,
     const struct dk_key *newkey, const char *reason, int64_t time,
     struct dk_err *);
 json_t *dk_registry_history(json_t *prev, json_t *rec, long long seq);
+int dk_members_only(json_t *o, const char *const *names, const char *what,
+    struct dk_err *);
 char *dk_history_text(json_t *history);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
@@ -281,6 +284,9 @@ int dk_ledger_scan_info(const char *path, const unsigned char *oppk,
     dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
 int dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
     dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
+int dk_ledger_scan_resume(FILE *, const char *name, long line0,
+    const unsigned char *oppk, dk_entry_fn, void *ctx, char prev[65],
+    long long *next, struct dk_scaninfo *, struct dk_err *);
 void dk_scaninfo_free(struct dk_scaninfo *);
 int dk_ledger_open(struct dk_ledger *, const char *path,
     const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
@@ -306,6 +312,7 @@ int dk_readings_conf(const struct dk_conf *, int *committed,
     struct dk_err *);
 json_t *dk_commit_reading(json_t *reading, long long seq, json_t **opening);
 int dk_commitment_check(json_t *rec, struct dk_err *);
+int dk_is_hex64(const char *);
 int dk_opening_check(json_t *opening, json_t *rec, long long seq,
     struct dk_err *);
 int dk_openings_load(const char *path, json_t **byseq, struct dk_err *);
@@ -358,6 +365,36 @@ const char *dk_witness_reason(int http);
 int dk_witness_exit(int http);
 int dk_witness_http(int exit);
 
+/* receipt.c: the intake's signed receipts of the lines it received, and
+ * the ledger record naming the intake key (denki-formats(5)) */
+#define DK_GATE_DEFAULT	60	/* gate_closure_minutes */
+#define DK_GATE_MAX	10080	/* a week */
+struct dk_intakekey {		/* an intake record replayed */
+	char key[64];		/* as in the record: minisign base64 */
+	unsigned char pk[32];
+	long long seq;		/* its entry */
+	long long gate_minutes;
+};
+struct dk_state;
+int dk_line_id(json_t *rec, char out[65]);
+int dk_time_utc(int64_t, char *out, size_t len);
+json_t *dk_receipt_make(const char *canon_line, size_t n, const char *kind,
+    const char *who, const char *slot, int64_t received, const char *origin,
+    const struct dk_key *, struct dk_err *);
+int dk_receipt_check(json_t *receipt, const unsigned char pk[32],
+    struct dk_err *);
+json_t *dk_intake_record(const struct dk_key *, long long gate_minutes);
+int dk_intake_check(json_t *rec, struct dk_key *, long long *gate,
+    struct dk_err *);
+const struct dk_intakekey *dk_state_intake(const struct dk_state *,
+    const unsigned char pk[32]);
+int dk_state_intake_add(struct dk_state *, long long seq, json_t *rec,
+    struct dk_err *);
+const struct dk_intakekey *dk_intake_named(const struct dk_state *,
+    const char *lpath, const unsigned char pk[32], struct dk_err *);
+json_t *dk_intake_publish(const struct dk_state *, const struct dk_key *,
+    long long gate, long long *same);
+
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */
 	char seller[DK_ID_MAX + 1];	/* "" when not an id */
@@ -388,6 +425,9 @@ struct dk_state {
 	struct dk_slotstate *slots;	/* in the order they were cleared */
 	size_t *bytime;		/* their indexes, by slot time */
 	long long entries;
+	struct dk_intakekey *intake;	/* every intake record, in order: the
+				 * last is the key in use */
+	size_t nintake, capintake;
 };
 void dk_state_init(struct dk_state *);
 int dk_state_apply(void *state, long long seq, long line, json_t *rec,

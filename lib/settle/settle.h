@@ -215,6 +215,10 @@ json_t *dk_audit_json(const struct dk_audit *, const char *path);
 const char *dk_audit_note(const struct dk_audit *);
 void dk_audit_free(struct dk_audit *);
 
+/* receipts.c: a member's receipts against the ledger (ledger-verify -R) */
+long dk_receipts_check(const char *rpath, const char *lpath,
+    const unsigned char oppk[32], FILE *out, struct dk_err *);
+
 /* report.c: the figures of denki-report, over the whole ledger or a
  * period of it (denki-statement: with each day and each flow of money) */
 struct dk_sday {		/* a member's or the community's day (or slot) */

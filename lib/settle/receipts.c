@@ -1,0 +1,111 @@
+/*
+ * receipts.c: a member's receipts held against the ledger
+ * (denki-ledger-verify -R): each signed by an intake key the ledger names,
+ * and each order receipted for a slot since cleared in that slot's book.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "settle.h"
+
+struct rctx {
+	struct dk_state st;
+	json_t *ids;		/* the ids of the orders in the ledger */
+};
+
+static int
+take(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
+{
+	struct rctx *c = ctx;
+	char id[65];
+
+	if (strcmp(json_string_value(json_object_get(rec, "type")), "order")
+	    == 0) {
+		if (dk_line_id(rec, id) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		json_object_set_new(c->ids, id, json_true());
+	}
+	return dk_state_apply(&c->st, seq, line, rec, e);
+}
+
+/* One receipt, line lno of name: 0, or 1 with what is wrong in why. */
+static int
+one(struct rctx *c, const char *origin, const char *text, size_t n,
+    char *why, size_t wl)
+{
+	struct dk_err e = { 0 };
+	const struct dk_intakekey *ik;
+	struct dk_key k;
+	json_t *r;
+	const char *s, *id;
+	int64_t t;
+	int rc = 1;
+
+	if ((r = dk_parse(text, n, &e)) == NULL) {
+		snprintf(why, wl, "not a receipt: %.400s", e.msg);
+		return 1;
+	}
+	s = json_string_value(json_object_get(r, "key"));
+	if (s == NULL || dk_key_from_b64(&k, s, &e) < 0 ||
+	    (ik = dk_state_intake(&c->st, k.pk)) == NULL)
+		snprintf(why, wl, "signed by a key no intake record of the "
+		    "ledger names");
+	else if (dk_receipt_check(r, ik->pk, &e) < 0)
+		snprintf(why, wl, "%.400s", e.msg);
+	else if (strcmp(json_string_value(json_object_get(r, "origin")),
+	    origin) != 0)
+		snprintf(why, wl, "origin: a receipt of another ledger");
+	else if (strcmp(json_string_value(json_object_get(r, "kind")),
+	    "order") != 0 || dk_time_parse(json_string_value(json_object_get(
+	    r, "slot")), &t, &e) < 0 || dk_state_slot(&c->st, t) == NULL ||
+	    json_object_get(c->ids, (id = json_string_value(json_object_get(r,
+	    "id")))) != NULL)
+		rc = 0;
+	else
+		snprintf(why, wl, "censored: the order of %s for slot %s, id %s, "
+		    "receipted at %s, is not in the slot's book",
+		    json_string_value(json_object_get(r, "participant")),
+		    json_string_value(json_object_get(r, "slot")), id,
+		    json_string_value(json_object_get(r, "received")));
+	json_decref(r);
+	return rc;
+}
+
+/*
+ * The receipts of the file rpath against the ledger at lpath (already
+ * audited): each one found wrong written to out as "rpath:line: why".
+ * Returns how many were wrong, or -1 with e.
+ */
+long
+dk_receipts_check(const char *rpath, const char *lpath,
+    const unsigned char oppk[32], FILE *out, struct dk_err *e)
+{
+	struct rctx c;
+	struct dk_scaninfo si;
+	struct dk_reader rd;
+	char why[512], *line;
+	long n, bad = 0;
+
+	memset(&si, 0, sizeof(si));
+	dk_state_init(&c.st);
+	c.ids = json_object();
+	if (dk_ledger_scan_info(lpath, oppk, take, &c, &si, e) < 0 ||
+	    dk_reader_open(&rd, rpath, e) < 0) {
+		bad = -1;
+		goto out;
+	}
+	while ((n = dk_reader_next(&rd, &line, e)) >= 0)
+		if (n > 0 && one(&c, si.origin, line, (size_t)n, why,
+		    sizeof(why)) != 0) {
+			fprintf(out, "%s:%ld: %s\n", rd.name, rd.line, why);
+			bad++;
+		}
+	if (e->status != 0)
+		bad = -1;
+	dk_reader_close(&rd);
+out:
+	dk_scaninfo_free(&si);
+	dk_state_free(&c.st);
+	json_decref(c.ids);
+	return bad;
+}
