@@ -337,6 +337,32 @@ const char *dk_witness_reason(int http);
 int dk_witness_exit(int http);
 int dk_witness_http(int exit);
 
+/* receipt.c: the intake's signed receipts of the lines it received, and
+ * the ledger record naming the intake key (denki-formats(5)) */
+#define DK_GATE_DEFAULT	60	/* gate_closure_minutes */
+#define DK_GATE_MAX	10080	/* a week */
+struct dk_intakekey {		/* an intake record replayed */
+	char key[64];		/* as in the record: minisign base64 */
+	unsigned char pk[32];
+	long long seq;		/* its entry */
+	long long gate_minutes;
+};
+struct dk_state;
+int dk_line_id(json_t *rec, char out[65]);
+int dk_time_utc(int64_t, char *out, size_t len);
+json_t *dk_receipt_make(const char *canon_line, size_t n, const char *kind,
+    const char *who, const char *slot, int64_t received, const char *origin,
+    const struct dk_key *, struct dk_err *);
+int dk_receipt_check(json_t *receipt, const unsigned char pk[32],
+    struct dk_err *);
+json_t *dk_intake_record(const struct dk_key *, long long gate_minutes);
+int dk_intake_check(json_t *rec, struct dk_key *, long long *gate,
+    struct dk_err *);
+const struct dk_intakekey *dk_state_intake(const struct dk_state *,
+    const unsigned char pk[32]);
+int dk_state_intake_add(struct dk_state *, long long seq, json_t *rec,
+    struct dk_err *);
+
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */
 	char seller[DK_ID_MAX + 1];	/* "" when not an id */
@@ -363,6 +389,9 @@ struct dk_state {
 	struct dk_slotstate *slots;	/* in the order they were cleared */
 	size_t *bytime;		/* their indexes, by slot time */
 	long long entries;
+	struct dk_intakekey *intake;	/* every intake record, in order: the
+				 * last is the key in use */
+	size_t nintake, capintake;
 };
 void dk_state_init(struct dk_state *);
 int dk_state_apply(void *state, long long seq, long line, json_t *rec,

@@ -175,7 +175,6 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 	char hash[65];
 	int64_t t;
 
-	(void)seq;
 	(void)line;
 	s->entries++;
 	if (strcmp(type, "participant") == 0)
@@ -191,6 +190,8 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 		s->reg.has_rpk = 1;
 		return 0;
 	}
+	if (strcmp(type, "intake") == 0)
+		return dk_state_intake_add(s, seq, rec, e);
 	if (strcmp(type, "terms") == 0) {
 		if (dk_check_type(rec, "terms", e) < 0 ||
 		    (h = dk_get_str(rec, "text", e)) == NULL)
@@ -262,6 +263,7 @@ dk_state_free(struct dk_state *s)
 		free(s->slots[i].c);
 	free(s->slots);
 	free(s->bytime);
+	free(s->intake);
 	json_decref(s->terms);
 	dk_registry_free(&s->reg);
 	memset(s, 0, sizeof(*s));

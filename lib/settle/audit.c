@@ -679,6 +679,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		return audit_participant(v, seq, rec, e);
 	if (strcmp(type, "terms") == 0 || strcmp(type, "rules") == 0)
 		return dk_state_apply(&v->st, 0, 0, rec, e);
+	if (strcmp(type, "intake") == 0)
+		return dk_state_apply(&v->st, seq, line, rec, e);
 	if (!v->st.have_rules)
 		return dk_fail(e, DK_EX_NO, "%s before any rules entry", type);
 	/* the participant's signature is checked on a worker thread */
