@@ -23,8 +23,11 @@ static const char *const req_fields[] = { "type", "v", "id", "key", "zone",
 static const char *const rcv_fields[] = { "type", "v", "id", "old_key",
 	"key", "reason", "time", "sig", NULL };
 
-static int
-only(json_t *o, const char *const *names, const char *what, struct dk_err *e)
+/* An object with no member but these (a NULL-ended list), what naming it
+ * in the message. */
+int
+dk_members_only(json_t *o, const char *const *names, const char *what,
+    struct dk_err *e)
 {
 	const char *k;
 	json_t *x;
@@ -49,7 +52,7 @@ opening(json_t *o, const char *type, const char *const *names,
 		return dk_fail(e, DK_EX_DATAERR, "%s is one JSON object", what);
 	if (dk_check_type(o, type, e) < 0)
 		return -1;
-	return only(o, names, what, e);
+	return dk_members_only(o, names, what, e);
 }
 
 /* The bytes both signatures of a request cover. */

@@ -137,6 +137,8 @@ json_t *dk_registry_recovery(const struct dk_registry *, const char *id,
     const struct dk_key *newkey, const char *reason, int64_t time,
     struct dk_err *);
 json_t *dk_registry_history(json_t *prev, json_t *rec, long long seq);
+int dk_members_only(json_t *o, const char *const *names, const char *what,
+    struct dk_err *);
 char *dk_history_text(json_t *history);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
@@ -285,6 +287,7 @@ int dk_readings_conf(const struct dk_conf *, int *committed,
     struct dk_err *);
 json_t *dk_commit_reading(json_t *reading, long long seq, json_t **opening);
 int dk_commitment_check(json_t *rec, struct dk_err *);
+int dk_is_hex64(const char *);
 int dk_opening_check(json_t *opening, json_t *rec, long long seq,
     struct dk_err *);
 int dk_openings_load(const char *path, json_t **byseq, struct dk_err *);

@@ -89,8 +89,9 @@ dk_commit_reading(json_t *reading, long long seq, json_t **opening)
 	return c;
 }
 
-static int
-is_hex64(const char *s)
+/* 64 lowercase hex digits and nothing more: a SHA-256 in hex. */
+int
+dk_is_hex64(const char *s)
 {
 	size_t i;
 
@@ -114,7 +115,7 @@ dk_commitment_check(json_t *rec, struct dk_err *e)
 	    dk_get_id(rec, "meter", e) == NULL ||
 	    (h = dk_get_str(rec, "hash", e)) == NULL)
 		return -1;
-	if (!is_hex64(h))
+	if (!dk_is_hex64(h))
 		return dk_fail(e, DK_EX_DATAERR, "hash: must be 64 lowercase "
 		    "hex digits");
 	if (json_object_size(rec) != 5)
@@ -144,7 +145,7 @@ dk_opening_check(json_t *op, json_t *rec, long long seq, struct dk_err *e)
 	    (s = dk_get_str(op, "salt", e)) == NULL)
 		return -1;
 	rd = json_object_get(op, "reading");
-	if (!is_hex64(s) || sodium_hex2bin(salt, 32, s, 64, NULL, NULL,
+	if (!dk_is_hex64(s) || sodium_hex2bin(salt, 32, s, 64, NULL, NULL,
 	    NULL) != 0)
 		return dk_fail(e, DK_EX_DATAERR, "salt: must be 64 lowercase "
 		    "hex digits");

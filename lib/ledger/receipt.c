@@ -15,23 +15,6 @@ static const char *const rcpt_fields[] = { "type", "v", "id", "kind",
 static const char *const intake_fields[] = { "type", "v", "key",
 	"gate_closure_minutes", NULL };
 
-static int
-only(json_t *o, const char *const *names, const char *what, struct dk_err *e)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-
-	json_object_foreach(o, k, x) {
-		for (i = 0; names[i] != NULL && strcmp(names[i], k) != 0; i++)
-			;
-		if (names[i] == NULL)
-			return dk_fail(e, DK_EX_DATAERR, "%.40s: not a member "
-			    "of %s", k, what);
-	}
-	return 0;
-}
-
 /* The id of a record: SHA-256 of its canonical bytes, in hex. */
 int
 dk_line_id(json_t *rec, char out[65])
@@ -103,18 +86,6 @@ dk_receipt_make(const char *canon_line, size_t n, const char *kind,
 	return r;
 }
 
-static int
-is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[64] == '\0';
-}
-
 /*
  * A receipt's members, their types, and its signature by the key pk
  * (which its "key" must name): 0, or -1 with the member at fault in e.
@@ -130,12 +101,12 @@ dk_receipt_check(json_t *r, const unsigned char pk[32], struct dk_err *e)
 	if (!json_is_object(r))
 		return dk_fail(e, DK_EX_DATAERR, "a receipt is one JSON object");
 	if (dk_check_type(r, "receipt", e) < 0 ||
-	    only(r, rcpt_fields, "a receipt", e) < 0 ||
+	    dk_members_only(r, rcpt_fields, "a receipt", e) < 0 ||
 	    dk_profile_check(r, e) < 0)
 		return -1;
 	if ((s = dk_get_str(r, "id", e)) == NULL)
 		return -1;
-	if (!is_hex64(s))
+	if (!dk_is_hex64(s))
 		return dk_fail(e, DK_EX_DATAERR, "id: must be 64 lowercase hex "
 		    "digits (SHA-256 of the line), got \"%.70s\"", s);
 	if ((kind = dk_get_str(r, "kind", e)) == NULL)
@@ -206,7 +177,7 @@ dk_intake_check(json_t *rec, struct dk_key *k, long long *gate,
 	const char *s;
 
 	if (dk_check_type(rec, "intake", e) < 0 ||
-	    only(rec, intake_fields, "an intake record", e) < 0)
+	    dk_members_only(rec, intake_fields, "an intake record", e) < 0)
 		return -1;
 	if ((s = dk_get_str(rec, "key", e)) == NULL)
 		return -1;
