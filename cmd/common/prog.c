@@ -60,7 +60,8 @@ dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
 		    p->flags & DK_PROG_DRY ? "n" : "", o);
 	}
 	for (;;)
-		switch (c = getopt_long(argc, argv, p->optstr, lo, NULL)) {
+		switch (c = getopt_long(argc, argv, p->optstr,
+		    p->longopts != NULL ? p->longopts : lo, NULL)) {
 		case 'c':
 			if (!(p->flags & DK_PROG_CONF))
 				return c;

@@ -12,6 +12,8 @@
 
 #include "core/core.h"
 
+struct option;
+
 #define DK_PROG_CONF	1	/* takes -c config and -D key=value */
 #define DK_PROG_KEEP	2	/* takes -k: keep going past what is bad */
 #define DK_PROG_DRY	4	/* takes -n: a dry run, nothing written */
@@ -25,6 +27,9 @@ struct dk_prog {
 	size_t ndefs;
 	int keep, dry;		/* -k, -n */
 	char optstr[64];
+	/* the program's long options (getopt_long's), with help and version
+	 * among them; NULL: --help and --version alone */
+	const struct option *longopts;
 };
 
 void dk_prog_init(struct dk_prog *, const char *name, const char *usage,
