@@ -62,7 +62,7 @@ static void
 rejected(void *ctx, const char *src, const char *id, const char *why)
 {
 	(void)ctx;
-	dk_warnx(prog, "%s: rejected by the intake: %s (line %.16s...; kept in "
+	dk_warnx(prog, "%s: rejected by the intake: %s (id %.16s...; kept in "
 	    "the outbox as rejected)", src, why, id);
 }
 
@@ -70,7 +70,7 @@ static void
 bad(void *ctx, const char *src, const char *id, const char *why)
 {
 	(void)ctx;
-	dk_warnx(prog, "%s: the intake's answer does not check: %s (line "
+	dk_warnx(prog, "%s: the intake's answer does not check: %s (id "
 	    "%.16s...; kept in the outbox, to send again)", src, why, id);
 }
 
@@ -103,7 +103,7 @@ main(int argc, char *argv[])
 	struct dk_conf conf;
 	struct dk_outbox *ob = NULL;
 	struct dk_sendopt so = { 0 };
-	struct dk_outres r;
+	struct dk_outres r = { 0 };
 	struct dk_key ik;
 	const char *url = NULL, *ikey;
 	char *obpath = NULL;
