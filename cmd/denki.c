@@ -27,6 +27,7 @@ static const struct {
 	{ "ledger-export", "a signed copy of the ledger, for auditors without denki" },
 	{ "ledger-recover", "cut an unacknowledged tail off the ledger after a crash" },
 	{ "witness", "cosign the checkpoints of logs it knows, as C2SP tlog-witness says" },
+	{ "intake", "take orders and readings into the inbox, each answered by a signed receipt" },
 	{ NULL, NULL }
 };
 

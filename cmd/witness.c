@@ -38,40 +38,6 @@ answer(int cgi, int http, const char *body, const char *msg)
 	return dk_finish_stdout(prog) ? DK_EX_IOERR : dk_witness_exit(http);
 }
 
-/* The request body: CONTENT_LENGTH bytes (CGI) or stdin to its end;
- * 0, or an HTTP status with e filled. */
-static int
-read_body(int cgi, char **buf, size_t *len, struct dk_err *e)
-{
-	const char *cl = getenv("CONTENT_LENGTH");
-	char *end;
-	long want = -1;
-	size_t n;
-
-	if (cgi && (cl == NULL || (want = strtol(cl, &end, 10)) < 0 ||
-	    *end != '\0' || end == cl))
-		return dk_fail(e, DK_EX_DATAERR, "no CONTENT_LENGTH"), 400;
-	if (want > BODY_MAX)
-		return dk_fail(e, DK_EX_DATAERR, "body of %ld bytes, more "
-		    "than %d", want, BODY_MAX), 413;
-	if ((*buf = malloc(BODY_MAX + 1)) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory"), 500;
-	*len = 0;
-	while ((n = fread(*buf + *len, 1, (want >= 0 ? (size_t)want :
-	    BODY_MAX + 1) - *len, stdin)) > 0)
-		*len += n;
-	if (ferror(stdin))
-		return dk_fail(e, DK_EX_IOERR, "reading the request: error"),
-		    500;
-	if (*len > BODY_MAX)
-		return dk_fail(e, DK_EX_DATAERR, "more than %d bytes",
-		    BODY_MAX), 413;
-	if (want >= 0 && *len != (size_t)want)
-		return dk_fail(e, DK_EX_DATAERR, "body of %zu bytes, not the "
-		    "%ld of CONTENT_LENGTH", *len, want), 400;
-	return 0;
-}
-
 /* -P: the witness's verifier key, from its public or secret key file */
 static int
 print_vkey(const char *keyf, const char *name, struct dk_err *e)
@@ -143,7 +109,8 @@ main(int argc, char *argv[])
 			return answer(cgi, route, NULL, e.msg);
 	} else
 		dk_prog_need_input(&P, argc, "request");
-	if (route == 1 && (http = read_body(cgi, &body, &len, &e)) != 0)
+	if (route == 1 && (http = dk_body_read(stdin, cgi, BODY_MAX, &body,
+	    &len, &e)) != 0)
 		return cgi ? answer(cgi, http, NULL, e.msg) :
 		    dk_prog_fail(&P, &e);
 	/* the witness's own trouble: 500 (503 when it may pass) */

@@ -36,7 +36,8 @@ dk_prog_usage(const struct dk_prog *p, int status)
  * The next option of the program's own (the letters in own, getopt's
  * syntax; a leading '+' stops at the first operand), or -1 after the
  * last.  -h and --help print the usage and exit 0, --version the
- * version; -c and -D are kept when the program reads a configuration,
+ * version (p->lo, when set, is the table of long options: it holds
+ * those two and the program's own); -c and -D are kept when the program reads a configuration,
  * -k and -n (p->keep, p->dry) when its flags say it takes them;
  * anything else is a usage error (64).
  */
@@ -60,8 +61,8 @@ dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
 		    p->flags & DK_PROG_DRY ? "n" : "", o);
 	}
 	for (;;)
-		switch (c = getopt_long(argc, argv, p->optstr,
-		    p->longopts != NULL ? p->longopts : lo, NULL)) {
+		switch (c = getopt_long(argc, argv, p->optstr, p->lo != NULL ?
+		    p->lo : lo, NULL)) {
 		case 'c':
 			if (!(p->flags & DK_PROG_CONF))
 				return c;

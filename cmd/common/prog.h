@@ -10,9 +10,9 @@
 #ifndef DK_PROG_H
 #define DK_PROG_H
 
-#include "core/core.h"
+#include <getopt.h>
 
-struct option;
+#include "core/core.h"
 
 #define DK_PROG_CONF	1	/* takes -c config and -D key=value */
 #define DK_PROG_KEEP	2	/* takes -k: keep going past what is bad */
@@ -27,9 +27,7 @@ struct dk_prog {
 	size_t ndefs;
 	int keep, dry;		/* -k, -n */
 	char optstr[64];
-	/* the program's long options (getopt_long's), with help and version
-	 * among them; NULL: --help and --version alone */
-	const struct option *longopts;
+	const struct option *lo;	/* getopt_long's table, or NULL */
 };
 
 void dk_prog_init(struct dk_prog *, const char *name, const char *usage,

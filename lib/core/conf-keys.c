@@ -38,6 +38,11 @@ static const struct dk_confkey table[] = {
 	{ "witness.*.vkey",		COOP, TEXT, 0, 0 },
 	{ "witness.timeout",		COOP, INT, 1, 600 },
 	{ "witness.quorum",		COOP, INT, 0, 16 },
+	{ "gate_closure_minutes",	COOP, INT, 0, 10080 },
+	{ "intake.key",			COOP, PATH, 0, 0 },
+	{ "intake.pub",			COOP, PATH, 0, 0 },
+	{ "intake.inbox",		COOP, PATH, 0, 0 },
+	{ "intake.max_body",		COOP, INT, 1, 1073741824 },
 
 	{ "currency",			BOTH, TEXT, 0, 0 },
 	{ "tz",				BOTH, TEXT, 0, 0 },

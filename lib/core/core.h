@@ -111,6 +111,10 @@ int dk_slot_parse(const char *, int slot_minutes, int64_t *, struct dk_err *);
 int dk_file_write(const char *path, const void *buf, size_t n, mode_t mode,
     int flags, struct dk_err *);
 
+/* cgi.c: a request's body (CGI: CONTENT_LENGTH bytes) within a limit */
+int dk_body_read(FILE *, int cgi, size_t max, char **buf, size_t *len,
+    struct dk_err *);
+
 /* conf.c: YAML configuration, flattened to dotted keys; -D overrides;
  * every key checked against one table of settings (the YAML reader in
  * conf-yaml.c, the table and its checks in conf-keys.c) */

@@ -183,6 +183,23 @@ dk_ledger_scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
     dk_entry_fn fn, void *ctx, char prev[65], long long *next,
     struct dk_scaninfo *si, struct dk_err *e)
 {
+	strcpy(prev, ZERO64);
+	*next = 0;
+	return dk_ledger_scan_resume(fp, name, 0, oppk, fn, ctx, prev, next,
+	    si, e);
+}
+
+/*
+ * The same from where fp stands, after line line0 of the file: entry
+ * *next, linked to prev, with si as a scan up to there left it (origin,
+ * key, tree, good, cp_time): a reader that keeps what it read before
+ * reads only what was appended since.
+ */
+int
+dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
+    const unsigned char *oppk, dk_entry_fn fn, void *ctx, char prev[65],
+    long long *next, struct dk_scaninfo *si, struct dk_err *e)
+{
 	struct dk_reader r;
 	json_t *v = NULL, *rec;
 	unsigned char leaf[32];
@@ -195,8 +212,7 @@ dk_ledger_scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
 	memset(&r, 0, sizeof(r));
 	r.fp = fp;
 	r.name = name;
-	strcpy(prev, ZERO64);
-	*next = 0;
+	r.line = line0;
 	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
 		if (si != NULL)
 			si->rec_text = NULL;

@@ -76,6 +76,7 @@ struct dk_registry {
 int dk_participant_check(json_t *rec, struct dk_err *);
 int dk_meters_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
+int dk_registry_put(struct dk_registry *, json_t *rec, struct dk_err *);
 const struct dk_participant *dk_registry_find(const struct dk_registry *,
     const char *id);
 const struct dk_participant *dk_registry_meter(const struct dk_registry *,
@@ -262,6 +263,9 @@ int dk_ledger_scan_info(const char *path, const unsigned char *oppk,
     dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
 int dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
     dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
+int dk_ledger_scan_resume(FILE *, const char *name, long line0,
+    const unsigned char *oppk, dk_entry_fn, void *ctx, char prev[65],
+    long long *next, struct dk_scaninfo *, struct dk_err *);
 void dk_scaninfo_free(struct dk_scaninfo *);
 int dk_ledger_open(struct dk_ledger *, const char *path,
     const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);

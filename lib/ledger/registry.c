@@ -230,18 +230,31 @@ meter_add(struct dk_registry *r, const char *meter, size_t pi)
 int
 dk_registry_apply(struct dk_registry *r, json_t *rec, struct dk_err *e)
 {
-	struct dk_participant *p = NULL, *np;
-	const struct dk_participant *owner;
-	struct dk_key k;
-	json_t *m, *x;
 	const char *id;
-	size_t i;
 
 	if (dk_participant_check(rec, e) < 0)
 		return -1;
 	id = json_string_value(json_object_get(rec, "id"));
 	if (dk_participant_proof(r, dk_registry_find(r, id), rec, e) < 0)
 		return -1;
+	return dk_registry_put(r, rec, e);
+}
+
+/*
+ * A participant record applied as it is, without the proofs of its
+ * change: for a registry rebuilt from the records a replay already took
+ * (the intake's snapshot of the ledger), or after dk_registry_apply's.
+ */
+int
+dk_registry_put(struct dk_registry *r, json_t *rec, struct dk_err *e)
+{
+	struct dk_participant *p = NULL, *np;
+	const struct dk_participant *owner;
+	struct dk_key k;
+	json_t *m, *x;
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	size_t i;
+
 	m = json_object_get(rec, "meters");
 	json_array_foreach(m, i, x) {
 		owner = dk_registry_meter(r, json_string_value(x));

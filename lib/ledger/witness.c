@@ -46,6 +46,7 @@ static const struct {
 	{ 405, DK_EX_USAGE, "Method Not Allowed" },
 	{ 409, DK_EX_TEMPFAIL, "Conflict" },
 	{ 413, DK_EX_DATAERR, "Content Too Large" },
+	{ 415, DK_EX_DATAERR, "Unsupported Media Type" },
 	{ 422, DK_EX_NO, "Unprocessable Entity" },
 	{ 500, DK_EX_SOFTWARE, "Internal Server Error" },
 	{ 503, DK_EX_TEMPFAIL, "Service Unavailable" },

@@ -176,4 +176,41 @@ int dk_intake_orders(struct dk_intake *, struct dk_err *);
 int dk_intake_books(struct dk_intake *, struct dk_err *);
 void dk_intake_free(struct dk_intake *);
 
+/* inbox.c (with inbox-cache.c): the cooperative's inbox of orders and
+ * readings received (denki-intake), and its cache of what it needs of the
+ * ledger, checked against the ledger before it is trusted */
+typedef int (*dk_reading_admit_fn)(json_t *rec, const struct dk_rules *,
+    const struct dk_registry *, int require, int64_t *slot,
+    struct dk_err *);
+struct dk_inbox {
+	struct sqlite3 *db;
+	const char *lpath;		/* set by the caller: the ledger, */
+	const struct dk_rules *r;	/* the rules, */
+	const struct dk_key *key;	/* the intake key (signs; NULL: none) */
+	int require_signed;		/* settle.signed: required */
+	dk_reading_admit_fn reading;	/* dk_reading_admit (lib/meter) */
+	void (*reject)(void *ctx, long line, const char *why);
+	void *ctx;
+	struct dk_registry reg;	/* the participants a request named */
+	char origin[256];	/* from the ledger, after dk_inbox_sync: */
+	int have_intake;	/* its last intake record: */
+	unsigned char intake_pk[32];
+	char intake_b64[64];
+	long long intake_seq, gate_minutes;
+	int rebuilt;		/* the cache was read from the start */
+	long accepted, again, rejected;	/* by the last request */
+};
+int dk_inbox_open(struct dk_inbox *, const char *path, struct dk_err *);
+int dk_inbox_sync(struct dk_inbox *, struct dk_err *);
+int dk_inbox_ready(struct dk_inbox *, struct dk_err *);
+int dk_inbox_take(struct dk_inbox *, const char *body, size_t len,
+    int64_t now, char **out, size_t *outlen, struct dk_err *);
+int dk_inbox_dump(struct dk_inbox *, const char *kind, int64_t slot,
+    FILE *out, long *n, struct dk_err *);
+int dk_inbox_participant(struct dk_inbox *, const char *id,
+    struct dk_err *);
+int dk_inbox_meter(struct dk_inbox *, const char *meter, struct dk_err *);
+int dk_inbox_cleared(struct dk_inbox *, int64_t slot, struct dk_err *);
+void dk_inbox_close(struct dk_inbox *);
+
 #endif

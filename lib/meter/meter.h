@@ -19,6 +19,8 @@ int dk_reading_check(json_t *rec, const struct dk_rules *, int64_t *slot,
     struct dk_err *);
 int dk_reading_verify(json_t *rec, const struct dk_participant *,
     struct dk_err *);
+int dk_reading_admit(json_t *rec, const struct dk_rules *,
+    const struct dk_registry *, int require, int64_t *slot, struct dk_err *);
 
 /* meter.c: reading records from CSV files and the simulator */
 typedef int (*dk_reading_fn)(void *ctx, json_t *reading, struct dk_err *);

@@ -34,3 +34,29 @@ dk_reading_verify(json_t *rec, const struct dk_participant *p,
 		return dk_failpre(e, "meter %s", m);
 	return 0;
 }
+
+/*
+ * A reading as the cooperative's intake admits it: its fields, its slot
+ * (in slot), its meter registered, and its signature by the meter's
+ * registered key; with require, a reading must be signed (settle.signed:
+ * required).  The same checks settle makes of it.
+ */
+int
+dk_reading_admit(json_t *rec, const struct dk_rules *r,
+    const struct dk_registry *reg, int require, int64_t *slot,
+    struct dk_err *e)
+{
+	const struct dk_participant *p;
+	const char *m;
+
+	if (dk_reading_check(rec, r, slot, e) < 0)
+		return -1;
+	m = json_string_value(json_object_get(rec, "meter"));
+	if ((p = dk_registry_meter(reg, m)) == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "meter: %s is not in the "
+		    "registry", m);
+	if (require && json_object_get(rec, "sig") == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "meter %s: unsigned, and "
+		    "settle.signed is required", m);
+	return dk_reading_verify(rec, p, e);
+}
