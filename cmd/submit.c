@@ -114,7 +114,7 @@ main(int argc, char *argv[])
 	so.http.max_time = 60;
 	so.retries = 3;
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP, argc);
-	P.longopts = longopts;
+	P.lo = longopts;
 	while ((c = dk_prog_opt(&P, argc, argv, "u:E:m:x:")) != -1)
 		switch (c) {
 		case 'u': url = optarg; break;
