@@ -17,6 +17,13 @@ setup() {
 	OTHER=$(sed -n 2p other.pub)
 }
 
+# coop_intake: the cooperative's intake key, named in the ledger
+coop_intake() {
+	denki-keygen intake >/dev/null
+	printf 'intake:\n  key: intake.key\n' >>coop.yaml
+	denki intake -c coop.yaml --publish >/dev/null
+}
+
 teardown() {
 	stop_intake
 }
@@ -34,7 +41,7 @@ ikey() {
 	denki intake -c coop.yaml --key
 }
 
-# sent ID: the ids of the lines ID's outbox received, one a line, in order
+# received_ids ID: the ids of the lines ID's outbox received, one a line, in order
 received_ids() {
 	sqlite3 "$1.outbox" "SELECT id FROM outbox WHERE state = 1 ORDER BY seq"
 }
@@ -100,4 +107,160 @@ received_ids() {
 	# stdin a terminal is not asked for, with no operand: what is kept is sent
 	run -75 --separate-stderr denki-submit -c alice.yaml --retries 0 </dev/null
 	assert_equal "$(outbox alice 0)" 3
+}
+
+@test "submit: the server down, then up: the lines kept are delivered first, then the new ones, each receipt checked" {
+	coop_intake
+	home_submit alice "http://127.0.0.1:$(free_port)/intake" "$(ikey)"
+	orders alice 2 >o1.jsonl
+	run -75 --separate-stderr denki-submit -c alice.yaml --retries 0 o1.jsonl
+	assert_output ""
+	assert_equal "$(outbox alice 0)" 2
+	start_intake
+	order alice buy 300 200000 2099-01-02T10:00:00+00:00 >o2.jsonl
+	run -0 --separate-stderr denki-submit -c alice.yaml -u "$IURL" o2.jsonl
+	printed=$output
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 3
+	# in the order stored: the two kept first, then the new one
+	assert_equal "$(jq -r .id <<<"$output")" "$(cat o1.jsonl o2.jsonl | while read -r l; do printf '%s' "$l" | jq -cS . | tr -d '\n' | sha256sum | cut -d' ' -f1; done)"
+	assert_equal "$(jq -r .id <<<"$output")" "$(received_ids alice)"
+	assert_equal "$(jq -r '.type + " " + .kind + " " + .participant + " " + .slot' <<<"$output")" "receipt order alice 2099-01-01T10:00:00+00:00
+receipt order alice 2099-01-01T11:00:00+00:00
+receipt order alice 2099-01-02T10:00:00+00:00"
+	assert_equal "$(outbox alice 0)" 0
+	# the cooperative has them: its inbox's book of the slot
+	run -0 --separate-stderr denki intake -c coop.yaml --dump -s 2099-01-01T10:00:00+00:00
+	assert_output "$(jq -cS . o1.jsonl | head -n 1)"
+	# the receipts kept are the ones printed
+	run -0 --separate-stderr denki-submit -c alice.yaml --receipts
+	assert_output "$printed"
+}
+
+@test "submit: the same batch twice: the same receipts, byte for byte, each line stored once on both sides" {
+	coop_intake
+	start_intake
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 3 >o.jsonl
+	run -0 --separate-stderr denki-submit -c alice.yaml o.jsonl
+	first=$output
+	assert_equal "${#lines[@]}" 3
+	run -0 --separate-stderr denki-submit -c alice.yaml o.jsonl
+	assert_equal "$output" "$first"
+	assert_equal "$stderr" ""
+	assert_equal "$(sqlite3 alice.outbox 'SELECT count(*), sum(sent) FROM outbox')" "3|6"
+	assert_equal "$(denki intake -c coop.yaml --dump -s 2099-01-01T11:00:00+00:00 | wc -l)" 1
+	run -0 --separate-stderr denki-submit -c alice.yaml --receipts
+	assert_output "$first"
+}
+
+@test "attack: an intake whose receipts are signed by a key other than the one the household holds: the lines stay, 1, and a clear message" {
+	coop_intake
+	start_intake
+	# the household was given another key than the one the intake signs with
+	home_submit alice "$IURL" "$OTHER"
+	orders alice 2 >o.jsonl
+	run -1 --separate-stderr denki-submit -c alice.yaml o.jsonl
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "denki-submit: o.jsonl:1: the intake's answer does not check: receipt: key: not the intake key the receipt is checked against (id $(head -n 1 o.jsonl | jq -cS . | tr -d '\n' | sha256sum | cut -c1-16)...; kept in the outbox, to send again)"
+	assert_equal "${stderr_lines[1]}" "denki-submit: $IURL: an answer did not check; its line and those after it stay in the outbox"
+	assert_equal "$(outbox alice 0)" 2
+	assert_equal "$(outbox alice 1)" 0
+	run -0 --separate-stderr denki-submit -c alice.yaml --receipts
+	assert_output ""
+	# with the key the ledger names, they leave: the intake stored them
+	# once, and answers with the same receipts
+	run -0 --separate-stderr denki-submit -c alice.yaml -D submit.intake_key="$(ikey)" </dev/null
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(jq -r .key <<<"$output" | sort -u)" "$(ikey)"
+	assert_equal "$(outbox alice 0)" 0
+}
+
+@test "attack: an intake that answers each line with the receipt of another: the lines stay, 1" {
+	coop_intake
+	# the intake's own answer, its body's lines in the reverse order
+	start_intake -w 'eval "$INTAKE" >"$0.out"; sed "/^\r$/q" "$0.out"; sed "1,/^\r$/d" "$0.out" | tac'
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 2 >o.jsonl
+	run -1 --separate-stderr denki-submit -c alice.yaml o.jsonl
+	assert_output ""
+	[[ ${stderr_lines[0]} == "denki-submit: o.jsonl:1: the intake's answer does not check: receipt: id: "*" names another line than the one sent (id "* ]]
+	assert_equal "$(outbox alice 0)" 2
+}
+
+@test "submit: a rejection: 65, the line named on stderr and kept as rejected with its reason; the others received" {
+	coop_intake
+	start_intake
+	home_submit alice "$IURL" "$(ikey)"
+	{ order alice sell 100 150000 2099-01-01T10:00:00+00:00
+	  order alice sell 100 150000 2020-01-01T10:00:00+00:00
+	  order alice sell 100 150000 2099-01-01T11:00:00+00:00; } >o.jsonl
+	run -65 --separate-stderr denki-submit -c alice.yaml o.jsonl
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(jq -r .slot <<<"$output")" "2099-01-01T10:00:00+00:00
+2099-01-01T11:00:00+00:00"
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ ${stderr_lines[0]} == "denki-submit: o.jsonl:2: rejected by the intake: "*"gate"*" (id "*"...; kept in the outbox as rejected)" ]]
+	assert_equal "$(outbox alice 2)" 1
+	reason=$(sqlite3 alice.outbox "SELECT reason FROM outbox WHERE state = 2")
+	[[ ${stderr_lines[0]} == *": rejected by the intake: $reason (id "* ]]
+	# not sent again: nothing pending
+	run -0 --separate-stderr denki-submit -c alice.yaml </dev/null
+	assert_output ""
+}
+
+@test "submit: TLS with a self-signed certificate: refused without --cacert (69, the lines kept), received with it" {
+	coop_intake
+	start_intake -t
+	[[ $IURL == https://* ]]
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 2 >o.jsonl
+	run -69 --separate-stderr denki-submit -c alice.yaml --retries 3 o.jsonl
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ ${stderr_lines[0]} == "denki-submit: $IURL: "*"certificate"* ]]
+	assert_equal "$(outbox alice 0)" 2
+	run -0 --separate-stderr denki-submit -c alice.yaml --cacert intake/cert.pem </dev/null
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" ""
+	assert_equal "$(outbox alice 1)" 2
+	# another CA: refused
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj /CN=localhost -keyout k2.pem -out c2.pem 2>/dev/null
+	order alice sell 1 150000 2099-01-05T10:00:00+00:00 >o3.jsonl
+	run -69 --separate-stderr denki-submit -c alice.yaml --cacert c2.pem o3.jsonl
+	assert_equal "$(outbox alice 0)" 1
+}
+
+@test "submit: this machine's clock off by more than a minute: a warning, the receipt's time is the one kept" {
+	need_faketime
+	coop_intake
+	start_intake
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 1 >o1.jsonl
+	run -0 --separate-stderr at +300 denki-submit -c alice.yaml o1.jsonl
+	received=$(jq -r .received <<<"$output")
+	[[ ${stderr_lines[0]} =~ ^"denki-submit: warning: this machine's clock is "(299|300|301)" s ahead of the intake's (received $received): the receipt's time is the one that counts; set this clock right (NTP)"$ ]]
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$(sqlite3 alice.outbox 'SELECT receipt FROM outbox' | jq -r .received)" "$received"
+	order alice sell 7 150000 2099-01-03T10:00:00+00:00 >o2.jsonl
+	run -0 --separate-stderr at -120 denki-submit -c alice.yaml o2.jsonl
+	[[ ${stderr_lines[0]} =~ ^"denki-submit: warning: this machine's clock is "(119|120|121)" s behind the intake's" ]]
+	# within a minute: nothing said
+	order alice sell 8 150000 2099-01-03T10:00:00+00:00 >o3.jsonl
+	run -0 --separate-stderr at +30 denki-submit -c alice.yaml o3.jsonl
+	assert_equal "$stderr" ""
+}
+
+@test "submit in the pipeline: meter-read's readings and bid's orders into submit, each received" {
+	coop_intake
+	start_intake
+	home_submit alice "$IURL" "$(ikey)"
+	run -0 --separate-stderr bash -c 'set -o pipefail
+	    denki-meter-read -c alice.yaml -d sim -s 2099-01-01T00:00:00+00:00 -n 48 >r.jsonl &&
+	    { cat r.jsonl; denki-bid -c alice.yaml -s 2099-01-02T10:00:00+00:00 -N 2 r.jsonl; } |
+	    denki-submit -c alice.yaml'
+	assert_equal "$(jq -r .kind <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }' | paste -sd' ')" "2 order 48 reading"
+	assert_equal "$(outbox alice 0)" 0
+	assert_equal "$(denki intake -c coop.yaml --dump -r -s 2099-01-01T12:00:00+00:00)" "$(grep '"slot":"2099-01-01T12:00:00+00:00"' r.jsonl | jq -cS .)"
 }
