@@ -155,6 +155,12 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
 
+# the same day through the network: submit, and intake behind lighttpd
+demo-net:
+	@CC='$(CC)' sh tools/deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh -n
+
 tools/gen-book: tools/gen-book.c $(ALL_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/gen-book.c $(ALL_A) $(LDLIBS)
 
@@ -184,4 +190,4 @@ clean:
 	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
-.PHONY: all deps deps-check check test check-asan demo bench install uninstall clean fuzz fuzz-replay
+.PHONY: all deps deps-check check test check-asan demo demo-net bench install uninstall clean fuzz fuzz-replay

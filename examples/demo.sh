@@ -3,13 +3,24 @@
 # from meter data to a verified ledger.  Everything it makes is in demo/,
 # or in DIR (which must not exist yet) with examples/demo.sh DIR; with it
 # the files the README's tour uses: home.yaml, data.csv, kept.note.
+# make demo-net (examples/demo.sh -n [DIR], in demo-net/): the same day
+# with the orders and readings carried by denki-submit to denki-intake,
+# a CGI program behind lighttpd on 127.0.0.1, and the cooperative taking
+# each slot's book and readings from its inbox; the clocks of both sides
+# are set with faketime to when each would run (the day before, for the
+# orders; the day after, for the readings).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+net=
+if [ "${1-}" = -n ]; then
+	net=1
+	shift
+fi
 if [ $# -gt 0 ]; then
 	mkdir "$1"
 	out=$(cd "$1" && pwd)
 else
-	out=$top/demo
+	out=$top/demo${net:+-net}
 	rm -rf "$out"
 	mkdir "$out"
 fi
@@ -47,6 +58,7 @@ for h in $homes; do
 	denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
 done
 echo "registry       $(denki registry -c coop.yaml list | wc -l) participants enrolled by their signed requests, keys in demo/*.pub, meter keys in demo/*-m.pub"
+[ -z "$net" ] || . "$top/examples/demo-net.sh"
 # The checkpoint a member keeps, to check later that the log only grew.
 denki ledger-proof -c coop.yaml checkpoint >kept.note
 
@@ -57,14 +69,34 @@ denki ledger-proof -c coop.yaml checkpoint >kept.note
 for h in $homes; do
 	denki meter-read -c "$h.yaml" "$top/examples/community/data/$h.csv" \
 	    >"readings-$h.jsonl" 2>>meter-read.log
-	denki bid -c "$h.yaml" -s "$first" -N 48 "readings-$h.jsonl" \
-	    >>orders.jsonl 2>>bid.log
+	if [ -n "$net" ]; then
+		# the day before, at noon: each home's orders to the intake
+		denki bid -c "$h.yaml" -s "$first" -N 48 "readings-$h.jsonl" \
+		    2>>bid.log | tee -a orders-bid.jsonl |
+		    net_submit "$orders_time" "$h" orders
+	else
+		denki bid -c "$h.yaml" -s "$first" -N 48 "readings-$h.jsonl" \
+		    >>orders.jsonl 2>>bid.log
+	fi
 done
+# the cooperative at gate closure: each slot's book from its inbox
+[ -z "$net" ] || net_dump orders >orders.jsonl
 
 # The cooperative: gate closure for every slot, then settlement.
 denki clear -c coop.yaml orders.jsonl >cleared.jsonl
 denki contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
-cat readings-*.jsonl | grep "\"slot\":\"${day}T" >readings.jsonl
+if [ -n "$net" ]; then
+	# the day after: each home's readings of the day to the intake, and
+	# the cooperative's readings from its inbox
+	for h in $homes; do
+		grep "\"slot\":\"${day}T" "readings-$h.jsonl" |
+		    net_submit "$readings_time" "$h" readings
+	done
+	net_dump readings >readings.jsonl
+	net_report
+else
+	cat readings-*.jsonl | grep "\"slot\":\"${day}T" >readings.jsonl
+fi
 denki settle -c coop.yaml readings.jsonl >settlements.jsonl
 
 denki report -H -p operator.pub ledger.jsonl
@@ -74,7 +106,8 @@ printf 'verifier       '
 # with the operator's store of their openings
 denki ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 echo
+[ -z "$net" ] || net_compare
 # For the README's tour: alice's home (her meter data are household 4's).
 cp "$top/examples/community/data/kn4.csv" data.csv
-echo "left in demo/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub;"
+echo "left in demo${net:+-net}/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub;"
 echo "for the README's tour: home.yaml, data.csv, kept.note"

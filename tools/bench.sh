@@ -26,9 +26,12 @@
 #     verified without its openings and with them (-O).
 #  5. denki-witness: cosignatures a second of two witnesses under load,
 #     through the filter and through lighttpd (tools/bench-witness.sh).
+#  6. denki-intake behind lighttpd: one slot's orders from 10,000
+#     households, one request each, 8 in flight a core: accepted orders a
+#     second, p50/p99 latency, the inbox's size (tools/bench-intake.sh).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
-# BENCH_PARTS: which of "members book sign privacy witness ledger" to run
-# (all six unless set).
+# BENCH_PARTS: which of "members book sign privacy witness intake ledger"
+# to run (all seven unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -39,7 +42,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy witness ledger}
+parts=${BENCH_PARTS:-members book sign privacy witness intake ledger}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -147,6 +150,8 @@ part privacy && {
 }
 
 part witness && sh "$top/tools/bench-witness.sh"
+
+part intake && sh "$top/tools/bench-intake.sh"
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}

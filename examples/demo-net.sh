@@ -1,0 +1,113 @@
+# make demo-net: what examples/demo.sh -n adds (sourced by it, in the
+# demo's folder, after the registry): the cooperative's intake key named in
+# the ledger, denki-intake behind lighttpd on 127.0.0.1 (a CGI program, as
+# examples/intake would serve it), and each home's submit settings.
+orders_time="2016-07-04 12:00:00"	# UTC: the day before, at noon
+readings_time="2016-07-06 01:00:00"	# the day after
+
+for c in lighttpd python3 curl sqlite3; do
+	command -v $c >/dev/null || {
+		echo "demo-net: $c is missing (tools/deps.sh demo installs it)" >&2
+		exit 69
+	}
+done
+# the clocks: libfaketime, as faketime(1) preloads it, told the time by
+# FAKETIME (the wrapper faketime(1) itself makes shared objects that two
+# of it running at once trip over)
+lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+[ -n "$lib" ] || {
+	echo "demo-net: libfaketime is missing (tools/deps.sh demo installs faketime)" >&2
+	exit 69
+}
+denki keygen -C "denki demo intake" intake >/dev/null
+printf 'intake:\n  key: intake.key\n  inbox: inbox.db\n' >>coop.yaml
+denki intake -c coop.yaml --publish >/dev/null
+ikey=$(denki intake -c coop.yaml --key)
+
+# the intake's clock is the one in the file clock, set before each round
+mkdir www
+printf '#!/bin/sh\nFAKETIME=$(cat %s/clock) LD_PRELOAD=%s exec %s/denki-intake -c %s/coop.yaml\n' \
+    "$out" "$lib" "$top" "$out" >intake.cgi
+chmod +x intake.cgi
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >lighttpd.conf <<CONF
+server.port = $port
+server.bind = "127.0.0.1"
+server.document-root = "$out/www"
+server.modules += ( "mod_alias", "mod_cgi" )
+server.errorlog = "$out/lighttpd.log"
+alias.url += ( "/intake" => "$out/intake.cgi" )
+\$HTTP["url"] =~ "^/intake" { cgi.assign = ( "" => "" ) }
+CONF
+lighttpd -D -f lighttpd.conf </dev/null >/dev/null 2>>lighttpd.log &
+httpd=$!
+trap 'kill $httpd 2>/dev/null || true' EXIT
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo-net: lighttpd did not start" >&2; exit 69; }
+	sleep 0.1
+done
+url=http://127.0.0.1:$port/intake
+for h in $homes; do
+	printf 'submit:\n  url: %s\n  intake_key: %s\n  outbox: %s.outbox\n' \
+	    "$url" "$ikey" "$h" >>"$h.yaml"
+done
+echo "intake         denki-intake behind lighttpd at $url, its key named in the ledger: $ikey"
+
+# net_submit TIME HOME WHAT: the lines on stdin sent by HOME's submit, both
+# clocks at TIME; its receipts kept in receipts-HOME.jsonl
+net_submit() {
+	echo "$1" >clock
+	FAKETIME=$1 LD_PRELOAD=$lib denki submit -c "$2.yaml" \
+	    >"receipts-$2.$3.jsonl" 2>>submit.log || {
+		echo "demo-net: $2's submit failed:" >&2
+		cat submit.log >&2
+		exit 1
+	}
+	echo "submit         $2: $(wc -l <"receipts-$2.$3.jsonl") $3 received, each receipt signed by the intake key"
+}
+
+# net_dump orders|readings: the inbox's lines of every slot of the day
+net_dump() {
+	t=$(date -d "$first" +%s)
+	r=
+	[ "$1" = orders ] || r=-r
+	i=0
+	while [ $i -lt 48 ]; do
+		denki intake -c coop.yaml --dump $r -s \
+		    "$(date -u -d "@$((t + i * 1800))" +%Y-%m-%dT%H:%M:%SZ)"
+		i=$((i + 1))
+	done
+}
+
+net_report() {
+	echo "inbox          $(sqlite3 inbox.db "SELECT count(*) FROM lines WHERE kind = 'order'" 2>/dev/null || echo ?) orders and $(sqlite3 inbox.db "SELECT count(*) FROM lines WHERE kind = 'reading'" 2>/dev/null || echo ?) readings received; $(cat receipts-*.jsonl | wc -l) receipts kept in the homes' outboxes"
+	kill $httpd 2>/dev/null || true
+}
+
+# net_compare: the same day as make demo runs it, from files (bid's orders
+# and the meters' readings as they were made, the same keys and
+# enrolments, a ledger of its own in file/), against what went through
+# the network: the same settlements, byte for byte?
+net_compare() {
+	mkdir file
+	cp coop.yaml terms.txt operator.key operator.pub recovery.key \
+	    recovery.pub ./*.enrol.json file/
+	(
+		cd file
+		for h in $homes; do
+			denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
+		done
+		denki clear -c coop.yaml ../orders-bid.jsonl >cleared.jsonl
+		denki contract-sign -c coop.yaml cleared.jsonl >/dev/null
+		cat ../readings-*.jsonl | grep "\"slot\":\"${day}T" >readings.jsonl
+		denki settle -c coop.yaml readings.jsonl >settlements.jsonl
+	)
+	if cmp -s settlements.jsonl file/settlements.jsonl; then
+		echo "compared       the same settlements as the day run from files (file/settlements.jsonl), byte for byte: $(wc -l <settlements.jsonl) lines"
+	else
+		echo "compared       NOT the settlements of the day run from files: diff settlements.jsonl file/settlements.jsonl" >&2
+		exit 1
+	fi
+}
