@@ -264,3 +264,20 @@ receipt order alice 2099-01-02T10:00:00+00:00"
 	assert_equal "$(outbox alice 0)" 0
 	assert_equal "$(denki intake -c coop.yaml --dump -r -s 2099-01-01T12:00:00+00:00)" "$(grep '"slot":"2099-01-01T12:00:00+00:00"' r.jsonl | jq -cS .)"
 }
+
+@test "submit: an intake answering 503 is tried again and leaves 75; a 404 is 69 at once; the lines kept" {
+	coop_intake
+	start_intake -w 'printf "Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\ninbox unavailable\n"'
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 2 >o.jsonl
+	run -75 --separate-stderr denki-submit -c alice.yaml --retries 1 --spread 1 o.jsonl
+	assert_output ""
+	[[ ${stderr_lines[0]} == "denki-submit: $IURL: HTTP status 503: inbox unavailable; trying again in "*" s (1 of 1)" ]]
+	assert_equal "${stderr_lines[1]}" "denki-submit: $IURL: HTTP status 503: inbox unavailable"
+	assert_equal "$(outbox alice 0)" 2
+	run -69 --separate-stderr denki-submit -c alice.yaml --retries 3 -u "${IURL%/intake}/nowhere" </dev/null
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ ${stderr_lines[0]} == "denki-submit: ${IURL%/intake}/nowhere: HTTP status 404"* ]]
+	assert_equal "$(outbox alice 0)" 2
+	run -64 --separate-stderr denki-submit -c alice.yaml --spread 3601 </dev/null
+}
