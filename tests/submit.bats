@@ -281,3 +281,27 @@ receipt order alice 2099-01-02T10:00:00+00:00"
 	assert_equal "$(outbox alice 0)" 2
 	run -64 --separate-stderr denki-submit -c alice.yaml --spread 3601 </dev/null
 }
+
+@test "submit killed during a request: the lines were stored before it sent, the next run delivers them, each once" {
+	coop_intake
+	# an intake that answers after a while
+	start_intake -w 'sleep 2; eval exec "$INTAKE"'
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 2 >o.jsonl
+	denki-submit -c alice.yaml o.jsonl >killed.out 2>killed.err &
+	local pid=$! i
+	for i in $(seq 50); do
+		[ "$(sqlite3 alice.outbox 'SELECT count(*) FROM outbox' 2>/dev/null)" = 2 ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ ! -s killed.out ]
+	assert_equal "$(outbox alice 0)" 2
+	run -0 --separate-stderr denki-submit -c alice.yaml </dev/null
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(outbox alice 1)" 2
+	assert_equal "$(denki intake -c coop.yaml --dump -s 2099-01-01T10:00:00+00:00 | wc -l)" 1
+	assert_equal "$(denki intake -c coop.yaml --dump -s 2099-01-01T11:00:00+00:00 | wc -l)" 1
+}
