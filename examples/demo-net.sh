@@ -5,7 +5,7 @@
 orders_time="2016-07-04 12:00:00"	# UTC: the day before, at noon
 readings_time="2016-07-06 01:00:00"	# the day after
 
-for c in lighttpd python3 curl sqlite3; do
+for c in lighttpd python3 sqlite3; do
 	command -v $c >/dev/null || {
 		echo "demo-net: $c is missing (tools/deps.sh demo installs it)" >&2
 		exit 69
@@ -25,30 +25,10 @@ denki intake -c coop.yaml --publish >/dev/null
 ikey=$(denki intake -c coop.yaml --key)
 
 # the intake's clock is the one in the file clock, set before each round
-mkdir www
-printf '#!/bin/sh\nFAKETIME=$(cat %s/clock) LD_PRELOAD=%s exec %s/denki-intake -c %s/coop.yaml\n' \
-    "$out" "$lib" "$top" "$out" >intake.cgi
-chmod +x intake.cgi
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >lighttpd.conf <<CONF
-server.port = $port
-server.bind = "127.0.0.1"
-server.document-root = "$out/www"
-server.modules += ( "mod_alias", "mod_cgi" )
-server.errorlog = "$out/lighttpd.log"
-alias.url += ( "/intake" => "$out/intake.cgi" )
-\$HTTP["url"] =~ "^/intake" { cgi.assign = ( "" => "" ) }
-CONF
-lighttpd -D -f lighttpd.conf </dev/null >/dev/null 2>>lighttpd.log &
-httpd=$!
+. "$top/tools/intake-httpd.sh"
+httpd=
 trap 'kill $httpd 2>/dev/null || true' EXIT
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "demo-net: lighttpd did not start" >&2; exit 69; }
-	sleep 0.1
-done
-url=http://127.0.0.1:$port/intake
+intake_httpd "$out" "FAKETIME=\$(cat '$out/clock') LD_PRELOAD='$lib' exec '$top/denki-intake' -c '$out/coop.yaml'"
 for h in $homes; do
 	printf 'submit:\n  url: %s\n  intake_key: %s\n  outbox: %s.outbox\n' \
 	    "$url" "$ikey" "$h" >>"$h.yaml"
