@@ -28,7 +28,9 @@ ikey=$(denki intake -c coop.yaml --key)
 . "$top/tools/intake-httpd.sh"
 httpd=
 trap 'kill $httpd 2>/dev/null || true' EXIT
-intake_httpd "$out" "FAKETIME=\$(cat '$out/clock') LD_PRELOAD='$lib' exec '$top/denki-intake' -c '$out/coop.yaml'"
+# (a build with AddressSanitizer is told to allow the preloaded library)
+asan="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+intake_httpd "$out" "FAKETIME=\$(cat '$out/clock') LD_PRELOAD='$lib' ASAN_OPTIONS='$asan' exec '$top/denki-intake' -c '$out/coop.yaml'"
 for h in $homes; do
 	printf 'submit:\n  url: %s\n  intake_key: %s\n  outbox: %s.outbox\n' \
 	    "$url" "$ikey" "$h" >>"$h.yaml"
@@ -39,7 +41,7 @@ echo "intake         denki-intake behind lighttpd at $url, its key named in the 
 # clocks at TIME; its receipts kept in receipts-HOME.jsonl
 net_submit() {
 	echo "$1" >clock
-	FAKETIME=$1 LD_PRELOAD=$lib denki submit -c "$2.yaml" \
+	FAKETIME=$1 LD_PRELOAD=$lib ASAN_OPTIONS=$asan denki submit -c "$2.yaml" \
 	    >"receipts-$2.$3.jsonl" 2>>submit.log || {
 		echo "demo-net: $2's submit failed:" >&2
 		cat submit.log >&2
