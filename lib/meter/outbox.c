@@ -300,6 +300,40 @@ oom:
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
 
+/* What a receipt says of the line besides its id (its kind, slot, and
+ * participant or meter) is what the line says: the member's evidence
+ * names the slot the line was for, not another. */
+static int
+same(json_t *a, const struct dk_outbatch *b, size_t i, struct dk_err *e)
+{
+	static const char *const keys[] = { "slot", "participant", "meter",
+		NULL };
+	const char *p = b->body, *x, *y;
+	json_t *l;
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < i; k++)
+		p = strchr(p, '\n') + 1;
+	if ((l = json_loadb(p, strcspn(p, "\n"), 0, NULL)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "the line sent: not JSON");
+	x = json_string_value(json_object_get(a, "kind"));
+	y = json_string_value(json_object_get(l, "type"));
+	if (y == NULL || strcmp(x, y) != 0)
+		rc = dk_fail(e, DK_EX_DATAERR, "receipt: kind: \"%s\", not "
+		    "the line's \"%s\"", x, y ? y : "");
+	for (k = 0; rc == 0 && keys[k] != NULL; k++) {
+		x = json_string_value(json_object_get(a, keys[k]));
+		y = json_string_value(json_object_get(l, keys[k]));
+		if (x != NULL && (y == NULL || strcmp(x, y) != 0))
+			rc = dk_fail(e, DK_EX_DATAERR, "receipt: %s: \"%.40s\", "
+			    "not the line's \"%.40s\"", keys[k], x,
+			    y ? y : "");
+	}
+	json_decref(l);
+	return rc;
+}
+
 /* Answer line i (1-based) of the batch: a receipt for its id that the
  * intake key signed (1), a rejection of it (2), or -1 with e saying what
  * is wrong with it (e->item 1: a receipt that does not check). */
@@ -334,7 +368,7 @@ judge(json_t *a, const struct dk_outbatch *b, size_t i,
 	if (strcmp(id, b->id[i]) != 0)
 		return dk_fail(e, DK_EX_DATAERR, "receipt: id: %.64s names "
 		    "another line than the one sent", id);
-	return 1;
+	return same(a, b, i, e) < 0 ? -1 : 1;
 }
 
 /*

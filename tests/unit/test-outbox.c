@@ -58,8 +58,8 @@ order(int hour)
 
 /* the answer line of a receipt of line i of b signed by k */
 static void
-add_receipt(char *ans, const struct dk_outbatch *b, size_t i,
-    const struct dk_key *k)
+add_receipt_slot(char *ans, const struct dk_outbatch *b, size_t i,
+    const struct dk_key *k, const char *slot)
 {
 	const char *line = b->body, *nl;
 	json_t *rec, *r;
@@ -71,14 +71,21 @@ add_receipt(char *ans, const struct dk_outbatch *b, size_t i,
 	nl = strchr(line, '\n');
 	rec = json_loadb(line, (size_t)(nl - line), 0, NULL);
 	r = dk_receipt_make(line, (size_t)(nl - line), "order", "p1",
-	    json_string_value(json_object_get(rec, "slot")), 1796590805,
-	    "test/ledger", k, &e);
+	    slot ? slot : json_string_value(json_object_get(rec, "slot")),
+	    1796590805, "test/ledger", k, &e);
 	c = dk_canon(r);
 	strcat(ans, c);
 	strcat(ans, "\n");
 	free(c);
 	json_decref(r);
 	json_decref(rec);
+}
+
+static void
+add_receipt(char *ans, const struct dk_outbatch *b, size_t i,
+    const struct dk_key *k)
+{
+	add_receipt_slot(ans, b, i, k, NULL);
 }
 
 int
@@ -158,6 +165,17 @@ main(void)
 	    &e), 0);
 	CHECK_INT(r.bad, 1);
 	CHECK(strstr(said, "names another line") != NULL);
+	CHECK_INT(dk_outbox_count(ob, 0, &e), 4);
+
+	/* the line's id, signed, but another slot than the line's */
+	ans[0] = '\0';
+	add_receipt_slot(ans, &b, 0, &k, "2026-12-08T10:00:00+00:00");
+	said[0] = '\0';
+	CHECK_INT(dk_outbox_answer(ob, &b, ans, strlen(ans), k.pk, &cb, &r,
+	    &e), 0);
+	CHECK_INT(r.bad, 1);
+	CHECKF(strstr(said, "Ba:1:receipt: slot: \"2026-12-08T10:00:00+00:00\","
+	    " not the line's \"2026-12-07T10:00:00+00:00\"") != NULL, "%s", said);
 	CHECK_INT(dk_outbox_count(ob, 0, &e), 4);
 
 	/* a good receipt, a rejection, then the answer cut short (a last
