@@ -305,3 +305,25 @@ receipt order alice 2099-01-02T10:00:00+00:00"
 	assert_equal "$(denki intake -c coop.yaml --dump -s 2099-01-01T10:00:00+00:00 | wc -l)" 1
 	assert_equal "$(denki intake -c coop.yaml --dump -s 2099-01-01T11:00:00+00:00 | wc -l)" 1
 }
+
+@test "completions: submit's options and settings, in bash and zsh" {
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run comp denki-submit --ca
+	assert_output -- --cacert
+	run comp denki submit --re
+	assert_equal "$(sort <<<"$output")" "--receipts
+--retries"
+	run comp denki-submit -D submit.in
+	assert_output "submit.intake_key="
+	run comp denki su
+	assert_output "submit"
+	grep -q "'submit.intake_key:" "$TOP/completions/zsh/_denki"
+	grep -q "'--receipts\[print the receipts kept\]'" "$TOP/completions/zsh/_denki"
+	if command -v zsh >/dev/null; then
+		run -0 zsh -n "$TOP/completions/zsh/_denki"
+	fi
+}
