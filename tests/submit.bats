@@ -327,3 +327,19 @@ receipt order alice 2099-01-02T10:00:00+00:00"
 		run -0 zsh -n "$TOP/completions/zsh/_denki"
 	fi
 }
+
+@test "submit: -x sends through the proxy given (none there: 75), -m ends a request that takes too long (75), the lines kept" {
+	coop_intake
+	start_intake -w 'sleep 3; eval exec "$INTAKE"'
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 1 >o.jsonl
+	local p
+	p=$(free_port)
+	run -75 --separate-stderr denki-submit -c alice.yaml --retries 0 -x "http://127.0.0.1:$p" o.jsonl
+	[[ ${stderr_lines[0]} == "denki-submit: $IURL: "*"127.0.0.1 port $p"* ]]
+	run -75 --separate-stderr denki-submit -c alice.yaml --retries 0 -m 1 </dev/null
+	[[ ${stderr_lines[0]} == "denki-submit: $IURL: Operation timed out after "*" milliseconds"* ]]
+	assert_equal "$(outbox alice 0)" 1
+	run -0 --separate-stderr denki-submit -c alice.yaml --max-time 20 --connect-timeout 5 </dev/null
+	assert_equal "${#lines[@]}" 1
+}
