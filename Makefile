@@ -16,7 +16,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljan
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -ldl
 
-PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake
+PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit
 BINS = denki $(addprefix denki-,$(PROGS))
 
 # lib/ is one folder a layer (lib/denki.h is the map), each a static
@@ -47,6 +47,7 @@ USES_witness = ledger crypto core
 USES_statement = settle market meter ledger crypto core
 USES_pay = settle market meter ledger crypto core
 USES_intake = market meter ledger crypto core
+USES_submit = meter ledger crypto core
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITBIN = $(UNITSRC:.c=)
 
@@ -156,6 +157,12 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
 
+# the same day through the network: submit, and intake behind lighttpd
+demo-net:
+	@CC='$(CC)' sh tools/deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh -n
+
 tools/gen-book: tools/gen-book.c $(ALL_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/gen-book.c $(ALL_A) $(LDLIBS)
 
@@ -185,4 +192,4 @@ clean:
 	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
-.PHONY: all deps deps-check check test check-asan demo bench install uninstall clean fuzz fuzz-replay
+.PHONY: all deps deps-check check test check-asan demo demo-net bench install uninstall clean fuzz fuzz-replay

@@ -35,6 +35,10 @@
 #     bank details: the payment run's CPU time (the ledger read, every
 #     balance netted, the pain.001 file written, the run appended), and
 #     ledger-verify's replay of it.
+# 10. denki-intake behind lighttpd: one slot's orders from
+#     10,000 households, one request each, 8 in flight a core: accepted
+#     orders a second, p50/p99 latency, the inbox's size
+#     (tools/bench-intake.sh).
 #  9. Provisional settlement (denki-formats(5), Provisional settlement): N
 #     members (1k and 10k) in one slot past its deadline, every other
 #     reading missing: the run that settles the slot (the members with a
@@ -43,8 +47,8 @@
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
-# BENCH_PARTS: which of "members book sign privacy money witness
-# provisional ledger statement pay" to run (all ten unless set).
+# BENCH_PARTS: which of "members book sign privacy money witness intake
+# provisional ledger statement pay" to run (all eleven unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -55,7 +59,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy money witness provisional ledger statement pay}
+parts=${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -276,6 +280,8 @@ part provisional && {
 		rm -rf "$dir/v"
 	done
 }
+
+part intake && sh "$top/tools/bench-intake.sh"
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}

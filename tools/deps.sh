@@ -22,7 +22,7 @@ case $what in build|demo|test) ;; *) usage ;; esac
 # Building: each pkg-config module and the Debian package that has it.
 mods="libsodium:libsodium-dev jansson:libjansson-dev yaml-0.1:libyaml-dev sqlite3:libsqlite3-dev libmodbus:libmodbus-dev"
 # The rest: tests, the tour, the peers.
-others="libcurl4-openssl-dev bats bats-assert bats-support mandoc jq strace minisign signify-openbsd openssl xxd procps glpk-utils nodejs python3 python3-cryptography socat time parallel curl lighttpd faketime libxml2-utils nginx fcgiwrap"
+others="libcurl4-openssl-dev bats bats-assert bats-support mandoc jq strace minisign signify-openbsd openssl xxd procps glpk-utils nodejs python3 python3-cryptography socat time parallel curl lighttpd faketime libxml2-utils nginx fcgiwrap lighttpd-mod-openssl sqlite3"
 
 missing=
 # The build is judged by what it uses (the compiler, pkg-config's answer),

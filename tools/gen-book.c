@@ -124,6 +124,7 @@ main(int argc, char *argv[])
 	char slot[40];
 	const char *rm;
 	int committed;
+	long long start = 1767261600;
 	uint64_t s = 88172645463325252ULL;
 	json_t *rec;
 	FILE *fp;
@@ -149,6 +150,10 @@ main(int argc, char *argv[])
 		return 64;
 	if (chdir(argv[1]) < 0 || np < 2 || no < 1)
 		return 64;
+	/* GEN_START: the first slot, Unix seconds on a slot boundary
+	 * (default 2026-01-01T10:00Z); a later one for orders still open */
+	if (getenv("GEN_START") != NULL)
+		start = atoll(getenv("GEN_START"));
 	dk_key_generate(&op, &e);
 	if (dk_key_write_sec(&op, "operator.key", "bench", 1, &e) < 0 ||
 	    dk_key_write_pub(&op, "operator.pub", "bench", 1, &e) < 0)
@@ -216,7 +221,7 @@ main(int argc, char *argv[])
 		int sell = p % 2 == 0;
 		snprintf(id, sizeof(id), "p%ld", p);
 		/* a participant sells or buys, the same in every slot */
-		dk_time_format(1767261600 + (i / (no / ns + 1)) * 1800, "UTC",
+		dk_time_format(start + (i / (no / ns + 1)) * 1800, "UTC",
 		    slot, sizeof(slot));
 		rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type",
 		    "order", "v", 1, "participant", id,
@@ -234,7 +239,7 @@ main(int argc, char *argv[])
 	free(keys);
 	/* every meter's reading of the first slot, unsigned (no meter key
 	 * is registered) */
-	dk_time_format(1767261600, "UTC", slot, sizeof(slot));
+	dk_time_format(start, "UTC", slot, sizeof(slot));
 	if ((fp = fopen("readings.jsonl", "w")) == NULL) {
 		perror("readings.jsonl");
 		return 73;

@@ -87,6 +87,9 @@ static const struct dk_confkey table[] = {
 	{ "bid.min_wh",			HOME, INT, 1, DK_MAX_WH },
 	{ "bid.sell_markup",		HOME, INT, 0, 100 },
 	{ "bid.buy_markdown",		HOME, INT, 0, 100 },
+	{ "submit.url",			HOME, TEXT, 0, 0 },
+	{ "submit.intake_key",		HOME, TEXT, 0, 0 },
+	{ "submit.outbox",		HOME, PATH, 0, 0 },
 
 	{ "meter.echonet.host",		HOME, TEXT, 0, 0 },
 	{ "meter.echonet.port",		HOME, INT, 1, 65535 },

@@ -1,5 +1,6 @@
 /* http.c: GET through libcurl, with a timeout and bounded retries; a POST
- * once (a checkpoint to a witness). */
+ * once (a checkpoint to a witness, a batch of lines to the intake), with
+ * curl's options for TLS, timeouts and a proxy. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +53,8 @@ static struct {
 	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
 	void (*easy_cleanup)(CURL *);
 	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
 } cu;
 
 static int
@@ -71,8 +74,11 @@ curl_open(struct dk_err *e)
 	*(void **)&cu.easy_getinfo = dlsym(h, "curl_easy_getinfo");
 	*(void **)&cu.easy_cleanup = dlsym(h, "curl_easy_cleanup");
 	*(void **)&cu.easy_strerror = dlsym(h, "curl_easy_strerror");
+	*(void **)&cu.slist_append = dlsym(h, "curl_slist_append");
+	*(void **)&cu.slist_free_all = dlsym(h, "curl_slist_free_all");
 	*(void **)&cu.easy_init = dlsym(h, "curl_easy_init");
-	if (cu.global_init == NULL || cu.easy_reset == NULL ||
+	if (cu.slist_append == NULL || cu.slist_free_all == NULL ||
+	    cu.global_init == NULL || cu.easy_reset == NULL ||
 	    cu.easy_setopt == NULL || cu.easy_perform == NULL ||
 	    cu.easy_getinfo == NULL || cu.easy_cleanup == NULL ||
 	    cu.easy_strerror == NULL || cu.easy_init == NULL) {
@@ -188,7 +194,22 @@ int
 dk_http_post(const char *url, const char *body, size_t len, long timeout,
     long *status, char **answer, size_t *alen, struct dk_err *e)
 {
-	char ebuf[CURL_ERROR_SIZE];
+	struct dk_http_opt o = { 0 };
+
+	o.connect_timeout = o.max_time = timeout;
+	return dk_http_post_opt(url, body, len, &o, status, answer, alen, e);
+}
+
+/* As dk_http_post, with o's TLS files, timeouts, proxy, content type and
+ * protocols (o->https_only: no plain HTTP, even after a redirect, which
+ * is never followed anyway). */
+int
+dk_http_post_opt(const char *url, const char *body, size_t len,
+    const struct dk_http_opt *o, long *status, char **answer, size_t *alen,
+    struct dk_err *e)
+{
+	char ebuf[CURL_ERROR_SIZE], ct[128];
+	struct curl_slist *hdr = NULL;
 	struct buf b;
 	CURL *c;
 	CURLcode rc;
@@ -196,14 +217,42 @@ dk_http_post(const char *url, const char *body, size_t len, long timeout,
 	if ((c = easy(e)) == NULL)
 		return -1;
 	memset(&b, 0, sizeof(b));
-	setup(c, url, timeout, &b, ebuf);
+	setup(c, url, o->max_time, &b, ebuf);
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	if (o->https_only)
+		cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	if (o->cacert != NULL)
+		cu.easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+	if (o->cert != NULL)
+		cu.easy_setopt(c, CURLOPT_SSLCERT, o->cert);
+	if (o->key != NULL)
+		cu.easy_setopt(c, CURLOPT_SSLKEY, o->key);
+	if (o->proxy != NULL)
+		cu.easy_setopt(c, CURLOPT_PROXY, o->proxy);
+	if (o->content_type != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", o->content_type);
+		if ((hdr = cu.slist_append(NULL, ct)) == NULL) {
+			cu.easy_cleanup(c);
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		}
+		cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	}
 	cu.easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	rc = cu.easy_perform(c);
 	*status = 0;
 	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (hdr != NULL)
+		cu.slist_free_all(hdr);
 	if (rc != CURLE_OK) {
 		failed(c, url, rc, ebuf, e);
+		/* the network, not the peer's certificate nor our options */
+		if (o->net_tempfail && (rc == CURLE_COULDNT_CONNECT ||
+		    rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    rc == CURLE_COULDNT_RESOLVE_PROXY ||
+		    rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
+		    rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE))
+			e->status = DK_EX_TEMPFAIL;
 		free(b.p);
 		cu.easy_cleanup(c);
 		return -1;
@@ -213,4 +262,26 @@ dk_http_post(const char *url, const char *body, size_t len, long timeout,
 	*alen = b.n;
 	return *answer == NULL ? dk_fail(e, DK_EX_SOFTWARE, "out of memory") :
 	    0;
+}
+
+/* 0 an https:// URL; 1 a plain http:// one to this machine (127.0.0.1,
+ * localhost, [::1]); -1 any other, which must not be used: what goes and
+ * comes back is the member's, and a path between could change or drop it
+ * unseen. */
+int
+dk_url_local(const char *url)
+{
+	static const char *const here[] = { "http://127.0.0.1",
+		"http://localhost", "http://[::1]", NULL };
+	size_t i, n;
+
+	if (strncmp(url, "https://", 8) == 0)
+		return 0;
+	for (i = 0; here[i] != NULL; i++) {
+		n = strlen(here[i]);
+		if (strncmp(url, here[i], n) == 0 && (url[n] == '\0' ||
+		    url[n] == ':' || url[n] == '/'))
+			return 1;
+	}
+	return -1;
 }

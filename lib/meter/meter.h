@@ -193,6 +193,17 @@ int dk_http_get(const char *url, long timeout, long retries,
     struct dk_err *);
 int dk_http_post(const char *url, const char *body, size_t len, long timeout,
     long *status, char **answer, size_t *alen, struct dk_err *);
+struct dk_http_opt {
+	long connect_timeout, max_time;	/* seconds */
+	const char *cacert, *cert, *key, *proxy;	/* NULL: curl's default */
+	const char *content_type;	/* NULL: curl's */
+	int https_only;		/* no plain HTTP */
+	int net_tempfail;	/* the network's failures 75, not 69 */
+};
+int dk_url_local(const char *url);
+int dk_http_post_opt(const char *url, const char *body, size_t len,
+    const struct dk_http_opt *, long *status, char **answer, size_t *alen,
+    struct dk_err *);
 json_t *dk_json_body(const char *body, size_t len, const char *what,
     struct dk_err *);
 int dk_fronius_meter(json_t *, const char *id, struct dk_sample *,
@@ -239,6 +250,66 @@ int dk_db_walk(struct dk_db *, const struct dk_walkopt *, long *made,
 typedef int (*dk_line_fn)(void *ctx, const char *line, struct dk_err *);
 int dk_db_deliver(struct dk_db *, int batch, dk_line_fn, void *ctx,
     long *n, struct dk_err *);
+
+/* outbox.c: denki-submit's outbox: lines stored before they are sent,
+ * each kept with the receipt (checked against the intake key) or the
+ * rejection that answered it; send.c: the pending ones POSTed to the
+ * intake, oldest first, with retries after a random backoff */
+struct dk_outbox;
+struct dk_outline {
+	const char *src;	/* "file:line", for messages */
+	json_t *rec;		/* dk_outbox_kind said yes */
+};
+struct dk_outbatch {
+	size_t n;
+	long long *seq;
+	char (*id)[65];
+	char **src;
+	char *body;		/* the n lines, each with its newline */
+	size_t len;
+};
+struct dk_outcb {
+	int (*receipt)(void *ctx, json_t *receipt, struct dk_err *);
+	void (*rejected)(void *ctx, const char *src, const char *id,
+	    const char *reason);
+	void (*bad)(void *ctx, const char *src, const char *id,
+	    const char *why);	/* an answer that does not check */
+	void *ctx;
+};
+struct dk_outres {
+	long received, rejected, bad, unanswered;
+	int extra;		/* more answer lines than lines sent */
+};
+struct dk_outbox *dk_outbox_open(const char *path, struct dk_err *);
+void dk_outbox_close(struct dk_outbox *);
+const char *dk_outbox_kind(json_t *rec, struct dk_err *);
+int dk_outbox_put(struct dk_outbox *, const struct dk_outline *, size_t n,
+    long *added, struct dk_err *);
+int dk_outbox_take(struct dk_outbox *, char *const *files, int n, int keep,
+    void (*warn)(void *, const char *), void *ctx, struct dk_err *);
+int dk_outbox_pending(struct dk_outbox *, size_t max, size_t maxbytes,
+    struct dk_outbatch *, struct dk_err *);
+void dk_outbatch_free(struct dk_outbatch *);
+int dk_outbox_answer(struct dk_outbox *, const struct dk_outbatch *,
+    const char *body, size_t len, const unsigned char pk[32],
+    const struct dk_outcb *, struct dk_outres *, struct dk_err *);
+int dk_outbox_receipts(struct dk_outbox *, dk_line_fn, void *ctx,
+    struct dk_err *);
+long dk_outbox_count(struct dk_outbox *, int state, struct dk_err *);
+struct dk_sendopt {
+	const char *url;
+	struct dk_http_opt http;
+	const unsigned char *pk;	/* the intake key's 32 bytes */
+	long retries;		/* further tries of a request */
+	long base_ms, cap_ms;	/* the backoff: base x 2^try, at most cap */
+	size_t batch;		/* lines a request, at most */
+	struct dk_outcb cb;
+	void (*warn)(void *ctx, const char *msg);	/* retries */
+};
+int dk_outbox_send(struct dk_outbox *, const struct dk_sendopt *,
+    struct dk_outres *, struct dk_err *);
+long dk_jitter_ms(long max_ms);
+void dk_sleep_ms(long ms);
 
 /* home.c: a household's configuration: the rules, the meter, the state */
 int dk_home_rules(struct dk_conf *, struct dk_rules *, struct dk_err *);
