@@ -225,7 +225,8 @@ main(int argc, char *argv[])
 	if (rc < 0)
 		goto fail;
 	dk_coop_free(&C);
-	c = dk_finish_stdout(prog);
+	/* a CGI answer closed stdout already (answer) */
+	c = is_cgi && mode == TAKE ? 0 : dk_finish_stdout(prog);
 	return c ? c : rc;
 fail:
 	if (is_cgi && mode == TAKE)
