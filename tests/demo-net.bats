@@ -2,7 +2,7 @@
 # make demo-net (examples/demo.sh -n): the demo's day with every order and
 # reading carried by denki-submit to denki-intake behind lighttpd on
 # 127.0.0.1, the cooperative clearing and settling from its inbox; its
-# settlements are those of the same day run from files.
+# settlements and true-ups are those of the same day run from files.
 
 load test_helper
 
@@ -13,15 +13,23 @@ load test_helper
 	assert_line --regexp '^intake         denki-intake behind lighttpd at http://127\.0\.0\.1:[0-9]+/intake, its key named in the ledger: RW'
 	assert_line "submit         kn1: 48 orders received, each receipt signed by the intake key"
 	assert_line "submit         kn6: 48 readings received, each receipt signed by the intake key"
-	assert_line "compared       the same settlements as the day run from files (file/settlements.jsonl), byte for byte: 702 lines"
+	assert_line --regexp '^compared       the same settlements and true-ups as the day run from files \(file/settlements\.jsonl, file/trueups\.jsonl\), byte for byte: [0-9]+ lines$'
+	# kn5's two readings held back from the first run, trued up after
+	assert_line --regexp '^true-up        the 2 readings come late; the next run trues kn5 up:$'
+
 	assert_line --partial "verifier       ledger.jsonl: OK: "
 	cd d
 	# what the cooperative cleared is what the homes' bid wrote, each line
 	# received once
 	assert_equal "$(sort orders.jsonl)" "$(jq -cS . orders-bid.jsonl | sort)"
 	assert_equal "$(wc -l <orders.jsonl)" 266
-	assert_equal "$(wc -l <readings.jsonl)" 288
+	assert_equal "$(wc -l <all-readings.jsonl)" 288
+	assert_equal "$(wc -l <readings.jsonl)" 286
+	assert_equal "$(grep -c '"type":"trueup"' trueups.jsonl)" 2
 	cmp settlements.jsonl file/settlements.jsonl
+	cmp trueups.jsonl file/trueups.jsonl
+	assert_equal "$(cat settlements.jsonl trueups.jsonl | wc -l)" \
+	    "$(sed -n 's/^compared .*byte for byte: \([0-9]*\) lines$/\1/p' <<<"$output")"
 	# the homes hold a receipt for each, signed by the key the ledger
 	# names, and listed by submit --receipts
 	local key n=0 h
