@@ -263,6 +263,16 @@ receipt order alice 2099-01-02T10:00:00+00:00"
 	assert_equal "$(jq -r .kind <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }' | paste -sd' ')" "2 order 48 reading"
 	assert_equal "$(outbox alice 0)" 0
 	assert_equal "$(denki intake -c coop.yaml --dump -r -s 2099-01-01T12:00:00+00:00)" "$(grep '"slot":"2099-01-01T12:00:00+00:00"' r.jsonl | jq -cS .)"
+	# a slot meter-read could not read is a gap record in its output:
+	# said on stderr, not sent, and the readings around it go (0)
+	{
+		sed -n 1p r.jsonl
+		printf '{"last":"2099-01-01T01:00:00+00:00","meter":"alice-m","reason":"no counter value","slot":"2099-01-01T00:30:00+00:00","type":"gap","v":1}\n'
+	} >g.jsonl
+	run -0 --separate-stderr denki-submit -c alice.yaml g.jsonl
+	assert_equal "$stderr" "denki-submit: g.jsonl:2: a gap record, not sent: the intake takes orders and readings"
+	assert_equal "$(jq -r .type <<<"$output")" receipt
+	assert_equal "$(sqlite3 alice.outbox "SELECT count(*) FROM outbox WHERE line LIKE '%\"gap\"%'")" 0
 }
 
 @test "submit: an intake answering 503 is tried again and leaves 75; a 404 is 69 at once; the lines kept" {

@@ -172,6 +172,7 @@ dk_outbox_take(struct dk_outbox *ob, char *const *files, int n, int keep,
 	struct dk_outline *l = NULL, *nl;
 	size_t nl_n = 0, cap = 0, i;
 	char *line, src[300], msg[900];
+	const char *t;
 	long len, added;
 	int f, bad = 0, rc = -1;
 	json_t *rec;
@@ -183,8 +184,20 @@ dk_outbox_take(struct dk_outbox *ob, char *const *files, int n, int keep,
 			if (len == 0)
 				continue;
 			snprintf(src, sizeof(src), "%s:%ld", rd.name, rd.line);
-			if ((rec = dk_parse(line, len, e)) == NULL ||
-			    dk_outbox_kind(rec, e) == NULL) {
+			/* meter-read's word for a slot it could not read:
+			 * said, not sent (the intake takes orders and
+			 * readings), and no fault of the input */
+			if ((rec = dk_parse(line, len, e)) != NULL &&
+			    (t = json_string_value(json_object_get(rec,
+			    "type"))) != NULL && strcmp(t, "gap") == 0) {
+				json_decref(rec);
+				snprintf(msg, sizeof(msg), "%s: a gap record, "
+				    "not sent: the intake takes orders and "
+				    "readings", src);
+				warn(ctx, msg);
+				continue;
+			}
+			if (rec == NULL || dk_outbox_kind(rec, e) == NULL) {
 				json_decref(rec);
 				snprintf(msg, sizeof(msg), "%s: %s", src, e->msg);
 				warn(ctx, msg);
