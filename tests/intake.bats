@@ -508,6 +508,34 @@ serve_nginx() {
 	[[ "$output" == "ledger.jsonl: OK: "* ]]
 }
 
+@test "attack: a withheld reading: the operator settles a member provisionally without the reading its intake receipted; ledger-verify -R reports it until the true-up" {
+	need_faketime
+	book >orders.jsonl
+	denki-intake -c coop.yaml orders.jsonl >/dev/null
+	denki-intake -c coop.yaml --dump -s "$SLOT" |
+	    denki-clear -c coop.yaml -s "$SLOT" | denki-contract-sign -c coop.yaml >/dev/null
+	{ reading alice-m; reading bob-m; reading carol-m; } >readings.jsonl
+	denki-intake -c coop.yaml readings.jsonl >receipts.jsonl
+	assert_equal "$(jq -r .kind receipts.jsonl | sort -u)" reading
+	# past the deadline the operator settles without carol's reading,
+	# which its own intake receipted: carol provisional, deviation 0
+	denki-intake -c coop.yaml --dump -r -s "$SLOT" | grep -v carol-m >kept.jsonl
+	at '2099-01-01 12:00:00' denki-settle -c coop.yaml kept.jsonl >/dev/null 2>&1
+	assert_equal "$(jq -r 'select(.rec.provisional) | .rec.participant' ledger.jsonl)" carol
+	# the ledger alone verifies (a provisional settlement is allowed) ...
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+	# ... carol's receipt shows the reading was there
+	run -65 --separate-stderr denki-ledger-verify -p operator.pub -R receipts.jsonl ledger.jsonl
+	local id received
+	id=$(sed -n 3p receipts.jsonl | jq -r .id)
+	received=$(sed -n 3p receipts.jsonl | jq -r .received)
+	assert_equal "$output" "receipts.jsonl:3: withheld: the reading of meter carol-m for slot $SLOT, id $id, receipted at $received, is not in the ledger: carol was settled provisionally without it and not trued up"
+	# the reading settled at last (a true-up): nothing to report
+	at '2099-01-01 12:10:00' denki-settle -c coop.yaml <(reading carol-m) >/dev/null 2>&1
+	run -0 denki-ledger-verify -p operator.pub -R receipts.jsonl ledger.jsonl
+	[[ "$output" == "ledger.jsonl: OK: "*"1 trued up, 0 still provisional"* ]]
+}
+
 @test "ledger-verify -R: a receipt whose signature fails, one by a key the ledger never named, and one of a slot not yet cleared" {
 	book >orders.jsonl
 	denki-intake -c coop.yaml orders.jsonl >receipts.jsonl

@@ -1,7 +1,8 @@
 /*
  * receipts.c: a member's receipts held against the ledger
  * (denki-ledger-verify -R): each signed by an intake key the ledger names,
- * and each order receipted for a slot since cleared in that slot's book.
+ * each order receipted for a slot since cleared in that slot's book, and
+ * no receipted reading left out of a provisional settlement.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,47 @@
 
 struct rctx {
 	struct dk_state st;
-	json_t *ids;		/* the ids of the orders in the ledger */
+	json_t *ids;		/* the ids of the orders and readings in the
+				 * ledger */
+	json_t *prov;		/* "slot meter" -> participant: a meter its
+				 * owner was settled provisionally without,
+				 * not trued up since */
 };
+
+/* "slot meter", slot in Unix seconds: a key of prov. */
+static void
+pkey(char *k, size_t n, int64_t t, const char *meter)
+{
+	snprintf(k, n, "%lld %s", (long long)t, meter);
+}
+
+/* A provisional settlement's missing meters into prov; a true-up's out. */
+static int
+provisional(struct rctx *c, json_t *rec, int in, struct dk_err *e)
+{
+	json_t *ms = json_object_get(rec, in ? "provisional" : "meters"), *m;
+	const char *who = json_string_value(json_object_get(rec,
+	    "participant"));
+	char k[300];
+	int64_t t;
+	size_t i;
+
+	if (ms == NULL || who == NULL)
+		return 0;
+	if (dk_time_parse(json_string_value(json_object_get(rec, "slot")), &t,
+	    e) < 0)
+		return -1;
+	json_array_foreach(ms, i, m) {
+		if (!json_is_string(m))
+			continue;
+		pkey(k, sizeof(k), t, json_string_value(m));
+		if (in)
+			json_object_set_new(c->prov, k, json_string(who));
+		else
+			json_object_del(c->prov, k);
+	}
+	return 0;
+}
 
 static int
 take(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
@@ -19,13 +59,50 @@ take(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	struct rctx *c = ctx;
 	char id[65];
 
-	if (strcmp(json_string_value(json_object_get(rec, "type")), "order")
-	    == 0) {
+	const char *type = json_string_value(json_object_get(rec, "type"));
+
+	if (strcmp(type, "order") == 0 || strcmp(type, "reading") == 0) {
 		if (dk_line_id(rec, id) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		json_object_set_new(c->ids, id, json_true());
-	}
+	} else if ((strcmp(type, "settlement") == 0 ||
+	    strcmp(type, "trueup") == 0) && provisional(c, rec,
+	    type[0] == 's', e) < 0)
+		return -1;
 	return dk_state_apply(&c->st, seq, line, rec, e);
+}
+
+/*
+ * A reading's receipt (its signature checked): 1 with why when the member
+ * was settled provisionally without that reading and not trued up since.
+ * The meter delivered, the receipt proves when; the operator kept the
+ * reading out of the money (an unfavourable one, say).  A reading of a
+ * slot settled on readings is in the ledger (or committed to) by the
+ * replay's own rule; one of a slot not yet settled is pending.
+ */
+static int
+reading(struct rctx *c, json_t *r, char *why, size_t wl)
+{
+	struct dk_err e = { 0 };
+	const char *meter = json_string_value(json_object_get(r, "meter"));
+	json_t *who;
+	char k[300];
+	int64_t t;
+
+	if (dk_time_parse(json_string_value(json_object_get(r, "slot")), &t,
+	    &e) < 0)
+		return 0;
+	pkey(k, sizeof(k), t, meter);
+	if ((who = json_object_get(c->prov, k)) == NULL)
+		return 0;
+	snprintf(why, wl, "withheld: the reading of meter %s for slot %s, id "
+	    "%s, receipted at %s, is not in the ledger: %s was settled "
+	    "provisionally without it and not trued up", meter,
+	    json_string_value(json_object_get(r, "slot")),
+	    json_string_value(json_object_get(r, "id")),
+	    json_string_value(json_object_get(r, "received")),
+	    json_string_value(who));
+	return 1;
 }
 
 /* One receipt, line lno of name: 0, or 1 with what is wrong in why. */
@@ -56,7 +133,9 @@ one(struct rctx *c, const char *origin, const char *text, size_t n,
 	    origin) != 0)
 		snprintf(why, wl, "origin: a receipt of another ledger");
 	else if (strcmp(json_string_value(json_object_get(r, "kind")),
-	    "order") != 0 || dk_time_parse(json_string_value(json_object_get(
+	    "reading") == 0)
+		rc = reading(c, r, why, wl);
+	else if (dk_time_parse(json_string_value(json_object_get(
 	    r, "slot")), &t, &e) < 0 || dk_state_slot(&c->st, t) == NULL ||
 	    json_object_get(c->ids, (id = json_string_value(json_object_get(r,
 	    "id")))) != NULL)
@@ -89,6 +168,7 @@ dk_receipts_check(const char *rpath, const char *lpath,
 	memset(&si, 0, sizeof(si));
 	dk_state_init(&c.st);
 	c.ids = json_object();
+	c.prov = json_object();
 	if (dk_ledger_scan_info(lpath, oppk, take, &c, &si, e) < 0 ||
 	    dk_reader_open(&rd, rpath, e) < 0) {
 		bad = -1;
@@ -107,5 +187,6 @@ out:
 	dk_scaninfo_free(&si);
 	dk_state_free(&c.st);
 	json_decref(c.ids);
+	json_decref(c.prov);
 	return bad;
 }
