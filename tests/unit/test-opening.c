@@ -60,10 +60,14 @@ test_commit(void)
 	CHECK_INT(json_object_size(c), 5);
 	CHECK_STR(json_string_value(json_object_get(c, "meter")), "m1");
 	CHECK_STR(json_string_value(json_object_get(c, "slot")), S10);
-	/* the energy is not in the commitment */
-	s = dk_canon(c);
+	/* the energy is not in the commitment (beside its hash, whose 64
+	 * random-looking digits hold "590" now and then: 1 run in 70) */
+	bad = json_deep_copy(c);
+	json_object_del(bad, "hash");
+	s = dk_canon(bad);
 	CHECK(strstr(s, "590") == NULL);
 	free(s);
+	json_decref(bad);
 	CHECK_INT(json_integer_value(json_object_get(op, "seq")), 17);
 	CHECK(json_equal(json_object_get(op, "reading"), rd));
 	by_hand(json_string_value(json_object_get(op, "salt")), RD, want);
