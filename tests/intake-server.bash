@@ -5,15 +5,17 @@
 # the cwd; stop_intake in teardown.
 INTAKE_PID=
 
-# start_intake [-t] [-w WRAP]: lighttpd serving POST /intake through
-# intake/intake.cgi, which runs denki-intake -c coop.yaml (WRAP: a
+# start_intake [-t] [-C CA] [-w WRAP]: lighttpd serving POST /intake
+# through intake/intake.cgi, which runs denki-intake -c coop.yaml (WRAP: a
 # command line the CGI runs instead, with $INTAKE the intake's); -t: over
-# TLS, its certificate in intake/cert.pem; the URL in IURL
+# TLS, its certificate in intake/cert.pem; -C: TLS that also asks each
+# client for a certificate CA signed; the URL in IURL
 start_intake() {
-	local tls=0 wrap= port i j scheme=http
+	local tls=0 wrap= port i j scheme=http ca=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-t) tls=1 ;;
+		-C) tls=1; ca=$2; shift ;;
 		-w) wrap=$2; shift ;;
 		esac
 		shift
@@ -55,11 +57,21 @@ start_intake() {
 				echo 'ssl.engine = "enable"'
 				echo "ssl.pemfile = \"$PWD/intake/server.pem\""
 			fi
+			if [ -n "$ca" ]; then
+				echo "ssl.verifyclient.ca-file = \"$ca\""
+				echo 'ssl.verifyclient.activate = "enable"'
+				echo 'ssl.verifyclient.enforce = "enable"'
+			fi
 		} >intake/lighttpd.conf
 		lighttpd -D -f intake/lighttpd.conf </dev/null >/dev/null 2>>intake/httpd.err 3>&- &
 		INTAKE_PID=$!
 		for j in $(seq 50); do
-			if curl -sk -o /dev/null "$scheme://127.0.0.1:$port/"; then
+			# (asking for a client certificate, the server ends
+			# curl's handshake: then a connection is the sign)
+			if { [ -z "$ca" ] &&
+			    curl -sk -o /dev/null "$scheme://127.0.0.1:$port/"; } ||
+			    { [ -n "$ca" ] &&
+			    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }; then
 				IURL="$scheme://127.0.0.1:$port/intake"
 				return 0
 			fi

@@ -232,6 +232,42 @@ receipt order alice 2099-01-02T10:00:00+00:00"
 	assert_equal "$(outbox alice 0)" 1
 }
 
+@test "submit: a client certificate (-E, --key) for an intake that asks for one: refused without it (the lines kept), received with it" {
+	coop_intake
+	# the cooperative's CA for its members' Pis, and alice's certificate
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj /CN=members-ca -keyout ca.key -out ca.pem 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj /CN=alice -keyout alice-tls.key -out alice.csr 2>/dev/null
+	openssl x509 -req -in alice.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+	    -days 2 -out alice-tls.pem 2>/dev/null
+	start_intake -C "$PWD/ca.pem"
+	[[ $IURL == https://* ]]
+	home_submit alice "$IURL" "$(ikey)"
+	orders alice 2 >o.jsonl
+	# (TLS 1.3 asks for the certificate after the handshake: curl sees
+	# the server's alert as a failed read, which submit takes for the
+	# network's fault, 75, and tries again next run)
+	run -75 --separate-stderr denki-submit -c alice.yaml --retries 0 --cacert intake/cert.pem o.jsonl
+	[[ $stderr == "denki-submit: $IURL: "*"certificate required"* ]]
+	assert_output ""
+	assert_equal "$(outbox alice 0)" 2
+	run -0 --separate-stderr denki-submit -c alice.yaml --cacert intake/cert.pem \
+	    -E alice-tls.pem --key alice-tls.key </dev/null
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(jq -r .type <<<"$output" | sort -u)" receipt
+	assert_equal "$(outbox alice 1)" 2
+	# a certificate of another CA: refused, nothing sent
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj /CN=mallory -keyout m.key -out m.pem 2>/dev/null
+	order alice sell 1 150000 2099-01-05T10:00:00+00:00 >o3.jsonl
+	run --separate-stderr denki-submit -c alice.yaml --retries 0 --cacert intake/cert.pem \
+	    -E m.pem --key m.key o3.jsonl
+	assert_equal "$status" 75
+	[[ $stderr == "denki-submit: $IURL: "*"unknown ca"* ]]
+	assert_equal "$(outbox alice 0)" 1
+}
+
 @test "submit: this machine's clock off by more than a minute: a warning, the receipt's time is the one kept" {
 	need_faketime
 	coop_intake
