@@ -14,10 +14,12 @@
 #define B	24
 #define T	12
 
-static void
-esc(FILE *fp, const char *s)
+/* s with the five characters XML (and HTML) escapes escaped: the
+ * statement's page and the bank's pain.001 file. */
+void
+dk_xml_text(FILE *fp, const char *s)
 {
-	for (; *s; s++)
+	for (; *s != '\0'; s++)
 		switch (*s) {
 		case '&':
 			fputs("&amp;", fp);
@@ -30,6 +32,9 @@ esc(FILE *fp, const char *s)
 			break;
 		case '"':
 			fputs("&quot;", fp);
+			break;
+		case '\'':
+			fputs("&apos;", fp);
 			break;
 		default:
 			fputc(*s, fp);
@@ -206,7 +211,7 @@ static void
 td(FILE *fp, const char *col, const char *v)
 {
 	fprintf(fp, "<td data-col=\"%s\">", col);
-	esc(fp, v);
+	dk_xml_text(fp, v);
 	fputs("</td>", fp);
 }
 
@@ -313,21 +318,21 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 	    s->id : "the community", s->period);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "\n<title>", fp);
-	esc(fp, title);
+	dk_xml_text(fp, title);
 	fprintf(fp, "</title>\n<style>\n%s</style></head>\n<body>\n<h1>", css);
-	esc(fp, title);
+	dk_xml_text(fp, title);
 	fputs("</h1>\n<p class=\"source\">From the ledger ", fp);
-	esc(fp, s->ledger);
+	dk_xml_text(fp, s->ledger);
 	fprintf(fp, ", %s. Energy in kWh, money in %s (received less paid)."
 	    "</p>\n", s->checked ? "its checkpoints checked against the "
 	    "operator's key" : "<strong>not checked against the operator's "
 	    "key</strong>", cur);
 	if (s->r->cp_size > 0) {
 		fputs("<p class=\"source\">Its checkpoint: ", fp);
-		esc(fp, s->r->cp_origin);
+		dk_xml_text(fp, s->r->cp_origin);
 		fprintf(fp, ", <span id=\"size\">%lld</span> entries, root "
 		    "<code>", s->r->cp_size);
-		esc(fp, s->r->cp_root);
+		dk_xml_text(fp, s->r->cp_root);
 		fputs("</code>.</p>\n", fp);
 	}
 	if (m->slots == 0) {

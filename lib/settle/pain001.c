@@ -10,31 +10,6 @@
 
 #include "settle.h"
 
-/* s with the five characters XML escapes escaped. */
-static void
-text(FILE *fp, const char *s)
-{
-	for (; *s != '\0'; s++)
-		switch (*s) {
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		case '\'':
-			fputs("&apos;", fp);
-			break;
-		default:
-			fputc(*s, fp);
-		}
-}
 
 static const char *
 str(json_t *o, const char *k)
@@ -95,7 +70,7 @@ dk_pain001(const struct dk_payfile *p, char **buf, size_t *len,
 	    "    <NbOfTxs>%zu</NbOfTxs>\n"
 	    "    <CtrlSum>%s</CtrlSum>\n"
 	    "    <InitgPty><Nm>", id, p->created, n, sum);
-	text(fp, str(p->payer, "name"));
+	dk_xml_text(fp, str(p->payer, "name"));
 	fprintf(fp, "</Nm></InitgPty>\n"
 	    "  </GrpHdr>\n"
 	    "  <PmtInf>\n"
@@ -108,7 +83,7 @@ dk_pain001(const struct dk_payfile *p, char **buf, size_t *len,
 		    fp);
 	fprintf(fp, "    <ReqdExctnDt>%s</ReqdExctnDt>\n"
 	    "    <Dbtr><Nm>", p->date);
-	text(fp, str(p->payer, "name"));
+	dk_xml_text(fp, str(p->payer, "name"));
 	fprintf(fp, "</Nm></Dbtr>\n"
 	    "    <DbtrAcct><Id><IBAN>%s</IBAN></Id></DbtrAcct>\n",
 	    str(p->payer, "iban"));
@@ -126,12 +101,12 @@ dk_pain001(const struct dk_payfile *p, char **buf, size_t *len,
 		    id, ++n, p->currency, amt);
 		agent(fp, "CdtrAgt", json_object_get(x, "bank"), 0, 6);
 		fputs("      <Cdtr><Nm>", fp);
-		text(fp, str(json_object_get(x, "bank"), "name"));
+		dk_xml_text(fp, str(json_object_get(x, "bank"), "name"));
 		fprintf(fp, "</Nm></Cdtr>\n"
 		    "      <CdtrAcct><Id><IBAN>%s</IBAN></Id></CdtrAcct>\n"
 		    "      <RmtInf><Ustrd>", str(json_object_get(x, "bank"),
 		    "iban"));
-		text(fp, p->label);
+		dk_xml_text(fp, p->label);
 		fprintf(fp, " %s %s</Ustrd></RmtInf>\n"
 		    "    </CdtTrfTxInf>\n", p->period,
 		    str(x, "participant"));

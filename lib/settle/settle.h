@@ -307,6 +307,7 @@ int dk_stmt_text(FILE *, const struct dk_stmt *);
 int dk_stmt_csv(FILE *, const struct dk_stmt *);
 int dk_stmt_json(FILE *, const struct dk_stmt *);
 int dk_stmt_html(FILE *, const struct dk_stmt *);
+void dk_xml_text(FILE *, const char *);
 /* pdf.c: the page printed to PDF by headless Chromium */
 int dk_stmt_pdf(const struct dk_stmt *, const char *out, struct dk_err *);
 json_t *dk_report_summary_json(const struct dk_report *, const char *path);
