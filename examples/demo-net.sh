@@ -19,6 +19,12 @@ lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
 	echo "demo-net: libfaketime is missing (tools/deps.sh demo installs faketime)" >&2
 	exit 69
 }
+# libfaketime's shared objects of processes gone (killed, or exec'd)
+# would make a new process of the same PID fail (shm_open: File exists)
+for f in /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_*; do
+	[ -e "$f" ] || continue
+	kill -0 "${f##*_}" 2>/dev/null || rm -f "$f" 2>/dev/null || true
+done
 # the intake key the demo named in the ledger (coop.yaml's intake:)
 ikey=$(denki intake -c coop.yaml --key)
 

@@ -105,6 +105,22 @@ enrol() {
 need_faketime() {
 	LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
 	[ -n "$LIBFAKETIME" ] || skip "libfaketime is missing (apt-get install faketime)"
+	faketime_clean
+}
+
+# faketime_clean: libfaketime makes /dev/shm/faketime_shm_PID and
+# sem.faketime_sem_PID for each process it starts in, with O_EXCL, and
+# removes them at a normal exit; a process killed, or one that execs,
+# leaves them, and a later process given the same PID fails at once
+# ("ft_shm_create(), shm_open failed: File exists": a CI run failed so).
+# Those of processes gone are removed.
+faketime_clean() {
+	local f pid
+	for f in /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_*; do
+		[ -e "$f" ] || continue
+		pid=${f##*_}
+		kill -0 "$pid" 2>/dev/null || rm -f "$f" 2>/dev/null || true
+	done
 }
 
 # at 'YYYY-MM-DD HH:MM:SS'|+SECONDS COMMAND...: COMMAND (a program or a
