@@ -151,7 +151,7 @@ dk_bank_missing(json_t *d, const char *fmt, int payer)
 /*
  * The store at path as an object, participant -> its record; a store
  * that does not exist is empty.  A store that others than its owner may
- * read is refused (77): it holds personal data.
+ * read is refused (77): it holds personal data.  -1: *out is NULL.
  */
 int
 dk_members_load(const char *path, json_t **out, struct dk_err *e)
@@ -159,6 +159,7 @@ dk_members_load(const char *path, json_t **out, struct dk_err *e)
 	struct dk_reader r;
 	struct stat sb;
 	json_t *m, *rec;
+	const char *id;
 	char *line;
 	long n;
 
@@ -167,16 +168,18 @@ dk_members_load(const char *path, json_t **out, struct dk_err *e)
 	if (stat(path, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
-		    strerror(errno));
+		dk_fail(e, DK_EX_NOINPUT, "%s: %s", path, strerror(errno));
+		goto fail;
 	}
-	if (sb.st_mode & 077)
-		return dk_fail(e, DK_EX_NOPERM, "%s: mode %03o: the member "
-		    "store holds personal data and must be readable by its "
-		    "owner only (chmod 600 %s)", path,
-		    (unsigned)(sb.st_mode & 0777), path);
+	if (sb.st_mode & 077) {
+		dk_fail(e, DK_EX_NOPERM, "%s: mode %03o: the member store holds "
+		    "personal data and must be readable by its owner only "
+		    "(chmod 600 %s)", path, (unsigned)(sb.st_mode & 0777),
+		    path);
+		goto fail;
+	}
 	if (dk_reader_open(&r, path, e) < 0)
-		return -1;
+		goto fail;
 	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
 		if (n == 0)
 			continue;
@@ -185,23 +188,26 @@ dk_members_load(const char *path, json_t **out, struct dk_err *e)
 			json_decref(rec);
 			dk_failpre(e, "%s:%ld", path, r.line);
 			dk_reader_close(&r);
-			return -1;
+			goto fail;
 		}
-		if (json_object_get(m, json_string_value(json_object_get(rec,
-		    "participant"))) != NULL) {
-			json_decref(rec);
+		id = json_string_value(json_object_get(rec, "participant"));
+		if (json_object_get(m, id) != NULL) {
 			dk_fail(e, DK_EX_DATAERR, "%s:%ld: participant %s: a "
-			    "second record", path, r.line,
-			    json_string_value(json_object_get(rec,
-			    "participant")));
+			    "second record", path, r.line, id);
+			json_decref(rec);
 			dk_reader_close(&r);
-			return -1;
+			goto fail;
 		}
-		json_object_set_new(m, json_string_value(json_object_get(rec,
-		    "participant")), rec);
+		json_object_set_new(m, id, rec);
 	}
 	dk_reader_close(&r);
-	return e->status != 0 ? -1 : 0;
+	if (e->status == 0)
+		return 0;
+fail:
+	/* nothing half-read is handed back */
+	json_decref(m);
+	*out = NULL;
+	return -1;
 }
 
 /*

@@ -1,6 +1,8 @@
 /* Unit tests for lib/settle/bank.c, pay.c and members.c: IBAN check digits,
  * BICs, minor units and the payments' rounding, Zengin characters,
  * periods, and the pay book's check of payment runs and returns. */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,8 +287,41 @@ test_members(void)
 	CHECK_INT(dk_members_set(path, m, "alice", set, 1, &e), 0);
 	CHECK_INT(dk_members_load(path, &m2, &e), 0);
 	CHECK(json_equal(m, m2));
-	json_decref(m);
 	json_decref(m2);
+	/* a member twice, a bad line, a store others may read: -1 naming
+	 * the file and line, and nothing handed back */
+	{
+		FILE *fp;
+		char *line = NULL;
+		size_t cap = 0;
+
+		fp = fopen(path, "r");
+		CHECK(fp != NULL && getline(&line, &cap, fp) > 0);
+		fclose(fp);
+		fp = fopen(path, "a");
+		fputs(line, fp);
+		fclose(fp);
+		free(line);
+		m2 = json_object();
+		CHECK_INT(dk_members_load(path, &m2, &e), -1);
+		CHECK(m2 == NULL);
+		CHECK_INT(e.status, DK_EX_DATAERR);
+		CHECK(strstr(e.msg, "members.jsonl:2: participant alice: a "
+		    "second record") != NULL);
+		memset(&e, 0, sizeof(e));
+		fp = fopen(path, "w");
+		fputs("{\"type\":\"bank\"\n", fp);
+		fclose(fp);
+		CHECK_INT(dk_members_load(path, &m2, &e), -1);
+		CHECK(m2 == NULL && strstr(e.msg, "members.jsonl:1: ") != NULL);
+		memset(&e, 0, sizeof(e));
+		chmod(path, 0644);
+		CHECK_INT(dk_members_load(path, &m2, &e), -1);
+		CHECK(m2 == NULL);
+		CHECK_INT(e.status, DK_EX_NOPERM);
+		memset(&e, 0, sizeof(e));
+	}
+	json_decref(m);
 	tmpdir_remove();
 }
 
