@@ -21,6 +21,10 @@ setup() {
 
 teardown() {
 	local p
+	# fcgiwrap -c 2 forks two workers, which outlive the process started:
+	# they are found by their socket, which is this test's
+	[ -z "$FCGI_PID" ] || pkill -f "fcgiwrap -c 2 -s unix:$PWD/fcgiwrap.sock" ||
+	    true
 	for p in "$HTTPD_PID" "$FCGI_PID"; do
 		if [ -n "$p" ]; then
 			kill "$p" 2>/dev/null || true
