@@ -43,7 +43,7 @@ start_intake() {
 		scheme=https
 	fi
 	for i in 1 2 3 4 5; do
-		port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		port=$(free_port)
 		{
 			echo "server.port = $port"
 			echo 'server.bind = "127.0.0.1"'
@@ -92,10 +92,6 @@ stop_intake() {
 	fi
 }
 
-# free_port: a port nothing listens on
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # home_submit ID URL KEY: household ID's home.yaml sends to URL, checks
 # receipts against KEY (the intake public key, base64), keeps its outbox

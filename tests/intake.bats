@@ -365,30 +365,17 @@ check_receipt() {
 	[ "$(jq -r .reason <<<"$output")" = "slot: $SLOT was already cleared into the ledger" ]
 }
 
+intake_conf() {	# PORT: examples/intake/lighttpd.conf for this test
+	sed -e "s|^server.port = .*|server.port = $1|" \
+	    -e "s|^var.denki = .*|var.denki = \"$TOP/denki-intake\"|" \
+	    -e "s|^var.coop = .*|var.coop = \"$PWD/coop.yaml\"|" \
+	    -e "s|^server.document-root = .*|server.document-root = \"$PWD\"|" \
+	    "$EXAMPLES/intake/lighttpd.conf"
+}
 # serve: lighttpd on 127.0.0.1 running denki-intake as a CGI program with
 # the example configuration (examples/intake/lighttpd.conf), in $URL
 serve() {
-	local port i
-	command -v lighttpd >/dev/null || skip "lighttpd is missing (tools/deps.sh installs it)"
-	for i in 1 2 3 4 5; do
-		port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		sed -e "s|^server.port = .*|server.port = $port|" \
-		    -e "s|^var.denki = .*|var.denki = \"$TOP/denki-intake\"|" \
-		    -e "s|^var.coop = .*|var.coop = \"$PWD/coop.yaml\"|" \
-		    -e "s|^server.document-root = .*|server.document-root = \"$PWD\"|" \
-		    "$EXAMPLES/intake/lighttpd.conf" >lighttpd.conf
-		lighttpd -D -f lighttpd.conf 2>>httpd.err &
-		HTTPD_PID=$!
-		URL="http://127.0.0.1:$port/intake"
-		for i in $(seq 50); do
-			curl -s -o /dev/null "$URL" && return 0
-			kill -0 "$HTTPD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		teardown
-		HTTPD_PID=
-	done
-	fail "lighttpd did not start: $(cat httpd.err)"
+	httpd_start intake_conf intake
 }
 
 # post FILE [CONTENT-TYPE]: status and content type, then the body
@@ -461,7 +448,7 @@ serve_nginx() {
 	    skip "nginx or fcgiwrap is missing (tools/deps.sh installs them)"
 	/usr/sbin/fcgiwrap -c 2 -s "unix:$PWD/fcgiwrap.sock" 2>>fcgi.err &
 	FCGI_PID=$!
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	sed -e "s|^pid .*|pid $PWD/nginx.pid;|" \
 	    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
 	    -e "s|/usr/local/bin/denki-intake|$TOP/denki-intake|" \

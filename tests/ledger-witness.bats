@@ -209,7 +209,7 @@ witness.example/w1" ]
 
 @test "ledger witnesses: a witness that takes the request and never answers is given up after witness.timeout seconds, and the append goes on" {
 	local port pid
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	# accepts and reads, never answers
 	python3 -c 'import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

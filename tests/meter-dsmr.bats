@@ -173,7 +173,7 @@ print("%04X"%c)')
 	read_p1 -D meter.dsmr.device=/dev/ttyNOSUCH0 -D meter.dsmr.retries=0
 	assert_failure 69
 	assert_equal "$stderr" "denki-meter-read: dsmr: /dev/ttyNOSUCH0: No such file or directory"
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	read_p1 -D meter.dsmr.tcp=127.0.0.1:$port -D meter.dsmr.retries=1
 	assert_failure 69
 	assert_equal "${stderr_lines[0]}" "denki-meter-read: dsmr: tcp 127.0.0.1:$port: Connection refused; trying again (1 of 1)"

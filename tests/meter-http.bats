@@ -97,7 +97,7 @@ fr_pv='{"exact":false,"import_mwh":44188000000,"kind":"pv","meter":"fr","power_w
 }
 
 @test "fronius: a refused connection (exit 69) and a timeout (exit 75)" {
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	run -69 --separate-stderr denki-meter-read -p -d fronius -m fr \
 	    -D meter.fronius.url=http://127.0.0.1:$port -D meter.fronius.retries=0
 	assert_output ""
@@ -161,7 +161,7 @@ fr_pv='{"exact":false,"import_mwh":44188000000,"kind":"pv","meter":"fr","power_w
 	    -D meter.enphase.url="$URL"
 	assert_regex "$stderr" "^denki-meter-read: enphase: $URL/production.json: not JSON: "
 	stop
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	run -69 --separate-stderr denki-meter-read -p -d enphase -m en \
 	    -D meter.enphase.url=http://127.0.0.1:$port -D meter.enphase.retries=0
 	assert_regex "$stderr" "Connection refused"

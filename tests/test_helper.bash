@@ -155,3 +155,34 @@ order() {
 sign_with() {
 	"$TOP/tests/unit/sign-record" "$1"
 }
+
+# free_port: a TCP port of 127.0.0.1 free now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# httpd_start MAKE PATH [PROBE]: Debian's lighttpd on 127.0.0.1 on a free
+# port, its configuration written to stdout by the function MAKE PORT;
+# URL is http://127.0.0.1:PORT/PATH, and the server is up when URL PROBE
+# answers; tried on up to five ports (one taken meanwhile); HTTPD_PID set
+# for the test's teardown to kill
+httpd_start() {
+	local make=$1 path=$2 probe=${3-} port i j
+	command -v lighttpd >/dev/null || skip "lighttpd is missing (tools/deps.sh installs it)"
+	for i in 1 2 3 4 5; do
+		port=$(free_port)
+		"$make" "$port" >lighttpd.conf
+		lighttpd -D -f lighttpd.conf 2>>httpd.err &
+		HTTPD_PID=$!
+		URL="http://127.0.0.1:$port/$path"
+		for j in $(seq 50); do
+			curl -s -o /dev/null "$URL$probe" && return 0
+			kill -0 "$HTTPD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$HTTPD_PID" 2>/dev/null || true
+		wait "$HTTPD_PID" 2>/dev/null || true
+		HTTPD_PID=
+	done
+	fail "lighttpd did not start: $(cat httpd.err)"
+}

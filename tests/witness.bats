@@ -519,32 +519,19 @@ other.example/ledger|$(size o1.note)"
 	run -64 denki witness -x
 }
 
+witness_conf() {	# PORT: examples/witness/lighttpd.conf for this test
+	sed -e "s|^server.port = .*|server.port = $1|" \
+	    -e "s|^var.witness = .*|var.witness = \"$PWD\"|" \
+	    "$EXAMPLES/witness/lighttpd.conf"
+}
 # serve: lighttpd on 127.0.0.1 running the witness as a CGI program (the
 # example configuration and wrapper of examples/witness), in $URL
 serve() {
-	local port i
-	command -v lighttpd >/dev/null || skip "lighttpd is missing (tools/deps.sh installs it)"
 	mkdir -p www
 	sed -e "s|^exec denki-witness .*|exec '$TOP/denki-witness' -k '$PWD/witness.key' -s '$PWD/state.db' -p '$PWD/log.pub'|" \
 	    "$EXAMPLES/witness/witness.cgi" >witness.cgi
 	chmod +x witness.cgi
-	for i in 1 2 3 4 5; do
-		port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		sed -e "s|^server.port = .*|server.port = $port|" \
-		    -e "s|^var.witness = .*|var.witness = \"$PWD\"|" \
-		    "$EXAMPLES/witness/lighttpd.conf" >lighttpd.conf
-		lighttpd -D -f lighttpd.conf 2>>httpd.err &
-		HTTPD_PID=$!
-		URL="http://127.0.0.1:$port/witness"
-		for i in $(seq 50); do
-			curl -s -o /dev/null "$URL/" && return 0
-			kill -0 "$HTTPD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		teardown
-		HTTPD_PID=
-	done
-	fail "lighttpd did not start: $(cat httpd.err)"
+	httpd_start witness_conf witness /
 }
 
 # post FILE [PATH]: status, content type and body of a POST to the witness
