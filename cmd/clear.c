@@ -17,7 +17,10 @@ static void
 reject(void *ctx, const char *where, const char *why)
 {
 	(void)ctx;
-	dk_warnx(prog, "%s: rejected: %s", where, why);
+	if (strncmp(why, DK_HELD, strlen(DK_HELD)) == 0)
+		dk_warnx(prog, "%s: %s", where, why);
+	else
+		dk_warnx(prog, "%s: rejected: %s", where, why);
 }
 
 int

@@ -395,6 +395,50 @@ const struct dk_intakekey *dk_intake_named(const struct dk_state *,
 json_t *dk_intake_publish(const struct dk_state *, const struct dk_key *,
     long long gate, long long *same);
 
+/* halt.c: emergency halts and island mode (denki-halt, denki-grid-watch):
+ * halt, halt_lift and cancel records, checked and replayed */
+#define DK_HELD		"held: "	/* how an order held by a halt is refused */
+struct dk_halt {
+	long long seq;		/* its entry */
+	int island;		/* kind island: the utility is gone */
+	char (*zones)[DK_ID_MAX + 1];	/* none: every zone */
+	size_t nz;
+	int64_t from, until;	/* slots from <= t < until (a lift cuts) */
+	int64_t time;
+	int lifted;
+};
+struct dk_halts {
+	struct dk_halt *v;
+	size_t n, cap;
+	unsigned char oppk[32];	/* the genesis's operator key */
+	int have_oppk;
+	json_t *expect;		/* the cancel records a halt still owes */
+	size_t pos;
+	long long expect_seq;
+};
+struct dk_halt_req {		/* what denki-halt and grid-watch ask */
+	int island;
+	char **zones;
+	size_t nz;
+	int64_t from, until, time;
+	const char *reason;
+	json_t *telemetry;	/* or NULL */
+};
+struct dk_state;
+json_t *dk_halt_make(const struct dk_state *, const struct dk_halt_req *,
+    const struct dk_key *, struct dk_err *);
+json_t *dk_halt_lift_make(const struct dk_state *, long long halt,
+    const char *reason, int64_t time, json_t *telemetry,
+    const struct dk_key *, struct dk_err *);
+int dk_halt_apply(struct dk_state *, long long seq, const char *type,
+    json_t *rec, struct dk_err *);
+const struct dk_halt *dk_halt_find(const struct dk_state *, const char *zone,
+    int64_t slot, int island);
+json_t *dk_halt_cancels(const struct dk_state *);
+int dk_halt_append(struct dk_ledger *, struct dk_state *, json_t *rec,
+    json_t *out, struct dk_err *);
+void dk_halts_free(struct dk_halts *);
+
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */
 	char seller[DK_ID_MAX + 1];	/* "" when not an id */
@@ -405,6 +449,7 @@ struct dk_contract {		/* what settlement and the day limits read */
 #define DK_C_SELLER	1	/* seller: a string */
 #define DK_C_BUYER	2
 #define DK_C_BUY_PRICE	4	/* buy_price: present */
+#define DK_C_CANCELLED	8	/* cancelled by a halt (a cancel record) */
 struct dk_slotstate {
 	int64_t slot;
 	struct dk_rules rules;	/* in force when it was cleared */
@@ -428,6 +473,7 @@ struct dk_state {
 	struct dk_intakekey *intake;	/* every intake record, in order: the
 				 * last is the key in use */
 	size_t nintake, capintake;
+	struct dk_halts halts;	/* halt.c */
 };
 void dk_state_init(struct dk_state *);
 int dk_state_apply(void *state, long long seq, long line, json_t *rec,

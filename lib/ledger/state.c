@@ -158,6 +158,8 @@ dk_state_contracts(const struct dk_slotstate *ss)
 		return NULL;
 	for (i = 0; i < ss->nc; i++) {
 		c = &ss->c[i];
+		if (c->has & DK_C_CANCELLED)
+			continue;
 		x = json_pack("{s:s,s:I,s:I,s:I,s:I}", "type", "contract",
 		    "wh", (json_int_t)c->wh, "price", (json_int_t)c->price,
 		    "fee", (json_int_t)c->fee,
@@ -239,9 +241,12 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 	const char *h;
 	char hash[65];
 	int64_t t;
+	int rc;
 
 	(void)line;
 	s->entries++;
+	if ((rc = dk_halt_apply(s, seq, type, rec, e)) != 1)
+		return rc;
 	if (strcmp(type, "participant") == 0)
 		return dk_registry_apply(&s->reg, rec, e);
 	if (strcmp(type, "ledger") == 0) {
@@ -336,6 +341,7 @@ dk_state_free(struct dk_state *s)
 	free(s->slots);
 	free(s->bytime);
 	free(s->intake);
+	dk_halts_free(&s->halts);
 	json_decref(s->terms);
 	json_decref(s->billed);
 	dk_registry_free(&s->reg);
@@ -369,7 +375,7 @@ dk_state_day_owed(const struct dk_state *s, const char *participant,
 		for (j = 0; j < ss->nc; j++) {
 			int64_t wh, v, fee;
 			c = &ss->c[j];
-			if (!(c->has & DK_C_BUYER) ||
+			if (!(c->has & DK_C_BUYER) || (c->has & DK_C_CANCELLED) ||
 			    strcmp(c->buyer, participant) != 0)
 				continue;
 			wh = c->wh;

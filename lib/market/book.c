@@ -244,6 +244,8 @@ dk_book_filter(struct dk_order *o, size_t n, const struct dk_state *st,
 			bad[i] = 2;
 		}
 	if (st != NULL)
+		dk_book_held(o, n, bad, st, rej, ctx);
+	if (st != NULL)
 		limits(o, n, bad, t, cap, st, rej, ctx);
 	slot_limit(o, n, bad, rej, ctx);
 	for (i = k = 0; i < n; i++)

@@ -179,7 +179,11 @@ reject(struct dk_intake *in, const struct dk_src *sp, const char *why)
 	else
 		snprintf(where, sizeof(where), "?");
 	in->reject(in->ctx, where, why);
-	in->bad = 1;
+	/* an order a halt holds is not bad input: it is not cleared */
+	if (strncmp(why, DK_HELD, strlen(DK_HELD)) == 0)
+		in->held++;
+	else
+		in->bad = 1;
 }
 
 /* Line i's order, in input order: off the fast path parsed and checked
@@ -336,7 +340,7 @@ int
 dk_intake_books(struct dk_intake *in, struct dk_err *e)
 {
 	struct dk_book *b;
-	size_t i, j, nb;
+	size_t i, j, nb, held;
 	int daylim = 0;
 
 	for (i = 0; i < in->st->reg.n; i++)
@@ -351,11 +355,13 @@ dk_intake_books(struct dk_intake *in, struct dk_err *e)
 	for (i = 0; i < in->n; i = j) {
 		for (j = i; j < in->n && in->o[j].slot == in->o[i].slot; j++)
 			;
+		held = in->held;
 		nb = dk_book_filter(in->o + i, j - i, in->st, book_reject,
 		    in);
 		if (nb == (size_t)-1)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		if (nb == 0)
+		/* a slot a halt holds whole is cleared empty: it settles */
+		if (nb == 0 && in->held == held)
 			continue;
 		b = &in->books[in->nbooks++];
 		b->o = in->o + i;

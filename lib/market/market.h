@@ -161,6 +161,7 @@ struct dk_intake {
 	void (*reject)(void *ctx, const char *where, const char *why);
 	void *ctx;
 	int bad;		/* an order was rejected */
+	size_t held;		/* orders a halt held out (DK_HELD) */
 	struct dk_book *books;	/* dk_intake_books's */
 	size_t nbooks;
 	struct dk_order *o;	/* the orders, each beside its line in v */

@@ -12,6 +12,9 @@
 
 /* book.c: the orders sorted by id (the book's order, and the hash's) */
 int dk_sort_by_id(struct dk_order *, size_t n);
+/* held.c: the orders of zones halted in their slot, refused */
+void dk_book_held(struct dk_order *, size_t n, char *bad,
+    const struct dk_state *, dk_reject_fn, void *ctx);
 
 /* flow.c: a slot's zones, each a supply and a demand curve in levels (the
  * orders at one limit price), joined by edges (links) */

@@ -948,6 +948,7 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	struct dk_slotstate *ss;
 	char k[32];
 	int64_t t;
+	int rc;
 
 	v->entries++;
 	if (v->buf != NULL) {
@@ -981,6 +982,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		return dk_fail(e, DK_EX_NO, "the first entry must be the "
 		    "ledger's genesis record (origin and operator key), not "
 		    "a %s", type);
+	if ((rc = dk_audit_halt(&v->st, v->si, seq, type, rec, e)) != 1)
+		return rc;
 	if (strcmp(type, "checkpoint") == 0) {
 		v->ncheckpoints++;
 		return 0;

@@ -188,6 +188,10 @@ int dk_report_init(struct dk_report *);		/* report.c */
 int dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);				/* report.c */
 
+/* audit-halt.c: the audit's checks of halts, lifts and cancels */
+int dk_audit_halt(struct dk_state *, const struct dk_scaninfo *,
+    long long seq, const char *type, json_t *rec, struct dk_err *);
+
 /* audit.c: the offline audit of a whole ledger, replayed and checked */
 struct dk_audit {		/* the figures of the verdict */
 	long long entries, orders, slots_cleared, contracts, slots_settled,
