@@ -113,6 +113,13 @@ main(int argc, char *argv[])
 		goto fail;
 	if (dk_coop_open(&C, &e) < 0)
 		goto fail;
+	if (!C.st.have_rules) {
+		dk_fail(&e, DK_EX_DATAERR, "%s: no rules entry yet: a halt "
+		    "needs the slots and zones of the rules in force "
+		    "(contract-sign writes them before the first contracts)",
+		    C.lpath);
+		goto fail;
+	}
 	rec = lift != NULL ? dk_halt_lift_make(&C.st, id, q.reason, q.time,
 	    NULL, keyf != NULL ? &k : &C.op, &e) : dk_halt_make(&C.st, &q,
 	    keyf != NULL ? &k : &C.op, &e);
