@@ -31,6 +31,7 @@ static const struct {
 	{ "pay", "a payment run: bank files (pain.001, Zengin) and what members owe" },
 	{ "intake", "take orders and readings into the inbox, each answered by a signed receipt" },
 	{ "halt", "halt trading in zones for a window (or island mode), or lift a halt: a signed ledger entry" },
+	{ "grid-watch", "watch grid telemetry and halt a zone out of its bands, lift it when stable" },
 	{ NULL, NULL }
 };
 

@@ -447,6 +447,46 @@ int dk_halt_append(struct dk_ledger *, struct dk_state *, json_t *rec,
     json_t *out, struct dk_err *);
 void dk_halts_free(struct dk_halts *);
 
+/* gridwatch.c: grid telemetry judged a reading at a time (grid.* of
+ * coop.yaml): a zone out of its bands halted, a stable one lifted */
+struct dk_gw_conf {
+	int64_t fmin, fmax;	/* mHz */
+	int64_t vmin, vmax;	/* mV */
+	int64_t stable, stuck, gap;	/* seconds */
+	int64_t halt_minutes;	/* a halt's window */
+};
+struct dk_gw_zone {
+	char zone[DK_ID_MAX + 1];
+	int halted;
+	long long seq;		/* the halt in force, when known */
+	int64_t last_t, ok_since, same_since;	/* -1: none */
+	int64_t f, v;		/* its last reading's */
+};
+struct dk_gw {
+	struct dk_gw_conf c;
+	const struct dk_rules *r;
+	struct dk_gw_zone *z;
+	size_t nz, cap;
+};
+struct dk_gw_reading {
+	int64_t t;
+	size_t zone;		/* index into z */
+	int64_t f, v;
+	int64_t flow[DK_LINKS_MAX];	/* W, a to b */
+	unsigned char has_flow[DK_LINKS_MAX];
+};
+#define DK_GW_HALT	1
+#define DK_GW_LIFT	2
+#define DK_GW_GAP	4
+int dk_gw_conf(struct dk_gw_conf *, const struct dk_conf *, struct dk_err *);
+int dk_gw_init(struct dk_gw *, const struct dk_gw_conf *,
+    const struct dk_state *, int64_t now, struct dk_err *);
+int dk_gw_read(struct dk_gw *, json_t *rec, struct dk_gw_reading *,
+    struct dk_err *);
+int dk_gw_step(struct dk_gw *, const struct dk_gw_reading *, char *why,
+    size_t n, char *gapwhy, size_t gn, struct dk_err *);
+void dk_gw_free(struct dk_gw *);
+
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */
 	char seller[DK_ID_MAX + 1];	/* "" when not an id */
