@@ -44,7 +44,7 @@ decide(struct watch *w, int what, size_t zi, const char *why, json_t *tel,
 	    (w->keyf != NULL && dk_key_read_sec(&k, w->keyf, e) < 0) ||
 	    dk_coop_open(&W, e) < 0)
 		goto out;
-	snprintf(reason, sizeof(reason), "grid-watch: %s", why);
+	snprintf(reason, sizeof(reason), DK_GW_REASON "%s", why);
 	if (what == DK_GW_HALT) {
 		n = (int64_t)W.st.rules.slot_minutes * 60;
 		q.zones = zones;

@@ -53,8 +53,8 @@ dk_gw_conf(struct dk_gw_conf *c, const struct dk_conf *f, struct dk_err *e)
 }
 
 /* The watch over the zones of the state's registry and links; a zone
- * under a halt not lifted whose window is not over at now counts as
- * halted by it. */
+ * under a halt of grid-watch's, not lifted, whose window is not over at
+ * now, counts as halted by it (another's halt is not its to lift). */
 int
 dk_gw_init(struct dk_gw *g, const struct dk_gw_conf *c,
     const struct dk_state *s, int64_t now, struct dk_err *e)
@@ -84,9 +84,9 @@ dk_gw_init(struct dk_gw *g, const struct dk_gw_conf *c,
 		g->z[g->nz].last_t = -1;
 		for (j = s->halts.n; j-- > 0;)
 			if (!s->halts.v[j].lifted && !s->halts.v[j].island &&
-			    s->halts.v[j].until > now &&
-			    dk_halt_find(s, z, s->halts.v[j].until - 1, 0) ==
-			    &s->halts.v[j]) {
+			    s->halts.v[j].watch && s->halts.v[j].until > now &&
+			    s->halts.v[j].nz == 1 &&
+			    strcmp(s->halts.v[j].zones[0], z) == 0) {
 				g->z[g->nz].halted = 1;
 				g->z[g->nz].seq = s->halts.v[j].seq;
 				break;

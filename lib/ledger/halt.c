@@ -132,6 +132,8 @@ halt_read(const struct dk_state *s, json_t *rec, struct dk_halt *h,
 	h->island = k[0] == 'i';
 	if (json_string_length(json_object_get(rec, "reason")) == 0)
 		return dk_fail(e, DK_EX_DATAERR, "halt: reason: empty");
+	h->watch = strncmp(json_string_value(json_object_get(rec, "reason")),
+	    DK_GW_REASON, strlen(DK_GW_REASON)) == 0;
 	if (!json_is_array(zs = json_object_get(rec, "zones")))
 		return dk_fail(e, DK_EX_DATAERR, "halt: zones: must be an array "
 		    "of zones (empty: every zone)");

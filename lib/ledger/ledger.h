@@ -406,6 +406,7 @@ json_t *dk_intake_publish(const struct dk_state *, const struct dk_key *,
 /* halt.c: emergency halts and island mode (denki-halt, denki-grid-watch):
  * halt, halt_lift and cancel records, checked and replayed */
 #define DK_HELD		"held: "	/* how an order held by a halt is refused */
+#define DK_GW_REASON	"grid-watch: "	/* how grid-watch's reasons begin */
 struct dk_halt {
 	long long seq;		/* its entry */
 	int island;		/* kind island: the utility is gone */
@@ -414,6 +415,7 @@ struct dk_halt {
 	int64_t from, until;	/* slots from <= t < until (a lift cuts) */
 	int64_t time;
 	int lifted;
+	int watch;		/* grid-watch's: its reason says so */
 };
 struct dk_halts {
 	struct dk_halt *v;
