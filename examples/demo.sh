@@ -128,6 +128,40 @@ echo
 }
 day
 
+# A halted hour (denki-halt(1)), in a ledger of its own (halt/): the same
+# day, with kn1-kn3 on feeder Nord, its clocks set with faketime to when
+# each step would run, since a halt's window may not be in the past: gate
+# closure the evening before, then at 11:50 the operator halts zone nord
+# from 12:00 to 13:00; nord's contracts in that hour are cancelled, and
+# settle leaves them out (their energy goes to and from the utility).
+lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+if [ -n "$lib" ] && [ -z "$net" ]; then
+	mkdir halt
+	cp coop.yaml terms.txt operator.key operator.pub recovery.pub halt/
+	(
+	cd halt
+	ft() { t=$1; shift; FAKETIME="$t" LD_PRELOAD="$lib" TZ=UTC \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"; }
+	for h in $homes; do
+		ft '2016-07-04 20:00:00' denki registry -c coop.yaml add "../$h.enrol.json"
+	done >/dev/null
+	for h in kn1 kn2 kn3; do
+		ft '2016-07-04 20:00:00' denki registry -c coop.yaml update "$h" -z nord
+	done >/dev/null
+	ft '2016-07-04 22:00:00' denki clear -c coop.yaml ../orders.jsonl >cleared.jsonl
+	ft '2016-07-04 22:00:00' denki contract-sign -c coop.yaml cleared.jsonl >/dev/null
+	ft '2016-07-05 09:50:00' denki halt -c coop.yaml -z nord \
+	    --from "${day}T12:00:00+02:00" --until "${day}T13:00:00+02:00" \
+	    -m "feeder fault in Nord" >halt.jsonl 2>halt.log
+	ft '2016-07-06 01:00:00' denki settle -c coop.yaml ../all-readings.jsonl >/dev/null 2>settle.log
+	echo "halt           $out/halt/: zone nord (kn1-kn3) halted 12:00-13:00 by the operator, a feeder fault;"
+	jq -r 'select(.type == "cancel") | "               \(.slot): contract \(.seller) -> \(.buyer), \(.wh) Wh cancelled (halt at entry \(.halt))"' halt.jsonl
+	printf '               '
+	denki ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+	)
+	echo
+fi
+
 # Payment runs for July (denki-pay(1)): each member's balance netted over
 # the month, one payment a member.  The bank details are the operator's
 # member store (members.jsonl, mode 0600), never the ledger.  The IBANs

@@ -240,3 +240,15 @@ bob 300000 0"
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry $n: halt: time 2098-01-01T09:50:00Z is before the time of the checkpoint at entry [0-9]+: backdated$"
 }
+
+@test "halt: make demo: a halted hour in zone nord (halt/) cancels nord's contracts in it; kn2 buys that hour from the utility; its ledger verifies" {
+	need_faketime
+	run -0 --separate-stderr "$TOP/examples/demo.sh" d
+	assert_line --regexp '^halt +/.*/d/halt/: zone nord \(kn1-kn3\) halted 12:00-13:00 by the operator, a feeder fault;$'
+	assert_line --regexp '^ +2016-07-05T12:00:00\+02:00: contract kn[0-9] -> kn[0-9], [0-9]+ Wh cancelled \(halt at entry [0-9]+\)$'
+	assert_line --regexp '^ +ledger.jsonl: OK: .* 48 slots settled'
+	# kn2's 12:00: 70 Wh bought from kn6 in the day's ledger, none here
+	local q='.rec | select(.type=="settlement" and .participant=="kn2" and .slot=="2016-07-05T12:00:00+02:00") | [.bought_wh, .p2p_paid]'
+	assert_equal "$(jq -c "$q" d/ledger.jsonl)" "[70,10714]"
+	assert_equal "$(jq -c "$q" d/halt/ledger.jsonl)" "[0,0]"
+}
