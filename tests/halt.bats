@@ -252,3 +252,60 @@ bob 300000 0"
 	assert_equal "$(jq -c "$q" d/ledger.jsonl)" "[70,10714]"
 	assert_equal "$(jq -c "$q" d/halt/ledger.jsonl)" "[0,0]"
 }
+
+@test "island: a halt of kind island holds and cancels nothing; hill's deviations are shared among hill's members at the island price, no utility; town settles with the utility; ledger-verify replays it" {
+	contracted "$S0"
+	# alice sells bob 1000 Wh in 10:00, both in hill
+	{ order alice sell 1000 100000 "$S1"; order bob buy 1000 200000 "$S1"; } >o.jsonl
+	denki-clear -c coop.yaml o.jsonl >c.jsonl
+	denki-contract-sign -c coop.yaml c.jsonl >/dev/null
+	run -0 --separate-stderr denki-halt -c coop.yaml --island -z hill --from "$S1" --until "$S2" -m "the utility's line is down"
+	assert_equal "$(jq -r .type <<<"$output")" "halt"
+	assert_equal "$(jq -r .kind <<<"$output")" "island"
+	# alice exports 200 Wh more than her contract, bob takes 70 Wh more,
+	# dave (town) imports 300 Wh
+	printf '{"type":"reading","v":1,"meter":"%s","slot":"%s","import_wh":%s,"export_wh":%s}\n' \
+	    alice-m "$S1" 0 1200 bob-m "$S1" 1070 0 dave-m "$S1" 300 0 >r.jsonl
+	run -0 --separate-stderr denki-settle -c coop.yaml r.jsonl
+	# 70 Wh matched at (300000 + 100000) / 2 = 200000 a kWh: 14000
+	assert_equal "$(jq -r 'select(.type=="settlement") | "\(.participant) \(.deviation_wh) \(.island // false) \(.island_paid // "-") \(.island_received // "-") \(.utility_paid) \(.utility_received)"' <<<"$output")" \
+	    "alice 200 true 0 14000 0 0
+bob -70 true 14000 0 0 0
+dave -300 false - - 90000 0"
+	assert_equal "$(jq -r 'select(.type=="transfer" and (.reason=="island" or .from=="utility" or .to=="utility")) | "\(.from) \(.to) \(.amount) \(.reason)"' <<<"$output")" \
+	    "dave utility 90000 shortfall
+bob alice 14000 island"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial ": OK: "
+}
+
+@test "attack: island money kept back: an island settlement whose shares do not follow the rule fails ledger-verify" {
+	contracted "$S0"
+	{ order alice sell 1000 100000 "$S1"; order bob buy 1000 200000 "$S1"; } >o.jsonl
+	denki-clear -c coop.yaml o.jsonl >c.jsonl
+	denki-contract-sign -c coop.yaml c.jsonl >/dev/null
+	denki-halt -c coop.yaml --island -z hill --from "$S1" --until "$S2" -m "the utility's line is down" >/dev/null 2>&1
+	printf '{"type":"reading","v":1,"meter":"%s","slot":"%s","import_wh":%s,"export_wh":%s}\n' \
+	    alice-m "$S1" 0 1200 bob-m "$S1" 1070 0 >r.jsonl
+	denki-settle -c coop.yaml r.jsonl >/dev/null 2>&1
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	# the operator keeps half of what bob pays in: alice gets 7000, the
+	# operator 7000 (the sums still zero)
+	local n
+	n=$(grep -n '"reason":"island"' ledger.jsonl | cut -d: -f1)
+	{
+		head -n $((n - 1)) ledger.jsonl | while read -r l; do
+			if [[ $l == *'"participant":"alice"'*'"type":"settlement"'* ]]; then
+				entry "$(jq -cS '.rec | .island_received = 7000 | .net -= 7000' <<<"$l")"
+			else
+				printf '%s\n' "$l"
+			fi
+		done
+		entry "$(sed -n "${n}p" ledger.jsonl | jq -cS '.rec | .amount = 7000')"
+		entry "$(sed -n "${n}p" ledger.jsonl | jq -cS '.rec | .amount = 7000 | .to = "operator"')"
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	forge edited.jsonl
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: settlement of slot ${S1/+/\\+} differs from the replay: field (island_received|net)"
+}

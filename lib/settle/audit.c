@@ -401,6 +401,8 @@ audit_settlement(struct vctx *v, json_t *rec, int64_t t, struct dk_err *e)
 	rc = dk_settle_prov(t, cs, rd, &v->st.reg, r, v->expect, &nprov,
 	    e);
 	if (rc == 0)
+		rc = dk_island(t, &v->st, r, v->expect, e);
+	if (rc == 0)
 		rc = dk_settle_monthly(t, &v->st, r, v->expect, e);
 	json_decref(cs);
 	if (rc < 0)
@@ -859,6 +861,8 @@ blind_end(struct vctx *v, json_t *next, struct dk_err *e)
 		json_object_set_new(nets, id, json_integer(json_integer_value(
 		    json_array_get(rec, 0))));
 	rc = dk_settle_net(v->bslot, cs, nets, &v->st.reg, r, v->expect, e);
+	if (rc == 0)
+		rc = dk_island(v->bslot, &v->st, r, v->expect, e);
 	if (rc == 0)
 		rc = dk_settle_monthly(v->bslot, &v->st, r, v->expect, e);
 	json_decref(cs);

@@ -517,6 +517,8 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 	rc = dk_settle_prov(v[i].slot, cs, readings, &st->reg, &ss->rules,
 	    res, &nprov, e);
 	if (rc == 0)
+		rc = dk_island(v[i].slot, st, &ss->rules, res, e);
+	if (rc == 0)
 		rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res, e);
 	json_decref(cs);
 	if (rc < 0) {

@@ -188,6 +188,11 @@ int dk_report_init(struct dk_report *);		/* report.c */
 int dk_report_entry(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);				/* report.c */
 
+/* island.c: an island slot's settlement: deviations shared among the
+ * members an island halt covers, no utility (denki-formats(5)) */
+int dk_island(int64_t slot, const struct dk_state *, const struct dk_rules *,
+    json_t *out, struct dk_err *);
+
 /* audit-halt.c: the audit's checks of halts, lifts and cancels */
 int dk_audit_halt(struct dk_state *, const struct dk_scaninfo *,
     long long seq, const char *type, json_t *rec, struct dk_err *);
