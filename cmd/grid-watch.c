@@ -31,11 +31,7 @@ decide(struct watch *w, int what, size_t zi, const char *why, json_t *tel,
 {
 	struct dk_coop W;
 	struct dk_key k = { 0 };
-	struct dk_halt_req q = { 0 };
-	struct dk_gw_zone *z = &w->g.z[zi];
-	char reason[300], *zones[1] = { z->zone };
 	json_t *rec = NULL, *out = json_array(), *x;
-	int64_t n, t = (int64_t)time(NULL);
 	long long seq;
 	size_t i;
 	int rc = -1;
@@ -44,28 +40,16 @@ decide(struct watch *w, int what, size_t zi, const char *why, json_t *tel,
 	    (w->keyf != NULL && dk_key_read_sec(&k, w->keyf, e) < 0) ||
 	    dk_coop_open(&W, e) < 0)
 		goto out;
-	snprintf(reason, sizeof(reason), DK_GW_REASON "%s", why);
-	if (what == DK_GW_HALT) {
-		n = (int64_t)W.st.rules.slot_minutes * 60;
-		q.zones = zones;
-		q.nz = 1;
-		q.time = t;
-		q.reason = reason;
-		q.telemetry = tel;
-		q.from = t - t % n;
-		q.until = q.from + (w->g.c.halt_minutes * 60 + n - 1) / n * n;
-		rec = dk_halt_make(&W.st, &q, w->keyf ? &k : &W.op, e);
-	} else
-		rec = dk_halt_lift_make(&W.st, z->seq, reason, t, tel,
-		    w->keyf ? &k : &W.op, e);
+	rec = dk_gw_decision(&w->g, &W.st, what, zi, why, tel,
+	    (int64_t)time(NULL), w->keyf ? &k : &W.op, e);
 	seq = W.l.next;
 	if (rec == NULL || dk_halt_append(&W.l, &W.st, rec, out, e) < 0 ||
 	    dk_ledger_finish(&W.l, 0, e) < 0)
 		goto out;
 	if (what == DK_GW_HALT)
-		z->seq = seq;
-	dk_warnx(prog, "zone %s %s at entry %lld: %s", z->zone, what ==
-	    DK_GW_HALT ? "halted" : "lifted", seq, why);
+		w->g.z[zi].seq = seq;
+	dk_warnx(prog, "zone %s %s at entry %lld: %s", w->g.z[zi].zone,
+	    what == DK_GW_HALT ? "halted" : "lifted", seq, why);
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);
 	fflush(stdout);
@@ -79,43 +63,28 @@ out:
 }
 
 /* One line of telemetry from where (file:line): a bad one is named and
- * skipped (the run exits 65); -1 only when a decision could not be
- * written. */
+ * skipped (the run exits 65); -1 only when a decision was not written. */
 static int
 line(struct watch *w, const char *s, size_t n, const char *where, int poll,
     struct dk_err *e)
 {
-	struct dk_gw_reading r;
-	char why[300], gap[200];
-	json_t *rec, *tel;
+	struct dk_gw_said o;
 	int rc;
 
-	if ((rec = dk_parse(s, n, e)) == NULL ||
-	    dk_gw_read(&w->g, rec, &r, e) < 0 ||
-	    /* a poll shows readings seen at the poll before: skipped */
-	    (poll && w->g.z[r.zone].last_t >= r.t) ||
-	    (rc = dk_gw_step(&w->g, &r, why, sizeof(why), gap, sizeof(gap),
-	    e)) < 0) {
-		if (e->status != 0) {
-			dk_warnx(prog, "%s: skipped: %s", where, e->msg);
-			w->bad = 1;
-		}
+	if ((rc = dk_gw_line(&w->g, s, n, where, poll, &o, e)) < 0) {
+		dk_warnx(prog, "%s: skipped: %s", where, e->msg);
 		memset(e, 0, sizeof(*e));
-		json_decref(rec);
+		w->bad = 1;
 		return 0;
 	}
 	if (rc & DK_GW_GAP)
 		dk_warnx(prog, "%s: %s: the stable period starts again", where,
-		    gap);
+		    o.gap);
 	rc &= DK_GW_HALT | DK_GW_LIFT;
-	tel = json_pack("{s:s,s:O}", "source", where, "reading", rec);
-	json_decref(rec);
-	if (rc != 0 && decide(w, rc, r.zone, why, tel, e) < 0) {
-		json_decref(tel);
-		return -1;
-	}
-	json_decref(tel);
-	return 0;
+	if (rc != 0 && decide(w, rc, o.zone, o.why, o.tel, e) < 0)
+		rc = -1;
+	json_decref(o.tel);
+	return rc < 0 ? -1 : 0;
 }
 
 /* The URL's body every interval seconds, polls times (0: for ever). */

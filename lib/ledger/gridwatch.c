@@ -247,3 +247,67 @@ dk_gw_step(struct dk_gw *g, const struct dk_gw_reading *r, char *why,
 	}
 	return rc;
 }
+
+/*
+ * One line of telemetry (n bytes, from where: "file:line") read and
+ * judged as dk_gw_step does; with a decision, *tel is what the record
+ * carries (the reading and where) and *zone its zone.  With poll, a
+ * reading at or before its zone's last is one seen before: 0.  -1 with e:
+ * a line that is not a reading.
+ */
+int
+dk_gw_line(struct dk_gw *g, const char *s, size_t n, const char *where,
+    int poll, struct dk_gw_said *o, struct dk_err *e)
+{
+	struct dk_gw_reading r;
+	json_t *rec;
+	int rc;
+
+	o->tel = NULL;
+	if ((rec = dk_parse(s, n, e)) == NULL)
+		return -1;
+	if (dk_gw_read(g, rec, &r, e) < 0) {
+		json_decref(rec);
+		return -1;
+	}
+	if (poll && g->z[r.zone].last_t >= r.t) {
+		json_decref(rec);
+		return 0;
+	}
+	o->zone = r.zone;
+	rc = dk_gw_step(g, &r, o->why, sizeof(o->why), o->gap,
+	    sizeof(o->gap), e);
+	if (rc > 0 && (rc & (DK_GW_HALT | DK_GW_LIFT)) != 0 &&
+	    (o->tel = json_pack("{s:s,s:O}", "source", where, "reading",
+	    rec)) == NULL)
+		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	json_decref(rec);
+	return rc;
+}
+
+/* The signed record of a decision on zone zi at now: a halt of it from
+ * the slot in progress for halt_minutes (whole slots), or the lift of
+ * its halt; its reason DK_GW_REASON and why. */
+json_t *
+dk_gw_decision(const struct dk_gw *g, const struct dk_state *s, int what,
+    size_t zi, const char *why, json_t *tel, int64_t now,
+    const struct dk_key *k, struct dk_err *e)
+{
+	struct dk_halt_req q = { 0 };
+	char reason[350], *zones[1];
+	int64_t n = (int64_t)s->rules.slot_minutes * 60;
+
+	snprintf(reason, sizeof(reason), DK_GW_REASON "%s", why);
+	if (what != DK_GW_HALT)
+		return dk_halt_lift_make(s, g->z[zi].seq, reason, now, tel, k,
+		    e);
+	zones[0] = g->z[zi].zone;
+	q.zones = zones;
+	q.nz = 1;
+	q.time = now;
+	q.reason = reason;
+	q.telemetry = tel;
+	q.from = now - now % n;
+	q.until = q.from + (g->c.halt_minutes * 60 + n - 1) / n * n;
+	return dk_halt_make(s, &q, k, e);
+}

@@ -488,6 +488,16 @@ int dk_gw_read(struct dk_gw *, json_t *rec, struct dk_gw_reading *,
 int dk_gw_step(struct dk_gw *, const struct dk_gw_reading *, char *why,
     size_t n, char *gapwhy, size_t gn, struct dk_err *);
 void dk_gw_free(struct dk_gw *);
+struct dk_gw_said {		/* what dk_gw_line decided, and why */
+	size_t zone;
+	char why[300], gap[200];
+	json_t *tel;		/* a decision's: the reading and where */
+};
+int dk_gw_line(struct dk_gw *, const char *s, size_t n, const char *where,
+    int poll, struct dk_gw_said *, struct dk_err *);
+json_t *dk_gw_decision(const struct dk_gw *, const struct dk_state *,
+    int what, size_t zone, const char *why, json_t *tel, int64_t now,
+    const struct dk_key *, struct dk_err *);
 
 /* state.c: what the ledger says so far, replayed entry by entry */
 struct dk_contract {		/* what settlement and the day limits read */
