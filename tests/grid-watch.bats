@@ -88,13 +88,15 @@ denki-grid-watch: zone hill lifted at entry $((seq + 3)): in every band for 900 
 	assert_equal "$(jq -r 'select(.type=="halt") | "\(.zones[0]) \(.reason)"' <<<"$output")" \
 	    "town grid-watch: link t1: flow -10001 W over its capacity of 10000 W
 hill grid-watch: voltage 253001 mV outside 207000-253000"
-	# exactly the capacity, the band's ends: in
+	# exactly the capacity, the band's ends: in; from a pipe
 	{
 		tel 00:00 hill 49800 207000
 		tel 00:10 town 50200 253000 '{"t1":10000}'
 	} >ok.jsonl
-	run -0 --separate-stderr watch -D ledger=fresh.jsonl ok.jsonl
+	run -0 --separate-stderr watch -D ledger=fresh.jsonl <ok.jsonl
 	assert_output ""
+	tel 00:20 town 50200 253001 | watch -D ledger=fresh.jsonl >piped.jsonl 2>/dev/null
+	assert_equal "$(jq -r 'select(.type=="halt") | "\(.zones[0]) \(.telemetry.source)"' piped.jsonl)" "town stdin:1"
 }
 
 @test "grid-watch: garbage lines are named by line number and skipped; the decisions stand; exit 65" {
