@@ -115,7 +115,8 @@ dk_gw_read(struct dk_gw *g, json_t *rec, struct dk_gw_reading *r,
 
 	memset(r, 0, sizeof(*r));
 	if (!json_is_object(rec))
-		return dk_fail(e, DK_EX_DATAERR, "a reading is one JSON object");
+		return dk_fail(e, DK_EX_DATAERR, "a reading is one JSON "
+		    "object");
 	if (dk_members_only(rec, tel_names, "a telemetry reading", e) < 0)
 		return -1;
 	if ((k = dk_get_str(rec, "time", e)) == NULL ||
@@ -224,8 +225,8 @@ dk_gw_step(struct dk_gw *g, const struct dk_gw_reading *r, char *why,
 	z->v = r->v;
 	bad = out_of_band(g, r, why, n);
 	if (!bad && r->t - z->same_since >= g->c.stuck) {
-		snprintf(why, n, "stuck: frequency %lld mHz and voltage %lld mV "
-		    "unchanged for %lld s", (long long)r->f, (long long)r->v,
+		snprintf(why, n, "stuck: frequency %lld mHz and voltage "
+		    "%lld mV unchanged for %lld s", (long long)r->f, (long long)r->v,
 		    (long long)(r->t - z->same_since));
 		bad = 1;
 	}

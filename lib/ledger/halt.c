@@ -135,16 +135,16 @@ halt_read(const struct dk_state *s, json_t *rec, struct dk_halt *h,
 	h->watch = strncmp(json_string_value(json_object_get(rec, "reason")),
 	    DK_GW_REASON, strlen(DK_GW_REASON)) == 0;
 	if (!json_is_array(zs = json_object_get(rec, "zones")))
-		return dk_fail(e, DK_EX_DATAERR, "halt: zones: must be an array "
-		    "of zones (empty: every zone)");
+		return dk_fail(e, DK_EX_DATAERR, "halt: zones: must be an "
+		    "array of zones (empty: every zone)");
 	if ((h->nz = json_array_size(zs)) > 0 &&
 	    (h->zones = calloc(h->nz, sizeof(*h->zones))) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	json_array_foreach(zs, i, x) {
 		z = json_string_value(x);
 		if (z == NULL || !dk_valid_id(z))
-			return dk_fail(e, DK_EX_DATAERR, "halt: zones: item %zu: "
-			    "must be a zone's name", i + 1);
+			return dk_fail(e, DK_EX_DATAERR, "halt: zones: item "
+			    "%zu: must be a zone's name", i + 1);
 		if (!zone_known(s, z))
 			return dk_fail(e, DK_EX_DATAERR, "halt: zones: %s: no "
 			    "participant or link has this zone", z);
@@ -171,8 +171,8 @@ halt_read(const struct dk_state *s, json_t *rec, struct dk_halt *h,
 		    json_string_value(json_object_get(rec, "from")));
 	/* the slot in progress may be halted; one already over may not */
 	if (h->from < slot_floor(h->time, sm))
-		return dk_fail(e, DK_EX_DATAERR, "halt: from: the window starts "
-		    "at %s, before the slot of the halt's time %s: a halt in "
+		return dk_fail(e, DK_EX_DATAERR, "halt: from: the window "
+		    "starts at %s, before the slot of the halt's time %s: a halt in "
 		    "the past (backdated)", json_string_value(json_object_get(
 		    rec, "from")), json_string_value(json_object_get(rec,
 		    "time")));
@@ -254,8 +254,8 @@ cancels_of(struct dk_state *s, const struct dk_halt *h, struct dk_err *e)
 				continue;
 			dk_time_format(ss->slot, s->rules.tz, ts, sizeof(ts));
 			x = json_pack("{s:s,s:i,s:I,s:s,s:I,s:s,s:s,s:I}",
-			    "type", "cancel", "v", 1, "halt", (json_int_t)h->seq,
-			    "slot", ts, "contract", (json_int_t)j, "seller",
+			    "type", "cancel", "v", 1, "halt",
+			    (json_int_t)h->seq, "slot", ts, "contract", (json_int_t)j, "seller",
 			    c->seller, "buyer", c->buyer, "wh",
 			    (json_int_t)c->wh);
 			if (x == NULL || json_array_append_new(s->halts.expect,
@@ -465,7 +465,8 @@ dk_halt_make(const struct dk_state *s, const struct dk_halt_req *q,
 	if ((r = signed_by(s, r, k, e)) == NULL)
 		return NULL;
 	if (halt_read(s, r, &h, e) < 0) {
-		e->status = e->status == DK_EX_DATAERR ? DK_EX_USAGE : e->status;
+		if (e->status == DK_EX_DATAERR)
+			e->status = DK_EX_USAGE;
 		free(h.zones);
 		json_decref(r);
 		return NULL;

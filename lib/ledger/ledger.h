@@ -405,7 +405,7 @@ json_t *dk_intake_publish(const struct dk_state *, const struct dk_key *,
 
 /* halt.c: emergency halts and island mode (denki-halt, denki-grid-watch):
  * halt, halt_lift and cancel records, checked and replayed */
-#define DK_HELD		"held: "	/* how an order held by a halt is refused */
+#define DK_HELD		"held: "	/* an order held by a halt: its reason */
 #define DK_GW_REASON	"grid-watch: "	/* how grid-watch's reasons begin */
 struct dk_halt {
 	long long seq;		/* its entry */
