@@ -367,4 +367,58 @@ json_t *dk_credit_json(const struct dk_credit *,
     const struct dk_credit_score *);
 void dk_credit_free(struct dk_credit *);
 
+
+/* kpi.c: the platform's KPIs for a period, from the ledger alone and the
+ * receipts given (denki-kpi(1) defines each) */
+#define DK_KPI_MATCH	0	/* ratios: matched of matchable Wh */
+#define DK_KPI_AUTO	1	/* contracts without a review, of trades */
+#define DK_KPI_SETTLED	2	/* contracted member-slots settled */
+#define DK_KPI_RATIOS	3
+#define DK_KPI_RECEIPT	0	/* times: receipt to clearing */
+#define DK_KPI_CONTRACT	1	/* clearing to contract */
+#define DK_KPI_SETTLE	2	/* slot end to settlement */
+#define DK_KPI_DISTS	3
+struct dk_kpi_ratio {
+	long long num, den;
+	long long target_bp;	/* met when num / den >= target_bp / 10000 */
+};
+struct dk_kpi_dist {		/* seconds, INT64_MAX: unbounded */
+	int64_t *v;
+	size_t n, cap;
+	int64_t p50, p99, max, limit;
+	long long over, unbounded;
+	int met;		/* p99 <= limit (with n > 0) */
+};
+struct dk_kpi {
+	struct dk_kslot *s;	/* the slots the ledger names */
+	size_t ns, caps;
+	json_t *byslot;		/* slot time -> index in s */
+	json_t *orders;		/* the ids of the ledger's orders */
+	json_t *pend;		/* pending trades: true once contracted */
+	json_t *pairs;		/* contracted member-slots, how settled */
+	struct { long long seq; int64_t t; } *cp;	/* timed checkpoints */
+	size_t ncp, capcp;
+	struct dk_state ik;	/* only the ledger's intake keys */
+	int minutes;		/* slot length in force */
+	long long gate_min;	/* gate closure in force, minutes */
+	char tz[64];		/* the last rules' */
+	char origin[256];
+	long long entries;
+	int64_t from, to;	/* the period: slots starting in [from, to) */
+	int with_receipts;
+	long long slots;	/* cleared in the period */
+	long long censored;	/* receipted orders not in their book */
+	struct dk_kpi_ratio r[DK_KPI_RATIOS];
+	struct dk_kpi_dist d[DK_KPI_DISTS];
+	int met;		/* every KPI measured met its target */
+};
+void dk_kpi_init(struct dk_kpi *);
+int dk_kpi_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+int dk_kpi_receipts(struct dk_kpi *, const char *path, struct dk_err *);
+int dk_kpi_figures(struct dk_kpi *, struct dk_err *);
+json_t *dk_kpi_json(const struct dk_kpi *, const char *period);
+void dk_kpi_text(FILE *, const struct dk_kpi *, const char *period);
+void dk_kpi_free(struct dk_kpi *);
+
 #endif
