@@ -233,7 +233,7 @@ dk_credit_entry(void *ctx, long long seq, long line, json_t *rec,
 		rc = payment_return(c, rec, e);
 	else if (strcmp(type, "dispute_resolution") == 0)
 		rc = resolution(c, rec, e);
-	return rc < 0 ? dk_failpre(e, "entry %lld: %s", seq, type) : 0;
+	return rc < 0 ? dk_failpre(e, "%s", type) : 0;
 }
 
 /* The ledger at path read up to entry upto (excluded; -1: all of it). */

@@ -277,7 +277,7 @@ dk_kpi_entry(void *ctx, long long seq, long line, json_t *rec,
 	    strcmp(type, "pending") == 0 || strcmp(type, "settlement") == 0 ||
 	    strcmp(type, "trueup") == 0)
 		rc = slotted(k, seq, type, rec, e);
-	return rc < 0 ? dk_failpre(e, "entry %lld: %s", seq, type) : 0;
+	return rc < 0 ? dk_failpre(e, "%s", type) : 0;
 }
 
 static int

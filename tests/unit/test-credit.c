@@ -191,6 +191,7 @@ main(void)
 	/* signed by another key, or by no participant: refused, named */
 	CHECK_INT(feed(&c, resolution("rita", "bob", &kx)), -1);
 	CHECK_HAS(e.msg, "dispute_resolution: sig: bad signature");
+	CHECK(strncmp(e.msg, "dispute_resolution: ", 20) == 0);
 	CHECK_INT(e.status, DK_EX_DATAERR);
 	CHECK_INT(feed(&c, resolution("zed", "bob", &kx)), -1);
 	CHECK_HAS(e.msg, "by: zed is not a registered participant");
