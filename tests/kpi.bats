@@ -328,3 +328,26 @@ append() {
 	assert_equal "$stderr" "denki-kpi: ledger.jsonl:$((n + 1)): entry $n: dispute_resolution: sig: bad signature: the record was not signed by this key, or was changed after signing"
 	assert_output ""
 }
+
+@test "completions: denki kpi's options, --credit and receipts files, in bash and zsh" {
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run -0 comp denki kp
+	assert_output kpi
+	run -0 comp denki kpi --
+	assert_output "--credit
+--help
+--version"
+	run -0 comp denki-kpi -R rec
+	assert_output receipts.jsonl
+	run -0 comp denki kpi -c coop.yaml led
+	assert_output ledger.jsonl
+	run -0 grep -c "'kpi:the KPIs\|'(-P -R)--credit\[\|denki-submit denki-kpi$" "$TOP/completions/zsh/_denki"
+	assert_output 3
+	if command -v zsh >/dev/null; then
+		run -0 zsh -n "$TOP/completions/zsh/_denki"
+	fi
+}
