@@ -191,6 +191,25 @@ append() {
 	assert_equal "$(kpi clearing_to_contract)" '{"limit":1800,"max":600,"met":true,"n":1,"over":0,"p50":600,"p99":600,"unbounded":0}'
 }
 
+@test "kpi: a contract cancelled by a halt owes no settlement" {
+	at '2026-01-01 11:20:00' denki-settle -c coop.yaml readings.jsonl >/dev/null
+	# S2's one contract cancelled (lane halt's cancel record, after its
+	# halt): alice and bob owe S2 no settlement, and S2 none at all
+	n=$(grep -n '"type":"contract"' ledger.jsonl | grep -F "$S2" | tail -n 1 | cut -d: -f1)
+	c=$(sed -n "${n}p" ledger.jsonl | jq -cS '.rec | {type: "cancel", v: 1, halt: 0, slot, contract: 0, seller, buyer, wh}')
+	{
+		head -n "$n" ledger.jsonl
+		printf '{"prev":"%064d","rec":%s,"seq":0,"type":"entry","v":2}\n' 0 "$c"
+		tail -n +"$((n + 1))" ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$((n + 1))" >ledger.jsonl
+	run -0 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
+	assert_equal "$(kpi settlement_completion)" '{"den":3,"met":true,"num":3,"target_bp":9900,"value_bp":10000}'
+	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":3000,"met":true,"n":1,"over":0,"p50":3000,"p99":3000,"unbounded":0}'
+	# still made without a person
+	assert_equal "$(kpi automatic_contracts)" '{"den":3,"met":true,"num":3,"target_bp":9500,"value_bp":10000}'
+}
+
 @test "attack: a checkpoint made just before a late contract run does not shrink clearing to contract" {
 	# S1's contracts signed at 10:20, 50 minutes after its gate; the
 	# operator makes a checkpoint at 10:19 first (any append makes one),

@@ -291,12 +291,12 @@ dk_credit_json(const struct dk_credit *c, const struct dk_credit_score *s)
 {
 	char t[40];
 
-	if (dk_time_utc(s->at, t, sizeof(t)) < 0)
-		t[0] = '\0';
-	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:i,s:i,s:i,s:i,s:i,s:I,s:I,"
+	return json_pack("{s:s,s:i,s:s,s:I,s:o,s:i,s:i,s:i,s:i,s:i,s:I,s:I,"
 	    "s:I,s:i,s:I,s:I,s:I,s:I}",
 	    "type", "credit", "v", 1, "participant", s->m->id,
-	    "entries", (json_int_t)c->entries, "at", t,
+	    "entries", (json_int_t)c->entries, "at",
+	    dk_time_utc(s->at, t, sizeof(t)) < 0 ? json_null() :
+	    json_string(t),
 	    "score", s->score, "tenure", s->tenure, "delivery", s->delivery,
 	    "payments", s->payments, "disputes", s->disputes,
 	    "days", (json_int_t)s->days,

@@ -17,6 +17,7 @@ struct dk_kslot {
 	long long clear_seq, contract_seq, settle_seq;	/* -1: none */
 	long long autos, humans;	/* contracts made without and after
 					 * a review */
+	long long cancelled;	/* contracts cancelled by a halt */
 };
 
 static struct dk_kslot *
@@ -132,23 +133,40 @@ tradekey(char *out, size_t n, int64_t t, json_t *rec)
 	    json_string_value(json_object_get(rec, "buy_order")));
 }
 
-/* "slot participant": a party to a contract, and how it was settled */
+/* "slot participant": a party to a slot's contracts: how it was settled
+ * (the low two bits) and how many of them are not cancelled (the rest) */
 #define PAIR_CONTRACTED	1
 #define PAIR_SETTLED	2
 #define PAIR_PROVISIONAL 3
 static int
-pair(struct dk_kpi *k, int64_t t, const char *id, int state, int only)
+pair(struct dk_kpi *k, int64_t t, const char *id, int state, int only,
+    int live)
 {
 	char key[64];
 	json_t *x;
+	json_int_t v;
 
 	if (id == NULL)
 		return 0;
 	snprintf(key, sizeof(key), "%lld %.33s", (long long)t, id);
 	x = json_object_get(k->pairs, key);
-	if (only != 0 && (x == NULL || json_integer_value(x) != only))
+	v = x != NULL ? json_integer_value(x) : 0;
+	if ((only != 0 && (v & 3) != only) || (live < 0 && x == NULL))
 		return 0;
-	return json_object_set_new(k->pairs, key, json_integer(state));
+	if (state != 0)
+		v = (v & ~(json_int_t)3) | state;
+	return json_object_set_new(k->pairs, key, json_integer(v + 4 * live));
+}
+
+/* a contract's seller and buyer */
+static int
+parties(struct dk_kpi *k, int64_t t, json_t *rec, int state, int live)
+{
+	if (pair(k, t, json_string_value(json_object_get(rec, "seller")),
+	    state, 0, live) < 0 || pair(k, t, json_string_value(
+	    json_object_get(rec, "buyer")), state, 0, live) < 0)
+		return -1;
+	return 0;
 }
 
 static int
@@ -168,11 +186,7 @@ contract(struct dk_kpi *k, struct dk_kslot *s, long long seq, json_t *rec)
 		s->autos++;
 		s->contract_seq = seq;
 	}
-	if (pair(k, s->t, json_string_value(json_object_get(rec, "seller")),
-	    PAIR_CONTRACTED, 0) < 0 || pair(k, s->t, json_string_value(
-	    json_object_get(rec, "buyer")), PAIR_CONTRACTED, 0) < 0)
-		return -1;
-	return 0;
+	return parties(k, s->t, rec, PAIR_CONTRACTED, 1);
 }
 
 static int
@@ -235,12 +249,18 @@ slotted(struct dk_kpi *k, long long seq, const char *type, json_t *rec,
 		s->settle_seq = seq;
 		return pair(k, t, json_string_value(json_object_get(rec,
 		    "participant")), json_object_get(rec, "provisional") ?
-		    PAIR_PROVISIONAL : PAIR_SETTLED, PAIR_CONTRACTED) < 0 ?
+		    PAIR_PROVISIONAL : PAIR_SETTLED, PAIR_CONTRACTED, 0) < 0 ?
 		    dk_fail(e, DK_EX_SOFTWARE, "out of memory") : 0;
+	}
+	/* a contract cancelled by a halt: its parties owe no settlement */
+	if (strcmp(type, "cancel") == 0) {
+		s->cancelled++;
+		return parties(k, t, rec, 0, -1) < 0 ? dk_fail(e,
+		    DK_EX_SOFTWARE, "out of memory") : 0;
 	}
 	/* a true-up: the provisional settlement completed */
 	return pair(k, t, json_string_value(json_object_get(rec,
-	    "participant")), PAIR_SETTLED, PAIR_PROVISIONAL) < 0 ?
+	    "participant")), PAIR_SETTLED, PAIR_PROVISIONAL, 0) < 0 ?
 	    dk_fail(e, DK_EX_SOFTWARE, "out of memory") : 0;
 }
 
@@ -275,7 +295,7 @@ dk_kpi_entry(void *ctx, long long seq, long line, json_t *rec,
 	} else if (strcmp(type, "order") == 0 ||
 	    strcmp(type, "clearing") == 0 || strcmp(type, "contract") == 0 ||
 	    strcmp(type, "pending") == 0 || strcmp(type, "settlement") == 0 ||
-	    strcmp(type, "trueup") == 0)
+	    strcmp(type, "trueup") == 0 || strcmp(type, "cancel") == 0)
 		rc = slotted(k, seq, type, rec, e);
 	return rc < 0 ? dk_failpre(e, "%s", type) : 0;
 }
@@ -445,7 +465,8 @@ dk_kpi_figures(struct dk_kpi *k, struct dk_err *e)
 		    (v = by(k, s->contract_seq)) == UNBOUNDED ? v :
 		    v - s->gate) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		if (s->autos + s->humans > 0 && sample(&k->d[DK_KPI_SETTLE],
+		if (s->autos + s->humans > s->cancelled &&
+		    sample(&k->d[DK_KPI_SETTLE],
 		    s->settle_seq < 0 || (v = by(k, s->settle_seq)) ==
 		    UNBOUNDED ? UNBOUNDED : v - s->end) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -460,10 +481,10 @@ dk_kpi_figures(struct dk_kpi *k, struct dk_err *e)
 	json_object_foreach_safe(k->pairs, tmp, key, x) {
 		t = strtoll(key, NULL, 10);
 		if (!in_period(k, t) || (s = slot(k, t, 0)) == NULL ||
-		    s->clear_seq < 0)
+		    s->clear_seq < 0 || json_integer_value(x) < 4)
 			continue;
 		k->r[DK_KPI_SETTLED].den++;
-		k->r[DK_KPI_SETTLED].num += json_integer_value(x) ==
+		k->r[DK_KPI_SETTLED].num += (json_integer_value(x) & 3) ==
 		    PAIR_SETTLED;
 	}
 	k->r[DK_KPI_MATCH].target_bp = 9000;
