@@ -128,9 +128,11 @@ checkpoint(struct dk_kpi *k, long long seq, json_t *rec, struct dk_err *e)
 static void
 tradekey(char *out, size_t n, int64_t t, json_t *rec)
 {
-	snprintf(out, n, "%lld %.64s %.64s", (long long)t,
-	    json_string_value(json_object_get(rec, "sell_order")),
-	    json_string_value(json_object_get(rec, "buy_order")));
+	const char *so = json_string_value(json_object_get(rec, "sell_order"));
+	const char *bo = json_string_value(json_object_get(rec, "buy_order"));
+
+	snprintf(out, n, "%lld %.64s %.64s", (long long)t, so ? so : "",
+	    bo ? bo : "");
 }
 
 /* "slot participant": a party to a slot's contracts: how it was settled
@@ -193,16 +195,17 @@ static int
 order(struct dk_kpi *k, json_t *rec, int64_t t, struct dk_err *e)
 {
 	struct dk_kslot *s;
+	const char *side;
 	long long wh;
 	char id[65];
 
-	if (dk_get_int(rec, "wh", 0, DK_MAX_WH, &wh, e) < 0)
+	if (dk_get_int(rec, "wh", 0, DK_MAX_WH, &wh, e) < 0 ||
+	    (side = dk_get_str(rec, "side", e)) == NULL)
 		return -1;
 	if ((s = slot(k, t, 1)) == NULL || dk_line_id(rec, id) < 0 ||
 	    json_object_set_new(k->orders, id, json_true()) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (strcmp(json_string_value(json_object_get(rec, "side")), "sell")
-	    == 0)
+	if (strcmp(side, "sell") == 0)
 		s->sell_wh += wh;
 	else
 		s->buy_wh += wh;
