@@ -166,6 +166,7 @@ done:
 	free(cpath);
 	free(cpub);
 	dk_conf_free(&conf);
+	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);
 	return c != 0 ? c : rc;
 }
