@@ -10,7 +10,8 @@
 
 static const char *prog = "denki-kpi";
 static const char usage[] =
-    "usage: denki-kpi [-j] [-P period] [-R receipts]... [-p operator.pub]\n"
+    "usage: denki-kpi [-j] [-P period] [-R receipts]... [-w witness.vkey]...\n"
+    "                 [-W policy] [-Q quorum] [-S skew] [-p operator.pub]\n"
     "                 [-c config] [-D key=value] [ledger]\n"
     "       denki-kpi --credit [-j] [-m member] [-t time] [-e entries]\n"
     "                 [-p operator.pub] [-c config] [-D key=value] "
@@ -75,6 +76,7 @@ main(int argc, char *argv[])
 	struct dk_conf conf;
 	struct dk_key op;
 	struct dk_kpi k;
+	struct dk_wpolicy W;
 	const char *pub = NULL, *period = NULL, *id = NULL, *path;
 	char **rpaths, *cpath = NULL, *cpub = NULL, *end;
 	size_t nr = 0, i;
@@ -87,7 +89,9 @@ main(int argc, char *argv[])
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
 	if ((rpaths = calloc(argc > 0 ? argc : 1, sizeof(*rpaths))) == NULL)
 		return DK_EX_SOFTWARE;
-	while ((c = dk_prog_opt(&P, argc, argv, "Ce:jm:p:P:R:t:")) != -1)
+	dk_wpolicy_init(&W);
+	while ((c = dk_prog_opt(&P, argc, argv, "Ce:jm:p:P:R:t:" DK_WOPTS))
+	    != -1)
 		switch (c) {
 		case 'C':
 			cr = 1;
@@ -118,8 +122,11 @@ main(int argc, char *argv[])
 				dk_prog_usage(&P, DK_EX_USAGE);
 			}
 			break;
+		default:
+			dk_prog_wopt(&P, &W, c, optarg);
 		}
-	if (argc - optind > 1 || (cr && (period != NULL || nr > 0)) ||
+	if (argc - optind > 1 || (cr && (period != NULL || nr > 0 ||
+	    W.n > 0)) ||
 	    (!cr && (id != NULL || entries >= 0 || at >= 0)))
 		dk_prog_usage(&P, DK_EX_USAGE);
 	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
@@ -137,6 +144,9 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	dk_kpi_init(&k);
+	if (W.n > 0 && dk_wpolicy_ledger(&W, path, pub ? op.pk : NULL, &e) < 0)
+		return dk_prog_fail(&P, &e);
+	k.wp = W.n > 0 ? &W : NULL;
 	if (dk_ledger_scan(path, pub ? op.pk : NULL, dk_kpi_entry, &k, &e) < 0)
 		return dk_prog_fail(&P, &e);
 	if (period != NULL && dk_period_parse(period, k.tz, &k.from, &k.to,
@@ -166,6 +176,7 @@ done:
 	free(cpath);
 	free(cpub);
 	dk_conf_free(&conf);
+	dk_wpolicy_free(&W);
 	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);
 	return c != 0 ? c : rc;

@@ -225,6 +225,51 @@ append() {
 	assert_equal "$(kpi clearing_to_contract)" '{"limit":1800,"max":3000,"met":false,"n":1,"over":1,"p50":3000,"p99":3000,"unbounded":0}'
 }
 
+@test "attack: a settlement checkpoint backdated by the operator is caught by the witness's time" {
+	at '2026-01-01 11:45:00' denki-settle -c coop.yaml readings.jsonl >/dev/null
+	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
+	# the operator signs the settlement's checkpoints again, dated 11:20
+	# (still after the one before them, 10:12)
+	t1=$(date -u -d '2026-01-01 11:45:00' +%s)
+	n=$(grep -n "time $t1" ledger.jsonl | head -n 1 | cut -d: -f1)
+	sed "s/time $t1/time $(date -u -d '2026-01-01 11:20:00' +%s)/" ledger.jsonl >edited.jsonl
+	resign edited.jsonl "$n" >ledger.jsonl
+	# with the ledger alone, that goes unseen: its checkpoint times are
+	# the operator's
+	run -0 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
+	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":3000,"met":true,"n":2,"over":0,"p50":1200,"p99":3000,"unbounded":0}'
+	# but a witness cosigns what it is shown when it is shown it: at
+	# 11:46 by its clock (C2SP tlog-cosignature/v1, made apart from
+	# denki's code)
+	vkey=$(python3 - "$(date -u -d '2026-01-01 11:46:00' +%s)" <<-'PY'
+	import base64, hashlib, json, struct, sys
+	from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+	from cryptography.hazmat.primitives import serialization
+	name, t = 'witness.example/w1', int(sys.argv[1])
+	sk = Ed25519PrivateKey.from_private_bytes(bytes(range(0x20, 0x40)))
+	pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+	kid = hashlib.sha256(name.encode() + b'\n\x04' + pk).digest()[:4]
+	lines = open('ledger.jsonl', encoding='utf-8').read().split('\n')
+	e = json.loads(lines[-2])
+	text = e['rec']['note'].split('\n\n')[0] + '\n'
+	sig = kid + struct.pack('>Q', t) + sk.sign(('cosignature/v1\ntime %d\n' % t).encode() + text.encode())
+	e['rec']['note'] += '\u2014 %s %s\n' % (name, base64.b64encode(sig).decode())
+	lines[-2] = json.dumps(e, separators=(',', ':'), ensure_ascii=False)
+	open('ledger.jsonl', 'w', encoding='utf-8').write('\n'.join(lines))
+	print('%s+%s+%s' % (name, kid.hex(), base64.b64encode(b'\x04' + pk).decode()))
+	PY
+	)
+	# its time is 26 minutes from the checkpoint's: beyond the skew
+	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01 -w "$vkey"
+	assert_output ""
+	assert_equal "$stderr" "denki-kpi: ledger.jsonl:$(wc -l <ledger.jsonl): entry $(($(wc -l <ledger.jsonl) - 1)): checkpoint: witness ${vkey%+*} cosigned at $(date -u -d '2026-01-01 11:46:00' +%s), 1560 seconds from the checkpoint's time $(date -u -d '2026-01-01 11:20:00' +%s) (the skew allowed is 600)"
+	# within a skew of an hour, the witness's time bounds the settlement
+	# (the append's last checkpoint, the one it cosigned)
+	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01 -w "$vkey" -S 3600
+	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":4560,"met":false,"n":2,"over":1,"p50":2760,"p99":4560,"unbounded":0}'
+	assert_equal "$stderr" ""
+}
+
 @test "attack: an order receipted but left out of its slot's book counts as never cleared" {
 	mkdir censor
 	cd censor
@@ -301,11 +346,13 @@ append() {
 
 @test "kpi: -h prints the usage; a bad option or a mix of modes is a usage error" {
 	run -0 denki-kpi -h
-	assert_line --index 0 'usage: denki-kpi [-j] [-P period] [-R receipts]... [-p operator.pub]'
+	assert_line --index 0 'usage: denki-kpi [-j] [-P period] [-R receipts]... [-w witness.vkey]...'
 	run -64 denki-kpi -x
 	run -64 denki-kpi --credit -P 2026-01
 	run -64 denki-kpi -m alice
 	run -64 denki-kpi --credit -e x
+	run -64 denki-kpi --credit -w witness.example/w1+00000000+AA
+	run -64 denki-kpi -w not-a-key
 }
 
 @test "credit: each member's score from the ledger, as of an entry and a time" {
@@ -364,7 +411,7 @@ append() {
 	assert_output receipts.jsonl
 	run -0 comp denki kpi -c coop.yaml led
 	assert_output ledger.jsonl
-	run -0 grep -c "'kpi:the KPIs\|'(-P -R)--credit\[\|denki-submit denki-kpi$" "$TOP/completions/zsh/_denki"
+	run -0 grep -c "'kpi:the KPIs\|'(-P -R -w -W -Q -S)--credit\[\|denki-submit denki-kpi$" "$TOP/completions/zsh/_denki"
 	assert_output 3
 	if command -v zsh >/dev/null; then
 		run -0 zsh -n "$TOP/completions/zsh/_denki"

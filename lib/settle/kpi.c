@@ -105,12 +105,24 @@ checkpoint(struct dk_kpi *k, long long seq, json_t *rec, struct dk_err *e)
 {
 	struct dk_checkpoint cp;
 	const char *note = json_string_value(json_object_get(rec, "note"));
-	size_t cap;
+	size_t cap, i;
+	uint64_t wt;
 	void *n;
+	int rc, seen;
 
 	if (note == NULL || dk_checkpoint_parse(note, strlen(note), &cp, e) < 0)
 		return dk_failpre(e, "checkpoint");
-	if (cp.time < 0)
+	/* with witnesses, only a checkpoint they cosigned bounds, at the
+	 * latest of its time and theirs: the operator's own time could be
+	 * set back, and an append's checkpoints but its last are never
+	 * shown to a witness */
+	for (i = 0, seen = 0; k->wp != NULL && i < k->wp->n; i++)
+		if ((rc = dk_cosig_find(note, strlen(note), &k->wp->w[i].k,
+		    &wt, e)) < 0)
+			return -1;
+		else if (rc > 0 && (seen = 1) && (int64_t)wt > cp.time)
+			cp.time = (int64_t)wt;
+	if (cp.time < 0 || (k->wp != NULL && !seen))
 		return 0;
 	if (k->ncp == k->capcp) {
 		cap = k->capcp ? 2 * k->capcp : 64;

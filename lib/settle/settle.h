@@ -399,6 +399,8 @@ struct dk_kpi {
 	struct { long long seq; int64_t t; } *cp;	/* timed checkpoints */
 	size_t ncp, capcp;
 	struct dk_state ik;	/* only the ledger's intake keys */
+	const struct dk_wpolicy *wp;	/* NULL, or the witnesses whose
+				 * cosignatures' times bound too */
 	int minutes;		/* slot length in force */
 	long long gate_min;	/* gate closure in force, minutes */
 	char tz[64];		/* the last rules' */
