@@ -14,6 +14,7 @@ static const char usage[] =
     "                 [-W policy] [-Q quorum] [-S skew] [-p operator.pub]\n"
     "                 [-c config] [-D key=value] [ledger]\n"
     "       denki-kpi --credit [-j] [-m member] [-t time] [-e entries]\n"
+    "                 [-w witness.vkey]... [-W policy] [-Q quorum] [-S skew]\n"
     "                 [-p operator.pub] [-c config] [-D key=value] "
     "[ledger]\n";
 
@@ -31,8 +32,8 @@ longopts(int argc, char *argv[])
 /* The credit score of one member, or of every member, as of entries
  * (-1: all) and time at (-1: the last checkpoint's). */
 static int
-credit(const char *path, const unsigned char *pk, const char *id,
-    long long entries, int64_t at, int json, struct dk_err *e)
+credit(const char *path, const unsigned char *pk, const struct dk_wpolicy *wp,
+    const char *id, long long entries, int64_t at, int json, struct dk_err *e)
 {
 	struct dk_credit c;
 	struct dk_credit_score s;
@@ -40,7 +41,7 @@ credit(const char *path, const unsigned char *pk, const char *id,
 	json_t *x;
 	int rc = 0;
 
-	if (dk_credit_ledger(&c, path, pk, entries, e) < 0)
+	if (dk_credit_ledger(&c, path, pk, entries, wp, e) < 0)
 		return -1;
 	if (at < 0)
 		at = c.cp_time;
@@ -125,8 +126,7 @@ main(int argc, char *argv[])
 		default:
 			dk_prog_wopt(&P, &W, c, optarg);
 		}
-	if (argc - optind > 1 || (cr && (period != NULL || nr > 0 ||
-	    W.n > 0)) ||
+	if (argc - optind > 1 || (cr && (period != NULL || nr > 0)) ||
 	    (!cr && (id != NULL || entries >= 0 || at >= 0)))
 		dk_prog_usage(&P, DK_EX_USAGE);
 	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_COOP, &e) < 0)
@@ -137,15 +137,15 @@ main(int argc, char *argv[])
 	path = optind < argc ? argv[optind] : cpath;
 	if (pub != NULL && dk_key_read_pub(&op, pub, &e) < 0)
 		return dk_prog_fail(&P, &e);
+	if (W.n > 0 && dk_wpolicy_ledger(&W, path, pub ? op.pk : NULL, &e) < 0)
+		return dk_prog_fail(&P, &e);
 	if (cr) {
-		if (credit(path, pub ? op.pk : NULL, id, entries, at, json,
-		    &e) < 0)
+		if (credit(path, pub ? op.pk : NULL, W.n > 0 ? &W : NULL, id,
+		    entries, at, json, &e) < 0)
 			return dk_prog_fail(&P, &e);
 		goto done;
 	}
 	dk_kpi_init(&k);
-	if (W.n > 0 && dk_wpolicy_ledger(&W, path, pub ? op.pk : NULL, &e) < 0)
-		return dk_prog_fail(&P, &e);
 	k.wp = W.n > 0 ? &W : NULL;
 	if (dk_ledger_scan(path, pub ? op.pk : NULL, dk_kpi_entry, &k, &e) < 0)
 		return dk_prog_fail(&P, &e);

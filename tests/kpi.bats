@@ -268,6 +268,12 @@ append() {
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01 -w "$vkey" -S 3600
 	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":4560,"met":false,"n":2,"over":1,"p50":2760,"p99":4560,"unbounded":0}'
 	assert_equal "$stderr" ""
+	# and the credit scores' times: the enrolments are dated by the
+	# first checkpoint a witness cosigned after them
+	run -0 --separate-stderr denki-kpi -c coop.yaml --credit -j -m alice -w "$vkey" -S 3600
+	assert_equal "$(jq -c '[.at, .days, .tenure]' <<<"$output")" '["2026-01-01T11:46:00Z",0,0]'
+	run -0 --separate-stderr denki-kpi -c coop.yaml --credit -j -m alice
+	assert_equal "$(jq -c '[.at, .days, .tenure]' <<<"$output")" '["2026-01-01T11:20:00Z",31,16]'
 }
 
 @test "attack: an order receipted but left out of its slot's book counts as never cleared" {
@@ -351,7 +357,6 @@ append() {
 	run -64 denki-kpi --credit -P 2026-01
 	run -64 denki-kpi -m alice
 	run -64 denki-kpi --credit -e x
-	run -64 denki-kpi --credit -w witness.example/w1+00000000+AA
 	run -64 denki-kpi -w not-a-key
 }
 

@@ -168,23 +168,51 @@ payment_return(struct dk_credit *c, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
+/*
+ * The time by which a checkpoint entry says the entries before it were
+ * appended, in *t: its own; with witnesses wp (not NULL), the latest of
+ * its own and theirs, and -1 unless one of them cosigned it (the
+ * operator's own time could be set back, and an append's checkpoints but
+ * its last are never shown to a witness); -1 without a time.
+ */
+int
+dk_checkpoint_bound(json_t *rec, const struct dk_wpolicy *wp, int64_t *t,
+    struct dk_err *e)
+{
+	struct dk_checkpoint cp;
+	const char *note = json_string_value(json_object_get(rec, "note"));
+	uint64_t wt;
+	size_t i;
+	int rc, seen = 0;
+
+	if (note == NULL || dk_checkpoint_parse(note, strlen(note), &cp, e) < 0)
+		return dk_failpre(e, "checkpoint");
+	for (i = 0; wp != NULL && i < wp->n; i++)
+		if ((rc = dk_cosig_find(note, strlen(note), &wp->w[i].k, &wt,
+		    e)) < 0)
+			return dk_failpre(e, "checkpoint");
+		else if (rc > 0 && (seen = 1) && (int64_t)wt > cp.time)
+			cp.time = (int64_t)wt;
+	*t = cp.time >= 0 && (wp == NULL || seen) ? cp.time : -1;
+	return 0;
+}
+
 /* The first checkpoint with a time after a member's first participant
  * record dates its enrolment. */
 static int
 checkpoint(struct dk_credit *c, json_t *rec, struct dk_err *e)
 {
-	struct dk_checkpoint cp;
-	const char *note = json_string_value(json_object_get(rec, "note"));
+	int64_t t;
 	size_t i;
 
-	if (note == NULL || dk_checkpoint_parse(note, strlen(note), &cp, e) < 0)
-		return dk_failpre(e, "checkpoint");
-	c->cp_time = cp.time;
-	if (cp.time < 0)
+	if (dk_checkpoint_bound(rec, c->wp, &t, e) < 0)
+		return -1;
+	if (t < 0)
 		return 0;
+	c->cp_time = t;
 	for (i = 0; i < c->n; i++)
 		if (c->m[i].enrol_seq >= 0 && c->m[i].enrolled < 0)
-			c->m[i].enrolled = cp.time;
+			c->m[i].enrolled = t;
 	return 0;
 }
 
@@ -236,12 +264,15 @@ dk_credit_entry(void *ctx, long long seq, long line, json_t *rec,
 	return rc < 0 ? dk_failpre(e, "%s", type) : 0;
 }
 
-/* The ledger at path read up to entry upto (excluded; -1: all of it). */
+/* The ledger at path read up to entry upto (excluded; -1: all of it),
+ * its checkpoints' times bounded by the witnesses wp (or NULL). */
 int
 dk_credit_ledger(struct dk_credit *c, const char *path,
-    const unsigned char *oppk, long long upto, struct dk_err *e)
+    const unsigned char *oppk, long long upto, const struct dk_wpolicy *wp,
+    struct dk_err *e)
 {
 	dk_credit_init(c, upto);
+	c->wp = wp;
 	if (dk_ledger_scan(path, oppk, dk_credit_entry, c, e) < 0) {
 		dk_credit_free(c);
 		return -1;

@@ -103,26 +103,13 @@ by(const struct dk_kpi *k, long long seq)
 static int
 checkpoint(struct dk_kpi *k, long long seq, json_t *rec, struct dk_err *e)
 {
-	struct dk_checkpoint cp;
-	const char *note = json_string_value(json_object_get(rec, "note"));
-	size_t cap, i;
-	uint64_t wt;
+	int64_t t;
+	size_t cap;
 	void *n;
-	int rc, seen;
 
-	if (note == NULL || dk_checkpoint_parse(note, strlen(note), &cp, e) < 0)
-		return dk_failpre(e, "checkpoint");
-	/* with witnesses, only a checkpoint they cosigned bounds, at the
-	 * latest of its time and theirs: the operator's own time could be
-	 * set back, and an append's checkpoints but its last are never
-	 * shown to a witness */
-	for (i = 0, seen = 0; k->wp != NULL && i < k->wp->n; i++)
-		if ((rc = dk_cosig_find(note, strlen(note), &k->wp->w[i].k,
-		    &wt, e)) < 0)
-			return -1;
-		else if (rc > 0 && (seen = 1) && (int64_t)wt > cp.time)
-			cp.time = (int64_t)wt;
-	if (cp.time < 0 || (k->wp != NULL && !seen))
+	if (dk_checkpoint_bound(rec, k->wp, &t, e) < 0)
+		return -1;
+	if (t < 0)
 		return 0;
 	if (k->ncp == k->capcp) {
 		cap = k->capcp ? 2 * k->capcp : 64;
@@ -132,7 +119,7 @@ checkpoint(struct dk_kpi *k, long long seq, json_t *rec, struct dk_err *e)
 		k->capcp = cap;
 	}
 	k->cp[k->ncp].seq = seq;
-	k->cp[k->ncp++].t = cp.time;
+	k->cp[k->ncp++].t = t;
 	return 0;
 }
 

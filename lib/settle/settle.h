@@ -349,6 +349,8 @@ struct dk_credit {
 	long long upto;		/* entries from it on are left out; -1: none */
 	long long entries;	/* read */
 	int64_t cp_time;	/* the last checkpoint's time; -1: none */
+	const struct dk_wpolicy *wp;	/* NULL, or the witnesses whose
+				 * cosignatures bound the checkpoints' times */
 };
 struct dk_credit_score {
 	const struct dk_creditm *m;
@@ -360,12 +362,15 @@ void dk_credit_init(struct dk_credit *, long long upto);
 int dk_credit_entry(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);
 int dk_credit_ledger(struct dk_credit *, const char *path,
-    const unsigned char *oppk, long long upto, struct dk_err *);
+    const unsigned char *oppk, long long upto, const struct dk_wpolicy *,
+    struct dk_err *);
 int dk_credit_score(const struct dk_credit *, const char *id, int64_t at,
     struct dk_credit_score *, struct dk_err *);
 json_t *dk_credit_json(const struct dk_credit *,
     const struct dk_credit_score *);
 void dk_credit_free(struct dk_credit *);
+int dk_checkpoint_bound(json_t *rec, const struct dk_wpolicy *, int64_t *t,
+    struct dk_err *);
 
 
 /* kpi.c: the platform's KPIs for a period, from the ledger alone and the

@@ -84,6 +84,98 @@ score(struct dk_credit *c, const char *id, int64_t at,
 	return dk_credit_score(c, id, at, s, &e);
 }
 
+/* A checkpoint entry signed by op at t, cosigned by w at each of wt[]
+ * (0 ends). */
+static json_t *
+cosigned(const struct dk_key *op, int64_t t, const struct dk_key *w,
+    const uint64_t *wt)
+{
+	unsigned char root[32] = { 0 };
+	char *text = dk_checkpoint_text("test/ledger", 1, root, t);
+	char *note = dk_note_sign(text, "test/ledger", op, &e), *line, *all;
+	json_t *r;
+
+	for (; *wt != 0; wt++) {
+		line = dk_cosig_sign(text, strlen(text), "w.example/w1", w, *wt,
+		    &e);
+		if (asprintf(&all, "%s%s", note, line) < 0)
+			exit(2);
+		free(note);
+		free(line);
+		note = all;
+	}
+	r = json_pack("{s:s,s:i,s:s}", "type", "checkpoint", "v", 1, "note",
+	    note);
+	free(text);
+	free(note);
+	return r;
+}
+
+/* the last base64 character but the padding of the note's last line
+ * changed */
+static void
+spoil(json_t *r)
+{
+	char *n = strdup(json_string_value(json_object_get(r, "note")));
+	size_t i = strlen(n) - 2;
+
+	while (n[i] == '=')
+		i--;
+	n[i - 3] = n[i - 3] == 'A' ? 'B' : 'A';
+	json_object_set_new(r, "note", json_string(n));
+	free(n);
+}
+
+/* dk_checkpoint_bound: the operator's time, or with witnesses the latest
+ * of it and theirs, and nothing when none of them cosigned */
+static void
+bounds(const struct dk_key *op, const struct dk_key *w)
+{
+	struct dk_wpolicy wp;
+	const uint64_t none[] = { 0 }, later[] = { T0 + 30, 0 },
+	    earlier[] = { T0 - 30, 0 };
+	char vk[256];
+	json_t *r;
+	int64_t t;
+
+	dk_wpolicy_init(&wp);
+	CHECK_INT(dk_cosig_vkey_make("w.example/w1", w->pk, vk, sizeof(vk)), 0);
+	CHECK_INT(dk_wpolicy_add(&wp, vk, NULL, &e), 0);
+	r = cosigned(op, T0, w, none);
+	CHECK_INT(dk_checkpoint_bound(r, NULL, &t, &e), 0);
+	CHECK_INT(t, T0);
+	CHECK_INT(dk_checkpoint_bound(r, &wp, &t, &e), 0);
+	CHECK_INT(t, -1);
+	json_decref(r);
+	r = cosigned(op, T0, w, later);
+	CHECK_INT(dk_checkpoint_bound(r, NULL, &t, &e), 0);
+	CHECK_INT(t, T0);
+	CHECK_INT(dk_checkpoint_bound(r, &wp, &t, &e), 0);
+	CHECK_INT(t, T0 + 30);
+	json_decref(r);
+	r = cosigned(op, T0, w, earlier);
+	CHECK_INT(dk_checkpoint_bound(r, &wp, &t, &e), 0);
+	CHECK_INT(t, T0);
+	json_decref(r);
+	/* cosigned by another key under the witness's name: not the
+	 * witness's (its key id differs), so nothing bounds */
+	r = cosigned(op, T0, op, later);
+	CHECK_INT(dk_checkpoint_bound(r, &wp, &t, &e), 0);
+	CHECK_INT(t, -1);
+	json_decref(r);
+	/* the witness's line with its signature spoilt: refused */
+	r = cosigned(op, T0, w, later);
+	spoil(r);
+	CHECK_INT(dk_checkpoint_bound(r, &wp, &t, &e), -1);
+	CHECK_HAS(e.msg, "checkpoint: cosignature of w.example/w1");
+	json_decref(r);
+	r = cosigned(op, -1, w, none);		/* format 1: no time */
+	CHECK_INT(dk_checkpoint_bound(r, NULL, &t, &e), 0);
+	CHECK_INT(t, -1);
+	json_decref(r);
+	dk_wpolicy_free(&wp);
+}
+
 int
 main(void)
 {
@@ -231,10 +323,12 @@ main(void)
 	/* a ledger file that is not there */
 	dir = tmpdir_make("test-credit");
 	path = tmpfile_write("ledger.jsonl", "not a ledger\n");
-	CHECK_INT(dk_credit_ledger(&c, path, NULL, -1, &e), -1);
+	CHECK_INT(dk_credit_ledger(&c, path, NULL, -1, NULL, &e), -1);
 	CHECK_INT(e.status, DK_EX_DATAERR);
 	(void)dir;
 	tmpdir_remove();
+
+	bounds(&ka, &kb);
 
 	dk_key_free(&ka);
 	dk_key_free(&kb);
