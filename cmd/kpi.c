@@ -41,8 +41,12 @@ credit(const char *path, const unsigned char *pk, const struct dk_wpolicy *wp,
 	json_t *x;
 	int rc = 0;
 
-	if (dk_credit_ledger(&c, path, pk, entries, wp, e) < 0)
+	dk_credit_init(&c, entries);
+	c.wp = wp;
+	if (dk_ledger_scan(path, pk, dk_credit_entry, &c, e) < 0) {
+		dk_credit_free(&c);
 		return -1;
+	}
 	if (at < 0)
 		at = c.cp_time;
 	if (!json)

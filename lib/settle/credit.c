@@ -264,15 +264,14 @@ dk_credit_entry(void *ctx, long long seq, long line, json_t *rec,
 	return rc < 0 ? dk_failpre(e, "%s", type) : 0;
 }
 
-/* The ledger at path read up to entry upto (excluded; -1: all of it),
- * its checkpoints' times bounded by the witnesses wp (or NULL). */
+/* The ledger at path read up to entry upto (excluded; -1: all of it).
+ * (With witnesses: dk_credit_init, c->wp set, then dk_credit_entry for
+ * each entry.) */
 int
 dk_credit_ledger(struct dk_credit *c, const char *path,
-    const unsigned char *oppk, long long upto, const struct dk_wpolicy *wp,
-    struct dk_err *e)
+    const unsigned char *oppk, long long upto, struct dk_err *e)
 {
 	dk_credit_init(c, upto);
-	c->wp = wp;
 	if (dk_ledger_scan(path, oppk, dk_credit_entry, c, e) < 0) {
 		dk_credit_free(c);
 		return -1;

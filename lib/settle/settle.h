@@ -362,8 +362,7 @@ void dk_credit_init(struct dk_credit *, long long upto);
 int dk_credit_entry(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);
 int dk_credit_ledger(struct dk_credit *, const char *path,
-    const unsigned char *oppk, long long upto, const struct dk_wpolicy *,
-    struct dk_err *);
+    const unsigned char *oppk, long long upto, struct dk_err *);
 int dk_credit_score(const struct dk_credit *, const char *id, int64_t at,
     struct dk_credit_score *, struct dk_err *);
 json_t *dk_credit_json(const struct dk_credit *,

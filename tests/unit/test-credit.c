@@ -323,7 +323,7 @@ main(void)
 	/* a ledger file that is not there */
 	dir = tmpdir_make("test-credit");
 	path = tmpfile_write("ledger.jsonl", "not a ledger\n");
-	CHECK_INT(dk_credit_ledger(&c, path, NULL, -1, NULL, &e), -1);
+	CHECK_INT(dk_credit_ledger(&c, path, NULL, -1, &e), -1);
 	CHECK_INT(e.status, DK_EX_DATAERR);
 	(void)dir;
 	tmpdir_remove();
