@@ -18,16 +18,12 @@ static const char usage[] =
     "                 [-p operator.pub] [-c config] [-D key=value] "
     "[ledger]\n";
 
-/* --credit as -C, for getopt */
-static void
-longopts(int argc, char *argv[])
-{
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--credit") == 0)
-			argv[i] = "-C";
-}
+static const struct option lo[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "credit", no_argument, NULL, 'C' },
+	{ NULL, 0, NULL, 0 }
+};
 
 /* The credit score of one member, or of every member, as of entries
  * (-1: all) and time at (-1: the last checkpoint's). */
@@ -90,8 +86,8 @@ main(int argc, char *argv[])
 	int c, json = 0, cr = 0, rc = 0;
 	json_t *a;
 
-	longopts(argc, argv);
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
+	P.lo = lo;
 	if ((rpaths = calloc(argc > 0 ? argc : 1, sizeof(*rpaths))) == NULL)
 		return DK_EX_SOFTWARE;
 	dk_wpolicy_init(&W);
