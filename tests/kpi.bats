@@ -173,15 +173,23 @@ append() {
 
 @test "kpi: a trade held for review and decided by a person is not an automatic contract" {
 	at '2026-01-01 11:20:00' denki-settle -c coop.yaml readings.jsonl >/dev/null
-	# a pending trade before S2's contract (the same orders), and one of
-	# S1 never contracted (rejected or expired), as lane review writes
+	# S2's trade held for review, then approved: the pending record
+	# (the contract it would be), the reviewer's decision, the contract
+	# naming it; and a trade of S1 held and never contracted (rejected or
+	# expired), as lane review writes them
 	n=$(grep -n '"type":"contract"' ledger.jsonl | grep -F "$S2" | head -n 1 | cut -d: -f1)
-	pend=$(sed -n "${n}p" ledger.jsonl | jq -cS '.rec | .type = "pending" | .reasons = ["value"] | .deadline = "2026-01-01T10:25:00Z"')
-	other=$(jq -cS '.slot = "2026-01-01T10:00:00+00:00" | .sell_order = "x" | .buy_order = "y"' <<<"$pend")
+	con=$(sed -n "${n}p" ledger.jsonl | jq -cS .rec)
+	pend=$(jq -cS '{type: "pending", v: 1, slot, contract: ., reasons: ["value"], deadline: "2026-01-01T10:00:00Z"}' <<<"$con")
+	pid=$(printf '%s' "$pend" | sha256sum | cut -d' ' -f1)
+	rev=$(jq -cnS --arg p "$pid" '{type: "review", v: 1, decision: "approve", pending: $p, comment: "ok", by: "carol", time: "2026-01-01T09:50:00Z"}' | sign_with carol.key | jq -cS .)
+	con=$(jq -cS --arg r "$(printf '%s' "$rev" | sha256sum | cut -d' ' -f1)" '.review = $r' <<<"$con")
+	other=$(jq -cS '.slot = "2026-01-01T10:00:00+00:00" | .contract.slot = .slot | .contract.sell_order = "x" | .contract.buy_order = "y"' <<<"$pend")
 	{
 		head -n $((n - 1)) ledger.jsonl
-		printf '{"prev":"%064d","rec":%s,"seq":0,"type":"entry","v":2}\n' 0 "$pend" 0 "$other"
-		tail -n +"$n" ledger.jsonl
+		for r in "$pend" "$rev" "$con" "$other"; do
+			printf '{"prev":"%064d","rec":%s,"seq":0,"type":"entry","v":2}\n' 0 "$r"
+		done
+		tail -n +"$((n + 1))" ledger.jsonl
 	} >edited.jsonl
 	resign edited.jsonl "$n" >ledger.jsonl
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01

@@ -123,13 +123,17 @@ checkpoint(struct dk_kpi *k, long long seq, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
-/* "slot sell_order buy_order": a trade, pending or contracted */
+/* "slot sell_order buy_order": a trade, contracted or pending (a pending
+ * record holds the contract it would be, in "contract") */
 static void
 tradekey(char *out, size_t n, int64_t t, json_t *rec)
 {
-	const char *so = json_string_value(json_object_get(rec, "sell_order"));
-	const char *bo = json_string_value(json_object_get(rec, "buy_order"));
+	const char *so, *bo;
 
+	if (json_is_object(json_object_get(rec, "contract")))
+		rec = json_object_get(rec, "contract");
+	so = json_string_value(json_object_get(rec, "sell_order"));
+	bo = json_string_value(json_object_get(rec, "buy_order"));
 	snprintf(out, n, "%lld %.64s %.64s", (long long)t, so ? so : "",
 	    bo ? bo : "");
 }

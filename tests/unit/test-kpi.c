@@ -110,8 +110,11 @@ build(struct dk_kpi *k, const char *p)
 	 * the day after: a slot that no checkpoint follows */
 	slot(k, "2026-01-02T10:00:00Z", 100, 100, 0);
 	CHECK_INT(feed(k, "{\"type\":\"pending\",\"v\":1,\"slot\":"
-	    "\"2026-01-02T10:00:00Z\",\"sell_order\":\"x\",\"buy_order\":"
-	    "\"y\"}"), 0);
+	    "\"2026-01-02T10:00:00Z\",\"contract\":{\"type\":\"contract\","
+	    "\"sell_order\":\"x\",\"buy_order\":\"y\"}}"), 0);
+	CHECK_INT(feed(k, "{\"type\":\"pending\",\"v\":1,\"slot\":"
+	    "\"2026-01-02T10:00:00Z\",\"contract\":{\"type\":\"contract\","
+	    "\"sell_order\":\"x2\",\"buy_order\":\"y\"}}"), 0);
 	slot(k, "2026-01-03T10:00:00Z", 100, 100, 100);
 	/* a record of a slot never cleared, and one with no slot */
 	CHECK_INT(feed(k, "{\"type\":\"contract\",\"v\":1,\"slot\":"
@@ -170,7 +173,7 @@ main(void)
 	CHECK_INT(k.r[DK_KPI_MATCH].num, 100);
 	CHECK_INT(k.r[DK_KPI_MATCH].den, 200);
 	CHECK_INT(k.r[DK_KPI_AUTO].num, 1);
-	CHECK_INT(k.r[DK_KPI_AUTO].den, 2);
+	CHECK_INT(k.r[DK_KPI_AUTO].den, 3);	/* two held, one contract */
 	CHECK_INT(k.d[DK_KPI_CONTRACT].n, 1);
 	CHECK_INT(k.d[DK_KPI_CONTRACT].unbounded, 1);
 	CHECK_INT(k.d[DK_KPI_CONTRACT].over, 1);
@@ -206,6 +209,26 @@ main(void)
 	CHECK(!k.d[DK_KPI_CONTRACT].met);
 	CHECK_INT(k.r[DK_KPI_MATCH].num, 2000);
 	CHECK(k.met == 0);	/* nothing settled */
+	dk_kpi_free(&k);
+
+	/* a contract after the pending record of its trade (its orders) is
+	 * a person's: not automatic, not timed */
+	dk_kpi_init(&k);
+	seq = 0;
+	slot(&k, "2026-01-01T10:00:00Z", 100, 100, 0);
+	CHECK_INT(feed(&k, "{\"type\":\"pending\",\"v\":1,\"slot\":"
+	    "\"2026-01-01T10:00:00Z\",\"contract\":{\"sell_order\":\"s1\","
+	    "\"buy_order\":\"b1\"}}"), 0);
+	CHECK_INT(feed(&k, "{\"type\":\"contract\",\"v\":1,\"slot\":"
+	    "\"2026-01-01T10:00:00Z\",\"seller\":\"a\",\"buyer\":\"b\","
+	    "\"sell_order\":\"s1\",\"buy_order\":\"b1\"}"), 0);
+	CHECK_INT(checkpoint(&k, T0 + 10 * 3600), 0);
+	CHECK_INT(dk_kpi_figures(&k, &e), 0);
+	CHECK_INT(k.r[DK_KPI_AUTO].num, 0);
+	CHECK_INT(k.r[DK_KPI_AUTO].den, 1);
+	CHECK_INT(k.d[DK_KPI_CONTRACT].n, 0);
+	CHECK_INT(k.d[DK_KPI_SETTLE].n, 1);	/* but it must be settled */
+	CHECK_INT(k.r[DK_KPI_SETTLED].den, 2);
 	dk_kpi_free(&k);
 
 	return check_done("test-kpi");
