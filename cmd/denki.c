@@ -32,6 +32,7 @@ static const struct {
 	{ "intake", "take orders and readings into the inbox, each answered by a signed receipt" },
 	{ "halt", "halt trading in zones for a window (or island mode), or lift a halt: a signed ledger entry" },
 	{ "grid-watch", "watch grid telemetry and halt a zone out of its bands, lift it when stable" },
+	{ "kpi", "the KPIs of a period beside their targets, and members' credit scores, from the ledger" },
 	{ NULL, NULL }
 };
 

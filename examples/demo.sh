@@ -248,6 +248,18 @@ echo "statements     $out/statement-kn1.txt .. statement-kn6.txt and .html,"
 echo "               $out/statement-community.txt and .html,"
 echo "               $out/statement-kn4-day.html (slot by slot)"
 echo
+# The day's KPIs beside their targets and each member's credit score, from
+# the ledger alone (denki-kpi(1)); make demo-net gives the homes' receipts.
+# The demo replays a day of 2016 on today's clock: the checkpoint times
+# bound each step by years, so the time limits are missed, and kpi says so
+# with its exit status 1.
+rs=
+[ -z "$net" ] || for f in receipts-*.orders.jsonl; do rs="$rs -R $f"; done
+denki kpi -c coop.yaml -P "$day" $rs || { [ $? -eq 1 ] &&
+    echo "(a day of 2016 replayed on today's clock: its checkpoint times bound each step by years)"; }
+echo
+denki kpi -c coop.yaml --credit
+echo
 # For the README's tour: alice's home (her meter data are household 4's).
 cp "$top/examples/community/data/kn4.csv" data.csv
 echo "left in demo${net:+-net}/: keys, coop.yaml, orders.jsonl, ledger.jsonl, operator.pub;"

@@ -46,6 +46,7 @@ PATH=$PWD/..:$PATH'
 	assert_line 'Signature Verified'
 	assert_line --partial '"type":"recovery"'
 	assert_line --regexp '^— witness\.example/w1 [A-Za-z0-9+/]{102}==$'
+	assert_line --regexp '^kn4 +[0-9]+ +0 +[0-9]+ +200 +200 +0$'
 	# alice's order for the slot after her newest reading was cleared
 	run -0 jq -r .slot demo/next.jsonl
 	assert_output "2016-07-06T02:00:00+02:00"

@@ -324,4 +324,116 @@ json_t *dk_report_statement_json(const struct dk_member *);
 json_t *dk_report_completion_json(const struct dk_report *);
 void dk_report_free(struct dk_report *);
 
+
+/* credit.c: each member's credit score from the ledger alone, as of an
+ * entry and a time (denki-formats(5), Credit score); a verifier replaying
+ * a decision recomputes it from the entries before that decision's and
+ * the time it names */
+#define DK_CREDIT_MAX		1000
+#define DK_CREDIT_TENURE	200	/* points at DK_CREDIT_DAYS enrolled */
+#define DK_CREDIT_DAYS		365
+#define DK_CREDIT_DELIVERY	400	/* points with nothing missed */
+#define DK_CREDIT_PAYMENTS	200	/* less, per payment returned: */
+#define DK_CREDIT_DEBIT		100	/* a collection (amount < 0) */
+#define DK_CREDIT_CREDIT	25	/* a payment to the member */
+#define DK_CREDIT_DISPUTES	200	/* less, per dispute lost: */
+#define DK_CREDIT_LOST		50
+struct dk_creditm {		/* a member's account, from the ledger */
+	char id[DK_ID_MAX + 1];
+	long long enrol_seq;	/* its first participant record; -1: none */
+	int64_t enrolled;	/* the time of the first checkpoint after
+				 * it; -1: none yet */
+	int64_t pos_wh;		/* contracted net positions, summed */
+	int64_t miss_wh;	/* the part of them not delivered or taken */
+	long long settled;	/* settlements counted */
+	long long ret_debit, ret_credit;	/* payment_return records */
+	long long lost;		/* dispute_resolution records it lost */
+};
+struct dk_credit {
+	struct dk_creditm *m;
+	size_t n, cap;
+	json_t *idx;		/* id -> index in m */
+	json_t *prov;		/* "slot id" -> position: provisional */
+	json_t *keys;		/* id -> its key (base64), the last record's */
+	long long upto;		/* entries from it on are left out; -1: none */
+	long long entries;	/* read */
+	int64_t cp_time;	/* the last checkpoint's time; -1: none */
+	const struct dk_wpolicy *wp;	/* NULL, or the witnesses whose
+				 * cosignatures bound the checkpoints' times */
+};
+struct dk_credit_score {
+	const struct dk_creditm *m;
+	int64_t at, days;	/* the time asked; whole days enrolled then */
+	int miss_bp;		/* missed_wh / contracted_wh, basis points */
+	int score, tenure, delivery, payments, disputes;
+};
+void dk_credit_init(struct dk_credit *, long long upto);
+int dk_credit_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+int dk_credit_ledger(struct dk_credit *, const char *path,
+    const unsigned char *oppk, long long upto, struct dk_err *);
+int dk_credit_score(const struct dk_credit *, const char *id, int64_t at,
+    struct dk_credit_score *, struct dk_err *);
+json_t *dk_credit_json(const struct dk_credit *,
+    const struct dk_credit_score *);
+void dk_credit_free(struct dk_credit *);
+int dk_checkpoint_bound(json_t *rec, const struct dk_wpolicy *, int64_t *t,
+    struct dk_err *);
+
+
+/* kpi.c: the platform's KPIs for a period, from the ledger alone and the
+ * receipts given (denki-kpi(1) defines each) */
+#define DK_KPI_MATCH	0	/* ratios: matched of matchable Wh */
+#define DK_KPI_AUTO	1	/* contracts without a review, of trades */
+#define DK_KPI_SETTLED	2	/* contracted member-slots settled */
+#define DK_KPI_RATIOS	3
+#define DK_KPI_RECEIPT	0	/* times: receipt to clearing */
+#define DK_KPI_CONTRACT	1	/* clearing to contract */
+#define DK_KPI_SETTLE	2	/* slot end to settlement */
+#define DK_KPI_DISTS	3
+struct dk_kpi_ratio {
+	long long num, den;
+	long long target_bp;	/* met when num / den >= target_bp / 10000 */
+};
+struct dk_kpi_dist {		/* seconds, INT64_MAX: unbounded */
+	int64_t *v;
+	size_t n, cap;
+	int64_t p50, p99, max, limit;
+	long long over, unbounded;
+	int met;		/* p99 <= limit (with n > 0) */
+};
+struct dk_kpi {
+	struct dk_kslot *s;	/* the slots the ledger names */
+	size_t ns, caps;
+	json_t *byslot;		/* slot time -> index in s */
+	json_t *orders;		/* the ids of the ledger's orders */
+	json_t *pend;		/* pending trades: true once contracted */
+	json_t *pairs;		/* contracted member-slots, how settled */
+	struct { long long seq; int64_t t; } *cp;	/* timed checkpoints */
+	size_t ncp, capcp;
+	struct dk_state ik;	/* only the ledger's intake keys */
+	const struct dk_wpolicy *wp;	/* NULL, or the witnesses whose
+				 * cosignatures' times bound too */
+	int minutes;		/* slot length in force */
+	long long gate_min;	/* gate closure in force, minutes */
+	char tz[64];		/* the last rules' */
+	char origin[256];
+	long long entries;
+	int64_t from, to;	/* the period: slots starting in [from, to) */
+	int with_receipts;
+	long long slots;	/* cleared in the period */
+	long long censored;	/* receipted orders not in their book */
+	struct dk_kpi_ratio r[DK_KPI_RATIOS];
+	struct dk_kpi_dist d[DK_KPI_DISTS];
+	int met;		/* every KPI measured met its target */
+};
+void dk_kpi_init(struct dk_kpi *);
+int dk_kpi_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+int dk_kpi_receipts(struct dk_kpi *, const char *path, struct dk_err *);
+int dk_kpi_figures(struct dk_kpi *, struct dk_err *);
+json_t *dk_kpi_json(const struct dk_kpi *, const char *period);
+void dk_kpi_text(FILE *, const struct dk_kpi *, const char *period);
+void dk_kpi_free(struct dk_kpi *);
+
 #endif
