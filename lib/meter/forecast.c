@@ -231,13 +231,14 @@ dk_fc_next(const struct dk_fc *f, int m)
 }
 
 /* The method of the smallest error over the window (ties: the earlier in
- * the list); yesterday until a day has been scored. */
+ * the list); yesterday until a week has been scored (the seasons of a
+ * week need one to show their worth). */
 int
 dk_fc_chosen(const struct dk_fc *f)
 {
 	int m, best = DK_FC_YESTERDAY;
 
-	if (f->ecnt < f->D)
+	if (f->ecnt < 7 * f->D)
 		return best;
 	for (m = 1; m < DK_FC_N; m++)
 		if ((m != DK_FC_CLEARSKY || f->o.geo) &&

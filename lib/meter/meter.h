@@ -404,6 +404,8 @@ struct dk_bidder {
 	size_t ntargets;
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
+	struct dk_fcopt fc;	/* forecast-bid.c: bid.latitude, longitude */
+	int fc_pin;		/* bid.forecast; -1: auto */
 };
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
@@ -412,5 +414,9 @@ int dk_bidder_want(struct dk_bidder *, int64_t slot, struct dk_err *);
 int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
     struct dk_err *);
 void dk_bidder_close(struct dk_bidder *);
+int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
+    struct dk_err *);	/* forecast-bid.c */
+int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
+    char *why, size_t len, struct dk_err *);
 
 #endif
