@@ -313,6 +313,8 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 		    f->o.slot_minutes);
 		if (cs > 50) {
 			r = (double)y / cs;
+			if (f->shape[d] == 0)
+				f->shape[d] = r;	/* its first day */
 			f->shape[d] += SKY_SHAPE * (r - f->shape[d]);
 			if (f->shape[d] * cs > 1)
 				f->cloud += SKY_CLOUD * (r / f->shape[d] -
