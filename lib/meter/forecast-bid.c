@@ -108,13 +108,15 @@ history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
 
 /* One series' forecast of the slot after its n values: by the pinned
  * method, else by the one its backtest chose (m says which); 1 when
- * yesterday is that method and yesterday has no value. */
+ * yesterday is that method, yesterday has no value and the backtest has
+ * not yet scored a week (as bid did before it had one). */
 static int
 one(const struct dk_bidder *b, const struct dk_fcopt *o, int64_t from,
     const int64_t *v, size_t n, int64_t *out, int *m, struct dk_err *e)
 {
 	struct dk_fc *f;
 	size_t i, day = 86400 / (o->slot_minutes * 60);
+	int rc;
 
 	if ((f = dk_fc_new(o, from, e)) == NULL)
 		return -1;
@@ -123,8 +125,10 @@ one(const struct dk_bidder *b, const struct dk_fcopt *o, int64_t from,
 	*m = b->fc_pin >= 0 && (b->fc_pin != DK_FC_CLEARSKY || o->geo) ?
 	    b->fc_pin : dk_fc_chosen(f);
 	*out = dk_fc_next(f, *m);
+	rc = *m == DK_FC_YESTERDAY && v[n - day] == DK_NOVAL &&
+	    dk_fc_scored(f) < 7 * (int64_t)day;
 	dk_fc_free(f);
-	return *m == DK_FC_YESTERDAY && v[n - day] == DK_NOVAL;
+	return rc;
 }
 
 /*

@@ -247,6 +247,13 @@ dk_fc_chosen(const struct dk_fc *f)
 	return best;
 }
 
+/* The slots scored in the window. */
+int64_t
+dk_fc_scored(const struct dk_fc *f)
+{
+	return f->ecnt;
+}
+
 /* The window's mean absolute error of method m, Wh; -1: nothing scored. */
 double
 dk_fc_mae(const struct dk_fc *f, int m)
