@@ -133,16 +133,20 @@ one(const struct dk_bidder *b, const struct dk_fcopt *o, int64_t from,
 
 /*
  * The forecast net export (export - import, Wh) of slot target over the
- * household's meters, from the readings of the HISTORY_DAYS before it;
- * 1 when there is none (why says why).
+ * household's meters, from the readings of the HISTORY_DAYS before it
+ * (8 for a pinned yesterday, lastweek, blend, mean7 or median7); 1 when
+ * there is none (why says why).
  */
 int
 dk_bidder_forecast(struct dk_bidder *b, int64_t target, int64_t *net,
     char *why, size_t len, struct dk_err *e)
 {
 	struct dk_fcopt o = b->fc, oi = b->fc;
-	size_t n = (size_t)HISTORY_DAYS * 1440 / b->rules.slot_minutes;
-	int64_t from = target - (int64_t)HISTORY_DAYS * 86400, *imp, *exp;
+	/* a pinned method of the last week's slots needs no more */
+	int days = b->fc_pin >= 0 && b->fc_pin <= DK_FC_MEDIAN7 ? 8 :
+	    HISTORY_DAYS;
+	size_t n = (size_t)days * 1440 / b->rules.slot_minutes;
+	int64_t from = target - (int64_t)days * 86400, *imp, *exp;
 	int64_t fi, fe;
 	char ts[40];
 	int mi, me, rc = -1;
