@@ -48,7 +48,7 @@ def opsd(path, n):
                 vals.append("" if d < 0 or d > MAX_WH_HOUR else str(d))
             out.append(vals)
         prev = (t, cur)
-    return t0 + dt.timedelta(hours=0), 60, names, out
+    return t0, 60, names, out
 
 
 def ausgrid(path):
@@ -90,11 +90,11 @@ def main():
     if len(sys.argv) != 3:
         sys.exit("usage: forecast-data.py DATA-DIR OUT-DIR")
     src, dst = sys.argv[1], sys.argv[2]
+    os.makedirs(dst, exist_ok=True)
     for n in range(1, 7):
         name = "DE_KN_residential%d_60min_cumulative_kWh.csv" % n
         t0, m, names, rows = opsd(os.path.join(src, "opsd_household",
                                                name), n)
-        # the first row is a counter's first value: the slot it ends
         write(dst, "kn%d" % n, "opsd_household/" + name, t0, m, names,
               KONSTANZ, rows)
     name = "customer12_2011-2012_GC_GG.csv"
