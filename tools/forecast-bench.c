@@ -12,6 +12,13 @@
  * before them instead (where the settings were chosen), never both.  A
  * slot is scored when its value, yesterday's and last week's are known,
  * so the baseline is the same slot yesterday and nothing else.
+ *
+ * The methods forecast the next slot (bid's target after the newest
+ * reading), and are chosen on it.  A line a home gives, beside, the
+ * errors of yesterday and of the chosen method when the forecast is made
+ * 2 slots ahead (bid's cron job in bid(1): the slot after the one that
+ * has just begun) and a day ahead (every slot of tomorrow at once),
+ * scored on the same slots.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +143,9 @@ main(int argc, char *argv[])
 	char when[2][32], meth[64] = "";
 	time_t tt;
 	char *sp, *names[MAXS];
+	int hz[2];
+	int64_t *ay[2], *ac[2];
+	double asum[2][2] = { { 0, 0 }, { 0, 0 } };
 
 	readin();
 	from = split();
@@ -149,6 +159,12 @@ main(int argc, char *argv[])
 		strftime(when[c], sizeof(when[c]), "%Y-%m-%d", gmtime(&tt));
 	}
 	D = 1440 / minutes;
+	hz[0] = 2;
+	hz[1] = D;
+	for (c = 0; c < 2; c++)
+		if ((ay[c] = calloc(n, sizeof(int64_t))) == NULL ||
+		    (ac[c] = calloc(n, sizeof(int64_t))) == NULL)
+			die("out of memory", 0);
 	names[0] = strtok_r(series, ",", &sp);
 	names[1] = strtok_r(NULL, ",", &sp);
 	printf("forecast %s: %s %s to %s, %d-minute slots; MAE in Wh per "
@@ -165,6 +181,14 @@ main(int argc, char *argv[])
 		memset(times[s], 0, sizeof(times[s]));
 		cnt[s] = 0;
 		for (i = 0; i < n; i++) {
+			/* the forecasts of slot i + h - 1 made now */
+			for (c = 0; c < 2; c++)
+				if (i + hz[c] - 1 < n) {
+					ay[c][i + hz[c] - 1] = dk_fc_ahead(f,
+					    DK_FC_YESTERDAY, hz[c]);
+					ac[c][i + hz[c] - 1] = dk_fc_ahead(f,
+					    dk_fc_chosen(f), hz[c]);
+				}
 			y = val[s][i];
 			if (i >= from && i < to && y != DK_NOVAL &&
 			    i >= (size_t)(7 * D) &&
@@ -174,6 +198,12 @@ main(int argc, char *argv[])
 					d = dk_fc_next(f, m < DK_FC_N ? m :
 					    dk_fc_chosen(f)) - y;
 					sum[s][m] += (double)(d < 0 ? -d : d);
+				}
+				for (c = 0; c < 2; c++) {
+					d = ay[c][i] - y;
+					asum[c][0] += (double)(d < 0 ? -d : d);
+					d = ac[c][i] - y;
+					asum[c][1] += (double)(d < 0 ? -d : d);
 				}
 				times[s][dk_fc_chosen(f)]++;
 				cnt[s]++;
@@ -203,6 +233,10 @@ main(int argc, char *argv[])
 	}
 	if (hcnt == 0)
 		die("no slot to score", 0);
+	printf("forecast %s, made %d slots ahead: MAE yesterday %.1f chosen "
+	    "%.1f; a day ahead: yesterday %.1f chosen %.1f\n", home, hz[0],
+	    asum[0][0] / hcnt, asum[0][1] / hcnt, asum[1][0] / hcnt,
+	    asum[1][1] / hcnt);
 	printf("forecast %s: MAE yesterday %.1f chosen %.1f (%s)\n", home,
 	    hsum[0] / hcnt, hsum[1] / hcnt, meth);
 	return 0;

@@ -118,16 +118,26 @@ whole(double v)
 	return (int64_t)(v + 0.5);
 }
 
-/* The median of the same slot on the last 7 days that have it (of an
- * even number, the mean of the middle two, rounded up); v without one. */
+/* The same slot as the one h ahead, k days before it; DK_NOVAL if not
+ * yet known. */
 static int64_t
-median7(const struct dk_fc *f, int64_t v)
+day(const struct dk_fc *f, int h, int k)
+{
+	int back = k * f->D - (h - 1);
+
+	return back < 1 ? DK_NOVAL : at(f, back);
+}
+
+/* The median of the same slot on the 7 days before the slot h ahead that
+ * have it (of an even number, the mean of the middle two, rounded up). */
+static int64_t
+median7(const struct dk_fc *f, int h, int k0, int64_t v)
 {
 	int64_t a[7], x;
 	int k, c = 0, j;
 
-	for (k = 1; k <= 7; k++) {
-		if ((x = at(f, k * f->D)) == DK_NOVAL)
+	for (k = k0; k < k0 + 7; k++) {
+		if ((x = day(f, h, k)) == DK_NOVAL)
 			continue;
 		for (j = c++; j > 0 && a[j - 1] > x; j--)
 			a[j] = a[j - 1];
@@ -138,40 +148,55 @@ median7(const struct dk_fc *f, int64_t v)
 	return c % 2 ? a[c / 2] : (a[c / 2 - 1] + a[c / 2] + 1) / 2;
 }
 
-/* The next slot's forecast by each method, into f->fc. */
+/* The forecast of the slot h ahead (1: the next) by each method, from
+ * the slots fed so far; days before it that are not yet known are
+ * skipped (yesterday is the latest day known). */
 static void
-predict(struct dk_fc *f)
+ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
-	int64_t y = at(f, f->D), w = at(f, f->W), v;
-	double s = 0, cs;
-	int k, c = 0, i;
+	int k0 = (h - 1) / f->D + 1, k, c = 0, i;
+	int64_t y = day(f, h, k0), w = day(f, h, 7), v;
+	double s = 0, cs, ph = 1;
 
 	/* without their own inputs, the seasonal ones fall back in turn:
 	 * yesterday, last week, the newest value, nothing at all */
 	v = y != DK_NOVAL ? y : w != DK_NOVAL ? w : f->last != DK_NOVAL ?
 	    f->last : 0;
-	f->fc[DK_FC_YESTERDAY] = v;
-	f->fc[DK_FC_LASTWEEK] = w != DK_NOVAL ? w : v;
-	f->fc[DK_FC_BLEND] = y != DK_NOVAL && w != DK_NOVAL ?
-	    (y + w + 1) / 2 : v;
-	for (k = 1; k <= 7; k++)
-		if ((y = at(f, k * f->D)) != DK_NOVAL) {
+	fc[DK_FC_YESTERDAY] = v;
+	fc[DK_FC_LASTWEEK] = w != DK_NOVAL ? w : v;
+	fc[DK_FC_BLEND] = y != DK_NOVAL && w != DK_NOVAL ? (y + w + 1) / 2 :
+	    v;
+	for (k = k0; k < k0 + 7; k++)
+		if ((y = day(f, h, k)) != DK_NOVAL) {
 			s += (double)y;
 			c++;
 		}
-	f->fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
-	f->fc[DK_FC_MEDIAN7] = median7(f, v);
-	i = (int)(f->n % f->W);
-	f->fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] +
-	    f->sw[i] + ETS_PHI * f->eprev) : v;
-	f->fc[DK_FC_COMBO] = (f->fc[DK_FC_ETS] + f->fc[DK_FC_MEDIAN7] + 1) / 2;
+	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
+	fc[DK_FC_MEDIAN7] = median7(f, h, k0, v);
+	i = (int)((f->n + h - 1) % f->W);
+	for (k = 0; k < h && ph > 1e-9; k++)
+		ph *= ETS_PHI;
+	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] + f->sw[i] +
+	    ph * f->eprev) : v;
+	fc[DK_FC_COMBO] = (fc[DK_FC_ETS] + fc[DK_FC_MEDIAN7] + 1) / 2;
 	if (f->o.geo) {
-		cs = dk_fc_clearsky(f->o.lat, f->o.lon, f->t,
-		    f->o.slot_minutes);
-		f->fc[DK_FC_CLEARSKY] = whole(cs * f->shape[i % f->D] *
-		    f->cloud);
+		cs = dk_fc_clearsky(f->o.lat, f->o.lon, f->t + (int64_t)(h - 1) *
+		    f->o.slot_minutes * 60, f->o.slot_minutes);
+		fc[DK_FC_CLEARSKY] = whole(cs * f->shape[i % f->D] * f->cloud);
 	} else
-		f->fc[DK_FC_CLEARSKY] = v;
+		fc[DK_FC_CLEARSKY] = v;
+}
+
+/* The forecast of method m for the slot h ahead (h >= 1). */
+int64_t
+dk_fc_ahead(const struct dk_fc *f, int m, int h)
+{
+	int64_t fc[DK_FC_N];
+
+	if (h <= 1)
+		return f->fc[m];
+	ahead(f, h, fc);
+	return fc[m];
 }
 
 struct dk_fc *
@@ -204,7 +229,7 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 	}
 	for (m = 0; m < f->win * DK_FC_N; m++)
 		f->err[m] = -1;
-	predict(f);
+	ahead(f, 1, f->fc);
 	return f;
 oom:
 	dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -343,5 +368,5 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 	}
 	f->n++;
 	f->t += f->o.slot_minutes * 60LL;
-	predict(f);
+	ahead(f, 1, f->fc);
 }
