@@ -100,7 +100,6 @@ PV='imp = 50; h = s / 2
 	    -D bid.longitude=9.18 r.jsonl
 	assert_equal "$(echo "$output" | jq -r .slot)" 2026-07-06T12:00:00+00:00
 	wh=$(echo "$output" | jq .wh)
-	echo "truth $truth, forecast $wh" >&3
 	[ "$(echo "$output" | jq -r .side)" = sell ]
 	[ "$wh" -ge $((truth * 85 / 100)) ] && [ "$wh" -le $((truth * 115 / 100)) ]
 	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.latitude=47.66 \

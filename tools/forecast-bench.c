@@ -187,7 +187,8 @@ main(int argc, char *argv[])
 					ay[c][i + hz[c] - 1] = dk_fc_ahead(f,
 					    DK_FC_YESTERDAY, hz[c]);
 					ac[c][i + hz[c] - 1] = dk_fc_ahead(f,
-					    dk_fc_chosen(f), hz[c]);
+					    dk_fc_chosen_ahead(f, hz[c]),
+					    hz[c]);
 				}
 			y = val[s][i];
 			if (i >= from && i < to && y != DK_NOVAL &&

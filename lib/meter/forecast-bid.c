@@ -106,8 +106,9 @@ history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
 	return 0;
 }
 
-/* One series' forecast of the slot after its n values: by the pinned
- * method, else by the one its backtest chose (m says which); 1 when
+/* One series' forecast of the slot after its n values, made from the
+ * newest of them (a forecast made h slots ahead): by the pinned method,
+ * else by the one its backtest for h chose (m says which); 1 when
  * yesterday is that method, yesterday has no value and the backtest has
  * not yet scored a week (as bid did before it had one). */
 static int
@@ -115,16 +116,20 @@ one(const struct dk_bidder *b, const struct dk_fcopt *o, int64_t from,
     const int64_t *v, size_t n, int64_t *out, int *m, struct dk_err *e)
 {
 	struct dk_fc *f;
-	size_t i, day = 86400 / (o->slot_minutes * 60);
-	int rc;
+	size_t i, k, day = 86400 / (o->slot_minutes * 60);
+	int rc, h;
 
 	if ((f = dk_fc_new(o, from, e)) == NULL)
 		return -1;
-	for (i = 0; i < n; i++)
+	/* up to the newest value: the target is h slots ahead of it */
+	for (k = n; k > 0 && v[k - 1] == DK_NOVAL; k--)
+		;
+	for (i = 0; i < k; i++)
 		dk_fc_feed(f, v[i]);
+	h = (int)(n - k) + 1;
 	*m = b->fc_pin >= 0 && (b->fc_pin != DK_FC_CLEARSKY || o->geo) ?
-	    b->fc_pin : dk_fc_chosen(f);
-	*out = dk_fc_next(f, *m);
+	    b->fc_pin : dk_fc_chosen_ahead(f, h);
+	*out = dk_fc_ahead(f, *m, h);
 	rc = *m == DK_FC_YESTERDAY && v[n - day] == DK_NOVAL &&
 	    dk_fc_scored(f) < 7 * (int64_t)day;
 	dk_fc_free(f);

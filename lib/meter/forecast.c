@@ -24,6 +24,7 @@
 #define ETS_PHI		0.60	/* how much of the last error carries on */
 #define SKY_SHAPE	0.05	/* per day: a slot's share of the clear sky */
 #define SKY_CLOUD	0.50	/* per daylight slot: the sky now */
+#define SKY_KEEP	0.90	/* per hour ahead: how much of it stays */
 #define SPIKE		20	/* times the week's mean (+1 kWh): not use */
 
 static const char *const names[DK_FC_N] = { "yesterday", "lastweek",
@@ -43,10 +44,14 @@ struct dk_fc {
 	double lev, *sd, *sw, eprev;
 	/* clearsky */
 	double *shape, cloud;
-	/* the rolling backtest: each method's error over the last window */
+	/* the rolling backtests, of the forecasts made a slot ahead and a
+	 * day ahead: each method's error over the last window */
 	int64_t fc[DK_FC_N];	/* the forecasts of the next slot */
-	int64_t *err;		/* window x DK_FC_N; -1: not scored */
-	int64_t esum[DK_FC_N], ecnt;
+	int64_t *pend;		/* D x DK_FC_N: those made a day ahead */
+	struct backtest {
+		int64_t *err;	/* window x DK_FC_N; -1: not scored */
+		int64_t esum[DK_FC_N], ecnt;
+	} bt[2];
 	int win;
 };
 
@@ -156,7 +161,7 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
 	int k0 = (h - 1) / f->D + 1, k, c = 0, i;
 	int64_t y = day(f, h, k0), w = day(f, h, 7), v;
-	double s = 0, cs, ph = 1;
+	double s = 0, cs, ph = 1, cl;
 
 	/* without their own inputs, the seasonal ones fall back in turn:
 	 * yesterday, last week, the newest value, nothing at all */
@@ -182,7 +187,10 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	if (f->o.geo) {
 		cs = dk_fc_clearsky(f->o.lat, f->o.lon, f->t + (int64_t)(h - 1) *
 		    f->o.slot_minutes * 60, f->o.slot_minutes);
-		fc[DK_FC_CLEARSKY] = whole(cs * f->shape[i % f->D] * f->cloud);
+		/* the clouds now pass: toward the usual sky, 1 */
+		cl = 1 + (f->cloud - 1) * pow(SKY_KEEP, (double)(h - 1) *
+		    f->o.slot_minutes / 60);
+		fc[DK_FC_CLEARSKY] = whole(cs * f->shape[i % f->D] * cl);
 	} else
 		fc[DK_FC_CLEARSKY] = v;
 }
@@ -223,13 +231,20 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 	    (f->sd = calloc(f->D, sizeof(*f->sd))) == NULL ||
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
 	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
-	    (f->err = malloc(sizeof(*f->err) * f->win * DK_FC_N)) == NULL) {
+	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
+	    (f->bt[0].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
+	    NULL ||
+	    (f->bt[1].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
+	    NULL) {
 		dk_fc_free(f);
 		goto oom;
 	}
 	for (m = 0; m < f->win * DK_FC_N; m++)
-		f->err[m] = -1;
+		f->bt[0].err[m] = f->bt[1].err[m] = -1;
+	for (m = 0; m < f->D * DK_FC_N; m++)
+		f->pend[m] = DK_NOVAL;
 	ahead(f, 1, f->fc);
+	ahead(f, f->D, f->pend + (f->D - 1) * DK_FC_N);
 	return f;
 oom:
 	dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -245,7 +260,9 @@ dk_fc_free(struct dk_fc *f)
 	free(f->sd);
 	free(f->sw);
 	free(f->shape);
-	free(f->err);
+	free(f->pend);
+	free(f->bt[0].err);
+	free(f->bt[1].err);
 	free(f);
 }
 
@@ -255,58 +272,75 @@ dk_fc_next(const struct dk_fc *f, int m)
 	return f->fc[m];
 }
 
-/* The method of the smallest error over the window (ties: the earlier in
- * the list); yesterday until a week has been scored (the seasons of a
- * week need one to show their worth). */
-int
-dk_fc_chosen(const struct dk_fc *f)
+/* The backtest for forecasts made h slots ahead: of those made a slot
+ * ahead up to half a day, else of those made a day ahead. */
+static const struct backtest *
+backtest(const struct dk_fc *f, int h)
 {
+	return &f->bt[2 * h > f->D];
+}
+
+/* The method of the smallest error over the window for a forecast made
+ * h slots ahead (ties: the earlier in the list); yesterday until a week
+ * has been scored (the seasons of a week need one to show their worth). */
+int
+dk_fc_chosen_ahead(const struct dk_fc *f, int h)
+{
+	const struct backtest *b = backtest(f, h);
 	int m, best = DK_FC_YESTERDAY;
 
-	if (f->ecnt < 7 * f->D)
+	if (b->ecnt < 7 * f->D)
 		return best;
 	for (m = 1; m < DK_FC_N; m++)
 		if ((m != DK_FC_CLEARSKY || f->o.geo) &&
-		    f->esum[m] < f->esum[best])
+		    b->esum[m] < b->esum[best])
 			best = m;
 	return best;
 }
 
-/* The slots scored in the window. */
+int
+dk_fc_chosen(const struct dk_fc *f)
+{
+	return dk_fc_chosen_ahead(f, 1);
+}
+
+/* The slots scored in the window (of forecasts made a slot ahead). */
 int64_t
 dk_fc_scored(const struct dk_fc *f)
 {
-	return f->ecnt;
+	return f->bt[0].ecnt;
 }
 
-/* The window's mean absolute error of method m, Wh; -1: nothing scored. */
+/* The window's mean absolute error of method m's forecasts made a slot
+ * ahead, Wh; -1: nothing scored. */
 double
 dk_fc_mae(const struct dk_fc *f, int m)
 {
-	return f->ecnt ? (double)f->esum[m] / f->ecnt : -1;
+	return f->bt[0].ecnt ? (double)f->bt[0].esum[m] / f->bt[0].ecnt : -1;
 }
 
+/* The forecasts fc of the slot whose value is y, into backtest b. */
 static void
-score(struct dk_fc *f, int64_t y)
+score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 {
-	int64_t *row = f->err + (f->n % f->win) * DK_FC_N, d;
+	int64_t *row = b->err + (f->n % f->win) * DK_FC_N, d;
 	int m;
 
 	if (row[0] >= 0) {
 		for (m = 0; m < DK_FC_N; m++)
-			f->esum[m] -= row[m];
-		f->ecnt--;
+			b->esum[m] -= row[m];
+		b->ecnt--;
 	}
 	for (m = 0; m < DK_FC_N; m++)
 		row[m] = -1;
-	if (y == DK_NOVAL)
+	if (y == DK_NOVAL || fc[0] == DK_NOVAL)
 		return;
 	for (m = 0; m < DK_FC_N; m++) {
-		d = f->fc[m] - y;
+		d = fc[m] - y;
 		row[m] = d < 0 ? -d : d;
-		f->esum[m] += row[m];
+		b->esum[m] += row[m];
 	}
-	f->ecnt++;
+	b->ecnt++;
 }
 
 /*
@@ -324,9 +358,9 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 	if (y != DK_NOVAL && (y < 0 || (f->wcnt >= f->D &&
 	    (double)y > SPIKE * (f->wsum / f->wcnt) + 1000)))
 		y = DK_NOVAL;
-	if (f->n >= 1) {
-		score(f, y);
-	}
+	if (f->n >= 1)
+		score(f, &f->bt[0], f->fc, y);
+	score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
 	if (y != DK_NOVAL) {
 		if (!f->init) {
 			f->lev = (double)y;
@@ -369,4 +403,5 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 	f->n++;
 	f->t += f->o.slot_minutes * 60LL;
 	ahead(f, 1, f->fc);
+	ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N);
 }

@@ -234,6 +234,7 @@ void dk_fc_feed(struct dk_fc *, int64_t wh);	/* DK_NOVAL: none */
 int64_t dk_fc_next(const struct dk_fc *, int method);
 int64_t dk_fc_ahead(const struct dk_fc *, int method, int h);
 int dk_fc_chosen(const struct dk_fc *);
+int dk_fc_chosen_ahead(const struct dk_fc *, int h);
 double dk_fc_mae(const struct dk_fc *, int method);
 int64_t dk_fc_scored(const struct dk_fc *);
 const char *dk_fc_name(int method);

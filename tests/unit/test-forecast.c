@@ -58,6 +58,34 @@ test_seasonal(void)
 	dk_fc_free(f);
 }
 
+/* Forecasts made further ahead: the same days before the target, and
+ * the backtest of those made a day ahead. */
+static void
+test_ahead(void)
+{
+	struct dk_fc *f = hourly(0, 0, 0);
+	int64_t i, n = 20 * 24 + 5;
+
+	for (i = 0; i < n; i++)
+		dk_fc_feed(f, weekly(i));
+	CHECK_INT(dk_fc_ahead(f, DK_FC_YESTERDAY, 1),
+	    dk_fc_next(f, DK_FC_YESTERDAY));
+	CHECK_INT(dk_fc_ahead(f, DK_FC_YESTERDAY, 3), weekly(n + 2 - 24));
+	CHECK_INT(dk_fc_ahead(f, DK_FC_YESTERDAY, 24), weekly(n + 23 - 24));
+	/* more than a day ahead: two days before the target */
+	CHECK_INT(dk_fc_ahead(f, DK_FC_YESTERDAY, 30), weekly(n + 29 - 48));
+	CHECK_INT(dk_fc_ahead(f, DK_FC_LASTWEEK, 30), weekly(n + 29));
+	CHECK_INT(dk_fc_ahead(f, DK_FC_MEDIAN7, 24), 100 + 10 * 4 + 50 * 3);
+	CHECK_INT(dk_fc_chosen_ahead(f, 24), DK_FC_LASTWEEK);
+	CHECK_INT(dk_fc_chosen_ahead(f, 2), DK_FC_LASTWEEK);
+	dk_fc_free(f);
+	f = hourly(0, 0, 0);
+	for (i = 0; i < 6 * 24; i++)
+		dk_fc_feed(f, weekly(i));
+	CHECK_INT(dk_fc_chosen_ahead(f, 24), DK_FC_YESTERDAY);
+	dk_fc_free(f);
+}
+
 static void
 test_median(void)
 {
@@ -158,6 +186,12 @@ test_clearsky(void)
 	want = (int64_t)(2 * dk_fc_clearsky(47.66, 9.18, T0 + i * H, 60));
 	d = dk_fc_next(f, DK_FC_CLEARSKY) - want * 3 / 4;
 	CHECKF(d >= -15 && d <= 15, "a cloud: off by %lld", (long long)d);
+	/* and a day ahead, most of the cloud has passed */
+	want = (int64_t)(2 * dk_fc_clearsky(47.66, 9.18, T0 + (i + 23) * H,
+	    60));
+	d = dk_fc_ahead(f, DK_FC_CLEARSKY, 24) - want;
+	CHECKF(d >= -want / 10 && d < 0, "a day ahead: off by %lld",
+	    (long long)d);
 	/* the night: nothing */
 	for (i++; i < 11 * 24; i++)
 		dk_fc_feed(f, 0);
@@ -213,6 +247,7 @@ int
 main(void)
 {
 	test_seasonal();
+	test_ahead();
 	test_median();
 	test_ets();
 	test_choice();
