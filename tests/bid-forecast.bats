@@ -46,6 +46,14 @@ WEEKLY='imp = 200 + 100 * (d % 7)'
 	assert_equal "$stderr" ""
 }
 
+@test "bid forecast: a whole day bid at once (-N 48) is chosen by the backtest of forecasts made a day ahead" {
+	history 35 "$WEEKLY; imp += s" >r.jsonl
+	# 2026-07-06 (day 35, weekday 0): 200 + the slot; yesterday's 800 +
+	run -0 --separate-stderr denki-bid -n -c alice.yaml -s 2026-07-06T00:00:00+00:00 -N 48 r.jsonl
+	assert_equal "$(echo "$output" | jq -r '.wh' | tr '\n' ' ')" "$(seq 200 247 | tr '\n' ' ')"
+	assert_equal "$stderr" ""
+}
+
 @test "bid forecast: bid.forecast pins a method: yesterday as before, the week's mean" {
 	history 35 "$WEEKLY" >r.jsonl
 	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.forecast=yesterday r.jsonl
