@@ -240,5 +240,11 @@ main(int argc, char *argv[])
 	    asum[1][1] / hcnt);
 	printf("forecast %s: MAE yesterday %.1f chosen %.1f (%s)\n", home,
 	    hsum[0] / hcnt, hsum[1] / hcnt, meth);
+	for (c = 0; c < 2; c++) {
+		free(ay[c]);
+		free(ac[c]);
+	}
+	for (s = 0; s < nser; s++)
+		free(val[s]);
 	return 0;
 }
