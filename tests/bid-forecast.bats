@@ -92,6 +92,28 @@ WEEKLY='imp = 200 + 100 * (d % 7)'
 	assert_equal "$stderr" ""
 }
 
+@test "bid forecast: a meter reset through meter-read (a counter going backwards) leaves a gap, not a poisoned forecast" {
+	# 22 days of a counter at 30-minute boundaries, 300 Wh a slot; it
+	# is reset just before 2026-06-22T00:30 (row 1010), so the slot
+	# 2026-06-22T00:00, the day before the target, has no reading
+	awk 'BEGIN {
+		print "time,import_total_wh,export_total_wh"
+		for (k = 0; k <= 22 * 48; k++) {
+			d = int(k / 48); s = k % 48
+			c = k < 1009 ? 300 * k : 5 + 300 * (k - 1009)
+			printf "2026-06-%02dT%02d:%02d:00+00:00,%d,0\n", d + 1, int(s / 2), s % 2 * 30, c
+		}
+	}' >b.csv
+	run -0 --separate-stderr denki-meter-read -m alice-m b.csv
+	assert_equal "$stderr" "denki-meter-read: b.csv:1011: counter went backwards (meter replaced or reset?); no reading for this interval"
+	echo "$output" >r.jsonl
+	[ "$(grep -c 2026-06-22T00:00:00 r.jsonl)" = 0 ]
+	run -0 --separate-stderr denki-bid -n -c alice.yaml r.jsonl
+	assert_equal "$(echo "$output" | jq -r .slot)" 2026-06-23T00:00:00+00:00
+	assert_equal "$(order_of)" "buy 300"
+	assert_equal "$stderr" ""
+}
+
 # A PV home in Konstanz: 50 Wh of import a slot, and an export of a clear
 # day's curve times the day's sky (six kinds of day in turn); the target
 # 2026-07-06T12:00 (day 35, sky 0.8) after its morning's readings.

@@ -11,12 +11,12 @@
 
 /*
  * Floating point inside, integer Wh in and out: the methods use only
- * +, -, *, / and sqrt (correctly rounded in IEEE 754, and -std=c11 keeps
- * GCC from contracting them into fused multiply-adds), and the sun's
- * position uses sin, cos and exp (glibc's, the same code on x86-64 and
- * arm64); a forecast is rounded to the nearest Wh.  A forecast is a
- * household's own guess and no one replays it, but the same history gives
- * the same order on every machine we know.
+ * +, -, * and / (correctly rounded in IEEE 754, and -std=c11 keeps GCC
+ * from contracting them into fused multiply-adds), and the sun's position
+ * and the passing clouds use sin, cos, exp and pow (glibc's, the same code
+ * on x86-64 and arm64); a forecast is rounded to the nearest Wh.  A
+ * forecast is a household's own guess and no one replays it, but the
+ * same history gives the same order on every machine we know.
  */
 #define ETS_ALPHA	0.02	/* the level */
 #define ETS_DAY		0.10	/* the daily season */
