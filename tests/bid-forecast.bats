@@ -138,6 +138,21 @@ PV='imp = 50; h = s / 2
 	[ "$wh" -ge $((truth * 85 / 100)) ] && [ "$wh" -le $((truth * 115 / 100)) ]
 }
 
+@test "bid forecast: slots bid together (-N) get the forecasts each gets alone, readings after some of them or not" {
+	history 35 "$PV" 24 >r.jsonl
+	set -- -n -c alice.yaml -D bid.latitude=47.66 -D bid.longitude=9.18
+	denki-bid "$@" r.jsonl >/dev/null
+	run -0 --separate-stderr denki-bid "$@" -s 2026-07-06T10:00:00+00:00 -N 6 </dev/null
+	[ "${#lines[@]}" = 6 ]
+	together=$(echo "$output" | jq -c 'del(.sig)')
+	alone=$(for t in 10:00 10:30 11:00 11:30 12:00 12:30; do
+		denki-bid "$@" -s "2026-07-06T$t:00+00:00" </dev/null | jq -c 'del(.sig)'
+	done)
+	assert_equal "$together" "$alone"
+	# 10:00 to 11:30 have readings: each is forecast from the one before
+	[ "$(echo "$together" | jq -r .wh | sort -u | wc -l)" -ge 4 ]
+}
+
 @test "bid forecast: a bad bid.forecast, latitude or longitude is 78 and names the setting" {
 	run -78 --separate-stderr denki-bid -n -c alice.yaml -D bid.forecast=tomorrow -s 2026-06-07T00:00:00+00:00 </dev/null
 	assert_equal "$stderr" 'denki-bid: alice.yaml: bid.forecast: must be auto, yesterday, lastweek, blend, mean7, median7, ets, combo or clearsky, got "tomorrow"'

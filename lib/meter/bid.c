@@ -222,6 +222,7 @@ fail:
 void
 dk_bidder_close(struct dk_bidder *b)
 {
+	dk_bidder_fc_free(b);
 	dk_db_close(b->db);
 	dk_key_free(&b->key);
 	free(b->meters);

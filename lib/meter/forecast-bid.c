@@ -106,74 +106,140 @@ history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
 	return 0;
 }
 
-/* One series' forecast of the slot after its n values, made from the
- * newest of them (a forecast made h slots ahead): by the pinned method,
- * else by the one its backtest for h chose (m says which); 1 when
- * yesterday is that method, yesterday has no value and the backtest has
- * not yet scored a week (as bid did before it had one). */
-static int
-one(const struct dk_bidder *b, const struct dk_fcopt *o, int64_t from,
-    const int64_t *v, size_t n, int64_t *out, int *m, struct dk_err *e)
-{
-	struct dk_fc *f;
-	size_t i, k, day = 86400 / (o->slot_minutes * 60);
-	int rc, h;
+/* What bid keeps between the slots of one run: the forecasters fed up to
+ * the newest reading before a slot, which serve every later slot until a
+ * newer reading comes before one. */
+struct dk_fcstate {
+	int64_t newest;		/* the last slot fed */
+	int64_t from;		/* the first */
+	size_t n;
+	int64_t *v[2];		/* the slots fed: import, export */
+	struct dk_fc *f[2];
+};
 
-	if ((f = dk_fc_new(o, from, e)) == NULL)
-		return -1;
-	/* up to the newest value: the target is h slots ahead of it */
-	for (k = n; k > 0 && v[k - 1] == DK_NOVAL; k--)
-		;
-	for (i = 0; i < k; i++)
-		dk_fc_feed(f, v[i]);
-	h = (int)(n - k) + 1;
-	*m = b->fc_pin >= 0 && (b->fc_pin != DK_FC_CLEARSKY || o->geo) ?
-	    b->fc_pin : dk_fc_chosen_ahead(f, h);
-	*out = dk_fc_ahead(f, *m, h);
-	rc = *m == DK_FC_YESTERDAY && v[n - day] == DK_NOVAL &&
-	    dk_fc_scored(f) < 7 * (int64_t)day;
-	dk_fc_free(f);
+void
+dk_bidder_fc_free(struct dk_bidder *b)
+{
+	int k;
+
+	if (b->fcs == NULL)
+		return;
+	for (k = 0; k < 2; k++) {
+		free(b->fcs->v[k]);
+		dk_fc_free(b->fcs->f[k]);
+	}
+	free(b->fcs);
+	b->fcs = NULL;
+}
+
+/* The newest slot before target in which every meter has a reading; 1
+ * when there is none. */
+static int
+newest(struct dk_bidder *b, int64_t target, int64_t *slot, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+	size_t k;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(b->db->db, "SELECT max(slot) FROM reading "
+	    "WHERE meter = ? AND slot <= ?", -1, &st, NULL) != SQLITE_OK)
+		return dk_db_fail(b->db, e, "select");
+	*slot = target - 1;
+	/* the newest of the first meter no later than the others' */
+	for (k = 0; k < b->nmeters; k = rc == 2 ? 0 : k + 1) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, b->meters[k], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, *slot);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			return dk_db_fail(b->db, e, "select");
+		}
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+			rc = 1;
+			break;
+		}
+		rc = sqlite3_column_int64(st, 0) < *slot && k > 0 ? 2 : 0;
+		*slot = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
 	return rc;
+}
+
+/* The forecasters fed the history up to slot last, kept in b->fcs. */
+static int
+build(struct dk_bidder *b, int64_t last, struct dk_err *e)
+{
+	int64_t step = b->rules.slot_minutes * 60LL;
+	/* a pinned method of the last week's slots needs no more */
+	int days = b->fc_pin >= 0 && b->fc_pin <= DK_FC_MEDIAN7 ? 8 :
+	    HISTORY_DAYS;
+	struct dk_fcstate *c;
+	struct dk_fcopt o[2] = { b->fc, b->fc };
+	size_t i;
+	int k;
+
+	dk_bidder_fc_free(b);
+	if ((c = b->fcs = calloc(1, sizeof(*c))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	c->newest = last;
+	c->n = (size_t)days * 86400 / step;
+	c->from = last + step - (int64_t)c->n * step;
+	o[0].geo = 0;	/* the sun's curve is generation's, not import's */
+	for (k = 0; k < 2; k++)
+		if ((c->v[k] = calloc(c->n, sizeof(int64_t))) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (history(b, c->from, c->n, c->v[0], c->v[1], e) < 0)
+		return -1;
+	for (k = 0; k < 2; k++) {
+		if ((c->f[k] = dk_fc_new(&o[k], c->from, e)) == NULL)
+			return -1;
+		for (i = 0; i < c->n; i++)
+			dk_fc_feed(c->f[k], c->v[k][i]);
+	}
+	return 0;
 }
 
 /*
  * The forecast net export (export - import, Wh) of slot target over the
- * household's meters, from the readings of the HISTORY_DAYS before it
- * (8 for a pinned yesterday, lastweek, blend, mean7 or median7); 1 when
- * there is none (why says why).
+ * household's meters, made from the newest reading before it and the
+ * HISTORY_DAYS up to it (8 for a pinned yesterday, lastweek, blend, mean7
+ * or median7), import and export each by the pinned method, else by the
+ * one its backtest chose for a forecast made so far ahead; 1 when there
+ * is none (why says why): no reading at all, or yesterday the method and
+ * its slot missing while the backtest has not yet scored a week (as bid
+ * did before it had one).
  */
 int
 dk_bidder_forecast(struct dk_bidder *b, int64_t target, int64_t *net,
     char *why, size_t len, struct dk_err *e)
 {
-	struct dk_fcopt o = b->fc, oi = b->fc;
-	/* a pinned method of the last week's slots needs no more */
-	int days = b->fc_pin >= 0 && b->fc_pin <= DK_FC_MEDIAN7 ? 8 :
-	    HISTORY_DAYS;
-	size_t n = (size_t)days * 1440 / b->rules.slot_minutes;
-	int64_t from = target - (int64_t)days * 86400, *imp, *exp;
-	int64_t fi, fe;
+	int64_t step = b->rules.slot_minutes * 60LL, y = target - 86400;
+	int64_t last = 0, fc[2], day = 86400 / step, yv;
+	struct dk_fcstate *c;
 	char ts[40];
-	int mi, me, rc = -1;
+	int k, m, h, rc;
 
-	if ((imp = calloc(n, sizeof(*imp))) == NULL ||
-	    (exp = calloc(n, sizeof(*exp))) == NULL) {
-		free(imp);
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if ((rc = newest(b, target, &last, e)) < 0)
+		return -1;
+	if (rc == 0 && (b->fcs == NULL || b->fcs->newest != last) &&
+	    build(b, last, e) < 0)
+		return -1;
+	c = b->fcs;
+	for (k = 0; k < 2 && rc == 0; k++) {
+		h = (int)((target - last) / step);
+		m = b->fc_pin >= 0 && (b->fc_pin != DK_FC_CLEARSKY || k == 1) ?
+		    b->fc_pin : dk_fc_chosen_ahead(c->f[k], h);
+		fc[k] = dk_fc_ahead(c->f[k], m, h);
+		yv = y >= c->from && y <= last ? c->v[k][(y - c->from) / step] :
+		    DK_NOVAL;
+		rc = m == DK_FC_YESTERDAY && yv == DK_NOVAL &&
+		    dk_fc_scored(c->f[k]) < 7 * day;
 	}
-	oi.geo = 0;	/* the sun's curve is generation's, not import's */
-	if (history(b, from, n, imp, exp, e) < 0 ||
-	    (rc = one(b, &oi, from, imp, n, &fi, &mi, e)) < 0 ||
-	    (rc |= one(b, &o, from, exp, n, &fe, &me, e)) < 0)
-		goto out;
 	if (rc == 1) {
-		dk_time_format(target - 86400, b->rules.tz, ts, sizeof(ts));
+		dk_time_format(y, b->rules.tz, ts, sizeof(ts));
 		snprintf(why, len, "no reading of %s yet to forecast from", ts);
-		goto out;
+		return 1;
 	}
-	*net = fe - fi;
-out:
-	free(imp);
-	free(exp);
-	return rc;
+	*net = fc[1] - fc[0];
+	return 0;
 }

@@ -409,6 +409,7 @@ struct dk_bidder {
 	void *ctx;
 	struct dk_fcopt fc;	/* forecast-bid.c: bid.latitude, longitude */
 	int fc_pin;		/* bid.forecast; -1: auto */
+	struct dk_fcstate *fcs;	/* forecast-bid.c's, between slots */
 };
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
@@ -421,5 +422,6 @@ int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);	/* forecast-bid.c */
 int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
     char *why, size_t len, struct dk_err *);
+void dk_bidder_fc_free(struct dk_bidder *);
 
 #endif
