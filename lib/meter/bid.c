@@ -94,6 +94,7 @@ dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 	    json_integer_value(json_object_get(rec, "import_wh")),
 	    json_integer_value(json_object_get(rec, "export_wh")), e) < 0)
 		return -1;
+	dk_bidder_fc_free(b);	/* the forecasts fed before it */
 	if (t > b->latest)
 		b->latest = t;
 	return 0;
