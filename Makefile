@@ -14,7 +14,7 @@ PKGS = libsodium jansson yaml-0.1 sqlite3 libmodbus
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson -lyaml -lsqlite3 -lmodbus)
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS += $(PKG_LIBS) -lpthread -ldl
+LDLIBS += $(PKG_LIBS) -lpthread -ldl -lm
 
 PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi
 BINS = denki $(addprefix denki-,$(PROGS))
@@ -169,7 +169,11 @@ demo-net:
 tools/gen-book: tools/gen-book.c $(ALL_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/gen-book.c $(ALL_A) $(LDLIBS)
 
-bench: all tools/gen-book
+# make bench's part forecast (tools/forecast-bench.c)
+tools/forecast-bench: tools/forecast-bench.c $(call layer_a,meter ledger crypto core)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/forecast-bench.c $(call layer_a,meter ledger crypto core) $(LDLIBS)
+
+bench: all tools/gen-book tools/forecast-bench
 	@sh tools/bench.sh
 
 install: all
@@ -192,7 +196,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
+	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book tools/forecast-bench $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
 .PHONY: all deps deps-check check test check-asan demo demo-net bench install uninstall clean fuzz fuzz-replay

@@ -44,23 +44,38 @@
 #     reading missing: the run that settles the slot (the members with a
 #     contract and no reading provisionally), the run that trues them up
 #     when their readings come, and ledger-verify replaying both.
+# 11. Forecasts (lib/meter/forecast.c): each home of tests/data/forecast
+#     (six Konstanz homes of OPSD, Ausgrid's customer 12) run through
+#     every method, slot by slot, each seeing only the slots before the
+#     one it forecasts (the next slot, as bid bids it): the mean absolute
+#     error of each method on the held-out months, and a line a home
+#     "forecast HOME: MAE yesterday X chosen Y (METHOD)" in Wh per slot
+#     (tools/forecast-bench.c says which months and slots are scored).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
 # BENCH_PARTS: which of "members book sign privacy money witness intake
-# provisional ledger statement pay" to run (all eleven unless set).
+# provisional ledger statement pay forecast" to run (all twelve unless
+# set); BENCH_ONLY: the same, and before it (BENCH_ONLY=forecast).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cores=$(nproc)
+parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast}}
+part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+if part forecast; then
+	echo "forecasts of the next slot, held-out months (MAE, Wh per slot)"
+	for f in "$top"/tests/data/forecast/*.csv.xz; do
+		xz -dc "$f" | "$top/tools/forecast-bench"
+	done
+fi
+[ "$parts" = forecast ] && exit 0
 raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay}
-part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
 col() {

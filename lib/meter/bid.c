@@ -1,7 +1,7 @@
 /*
  * bid.c: denki-bid's work: the household's grid readings kept as the
  * history its forecast is made from, and a signed order for a slot made
- * from the same slot yesterday.
+ * from the forecast of forecast-bid.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,8 @@ dk_bidder_open(struct dk_bidder *b, const struct dk_conf *conf,
 	    dk_conf_int(conf, "bid.buy_markdown", 20, 0, 100,
 	    &b->buy_markdown, e) < 0)
 		return -1;
-	if (dk_conf_key(conf, "key", 1, &b->key, e) < 0)
+	if (dk_conf_key(conf, "key", 1, &b->key, e) < 0 ||
+	    dk_bidder_fc_conf(b, conf, e) < 0)
 		return -1;
 	if ((b->db = dk_home_db(conf, e)) == NULL)
 		return -1;
@@ -93,6 +94,7 @@ dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 	    json_integer_value(json_object_get(rec, "import_wh")),
 	    json_integer_value(json_object_get(rec, "export_wh")), e) < 0)
 		return -1;
+	dk_bidder_fc_free(b);	/* the forecasts fed before it */
 	if (t > b->latest)
 		b->latest = t;
 	return 0;
@@ -152,7 +154,8 @@ limit(const struct dk_bidder *b, int64_t net, int64_t *price,
  * The signed order for slot target, in *order (NULL: none, and warn says
  * why when it is not just too little energy); unless dry, the slot is
  * marked bid for, and is not bid for again without force.  The forecast
- * is the same slot yesterday; the limits sit inside the spread between
+ * is forecast-bid.c's (the same slot yesterday until the history allows
+ * a backtest to choose); the limits sit inside the spread between
  * buyback and retail: a seller asks buyback plus sell_markup percent of
  * the spread, a buyer bids retail minus the fee minus buy_markdown
  * percent of what is left above buyback.
@@ -163,7 +166,7 @@ dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
 {
 	const struct dk_rules *r = &b->rules;
 	int64_t net, wh, price;
-	char ts[40], yts[40], msg[200], *c, id[65];
+	char ts[40], why[100], msg[200], *c, id[65];
 	json_t *o;
 	int rc;
 
@@ -179,14 +182,11 @@ dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
 			return 0;
 		}
 	}
-	rc = dk_db_get_net(b->db, (const char *const *)b->meters, b->nmeters,
-	    target - 86400, &net, e);
-	if (rc < 0)
+	if ((rc = dk_bidder_forecast(b, target, &net, why, sizeof(why),
+	    e)) < 0)
 		return -1;
 	if (rc == 1) {
-		dk_time_format(target - 86400, r->tz, yts, sizeof(yts));
-		snprintf(msg, sizeof(msg), "slot %s: no reading of %s yet to "
-		    "forecast from; no order", ts, yts);
+		snprintf(msg, sizeof(msg), "slot %s: %s; no order", ts, why);
 		warn_slot(b, msg);
 		return 0;
 	}
@@ -223,6 +223,7 @@ fail:
 void
 dk_bidder_close(struct dk_bidder *b)
 {
+	dk_bidder_fc_free(b);
 	dk_db_close(b->db);
 	dk_key_free(&b->key);
 	free(b->meters);

@@ -216,6 +216,32 @@ int dk_enphase_production(json_t *, int64_t now, struct dk_sample out[2],
 int dk_drv_fronius(struct dk_drv *, struct dk_err *);
 int dk_drv_enphase(struct dk_drv *, struct dk_err *);
 
+/* forecast.c: the Wh of a household's next slot (import or export, or a
+ * series of its own) by each method at once, fed one slot at a time, and
+ * the method of the smallest error over the last window_days (a rolling
+ * backtest); forecast-bid.c: bid's forecast of a slot from its history */
+enum { DK_FC_YESTERDAY, DK_FC_LASTWEEK, DK_FC_BLEND, DK_FC_MEAN7,
+	DK_FC_MEDIAN7, DK_FC_ETS, DK_FC_COMBO, DK_FC_CLEARSKY, DK_FC_N };
+struct dk_fcopt {
+	int slot_minutes;
+	int window_days;	/* of the backtest; 0: 28 */
+	int geo;		/* 1: lat and lon given: clearsky applies */
+	double lat, lon;	/* degrees, north and east */
+};
+struct dk_fc;
+struct dk_fc *dk_fc_new(const struct dk_fcopt *, int64_t t0, struct dk_err *);
+void dk_fc_feed(struct dk_fc *, int64_t wh);	/* DK_NOVAL: none */
+int64_t dk_fc_next(const struct dk_fc *, int method);
+int64_t dk_fc_ahead(const struct dk_fc *, int method, int h);
+int dk_fc_chosen(const struct dk_fc *);
+int dk_fc_chosen_ahead(const struct dk_fc *, int h);
+double dk_fc_mae(const struct dk_fc *, int method);
+int64_t dk_fc_scored(const struct dk_fc *);
+const char *dk_fc_name(int method);
+int dk_fc_find(const char *name);
+double dk_fc_clearsky(double lat, double lon, int64_t start, int minutes);
+void dk_fc_free(struct dk_fc *);
+
 /* db.c: the household's SQLite state that outlives a run (lib/meter/db.h
  * is private to the layer): opened, transactions, closed */
 struct dk_db;
@@ -381,6 +407,9 @@ struct dk_bidder {
 	size_t ntargets;
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
+	struct dk_fcopt fc;	/* forecast-bid.c: bid.latitude, longitude */
+	int fc_pin;		/* bid.forecast; -1: auto */
+	struct dk_fcstate *fcs;	/* forecast-bid.c's, between slots */
 };
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
@@ -389,5 +418,10 @@ int dk_bidder_want(struct dk_bidder *, int64_t slot, struct dk_err *);
 int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
     struct dk_err *);
 void dk_bidder_close(struct dk_bidder *);
+int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
+    struct dk_err *);	/* forecast-bid.c */
+int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
+    char *why, size_t len, struct dk_err *);
+void dk_bidder_fc_free(struct dk_bidder *);
 
 #endif

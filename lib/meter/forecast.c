@@ -1,0 +1,407 @@
+/*
+ * forecast.c: a household's Wh in its next slot, forecast from the slots
+ * before it by several methods at once, each scored on what came next; the
+ * one with the smallest recent error is the one chosen (a rolling backtest).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meter.h"
+
+/*
+ * Floating point inside, integer Wh in and out: the methods use only
+ * +, -, * and / (correctly rounded in IEEE 754, and -std=c11 keeps GCC
+ * from contracting them into fused multiply-adds), and the sun's position
+ * and the passing clouds use sin, cos, exp and pow (glibc's, the same code
+ * on x86-64 and arm64); a forecast is rounded to the nearest Wh.  A
+ * forecast is a household's own guess and no one replays it, but the
+ * same history gives the same order on every machine we know.
+ */
+#define ETS_ALPHA	0.02	/* the level */
+#define ETS_DAY		0.10	/* the daily season */
+#define ETS_WEEK	0.05	/* the weekly season */
+#define ETS_PHI		0.60	/* how much of the last error carries on */
+#define SKY_SHAPE	0.05	/* per day: a slot's share of the clear sky */
+#define SKY_CLOUD	0.50	/* per daylight slot: the sky now */
+#define SKY_KEEP	0.90	/* per hour ahead: how much of it stays */
+#define SPIKE		20	/* times the week's mean (+1 kWh): not use */
+
+static const char *const names[DK_FC_N] = { "yesterday", "lastweek",
+	"blend", "mean7", "median7", "ets", "combo", "clearsky" };
+
+struct dk_fc {
+	struct dk_fcopt o;
+	int D, W;		/* slots a day, a week */
+	int64_t n;		/* slots fed */
+	int64_t t;		/* the start of the next slot */
+	int64_t *ring;		/* the last W values; DK_NOVAL: none */
+	double wsum;		/* of the values in ring */
+	int64_t wcnt;
+	int64_t last;		/* the newest value; DK_NOVAL */
+	/* ets */
+	int init;
+	double lev, *sd, *sw, eprev;
+	/* clearsky */
+	double *shape, cloud;
+	/* the rolling backtests, of the forecasts made a slot ahead and a
+	 * day ahead: each method's error over the last window */
+	int64_t fc[DK_FC_N];	/* the forecasts of the next slot */
+	int64_t *pend;		/* D x DK_FC_N: those made a day ahead */
+	struct backtest {
+		int64_t *err;	/* window x DK_FC_N; -1: not scored */
+		int64_t esum[DK_FC_N], ecnt;
+	} bt[2];
+	int win;
+};
+
+const char *
+dk_fc_name(int m)
+{
+	return m >= 0 && m < DK_FC_N ? names[m] : "?";
+}
+
+int
+dk_fc_find(const char *name)
+{
+	int m;
+
+	for (m = 0; m < DK_FC_N; m++)
+		if (strcmp(names[m], name) == 0)
+			return m;
+	return -1;
+}
+
+static int64_t
+at(const struct dk_fc *f, int back)
+{
+	if (back > f->W || back > f->n)
+		return DK_NOVAL;
+	return f->ring[(f->n - back) % f->W];
+}
+
+/*
+ * The clear sky's irradiance, W/m2 on a horizontal plane, averaged over a
+ * slot: the sun's elevation from the NOAA approximations (declination,
+ * equation of time), Haurwitz's model of the clear sky.
+ */
+double
+dk_fc_clearsky(double lat, double lon, int64_t start, int minutes)
+{
+	const double pi = 3.14159265358979323846;
+	double sum = 0, g, decl, eqt, ha, cz, hours;
+	int64_t t, day;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t = start + (int64_t)minutes * 60 * (2 * i + 1) / 8;
+		day = t / 86400;
+		hours = (double)(t % 86400) / 3600;
+		g = 2 * pi / 365.25 * ((double)(day % 1461) + hours / 24);
+		decl = 0.006918 - 0.399912 * cos(g) + 0.070257 * sin(g) -
+		    0.006758 * cos(2 * g) + 0.000907 * sin(2 * g) -
+		    0.002697 * cos(3 * g) + 0.00148 * sin(3 * g);
+		eqt = 229.18 * (0.000075 + 0.001868 * cos(g) -
+		    0.032077 * sin(g) - 0.014615 * cos(2 * g) -
+		    0.040849 * sin(2 * g));
+		ha = (hours * 60 + eqt + 4 * lon) / 4 - 180;
+		cz = sin(lat * pi / 180) * sin(decl) + cos(lat * pi / 180) *
+		    cos(decl) * cos(ha * pi / 180);
+		if (cz > 0.01)
+			sum += 1098 * cz * exp(-0.057 / cz);
+	}
+	return sum / 4;
+}
+
+static int64_t
+whole(double v)
+{
+	if (!(v > 0))
+		return 0;
+	if (v > DK_MAX_WH)
+		return DK_MAX_WH;
+	return (int64_t)(v + 0.5);
+}
+
+/* The same slot as the one h ahead, k days before it; DK_NOVAL if not
+ * yet known. */
+static int64_t
+day(const struct dk_fc *f, int h, int k)
+{
+	int back = k * f->D - (h - 1);
+
+	return back < 1 ? DK_NOVAL : at(f, back);
+}
+
+/* The median of the same slot on the 7 days before the slot h ahead that
+ * have it (of an even number, the mean of the middle two, rounded up). */
+static int64_t
+median7(const struct dk_fc *f, int h, int k0, int64_t v)
+{
+	int64_t a[7], x;
+	int k, c = 0, j;
+
+	for (k = k0; k < k0 + 7; k++) {
+		if ((x = day(f, h, k)) == DK_NOVAL)
+			continue;
+		for (j = c++; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+	if (c == 0)
+		return v;
+	return c % 2 ? a[c / 2] : (a[c / 2 - 1] + a[c / 2] + 1) / 2;
+}
+
+/* The forecast of the slot h ahead (1: the next) by each method, from
+ * the slots fed so far; days before it that are not yet known are
+ * skipped (yesterday is the latest day known). */
+static void
+ahead(const struct dk_fc *f, int h, int64_t *fc)
+{
+	int k0 = (h - 1) / f->D + 1, k, c = 0, i;
+	int64_t y = day(f, h, k0), w = day(f, h, 7), v;
+	double s = 0, cs, ph = 1, cl;
+
+	/* without their own inputs, the seasonal ones fall back in turn:
+	 * yesterday, last week, the newest value, nothing at all */
+	v = y != DK_NOVAL ? y : w != DK_NOVAL ? w : f->last != DK_NOVAL ?
+	    f->last : 0;
+	fc[DK_FC_YESTERDAY] = v;
+	fc[DK_FC_LASTWEEK] = w != DK_NOVAL ? w : v;
+	fc[DK_FC_BLEND] = y != DK_NOVAL && w != DK_NOVAL ? (y + w + 1) / 2 :
+	    v;
+	for (k = k0; k < k0 + 7; k++)
+		if ((y = day(f, h, k)) != DK_NOVAL) {
+			s += (double)y;
+			c++;
+		}
+	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
+	fc[DK_FC_MEDIAN7] = median7(f, h, k0, v);
+	i = (int)((f->n + h - 1) % f->W);
+	for (k = 0; k < h && ph > 1e-9; k++)
+		ph *= ETS_PHI;
+	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] + f->sw[i] +
+	    ph * f->eprev) : v;
+	fc[DK_FC_COMBO] = (fc[DK_FC_ETS] + fc[DK_FC_MEDIAN7] + 1) / 2;
+	if (f->o.geo) {
+		cs = dk_fc_clearsky(f->o.lat, f->o.lon, f->t + (int64_t)(h - 1) *
+		    f->o.slot_minutes * 60, f->o.slot_minutes);
+		/* the clouds now pass: toward the usual sky, 1 */
+		cl = 1 + (f->cloud - 1) * pow(SKY_KEEP, (double)(h - 1) *
+		    f->o.slot_minutes / 60);
+		fc[DK_FC_CLEARSKY] = whole(cs * f->shape[i % f->D] * cl);
+	} else
+		fc[DK_FC_CLEARSKY] = v;
+}
+
+/* The forecast of method m for the slot h ahead (h >= 1). */
+int64_t
+dk_fc_ahead(const struct dk_fc *f, int m, int h)
+{
+	int64_t fc[DK_FC_N];
+
+	if (h <= 1)
+		return f->fc[m];
+	ahead(f, h, fc);
+	return fc[m];
+}
+
+struct dk_fc *
+dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
+{
+	struct dk_fc *f;
+	int m;
+
+	if (o->slot_minutes < 1 || 1440 % o->slot_minutes != 0) {
+		dk_fail(e, DK_EX_CONFIG, "slot_minutes: %d does not divide a "
+		    "day", o->slot_minutes);
+		return NULL;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		goto oom;
+	f->o = *o;
+	f->D = 1440 / o->slot_minutes;
+	f->W = 7 * f->D;
+	f->win = (o->window_days > 0 ? o->window_days : 28) * f->D;
+	f->t = t0;
+	f->last = DK_NOVAL;
+	f->cloud = 1;
+	if ((f->ring = calloc(f->W, sizeof(*f->ring))) == NULL ||
+	    (f->sd = calloc(f->D, sizeof(*f->sd))) == NULL ||
+	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
+	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
+	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
+	    (f->bt[0].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
+	    NULL ||
+	    (f->bt[1].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
+	    NULL) {
+		dk_fc_free(f);
+		goto oom;
+	}
+	for (m = 0; m < f->win * DK_FC_N; m++)
+		f->bt[0].err[m] = f->bt[1].err[m] = -1;
+	for (m = 0; m < f->D * DK_FC_N; m++)
+		f->pend[m] = DK_NOVAL;
+	ahead(f, 1, f->fc);
+	ahead(f, f->D, f->pend + (f->D - 1) * DK_FC_N);
+	return f;
+oom:
+	dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	return NULL;
+}
+
+void
+dk_fc_free(struct dk_fc *f)
+{
+	if (f == NULL)
+		return;
+	free(f->ring);
+	free(f->sd);
+	free(f->sw);
+	free(f->shape);
+	free(f->pend);
+	free(f->bt[0].err);
+	free(f->bt[1].err);
+	free(f);
+}
+
+int64_t
+dk_fc_next(const struct dk_fc *f, int m)
+{
+	return f->fc[m];
+}
+
+/* The backtest for forecasts made h slots ahead: of those made a slot
+ * ahead up to half a day, else of those made a day ahead. */
+static const struct backtest *
+backtest(const struct dk_fc *f, int h)
+{
+	return &f->bt[2 * h > f->D];
+}
+
+/* The method of the smallest error over the window for a forecast made
+ * h slots ahead (ties: the earlier in the list); yesterday until a week
+ * has been scored (the seasons of a week need one to show their worth). */
+int
+dk_fc_chosen_ahead(const struct dk_fc *f, int h)
+{
+	const struct backtest *b = backtest(f, h);
+	int m, best = DK_FC_YESTERDAY;
+
+	if (b->ecnt < 7 * f->D)
+		return best;
+	for (m = 1; m < DK_FC_N; m++)
+		if ((m != DK_FC_CLEARSKY || f->o.geo) &&
+		    b->esum[m] < b->esum[best])
+			best = m;
+	return best;
+}
+
+int
+dk_fc_chosen(const struct dk_fc *f)
+{
+	return dk_fc_chosen_ahead(f, 1);
+}
+
+/* The slots scored in the window (of forecasts made a slot ahead). */
+int64_t
+dk_fc_scored(const struct dk_fc *f)
+{
+	return f->bt[0].ecnt;
+}
+
+/* The window's mean absolute error of method m's forecasts made a slot
+ * ahead, Wh; -1: nothing scored. */
+double
+dk_fc_mae(const struct dk_fc *f, int m)
+{
+	return f->bt[0].ecnt ? (double)f->bt[0].esum[m] / f->bt[0].ecnt : -1;
+}
+
+/* The forecasts fc of the slot whose value is y, into backtest b. */
+static void
+score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
+{
+	int64_t *row = b->err + (f->n % f->win) * DK_FC_N, d;
+	int m;
+
+	if (row[0] >= 0) {
+		for (m = 0; m < DK_FC_N; m++)
+			b->esum[m] -= row[m];
+		b->ecnt--;
+	}
+	for (m = 0; m < DK_FC_N; m++)
+		row[m] = -1;
+	if (y == DK_NOVAL || fc[0] == DK_NOVAL)
+		return;
+	for (m = 0; m < DK_FC_N; m++) {
+		d = fc[m] - y;
+		row[m] = d < 0 ? -d : d;
+		b->esum[m] += row[m];
+	}
+	b->ecnt++;
+}
+
+/*
+ * The next slot's value: DK_NOVAL when there is none (a gap, a meter
+ * reset).  A value below zero or beyond SPIKE times the week's mean is
+ * taken as none too: one broken reading must not teach the seasons.
+ */
+void
+dk_fc_feed(struct dk_fc *f, int64_t y)
+{
+	int i = (int)(f->n % f->W), d = i % f->D;
+	int64_t old;
+	double base, eps, cs, r;
+
+	if (y != DK_NOVAL && (y < 0 || (f->wcnt >= f->D &&
+	    (double)y > SPIKE * (f->wsum / f->wcnt) + 1000)))
+		y = DK_NOVAL;
+	if (f->n >= 1)
+		score(f, &f->bt[0], f->fc, y);
+	score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
+	if (y != DK_NOVAL) {
+		if (!f->init) {
+			f->lev = (double)y;
+			f->init = 1;
+		}
+		base = f->lev + f->sd[d] + f->sw[i];
+		eps = (double)y - base - ETS_PHI * f->eprev;
+		f->lev += ETS_ALPHA * eps;
+		f->sd[d] += ETS_DAY * eps;
+		f->sw[i] += ETS_WEEK * eps;
+		f->eprev = (double)y - base;
+	} else
+		f->eprev *= ETS_PHI;
+	if (f->o.geo && y != DK_NOVAL) {
+		cs = dk_fc_clearsky(f->o.lat, f->o.lon, f->t,
+		    f->o.slot_minutes);
+		if (cs > 50) {
+			r = (double)y / cs;
+			if (f->shape[d] == 0)
+				f->shape[d] = r;	/* its first day */
+			f->shape[d] += SKY_SHAPE * (r - f->shape[d]);
+			if (f->shape[d] * cs > 1)
+				f->cloud += SKY_CLOUD * (r / f->shape[d] -
+				    f->cloud);
+			if (f->cloud > 3)
+				f->cloud = 3;
+		}
+	}
+	old = f->n >= f->W ? f->ring[i] : DK_NOVAL;
+	if (old != DK_NOVAL) {
+		f->wsum -= (double)old;
+		f->wcnt--;
+	}
+	f->ring[i] = y;
+	if (y != DK_NOVAL) {
+		f->wsum += (double)y;
+		f->wcnt++;
+		f->last = y;
+	}
+	f->n++;
+	f->t += f->o.slot_minutes * 60LL;
+	ahead(f, 1, f->fc);
+	ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N);
+}
