@@ -390,4 +390,29 @@ int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
     struct dk_err *);
 void dk_bidder_close(struct dk_bidder *);
 
+/* plan.c: a battery's plan for the next slots (dynamic programming over a
+ * grid of states of charge; denki-bid(1), BATTERY) */
+#define DK_PLAN_MAXSLOTS	192	/* 48 hours of 15-minute slots */
+#define DK_PLAN_MAXSTATES	4096
+struct dk_batt {
+	int64_t cap_wh, reserve_wh;	/* stored (DC), Wh */
+	int64_t max_charge_w, max_discharge_w;	/* AC side */
+	int64_t eff_charge, eff_discharge;	/* per mille, 1 to 1000 */
+	int64_t degradation;	/* micro-units per kWh discharged (DC) */
+	int64_t end_price;	/* micro-units per kWh stored at the end */
+	int64_t step_wh;	/* the grid of states */
+};
+struct dk_plan_slot {
+	int64_t load_wh, pv_wh;	/* the forecast */
+	int64_t buy, sell;	/* micro-units per kWh */
+	int64_t charge_wh, discharge_wh;	/* the plan: AC side */
+	int64_t soc_wh;		/* stored at the end of the slot */
+	int64_t grid_wh;	/* load - pv + charge - discharge: + import */
+};
+int dk_batt_check(const struct dk_batt *, struct dk_err *);
+int64_t dk_batt_ac(const struct dk_batt *, int64_t d);
+int64_t dk_wh_money(int64_t wh, int64_t price);
+int dk_plan(const struct dk_batt *, int64_t soc0, int slot_minutes,
+    struct dk_plan_slot *, int n, int64_t *value, struct dk_err *);
+
 #endif
