@@ -166,7 +166,10 @@ demo-net:
 tools/gen-book: tools/gen-book.c $(ALL_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/gen-book.c $(ALL_A) $(LDLIBS)
 
-bench: all tools/gen-book
+tools/bench-plan: tools/bench-plan.c $(ALL_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench-plan.c $(ALL_A) $(LDLIBS)
+
+bench: all tools/gen-book tools/bench-plan
 	@sh tools/bench.sh
 
 install: all
@@ -189,7 +192,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book $(FUZZ_REPLAY)
+	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book tools/bench-plan $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
 .PHONY: all deps deps-check check test check-asan demo demo-net bench install uninstall clean fuzz fuzz-replay

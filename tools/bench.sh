@@ -44,11 +44,13 @@
 #     reading missing: the run that settles the slot (the members with a
 #     contract and no reading provisionally), the run that trues them up
 #     when their readings come, and ledger-verify replaying both.
+# 11. battery: the planner's time for one plan of 24, 48 and 96 slots
+#     (tools/bench-plan.c; goal: under 10 ms for 48).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
 # BENCH_PARTS: which of "members book sign privacy money witness intake
-# provisional ledger statement pay" to run (all eleven unless set).
+# provisional ledger statement pay battery" to run (all twelve unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -59,8 +61,11 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay}
+parts=${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay battery}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+if part battery; then
+	"$top/tools/bench-plan" 500
+fi
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
 col() {

@@ -27,9 +27,8 @@
  *    what is stored at the end is worth end_price per kWh (DC), each
  *    rounded down in the same way;
  *  - the value is -cost + earnings - degradation + end value; the plan is
- *    one with the highest value; of equal ones, the one whose first slot
- *    moves least, then charges rather than discharges, then so on slot by
- *    slot (the search runs backwards, so ties go to the smaller move).
+ *    one with the highest value; of equal ones, each slot takes the
+ *    smaller move, and of two equal moves the charge.
  */
 
 /* 10 MWh, 10 MW: a home's battery and a slot's load and pv, at most, so
@@ -106,9 +105,10 @@ int
 dk_plan(const struct dk_batt *b, int64_t soc0, int slot_minutes,
     struct dk_plan_slot *s, int n, int64_t *value, struct dk_err *e)
 {
-	int64_t *v = NULL, *nv = NULL, *ac = NULL, cmax, dmax, best, x;
+	int64_t *v = NULL, *nv = NULL, *ac = NULL, *gain = NULL, cmax, dmax;
+	int64_t best, x;
 	int32_t *pick = NULL;
-	int K, k, k2, t, lo, kmin, k0, dlo, dhi, d, i, wide, rc = -1;
+	int K, k, k2, t, lo, kmin, k0, dlo, dhi, d, rc = -1;
 
 	if (dk_batt_check(b, e) < 0)
 		return -1;
@@ -139,8 +139,10 @@ dk_plan(const struct dk_batt *b, int64_t soc0, int slot_minutes,
 	v = calloc(K + 1, sizeof(*v));
 	nv = calloc(K + 1, sizeof(*nv));
 	ac = calloc(dhi - dlo + 1, sizeof(*ac));
+	gain = calloc(dhi - dlo + 1, sizeof(*gain));
 	pick = calloc((size_t)n * (K + 1), sizeof(*pick));
-	if (v == NULL || nv == NULL || ac == NULL || pick == NULL) {
+	if (v == NULL || nv == NULL || ac == NULL || gain == NULL ||
+	    pick == NULL) {
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		goto out;
 	}
@@ -149,32 +151,36 @@ dk_plan(const struct dk_batt *b, int64_t soc0, int slot_minutes,
 	/* v[k]: the best value from the end of the slot onwards, stored k */
 	for (k = 0; k <= K; k++)
 		v[k] = dk_wh_money((int64_t)k * b->step_wh, b->end_price);
-	wide = dhi > -dlo ? dhi : -dlo;
 	for (t = n - 1; t >= 0; t--) {
 		int64_t net = s[t].load_wh - s[t].pv_wh;
 
+		/* what each move earns in this slot, whatever the state */
+		for (d = dlo; d <= dhi; d++)
+			gain[d - dlo] = -grid_cost(net + ac[d - dlo], s[t].buy,
+			    s[t].sell) - (d < 0 ? dk_wh_money((int64_t)-d *
+			    b->step_wh, b->degradation) : 0);
 		for (k = 0; k <= K; k++) {
-			best = INT64_MIN;
-			pick[(size_t)t * (K + 1) + k] = k;
+			int32_t *pk = &pick[(size_t)t * (K + 1) + k];
+			const int64_t *g = gain - dlo;
+			int up, down, m;
+
 			/* below the reserve: stay or rise */
 			lo = k < kmin ? k : kmin;
-			for (i = 0; i <= 2 * wide; i++) {
-				/* moves in order 0, +1, -1, +2, -2 ... */
-				int dd = i % 2 ? (i + 1) / 2 : -(i / 2);
-
-				if (dd > dhi || dd < dlo)
-					continue;
-				k2 = k + dd;
-				if (k2 < lo || k2 > K)
-					continue;
-				x = v[k2] - grid_cost(net + ac[dd - dlo],
-				    s[t].buy, s[t].sell);
-				if (dd < 0)
-					x -= dk_wh_money((int64_t)-dd *
-					    b->step_wh, b->degradation);
-				if (x > best) {
+			up = K - k < dhi ? K - k : dhi;
+			down = lo - k > dlo ? lo - k : dlo;
+			/* moves in order 0, +1, -1, +2, -2 ...: of equal
+			 * values, the smaller move, and charging first */
+			best = v[k] + g[0];
+			*pk = k;
+			for (m = 1; m <= up || -m >= down; m++) {
+				if (m <= up && (x = v[k + m] + g[m]) > best) {
 					best = x;
-					pick[(size_t)t * (K + 1) + k] = k2;
+					*pk = k + m;
+				}
+				if (-m >= down && (x = v[k - m] + g[-m]) >
+				    best) {
+					best = x;
+					*pk = k - m;
 				}
 			}
 			nv[k] = best;
@@ -196,6 +202,7 @@ out:
 	free(v);
 	free(nv);
 	free(ac);
+	free(gain);
 	free(pick);
 	return rc;
 }
