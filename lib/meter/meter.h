@@ -53,6 +53,12 @@ struct dk_sample {
 	int64_t export_mwh;	/* grid: fed in; battery: discharged */
 	int64_t wrap_mwh;	/* where the counters wrap to 0; 0: never */
 	int64_t power_w;	/* instantaneous, + import; DK_NOVAL: unknown */
+	/* a battery's state (battery.c; sample version 2): 1 when the three
+	 * below are meant, each -1 when unknown */
+	int batt;
+	int soc_pct;		/* ECHONET 027D E4 */
+	int64_t soc_wh;		/* E2 (DC) */
+	int mode;		/* CF, or DA when CF is missing: 0x40..0x49 */
 };
 struct dk_drv {
 	const struct dk_conf *conf;
@@ -165,6 +171,33 @@ int dk_el_read(struct dk_drv *, struct dk_el_io *, const char *tz,
     struct dk_err *);
 int64_t dk_el_now_ms(void);
 int dk_drv_echonet(struct dk_drv *, struct dk_err *);	/* drv-echonet.c */
+struct dk_el_udp;	/* the UDP socket of drv-echonet.c, to host */
+struct dk_el_udp *dk_el_udp_open(const struct dk_conf *, const char *host,
+    struct dk_el_io *, struct dk_err *);
+void dk_el_udp_close(struct dk_el_udp *);
+/* battery.c: the storage battery class 0x027D: its state in a sample,
+ * and the SetC that sets it, its answer checked */
+#define DK_EL_SETC	0x61
+#define DK_EL_SET_RES	0x71
+#define DK_EL_SETC_SNA	0x51
+struct dk_el_setprop {
+	unsigned char epc, pdc;
+	unsigned char edt[4];
+};
+const char *dk_batt_mode_name(int code);
+int dk_batt_mode_code(const char *name);
+int dk_batt_state_check(struct dk_sample *, char *why, size_t len);
+int dk_batt_sample_json(const struct dk_sample *, json_t *);
+int dk_batt_sample_from_json(struct dk_sample *, json_t *, long long v,
+    struct dk_err *);
+size_t dk_el_setc(unsigned char *buf, size_t cap, unsigned tid,
+    const unsigned char seoj[3], const unsigned char deoj[3],
+    const struct dk_el_setprop *, int n);
+int dk_batt_answer(const struct dk_el_frame *, const struct dk_el_setprop *,
+    int n, const char *peer, struct dk_err *);
+int dk_batt_set(struct dk_el_io *, const unsigned char eoj[3],
+    const struct dk_el_setprop *, int n, unsigned tid,
+    void (*warn)(void *, const char *), void *ctx, struct dk_err *);
 int dk_drv_broute(struct dk_drv *, struct dk_err *);	/* drv-broute.c */
 int dk_broute_erxudp(char *line, const char *ip, unsigned char *out,
     size_t cap, size_t *len, char *why, size_t whylen);	/* drv-broute.c */
@@ -381,6 +414,7 @@ struct dk_bidder {
 	size_t ntargets;
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
+	struct dk_bidbatt *batt;	/* battery-db.c; NULL: none */
 };
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
@@ -414,5 +448,15 @@ int64_t dk_batt_ac(const struct dk_batt *, int64_t d);
 int64_t dk_wh_money(int64_t wh, int64_t price);
 int dk_plan(const struct dk_batt *, int64_t soc0, int slot_minutes,
     struct dk_plan_slot *, int n, int64_t *value, struct dk_err *);
+/* battery-db.c: the battery's states and readings in the state database;
+ * bid's battery (battery.*): what the plan leaves over or lacks */
+int dk_db_put_batt(struct dk_db *, const struct dk_sample *,
+    struct dk_err *);
+int dk_bidbatt_open(struct dk_bidder *, const struct dk_conf *,
+    struct dk_err *);
+int dk_bidbatt_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
+int dk_bidbatt_net(struct dk_bidder *, int64_t slot, int64_t *net,
+    struct dk_err *);
+void dk_bidbatt_close(struct dk_bidder *);
 
 #endif
