@@ -41,8 +41,12 @@ dk_sample_from_json(struct dk_sample *s, json_t *o, struct dk_err *e)
 	int i, known;
 
 	memset(s, 0, sizeof(*s));
-	if (dk_check_type(o, "sample", e) < 0)
+	/* version 2: a battery's state (battery.c) */
+	if ((str = dk_get_str(o, "type", e)) == NULL)
 		return -1;
+	if (strcmp(str, "sample") != 0)
+		return dk_fail(e, DK_EX_DATAERR, "type: must be \"sample\", "
+		    "got \"%.40s\"", str);
 	json_object_foreach(o, k, x) {
 		for (known = 0, i = 0; sfields[i] != NULL; i++)
 			if (strcmp(k, sfields[i]) == 0)
