@@ -174,14 +174,7 @@ dk_el_setc(unsigned char *buf, size_t cap, unsigned tid,
 		len += 2 + p[i].pdc;
 	if (n < 1 || n > 255 || cap < len)
 		return 0;
-	buf[0] = 0x10;
-	buf[1] = 0x81;
-	buf[2] = tid >> 8 & 0xFF;
-	buf[3] = tid & 0xFF;
-	memcpy(buf + 4, seoj, 3);
-	memcpy(buf + 7, deoj, 3);
-	buf[10] = DK_EL_SETC;
-	buf[11] = n;
+	dk_el_head(buf, tid, seoj, deoj, DK_EL_SETC, n);
 	for (len = 12, i = 0; i < n; i++) {
 		buf[len] = p[i].epc;
 		buf[len + 1] = p[i].pdc;

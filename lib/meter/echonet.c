@@ -35,6 +35,21 @@
 static const unsigned char node_profile[3] = { 0x0E, 0xF0, 0x01 };
 static const unsigned char controller[3] = { 0x05, 0xFF, 0x01 };
 
+/* A frame's 12-byte header. */
+void
+dk_el_head(unsigned char *buf, unsigned tid, const unsigned char seoj[3],
+    const unsigned char deoj[3], int esv, int opc)
+{
+	buf[0] = 0x10;
+	buf[1] = 0x81;
+	buf[2] = tid >> 8 & 0xFF;
+	buf[3] = tid & 0xFF;
+	memcpy(buf + 4, seoj, 3);
+	memcpy(buf + 7, deoj, 3);
+	buf[10] = esv;
+	buf[11] = opc;
+}
+
 size_t
 dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
     const unsigned char seoj[3], const unsigned char deoj[3],
@@ -45,14 +60,7 @@ dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
 
 	if (n < 1 || n > 255 || cap < len)
 		return 0;
-	buf[0] = 0x10;
-	buf[1] = 0x81;
-	buf[2] = tid >> 8 & 0xFF;
-	buf[3] = tid & 0xFF;
-	memcpy(buf + 4, seoj, 3);
-	memcpy(buf + 7, deoj, 3);
-	buf[10] = DK_EL_GET;
-	buf[11] = n;
+	dk_el_head(buf, tid, seoj, deoj, DK_EL_GET, n);
 	for (i = 0; i < n; i++) {
 		buf[12 + 2 * i] = epcs[i];
 		buf[13 + 2 * i] = 0;

@@ -148,6 +148,8 @@ struct dk_el_frame {
 	int opc;
 	struct dk_el_prop p[255];
 };
+void dk_el_head(unsigned char *buf, unsigned tid, const unsigned char seoj[3],
+    const unsigned char deoj[3], int esv, int opc);
 size_t dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
     const unsigned char seoj[3], const unsigned char deoj[3],
     const unsigned char *epcs, int n);
