@@ -13,6 +13,7 @@ static const char *prog = "denki-battery";
 static const char usage[] =
     "usage: denki-battery [-n] [-c config] [-D key=value] [-w watts] "
     "[-e wh] mode\n"
+    "       denki-battery [-n] [-c config] [-D key=value] -s slot|now\n"
     "       mode: charge, rapid-charge, discharge, standby or auto\n";
 
 static const struct option longopts[] = {
@@ -84,21 +85,24 @@ main(int argc, char *argv[])
 	struct dk_el_udp *x;
 	static const unsigned char controller[3] = { 0x05, 0xFF, 0x01 };
 	unsigned char eoj[3], frame[64];
-	const char *host;
+	const char *host, *slot = NULL;
 	long long watts = -1, wh = -1;
 	int c, mode, n = 0, rc;
 	size_t len, i;
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_DRY, argc);
 	P.lo = longopts;
-	while ((c = dk_prog_opt(&P, argc, argv, "w:e:")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "w:e:s:")) != -1)
 		switch (c) {
 		case 'w': watts = num(&P, "-w", optarg); break;
 		case 'e': wh = num(&P, "-e", optarg); break;
+		case 's': slot = optarg; break;
 		}
-	if (optind != argc - 1)
+	if (slot != NULL && (optind != argc || watts >= 0 || wh >= 0))
 		dk_prog_usage(&P, DK_EX_USAGE);
-	mode = dk_batt_mode_code(argv[optind]);
+	if (slot == NULL && optind != argc - 1)
+		dk_prog_usage(&P, DK_EX_USAGE);
+	mode = slot != NULL ? 0x44 : dk_batt_mode_code(argv[optind]);
 	if (mode != 0x41 && mode != 0x42 && mode != 0x43 && mode != 0x44 &&
 	    mode != 0x46) {
 		dk_warnx(prog, "%s: not a mode to set: charge, rapid-charge, "
@@ -110,15 +114,16 @@ main(int argc, char *argv[])
 		    "discharge, not %s", argv[optind]);
 		dk_prog_usage(&P, DK_EX_USAGE);
 	}
+	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_HOME, &e) < 0 ||
+	    eoj_of(&conf, eoj, &e) < 0 || (slot != NULL &&
+	    dk_batt_follow(&conf, slot, &mode, &watts, &wh, &e) != 0))
+		return dk_prog_fail(&P, &e);
 	/* the power and the amount first, then the mode that uses them */
 	if (watts >= 0)
 		prop(&p[n++], mode == 0x43 ? 0xEC : 0xEB, 4, watts);
 	if (wh >= 0)
 		prop(&p[n++], mode == 0x43 ? 0xE8 : 0xE7, 4, wh);
 	prop(&p[n++], 0xDA, 1, mode);
-	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_HOME, &e) < 0 ||
-	    eoj_of(&conf, eoj, &e) < 0)
-		return dk_prog_fail(&P, &e);
 	if (P.dry) {
 		/* TID 0001: a real run numbers its frames from the clock */
 		len = dk_el_setc(frame, sizeof(frame), 1, controller, eoj, p,

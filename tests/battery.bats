@@ -214,6 +214,32 @@ denki-bid: battery: slot 2026-01-03T14:30:00+00:00: 0 Wh stored, plan charge 211
 	[[ "$stderr" == *"battery.reserve_wh: must be from 0 to 10000, got 20000"* ]]
 }
 
+@test "battery -s: the battery follows bid's plan, slot by slot; no plan: 66" {
+	make_community alice
+	yesterday >r.jsonl
+	printf 'battery:\n  capacity_wh: 10000\n  horizon: 2\n' >>alice.yaml
+	# not a dry run: the slot is bid for, and the plan kept
+	run -0 --separate-stderr denki-bid -c alice.yaml -s 2026-01-03T14:30:00+00:00 r.jsonl
+	assert_equal "$(jq -c '[.side, .wh]' <<<"$output")" '["sell",689]'
+	# 14:30: charge 211 Wh in 30 minutes, 422 W: EB 01A6, E7 00D3, DA 42
+	run -0 --separate-stderr denki-battery -c alice.yaml -n -s 2026-01-03T14:30:00+00:00
+	assert_output "1081000105ff01027d016103eb04000001a6e704000000d3da0142"
+	# 15:00: 200 Wh stored give 190 Wh, 380 W: EC 017C, E8 00BE, DA 43
+	run -0 --separate-stderr denki-battery -c alice.yaml -n -s 2026-01-03T15:00:00+00:00
+	assert_output "1081000105ff01027d016103ec040000017ce804000000beda0143"
+	run -66 --separate-stderr denki-battery -c alice.yaml -n -s 2026-01-03T15:30:00+00:00
+	assert_output ""
+	assert_equal "$stderr" "denki-battery: slot 2026-01-03T15:30:00+00:00: no plan in the state database (denki-bid with battery.* makes it)"
+	run -65 --separate-stderr denki-battery -c alice.yaml -n -s 2026-01-03T15:10:00+00:00
+	assert_equal "$stderr" "denki-battery: -s: must start a 30-minute slot, got \"2026-01-03T15:10:00+00:00\""
+	run -64 --separate-stderr denki-battery -c alice.yaml -n -s now charge
+	run -64 --separate-stderr denki-battery -c alice.yaml -n -s now -w 5
+	# a plan that idles is standby
+	sqlite3 alice.db "update battery_plan set charge_wh = 0, discharge_wh = 0"
+	run -0 --separate-stderr denki-battery -c alice.yaml -n -s 2026-01-03T14:30:00+00:00
+	assert_output "1081000105ff01027d016101da0144"
+}
+
 @test "bid: a state database of the version before batteries gains their tables and keeps its data" {
 	make_community alice
 	yesterday >r.jsonl
@@ -224,6 +250,7 @@ denki-bid: battery: slot 2026-01-03T14:30:00+00:00: 0 Wh stored, plan charge 211
 	assert_equal "$(jq -c '[.side, .wh]' <<<"$output")" '["sell",500]'
 	run -0 sqlite3 alice.db "select count(*) from reading; select name from sqlite_master where name like 'battery%' order by name"
 	assert_output "3
+battery_plan
 battery_reading
 battery_state"
 }
@@ -238,6 +265,8 @@ battery_state"
 	assert_output discharge
 	run comp denki battery st
 	assert_output standby
+	run comp denki-battery -s n
+	assert_output now
 	run comp denki-battery -D battery.ho
 	assert_output "battery.horizon=
 battery.host="

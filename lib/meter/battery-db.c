@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 
@@ -19,7 +20,12 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS battery_reading("
     " meter TEXT NOT NULL, slot INTEGER NOT NULL,"
     " charged_wh INTEGER NOT NULL, discharged_wh INTEGER NOT NULL,"
-    " PRIMARY KEY(meter, slot));";
+    " PRIMARY KEY(meter, slot));"
+    /* bid's latest plan of each slot, which denki-battery -s follows */
+    "CREATE TABLE IF NOT EXISTS battery_plan("
+    " slot INTEGER PRIMARY KEY, charge_wh INTEGER NOT NULL,"
+    " discharge_wh INTEGER NOT NULL, soc_wh INTEGER NOT NULL,"
+    " grid_wh INTEGER NOT NULL, made INTEGER NOT NULL);";
 
 static int
 migrate(struct dk_db *d, struct dk_err *e)
@@ -64,6 +70,103 @@ dk_db_put_batt(struct dk_db *d, const struct dk_sample *s, struct dk_err *e)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return dk_db_fail(d, e, "insert battery state");
+	return 0;
+}
+
+/* The plan of slot (AC Wh in and out), as bid last made it: 0, or 1
+ * when there is none. */
+int
+dk_db_batt_plan(struct dk_db *d, int64_t slot, int64_t *charge,
+    int64_t *discharge, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (migrate(d, e) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(d->db, "SELECT charge_wh, discharge_wh FROM "
+	    "battery_plan WHERE slot = ?", -1, &st, NULL) != SQLITE_OK)
+		return dk_db_fail(d, e, "select battery plan");
+	sqlite3_bind_int64(st, 1, slot);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*charge = sqlite3_column_int64(st, 0);
+		*discharge = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dk_db_fail(d, e, "select battery plan");
+	return rc == SQLITE_DONE;
+}
+
+/*
+ * What to set for slot ("now": the slot under way) to follow bid's plan
+ * in the state database of conf: charge or discharge its Wh at the power
+ * that moves them in the slot (rounded up), else standby.  1 when there
+ * is no plan for the slot (e says so).
+ */
+int
+dk_batt_follow(const struct dk_conf *conf, const char *slot, int *mode,
+    long long *watts, long long *wh, struct dk_err *e)
+{
+	struct dk_db *d;
+	long long min;
+	int64_t t, c = 0, x = 0;
+	char ts[40];
+	int rc;
+
+	if (dk_conf_int(conf, "slot_minutes", 30, 1, 1440, &min, e) < 0)
+		return -1;
+	if (strcmp(slot, "now") == 0)
+		t = (int64_t)time(NULL) / (min * 60) * (min * 60);
+	else if (dk_slot_parse(slot, (int)min, &t, e) < 0)
+		return dk_failpre(e, "-s");
+	if ((d = dk_home_db(conf, e)) == NULL)
+		return -1;
+	rc = dk_db_batt_plan(d, t, &c, &x, e);
+	dk_db_close(d);
+	if (rc == 1) {
+		dk_time_format(t, dk_conf_str(conf, "tz", "UTC"), ts,
+		    sizeof(ts));
+		dk_fail(e, DK_EX_NOINPUT, "slot %s: no plan in the state "
+		    "database (denki-bid with battery.* makes it)", ts);
+		return 1;
+	}
+	if (rc < 0)
+		return -1;
+	*mode = c > 0 ? 0x42 : x > 0 ? 0x43 : 0x44;
+	*wh = c > 0 ? c : x;
+	*watts = (*wh * 60 + min - 1) / min;
+	if (*mode == 0x44)
+		*wh = *watts = -1;
+	return 0;
+}
+
+/* The plan's n slots from target, over what an earlier plan said. */
+static int
+keep_plan(struct dk_bidder *b, int64_t target, const struct dk_plan_slot *s,
+    int n, struct dk_err *e)
+{
+	const int64_t len = (int64_t)b->rules.slot_minutes * 60;
+	sqlite3_stmt *st;
+	int i, rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(b->db->db, "INSERT OR REPLACE INTO "
+	    "battery_plan(slot, charge_wh, discharge_wh, soc_wh, grid_wh, "
+	    "made) VALUES(?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return dk_db_fail(b->db, e, "insert battery plan");
+	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, target + i * len);
+		sqlite3_bind_int64(st, 2, s[i].charge_wh);
+		sqlite3_bind_int64(st, 3, s[i].discharge_wh);
+		sqlite3_bind_int64(st, 4, s[i].soc_wh);
+		sqlite3_bind_int64(st, 5, s[i].grid_wh);
+		sqlite3_bind_int64(st, 6, target);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return dk_db_fail(b->db, e, "insert battery plan");
 	return 0;
 }
 
@@ -244,7 +347,8 @@ stored(struct dk_bidder *b, int64_t *wh, int64_t *when, struct dk_err *e)
  * battery's part of it taken out), at the rules' retail price for what
  * is bought and buyback for what is sold, from the newest state of
  * charge; *net becomes what the plan leaves over (> 0, to sell) or
- * lacks (< 0, to buy) in the first slot.  No battery: *net unchanged.
+ * lacks (< 0, to buy) in the first slot, and (unless a dry run) the plan
+ * is kept in battery_plan.  No battery: *net unchanged.
  */
 int
 dk_bidbatt_net(struct dk_bidder *b, int64_t target, int64_t *net,
@@ -294,6 +398,8 @@ dk_bidbatt_net(struct dk_bidder *b, int64_t target, int64_t *net,
 	if (dk_plan(&x->b, soc, b->rules.slot_minutes, x->s, n, &v, e) < 0)
 		return -1;
 	*net = -x->s[0].grid_wh;
+	if (!b->dry && keep_plan(b, target, x->s, n, e) < 0)
+		return -1;
 	if (b->warn != NULL) {
 		dk_time_format(target, b->rules.tz, ts, sizeof(ts));
 		snprintf(msg, sizeof(msg), "battery: slot %s: %lld Wh stored, "

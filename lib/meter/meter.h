@@ -454,6 +454,10 @@ int dk_plan(const struct dk_batt *, int64_t soc0, int slot_minutes,
  * bid's battery (battery.*): what the plan leaves over or lacks */
 int dk_db_put_batt(struct dk_db *, const struct dk_sample *,
     struct dk_err *);
+int dk_db_batt_plan(struct dk_db *, int64_t slot, int64_t *charge,
+    int64_t *discharge, struct dk_err *);
+int dk_batt_follow(const struct dk_conf *, const char *slot, int *mode,
+    long long *watts, long long *wh, struct dk_err *);
 int dk_bidbatt_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
 int dk_bidbatt_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
