@@ -214,6 +214,41 @@ denki-bid: battery: slot 2026-01-03T14:30:00+00:00: 0 Wh stored, plan charge 211
 	[[ "$stderr" == *"battery.reserve_wh: must be from 0 to 10000, got 20000"* ]]
 }
 
+@test "bid: a battery's plan at time-of-use prices (battery.prices): charge from the grid when cheap, sell when dear" {
+	make_community alice
+	yesterday >r.jsonl
+	cat >prices.csv <<-CSV
+	slot,currency,buy,sell
+	2026-01-03T15:00:00+00:00,EUR,500000,400000
+	2026-01-03T14:30:00+00:00,EUR,100000,50000
+	CSV
+	printf 'battery:\n  capacity_wh: 10000\n  horizon: 2\n  prices: prices.csv\n' >>alice.yaml
+	# 14:30: the most the battery takes, 5000 Wh (10 kW for 30 minutes)
+	# storing 4750 Wh: the 900 of surplus and 4100 from the grid; at
+	# 15:00 they give 4512 Wh, 4334 sold at 0.40 (0.10 bought, x 0.9025)
+	run -0 --separate-stderr denki-bid -c alice.yaml -s 2026-01-03T14:30:00+00:00 r.jsonl
+	assert_equal "$(jq -c '[.side, .wh]' <<<"$output")" '["buy",4100]'
+	run -0 sqlite3 alice.db "select charge_wh, discharge_wh, soc_wh, grid_wh from battery_plan order by slot"
+	assert_output "5000|0|4750|4100
+0|4512|0|-4334"
+	# prices in another currency, a slot twice, a bad price: 65, by line
+	printf 'slot,currency,buy,sell\n2026-01-03T14:30:00+00:00,EUR,1,1\n2026-01-03T15:00:00+00:00,JPY,30,10\n' >prices.csv
+	run -65 --separate-stderr denki-bid -n -c alice.yaml -s 2026-01-03T14:30:00+00:00 r.jsonl
+	assert_equal "$stderr" "denki-bid: prices.csv:3: currency: JPY is not the community's EUR"
+	printf 'slot,currency,buy,sell\n2026-01-03T14:30:00+00:00,EUR,1,1\n2026-01-03T14:30:00+00:00,EUR,2,2\n' >prices.csv
+	run -65 --separate-stderr denki-bid -n -c alice.yaml -s 2026-01-03T14:30:00+00:00 r.jsonl
+	assert_equal "$stderr" "denki-bid: prices.csv: slot 2026-01-03T14:30:00+00:00 given twice"
+	printf 'slot,currency,buy,sell\n2026-01-03T14:30:00+00:00,EUR,1.5,1\n' >prices.csv
+	run -65 --separate-stderr denki-bid -n -c alice.yaml -s 2026-01-03T14:30:00+00:00 r.jsonl
+	assert_equal "$stderr" "denki-bid: prices.csv:2: buy: must be an integer of micro-units per kWh, at most 10000000000 either way, got \"1.5\""
+	printf 'slot,buy,sell\n' >prices.csv
+	run -65 --separate-stderr denki-bid -n -c alice.yaml -s 2026-01-03T14:30:00+00:00 r.jsonl
+	assert_equal "$stderr" "denki-bid: prices.csv:1: the header must be \"slot,currency,buy,sell\""
+	rm prices.csv
+	run -66 --separate-stderr denki-bid -n -c alice.yaml -s 2026-01-03T14:30:00+00:00 r.jsonl
+	[[ "$stderr" == *"battery.prices: "*"prices.csv: No such file or directory" ]]
+}
+
 @test "battery -s: the battery follows bid's plan, slot by slot; no plan: 66" {
 	make_community alice
 	yesterday >r.jsonl

@@ -96,6 +96,7 @@ static const struct dk_confkey table[] = {
 	{ "battery.degradation",	HOME, INT, 0, DK_MAX_PRICE },
 	{ "battery.step_wh",		HOME, INT, 1, 10000000 },
 	{ "battery.horizon",		HOME, INT, 1, 192 },
+	{ "battery.prices",		HOME, PATH, 0, 0 },
 	{ "battery.host",		HOME, TEXT, 0, 0 },
 	{ "battery.eoj",		HOME, TEXT, 0, 0 },
 	{ "submit.url",			HOME, TEXT, 0, 0 },

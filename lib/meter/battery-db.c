@@ -174,6 +174,8 @@ keep_plan(struct dk_bidder *b, int64_t target, const struct dk_plan_slot *s,
 struct dk_bidbatt {
 	struct dk_batt b;
 	long long horizon;
+	struct dk_slotprice *prices;	/* battery.prices, by slot */
+	size_t nprices;
 	struct dk_plan_slot s[DK_PLAN_MAXSLOTS];
 };
 
@@ -192,6 +194,8 @@ dk_bidbatt_open(struct dk_bidder *b, const struct dk_conf *conf,
 	const char *where = conf->path ? conf->path : "config";
 	struct dk_bidbatt *x;
 	long long cap, v[8];
+	char *pf;
+	int rc;
 
 	b->batt = NULL;
 	if (migrate(b->db, e) < 0)
@@ -234,12 +238,18 @@ dk_bidbatt_open(struct dk_bidder *b, const struct dk_conf *conf,
 	if (dk_batt_check(&x->b, e) < 0)
 		return dk_fail(e, DK_EX_CONFIG, "%s: battery.*: %s", where,
 		    e->msg);
-	return 0;
+	if ((pf = dk_conf_path(conf, "battery.prices", NULL)) == NULL)
+		return 0;
+	rc = dk_batt_prices(pf, &b->rules, &x->prices, &x->nprices, e);
+	free(pf);
+	return rc;
 }
 
 void
 dk_bidbatt_close(struct dk_bidder *b)
 {
+	if (b->batt != NULL)
+		free(b->batt->prices);
 	free(b->batt);
 	b->batt = NULL;
 }
@@ -344,8 +354,9 @@ stored(struct dk_bidder *b, int64_t *wh, int64_t *when, struct dk_err *e)
  * The battery's share of slot target, taken from *net (the grid's net
  * export forecast for it, Wh): the plan over the next battery.horizon
  * slots of the home's own net (the grid's the same slot yesterday, the
- * battery's part of it taken out), at the rules' retail price for what
- * is bought and buyback for what is sold, from the newest state of
+ * battery's part of it taken out), at battery.prices' prices (else the
+ * rules' retail for what is bought, buyback for what is sold), from the
+ * newest state of
  * charge; *net becomes what the plan leaves over (> 0, to sell) or
  * lacks (< 0, to buy) in the first slot, and (unless a dry run) the plan
  * is kept in battery_plan.  No battery: *net unchanged.
@@ -378,8 +389,8 @@ dk_bidbatt_net(struct dk_bidder *b, int64_t target, int64_t *net,
 		x->s[n].load_wh = home < 0 ? -home : 0;
 		if (x->s[n].pv_wh > 10000000 || x->s[n].load_wh > 10000000)
 			break;
-		x->s[n].buy = b->rules.retail;
-		x->s[n].sell = b->rules.buyback;
+		dk_batt_price(x->prices, x->nprices, &b->rules, y + 86400,
+		    &x->s[n].buy, &x->s[n].sell);
 		if (x->s[n].sell < low)
 			low = x->s[n].sell;
 	}

@@ -450,6 +450,14 @@ int64_t dk_batt_ac(const struct dk_batt *, int64_t d);
 int64_t dk_wh_money(int64_t wh, int64_t price);
 int dk_plan(const struct dk_batt *, int64_t soc0, int slot_minutes,
     struct dk_plan_slot *, int n, int64_t *value, struct dk_err *);
+/* battery-prices.c: the prices of each slot for the plan (battery.prices) */
+struct dk_slotprice {
+	int64_t slot, buy, sell;
+};
+int dk_batt_prices(const char *file, const struct dk_rules *,
+    struct dk_slotprice **, size_t *n, struct dk_err *);
+void dk_batt_price(const struct dk_slotprice *, size_t n,
+    const struct dk_rules *, int64_t slot, int64_t *buy, int64_t *sell);
 /* battery-db.c: the battery's states and readings in the state database;
  * bid's battery (battery.*): what the plan leaves over or lacks */
 int dk_db_put_batt(struct dk_db *, const struct dk_sample *,
