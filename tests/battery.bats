@@ -183,14 +183,15 @@ yesterday() {
 	assert_equal "$(jq -c '[.side, .wh]' <<<"$output")" '["sell",689]'
 	assert_equal "$stderr" "denki-bid: battery: no state of charge known yet (meter-read stores it in the same state database): the plan starts at the reserve
 denki-bid: battery: slot 2026-01-03T14:30:00+00:00: 0 Wh stored, plan charge 211 Wh over 2 slots"
-	# yesterday's battery discharged 300 Wh at 15:00: the home itself
+	# yesterday's battery (its own meter, not among the grid's) discharged
+	# 300 Wh at 15:00: the home itself
 	# needed 478; 550 Wh stored give 522 (500 would give 475, 3 bought):
 	# ceil(550 / 0.95) = 579 drawn, 321 left to sell
-	reading alice-m 2026-01-02T15:00:00+00:00 0 300 ',"kind":"battery"' >b.jsonl
+	reading alice-b 2026-01-02T15:00:00+00:00 0 300 ',"kind":"battery"' >b.jsonl
 	run -0 --separate-stderr denki-bid -n -c alice.yaml -s 2026-01-03T14:30:00+00:00 b.jsonl
 	assert_equal "$(jq -c '[.side, .wh]' <<<"$output")" '["sell",321]'
 	run -0 sqlite3 alice.db "select meter, slot, charged_wh, discharged_wh from battery_reading"
-	assert_output "alice-m|$(date -u -d 2026-01-02T15:00:00Z +%s)|0|300"
+	assert_output "alice-b|$(date -u -d 2026-01-02T15:00:00Z +%s)|0|300"
 }
 
 @test "bid: with a battery's state of charge from meter-read, the stored energy covers the load: all the surplus sold" {

@@ -255,31 +255,23 @@ dk_bidbatt_close(struct dk_bidder *b)
 }
 
 /* A battery's slot reading (import_wh charged, export_wh discharged) into
- * the history: 0 kept, 1 refused (e says why), -1 not kept. */
+ * the history, whatever its meter (a battery's meter need not be among
+ * the grid's meters): 0 kept, 1 refused (e says why), -1 not kept. */
 int
 dk_bidbatt_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 {
 	sqlite3_stmt *st;
-	const char *m;
 	int64_t t;
-	size_t i;
 	int rc;
 
 	if (dk_reading_check(rec, &b->rules, &t, e) < 0)
 		return 1;
-	m = json_string_value(json_object_get(rec, "meter"));
-	for (i = 0; i < b->nmeters && strcmp(b->meters[i], m) != 0; i++)
-		;
-	if (i == b->nmeters) {
-		dk_fail(e, DK_EX_DATAERR, "meter: %s is not one of this "
-		    "household's meters (%s)", m, b->meterlist);
-		return 1;
-	}
 	if (sqlite3_prepare_v2(b->db->db, "INSERT OR REPLACE INTO "
 	    "battery_reading(meter, slot, charged_wh, discharged_wh) "
 	    "VALUES(?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		return dk_db_fail(b->db, e, "insert battery reading");
-	sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, json_string_value(json_object_get(rec,
+	    "meter")), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, t);
 	sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(rec,
 	    "import_wh")));
@@ -292,32 +284,25 @@ dk_bidbatt_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
-/* What the battery did in a slot (discharged - charged, Wh) over the
- * household's meters; 0 when nothing was read. */
+/* What the household's batteries did in a slot (discharged - charged,
+ * Wh); 0 when nothing was read. */
 static int
 batt_net(struct dk_bidder *b, int64_t slot, int64_t *net, struct dk_err *e)
 {
 	sqlite3_stmt *st;
-	size_t i;
 	int rc;
 
 	*net = 0;
-	if (sqlite3_prepare_v2(b->db->db, "SELECT discharged_wh - charged_wh "
-	    "FROM battery_reading WHERE meter = ? AND slot = ?", -1, &st,
+	if (sqlite3_prepare_v2(b->db->db, "SELECT ifnull(sum(discharged_wh - "
+	    "charged_wh), 0) FROM battery_reading WHERE slot = ?", -1, &st,
 	    NULL) != SQLITE_OK)
 		return dk_db_fail(b->db, e, "select battery reading");
-	for (i = 0; i < b->nmeters; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, b->meters[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, slot);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			*net += sqlite3_column_int64(st, 0);
-		else if (rc != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			return dk_db_fail(b->db, e, "select battery reading");
-		}
-	}
+	sqlite3_bind_int64(st, 1, slot);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*net = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return dk_db_fail(b->db, e, "select battery reading");
 	return 0;
 }
 
