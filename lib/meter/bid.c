@@ -66,8 +66,8 @@ ours(const struct dk_bidder *b, const char *m)
 /*
  * A reading record into the history: 0 when kept, or skipped (a gap
  * record, no reading, and pv readings are not the grid's net; a
- * battery's are kept apart, battery-db.c); 1 when refused (e says why: not a reading, not our meter); -1
- * when it cannot be kept.
+ * battery's are kept apart, battery-db.c); 1 when refused (e says why:
+ * not a reading, not our meter); -1 when it cannot be kept.
  */
 int
 dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)

@@ -427,7 +427,7 @@ int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
 void dk_bidder_close(struct dk_bidder *);
 
 /* plan.c: a battery's plan for the next slots (dynamic programming over a
- * grid of states of charge; denki-bid(1), BATTERY) */
+ * grid of states of charge; denki-bid(1), Battery) */
 #define DK_PLAN_MAXSLOTS	192	/* 48 hours of 15-minute slots */
 #define DK_PLAN_MAXSTATES	4096
 struct dk_batt {
