@@ -9,7 +9,7 @@
 #include "meter.h"
 
 /*
- * The model (denki-bid(1), BATTERY; every quantity an integer):
+ * The model (denki-bid(1), Battery; every quantity an integer):
  *  - the state is the energy stored (DC, Wh), on the grid 0, step, 2 step
  *    ... capacity; the start is rounded down onto it (the plan believes
  *    the battery holds less than it does, never more);
