@@ -8,6 +8,9 @@
 // value kept (DA copied to CF); else SetC_SNA, the refused ones echoed.
 // "_refuse": ["eb"] refuses those EPCs, "_late_ms": N answers a SetC N ms
 // late; each SetC is logged on stdout: "set 027d01 eb=000007d0 da=42 ok".
+// (Not the library's replySetDetail: its SetC_SNA echoes a refused EDT as
+// one number, parseInt(edt, 16), which Buffer.from cuts to one byte, so
+// a refused 4-byte EDT comes back as PDC 4 and 1 byte: a broken frame.)
 // The library binds 0.0.0.0:PORT (hard-coded address, meters.md 4.2) and
 // answers to PORT of the asker from PORT+20000; v4 '127.0.0.1' keeps its
 // sends, the start-up INF D5 too, on the loopback interface.
