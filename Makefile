@@ -16,7 +16,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljan
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -ldl -lm
 
-PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi
+PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi battery
 BINS = denki $(addprefix denki-,$(PROGS))
 
 # lib/ is one folder a layer (lib/denki.h is the map), each a static
@@ -51,6 +51,7 @@ USES_submit = meter ledger crypto core
 USES_halt = meter ledger crypto core
 USES_grid-watch = meter ledger crypto core
 USES_kpi = settle market meter ledger crypto core
+USES_battery = meter ledger crypto core
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITBIN = $(UNITSRC:.c=)
 
@@ -173,7 +174,10 @@ tools/gen-book: tools/gen-book.c $(ALL_A)
 tools/forecast-bench: tools/forecast-bench.c $(call layer_a,meter ledger crypto core)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/forecast-bench.c $(call layer_a,meter ledger crypto core) $(LDLIBS)
 
-bench: all tools/gen-book tools/forecast-bench
+tools/bench-plan: tools/bench-plan.c $(ALL_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench-plan.c $(ALL_A) $(LDLIBS)
+
+bench: all tools/gen-book tools/forecast-bench tools/bench-plan
 	@sh tools/bench.sh
 
 install: all
@@ -196,7 +200,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_denki
 
 clean:
-	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book tools/forecast-bench $(FUZZ_REPLAY)
+	rm -f $(BINS) $(LIBOBJ) $(PROGOBJ) cmd/common/libprog.a $(ALL_A) lib/libdenki.a $(UNITBIN) tools/gen-book tools/forecast-bench tools/bench-plan $(FUZZ_REPLAY)
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/fuzz-*
 
 .PHONY: all deps deps-check check test check-asan demo demo-net bench install uninstall clean fuzz fuzz-replay

@@ -16,6 +16,7 @@ static const struct {
 	{ "registry", "enrol members by their signed requests; update, revoke, recover, list" },
 	{ "meter-read", "read a meter into reading records, one per slot" },
 	{ "bid", "turn a household's readings into signed orders for the next slot" },
+	{ "battery", "set a home battery's mode, power and amount over ECHONET Lite" },
 	{ "submit", "send orders and readings to the cooperative's intake and keep its signed receipts" },
 	{ "clear", "clear the market of each slot: a double auction, by zone" },
 	{ "contract-sign", "sign cleared trades as contracts and append them to the ledger" },

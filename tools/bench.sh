@@ -51,11 +51,14 @@
 #     error of each method on the held-out months, and a line a home
 #     "forecast HOME: MAE yesterday X chosen Y (METHOD)" in Wh per slot
 #     (tools/forecast-bench.c says which months and slots are scored).
+# 12. battery: the planner's time for one plan of 24, 48 and 96 slots
+#     (tools/bench-plan.c; goal: under 10 ms for 48), and under
+#     qemu-aarch64 when qemu-user and an aarch64 cross compiler are there.
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
 # BENCH_PARTS: which of "members book sign privacy money witness intake
-# provisional ledger statement pay forecast" to run (all twelve unless
+# provisional ledger statement pay forecast battery" to run (all unless
 # set); BENCH_ONLY: the same, and before it (BENCH_ONLY=forecast).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,7 +66,7 @@ PATH=$top:$PATH
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cores=$(nproc)
-parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast}}
+parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast battery}}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 if part forecast; then
 	echo "forecasts of the next slot, held-out months (MAE, Wh per slot)"
@@ -76,6 +79,20 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
+if part battery; then
+	"$top/tools/bench-plan" 500
+	# the same under qemu-user for aarch64 when Debian's qemu-user and
+	# gcc-aarch64-linux-gnu are installed: an emulation on this machine,
+	# slower than the CPU emulated, not a Pi's figure
+	if command -v qemu-aarch64 >/dev/null &&
+	    command -v aarch64-linux-gnu-gcc >/dev/null &&
+	    aarch64-linux-gnu-gcc -O2 -std=c11 -D_GNU_SOURCE -I"$top/lib" \
+	    -static -o "$dir/bench-plan-arm64" "$top/tools/bench-plan.c" \
+	    "$top/lib/meter/plan.c" "$top/lib/core/err.c" 2>/dev/null; then
+		echo "under qemu-aarch64 (user-mode emulation):"
+		qemu-aarch64 "$dir/bench-plan-arm64" 200
+	fi
+fi
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
 col() {

@@ -50,7 +50,7 @@ dk_bidder_open(struct dk_bidder *b, const struct dk_conf *conf,
 		return -1;
 	if ((b->db = dk_home_db(conf, e)) == NULL)
 		return -1;
-	return 0;
+	return dk_bidbatt_open(b, conf, e);
 }
 
 static int
@@ -66,9 +66,9 @@ ours(const struct dk_bidder *b, const char *m)
 
 /*
  * A reading record into the history: 0 when kept, or skipped (a gap
- * record, no reading, and pv or battery readings are not the grid's
- * net); 1 when refused (e says why: not a reading, not our meter); -1
- * when it cannot be kept.
+ * record, no reading, and pv readings are not the grid's net; a
+ * battery's are kept apart, battery-db.c); 1 when refused (e says why:
+ * not a reading, not our meter); -1 when it cannot be kept.
  */
 int
 dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
@@ -78,6 +78,9 @@ dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 
 	tp = json_string_value(json_object_get(rec, "type"));
 	kd = json_string_value(json_object_get(rec, "kind"));
+	if (kd != NULL && strcmp(kd, "battery") == 0 &&
+	    (tp == NULL || strcmp(tp, "gap") != 0))
+		return dk_bidbatt_reading(b, rec, e);
 	if ((tp != NULL && strcmp(tp, "gap") == 0) ||
 	    (kd != NULL && strcmp(kd, "grid") != 0 &&
 	    dk_reading_check(rec, &b->rules, &t, e) == 0))
@@ -190,6 +193,8 @@ dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
 		warn_slot(b, msg);
 		return 0;
 	}
+	if (dk_bidbatt_net(b, target, &net, e) < 0)
+		return -1;
 	wh = net < 0 ? -net : net;
 	if (wh < b->min_wh || wh == 0)
 		return 0;
@@ -224,6 +229,7 @@ void
 dk_bidder_close(struct dk_bidder *b)
 {
 	dk_bidder_fc_free(b);
+	dk_bidbatt_close(b);
 	dk_db_close(b->db);
 	dk_key_free(&b->key);
 	free(b->meters);

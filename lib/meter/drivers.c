@@ -72,5 +72,6 @@ dk_sample_json(const struct dk_sample *s, const char *tz)
 		json_object_set_new(o, "wrap_mwh", json_integer(s->wrap_mwh));
 	if (s->power_w != DK_NOVAL)
 		json_object_set_new(o, "power_w", json_integer(s->power_w));
+	dk_batt_sample_json(s, o);
 	return o;
 }

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -103,57 +104,97 @@ resolve(const char *host, struct in_addr *a, const char *key,
 	return 0;
 }
 
-int
-dk_drv_echonet(struct dk_drv *d, struct dk_err *e)
-{
-	const struct dk_conf *c = d->conf;
-	const char *host, *bindto, *tz;
-	struct sockaddr_in me;
-	struct dk_el_io io;
+struct dk_el_udp {
 	struct udp u;
 	char peer[300];
-	long long port, timeout, retries;
-	int one = 1, rc;
+};
 
-	if ((host = dk_conf_str(c, "meter.echonet.host", NULL)) == NULL)
-		return dk_fail(e, DK_EX_CONFIG, "-d echonet: meter.echonet.host "
-		    "(the node's IPv4 address) is not set");
+/*
+ * The socket to the node at host, with meter.echonet.port, bind, timeout
+ * and retries from c, set up as io's transport (io->peer names it);
+ * dk_el_udp_close ends it.  NULL on failure (e says why).
+ */
+struct dk_el_udp *
+dk_el_udp_open(const struct dk_conf *c, const char *host,
+    struct dk_el_io *io, struct dk_err *e)
+{
+	const char *bindto;
+	struct sockaddr_in me;
+	struct dk_el_udp *x;
+	long long port, timeout, retries;
+	int one = 1;
+
 	bindto = dk_conf_str(c, "meter.echonet.bind", "0.0.0.0");
-	tz = dk_conf_str(c, "meter.echonet.tz", dk_conf_str(c, "tz",
-	    "Asia/Tokyo"));
 	if (dk_conf_int(c, "meter.echonet.port", 3610, 1, 65535, &port,
 	    e) < 0 || dk_conf_int(c, "meter.echonet.timeout", 2000, 10,
 	    600000, &timeout, e) < 0 || dk_conf_int(c,
 	    "meter.echonet.retries", 2, 0, 100, &retries, e) < 0)
-		return -1;
-	memset(&u, 0, sizeof(u));
-	u.to.sin_family = AF_INET;
-	u.to.sin_port = htons((uint16_t)port);
+		return NULL;
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	x->u.to.sin_family = AF_INET;
+	x->u.to.sin_port = htons((uint16_t)port);
 	memset(&me, 0, sizeof(me));
 	me.sin_family = AF_INET;
 	me.sin_port = htons((uint16_t)port);
-	if (resolve(host, &u.to.sin_addr, "host", e) < 0 ||
-	    resolve(bindto, &me.sin_addr, "bind", e) < 0)
-		return -1;
-	snprintf(peer, sizeof(peer), "%s:%lld", host, port);
-	if ((u.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return dk_fail(e, DK_EX_IOERR, "socket: %s", strerror(errno));
-	setsockopt(u.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(u.fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
-		rc = dk_fail(e, DK_EX_UNAVAILABLE, "-d echonet: bind %s:%lld "
+	if (resolve(host, &x->u.to.sin_addr, "host", e) < 0 ||
+	    resolve(bindto, &me.sin_addr, "bind", e) < 0) {
+		free(x);
+		return NULL;
+	}
+	snprintf(x->peer, sizeof(x->peer), "%s:%lld", host, port);
+	if ((x->u.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		dk_fail(e, DK_EX_IOERR, "socket: %s", strerror(errno));
+		free(x);
+		return NULL;
+	}
+	setsockopt(x->u.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(x->u.fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		dk_fail(e, DK_EX_UNAVAILABLE, "-d echonet: bind %s:%lld "
 		    "(answers come to the ECHONET port): %s", bindto, port,
 		    strerror(errno));
-		close(u.fd);
-		return rc;
+		close(x->u.fd);
+		free(x);
+		return NULL;
 	}
-	memset(&io, 0, sizeof(io));
-	io.ctx = &u;
-	io.peer = peer;
-	io.timeout_ms = (int)timeout;
-	io.retries = (int)retries;
-	io.send = udp_send;
-	io.recv = udp_recv;
+	memset(io, 0, sizeof(*io));
+	io->ctx = &x->u;
+	io->peer = x->peer;
+	io->timeout_ms = (int)timeout;
+	io->retries = (int)retries;
+	io->send = udp_send;
+	io->recv = udp_recv;
+	return x;
+}
+
+void
+dk_el_udp_close(struct dk_el_udp *x)
+{
+	if (x == NULL)
+		return;
+	close(x->u.fd);
+	free(x);
+}
+
+int
+dk_drv_echonet(struct dk_drv *d, struct dk_err *e)
+{
+	const struct dk_conf *c = d->conf;
+	const char *host, *tz;
+	struct dk_el_udp *x;
+	struct dk_el_io io;
+	int rc;
+
+	if ((host = dk_conf_str(c, "meter.echonet.host", NULL)) == NULL)
+		return dk_fail(e, DK_EX_CONFIG, "-d echonet: meter.echonet.host "
+		    "(the node's IPv4 address) is not set");
+	tz = dk_conf_str(c, "meter.echonet.tz", dk_conf_str(c, "tz",
+	    "Asia/Tokyo"));
+	if ((x = dk_el_udp_open(c, host, &io, e)) == NULL)
+		return -1;
 	rc = dk_el_read(d, &io, tz, e);
-	close(u.fd);
+	dk_el_udp_close(x);
 	return rc;
 }

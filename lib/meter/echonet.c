@@ -19,9 +19,13 @@
  *    counters at the last 30-minute boundary with the meter's date-time;
  *  - 0x0279 PV: E1 cumulative generation (Wh, wraps after 999 999 999),
  *    E0 generation power (W);
- *  - 0x027D battery: A8/A9 AC cumulative charge/discharge, or D8/D6 when
- *    those are missing (Wh).  D3, the battery's power, is not read: which
- *    sign means charging is not settled (meters.md section 9).
+ *  - 0x027D battery (battery.c has the class): A8/A9 AC cumulative
+ *    charge/discharge, or D8/D6 when those are missing (Wh); E4 state of
+ *    charge (%), E2 remaining stored energy (Wh, DC); CF working
+ *    operation status, DA operation mode setting when CF is missing; D3
+ *    instantaneous charge/discharge power (W, signed, + charging), left
+ *    out when CF contradicts its sign (meters.md section 9: the sign
+ *    rests on secondary sources).
  * 0xFFFFFFFE is "no data" in every counter, and never becomes a value.
  */
 
@@ -30,6 +34,21 @@
 
 static const unsigned char node_profile[3] = { 0x0E, 0xF0, 0x01 };
 static const unsigned char controller[3] = { 0x05, 0xFF, 0x01 };
+
+/* A frame's 12-byte header. */
+void
+dk_el_head(unsigned char *buf, unsigned tid, const unsigned char seoj[3],
+    const unsigned char deoj[3], int esv, int opc)
+{
+	buf[0] = 0x10;
+	buf[1] = 0x81;
+	buf[2] = tid >> 8 & 0xFF;
+	buf[3] = tid & 0xFF;
+	memcpy(buf + 4, seoj, 3);
+	memcpy(buf + 7, deoj, 3);
+	buf[10] = esv;
+	buf[11] = opc;
+}
 
 size_t
 dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
@@ -41,14 +60,7 @@ dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
 
 	if (n < 1 || n > 255 || cap < len)
 		return 0;
-	buf[0] = 0x10;
-	buf[1] = 0x81;
-	buf[2] = tid >> 8 & 0xFF;
-	buf[3] = tid & 0xFF;
-	memcpy(buf + 4, seoj, 3);
-	memcpy(buf + 7, deoj, 3);
-	buf[10] = DK_EL_GET;
-	buf[11] = n;
+	dk_el_head(buf, tid, seoj, deoj, DK_EL_GET, n);
 	for (i = 0; i < n; i++) {
 		buf[12 + 2 * i] = epcs[i];
 		buf[13 + 2 * i] = 0;
@@ -367,7 +379,8 @@ static int
 put(struct rd *r, const struct dk_sample *s, struct dk_err *e)
 {
 	if (s->import_mwh == DK_NOVAL && s->export_mwh == DK_NOVAL &&
-	    s->power_w == DK_NOVAL)
+	    s->power_w == DK_NOVAL && !(s->batt && (s->soc_pct >= 0 ||
+	    s->soc_wh >= 0 || s->mode >= 0)))
 		return 0;
 	return r->d->sample(r->d->ctx, s, e);
 }
@@ -509,9 +522,11 @@ read_pv(struct rd *r, const unsigned char eoj[3], struct dk_err *e)
 static int
 read_battery(struct rd *r, const unsigned char eoj[3], struct dk_err *e)
 {
-	static const unsigned char epcs[] = { 0xA8, 0xA9, 0xD8, 0xD6 };
+	static const unsigned char epcs[] = { 0xA8, 0xA9, 0xD8, 0xD6, 0xE4,
+	    0xE2, 0xD3, 0xCF, 0xDA };
 	struct dk_sample s;
 	uint32_t raw;
+	char why[160];
 
 	if (request(r, eoj, epcs, sizeof(epcs), e) < 0)
 		return -1;
@@ -521,7 +536,21 @@ read_battery(struct rd *r, const unsigned char eoj[3], struct dk_err *e)
 	if (uprop(r, eoj, 0xA9, 4, &raw) || uprop(r, eoj, 0xD6, 4, &raw))
 		s.export_mwh = counter(r, eoj, "discharged", raw, 1, 0x03, 0);
 	if (s.import_mwh == DK_NOVAL || s.export_mwh == DK_NOVAL)
-		missing(r, eoj, epcs, sizeof(epcs));
+		missing(r, eoj, epcs, 4);
+	s.batt = 1;
+	s.soc_pct = s.mode = -1;
+	s.soc_wh = -1;
+	if (uprop(r, eoj, 0xE4, 1, &raw))
+		s.soc_pct = raw;
+	if (uprop(r, eoj, 0xE2, 4, &raw))
+		s.soc_wh = raw;
+	if (uprop(r, eoj, 0xCF, 1, &raw) || uprop(r, eoj, 0xDA, 1, &raw))
+		s.mode = raw;
+	if (uprop(r, eoj, 0xD3, 4, &raw))
+		s.power_w = (int32_t)raw;
+	if (dk_batt_state_check(&s, why, sizeof(why)) < 0)
+		say(r, "%s: %02X%02X%02X: %s", r->io->peer, eoj[0], eoj[1],
+		    eoj[2], why);
 	return put(r, &s, e);
 }
 

@@ -53,6 +53,12 @@ struct dk_sample {
 	int64_t export_mwh;	/* grid: fed in; battery: discharged */
 	int64_t wrap_mwh;	/* where the counters wrap to 0; 0: never */
 	int64_t power_w;	/* instantaneous, + import; DK_NOVAL: unknown */
+	/* a battery's state (battery.c; sample version 2): 1 when the three
+	 * below are meant, each -1 when unknown */
+	int batt;
+	int soc_pct;		/* ECHONET 027D E4 */
+	int64_t soc_wh;		/* E2 (DC) */
+	int mode;		/* CF, or DA when CF is missing: 0x40..0x49 */
 };
 struct dk_drv {
 	const struct dk_conf *conf;
@@ -142,6 +148,8 @@ struct dk_el_frame {
 	int opc;
 	struct dk_el_prop p[255];
 };
+void dk_el_head(unsigned char *buf, unsigned tid, const unsigned char seoj[3],
+    const unsigned char deoj[3], int esv, int opc);
 size_t dk_el_get(unsigned char *buf, size_t cap, unsigned tid,
     const unsigned char seoj[3], const unsigned char deoj[3],
     const unsigned char *epcs, int n);
@@ -165,6 +173,33 @@ int dk_el_read(struct dk_drv *, struct dk_el_io *, const char *tz,
     struct dk_err *);
 int64_t dk_el_now_ms(void);
 int dk_drv_echonet(struct dk_drv *, struct dk_err *);	/* drv-echonet.c */
+struct dk_el_udp;	/* the UDP socket of drv-echonet.c, to host */
+struct dk_el_udp *dk_el_udp_open(const struct dk_conf *, const char *host,
+    struct dk_el_io *, struct dk_err *);
+void dk_el_udp_close(struct dk_el_udp *);
+/* battery.c: the storage battery class 0x027D: its state in a sample,
+ * and the SetC that sets it, its answer checked */
+#define DK_EL_SETC	0x61
+#define DK_EL_SET_RES	0x71
+#define DK_EL_SETC_SNA	0x51
+struct dk_el_setprop {
+	unsigned char epc, pdc;
+	unsigned char edt[4];
+};
+const char *dk_batt_mode_name(int code);
+int dk_batt_mode_code(const char *name);
+int dk_batt_state_check(struct dk_sample *, char *why, size_t len);
+int dk_batt_sample_json(const struct dk_sample *, json_t *);
+int dk_batt_sample_from_json(struct dk_sample *, json_t *, long long v,
+    struct dk_err *);
+size_t dk_el_setc(unsigned char *buf, size_t cap, unsigned tid,
+    const unsigned char seoj[3], const unsigned char deoj[3],
+    const struct dk_el_setprop *, int n);
+int dk_batt_answer(const struct dk_el_frame *, const struct dk_el_setprop *,
+    int n, const char *peer, struct dk_err *);
+int dk_batt_set(struct dk_el_io *, const unsigned char eoj[3],
+    const struct dk_el_setprop *, int n, unsigned tid,
+    void (*warn)(void *, const char *), void *ctx, struct dk_err *);
 int dk_drv_broute(struct dk_drv *, struct dk_err *);	/* drv-broute.c */
 int dk_broute_erxudp(char *line, const char *ip, unsigned char *out,
     size_t cap, size_t *len, char *why, size_t whylen);	/* drv-broute.c */
@@ -410,6 +445,7 @@ struct dk_bidder {
 	struct dk_fcopt fc;	/* forecast-bid.c: bid.latitude, longitude */
 	int fc_pin;		/* bid.forecast; -1: auto */
 	struct dk_fcstate *fcs;	/* forecast-bid.c's, between slots */
+	struct dk_bidbatt *batt;	/* battery-db.c; NULL: none */
 };
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
@@ -423,5 +459,52 @@ int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
 int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
     char *why, size_t len, struct dk_err *);
 void dk_bidder_fc_free(struct dk_bidder *);
+
+/* plan.c: a battery's plan for the next slots (dynamic programming over a
+ * grid of states of charge; denki-bid(1), Battery) */
+#define DK_PLAN_MAXSLOTS	192	/* 48 hours of 15-minute slots */
+#define DK_PLAN_MAXSTATES	4096
+struct dk_batt {
+	int64_t cap_wh, reserve_wh;	/* stored (DC), Wh */
+	int64_t max_charge_w, max_discharge_w;	/* AC side */
+	int64_t eff_charge, eff_discharge;	/* per mille, 1 to 1000 */
+	int64_t degradation;	/* micro-units per kWh discharged (DC) */
+	int64_t end_price;	/* micro-units per kWh stored at the end */
+	int64_t step_wh;	/* the grid of states */
+};
+struct dk_plan_slot {
+	int64_t load_wh, pv_wh;	/* the forecast */
+	int64_t buy, sell;	/* micro-units per kWh */
+	int64_t charge_wh, discharge_wh;	/* the plan: AC side */
+	int64_t soc_wh;		/* stored at the end of the slot */
+	int64_t grid_wh;	/* load - pv + charge - discharge: + import */
+};
+int dk_batt_check(const struct dk_batt *, struct dk_err *);
+int64_t dk_batt_ac(const struct dk_batt *, int64_t d);
+int64_t dk_wh_money(int64_t wh, int64_t price);
+int dk_plan(const struct dk_batt *, int64_t soc0, int slot_minutes,
+    struct dk_plan_slot *, int n, int64_t *value, struct dk_err *);
+/* battery-prices.c: the prices of each slot for the plan (battery.prices) */
+struct dk_slotprice {
+	int64_t slot, buy, sell;
+};
+int dk_batt_prices(const char *file, const struct dk_rules *,
+    struct dk_slotprice **, size_t *n, struct dk_err *);
+void dk_batt_price(const struct dk_slotprice *, size_t n,
+    const struct dk_rules *, int64_t slot, int64_t *buy, int64_t *sell);
+/* battery-db.c: the battery's states and readings in the state database;
+ * bid's battery (battery.*): what the plan leaves over or lacks */
+int dk_db_put_batt(struct dk_db *, const struct dk_sample *,
+    struct dk_err *);
+int dk_db_batt_plan(struct dk_db *, int64_t slot, int64_t *charge,
+    int64_t *discharge, struct dk_err *);
+int dk_batt_follow(const struct dk_conf *, const char *slot, int *mode,
+    long long *watts, long long *wh, struct dk_err *);
+int dk_bidbatt_open(struct dk_bidder *, const struct dk_conf *,
+    struct dk_err *);
+int dk_bidbatt_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
+int dk_bidbatt_net(struct dk_bidder *, int64_t slot, int64_t *net,
+    struct dk_err *);
+void dk_bidbatt_close(struct dk_bidder *);
 
 #endif

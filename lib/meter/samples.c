@@ -13,7 +13,8 @@
  */
 
 static const char *const sfields[] = { "type", "v", "meter", "kind", "time",
-	"exact", "import_mwh", "export_mwh", "wrap_mwh", "power_w", NULL };
+	"exact", "import_mwh", "export_mwh", "wrap_mwh", "power_w", "soc_pct",
+	"soc_wh", "mode", NULL };
 
 static int
 opt_int(json_t *o, const char *key, long long min, long long max,
@@ -40,8 +41,12 @@ dk_sample_from_json(struct dk_sample *s, json_t *o, struct dk_err *e)
 	int i, known;
 
 	memset(s, 0, sizeof(*s));
-	if (dk_check_type(o, "sample", e) < 0)
+	/* version 2: a battery's state (battery.c) */
+	if ((str = dk_get_str(o, "type", e)) == NULL)
 		return -1;
+	if (strcmp(str, "sample") != 0)
+		return dk_fail(e, DK_EX_DATAERR, "type: must be \"sample\", "
+		    "got \"%.40s\"", str);
 	json_object_foreach(o, k, x) {
 		for (known = 0, i = 0; sfields[i] != NULL; i++)
 			if (strcmp(k, sfields[i]) == 0)
@@ -50,7 +55,7 @@ dk_sample_from_json(struct dk_sample *s, json_t *o, struct dk_err *e)
 			return dk_fail(e, DK_EX_DATAERR,
 			    "%s: not a field of a sample", k);
 	}
-	if (dk_get_int(o, "v", 1, 1, &v, e) < 0)
+	if (dk_get_int(o, "v", 1, 2, &v, e) < 0)
 		return -1;
 	if ((str = dk_get_id(o, "meter", e)) == NULL)
 		return -1;
@@ -85,7 +90,7 @@ dk_sample_from_json(struct dk_sample *s, json_t *o, struct dk_err *e)
 	    (s->export_mwh != DK_NOVAL && s->export_mwh >= s->wrap_mwh))
 		return dk_fail(e, DK_EX_DATAERR, "wrap_mwh: a counter is at "
 		    "or above where it wraps");
-	return 0;
+	return dk_batt_sample_from_json(s, o, v, e);
 }
 
 /* meter.samples.file: the file to read; "-" or unset: standard input. */

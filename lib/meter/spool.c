@@ -33,6 +33,12 @@ dk_db_put_sample(struct dk_db *d, const struct dk_sample *s,
 	const char *kind = s->kind[0] ? s->kind : "grid";
 	int rc;
 
+	/* a battery's state apart; a sample of nothing else ends there */
+	if (s->batt && dk_db_put_batt(d, s, e) < 0)
+		return -1;
+	if (s->batt && s->import_mwh == DK_NOVAL && s->export_mwh ==
+	    DK_NOVAL && s->power_w == DK_NOVAL)
+		return 0;
 	if (sqlite3_prepare_v2(d->db, "INSERT OR IGNORE INTO sample(meter, "
 	    "kind, t, exact, import_mwh, export_mwh, wrap_mwh, power_w) "
 	    "VALUES(?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
