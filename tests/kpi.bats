@@ -424,7 +424,7 @@ append() {
 	assert_output receipts.jsonl
 	run -0 comp denki kpi -c coop.yaml led
 	assert_output ledger.jsonl
-	run -0 grep -c "'kpi:the KPIs\|'(-P -R -w -W -Q -S)--credit\[\|denki-submit denki-kpi$" "$TOP/completions/zsh/_denki"
+	run -0 grep -c "'kpi:the KPIs\|'(-P -R -w -W -Q -S)--credit\[\|^#compdef .* denki-kpi\( \|$\)" "$TOP/completions/zsh/_denki"
 	assert_output 3
 	if command -v zsh >/dev/null; then
 		run -0 zsh -n "$TOP/completions/zsh/_denki"
