@@ -49,6 +49,7 @@ struct vctx {
 	json_t *tuby;		/* the contracts of slot tuslot by party */
 	int64_t tuslot;
 	long long nprov, ntrueups, nmember_slots;
+	struct dk_disputes dsp;	/* disputes and their targets (dispute.c) */
 };
 
 static void
@@ -103,6 +104,9 @@ zero_sum(struct vctx *v, json_t *rec, const char *type, struct dk_err *e)
 	char month[8];
 	json_t *mj;
 
+	/* a dispute's compensation sums to zero on its own (dispute.c) */
+	if (json_object_get(rec, "dispute") != NULL)
+		return 0;
 	if (strcmp(type, "settlement") == 0 || strcmp(type, "trueup") == 0) {
 		/* the participant's side: its net (a true-up's, the change) */
 		a = json_integer_value(json_object_get(rec, "net"));
@@ -950,6 +954,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	int64_t t;
 
 	v->entries++;
+	if (dk_disputes_note(&v->dsp, seq, rec, e) < 0)
+		return -1;
 	if (v->buf != NULL) {
 		if ((strcmp(type, "settlement") == 0 || strcmp(type,
 		    "transfer") == 0) && slot_of(v, rec, &t, e) == 0 &&
@@ -1064,6 +1070,12 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	    strcmp(type, "payment_return") == 0)
 		return dk_paybook_record(&v->pb, seq, rec, v->st.rules.currency,
 		    e);
+	if (strcmp(type, "dispute") == 0 ||
+	    strcmp(type, "dispute_resolution") == 0) {
+		snprintf(v->what, sizeof(v->what), "%s of entry %lld", type, seq);
+		return dk_dispute_entry(&v->dsp, &v->st.reg, seq, rec, v->expect,
+		    e) < 0 ? dk_failpre(e, "%s", v->what) : 0;
+	}
 	return dk_fail(e, DK_EX_NO, "type: unknown record type \"%.40s\"",
 	    type);
 }
@@ -1155,6 +1167,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	memset(&v, 0, sizeof(v));
 	dk_state_init(&v.st);
 	dk_paybook_init(&v.pb);
+	dk_disputes_init(&v.dsp);
 	v.readings = json_object();
 	v.expect = json_array();
 	v.path = path;
@@ -1233,6 +1246,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.expect);
 	dk_state_free(&v.st);
 	dk_paybook_free(&v.pb);
+	dk_disputes_free(&v.dsp);
 	return rc;
 }
 
