@@ -247,6 +247,20 @@ legs(json_t *a, const struct dk_dcase *c, struct dk_err *e)
 	return 0;
 }
 
+/* What the legs move: the sum of what they pay. */
+static int64_t
+moved(json_t *a)
+{
+	int64_t m = 0;
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(a, i, x)
+		if (json_integer_value(json_object_get(x, "amount")) > 0)
+			m += json_integer_value(json_object_get(x, "amount"));
+	return m;
+}
+
 /* The transfer records a resolution's legs make, in then: payers and
  * payees each in id order, the first payer paying the first payee what
  * the smaller of the two has left, and so on. */
@@ -332,6 +346,10 @@ resolution(struct dk_disputes *d, const struct dk_registry *reg,
 	a = json_object_get(rec, "transfers");
 	if (legs(a, c, e) < 0)
 		return -1;
+	if (moved(a) > p->scope)
+		return dk_fail(e, DK_EX_DATAERR, "transfers: move %lld "
+		    "micro-units, beyond reviewer %s's scope of %lld",
+		    (long long)moved(a), p->id, (long long)p->scope);
 	if (*dec == 'r' && json_array_size(a) > 0)
 		return dk_fail(e, DK_EX_DATAERR, "transfers: a claim rejected "
 		    "moves no money");
