@@ -242,6 +242,7 @@ struct dk_member {		/* a member's statement */
 	size_t nd;
 	struct dk_sflow *f;	/* by party and reason, with the detail */
 	size_t nf;
+	int64_t comp;		/* disputes' compensation, in net (dispute.c) */
 };
 #define DK_REPORT_DETAIL	1	/* days, flows, the community's slots */
 struct dk_report {
