@@ -292,3 +292,28 @@ open_bob() {
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output "FAIL: ledger.jsonl:$((n + 1)): entry $n: dispute of entry $n: entry 3: no contract or settlement there"
 }
+
+@test "dispute: denki lists it; bash completes its commands and options, zsh has them" {
+	run -0 --separate-stderr denki
+	assert_line --regexp '^  dispute +open a member.s dispute, bundle its evidence'
+	comp() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		    _denki; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		    "$TOP/completions/bash/denki" "$@"
+	}
+	run comp denki dispute ''
+	assert_output "open
+resolve
+list
+bundle
+verify"
+	run comp denki-dispute -c coop.yaml resolve --u
+	assert_output "--upheld"
+	run comp denki di
+	assert_output "dispute"
+	grep -q "'(--upheld)--rejected\[resolve: the claim rejected\]'" "$TOP/completions/zsh/_denki"
+	grep -q "'dispute:a member" "$TOP/completions/zsh/_denki"
+	if command -v zsh >/dev/null; then
+		run -0 zsh -n "$TOP/completions/zsh/_denki"
+	fi
+}
