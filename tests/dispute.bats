@@ -61,6 +61,16 @@ forge() {
 	resign edited.jsonl $((n + 1)) >ledger.jsonl
 }
 
+# forged BY KEYFILE LEGS FROM: into forged.jsonl, a resolution of
+# DISPUTE upheld, written by hand with the legs LEGS (JSON) and signed with
+# KEYFILE, and a transfer of 50000 from FROM to bob after it
+forged() {
+	{
+		printf '{"by":"%s","comment":"ok","decision":"upheld","dispute":%s,"loser":"alice","time":"2026-01-03T09:00:00Z","transfers":%s,"type":"dispute_resolution","v":1}\n' "$1" "$DISPUTE" "$3" | sign_with "$2"
+		printf '{"amount":50000,"dispute":%s,"from":"%s","reason":"dispute","slot":"%s","to":"bob","type":"transfer","v":1}\n' "$DISPUTE" "$4" "$SLOT"
+	} >forged.jsonl
+}
+
 # bob's claim against his contract with alice; its entry in DISPUTE
 open_bob() {
 	denki-dispute -c coop.yaml open -k bob.key -m "short delivery: 590 Wh of 600" \
@@ -216,10 +226,7 @@ open_bob() {
 	assert_equal "$stderr" "denki-dispute: by: bob is a prosumer, not a reviewer: only a reviewer resolves a dispute"
 	cmp ledger.jsonl before
 	# the operator writes bob's own decision, signed by bob, and its transfer
-	{
-		printf '{"by":"bob","comment":"mine","decision":"upheld","dispute":%s,"loser":"alice","time":"2026-01-03T09:00:00Z","transfers":[{"amount":-50000,"participant":"alice"},{"amount":50000,"participant":"bob"}],"type":"dispute_resolution","v":1}\n' "$DISPUTE" | sign_with bob.key
-		printf '{"amount":50000,"dispute":%s,"from":"alice","reason":"dispute","slot":"%s","to":"bob","type":"transfer","v":1}\n' "$DISPUTE" "$SLOT"
-	} >forged.jsonl
+	forged bob bob.key '[{"amount":-50000,"participant":"alice"},{"amount":50000,"participant":"bob"}]' alice
 	local n=$(wc -l <ledger.jsonl)
 	forge forged.jsonl
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
@@ -236,10 +243,7 @@ open_bob() {
 	open_bob
 	cp ledger.jsonl before
 	# bob paid 50000 that nobody pays: money made from nothing
-	{
-		printf '{"by":"rita","comment":"ok","decision":"upheld","dispute":%s,"loser":"alice","time":"2026-01-03T09:00:00Z","transfers":[{"amount":50000,"participant":"bob"}],"type":"dispute_resolution","v":1}\n' "$DISPUTE" | sign_with rita.key
-		printf '{"amount":50000,"dispute":%s,"from":"operator","reason":"dispute","slot":"%s","to":"bob","type":"transfer","v":1}\n' "$DISPUTE" "$SLOT"
-	} >forged.jsonl
+	forged rita rita.key '[{"amount":50000,"participant":"bob"}]' operator
 	local n=$(wc -l <ledger.jsonl)
 	forge forged.jsonl
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
