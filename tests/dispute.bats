@@ -182,10 +182,12 @@ open_bob() {
 	cd fresh
 	# nothing of the community: a home of its own, the programs alone
 	run -0 env -i HOME="$PWD/home" PATH="$TOP:/usr/bin:/bin" LC_ALL=C \
+	    ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
 	    denki-proof-verify -q -p case/operator.pub case/proofs.jsonl
 	assert_output ""
 	local n=$(wc -l <case/proofs.jsonl)
 	run -0 env -i HOME="$PWD/home" PATH="$TOP:/usr/bin:/bin" LC_ALL=C \
+	    ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
 	    denki-dispute verify case
 	assert_output "case: OK: $n entries of denki.local/ledger under its checkpoint of $(sed -n 2p case/checkpoint) entries; dispute $DISPUTE by bob against the contract of entry $BOBS (slot $SLOT), resolved; 2 readings (2 opened) and every order, dispute and resolution signature check"
 	# the parties' readings only: carol's are personal data
