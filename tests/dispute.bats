@@ -189,7 +189,7 @@ open_bob() {
 	run -0 env -i HOME="$PWD/home" PATH="$TOP:/usr/bin:/bin" LC_ALL=C \
 	    ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
 	    denki-dispute verify case
-	assert_output "case: OK: $n entries of denki.local/ledger under its checkpoint of $(sed -n 2p case/checkpoint) entries; dispute $DISPUTE by bob against the contract of entry $BOBS (slot $SLOT), resolved; 2 readings (2 opened) and every order, dispute and resolution signature check"
+	assert_output "case: OK: $n entries of denki.local/ledger under its checkpoint of $(sed -n 2p case/checkpoint) entries; dispute $DISPUTE by bob against the contract of entry $BOBS (slot $SLOT), resolved; 2 readings (2 opened) and every order, dispute and resolution signature check; the parties' settlement made again from its contracts and readings: the same"
 	# the parties' readings only: carol's are personal data
 	grep -q '"meter":"bob-m"' case/openings.jsonl
 	grep -q '"meter":"alice-m"' case/openings.jsonl
@@ -219,6 +219,21 @@ open_bob() {
 	sed -i '1s/genesis/genesiS/' t/operator.pub
 	run -1 denki-dispute verify t
 	assert_output "FAIL: t/operator.pub: not as bundle wrote it"
+}
+
+@test "dispute: the bundle of a slot the operator settled wrong (its history rewritten, signed again) fails dispute verify" {
+	open_bob
+	# bob's p2p transfer to alice 30 micro-units short, bob's net with it
+	local n=$(jq -r 'select(.rec.type == "settlement" and .rec.participant == "bob") | .seq' ledger.jsonl)
+	jq -cS "if .seq == $n then .rec.net = -86000 | .rec.p2p_paid = 87000
+	    elif .rec.type == \"transfer\" and .rec.from == \"bob\" and .rec.reason == \"p2p\" then .rec.amount = 81000
+	    else . end" ledger.jsonl >edited.jsonl
+	resign edited.jsonl "$n" >ledger.jsonl
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	run -0 --separate-stderr denki-dispute -c coop.yaml bundle -o case "$DISPUTE"
+	run -0 denki-proof-verify -q -p case/operator.pub case/proofs.jsonl
+	run -1 denki-dispute verify case
+	assert_output "FAIL: case: the slot settled again: settlement bob differs from the bundle's: field p2p_paid"
 }
 
 @test "attack: a resolution by a member's key: resolve refuses it; written by hand, ledger-verify refuses it" {

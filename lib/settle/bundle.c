@@ -223,6 +223,13 @@ struct vb {
 	json_t *then;		/* transfers a resolution makes, to come */
 	char *opkey;		/* operator.pub, as the genesis names it */
 	long long used, readings;
+	/* the slot's, to settle again: its rules, the participant records,
+	 * contracts, the parties' readings, settlement records and
+	 * transfers (but the dispute's); why not, when it cannot be */
+	struct dk_rules rules;
+	json_t *parts, *contracts, *rds, *setts;
+	const char *why;
+	int committed;		/* the genesis's readings */
 };
 
 static int
@@ -245,6 +252,24 @@ vb_entry(struct vb *v, long long seq, json_t *rec, struct dk_err *e)
 	}
 	if (dk_disputes_note(&v->d, seq, rec, e) < 0)
 		return -1;
+	if (strcmp(type, "ledger") == 0)
+		v->committed = json_equal(json_object_get(rec, "readings"),
+		    json_string("committed"));
+	if (strcmp(type, "participant") == 0)
+		json_array_append(v->parts, rec);
+	if (strcmp(type, "clearing") == 0)
+		v->rules = v->st.rules;
+	if (strcmp(type, "contract") == 0)
+		json_array_append(v->contracts, rec);
+	if ((strcmp(type, "settlement") == 0 || strcmp(type, "transfer") ==
+	    0) && json_object_get(rec, "dispute") == NULL)
+		json_array_append(v->setts, rec);
+	if (strcmp(type, "trueup") == 0 || json_object_get(rec,
+	    "provisional") != NULL)
+		v->why = "provisional";
+	if (strcmp(type, "commitment") == 0 && dk_openings_get(v->openings,
+	    seq) == NULL)
+		v->why = "a commitment not opened";
 	if (strcmp(type, "ledger") == 0 && (seq != 0 || json_string_value(
 	    json_object_get(rec, "key")) == NULL || strcmp(v->opkey,
 	    json_string_value(json_object_get(rec, "key"))) != 0))
@@ -274,6 +299,7 @@ vb_entry(struct vb *v, long long seq, json_t *rec, struct dk_err *e)
 	}
 	if (strcmp(type, "commitment") == 0 || strcmp(type, "reading") == 0) {
 		v->readings++;
+		json_array_append(v->rds, rd);
 		if ((p = dk_registry_meter(&v->st.reg, json_string_value(
 		    json_object_get(rd, "meter")))) == NULL)
 			return dk_fail(e, DK_EX_NO, "a reading of a meter the "
@@ -281,6 +307,119 @@ vb_entry(struct vb *v, long long seq, json_t *rec, struct dk_err *e)
 		return dk_reading_verify(rd, p, e);
 	}
 	return 0;
+}
+
+/* A member of the slot's contracts the bundle does not register: a
+ * participant record that stands in for it, in zone. */
+static json_t *
+stand_in(const char *id, const char *zone, const char *key)
+{
+	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:[]}", "type",
+	    "participant", "v", 1, "id", id, "zone", zone ? zone : "-", "role",
+	    "prosumer", "status", "active", "key", key, "meters");
+}
+
+/* A record of the replay that a party of c is in. */
+static int
+concerns(const struct dk_dcase *c, json_t *x)
+{
+	const char *p = json_string_value(json_object_get(x, "participant"));
+
+	return party(c, p) || party(c, json_string_value(json_object_get(x,
+	    "from"))) || party(c, json_string_value(json_object_get(x, "to")));
+}
+
+/*
+ * The parties' settlement of the slot made again (dk_settle_mixed) from
+ * the bundle's contracts, the parties' readings and the rules in force at
+ * the clearing, the other members of the contracts standing in by their
+ * contracted positions (no deviation, which touches no party's money):
+ * its settlement records and transfers with a party must be the
+ * bundle's, in order.  0 when they are, or when it cannot be done (v->why
+ * says why); -1 with status 1 when they differ.
+ */
+static int
+resettle(struct vb *v, const struct dk_dcase *c, int committed,
+    struct dk_err *e)
+{
+	struct dk_registry reg;
+	json_t *nets = json_object(), *out = json_array(), *x, *got;
+	const char *id, *side[2] = { "seller", "buyer" };
+	int64_t slot, n;
+	size_t i, k = 0;
+	int j, rc = -1;
+
+	memset(&reg, 0, sizeof(reg));
+	if (v->why != NULL || json_array_size(v->contracts) == 0 ||
+	    v->rules.imbalance[0] != '\0') {
+		if (v->why == NULL)
+			v->why = json_array_size(v->contracts) ? "imbalance "
+			    "prices of a series" : "no contract";
+		rc = 0;
+		goto out;
+	}
+	json_array_foreach(v->parts, i, x)
+		if (dk_registry_put(&reg, x, e) < 0)
+			goto out;
+	json_array_foreach(v->contracts, i, x)
+		for (j = 0; j < 2; j++) {
+			id = json_string_value(json_object_get(x, side[j]));
+			if (id == NULL || party(c, id))
+				continue;
+			n = json_integer_value(json_object_get(nets, id));
+			n += (j ? -1 : 1) * json_integer_value(json_object_get(x,
+			    "wh"));
+			json_object_set_new(nets, id, json_integer(n));
+			if (dk_registry_find(&reg, id) == NULL) {
+				json_t *si = stand_in(id, json_string_value(
+				    json_object_get(x, j ? "buyer_zone" :
+				    "seller_zone")), v->opkey);
+				rc = dk_registry_put(&reg, si, e);
+				json_decref(si);
+				if (rc < 0)
+					goto out;
+				rc = -1;
+			}
+		}
+	if (dk_slot_parse(c->slot, v->rules.slot_minutes, &slot, e) < 0 ||
+	    dk_settle_mixed(slot, v->contracts, v->rds, nets, &reg, &v->rules,
+	    out, e) < 0) {
+		dk_failpre(e, "the slot settled again");
+		e->status = DK_EX_NO;
+		goto out;
+	}
+	json_array_foreach(out, i, x) {
+		if (!concerns(c, x))
+			continue;
+		if (committed && json_object_get(x, "participant") != NULL &&
+		    strcmp(json_string_value(json_object_get(x, "type")),
+		    "settlement") == 0)
+			dk_settlement_private(x);
+		got = json_array_get(v->setts, k++);
+		if (got == NULL || !json_equal(x, got)) {
+			dk_fail(e, DK_EX_NO, "the slot settled again: %s %s "
+			    "differs from the bundle's%s%s", json_string_value(
+			    json_object_get(x, "type")), json_string_value(
+			    json_object_get(x, "participant")) ?
+			    json_string_value(json_object_get(x,
+			    "participant")) : json_string_value(
+			    json_object_get(x, "reason")), got ? ": field " :
+			    "", got ? dk_first_diff(x, got) : "");
+			goto out;
+		}
+	}
+	if (k != json_array_size(v->setts)) {
+		dk_fail(e, DK_EX_NO, "the slot settled again: the bundle has "
+		    "%zu settlement records and transfers more", 
+		    json_array_size(v->setts) - k);
+		goto out;
+	}
+	rc = 0;
+out:
+	dk_registry_free(&reg);
+	json_decref(nets);
+	json_decref(out);
+	return rc;
 }
 
 /*
@@ -310,6 +449,10 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 	dk_disputes_init(&v.d);
 	v.openings = json_object();
 	v.then = json_array();
+	v.parts = json_array();
+	v.contracts = json_array();
+	v.rds = json_array();
+	v.setts = json_array();
 	snprintf(path, sizeof(path), "%s/operator.pub", dir);
 	if (dk_key_read_pub(&op, path, e) < 0) {
 		if (e->status == DK_EX_DATAERR)
@@ -401,13 +544,20 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 		    "no commitment in the bundle");
 		goto out;
 	}
+	if (resettle(&v, c, v.committed, e) < 0) {
+		dk_failpre(e, "%s", dir);
+		goto out;
+	}
 	fprintf(out, "%s: OK: %zu entries of %s under its checkpoint of %lld "
 	    "entries; dispute %lld by %s against the %s of entry %lld (slot "
 	    "%s), %s; %lld readings (%lld opened) and every order, dispute "
-	    "and resolution signature check\n", dir, json_array_size(seqs),
+	    "and resolution signature check; the parties' settlement %s%s%s\n",
+	    dir, json_array_size(seqs),
 	    json_string_value(json_object_get(cs, "origin")), size, c->seq,
 	    c->by, c->kind == 'c' ? "contract" : "settlement", c->entry,
-	    c->slot, c->resolved ? "resolved" : "open", v.readings, v.used);
+	    c->slot, c->resolved ? "resolved" : "open", v.readings, v.used,
+	    v.why ? "not made again (" : "made again from its contracts and "
+	    "readings: the same", v.why ? v.why : "", v.why ? ")" : "");
 	rc = 0;
 out:
 	free(cp);
@@ -419,6 +569,10 @@ out:
 	json_decref(seqs);
 	json_decref(v.openings);
 	json_decref(v.then);
+	json_decref(v.parts);
+	json_decref(v.contracts);
+	json_decref(v.rds);
+	json_decref(v.setts);
 	dk_state_free(&v.st);
 	dk_disputes_free(&v.d);
 	return rc;
