@@ -47,28 +47,6 @@ seqarg(const char *s, long long *out)
 	return 0;
 }
 
-/* Every dispute, a line each: open, or the entry that resolved it. */
-static void
-list(const struct dk_disputes *d)
-{
-	const struct dk_dcase *c;
-	json_t *x;
-	size_t i;
-
-	for (i = 0; i < d->nc; i++) {
-		c = &d->c[i];
-		x = json_pack("{s:s,s:i,s:I,s:s,s:I,s:s,s:s,s:s}", "type",
-		    "dispute_status", "v", 1, "dispute", (json_int_t)c->seq,
-		    "by", c->by, "entry", (json_int_t)c->entry, "against",
-		    c->kind == 'c' ? "contract" : "settlement", "slot", c->slot,
-		    "state", c->resolved ? "resolved" : "open");
-		json_object_set_new(x, "resolution", c->resolved ?
-		    json_integer(c->resolved) : json_null());
-		dk_emit(stdout, x);
-		json_decref(x);
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -130,17 +108,11 @@ main(int argc, char *argv[])
 		dk_prog_usage(&P, DK_EX_USAGE);
 	if (nops == 1 && seqarg(argv[optind], &seq) < 0)
 		return DK_EX_USAGE;
-	if (*cmd != 'l' && *cmd != 'b' && (kf == NULL || msg == NULL)) {
-		dk_warnx(prog, "%s: -k names the %s's key, -m says why", cmd,
-		    *cmd == 'o' ? "member" : "reviewer");
-		dk_prog_usage(&P, DK_EX_USAGE);
-	}
-	if (*cmd == 'r' && decision == 0) {
-		dk_warnx(prog, "resolve: --upheld or --rejected");
-		dk_prog_usage(&P, DK_EX_USAGE);
-	}
-	if (*cmd == 'b' && out == NULL) {
-		dk_warnx(prog, "bundle: -o names the directory to make");
+	if (((*cmd == 'o' || *cmd == 'r') && (kf == NULL || msg == NULL ||
+	    (*cmd == 'r') != (decision != 0))) || (*cmd == 'b' && out == NULL)) {
+		dk_warnx(prog, "%s: needs %s", cmd, *cmd == 'b' ? "-o dir" :
+		    *cmd == 'o' ? "-k member.key and -m reason" : "-k "
+		    "reviewer.key, -m comment and --upheld or --rejected");
 		dk_prog_usage(&P, DK_EX_USAGE);
 	}
 	dk_disputes_init(&d);
@@ -152,13 +124,16 @@ main(int argc, char *argv[])
 		if (dk_ledger_scan(C.lpath, NULL, dk_dispute_replay, &R,
 		    &e) < 0)
 			goto fail;
-		if (*cmd == 'l')
-			list(&d);
-		else if (asprintf(&opath, "%s.openings", C.lpath) < 0 ||
-		    dk_bundle_write(C.lpath, opath, &d, &C.st.reg, seq,
-		    out, &e) < 0)
-			goto fail;
-		else
+		for (i = 0; *cmd == 'l' && i < d.nc; i++) {
+			rec = dk_dispute_status(&d.c[i]);
+			dk_emit(stdout, rec);
+			json_decref(rec);
+		}
+		rec = NULL;
+		if (*cmd == 'b' && asprintf(&opath, "%s.openings", C.lpath) < 0)
+			dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
+		else if (*cmd == 'b' && dk_bundle_write(C.lpath, opath, &d,
+		    &C.st.reg, seq, out, &e) == 0)
 			dk_warnx(prog, "%s: the evidence of dispute %lld", out,
 			    seq);
 		goto done;
@@ -184,14 +159,14 @@ main(int argc, char *argv[])
 	else
 		rec = dk_resolution_make(&d, &C.st.reg, &k, seq, decision == 'U',
 		    msg, xf, nxf, now, C.l.next, then, &e);
-	if (rec == NULL || dk_ledger_add(&C.l, rec, &e) < 0)
+	/* the record and the transfers it makes, appended together */
+	if (rec == NULL || json_array_insert(then, 0, rec) < 0)
 		goto fail;
 	for (i = 0; i < json_array_size(then); i++)
 		if (dk_ledger_add(&C.l, json_array_get(then, i), &e) < 0)
 			goto fail;
 	if (dk_ledger_finish(&C.l, P.dry, &e) < 0)
 		goto fail;
-	dk_emit(stdout, rec);
 	for (i = 0; i < json_array_size(then); i++)
 		dk_emit(stdout, json_array_get(then, i));
 	if (!P.dry && *cmd == 'o')
@@ -200,6 +175,7 @@ main(int argc, char *argv[])
 	else if (!P.dry)
 		dk_warnx(prog, "dispute %lld resolved by entry %lld", seq, at);
 done:
+fail:
 	json_decref(rec);
 	json_decref(then);
 	dk_key_free(&k);
@@ -207,11 +183,5 @@ done:
 	dk_coop_free(&C);
 	free(xf);
 	free(opath);
-	return dk_finish_stdout(prog);
-fail:
-	json_decref(rec);
-	json_decref(then);
-	dk_key_free(&k);
-	dk_disputes_free(&d);
-	return dk_prog_fail(&P, &e);
+	return e.status != 0 ? dk_prog_fail(&P, &e) : dk_finish_stdout(prog);
 }

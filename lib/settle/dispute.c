@@ -375,6 +375,21 @@ dk_dispute_entry(struct dk_disputes *d, const struct dk_registry *reg,
 	return resolution(d, reg, seq, rec, 1, then, e);
 }
 
+/* A dispute's state, as denki-dispute list prints it. */
+json_t *
+dk_dispute_status(const struct dk_dcase *c)
+{
+	json_t *x = json_pack("{s:s,s:i,s:I,s:s,s:I,s:s,s:s,s:s}", "type",
+	    "dispute_status", "v", 1, "dispute", (json_int_t)c->seq, "by",
+	    c->by, "entry", (json_int_t)c->entry, "against", c->kind == 'c' ?
+	    "contract" : "settlement", "slot", c->slot, "state", c->resolved ?
+	    "resolved" : "open");
+
+	json_object_set_new(x, "resolution", c->resolved ?
+	    json_integer(c->resolved) : json_null());
+	return x;
+}
+
 /* The replay of a ledger by a program that opens or resolves disputes:
  * its state and its disputes (a dk_entry_fn). */
 int

@@ -354,6 +354,7 @@ const struct dk_dcase *dk_dispute_case(const struct dk_disputes *,
     long long seq);
 int dk_dispute_entry(struct dk_disputes *, const struct dk_registry *,
     long long seq, json_t *rec, json_t *then, struct dk_err *);
+json_t *dk_dispute_status(const struct dk_dcase *);
 int dk_dispute_replay(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);
 const struct dk_participant *dk_registry_by_key(const struct dk_registry *,
