@@ -94,6 +94,7 @@ open_bob() {
 	assert_equal "$(jq -r .against <<<"$output")" settlement
 	run -0 --separate-stderr denki-dispute -c coop.yaml open -k alice.key -i alice -m "paid late" "$BOBS"
 	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+	assert_output --regexp '; 3 disputes, 3 open$'
 	# -n: checked and printed, nothing appended
 	cp ledger.jsonl before
 	run -0 --separate-stderr denki-dispute -c coop.yaml open -n -k carol.key -m x "$CAROLS"
@@ -133,6 +134,9 @@ open_bob() {
 	assert_equal "$(jq -c "select(.seq == $r + 1) | .rec" ledger.jsonl)" "$(tail -n 1 <<<"$output")"
 	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 	assert_output --partial ", 7 transfers,"
+	assert_output --regexp '; 1 dispute, 0 open$'
+	run -0 denki-ledger-verify -j -p operator.pub ledger.jsonl
+	assert_equal "$(jq -c '[.disputes, .disputes_open]' <<<"$output")" '[1,0]'
 	run -0 denki-dispute -c coop.yaml list
 	assert_equal "$(jq -c '[.state, .resolution]' <<<"$output")" "[\"resolved\",$r]"
 	# bob's net was -86030 (settle.bats); alice's 131901

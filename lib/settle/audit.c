@@ -1233,6 +1233,9 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->provisional = v.nprov;
 	a->trueups = v.ntrueups;
 	a->member_slots = v.nmember_slots;
+	a->disputes = v.dsp.nc;
+	for (i = 0; i < v.dsp.nc; i++)
+		a->disputes_open += v.dsp.c[i].resolved == 0;
 	if (rc == 0)
 		a->pending = pending(&v.st);
 	/* enrolled by records of version 1 and no request of their own
@@ -1290,6 +1293,11 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 	if (a->unproven > 0)
 		json_object_set_new(x, "unproven_enrolments",
 		    json_integer(a->unproven));
+	if (a->disputes > 0) {
+		json_object_set_new(x, "disputes", json_integer(a->disputes));
+		json_object_set_new(x, "disputes_open",
+		    json_integer(a->disputes_open));
+	}
 	/* present when a slot was settled provisionally */
 	if (a->provisional > 0) {
 		json_object_set_new(x, "provisional", json_integer(
@@ -1318,6 +1326,10 @@ dk_audit_note(const struct dk_audit *a)
 		n += snprintf(b, sizeof(b), "; %lld participant%s enrolled "
 		    "without proof of possession (records of version 1, no "
 		    "request since)", a->unproven, a->unproven == 1 ? "" : "s");
+	if (a->disputes > 0)
+		n += snprintf(b + n, sizeof(b) - n, "; %lld dispute%s, %lld "
+		    "open", a->disputes, a->disputes == 1 ? "" : "s",
+		    a->disputes_open);
 	if (a->provisional == 0)
 		return b;
 	n += snprintf(b + n, sizeof(b) - n, "; %lld settlement%s "

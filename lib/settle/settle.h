@@ -207,6 +207,7 @@ struct dk_audit {		/* the figures of the verdict */
 	long long member_slots;	/* settlement records */
 	json_t *pending;	/* [slot, participant]: provisional, not
 				 * trued up */
+	long long disputes, disputes_open;	/* dispute.c */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
