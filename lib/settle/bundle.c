@@ -40,12 +40,14 @@ wanted(struct pick *p, long long seq, json_t *rec)
 	const struct dk_participant *o;
 
 #define S(k) json_string_value(json_object_get(rec, k))
+	if (type == NULL)
+		return 0;
 	if (seq == 0 || seq == c->seq || (c->resolved && seq == c->resolved) ||
 	    strcmp(type, "terms") == 0 || strcmp(type, "rules") == 0)
 		return 1;
 	if (strcmp(type, "participant") == 0)
 		return party(c, S("id")) || (c->reviewer[0] != '\0' &&
-		    strcmp(S("id"), c->reviewer) == 0);
+		    S("id") != NULL && strcmp(S("id"), c->reviewer) == 0);
 	if (slot == NULL || strcmp(slot, c->slot) != 0)
 		return 0;
 	if (strcmp(type, "clearing") == 0)

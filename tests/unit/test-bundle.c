@@ -98,7 +98,8 @@ main(void)
 	fp = open_memstream(&out, &n);
 	CHECKF(dk_bundle_verify(dir, fp, &e) == 0, "%s", e.msg);
 	fclose(fp);
-	CHECKF(out != NULL && strstr(out, "by bob against the contract") != NULL &&
+	CHECKF(out != NULL &&
+	    strstr(out, "by bob against the contract") != NULL &&
 	    strstr(out, "settlement made again from its contracts and "
 	    "readings: the same") != NULL, "%s", out ? out : "");
 	free(out);
