@@ -102,6 +102,52 @@ open_bob() {
 	cmp ledger.jsonl before
 }
 
+@test "dispute: claim on the member's machine from an inclusion proof, add at the cooperative; a claim open already, or signed by another, is refused" {
+	denki-ledger-proof -c coop.yaml inclusion "$BOBS" >proof.json
+	mkdir member
+	cp bob.key carol.key operator.pub proof.json member/
+	# bob's machine: no configuration, no ledger
+	cd member
+	run -0 --separate-stderr denki-dispute claim -k bob.key -i bob -m "short delivery" \
+	    -p operator.pub -t 2026-01-02T09:00:00Z proof.json
+	assert_equal "$(jq -c 'del(.sig)' <<<"$output")" "{\"against\":\"contract\",\"by\":\"bob\",\"entry\":$BOBS,\"reason\":\"short delivery\",\"slot\":\"$SLOT\",\"time\":\"2026-01-02T09:00:00Z\",\"type\":\"dispute\",\"v\":1}"
+	echo "$output" >claim.json
+	run -65 --separate-stderr denki-dispute claim -k carol.key -i carol -m x proof.json
+	assert_equal "$stderr" "denki-dispute: entry $BOBS: a contract of alice and bob, not carol's"
+	# carol's key, bob's name: made here, refused at the cooperative
+	denki-dispute claim -k carol.key -i bob -m x proof.json >forged.json
+	sed -i 's/135050/135051/' proof.json
+	run -1 --separate-stderr denki-dispute claim -k bob.key -i bob -m x -p operator.pub proof.json
+	assert_equal "$stderr" "denki-dispute: inclusion proof does not lead to the root"
+	cd ..
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-dispute -c coop.yaml add member/forged.json
+	assert_regex "$stderr" "^denki-dispute: member/forged.json: not signed by bob's key: "
+	cmp ledger.jsonl before
+	run -0 --separate-stderr denki-dispute -c coop.yaml add member/claim.json
+	local n=$(seq_of 'select(.rec.type == "dispute")')
+	assert_equal "$stderr" "denki-dispute: dispute $n opened against entry $BOBS"
+	assert_equal "$output" "$(cat member/claim.json)"
+	# the same signed claim again
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-dispute -c coop.yaml add member/claim.json
+	assert_equal "$stderr" "denki-dispute: member/claim.json: entry $BOBS: bob's dispute $n against it is open already"
+	cmp ledger.jsonl before
+	# written by hand, it fails the audit
+	local m=$(wc -l <ledger.jsonl)
+	forge member/claim.json
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output "FAIL: ledger.jsonl:$((m + 1)): entry $m: dispute of entry $m: entry $BOBS: bob's dispute $n against it is open already"
+	cp before ledger.jsonl
+	# a resolution signed elsewhere: appended with the transfers it makes
+	denki-dispute -c coop.yaml resolve -n -k rita.key --upheld -m ok --transfer alice:bob:500 "$n" 2>/dev/null |
+	    head -n 1 >resolution.json
+	run -0 --separate-stderr denki-dispute -c coop.yaml add resolution.json
+	assert_equal "$(jq -r .reason <<<"${lines[1]}")" dispute
+	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+	assert_output --regexp '; 1 dispute, 0 open$'
+}
+
 @test "dispute: open refuses an entry that is no contract or settlement, one not the claimant's, a key not the claimant's: 65, the ledger unchanged" {
 	cp ledger.jsonl before
 	run -65 --separate-stderr denki-dispute -c coop.yaml open -k bob.key -m x 9999
@@ -328,6 +374,8 @@ open_bob() {
 	}
 	run comp denki dispute ''
 	assert_output "open
+claim
+add
 resolve
 list
 bundle

@@ -179,6 +179,14 @@ dispute(struct dk_disputes *d, const struct dk_registry *reg, long long seq,
 		return dk_fail(e, DK_EX_DATAERR, "entry %lld: the settlement "
 		    "of %s, not %s's", entry, t->a, p->id);
 	}
+	/* one open claim of a member against an entry: the same signed
+	 * claim appended again is no second dispute */
+	for (c = d->c; c < d->c + d->nc; c++)
+		if (c->entry == entry && c->resolved == 0 &&
+		    strcmp(c->by, p->id) == 0)
+			return dk_fail(e, DK_EX_DATAERR, "entry %lld: %s's "
+			    "dispute %lld against it is open already", entry,
+			    p->id, c->seq);
 	if (!keep)
 		return 0;
 	if (d->nc == d->capc) {
@@ -390,6 +398,39 @@ dk_dispute_status(const struct dk_dcase *c)
 	return x;
 }
 
+/* Every dispute's state, a line each. */
+void
+dk_disputes_print(FILE *fp, const struct dk_disputes *d)
+{
+	json_t *x;
+	size_t i;
+
+	for (i = 0; i < d->nc; i++) {
+		x = dk_dispute_status(&d->c[i]);
+		dk_emit(fp, x);
+		json_decref(x);
+	}
+}
+
+/* A dispute or resolution signed elsewhere, read from path (one record)
+ * and checked as entry seq; a resolution's transfers in then. */
+json_t *
+dk_dispute_add(struct dk_disputes *d, const struct dk_registry *reg,
+    const char *path, long long seq, json_t *then, struct dk_err *e)
+{
+	json_t *r = dk_request_read(path, e);
+
+	if (r != NULL && (!json_is_object(r) || dk_dispute_entry(d, reg, seq,
+	    r, then, e) < 0)) {
+		if (e->status == 0)
+			dk_fail(e, DK_EX_DATAERR, "%s: not a record", path);
+		dk_failpre(e, "%s", path);
+		json_decref(r);
+		r = NULL;
+	}
+	return r;
+}
+
 /* The replay of a ledger by a program that opens or resolves disputes:
  * its state and its disputes (a dk_entry_fn). */
 int
@@ -439,6 +480,73 @@ signer(const struct dk_registry *reg, const struct dk_key *k, const char *id,
 	return p;
 }
 
+/* The claim of by against target t (entry), signed with k. */
+static json_t *
+claim(const struct dk_dtarget *t, const char *by, long long entry,
+    const char *reason, int64_t time, const struct dk_key *k,
+    struct dk_err *e)
+{
+	char ts[40];
+	json_t *r;
+
+	dk_time_utc(time, ts, sizeof(ts));
+	r = json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:s}", "type", "dispute",
+	    "v", 1, "by", by, "entry", (json_int_t)entry, "against",
+	    t->kind == 'c' ? "contract" : "settlement", "slot", t->slot,
+	    "reason", reason ? reason : "", "time", ts);
+	if (r != NULL && (dk_sign_record(r, k, e) < 0 ||
+	    text(r, "reason", e) < 0)) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * A claim made where there is no ledger, on the member's own machine: by
+ * id, against the contract or settlement an inclusion proof (as
+ * denki-ledger-proof gives it) holds, the proof checked against the
+ * operator key pk when given; signed with k, for the operator to append
+ * (the registry's checks come then).
+ */
+json_t *
+dk_dispute_claim(json_t *proof, const unsigned char *pk, const char *id,
+    const struct dk_key *k, const char *reason, int64_t time,
+    struct dk_err *e)
+{
+	struct dk_disputes d;
+	const struct dk_dtarget *t;
+	json_t *x = NULL, *r = NULL;
+	long long seq;
+	char ok[512];
+
+	dk_disputes_init(&d);
+	if (pk != NULL && dk_proof_verify(proof, pk, NULL, ok, sizeof(ok),
+	    e) < 0)
+		return NULL;
+	if (json_string_value(json_object_get(proof, "entry")) == NULL ||
+	    (x = json_loads(json_string_value(json_object_get(proof, "entry")),
+	    JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    dk_get_int(x, "seq", 0, DK_MAX_SAFE_INT, &seq, e) < 0 ||
+	    dk_disputes_note(&d, seq, json_object_get(x, "rec"), e) < 0 ||
+	    (t = dk_dispute_target(&d, seq)) == NULL) {
+		dk_fail(e, DK_EX_DATAERR, "the proof's entry is no contract or "
+		    "settlement");
+		goto out;
+	}
+	if (strcmp(id, t->a) != 0 && strcmp(id, t->b) != 0) {
+		dk_fail(e, DK_EX_DATAERR, "entry %lld: %s of %s%s%s, not %s's",
+		    seq, t->kind == 'c' ? "a contract" : "the settlement", t->a,
+		    t->kind == 'c' ? " and " : "", t->b, id);
+		goto out;
+	}
+	r = claim(t, id, seq, reason, time, k, e);
+out:
+	json_decref(x);
+	dk_disputes_free(&d);
+	return r;
+}
+
 /* A dispute by the holder of k (id, if given, must be it) against entry,
  * signed, checked as the entry seq it would be. */
 json_t *
@@ -448,7 +556,6 @@ dk_dispute_make(struct dk_disputes *d, const struct dk_registry *reg,
 {
 	const struct dk_participant *p;
 	const struct dk_dtarget *t;
-	char ts[40];
 	json_t *r;
 
 	if ((p = signer(reg, k, id, e)) == NULL)
@@ -458,12 +565,7 @@ dk_dispute_make(struct dk_disputes *d, const struct dk_registry *reg,
 		    "settlement there", entry);
 		return NULL;
 	}
-	dk_time_utc(time, ts, sizeof(ts));
-	r = json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:s}", "type", "dispute",
-	    "v", 1, "by", p->id, "entry", (json_int_t)entry, "against",
-	    t->kind == 'c' ? "contract" : "settlement", "slot", t->slot,
-	    "reason", reason ? reason : "", "time", ts);
-	if (r == NULL || dk_sign_record(r, k, e) < 0 ||
+	if ((r = claim(t, p->id, entry, reason, time, k, e)) == NULL ||
 	    dispute(d, reg, seq, r, 0, e) < 0) {
 		json_decref(r);
 		return NULL;

@@ -356,6 +356,9 @@ const struct dk_dcase *dk_dispute_case(const struct dk_disputes *,
 int dk_dispute_entry(struct dk_disputes *, const struct dk_registry *,
     long long seq, json_t *rec, json_t *then, struct dk_err *);
 json_t *dk_dispute_status(const struct dk_dcase *);
+void dk_disputes_print(FILE *, const struct dk_disputes *);
+json_t *dk_dispute_add(struct dk_disputes *, const struct dk_registry *,
+    const char *path, long long seq, json_t *then, struct dk_err *);
 int dk_dispute_replay(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *);
 const struct dk_participant *dk_registry_by_key(const struct dk_registry *,
@@ -363,6 +366,9 @@ const struct dk_participant *dk_registry_by_key(const struct dk_registry *,
 json_t *dk_dispute_make(struct dk_disputes *, const struct dk_registry *,
     const struct dk_key *, const char *id, long long entry,
     const char *reason, int64_t time, long long seq, struct dk_err *);
+json_t *dk_dispute_claim(json_t *proof, const unsigned char *pk,
+    const char *id, const struct dk_key *, const char *reason, int64_t time,
+    struct dk_err *);
 json_t *dk_resolution_make(struct dk_disputes *, const struct dk_registry *,
     const struct dk_key *, long long dispute, int upheld,
     const char *comment, char **xf, size_t nxf, int64_t time,
