@@ -41,6 +41,40 @@ open_dispute(const char *path, struct dk_disputes *d, struct dk_state *st)
 	return seq;
 }
 
+/* A claim made from the inclusion proof of bob's contract, with no
+ * ledger: bob's, not carol's; not under another operator's key. */
+static void
+test_claim(const char *path, const struct dk_disputes *d)
+{
+	struct dk_err e = { 0 };
+	struct dk_scaninfo si;
+	json_t *proof, *r;
+	long long c = -1;
+	size_t i;
+
+	for (i = 0; i < d->nt; i++)
+		if (d->t[i].kind == 'c' && strcmp(d->t[i].b, "bob") == 0)
+			c = d->t[i].seq;
+	memset(&si, 0, sizeof(si));
+	si.want_leaves = 1;
+	CHECK(dk_ledger_scan_info(path, NULL, NULL, NULL, &si, &e) == 0);
+	proof = dk_proof_inclusion(&si, path, c, &e);
+	CHECKF(proof != NULL, "%s", e.msg);
+	r = dk_dispute_claim(proof, cm_op.pk, "bob", &cm_key[1], "short",
+	    1800000000, &e);
+	CHECKF(r != NULL && json_integer_value(json_object_get(r, "entry")) ==
+	    c, "%s", e.msg);
+	json_decref(r);
+	CHECK(dk_dispute_claim(proof, cm_op.pk, "carol", &cm_key[2], "x",
+	    1800000000, &e) == NULL);
+	CHECKF(strstr(e.msg, "a contract of alice and bob, not carol's") !=
+	    NULL, "%s", e.msg);
+	CHECK(dk_dispute_claim(proof, cm_key[0].pk, "bob", &cm_key[1], "x",
+	    1800000000, &e) == NULL);
+	json_decref(proof);
+	dk_scaninfo_free(&si);
+}
+
 /* One byte of file name in dir changed: from to to, the first time. */
 static void
 change(const char *dir, const char *name, const char *from, const char *to)
@@ -86,6 +120,7 @@ main(void)
 	dk_disputes_init(&d);
 	dk_state_init(&st);
 	ds = open_dispute(path, &d, &st);
+	test_claim(path, &d);
 	/* no dispute there; then the bundle; then again: the folder exists */
 	CHECK(dk_bundle_write(path, "none", &d, &st.reg, 1, dir, &e) < 0);
 	CHECK(strstr(e.msg, "opened no dispute") != NULL);
