@@ -255,8 +255,9 @@ vb_entry(struct vb *v, long long seq, json_t *rec, struct dk_err *e)
 	if (dk_disputes_note(&v->d, seq, rec, e) < 0)
 		return -1;
 	if (strcmp(type, "ledger") == 0)
-		v->committed = json_equal(json_object_get(rec, "readings"),
-		    json_string("committed"));
+		v->committed = json_string_value(json_object_get(rec,
+		    "readings")) != NULL && strcmp(json_string_value(
+		    json_object_get(rec, "readings")), "committed") == 0;
 	if (strcmp(type, "participant") == 0)
 		json_array_append(v->parts, rec);
 	if (strcmp(type, "clearing") == 0)
