@@ -139,10 +139,23 @@ open_bob() {
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output "FAIL: ledger.jsonl:$((m + 1)): entry $m: dispute of entry $m: entry $BOBS: bob's dispute $n against it is open already"
 	cp before ledger.jsonl
-	# a resolution signed elsewhere: appended with the transfers it makes
-	denki-dispute -c coop.yaml resolve -n -k rita.key --upheld -m ok --transfer alice:bob:500 "$n" 2>/dev/null |
-	    head -n 1 >resolution.json
-	run -0 --separate-stderr denki-dispute -c coop.yaml add resolution.json
+	# rita decides on the bundle, away from the cooperative; the
+	# cooperative appends her decision with the transfers it makes
+	denki-dispute -c coop.yaml bundle -o case "$n" 2>/dev/null
+	mkdir reviewer
+	cp -r case rita.key bob.key reviewer/
+	cd reviewer
+	run -0 --separate-stderr denki-dispute resolve -k rita.key --upheld -m ok \
+	    --transfer alice:bob:500 -B case "$n"
+	assert_equal "$(jq -c '[.by, .decision, .loser, .transfers]' <<<"$output")" \
+	    '["rita","upheld","alice",[{"amount":-500,"participant":"alice"},{"amount":500,"participant":"bob"}]]'
+	echo "$output" >resolution.json
+	run -65 --separate-stderr denki-dispute resolve -k bob.key --upheld -m mine -B case "$n"
+	assert_equal "$stderr" "denki-dispute: by: bob is a prosumer, not a reviewer: only a reviewer resolves a dispute"
+	sed -i 's/"short/"Short/' case/proofs.jsonl
+	run -1 --separate-stderr denki-dispute resolve -k rita.key --upheld -m ok -B case "$n"
+	cd ..
+	run -0 --separate-stderr denki-dispute -c coop.yaml add reviewer/resolution.json
 	assert_equal "$(jq -r .reason <<<"${lines[1]}")" dispute
 	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 	assert_output --regexp '; 1 dispute, 0 open$'

@@ -22,6 +22,7 @@ struct pick {
 	const struct dk_registry *reg;
 	long long *seq;
 	size_t n, cap;
+	json_t *rev;		/* the ids registered as reviewers so far */
 };
 
 static int
@@ -45,9 +46,14 @@ wanted(struct pick *p, long long seq, json_t *rec)
 	if (seq == 0 || seq == c->seq || (c->resolved && seq == c->resolved) ||
 	    strcmp(type, "terms") == 0 || strcmp(type, "rules") == 0)
 		return 1;
+	/* every reviewer's records (from its first as one): a reviewer
+	 * decides on the bundle (dk_bundle_resolution) */
+	if (strcmp(type, "participant") == 0 && S("id") != NULL &&
+	    S("role") != NULL && strcmp(S("role"), "reviewer") == 0)
+		json_object_set_new(p->rev, S("id"), json_true());
 	if (strcmp(type, "participant") == 0)
-		return party(c, S("id")) || (c->reviewer[0] != '\0' &&
-		    S("id") != NULL && strcmp(S("id"), c->reviewer) == 0);
+		return party(c, S("id")) || (S("id") != NULL &&
+		    json_object_get(p->rev, S("id")) != NULL);
 	if (slot == NULL || strcmp(slot, c->slot) != 0)
 		return 0;
 	if (strcmp(type, "clearing") == 0)
@@ -134,6 +140,7 @@ dk_bundle_write(const char *lpath, const char *opath,
 		return dk_fail(e, DK_EX_DATAERR, "dispute %lld: entry %lld "
 		    "opened no dispute", ds, ds);
 	p.reg = reg;
+	p.rev = json_object();
 	si.want_leaves = 1;
 	if (dk_ledger_scan_info(lpath, NULL, pick, &p, &si, e) < 0)
 		goto out;
@@ -192,6 +199,7 @@ out:
 	json_decref(cs);
 	json_decref(byseq);
 	free(p.seq);
+	json_decref(p.rev);
 	dk_scaninfo_free(&si);
 	return rc;
 }
@@ -433,10 +441,9 @@ out:
  * commitments; the resolution's transfers), and case.json against them.
  * A line on out when it holds; -1 with status 1 when it does not.
  */
-int
-dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
+static int
+check(const char *dir, FILE *out, struct vb *vp, struct dk_err *e)
 {
-	struct vb v;
 	struct dk_key op;
 	struct dk_reader r;
 	char path[4096], ok[512], *cp = NULL, *cj = NULL, *pk = NULL, *line;
@@ -447,15 +454,6 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 	long n, ln = 0;
 	int rc = -1;
 
-	memset(&v, 0, sizeof(v));
-	dk_state_init(&v.st);
-	dk_disputes_init(&v.d);
-	v.openings = json_object();
-	v.then = json_array();
-	v.parts = json_array();
-	v.contracts = json_array();
-	v.rds = json_array();
-	v.setts = json_array();
 	snprintf(path, sizeof(path), "%s/operator.pub", dir);
 	if (dk_key_read_pub(&op, path, e) < 0) {
 		if (e->status == DK_EX_DATAERR)
@@ -466,9 +464,9 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 	    (cj = slurp(dir, "case.json", e)) == NULL ||
 	    (pk = slurp(dir, "operator.pub", e)) == NULL)
 		goto out;
-	v.opkey = dk_key_pub_b64(&op);
+	vp->opkey = dk_key_pub_b64(&op);
 	snprintf(path, sizeof(path), "untrusted comment: %s\n%s\n", PUBNOTE,
-	    v.opkey);
+	    vp->opkey);
 	if (strcmp(path, pk) != 0) {
 		dk_fail(e, DK_EX_NO, "%s/operator.pub: not as bundle wrote it",
 		    dir);
@@ -476,8 +474,8 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 	}
 	snprintf(path, sizeof(path), "%s/openings.jsonl", dir);
 	if (access(path, F_OK) == 0 && dk_openings_load(path, &x, e) == 0) {
-		json_decref(v.openings);
-		v.openings = x;
+		json_decref(vp->openings);
+		vp->openings = x;
 	} else if (access(path, F_OK) == 0) {
 		e->status = DK_EX_NO;
 		goto out;
@@ -507,7 +505,7 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 		    JSON_REJECT_DUPLICATES, &je);
 		rec = json_object_get(x, "rec");
 		if (json_integer_value(json_object_get(x, "seq")) != idx ||
-		    !json_is_object(rec) || vb_entry(&v, idx, rec, e) < 0) {
+		    !json_is_object(rec) || vb_entry(vp, idx, rec, e) < 0) {
 			if (e->status == 0)
 				dk_fail(e, DK_EX_NO, "the entry is not entry "
 				    "%lld of a ledger", idx);
@@ -531,7 +529,7 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 	    strlen(json_string_value(json_object_get(cs, "origin")))) != 0 ||
 	    cp[strlen(json_string_value(json_object_get(cs, "origin")))] !=
 	    '\n' || !json_equal(json_object_get(cs, "entries"), seqs) ||
-	    (c = dk_dispute_case(&v.d, json_integer_value(json_object_get(cs,
+	    (c = dk_dispute_case(&vp->d, json_integer_value(json_object_get(cs,
 	    "dispute")))) == NULL || json_integer_value(json_object_get(cs,
 	    "entry")) != c->entry || strcmp(c->slot, json_string_value(
 	    json_object_get(cs, "slot")) ? json_string_value(
@@ -540,43 +538,98 @@ dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
 		    "show", dir);
 		goto out;
 	}
-	if (json_array_size(v.then) > 0 || v.used != (long long)
-	    json_object_size(v.openings)) {
-		dk_fail(e, DK_EX_NO, "%s: %s", dir, json_array_size(v.then) ?
+	if (json_array_size(vp->then) > 0 || vp->used != (long long)
+	    json_object_size(vp->openings)) {
+		dk_fail(e, DK_EX_NO, "%s: %s", dir, json_array_size(vp->then) ?
 		    "the resolution's transfers are missing" : "an opening of "
 		    "no commitment in the bundle");
 		goto out;
 	}
-	if (resettle(&v, c, v.committed, e) < 0) {
+	if (resettle(vp, c, vp->committed, e) < 0) {
 		dk_failpre(e, "%s", dir);
 		goto out;
 	}
-	fprintf(out, "%s: OK: %zu entries of %s under its checkpoint of %lld "
-	    "entries; dispute %lld by %s against the %s of entry %lld (slot "
+	if (out != NULL)
+		fprintf(out, "%s: OK: %zu entries of %s under its checkpoint "
+	    "of %lld entries; dispute %lld by %s against the %s of entry %lld (slot "
 	    "%s), %s; %lld readings (%lld opened) and every order, dispute "
 	    "and resolution signature check; the parties' settlement %s%s%s\n",
 	    dir, json_array_size(seqs),
 	    json_string_value(json_object_get(cs, "origin")), size, c->seq,
 	    c->by, c->kind == 'c' ? "contract" : "settlement", c->entry,
-	    c->slot, c->resolved ? "resolved" : "open", v.readings, v.used,
-	    v.why ? "not made again (" : "made again from its contracts and "
-	    "readings: the same", v.why ? v.why : "", v.why ? ")" : "");
+	    c->slot, c->resolved ? "resolved" : "open", vp->readings, vp->used,
+	    vp->why ? "not made again (" : "made again from its contracts and "
+	    "readings: the same", vp->why ? vp->why : "", vp->why ? ")" : "");
 	rc = 0;
 out:
 	free(cp);
 	free(cj);
 	free(pk);
-	free(v.opkey);
 	json_decref(pr);
 	json_decref(cs);
 	json_decref(seqs);
-	json_decref(v.openings);
-	json_decref(v.then);
-	json_decref(v.parts);
-	json_decref(v.contracts);
-	json_decref(v.rds);
-	json_decref(v.setts);
-	dk_state_free(&v.st);
-	dk_disputes_free(&v.d);
 	return rc;
+}
+
+static void
+vb_init(struct vb *v)
+{
+	memset(v, 0, sizeof(*v));
+	dk_state_init(&v->st);
+	dk_disputes_init(&v->d);
+	v->openings = json_object();
+	v->then = json_array();
+	v->parts = json_array();
+	v->contracts = json_array();
+	v->rds = json_array();
+	v->setts = json_array();
+}
+
+static void
+vb_free(struct vb *v)
+{
+	json_decref(v->openings);
+	json_decref(v->then);
+	json_decref(v->parts);
+	json_decref(v->contracts);
+	json_decref(v->rds);
+	json_decref(v->setts);
+	free(v->opkey);
+	dk_state_free(&v->st);
+	dk_disputes_free(&v->d);
+}
+
+/* The bundle in dir checked (check): a line on out when it holds. */
+int
+dk_bundle_verify(const char *dir, FILE *out, struct dk_err *e)
+{
+	struct vb v;
+	int rc;
+
+	vb_init(&v);
+	rc = check(dir, out, &v, e);
+	vb_free(&v);
+	return rc;
+}
+
+/*
+ * A reviewer's decision of the bundle's dispute ds, made where there is
+ * no ledger: the bundle must check, and the key k be a reviewer's that
+ * it registers; the signed dispute_resolution, for the operator to
+ * append (as dk_resolution_make).
+ */
+json_t *
+dk_bundle_resolution(const char *dir, const struct dk_key *k, long long ds,
+    int upheld, const char *comment, char **xf, size_t nxf, int64_t time,
+    struct dk_err *e)
+{
+	struct vb v;
+	json_t *r = NULL;
+
+	vb_init(&v);
+	if (check(dir, NULL, &v, e) == 0)
+		r = dk_resolution_make(&v.d, &v.st.reg, k, ds, upheld, comment,
+		    xf, nxf, time, 0, NULL, e);
+	vb_free(&v);
+	return r;
 }

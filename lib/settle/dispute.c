@@ -398,6 +398,23 @@ dk_dispute_status(const struct dk_dcase *c)
 	return x;
 }
 
+/* What a dispute or resolution appended as entry at did, for people. */
+const char *
+dk_dispute_said(json_t *rec, long long at)
+{
+	static char b[96];
+	json_t *x = json_object_get(rec, "entry");
+
+	if (x != NULL)
+		snprintf(b, sizeof(b), "dispute %lld opened against entry %lld",
+		    at, (long long)json_integer_value(x));
+	else
+		snprintf(b, sizeof(b), "dispute %lld resolved by entry %lld",
+		    (long long)json_integer_value(json_object_get(rec,
+		    "dispute")), at);
+	return b;
+}
+
 /* Every dispute's state, a line each. */
 void
 dk_disputes_print(FILE *fp, const struct dk_disputes *d)

@@ -357,6 +357,7 @@ int dk_dispute_entry(struct dk_disputes *, const struct dk_registry *,
     long long seq, json_t *rec, json_t *then, struct dk_err *);
 json_t *dk_dispute_status(const struct dk_dcase *);
 void dk_disputes_print(FILE *, const struct dk_disputes *);
+const char *dk_dispute_said(json_t *rec, long long at);
 json_t *dk_dispute_add(struct dk_disputes *, const struct dk_registry *,
     const char *path, long long seq, json_t *then, struct dk_err *);
 int dk_dispute_replay(void *ctx, long long seq, long line, json_t *rec,
@@ -378,5 +379,8 @@ int dk_bundle_write(const char *lpath, const char *opath,
     const struct dk_disputes *, const struct dk_registry *, long long ds,
     const char *dir, struct dk_err *);
 int dk_bundle_verify(const char *dir, FILE *out, struct dk_err *);
+json_t *dk_bundle_resolution(const char *dir, const struct dk_key *,
+    long long dispute, int upheld, const char *comment, char **xf,
+    size_t nxf, int64_t time, struct dk_err *);
 
 #endif
