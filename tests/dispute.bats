@@ -206,6 +206,15 @@ open_bob() {
 	run -0 denki-statement -c coop.yaml -m bob -P 2026-01
 	assert_line "  disputes     0.05 (compensation decided in disputes, in with P2P)"
 	assert_line --regexp '^alice +dispute +0\.00 +0\.05 +1 +compensation decided in a dispute$'
+	# and the month's payment run: bob owes 86030 less the 50000
+	denki-pay -c coop.yaml -m operator name=Coop iban='DE89 3704 0044 0532 0130 00' \
+	    bic=COBADEFFXXX >/dev/null
+	for p in alice bob carol; do
+		denki-pay -c coop.yaml -m "$p" name="$p" iban=GB29NWBK60161331926819 >/dev/null
+	done
+	run -0 --separate-stderr denki-pay -n -c coop.yaml -P 2026-01 -f pain.001 -o pay.xml -d 2026-02-01
+	assert_equal "$(jq -c 'select(.participant != "carol") | [.participant, .owed, .amount]' <<<"$output")" '["alice",81901,80000]
+["bob",-36030,-30000]'
 	# a claim rejected: the claimant lost, no money moves
 	run -0 --separate-stderr denki-dispute -c coop.yaml open -k alice.key -m "tolerance" "$ALICE_SET"
 	local d2=$(seq_of 'select(.rec.type == "dispute")')
