@@ -16,7 +16,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljan
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -ldl -lm
 
-PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi battery
+PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi battery dispute
 BINS = denki $(addprefix denki-,$(PROGS))
 
 # lib/ is one folder a layer (lib/denki.h is the map), each a static
@@ -52,6 +52,7 @@ USES_halt = meter ledger crypto core
 USES_grid-watch = meter ledger crypto core
 USES_kpi = settle market meter ledger crypto core
 USES_battery = meter ledger crypto core
+USES_dispute = settle market meter ledger crypto core
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITBIN = $(UNITSRC:.c=)
 

@@ -34,6 +34,7 @@ static const struct {
 	{ "halt", "halt trading in zones for a window (or island mode), or lift a halt: a signed ledger entry" },
 	{ "grid-watch", "watch grid telemetry and halt a zone out of its bands, lift it when stable" },
 	{ "kpi", "the KPIs of a period beside their targets, and members' credit scores, from the ledger" },
+	{ "dispute", "open a member's dispute, bundle its evidence for a mediator, resolve it with compensation" },
 	{ NULL, NULL }
 };
 

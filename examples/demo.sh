@@ -161,6 +161,25 @@ if [ -n "$lib" ] && [ -z "$net" ]; then
 	)
 	echo
 fi
+# A dispute (denki-dispute(1)): kn2 claims against its first contract;
+# rita, a reviewer (scope 1 EUR) enrolled by her signed request, upholds
+# it, and the seller pays kn2 back 0.02 EUR, a transfer of reason dispute
+# that July's statements and payment run count.  The mediator's evidence
+# (inclusion proofs, the two parties' readings opened) checks offline.
+denki keygen -C "denki demo reviewer" rita >/dev/null
+denki registry request rita -s rita.key -r reviewer >rita.enrol.json
+denki registry -c coop.yaml add -S 1000000 rita.enrol.json >/dev/null
+c=$(jq 'select(.rec.type == "contract" and .rec.buyer == "kn2") | .seq' ledger.jsonl | head -n 1)
+seller=$(jq -r "select(.seq == $c) | .rec.seller" ledger.jsonl)
+denki dispute -c coop.yaml open -k kn2.key -m "my meter saw less than I bought" \
+    "$c" >dispute.jsonl 2>dispute.log
+d=$(jq 'select(.rec.type == "dispute") | .seq' ledger.jsonl | tail -n 1)
+denki dispute -c coop.yaml resolve -k rita.key --upheld -m "short delivery" \
+    --transfer "$seller:kn2:20000" "$d" >>dispute.jsonl 2>>dispute.log
+denki dispute -c coop.yaml bundle -o "dispute-$d" "$d" 2>>dispute.log
+echo "dispute        kn2 against contract $c ($seller's): upheld by reviewer rita, $seller pays kn2 0.02 EUR;"
+echo "               the evidence in $out/dispute-$d: $(denki dispute verify "dispute-$d" | sed 's/.*: OK: \([0-9]* entries\).*/\1 proved, OK/')"
+echo
 
 # Payment runs for July (denki-pay(1)): each member's balance netted over
 # the month, one payment a member.  The bank details are the operator's

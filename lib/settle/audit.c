@@ -49,6 +49,7 @@ struct vctx {
 	json_t *tuby;		/* the contracts of slot tuslot by party */
 	int64_t tuslot;
 	long long nprov, ntrueups, nmember_slots;
+	struct dk_disputes dsp;	/* disputes and their targets (dispute.c) */
 };
 
 static void
@@ -103,6 +104,9 @@ zero_sum(struct vctx *v, json_t *rec, const char *type, struct dk_err *e)
 	char month[8];
 	json_t *mj;
 
+	/* a dispute's compensation sums to zero on its own (dispute.c) */
+	if (json_object_get(rec, "dispute") != NULL)
+		return 0;
 	if (strcmp(type, "settlement") == 0 || strcmp(type, "trueup") == 0) {
 		/* the participant's side: its net (a true-up's, the change) */
 		a = json_integer_value(json_object_get(rec, "net"));
@@ -955,6 +959,8 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	int rc;
 
 	v->entries++;
+	if (dk_disputes_note(&v->dsp, seq, rec, e) < 0)
+		return -1;
 	if (v->buf != NULL) {
 		if ((strcmp(type, "settlement") == 0 || strcmp(type,
 		    "transfer") == 0) && slot_of(v, rec, &t, e) == 0 &&
@@ -1071,6 +1077,12 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	    strcmp(type, "payment_return") == 0)
 		return dk_paybook_record(&v->pb, seq, rec, v->st.rules.currency,
 		    e);
+	if (strcmp(type, "dispute") == 0 ||
+	    strcmp(type, "dispute_resolution") == 0) {
+		snprintf(v->what, sizeof(v->what), "%s of entry %lld", type, seq);
+		return dk_dispute_entry(&v->dsp, &v->st.reg, seq, rec, v->expect,
+		    e) < 0 ? dk_failpre(e, "%s", v->what) : 0;
+	}
 	return dk_fail(e, DK_EX_NO, "type: unknown record type \"%.40s\"",
 	    type);
 }
@@ -1162,6 +1174,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	memset(&v, 0, sizeof(v));
 	dk_state_init(&v.st);
 	dk_paybook_init(&v.pb);
+	dk_disputes_init(&v.dsp);
 	v.readings = json_object();
 	v.expect = json_array();
 	v.path = path;
@@ -1227,6 +1240,9 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->provisional = v.nprov;
 	a->trueups = v.ntrueups;
 	a->member_slots = v.nmember_slots;
+	a->disputes = v.dsp.nc;
+	for (i = 0; i < v.dsp.nc; i++)
+		a->disputes_open += v.dsp.c[i].resolved == 0;
 	if (rc == 0)
 		a->pending = pending(&v.st);
 	/* enrolled by records of version 1 and no request of their own
@@ -1240,6 +1256,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.expect);
 	dk_state_free(&v.st);
 	dk_paybook_free(&v.pb);
+	dk_disputes_free(&v.dsp);
 	return rc;
 }
 
@@ -1283,6 +1300,11 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 	if (a->unproven > 0)
 		json_object_set_new(x, "unproven_enrolments",
 		    json_integer(a->unproven));
+	if (a->disputes > 0) {
+		json_object_set_new(x, "disputes", json_integer(a->disputes));
+		json_object_set_new(x, "disputes_open",
+		    json_integer(a->disputes_open));
+	}
 	/* present when a slot was settled provisionally */
 	if (a->provisional > 0) {
 		json_object_set_new(x, "provisional", json_integer(
@@ -1311,6 +1333,10 @@ dk_audit_note(const struct dk_audit *a)
 		n += snprintf(b, sizeof(b), "; %lld participant%s enrolled "
 		    "without proof of possession (records of version 1, no "
 		    "request since)", a->unproven, a->unproven == 1 ? "" : "s");
+	if (a->disputes > 0)
+		n += snprintf(b + n, sizeof(b) - n, "; %lld dispute%s, %lld "
+		    "open", a->disputes, a->disputes == 1 ? "" : "s",
+		    a->disputes_open);
 	if (a->provisional == 0)
 		return b;
 	n += snprintf(b + n, sizeof(b) - n, "; %lld settlement%s "

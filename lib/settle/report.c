@@ -241,6 +241,30 @@ transfer(struct dk_report *r, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
+/* A dispute's compensating transfer (dispute.c): in its parties' net,
+ * each member's received less paid, whatever the detail. */
+static int
+compensation(struct dk_report *r, json_t *rec, struct dk_err *e)
+{
+	int64_t amt = num(rec, "amount");
+	const char *id[2];
+	struct dk_member *m;
+	int i;
+
+	id[0] = json_string_value(json_object_get(rec, "from"));
+	id[1] = json_string_value(json_object_get(rec, "to"));
+	for (i = 0; i < 2; i++) {
+		if (id[i] == NULL || party(r, id[i], &m, e) < 0)
+			return id[i] == NULL ? dk_fail(e, DK_EX_DATAERR,
+			    "transfer: from and to") : -1;
+		if (m != NULL && (add(&m->comp, i ? amt : -amt, id[i],
+		    ": compensation", e) < 0 || add(&m->net, i ? amt : -amt,
+		    id[i], ": net", e) < 0))
+			return -1;
+	}
+	return 0;
+}
+
 /* "slot participant": a provisional settlement's key. */
 static char *
 key(const char *slot, const char *id)
@@ -469,6 +493,9 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	(void)seq;
 	(void)line;
 	r->entries++;
+	if (strcmp(type, "transfer") == 0 && json_object_get(rec, "dispute") &&
+	    inperiod(r, slot) && compensation(r, rec, e) < 0)
+		return -1;
 	if (strcmp(type, "rules") == 0) {
 		if (dk_rules_from_json(&r->rules, rec, e) < 0)
 			return -1;
@@ -664,7 +691,7 @@ dk_report_summary_json(const struct dk_report *r, const char *path)
 json_t *
 dk_report_statement_json(const struct dk_member *m)
 {
-	return json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
+	json_t *x = json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:I}", "type", "statement", "v", 1,
 	    "participant", m->id,
 	    "slots", (json_int_t)m->slots,
@@ -675,6 +702,10 @@ dk_report_statement_json(const struct dk_member *m)
 	    "net", (json_int_t)m->net,
 	    "baseline", (json_int_t)m->baseline,
 	    "saving", (json_int_t)(m->net - m->baseline));
+
+	if (x != NULL && m->comp != 0)
+		json_object_set_new(x, "compensation", json_integer(m->comp));
+	return x;
 }
 
 static int

@@ -216,6 +216,7 @@ struct dk_audit {		/* the figures of the verdict */
 	long long member_slots;	/* settlement records */
 	json_t *pending;	/* [slot, participant]: provisional, not
 				 * trued up */
+	long long disputes, disputes_open;	/* dispute.c */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
@@ -251,6 +252,7 @@ struct dk_member {		/* a member's statement */
 	size_t nd;
 	struct dk_sflow *f;	/* by party and reason, with the detail */
 	size_t nf;
+	int64_t comp;		/* disputes' compensation, in net (dispute.c) */
 };
 #define DK_REPORT_DETAIL	1	/* days, flows, the community's slots */
 struct dk_report {
@@ -435,5 +437,70 @@ int dk_kpi_figures(struct dk_kpi *, struct dk_err *);
 json_t *dk_kpi_json(const struct dk_kpi *, const char *period);
 void dk_kpi_text(FILE *, const struct dk_kpi *, const char *period);
 void dk_kpi_free(struct dk_kpi *);
+/* dispute.c: a member's signed claim against its contract or settlement
+ * (dispute) and a reviewer's decision with compensating transfers
+ * (dispute_resolution), checked as the ledger is replayed */
+struct dk_dtarget {		/* a contract or settlement entry */
+	long long seq;
+	char kind;		/* 'c' contract, 's' settlement */
+	char slot[40];
+	char a[DK_ID_MAX + 1];	/* seller, or the settlement's participant */
+	char b[DK_ID_MAX + 1];	/* buyer; "" */
+};
+struct dk_dcase {		/* a dispute opened */
+	long long seq, entry;	/* its entry; the entry it is against */
+	long long resolved;	/* the resolution's entry; 0: open */
+	char kind, slot[40];
+	char by[DK_ID_MAX + 1];	/* the claimant */
+	char other[DK_ID_MAX + 1];	/* the contract's other party; "" */
+	char reviewer[DK_ID_MAX + 1];	/* who resolved it; "" */
+};
+struct dk_disputes {
+	struct dk_dtarget *t;	/* by seq */
+	size_t nt, capt;
+	struct dk_dcase *c;
+	size_t nc, capc;
+};
+struct dk_dreplay {		/* dk_dispute_replay's context */
+	struct dk_state *st;
+	struct dk_disputes *d;
+};
+void dk_disputes_init(struct dk_disputes *);
+void dk_disputes_free(struct dk_disputes *);
+int dk_disputes_note(struct dk_disputes *, long long seq, json_t *rec,
+    struct dk_err *);
+const struct dk_dtarget *dk_dispute_target(const struct dk_disputes *,
+    long long seq);
+const struct dk_dcase *dk_dispute_case(const struct dk_disputes *,
+    long long seq);
+int dk_dispute_entry(struct dk_disputes *, const struct dk_registry *,
+    long long seq, json_t *rec, json_t *then, struct dk_err *);
+json_t *dk_dispute_status(const struct dk_dcase *);
+void dk_disputes_print(FILE *, const struct dk_disputes *);
+const char *dk_dispute_said(json_t *rec, long long at);
+json_t *dk_dispute_add(struct dk_disputes *, const struct dk_registry *,
+    const char *path, long long seq, json_t *then, struct dk_err *);
+int dk_dispute_replay(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+const struct dk_participant *dk_registry_by_key(const struct dk_registry *,
+    const struct dk_key *);
+json_t *dk_dispute_make(struct dk_disputes *, const struct dk_registry *,
+    const struct dk_key *, const char *id, long long entry,
+    const char *reason, int64_t time, long long seq, struct dk_err *);
+json_t *dk_dispute_claim(json_t *proof, const unsigned char *pk,
+    const char *id, const struct dk_key *, const char *reason, int64_t time,
+    struct dk_err *);
+json_t *dk_resolution_make(struct dk_disputes *, const struct dk_registry *,
+    const struct dk_key *, long long dispute, int upheld,
+    const char *comment, char **xf, size_t nxf, int64_t time,
+    long long seq, json_t *then, struct dk_err *);
+/* bundle.c: a dispute's evidence for a mediator, and its checks offline */
+int dk_bundle_write(const char *lpath, const char *opath,
+    const struct dk_disputes *, const struct dk_registry *, long long ds,
+    const char *dir, struct dk_err *);
+int dk_bundle_verify(const char *dir, FILE *out, struct dk_err *);
+json_t *dk_bundle_resolution(const char *dir, const struct dk_key *,
+    long long dispute, int upheld, const char *comment, char **xf,
+    size_t nxf, int64_t time, struct dk_err *);
 
 #endif

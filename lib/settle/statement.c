@@ -78,6 +78,7 @@ dk_stmt_reason(const char *reason)
 		{ "tax", "consumption tax on the cooperative's fees" },
 		{ "membership", "the monthly membership fee" },
 		{ "trueup", "true-up of a provisional settlement" },
+		{ "dispute", "compensation decided in a dispute" },
 	};
 	size_t i;
 
@@ -299,6 +300,11 @@ dk_stmt_text(FILE *fp, const struct dk_stmt *s)
 	fprintf(fp, "\nMoney (%s; received less paid)\n  with P2P     %s\n"
 	    "  without P2P  %s (the same meters, the utility's tariffs)\n"
 	    "  saved        %s\n", cur, a, b, c);
+	if (m->comp != 0) {
+		dk_money_str(m->comp, a, sizeof(a));
+		fprintf(fp, "  disputes     %s (compensation decided in "
+		    "disputes, in with P2P)\n", a);
+	}
 	/* transfers no slot's settlement holds (a month's fee) */
 	flowsum(m, &p, &q);
 	if (s->id != NULL && q - p != m->net) {
