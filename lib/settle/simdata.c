@@ -96,6 +96,9 @@ dk_sim_source(const char *csv, const struct dk_conf *home,
 			    step; j++)
 				;
 			if (first != 0) {
+				/* slots that start off the day's grid */
+				if ((86400 - first) % step != 0)
+					continue;
 				run = (size_t)((86400 - first) / step);
 				if (run >= j - i)
 					continue;
