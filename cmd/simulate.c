@@ -10,8 +10,8 @@
 
 static const char *prog = "denki-simulate";
 static const char usage[] =
-    "usage: denki-simulate [-q] [-f json|text] [-j jobs] [-d dir] "
-    "[-o page.html]\n           scenario.yaml [other.yaml]\n";
+    "usage: denki-simulate [-q] [-b days] [-f json|text] [-j jobs] [-d dir]\n"
+    "           [-o page.html] scenario.yaml [other.yaml]\n";
 
 struct show {
 	const char *name;
@@ -41,14 +41,14 @@ main(int argc, char *argv[])
 	const char *fmt = "json", *dir = ".", *page = NULL;
 	char path[2][4096], pp[4096], *end;
 	int c, quiet = 0, n, i, nsc = 0, rc = 0;
-	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN), step = 1;
 	FILE *fp;
 	json_t *j;
 
 	memset(sc, 0, sizeof(sc));
 	memset(r, 0, sizeof(r));
 	dk_prog_init(&P, prog, usage, 0, argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "qf:j:d:o:")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "qb:f:j:d:o:")) != -1)
 		switch (c) {
 		case 'q':
 			quiet = 1;
@@ -66,6 +66,15 @@ main(int argc, char *argv[])
 			if (*optarg == '\0' || *end != '\0' || jobs < 1 ||
 			    jobs > 256) {
 				dk_warnx(prog, "-j %s: must be 1 to 256",
+				    optarg);
+				dk_prog_usage(&P, DK_EX_USAGE);
+			}
+			break;
+		case 'b':
+			step = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || step < 1 ||
+			    step > 3660) {
+				dk_warnx(prog, "-b %s: must be 1 to 3660 days",
 				    optarg);
 				dk_prog_usage(&P, DK_EX_USAGE);
 			}
@@ -100,6 +109,7 @@ main(int argc, char *argv[])
 		S[i].sc = &sc[i];
 		S[i].dir = path[i];
 		S[i].jobs = (int)jobs;
+		S[i].step = (int)step;
 		S[i].progress = progress;
 		S[i].ctx = &sh;
 		sh.name = sc[i].name;

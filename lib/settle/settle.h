@@ -358,6 +358,7 @@ struct dk_sim {
 	const struct dk_scen *sc;
 	const char *dir;	/* the run's folder, made here */
 	int jobs;		/* programs at once */
+	int step;		/* days a run of each program takes */
 	void (*progress)(void *, int day, int days, const char *what);
 	void *ctx;
 	/* filled by the run */

@@ -34,6 +34,7 @@ struct run {
 	char bindir[PATH_MAX];
 	char dir[3072];		/* S->dir, absolute: the programs run in it */
 	struct home *h;
+	int ndays;		/* the days of this step, from the day given */
 	pid_t *pid;		/* a job's process, or 0 */
 	size_t *job;		/* the home it runs for */
 };
@@ -405,14 +406,14 @@ bid(struct run *R, size_t i, int day, const char **prog, char *log,
 	hpath(R, rd, id, ".readings.jsonl");
 	dk_time_format(R->S->tstart + (int64_t)day * 86400, R->S->rules.tz,
 	    first, sizeof(first));
-	snprintf(n, sizeof(n), "%d", R->S->spd);
+	snprintf(n, sizeof(n), "%d", R->S->spd * R->ndays);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "pipe: %s", strerror(errno));
 	pid = start(R, R->dir, argv, NULL, p[0], out, log, e);
 	close(p[0]);
 	/* a bid that fails to read it says so in its exit status */
 	if (pid > 0)
-		(void)copy_range(rd, off[day], off[day + 1], p[1], NULL);
+		(void)copy_range(rd, off[day], off[day + R->ndays], p[1], NULL);
 	close(p[1]);
 	return pid;
 }
@@ -613,7 +614,7 @@ gather(struct run *R, const char *out, int d, int orders, struct dk_err *e)
 		} else {
 			hpath(R, p, sc->h[i].id, ".readings.jsonl");
 			if (copy_range(p, R->h[i].off[d + 1], R->h[i].off[d +
-			    2], -1, to) < 0)
+			    1 + R->ndays], -1, to) < 0)
 				rc = -1;
 		}
 	}
@@ -650,7 +651,7 @@ missing(struct run *R, const char *orders, int d, char *miss,
 	size_t cap = 0;
 	FILE *fp = fopen(orders, "r");
 
-	memset(miss, 1, (size_t)R->S->spd);
+	memset(miss, 1, (size_t)R->S->spd * R->ndays);
 	if (fp == NULL)
 		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", orders,
 		    strerror(errno));
@@ -663,7 +664,7 @@ missing(struct run *R, const char *orders, int d, char *miss,
 			continue;
 		}
 		k = (t - t0) / step;
-		if (t >= t0 && k < R->S->spd)
+		if (t >= t0 && k < (int64_t)R->S->spd * R->ndays)
 			miss[k] = 0;
 	}
 	free(line);
@@ -671,13 +672,14 @@ missing(struct run *R, const char *orders, int d, char *miss,
 	return 0;
 }
 
-/* Day d: every home bids, then the cooperative clears every slot (one
- * nobody bid in too: settle takes only readings of cleared slots),
- * signs the contracts and settles the day's readings. */
+/* The days from d (R->ndays of them): every home bids, then the
+ * cooperative clears every slot (one nobody bid in too: settle takes
+ * only readings of cleared slots), signs the contracts and settles the
+ * days' readings. */
 static int
 day(struct run *R, int d, struct dk_err *e)
 {
-	char log[PATH_MAX], slot[40], miss[1440];
+	char log[PATH_MAX], slot[40], *miss;
 	char o[PATH_MAX], c[PATH_MAX], k[PATH_MAX], s[PATH_MAX], rd[PATH_MAX];
 	char x[PATH_MAX];
 	char *clear[] = { "denki-clear", "-c", "coop.yaml", "orders.jsonl",
@@ -707,22 +709,31 @@ day(struct run *R, int d, struct dk_err *e)
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, d, R->sc->days, "clear");
 	snprintf(log, sizeof(log), "%s/clear.log", R->dir);
-	if (run1(R, clear, c, log, e) < 0 || missing(R, o, d, miss, e) < 0)
+	if ((miss = malloc((size_t)R->S->spd * R->ndays)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (run1(R, clear, c, log, e) < 0 || missing(R, o, d, miss, e) < 0) {
+		free(miss);
 		return -1;
-	for (i = 0; i < R->S->spd; i++) {
+	}
+	for (i = 0; i < R->S->spd * R->ndays; i++) {
 		if (!miss[i])
 			continue;
 		dk_time_format(R->S->tstart + (int64_t)d * 86400 + (int64_t)i *
 		    R->S->rules.slot_minutes * 60, R->S->rules.tz, slot,
 		    sizeof(slot));
-		if (run1(R, clear1, x, log, e) < 0)
+		if (run1(R, clear1, x, log, e) < 0) {
+			free(miss);
 			return -1;
+		}
 		if ((to = fopen(c, "a")) == NULL || stat(x, &sb) < 0 ||
 		    copy_range(x, 0, sb.st_size, -1, to) < 0 ||
-		    fclose(to) != 0)
+		    fclose(to) != 0) {
+			free(miss);
 			return dk_fail(e, DK_EX_IOERR, "%s: cannot add the "
 			    "clearing of %s", c, slot);
+		}
 	}
+	free(miss);
 	snprintf(log, sizeof(log), "%s/contract-sign.log", R->dir);
 	if (run1(R, sign, k, log, e) < 0)
 		return -1;
@@ -754,6 +765,8 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 	S->readings = S->settled = S->orders = 0;
 	if (S->jobs < 1)
 		S->jobs = 1;
+	if (S->step < 1)
+		S->step = 1;
 	if (period(&R, e) < 0)
 		return -1;
 	if (mkdir(S->dir, 0755) < 0)
@@ -779,9 +792,12 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 	if (R.h == NULL || R.pid == NULL || R.job == NULL)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	else if (setup(&R, &coop, e) == 0) {
-		for (d = 0; d < S->sc->days; d++)
+		for (d = 0; d < S->sc->days; d += R.ndays) {
+			R.ndays = S->step < S->sc->days - d ? S->step :
+			    S->sc->days - d;
 			if (day(&R, d, e) < 0)
 				break;
+		}
 		rc = d == S->sc->days ? 0 : -1;
 	}
 	signal(SIGPIPE, old);
