@@ -208,3 +208,49 @@ field() {
 	run denki -h
 	assert_output --partial "simulate"
 }
+
+@test "simulate: -b 2 runs the two days at once into the same market" {
+	run --separate-stderr denki-simulate -q small.yaml
+	assert_success
+	echo "$output" >one.json
+	mkdir b2
+	run --separate-stderr denki-simulate -q -b 2 -d b2 small.yaml
+	assert_success
+	echo "$output" >two.json
+	# the same orders (the fixed strategy, the same slot yesterday), the
+	# same market, the same energy
+	for k in orders contracts matched_wh import_wh export_wh bought_wh imbalance_wh member_slots signed checked; do
+		[ "$(field $k <one.json)" = "$(field $k <two.json)" ]
+	done
+	jq -r '.rec | select(.type == "order") | [.participant, .slot, .side, .wh, .price] | @tsv' \
+	    small/ledger.jsonl | sort >o1
+	jq -r '.rec | select(.type == "order") | [.participant, .slot, .side, .wh, .price] | @tsv' \
+	    b2/small/ledger.jsonl | sort >o2
+	[ -s o1 ]
+	cmp o1 o2
+	run denki-simulate -b 0 small.yaml
+	assert_failure 64
+	assert_output --partial "-b 0: must be 1 to 3660 days"
+}
+
+@test "simulate: a program of the run that fails stops it, named with its log" {
+	# settle.signed takes registered or required: denki-settle refuses
+	# the run's coop.yaml, after the homes bid and the market cleared
+	printf 'rules:\n  settle:\n    signed: maybe\n' >>small.yaml
+	run --separate-stderr denki-simulate -q small.yaml
+	assert_failure 78
+	assert_equal "$stderr" "denki-simulate: small: denki-settle exited 78 (its messages: $BATS_TEST_TMPDIR/small/settle.log)"
+	grep -qx 'denki-settle: settle.signed: must be registered or required, got "maybe"' small/settle.log
+	[ -s small/contracts.jsonl ]
+	[ ! -e small.html ]
+	assert_equal "$output" ""
+	# a home's file of the community that its programs would refuse is
+	# refused first, named by its line
+	cp -r "$EXAMPLES/community" comm
+	sed -i 's/^  sell_markup: .*/  sell_markup: 500/' comm/kn2.yaml
+	sed -i "s|^community: .*|community: comm|" small.yaml
+	mkdir again
+	run --separate-stderr denki-simulate -q -d again small.yaml
+	assert_failure 78
+	assert_equal "$stderr" "denki-simulate: comm/kn2.yaml:20: bid.sell_markup: must be from 0 to 100, got 500"
+}
