@@ -377,6 +377,8 @@ struct dk_sim_kpi {
 	long long signs, verifies;	/* Ed25519 of the run */
 	double seconds;
 	char currency[8];
+	char pct[3][48];	/* self-sufficiency, P2P share, matching rate,
+				 * as the community's statement shows them */
 };
 int dk_sim_kpi(struct dk_sim_kpi *, const struct dk_sim *,
     struct dk_report *, struct dk_err *);

@@ -17,10 +17,12 @@ dk_sim_kpi(struct dk_sim_kpi *k, const struct dk_sim *S,
 {
 	const struct dk_scen *sc = S->sc;
 	char lp[4096], pp[4096], from[11], to[11];
+	struct dk_stmt_fig f[DK_STMT_FIGS];
+	struct dk_stmt st;
 	struct dk_key op;
 	time_t t;
 	struct tm tm;
-	int rc;
+	int rc, i;
 
 	memset(k, 0, sizeof(*k));
 	memset(r, 0, sizeof(*r));
@@ -60,6 +62,13 @@ dk_sim_kpi(struct dk_sim_kpi *k, const struct dk_sim *S,
 	k->signs = S->readings + S->orders + k->homes;
 	k->verifies = 2 * S->orders + S->settled + k->homes;
 	k->seconds = S->seconds;
+	/* the shares as the community's statement shows them */
+	memset(&st, 0, sizeof(st));
+	st.r = r;
+	st.ef = -1;
+	dk_stmt_figures(&st, f);
+	for (i = 0; i < 3; i++)
+		snprintf(k->pct[i], sizeof(k->pct[i]), "%s", f[i].v);
 	return 0;
 }
 
@@ -103,18 +112,6 @@ dk_sim_kpi_json(const struct dk_sim_kpi *k)
 }
 
 static void
-pct(int64_t num, int64_t den, char *out, size_t n)
-{
-	int64_t q;
-
-	if (den == 0 || dk_muldiv(num, 1000, den, &q) < 0)
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%lld.%lld%%", (long long)(q / 10),
-		    (long long)(q % 10));
-}
-
-static void
 kwh(int64_t wh, char *out, size_t n)
 {
 	snprintf(out, n, "%s%lld.%03lld", wh < 0 ? "-" : "",
@@ -144,9 +141,7 @@ fig(const struct dk_sim_kpi *k, int i, char *v, size_t n, const char **name)
 	switch (i) {
 	case 0: snprintf(v, n, "%lld", k->homes); break;
 	case 1: snprintf(v, n, "%lld", k->days); break;
-	case 2: pct(k->local, k->imp, v, n); break;
-	case 3: pct(k->bought, k->imp, v, n); break;
-	case 4: pct(k->matched, k->matchable, v, n); break;
+	case 2: case 3: case 4: snprintf(v, n, "%s", k->pct[i - 2]); break;
 	case 5: kwh(k->gin + k->gout, v, n); break;
 	case 6: kwh(k->bought, v, n); break;
 	case 7: kwh(k->imp, v, n); break;
