@@ -23,8 +23,11 @@ progress(void *ctx, int day, int days, const char *what)
 {
 	struct show *s = ctx;
 
-	if (s->on)
-		fprintf(stderr, "\r%s: %s: day %d of %d: %-6s", prog, s->name,
+	if (s->on && day < 0)
+		fprintf(stderr, "\r%s: %s: the community: %-8s", prog, s->name,
+		    what);
+	else if (s->on)
+		fprintf(stderr, "\r%s: %s: day %d of %d: %-8s", prog, s->name,
 		    day + 1, days, what);
 }
 

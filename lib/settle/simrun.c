@@ -574,15 +574,21 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 	}
 	free(src);
 	free(hc);
+	if (R->S->progress)
+		R->S->progress(R->S->ctx, -1, sc->days, "keys");
 	if (rc < 0 || run1(R, kg, NULL, log, e) < 0 ||
 	    each_home(R, enrol, 0, e) < 0)
 		return -1;
+	if (R->S->progress)
+		R->S->progress(R->S->ctx, -1, sc->days, "registry");
 	/* the operator appends each home's signed request, in order */
 	for (i = 0; i < sc->nh; i++) {
 		hpath(R, p, sc->h[i].id, ".enrol.json");
 		if (run1(R, add, NULL, log, e) < 0)
 			return -1;
 	}
+	if (R->S->progress)
+		R->S->progress(R->S->ctx, -1, sc->days, "meters");
 	if (each_home(R, meter, 0, e) < 0)
 		return -1;
 	for (i = 0; i < sc->nh; i++)
