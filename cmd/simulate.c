@@ -155,6 +155,7 @@ out:
 		dk_report_free(&r[i]);
 	for (i = 0; i < nsc; i++)
 		dk_scen_free(&sc[i]);
+	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);
 	return rc ? rc : c;
 }
