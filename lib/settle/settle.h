@@ -366,7 +366,7 @@ struct dk_sim {
 	int64_t tstart;		/* the first day's midnight */
 	int spd;		/* slots a day */
 	long long readings, settled, orders;	/* signed; checked by settle */
-	double seconds;		/* the run's wall-clock time */
+	int64_t ms;		/* the run's wall-clock time */
 };
 int dk_sim_run(struct dk_sim *, struct dk_err *);
 struct dk_sim_kpi {
@@ -375,7 +375,7 @@ struct dk_sim_kpi {
 	int64_t imp, exp, local, bought, sold, matched, matchable;
 	int64_t net, baseline, gin, gout;
 	long long signs, verifies;	/* Ed25519 of the run */
-	double seconds;
+	int64_t ms;
 	char currency[8];
 	char pct[3][48];	/* self-sufficiency, P2P share, matching rate,
 				 * as the community's statement shows them */

@@ -61,7 +61,7 @@ dk_sim_kpi(struct dk_sim_kpi *k, const struct dk_sim *S,
 	 * contract-sign, each reading by settle, each request by registry */
 	k->signs = S->readings + S->orders + k->homes;
 	k->verifies = 2 * S->orders + S->settled + k->homes;
-	k->seconds = S->seconds;
+	k->ms = S->ms;
 	/* the shares as the community's statement shows them */
 	memset(&st, 0, sizeof(st));
 	st.r = r;
@@ -108,7 +108,7 @@ dk_sim_kpi_json(const struct dk_sim_kpi *k)
 	    "baseline", (json_int_t)k->baseline,
 	    "saving", (json_int_t)(k->net - k->baseline),
 	    "signed", (json_int_t)k->signs, "checked", (json_int_t)k->verifies,
-	    "ms", (json_int_t)(k->seconds * 1000));
+	    "ms", (json_int_t)k->ms);
 }
 
 static void

@@ -39,13 +39,14 @@ struct run {
 	size_t *job;		/* the home it runs for */
 };
 
-static double
+/* Milliseconds of the monotonic clock. */
+static int64_t
 now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -757,7 +758,7 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 {
 	struct run R;
 	struct dk_conf coop;
-	double t0 = now();
+	int64_t t0 = now();
 	ssize_t n;
 	size_t i;
 	int d, rc = -1;
@@ -813,6 +814,6 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 	free(R.pid);
 	free(R.job);
 	dk_conf_free(&coop);
-	S->seconds = now() - t0;
+	S->ms = now() - t0;
 	return rc;
 }
