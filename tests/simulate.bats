@@ -254,3 +254,34 @@ field() {
 	assert_failure 78
 	assert_equal "$stderr" "denki-simulate: comm/kn2.yaml:20: bid.sell_markup: must be from 0 to 100, got 500"
 }
+
+@test "simulate: a home's data from another file (a slice with gaps): its whole days, as meter-read reads them" {
+	slice=$TOP/tests/data/opsd/DE_KN_residential3_slice.csv
+	printf 'data:\n  kn3: %s\n' "$slice" >>small.yaml
+	run --separate-stderr denki-simulate -q small.yaml
+	assert_success
+	# 48 slots for the history and each of the two days traded
+	[ "$(wc -l <small/homes/kn3.csv)" -eq $((1 + 3 * 48)) ]
+	# the history is the slice's first whole day of 24 hours from 22:00
+	# UTC (the simulated days start at midnight, Europe/Berlin in July),
+	# slot for slot what meter-read makes of the file, import and export
+	denki-meter-read -D meter.driver=csv -D meter.id=x -D tz=UTC \
+	    -D slot_minutes=30 -D meter.sign=no "$slice" 2>/dev/null |
+	    jq -r '[(.slot | sub("\\+00:00$"; "Z") | fromdateiso8601 + 7200 | todate[0:10]), .import_wh, .export_wh] | @tsv' >mr.tsv
+	day=$(awk '{ n[$1]++ } END { for (d in n) if (n[d] == 48) print d }' mr.tsv | sort | head -n 1)
+	[ "$day" = 2016-02-29 ]
+	awk -v d="$day" '$1 == d { print $2 "," $3 }' mr.tsv >want
+	sed -n '2,49p' small/homes/kn3.csv | cut -d, -f2,3 >got
+	cmp want got
+	[ "$(awk -F, '{ s += $1 } END { print s }' got)" -gt 0 ]
+	# a data file that is not there, or for no home
+	sed -i "s|$slice|nothere.csv|" small.yaml
+	run denki-simulate small.yaml
+	assert_failure 78
+	assert_output "denki-simulate: small.yaml:6: data.kn3: nothere.csv: No such file or directory"
+	printf 'community: %s\nstart: 2016-07-05\nhomes: [kn1]\ndata:\n  kn2: %s\n' "$EXAMPLES/community" "$slice" >other.yaml
+	run denki-simulate other.yaml
+	assert_failure 78
+	assert_output "denki-simulate: other.yaml:5: data.kn2: kn2 is not one of the homes"
+	[ ! -e other ]
+}

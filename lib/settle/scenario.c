@@ -20,6 +20,7 @@ static const struct dk_confkey keys[] = {
 	{ "days",		0, DK_CONF_INT, 1, 3660 },
 	{ "homes",		0, DK_CONF_LIST, 0, 0 },
 	{ "strategy",		0, DK_CONF_TEXT, 0, 0 },
+	{ "data.*",		0, DK_CONF_PATH, 0, 0 },
 	{ "scale.copies",	0, DK_CONF_INT, 1, 100000 },
 	{ "scale.shift_days",	0, DK_CONF_INT, 0, 3660 },
 	{ "scale.load_pct",	0, DK_CONF_INT, 1, 1000 },
@@ -132,11 +133,14 @@ homes(struct dk_scen *s, struct dk_err *e)
 		if (!isfile(s->community, id, ".yaml"))
 			return dk_fail(e, DK_EX_CONFIG, "%s: homes: %s: no such "
 			    "home in %s (no %s.yaml)", w, id, s->community, id);
-		snprintf(data, sizeof(data), "data/%s", id);
-		if (!isfile(s->community, data, ".csv"))
-			return dk_fail(e, DK_EX_CONFIG, "%s: homes: %s: no "
-			    "meter data in %s (no data/%s.csv)", w, id,
-			    s->community, id);
+		snprintf(data, sizeof(data), "data.%s", id);
+		if (dk_conf_str(&s->c, data, NULL) == NULL) {
+			snprintf(data, sizeof(data), "data/%s", id);
+			if (!isfile(s->community, data, ".csv"))
+				return dk_fail(e, DK_EX_CONFIG, "%s: homes: %s: "
+				    "no meter data in %s (no data/%s.csv)", w,
+				    id, s->community, id);
+		}
 		for (i = 0; i < n; i++)
 			if (strcmp(s->src[i], id) == 0)
 				return dk_fail(e, DK_EX_CONFIG, "%s: homes: %s: "
@@ -165,11 +169,27 @@ homes(struct dk_scen *s, struct dk_err *e)
 				    DK_ID_MAX);
 			h->load_pct = c == 0 ? 100 : s->load_pct;
 		}
-	/* add.NAME.*: what a home gets, and each of its copies */
+	/* add.NAME.*: what a home gets, and each of its copies; data.NAME:
+	 * its meter data elsewhere */
 	for (j = 0; j < s->c.n; j++) {
 		const char *k = s->c.key[j], *dot;
 		long long v;
 
+		if (strncmp(k, "data.", 5) == 0) {
+			char p[4096];
+			struct stat sb;
+
+			at(s, j, w, sizeof(w));
+			for (i = 0; i < n && strcmp(s->src[i], k + 5) != 0; i++)
+				;
+			if (i == n)
+				return dk_fail(e, DK_EX_CONFIG, "%s: %s: %s is "
+				    "not one of the homes", w, k, k + 5);
+			if (stat(dk_scen_data(s, i, p, sizeof(p)), &sb) < 0)
+				return dk_fail(e, DK_EX_CONFIG, "%s: %s: %s: %s",
+				    w, k, p, strerror(errno));
+			continue;
+		}
 		if (strncmp(k, "add.", 4) != 0)
 			continue;
 		dot = strrchr(k, '.');
@@ -276,6 +296,21 @@ oom:
 fail:
 	dk_scen_free(s);
 	return -1;
+}
+
+/* Home i's meter data: data.NAME, or the community's data/NAME.csv. */
+const char *
+dk_scen_data(const struct dk_scen *s, size_t i, char *buf, size_t n)
+{
+	char k[DK_ID_MAX + 8], *p;
+
+	snprintf(k, sizeof(k), "data.%s", s->src[i]);
+	if ((p = dk_conf_path(&s->c, k, NULL)) != NULL) {
+		snprintf(buf, n, "%s", p);
+		free(p);
+	} else
+		snprintf(buf, n, "%s/data/%s.csv", s->community, s->src[i]);
+	return buf;
 }
 
 void

@@ -342,6 +342,8 @@ struct dk_scen {
 	size_t nh;
 };
 int dk_scen_load(struct dk_scen *, const char *path, struct dk_err *);
+const char *dk_scen_data(const struct dk_scen *, size_t i, char *buf,
+    size_t n);
 void dk_scen_free(struct dk_scen *);
 struct dk_sim_series {		/* a home's whole days, Wh a slot */
 	int64_t *imp, *exp;

@@ -150,7 +150,9 @@ pv(long long peak, int64_t m)
  * grid import is scaled by load_pct; PV (pv_w at its peak) is used in
  * the home first, the rest exported; then the battery (bat_wh, charging
  * and discharging at most bat_w, empty at the start, 90% of what it
- * charges kept) takes surplus and gives it back when the home imports.
+ * charges kept) takes the slot's export and gives it back to its import.
+ * A slot keeps its import and export apart, as the meter counted them:
+ * with nothing added, the data are the home's own.
  */
 int
 dk_sim_home_csv(FILE *fp, const struct dk_sim_series *src,
@@ -158,7 +160,7 @@ dk_sim_home_csv(FILE *fp, const struct dk_sim_series *src,
     int slot_minutes, struct dk_err *e)
 {
 	size_t ndays = src->n / src->spd, sd, k;
-	int64_t step = slot_minutes * 60LL, t, net, g, room, soc = 0, cap;
+	int64_t step = slot_minutes * 60LL, t, in, out, g, room, soc = 0, cap;
 	int64_t limit = h->bat_w * slot_minutes / 60, x;
 	char ts[32];
 	int d;
@@ -169,26 +171,28 @@ dk_sim_home_csv(FILE *fp, const struct dk_sim_series *src,
 		sd = (size_t)(d + 1 + (int64_t)h->copy * sc->shift) % ndays;
 		for (k = 0; k < src->spd; k++) {
 			t = tstart + (int64_t)d * 86400 + (int64_t)k * step;
-			net = src->imp[sd * src->spd + k] * h->load_pct / 100 -
-			    src->exp[sd * src->spd + k];
+			in = src->imp[sd * src->spd + k] * h->load_pct / 100;
+			out = src->exp[sd * src->spd + k];
 			g = pv(h->pv_w, ((int64_t)k * step + step / 2) / 60) *
 			    slot_minutes / 60;
-			net -= g;
-			if (net < 0 && cap > 0) {
+			x = g < in ? g : in;
+			in -= x;
+			out += g - x;
+			if (cap > 0) {
+				/* the surplus charges, then the import draws */
 				room = (cap - soc) / 9;
-				x = -net < limit ? -net : limit;
+				x = out < limit ? out : limit;
 				x = x < room ? x : room;
 				soc += x * 9;
-				net += x;
-			} else if (net > 0 && cap > 0) {
-				x = net < limit ? net : limit;
+				out -= x;
+				x = in < limit ? in : limit;
 				x = x < soc / 10 ? x : soc / 10;
 				soc -= x * 10;
-				net -= x;
+				in -= x;
 			}
 			dk_time_format(t, "UTC", ts, sizeof(ts));
-			fprintf(fp, "%s,%lld,%lld\n", ts, (long long)(net > 0 ?
-			    net : 0), (long long)(net < 0 ? -net : 0));
+			fprintf(fp, "%s,%lld,%lld\n", ts, (long long)in,
+			    (long long)out);
 		}
 	}
 	if (fflush(fp) != 0 || ferror(fp))

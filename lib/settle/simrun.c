@@ -550,10 +550,8 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 			rc = -1;
 			break;
 		}
-		snprintf(p, sizeof(p), "%s/data/%s.csv", sc->community,
-		    sc->src[i]);
-		rc = dk_sim_source(p, &hc[i], &R->S->rules, R->S->tstart,
-		    &src[i], e);
+		rc = dk_sim_source(dk_scen_data(sc, i, p, sizeof(p)), &hc[i],
+		    &R->S->rules, R->S->tstart, &src[i], e);
 	}
 	for (i = 0; i < sc->nh && rc == 0; i++) {
 		const struct dk_scen_home *h = &sc->h[i];
