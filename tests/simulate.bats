@@ -285,3 +285,16 @@ field() {
 	assert_output "denki-simulate: other.yaml:5: data.kn2: kn2 is not one of the homes"
 	[ ! -e other ]
 }
+
+@test "simulate: strategy goes to every home's bid, with the run's ledger to learn from" {
+	printf 'community: %s\nstart: 2016-07-05\nhomes: [kn1, kn2]\nstrategy: ramp\n' "$EXAMPLES/community" >st.yaml
+	# a bid without strategies refuses the settings (and the run stops);
+	# one with them runs: either way each home's file holds them once
+	run denki-simulate -q st.yaml
+	for h in kn1 kn2; do
+		[ "$(grep -c '^bid.strategy: ramp$' "st/homes/$h.yaml")" -eq 1 ]
+		[ "$(grep -c '^bid.ledger: ../ledger.jsonl$' "st/homes/$h.yaml")" -eq 1 ]
+		[ "$(grep -c 'ledger' "st/homes/$h.yaml")" -eq 1 ]
+	done
+	grep -q '^bid.sell_markup: "20"$' st/homes/kn2.yaml
+}

@@ -171,11 +171,15 @@ write_home(struct run *R, const struct dk_conf *coop,
 			yput(fp, rules[i], v, 0);
 	for (i = 0; i < src->n; i++)
 		if (strncmp(src->key[i], "bid.", 4) == 0 &&
-		    (R->sc->strategy == NULL || strcmp(src->key[i],
-		    "bid.strategy") != 0))
+		    (R->sc->strategy == NULL || (strcmp(src->key[i],
+		    "bid.strategy") != 0 && strcmp(src->key[i],
+		    "bid.ledger") != 0)))
 			yput(fp, src->key[i], src->val[i], 0);
+	/* a strategy, and the run's ledger to learn what happened from
+	 * (bid.ledger, of the strategies' bid) */
 	if (R->sc->strategy != NULL)
-		yput(fp, "bid.strategy", R->sc->strategy, 0);
+		fprintf(fp, "bid.strategy: %s\nbid.ledger: ../ledger.jsonl\n",
+		    R->sc->strategy);
 	if (fclose(fp) != 0)
 		return dk_fail(e, DK_EX_IOERR, "%s: write error", p);
 	return 0;
