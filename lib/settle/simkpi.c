@@ -31,7 +31,10 @@ dk_sim_kpi(struct dk_sim_kpi *k, const struct dk_sim *S,
 	if (dk_key_read_pub(&op, pp, e) < 0)
 		return -1;
 	snprintf(from, sizeof(from), "%s", sc->start);
-	t = (time_t)(sc->day0 + sc->days - 1) * 86400;
+	/* the days are of 24 hours from the first midnight: past a change
+	 * to summer time the last one ends in the hour after its date (one
+	 * day alone keeps its slots apart, as the statements show a day) */
+	t = (time_t)(sc->day0 + sc->days - (sc->days > 1 ? 0 : 1)) * 86400;
 	gmtime_r(&t, &tm);
 	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
 	rc = dk_report_period(r, lp, op.pk, from, to, DK_REPORT_DETAIL, e);
