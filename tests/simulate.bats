@@ -217,8 +217,8 @@ field() {
 	run --separate-stderr denki-simulate -q -b 2 -d b2 small.yaml
 	assert_success
 	echo "$output" >two.json
-	# the same orders (the fixed strategy, the same slot yesterday), the
-	# same market, the same energy
+	# the same orders (each home bids each day from the day before's
+	# readings; the fixed strategy), the same market, the same energy
 	for k in orders contracts matched_wh import_wh export_wh bought_wh imbalance_wh member_slots signed checked; do
 		[ "$(field $k <one.json)" = "$(field $k <two.json)" ]
 	done

@@ -54,10 +54,10 @@
 #     The ratio is of CPU seconds (the run's processes' user and system
 #     time against the floor's), which other work on a shared machine
 #     does not stretch; the wall-clock one beside it spreads the floor
-#     over the cores.  BENCH_SIM_STEP: the days each program run takes
-#     (denki-simulate -b; 30 by default, the month at once, which gives
-#     the fixed strategy's orders day by day would give); BENCH_SIM_DAYS,
-#     BENCH_SIM_COPIES: the period and the copies.
+#     over the cores.  BENCH_SIM_STEP: the days each run of clear,
+#     contract-sign and settle takes (denki-simulate -b; 30 by default, the
+#     month at once; the homes bid day by day whatever the step);
+#     BENCH_SIM_DAYS, BENCH_SIM_COPIES: the period and the copies.
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;

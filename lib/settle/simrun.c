@@ -392,7 +392,9 @@ copy_range(const char *path, int64_t a, int64_t b, int fd, FILE *to)
 	return rc;
 }
 
-/* The home's orders for the day, from the day before's readings. */
+/* The home's orders for the day, from the day before's readings: a bid a
+ * day, in any step, as a home bids the day before, whatever its
+ * forecast takes from the newest readings. */
 static pid_t
 bid(struct run *R, size_t i, int day, const char **prog, char *log,
     struct dk_err *e)
@@ -411,14 +413,14 @@ bid(struct run *R, size_t i, int day, const char **prog, char *log,
 	hpath(R, rd, id, ".readings.jsonl");
 	dk_time_format(R->S->tstart + (int64_t)day * 86400, R->S->rules.tz,
 	    first, sizeof(first));
-	snprintf(n, sizeof(n), "%d", R->S->spd * R->ndays);
+	snprintf(n, sizeof(n), "%d", R->S->spd);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "pipe: %s", strerror(errno));
 	pid = start(R, R->dir, argv, NULL, p[0], out, log, e);
 	close(p[0]);
 	/* a bid that fails to read it says so in its exit status */
 	if (pid > 0)
-		(void)copy_range(rd, off[day], off[day + R->ndays], p[1], NULL);
+		(void)copy_range(rd, off[day], off[day + 1], p[1], NULL);
 	close(p[1]);
 	return pid;
 }
@@ -600,13 +602,16 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 	return 0;
 }
 
-/* Day d's files of every home, one after the other, in home order. */
+/* The files of every home, one after the other, in home order: its
+ * orders of day d (added to out with add), or its readings of the step's
+ * days from d. */
 static int
-gather(struct run *R, const char *out, int d, int orders, struct dk_err *e)
+gather(struct run *R, const char *out, int d, int orders, int add,
+    struct dk_err *e)
 {
 	const struct dk_scen *sc = R->sc;
 	char p[PATH_MAX];
-	FILE *to = fopen(out, "w");
+	FILE *to = fopen(out, add ? "a" : "w");
 	size_t i;
 	int rc = 0;
 
@@ -681,8 +686,8 @@ missing(struct run *R, const char *orders, int d, char *miss,
 	return 0;
 }
 
-/* The days from d (R->ndays of them): every home bids, then the
- * cooperative clears every slot (one nobody bid in too: settle takes
+/* The days from d (R->ndays of them): every home bids for each, then
+ * the cooperative clears every slot (one nobody bid in too: settle takes
  * only readings of cleared slots), signs the contracts and settles the
  * days' readings. */
 static int
@@ -710,10 +715,13 @@ day(struct run *R, int d, struct dk_err *e)
 	snprintf(k, sizeof(k), "%s/contracts.jsonl", R->dir);
 	snprintf(s, sizeof(s), "%s/settlements.jsonl", R->dir);
 	snprintf(rd, sizeof(rd), "%s/readings.jsonl", R->dir);
-	if (R->S->progress)
-		R->S->progress(R->S->ctx, d, R->sc->days, "bid");
-	if (each_home(R, bid, d, e) < 0 || gather(R, o, d, 1, e) < 0)
-		return -1;
+	for (i = 0; i < R->ndays; i++) {
+		if (R->S->progress)
+			R->S->progress(R->S->ctx, d + i, R->sc->days, "bid");
+		if (each_home(R, bid, d + i, e) < 0 || gather(R, o, d + i, 1,
+		    i > 0, e) < 0)
+			return -1;
+	}
 	R->S->orders += n = lines(o);
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, d, R->sc->days, "clear");
@@ -749,7 +757,7 @@ day(struct run *R, int d, struct dk_err *e)
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, d, R->sc->days, "settle");
 	snprintf(log, sizeof(log), "%s/settle.log", R->dir);
-	if (gather(R, rd, d, 0, e) < 0)
+	if (gather(R, rd, d, 0, 0, e) < 0)
 		return -1;
 	R->S->settled += lines(rd);
 	return run1(R, settle, s, log, e);
