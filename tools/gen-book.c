@@ -4,9 +4,9 @@
  * signed orders for one slot (or over S slots), and readings.jsonl, one
  * reading of every meter for the first slot, from a seed; or, with -r,
  * measures the raw libsodium Ed25519 verification rate on one core (-r N:
- * on N threads at once, summed), or with -R its signing rate on one core;
- * -C: signatures made and checked a second of this thread's CPU time, which
- * other work on a shared machine does not stretch.
+ * on N threads at once, summed); or, with -C, the signatures made and
+ * checked a second of one core's CPU time, which other work on a shared
+ * machine does not stretch (the floor of denki-simulate's bench part).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -58,26 +58,8 @@ rate1(void *arg)
 	return NULL;
 }
 
-/* One core's signatures per second (of a record-sized message). */
-static int
-signrate(void)
-{
-	unsigned char pk[32], sk[64], sig[64], msg[200];
-	double t0, t;
-	long n = 0;
-
-	crypto_sign_keypair(pk, sk);
-	memset(msg, 'x', sizeof(msg));
-	t0 = now();
-	do {
-		msg[n % sizeof(msg)]++;
-		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
-		n++;
-	} while ((t = now() - t0) < 1.0);
-	printf("%.0f\n", n / t);
-	return 0;
-}
-
+/* This thread's CPU seconds, which other work on the machine does not
+ * stretch. */
 static double
 cpu(void)
 {
@@ -87,6 +69,7 @@ cpu(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* -C: "SIGNED CHECKED", a second of CPU time each. */
 static int
 cpurates(void)
 {
@@ -193,15 +176,13 @@ main(int argc, char *argv[])
 		return rate(1);
 	if (argc == 3 && strcmp(argv[1], "-r") == 0)
 		return rate(atoi(argv[2]));
-	if (argc == 2 && strcmp(argv[1], "-R") == 0)
-		return signrate();
 	if (argc == 2 && strcmp(argv[1], "-C") == 0)
 		return cpurates();
 	if (argc == 3 && strcmp(argv[1], "-p") == 0)
 		return parse_time(argv[2]);
 	if (argc != 4 && argc != 5) {
 		fprintf(stderr, "usage: gen-book dir participants orders "
-		    "[slots]\n       gen-book -r [threads] | -R | -C\n"
+		    "[slots]\n       gen-book -r [threads] | -C\n"
 		    "       gen-book -p file\n");
 		return 64;
 	}
