@@ -35,6 +35,7 @@ static const struct {
 	{ "grid-watch", "watch grid telemetry and halt a zone out of its bands, lift it when stable" },
 	{ "kpi", "the KPIs of a period beside their targets, and members' credit scores, from the ledger" },
 	{ "dispute", "open a member's dispute, bundle its evidence for a mediator, resolve it with compensation" },
+	{ "simulate", "run a community's season from a scenario through the real programs; compare two" },
 	{ NULL, NULL }
 };
 

@@ -54,11 +54,25 @@
 # 12. battery: the planner's time for one plan of 24, 48 and 96 slots
 #     (tools/bench-plan.c; goal: under 10 ms for 48), and under
 #     qemu-aarch64 when qemu-user and an aarch64 cross compiler are there.
+# 13. simulate: denki-simulate (issue 17, part 4): a month of 100 homes
+#     (kn1 to kn5 of examples/community and 19 copies of each, a day apart: 30 days,
+#     the data's two days in turn) run end to end through the real
+#     programs, every order and reading signed and checked where the
+#     pipeline checks it, beside the floor: the run's signatures made and
+#     checked at this machine's rates (tools/gen-book -C: a second of one
+#     core's CPU time, measured before and after the run, their mean).
+#     The ratio is of CPU seconds (the run's processes' user and system
+#     time against the floor's), which other work on a shared machine
+#     does not stretch; the wall-clock one beside it spreads the floor
+#     over the cores.  BENCH_SIM_STEP: the days each run of clear,
+#     contract-sign and settle takes (denki-simulate -b; 30 by default, the
+#     month at once; the homes bid day by day whatever the step);
+#     BENCH_SIM_DAYS, BENCH_SIM_COPIES: the period and the copies.
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
 # BENCH_PARTS: which of "members book sign privacy money witness intake
-# provisional ledger statement pay forecast battery" to run (all unless
+# provisional ledger statement pay forecast battery simulate" to run (all unless
 # set); BENCH_ONLY: the same, and before it (BENCH_ONLY=forecast).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,7 +80,7 @@ PATH=$top:$PATH
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cores=$(nproc)
-parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast battery}}
+parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast battery simulate}}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 if part forecast; then
 	echo "forecasts of the next slot, held-out months (MAE, Wh per slot)"
@@ -314,6 +328,32 @@ part provisional && {
 }
 
 part intake && sh "$top/tools/bench-intake.sh"
+
+if part simulate; then
+	mkdir "$dir/sim"
+	cat >"$dir/sim/month.yaml" <<-EOF
+	community: $top/examples/community
+	start: 2016-07-05
+	days: ${BENCH_SIM_DAYS:-30}
+	homes: [kn1, kn2, kn3, kn4, kn5]
+	scale: {copies: ${BENCH_SIM_COPIES:-20}, shift_days: 1}
+	EOF
+	r1=$("$top/tools/gen-book" -C)
+	cpu denki-simulate -q -b "${BENCH_SIM_STEP:-30}" -j "$cores" \
+	    -d "$dir/sim" "$dir/sim/month.yaml" >"$dir/sim/sim.json"
+	r2=$("$top/tools/gen-book" -C)
+	jq -r '"\(.homes) \(.days) \(.signed) \(.checked) \(.orders)"' \
+	    "$dir/sim/sim.json" | awk -v r1="$r1" -v r2="$r2" -v cpu="$cpu" \
+	    -v wall="$wall" -v cores="$cores" -v step="${BENCH_SIM_STEP:-30}" '{
+		split(r1, a, " "); split(r2, b, " ")
+		sr = (a[1] + b[1]) / 2; vr = (a[2] + b[2]) / 2
+		floor = $3 / sr + $4 / vr
+		printf "simulate: %d homes, %d days (-b %d): %d orders; %d signatures made, %d checked\n", $1, $2, step, $5, $3, $4
+		printf "    this machine, a core'"'"'s CPU second: %.0f signed/s, %.0f checked/s (before %s, after %s)\n", sr, vr, r1, r2
+		printf "    floor %.2f CPU-s (%.2fs on %d cores); the run %.2f CPU-s, %.2fs\n", floor, floor / cores, cores, cpu, wall
+		printf "simulate: ratio to the signature floor: %.2f (CPU), %.2f (wall-clock on %d cores; goal 1.3)\n", cpu / floor, wall / (floor / cores), cores
+	}'
+fi
 
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}

@@ -4,7 +4,9 @@
  * signed orders for one slot (or over S slots), and readings.jsonl, one
  * reading of every meter for the first slot, from a seed; or, with -r,
  * measures the raw libsodium Ed25519 verification rate on one core (-r N:
- * on N threads at once, summed).
+ * on N threads at once, summed); or, with -C, the signatures made and
+ * checked a second of one core's CPU time, which other work on a shared
+ * machine does not stretch (the floor of denki-simulate's bench part).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -54,6 +56,45 @@ rate1(void *arg)
 	} while ((t = now() - t0) < 1.0);
 	*out = n / t;
 	return NULL;
+}
+
+/* This thread's CPU seconds, which other work on the machine does not
+ * stretch. */
+static double
+cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -C: "SIGNED CHECKED", a second of CPU time each. */
+static int
+cpurates(void)
+{
+	unsigned char pk[32], sk[64], sig[64], msg[200];
+	double t0, t, sr;
+	long n = 0;
+
+	crypto_sign_keypair(pk, sk);
+	memset(msg, 'x', sizeof(msg));
+	t0 = cpu();
+	do {
+		msg[n % sizeof(msg)]++;
+		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
+		n++;
+	} while ((t = cpu() - t0) < 1.0);
+	sr = n / t;
+	n = 0;
+	t0 = cpu();
+	do {
+		if (crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) != 0)
+			return 1;
+		n++;
+	} while ((t = cpu() - t0) < 1.0);
+	printf("%.0f %.0f\n", sr, n / t);
+	return 0;
 }
 
 /* The raw rate on one core; with threads > 1, the sum over that many
@@ -135,11 +176,13 @@ main(int argc, char *argv[])
 		return rate(1);
 	if (argc == 3 && strcmp(argv[1], "-r") == 0)
 		return rate(atoi(argv[2]));
+	if (argc == 2 && strcmp(argv[1], "-C") == 0)
+		return cpurates();
 	if (argc == 3 && strcmp(argv[1], "-p") == 0)
 		return parse_time(argv[2]);
 	if (argc != 4 && argc != 5) {
 		fprintf(stderr, "usage: gen-book dir participants orders "
-		    "[slots]\n       gen-book -r [threads]\n"
+		    "[slots]\n       gen-book -r [threads] | -C\n"
 		    "       gen-book -p file\n");
 		return 64;
 	}
