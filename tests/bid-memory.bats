@@ -240,3 +240,20 @@ strategy-1"
 	assert_regex "$stderr" "^denki-bid: ledger\\.jsonl:1: "
 	assert_equal "$(mem bob 'SELECT count(*) FROM mem_clearing')" 0
 }
+
+@test "bid: the completions know -F, -l and the strategy's settings" {
+	run -0 bash -c '
+		source "$1/completions/bash/denki"
+		COMP_WORDS=(denki-bid -); COMP_CWORD=1; _denki
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(denki bid -D bid.str); COMP_CWORD=3; _denki
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(denki-bid -D bid.strategy = l); COMP_CWORD=4; _denki
+		echo "${COMPREPLY[*]}"' _ "$TOP"
+	assert_line --index 0 --partial "-F -l -s"
+	assert_line --index 1 "bid.strategy="
+	assert_line --index 2 "learn"
+	grep -q "'-F+\[feed of clearing" "$TOP/completions/zsh/_denki"
+	grep -q "'bid.strategy:" "$TOP/completions/zsh/_denki"
+	grep -q "bid.strategy) _wanted strategies expl strategy compadd fixed ramp learn" "$TOP/completions/zsh/_denki"
+}
