@@ -47,8 +47,11 @@
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
+# strategy. bid's price strategies (fixed, ramp, learn) over a few weeks of
+#     the six Konstanz homes through the real pipeline, each home's money
+#     side by side (tools/strategy-season.sh; DENKI_DATA, START, DAYS).
 # BENCH_PARTS: which of "members book sign privacy money witness intake
-# provisional ledger statement pay" to run (all eleven unless set).
+# provisional ledger statement pay strategy" to run (all twelve unless set).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -59,7 +62,7 @@ raw=$("$top/tools/gen-book" -r)
 echo "raw Ed25519 verify (libsodium, one core): $raw/s; cores: $cores"
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 t() { date +%s.%N; }
-parts=${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay}
+parts=${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay strategy}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # one column of part 0: the time, and its ratio to the size before when
 # that was a tenth of this one
@@ -283,6 +286,7 @@ part provisional && {
 
 part intake && sh "$top/tools/bench-intake.sh"
 
+part strategy && sh "$top/tools/strategy-season.sh"
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}
 echo "building a ledger from $orders orders over 1000 slots ..."
