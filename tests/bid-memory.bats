@@ -121,8 +121,13 @@ buy 300 140000"
 	assert_equal "$output" "$fixed"
 	# ramp: the newest reading is ${D2}T11:00, so ${D3}T10:00 is 45
 	# slots ahead: with 8 updates, none done yet (a seller asks top,
-	# retail - fee); with 100, 56 done: 290000 - 190000 x 56 / 100
+	# retail - fee); with 100, 56 done: 290000 - 190000 x 56 / 100; with
+	# the default 48, 4 done: 290000 - 190000 x 4 / 48 = 274166.7
+	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.strategy=ramp -D bid.ramp_slots=8 -s ${D3}T10:00:00Z </dev/null
+	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o sell 450 290000 alice)"
 	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.strategy=ramp -s ${D3}T10:00:00Z </dev/null
+	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o sell 450 274167 alice)"
+	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.strategy=ramp -D bid.ramp_slots=8 -s ${D3}T10:00:00Z </dev/null
 	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o sell 450 290000 alice)"
 	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.strategy=ramp -D bid.ramp_slots=100 -s ${D3}T10:00:00Z </dev/null
 	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o sell 450 183600 alice)"

@@ -29,7 +29,7 @@ dk_strategy_open(struct dk_strategy *s, const struct dk_conf *conf,
 		return dk_fail(e, DK_EX_CONFIG, "%s: bid.strategy: must be "
 		    "fixed, ramp or learn, got \"%s\"", where, k);
 	if (dk_conf_int(conf, "bid.risk", 25, 0, 100, &s->risk, e) < 0 ||
-	    dk_conf_int(conf, "bid.ramp_slots", 8, 1, 1440, &s->ramp_slots,
+	    dk_conf_int(conf, "bid.ramp_slots", 48, 1, 1440, &s->ramp_slots,
 	    e) < 0 ||
 	    dk_conf_int(conf, "bid.learn_days", 28, 1, 366, &s->learn_days,
 	    e) < 0)

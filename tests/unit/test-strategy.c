@@ -296,7 +296,8 @@ static void
 test_orders(void)
 {
 	char *learn[] = { "bid.strategy=learn", "state=learn.db" };
-	char *rampd[] = { "bid.strategy=ramp", "state=ramp.db" };
+	char *rampd[] = { "bid.strategy=ramp", "state=ramp.db",
+	    "bid.ramp_slots=8" };
 	char *fixed[] = { "state=fixed.db" };
 	char *bad[] = { "bid.strategy=greedy" };
 	struct dk_bidder b;
@@ -347,7 +348,7 @@ test_orders(void)
 	 * is the last slot (final: buyback); 14:30 is 5 ahead, 4 updates
 	 * to come, 4 of 8 done (290000 - 190000 x 4 / 8); 16:30, 9 ahead,
 	 * none done (top) */
-	CHECK_INT(open_bidder(&b, &c, rampd, 2, &e), 0);
+	CHECK_INT(open_bidder(&b, &c, rampd, 3, &e), 0);
 	b.dry = 1;
 	reading(&b, "2026-01-25T12:30:00+00:00", 0, 900);
 	reading(&b, "2026-01-25T14:30:00+00:00", 0, 900);
