@@ -10,6 +10,9 @@ D2=2026-03-02
 D3=2026-03-03
 
 # Two homes over two days, 10:00 to 11:00: alice's PV, bob's load.
+# On day two alice delivers 150 Wh more than she sold at 10:00 and 300
+# less at 10:30; bob uses 86 Wh less than he bought at 10:00 and 50 more
+# at 10:30.
 # On day two (make_community's prices, fixed markups): alice sells 500 and
 # 800 at 140000 and buys 100 at 252000; bob buys 300, 300 and 200 at
 # 252000.  Uniform clearing: 300 Wh at 140000 at 10:00 and 10:30, nothing
@@ -21,7 +24,7 @@ season() {
 	${D1}T10:30:00Z,0,800
 	${D1}T11:00:00Z,100,0
 	${D2}T10:00:00Z,0,450
-	${D2}T10:30:00Z,0,700
+	${D2}T10:30:00Z,0,0
 	${D2}T11:00:00Z,100,0
 	EOF
 	cat >bob.csv <<-EOF
@@ -75,12 +78,12 @@ $((t1 + 1800)) null 0"
 $t1 sell 300 140000"
 	assert_equal "$(mem alice 'SELECT order_id FROM mem_contract ORDER BY slot')" \
 	    "$(jq -r 'select(.seller == "alice") | .sell_order' contracts.jsonl)"
-	# her settlements: 450 out for 300 sold (+150), 700 for 300 (+400),
+	# her settlements: 450 out for 300 sold (+150), 0 for 300 (-300),
 	# 100 in for nothing (-100)
 	assert_equal "$(mem alice 'SELECT slot, sold_wh, bought_wh, deviation_wh, net, retail, buyback, provisional FROM mem_settlement ORDER BY slot')" \
 	    "$(jq -r 'select(.type == "settlement" and .participant == "alice") | "\(.slot) \(.sold_wh) \(.bought_wh) \(.deviation_wh) \(.net) 300000 100000 0"' settled.jsonl |
 	    while read -r s rest; do echo "$(date -d "$s" +%s) $rest"; done)"
-	assert_equal "$(mem alice 'SELECT deviation_wh FROM mem_settlement ORDER BY slot' | tr '\n' ' ')" "150 400 -100 "
+	assert_equal "$(mem alice 'SELECT deviation_wh FROM mem_settlement ORDER BY slot' | tr '\n' ' ')" "150 -300 -100 "
 	local before
 	before=$(sqlite3 alice.db '.dump mem_clearing mem_contract mem_settlement')
 	# again, and with bid.ledger: nothing more
@@ -136,18 +139,22 @@ buy 300 140000"
 	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o buy 214 206400 bob)"
 	# learn: one clearing price at 10:00 in memory (no Tuesday before:
 	# the same slot of day), 140000; alice's forecast errors cost her
-	# (150 + 400) Wh x (140000 - buyback) = 22000 over 600 Wh traded:
-	# 36667 a kWh, which she asks on top
+	# what she sold and did not have: 300 Wh short at 10:30, bought at
+	# retail for 140000, 300 x 160000 / 1000 = 48000 over 600 Wh traded
+	# (her surplus at 10:00 went at buyback, as with no trade): 80000 a
+	# kWh, so she asks at least buyback + 80000
 	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.strategy=learn -s ${D3}T10:00:00Z </dev/null
-	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o sell 450 176667 alice)"
+	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o sell 450 180000 alice)"
 	assert_equal "$stderr" ""
-	# bob: +86 Wh at (140000 - 100000) and -50 at (300000 - 140000):
-	# 3440 + 8000 over 600 Wh, 19067 a kWh, off his bid
+	# bob: what he bought and did not use, 86 Wh at 10:00 sold back at
+	# buyback, 86 x 40000 / 1000 = 3440 over 600 Wh: 5733, so he bids at
+	# most 290000 - 5733, and the price seen is less
 	run -0 --separate-stderr denki-bid -n -c bob.yaml -l ledger.jsonl -D bid.strategy=learn -s ${D3}T10:00:00Z </dev/null
-	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o buy 214 120933 bob)"
-	# the risk setting: a seller at risk 100 asks the dearest price seen
-	run -0 --separate-stderr denki-bid -n -c alice.yaml -D bid.strategy=learn -D bid.risk=100 -s ${D3}T10:00:00Z </dev/null
-	assert_equal "$(echo "$output" | jq -r .price)" 176667
+	assert_equal "$(echo "$output" | jq -c 'del(.sig)')" "$(o buy 214 140000 bob)"
+	# the risk setting and the errors' cost without the price floor: with
+	# one price seen, every percentile is that price
+	run -0 --separate-stderr denki-bid -n -c bob.yaml -D bid.strategy=learn -D bid.risk=100 -D prices.retail=150000 -s ${D3}T10:00:00Z </dev/null
+	assert_equal "$(echo "$output" | jq -r .price)" $((150000 - 10000 - 5733))
 	# every order is signed by its household
 	echo "$output" >o.jsonl
 	run -0 denki-clear -c coop.yaml o.jsonl

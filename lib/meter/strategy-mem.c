@@ -304,23 +304,26 @@ dk_mem_prices(struct dk_db *d, int64_t slot, int64_t from, int64_t step,
 /*
  * The cost of the household's forecast errors, micro-units per kWh
  * traded, over its settled slots from from (provisional ones left out):
- * each slot's |deviation_wh| at the gap between what a deviation was
- * priced at (imbalance_price; without one, retail for a shortfall and
- * buyback for a surplus) and its contracts' price (their value / Wh; the
- * clearing price when its contracts are not in memory), a value by the
- * rule; their sum x 1000 / the Wh traded (sold + bought), by the rule; at
- * most cap.  0 when it traded nothing.
+ * what trading exposed it to, a seller's shortfall (it sold what it did
+ * not have) and a buyer's surplus (it bought what it did not use), each
+ * at the gap between the price that deviation was settled at
+ * (imbalance_price; without one, retail for a shortfall and buyback for a
+ * surplus) and its contracts' price (their value / Wh; the clearing price
+ * when its contracts are not in memory) when that gap is a loss, a value
+ * by the rule; their sum x 1000 / the Wh traded (sold + bought), by the
+ * rule; at most cap.  0 when it traded nothing.  A seller's surplus and a
+ * buyer's shortfall are settled as with no trade: not the trade's risk.
  */
 int
 dk_mem_err_cost(struct dk_db *d, int64_t from, int64_t cap, int64_t *cost,
     struct dk_err *e)
 {
 	sqlite3_stmt *st;
-	int64_t dev, pi, pc, gap, v, sum = 0, traded = 0;
+	int64_t sold, dev, pi, pc, gap, v, sum = 0, traded = 0;
 	int rc;
 
 	*cost = 0;
-	if (sqlite3_prepare_v2(d->db, "SELECT s.sold_wh + s.bought_wh, "
+	if (sqlite3_prepare_v2(d->db, "SELECT s.sold_wh, s.bought_wh, "
 	    "s.deviation_wh, ifnull(s.imbalance_price, CASE WHEN "
 	    "s.deviation_wh < 0 THEN s.retail ELSE s.buyback END), "
 	    "(SELECT (sum(c.wh * c.price) + sum(c.wh) / 2) / sum(c.wh) FROM "
@@ -332,16 +335,21 @@ dk_mem_err_cost(struct dk_db *d, int64_t from, int64_t cap, int64_t *cost,
 		return dk_db_fail(d, e, "select");
 	sqlite3_bind_int64(st, 1, from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			pc = sqlite3_column_int64(st, 3);
-		else if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 			pc = sqlite3_column_int64(st, 4);
+		else if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			pc = sqlite3_column_int64(st, 5);
 		else
 			continue;
-		traded += sqlite3_column_int64(st, 0);
-		dev = sqlite3_column_int64(st, 1);
-		pi = sqlite3_column_int64(st, 2);
-		gap = pi > pc ? pi - pc : pc - pi;
+		sold = sqlite3_column_int64(st, 0);
+		traded += sold + sqlite3_column_int64(st, 1);
+		dev = sqlite3_column_int64(st, 2);
+		pi = sqlite3_column_int64(st, 3);
+		gap = 0;
+		if (sold > 0 && dev < 0 && pi > pc)
+			gap = pi - pc;
+		if (sold == 0 && dev > 0 && pc > pi)
+			gap = pc - pi;
 		if (dk_value(dev < 0 ? -dev : dev, gap, &v) < 0 ||
 		    (sum += v) > DK_MAX_SAFE_INT) {
 			sqlite3_finalize(st);

@@ -94,9 +94,11 @@ cmp64(const void *a, const void *b)
 /*
  * The learnt price: the risk-th percentile of the clearing prices (a
  * buyer's: the (100 - risk)-th), the element (n - 1) x q / 100 of them
- * sorted, rounded by the rule; a seller adds the cost of its forecast
- * errors per kWh, a buyer takes it off; kept within [buyback, top].
- * 1: no price to learn from (n is 0), *price untouched.
+ * sorted, rounded by the rule; a seller never asks less than buyback plus
+ * the cost of its forecast errors per kWh, a buyer never bids more than
+ * top less it (what a trade is worth to each, errors counted); kept
+ * within [buyback, top].  1: no price to learn from (n is 0), *price
+ * untouched.
  */
 int
 dk_learn_price(int sell, const int64_t *prices, size_t n, int64_t err_cost,
@@ -121,7 +123,10 @@ dk_learn_price(int sell, const int64_t *prices, size_t n, int64_t err_cost,
 		err_cost = top - buyback;
 	if (err_cost < 0)
 		err_cost = 0;
-	p = sell ? p + err_cost : p - err_cost;
+	if (sell && p < buyback + err_cost)
+		p = buyback + err_cost;
+	if (!sell && p > top - err_cost)
+		p = top - err_cost;
 	*price = p < buyback ? buyback : p > top ? top : p;
 	return 0;
 }

@@ -121,14 +121,19 @@ test_learn(void)
 	CHECK_INT(learnt(1, five, 5, 0, 50, 0), 160000);
 	CHECK_INT(learnt(1, five, 5, 0, 0, 0), 120000);
 	CHECK_INT(learnt(0, five, 5, 0, 0, 0), 200000);
-	/* the cost of forecast errors: a seller asks more, a buyer less */
-	CHECK_INT(learnt(1, five, 5, 10000, 25, 0), 160000);
-	CHECK_INT(learnt(0, five, 5, 10000, 25, 0), 170000);
-	/* kept within [buyback, top] */
-	CHECK_INT(learnt(1, five, 5, 100000, 100, 0), 290000);
-	CHECK_INT(learnt(0, five, 5, 30000, 100, 0), 100000);
+	/* the cost of forecast errors: a seller asks at least buyback +
+	 * cost, a buyer bids at most top - cost */
+	CHECK_INT(learnt(1, five, 5, 10000, 25, 0), 150000);
+	CHECK_INT(learnt(0, five, 5, 10000, 25, 0), 180000);
+	CHECK_INT(learnt(1, five, 5, 60000, 25, 0), 160000);
+	CHECK_INT(learnt(0, five, 5, 120000, 25, 0), 170000);
+	CHECK_INT(learnt(1, five, 5, 150000, 100, 0), 250000);
+	CHECK_INT(learnt(0, five, 5, 180000, 100, 0), 110000);
 	/* the cost is never more than the spread, never negative */
+	CHECK_INT(learnt(1, five, 5, 500000, 25, 0), 290000);
+	CHECK_INT(learnt(0, five, 5, 500000, 25, 0), 100000);
 	CHECK_INT(learnt(1, five, 5, -5000, 25, 0), 150000);
+	CHECK_INT(learnt(0, five, 5, -5000, 0, 0), 200000);
 	/* 3 x 25 / 100 = 0.75: element 1, rounded half away from zero */
 	CHECK_INT(learnt(1, four, 4, 0, 25, 0), 130000);
 	CHECK_INT(learnt(1, four, 4, 0, 50, 0), 150000);
@@ -257,6 +262,19 @@ test_memory(void)
 	CHECK_INT(rec(&b, &b.rules, "{\"type\":\"clearing\",\"v\":1,\"slot\":"
 	    "\"" NOON("27") "\",\"price\":\"1\",\"wh\":1}", &n, &e), -1);
 	CHECK_HAS(e.msg, "price: must be an integer");
+
+	/* a seller's surplus and a buyer's shortfall cost nothing (settled
+	 * as with no trade), but count as traded: 38000 x 1000 / 2100 */
+	CHECK_INT(rec(&b, &b.rules, CONTRACT(NOON("24"), "alice", "bob", "400",
+	    "250000", "EUR"), &n, &e), 0);
+	CHECK_INT(rec(&b, &b.rules, SETTLEMENT(NOON("24"), "1", "400", "0",
+	    "100"), &n, &e), 0);
+	CHECK_INT(rec(&b, &b.rules, CONTRACT(NOON("25"), "bob", "alice", "200",
+	    "250000", "EUR"), &n, &e), 0);
+	CHECK_INT(rec(&b, &b.rules, SETTLEMENT(NOON("25"), "1", "0", "200",
+	    "-100"), &n, &e), 0);
+	CHECK_INT(dk_mem_err_cost(b.db, 0, 190000, &cost, &e), 0);
+	CHECK_INT(cost, 18095);
 	close_bidder(&b, &c);
 }
 
@@ -328,20 +346,20 @@ test_orders(void)
 	CHECK_HAS(warning, "slot 2026-01-26T12:00:00+00:00: no clearing price "
 	    "in memory; the fixed price");
 	/* with memory: Mondays' noon 150000 170000 130000 (the 26th is a
-	 * Monday); risk 25 asks element 0.5 -> 1: 150000; plus the errors'
-	 * cost 25333 */
+	 * Monday); risk 25 asks element 0.5 -> 1: 150000, above buyback +
+	 * the errors' cost 25333 */
 	feed(&b, &n);
 	warned = 0;
-	CHECK_INT(order_price(&b, NOON("26"), "sell"), 175333);
+	CHECK_INT(order_price(&b, NOON("26"), "sell"), 150000);
 	CHECK_INT(warned, 0);
 	close_bidder(&b, &c);
 
-	/* a buyer, risk 0: the dearest of the Mondays' less the cost */
+	/* a buyer, risk 0: the dearest of the Mondays', below top - cost */
 	CHECK_INT(open_bidder(&b, &c, (char *[]){ "bid.strategy=learn",
 	    "bid.risk=0", st[0] }, 3, &e), 0);
 	b.dry = 1;
 	reading(&b, NOON("25"), 700, 0);
-	CHECK_INT(order_price(&b, NOON("26"), "buy"), 170000 - 25333);
+	CHECK_INT(order_price(&b, NOON("26"), "buy"), 170000);
 	close_bidder(&b, &c);
 
 	/* ramp: the newest reading is 11:30, so 12:00 is under way: 12:30
