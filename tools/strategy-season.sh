@@ -13,8 +13,11 @@
 # DAYS days from START (default 21 from 2016-07-04, a summer of PV); with
 # no such folder, the one day of examples/community/data (2016-07-05).
 # Money is in EUR (the community's), from denki-report's statements:
-# net is what the home received less what it paid (P2P, utility, fees,
-# tax, the membership fee), baseline the same meters with no P2P market.
+# net is the sum of the home's settlements' net (P2P, the utility, fees
+# and their tax; the membership fee, the same under every strategy, is
+# billed apart and not in it), baseline the same meters with no P2P
+# market.  The ramp and learn are bid's rules (denki-bid(1), STRATEGIES)
+# at their defaults.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
