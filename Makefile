@@ -16,7 +16,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljan
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -ldl
 
-PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit
+PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit simulate
 BINS = denki $(addprefix denki-,$(PROGS))
 
 # lib/ is one folder a layer (lib/denki.h is the map), each a static
@@ -39,6 +39,7 @@ USES_contract-sign = market meter ledger crypto core
 USES_settle = settle market meter ledger crypto core
 USES_ledger-verify = settle market meter ledger crypto core
 USES_report = settle market meter ledger crypto core
+USES_simulate = settle market meter ledger crypto core
 USES_ledger-proof = ledger crypto core
 USES_proof-verify = ledger crypto core
 USES_ledger-export = ledger crypto core

@@ -30,6 +30,7 @@ static const struct {
 	{ "witness", "cosign the checkpoints of logs it knows, as C2SP tlog-witness says" },
 	{ "pay", "a payment run: bank files (pain.001, Zengin) and what members owe" },
 	{ "intake", "take orders and readings into the inbox, each answered by a signed receipt" },
+	{ "simulate", "run a community's season from a scenario through the real programs; compare two" },
 	{ NULL, NULL }
 };
 

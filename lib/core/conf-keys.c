@@ -167,15 +167,31 @@ match(const char *pat, const char *k)
 	return *k == '\0';
 }
 
-const struct dk_confkey *
-dk_conf_find(const char *key)
+/* A table of settings: this file's, or a program's own (a scenario's,
+ * dk_conf_check_in), with the page that lists them. */
+struct tab {
+	const struct dk_confkey *k;
+	size_t n;
+	const char *doc;
+};
+static const struct tab settings = { table, sizeof(table) / sizeof(table[0]),
+    "denki-formats(5), CONFIGURATION" };
+
+static const struct dk_confkey *
+find(const struct tab *tb, const char *key)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (match(table[i].name, key))
-			return &table[i];
+	for (i = 0; i < tb->n; i++)
+		if (match(tb->k[i].name, key))
+			return &tb->k[i];
 	return NULL;
+}
+
+const struct dk_confkey *
+dk_conf_find(const char *key)
+{
+	return find(&settings, key);
 }
 
 static size_t
@@ -243,17 +259,17 @@ spell(const char *pat, const char *k, char *out, size_t n)
 /* The known key of this kind nearest to k: the whole name, or its last
  * part alone ("fee" for "prices.fee"); NULL when none is near. */
 static const char *
-nearest(const char *k, int kind, char *buf, size_t n)
+nearest(const struct tab *tb, const char *k, int kind, char *buf, size_t n)
 {
 	char cand[256];
 	const char *kl, *cl;
 	size_t i, best = (size_t)-1, s, t;
 
 	kl = strrchr(k, '.') ? strrchr(k, '.') + 1 : k;
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (kind != 0 && (table[i].kinds & kind) == 0)
+	for (i = 0; i < tb->n; i++) {
+		if (kind != 0 && (tb->k[i].kinds & kind) == 0)
 			continue;
-		spell(table[i].name, k, cand, sizeof(cand));
+		spell(tb->k[i].name, k, cand, sizeof(cand));
 		s = lev(k, cand);
 		cl = strrchr(cand, '.') ? strrchr(cand, '.') + 1 : cand;
 		t = lev(kl, cl) + ((kl - k) != (cl - cand) ||
@@ -274,7 +290,7 @@ nearest(const char *k, int kind, char *buf, size_t n)
 /* The settings beside k ("zones, capacity_wh, wheeling" for
  * "links.t.kv"); NULL for a key at the top, or with none beside it. */
 static const char *
-siblings(const char *k, int kind, char *buf, size_t n)
+siblings(const struct tab *tb, const char *k, int kind, char *buf, size_t n)
 {
 	char cand[256];
 	const char *kl = strrchr(k, '.'), *cl;
@@ -284,10 +300,10 @@ siblings(const char *k, int kind, char *buf, size_t n)
 		return NULL;
 	plen = (size_t)(kl - k);
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (kind != 0 && (table[i].kinds & kind) == 0)
+	for (i = 0; i < tb->n; i++) {
+		if (kind != 0 && (tb->k[i].kinds & kind) == 0)
 			continue;
-		spell(table[i].name, k, cand, sizeof(cand));
+		spell(tb->k[i].name, k, cand, sizeof(cand));
 		cl = strrchr(cand, '.');
 		if (cl == NULL || (size_t)(cl - cand) != plen ||
 		    strncmp(cand, k, plen) != 0)
@@ -301,10 +317,11 @@ siblings(const char *k, int kind, char *buf, size_t n)
 }
 
 /* A setting's name and value against the table, for a file of this kind. */
-int
-dk_conf_check(const struct dk_conf *c, size_t i, struct dk_err *e)
+static int
+check(const struct tab *tb, const struct dk_conf *c, size_t i,
+    struct dk_err *e)
 {
-	const struct dk_confkey *k = dk_conf_find(c->key[i]);
+	const struct dk_confkey *k = find(tb, c->key[i]);
 	char w[300], near[256];
 	const char *s = c->val[i];
 	char *end, *p;
@@ -314,14 +331,15 @@ dk_conf_check(const struct dk_conf *c, size_t i, struct dk_err *e)
 
 	dk_conf_where(c, i, w, sizeof(w));
 	if (k == NULL) {
-		if (nearest(c->key[i], c->kind, near, sizeof(near)) != NULL)
+		if (nearest(tb, c->key[i], c->kind, near, sizeof(near)) != NULL)
 			return dk_fail(e, DK_EX_CONFIG, "%s: %s: unknown "
 			    "setting; did you mean %s?", w, c->key[i], near);
-		if (siblings(c->key[i], c->kind, near, sizeof(near)) != NULL)
+		if (siblings(tb, c->key[i], c->kind, near, sizeof(near)) !=
+		    NULL)
 			return dk_fail(e, DK_EX_CONFIG, "%s: %s: unknown "
 			    "setting (%s)", w, c->key[i], near);
 		return dk_fail(e, DK_EX_CONFIG, "%s: %s: unknown setting "
-		    "(denki-formats(5), CONFIGURATION)", w, c->key[i]);
+		    "(%s)", w, c->key[i], tb->doc);
 	}
 	if (c->kind != 0 && (k->kinds & c->kind) == 0)
 		return dk_fail(e, DK_EX_CONFIG, "%s: %s: %s", w, c->key[i],
@@ -361,4 +379,21 @@ dk_conf_check(const struct dk_conf *c, size_t i, struct dk_err *e)
 		break;
 	}
 	return 0;
+}
+
+int
+dk_conf_check(const struct dk_conf *c, size_t i, struct dk_err *e)
+{
+	return check(&settings, c, i, e);
+}
+
+/* Setting i of c against a program's own table of n keys (a file that
+ * is not a configuration: a scenario), doc the page that lists them. */
+int
+dk_conf_check_in(const struct dk_confkey *keys, size_t n, const char *doc,
+    const struct dk_conf *c, size_t i, struct dk_err *e)
+{
+	const struct tab tb = { keys, n, doc };
+
+	return check(&tb, c, i, e);
 }

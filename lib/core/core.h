@@ -156,5 +156,7 @@ char *dk_conf_path(const struct dk_conf *, const char *key, const char *def);
 void dk_conf_free(struct dk_conf *);
 int dk_conf_open(struct dk_conf *, const char *path, int kind,
     char *const *defs, size_t ndefs, struct dk_err *);
+int dk_conf_check_in(const struct dk_confkey *, size_t n, const char *doc,
+    const struct dk_conf *, size_t i, struct dk_err *);
 
 #endif

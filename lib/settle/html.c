@@ -169,7 +169,8 @@ bars(FILE *fp, const char *id, const char *title, const struct dk_member *m,
 
 /* The saving summed day by day: a line through a point a day. */
 static void
-savings(FILE *fp, const struct dk_member *m, const char *unit)
+savings(FILE *fp, const char *id, const struct dk_member *m,
+    const char *unit)
 {
 	static const struct series s[] = { { "saved so far", "save", NULL } };
 	int64_t lo = 0, hi = 0, c = 0;
@@ -184,7 +185,7 @@ savings(FILE *fp, const struct dk_member *m, const char *unit)
 	}
 	if (hi == lo)
 		hi = lo + 1;
-	frame(fp, "savings", "The saving against the same meters without "
+	frame(fp, id, "The saving against the same meters without "
 	    "P2P, summed", lo, hi, 1, unit);
 	gw = (W - L - 8) / (long long)(m->nd ? m->nd : 1);
 	fputs("<polyline class=\"line\" points=\"", fp);
@@ -296,8 +297,17 @@ figures(FILE *fp, const struct dk_stmt *s)
 	fputs("</tbody></table>\n", fp);
 }
 
-int
-dk_stmt_html(FILE *fp, const struct dk_stmt *s)
+/* The page's style, for another page of the same charts. */
+const char *
+dk_stmt_css(void)
+{
+	return css;
+}
+
+/* The charts of the statement's page, their ids starting with idp (two
+ * scenarios of denki-simulate on one page). */
+void
+dk_stmt_charts(FILE *fp, const struct dk_stmt *s, const char *idp)
 {
 	static const struct series energy[] = {
 		{ "sold to members", "p2p-out", g_sold },
@@ -309,8 +319,28 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 		{ "without P2P", "base", g_base },
 	};
 	const struct dk_member *m = dk_stmt_member(s);
+	const char *unit = dk_stmt_unit(s);
+	char title[128], v[32], id[64];
+
+	snprintf(title, sizeof(title), "Energy sold and bought each %s, P2P "
+	    "and the grid", unit);
+	snprintf(id, sizeof(id), "%senergy", idp);
+	bars(fp, id, title, m, energy, 4, 0, "kWh");
+	snprintf(v, sizeof(v), "%s", s->r->rules.currency);
+	snprintf(title, sizeof(title), "Money each %s, with P2P and without",
+	    unit);
+	snprintf(id, sizeof(id), "%smoney", idp);
+	bars(fp, id, title, m, money, 2, 1, v);
+	snprintf(id, sizeof(id), "%ssavings", idp);
+	savings(fp, id, m, v);
+}
+
+int
+dk_stmt_html(FILE *fp, const struct dk_stmt *s)
+{
+	const struct dk_member *m = dk_stmt_member(s);
 	const char *cur = s->r->rules.currency, *unit = dk_stmt_unit(s);
-	char title[128], v[32];
+	char title[128];
 	struct dk_sday tot;
 	size_t i;
 
@@ -346,14 +376,7 @@ dk_stmt_html(FILE *fp, const struct dk_stmt *s)
 	if (s->id == NULL)
 		figures(fp, s);
 	fputs("<h2>Charts</h2>\n", fp);
-	snprintf(title, sizeof(title), "Energy sold and bought each %s, P2P "
-	    "and the grid", unit);
-	bars(fp, "energy", title, m, energy, 4, 0, "kWh");
-	snprintf(v, sizeof(v), "%s", cur);
-	snprintf(title, sizeof(title), "Money each %s, with P2P and without",
-	    unit);
-	bars(fp, "money", title, m, money, 2, 1, v);
-	savings(fp, m, v);
+	dk_stmt_charts(fp, s, "");
 	fprintf(fp, "<h2>Each %s</h2>\n<table id=\"days\"><thead><tr><th>%s"
 	    "</th>", unit, strcmp(unit, "day") == 0 ? "date" : "slot");
 	fputs(

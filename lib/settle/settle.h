@@ -315,4 +315,73 @@ json_t *dk_report_statement_json(const struct dk_member *);
 json_t *dk_report_completion_json(const struct dk_report *);
 void dk_report_free(struct dk_report *);
 
+/* html.c, for another page of the statement's charts */
+const char *dk_stmt_css(void);
+void dk_stmt_charts(FILE *, const struct dk_stmt *, const char *idp);
+
+/* scenario.c, simdata.c, simrun.c, simkpi.c: denki-simulate, a
+ * community's season run through the real programs from a scenario */
+struct dk_scen_home {
+	char id[DK_ID_MAX + 1];	/* kn3, or its copy kn3-2 */
+	size_t src;		/* its home in the community: dk_scen.src */
+	int copy;		/* 0: the home itself */
+	long long pv_w, bat_wh, bat_w, load_pct;
+};
+struct dk_scen {
+	struct dk_conf c;	/* the file, flattened */
+	char *name;		/* its name less .yaml */
+	char *community;	/* the folder of coop.yaml and the homes */
+	char start[11];		/* the first day traded */
+	int64_t day0;		/* it, in days since 1970-01-01 */
+	int days, copies, shift;
+	long long load_pct;	/* the copies' */
+	const char *strategy;	/* bid.strategy; NULL: the homes' own */
+	char (*src)[DK_ID_MAX + 1];
+	size_t nsrc;
+	struct dk_scen_home *h;	/* copy by copy, each in src's order */
+	size_t nh;
+};
+int dk_scen_load(struct dk_scen *, const char *path, struct dk_err *);
+void dk_scen_free(struct dk_scen *);
+struct dk_sim_series {		/* a home's whole days, Wh a slot */
+	int64_t *imp, *exp;
+	size_t n, spd;		/* slots, slots a day */
+};
+int dk_sim_source(const char *csv, const struct dk_conf *home,
+    const struct dk_rules *, int64_t tstart, struct dk_sim_series *,
+    struct dk_err *);
+void dk_sim_series_free(struct dk_sim_series *);
+int dk_sim_home_csv(FILE *, const struct dk_sim_series *,
+    const struct dk_scen *, const struct dk_scen_home *, int64_t tstart,
+    int slot_minutes, struct dk_err *);
+struct dk_sim {
+	const struct dk_scen *sc;
+	const char *dir;	/* the run's folder, made here */
+	int jobs;		/* programs at once */
+	void (*progress)(void *, int day, int days, const char *what);
+	void *ctx;
+	/* filled by the run */
+	struct dk_rules rules;
+	int64_t tstart;		/* the first day's midnight */
+	int spd;		/* slots a day */
+	long long readings, settled, orders;	/* signed; checked by settle */
+	double seconds;		/* the run's wall-clock time */
+};
+int dk_sim_run(struct dk_sim *, struct dk_err *);
+struct dk_sim_kpi {
+	char name[64];
+	long long homes, days, slots, orders, contracts;
+	int64_t imp, exp, local, bought, sold, matched, matchable;
+	int64_t net, baseline, gin, gout;
+	long long signs, verifies;	/* Ed25519 of the run */
+	double seconds;
+	char currency[8];
+};
+int dk_sim_kpi(struct dk_sim_kpi *, const struct dk_sim *,
+    struct dk_report *, struct dk_err *);
+json_t *dk_sim_kpi_json(const struct dk_sim_kpi *);
+int dk_sim_text(FILE *, const struct dk_sim_kpi *, size_t n);
+int dk_sim_html(FILE *, const struct dk_sim_kpi *, struct dk_report *,
+    size_t n);
+
 #endif

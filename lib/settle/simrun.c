@@ -1,0 +1,761 @@
+/*
+ * simrun.c: denki-simulate's run: the community made in a folder by the
+ * real programs (keygen, meter-read -P, registry), then day by day each
+ * home's bid, clear, contract-sign and settle, into one ledger.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "settle.h"
+
+/* Cooperative settings the run sets itself; a scenario's rules.* the
+ * rest (scenario.c refuses these). */
+static const char *const made[] = { "ledger", "operator.", "intake.",
+	"witness.", "members.store", "recovery_key", "terms", NULL };
+
+struct home {
+	int64_t *off;		/* its readings file's offset of each day */
+};
+
+struct run {
+	struct dk_sim *S;
+	const struct dk_scen *sc;
+	char bindir[PATH_MAX];
+	char dir[3072];		/* S->dir, absolute: the programs run in it */
+	struct home *h;
+	pid_t *pid;		/* a job's process, or 0 */
+	size_t *job;		/* the home it runs for */
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+skipped(const char *k)
+{
+	int j;
+	size_t n;
+
+	for (j = 0; made[j] != NULL; j++) {
+		n = strlen(made[j]);
+		if (strncmp(k, made[j], n) == 0 && (made[j][n - 1] == '.' ||
+		    k[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/* key: "value", as YAML reads it back; a list as [a, b]. */
+static void
+yput(FILE *fp, const char *k, const char *v, int list)
+{
+	const char *p;
+
+	fprintf(fp, "%s: %s\"", k, list ? "[" : "");
+	for (p = v; *p != '\0'; p++) {
+		if (list && *p == ',')
+			fputs("\", \"", fp);
+		else if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else
+			fputc(*p, fp);
+	}
+	fprintf(fp, "\"%s\n", list ? "]" : "");
+}
+
+
+static int
+put_path(FILE *fp, const struct dk_conf *c, const char *k)
+{
+	char *v = dk_conf_path(c, k, NULL), p[PATH_MAX];
+
+	if (v == NULL)
+		return 0;
+	yput(fp, k, v[0] != '/' && realpath(v, p) != NULL ? p : v, 0);
+	free(v);
+	return 0;
+}
+
+/* The community's coop.yaml with the scenario's rules, and the settings
+ * the run makes: its ledger, operator key, the terms where they are. */
+static int
+write_coop(struct run *R, struct dk_conf *out, struct dk_err *e)
+{
+	const struct dk_scen *sc = R->sc;
+	const struct dk_confkey *k;
+	struct dk_conf c;
+	char p[PATH_MAX], rk[300];
+	size_t i;
+	FILE *fp;
+	int rc = 0;
+
+	snprintf(p, sizeof(p), "%s/coop.yaml", sc->community);
+	if (dk_conf_open(&c, p, DK_CONF_COOP, NULL, 0, e) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/coop.yaml", R->dir);
+	if ((fp = fopen(p, "w")) == NULL) {
+		dk_conf_free(&c);
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	}
+	fprintf(fp, "# made by denki-simulate from %s/coop.yaml and %s\n"
+	    "ledger: ledger.jsonl\noperator.key: operator.key\n"
+	    "operator.pub: operator.pub\n", sc->community, sc->c.path);
+	put_path(fp, &c, "terms");
+	for (i = 0; i < c.n; i++) {
+		snprintf(rk, sizeof(rk), "rules.%s", c.key[i]);
+		if (skipped(c.key[i]) || dk_conf_str(&sc->c, rk, NULL) != NULL)
+			continue;
+		if ((k = dk_conf_find(c.key[i]))->type == DK_CONF_PATH)
+			put_path(fp, &c, c.key[i]);
+		else
+			yput(fp, c.key[i], c.val[i], k->type == DK_CONF_LIST);
+	}
+	for (i = 0; i < sc->c.n; i++)
+		if (strncmp(sc->c.key[i], "rules.", 6) == 0)
+			yput(fp, sc->c.key[i] + 6, sc->c.val[i],
+			    dk_conf_find(sc->c.key[i] + 6)->type ==
+			    DK_CONF_LIST);
+	if (fclose(fp) != 0)
+		rc = dk_fail(e, DK_EX_IOERR, "%s: write error", p);
+	dk_conf_free(&c);
+	if (rc == 0 && dk_conf_open(out, p, DK_CONF_COOP, NULL, 0, e) < 0)
+		return -1;
+	return rc;
+}
+
+/* A home's file: its id, key, meter and state in the run's folder, the
+ * cooperative's rules, the community's home's bid settings, the
+ * scenario's strategy. */
+static int
+write_home(struct run *R, const struct dk_conf *coop,
+    const struct dk_conf *src, const struct dk_scen_home *h,
+    struct dk_err *e)
+{
+	static const char *const rules[] = { "currency", "tz",
+		"slot_minutes", "prices.retail", "prices.buyback",
+		"prices.fee", NULL };
+	const char *id = h->id, *v;
+	char p[PATH_MAX];
+	size_t i;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/homes/%s.yaml", R->dir, id);
+	if ((fp = fopen(p, "w")) == NULL)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	fprintf(fp, "participant: %s\nkey: %s.key\nmeters: [%s-m]\n"
+	    "state: %s.db\nmeter.driver: csv\nmeter.id: %s-m\n"
+	    "meter.key: %s-m.key\n", id, id, id, id, id, id);
+	for (i = 0; rules[i] != NULL; i++)
+		if ((v = dk_conf_str(coop, rules[i], NULL)) != NULL)
+			yput(fp, rules[i], v, 0);
+	for (i = 0; i < src->n; i++)
+		if (strncmp(src->key[i], "bid.", 4) == 0 &&
+		    (R->sc->strategy == NULL || strcmp(src->key[i],
+		    "bid.strategy") != 0))
+			yput(fp, src->key[i], src->val[i], 0);
+	if (R->sc->strategy != NULL)
+		yput(fp, "bid.strategy", R->sc->strategy, 0);
+	if (fclose(fp) != 0)
+		return dk_fail(e, DK_EX_IOERR, "%s: write error", p);
+	return 0;
+}
+
+/*
+ * A program of the run, denki-NAME beside the caller (as denki(1) finds
+ * it) or on PATH, in folder dir: stdin from the file in (or fd infd when
+ * in is NULL and infd >= 0, or /dev/null), stdout to out (or
+ * /dev/null), stderr added to log.
+ */
+static pid_t
+start(struct run *R, const char *dir, char *const argv[], const char *in,
+    int infd, const char *out, const char *log, struct dk_err *e)
+{
+	char path[PATH_MAX + 64];
+	pid_t pid;
+	int fd;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "fork: %s", strerror(errno));
+	if (pid > 0)
+		return pid;
+	signal(SIGPIPE, SIG_DFL);
+	if (chdir(dir) < 0)
+		_exit(DK_EX_CANTCREAT);
+	if (in == NULL && infd >= 0)
+		fd = infd;
+	else if ((fd = open(in ? in : "/dev/null", O_RDONLY)) < 0)
+		_exit(DK_EX_NOINPUT);
+	if (dup2(fd, 0) < 0)
+		_exit(DK_EX_NOINPUT);
+	close(fd);
+	if ((fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
+	    0644)) < 0 || dup2(fd, 1) < 0)
+		_exit(DK_EX_CANTCREAT);
+	close(fd);
+	if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 ||
+	    dup2(fd, 2) < 0)
+		_exit(DK_EX_CANTCREAT);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%s", R->bindir, argv[0]);
+	execv(path, argv);
+	execvp(argv[0], argv);
+	fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
+	_exit(DK_EX_UNAVAILABLE);
+}
+
+/* Its exit status: 0, or e names the program, the status and its log. */
+static int
+status(int st, const char *who, const char *prog, const char *log,
+    struct dk_err *e)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	return dk_fail(e, WIFEXITED(st) ? WEXITSTATUS(st) : DK_EX_SOFTWARE,
+	    "%s%s%s %s %d (its messages: %s)", who, *who ? ": " : "", prog,
+	    WIFEXITED(st) ? "exited" : "was killed by signal",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), log);
+}
+
+/* One program, run to its end. */
+static int
+run1(struct run *R, char *const argv[], const char *out, const char *log,
+    struct dk_err *e)
+{
+	pid_t pid = start(R, R->dir, argv, NULL, -1, out, log, e);
+	int st;
+
+	if (pid < 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return dk_fail(e, DK_EX_SOFTWARE, "waitpid: %s",
+			    strerror(errno));
+	return status(st, R->sc->name, argv[0], log, e);
+}
+
+/* fn starts home i's program (its name in *prog, its log in log). */
+typedef pid_t (*homefn)(struct run *, size_t i, int day, const char **prog,
+    char *log, struct dk_err *);
+
+/* fn for each home, at most S->jobs at once; the first failure stops
+ * the rest. */
+static int
+each_home(struct run *R, homefn fn, int day, struct dk_err *e)
+{
+	int jobs = R->S->jobs, st, j, rc = 0;
+	size_t next = 0, running = 0;
+	const char *prog[jobs];
+	char log[jobs][PATH_MAX];
+	pid_t pid;
+
+	for (j = 0; j < jobs; j++)
+		R->pid[j] = 0;
+	while (running > 0 || (next < R->sc->nh && rc == 0)) {
+		for (j = 0; j < jobs && next < R->sc->nh && rc == 0; j++) {
+			if (R->pid[j] != 0)
+				continue;
+			if ((pid = fn(R, next, day, &prog[j], log[j], e)) < 0) {
+				rc = -1;
+				break;
+			}
+			R->pid[j] = pid;
+			R->job[j] = next++;
+			running++;
+		}
+		if (running == 0)
+			break;
+		while ((pid = waitpid(-1, &st, 0)) < 0)
+			if (errno != EINTR)
+				return dk_fail(e, DK_EX_SOFTWARE, "waitpid: %s",
+				    strerror(errno));
+		for (j = 0; j < jobs && R->pid[j] != pid; j++)
+			;
+		if (j == jobs)
+			continue;
+		R->pid[j] = 0;
+		running--;
+		if (rc == 0 && status(st, R->sc->h[R->job[j]].id, prog[j],
+		    log[j], e) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+static char *
+hpath(struct run *R, char *buf, const char *id, const char *suffix)
+{
+	snprintf(buf, PATH_MAX, "%s/homes/%s%s", R->dir, id, suffix);
+	return buf;
+}
+
+/* The home's key, its meter's device key, its signed request, as the
+ * home makes them on its own machine. */
+static pid_t
+enrol(struct run *R, size_t i, int day, const char **prog, char *log,
+    struct dk_err *e)
+{
+	const char *id = R->sc->h[i].id;
+	char cmd[1024], dir[PATH_MAX];
+	char *argv[] = { "sh", "-c", cmd, R->bindir, NULL };
+
+	(void)day;
+	*prog = "keygen, meter-read -P, registry request";
+	snprintf(log, PATH_MAX, "%s/setup.log", R->dir);
+	snprintf(cmd, sizeof(cmd), "PATH=\"$0:$PATH\"; "
+	    "denki-keygen %s >/dev/null && "
+	    "denki-meter-read -c %s.yaml -P >/dev/null && "
+	    "denki-registry request %s -s %s.key -m %s-m -M %s-m=%s-m.pub "
+	    "-r prosumer >%s.enrol.json", id, id, id, id, id, id, id, id);
+	snprintf(dir, sizeof(dir), "%s/homes", R->dir);
+	return start(R, dir, argv, NULL, -1, NULL, log, e);
+}
+
+/* The home's meter, read from its data over the whole period. */
+static pid_t
+meter(struct run *R, size_t i, int day, const char **prog, char *log,
+    struct dk_err *e)
+{
+	const char *id = R->sc->h[i].id;
+	char out[PATH_MAX], csv[PATH_MAX], y[PATH_MAX];
+	char *argv[] = { "denki-meter-read", "-c", y, csv, NULL };
+
+	(void)day;
+	*prog = argv[0];
+	snprintf(log, PATH_MAX, "%s/meter-read.log", R->dir);
+	hpath(R, y, id, ".yaml");
+	hpath(R, csv, id, ".csv");
+	hpath(R, out, id, ".readings.jsonl");
+	return start(R, R->dir, argv, NULL, -1, out, log, e);
+}
+
+/* Bytes [a, b) of the file at path into fd (a pipe), then closed. */
+static int
+copy_range(const char *path, int64_t a, int64_t b, int fd, FILE *to)
+{
+	char buf[65536];
+	ssize_t n, w;
+	int in = open(path, O_RDONLY), rc = 0;
+
+	if (in < 0)
+		rc = -1;
+	while (rc == 0 && a < b) {
+		n = pread(in, buf, b - a < (int64_t)sizeof(buf) ? (size_t)(b -
+		    a) : sizeof(buf), a);
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		if (to != NULL) {
+			if (fwrite(buf, 1, (size_t)n, to) != (size_t)n)
+				rc = -1;
+		} else
+			for (w = 0; w < n; ) {
+				ssize_t k = write(fd, buf + w, (size_t)(n - w));
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k < 0) {
+					rc = -1;
+					break;
+				}
+				w += k;
+			}
+		a += n;
+	}
+	if (in >= 0)
+		close(in);
+	return rc;
+}
+
+/* The home's orders for the day, from the day before's readings. */
+static pid_t
+bid(struct run *R, size_t i, int day, const char **prog, char *log,
+    struct dk_err *e)
+{
+	const char *id = R->sc->h[i].id;
+	const int64_t *off = R->h[i].off;
+	char y[PATH_MAX], out[PATH_MAX], rd[PATH_MAX], first[40], n[16];
+	char *argv[] = { "denki-bid", "-c", y, "-s", first, "-N", n, NULL };
+	int p[2];
+	pid_t pid;
+
+	*prog = argv[0];
+	snprintf(log, PATH_MAX, "%s/bid.log", R->dir);
+	hpath(R, y, id, ".yaml");
+	hpath(R, out, id, ".orders.jsonl");
+	hpath(R, rd, id, ".readings.jsonl");
+	dk_time_format(R->S->tstart + (int64_t)day * 86400, R->S->rules.tz,
+	    first, sizeof(first));
+	snprintf(n, sizeof(n), "%d", R->S->spd);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "pipe: %s", strerror(errno));
+	pid = start(R, R->dir, argv, NULL, p[0], out, log, e);
+	close(p[0]);
+	/* a bid that fails to read it says so in its exit status */
+	if (pid > 0)
+		(void)copy_range(rd, off[day], off[day + 1], p[1], NULL);
+	close(p[1]);
+	return pid;
+}
+
+/* Where each day starts in the home's readings (they come in slot
+ * order): off[d + 1] for day d, from -1 (the history) to days. */
+static int
+index_readings(struct run *R, size_t i, struct dk_err *e)
+{
+	const struct dk_scen *sc = R->sc;
+	char p[PATH_MAX], *line = NULL, *q;
+	size_t cap = 0;
+	ssize_t n;
+	int64_t pos = 0, t, d, k;
+	int64_t *off;
+	FILE *fp;
+
+	if ((off = calloc((size_t)sc->days + 2, sizeof(*off))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	R->h[i].off = off;
+	if ((fp = fopen(hpath(R, p, sc->h[i].id, ".readings.jsonl"), "r")) ==
+	    NULL)
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", p, strerror(errno));
+	k = 0;
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		if ((q = strstr(line, "\"slot\":\"")) == NULL ||
+		    (q[8 + strcspn(q + 8, "\"")] = '\0', dk_time_parse(q + 8,
+		    &t, e) < 0)) {
+			free(line);
+			fclose(fp);
+			return dk_fail(e, DK_EX_DATAERR, "%s: a reading without "
+			    "its slot", p);
+		}
+		d = t - R->S->tstart;
+		d = (d >= 0 ? d / 86400 : -((-d + 86399) / 86400)) + 1;
+		while (k < d && k <= sc->days)
+			off[++k] = pos;
+		pos += n;
+		R->S->readings++;
+	}
+	while (k <= sc->days)
+		off[++k] = pos;
+	free(line);
+	fclose(fp);
+	return 0;
+}
+
+/* The community in the run's folder: the operator's key, the homes'
+ * files, data, keys, their enrolment in the ledger, their meters read. */
+static int
+setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
+{
+	const struct dk_scen *sc = R->sc;
+	struct dk_sim_series *src;
+	struct dk_conf *hc;
+	char p[PATH_MAX], log[PATH_MAX], out[PATH_MAX];
+	char *kg[] = { "denki-keygen", "operator", NULL };
+	char *add[] = { "denki-registry", "-c", "coop.yaml", "add", p, NULL };
+	long long dl;
+	size_t i;
+	FILE *fp;
+	int rc = 0;
+
+	snprintf(log, sizeof(log), "%s/setup.log", R->dir);
+	snprintf(p, sizeof(p), "%s/homes", R->dir);
+	if (mkdir(p, 0755) < 0)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	if (write_coop(R, coop, e) < 0 ||
+	    dk_rules_from_conf(&R->S->rules, coop, e) < 0)
+		return -1;
+	R->S->spd = 1440 / R->S->rules.slot_minutes;
+	if (1440 % R->S->rules.slot_minutes != 0)
+		return dk_fail(e, DK_EX_CONFIG, "slot_minutes: %d does not "
+		    "divide a day", R->S->rules.slot_minutes);
+	/* the first day's midnight, at the zone's offset then */
+	dk_time_format(sc->day0 * 86400, R->S->rules.tz, out, sizeof(out));
+	snprintf(p, sizeof(p), "%sT00:00:00%s", sc->start, strlen(out) > 19 ?
+	    out + 19 : "Z");
+	if (dk_time_parse(p, &R->S->tstart, e) < 0 ||
+	    dk_conf_int(coop, "settle.deadline_minutes", 60, 0, 10080, &dl,
+	    e) < 0)
+		return -1;
+	if (R->S->tstart + (int64_t)sc->days * 86400 + dl * 60 >
+	    (int64_t)time(NULL))
+		return dk_fail(e, DK_EX_CONFIG, "%s: the period from %s is not "
+		    "over by the clock (with settle.deadline_minutes): settle "
+		    "would wait for its readings; simulate a past period",
+		    sc->c.path, sc->start);
+	src = calloc(sc->nsrc, sizeof(*src));
+	hc = calloc(sc->nsrc, sizeof(*hc));
+	if (src == NULL || hc == NULL) {
+		free(src);
+		free(hc);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	for (i = 0; i < sc->nsrc && rc == 0; i++) {
+		snprintf(p, sizeof(p), "%s/%s.yaml", sc->community, sc->src[i]);
+		if (dk_conf_open(&hc[i], p, DK_CONF_HOME, NULL, 0, e) < 0) {
+			rc = -1;
+			break;
+		}
+		snprintf(p, sizeof(p), "%s/data/%s.csv", sc->community,
+		    sc->src[i]);
+		rc = dk_sim_source(p, &hc[i], &R->S->rules, R->S->tstart,
+		    &src[i], e);
+	}
+	for (i = 0; i < sc->nh && rc == 0; i++) {
+		const struct dk_scen_home *h = &sc->h[i];
+		if ((rc = write_home(R, coop, &hc[h->src], h, e)) < 0)
+			break;
+		if ((fp = fopen(hpath(R, p, h->id, ".csv"), "w")) == NULL) {
+			rc = dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
+			    strerror(errno));
+			break;
+		}
+		rc = dk_sim_home_csv(fp, &src[h->src], sc, h, R->S->tstart,
+		    R->S->rules.slot_minutes, e);
+		if (fclose(fp) != 0 && rc == 0)
+			rc = dk_fail(e, DK_EX_IOERR, "%s: write error", p);
+	}
+	for (i = 0; i < sc->nsrc; i++) {
+		dk_sim_series_free(&src[i]);
+		dk_conf_free(&hc[i]);
+	}
+	free(src);
+	free(hc);
+	if (rc < 0 || run1(R, kg, NULL, log, e) < 0 ||
+	    each_home(R, enrol, 0, e) < 0)
+		return -1;
+	/* the operator appends each home's signed request, in order */
+	for (i = 0; i < sc->nh; i++) {
+		hpath(R, p, sc->h[i].id, ".enrol.json");
+		if (run1(R, add, NULL, log, e) < 0)
+			return -1;
+	}
+	if (each_home(R, meter, 0, e) < 0)
+		return -1;
+	for (i = 0; i < sc->nh; i++)
+		if (index_readings(R, i, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Day d's files of every home, one after the other, in home order. */
+static int
+gather(struct run *R, const char *out, int d, int orders, struct dk_err *e)
+{
+	const struct dk_scen *sc = R->sc;
+	char p[PATH_MAX];
+	FILE *to = fopen(out, "w");
+	size_t i;
+	int rc = 0;
+
+	if (to == NULL)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", out,
+		    strerror(errno));
+	for (i = 0; i < sc->nh && rc == 0; i++) {
+		struct stat sb;
+		if (orders) {
+			hpath(R, p, sc->h[i].id, ".orders.jsonl");
+			if (stat(p, &sb) == 0 && copy_range(p, 0, sb.st_size,
+			    -1, to) < 0)
+				rc = -1;
+		} else {
+			hpath(R, p, sc->h[i].id, ".readings.jsonl");
+			if (copy_range(p, R->h[i].off[d + 1], R->h[i].off[d +
+			    2], -1, to) < 0)
+				rc = -1;
+		}
+	}
+	if (fclose(to) != 0 || rc < 0)
+		return dk_fail(e, DK_EX_IOERR, "%s: cannot gather the day's "
+		    "%s", out, orders ? "orders" : "readings");
+	return 0;
+}
+
+static long long
+lines(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	long long n = 0;
+	int c;
+
+	if (fp == NULL)
+		return 0;
+	while ((c = getc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return n;
+}
+
+/* The slots of day d that no order names, as they come in the file of
+ * the day's orders: 1 in miss[k] for slot k. */
+static int
+missing(struct run *R, const char *orders, int d, char *miss,
+    struct dk_err *e)
+{
+	int64_t t0 = R->S->tstart + (int64_t)d * 86400, t, k;
+	int64_t step = R->S->rules.slot_minutes * 60LL;
+	char *line = NULL, *q;
+	size_t cap = 0;
+	FILE *fp = fopen(orders, "r");
+
+	memset(miss, 1, (size_t)R->S->spd);
+	if (fp == NULL)
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", orders,
+		    strerror(errno));
+	while (getline(&line, &cap, fp) > 0) {
+		if ((q = strstr(line, "\"slot\":\"")) == NULL)
+			continue;
+		q[8 + strcspn(q + 8, "\"")] = '\0';
+		if (dk_time_parse(q + 8, &t, e) < 0) {
+			memset(e, 0, sizeof(*e));
+			continue;
+		}
+		k = (t - t0) / step;
+		if (t >= t0 && k < R->S->spd)
+			miss[k] = 0;
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+}
+
+/* Day d: every home bids, then the cooperative clears every slot (one
+ * nobody bid in too: settle takes only readings of cleared slots),
+ * signs the contracts and settles the day's readings. */
+static int
+day(struct run *R, int d, struct dk_err *e)
+{
+	char log[PATH_MAX], slot[40], miss[1440];
+	char o[PATH_MAX], c[PATH_MAX], k[PATH_MAX], s[PATH_MAX], rd[PATH_MAX];
+	char x[PATH_MAX];
+	char *clear[] = { "denki-clear", "-c", "coop.yaml", "orders.jsonl",
+		NULL };
+	char *clear1[] = { "denki-clear", "-c", "coop.yaml", "-s", slot,
+		NULL };
+	char *sign[] = { "denki-contract-sign", "-c", "coop.yaml",
+		"cleared.jsonl", NULL };
+	char *settle[] = { "denki-settle", "-c", "coop.yaml",
+		"readings.jsonl", NULL };
+	struct stat sb;
+	FILE *to;
+	long long n;
+	int i;
+
+	snprintf(o, sizeof(o), "%s/orders.jsonl", R->dir);
+	snprintf(c, sizeof(c), "%s/cleared.jsonl", R->dir);
+	snprintf(x, sizeof(x), "%s/cleared-empty.jsonl", R->dir);
+	snprintf(k, sizeof(k), "%s/contracts.jsonl", R->dir);
+	snprintf(s, sizeof(s), "%s/settlements.jsonl", R->dir);
+	snprintf(rd, sizeof(rd), "%s/readings.jsonl", R->dir);
+	if (R->S->progress)
+		R->S->progress(R->S->ctx, d, R->sc->days, "bid");
+	if (each_home(R, bid, d, e) < 0 || gather(R, o, d, 1, e) < 0)
+		return -1;
+	R->S->orders += n = lines(o);
+	if (R->S->progress)
+		R->S->progress(R->S->ctx, d, R->sc->days, "clear");
+	snprintf(log, sizeof(log), "%s/clear.log", R->dir);
+	if (run1(R, clear, c, log, e) < 0 || missing(R, o, d, miss, e) < 0)
+		return -1;
+	for (i = 0; i < R->S->spd; i++) {
+		if (!miss[i])
+			continue;
+		dk_time_format(R->S->tstart + (int64_t)d * 86400 + (int64_t)i *
+		    R->S->rules.slot_minutes * 60, R->S->rules.tz, slot,
+		    sizeof(slot));
+		if (run1(R, clear1, x, log, e) < 0)
+			return -1;
+		if ((to = fopen(c, "a")) == NULL || stat(x, &sb) < 0 ||
+		    copy_range(x, 0, sb.st_size, -1, to) < 0 ||
+		    fclose(to) != 0)
+			return dk_fail(e, DK_EX_IOERR, "%s: cannot add the "
+			    "clearing of %s", c, slot);
+	}
+	snprintf(log, sizeof(log), "%s/contract-sign.log", R->dir);
+	if (run1(R, sign, k, log, e) < 0)
+		return -1;
+	if (R->S->progress)
+		R->S->progress(R->S->ctx, d, R->sc->days, "settle");
+	snprintf(log, sizeof(log), "%s/settle.log", R->dir);
+	if (gather(R, rd, d, 0, e) < 0)
+		return -1;
+	R->S->settled += lines(rd);
+	return run1(R, settle, s, log, e);
+}
+
+int
+dk_sim_run(struct dk_sim *S, struct dk_err *e)
+{
+	struct run R;
+	struct dk_conf coop;
+	double t0 = now();
+	ssize_t n;
+	size_t i;
+	int d, rc = -1;
+	char *d0;
+	void (*old)(int);
+
+	memset(&R, 0, sizeof(R));
+	memset(&coop, 0, sizeof(coop));
+	R.S = S;
+	R.sc = S->sc;
+	S->readings = S->settled = S->orders = 0;
+	if (S->jobs < 1)
+		S->jobs = 1;
+	if (mkdir(S->dir, 0755) < 0)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s%s", S->dir, strerror(errno),
+		    errno == EEXIST ? " (each run makes its own folder)" : "");
+	if (realpath(S->dir, R.bindir) == NULL || strlen(R.bindir) >=
+	    sizeof(R.dir))
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", S->dir,
+		    errno ? strerror(errno) : "too long a path");
+	memcpy(R.dir, R.bindir, strlen(R.bindir) + 1);
+	/* the programs beside the caller, as denki(1) runs them */
+	if ((n = readlink("/proc/self/exe", R.bindir, sizeof(R.bindir) - 1)) >
+	    0) {
+		R.bindir[n] = '\0';
+		d0 = dirname(R.bindir);
+		memmove(R.bindir, d0, strlen(d0) + 1);
+	} else
+		snprintf(R.bindir, sizeof(R.bindir), ".");
+	R.h = calloc(S->sc->nh, sizeof(*R.h));
+	R.pid = calloc((size_t)S->jobs, sizeof(*R.pid));
+	R.job = calloc((size_t)S->jobs, sizeof(*R.job));
+	old = signal(SIGPIPE, SIG_IGN);
+	if (R.h == NULL || R.pid == NULL || R.job == NULL)
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	else if (setup(&R, &coop, e) == 0) {
+		for (d = 0; d < S->sc->days; d++)
+			if (day(&R, d, e) < 0)
+				break;
+		rc = d == S->sc->days ? 0 : -1;
+	}
+	signal(SIGPIPE, old);
+	for (i = 0; i < S->sc->nh && R.h != NULL; i++)
+		free(R.h[i].off);
+	free(R.h);
+	free(R.pid);
+	free(R.job);
+	dk_conf_free(&coop);
+	S->seconds = now() - t0;
+	return rc;
+}
