@@ -63,7 +63,8 @@ dk_sim_kpi(struct dk_sim_kpi *k, const struct dk_sim *S,
 	return 0;
 }
 
-/* num / den in basis points, rounded down; null without a den. */
+/* num / den in basis points, rounded to the nearest (dk_muldiv); null
+ * without a den. */
 static json_t *
 bp(int64_t num, int64_t den)
 {
@@ -125,8 +126,12 @@ kwh(int64_t wh, char *out, size_t n)
 
 /* Figure i of k, for people: its label and its value. */
 static const char *
-fig(const struct dk_sim_kpi *k, int i, char *v, size_t n)
+fig(const struct dk_sim_kpi *k, int i, char *v, size_t n, const char **name)
 {
+	static const char *const names[NFIG] = { "homes", "days",
+		"self_sufficiency", "p2p_share", "matching_rate",
+		"imbalance_wh", "bought_wh", "import_wh", "net", "baseline",
+		"saving", "signatures" };
 	static const char *const label[NFIG] = { "homes", "days",
 		"self-sufficiency", "P2P share of consumption",
 		"matching rate", "imbalance volume, kWh",
@@ -134,6 +139,8 @@ fig(const struct dk_sim_kpi *k, int i, char *v, size_t n)
 		"net with P2P", "net without P2P", "saving",
 		"signatures made, checked" };
 
+	if (name != NULL)
+		*name = names[i];
 	switch (i) {
 	case 0: snprintf(v, n, "%lld", k->homes); break;
 	case 1: snprintf(v, n, "%lld", k->days); break;
@@ -165,14 +172,14 @@ dk_sim_text(FILE *fp, const struct dk_sim_kpi *k, size_t n)
 		fprintf(fp, " %18s", k[j].name);
 	fputc('\n', fp);
 	for (i = 0; i < NFIG; i++) {
-		l = fig(&k[0], i, v, sizeof(v));
+		l = fig(&k[0], i, v, sizeof(v), NULL);
 		if (i >= 8 && i <= 10)
 			fprintf(fp, "%s, %-*s", l, (int)(32 - strlen(l)),
 			    k[0].currency);
 		else
 			fprintf(fp, "%-34s", l);
 		for (j = 0; j < n; j++) {
-			fig(&k[j], i, v, sizeof(v));
+			fig(&k[j], i, v, sizeof(v), NULL);
 			fprintf(fp, " %18s", v);
 		}
 		fputc('\n', fp);
@@ -188,7 +195,7 @@ dk_sim_html(FILE *fp, const struct dk_sim_kpi *k, struct dk_report *r,
 {
 	struct dk_stmt s;
 	char v[64], idp[80];
-	const char *l;
+	const char *l, *name;
 	size_t j;
 	int i;
 
@@ -210,12 +217,11 @@ dk_sim_html(FILE *fp, const struct dk_sim_kpi *k, struct dk_report *r,
 	}
 	fputs("</tr></thead><tbody>\n", fp);
 	for (i = 0; i < NFIG; i++) {
-		fprintf(fp, "<tr data-row=\"%d\"><th>%s</th>", i,
-		    fig(&k[0], i, v, sizeof(v)));
+		l = fig(&k[0], i, v, sizeof(v), &name);
+		fprintf(fp, "<tr data-row=\"%s\"><th>%s</th>", name, l);
 		for (j = 0; j < n; j++) {
-			l = fig(&k[j], i, v, sizeof(v));
-			(void)l;
-			fprintf(fp, "<td>%s</td>", v);
+			fig(&k[j], i, v, sizeof(v), NULL);
+			fprintf(fp, "<td data-col=\"s%zu\">%s</td>", j + 1, v);
 		}
 		fputs("</tr>\n", fp);
 	}
