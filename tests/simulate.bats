@@ -186,7 +186,8 @@ field() {
 	assert_failure 78
 	assert_output --partial 'strat.yaml:4: strategy: must be fixed, ramp or learn (bid.strategy), got "greedy"'
 	# no run's folder was made for any of them
-	[ "$(ls -d */ | grep -vcx 'home/')" -eq 0 ]
+	ls -d */ >dirs
+	[ "$(cat dirs)" = home/ ]
 }
 
 @test "simulate: usage, -h, and the front program" {

@@ -460,6 +460,54 @@ index_readings(struct run *R, size_t i, struct dk_err *e)
 	return 0;
 }
 
+/* A setting of the run's cooperative: the scenario's rules.KEY, or the
+ * community's. */
+static const char *
+coopstr(const struct dk_scen *sc, const struct dk_conf *c, const char *k,
+    const char *def)
+{
+	char rk[300];
+
+	snprintf(rk, sizeof(rk), "rules.%s", k);
+	return dk_conf_str(&sc->c, rk, dk_conf_str(c, k, def));
+}
+
+/* The first day's midnight in the cooperative's zone (at its offset
+ * then), and the period over by the clock: settle settles a slot when
+ * its deadline is past, and waits for readings before. */
+static int
+period(struct run *R, struct dk_err *e)
+{
+	const struct dk_scen *sc = R->sc;
+	struct dk_conf c;
+	char p[PATH_MAX], t[64];
+	const char *tz;
+	long long dl;
+	int rc = 0;
+
+	snprintf(p, sizeof(p), "%s/coop.yaml", sc->community);
+	if (dk_conf_open(&c, p, DK_CONF_COOP, NULL, 0, e) < 0)
+		return -1;
+	tz = coopstr(sc, &c, "tz", "UTC");
+	dl = strtoll(coopstr(sc, &c, "settle.deadline_minutes", "60"), NULL,
+	    10);
+	if (dk_time_format(sc->day0 * 86400, tz, t, sizeof(t)) < 0)
+		rc = dk_fail(e, DK_EX_CONFIG, "%s: tz: %s: not a known zone",
+		    p, tz);
+	snprintf(p, sizeof(p), "%sT00:00:00%s", sc->start, strlen(t) > 19 ?
+	    t + 19 : "Z");
+	if (rc == 0 && dk_time_parse(p, &R->S->tstart, e) < 0)
+		rc = -1;
+	if (rc == 0 && R->S->tstart + (int64_t)sc->days * 86400 + dl * 60 >
+	    (int64_t)time(NULL))
+		rc = dk_fail(e, DK_EX_CONFIG, "%s: the period from %s is not "
+		    "over by the clock (with settle.deadline_minutes): settle "
+		    "would wait for its readings; simulate a past period",
+		    sc->c.path, sc->start);
+	dk_conf_free(&c);
+	return rc;
+}
+
 /* The community in the run's folder: the operator's key, the homes'
  * files, data, keys, their enrolment in the ledger, their meters read. */
 static int
@@ -468,10 +516,9 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 	const struct dk_scen *sc = R->sc;
 	struct dk_sim_series *src;
 	struct dk_conf *hc;
-	char p[PATH_MAX], log[PATH_MAX], out[PATH_MAX];
+	char p[PATH_MAX], log[PATH_MAX];
 	char *kg[] = { "denki-keygen", "operator", NULL };
 	char *add[] = { "denki-registry", "-c", "coop.yaml", "add", p, NULL };
-	long long dl;
 	size_t i;
 	FILE *fp;
 	int rc = 0;
@@ -488,20 +535,6 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 	if (1440 % R->S->rules.slot_minutes != 0)
 		return dk_fail(e, DK_EX_CONFIG, "slot_minutes: %d does not "
 		    "divide a day", R->S->rules.slot_minutes);
-	/* the first day's midnight, at the zone's offset then */
-	dk_time_format(sc->day0 * 86400, R->S->rules.tz, out, sizeof(out));
-	snprintf(p, sizeof(p), "%sT00:00:00%s", sc->start, strlen(out) > 19 ?
-	    out + 19 : "Z");
-	if (dk_time_parse(p, &R->S->tstart, e) < 0 ||
-	    dk_conf_int(coop, "settle.deadline_minutes", 60, 0, 10080, &dl,
-	    e) < 0)
-		return -1;
-	if (R->S->tstart + (int64_t)sc->days * 86400 + dl * 60 >
-	    (int64_t)time(NULL))
-		return dk_fail(e, DK_EX_CONFIG, "%s: the period from %s is not "
-		    "over by the clock (with settle.deadline_minutes): settle "
-		    "would wait for its readings; simulate a past period",
-		    sc->c.path, sc->start);
 	src = calloc(sc->nsrc, sizeof(*src));
 	hc = calloc(sc->nsrc, sizeof(*hc));
 	if (src == NULL || hc == NULL) {
@@ -721,6 +754,8 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 	S->readings = S->settled = S->orders = 0;
 	if (S->jobs < 1)
 		S->jobs = 1;
+	if (period(&R, e) < 0)
+		return -1;
 	if (mkdir(S->dir, 0755) < 0)
 		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s%s", S->dir, strerror(errno),
 		    errno == EEXIST ? " (each run makes its own folder)" : "");
