@@ -3,21 +3,23 @@
 # homes of examples/community through the real pipeline for a few weeks,
 # once for each of bid's strategies (fixed, ramp, learn), and a table of
 # what each home's money came to under each, beside the same meters with
-# no P2P market.  Each day: every home bids for the 48 slots of the next
-# day at once (as examples/demo.sh does), from the readings up to the day
-# before and, through bid.ledger, from what the ledger says happened to
-# its orders so far; the cooperative clears, signs and settles the day.
+# no P2P market.  The runs are denki-simulate's (denki-simulate(1)): each
+# day every home bids for the 48 slots of the next day at once, from the
+# readings up to the day before and, through bid.ledger, from what the
+# run's ledger says happened to its orders so far; the cooperative clears,
+# signs and settles the day.  The community is examples/community's, its
+# homes given bid.ledger (the run's ledger, beside their folder homes/).
 #
 # Data: the OPSD household files of the shared data collection
 # ($DENKI_DATA/opsd_household, default ../shared/data beside the tree),
 # DAYS days from START (default 21 from 2016-07-04, a summer of PV); with
 # no such folder, the one day of examples/community/data (2016-07-05).
-# Money is in EUR (the community's), from denki-report's statements:
-# net is the sum of the home's settlements' net (P2P, the utility, fees
-# and their tax; the membership fee, the same under every strategy, is
-# billed apart and not in it), baseline the same meters with no P2P
-# market.  The ramp and learn are bid's rules (denki-bid(1), STRATEGIES)
-# at their defaults.
+# Money is in EUR (the community's), from denki-report's statements of
+# each run's ledger: net is the sum of the home's settlements' net (P2P,
+# the utility, fees and their tax; the membership fee, the same under
+# every strategy, is billed apart and not in it), baseline the same meters
+# with no P2P market.  The ramp and learn are bid's rules (denki-bid(1),
+# STRATEGIES) at their defaults.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
@@ -28,9 +30,12 @@ days=${DAYS:-21}
 homes="kn1 kn2 kn3 kn4 kn5 kn6"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+c=$dir/community
+mkdir -p "$c/data" "$dir/runs"
+cp "$top"/examples/community/*.yaml "$top"/examples/community/terms.txt "$c/"
 
-# the CSV of each home: the data collection's rows from two days before
-# the first day to the day after the last (UTC), or the bundled two days
+# each home's data: the collection's rows from two days before the first
+# day to the day after the last (UTC), or the bundled two days
 if [ -d "$data" ]; then
 	end=$(date -u -d "$start + $days days" +%F)
 	from=$(date -u -d "$start - 2 days" +%F)
@@ -39,73 +44,34 @@ if [ -d "$data" ]; then
 		awk -F, -v a="$from" -v b="${end}T23" 'NR == 1 ||
 		    ($1 >= a && $1 < b)' \
 		    "$data/DE_KN_residential${n}_60min_cumulative_kWh.csv" \
-		    >"$dir/$h.csv"
+		    >"$c/data/$h.csv"
 		n=$((n + 1))
 	done
 	src="$data, $days days from $start"
 else
 	start=2016-07-05
 	days=1
-	for h in $homes; do
-		cp "$top/examples/community/data/$h.csv" "$dir/$h.csv"
-	done
+	cp "$top"/examples/community/data/*.csv "$c/data/"
 	src="examples/community/data (no $data), 1 day: $start"
 fi
-echo "strategy season: the six Konstanz homes, $src; bid's strategies side by side"
-
-# season STRATEGY: the whole season in $dir/STRATEGY; the report's
-# statements in $dir/STRATEGY.jsonl
-season() {
-	s=$1
-	w=$dir/$s
-	mkdir "$w"
-	cp "$top"/examples/community/*.yaml "$top"/examples/community/terms.txt "$w/"
-	(
-	cd "$w"
-	denki keygen operator >/dev/null
-	denki keygen recovery >/dev/null
-	for h in $homes; do
-		denki keygen "$h" >/dev/null
-		case $h in kn2|kn5) role=consumer ;; *) role=prosumer ;; esac
-		denki registry request "$h" -s "$h.key" -m "$h-m" -z konstanz \
-		    -r "$role" >"$h.enrol.json"
-		denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
-		denki meter-read -c "$h.yaml" -D meter.sign=no "$dir/$h.csv" \
-		    >"readings-$h.jsonl" 2>>meter-read.log
-	done
-	i=0
-	while [ "$i" -lt "$days" ]; do
-		d=$(date -d "$start + $i days" +%F)
-		y=$(date -d "$d - 1 day" +%F)
-		first=$(TZ=Europe/Berlin date -d "$d 00:00" +%FT%T%:z)
-		: >orders.jsonl
-		for h in $homes; do
-			# the readings up to yesterday's end, then the day's 48
-			# orders, priced from the memory the ledger gives
-			grep -h "\"slot\":\"$y" "readings-$h.jsonl" |
-			    denki bid -c "$h.yaml" -D bid.strategy="$s" \
-			    ${ledger:+-l ledger.jsonl} -s "$first" -N 48 \
-			    >>orders.jsonl 2>>bid.log
-		done
-		ledger=1
-		denki clear -c coop.yaml orders.jsonl |
-		    denki contract-sign -c coop.yaml >/dev/null
-		for h in $homes; do
-			grep -h "\"slot\":\"$d" "readings-$h.jsonl"
-		done >day.jsonl
-		denki settle -c coop.yaml -D settle.signed=registered \
-		    day.jsonl >/dev/null 2>>settle.log
-		i=$((i + 1))
-	done
-	denki report -p operator.pub ledger.jsonl >"$dir/$s.jsonl"
-	denki ledger-verify -p operator.pub ledger.jsonl >/dev/null
-	)
-}
+for h in $homes; do
+	if grep -q '^bid:' "$c/$h.yaml"; then
+		sed -i '/^bid:/a\  ledger: ../ledger.jsonl' "$c/$h.yaml"
+	else
+		printf 'bid:\n  ledger: ../ledger.jsonl\n' >>"$c/$h.yaml"
+	fi
+done
+echo "strategy season: the six Konstanz homes, $src; bid's strategies side by side (denki-simulate)"
 
 for s in fixed ramp learn; do
-	a=$(date +%s)
-	season "$s"
-	echo "  $s: $(( $(date +%s) - a ))s, $(grep -c '"type":"order"' "$dir/$s/ledger.jsonl") orders, $(grep -c '"type":"contract"' "$dir/$s/ledger.jsonl") contracts, ledger verified"
+	printf 'community: community\nstart: %s\ndays: %s\nhomes: [%s]\nstrategy: %s\n' \
+	    "$start" "$days" "$(echo $homes | sed 's/ /, /g')" "$s" \
+	    >"$dir/$s.yaml"
+	denki simulate -q -d "$dir/runs" "$dir/$s.yaml" >"$dir/$s.sim"
+	r=$dir/runs/$s
+	denki report -p "$r/operator.pub" "$r/ledger.jsonl" >"$dir/$s.jsonl"
+	denki ledger-verify -p "$r/operator.pub" "$r/ledger.jsonl" >/dev/null
+	jq -r '"  \(.scenario): \(.ms / 1000 | floor)s, \(.orders) orders, \(.contracts) contracts, self-sufficiency \(.self_sufficiency_bp / 100)%, P2P share \(.p2p_share_bp / 100)%, imbalance \(.imbalance_wh / 1000 | floor) kWh; ledger verified"' "$dir/$s.sim"
 done
 
 # the table: each home's net under each strategy, in EUR, and what it
