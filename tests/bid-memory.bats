@@ -269,3 +269,22 @@ strategy-1"
 	grep -q "'bid.strategy:" "$TOP/completions/zsh/_denki"
 	grep -q "bid.strategy) _wanted strategies expl strategy compadd fixed ramp learn" "$TOP/completions/zsh/_denki"
 }
+
+@test "strategy-season: each home's money under each strategy; with no memory yet, learn trades as fixed" {
+	# the bundled day of the six Konstanz homes (no data collection)
+	run -0 --separate-stderr env DENKI_DATA="$BATS_TEST_TMPDIR/none" sh "$TOP/tools/strategy-season.sh"
+	assert_line --index 0 --partial "1 day: 2016-07-05"
+	assert_line --partial "  fixed: "
+	assert_line --partial "ledger verified"
+	local rows
+	rows=$(echo "$output" | awk '$1 ~ /^kn[1-6]$/')
+	assert_equal "$(echo "$rows" | wc -l)" 6
+	# columns: home, no P2P, fixed, ramp, learn: learn's first day has
+	# no clearing in memory, so every order is fixed's, the same energy
+	# matched at the same prices (the money to a cent: each run's keys
+	# are new, and order ids share out rounding remainders)
+	assert_regex "$output" "fixed ([0-9.]+ at [0-9.]+), ramp [0-9.]+ at [0-9.]+, learn \\1"
+	assert_equal "$(echo "$rows" | awk '($3 - $5 > 0.011) || ($5 - $3 > 0.011)' | wc -l)" 0
+	# and the ramp prices otherwise: some home's money differs
+	[ "$(echo "$rows" | awk '$3 != $4' | wc -l)" -gt 0 ]
+}
