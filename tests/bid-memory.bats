@@ -43,6 +43,7 @@ season() {
 	done >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
 	denki-contract-sign -c coop.yaml cleared.jsonl >contracts.jsonl
+	cp ledger.jsonl contracted.jsonl	# a copy before the settlement
 	grep -h "\"slot\":\"${D2}T" alice-readings.jsonl bob-readings.jsonl >readings.jsonl
 	denki-settle -c coop.yaml readings.jsonl >settled.jsonl
 }
@@ -287,4 +288,41 @@ strategy-1"
 	assert_equal "$(echo "$rows" | awk '($3 - $5 > 0.011) || ($5 - $3 > 0.011)' | wc -l)" 0
 	# and the ramp prices otherwise: some home's money differs
 	[ "$(echo "$rows" | awk '$3 != $4' | wc -l)" -gt 0 ]
+}
+
+@test "bid memory: a newer copy of the ledger is read on from where the last read stopped; an older one (rolled back) is refused" {
+	cp contracted.jsonl copy.jsonl
+	run -0 --separate-stderr denki-bid -n -c alice.yaml -l copy.jsonl -s ${D3}T10:00:00Z </dev/null
+	assert_equal "$(mem alice 'SELECT count(*) FROM mem_contract; SELECT count(*) FROM mem_settlement')" "2
+0"
+	assert_equal "$(mem alice "SELECT entries, bytes FROM mem_source WHERE path = '$PWD/copy.jsonl'")" \
+	    "$(wc -l <contracted.jsonl) $(wc -c <contracted.jsonl)"
+	# the member fetches a newer copy: the settlements come, nothing twice
+	cp ledger.jsonl copy.jsonl
+	run -0 --separate-stderr denki-bid -n -c alice.yaml -l copy.jsonl -s ${D3}T10:00:00Z </dev/null
+	assert_equal "$(mem alice 'SELECT count(*) FROM mem_contract; SELECT count(*) FROM mem_settlement; SELECT count(*) FROM mem_clearing')" "2
+3
+3"
+	assert_equal "$(mem alice "SELECT entries FROM mem_source WHERE path = '$PWD/copy.jsonl'")" "$(wc -l <ledger.jsonl)"
+	local before
+	before=$(sqlite3 alice.db '.dump mem_clearing mem_contract mem_settlement mem_source')
+	# the operator hands out the older copy again: refused, nothing kept
+	cp contracted.jsonl copy.jsonl
+	run -65 --separate-stderr denki-bid -n -c alice.yaml -l copy.jsonl -s ${D3}T10:00:00Z </dev/null
+	assert_output ""
+	assert_equal "$stderr" "denki-bid: copy.jsonl: $(wc -c <contracted.jsonl) bytes, fewer than the $(wc -c <ledger.jsonl) of the $(wc -l <ledger.jsonl) entries read from it before: the ledger was cut short or rolled back"
+	assert_equal "$(sqlite3 alice.db '.dump mem_clearing mem_contract mem_settlement mem_source')" "$before"
+	# read on from there, the new entries are checked against what was
+	# read: bob's newer copy with a settlement's net changed is refused
+	cp contracted.jsonl bob-copy.jsonl
+	run -0 --separate-stderr denki-bid -n -c bob.yaml -l bob-copy.jsonl -s ${D3}T10:00:00Z </dev/null
+	local n
+	n=$(grep -n '"type":"settlement"' ledger.jsonl | head -n 1 | cut -d: -f1)
+	[ "$n" -gt "$(wc -l <contracted.jsonl)" ]
+	sed "${n}s/\"net\":/\"net\":1/" ledger.jsonl >bob-copy.jsonl
+	! cmp -s ledger.jsonl bob-copy.jsonl
+	run -65 --separate-stderr denki-bid -n -c bob.yaml -l bob-copy.jsonl -s ${D3}T10:00:00Z </dev/null
+	assert_output ""
+	assert_regex "$stderr" "^denki-bid: bob-copy\\.jsonl:$n: entry $((n - 1)): changed after it was written"
+	assert_equal "$(mem bob 'SELECT count(*) FROM mem_settlement')" 0
 }

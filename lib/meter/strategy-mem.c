@@ -3,6 +3,11 @@
  * orders (the clearings, its contracts and settlements) read back from a
  * ledger or a feed of those records into tables of the state database.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +34,14 @@ static const char step1[] =
     " net INTEGER NOT NULL, imbalance_price INTEGER,"
     " retail INTEGER NOT NULL, buyback INTEGER NOT NULL,"
     " provisional INTEGER NOT NULL);"
+    /* how far each ledger was read, to read on from there: its entries
+     * and bytes, the hash of its last line, its genesis's origin and key,
+     * its Merkle tree (struct dk_mtree) and checkpoints' time */
+    "CREATE TABLE IF NOT EXISTS mem_source("
+    " path TEXT PRIMARY KEY, entries INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL, prev TEXT NOT NULL, origin TEXT NOT NULL,"
+    " pk BLOB NOT NULL, tree BLOB NOT NULL, committed INTEGER NOT NULL,"
+    " cp_time INTEGER NOT NULL, cp_time_seq INTEGER NOT NULL);"
     "INSERT OR IGNORE INTO migration(step) VALUES('strategy-1');";
 
 int
@@ -202,19 +215,156 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	return dk_mem_record(s->b, &s->cur, rec, s->c, e);
 }
 
-/* The ledger at path (a copy, read under a shared lock: the chain, the
- * checkpoints and, with bid.operator_pub, the operator's key checked)
- * into the memory, all or nothing. */
+/* Where path was read to before: 1 and si, prev, next set; 0 none. */
+static int
+source_get(struct dk_db *d, const char *path, struct dk_scaninfo *si,
+    char prev[65], long long *next, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT entries, bytes, prev, origin, "
+	    "pk, tree, committed, cp_time, cp_time_seq FROM mem_source WHERE "
+	    "path = ?", -1, &st, NULL) != SQLITE_OK)
+		return dk_db_fail(d, e, "select");
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 4) == 32 &&
+	    sqlite3_column_bytes(st, 5) == (int)sizeof(si->tree) &&
+	    sqlite3_column_bytes(st, 2) == 64 &&
+	    sqlite3_column_bytes(st, 3) < (int)sizeof(si->origin)) {
+		*next = sqlite3_column_int64(st, 0);
+		si->good = sqlite3_column_int64(st, 1);
+		memcpy(prev, sqlite3_column_text(st, 2), 64);
+		prev[64] = '\0';
+		snprintf(si->origin, sizeof(si->origin), "%s",
+		    (const char *)sqlite3_column_text(st, 3));
+		memcpy(si->key.pk, sqlite3_column_blob(st, 4), 32);
+		memcpy(&si->tree, sqlite3_column_blob(st, 5), sizeof(si->tree));
+		si->committed = sqlite3_column_int(st, 6);
+		si->cp_time = sqlite3_column_int64(st, 7);
+		si->cp_time_seq = sqlite3_column_int64(st, 8);
+		sqlite3_finalize(st);
+		return 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dk_db_fail(d, e, "select");
+	return 0;
+}
+
+static int
+source_put(struct dk_db *d, const char *path, const struct dk_scaninfo *si,
+    const char *prev, long long next, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(d->db, "INSERT OR REPLACE INTO mem_source("
+	    "path, entries, bytes, prev, origin, pk, tree, committed, cp_time, "
+	    "cp_time_seq) VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return dk_db_fail(d, e, "insert");
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, next);
+	sqlite3_bind_int64(st, 3, si->good);
+	sqlite3_bind_text(st, 4, prev, 64, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, si->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, si->key.pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, &si->tree, sizeof(si->tree), SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, si->committed);
+	sqlite3_bind_int64(st, 9, si->cp_time);
+	sqlite3_bind_int64(st, 10, si->cp_time_seq);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return dk_db_fail(d, e, "insert");
+	return 0;
+}
+
+/* The entries of fp (locked) after those read before, into the memory;
+ * key names the file in table mem_source (its real path). */
+static int
+read_on(struct dk_bidder *b, FILE *fp, const char *path, const char *key,
+    struct dk_memcount *c, struct dk_err *e)
+{
+	const unsigned char *opk = b->strat.have_opk ? b->strat.opk : NULL;
+	struct scan s = { b, b->rules, c };
+	struct dk_scaninfo si;
+	struct stat sb;
+	char prev[65];
+	long long next = 0, from;
+	int rc;
+
+	memset(&si, 0, sizeof(si));
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	if ((rc = source_get(b->db, key, &si, prev, &next, e)) < 0)
+		return -1;
+	if (rc == 1 && opk != NULL && memcmp(si.key.pk, opk, 32) != 0)
+		return dk_fail(e, DK_EX_DATAERR, "%s: key: the ledger names "
+		    "another operator key", path);
+	if (fstat(fileno(fp), &sb) < 0 || (rc == 1 &&
+	    fseeko(fp, si.good, SEEK_SET) < 0))
+		return dk_fail(e, DK_EX_IOERR, "%s: %s", path,
+		    strerror(errno));
+	if (sb.st_size < si.good)
+		return dk_fail(e, DK_EX_DATAERR, "%s: %lld bytes, fewer than "
+		    "the %lld of the %lld entries read from it before: the "
+		    "ledger was cut short or rolled back", path,
+		    (long long)sb.st_size, (long long)si.good, next);
+	from = next;
+	rc = dk_ledger_scan_resume(fp, path, (long)next, opk, entry, &s, prev,
+	    &next, &si, e);
+	/* what follows the last checkpoint was never acknowledged */
+	if (rc == 0 && next > from && !si.last_type_checkpoint)
+		rc = dk_fail(e, DK_EX_DATAERR, "%s: entries %lld to %lld "
+		    "follow the last checkpoint: an append that was never "
+		    "acknowledged", path, si.note != NULL ? si.note_seq + 1 :
+		    from, next - 1);
+	if (rc == 0 && next > from)
+		rc = source_put(b->db, key, &si, prev, next, e);
+	dk_scaninfo_free(&si);
+	return rc;
+}
+
+/*
+ * The ledger at path (a copy) into the memory, all or nothing: read under
+ * a shared lock, as every reader reads it (the hash chain, the genesis,
+ * every checkpoint's signature and tree; with bid.operator_pub, the
+ * operator's key); read on from where the last read of path stopped, the
+ * tree kept from then holding the new checkpoints to what was read.
+ */
 int
 dk_mem_ledger(struct dk_bidder *b, const char *path, struct dk_memcount *c,
     struct dk_err *e)
 {
-	struct scan s = { b, b->rules, c };
+	char *key;
+	FILE *fp;
+	int rc;
 
-	if (dk_db_begin(b->db, e) < 0)
+	if ((fp = fopen(path, "r")) == NULL)
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
+		    strerror(errno));
+	if (flock(fileno(fp), LOCK_SH) < 0) {
+		fclose(fp);
+		return dk_fail(e, DK_EX_IOERR, "%s: lock: %s", path,
+		    strerror(errno));
+	}
+	if (dk_db_begin(b->db, e) < 0) {
+		fclose(fp);
 		return -1;
-	if (dk_ledger_scan(path, b->strat.have_opk ? b->strat.opk : NULL,
-	    entry, &s, e) < 0) {
+	}
+	if ((key = realpath(path, NULL)) == NULL) {
+		fclose(fp);
+		dk_db_rollback(b->db);
+		return dk_fail(e, DK_EX_IOERR, "%s: %s", path,
+		    strerror(errno));
+	}
+	rc = read_on(b, fp, path, key, c, e);
+	free(key);
+	fclose(fp);
+	if (rc < 0) {
 		dk_db_rollback(b->db);
 		return -1;
 	}
