@@ -3,7 +3,6 @@
  * orders (the clearings, its contracts and settlements) read back from a
  * ledger or a feed of those records into tables of the state database.
  */
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -343,14 +342,8 @@ dk_mem_ledger(struct dk_bidder *b, const char *path, struct dk_memcount *c,
 	FILE *fp;
 	int rc;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
-		    strerror(errno));
-	if (flock(fileno(fp), LOCK_SH) < 0) {
-		fclose(fp);
-		return dk_fail(e, DK_EX_IOERR, "%s: lock: %s", path,
-		    strerror(errno));
-	}
+	if ((fp = dk_ledger_fopen(path, e)) == NULL)
+		return -1;
 	if (dk_db_begin(b->db, e) < 0) {
 		fclose(fp);
 		return -1;
