@@ -10,8 +10,8 @@
 
 static const char *prog = "denki-bid";
 static const char usage[] =
-    "usage: denki-bid [-fkn] [-c config] [-D key=value] [-s slot [-N count]] "
-    "[readings ...]\n";
+    "usage: denki-bid [-fkn] [-c config] [-D key=value] [-F feed] [-l ledger] "
+    "[-s slot [-N count]] [readings ...]\n";
 
 static void
 warn(void *ctx, const char *msg)
@@ -28,7 +28,8 @@ main(int argc, char *argv[])
 	struct dk_conf conf;
 	struct dk_reader rd;
 	struct dk_bidder b;
-	const char *slotarg = NULL;
+	const char *slotarg = NULL, *ledger = NULL, *feed = NULL;
+	struct dk_memcount mc;
 	char *line, *end;
 	int c, rc, bad = 0, argi;
 	long count = 1, ci;
@@ -41,8 +42,14 @@ main(int argc, char *argv[])
 	b.warn = warn;
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP | DK_PROG_DRY,
 	    argc);
-	while ((c = dk_prog_opt(&P, argc, argv, "s:N:f")) != -1)
+	while ((c = dk_prog_opt(&P, argc, argv, "s:N:fF:l:")) != -1)
 		switch (c) {
+		case 'F':
+			feed = optarg;
+			break;
+		case 'l':
+			ledger = optarg;
+			break;
 		case 's':
 			slotarg = optarg;
 			break;
@@ -96,6 +103,16 @@ main(int argc, char *argv[])
 		dk_reader_close(&rd);
 		if (argi >= argc)
 			break;
+	}
+	/* what happened to the orders before (the ledger, the feed): into
+	 * the memory the strategy prices from; with -k, a bad one is only
+	 * reported */
+	if (dk_mem_read(&b, ledger, feed, &mc, &e) < 0) {
+		if (e.status != DK_EX_DATAERR || !P.keep)
+			goto fail;
+		dk_warnx(prog, "%s; bidding from the memory as it was", e.msg);
+		bad = 1;
+		e.status = 0;
 	}
 	/* the slots: -s and -N, or the cron case: the slot after the newest
 	 * reading */

@@ -68,19 +68,24 @@
 #     contract-sign and settle takes (denki-simulate -b; 30 by default, the
 #     month at once; the homes bid day by day whatever the step);
 #     BENCH_SIM_DAYS, BENCH_SIM_COPIES: the period and the copies.
+# 14. strategy: bid's price strategies (fixed, ramp, learn) over a few
+#     weeks of the six Konstanz homes through the real pipeline, each
+#     home's money side by side (tools/strategy-season.sh; DENKI_DATA,
+#     START, DAYS).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
 # BENCH_PARTS: which of "members book sign privacy money witness intake
-# provisional ledger statement pay forecast battery simulate" to run (all unless
-# set); BENCH_ONLY: the same, and before it (BENCH_ONLY=forecast).
+# provisional ledger statement pay forecast battery simulate strategy" to
+# run (all unless set); BENCH_ONLY: the same, and before it
+# (BENCH_ONLY=forecast).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cores=$(nproc)
-parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast battery simulate}}
+parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast battery simulate strategy}}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 if part forecast; then
 	echo "forecasts of the next slot, held-out months (MAE, Wh per slot)"
@@ -355,6 +360,7 @@ if part simulate; then
 	}'
 fi
 
+part strategy && sh "$top/tools/strategy-season.sh"
 part ledger || exit 0
 orders=${BENCH_LEDGER_ORDERS:-640000}
 echo "building a ledger from $orders orders over 1000 slots ..."

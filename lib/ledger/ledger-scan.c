@@ -333,20 +333,33 @@ scan_close(FILE *fp, const char *path, const unsigned char *oppk,
 	return rc;
 }
 
+/* The ledger at path opened for reading, under a shared lock: NULL with
+ * e filled. */
+FILE *
+dk_ledger_fopen(const char *path, struct dk_err *e)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		dk_fail(e, DK_EX_NOINPUT, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (flock(fileno(fp), LOCK_SH) < 0) {
+		dk_fail(e, DK_EX_IOERR, "%s: lock: %s", path, strerror(errno));
+		fclose(fp);
+		return NULL;
+	}
+	return fp;
+}
+
 int
 dk_ledger_scan_info(const char *path, const unsigned char *oppk,
     dk_entry_fn fn, void *ctx, struct dk_scaninfo *si, struct dk_err *e)
 {
 	FILE *fp;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
-		    strerror(errno));
-	if (flock(fileno(fp), LOCK_SH) < 0) {
-		fclose(fp);
-		return dk_fail(e, DK_EX_IOERR, "%s: lock: %s", path,
-		    strerror(errno));
-	}
+	if ((fp = dk_ledger_fopen(path, e)) == NULL)
+		return -1;
 	return scan_close(fp, path, oppk, fn, ctx, si, e);
 }
 

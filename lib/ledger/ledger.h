@@ -292,6 +292,7 @@ int dk_ledger_scan_info(const char *path, const unsigned char *oppk,
     dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
 int dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,
     dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
+FILE *dk_ledger_fopen(const char *path, struct dk_err *);
 int dk_ledger_scan_resume(FILE *, const char *name, long line0,
     const unsigned char *oppk, dk_entry_fn, void *ctx, char prev[65],
     long long *next, struct dk_scaninfo *, struct dk_err *);

@@ -50,6 +50,8 @@ dk_bidder_open(struct dk_bidder *b, const struct dk_conf *conf,
 		return -1;
 	if ((b->db = dk_home_db(conf, e)) == NULL)
 		return -1;
+	if (dk_strategy_open(&b->strat, conf, b->db, e) < 0)
+		return -1;
 	return dk_bidbatt_open(b, conf, e);
 }
 
@@ -200,7 +202,8 @@ dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
 		return 0;
 	if (wh > DK_MAX_WH)
 		wh = DK_MAX_WH;
-	if (limit(b, net, &price, e) < 0)
+	if (limit(b, net, &price, e) < 0 ||
+	    dk_strategy_price(b, target, net, &price, e) < 0)
 		return -1;
 	o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type", "order",
 	    "v", 1, "participant", b->participant, "slot", ts,
@@ -231,6 +234,7 @@ dk_bidder_close(struct dk_bidder *b)
 	dk_bidder_fc_free(b);
 	dk_bidbatt_close(b);
 	dk_db_close(b->db);
+	dk_strategy_free(&b->strat);
 	dk_key_free(&b->key);
 	free(b->meters);
 	free(b->mbuf);

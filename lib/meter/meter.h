@@ -424,6 +424,52 @@ int dk_store_probe(const struct dk_storeopt *, dk_reading_fn, void *ctx,
 int dk_drv_file(struct dk_conf *, const char *file, struct dk_err *);
 int dk_stdout_line(void *ctx, const char *line, struct dk_err *);
 
+/* strategy.c: bid's price strategy (bid.strategy: fixed, ramp, learn;
+ * denki-bid(1), STRATEGIES); strategy-mem.c: its memory, what happened to
+ * the household's orders (clearings, contracts, settlements) read back
+ * from a ledger or a feed of those records into the state database */
+#define DK_STRAT_FIXED	0
+#define DK_STRAT_RAMP	1
+#define DK_STRAT_LEARN	2
+struct dk_strategy {
+	int kind;		/* DK_STRAT_* */
+	long long risk;		/* bid.risk, 0 to 100 */
+	long long ramp_slots;	/* bid.ramp_slots: the ramp's updates */
+	long long learn_days;	/* bid.learn_days: the memory used */
+	char *ledger;		/* bid.ledger: its path, or NULL */
+	int have_opk;		/* bid.operator_pub was read: */
+	unsigned char opk[32];	/* the key the ledger must be signed by */
+};
+struct dk_bidder;
+int dk_strategy_open(struct dk_strategy *, const struct dk_conf *,
+    struct dk_db *, struct dk_err *);
+void dk_strategy_free(struct dk_strategy *);
+int dk_ramp_price(int sell, int64_t top, int64_t buyback, long long ahead,
+    long long updates, int64_t *price, struct dk_err *);
+int dk_learn_price(int sell, const int64_t *prices, size_t n,
+    int64_t err_cost, long long risk, int64_t top, int64_t buyback,
+    int64_t *price, struct dk_err *);
+int dk_strategy_price(struct dk_bidder *, int64_t slot, int64_t net,
+    int64_t *price, struct dk_err *);
+struct dk_memcount {
+	long clearings, contracts, settlements;	/* new ones */
+};
+int dk_mem_migrate(struct dk_db *, struct dk_err *);
+int dk_mem_record(struct dk_bidder *, struct dk_rules *cur, json_t *rec,
+    struct dk_memcount *, struct dk_err *);
+int dk_mem_ledger(struct dk_bidder *, const char *path,
+    struct dk_memcount *, struct dk_err *);
+int dk_mem_feed(struct dk_bidder *, const char *path,
+    struct dk_memcount *, struct dk_err *);
+int dk_mem_prices(struct dk_db *, int64_t slot, int64_t from,
+    int64_t step, int64_t **prices, size_t *n, struct dk_err *);
+int dk_mem_err_cost(struct dk_db *, int64_t from, int64_t cap,
+    int64_t *cost, struct dk_err *);
+int dk_mem_latest(struct dk_db *, const char *const *meters, size_t n,
+    int64_t *slot, struct dk_err *);
+int dk_mem_read(struct dk_bidder *, const char *ledger, const char *feed,
+    struct dk_memcount *, struct dk_err *);
+
 /* bid.c: readings into the history, and orders forecast from it */
 struct dk_bidder {
 	struct dk_rules rules;
@@ -440,6 +486,7 @@ struct dk_bidder {
 	int64_t latest;		/* the newest reading kept; INT64_MIN */
 	int64_t *targets;	/* the slots to bid for */
 	size_t ntargets;
+	struct dk_strategy strat;	/* strategy.c */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
 	struct dk_fcopt fc;	/* forecast-bid.c: bid.latitude, longitude */
