@@ -10,10 +10,11 @@
 # signs and settles the day.  The community is examples/community's, its
 # homes given bid.ledger (the run's ledger, beside their folder homes/).
 #
-# Data: the OPSD household files of the shared data collection
-# ($DENKI_DATA/opsd_household, default ../shared/data beside the tree),
-# DAYS days from START (default 21 from 2016-07-04, a summer of PV); with
-# no such folder, the one day of examples/community/data (2016-07-05).
+# Data: three weeks of July 2016 of the six homes bundled in
+# tests/data/season (see tests/data/SOURCES.md), or with DENKI_DATA the
+# OPSD household files of the shared data collection
+# ($DENKI_DATA/opsd_household); DAYS days from START (default 21 from
+# 2016-07-04, a summer of PV; the bundled slice ends on 2016-07-26).
 # Money is in EUR (the community's), from denki-report's statements of
 # each run's ledger: net is the sum of the home's settlements' net (P2P,
 # the utility, fees and their tax; the membership fee, the same under
@@ -24,7 +25,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top:$PATH
 export PATH
-data=${DENKI_DATA:-$top/../shared/data}/opsd_household
+data=${DENKI_DATA:+$DENKI_DATA/opsd_household}
 start=${START:-2016-07-04}
 days=${DAYS:-21}
 homes="kn1 kn2 kn3 kn4 kn5 kn6"
@@ -35,25 +36,20 @@ mkdir -p "$c/data" "$dir/runs"
 cp "$top"/examples/community/*.yaml "$top"/examples/community/terms.txt "$c/"
 
 # each home's data: the collection's rows from two days before the first
-# day to the day after the last (UTC), or the bundled two days
-if [ -d "$data" ]; then
-	end=$(date -u -d "$start + $days days" +%F)
-	from=$(date -u -d "$start - 2 days" +%F)
-	n=1
-	for h in $homes; do
-		awk -F, -v a="$from" -v b="${end}T23" 'NR == 1 ||
-		    ($1 >= a && $1 < b)' \
-		    "$data/DE_KN_residential${n}_60min_cumulative_kWh.csv" \
-		    >"$c/data/$h.csv"
-		n=$((n + 1))
-	done
-	src="$data, $days days from $start"
-else
-	start=2016-07-05
-	days=1
-	cp "$top"/examples/community/data/*.csv "$c/data/"
-	src="examples/community/data (no $data), 1 day: $start"
-fi
+# day to the day after the last (UTC), of the bundled slice or the collection
+end=$(date -u -d "$start + $days days" +%F)
+from=$(date -u -d "$start - 2 days" +%F)
+n=1
+for h in $homes; do
+	if [ -n "$data" ]; then
+		cat "$data/DE_KN_residential${n}_60min_cumulative_kWh.csv"
+	else
+		xz -dc "$top/tests/data/season/kn$n.csv.xz"
+	fi | awk -F, -v a="$from" -v b="${end}T23" 'NR == 1 ||
+	    ($1 >= a && $1 < b)' >"$c/data/$h.csv"
+	n=$((n + 1))
+done
+src="${data:-tests/data/season}, $days days from $start"
 for h in $homes; do
 	if grep -q '^bid:' "$c/$h.yaml"; then
 		sed -i '/^bid:/a\  ledger: ../ledger.jsonl' "$c/$h.yaml"
