@@ -272,9 +272,9 @@ strategy-1"
 }
 
 @test "strategy-season: each home's money under each strategy; with no memory yet, learn trades as fixed" {
-	# the bundled day of the six Konstanz homes (no data collection)
-	run -0 --separate-stderr env DENKI_DATA="$BATS_TEST_TMPDIR/none" sh "$TOP/tools/strategy-season.sh"
-	assert_line --index 0 --partial "1 day: 2016-07-05"
+	# the first day of the bundled three weeks of the six Konstanz homes
+	run -0 --separate-stderr env START=2016-07-05 DAYS=1 sh "$TOP/tools/strategy-season.sh"
+	assert_line --index 0 --partial "tests/data/season, 1 days from 2016-07-05"
 	assert_line --partial "  fixed: "
 	assert_line --partial "ledger verified"
 	local rows

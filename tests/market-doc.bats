@@ -215,7 +215,7 @@ wheeling.between="
 	run comp denki-registry update s1 -
 	assert_line -- "-w"
 	assert_line -- "-l"
-	run -0 grep -c "compadd uniform pay-as-bid mid-market mcafee\|'wheeling.inside:\|'wheeling.between:\|'-w+\[\|'-l+\[" "$TOP/completions/zsh/_denki"
+	run -0 grep -c "compadd uniform pay-as-bid mid-market mcafee\|'wheeling.inside:\|'wheeling.between:\|'-w+\[most Wh a slot\|'-l+\[most owed a day" "$TOP/completions/zsh/_denki"
 	assert_output 5
 	if command -v zsh >/dev/null; then
 		run -0 zsh -n "$TOP/completions/zsh/_denki"

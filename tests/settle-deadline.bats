@@ -435,7 +435,10 @@ entry() {
 	# the members' figures are those of the day settled on every reading
 	# at once: the true-ups put kn5 where its readings say
 	cd d
-	jq -c 'select(.type == "statement")' <(denki-report ledger.jsonl) >trued.jsonl
+	# (less the demo's dispute: its compensation is a transfer of its own)
+	jq -c 'select(.type == "statement") | if .compensation then
+	    .net -= .compensation | .saving -= .compensation | del(.compensation)
+	    else . end' <(denki-report ledger.jsonl) >trued.jsonl
 	mkdir ../once && cp ./*.yaml terms.txt ./*.key ./*.pub ./*.enrol.json ../once/
 	cd ../once
 	rm -f ledger.jsonl
