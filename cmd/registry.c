@@ -16,11 +16,12 @@ static const char usage[] =
     "[-M meter=pubkey]...\n"
     "           [-z zone] [-r role] [-t time]\n"
     "       denki-registry [-c config] [-D key=value] add [-w max_wh] "
-    "[-l max_day] [request]\n"
+    "[-l max_day]\n"
+    "           [-S scope] [request]\n"
     "       denki-registry [-c config] [-D key=value] rekey [request]\n"
     "       denki-registry [-c config] [-D key=value] update ID [-z zone] "
     "[-r role] [-w max_wh]\n"
-    "           [-l max_day]\n"
+    "           [-l max_day] [-S scope]\n"
     "       denki-registry [-c config] [-D key=value] revoke ID\n"
     "       denki-registry [-c config] [-D key=value] reinstate ID\n"
     "       denki-registry [-c config] [-D key=value] recover ID -k pubkey "
@@ -28,27 +29,6 @@ static const char usage[] =
     "       denki-registry countersign -s recovery.key [recovery]\n"
     "       denki-registry [-c config] [-D key=value] log [-H] ID\n"
     "       denki-registry [-c config] [-D key=value] list\n";
-
-/* -w and -l: an integer in range, or "none" (-1) */
-static int
-limit_arg(const char *opt, const char *s, long long max, long long *out)
-{
-	char *end;
-
-	if (strcmp(s, "none") == 0) {
-		*out = -1;
-		return 0;
-	}
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *out < 0 ||
-	    *out > max) {
-		dk_warnx(prog, "%s %s: must be 0 to %lld, or none", opt, s,
-		    max);
-		return -1;
-	}
-	return 0;
-}
 
 /* The registry replayed; for log, a member's records, each against the last */
 struct logctx {
@@ -142,6 +122,7 @@ main(int argc, char *argv[])
 	struct dk_request q = { 0 };
 	struct dk_key nk;
 	struct logctx lc = { 0 };
+	long long scope = -1;
 	const char *cmd, *skey = NULL, *okey = NULL, *reason = NULL, *tm = NULL;
 	const char *file = "-";
 	char given[64] = "";
@@ -152,8 +133,8 @@ main(int argc, char *argv[])
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
 	x.meters = calloc(argc, sizeof(*x.meters));
 	x.mkeys = calloc(argc, sizeof(*x.mkeys));
-	while ((c = dk_prog_opt(&P, argc, argv, "k:m:M:z:r:w:l:s:K:R:t:H")) !=
-	    -1) {
+	while ((c = dk_prog_opt(&P, argc, argv,
+	    "k:m:M:z:r:w:l:s:K:R:t:HS:")) != -1) {
 		if (strchr(given, c) == NULL && strlen(given) < 20)
 			given[strlen(given)] = (char)c;
 		switch (c) {	/* which command takes which: regedit.c */
@@ -167,14 +148,12 @@ main(int argc, char *argv[])
 		case 'R': reason = optarg; break;
 		case 't': tm = optarg; break;
 		case 'H': lc.human = 1; break;
-		case 'w':
-			if (limit_arg("-w", optarg, DK_MAX_WH, &x.max_wh) < 0)
+		case 'w': case 'l': case 'S':
+			if (dk_regedit_limit(c, optarg, c == 'w' ? &x.max_wh :
+			    c == 'l' ? &x.max_day : &scope, &e) < 0) {
+				dk_warnx(prog, "%s", e.msg);
 				return DK_EX_USAGE;
-			break;
-		case 'l':
-			if (limit_arg("-l", optarg, DK_MAX_SAFE_INT,
-			    &x.max_day) < 0)
-				return DK_EX_USAGE;
+			}
 			break;
 		}
 	}
@@ -235,7 +214,8 @@ main(int argc, char *argv[])
 			}
 		} else
 			rec = dk_registry_edit(&C.st.reg, &x, &e);
-		if (rec != NULL && dk_registry_apply(&C.st.reg, rec, &e) == 0 &&
+		if (rec != NULL && dk_registry_scope(rec, scope >= 0, scope,
+		    &e) == 0 && dk_registry_apply(&C.st.reg, rec, &e) == 0 &&
 		    dk_ledger_add(&C.l, rec, &e) == 0 &&
 		    dk_ledger_finish(&C.l, 0, &e) == 0)
 			dk_emit(stdout, rec);

@@ -213,7 +213,7 @@ minus_request() {
 @test "registry: a bad role, zone or meter id: 65, the ledger unchanged" {
 	cp ledger.jsonl before
 	run -65 --separate-stderr denki-registry request dave -s dave.key -r king
-	assert_equal "$stderr" "denki-registry: role: must be prosumer, consumer or producer, got \"king\""
+	assert_equal "$stderr" "denki-registry: role: must be prosumer, consumer, producer, reviewer or dso, got \"king\""
 	run -65 --separate-stderr denki-registry -c coop.yaml update alice -z 'north east'
 	assert_equal "$stderr" "denki-registry: zone: must be 1 to 32 of [A-Za-z0-9._-], got \"north east\""
 	cmp ledger.jsonl before
@@ -358,11 +358,12 @@ minus_request() {
 @test "registry -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-registry -h
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 12
+	assert_equal "${#lines[@]}" 13
 	assert_line --index 0 'usage: denki-registry request ID -s key [-K old.key] [-m meter]... [-M meter=pubkey]...'
-	assert_line --index 2 --regexp '^       denki-registry \[-c config\] \[-D key=value\] add \[-w max_wh\] \[-l max_day\] \[request\]$'
-	assert_line --index 7 --regexp '^       denki-registry .* reinstate ID$'
-	assert_line --index 11 --regexp '^       denki-registry .* list$'
+	assert_line --index 2 --regexp '^       denki-registry \[-c config\] \[-D key=value\] add \[-w max_wh\] \[-l max_day\]$'
+	assert_line --index 3 '           [-S scope] [request]'
+	assert_line --index 8 --regexp '^       denki-registry .* reinstate ID$'
+	assert_line --index 12 --regexp '^       denki-registry .* list$'
 	local usage="$output"
 	run -64 --separate-stderr denki-registry -x list
 	assert_output ""

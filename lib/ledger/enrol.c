@@ -189,10 +189,9 @@ dk_request_check(json_t *req, struct dk_err *e)
 	if (json_object_get(req, "role") != NULL && ((s = dk_get_str(req,
 	    "role", e)) == NULL))
 		return -1;
-	if (json_object_get(req, "role") != NULL && strcmp(s, "prosumer") !=
-	    0 && strcmp(s, "consumer") != 0 && strcmp(s, "producer") != 0)
+	if (json_object_get(req, "role") != NULL && !dk_role_valid(s))
 		return dk_fail(e, DK_EX_DATAERR, "role: must be prosumer, "
-		    "consumer or producer, got \"%.40s\"", s);
+		    "consumer, producer, reviewer or dso, got \"%.40s\"", s);
 	if ((s = dk_get_str(req, "time", e)) == NULL)
 		return -1;
 	if (dk_time_parse(s, &t, e) < 0)
@@ -525,7 +524,7 @@ json_t *
 dk_registry_history(json_t *prev, json_t *rec, long long seq)
 {
 	static const char *const f[] = { "key", "zone", "role", "status",
-		"meters", "meter_keys", "max_wh", "max_day", NULL };
+		"meters", "meter_keys", "max_wh", "max_day", "scope", NULL };
 	json_t *h, *ch = json_array(), *req = json_object_get(rec, "request");
 	const char *type = json_string_value(json_object_get(req, "type"));
 	size_t i;

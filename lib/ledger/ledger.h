@@ -71,6 +71,8 @@ struct dk_participant {
 	int active;
 	int64_t max_wh;		/* Wh per slot over its orders; -1: none */
 	int64_t max_day;	/* micro-units a day it may owe; -1: none */
+	int64_t scope;		/* a reviewer's: the largest trade value
+				 * (micro-units) it may approve; -1: none */
 	size_t nmeters;
 	char **meters;
 	char **meter_key;	/* parallel to meters: the key that signs its
@@ -95,6 +97,8 @@ struct dk_registry {
 	unsigned char rpk[32];
 };
 int dk_participant_check(json_t *rec, struct dk_err *);
+int dk_role_valid(const char *role);
+int dk_role_trades(const char *role);
 int dk_meters_check(json_t *rec, struct dk_err *);
 int dk_registry_apply(struct dk_registry *, json_t *rec, struct dk_err *);
 int dk_registry_put(struct dk_registry *, json_t *rec, struct dk_err *);
@@ -123,6 +127,10 @@ struct dk_regedit {
 json_t *dk_registry_edit(const struct dk_registry *,
     const struct dk_regedit *, struct dk_err *);
 json_t *dk_participant_json(const struct dk_participant *);
+int dk_regedit_limit(int opt, const char *s, long long *out,
+    struct dk_err *);
+int dk_registry_scope(json_t *rec, int given, long long scope,
+    struct dk_err *);
 int dk_regedit_check(const char *cmd, const char *given, int nops,
     char **ops, struct dk_err *);
 

@@ -4,10 +4,32 @@
  * what was given, the record that lists a participant, and which command
  * takes which operands and options.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledger.h"
+
+/* -w (Wh), -l (micro-units a day) and -S (a reviewer's scope, micro-units):
+ * an integer in range, or "none" (-1) */
+int
+dk_regedit_limit(int opt, const char *s, long long *out, struct dk_err *e)
+{
+	long long max = opt == 'w' ? DK_MAX_WH : DK_MAX_SAFE_INT;
+	char *end;
+
+	if (strcmp(s, "none") == 0) {
+		*out = -1;
+		return 0;
+	}
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *out < 0 ||
+	    *out > max)
+		return dk_fail(e, DK_EX_USAGE, "-%c %s: must be 0 to %lld, or "
+		    "none", opt, s, max);
+	return 0;
+}
 
 /*
  * The participant record that makes the operator's change x to the
@@ -85,6 +107,8 @@ dk_participant_json(const struct dk_participant *p)
 		json_object_set_new(rec, "max_wh", json_integer(p->max_wh));
 	if (p->max_day >= 0)
 		json_object_set_new(rec, "max_day", json_integer(p->max_day));
+	if (p->scope >= 0)
+		json_object_set_new(rec, "scope", json_integer(p->scope));
 	mk = json_array();
 	for (j = 0; j < p->nmeters; j++)
 		if (p->meter_key[j] != NULL)
@@ -94,6 +118,33 @@ dk_participant_json(const struct dk_participant *p)
 		json_object_set(rec, "meter_keys", mk);
 	json_decref(mk);
 	return rec;
+}
+
+/*
+ * A reviewer's scope in rec, the participant record of a change: given
+ * (-S), set; not given, kept, and dropped when the record's role is no
+ * longer reviewer.  A reviewer must have one, and nobody else may.
+ */
+int
+dk_registry_scope(json_t *rec, int given, long long scope,
+    struct dk_err *e)
+{
+	const char *role = json_string_value(json_object_get(rec, "role"));
+	int rev = role != NULL && strcmp(role, "reviewer") == 0;
+
+	if (given && !rev)
+		return dk_fail(e, DK_EX_USAGE, "-S: only a reviewer has a "
+		    "scope, and %s's role is %s", json_string_value(
+		    json_object_get(rec, "id")), role ? role : "none");
+	if (given)
+		json_object_set_new(rec, "scope", json_integer(scope));
+	else if (!rev)
+		json_object_del(rec, "scope");
+	else if (json_object_get(rec, "scope") == NULL)
+		return dk_fail(e, DK_EX_USAGE, "%s: a reviewer needs its scope: "
+		    "-S micro-units, the largest trade value it may approve",
+		    json_string_value(json_object_get(rec, "id")));
+	return 0;
 }
 
 /*
@@ -107,9 +158,9 @@ static const struct regcmd {
 	const char *opts, *need;
 } regcmds[] = {
 	{ "request", 1, 1, "smMzrKt", "s" },
-	{ "add", 0, 1, "wl", "" },
+	{ "add", 0, 1, "wlS", "" },
 	{ "rekey", 0, 1, "", "" },
-	{ "update", 1, 1, "zrwl", "" },
+	{ "update", 1, 1, "zrwlS", "" },
 	{ "revoke", 1, 1, "", "" },
 	{ "reinstate", 1, 1, "", "" },
 	{ "recover", 1, 1, "kRt", "kR" },

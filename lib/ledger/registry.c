@@ -42,10 +42,20 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 		return -1;
 	if ((s = dk_get_str(rec, "role", e)) == NULL)
 		return -1;
-	if (strcmp(s, "prosumer") != 0 && strcmp(s, "consumer") != 0 &&
-	    strcmp(s, "producer") != 0)
+	if (!dk_role_valid(s))
 		return dk_fail(e, DK_EX_DATAERR, "role: must be prosumer, "
-		    "consumer or producer, got \"%.40s\"", s);
+		    "consumer, producer, reviewer or dso, got \"%.40s\"", s);
+	/* a reviewer's scope: the largest trade value it may approve */
+	if (strcmp(s, "reviewer") == 0) {
+		if (json_object_get(rec, "scope") == NULL)
+			return dk_fail(e, DK_EX_DATAERR, "scope: missing: a "
+			    "reviewer has one (micro-units, the largest trade "
+			    "value it may approve)");
+		if (dk_get_int(rec, "scope", 0, DK_MAX_SAFE_INT, &v, e) < 0)
+			return -1;
+	} else if (json_object_get(rec, "scope") != NULL)
+		return dk_fail(e, DK_EX_DATAERR, "scope: only a reviewer has "
+		    "one, not a %s", s);
 	if ((s = dk_get_str(rec, "status", e)) == NULL)
 		return -1;
 	if (strcmp(s, "active") != 0 && strcmp(s, "revoked") != 0)
@@ -62,6 +72,22 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 	    dk_get_int(rec, "max_day", 0, DK_MAX_SAFE_INT, &v, e) < 0)
 		return -1;
 	return dk_meters_check(rec, e);
+}
+
+/* The roles of the registry: reviewers and grid operators (dso) decide,
+ * and place no orders. */
+int
+dk_role_valid(const char *role)
+{
+	return strcmp(role, "prosumer") == 0 || strcmp(role, "consumer") ==
+	    0 || strcmp(role, "producer") == 0 || strcmp(role, "reviewer") ==
+	    0 || strcmp(role, "dso") == 0;
+}
+
+int
+dk_role_trades(const char *role)
+{
+	return strcmp(role, "reviewer") != 0 && strcmp(role, "dso") != 0;
 }
 
 /* meters, and meter_keys if there: of participant records and requests */
@@ -304,6 +330,8 @@ dk_registry_put(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	p->max_wh = x ? json_integer_value(x) : -1;
 	x = json_object_get(rec, "max_day");
 	p->max_day = x ? json_integer_value(x) : -1;
+	x = json_object_get(rec, "scope");
+	p->scope = x ? json_integer_value(x) : -1;
 	p->meters = calloc(json_array_size(m) + 1, sizeof(char *));
 	p->meter_key = calloc(json_array_size(m) + 1, sizeof(char *));
 	if (p->meters == NULL || p->meter_key == NULL)

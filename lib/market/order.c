@@ -101,6 +101,10 @@ order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
 	if (!p->active)
 		return dk_fail(e, DK_EX_DATAERR,
 		    "participant: %s is revoked", o->participant);
+	if (!dk_role_trades(p->role))
+		return dk_fail(e, DK_EX_DATAERR, "participant: %s is a %s: "
+		    "reviewers and grid operators place no orders",
+		    o->participant, p->role);
 	strcpy(o->zone, p->zone);
 	if (verify && dk_verify_record(rec, p->pk, e) < 0)
 		return -1;
@@ -268,7 +272,8 @@ dk_order_line(struct dk_order *o, const char *line, size_t len,
 		lastt = o->slot;
 		lastmin = r->slot_minutes;
 	}
-	if ((p = dk_registry_find(reg, o->participant)) == NULL || !p->active)
+	if ((p = dk_registry_find(reg, o->participant)) == NULL || !p->active ||
+	    !dk_role_trades(p->role))
 		return 0;
 	if (sg != NULL) {	/* NULL: the signature is not checked */
 		if (dk_unb64(m[3].v, m[3].vlen, sg->sig, 64) < 0)

@@ -96,7 +96,7 @@ main(void)
 	CHECK_STR(tampered(req, "colour", json_string("red")), "colour: not "
 	    "a member of an enrolment request");
 	CHECK_STR(tampered(req, "role", json_string("king")), "role: must be "
-	    "prosumer, consumer or producer, got \"king\"");
+	    "prosumer, consumer, producer, reviewer or dso, got \"king\"");
 	CHECK_HAS(tampered(req, "time", json_string("2026-01-01")), "time: "
 	    "must be an RFC 3339 time");
 	CHECK_STR(tampered(req, "old_key", json_string(b64)), "old_key and "

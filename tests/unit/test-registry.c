@@ -227,6 +227,51 @@ test_sig_text(void)
 	dk_key_free(&k);
 }
 
+/* Roles: a reviewer has a scope and nobody else; neither a reviewer nor a
+ * dso trades; the scope survives the record the registry prints. */
+static void
+test_roles(void)
+{
+	struct dk_registry r;
+	struct dk_err e;
+	const struct dk_participant *p;
+	json_t *rec, *out;
+
+	memset(&r, 0, sizeof(r));
+	memset(&e, 0, sizeof(e));
+	rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:[]}", "type",
+	    "participant", "v", 1, "id", "rita", "zone", "z1", "role",
+	    "reviewer", "status", "active", "key", keyb64[0], "meters");
+	CHECK(dk_participant_check(rec, &e) < 0);
+	CHECK(strstr(e.msg, "scope: missing") != NULL);
+	json_object_set_new(rec, "scope", json_integer(-1));
+	CHECK(dk_participant_check(rec, &e) < 0);
+	json_object_set_new(rec, "scope", json_integer(7000));
+	CHECK_INT(dk_registry_apply(&r, rec, &e), 0);
+	CHECK((p = dk_registry_find(&r, "rita")) != NULL);
+	CHECK(p != NULL && p->scope == 7000 && !dk_role_trades(p->role));
+	out = dk_participant_json(p);
+	CHECK(json_integer_value(json_object_get(out, "scope")) == 7000);
+	json_decref(out);
+	/* -S on a record of another role; a role changed drops the scope */
+	json_object_set_new(rec, "role", json_string("dso"));
+	CHECK(dk_participant_check(rec, &e) < 0);
+	CHECK(strstr(e.msg, "only a reviewer") != NULL);
+	CHECK(dk_registry_scope(rec, 1, 5, &e) < 0);
+	CHECK_INT(dk_registry_scope(rec, 0, 0, &e), 0);
+	CHECK(json_object_get(rec, "scope") == NULL);
+	CHECK_INT(dk_participant_check(rec, &e), 0);
+	json_object_set_new(rec, "role", json_string("reviewer"));
+	CHECK(dk_registry_scope(rec, 0, 0, &e) < 0);
+	CHECK_INT(dk_registry_scope(rec, 1, 0, &e), 0);
+	CHECK_INT(dk_participant_check(rec, &e), 0);
+	CHECK(dk_role_trades("prosumer") && dk_role_trades("consumer") &&
+	    dk_role_trades("producer") && !dk_role_trades("dso"));
+	CHECK(!dk_role_valid("king") && dk_role_valid("dso"));
+	json_decref(rec);
+	dk_registry_free(&r);
+}
+
 int
 main(void)
 {
@@ -247,6 +292,7 @@ main(void)
 	test_find();
 	test_meters();
 	test_sig_text();
+	test_roles();
 	free(keyb64[0]);
 	free(keyb64[1]);
 	return check_done("test-registry");
