@@ -315,4 +315,56 @@ json_t *dk_report_statement_json(const struct dk_member *);
 json_t *dk_report_completion_json(const struct dk_report *);
 void dk_report_free(struct dk_report *);
 
+
+/* credit.c: each member's credit score from the ledger alone, as of an
+ * entry and a time (denki-formats(5), Credit score); a verifier replaying
+ * a decision recomputes it from the entries before that decision's and
+ * the time it names */
+#define DK_CREDIT_MAX		1000
+#define DK_CREDIT_TENURE	200	/* points at DK_CREDIT_DAYS enrolled */
+#define DK_CREDIT_DAYS		365
+#define DK_CREDIT_DELIVERY	400	/* points with nothing missed */
+#define DK_CREDIT_PAYMENTS	200	/* less, per payment returned: */
+#define DK_CREDIT_DEBIT		100	/* a collection (amount < 0) */
+#define DK_CREDIT_CREDIT	25	/* a payment to the member */
+#define DK_CREDIT_DISPUTES	200	/* less, per dispute lost: */
+#define DK_CREDIT_LOST		50
+struct dk_creditm {		/* a member's account, from the ledger */
+	char id[DK_ID_MAX + 1];
+	long long enrol_seq;	/* its first participant record; -1: none */
+	int64_t enrolled;	/* the time of the first checkpoint after
+				 * it; -1: none yet */
+	int64_t pos_wh;		/* contracted net positions, summed */
+	int64_t miss_wh;	/* the part of them not delivered or taken */
+	long long settled;	/* settlements counted */
+	long long ret_debit, ret_credit;	/* payment_return records */
+	long long lost;		/* dispute_resolution records it lost */
+};
+struct dk_credit {
+	struct dk_creditm *m;
+	size_t n, cap;
+	json_t *idx;		/* id -> index in m */
+	json_t *prov;		/* "slot id" -> position: provisional */
+	json_t *keys;		/* id -> its key (base64), the last record's */
+	long long upto;		/* entries from it on are left out; -1: none */
+	long long entries;	/* read */
+	int64_t cp_time;	/* the last checkpoint's time; -1: none */
+};
+struct dk_credit_score {
+	const struct dk_creditm *m;
+	int64_t at, days;	/* the time asked; whole days enrolled then */
+	int miss_bp;		/* missed_wh / contracted_wh, basis points */
+	int score, tenure, delivery, payments, disputes;
+};
+void dk_credit_init(struct dk_credit *, long long upto);
+int dk_credit_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+int dk_credit_ledger(struct dk_credit *, const char *path,
+    const unsigned char *oppk, long long upto, struct dk_err *);
+int dk_credit_score(const struct dk_credit *, const char *id, int64_t at,
+    struct dk_credit_score *, struct dk_err *);
+json_t *dk_credit_json(const struct dk_credit *,
+    const struct dk_credit_score *);
+void dk_credit_free(struct dk_credit *);
+
 #endif
