@@ -282,7 +282,8 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 	    strcmp(type, "commitment") == 0 || strcmp(type, "trade") == 0 ||
 	    strcmp(type, "checkpoint") == 0 ||
 	    strcmp(type, "payment_run") == 0 ||
-	    strcmp(type, "payment_return") == 0)
+	    strcmp(type, "payment_return") == 0 ||
+	    strcmp(type, "pending") == 0 || strcmp(type, "review") == 0)
 		return 0;
 	if (!s->have_rules)
 		return dk_fail(e, DK_EX_DATAERR, "%s before any rules entry",
