@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# denki-review and expert review: contract-sign holds a trade that meets a
+# review rule as a pending record; a reviewer approves (the contract
+# follows) or rejects it before its deadline; an undecided trade expires;
+# ledger-verify proves every held trade was decided by the rules, and the
+# attacks on it are refused.
+
+load test_helper
+load resign
+
+SLOT=2099-01-01T10:00:00+00:00
+DEADLINE=2099-01-01T09:45:00Z
+
+setup() {
+	common_setup
+	make_community alice bob carol
+	denki-keygen rita >/dev/null
+	denki-keygen ron >/dev/null
+	denki-registry request rita -s rita.key -r reviewer >rita.json
+	denki-registry -c coop.yaml add -S 200000 rita.json >/dev/null
+	denki-registry request ron -s ron.key -r reviewer >ron.json
+	denki-registry -c coop.yaml add -S 50000 ron.json >/dev/null
+	printf 'review:\n  value: 60000\n  lead_minutes: 15\n' >>coop.yaml
+	# alice sells 1000 Wh at 135000: to bob 600 (worth 81000, held), to
+	# carol 400 (54000, contracted)
+	{
+		order alice sell 1000 120000 "$SLOT"
+		order bob buy 600 200000 "$SLOT"
+		order carol buy 400 150000 "$SLOT"
+	} >orders.jsonl
+	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
+	denki-contract-sign -c coop.yaml cleared.jsonl >signed.jsonl 2>signed.err
+	PENDING=$(grep '"type":"pending"' signed.jsonl)
+	PID=$(printf '%s' "$PENDING" | sha256sum | cut -c1-64)
+}
+
+# the line of the ledger holding the record of type $1 (the last one)
+line_of() {
+	grep -n "\"type\":\"$1\",\"v\":[0-9]*},\"seq\"" ledger.jsonl | tail -n 1 | cut -d: -f1
+}
+
+# forge RECORD...: the records appended to the ledger before its last
+# checkpoint, every entry linked and that checkpoint signed again, as an
+# operator holding its key could; the result in f.jsonl
+forge() {
+	local n r
+	n=$(wc -l <ledger.jsonl)
+	{
+		head -n $((n - 1)) ledger.jsonl
+		for r in "$@"; do
+			printf '{"prev":"%064d","rec":%s,"seq":0,"type":"entry","v":2}\n' 0 "$r"
+		done
+		tail -n 1 ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >f.jsonl
+}
+
+# decision BY KEY DECISION TIME [PENDING-ID]: a review record signed with KEY
+decision() {
+	printf '{"by":"%s","comment":"forged","decision":"%s","pending":"%s","time":"%s","type":"review","v":1}\n' \
+	    "$1" "$3" "${5:-$PID}" "$4" | sign_with "$2"
+}
+
+# the contract of the pending trade, naming decision $1
+approved_contract() {
+	jq -cS --arg r "$(printf '%s' "$1" | sha256sum | cut -c1-64)" \
+	    '.contract + {review: $r}' <<<"$PENDING"
+}
+
+verify_fails() {
+	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
+	assert_output --regexp "$1"
+}
+
+@test "review: contract-sign holds the trade worth more than review.value as a pending record with its reasons and deadline; the rest is contracted" {
+	assert_equal "$(cat signed.err)" "denki-contract-sign: cleared.jsonl:6: 1 trade(s) held for review"
+	assert_equal "$(jq -r .type signed.jsonl | sort | tr '\n' ' ')" "contract pending "
+	assert_equal "$(jq -c '[.contract.buyer,.contract.wh,.reasons,.deadline,.slot]' <<<"$PENDING")" \
+	    "[\"bob\",600,[\"value: 81000 micro-units, over 60000\"],\"$DEADLINE\",\"$SLOT\"]"
+	assert_equal "$(jq -r 'select(.type == "contract") | .buyer' signed.jsonl)" carol
+	# the rules in force carry the review rules: version 3
+	assert_equal "$(jq -c 'select(.rec.type == "rules") | [.rec.v,.rec.review]' ledger.jsonl)" \
+	    '[3,{"lead_minutes":15,"value":60000}]'
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "1 contracts (400 Wh)"
+}
+
+@test "review: the queue lists the pending trade with its reasons and its parties' evidence" {
+	run -0 --separate-stderr denki-review -c coop.yaml
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(jq -c '[.type,.id,.seller,.buyer,.wh,.price,.value,.reasons,.deadline]' <<<"$output")" \
+	    "[\"queued\",\"$PID\",\"alice\",\"bob\",600,135000,81000,[\"value: 81000 micro-units, over 60000\"],\"$DEADLINE\"]"
+	# alice's contract with carol is her recent history; bob has none
+	assert_equal "$(jq -c '.seller_evidence | [.id,.role,.contracts]' <<<"$output")" \
+	    "[\"alice\",\"prosumer\",[{\"price\":135000,\"side\":\"sell\",\"slot\":\"$SLOT\",\"wh\":400,\"with\":\"carol\"}]]"
+	assert_equal "$(jq -c '.buyer_evidence | [.id,.contracts,.settlements,.days]' <<<"$output")" '["bob",[],[],0]'
+}
+
+@test "review approve: the signed decision and the contract, one commit under a checkpoint; the queue is empty; ledger-verify counts the contract" {
+	run -0 --separate-stderr denki-review -c coop.yaml approve "${PID:0:12}" -k rita.key -m "meter checked"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(jq -c '[.type,.decision,.pending,.by,.comment]' <<<"${lines[0]}")" \
+	    "[\"review\",\"approve\",\"$PID\",\"rita\",\"meter checked\"]"
+	assert_equal "${lines[1]}" "$(approved_contract "${lines[0]}")"
+	assert_equal "$(tail -n 3 ledger.jsonl | jq -r .rec.type | tr '\n' ' ')" "review contract checkpoint "
+	run -0 denki-review -c coop.yaml
+	assert_output ""
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "2 contracts (1000 Wh)"
+}
+
+@test "review reject: a decision and no contract; the trade is never contracted" {
+	run -0 --separate-stderr denki-review -c coop.yaml reject "$PID" -k rita.key -m "price too far off"
+	assert_equal "$(jq -r .decision <<<"$output")" reject
+	assert_equal "$(tail -n 2 ledger.jsonl | jq -r .rec.type | tr '\n' ' ')" "review checkpoint "
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "1 contracts (400 Wh)"
+}
+
+@test "review: a member's key, an out-of-scope reviewer, a second decision, an unknown id and a missing comment are refused; the ledger unchanged" {
+	cp ledger.jsonl before
+	run -77 --separate-stderr denki-review -c coop.yaml approve "$PID" -k alice.key -m ok
+	assert_equal "$stderr" "denki-review: by: alice is prosumer, not an active reviewer"
+	run -77 --separate-stderr denki-review -c coop.yaml approve "$PID" -k ron.key -m ok
+	assert_equal "$stderr" "denki-review: by: ron may approve trades worth up to 50000 micro-units (its scope); this one is worth 81000"
+	denki-keygen stranger >/dev/null
+	run -77 --separate-stderr denki-review -c coop.yaml approve "$PID" -k stranger.key -m ok
+	assert_equal "$stderr" "denki-review: -k stranger.key: not the key of a registered participant"
+	run -65 --separate-stderr denki-review -c coop.yaml approve 0123456789abcdef -k rita.key -m ok
+	assert_equal "$stderr" "denki-review: 0123456789abcdef: no trade of the ledger waits for review under this id"
+	run -64 --separate-stderr denki-review -c coop.yaml approve "$PID" -k rita.key
+	assert_equal "${stderr_lines[0]}" "denki-review: approve: -k (the reviewer's secret key) and -m (why) are required"
+	cmp ledger.jsonl before
+	# ron may reject what it could not approve; then nobody decides again
+	run -0 denki-review -c coop.yaml reject "$PID" -k ron.key -m "too big for me"
+	cp ledger.jsonl before
+	run -65 --separate-stderr denki-review -c coop.yaml approve "$PID" -k rita.key -m ok
+	assert_regex "$stderr" "^denki-review: pending ${PID:0:16}\.\.\.: already decided \(reject by ron at [0-9T:-]+Z\): one decision a trade$"
+	cmp ledger.jsonl before
+}
+
+@test "review: after its deadline a trade leaves the queue and cannot be decided: it expires, nothing appended" {
+	need_faketime
+	cp ledger.jsonl before
+	run -0 at '2099-01-01 09:44:00' denki-review -c coop.yaml
+	assert_equal "$(jq -r .id <<<"$output")" "$PID"
+	run -0 at '2099-01-01 09:46:00' denki-review -c coop.yaml
+	assert_output ""
+	run -65 --separate-stderr at '2099-01-01 09:46:00' denki-review -c coop.yaml approve "$PID" -k rita.key -m late
+	assert_equal "$stderr" "denki-review: time: 2099-01-01T09:46:00Z is after the trade's deadline $DEADLINE: it expired undecided"
+	cmp ledger.jsonl before
+}
+
+@test "review: a trade rejected or expired settles as if never made: the seller's energy goes to the utility at buyback, the buyer's comes from it at retail" {
+	need_faketime
+	denki-review -c coop.yaml reject "$PID" -k rita.key -m no >/dev/null
+	{
+		printf '{"type":"reading","v":1,"meter":"alice-m","slot":"%s","import_wh":0,"export_wh":1000}\n' "$SLOT"
+		printf '{"type":"reading","v":1,"meter":"bob-m","slot":"%s","import_wh":600,"export_wh":0}\n' "$SLOT"
+		printf '{"type":"reading","v":1,"meter":"carol-m","slot":"%s","import_wh":400,"export_wh":0}\n' "$SLOT"
+	} >readings.jsonl
+	run -0 --separate-stderr at '2099-01-01 11:00:00' denki-settle -c coop.yaml readings.jsonl
+	# alice sold 400 Wh to carol only: 600 Wh more at buyback, 100000 a kWh
+	assert_equal "$(jq -c 'select(.type == "settlement" and .participant == "alice") | [.sold_wh,.deviation_wh,.utility_received]' <<<"$output")" '[400,600,60000]'
+	# bob bought nothing: his 600 Wh from the utility at retail, 300000
+	assert_equal "$(jq -c 'select(.type == "settlement" and .participant == "bob") | [.bought_wh,.deviation_wh,.utility_paid,.p2p_paid]' <<<"$output")" '[0,-600,180000,0]'
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "attack: operator appends a contract for a trade meeting a review rule without approval: ledger-verify refuses it" {
+	n=$(grep -n '"type":"pending"' ledger.jsonl | cut -d: -f1)
+	{
+		head -n $((n - 1)) ledger.jsonl
+		sed -n "${n}p" ledger.jsonl | jq -c '.rec |= .contract'
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >f.jsonl
+	verify_fails "contract of alice to bob: the review rules in force hold it \(value: 81000 micro-units, over 60000\), and it was contracted without a reviewer's approval"
+	# nor may the operator hold a trade no rule holds, nor change its reasons
+	n=$(grep -n '"buyer":"carol"' ledger.jsonl | grep -v pending | tail -n 1 | cut -d: -f1)
+	{
+		head -n $((n - 1)) ledger.jsonl
+		sed -n "${n}p" ledger.jsonl | jq -cS --arg d "$DEADLINE" '.rec |= {type: "pending", v: 1, slot: .slot, contract: ., reasons: ["value"], deadline: $d}'
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >f.jsonl
+	verify_fails "pending: the trade of alice to carol meets no review rule in force: it must be a contract"
+}
+
+@test "attack: approval by a member key: ledger-verify refuses it" {
+	d=$(decision alice alice.key approve 2026-12-01T00:00:00Z)
+	forge "$d" "$(approved_contract "$d")"
+	verify_fails "by: alice is prosumer, not an active reviewer"
+	# a reviewer's name on a decision another key signed
+	d=$(decision rita alice.key approve 2026-12-01T00:00:00Z)
+	forge "$d" "$(approved_contract "$d")"
+	verify_fails "review by rita: sig: bad signature"
+}
+
+@test "attack: approval after the deadline, by its time or by a checkpoint dated after it: ledger-verify refuses it" {
+	need_faketime
+	d=$(decision rita rita.key approve 2099-01-01T09:50:00Z)
+	forge "$d" "$(approved_contract "$d")"
+	verify_fails "time: 2099-01-01T09:50:00Z is after the trade's deadline $DEADLINE"
+	# backdated by a reviewer who colludes: the ledger's own checkpoint,
+	# dated after the deadline, comes before it (one dated before the
+	# next checkpoint's time bounds it: within that, the ledger cannot tell)
+	at '2099-01-01 09:50:00' denki-registry -c coop.yaml update carol -w 5000 >/dev/null
+	at '2099-01-01 09:55:00' denki-registry -c coop.yaml update carol -w 6000 >/dev/null
+	d=$(decision rita rita.key approve 2099-01-01T09:40:00Z)
+	forge "$d" "$(approved_contract "$d")"
+	verify_fails "a checkpoint before the decision is dated 2099-01-01T09:50:00Z, after the trade's deadline: it expired undecided"
+}
+
+@test "attack: two decisions for one trade: ledger-verify refuses the second" {
+	denki-review -c coop.yaml reject "$PID" -k ron.key -m no >/dev/null
+	d=$(decision rita rita.key approve 2026-12-01T00:00:00Z)
+	forge "$d" "$(approved_contract "$d")"
+	verify_fails "already decided \(reject by ron at .*\): one decision a trade"
+}
+
+@test "attack: approval by a reviewer out of its scope: ledger-verify refuses it" {
+	d=$(decision ron ron.key approve 2026-12-01T00:00:00Z)
+	forge "$d" "$(approved_contract "$d")"
+	verify_fails "by: ron may approve trades worth up to 50000 micro-units \(its scope\); this one is worth 81000"
+}
+
+@test "attack: a settlement of a rejected trade: its contract, or a settlement as if it were contracted, is refused by ledger-verify" {
+	need_faketime
+	denki-review -c coop.yaml reject "$PID" -k rita.key -m no >/dev/null
+	rej=$(jq -c 'select(.rec.type == "review") | .rec' ledger.jsonl)
+	# the contract, naming the rejection
+	forge "$(approved_contract "$rej")"
+	verify_fails "contract: review: [0-9a-f]{64}: not the approve decision just before it"
+	# settled as if contracted: the settlement differs from the replay
+	{
+		printf '{"type":"reading","v":1,"meter":"alice-m","slot":"%s","import_wh":0,"export_wh":1000}\n' "$SLOT"
+		printf '{"type":"reading","v":1,"meter":"bob-m","slot":"%s","import_wh":600,"export_wh":0}\n' "$SLOT"
+		printf '{"type":"reading","v":1,"meter":"carol-m","slot":"%s","import_wh":400,"export_wh":0}\n' "$SLOT"
+	} >readings.jsonl
+	at '2099-01-01 11:00:00' denki-settle -c coop.yaml readings.jsonl >/dev/null
+	n=$(grep -n '"participant":"alice".*"type":"settlement"' ledger.jsonl | cut -d: -f1)
+	{
+		head -n $((n - 1)) ledger.jsonl
+		sed -n "${n}p" ledger.jsonl | jq -c '.rec.sold_wh = 1000 | .rec.deviation_wh = 0'
+		tail -n +$((n + 1)) ledger.jsonl
+	} >edited.jsonl
+	resign edited.jsonl "$n" >f.jsonl
+	verify_fails "settlement .*differs from the replay"
+}
+
+@test "review: an approve must be followed by its contract, and that contract must be the pending trade's" {
+	d=$(decision rita rita.key approve 2026-12-01T00:00:00Z)
+	forge "$d"
+	verify_fails "the approve decision [0-9a-f]{16}\.\.\. is not followed by the contract of its trade"
+	forge "$d" "$(approved_contract "$d" | jq -cS '.wh = 700')"
+	verify_fails "contract: field wh differs from the approved trade's"
+}
