@@ -482,9 +482,9 @@ dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	if (ver != (r->review.on ? 3 : r->imbalance[0] != '\0' ||
 	    r->tol_wh > 0 || r->tol_pct > 0 || r->fee_bps > 0 ||
 	    r->monthly_fee > 0 || r->tax_bps > 0 ? 2 : 1))
-		return dk_fail(e, DK_EX_DATAERR, "v: must be 3 with review "
-		    "rules, else 2 with the fields of money (imbalance, "
-		    "tolerance_wh, fee_bps, monthly_fee, tax_bps), 1 without");
+		return dk_fail(e, DK_EX_DATAERR, "v: must be 2 with the fields "
+		    "of money (imbalance, tolerance_wh, fee_bps, monthly_fee, "
+		    "tax_bps), 1 without, 3 with review rules");
 	if (check(r, e) < 0) {
 		e->status = DK_EX_DATAERR;
 		return -1;
