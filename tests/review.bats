@@ -256,3 +256,53 @@ verify_fails() {
 	forge "$d" "$(approved_contract "$d" | jq -cS '.wh = 700')"
 	verify_fails "contract: field wh differs from the approved trade's"
 }
+
+# slot N (0, 1, ...) of tomorrow, from 10:00 UTC, and its orders
+tslot() {
+	printf '%sT%02d:%02d:00+00:00' "$(date -u -d '+1 day' +%Y-%m-%d)" \
+	    $((10 + $1 / 2)) $((30 * ($1 % 2)))
+}
+
+# sign_slot N SELLER BUYER WH SELL-PRICE BUY-PRICE -D...: one trade cleared
+# and signed under the settings given; the reasons of what was held
+sign_slot() {
+	local n=$1 s=$2 b=$3 wh=$4 sp=$5 bp=$6
+	shift 6
+	{
+		order "$s" sell "$wh" "$sp" "$(tslot "$n")"
+		order "$b" buy "$wh" "$bp" "$(tslot "$n")"
+	} >o$n.jsonl
+	denki-clear -c coop.yaml o$n.jsonl >c$n.jsonl
+	denki-contract-sign -c coop.yaml "$@" c$n.jsonl 2>/dev/null |
+	    jq -r 'select(.type == "pending") | .reasons[]'
+}
+
+@test "review rules: volume, the price band, tenure, the credit floor, a consumer selling, a seller past its capacity; ledger-verify judges each trade again" {
+	off="-D review.value=0"
+	run -0 sign_slot 0 alice bob 600 100000 200000 $off -D review.wh=500
+	assert_output "volume: 600 Wh, over 500"
+	# the recent clearing prices: 135000 (setup's slot), then 150000 twice
+	run -0 sign_slot 1 alice bob 100 150000 150000 $off -D review.wh=500
+	assert_output ""
+	run -0 sign_slot 2 alice bob 100 200000 200000 $off -D review.band_pct=20 -D review.band_slots=2
+	assert_output "price: 200000 per kWh, outside 120000 to 180000 (20% around 150000, the median of the last 2 clearing prices)"
+	run -0 sign_slot 3 alice bob 100 150000 150000 $off -D review.tenure_days=30
+	assert_output --regexp "^tenure: alice enrolled [01] days before the slot, under 30
+tenure: bob enrolled [01] days before the slot, under 30$"
+	run -0 sign_slot 4 alice bob 100 150000 150000 $off -D review.credit_floor=900
+	assert_output --regexp "^credit: alice scores 80[01], under 900
+credit: bob scores 80[01], under 900$"
+	denki-registry -c coop.yaml update carol -r consumer >/dev/null
+	denki-registry -c coop.yaml update alice -C 500 >/dev/null
+	run -0 sign_slot 5 carol bob 100 150000 150000 $off -D review.roles=yes
+	assert_output "role: carol is a consumer and sells"
+	run -0 sign_slot 6 alice bob 600 150000 150000 $off -D review.roles=yes
+	assert_output "capacity: alice sells 600 Wh in the slot, over its registered capacity of 500 Wh"
+	run -0 sign_slot 7 alice bob 500 150000 150000 $off -D review.roles=yes
+	assert_output ""
+	assert_equal "$(grep -c '"type":"pending"' ledger.jsonl)" 7
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	# the queue: the first trade and these six, in the ledger's order
+	run -0 denki-review -c coop.yaml
+	assert_equal "${#lines[@]}" 7
+}
