@@ -306,3 +306,19 @@ credit: bob scores 80[01], under 900$"
 	run -0 denki-review -c coop.yaml
 	assert_equal "${#lines[@]}" 7
 }
+
+@test "make demo: in demo/review the largest trade over review.value is approved by the reviewer, its contract after her decision; the rest expire; the ledger verifies" {
+	need_faketime
+	run -0 --separate-stderr "$TOP/examples/demo.sh" d
+	assert_line --regexp '^review         [0-9]+ trades worth more than 0\.05 EUR held for review \(demo/review\);$'
+	assert_line --regexp '^               rita approved the largest, kn[0-9] to kn[0-9], [0-9]+ Wh at 2016-07-05T[0-9:]+\+02:00, [0-9]+ micro-EUR:$'
+	cd d/review
+	assert_equal "$(jq -r .type approved.jsonl | tr '\n' ' ')" "review contract "
+	assert_equal "$(jq -r .by approved.jsonl | head -n 1)" rita
+	[ "$(jq -s 'max_by(.value) | .value' queue.jsonl)" -gt 50000 ]
+	assert_equal "$(jq -c 'select(.rec.type == "participant" and .rec.id == "rita") | [.rec.role, .rec.scope]' ledger.jsonl)" '["reviewer",2000000]'
+	# the approved trade settled as a contract; the held ones not approved never did
+	assert_equal "$(jq -c 'select(.rec.type == "contract" and .rec.review) | .rec.review' ledger.jsonl)" \
+	    "\"$(head -n 1 approved.jsonl | tr -d '\n' | sha256sum | cut -c1-64)\""
+	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+}
