@@ -222,12 +222,18 @@ dk_review_reasons(const struct dk_revhist *h, const struct dk_registry *reg,
 	    NULL) {
 		if (strcmp(sp->role, "consumer") == 0)
 			reason(a, "role: %s is a consumer and sells", sid);
-		json_array_foreach(contracts, j, x)
+		/* the seller's sales of the slot: only for one with a
+		 * registered capacity (few), so the slot is not read once a
+		 * trade */
+		for (j = 0; sp->capacity_wh >= 0 &&
+		    j < json_array_size(contracts); j++) {
+			x = json_array_get(contracts, j);
 			if (json_string_value(json_object_get(x, "seller")) &&
 			    strcmp(json_string_value(json_object_get(x,
 			    "seller")), sid) == 0)
 				sold += json_integer_value(json_object_get(x,
 				    "wh"));
+		}
 		if (sp->capacity_wh >= 0 && sold > sp->capacity_wh)
 			reason(a, "capacity: %s sells %lld Wh in the slot, "
 			    "over its registered capacity of %lld Wh", sid,
