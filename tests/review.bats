@@ -322,3 +322,30 @@ credit: bob scores 80[01], under 900$"
 	    "\"$(head -n 1 approved.jsonl | tr -d '\n' | sha256sum | cut -c1-64)\""
 	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
 }
+
+@test "review(1) EXAMPLES: the queue one line a trade, then the approval, as the page writes them" {
+	run -0 --separate-stderr bash -c "denki-review -c coop.yaml | jq -r '\"\\(.id[:12]) \\(.reasons[])\"'"
+	assert_output "${PID:0:12} value: 81000 micro-units, over 60000"
+	cp rita.key r.key
+	run -0 --separate-stderr denki-review -c coop.yaml approve "${PID:0:12}" -k r.key \
+	    -m "meter and history checked"
+	assert_equal "$(jq -r .comment <<<"${lines[0]}")" "meter and history checked"
+}
+
+@test "review -h: the usage on stdout, 0; a bad command or option: the usage on stderr, 64; no ledger: 66" {
+	run -0 --separate-stderr denki-review -h
+	assert_equal "${lines[0]}" "usage: denki-review [-c config] [-D key=value] [list]"
+	assert_equal "${lines[1]}" "       denki-review [-c config] [-D key=value] approve|reject ID -k key -m comment"
+	local usage=$output
+	run -64 --separate-stderr denki-review -c coop.yaml accept "$PID"
+	assert_equal "$stderr" "$usage"
+	run -64 --separate-stderr denki-review -c coop.yaml list extra
+	run -64 --separate-stderr denki-review -c coop.yaml approve "$PID" -k rita.key -m ok extra
+	run -64 --separate-stderr denki-review -c coop.yaml approve xyz -k rita.key -m ok
+	assert_equal "$stderr" "denki-review: xyz: a pending trade's id is 8 to 64 lowercase hex digits (denki review lists them)"
+	run -66 --separate-stderr denki-review -c coop.yaml -D ledger=none.jsonl approve "$PID" -k rita.key -m ok
+	assert_equal "$stderr" "denki-review: none.jsonl: no ledger, so no trade waits for review"
+	[ ! -e none.jsonl ]
+	run -0 --separate-stderr denki-review -c coop.yaml -D ledger=none.jsonl
+	assert_output ""
+}
