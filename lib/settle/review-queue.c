@@ -73,7 +73,7 @@ decision_check(const struct dk_revq *q, json_t *rec, struct dk_err *e)
 	json_t *it, *prev;
 	int64_t t, dl, val;
 	long long v;
-	char when[40];
+	char when[40] = "";
 
 	if (dk_check_type(rec, "review", e) < 0 ||
 	    dk_members_only(rec, review_fields, "a review decision", e) < 0 ||
@@ -323,10 +323,10 @@ party_evidence(const struct dk_revq *q, const char *id, int64_t now)
 		json_object_set_new(o, "days", json_integer(s.days));
 		json_object_set_new(o, "credit", json_integer(s.score));
 	}
-	json_object_set(o, "contracts", r ? json_object_get(r, "contracts") :
-	    json_array());
-	json_object_set(o, "settlements", r ? json_object_get(r,
-	    "settlements") : json_array());
+	json_object_set_new(o, "contracts", r ? json_incref(json_object_get(r,
+	    "contracts")) : json_array());
+	json_object_set_new(o, "settlements", r ? json_incref(
+	    json_object_get(r, "settlements")) : json_array());
 	return o;
 }
 

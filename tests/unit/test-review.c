@@ -147,7 +147,7 @@ test_reasons(void)
 	struct dk_revhist h;
 	struct dk_registry reg;
 	struct dk_rules r;
-	json_t *cs, *p;
+	json_t *cs, *p, *a;
 	int64_t m;
 	int k;
 
@@ -223,8 +223,9 @@ test_reasons(void)
 	    "the slot, over its registered capacity of 900 Wh");
 	/* the pending record: the deadline lead_minutes before the slot */
 	r.review.lead_minutes = 15;
-	p = dk_pending_make(json_array_get(cs, 1), json_pack("[s]", "x"), &r,
-	    T0, &e);
+	a = json_pack("[s]", "x");
+	p = dk_pending_make(json_array_get(cs, 1), a, &r, T0, &e);
+	json_decref(a);
 	CHECK_STR(json_string_value(json_object_get(p, "deadline")),
 	    "2099-01-01T09:45:00Z");
 	CHECK(json_equal(json_object_get(p, "contract"), json_array_get(cs,
