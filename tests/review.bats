@@ -335,11 +335,14 @@ credit: bob scores 80[01], under 900$"
 @test "review -h: the usage on stdout, 0; a bad command or option: the usage on stderr, 64; no ledger: 66" {
 	run -0 --separate-stderr denki-review -h
 	assert_equal "${lines[0]}" "usage: denki-review [-c config] [-D key=value] [list]"
-	assert_equal "${lines[1]}" "       denki-review [-c config] [-D key=value] approve|reject ID -k key -m comment"
+	assert_equal "${lines[1]}" "       denki-review [-n] [-c config] [-D key=value] approve|reject ID -k key -m comment"
+	assert_equal "${lines[2]}" "       denki-review [-c config] [-D key=value] add [decision]"
 	local usage=$output
 	run -64 --separate-stderr denki-review -c coop.yaml accept "$PID"
 	assert_equal "$stderr" "$usage"
 	run -64 --separate-stderr denki-review -c coop.yaml list extra
+	run -64 --separate-stderr denki-review -n -c coop.yaml list
+	run -64 --separate-stderr denki-review -c coop.yaml add a.json b.json
 	run -64 --separate-stderr denki-review -c coop.yaml approve "$PID" -k rita.key -m ok extra
 	run -64 --separate-stderr denki-review -c coop.yaml approve xyz -k rita.key -m ok
 	assert_equal "$stderr" "denki-review: xyz: a pending trade's id is 8 to 64 lowercase hex digits (denki review lists them)"
@@ -348,4 +351,27 @@ credit: bob scores 80[01], under 900$"
 	[ ! -e none.jsonl ]
 	run -0 --separate-stderr denki-review -c coop.yaml -D ledger=none.jsonl
 	assert_output ""
+}
+
+@test "review -n and add: the reviewer signs on a copy of the ledger, away from the operator's key; the operator appends the decision it cannot change" {
+	mkdir reviewer
+	cp ledger.jsonl rita.key reviewer/
+	cp ledger.jsonl before
+	# the reviewer's machine: a copy of the ledger, no operator key
+	(cd reviewer && denki-review -n -D ledger=ledger.jsonl approve "${PID:0:10}" -k rita.key -m "seen on my copy" >../decision.json)
+	cmp ledger.jsonl before
+	assert_equal "$(jq -c '[.type,.decision,.by,.pending]' decision.json)" "[\"review\",\"approve\",\"rita\",\"$PID\"]"
+	# the operator cannot change what the reviewer signed
+	jq -c '.comment = "changed"' decision.json >changed.json
+	run -65 --separate-stderr denki-review -c coop.yaml add changed.json
+	assert_equal "$stderr" "denki-review: review by rita: sig: bad signature: the record was not signed by this key, or was changed after signing"
+	cmp ledger.jsonl before
+	run -0 --separate-stderr denki-review -c coop.yaml add decision.json
+	assert_equal "${lines[0]}" "$(cat decision.json)"
+	assert_equal "${lines[1]}" "$(approved_contract "$(cat decision.json)")"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	# a decision is added once
+	run -65 --separate-stderr denki-review -c coop.yaml add <decision.json
+	assert_output ""
+	assert_regex "$stderr" "already decided \(approve by rita"
 }

@@ -309,6 +309,14 @@ dk_review_decision(const struct dk_revq *q, const char *decision,
 	return rec;
 }
 
+/* A decision signed elsewhere (denki-review -n), checked against the
+ * queue before the operator appends it. */
+int
+dk_review_check(const struct dk_revq *q, json_t *rec, struct dk_err *e)
+{
+	return decision_check(q, rec, e) != NULL ? 0 : -1;
+}
+
 /* A party of a pending trade as a reviewer sees it at time now. */
 static json_t *
 party_evidence(const struct dk_revq *q, const char *id, int64_t now)

@@ -416,6 +416,7 @@ int dk_revq_entry(void *ctx, long long seq, long line, json_t *rec,
 json_t *dk_review_decision(const struct dk_revq *, const char *decision,
     const char *pending, const char *comment, const char *by, int64_t time,
     const struct dk_key *, struct dk_err *);
+int dk_review_check(const struct dk_revq *, json_t *rec, struct dk_err *);
 json_t *dk_revq_contract(const struct dk_revq *, json_t *decision,
     struct dk_err *);
 json_t *dk_revq_list(const struct dk_revq *, int64_t now, struct dk_err *);
