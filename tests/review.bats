@@ -67,6 +67,16 @@ approved_contract() {
 	    '.contract + {review: $r}' <<<"$PENDING"
 }
 
+# the slot's readings: alice exports 1000 Wh, bob takes 600, carol 400
+readings() {
+	local m
+	for m in alice-m:0:1000 bob-m:600:0 carol-m:400:0; do
+		IFS=: read -r id imp exp <<<"$m"
+		printf '{"type":"reading","v":1,"meter":"%s","slot":"%s","import_wh":%s,"export_wh":%s}\n' \
+		    "$id" "$SLOT" "$imp" "$exp"
+	done
+}
+
 verify_fails() {
 	run -1 --separate-stderr denki-ledger-verify -p operator.pub f.jsonl
 	assert_output --regexp "$1"
@@ -154,11 +164,7 @@ verify_fails() {
 @test "review: a trade rejected or expired settles as if never made: the seller's energy goes to the utility at buyback, the buyer's comes from it at retail" {
 	need_faketime
 	denki-review -c coop.yaml reject "$PID" -k rita.key -m no >/dev/null
-	{
-		printf '{"type":"reading","v":1,"meter":"alice-m","slot":"%s","import_wh":0,"export_wh":1000}\n' "$SLOT"
-		printf '{"type":"reading","v":1,"meter":"bob-m","slot":"%s","import_wh":600,"export_wh":0}\n' "$SLOT"
-		printf '{"type":"reading","v":1,"meter":"carol-m","slot":"%s","import_wh":400,"export_wh":0}\n' "$SLOT"
-	} >readings.jsonl
+	readings >readings.jsonl
 	run -0 --separate-stderr at '2099-01-01 11:00:00' denki-settle -c coop.yaml readings.jsonl
 	# alice sold 400 Wh to carol only: 600 Wh more at buyback, 100000 a kWh
 	assert_equal "$(jq -c 'select(.type == "settlement" and .participant == "alice") | [.sold_wh,.deviation_wh,.utility_received]' <<<"$output")" '[400,600,60000]'
@@ -233,11 +239,7 @@ verify_fails() {
 	forge "$(approved_contract "$rej")"
 	verify_fails "contract: review: [0-9a-f]{64}: not the approve decision just before it"
 	# settled as if contracted: the settlement differs from the replay
-	{
-		printf '{"type":"reading","v":1,"meter":"alice-m","slot":"%s","import_wh":0,"export_wh":1000}\n' "$SLOT"
-		printf '{"type":"reading","v":1,"meter":"bob-m","slot":"%s","import_wh":600,"export_wh":0}\n' "$SLOT"
-		printf '{"type":"reading","v":1,"meter":"carol-m","slot":"%s","import_wh":400,"export_wh":0}\n' "$SLOT"
-	} >readings.jsonl
+	readings >readings.jsonl
 	at '2099-01-01 11:00:00' denki-settle -c coop.yaml readings.jsonl >/dev/null
 	n=$(grep -n '"participant":"alice".*"type":"settlement"' ledger.jsonl | cut -d: -f1)
 	{
