@@ -1,10 +1,6 @@
-/*
- * audit-review.c: ledger-verify's checks of expert review on the replay:
- * each contract the replay of a clearing makes is in the ledger as a
- * contract when the review rules in force give no reason, and as its
- * pending record (the same contract, those reasons, that deadline) when
- * they give some.  Decisions and approved contracts: review-queue.c.
- */
+/* audit-review.c: ledger-verify's part of expert review on the replay: a
+ * held trade is its pending record, the same the rules make, and any other
+ * a contract.  Decisions and approved contracts: review-queue.c. */
 #include <string.h>
 
 #include "settle.h"

@@ -1,9 +1,6 @@
-/*
- * review-queue.c: the pending trades of a ledger with their decisions: each
- * review record checked as it is read (a registered reviewer's signature,
- * in scope, before the deadline, one a trade), each approved contract
- * against its trade, and the queue denki-review lists with its evidence.
- */
+/* review-queue.c: the pending trades with their decisions, each decision
+ * and approved contract checked as it is read (reviewer, scope, deadline,
+ * one a trade), and the queue denki-review lists with its evidence. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,6 @@
-/*
- * review.c: expert review (denki-formats(5), Review): what the review
- * rules read from the ledger before a slot's clearing (recent clearing
- * prices, credit and tenure), a trade's reasons, and the pending record
- * contract-sign writes instead of the contract of a trade that has some.
- */
+/* review.c: expert review (denki-formats(5), Expert review): what the rules
+ * read from the ledger before a slot's clearing, a trade's reasons, and the
+ * pending record contract-sign writes in the place of its contract. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -367,7 +367,7 @@ json_t *dk_credit_json(const struct dk_credit *,
     const struct dk_credit_score *);
 void dk_credit_free(struct dk_credit *);
 
-/* review.c: expert review (denki-formats(5), Review): what the review
+/* review.c: expert review (denki-formats(5), Expert review): what the review
  * rules read from the ledger before a slot's clearing, a trade's reasons,
  * the pending record contract-sign writes instead of its contract */
 #define DK_REVIEW_SLOTS	10000	/* the most recent clearing prices kept */
