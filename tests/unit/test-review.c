@@ -236,6 +236,104 @@ test_reasons(void)
 	dk_registry_free(&reg);
 }
 
+/* rec into the state and then the queue, as denki-review reads a ledger */
+static int
+qfeed(struct dk_state *st, struct dk_revq *q, json_t *rec)
+{
+	static long long seq = 100;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	rc = dk_revq_entry(q, seq, 0, rec, &e);
+	if (rc == 0)
+		rc = dk_state_apply(st, seq, 0, rec, &e);
+	seq++;
+	return rc;
+}
+
+static void
+test_queue(void)
+{
+	struct dk_state st;
+	struct dk_revq q;
+	struct dk_rules r;
+	struct dk_key kr, ka;
+	json_t *c, *p, *d, *x, *why;
+	char pid[65], id[65], *rb, *ab;
+
+	memset(&r, 0, sizeof(r));
+	r.review.lead_minutes = 15;
+	CHECK_INT(dk_key_generate(&kr, &e), 0);
+	CHECK_INT(dk_key_generate(&ka, &e), 0);
+	rb = dk_key_pub_b64(&kr);
+	ab = dk_key_pub_b64(&ka);
+	dk_state_init(&st);
+	dk_revq_init(&q, &st.reg);
+	x = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:[]}", "type",
+	    "participant", "v", 1, "id", "rita", "zone", "main", "role",
+	    "reviewer", "status", "active", "key", rb, "scope", 100000,
+	    "meters");
+	CHECK_INT(qfeed(&st, &q, x), 0);
+	json_decref(x);
+	x = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:[]}", "type",
+	    "participant", "v", 1, "id", "alice", "zone", "main", "role",
+	    "prosumer", "status", "active", "key", ab, "meters");
+	CHECK_INT(qfeed(&st, &q, x), 0);
+	json_decref(x);
+	/* worth 1000 Wh x 150000 / 1000 = 150000, over rita's scope */
+	c = contract("alice", "bob", 1000, 150000);
+	why = json_pack("[s]", "value");
+	p = dk_pending_make(c, why, &r, T0, &e);
+	CHECK_INT(qfeed(&st, &q, p), 0);
+	CHECK_INT(dk_line_id(p, pid), 0);
+	CHECK_STR(dk_revq_find(&q, "0000000000", &e) ? "found" : e.msg,
+	    "0000000000: no trade of the ledger waits for review under this id");
+	CHECK(dk_revq_find(&q, pid, &e) != NULL);
+	/* out of scope; a member's key; after the deadline */
+	CHECK(dk_review_decision(&q, "approve", pid, "ok", "rita", T0 - 3600,
+	    &kr, &e) == NULL);
+	CHECK_HAS(e.msg, "rita may approve trades worth up to 100000");
+	CHECK(dk_review_decision(&q, "reject", pid, "no", "alice", T0 - 3600,
+	    &ka, &e) == NULL);
+	CHECK_STR(e.msg, "by: alice is prosumer, not an active reviewer");
+	CHECK(dk_review_decision(&q, "reject", pid, "no", "rita", T0 - 60,
+	    &kr, &e) == NULL);
+	CHECK_HAS(e.msg, "is after the trade's deadline 2099-01-01T09:45:00Z");
+	/* a reviewer's name, another key's signature */
+	CHECK(dk_review_decision(&q, "reject", pid, "no", "rita", T0 - 3600,
+	    &ka, &e) == NULL);
+	CHECK_HAS(e.msg, "review by rita: sig: bad signature");
+	/* a rejection; then no second decision; no contract after it */
+	CHECK((d = dk_review_decision(&q, "reject", pid, "no", "rita",
+	    T0 - 3600, &kr, &e)) != NULL);
+	CHECK_INT(qfeed(&st, &q, d), 0);
+	CHECK(dk_review_decision(&q, "reject", pid, "again", "rita",
+	    T0 - 3500, &kr, &e) == NULL);
+	CHECK_HAS(e.msg, "already decided (reject by rita at "
+	    "2099-01-01T09:00:00Z): one decision a trade");
+	x = dk_revq_contract(&q, d, &e);
+	CHECK(qfeed(&st, &q, x) < 0);
+	CHECK_HAS(e.msg, "not the approve decision just before it");
+	CHECK_INT(dk_line_id(d, id), 0);
+	CHECK_STR(json_string_value(json_object_get(x, "review")), id);
+	json_decref(x);
+	json_decref(d);
+	CHECK(q.nrejected == 1 && q.napproved == 0 && q.npending == 1);
+	/* the queue at a time before the deadline: nothing undecided */
+	x = dk_revq_list(&q, T0 - 7200, &e);
+	CHECK(json_array_size(x) == 0);
+	json_decref(x);
+	json_decref(c);
+	json_decref(why);
+	json_decref(p);
+	dk_revq_free(&q);
+	dk_state_free(&st);
+	dk_key_free(&kr);
+	dk_key_free(&ka);
+	free(rb);
+	free(ab);
+}
+
 int
 main(void)
 {
@@ -247,6 +345,7 @@ main(void)
 	dk_key_free(&k);
 	test_rules_record();
 	test_reasons();
+	test_queue();
 	free(kb64);
 	return check_done("test-review");
 }
