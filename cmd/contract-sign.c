@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "denki.h"
@@ -138,9 +139,11 @@ main(int argc, char *argv[])
 		    dk_cleared_append(&g, &C.l, &C.st, out, &e) < 0 ||
 		    dk_revhist_note(&rv, C.l.cp_note, &e) < 0)
 			goto fail;
-		if (c > 0)
-			dk_warnx(prog, "%s: %d trade(s) held for review",
-			    items[ii].where, c);
+		if (c > 0)	/* a slot's held trades share one deadline */
+			dk_warnx(prog, "%s: %d trade(s) held for review%s",
+			    items[ii].where, c, g.slot - 60 * (int64_t)
+			    C.st.rules.review.lead_minutes < time(NULL) ?
+			    ", past the deadline already: they expire" : "");
 		dk_cleared_free(&g);
 		continue;
 badrec:

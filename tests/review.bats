@@ -377,3 +377,18 @@ credit: bob scores 80[01], under 900$"
 	assert_output ""
 	assert_regex "$stderr" "already decided \(approve by rita"
 }
+
+@test "review: contract-sign says when a slot's held trades are past their deadline already (signed late): they expire, nothing to decide" {
+	{
+		order alice sell 1000 120000 2026-01-01T10:00:00+00:00
+		order bob buy 1000 200000 2026-01-01T10:00:00+00:00
+	} >late.jsonl
+	denki-clear -c coop.yaml late.jsonl >late-cleared.jsonl
+	run -0 --separate-stderr denki-contract-sign -c coop.yaml late-cleared.jsonl
+	assert_equal "$stderr" "denki-contract-sign: late-cleared.jsonl:4: 1 trade(s) held for review, past the deadline already: they expire"
+	assert_equal "$(jq -r .deadline <<<"$output")" 2026-01-01T09:45:00Z
+	# not in the queue; the pending trade of setup is
+	run -0 denki-review -c coop.yaml
+	assert_equal "$(jq -r .id <<<"$output")" "$PID"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
