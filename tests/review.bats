@@ -117,6 +117,7 @@ verify_fails() {
 	assert_output ""
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --partial "2 contracts (1000 Wh)"
+	assert_output --partial "; 1 trade held for review: 1 approved, 0 rejected, 0 expired"
 }
 
 @test "review reject: a decision and no contract; the trade is never contracted" {
@@ -125,6 +126,8 @@ verify_fails() {
 	assert_equal "$(tail -n 2 ledger.jsonl | jq -r .rec.type | tr '\n' ' ')" "review checkpoint "
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --partial "1 contracts (400 Wh)"
+	run -0 denki-ledger-verify -j -p operator.pub ledger.jsonl
+	assert_equal "$(jq -c '[.held,.approved,.rejected,.expired]' <<<"$output")" '[1,0,1,0]'
 }
 
 @test "review: a member's key, an out-of-scope reviewer, a second decision, an unknown id and a missing comment are refused; the ledger unchanged" {
@@ -166,6 +169,8 @@ verify_fails() {
 	denki-review -c coop.yaml reject "$PID" -k rita.key -m no >/dev/null
 	readings >readings.jsonl
 	run -0 --separate-stderr at '2099-01-01 11:00:00' denki-settle -c coop.yaml readings.jsonl
+	# the ledger's last checkpoint is past the deadline: none expired (it
+	# was rejected); verified below
 	# alice sold 400 Wh to carol only: 600 Wh more at buyback, 100000 a kWh
 	assert_equal "$(jq -c 'select(.type == "settlement" and .participant == "alice") | [.sold_wh,.deviation_wh,.utility_received]' <<<"$output")" '[400,600,60000]'
 	# bob bought nothing: his 600 Wh from the utility at retail, 300000
@@ -391,4 +396,13 @@ credit: bob scores 80[01], under 900$"
 	run -0 denki-review -c coop.yaml
 	assert_equal "$(jq -r .id <<<"$output")" "$PID"
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "ledger-verify: an undecided trade counts as expired once a checkpoint is dated past its deadline, and not before" {
+	need_faketime
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "; 1 trade held for review: 0 approved, 0 rejected, 0 expired"
+	at '2099-01-01 09:46:00' denki-registry -c coop.yaml update carol -w 5000 >/dev/null
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --partial "; 1 trade held for review: 0 approved, 0 rejected, 1 expired"
 }

@@ -1241,6 +1241,10 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.late);
 	json_decref(v.lateblind);
 	json_decref(v.tuby);
+	a->held = v.rq.npending;
+	a->approved = v.rq.napproved;
+	a->rejected = v.rq.nrejected;
+	a->expired = dk_revq_expired(&v.rq);
 	a->provisional = v.nprov;
 	a->trueups = v.ntrueups;
 	a->member_slots = v.nmember_slots;
@@ -1301,6 +1305,12 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 	if (a->unproven > 0)
 		json_object_set_new(x, "unproven_enrolments",
 		    json_integer(a->unproven));
+	if (a->held > 0) {	/* expert review: when a trade was held */
+		json_object_set_new(x, "held", json_integer(a->held));
+		json_object_set_new(x, "approved", json_integer(a->approved));
+		json_object_set_new(x, "rejected", json_integer(a->rejected));
+		json_object_set_new(x, "expired", json_integer(a->expired));
+	}
 	/* present when a slot was settled provisionally */
 	if (a->provisional > 0) {
 		json_object_set_new(x, "provisional", json_integer(
@@ -1329,6 +1339,11 @@ dk_audit_note(const struct dk_audit *a)
 		n += snprintf(b, sizeof(b), "; %lld participant%s enrolled "
 		    "without proof of possession (records of version 1, no "
 		    "request since)", a->unproven, a->unproven == 1 ? "" : "s");
+	if (a->held > 0)
+		n += snprintf(b + n, sizeof(b) - n, "; %lld trade%s held for "
+		    "review: %lld approved, %lld rejected, %lld expired",
+		    a->held, a->held == 1 ? "" : "s", a->approved, a->rejected,
+		    a->expired);
 	if (a->provisional == 0)
 		return b;
 	n += snprintf(b + n, sizeof(b) - n, "; %lld settlement%s "

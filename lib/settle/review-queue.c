@@ -314,6 +314,22 @@ dk_review_check(const struct dk_revq *q, json_t *rec, struct dk_err *e)
 	return decision_check(q, rec, e) != NULL ? 0 : -1;
 }
 
+/* The trades undecided whose deadline the ledger's last checkpoint time
+ * has passed: expired, whatever comes after. */
+long long
+dk_revq_expired(const struct dk_revq *q)
+{
+	const char *id;
+	json_t *it;
+	long long n = 0;
+
+	json_object_foreach(q->pend, id, it)
+		n += json_object_get(it, "decision") == NULL &&
+		    json_integer_value(json_object_get(it, "deadline")) <
+		    q->h.cp_time;
+	return n;
+}
+
 /* A party of a pending trade as a reviewer sees it at time now. */
 static json_t *
 party_evidence(const struct dk_revq *q, const char *id, int64_t now)

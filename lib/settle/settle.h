@@ -207,6 +207,7 @@ struct dk_audit {		/* the figures of the verdict */
 	long long member_slots;	/* settlement records */
 	json_t *pending;	/* [slot, participant]: provisional, not
 				 * trued up */
+	long long held, approved, rejected, expired;	/* expert review */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
@@ -420,6 +421,7 @@ int dk_review_check(const struct dk_revq *, json_t *rec, struct dk_err *);
 json_t *dk_revq_contract(const struct dk_revq *, json_t *decision,
     struct dk_err *);
 json_t *dk_revq_list(const struct dk_revq *, int64_t now, struct dk_err *);
+long long dk_revq_expired(const struct dk_revq *);
 int dk_revq_ledger(struct dk_revq *, struct dk_state *, int fd,
     const char *path, struct dk_err *);
 const char *dk_revq_find(const struct dk_revq *, const char *prefix,
