@@ -16,7 +16,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljan
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -ldl -lm
 
-PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi battery dispute simulate
+PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi battery dispute simulate review
 BINS = denki $(addprefix denki-,$(PROGS))
 
 # lib/ is one folder a layer (lib/denki.h is the map), each a static
@@ -35,7 +35,7 @@ USES_registry = meter ledger crypto core
 USES_meter-read = meter ledger crypto core
 USES_bid = meter ledger crypto core
 USES_clear = market ledger crypto core
-USES_contract-sign = market meter ledger crypto core
+USES_contract-sign = settle market meter ledger crypto core
 USES_settle = settle market meter ledger crypto core
 USES_ledger-verify = settle market meter ledger crypto core
 USES_report = settle market meter ledger crypto core
@@ -54,6 +54,7 @@ USES_grid-watch = meter ledger crypto core
 USES_kpi = settle market meter ledger crypto core
 USES_battery = meter ledger crypto core
 USES_dispute = settle market meter ledger crypto core
+USES_review = settle market meter ledger crypto core
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITBIN = $(UNITSRC:.c=)
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "denki.h"
@@ -52,6 +53,7 @@ main(int argc, char *argv[])
 	struct dk_coop C;
 	struct dk_reader rd;
 	struct dk_cleared g;
+	struct dk_revhist rv;
 	char *line, *text = NULL;
 	size_t i, nitems = 0, capitems = 0, ii;
 	struct item *items = NULL;
@@ -60,6 +62,7 @@ main(int argc, char *argv[])
 	json_t *rec, *out = json_array(), *x;
 
 	memset(&g, 0, sizeof(g));
+	dk_revhist_init(&rv);
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP |
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
@@ -112,8 +115,11 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
+	/* the review rules read the ledger before each slot (settle.h) */
 	if (dk_coop_open(&C, &e) < 0 ||
-	    dk_contract_rules(&C.l, &C.st, &C.rules, text, &e) < 0)
+	    dk_contract_rules(&C.l, &C.st, &C.rules, text, &e) < 0 ||
+	    (C.rules.review.on && dk_revhist_ledger(&rv, C.l.fd, C.lpath,
+	    &e) < 0))
 		goto fail;
 
 	/* each slot's orders, trades and clearing, checked by a replay */
@@ -128,8 +134,16 @@ main(int argc, char *argv[])
 			dk_cleared_free(&g);
 			goto badrec;
 		}
-		if (dk_cleared_append(&g, &C.l, &C.st, out, &e) < 0)
+		if ((c = dk_review_hold(&rv, &C.st, g.clearing, g.contracts,
+		    g.slot, &e)) < 0 ||
+		    dk_cleared_append(&g, &C.l, &C.st, out, &e) < 0 ||
+		    dk_revhist_note(&rv, C.l.cp_note, &e) < 0)
 			goto fail;
+		if (c > 0)	/* a slot's held trades share one deadline */
+			dk_warnx(prog, "%s: %d trade(s) held for review%s",
+			    items[ii].where, c, g.slot - 60 * (int64_t)
+			    C.st.rules.review.lead_minutes < time(NULL) ?
+			    ", past the deadline already: they expire" : "");
 		dk_cleared_free(&g);
 		continue;
 badrec:
@@ -166,10 +180,12 @@ done:
 	json_decref(out);
 	free(text);
 	dk_coop_free(&C);
+	dk_revhist_free(&rv);
 	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_coop_free(&C);
+	dk_revhist_free(&rv);
 	return dk_prog_fail(&P, &e);
 }

@@ -20,6 +20,7 @@ static const struct {
 	{ "submit", "send orders and readings to the cooperative's intake and keep its signed receipts" },
 	{ "clear", "clear the market of each slot: a double auction, by zone" },
 	{ "contract-sign", "sign cleared trades as contracts and append them to the ledger" },
+	{ "review", "the trades held for review, and a reviewer's signed approval or rejection" },
 	{ "settle", "settle metered energy against contracts and append it to the ledger" },
 	{ "ledger-verify", "audit a ledger offline: chain, signatures, checkpoints, replay, balances" },
 	{ "report", "what each member earned and saved, and the community's figures" },

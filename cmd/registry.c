@@ -17,11 +17,11 @@ static const char usage[] =
     "           [-z zone] [-r role] [-t time]\n"
     "       denki-registry [-c config] [-D key=value] add [-w max_wh] "
     "[-l max_day]\n"
-    "           [-S scope] [request]\n"
+    "           [-S scope] [-C capacity_wh] [request]\n"
     "       denki-registry [-c config] [-D key=value] rekey [request]\n"
     "       denki-registry [-c config] [-D key=value] update ID [-z zone] "
     "[-r role] [-w max_wh]\n"
-    "           [-l max_day] [-S scope]\n"
+    "           [-l max_day] [-S scope] [-C capacity_wh]\n"
     "       denki-registry [-c config] [-D key=value] revoke ID\n"
     "       denki-registry [-c config] [-D key=value] reinstate ID\n"
     "       denki-registry [-c config] [-D key=value] recover ID -k pubkey "
@@ -122,7 +122,7 @@ main(int argc, char *argv[])
 	struct dk_request q = { 0 };
 	struct dk_key nk;
 	struct logctx lc = { 0 };
-	long long scope = -1;
+	long long scope = -1, cap = -2;
 	const char *cmd, *skey = NULL, *okey = NULL, *reason = NULL, *tm = NULL;
 	const char *file = "-";
 	char given[64] = "";
@@ -134,7 +134,7 @@ main(int argc, char *argv[])
 	x.meters = calloc(argc, sizeof(*x.meters));
 	x.mkeys = calloc(argc, sizeof(*x.mkeys));
 	while ((c = dk_prog_opt(&P, argc, argv,
-	    "k:m:M:z:r:w:l:s:K:R:t:HS:")) != -1) {
+	    "k:m:M:z:r:w:l:s:K:R:t:HS:C:")) != -1) {
 		if (strchr(given, c) == NULL && strlen(given) < 20)
 			given[strlen(given)] = (char)c;
 		switch (c) {	/* which command takes which: regedit.c */
@@ -148,9 +148,10 @@ main(int argc, char *argv[])
 		case 'R': reason = optarg; break;
 		case 't': tm = optarg; break;
 		case 'H': lc.human = 1; break;
-		case 'w': case 'l': case 'S':
+		case 'w': case 'l': case 'S': case 'C':
 			if (dk_regedit_limit(c, optarg, c == 'w' ? &x.max_wh :
-			    c == 'l' ? &x.max_day : &scope, &e) < 0) {
+			    c == 'l' ? &x.max_day : c == 'S' ? &scope : &cap,
+			    &e) < 0) {
 				dk_warnx(prog, "%s", e.msg);
 				return DK_EX_USAGE;
 			}
@@ -215,6 +216,7 @@ main(int argc, char *argv[])
 		} else
 			rec = dk_registry_edit(&C.st.reg, &x, &e);
 		if (rec != NULL && dk_registry_scope(rec, scope >= 0, scope,
+		    &e) == 0 && dk_registry_capacity(rec, cap != -2, cap,
 		    &e) == 0 && dk_registry_apply(&C.st.reg, rec, &e) == 0 &&
 		    dk_ledger_add(&C.l, rec, &e) == 0 &&
 		    dk_ledger_finish(&C.l, 0, &e) == 0)

@@ -239,6 +239,52 @@ done
 )
 echo "               $out/jp/pay-2016-07.txt: $(sed -n 's/^denki-pay: pay-2016-07.txt: //p' jp/pay.log) (Zengin 総合振込, 120-byte records)"
 echo
+# Expert review (denki-formats(5), Expert review), in demo/review: three of
+# the households trade the same day in a community with a reviewer, rita
+# (role reviewer, scope 2 EUR); a trade worth more than review.value waits
+# for her as a pending record until she approves it (its contract
+# follows) or its deadline, 15 minutes before its slot, passes.  Deadlines
+# are before delivery, so this cooperative works on the evening before
+# (its clock set by libfaketime, where installed: tools/deps.sh demo).
+flib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+if [ -n "$flib" ]; then
+	mkdir review
+	cp coop.yaml terms.txt kn1.yaml kn2.yaml kn4.yaml review/
+	printf 'review:\n  value: 50000\n  lead_minutes: 15\n' >>review/coop.yaml
+	(
+	cd review
+	clock() { t=$1; shift; FAKETIME="$t" LD_PRELOAD="$flib" TZ=UTC \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"; }
+	for k in operator recovery rita kn1 kn2 kn4; do denki keygen "$k" >/dev/null; done
+	for h in kn1 kn2 kn4; do
+		denki meter-read -c "$h.yaml" -P >/dev/null 2>>meter-read.log
+		case $h in kn2) role=consumer ;; *) role=prosumer ;; esac
+		denki registry request "$h" -s "$h.key" -m "$h-m" -M "$h-m=$h-m.pub" \
+		    -z konstanz -r "$role" -t 2016-07-04T18:00:00Z >"$h.enrol.json"
+		clock '2016-07-04 18:00:00' denki registry -c coop.yaml add "$h.enrol.json" >/dev/null
+		denki meter-read -c "$h.yaml" "$top/examples/community/data/$h.csv" \
+		    >"readings-$h.jsonl" 2>>meter-read.log
+		denki bid -c "$h.yaml" -s "$first" -N 48 "readings-$h.jsonl" \
+		    >>orders.jsonl 2>>bid.log
+	done
+	denki registry request rita -s rita.key -r reviewer -t 2016-07-04T18:00:00Z >rita.enrol.json
+	clock '2016-07-04 18:00:00' denki registry -c coop.yaml add -S 2000000 rita.enrol.json >/dev/null
+	denki clear -c coop.yaml orders.jsonl >cleared.jsonl
+	clock '2016-07-04 20:00:00' denki contract-sign -c coop.yaml cleared.jsonl >signed.jsonl 2>contract-sign.log
+	clock '2016-07-04 20:30:00' denki review -c coop.yaml >queue.jsonl
+	id=$(jq -rs 'max_by(.value) | .id' queue.jsonl)
+	clock '2016-07-04 20:30:00' denki review -c coop.yaml approve "$id" -k rita.key \
+	    -m "the largest trade of the day; both meters sign their readings" >approved.jsonl
+	cat readings-*.jsonl | grep "\"slot\":\"${day}T" >readings.jsonl
+	clock '2016-07-06 12:00:00' denki settle -c coop.yaml readings.jsonl >settlements.jsonl 2>settle.log
+	echo "review         $(wc -l <queue.jsonl) trades worth more than 0.05 EUR held for review (demo/review);"
+	jq -rs 'max_by(.value) | "               rita approved the largest, \(.seller) to \(.buyer), \(.wh) Wh at \(.slot), \(.value) micro-EUR:"' queue.jsonl
+	echo "               her signed decision, then its contract; $(($(wc -l <queue.jsonl) - 1)) expired undecided at the deadline"
+	printf '               '
+	denki ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+	)
+	echo
+fi
 
 denki report -H -p operator.pub ledger.jsonl
 echo

@@ -361,7 +361,7 @@ minus_request() {
 	assert_equal "${#lines[@]}" 13
 	assert_line --index 0 'usage: denki-registry request ID -s key [-K old.key] [-m meter]... [-M meter=pubkey]...'
 	assert_line --index 2 --regexp '^       denki-registry \[-c config\] \[-D key=value\] add \[-w max_wh\] \[-l max_day\]$'
-	assert_line --index 3 '           [-S scope] [request]'
+	assert_line --index 3 '           [-S scope] [-C capacity_wh] [request]'
 	assert_line --index 8 --regexp '^       denki-registry .* reinstate ID$'
 	assert_line --index 12 --regexp '^       denki-registry .* list$'
 	local usage="$output"

@@ -110,3 +110,20 @@ setup() {
 	assert_equal "${stderr_lines[1]}" "denki-contract-sign: nothing was appended"
 	cmp ledger.jsonl before
 }
+
+@test "roles: a seller's registered capacity (-C): set, kept, dropped with none or a role that does not sell, refused for others" {
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -C 4000
+	assert_equal "$(jq -c '[.role,.capacity_wh]' <<<"$output")" '["prosumer",4000]'
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -z north
+	assert_equal "$(jq -c '[.zone,.capacity_wh]' <<<"$output")" '["north",4000]'
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -C none
+	assert_equal "$(jq -c 'has("capacity_wh")' <<<"$output")" false
+	denki-registry -c coop.yaml update alice -C 4000 >/dev/null
+	run -0 --separate-stderr denki-registry -c coop.yaml update alice -r consumer
+	assert_equal "$(jq -c '[.role,has("capacity_wh")]' <<<"$output")" '["consumer",false]'
+	cp ledger.jsonl before
+	run -64 --separate-stderr denki-registry -c coop.yaml update alice -C 10
+	assert_equal "$stderr" "denki-registry: -C: only a prosumer or producer has a capacity, and alice's role is consumer"
+	cmp ledger.jsonl before
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}

@@ -72,12 +72,15 @@
 #     weeks of the six Konstanz homes through the real pipeline, each
 #     home's money side by side (tools/strategy-season.sh; DENKI_DATA,
 #     START, DAYS).
+# 15. review: expert review's cost in contract-sign and ledger-verify
+#     (below, at its part).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
-# BENCH_PARTS: which of "members book sign privacy money witness intake
-# provisional ledger statement pay forecast battery simulate strategy" to
-# run (all unless set); BENCH_ONLY: the same, and before it
+# BENCH_REVIEW_SIZES: part 15's;
+# BENCH_PARTS: which of "members book sign privacy money review witness
+# intake provisional ledger statement pay forecast battery simulate
+# strategy" to run (all unless set); BENCH_ONLY: the same, and before it
 # (BENCH_ONLY=forecast).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,7 +88,7 @@ PATH=$top:$PATH
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cores=$(nproc)
-parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money witness intake provisional ledger statement pay forecast battery simulate strategy}}
+parts=${BENCH_ONLY:-${BENCH_PARTS:-members book sign privacy money review witness intake provisional ledger statement pay forecast battery simulate strategy}}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 if part forecast; then
 	echo "forecasts of the next slot, held-out months (MAE, Wh per slot)"
@@ -272,6 +275,39 @@ part money && {
 		printf "%8d  %11.2fs  %11.2fs  %13.2fs  %13.2fs\n" "$n" \
 		    "$s_plain" "$s_money" "$v_plain" "$v_money"
 		rm -rf "$dir/y"
+	done
+}
+
+# 15. Expert review (denki-formats(5), Expert review): one slot of N
+#     members (1k and 10k) contract-signed and its ledger verified without
+#     review rules and with every rule (value, volume, price band, tenure,
+#     credit floor, roles: each trade judged, those held written pending).
+part review && {
+	echo "expert review: contract-sign and ledger-verify, no review rules against all (CPU seconds)"
+	printf "%8s  %8s  %14s  %14s  %14s  %14s\n" members held "sign" \
+	    "sign review" "verify" "verify review"
+	for n in ${BENCH_REVIEW_SIZES:-1000 10000}; do
+		for m in plain review; do
+			rm -rf "$dir/r" && mkdir "$dir/r"
+			GEN_READINGS=open "$top/tools/gen-book" "$dir/r" "$n" "$n"
+			cd "$dir/r"
+			set --
+			[ $m = plain ] || set -- -D review.value=100000 \
+			    -D review.wh=1000 -D review.band_pct=10 \
+			    -D review.tenure_days=30 -D review.credit_floor=900 \
+			    -D review.roles=yes
+			denki-clear -S -c coop.yaml orders.jsonl >cleared.jsonl
+			cpu denki-contract-sign -c coop.yaml "$@" cleared.jsonl \
+			    >signed.jsonl 2>/dev/null
+			eval "s_$m=\$cpu"
+			held=$(grep -c '"type":"pending"' signed.jsonl || true)
+			cpu denki-ledger-verify -q -p operator.pub ledger.jsonl
+			eval "v_$m=\$cpu"
+			cd "$top"
+		done
+		printf "%8d  %8d  %13.2fs  %13.2fs  %13.2fs  %13.2fs\n" "$n" \
+		    "$held" "$s_plain" "$s_review" "$v_plain" "$v_review"
+		rm -rf "$dir/r"
 	done
 }
 

@@ -524,7 +524,8 @@ json_t *
 dk_registry_history(json_t *prev, json_t *rec, long long seq)
 {
 	static const char *const f[] = { "key", "zone", "role", "status",
-		"meters", "meter_keys", "max_wh", "max_day", "scope", NULL };
+		"meters", "meter_keys", "max_wh", "max_day", "scope", "capacity_wh",
+		NULL };
 	json_t *h, *ch = json_array(), *req = json_object_get(rec, "request");
 	const char *type = json_string_value(json_object_get(req, "type"));
 	size_t i;

@@ -12,6 +12,18 @@
 #include "crypto/crypto.h"
 
 /* rules.c: the market rules in force (a ledger record) */
+struct dk_revrules {		/* version 3: when a trade waits for review */
+	int on;			/* any rule set */
+	int64_t value;		/* a trade worth more (micro-units); 0: off */
+	int64_t wh;		/* a trade of more Wh; 0: off */
+	int band_pct;		/* price this far from the recent median */
+	int band_slots;		/* the clearings the median is of */
+	int tenure_days;	/* a party enrolled fewer days; 0: off */
+	int credit_floor;	/* a party's credit score below it; 0: off */
+	int roles;		/* a consumer selling, a seller past its
+				 * registered capacity */
+	int lead_minutes;	/* the deadline: this long before the slot */
+};
 #define DK_LINKS_MAX	32
 struct dk_link {		/* a line or transformer between two zones */
 	char name[DK_ID_MAX + 1];
@@ -44,6 +56,7 @@ struct dk_rules {
 	int tax_bps;		/* on the cooperative's fees */
 	int imb_given;		/* an audit's: imb_price is the slot's */
 	int64_t imb_price;
+	struct dk_revrules review;	/* version 3 (rules-review.c) */
 };
 #define DK_PAYER_BUYER	0
 #define DK_PAYER_SELLER	1
@@ -53,6 +66,10 @@ int dk_rules_from_conf(struct dk_rules *, const struct dk_conf *,
 int dk_rules_from_json(struct dk_rules *, json_t *, struct dk_err *);
 json_t *dk_rules_json(const struct dk_rules *);
 const char *dk_fee_payer_name(int payer);
+int dk_revrules_conf(struct dk_revrules *, const struct dk_conf *,
+    struct dk_err *);
+int dk_revrules_from_json(struct dk_revrules *, json_t *, struct dk_err *);
+void dk_revrules_json(const struct dk_revrules *, json_t *);
 
 /* series.c: series of imbalance prices, by the SHA-256 of their file */
 int dk_series_load(const char *path, int slot_minutes, char hash[65],
@@ -73,6 +90,8 @@ struct dk_participant {
 	int64_t max_day;	/* micro-units a day it may owe; -1: none */
 	int64_t scope;		/* a reviewer's: the largest trade value
 				 * (micro-units) it may approve; -1: none */
+	int64_t capacity_wh;	/* a seller's registered capacity, Wh a
+				 * slot; -1: none */
 	size_t nmeters;
 	char **meters;
 	char **meter_key;	/* parallel to meters: the key that signs its
@@ -130,6 +149,8 @@ json_t *dk_participant_json(const struct dk_participant *);
 int dk_regedit_limit(int opt, const char *s, long long *out,
     struct dk_err *);
 int dk_registry_scope(json_t *rec, int given, long long scope,
+    struct dk_err *);
+int dk_registry_capacity(json_t *rec, int given, long long wh,
     struct dk_err *);
 int dk_regedit_check(const char *cmd, const char *given, int nops,
     char **ops, struct dk_err *);

@@ -15,7 +15,8 @@
 int
 dk_regedit_limit(int opt, const char *s, long long *out, struct dk_err *e)
 {
-	long long max = opt == 'w' ? DK_MAX_WH : DK_MAX_SAFE_INT;
+	long long max = opt == 'w' || opt == 'C' ? DK_MAX_WH :
+	    DK_MAX_SAFE_INT;
 	char *end;
 
 	if (strcmp(s, "none") == 0) {
@@ -109,6 +110,9 @@ dk_participant_json(const struct dk_participant *p)
 		json_object_set_new(rec, "max_day", json_integer(p->max_day));
 	if (p->scope >= 0)
 		json_object_set_new(rec, "scope", json_integer(p->scope));
+	if (p->capacity_wh >= 0)
+		json_object_set_new(rec, "capacity_wh",
+		    json_integer(p->capacity_wh));
 	mk = json_array();
 	for (j = 0; j < p->nmeters; j++)
 		if (p->meter_key[j] != NULL)
@@ -148,6 +152,31 @@ dk_registry_scope(json_t *rec, int given, long long scope,
 }
 
 /*
+ * A seller's registered capacity in rec (-C, Wh a slot): given, set (-1,
+ * "none": dropped); not given, kept, and dropped when the record's role
+ * is no longer prosumer or producer.
+ */
+int
+dk_registry_capacity(json_t *rec, int given, long long wh,
+    struct dk_err *e)
+{
+	const char *role = json_string_value(json_object_get(rec, "role"));
+	int sells = role != NULL && (strcmp(role, "prosumer") == 0 ||
+	    strcmp(role, "producer") == 0);
+
+	if (given && wh >= 0 && !sells)
+		return dk_fail(e, DK_EX_USAGE, "-C: only a prosumer or "
+		    "producer has a capacity, and %s's role is %s",
+		    json_string_value(json_object_get(rec, "id")),
+		    role ? role : "none");
+	if (given && wh >= 0)
+		json_object_set_new(rec, "capacity_wh", json_integer(wh));
+	else if (given || !sells)
+		json_object_del(rec, "capacity_wh");
+	return 0;
+}
+
+/*
  * The commands of denki-registry: the operands (at least, at most) and
  * the options each takes, and those it needs.  A key, meters and meter
  * keys come only in the member's signed request (enrol.c).
@@ -158,9 +187,9 @@ static const struct regcmd {
 	const char *opts, *need;
 } regcmds[] = {
 	{ "request", 1, 1, "smMzrKt", "s" },
-	{ "add", 0, 1, "wlS", "" },
+	{ "add", 0, 1, "wlSC", "" },
 	{ "rekey", 0, 1, "", "" },
-	{ "update", 1, 1, "zrwlS", "" },
+	{ "update", 1, 1, "zrwlSC", "" },
 	{ "revoke", 1, 1, "", "" },
 	{ "reinstate", 1, 1, "", "" },
 	{ "recover", 1, 1, "kRt", "kR" },

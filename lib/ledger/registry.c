@@ -56,6 +56,14 @@ dk_participant_check(json_t *rec, struct dk_err *e)
 	} else if (json_object_get(rec, "scope") != NULL)
 		return dk_fail(e, DK_EX_DATAERR, "scope: only a reviewer has "
 		    "one, not a %s", s);
+	/* what a seller may deliver in a slot (the review rule of roles) */
+	if (json_object_get(rec, "capacity_wh") != NULL && (strcmp(s,
+	    "prosumer") != 0 && strcmp(s, "producer") != 0))
+		return dk_fail(e, DK_EX_DATAERR, "capacity_wh: only a "
+		    "prosumer or producer has one, not a %s", s);
+	if (json_object_get(rec, "capacity_wh") != NULL &&
+	    dk_get_int(rec, "capacity_wh", 0, DK_MAX_WH, &v, e) < 0)
+		return -1;
 	if ((s = dk_get_str(rec, "status", e)) == NULL)
 		return -1;
 	if (strcmp(s, "active") != 0 && strcmp(s, "revoked") != 0)
@@ -332,6 +340,8 @@ dk_registry_put(struct dk_registry *r, json_t *rec, struct dk_err *e)
 	p->max_day = x ? json_integer_value(x) : -1;
 	x = json_object_get(rec, "scope");
 	p->scope = x ? json_integer_value(x) : -1;
+	x = json_object_get(rec, "capacity_wh");
+	p->capacity_wh = x ? json_integer_value(x) : -1;
 	p->meters = calloc(json_array_size(m) + 1, sizeof(char *));
 	p->meter_key = calloc(json_array_size(m) + 1, sizeof(char *));
 	if (p->meters == NULL || p->meter_key == NULL)

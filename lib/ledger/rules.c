@@ -252,7 +252,8 @@ dk_rules_from_conf(struct dk_rules *r, const struct dk_conf *c,
 	r->wheel_between = v;
 	if (links_from_conf(r, c, e) < 0)
 		goto bad;
-	if (money_from_conf(r, c, e) < 0)
+	if (money_from_conf(r, c, e) < 0 ||
+	    dk_revrules_conf(&r->review, c, e) < 0)
 		goto bad;
 	if ((tp = dk_conf_path(c, "terms", NULL)) != NULL) {
 		if ((fp = fopen(tp, "r")) == NULL) {
@@ -446,7 +447,7 @@ dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	if (strcmp(s, "rules") != 0)
 		return dk_fail(e, DK_EX_DATAERR, "type: must be \"rules\", got "
 		    "\"%.40s\"", s);
-	if (dk_get_int(o, "v", 1, 2, &ver, e) < 0)
+	if (dk_get_int(o, "v", 1, 3, &ver, e) < 0)
 		return -1;
 	if ((s = dk_get_str(o, "currency", e)) == NULL ||
 	    copy_rec(r->currency, sizeof(r->currency), s, "currency", e) < 0)
@@ -475,14 +476,15 @@ dk_rules_from_json(struct dk_rules *r, json_t *o, struct dk_err *e)
 	if (dk_get_int(o, "fee", 0, DK_MAX_PRICE, &v, e) < 0)
 		return -1;
 	r->fee = v;
-	if (links_from_json(r, o, e) < 0 || money_from_json(r, o, e) < 0)
+	if (links_from_json(r, o, e) < 0 || money_from_json(r, o, e) < 0 ||
+	    dk_revrules_from_json(&r->review, o, e) < 0)
 		return -1;
-	if ((ver == 2) != (r->imbalance[0] != '\0' || r->tol_wh > 0 ||
-	    r->tol_pct > 0 || r->fee_bps > 0 || r->monthly_fee > 0 ||
-	    r->tax_bps > 0))
+	if (ver != (r->review.on ? 3 : r->imbalance[0] != '\0' ||
+	    r->tol_wh > 0 || r->tol_pct > 0 || r->fee_bps > 0 ||
+	    r->monthly_fee > 0 || r->tax_bps > 0 ? 2 : 1))
 		return dk_fail(e, DK_EX_DATAERR, "v: must be 2 with the fields "
 		    "of money (imbalance, tolerance_wh, fee_bps, monthly_fee, "
-		    "tax_bps), 1 without");
+		    "tax_bps), 1 without, 3 with review rules");
 	if (check(r, e) < 0) {
 		e->status = DK_EX_DATAERR;
 		return -1;
@@ -504,6 +506,7 @@ dk_rules_json(const struct dk_rules *r)
 	if (o == NULL)
 		return NULL;
 	money_json(r, o);
+	dk_revrules_json(&r->review, o);
 	if (!r->zonal)
 		return o;
 	json_object_set_new(o, "wheeling_inside",

@@ -288,6 +288,7 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 	    strcmp(type, "checkpoint") == 0 ||
 	    strcmp(type, "payment_run") == 0 ||
 	    strcmp(type, "payment_return") == 0 ||
+	    strcmp(type, "pending") == 0 || strcmp(type, "review") == 0 ||
 	    strcmp(type, "dispute") == 0 ||
 	    strcmp(type, "dispute_resolution") == 0)
 		return 0;

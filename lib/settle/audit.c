@@ -50,6 +50,7 @@ struct vctx {
 	int64_t tuslot;
 	long long nprov, ntrueups, nmember_slots;
 	struct dk_disputes dsp;	/* disputes and their targets (dispute.c) */
+	struct dk_revq rq;	/* expert review (audit-review.c) */
 };
 
 static void
@@ -139,8 +140,11 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 {
 	json_t *want = json_array_get(v->expect, v->pos);
 	const char *type = json_string_value(json_object_get(rec, "type"));
+	int held = dk_audit_held(&v->rq, &v->st, v->expect, v->pos, rec, e);
 
-	if (!json_equal(want, rec))
+	if (held < 0)
+		return -1;
+	if (!held && !json_equal(want, rec))
 		return dk_fail(e, DK_EX_NO, "%s differs from the replay: "
 		    "field %s (found a %s record)", v->what,
 		    dk_first_diff(want, rec), type ? type : "typeless");
@@ -179,7 +183,8 @@ expected(struct vctx *v, json_t *rec, struct dk_err *e)
 		if (dk_paybook_transfer(&v->pb, rec, e) < 0)
 			return -1;
 	}
-	if (strcmp(type, "contract") != 0 && zero_sum(v, rec, type, e) < 0)
+	if (strcmp(type, "contract") != 0 && !held &&
+	    zero_sum(v, rec, type, e) < 0)
 		return -1;
 	if (v->pos == json_array_size(v->expect)) {
 		json_array_clear(v->expect);
@@ -961,6 +966,10 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	v->entries++;
 	if (dk_disputes_note(&v->dsp, seq, rec, e) < 0)
 		return -1;
+	if (dk_revq_entry(&v->rq, seq, line, rec, e) < 0) {
+		e->status = DK_EX_NO;
+		return -1;
+	}
 	if (v->buf != NULL) {
 		if ((strcmp(type, "settlement") == 0 || strcmp(type,
 		    "transfer") == 0) && slot_of(v, rec, &t, e) == 0 &&
@@ -1067,6 +1076,19 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		if (slot_of(v, rec, &t, e) < 0)
 			return dk_failpre(e, "trueup");
 		return audit_trueup(v, rec, t, e);
+	}
+	/* a decision, and an approved trade's contract: review-queue.c */
+	if (strcmp(type, "review") == 0)
+		return 0;
+	if (strcmp(type, "contract") == 0 && json_object_get(rec, "review")) {
+		v->ncontracts++;
+		if (dk_add(&v->wh, json_integer_value(json_object_get(rec,
+		    "wh"))) < 0)
+			return dk_fail(e, DK_EX_NO, "contract_wh: the ledger's "
+			    "total is beyond +-(2^53-1)");
+		if (dk_state_apply(&v->st, 0, 0, rec, e) < 0)
+			e->status = DK_EX_NO;
+		return e->status ? -1 : 0;
 	}
 	if (strcmp(type, "contract") == 0)
 		return dk_fail(e, DK_EX_NO, "contract that no clearing before "
@@ -1184,6 +1206,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	v.lateblind = json_object();
 	v.unopened = a->unopened = json_array();
 	v.months = json_object();
+	dk_revq_init(&v.rq, &v.st.reg);
 	if (openings != NULL && dk_openings_load(openings, &v.openings,
 	    e) < 0) {
 		json_decref(v.readings);
@@ -1195,6 +1218,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 		json_decref(v.lateblind);
 		dk_state_free(&v.st);
 		dk_paybook_free(&v.pb);
+		dk_revq_free(&v.rq);
 		return -1;
 	}
 	v.recoveries = a->recoveries = json_array();
@@ -1237,6 +1261,10 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	json_decref(v.late);
 	json_decref(v.lateblind);
 	json_decref(v.tuby);
+	a->held = v.rq.npending;
+	a->approved = v.rq.napproved;
+	a->rejected = v.rq.nrejected;
+	a->expired = dk_revq_expired(&v.rq);
 	a->provisional = v.nprov;
 	a->trueups = v.ntrueups;
 	a->member_slots = v.nmember_slots;
@@ -1257,6 +1285,7 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	dk_state_free(&v.st);
 	dk_paybook_free(&v.pb);
 	dk_disputes_free(&v.dsp);
+	dk_revq_free(&v.rq);
 	return rc;
 }
 
@@ -1305,6 +1334,12 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 		json_object_set_new(x, "disputes_open",
 		    json_integer(a->disputes_open));
 	}
+	if (a->held > 0) {	/* expert review: when a trade was held */
+		json_object_set_new(x, "held", json_integer(a->held));
+		json_object_set_new(x, "approved", json_integer(a->approved));
+		json_object_set_new(x, "rejected", json_integer(a->rejected));
+		json_object_set_new(x, "expired", json_integer(a->expired));
+	}
 	/* present when a slot was settled provisionally */
 	if (a->provisional > 0) {
 		json_object_set_new(x, "provisional", json_integer(
@@ -1337,6 +1372,11 @@ dk_audit_note(const struct dk_audit *a)
 		n += snprintf(b + n, sizeof(b) - n, "; %lld dispute%s, %lld "
 		    "open", a->disputes, a->disputes == 1 ? "" : "s",
 		    a->disputes_open);
+	if (a->held > 0)
+		n += snprintf(b + n, sizeof(b) - n, "; %lld trade%s held for "
+		    "review: %lld approved, %lld rejected, %lld expired",
+		    a->held, a->held == 1 ? "" : "s", a->approved, a->rejected,
+		    a->expired);
 	if (a->provisional == 0)
 		return b;
 	n += snprintf(b + n, sizeof(b) - n, "; %lld settlement%s "

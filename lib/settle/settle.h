@@ -217,6 +217,7 @@ struct dk_audit {		/* the figures of the verdict */
 	json_t *pending;	/* [slot, participant]: provisional, not
 				 * trued up */
 	long long disputes, disputes_open;	/* dispute.c */
+	long long held, approved, rejected, expired;	/* expert review */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
@@ -575,5 +576,71 @@ json_t *dk_sim_kpi_json(const struct dk_sim_kpi *);
 int dk_sim_text(FILE *, const struct dk_sim_kpi *, size_t n);
 int dk_sim_html(FILE *, const struct dk_sim_kpi *, struct dk_report *,
     size_t n);
+
+/* review.c: expert review (denki-formats(5), Expert review): what the review
+ * rules read from the ledger before a slot's clearing, a trade's reasons,
+ * the pending record contract-sign writes instead of its contract */
+#define DK_REVIEW_SLOTS	10000	/* the most recent clearing prices kept */
+struct dk_revhist {
+	struct dk_credit cr;	/* credit scores and tenure */
+	int64_t *ring;		/* the recent clearing prices, */
+	size_t n, head;		/* how many, and where the next goes */
+	int has_cur;		/* the last clearing's price, not yet recent */
+	int64_t cur;
+	int64_t cp_time;	/* the latest checkpoint time; -1: none */
+};
+void dk_revhist_init(struct dk_revhist *);
+int dk_revhist_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+int dk_revhist_ledger(struct dk_revhist *, int fd, const char *path,
+    struct dk_err *);
+int dk_revhist_note(struct dk_revhist *, const char *note, struct dk_err *);
+int dk_revhist_median(const struct dk_revhist *, int n, int64_t *m, int *k);
+void dk_revhist_free(struct dk_revhist *);
+int64_t dk_trade_value(json_t *contract);
+json_t *dk_review_reasons(const struct dk_revhist *,
+    const struct dk_registry *, const struct dk_rules *, int64_t slot,
+    json_t *contracts, size_t i, struct dk_err *);
+json_t *dk_pending_make(json_t *contract, json_t *reasons,
+    const struct dk_rules *, int64_t slot, struct dk_err *);
+int dk_review_hold(struct dk_revhist *, const struct dk_state *,
+    json_t *clearing, json_t *contracts, int64_t slot, struct dk_err *);
+
+/* review-queue.c: the pending trades of a ledger replayed with their
+ * decisions (review records) and the contracts approved; each decision
+ * and approved contract checked as it is read */
+struct dk_revq {
+	struct dk_revhist h;
+	const struct dk_registry *reg;	/* the registry as of each entry */
+	json_t *pend;		/* pending id -> its item (review-queue.c) */
+	json_t *ids;		/* the pending ids, in the ledger's order */
+	json_t *recent;		/* participant -> its last contracts and
+				 * settlements, the evidence */
+	char approved[65];	/* an approve just read (its id), */
+	json_t *approve;	/* whose contract must come next */
+	long long npending, napproved, nrejected;
+};
+void dk_revq_init(struct dk_revq *, const struct dk_registry *);
+int dk_revq_entry(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *);
+json_t *dk_review_decision(const struct dk_revq *, const char *decision,
+    const char *pending, const char *comment, const char *by, int64_t time,
+    const struct dk_key *, struct dk_err *);
+int dk_review_check(const struct dk_revq *, json_t *rec, struct dk_err *);
+json_t *dk_revq_contract(const struct dk_revq *, json_t *decision,
+    struct dk_err *);
+json_t *dk_revq_list(const struct dk_revq *, int64_t now, struct dk_err *);
+long long dk_revq_expired(const struct dk_revq *);
+int dk_revq_ledger(struct dk_revq *, struct dk_state *, int fd,
+    const char *path, struct dk_err *);
+const char *dk_revq_find(const struct dk_revq *, const char *prefix,
+    struct dk_err *);
+const struct dk_participant *dk_registry_key(const struct dk_registry *,
+    const unsigned char pk[32]);
+void dk_revq_free(struct dk_revq *);
+
+/* audit-review.c: ledger-verify's checks of review, on the replay */
+int dk_audit_held(struct dk_revq *, const struct dk_state *, json_t *expect,
+    size_t pos, json_t *rec, struct dk_err *);
 
 #endif
