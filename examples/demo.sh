@@ -118,9 +118,10 @@ awk -v d="$day" 'index($0, "\"meter\":\"kn5-m\"") &&
     index($0, "\"slot\":\"" d "T18:30:00"))' all-readings.jsonl >late.jsonl
 grep -vxF -f late.jsonl all-readings.jsonl >readings.jsonl
 denki settle -c coop.yaml readings.jsonl >settlements.jsonl 2>settle.log
+denki settle -c coop.yaml late.jsonl >trueups.jsonl 2>>settle.log
+[ -n "$quiet" ] && return 0
 echo "settlement     $(grep -c '"type":"settlement"' settlements.jsonl) member-slots settled in 48 slots; kn5's meter silent for $(wc -l <late.jsonl) of them:"
 jq -r 'select(.provisional) | "               \(.slot): \(.participant) settled provisionally on its contracts (\(.bought_wh) Wh bought, deviation 0), no reading of \(.provisional | join(" "))"' settlements.jsonl
-denki settle -c coop.yaml late.jsonl >trueups.jsonl 2>>settle.log
 echo "true-up        the $(wc -l <late.jsonl) readings come late; the next run trues kn5 up:"
 jq -r 'select(.type == "trueup") | "               \(.slot): \(.participant) metered a deviation of \(.deviation_wh) Wh: \(if .net < 0 then "pays the utility \(-.net) micro-EUR" else "gets \(.net) micro-EUR from the utility" end) (transfer reason trueup)"' trueups.jsonl
 echo
