@@ -74,3 +74,80 @@ forged() {
 	assert_output ""
 	cmp kept.jsonl ledger.jsonl
 }
+
+# tel TIME ZONE FREQUENCY_MHZ VOLTAGE_MV: a telemetry reading
+tel() {
+	printf '{"time":"%s","zone":"%s","frequency_mhz":%s,"voltage_mv":%s}\n' "$@"
+}
+
+@test "attack: a telemetry line dated years ahead (a hostile or broken gateway) does not blind grid-watch to the zone's true readings after it" {
+	need_faketime
+	zoned
+	contracted "$S1"
+	{
+		tel 2098-01-01T10:00:00Z hill 50000 230000
+		tel 2099-06-01T00:00:00Z hill 50001 230000
+		tel 2098-01-01T10:01:00Z hill 49000 230000
+	} >tel.jsonl
+	run -65 --separate-stderr at '2098-01-01 10:20:00' denki-grid-watch -c coop.yaml tel.jsonl
+	assert_equal "${stderr_lines[0]}" "denki-grid-watch: tel.jsonl:2: skipped: time: 44545200 s after this machine's clock: a reading from the future (at most one slot ahead)"
+	# the true reading after it, out of band, halts hill
+	assert_equal "$(jq -r 'select(.type=="halt") | "\(.zones[0]) \(.telemetry.source) \(.reason)"' <<<"$output")" \
+	    "hill tel.jsonl:3 grid-watch: frequency 49000 mHz outside 49800-50200"
+	run -0 at '2098-01-01 10:21:00' denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "bad input: grid-watch: garbage, wrong types, absurd numbers and a line cut in the middle are each named and skipped (65); a good line still decides" {
+	need_faketime
+	zoned
+	contracted "$S1"
+	{
+		tel 2098-01-01T10:00:00Z hill 50000 230000
+		echo 'not json'
+		tel 2098-01-01T10:00:10Z hill '"50000"' 230000
+		tel 2098-01-01T10:00:20Z hill 1e308 230000
+		tel 2098-01-01T10:00:30Z hill 9223372036854775807 230000
+		tel 2098-01-01T10:00:40Z hill -1 230000
+		tel 2098-01-01T10:00:50Z mars 50000 230000
+		tel 2098-01-01T10:00:55Z hill 50000 230000 | head -c 40
+		echo
+		tel 2098-01-01T10:01:00Z town 50000 999999999
+	} >tel.jsonl
+	cp ledger.jsonl kept.jsonl
+	run -65 --separate-stderr at '2098-01-01 10:20:00' denki-grid-watch -c coop.yaml tel.jsonl
+	assert_equal "${#stderr_lines[@]}" 8
+	assert_equal "${stderr_lines[0]}" "denki-grid-watch: tel.jsonl:2: skipped: malformed JSON at column 3: '[' or '{' expected near 'not'"
+	assert_equal "${stderr_lines[1]}" 'denki-grid-watch: tel.jsonl:3: skipped: frequency_mhz: must be an integer, got "50000"'
+	assert_equal "${stderr_lines[2]}" "denki-grid-watch: tel.jsonl:4: skipped: frequency_mhz: must be an integer, got a number with a fraction or exponent"
+	assert_equal "${stderr_lines[3]}" "denki-grid-watch: tel.jsonl:5: skipped: frequency_mhz: integer beyond +-(2^53-1)"
+	assert_equal "${stderr_lines[4]}" "denki-grid-watch: tel.jsonl:6: skipped: frequency_mhz: must be from 0 to 1000000, got -1"
+	assert_equal "${stderr_lines[5]}" "denki-grid-watch: tel.jsonl:7: skipped: zone: mars: no participant or link has this zone"
+	assert_equal "${stderr_lines[6]%%JSON*}" "denki-grid-watch: tel.jsonl:8: skipped: malformed "
+	# what it appended: the town halt only, after the ledger as it was
+	assert_equal "$(jq -r 'select(.type=="halt") | "\(.zones[0]) \(.telemetry.source)"' <<<"$output")" "town tel.jsonl:9"
+	cmp -n "$(stat -c %s kept.jsonl)" kept.jsonl ledger.jsonl
+}
+
+@test "bad input: grid-watch polling a URL on a closed port: each failed poll is said, the watch goes on, the run exits 69; the ledger byte-identical" {
+	zoned
+	contracted "$S1"
+	cp ledger.jsonl kept.jsonl
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run -69 --separate-stderr denki-grid-watch -c coop.yaml -i 1 -N 2 "http://127.0.0.1:$port/grid.jsonl"
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_equal "${stderr_lines[0]%%: Failed*}" "denki-grid-watch: http://127.0.0.1:$port/grid.jsonl"
+	assert_equal "$stderr" "$(printf '%s\n%s' "${stderr_lines[0]}" "${stderr_lines[0]}")"
+	cmp kept.jsonl ledger.jsonl
+}
+
+@test "bad input: grid-watch -N or -i beyond any count (overflowing a long), negative or twice wrong: a usage error (64), nothing polled" {
+	zoned
+	contracted "$S1"
+	cp ledger.jsonl kept.jsonl
+	run -64 timeout 10 denki-grid-watch -c coop.yaml -N 99999999999999999999 http://127.0.0.1:9/x
+	run -64 timeout 10 denki-grid-watch -c coop.yaml -i 9999999999 http://127.0.0.1:9/x
+	run -64 denki-grid-watch -c coop.yaml -i -5 http://127.0.0.1:9/x
+	run -64 denki-grid-watch -c coop.yaml -N 1x http://127.0.0.1:9/x
+	cmp kept.jsonl ledger.jsonl
+}
