@@ -151,3 +151,34 @@ tel() {
 	run -64 denki-grid-watch -c coop.yaml -N 1x http://127.0.0.1:9/x
 	cmp kept.jsonl ledger.jsonl
 }
+
+@test "bad input: kpi --credit -e beyond any entry number (overflowing) is a usage error (64), not the whole ledger" {
+	make_community
+	run -64 --separate-stderr denki-kpi -c coop.yaml --credit -e 99999999999999999999
+	assert_output ""
+	run -64 denki-kpi -c coop.yaml --credit -e -1
+	run -0 denki-kpi -c coop.yaml --credit -e 3
+}
+
+@test "bad input: a halt into a full disk (ulimit -f, the signal ignored: writes fail with EFBIG): 74, nothing appended, the ledger byte-identical" {
+	zoned
+	contracted "$S1"
+	cp ledger.jsonl kept.jsonl
+	# a reason of 2000 bytes takes the halt past the limit
+	r=$(printf 'r%.0s' $(seq 2000))
+	lim=$(( $(stat -c %s ledger.jsonl) / 1024 + 1 ))
+	run -74 --separate-stderr bash -c "trap '' XFSZ; ulimit -f $lim; exec denki-halt -c coop.yaml -z hill --from '$S1' --until '$S3' -m '$r'"
+	assert_equal "$stderr" "denki-halt: ledger.jsonl: write: File too large; nothing of this run was appended"
+	assert_output ""
+	cmp kept.jsonl ledger.jsonl
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "bad input: denki-battery with no device answering: each attempt said, 69, the setting unknown" {
+	make_community alice
+	port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	printf 'battery:\n  host: 127.0.0.1\n' >>alice.yaml
+	run -69 --separate-stderr denki-battery -c alice.yaml -D meter.echonet.port="$port" -D meter.echonet.timeout=200 -D meter.echonet.retries=1 charge -w 100
+	assert_output ""
+	assert_equal "${stderr_lines[-1]}" "denki-battery: 127.0.0.1:$port: 027D01: no answer to the SetC after 2 attempts of 200 ms: the battery's setting is unknown"
+}
