@@ -182,3 +182,34 @@ tel() {
 	assert_output ""
 	assert_equal "${stderr_lines[-1]}" "denki-battery: 127.0.0.1:$port: 027D01: no answer to the SetC after 2 attempts of 200 ms: the battery's setting is unknown"
 }
+
+@test "bad input: bid with a state database that is no database (garbage) or cut short: the file named, 73, the file left as it was" {
+	make_community alice
+	sed -i 's/^state: .*/state: s.db/' alice.yaml
+	head -c 5000 /dev/urandom >s.db
+	cp s.db kept.db
+	run -73 --separate-stderr denki-bid -c alice.yaml -s 2098-01-05T10:00:00+00:00 </dev/null
+	assert_equal "$stderr" "denki-bid: state database: s.db: journal_mode=WAL: file is not a database"
+	assert_output ""
+	cmp kept.db s.db
+	# a real one cut in the middle of its pages
+	rm s.db
+	printf '{"type":"reading","v":1,"meter":"alice-m","slot":"2098-01-04T10:00:00+00:00","import_wh":10,"export_wh":500}\n' >r.jsonl
+	denki-bid -c alice.yaml -s 2098-01-05T10:00:00+00:00 r.jsonl >/dev/null
+	head -c 8192 s.db >cut.db
+	mv cut.db s.db
+	rm -f s.db-wal s.db-shm
+	cp s.db kept.db
+	run -73 --separate-stderr denki-bid -c alice.yaml -s 2098-01-05T10:00:00+00:00 </dev/null
+	assert_equal "$stderr" "denki-bid: state database: s.db: journal_mode=WAL: database disk image is malformed"
+	cmp kept.db s.db
+}
+
+@test "bad input: bid with a state database of an older version (readings and sent only): migrated, its readings kept and used" {
+	make_community alice
+	sed -i 's/^state: .*/state: s.db/' alice.yaml
+	sqlite3 s.db "CREATE TABLE reading(meter TEXT NOT NULL, slot INTEGER NOT NULL, import_wh INTEGER NOT NULL, export_wh INTEGER NOT NULL, PRIMARY KEY(meter, slot)); CREATE TABLE sent(slot INTEGER PRIMARY KEY, order_id TEXT NOT NULL); INSERT INTO reading VALUES('alice-m', $(date -d 2098-01-04T10:00:00Z +%s), 10, 500);"
+	run -0 --separate-stderr denki-bid -c alice.yaml -s 2098-01-05T10:00:00+00:00 </dev/null
+	assert_equal "$(jq -c '[.side,.wh]' <<<"$output")" '["sell",490]'
+	assert_equal "$(sqlite3 s.db 'SELECT meter, import_wh, export_wh FROM reading')" "alice-m|10|500"
+}
