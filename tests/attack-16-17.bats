@@ -213,3 +213,22 @@ tel() {
 	assert_equal "$(jq -c '[.side,.wh]' <<<"$output")" '["sell",490]'
 	assert_equal "$(sqlite3 s.db 'SELECT meter, import_wh, export_wh FROM reading')" "alice-m|10|500"
 }
+
+@test "bad input: halt with an option given twice (--from, --until, -m, -k, --lift) or --lift beyond any entry: a usage error (64) naming it, nothing appended" {
+	zoned
+	contracted "$S1"
+	cp ledger.jsonl kept.jsonl
+	run -64 --separate-stderr denki-halt -c coop.yaml -z hill --from "$S1" --from "$S0" --until "$S3" -m x
+	assert_equal "$stderr" "denki-halt: --from: given twice (\"$S1\" and \"$S0\")"
+	run -64 --separate-stderr denki-halt -c coop.yaml -z hill --from "$S1" --until "$S3" --until "$S2" -m x
+	assert_equal "$stderr" "denki-halt: --until: given twice (\"$S3\" and \"$S2\")"
+	run -64 --separate-stderr denki-halt -c coop.yaml -z hill --from "$S1" --until "$S3" -m x -m y
+	assert_equal "$stderr" 'denki-halt: -m: given twice ("x" and "y")'
+	run -64 --separate-stderr denki-halt -c coop.yaml -z hill --from "$S1" --until "$S3" -m x -k alice.key -k operator.key
+	assert_equal "$stderr" 'denki-halt: -k: given twice ("alice.key" and "operator.key")'
+	run -64 --separate-stderr denki-halt -c coop.yaml --lift 27 --lift 28 -m x
+	run -64 --separate-stderr denki-halt -c coop.yaml --lift 99999999999999999999 -m x
+	assert_equal "$stderr" "denki-halt: --lift 99999999999999999999: must be the entry number of a halt"
+	run -64 denki-halt -c coop.yaml -z hill --from "$S1" --until "$S3"
+	cmp kept.jsonl ledger.jsonl
+}
