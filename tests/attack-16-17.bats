@@ -137,7 +137,7 @@ tel() {
 	assert_output ""
 	assert_equal "${#stderr_lines[@]}" 2
 	assert_equal "${stderr_lines[0]%%: Failed*}" "denki-grid-watch: http://127.0.0.1:$port/grid.jsonl"
-	assert_equal "$stderr" "$(printf '%s\n%s' "${stderr_lines[0]}" "${stderr_lines[0]}")"
+	assert_equal "${stderr_lines[1]%%: Failed*}" "denki-grid-watch: http://127.0.0.1:$port/grid.jsonl"
 	cmp kept.jsonl ledger.jsonl
 }
 
