@@ -1,6 +1,8 @@
 /* denki-grid-watch: grid telemetry (JSON lines: files, a pipe, or an HTTP
  * URL polled) judged against coop.yaml's grid.* bands: a zone out of them
  * halted, lifted when stable; each decision a signed ledger entry. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,8 @@ struct watch {
 	struct dk_prog *P;
 	struct dk_gw g;
 	const char *keyf;
-	int bad;
+	int bad;		/* a line skipped */
+	int down;		/* a poll of the URL failed */
 };
 
 /* One decision into the ledger, opened for it alone (clear and settle
@@ -102,6 +105,7 @@ poll_url(struct watch *w, const char *url, long interval, long polls,
 		if (dk_http_get(url, 10, 0, NULL, NULL, &body, &len, e) < 0) {
 			dk_warnx(prog, "%s", e->msg);
 			memset(e, 0, sizeof(*e));
+			w->down = 1;
 			continue;
 		}
 		for (p = body; p < body + len; p = nl + 1) {
@@ -137,8 +141,10 @@ main(int argc, char *argv[])
 			w.keyf = optarg;
 			continue;
 		}
+		errno = 0;
 		n = strtol(optarg, &end, 10);
-		if (*optarg == '\0' || *end != '\0' || n < (c == 'i'))
+		if (*optarg == '\0' || *end != '\0' || n < (c == 'i') ||
+		    errno != 0 || n > INT_MAX)
 			dk_prog_usage(&P, DK_EX_USAGE);
 		*(c == 'i' ? &interval : &polls) = n;
 	}
@@ -182,7 +188,8 @@ main(int argc, char *argv[])
 	dk_coop_free(&C);
 	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);
-	return c ? c : w.bad ? DK_EX_DATAERR : DK_EX_OK;
+	return c ? c : w.bad ? DK_EX_DATAERR : w.down ? DK_EX_UNAVAILABLE :
+	    DK_EX_OK;
 fail:
 	return dk_prog_fail(&P, &e);
 }

@@ -1,5 +1,6 @@
 /* denki-halt: the emergency switch: a signed halt of trading (or island
  * mode) for zones and a window, or the lift of one, into the ledger. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,18 @@ window(const char *opt, const char *s, int minutes, int64_t *t,
 	return 0;
 }
 
+/* An option's value, which a second one would silently replace. */
+static const char *
+once(const char *had, const char *opt, const char *v)
+{
+	if (had != NULL) {
+		dk_warnx(prog, "%s: given twice (\"%.40s\" and \"%.40s\")",
+		    opt, had, v);
+		exit(DK_EX_USAGE);
+	}
+	return v;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -68,19 +81,19 @@ main(int argc, char *argv[])
 			zones[q.nz++] = optarg;
 			break;
 		case 'm':
-			q.reason = optarg;
+			q.reason = once(q.reason, "-m", optarg);
 			break;
 		case 'k':
-			keyf = optarg;
+			keyf = once(keyf, "-k", optarg);
 			break;
 		case FROM:
-			from = optarg;
+			from = once(from, "--from", optarg);
 			break;
 		case UNTIL:
-			until = optarg;
+			until = once(until, "--until", optarg);
 			break;
 		case LIFT:
-			lift = optarg;
+			lift = once(lift, "--lift", optarg);
 			break;
 		case ISLAND:
 			q.island = 1;
@@ -95,8 +108,9 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "-m: the reason is empty");
 		return DK_EX_USAGE;
 	}
+	errno = 0;
 	if (lift != NULL && ((id = strtoll(lift, &end, 10)) < 1 ||
-	    *end != '\0')) {
+	    *end != '\0' || errno != 0)) {
 		dk_warnx(prog, "--lift %s: must be the entry number of a halt",
 		    lift);
 		return DK_EX_USAGE;

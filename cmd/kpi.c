@@ -1,5 +1,6 @@
 /* denki-kpi: the platform's KPIs for a period beside their targets, and
  * each member's credit score, from the ledger alone. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,8 +99,10 @@ main(int argc, char *argv[])
 			cr = 1;
 			break;
 		case 'e':
+			errno = 0;
 			entries = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || entries < 0)
+			if (*optarg == '\0' || *end != '\0' || entries < 0 ||
+			    errno != 0)
 				dk_prog_usage(&P, DK_EX_USAGE);
 			break;
 		case 'j':

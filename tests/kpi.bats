@@ -377,9 +377,11 @@ append() {
 	run -0 --separate-stderr denki-kpi -c coop.yaml --credit -j -m alice -t 2026-03-01T00:00:00Z
 	assert_output '{"at":"2026-03-01T00:00:00Z","contracted_wh":1210,"days":90,"delivery":395,"disputes":200,"disputes_lost":0,"entries":'"$n"',"missed_bp":123,"missed_wh":15,"participant":"alice","payments":200,"returned_credits":0,"returned_debits":0,"score":844,"settlements":2,"tenure":49,"type":"credit","v":1}'
 	# a collection from bob the bank returned, and a dispute he lost,
-	# decided by carol (standing in for a reviewer), signed with her key
+	# decided by rita, a reviewer, signed with her key
+	denki-keygen rita >/dev/null
 	append '{"type":"payment_return","v":1,"run":40,"period":"2026-01","participant":"bob","amount":-1000000}' \
-	    "$(printf '{"type":"dispute_resolution","v":1,"dispute":12,"decision":"upheld","loser":"bob","transfers":[],"comment":"short delivery","by":"carol"}' | sign_with carol.key)"
+	    "$(jq -c --arg k "$(tail -n 1 rita.pub)" '.rec | .id="rita" | .role="reviewer" | .scope=1000000 | .key=$k | .meters=[] | del(.request, .meter_keys)' <<<"$(grep '"id":"carol"' ledger.jsonl | tail -n 1)")" \
+	    "$(printf '{"type":"dispute_resolution","v":1,"dispute":12,"decision":"upheld","loser":"bob","transfers":[],"comment":"short delivery","by":"rita"}' | sign_with rita.key)"
 	run -0 --separate-stderr denki-kpi -c coop.yaml --credit -t 2026-03-01T00:00:00Z
 	assert_equal "${lines[0]}" 'member       score tenure delivery payments disputes   days'
 	# bob missed 10 of 800 bought: 395; one collection returned: 100;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ledger.h"
 
@@ -262,6 +263,7 @@ dk_gw_line(struct dk_gw *g, const char *s, size_t n, const char *where,
 {
 	struct dk_gw_reading r;
 	json_t *rec;
+	int64_t ahead;
 	int rc;
 
 	o->tel = NULL;
@@ -270,6 +272,15 @@ dk_gw_line(struct dk_gw *g, const char *s, size_t n, const char *where,
 	if (dk_gw_read(g, rec, &r, e) < 0) {
 		json_decref(rec);
 		return -1;
+	}
+	/* a reading dated ahead would put its zone's last reading there,
+	 * and every true one after it would be "before" it: the zone blind */
+	ahead = r.t - (int64_t)time(NULL);
+	if (ahead > (int64_t)g->r->slot_minutes * 60) {
+		json_decref(rec);
+		return dk_fail(e, DK_EX_DATAERR, "time: %lld s after this "
+		    "machine's clock: a reading from the future (at most one "
+		    "slot ahead)", (long long)ahead);
 	}
 	if (poll && g->z[r.zone].last_t >= r.t) {
 		json_decref(rec);

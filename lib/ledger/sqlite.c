@@ -37,8 +37,9 @@ dk_sqlite_fail(struct sqlite3 *db, struct dk_err *e, const char *what)
  * set with retries for up to the busy timeout (5 s) when it is not.
  */
 static int
-wal(struct sqlite3 *db, struct dk_err *e)
+wal(struct sqlite3 *db, const char *path, struct dk_err *e)
 {
+	char what[300];
 	sqlite3_stmt *st;
 	struct timespec ts = { 0, 1000000 };
 	int i, rc, ok;
@@ -55,12 +56,17 @@ wal(struct sqlite3 *db, struct dk_err *e)
 		}
 		if (ok)
 			return 0;
+		/* named: a file that is no database, or a damaged one */
 		if (i > 0 && rc != SQLITE_BUSY && rc != SQLITE_LOCKED &&
-		    rc != SQLITE_ROW)
-			return dk_sqlite_fail(db, e, "journal_mode=WAL");
+		    rc != SQLITE_ROW) {
+			snprintf(what, sizeof(what), "%.200s: journal_mode=WAL",
+			    path);
+			return dk_sqlite_fail(db, e, what);
+		}
 		if (i > 5000 / 20)
 			return dk_fail(e, DK_EX_TEMPFAIL, "state database: "
-			    "journal_mode=WAL: still locked after 5 s");
+			    "%.200s: journal_mode=WAL: still locked after 5 s",
+			    path);
 		if (i > 0)
 			nanosleep(&ts, NULL);
 		if (ts.tv_nsec < 20000000)
@@ -81,7 +87,7 @@ dk_sqlite_open(const char *path, const char *schema, struct dk_err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	if (wal(db, e) < 0)
+	if (wal(db, path, e) < 0)
 		goto fail;
 	if (sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
 	    SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL, NULL) !=

@@ -28,7 +28,8 @@ struct vctx {
 	char what[80];
 	long long norders, ncontracts, nsettlements, ntransfers, nslots,
 	    nsettled, entries, ncheckpoints, nreadings, nunsigned;
-	int64_t wh, paid, received, fees;
+	long long ncancelled;	/* contracts cancelled by a halt */
+	int64_t wh, paid, received, fees, cancelled_wh;
 	json_t *recoveries;	/* each key recovery, as verify shows it */
 	struct dk_pool *pool;
 	struct dk_scaninfo *si;	/* the scan's: the record's bytes */
@@ -1001,8 +1002,15 @@ entry(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 		return dk_fail(e, DK_EX_NO, "the first entry must be the "
 		    "ledger's genesis record (origin and operator key), not "
 		    "a %s", type);
-	if ((rc = dk_audit_halt(&v->st, v->si, seq, type, rec, e)) != 1)
+	if ((rc = dk_audit_halt(&v->st, v->si, seq, type, rec, e)) != 1) {
+		/* a cancelled contract binds no one: counted apart */
+		if (rc == 0 && strcmp(type, "cancel") == 0) {
+			v->ncancelled++;
+			v->cancelled_wh += json_integer_value(
+			    json_object_get(rec, "wh"));
+		}
 		return rc;
+	}
 	if (strcmp(type, "checkpoint") == 0) {
 		v->ncheckpoints++;
 		return 0;
@@ -1243,8 +1251,10 @@ dk_audit_ledger(struct dk_audit *a, const char *path,
 	a->participants = v.st.reg.n;
 	a->orders = v.norders;
 	a->slots_cleared = v.nslots;
-	a->contracts = v.ncontracts;
-	a->contract_wh = v.wh;
+	a->contracts = v.ncontracts - v.ncancelled;
+	a->contract_wh = v.wh - v.cancelled_wh;
+	a->cancelled = v.ncancelled;
+	a->cancelled_wh = v.cancelled_wh;
 	a->slots_settled = v.nsettled;
 	a->readings = v.nreadings;
 	a->unsigned_readings = v.nunsigned;
@@ -1329,6 +1339,11 @@ dk_audit_json(const struct dk_audit *a, const char *path)
 	if (a->unproven > 0)
 		json_object_set_new(x, "unproven_enrolments",
 		    json_integer(a->unproven));
+	if (a->cancelled > 0) {
+		json_object_set_new(x, "cancelled", json_integer(a->cancelled));
+		json_object_set_new(x, "cancelled_wh",
+		    json_integer(a->cancelled_wh));
+	}
 	if (a->disputes > 0) {
 		json_object_set_new(x, "disputes", json_integer(a->disputes));
 		json_object_set_new(x, "disputes_open",
@@ -1368,6 +1383,10 @@ dk_audit_note(const struct dk_audit *a)
 		n += snprintf(b, sizeof(b), "; %lld participant%s enrolled "
 		    "without proof of possession (records of version 1, no "
 		    "request since)", a->unproven, a->unproven == 1 ? "" : "s");
+	if (a->cancelled > 0)
+		n += snprintf(b + n, sizeof(b) - n, "; %lld contract%s (%lld "
+		    "Wh) cancelled by a halt, not counted above", a->cancelled,
+		    a->cancelled == 1 ? "" : "s", (long long)a->cancelled_wh);
 	if (a->disputes > 0)
 		n += snprintf(b + n, sizeof(b) - n, "; %lld dispute%s, %lld "
 		    "open", a->disputes, a->disputes == 1 ? "" : "s",

@@ -121,7 +121,9 @@ settlement(struct dk_credit *c, json_t *rec, int trueup, struct dk_err *e)
 }
 
 /* A decision counts only when signed by the participant it names in
- * "by", with the key the ledger registered for it before. */
+ * "by", with the key the ledger registered for it before, and that
+ * participant an active reviewer then (a member's own "decision" would
+ * lower another's score). */
 static int
 resolution(struct dk_credit *c, json_t *rec, struct dk_err *e)
 {
@@ -135,9 +137,12 @@ resolution(struct dk_credit *c, json_t *rec, struct dk_err *e)
 	if ((key = json_object_get(c->keys, by)) == NULL)
 		return dk_fail(e, DK_EX_DATAERR, "by: %s is not a registered "
 		    "participant", by);
-	if (dk_key_from_b64(&k, json_string_value(key), e) < 0 ||
-	    dk_verify_record(rec, k.pk, e) < 0)
+	if (dk_key_from_b64(&k, json_string_value(json_array_get(key, 0)),
+	    e) < 0 || dk_verify_record(rec, k.pk, e) < 0)
 		return -1;
+	if (!json_is_true(json_array_get(key, 1)))
+		return dk_fail(e, DK_EX_DATAERR, "by: %s is not an active "
+		    "reviewer: only a reviewer resolves a dispute", by);
 	if (json_is_null(json_object_get(rec, "loser")))
 		return 0;
 	if ((loser = dk_get_id(rec, "loser", e)) == NULL)
@@ -220,14 +225,19 @@ static int
 participant(struct dk_credit *c, long long seq, json_t *rec,
     struct dk_err *e)
 {
-	const char *id, *key;
+	const char *id, *key, *role, *status;
 	struct dk_creditm *m;
 
 	if ((id = dk_get_id(rec, "id", e)) == NULL ||
-	    (key = dk_get_str(rec, "key", e)) == NULL)
+	    (key = dk_get_str(rec, "key", e)) == NULL ||
+	    (role = dk_get_str(rec, "role", e)) == NULL ||
+	    (status = dk_get_str(rec, "status", e)) == NULL)
 		return -1;
-	if (json_object_set_new(c->keys, id, json_string(key)) < 0 ||
-	    (m = member(c, id)) == NULL)
+	/* its key, and whether it is an active reviewer, who alone
+	 * decides a dispute */
+	if (json_object_set_new(c->keys, id, json_pack("[s,b]", key,
+	    strcmp(role, "reviewer") == 0 && strcmp(status, "active") == 0))
+	    < 0 || (m = member(c, id)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (m->enrol_seq < 0)
 		m->enrol_seq = seq;

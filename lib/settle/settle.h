@@ -218,6 +218,8 @@ struct dk_audit {		/* the figures of the verdict */
 				 * trued up */
 	long long disputes, disputes_open;	/* dispute.c */
 	long long held, approved, rejected, expired;	/* expert review */
+	long long cancelled;	/* contracts cancelled by a halt: not in */
+	int64_t cancelled_wh;	/* contracts, contract_wh */
 };
 int dk_audit_ledger(struct dk_audit *, const char *path,
     const unsigned char oppk[32], const char *openings, int threads,
@@ -357,7 +359,8 @@ struct dk_credit {
 	size_t n, cap;
 	json_t *idx;		/* id -> index in m */
 	json_t *prov;		/* "slot id" -> position: provisional */
-	json_t *keys;		/* id -> its key (base64), the last record's */
+	json_t *keys;		/* id -> [its key (base64), whether an active
+				 * reviewer], as its last record says */
 	long long upto;		/* entries from it on are left out; -1: none */
 	long long entries;	/* read */
 	int64_t cp_time;	/* the last checkpoint's time; -1: none */

@@ -26,14 +26,23 @@ feed(struct dk_credit *c, json_t *rec)
 }
 
 static json_t *
-participant(const char *id, const struct dk_key *k)
+registered(const char *id, const char *role, const char *status,
+    const struct dk_key *k)
 {
 	char *b = dk_key_pub_b64(k);
-	json_t *r = json_pack("{s:s,s:i,s:s,s:s}", "type", "participant", "v",
-	    2, "id", id, "key", b);
+	json_t *r = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "type",
+	    "participant", "v", 2, "id", id, "key", b, "role", role,
+	    "status", status);
 
 	free(b);
 	return r;
+}
+
+static json_t *
+participant(const char *id, const struct dk_key *k)
+{
+	return registered(id, strcmp(id, "rita") == 0 ? "reviewer" :
+	    "prosumer", "active", k);
 }
 
 static json_t *
@@ -287,6 +296,18 @@ main(void)
 	CHECK_INT(e.status, DK_EX_DATAERR);
 	CHECK_INT(feed(&c, resolution("zed", "bob", &kx)), -1);
 	CHECK_HAS(e.msg, "by: zed is not a registered participant");
+	/* signed by a member (not a reviewer), with its own key: refused,
+	 * bob's score unchanged (a colluding member cannot lower it) */
+	CHECK_INT(feed(&c, resolution("alice", "bob", &ka)), -1);
+	CHECK_HAS(e.msg, "by: alice is not an active reviewer");
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	/* by a reviewer revoked before it, or made a member: refused */
+	CHECK_INT(feed(&c, registered("rita", "reviewer", "revoked", &kr)), 0);
+	CHECK_INT(feed(&c, resolution("rita", "bob", &kr)), -1);
+	CHECK_HAS(e.msg, "by: rita is not an active reviewer");
+	CHECK_INT(feed(&c, registered("rita", "prosumer", "active", &kr)), 0);
+	CHECK_INT(feed(&c, resolution("rita", "bob", &kr)), -1);
+	CHECK_INT(feed(&c, participant("rita", &kr)), 0);
 	/* changed after signing */
 	bad = resolution("rita", "alice", &kr);
 	json_object_set_new(bad, "loser", json_string("bob"));
