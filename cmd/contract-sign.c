@@ -115,6 +115,11 @@ main(int argc, char *argv[])
 	if (dk_coop_open(&C, &e) < 0 ||
 	    dk_contract_rules(&C.l, &C.st, &C.rules, text, &e) < 0)
 		goto fail;
+	/* the orders' signatures on every core, before the slots */
+	for (ii = 0; ii < nitems; ii++)
+		dk_order_ahead(items[ii].rec, &C.st.reg,
+		    sysconf(_SC_NPROCESSORS_ONLN));
+	dk_ahead_done();
 
 	/* each slot's orders, trades and clearing, checked by a replay */
 	for (ii = 0; ii < nitems; ii++) {
@@ -165,6 +170,7 @@ done:
 	free(items);
 	json_decref(out);
 	free(text);
+	dk_ahead_forget();
 	dk_coop_free(&C);
 	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);

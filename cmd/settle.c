@@ -143,7 +143,7 @@ done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
 	dk_settle_run_free(&run);
-	dk_settle_run_unchecked();
+	dk_ahead_forget();
 	json_decref(out);
 	dk_coop_free(&C);
 	c = dk_finish_stdout(prog);

@@ -65,3 +65,30 @@ setup_two_slots() {
 	# the good readings then settle both slots
 	run -0 denki-settle -c coop.yaml good.jsonl
 }
+
+@test "contract-sign: orders' signatures checked ahead on every core: a changed one in the second slot is named as one thread names it" {
+	make_community alice bob
+	for s in "$S1" "$S2"; do
+		order alice sell 500 120000 "$s"
+		order bob buy 500 200000 "$s"
+	done >orders.jsonl
+	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
+	# bob's order of the second slot, its limit raised after signing
+	n=$(grep -n '"participant":"bob".*"slot":"2026-01-01T10:30' cleared.jsonl | head -1 | cut -d: -f1)
+	sed "${n}s/\"price\":200000/\"price\":200001/" cleared.jsonl >bad.jsonl
+	! cmp -s cleared.jsonl bad.jsonl
+	cp ledger.jsonl before.jsonl
+	run -65 --separate-stderr denki-contract-sign -c coop.yaml bad.jsonl
+	assert_output ""
+	assert_regex "${stderr_lines[0]}" "^denki-contract-sign: bad.jsonl:[0-9]+: rejected: slot 2026-01-01T10:30:00\+00:00: order [12] of the slot: sig: bad signature"
+	assert_equal "${stderr_lines[1]}" "denki-contract-sign: nothing was appended"
+	cmp ledger.jsonl before.jsonl
+	# with -k the first slot's contract is signed, the second's named
+	run -65 --separate-stderr denki-contract-sign -k -c coop.yaml bad.jsonl
+	assert_equal "$(echo "$output" | jq -r .slot | sort -u)" "$S1"
+	assert_regex "${stderr_lines[0]}" "rejected: slot 2026-01-01T10:30:00\+00:00: order [12] of the slot: sig: bad signature"
+	# and the good file's second slot then signs (its first is in)
+	run -65 --separate-stderr denki-contract-sign -k -c coop.yaml cleared.jsonl
+	assert_equal "$(echo "$output" | jq -r .slot | sort -u)" "$S2"
+	assert_regex "${stderr_lines[0]}" "slot 2026-01-01T10:00:00\\+00:00: already in the ledger"
+}

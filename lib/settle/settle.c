@@ -407,7 +407,7 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 			e->item = (long)i;
 			goto fail;
 		}
-		if (dk_settle_reading_verify(rd, p, e) < 0) {
+		if (dk_reading_verify(rd, p, e) < 0) {
 			e->item = (long)i;
 			goto fail;
 		}

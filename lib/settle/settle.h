@@ -91,9 +91,6 @@ void dk_settle_run_free(struct dk_settle_run *);
 /* runcheck.c: the run's reading signatures checked ahead on threads */
 void dk_settle_run_precheck(struct dk_settle_run *,
     const struct dk_registry *, int threads);
-void dk_settle_run_unchecked(void);
-int dk_settle_reading_verify(json_t *rd, const struct dk_participant *,
-    struct dk_err *);
 void dk_settlement_private(json_t *rec);
 
 /* pay.c: what each member is owed or owes, from the ledger's transfers
