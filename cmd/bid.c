@@ -24,7 +24,7 @@ int
 main(int argc, char *argv[])
 {
 	struct dk_prog P;
-	struct dk_err e = { 0 };
+	struct dk_err e = { 0 }, ce = { 0 };
 	struct dk_conf conf;
 	struct dk_reader rd;
 	struct dk_bidder b;
@@ -36,7 +36,7 @@ main(int argc, char *argv[])
 	int64_t t, slot;
 	size_t i;
 	long n;
-	json_t *rec, *o;
+	json_t *rec, *o, *orders;
 
 	memset(&b, 0, sizeof(b));
 	b.warn = warn;
@@ -72,11 +72,12 @@ main(int argc, char *argv[])
 		goto fail;
 	if (slotarg == NULL)
 		dk_prog_need_input(&P, argc, "readings");
-	/* the readings: into the history, refused ones named by file:line */
+	/* the readings: into the history, refused ones named by file:line,
+	 * a file's in one transaction (the ones kept before a refusal too) */
 	for (argi = optind; argi < argc || (argi == optind &&
 	    !(slotarg != NULL && isatty(0))); argi++) {
 		if (dk_reader_open(&rd, argi < argc ? argv[argi] : "-",
-		    &e) < 0)
+		    &e) < 0 || dk_db_begin(b.db, &e) < 0)
 			goto fail;
 		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
 			if (n == 0)
@@ -94,11 +95,14 @@ main(int argc, char *argv[])
 			e.status = 0;
 			if (!P.keep) {
 				dk_reader_close(&rd);
+				if (dk_db_commit(b.db, &e) < 0)
+					goto fail;
 				dk_bidder_close(&b);
 				return DK_EX_DATAERR;
 			}
 		}
-		if (e.status != 0)
+		if (dk_db_commit(b.db, e.status != 0 ? &ce : &e) < 0 ||
+		    e.status != 0)
 			goto fail;
 		dk_reader_close(&rd);
 		if (argi >= argc)
@@ -130,14 +134,12 @@ main(int argc, char *argv[])
 			if (dk_bidder_want(&b, t + ci * slot, &e) < 0)
 				goto fail;
 	}
-	/* the orders */
-	for (i = 0; i < b.ntargets; i++) {
-		if (dk_bidder_order(&b, b.targets[i], &o, &e) < 0)
-			goto fail;
-		if (o != NULL)
-			dk_emit(stdout, o);
-		json_decref(o);
-	}
+	/* the orders: marked sent (committed) before they are printed */
+	if (dk_bidder_orders(&b, &orders, &e) < 0)
+		goto fail;
+	json_array_foreach(orders, i, o)
+		dk_emit(stdout, o);
+	json_decref(orders);
 	dk_bidder_close(&b);
 	dk_conf_free(&conf);
 	dk_prog_free(&P);

@@ -121,6 +121,11 @@ main(int argc, char *argv[])
 	    (C.rules.review.on && dk_revhist_ledger(&rv, C.l.fd, C.lpath,
 	    &e) < 0))
 		goto fail;
+	/* the orders' signatures on every core, before the slots */
+	for (ii = 0; ii < nitems; ii++)
+		dk_order_ahead(items[ii].rec, &C.st.reg,
+		    sysconf(_SC_NPROCESSORS_ONLN));
+	dk_ahead_done();
 
 	/* each slot's orders, trades and clearing, checked by a replay */
 	for (ii = 0; ii < nitems; ii++) {
@@ -179,6 +184,7 @@ done:
 	free(items);
 	json_decref(out);
 	free(text);
+	dk_ahead_forget();
 	dk_coop_free(&C);
 	dk_revhist_free(&rv);
 	dk_prog_free(&P);

@@ -97,6 +97,8 @@ main(int argc, char *argv[])
 		goto fail;
 	C.lopen = 1;
 	dk_coop_witness_on(&C);
+	/* the meters' signatures on every core, before the slots */
+	dk_settle_run_precheck(&run, &C.st.reg, sysconf(_SC_NPROCESSORS_ONLN));
 	if (run.ndup > 0)
 		dk_warnx(prog, "%ld reading%s given again, the same bytes: "
 		    "counted once", run.ndup, run.ndup == 1 ? "" : "s");
@@ -141,6 +143,7 @@ done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
 	dk_settle_run_free(&run);
+	dk_ahead_forget();
 	json_decref(out);
 	dk_coop_free(&C);
 	c = dk_finish_stdout(prog);

@@ -107,6 +107,14 @@ int dk_pool_finish(struct dk_pool *, const char *name, long long *bad_seq,
 long long dk_pool_checked(struct dk_pool *);
 void dk_pool_free(struct dk_pool *);
 
+/* ahead.c: records' signatures checked ahead on worker threads, then
+ * taken as checked by dk_verify_record_ahead (all good, or none) */
+void dk_ahead_add(json_t *rec, const unsigned char pk[32], int threads);
+void dk_ahead_done(void);
+void dk_ahead_forget(void);
+int dk_verify_record_ahead(json_t *rec, const unsigned char pk[32],
+    struct dk_err *);
+
 /* sig.c: a key named by a setting of the configuration */
 int dk_conf_key(const struct dk_conf *, const char *key, int secret,
     struct dk_key *, struct dk_err *);

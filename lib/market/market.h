@@ -31,6 +31,8 @@ struct dk_order {
 	size_t len;
 	size_t src;		/* the caller's: where the order came from */
 };
+/* ahead.c: an order's signature queued to be checked ahead */
+void dk_order_ahead(json_t *rec, const struct dk_registry *, int threads);
 int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
 int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,

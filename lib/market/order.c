@@ -106,7 +106,7 @@ order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
 		    "reviewers and grid operators place no orders",
 		    o->participant, p->role);
 	strcpy(o->zone, p->zone);
-	if (verify && dk_verify_record(rec, p->pk, e) < 0)
+	if (verify && dk_verify_record_ahead(rec, p->pk, e) < 0)
 		return -1;
 	if (id != NULL && strlen(id) == 64)
 		memcpy(o->id, id, 65);

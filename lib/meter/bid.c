@@ -228,6 +228,42 @@ fail:
 	return -1;
 }
 
+/*
+ * The orders for the slots wanted, in *out (a JSON array), made in one
+ * transaction: their slots are marked sent together and committed before
+ * they are returned, so that an order bid has printed is never lost nor
+ * bid again, and no synced commit is paid per slot.  On error nothing is
+ * marked and nothing returned.
+ */
+int
+dk_bidder_orders(struct dk_bidder *b, json_t **out, struct dk_err *e)
+{
+	json_t *o;
+	size_t i;
+
+	if ((*out = json_array()) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (dk_db_begin(b->db, e) < 0)
+		goto fail;
+	for (i = 0; i < b->ntargets; i++) {
+		if (dk_bidder_order(b, b->targets[i], &o, e) < 0) {
+			dk_db_rollback(b->db);
+			goto fail;
+		}
+		if (o != NULL && json_array_append_new(*out, o) < 0) {
+			dk_db_rollback(b->db);
+			dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+			goto fail;
+		}
+	}
+	if (dk_db_commit(b->db, e) == 0)
+		return 0;
+fail:
+	json_decref(*out);
+	*out = NULL;
+	return -1;
+}
+
 void
 dk_bidder_close(struct dk_bidder *b)
 {

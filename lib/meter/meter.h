@@ -500,6 +500,8 @@ int dk_bidder_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
 int dk_bidder_want(struct dk_bidder *, int64_t slot, struct dk_err *);
 int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
     struct dk_err *);
+int dk_bidder_orders(struct dk_bidder *, json_t **orders,
+    struct dk_err *);
 void dk_bidder_close(struct dk_bidder *);
 int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);	/* forecast-bid.c */

@@ -30,7 +30,7 @@ dk_reading_verify(json_t *rec, const struct dk_participant *p,
 		    "registry has no key for meter %s", m);
 	if (dk_key_from_b64(&k, key, e) < 0)
 		return dk_failpre(e, "meter %s's key", m);
-	if (dk_verify_record(rec, k.pk, e) < 0)
+	if (dk_verify_record_ahead(rec, k.pk, e) < 0)
 		return dk_failpre(e, "meter %s", m);
 	return 0;
 }

@@ -88,6 +88,9 @@ int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
 int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
     int dry, struct dk_err *);
 void dk_settle_run_free(struct dk_settle_run *);
+/* runcheck.c: the run's reading signatures checked ahead on threads */
+void dk_settle_run_precheck(struct dk_settle_run *,
+    const struct dk_registry *, int threads);
 void dk_settlement_private(json_t *rec);
 
 /* pay.c: what each member is owed or owes, from the ledger's transfers
