@@ -114,11 +114,11 @@ append() {
 	assert_equal "$(kpi settlement_completion)" '{"den":5,"met":true,"num":5,"target_bp":9900,"value_bp":10000}'
 	# S1's three receipts: from the gate (09:30, after 09:00) to the
 	# checkpoint of 09:40; S2's: from 10:00 to 10:12
-	assert_equal "$(kpi receipt_to_clearing)" '{"censored":0,"limit":900,"max":720,"met":true,"n":6,"over":0,"p50":600,"p99":720,"unbounded":0}'
+	assert_equal "$(kpi receipt_to_clearing)" '{"censored":0,"early":0,"limit":900,"max":720,"met":true,"n":6,"over":0,"p50":600,"p99":720,"unbounded":0}'
 	# the same bounds, slot by slot
-	assert_equal "$(kpi clearing_to_contract)" '{"limit":1800,"max":720,"met":true,"n":2,"over":0,"p50":600,"p99":720,"unbounded":0}'
+	assert_equal "$(kpi clearing_to_contract)" '{"early":0,"limit":1800,"max":720,"met":true,"n":2,"over":0,"p50":600,"p99":720,"unbounded":0}'
 	# settled at 11:20: S1 ended at 10:30, S2 at 11:00
-	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":3000,"met":true,"n":2,"over":0,"p50":1200,"p99":3000,"unbounded":0}'
+	assert_equal "$(kpi end_to_settlement)" '{"early":0,"limit":3600,"max":3000,"met":true,"n":2,"over":0,"p50":1200,"p99":3000,"unbounded":0}'
 	n=$(wc -l <ledger.jsonl)
 	assert_equal "${lines[6]}" '{"entries":'"$n"',"from":"2026-01-01T00:00:00Z","met":true,"period":"2026-01-01","slots":2,"to":"2026-01-02T00:00:00Z","type":"kpis","v":1}'
 	# the same as text
@@ -133,9 +133,9 @@ append() {
 	at '2026-01-01 11:45:00' denki-settle -c coop.yaml readings.jsonl >/dev/null
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
 	# S1 ended at 10:30, S2 at 11:00
-	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":4500,"met":false,"n":2,"over":1,"p50":2700,"p99":4500,"unbounded":0}'
+	assert_equal "$(kpi end_to_settlement)" '{"early":0,"limit":3600,"max":4500,"met":false,"n":2,"over":1,"p50":2700,"p99":4500,"unbounded":0}'
 	# without receipts, receipt to clearing is not measured
-	assert_equal "$(kpi receipt_to_clearing)" '{"limit":900,"max":null,"met":null,"n":0,"over":0,"p50":null,"p99":null,"unbounded":0}'
+	assert_equal "$(kpi receipt_to_clearing)" '{"early":0,"limit":900,"max":null,"met":null,"n":0,"over":0,"p50":null,"p99":null,"unbounded":0}'
 	assert_equal "$(jq -c 'select(.type == "kpis") | .met' <<<"$output")" false
 	run -1 --separate-stderr denki-kpi -c coop.yaml -P 2026-01-01
 	assert_line --regexp '^slot end to settlement +p50 0:45:00 +p99 1:15:00 +max 1:15:00 +<= 1:00:00 +NO +2 measured, 1 over$'
@@ -152,7 +152,7 @@ append() {
 	# the first day, before settlement: nothing settled, nothing bounded
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
 	assert_equal "$(kpi settlement_completion)" '{"den":5,"met":false,"num":0,"target_bp":9900,"value_bp":0}'
-	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":null,"met":false,"n":2,"over":2,"p50":null,"p99":null,"unbounded":2}'
+	assert_equal "$(kpi end_to_settlement)" '{"early":0,"limit":3600,"max":null,"met":false,"n":2,"over":2,"p50":null,"p99":null,"unbounded":2}'
 	# the whole ledger: 1210 of 1410
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j
 	assert_equal "$(kpi matching_rate)" '{"den":1410,"met":false,"num":1210,"target_bp":9000,"value_bp":8581}'
@@ -196,7 +196,7 @@ append() {
 	# S1's two contracts of four trades
 	assert_equal "$(kpi automatic_contracts)" '{"den":4,"met":false,"num":2,"target_bp":9500,"value_bp":5000}'
 	# S2's contract, made by a person, is not timed against the limit
-	assert_equal "$(kpi clearing_to_contract)" '{"limit":1800,"max":600,"met":true,"n":1,"over":0,"p50":600,"p99":600,"unbounded":0}'
+	assert_equal "$(kpi clearing_to_contract)" '{"early":0,"limit":1800,"max":600,"met":true,"n":1,"over":0,"p50":600,"p99":600,"unbounded":0}'
 }
 
 @test "kpi: a contract cancelled by a halt owes no settlement" {
@@ -213,7 +213,7 @@ append() {
 	resign edited.jsonl "$((n + 1))" >ledger.jsonl
 	run -0 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
 	assert_equal "$(kpi settlement_completion)" '{"den":3,"met":true,"num":3,"target_bp":9900,"value_bp":10000}'
-	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":3000,"met":true,"n":1,"over":0,"p50":3000,"p99":3000,"unbounded":0}'
+	assert_equal "$(kpi end_to_settlement)" '{"early":0,"limit":3600,"max":3000,"met":true,"n":1,"over":0,"p50":3000,"p99":3000,"unbounded":0}'
 	# still made without a person
 	assert_equal "$(kpi automatic_contracts)" '{"den":3,"met":true,"num":3,"target_bp":9500,"value_bp":10000}'
 }
@@ -230,7 +230,38 @@ append() {
 	cleared_at S1 '2026-01-01 10:20:00'
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
 	# from the gate (09:30), not from the checkpoint before the entries
-	assert_equal "$(kpi clearing_to_contract)" '{"limit":1800,"max":3000,"met":false,"n":1,"over":1,"p50":3000,"p99":3000,"unbounded":0}'
+	assert_equal "$(kpi clearing_to_contract)" '{"early":0,"limit":1800,"max":3000,"met":false,"n":1,"over":1,"p50":3000,"p99":3000,"unbounded":0}'
+}
+
+@test "attack: contracts signed before their slot's gate closed are counted apart, not as fast contracts, and miss the KPI" {
+	# S1 (gate 09:30): its orders received at 09:00, cleared and
+	# contracted at 09:10, twenty minutes before its book was final; S2
+	# as every day; both settled on time. On the old main S1 counted as
+	# -0:20:00, p50 negative, and the KPI as met
+	mkdir early
+	cd early
+	community
+	intake_at S1 '2026-01-01 09:00:00'
+	cleared_at S1 '2026-01-01 09:10:00'
+	# S1 alone: nothing measured, still not met
+	run -1 --separate-stderr denki-kpi -c coop.yaml -j
+	assert_equal "$(kpi clearing_to_contract)" '{"early":2,"limit":1800,"max":null,"met":false,"n":0,"over":0,"p50":null,"p99":null,"unbounded":0}'
+	intake_at S2 '2026-01-01 09:40:00'
+	cleared_at S2 '2026-01-01 10:12:00'
+	at '2026-01-01 11:20:00' denki-settle -c coop.yaml ../readings.jsonl >/dev/null
+	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01 -R receipts.jsonl
+	assert_equal "$stderr" ""
+	# S1's two contracts apart; S2's 12 minutes alone in the values
+	assert_equal "$(kpi clearing_to_contract)" '{"early":2,"limit":1800,"max":720,"met":false,"n":1,"over":0,"p50":720,"p99":720,"unbounded":0}'
+	# S1's three receipts: its clearing bounded before their gate too
+	assert_equal "$(kpi receipt_to_clearing)" '{"censored":0,"early":3,"limit":900,"max":720,"met":false,"n":3,"over":0,"p50":720,"p99":720,"unbounded":0}'
+	# every other KPI met: the exit status is the early contracts'
+	assert_equal "$(jq -c 'select(.type == "kpi" and .met == false) | .kpi' <<<"$output" | paste -sd' ')" '"receipt_to_clearing" "clearing_to_contract"'
+	assert_equal "$(jq -c 'select(.type == "kpis") | .met' <<<"$output")" false
+	run -1 --separate-stderr denki-kpi -c coop.yaml -P 2026-01-01
+	assert_line --regexp '^clearing to contract +p50 0:12:00 +p99 0:12:00 +max 0:12:00 +<= 0:30:00 +NO +1 measured, 0 over, 2 before gate closure$'
+	refute_output --partial ' -0:'
+	assert_line 'a KPI missed its target'
 }
 
 @test "attack: a settlement checkpoint backdated by the operator is caught by the witness's time" {
@@ -245,7 +276,7 @@ append() {
 	# with the ledger alone, that goes unseen: its checkpoint times are
 	# the operator's
 	run -0 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01
-	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":3000,"met":true,"n":2,"over":0,"p50":1200,"p99":3000,"unbounded":0}'
+	assert_equal "$(kpi end_to_settlement)" '{"early":0,"limit":3600,"max":3000,"met":true,"n":2,"over":0,"p50":1200,"p99":3000,"unbounded":0}'
 	# but a witness cosigns what it is shown when it is shown it: at
 	# 11:46 by its clock (C2SP tlog-cosignature/v1, made apart from
 	# denki's code)
@@ -274,7 +305,7 @@ append() {
 	# within a skew of an hour, the witness's time bounds the settlement
 	# (the append's last checkpoint, the one it cosigned)
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01 -w "$vkey" -S 3600
-	assert_equal "$(kpi end_to_settlement)" '{"limit":3600,"max":4560,"met":false,"n":2,"over":1,"p50":2760,"p99":4560,"unbounded":0}'
+	assert_equal "$(kpi end_to_settlement)" '{"early":0,"limit":3600,"max":4560,"met":false,"n":2,"over":1,"p50":2760,"p99":4560,"unbounded":0}'
 	assert_equal "$stderr" ""
 	# and the credit scores' times: the enrolments are dated by the
 	# first checkpoint a witness cosigned after them
@@ -303,10 +334,10 @@ append() {
 	# with the receipts of the book alone, every KPI is met
 	head -n 3 receipts.jsonl >book-receipts.jsonl
 	run -0 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01 -R book-receipts.jsonl
-	assert_equal "$(kpi receipt_to_clearing)" '{"censored":0,"limit":900,"max":600,"met":true,"n":3,"over":0,"p50":600,"p99":600,"unbounded":0}'
+	assert_equal "$(kpi receipt_to_clearing)" '{"censored":0,"early":0,"limit":900,"max":600,"met":true,"n":3,"over":0,"p50":600,"p99":600,"unbounded":0}'
 	# carol's receipt shows an order never cleared: unbounded, missed
 	run -1 --separate-stderr denki-kpi -c coop.yaml -j -P 2026-01-01 -R receipts.jsonl
-	assert_equal "$(kpi receipt_to_clearing)" '{"censored":1,"limit":900,"max":null,"met":false,"n":4,"over":1,"p50":600,"p99":null,"unbounded":1}'
+	assert_equal "$(kpi receipt_to_clearing)" '{"censored":1,"early":0,"limit":900,"max":null,"met":false,"n":4,"over":1,"p50":600,"p99":null,"unbounded":1}'
 	run -1 --separate-stderr denki-kpi -c coop.yaml -P 2026-01-01 -R receipts.jsonl
 	assert_line --regexp '^receipt to clearing +p50 0:10:00 +p99 unbounded +max unbounded +<= 0:15:00 NO +4 measured, 1 over, 1 unbounded, 1 not in the book$'
 }

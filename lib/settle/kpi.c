@@ -73,6 +73,7 @@ dk_kpi_free(struct dk_kpi *k)
 
 	free(k->s);
 	free(k->cp);
+	free(k->cs);
 	json_decref(k->byslot);
 	json_decref(k->orders);
 	json_decref(k->pend);
@@ -179,7 +180,18 @@ contract(struct dk_kpi *k, struct dk_kslot *s, long long seq, json_t *rec)
 {
 	char key[200];
 	json_t *p;
+	size_t cap;
+	void *n;
 
+	if (k->ncs == k->capcs) {
+		cap = k->capcs ? 2 * k->capcs : 64;
+		if ((n = realloc(k->cs, cap * sizeof(*k->cs))) == NULL)
+			return -1;
+		k->cs = n;
+		k->capcs = cap;
+	}
+	k->cs[k->ncs].seq = seq;
+	k->cs[k->ncs++].slot = (size_t)(s - k->s);
 	tradekey(key, sizeof(key), s->t, rec);
 	p = json_object_get(k->pend, key);
 	if (p != NULL || json_object_get(rec, "review") != NULL) {
@@ -323,6 +335,19 @@ sample(struct dk_kpi_dist *d, int64_t v)
 	return 0;
 }
 
+/* A value of a distribution: one below zero is a step bounded before it
+ * could start (before the gate closed, before the slot ended): not a
+ * time but a fault, counted apart and never met (denki-kpi(1)). */
+static int
+timed(struct dk_kpi_dist *d, int64_t v)
+{
+	if (v < 0) {
+		d->early++;
+		return 0;
+	}
+	return sample(d, v);
+}
+
 static int
 in_period(const struct dk_kpi *k, int64_t t)
 {
@@ -374,7 +399,7 @@ receipt(struct dk_kpi *k, json_t *r, struct dk_err *e)
 	if (end == UNBOUNDED)
 		k->censored += json_object_get(k->orders, json_string_value(
 		    json_object_get(r, "id"))) == NULL;
-	return sample(&k->d[DK_KPI_RECEIPT], end == UNBOUNDED ? UNBOUNDED :
+	return timed(&k->d[DK_KPI_RECEIPT], end == UNBOUNDED ? UNBOUNDED :
 	    end - start) < 0 ? dk_fail(e, DK_EX_SOFTWARE, "out of memory") :
 	    0;
 }
@@ -430,6 +455,7 @@ dist_done(struct dk_kpi_dist *d, int64_t limit)
 	size_t i;
 
 	d->limit = limit;
+	d->met = d->early == 0;
 	if (d->n == 0)
 		return;
 	qsort(d->v, d->n, sizeof(*d->v), cmp64);
@@ -440,7 +466,7 @@ dist_done(struct dk_kpi_dist *d, int64_t limit)
 		d->over += d->v[i] > limit;
 		d->unbounded += d->v[i] == UNBOUNDED;
 	}
-	d->met = d->p99 <= limit;
+	d->met = d->p99 <= limit && d->early == 0;
 }
 
 /*
@@ -467,15 +493,23 @@ dk_kpi_figures(struct dk_kpi *k, struct dk_err *e)
 		    s->sell_wh : s->buy_wh;
 		k->r[DK_KPI_AUTO].num += s->autos;
 		k->r[DK_KPI_AUTO].den += s->autos + s->humans;
-		if (s->autos > 0 && sample(&k->d[DK_KPI_CONTRACT],
-		    (v = by(k, s->contract_seq)) == UNBOUNDED ? v :
-		    v - s->gate) < 0)
+		/* a negative value: its contracts are counted below */
+		if (s->autos > 0 && ((v = by(k, s->contract_seq)) ==
+		    UNBOUNDED || v >= s->gate) && sample(&k->d[DK_KPI_CONTRACT],
+		    v == UNBOUNDED ? v : v - s->gate) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		if (s->autos + s->humans > s->cancelled &&
-		    sample(&k->d[DK_KPI_SETTLE],
+		    timed(&k->d[DK_KPI_SETTLE],
 		    s->settle_seq < 0 || (v = by(k, s->settle_seq)) ==
 		    UNBOUNDED ? UNBOUNDED : v - s->end) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	/* contracts, with or without a person, bounded before their gate */
+	for (i = 0; i < k->ncs; i++) {
+		s = &k->s[k->cs[i].slot];
+		if (s->clear_seq >= 0 && in_period(k, s->t) &&
+		    by(k, k->cs[i].seq) < s->gate)
+			k->d[DK_KPI_CONTRACT].early++;
 	}
 	/* pending trades never contracted: rejected or expired */
 	json_object_foreach_safe(k->pend, tmp, key, x) {
@@ -505,7 +539,7 @@ dk_kpi_figures(struct dk_kpi *k, struct dk_err *e)
 	dist_done(&k->d[DK_KPI_CONTRACT], DK_LATE_CONTRACT);
 	dist_done(&k->d[DK_KPI_SETTLE], DK_LATE_SETTLE);
 	for (i = 0; i < DK_KPI_DISTS; i++)
-		if (k->d[i].n > 0 && !k->d[i].met)
+		if ((k->d[i].n > 0 || k->d[i].early > 0) && !k->d[i].met)
 			k->met = 0;
 	if (k->slots == 0)
 		return dk_fail(e, DK_EX_DATAERR, "no slot of the period was "
@@ -549,7 +583,7 @@ dk_kpi_json(const struct dk_kpi *k, const char *period)
 	for (i = 0; i < DK_KPI_RATIOS; i++) {
 		r = &k->r[i];
 		x = json_pack("{s:s,s:i,s:s,s:o,s:I,s:I,s:I}", "type", "kpi",
-		    "v", 1, "kpi", rname[i], "period", pj(period), "num",
+		    "v", 2, "kpi", rname[i], "period", pj(period), "num",
 		    (json_int_t)r->num, "den", (json_int_t)r->den,
 		    "target_bp", (json_int_t)r->target_bp);
 		json_object_set_new(x, "value_bp", r->den > 0 ?
@@ -560,18 +594,20 @@ dk_kpi_json(const struct dk_kpi *k, const char *period)
 	}
 	for (i = 0; i < DK_KPI_DISTS; i++) {
 		d = &k->d[i];
-		x = json_pack("{s:s,s:i,s:s,s:o,s:I,s:I,s:I,s:I}", "type",
-		    "kpi", "v", 1, "kpi", dname[i], "period", pj(period), "n",
-		    (json_int_t)d->n, "limit", (json_int_t)d->limit, "over",
-		    (json_int_t)d->over, "unbounded",
-		    (json_int_t)d->unbounded);
+		x = json_pack("{s:s,s:i,s:s,s:o,s:I,s:I,s:I,s:I,s:I}",
+		    "type", "kpi", "v", 2, "kpi", dname[i], "period",
+		    pj(period), "n", (json_int_t)d->n, "limit",
+		    (json_int_t)d->limit, "over", (json_int_t)d->over,
+		    "unbounded", (json_int_t)d->unbounded, "early",
+		    (json_int_t)d->early);
 		json_object_set_new(x, "p50", d->n ? secs(d->p50) :
 		    json_null());
 		json_object_set_new(x, "p99", d->n ? secs(d->p99) :
 		    json_null());
 		json_object_set_new(x, "max", d->n ? secs(d->max) :
 		    json_null());
-		json_object_set_new(x, "met", met(d->n > 0, d->met));
+		json_object_set_new(x, "met", met(d->n > 0 || d->early > 0,
+		    d->met));
 		if (i == DK_KPI_RECEIPT && k->with_receipts)
 			json_object_set_new(x, "censored",
 			    json_integer(k->censored));
@@ -614,6 +650,8 @@ static const char *const runit[DK_KPI_RATIOS] = { "Wh matchable",
     "trades", "contracted member-slots" };
 static const char *const dlabel[DK_KPI_DISTS] = { "receipt to clearing",
     "clearing to contract", "slot end to settlement" };
+static const char *const dearly[DK_KPI_DISTS] = { "before gate closure",
+    "before gate closure", "before slot end" };
 
 /* The KPIs as a table for people. */
 void
@@ -641,6 +679,11 @@ dk_kpi_text(FILE *fp, const struct dk_kpi *k, const char *period)
 	for (i = 0; i < DK_KPI_DISTS; i++) {
 		d = &k->d[i];
 		hms(d->limit, l, sizeof(l));
+		if (d->n == 0 && d->early > 0) {
+			fprintf(fp, "%-22s %-42s <= %-7s NO   0 measured, %lld "
+			    "%s\n", dlabel[i], "-", l, d->early, dearly[i]);
+			continue;
+		}
 		if (d->n == 0) {
 			fprintf(fp, "%-22s %-42s <= %-7s -    %s\n", dlabel[i],
 			    "-", l, i == DK_KPI_RECEIPT && !k->with_receipts ?
@@ -654,6 +697,8 @@ dk_kpi_text(FILE *fp, const struct dk_kpi *k, const char *period)
 		    d->n, d->over);
 		if (d->unbounded > 0)
 			fprintf(fp, ", %lld unbounded", d->unbounded);
+		if (d->early > 0)
+			fprintf(fp, ", %lld %s", d->early, dearly[i]);
 		if (i == DK_KPI_RECEIPT && k->censored > 0)
 			fprintf(fp, ", %lld not in the book", k->censored);
 		fputc('\n', fp);

@@ -409,7 +409,9 @@ struct dk_kpi_dist {		/* seconds, INT64_MAX: unbounded */
 	size_t n, cap;
 	int64_t p50, p99, max, limit;
 	long long over, unbounded;
-	int met;		/* p99 <= limit (with n > 0) */
+	long long early;	/* bounded before the step could start: apart
+				 * from v, a fault */
+	int met;		/* p99 <= limit and none early */
 };
 struct dk_kpi {
 	struct dk_kslot *s;	/* the slots the ledger names */
@@ -420,6 +422,8 @@ struct dk_kpi {
 	json_t *pairs;		/* contracted member-slots, how settled */
 	struct { long long seq; int64_t t; } *cp;	/* timed checkpoints */
 	size_t ncp, capcp;
+	struct { long long seq; size_t slot; } *cs;	/* the contracts */
+	size_t ncs, capcs;
 	struct dk_state ik;	/* only the ledger's intake keys */
 	const struct dk_wpolicy *wp;	/* NULL, or the witnesses whose
 				 * cosignatures' times bound too */

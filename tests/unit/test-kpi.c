@@ -81,6 +81,19 @@ settled(struct dk_kpi *k, const char *slot, const char *who, int prov)
 	CHECK_INT(feed(k, b), 0);
 }
 
+/* a trade of 10:00 held for review (pending), then contracted: a
+ * person's contract */
+static void
+person(struct dk_kpi *k)
+{
+	CHECK_INT(feed(k, "{\"type\":\"pending\",\"v\":1,\"slot\":"
+	    "\"2026-01-01T10:00:00Z\",\"contract\":{\"sell_order\":\"s1\","
+	    "\"buy_order\":\"b1\"}}"), 0);
+	CHECK_INT(feed(k, "{\"type\":\"contract\",\"v\":1,\"slot\":"
+	    "\"2026-01-01T10:00:00Z\",\"seller\":\"a\",\"buyer\":\"b\","
+	    "\"sell_order\":\"s1\",\"buy_order\":\"b1\"}"), 0);
+}
+
 /* The ledger of the tests, fed into k, which is then asked for the
  * period p. */
 static void
@@ -161,7 +174,7 @@ main(void)
 	text = dk_canon(json_array_get(a, 2));
 	CHECK_STR(text, "{\"den\":4,\"kpi\":\"settlement_completion\","
 	    "\"met\":false,\"num\":3,\"period\":\"2026-01-01\","
-	    "\"target_bp\":9900,\"type\":\"kpi\",\"v\":1,\"value_bp\":7500}");
+	    "\"target_bp\":9900,\"type\":\"kpi\",\"v\":2,\"value_bp\":7500}");
 	free(text);
 	json_decref(a);
 	dk_kpi_free(&k);
@@ -216,12 +229,7 @@ main(void)
 	dk_kpi_init(&k);
 	seq = 0;
 	slot(&k, "2026-01-01T10:00:00Z", 100, 100, 0);
-	CHECK_INT(feed(&k, "{\"type\":\"pending\",\"v\":1,\"slot\":"
-	    "\"2026-01-01T10:00:00Z\",\"contract\":{\"sell_order\":\"s1\","
-	    "\"buy_order\":\"b1\"}}"), 0);
-	CHECK_INT(feed(&k, "{\"type\":\"contract\",\"v\":1,\"slot\":"
-	    "\"2026-01-01T10:00:00Z\",\"seller\":\"a\",\"buyer\":\"b\","
-	    "\"sell_order\":\"s1\",\"buy_order\":\"b1\"}"), 0);
+	person(&k);
 	CHECK_INT(checkpoint(&k, T0 + 10 * 3600), 0);
 	CHECK_INT(dk_kpi_figures(&k, &e), 0);
 	CHECK_INT(k.r[DK_KPI_AUTO].num, 0);
@@ -229,6 +237,55 @@ main(void)
 	CHECK_INT(k.d[DK_KPI_CONTRACT].n, 0);
 	CHECK_INT(k.d[DK_KPI_SETTLE].n, 1);	/* but it must be settled */
 	CHECK_INT(k.r[DK_KPI_SETTLED].den, 2);
+	dk_kpi_free(&k);
+
+	/* bounded before the step could start: 10:00's contracts (one a
+	 * person's) before its gate (09:00), 10:30's settlements before the
+	 * slot ended (11:00): counted apart, out of the values, not met */
+	dk_kpi_init(&k);
+	seq = 0;
+	slot(&k, "2026-01-01T10:00:00Z", 100, 100, 100);
+	person(&k);
+	CHECK_INT(checkpoint(&k, T0 + 8 * 3600 + 30 * 60), 0);
+	slot(&k, "2026-01-01T10:30:00Z", 100, 100, 100);
+	CHECK_INT(checkpoint(&k, T0 + 9 * 3600 + 40 * 60), 0);
+	settled(&k, "2026-01-01T10:30:00Z", "a", 0);
+	settled(&k, "2026-01-01T10:30:00Z", "b", 0);
+	CHECK_INT(checkpoint(&k, T0 + 10 * 3600 + 50 * 60), 0);
+	CHECK_INT(dk_kpi_figures(&k, &e), 0);
+	CHECK_INT(k.d[DK_KPI_CONTRACT].early, 2);
+	CHECK_INT(k.d[DK_KPI_CONTRACT].n, 1);	/* 10:30's alone */
+	CHECK_INT(k.d[DK_KPI_CONTRACT].p50, 10 * 60);
+	CHECK_INT(k.d[DK_KPI_CONTRACT].over, 0);
+	CHECK(!k.d[DK_KPI_CONTRACT].met);
+	CHECK_INT(k.d[DK_KPI_SETTLE].early, 1);
+	CHECK_INT(k.d[DK_KPI_SETTLE].n, 1);	/* 10:00 never settled */
+	CHECK_INT(k.d[DK_KPI_SETTLE].unbounded, 1);
+	CHECK(!k.met);
+	a = dk_kpi_json(&k, NULL);
+	text = dk_canon(json_array_get(a, 4));
+	CHECK_STR(text, "{\"early\":2,\"kpi\":\"clearing_to_contract\","
+	    "\"limit\":1800,\"max\":600,\"met\":false,\"n\":1,"
+	    "\"over\":0,\"p50\":600,\"p99\":600,\"period\":null,"
+	    "\"type\":\"kpi\",\"unbounded\":0,\"v\":2}");
+	free(text);
+	json_decref(a);
+	dk_kpi_free(&k);
+
+	/* only contracts before the gate: nothing measured, still not met */
+	dk_kpi_init(&k);
+	seq = 0;
+	slot(&k, "2026-01-01T10:00:00Z", 100, 100, 100);
+	CHECK_INT(checkpoint(&k, T0 + 8 * 3600), 0);
+	CHECK_INT(dk_kpi_figures(&k, &e), 0);
+	CHECK_INT(k.d[DK_KPI_CONTRACT].n, 0);
+	CHECK_INT(k.d[DK_KPI_CONTRACT].early, 1);
+	CHECK(!k.d[DK_KPI_CONTRACT].met);
+	CHECK(!k.met);
+	a = dk_kpi_json(&k, NULL);
+	CHECK(json_is_false(json_object_get(json_array_get(a, 4), "met")));
+	CHECK(json_is_null(json_object_get(json_array_get(a, 4), "p50")));
+	json_decref(a);
 	dk_kpi_free(&k);
 
 	return check_done("test-kpi");
