@@ -152,6 +152,7 @@ dispute(struct dk_disputes *d, const struct dk_registry *reg, long long seq,
 	const char *against, *slot;
 	struct dk_dcase *c;
 	long long entry;
+	size_t i;
 
 	if (signed_by(rec, "dispute", dsp_fields, reg, &p, e) < 0 ||
 	    dk_get_int(rec, "entry", 0, DK_MAX_SAFE_INT, &entry, e) < 0 ||
@@ -180,13 +181,14 @@ dispute(struct dk_disputes *d, const struct dk_registry *reg, long long seq,
 		    "of %s, not %s's", entry, t->a, p->id);
 	}
 	/* one open claim of a member against an entry: the same signed
-	 * claim appended again is no second dispute */
-	for (c = d->c; c < d->c + d->nc; c++)
-		if (c->entry == entry && c->resolved == 0 &&
-		    strcmp(c->by, p->id) == 0)
+	 * claim appended again is no second dispute (by index: d->c is
+	 * NULL before the first, and NULL + 0 is undefined) */
+	for (i = 0; i < d->nc; i++)
+		if (d->c[i].entry == entry && d->c[i].resolved == 0 &&
+		    strcmp(d->c[i].by, p->id) == 0)
 			return dk_fail(e, DK_EX_DATAERR, "entry %lld: %s's "
 			    "dispute %lld against it is open already", entry,
-			    p->id, c->seq);
+			    p->id, d->c[i].seq);
 	if (!keep)
 		return 0;
 	if (d->nc == d->capc) {

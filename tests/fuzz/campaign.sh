@@ -10,6 +10,7 @@
 # after the merge, crash files.
 # Usage (after make fuzz builds the harnesses):
 #   CPU=1800 sh campaign.sh NAME...      or      SECS=170 sh campaign.sh NAME...
+# MAX_LEN=N (default 4096) for a harness whose inputs are longer.
 cd "$(dirname "$0")" || exit 70
 secs=${SECS:-170}
 cpu=${CPU:-}
@@ -22,7 +23,7 @@ for n in "$@"; do
 	mkdir -p "$w" "build/min-$n" "build/corpus/$n" "regress/$n"
 	start=$(date +%s)
 	nice -n "${NICE:-10}" "build/fuzz-$n" -max_total_time="$secs" \
-	    -print_final_stats=1 -max_len=4096 -timeout=10 \
+	    -print_final_stats=1 -max_len="${MAX_LEN:-4096}" -timeout=10 \
 	    -rss_limit_mb=2048 -artifact_prefix="build/campaign/$n-" \
 	    "$w" "corpus/$n" "regress/$n" "build/corpus/$n" \
 	    >"build/campaign/$n.log" 2>&1 &
@@ -43,8 +44,9 @@ for n in "$@"; do
 	ran=$(($(date +%s) - start))
 	# the corpus is replaced only by a merge that worked (a harness
 	# removed meanwhile, by make clean say, leaves it as it was)
-	if nice -n "${NICE:-10}" "build/fuzz-$n" -merge=1 -max_len=4096 \
-	    -timeout=10 "build/min-$n" "corpus/$n" "$w" \
+	if nice -n "${NICE:-10}" "build/fuzz-$n" -merge=1 \
+	    -max_len="${MAX_LEN:-4096}" -timeout=10 "build/min-$n" \
+	    "corpus/$n" "$w" \
 	    >"build/campaign/$n.merge.log" 2>&1; then
 		rm -rf "corpus/$n"
 		mv "build/min-$n" "corpus/$n"

@@ -5,33 +5,7 @@
  * line's prev set to the hash of the line before, as the writers set it,
  * so that the fuzzer reaches the records past the first changed line.
  */
-#include <sodium.h>
-
 #include "fuzz.h"
-
-#define HEAD "{\"prev\":\""
-
-static void
-rechain(char *s, size_t n)
-{
-	unsigned char leaf[32];
-	char prev[65];
-	char *p = s, *end = s + n, *nl;
-
-	memset(prev, '0', 64);
-	prev[64] = '\0';
-	while (p < end) {
-		nl = memchr(p, '\n', end - p);
-		if (nl == NULL)
-			nl = end;
-		if ((size_t)(nl - p) >= strlen(HEAD) + 64 &&
-		    memcmp(p, HEAD, strlen(HEAD)) == 0)
-			memcpy(p + strlen(HEAD), prev, 64);
-		dk_merkle_leaf(p, nl - p, leaf);
-		sodium_bin2hex(prev, sizeof(prev), leaf, 32);
-		p = nl + 1;
-	}
-}
 
 struct ctx {
 	struct dk_state st;
@@ -70,13 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(dk_init(&e) == 0);
 		init = 1;
 	}
-	s = fz_str(data, size);
-	if (size >= 8 && memcmp(s, "rechain\n", 8) == 0) {
-		rechain(s + 8, size - 8);
-		fd = fz_file((const uint8_t *)s + 8, size - 8, path,
-		    sizeof(path));
-	} else
-		fd = fz_file(data, size, path, sizeof(path));
+	fd = fz_ledger(data, size, &s, path, sizeof(path));
 	memset(&si, 0, sizeof(si));
 	si.want_leaves = 1;
 	dk_state_init(&c.st);

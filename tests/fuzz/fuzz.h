@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "denki.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -47,6 +49,47 @@ fz_file(const uint8_t *data, size_t size, char *path, size_t n)
 		abort();
 	snprintf(path, n, "/proc/self/fd/%d", fd);
 	return fd;
+}
+
+/* Each line of s (n bytes) that starts {"prev":"<64 hex> gets the hash of
+ * the line before, as the writers set it (an input of the ledger harnesses
+ * that starts "rechain\n"), so that the fuzzer reaches the records past
+ * the first changed line. */
+#define FZ_HEAD "{\"prev\":\""
+
+static inline void
+fz_rechain(char *s, size_t n)
+{
+	unsigned char leaf[32];
+	char prev[65];
+	char *p = s, *end = s + n, *nl;
+
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	while (p < end) {
+		nl = memchr(p, '\n', end - p);
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) >= strlen(FZ_HEAD) + 64 &&
+		    memcmp(p, FZ_HEAD, strlen(FZ_HEAD)) == 0)
+			memcpy(p + strlen(FZ_HEAD), prev, 64);
+		dk_merkle_leaf(p, nl - p, leaf);
+		sodium_bin2hex(prev, sizeof(prev), leaf, 32);
+		p = nl + 1;
+	}
+}
+
+/* A ledger harness's input as a file (fz_file), its lines rechained
+ * first when it starts "rechain\n"; *s (to free) holds its bytes. */
+static inline int
+fz_ledger(const uint8_t *data, size_t size, char **s, char *path, size_t n)
+{
+	*s = fz_str(data, size);
+	if (size >= 8 && memcmp(*s, "rechain\n", 8) == 0) {
+		fz_rechain(*s + 8, size - 8);
+		return fz_file((const uint8_t *)*s + 8, size - 8, path, n);
+	}
+	return fz_file(data, size, path, n);
 }
 
 #define FZ_ASSERT(c) do {						\
