@@ -320,7 +320,7 @@ strategy-1"
 	n=$(grep -n '"type":"settlement"' ledger.jsonl | head -n 1 | cut -d: -f1)
 	[ "$n" -gt "$(wc -l <contracted.jsonl)" ]
 	sed "${n}s/\"net\":/\"net\":1/" ledger.jsonl >bob-copy.jsonl
-	! cmp -s ledger.jsonl bob-copy.jsonl
+	run ! cmp -s ledger.jsonl bob-copy.jsonl
 	run -65 --separate-stderr denki-bid -n -c bob.yaml -l bob-copy.jsonl -s ${D3}T10:00:00Z </dev/null
 	assert_output ""
 	assert_regex "$stderr" "^denki-bid: bob-copy\\.jsonl:$n: entry $((n - 1)): changed after it was written"

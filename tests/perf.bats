@@ -76,7 +76,7 @@ setup_two_slots() {
 	# bob's order of the second slot, its limit raised after signing
 	n=$(grep -n '"participant":"bob".*"slot":"2026-01-01T10:30' cleared.jsonl | head -1 | cut -d: -f1)
 	sed "${n}s/\"price\":200000/\"price\":200001/" cleared.jsonl >bad.jsonl
-	! cmp -s cleared.jsonl bad.jsonl
+	run ! cmp -s cleared.jsonl bad.jsonl
 	cp ledger.jsonl before.jsonl
 	run -65 --separate-stderr denki-contract-sign -c coop.yaml bad.jsonl
 	assert_output ""

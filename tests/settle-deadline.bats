@@ -406,7 +406,7 @@ entry() {
 	at '2098-01-01 12:00:00' denki-settle -c coop.yaml r2.jsonl >/dev/null 2>&1
 	sed -e '/"type":"trueup"/s/"net":1000/"net":500/; /"reason":"trueup"/s/"amount":1000/"amount":500/' \
 	    ledger.jsonl >edited.jsonl
-	! cmp -s edited.jsonl ledger.jsonl
+	run ! cmp -s edited.jsonl ledger.jsonl
 	forge edited.jsonl
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: trueup of slot ${SLOT/+/\\+} differs from the replay: field net"

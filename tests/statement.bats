@@ -272,7 +272,7 @@ transfer,'
 	n=$(grep -n '"type":"checkpoint"' ledger.jsonl | tail -n 1 | cut -d: -f1)
 	sig=$(sed -n "${n}p" ledger.jsonl | jq -r .rec.note | tail -n 2 | head -n 1 | awk '{ print $3 }')
 	sed "${n}s|${sig:0:20}|${sig:0:19}$([ "${sig:19:1}" = A ] && echo B || echo A)|" ledger.jsonl >bad.jsonl
-	! cmp -s bad.jsonl ledger.jsonl
+	run ! cmp -s bad.jsonl ledger.jsonl
 	run -65 --separate-stderr denki-statement -p operator.pub -m alice -P 2026-01 bad.jsonl
 	assert_output ""
 	assert_regex "$stderr" "^denki-statement: bad\\.jsonl:$n: entry $((n - 1)): checkpoint: .*signature"

@@ -84,6 +84,7 @@ json_t *dk_parse_member(const char *buf, size_t len, const char *key,
     struct dk_err *);
 int dk_profile_check(json_t *, struct dk_err *);
 char *dk_canon(json_t *);
+const char *dk_first_diff(json_t *a, json_t *b);
 int dk_is_canonical(const char *, size_t);
 char *dk_canon_without(json_t *obj, const char *key);
 int dk_emit(FILE *, json_t *);

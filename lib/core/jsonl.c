@@ -388,3 +388,22 @@ dk_check_type(json_t *obj, const char *type, struct dk_err *e)
 		return -1;
 	return 0;
 }
+
+/* The first field in which two records differ ("type" when one is not an
+ * object), for a message. */
+const char *
+dk_first_diff(json_t *a, json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return "type";
+	json_object_foreach(a, k, v)
+		if (!json_equal(v, json_object_get(b, k)))
+			return k;
+	json_object_foreach(b, k, v)
+		if (json_object_get(a, k) == NULL)
+			return k;
+	return "(none)";
+}

@@ -74,22 +74,6 @@ verify(const struct dk_state *s, json_t *rec, const char *what,
 	return 0;
 }
 
-/* The first member in which two objects differ, for a message. */
-static const char *
-first_diff(json_t *a, json_t *b)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(a, k, v)
-		if (!json_equal(v, json_object_get(b, k)))
-			return k;
-	json_object_foreach(b, k, v)
-		if (json_object_get(a, k) == NULL)
-			return k;
-	return "(none)";
-}
-
 static int64_t
 slot_floor(int64_t t, int minutes)
 {
@@ -355,7 +339,7 @@ cancel(struct dk_state *s, json_t *rec, struct dk_err *e)
 	if (!json_equal(want, rec))
 		return dk_fail(e, DK_EX_DATAERR, "cancel differs from the rule "
 		    "of the halt of entry %lld: field %s", s->halts.expect_seq,
-		    first_diff(want, rec));
+		    dk_first_diff(want, rec));
 	dk_slot_parse(json_string_value(json_object_get(rec, "slot")),
 	    s->rules.slot_minutes, &t, e);
 	if ((ss = dk_state_slot(s, t)) != NULL)

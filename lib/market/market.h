@@ -147,7 +147,6 @@ int dk_replay_match(const struct dk_replay *, json_t *trades,
 int dk_replay_apply(const struct dk_replay *, struct dk_state *,
     struct dk_err *);
 void dk_replay_free(struct dk_replay *);
-const char *dk_first_diff(json_t *a, json_t *b);
 
 /* intake.c: denki-clear's input lines made into one book a slot */
 struct dk_src;
