@@ -174,6 +174,8 @@ keep_plan(struct dk_bidder *b, int64_t target, const struct dk_plan_slot *s,
 struct dk_bidbatt {
 	struct dk_batt b;
 	long long horizon;
+	int64_t made;		/* the first slot of this run's plan, */
+	int n;			/* and its slots (0: none yet) */
 	struct dk_slotprice *prices;	/* battery.prices, by slot */
 	size_t nprices;
 	struct dk_plan_slot s[DK_PLAN_MAXSLOTS];
@@ -358,6 +360,14 @@ dk_bidbatt_net(struct dk_bidder *b, int64_t target, int64_t *net,
 
 	if (x == NULL)
 		return 0;
+	/* a later slot of this run's plan (-N): bid from that plan, so that
+	 * the run's slots follow one plan, the energy stored carried
+	 * through it */
+	if (x->n > 0 && target > x->made && (target - x->made) % len == 0 &&
+	    (target - x->made) / len < x->n) {
+		*net = -x->s[(target - x->made) / len].grid_wh;
+		return 0;
+	}
 	for (n = 0; n < x->horizon; n++) {
 		int64_t y = target + n * len - 86400;
 
@@ -394,6 +404,8 @@ dk_bidbatt_net(struct dk_bidder *b, int64_t target, int64_t *net,
 	if (dk_plan(&x->b, soc, b->rules.slot_minutes, x->s, n, &v, e) < 0)
 		return -1;
 	*net = -x->s[0].grid_wh;
+	x->made = target;
+	x->n = n;
 	if (!b->dry && keep_plan(b, target, x->s, n, e) < 0)
 		return -1;
 	if (b->warn != NULL) {

@@ -517,7 +517,7 @@ json_t *dk_bundle_resolution(const char *dir, const struct dk_key *,
 const char *dk_stmt_css(void);
 void dk_stmt_charts(FILE *, const struct dk_stmt *, const char *idp);
 
-/* scenario.c, simdata.c, simrun.c, simkpi.c: denki-simulate, a
+/* scenario.c, simdata.c, simbat.c, simrun.c, simkpi.c: denki-simulate, a
  * community's season run through the real programs from a scenario */
 struct dk_scen_home {
 	char id[DK_ID_MAX + 1];	/* kn3, or its copy kn3-2 */
@@ -551,9 +551,21 @@ int dk_sim_source(const char *csv, const struct dk_conf *home,
     const struct dk_rules *, int64_t tstart, struct dk_sim_series *,
     struct dk_err *);
 void dk_sim_series_free(struct dk_sim_series *);
-int dk_sim_home_csv(FILE *, const struct dk_sim_series *,
-    const struct dk_scen *, const struct dk_scen_home *, int64_t tstart,
-    int slot_minutes, struct dk_err *);
+int dk_sim_home_series(const struct dk_sim_series *src,
+    const struct dk_scen *, const struct dk_scen_home *, int slot_minutes,
+    struct dk_sim_series *, struct dk_err *);
+int dk_sim_csv(FILE *, const struct dk_sim_series *, size_t from, size_t n,
+    int head, int64_t tstart, int slot_minutes, struct dk_err *);
+/* simbat.c: a home's battery following bid's plan */
+#define DK_SIM_BATT_EFF	950	/* per mille, each way */
+void dk_sim_batt(const struct dk_scen_home *, struct dk_batt *);
+void dk_sim_batt_conf(FILE *, const struct dk_scen_home *, int spd);
+void dk_sim_batt_follow(const struct dk_batt *, int slot_minutes,
+    int64_t *soc, int64_t *charge, int64_t *discharge, int64_t *imp,
+    int64_t *exp, size_t n);
+int dk_sim_batt_day(const char *yaml, const struct dk_batt *,
+    const struct dk_rules *, const char *bmeter, int64_t t0, int spd,
+    int64_t *soc, int64_t *imp, int64_t *exp, FILE *bfp, struct dk_err *);
 struct dk_sim {
 	const struct dk_scen *sc;
 	const char *dir;	/* the run's folder, made here */

@@ -1,7 +1,7 @@
 /*
  * simdata.c: denki-simulate's meter data: a home's CSV read into Wh a
  * slot (meter-read's own parser), its whole days, and the CSV of a
- * simulated home: days taken in turn, load scaled, PV and a battery added.
+ * simulated home: days taken in turn, load scaled, PV added.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,56 +144,64 @@ pv(long long peak, int64_t m)
 
 /*
  * The home's data for the simulated days -1 (the history bid starts
- * from) to days - 1, as meter-read's plain interval CSV
- * (start,import_wh,export_wh).  Simulated day d of copy k is the
- * source's whole day (d + 1 + k * shift) mod its number of days; its
- * grid import is scaled by load_pct; PV (pv_w at its peak) is used in
- * the home first, the rest exported; then the battery (bat_wh, charging
- * and discharging at most bat_w, empty at the start, 90% of what it
- * charges kept) takes the slot's export and gives it back to its import.
- * A slot keeps its import and export apart, as the meter counted them:
- * with nothing added, the data are the home's own.
+ * from) to days - 1, into out (Wh a slot, import and export).  Simulated
+ * day d of copy k is the source's whole day (d + 1 + k * shift) mod its
+ * number of days; its grid import is scaled by load_pct; PV (pv_w at
+ * its peak) is used in the home first, the rest exported.  A slot keeps
+ * its import and export apart, as the meter counted them: with nothing
+ * added, the data are the home's own.  A battery is not in them: it
+ * follows bid's plan day by day (simbat.c).
  */
 int
-dk_sim_home_csv(FILE *fp, const struct dk_sim_series *src,
-    const struct dk_scen *sc, const struct dk_scen_home *h, int64_t tstart,
-    int slot_minutes, struct dk_err *e)
+dk_sim_home_series(const struct dk_sim_series *src, const struct dk_scen *sc,
+    const struct dk_scen_home *h, int slot_minutes, struct dk_sim_series *out,
+    struct dk_err *e)
 {
-	size_t ndays = src->n / src->spd, sd, k;
-	int64_t step = slot_minutes * 60LL, t, in, out, g, room, soc = 0, cap;
-	int64_t limit = h->bat_w * slot_minutes / 60, x;
-	char ts[32];
+	size_t ndays = src->n / src->spd, sd, k, n = 0;
+	int64_t step = slot_minutes * 60LL, in, g, x;
 	int d;
 
-	cap = h->bat_wh * 10;	/* in tenths of Wh: 90% kept, exactly */
-	fputs("start,import_wh,export_wh\n", fp);
+	memset(out, 0, sizeof(*out));
+	out->spd = src->spd;
+	out->n = ((size_t)sc->days + 1) * src->spd;
+	if ((out->imp = malloc(out->n * sizeof(int64_t))) == NULL ||
+	    (out->exp = malloc(out->n * sizeof(int64_t))) == NULL) {
+		dk_sim_series_free(out);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
 	for (d = -1; d < sc->days; d++) {
 		sd = (size_t)(d + 1 + (int64_t)h->copy * sc->shift) % ndays;
-		for (k = 0; k < src->spd; k++) {
-			t = tstart + (int64_t)d * 86400 + (int64_t)k * step;
+		for (k = 0; k < src->spd; k++, n++) {
 			in = src->imp[sd * src->spd + k] * h->load_pct / 100;
-			out = src->exp[sd * src->spd + k];
 			g = pv(h->pv_w, ((int64_t)k * step + step / 2) / 60) *
 			    slot_minutes / 60;
 			x = g < in ? g : in;
-			in -= x;
-			out += g - x;
-			if (cap > 0) {
-				/* the surplus charges, then the import draws */
-				room = (cap - soc) / 9;
-				x = out < limit ? out : limit;
-				x = x < room ? x : room;
-				soc += x * 9;
-				out -= x;
-				x = in < limit ? in : limit;
-				x = x < soc / 10 ? x : soc / 10;
-				soc -= x * 10;
-				in -= x;
-			}
-			dk_time_format(t, "UTC", ts, sizeof(ts));
-			fprintf(fp, "%s,%lld,%lld\n", ts, (long long)in,
-			    (long long)out);
+			out->imp[n] = in - x;
+			out->exp[n] = src->exp[sd * src->spd + k] + g - x;
 		}
+	}
+	return 0;
+}
+
+/*
+ * Slots [from, from + n) of s as meter-read's plain interval CSV
+ * (start,import_wh,export_wh; with its header when head), slot 0 at
+ * tstart.
+ */
+int
+dk_sim_csv(FILE *fp, const struct dk_sim_series *s, size_t from, size_t n,
+    int head, int64_t tstart, int slot_minutes, struct dk_err *e)
+{
+	char ts[32];
+	size_t k;
+
+	if (head)
+		fputs("start,import_wh,export_wh\n", fp);
+	for (k = from; k < from + n && k < s->n; k++) {
+		dk_time_format(tstart + (int64_t)k * slot_minutes * 60, "UTC",
+		    ts, sizeof(ts));
+		fprintf(fp, "%s,%lld,%lld\n", ts, (long long)s->imp[k],
+		    (long long)s->exp[k]);
 	}
 	if (fflush(fp) != 0 || ferror(fp))
 		return dk_fail(e, DK_EX_IOERR, "writing a home's data: "

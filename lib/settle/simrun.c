@@ -1,7 +1,8 @@
 /*
  * simrun.c: denki-simulate's run: the community made in a folder by the
  * real programs (keygen, meter-read -P, registry), then day by day each
- * home's bid, clear, contract-sign and settle, into one ledger.
+ * home's bid (a battery following its plan, its meter read after),
+ * clear, contract-sign and settle, into one ledger.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,6 +27,12 @@ static const char *const made[] = { "ledger", "operator.", "intake.",
 
 struct home {
 	int64_t *off;		/* its readings file's offset of each day */
+	/* with a battery (simbat.c): */
+	int64_t *boff;		/* its battery's readings' offset of each day */
+	struct dk_sim_series s;	/* its own data, day -1 on (the meter's
+				 * once the day is done) */
+	struct dk_batt b;
+	int64_t soc;		/* stored now, Wh (DC) */
 };
 
 struct run {
@@ -35,6 +42,7 @@ struct run {
 	char dir[3072];		/* S->dir, absolute: the programs run in it */
 	struct home *h;
 	int ndays;		/* the days of this step, from the day given */
+	size_t nbatt;		/* homes with a battery */
 	pid_t *pid;		/* a job's process, or 0 */
 	size_t *job;		/* the home it runs for */
 };
@@ -180,6 +188,9 @@ write_home(struct run *R, const struct dk_conf *coop,
 	if (R->sc->strategy != NULL)
 		fprintf(fp, "bid.strategy: %s\nbid.ledger: ../ledger.jsonl\n",
 		    R->sc->strategy);
+	/* a battery: bid plans it, the day's readings follow the plan */
+	if (h->bat_wh > 0)
+		dk_sim_batt_conf(fp, h, R->S->spd);
 	if (fclose(fp) != 0)
 		return dk_fail(e, DK_EX_IOERR, "%s: write error", p);
 	return 0;
@@ -263,8 +274,8 @@ run1(struct run *R, char *const argv[], const char *out, const char *log,
 typedef pid_t (*homefn)(struct run *, size_t i, int day, const char **prog,
     char *log, struct dk_err *);
 
-/* fn for each home, at most S->jobs at once; the first failure stops
- * the rest. */
+/* fn for each home (one it starts nothing for: 0), at most S->jobs at
+ * once; the first failure stops the rest. */
 static int
 each_home(struct run *R, homefn fn, int day, struct dk_err *e)
 {
@@ -283,6 +294,11 @@ each_home(struct run *R, homefn fn, int day, struct dk_err *e)
 			if ((pid = fn(R, next, day, &prog[j], log[j], e)) < 0) {
 				rc = -1;
 				break;
+			}
+			if (pid == 0) {
+				next++;
+				j--;
+				continue;
 			}
 			R->pid[j] = pid;
 			R->job[j] = next++;
@@ -349,8 +365,29 @@ meter(struct run *R, size_t i, int day, const char **prog, char *log,
 	*prog = argv[0];
 	snprintf(log, PATH_MAX, "%s/meter-read.log", R->dir);
 	hpath(R, y, id, ".yaml");
-	hpath(R, csv, id, ".csv");
+	hpath(R, csv, id, R->sc->h[i].bat_wh > 0 ? ".meter.csv" : ".csv");
 	hpath(R, out, id, ".readings.jsonl");
+	return start(R, R->dir, argv, NULL, -1, out, log, e);
+}
+
+/* A home with a battery: its meter read on day d's data (.day.csv, the
+ * battery having followed the plan); none for the others. */
+static pid_t
+meter_day(struct run *R, size_t i, int day, const char **prog, char *log,
+    struct dk_err *e)
+{
+	const char *id = R->sc->h[i].id;
+	char out[PATH_MAX], csv[PATH_MAX], y[PATH_MAX];
+	char *argv[] = { "denki-meter-read", "-c", y, csv, NULL };
+
+	(void)day;
+	if (R->sc->h[i].bat_wh == 0)
+		return 0;
+	*prog = argv[0];
+	snprintf(log, PATH_MAX, "%s/meter-read.log", R->dir);
+	hpath(R, y, id, ".yaml");
+	hpath(R, csv, id, ".day.csv");
+	hpath(R, out, id, ".day.jsonl");
 	return start(R, R->dir, argv, NULL, -1, out, log, e);
 }
 
@@ -418,9 +455,13 @@ bid(struct run *R, size_t i, int day, const char **prog, char *log,
 		return dk_fail(e, DK_EX_SOFTWARE, "pipe: %s", strerror(errno));
 	pid = start(R, R->dir, argv, NULL, p[0], out, log, e);
 	close(p[0]);
-	/* a bid that fails to read it says so in its exit status */
+	/* a bid that fails to read it says so in its exit status; a
+	 * battery's readings after the grid's */
 	if (pid > 0)
 		(void)copy_range(rd, off[day], off[day + 1], p[1], NULL);
+	if (pid > 0 && R->h[i].boff != NULL)
+		(void)copy_range(hpath(R, rd, id, ".battery.jsonl"),
+		    R->h[i].boff[day], R->h[i].boff[day + 1], p[1], NULL);
 	close(p[1]);
 	return pid;
 }
@@ -465,6 +506,125 @@ index_readings(struct run *R, size_t i, struct dk_err *e)
 		off[++k] = pos;
 	free(line);
 	fclose(fp);
+	return 0;
+}
+
+static long long
+lines(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	long long n = 0;
+	int c;
+
+	if (fp == NULL)
+		return 0;
+	while ((c = getc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return n;
+}
+
+/* Appends the file at path to the one at to; its size after in *end. */
+static int
+append(const char *path, const char *to, int64_t *end, struct dk_err *e)
+{
+	struct stat sb;
+	FILE *fp = fopen(to, "a");
+	int rc = 0;
+
+	if (fp == NULL)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", to,
+		    strerror(errno));
+	if (stat(path, &sb) < 0 || copy_range(path, 0, sb.st_size, -1, fp) <
+	    0)
+		rc = -1;
+	if (rc == 0 && fflush(fp) == 0)
+		*end = ftell(fp);
+	if (fclose(fp) != 0 || rc < 0)
+		return dk_fail(e, DK_EX_IOERR, "%s: cannot add %s", to, path);
+	return 0;
+}
+
+/*
+ * Home i's battery on day d (-1: the history): it follows bid's plan
+ * over the home's own data (simbat.c); the meter's data of the day into
+ * .day.csv for meter-read and added to .meter.csv, the battery's
+ * readings added to .battery.jsonl (boff[d + 2] where they end).
+ */
+static int
+batt_day(struct run *R, size_t i, int d, struct dk_err *e)
+{
+	struct home *H = &R->h[i];
+	const char *id = R->sc->h[i].id;
+	char p[PATH_MAX], bm[DK_ID_MAX + 3];
+	size_t spd = (size_t)R->S->spd, at = (size_t)(d + 1) * spd;
+	int64_t t0 = R->S->tstart + (int64_t)d * 86400;
+	FILE *fp;
+	int k, rc;
+
+	if (H->boff == NULL && (H->boff = calloc((size_t)R->sc->days + 2,
+	    sizeof(*H->boff))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	snprintf(bm, sizeof(bm), "%s-b", id);
+	if ((fp = fopen(hpath(R, p, id, ".battery.jsonl"), "a")) == NULL)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	rc = dk_sim_batt_day(hpath(R, p, id, ".yaml"), &H->b, &R->S->rules,
+	    bm, t0, R->S->spd, &H->soc, H->s.imp + at, H->s.exp + at, fp, e);
+	fseek(fp, 0, SEEK_END);
+	for (k = d + 2; k <= R->sc->days + 1; k++)
+		H->boff[k] = ftell(fp);
+	if (fclose(fp) != 0 && rc == 0)
+		rc = dk_fail(e, DK_EX_IOERR, "%s: write error", p);
+	if (rc < 0)
+		return -1;
+	if ((fp = fopen(hpath(R, p, id, ".day.csv"), "w")) == NULL)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	rc = dk_sim_csv(fp, &H->s, at, spd, 1, R->S->tstart - 86400,
+	    R->S->rules.slot_minutes, e);
+	if (fclose(fp) != 0 && rc == 0)
+		rc = dk_fail(e, DK_EX_IOERR, "%s: write error", p);
+	if (rc < 0)
+		return -1;
+	if ((fp = fopen(hpath(R, p, id, ".meter.csv"), d < 0 ? "w" : "a")) ==
+	    NULL)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	rc = dk_sim_csv(fp, &H->s, at, spd, d < 0, R->S->tstart - 86400,
+	    R->S->rules.slot_minutes, e);
+	if (fclose(fp) != 0 && rc == 0)
+		rc = dk_fail(e, DK_EX_IOERR, "%s: write error", p);
+	return rc;
+}
+
+/* Day d of the homes with a battery, once they have bid: each battery
+ * follows its plan, then their meters are read, the day's readings
+ * added to each home's. */
+static int
+batteries(struct run *R, int d, struct dk_err *e)
+{
+	char p[PATH_MAX], to[PATH_MAX];
+	int64_t end = 0;
+	size_t i;
+	int k;
+
+	for (i = 0; i < R->sc->nh; i++)
+		if (R->sc->h[i].bat_wh > 0 && batt_day(R, i, d, e) < 0)
+			return -1;
+	if (each_home(R, meter_day, d, e) < 0)
+		return -1;
+	for (i = 0; i < R->sc->nh; i++) {
+		if (R->sc->h[i].bat_wh == 0)
+			continue;
+		hpath(R, p, R->sc->h[i].id, ".day.jsonl");
+		if (append(p, hpath(R, to, R->sc->h[i].id, ".readings.jsonl"),
+		    &end, e) < 0)
+			return -1;
+		R->S->readings += lines(p);
+		for (k = d + 2; k <= R->sc->days + 1; k++)
+			R->h[i].off[k] = end;
+	}
 	return 0;
 }
 
@@ -561,17 +721,25 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 	}
 	for (i = 0; i < sc->nh && rc == 0; i++) {
 		const struct dk_scen_home *h = &sc->h[i];
-		if ((rc = write_home(R, coop, &hc[h->src], h, e)) < 0)
+		if ((rc = write_home(R, coop, &hc[h->src], h, e)) < 0 ||
+		    (rc = dk_sim_home_series(&src[h->src], sc, h,
+		    R->S->rules.slot_minutes, &R->h[i].s, e)) < 0)
 			break;
 		if ((fp = fopen(hpath(R, p, h->id, ".csv"), "w")) == NULL) {
 			rc = dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
 			    strerror(errno));
 			break;
 		}
-		rc = dk_sim_home_csv(fp, &src[h->src], sc, h, R->S->tstart,
-		    R->S->rules.slot_minutes, e);
+		rc = dk_sim_csv(fp, &R->h[i].s, 0, R->h[i].s.n, 1,
+		    R->S->tstart - 86400, R->S->rules.slot_minutes, e);
 		if (fclose(fp) != 0 && rc == 0)
 			rc = dk_fail(e, DK_EX_IOERR, "%s: write error", p);
+		/* the battery's history day: no plan yet, idle */
+		if (rc == 0 && h->bat_wh > 0) {
+			dk_sim_batt(h, &R->h[i].b);
+			rc = batt_day(R, i, -1, e);
+		} else
+			dk_sim_series_free(&R->h[i].s);
 	}
 	for (i = 0; i < sc->nsrc; i++) {
 		dk_sim_series_free(&src[i]);
@@ -636,21 +804,6 @@ gather(struct run *R, const char *out, int d, int orders, int add,
 		return dk_fail(e, DK_EX_IOERR, "%s: cannot gather the day's "
 		    "%s", out, orders ? "orders" : "readings");
 	return 0;
-}
-
-static long long
-lines(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	long long n = 0;
-	int c;
-
-	if (fp == NULL)
-		return 0;
-	while ((c = getc(fp)) != EOF)
-		n += c == '\n';
-	fclose(fp);
-	return n;
 }
 
 /* The slots of day d that no order names, as they come in the file of
@@ -719,7 +872,8 @@ day(struct run *R, int d, struct dk_err *e)
 		if (R->S->progress)
 			R->S->progress(R->S->ctx, d + i, R->sc->days, "bid");
 		if (each_home(R, bid, d + i, e) < 0 || gather(R, o, d + i, 1,
-		    i > 0, e) < 0)
+		    i > 0, e) < 0 || (R->nbatt > 0 && batteries(R, d + i, e) <
+		    0))
 			return -1;
 	}
 	R->S->orders += n = lines(o);
@@ -779,6 +933,8 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 	memset(&coop, 0, sizeof(coop));
 	R.S = S;
 	R.sc = S->sc;
+	for (i = 0; i < S->sc->nh; i++)
+		R.nbatt += S->sc->h[i].bat_wh > 0;
 	S->readings = S->settled = S->orders = 0;
 	if (S->jobs < 1)
 		S->jobs = 1;
@@ -818,8 +974,11 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 		rc = d == S->sc->days ? 0 : -1;
 	}
 	signal(SIGPIPE, old);
-	for (i = 0; i < S->sc->nh && R.h != NULL; i++)
+	for (i = 0; i < S->sc->nh && R.h != NULL; i++) {
 		free(R.h[i].off);
+		free(R.h[i].boff);
+		dk_sim_series_free(&R.h[i].s);
+	}
 	free(R.h);
 	free(R.pid);
 	free(R.job);
