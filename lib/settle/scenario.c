@@ -27,6 +27,8 @@ static const struct dk_confkey keys[] = {
 	{ "add.*.pv_w",		0, DK_CONF_INT, 0, 1000000 },
 	{ "add.*.battery_wh",	0, DK_CONF_INT, 0, 1000000 },
 	{ "add.*.battery_w",	0, DK_CONF_INT, 0, 1000000 },
+	{ "add.*.battery_reserve_wh", 0, DK_CONF_INT, 0, 1000000 },
+	{ "add.*.battery_efficiency", 0, DK_CONF_INT, 1, 1000 },
 	{ "add.*.load_pct",	0, DK_CONF_INT, 1, 1000 },
 };
 
@@ -111,7 +113,7 @@ static int
 homes(struct dk_scen *s, struct dk_err *e)
 {
 	const char *list = dk_conf_str(&s->c, "homes", NULL), *p;
-	char w[300], id[DK_ID_MAX + 1], data[DK_ID_MAX + 8];
+	char w[300], id[DK_ID_MAX + 1], data[DK_ID_MAX + 32];
 	size_t n = 0, len, i, j;
 	int c;
 
@@ -212,13 +214,28 @@ homes(struct dk_scen *s, struct dk_err *e)
 				h->bat_wh = v;
 			else if (strcmp(dot, ".battery_w") == 0)
 				h->bat_w = v;
+			else if (strcmp(dot, ".battery_reserve_wh") == 0)
+				h->bat_reserve = v;
+			else if (strcmp(dot, ".battery_efficiency") == 0)
+				h->bat_eff = v;
 			else
 				h->load_pct = h->load_pct * v / 100;
 		}
 	}
-	for (i = 0; i < s->nh; i++)
-		if (s->h[i].bat_wh > 0 && s->h[i].bat_w == 0)
-			s->h[i].bat_w = s->h[i].bat_wh / 2;
+	for (i = 0; i < s->nh; i++) {
+		struct dk_scen_home *h = &s->h[i];
+		if (h->bat_wh > 0 && h->bat_w == 0)
+			h->bat_w = h->bat_wh / 2;
+		if (h->bat_eff == 0)
+			h->bat_eff = 950;
+		if (h->bat_reserve > h->bat_wh) {
+			snprintf(data, sizeof(data), "add.%s.battery_reserve_wh",
+			    s->src[h->src]);
+			return dk_fail(e, DK_EX_CONFIG, "%s: %s: %lld is more "
+			    "than its battery_wh, %lld", where(s, data, w,
+			    sizeof(w)), data, h->bat_reserve, h->bat_wh);
+		}
+	}
 	return 0;
 }
 

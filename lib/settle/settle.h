@@ -524,6 +524,7 @@ struct dk_scen_home {
 	size_t src;		/* its home in the community: dk_scen.src */
 	int copy;		/* 0: the home itself */
 	long long pv_w, bat_wh, bat_w, load_pct;
+	long long bat_reserve, bat_eff;	/* Wh; per mille each way */
 };
 struct dk_scen {
 	struct dk_conf c;	/* the file, flattened */
@@ -557,7 +558,6 @@ int dk_sim_home_series(const struct dk_sim_series *src,
 int dk_sim_csv(FILE *, const struct dk_sim_series *, size_t from, size_t n,
     int head, int64_t tstart, int slot_minutes, struct dk_err *);
 /* simbat.c: a home's battery following bid's plan */
-#define DK_SIM_BATT_EFF	950	/* per mille, each way */
 void dk_sim_batt(const struct dk_scen_home *, struct dk_batt *);
 void dk_sim_batt_conf(FILE *, const struct dk_scen_home *, int spd);
 void dk_sim_batt_follow(const struct dk_batt *, int slot_minutes,

@@ -16,8 +16,9 @@ dk_sim_batt(const struct dk_scen_home *h, struct dk_batt *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->cap_wh = h->bat_wh;
+	b->reserve_wh = h->bat_reserve;
 	b->max_charge_w = b->max_discharge_w = h->bat_w;
-	b->eff_charge = b->eff_discharge = DK_SIM_BATT_EFF;
+	b->eff_charge = b->eff_discharge = h->bat_eff;
 	b->step_wh = h->bat_wh / 200 > 0 ? h->bat_wh / 200 : 1;
 }
 
@@ -28,12 +29,15 @@ dk_sim_batt_conf(FILE *fp, const struct dk_scen_home *h, int spd)
 	struct dk_batt b;
 
 	dk_sim_batt(h, &b);
-	fprintf(fp, "battery.capacity_wh: %lld\nbattery.max_charge_w: %lld\n"
-	    "battery.max_discharge_w: %lld\nbattery.efficiency_charge: %lld\n"
-	    "battery.efficiency_discharge: %lld\nbattery.horizon: %d\n",
-	    (long long)b.cap_wh, (long long)b.max_charge_w,
+	fprintf(fp, "battery.capacity_wh: %lld\nbattery.reserve_wh: %lld\n"
+	    "battery.max_charge_w: %lld\nbattery.max_discharge_w: %lld\n"
+	    "battery.efficiency_charge: %lld\n"
+	    "battery.efficiency_discharge: %lld\nbattery.step_wh: %lld\n"
+	    "battery.horizon: %d\n", (long long)b.cap_wh,
+	    (long long)b.reserve_wh, (long long)b.max_charge_w,
 	    (long long)b.max_discharge_w, (long long)b.eff_charge,
-	    (long long)b.eff_discharge, spd < DK_PLAN_MAXSLOTS ? spd :
+	    (long long)b.eff_discharge, (long long)b.step_wh,
+	    spd < DK_PLAN_MAXSLOTS ? spd :
 	    DK_PLAN_MAXSLOTS);
 }
 

@@ -1,5 +1,6 @@
-/* Unit tests for lib/settle/scenario.c and simdata.c: denki-simulate's
- * scenario file and the meter data of a simulated home. */
+/* Unit tests for lib/settle/scenario.c, simdata.c and simbat.c:
+ * denki-simulate's scenario file, the meter data of a simulated home,
+ * its battery following a plan. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,10 +53,17 @@ scenarios(void)
 	CHECK_INT(s.h[3].pv_w, 2000);
 	CHECK_INT(s.h[5].bat_wh, 8000);
 	CHECK_INT(s.h[5].bat_w, 4000);
+	CHECK_INT(s.h[5].bat_eff, 950);
+	CHECK_INT(s.h[5].bat_reserve, 0);
 	CHECK_INT(s.h[2].bat_wh, 0);
 	CHECK(s.strategy == NULL);
 	dk_scen_free(&s);
 
+	CHECK_INT(load(&s, "start: 2016-07-05\nhomes: [kn1, kn3]\nadd:\n"
+	    "  kn3:\n    battery_wh: 8000\n    battery_reserve_wh: 9000\n",
+	    &e), -1);
+	CHECK_HAS(e.msg, "s.yaml:7: add.kn3.battery_reserve_wh: 9000 is more "
+	    "than its battery_wh, 8000");
 	CHECK_INT(load(&s, "start: 2016-07-05\nhomes: [kn1]\nhome: [kn2]\n",
 	    &e), -1);
 	CHECK_INT(e.status, DK_EX_CONFIG);
@@ -94,14 +102,14 @@ scenarios(void)
 	CHECK_HAS(e.msg, "no such home");
 }
 
-/* Four slots of six hours a day, by hand: the battery's 90%, its room,
- * its power, the PV's parabola, the days in turn. */
+/* Four slots of six hours a day, by hand: the PV's parabola, the load
+ * scaled, the days in turn; the CSV of some of the slots. */
 static void
 homecsv(void)
 {
 	int64_t imp[8] = { 1000, 0, 0, 2000, 0, 0, 0, 0 };
 	int64_t exp[8] = { 0, 500, 0, 0, 0, 0, 0, 0 };
-	struct dk_sim_series src = { imp, exp, 8, 4 };
+	struct dk_sim_series src = { imp, exp, 8, 4 }, s;
 	struct dk_scen sc;
 	struct dk_scen_home h;
 	struct dk_err e = { 0 };
@@ -115,39 +123,155 @@ homecsv(void)
 	sc.shift = 1;
 	h.load_pct = 100;
 	h.pv_w = 1000;		/* 750 W at 09:00 and 15:00: 4500 Wh a slot */
-	h.bat_wh = 5000;
-	h.bat_w = 1000;		/* 6000 Wh a slot */
+	h.bat_wh = 5000;	/* not in the data: it follows bid's plan */
+	CHECK_INT(dk_sim_home_series(&src, &sc, &h, 360, &s, &e), 0);
+	CHECK_INT(s.n, 8);
 	fp = tmpfile();
-	CHECK_INT(dk_sim_home_csv(fp, &src, &sc, &h, 86400 * 10, 360, &e), 0);
+	CHECK_INT(dk_sim_csv(fp, &s, 0, s.n, 1, 86400 * 10, 360, &e), 0);
 	rewind(fp);
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	buf[n] = '\0';
 	fclose(fp);
 	CHECK_STR(buf, "start,import_wh,export_wh\n"
-	    "1970-01-10T00:00:00+00:00,1000,0\n"
-	    /* 5000 Wh of surplus charged: 4500 kept */
-	    "1970-01-10T06:00:00+00:00,0,0\n"
-	    /* room for 555 Wh more (4999.5 kept) */
-	    "1970-01-10T12:00:00+00:00,0,3945\n"
-	    "1970-01-10T18:00:00+00:00,0,0\n"
-	    "1970-01-11T00:00:00+00:00,0,0\n"
-	    "1970-01-11T06:00:00+00:00,0,2278\n"
+	    "1970-01-11T00:00:00+00:00,1000,0\n"
+	    "1970-01-11T06:00:00+00:00,0,5000\n"
 	    "1970-01-11T12:00:00+00:00,0,4500\n"
-	    "1970-01-11T18:00:00+00:00,0,0\n");
+	    "1970-01-11T18:00:00+00:00,2000,0\n"
+	    "1970-01-12T00:00:00+00:00,0,0\n"
+	    "1970-01-12T06:00:00+00:00,0,4500\n"
+	    "1970-01-12T12:00:00+00:00,0,4500\n"
+	    "1970-01-12T18:00:00+00:00,0,0\n");
+	/* a day of it, without the header */
+	fp = tmpfile();
+	CHECK_INT(dk_sim_csv(fp, &s, 5, 2, 0, 86400 * 10, 360, &e), 0);
+	rewind(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	CHECK_STR(buf, "1970-01-12T06:00:00+00:00,0,4500\n"
+	    "1970-01-12T12:00:00+00:00,0,4500\n");
+	dk_sim_series_free(&s);
 	/* copy 1, a day on: its history is day 1, its day day 0; half the
 	 * import */
 	memset(&h, 0, sizeof(h));
 	h.copy = 1;
 	h.load_pct = 50;
+	CHECK_INT(dk_sim_home_series(&src, &sc, &h, 360, &s, &e), 0);
 	fp = tmpfile();
-	CHECK_INT(dk_sim_home_csv(fp, &src, &sc, &h, 86400 * 10, 360, &e), 0);
+	CHECK_INT(dk_sim_csv(fp, &s, 0, s.n, 1, 86400 * 10, 360, &e), 0);
 	rewind(fp);
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	buf[n] = '\0';
 	fclose(fp);
-	CHECK_HAS(buf, "1970-01-10T18:00:00+00:00,0,0\n1970-01-11T00:00:00+00:00,500,0\n"
-	    "1970-01-11T06:00:00+00:00,0,500\n1970-01-11T12:00:00+00:00,0,0\n"
-	    "1970-01-11T18:00:00+00:00,1000,0\n");
+	dk_sim_series_free(&s);
+	CHECK_HAS(buf, "1970-01-11T18:00:00+00:00,0,0\n1970-01-12T00:00:00+00:00,500,0\n"
+	    "1970-01-12T06:00:00+00:00,0,500\n1970-01-12T12:00:00+00:00,0,0\n"
+	    "1970-01-12T18:00:00+00:00,1000,0\n");
+}
+
+/* A plan followed, by hand: its power, its room, what it holds above the
+ * reserve; a charge takes the export first, a discharge covers the
+ * import first. */
+static void
+follow(void)
+{
+	struct dk_scen_home h;
+	struct dk_batt b;
+	int64_t c[5] = { 2000, 900, 0, 0, 0 };
+	int64_t x[5] = { 0, 0, 300, 2000, 500 };
+	int64_t imp[5] = { 0, 100, 500, 100, 0 };
+	int64_t exp[5] = { 600, 0, 0, 0, 0 };
+	int64_t soc = 100;
+
+	memset(&h, 0, sizeof(h));
+	h.bat_wh = 2000;
+	h.bat_w = 1000;		/* 1000 Wh a slot of an hour */
+	h.bat_reserve = 200;
+	h.bat_eff = 900;
+	dk_sim_batt(&h, &b);
+	CHECK_INT(b.step_wh, 10);
+	dk_sim_batt_follow(&b, 60, &soc, c, x, imp, exp, 5);
+	/* 1000 Wh (the power): 900 kept; 600 of the export, 400 imported */
+	CHECK_INT(c[0], 1000);
+	CHECK_INT(exp[0], 0);
+	CHECK_INT(imp[0], 400);
+	/* room for 1000 Wh more: 1112 AC would fill it, 900 asked: 810 */
+	CHECK_INT(c[1], 900);
+	CHECK_INT(imp[1], 1000);
+	/* 1810 stored; 300 given: 334 taken (ceil(300 / 0.9)) */
+	CHECK_INT(x[2], 300);
+	CHECK_INT(imp[2], 200);
+	/* 1476 stored, 1276 above the reserve; 1000 asked (the power) takes
+	 * 1112: 100 of the import covered, 900 exported */
+	CHECK_INT(x[3], 1000);
+	CHECK_INT(imp[3], 0);
+	CHECK_INT(exp[3], 900);
+	/* 364 stored, 164 above the reserve: 147 given */
+	CHECK_INT(x[4], 147);
+	CHECK_INT(exp[4], 147);
+	CHECK_INT(soc, 200);
+	/* a full battery takes no more; an empty one gives nothing */
+	soc = 2000;
+	c[0] = 500;
+	x[0] = 0;
+	imp[0] = exp[0] = 0;
+	dk_sim_batt_follow(&b, 60, &soc, c, x, imp, exp, 1);
+	CHECK_INT(c[0], 0);
+	CHECK_INT(imp[0], 0);
+	soc = 150;
+	c[0] = 0;
+	x[0] = 500;
+	imp[0] = 700;
+	dk_sim_batt_follow(&b, 60, &soc, c, x, imp, exp, 1);
+	CHECK_INT(x[0], 0);
+	CHECK_INT(imp[0], 700);
+	CHECK_INT(soc, 150);
+}
+
+/* bid's planner's own plan, followed over the forecast it was made
+ * for, is the plan: the same grid each slot, the same energy stored
+ * (random batteries and days, lossless so that no rounding differs). */
+static void
+follow_plan(void)
+{
+	struct dk_plan_slot s[48];
+	struct dk_scen_home h;
+	struct dk_batt b;
+	struct dk_err e = { 0 };
+	int64_t c[48], x[48], imp[48], exp[48], soc, v;
+	unsigned seed = 17;
+	int k, r, bad = 0;
+
+	for (r = 0; r < 200; r++) {
+		memset(&h, 0, sizeof(h));
+		h.bat_wh = 100 * (1 + rand_r(&seed) % 200);
+		h.bat_w = 1 + rand_r(&seed) % 5000;
+		h.bat_reserve = rand_r(&seed) % (h.bat_wh + 1);
+		h.bat_eff = 1000;
+		dk_sim_batt(&h, &b);
+		for (k = 0; k < 48; k++) {
+			memset(&s[k], 0, sizeof(s[k]));
+			s[k].load_wh = rand_r(&seed) % 2000;
+			s[k].pv_wh = rand_r(&seed) % 2000;
+			s[k].buy = 100000 + rand_r(&seed) % 300000;
+			s[k].sell = s[k].buy - rand_r(&seed) % 100000;
+		}
+		soc = h.bat_reserve / b.step_wh * b.step_wh;
+		CHECK_INT(dk_plan(&b, soc, 30, s, 48, &v, &e), 0);
+		for (k = 0; k < 48; k++) {
+			c[k] = s[k].charge_wh;
+			x[k] = s[k].discharge_wh;
+			imp[k] = s[k].load_wh;
+			exp[k] = s[k].pv_wh;
+		}
+		dk_sim_batt_follow(&b, 30, &soc, c, x, imp, exp, 48);
+		for (k = 0; k < 48; k++)
+			bad += imp[k] - exp[k] != s[k].grid_wh ||
+			    c[k] != s[k].charge_wh ||
+			    x[k] != s[k].discharge_wh;
+		bad += soc != s[47].soc_wh;
+	}
+	CHECK_INT(bad, 0);
 }
 
 /* A community's CSV: its whole days from the scenario's midnight. */
@@ -200,6 +324,8 @@ main(void)
 	tmpdir_make("test-simulate");
 	scenarios();
 	homecsv();
+	follow();
+	follow_plan();
 	source();
 	tmpdir_remove();
 	return check_done("test-simulate");
