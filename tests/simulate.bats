@@ -78,7 +78,7 @@ field() {
 	assert_output --partial "small: File exists (each run makes its own folder)"
 }
 
-@test "simulate: a battery at kn3 beside the community as it is" {
+@test "simulate: a battery at kn3 beside the community as it is: bid plans it, the meter reads it following the plan" {
 	cp "$EXAMPLES/simulate/base.yaml" "$EXAMPLES/simulate/kn3-battery.yaml" .
 	sed -i "s|\.\./community|$EXAMPLES/community|" base.yaml kn3-battery.yaml
 	run --separate-stderr denki-simulate -q base.yaml kn3-battery.yaml
@@ -88,11 +88,46 @@ field() {
 	echo "$output" | sed -n 2p >b.json
 	[ "$(field scenario <a.json)" = base ]
 	[ "$(field scenario <b.json)" = kn3-battery ]
-	# the battery keeps kn3's surplus for its evening: less imported and
-	# exported, more of the community's use met inside it
-	[ "$(field import_wh <b.json)" -lt "$(field import_wh <a.json)" ]
-	[ "$(field export_wh <b.json)" -lt "$(field export_wh <a.json)" ]
-	[ "$(field self_sufficiency_bp <b.json)" -gt "$(field self_sufficiency_bp <a.json)" ]
+	# the energy of the two runs (the readings', the same every run):
+	# the battery keeps kn3's surplus for its evening as bid planned it
+	# from the day before: less imported and exported, more of the
+	# community's use met inside it
+	[ "$(jq -c '[.import_wh, .export_wh, .self_sufficiency_bp, .p2p_share_bp]' a.json)" = "[25566,142538,2634,2523]" ]
+	[ "$(jq -c '[.import_wh, .export_wh, .self_sufficiency_bp, .p2p_share_bp]' b.json)" = "[23299,139931,3263,2818]" ]
+	h=kn3-battery/homes
+	# kn3's file tells bid its battery; the others have none
+	grep -qx 'battery.capacity_wh: 10000' $h/kn3.yaml
+	grep -qx 'battery.max_discharge_w: 3000' $h/kn3.yaml
+	run grep -c battery $h/kn1.yaml
+	assert_output 0
+	# one plan for the day (made at its first slot), from what the
+	# history day left stored: nothing
+	grep -qx "denki-bid: battery: slot 2016-07-05T00:00:00+02:00: 0 Wh stored, plan idle 0 Wh over 48 slots" kn3-battery/bid.log
+	[ "$(sqlite3 $h/kn3.db 'select count(*), count(distinct made) from battery_plan')" = "48|1" ]
+	# the battery did what the plan says, slot by slot: 3474 Wh in,
+	# 3134 Wh out
+	sqlite3 -separator , $h/kn3.db 'select charge_wh, discharge_wh from battery_plan order by slot' >plan
+	tail -n 48 $h/kn3.battery.jsonl | jq -r '"\(.import_wh),\(.export_wh)"' >did
+	cmp plan did
+	[ "$(awk -F, '{ c += $1; d += $2 } END { print c, d }' did)" = "3474 3134" ]
+	# the meter saw the home's own data with the battery's flows: each
+	# slot's import less export, plus what it charged, less what it gave
+	paste -d, <(sed -n '50,97p' $h/kn3.csv) did |
+	    awk -F, '{ print $1 "," $2 - $3 + $4 - $5 }' >want
+	sed -n '50,97p' $h/kn3.meter.csv | awk -F, '{ print $1 "," $2 - $3 }' >got
+	cmp want got
+	run ! cmp <(sed -n '50,97p' $h/kn3.csv) <(sed -n '50,97p' $h/kn3.meter.csv)
+	# meter-read signed what the meter saw
+	tail -n 48 $h/kn3.readings.jsonl | jq -r '"\(.import_wh),\(.export_wh)"' >signed
+	sed -n '50,97p' $h/kn3.meter.csv | cut -d, -f2,3 | cmp - signed
+	# bid bid the plan's rest: each order is its slot's grid in the plan
+	sqlite3 $h/kn3.db 'select grid_wh from battery_plan where grid_wh != 0 order by slot' >rest
+	jq -r 'if .side == "buy" then .wh else -.wh end' $h/kn3.orders.jsonl >bids
+	cmp rest bids
+	[ "$(wc -l <bids)" -eq 46 ]
+	run denki-ledger-verify -p kn3-battery/operator.pub kn3-battery/ledger.jsonl
+	assert_success
+	assert_output --partial "48 slots settled, 288 readings"
 	# each run's figures are its own ledger's
 	imp=$(denki-report -p kn3-battery/operator.pub kn3-battery/ledger.jsonl |
 	    jq -s 'map(select(.type == "statement") | .import_wh) | add')
@@ -109,6 +144,44 @@ field() {
 	[ "$(jq -c 'del(.ms, .net, .saving)' c.json)" = "$(jq -c 'del(.ms, .net, .saving)' a.json)" ]
 	d=$(($(field net <c.json) - $(field net <a.json)))
 	[ "${d#-}" -le 10 ]
+}
+
+@test "simulate: a battery over three days: what a day leaves stored is what bid plans the next from" {
+	cat >>small.yaml <<-YAML
+	add:
+	  kn3:
+	    battery_wh: 10000
+	    battery_w: 3000
+	    battery_reserve_wh: 2000
+	    battery_efficiency: 900
+	YAML
+	sed -i 's/^days: 2/days: 3/' small.yaml
+	run --separate-stderr denki-simulate -q -b 3 small.yaml
+	assert_success
+	h=small/homes
+	grep -qx 'battery.reserve_wh: 2000' $h/kn3.yaml
+	grep -qx 'battery.efficiency_discharge: 900' $h/kn3.yaml
+	# the state at each day's end (the history day's: nothing stored),
+	# kept where meter-read keeps a battery's, which bid plans from
+	[ "$(sqlite3 $h/kn3.db 'select t, soc_wh from battery_state order by t' | tr '\n' ' ')" = "1467669600|0 1467756000|2000 1467842400|2000 1467928800|2000 " ]
+	run grep -o 'slot 2016-07-0[567]T00:00:00+02:00: [0-9]* Wh stored' small/bid.log
+	assert_output "slot 2016-07-05T00:00:00+02:00: 0 Wh stored
+slot 2016-07-06T00:00:00+02:00: 2000 Wh stored
+slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
+	# the energy stored, carried through the battery's readings: each
+	# Wh charged keeps 0.9 (rounded down a slot), each Wh given takes
+	# 1/0.9 (rounded up)
+	[ "$(wc -l <$h/kn3.battery.jsonl)" -eq $((4 * 48)) ]
+	soc=$(jq -r '"\(.import_wh) \(.export_wh)"' $h/kn3.battery.jsonl |
+	    awk '{ s += int($1 * 900 / 1000); if ($2 > 0) s -= int(($2 * 1000 + 899) / 900) } END { print s }')
+	[ "$soc" -eq 2000 ]
+	# the day bid plans from its readings of the day before: the grid's
+	# and the battery's, which it keeps apart
+	[ "$(sqlite3 $h/kn3.db 'select count(*) from battery_reading')" -eq 144 ]
+	[ "$(wc -l <$h/kn3.readings.jsonl)" -eq $((4 * 48)) ]
+	run denki-ledger-verify -p small/operator.pub small/ledger.jsonl
+	assert_success
+	assert_output --partial "144 slots settled, 432 readings"
 }
 
 @test "simulate: copies scale the community, each on other days" {
@@ -154,6 +227,12 @@ field() {
 	run denki-simulate add.yaml
 	assert_failure 78
 	assert_output "denki-simulate: add.yaml:7: add.kn4.pv_w: kn4 is not one of the homes"
+	cp small.yaml reserve.yaml
+	printf 'add:\n  kn2:\n    battery_wh: 5000\n    battery_reserve_wh: 6000\n' >>reserve.yaml
+	run denki-simulate reserve.yaml
+	assert_failure 78
+	assert_output "denki-simulate: reserve.yaml:8: add.kn2.battery_reserve_wh: 6000 is more than its battery_wh, 5000"
+	[ ! -e reserve ]
 	cp small.yaml pv.yaml
 	printf 'add:\n  kn2:\n    pv_kw: 3\n' >>pv.yaml
 	run denki-simulate pv.yaml
