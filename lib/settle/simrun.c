@@ -352,43 +352,45 @@ enrol(struct run *R, size_t i, int day, const char **prog, char *log,
 	return start(R, dir, argv, NULL, -1, NULL, log, e);
 }
 
-/* The home's meter, read from its data over the whole period. */
+/* The home's meter-read of its data in file homes/ID<in> into
+ * homes/ID<out>. */
+static pid_t
+meter_read(struct run *R, size_t i, const char *in, const char *out,
+    const char **prog, char *log, struct dk_err *e)
+{
+	const char *id = R->sc->h[i].id;
+	char o[PATH_MAX], csv[PATH_MAX], y[PATH_MAX];
+	char *argv[] = { "denki-meter-read", "-c", y, csv, NULL };
+
+	*prog = argv[0];
+	snprintf(log, PATH_MAX, "%s/meter-read.log", R->dir);
+	hpath(R, y, id, ".yaml");
+	hpath(R, csv, id, in);
+	hpath(R, o, id, out);
+	return start(R, R->dir, argv, NULL, -1, o, log, e);
+}
+
+/* The home's meter, read from its data over the whole period (with a
+ * battery: the history day's, which the meter saw). */
 static pid_t
 meter(struct run *R, size_t i, int day, const char **prog, char *log,
     struct dk_err *e)
 {
-	const char *id = R->sc->h[i].id;
-	char out[PATH_MAX], csv[PATH_MAX], y[PATH_MAX];
-	char *argv[] = { "denki-meter-read", "-c", y, csv, NULL };
-
 	(void)day;
-	*prog = argv[0];
-	snprintf(log, PATH_MAX, "%s/meter-read.log", R->dir);
-	hpath(R, y, id, ".yaml");
-	hpath(R, csv, id, R->sc->h[i].bat_wh > 0 ? ".meter.csv" : ".csv");
-	hpath(R, out, id, ".readings.jsonl");
-	return start(R, R->dir, argv, NULL, -1, out, log, e);
+	return meter_read(R, i, R->sc->h[i].bat_wh > 0 ? ".meter.csv" :
+	    ".csv", ".readings.jsonl", prog, log, e);
 }
 
-/* A home with a battery: its meter read on day d's data (.day.csv, the
+/* A home with a battery: its meter read on the day's data (.day.csv, the
  * battery having followed the plan); none for the others. */
 static pid_t
 meter_day(struct run *R, size_t i, int day, const char **prog, char *log,
     struct dk_err *e)
 {
-	const char *id = R->sc->h[i].id;
-	char out[PATH_MAX], csv[PATH_MAX], y[PATH_MAX];
-	char *argv[] = { "denki-meter-read", "-c", y, csv, NULL };
-
 	(void)day;
 	if (R->sc->h[i].bat_wh == 0)
 		return 0;
-	*prog = argv[0];
-	snprintf(log, PATH_MAX, "%s/meter-read.log", R->dir);
-	hpath(R, y, id, ".yaml");
-	hpath(R, csv, id, ".day.csv");
-	hpath(R, out, id, ".day.jsonl");
-	return start(R, R->dir, argv, NULL, -1, out, log, e);
+	return meter_read(R, i, ".day.csv", ".day.jsonl", prog, log, e);
 }
 
 /* Bytes [a, b) of the file at path into fd (a pipe), then closed. */

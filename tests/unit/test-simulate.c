@@ -102,6 +102,22 @@ scenarios(void)
 	CHECK_HAS(e.msg, "no such home");
 }
 
+/* Slots [from, from + n) of s as dk_sim_csv writes them, into buf. */
+static void
+csv(const struct dk_sim_series *s, size_t from, size_t n, int head,
+    char *buf, size_t len)
+{
+	struct dk_err e = { 0 };
+	FILE *fp = tmpfile();
+	size_t k;
+
+	CHECK_INT(dk_sim_csv(fp, s, from, n, head, 86400 * 10, 360, &e), 0);
+	rewind(fp);
+	k = fread(buf, 1, len - 1, fp);
+	buf[k] = '\0';
+	fclose(fp);
+}
+
 /* Four slots of six hours a day, by hand: the PV's parabola, the load
  * scaled, the days in turn; the CSV of some of the slots. */
 static void
@@ -114,8 +130,6 @@ homecsv(void)
 	struct dk_scen_home h;
 	struct dk_err e = { 0 };
 	char buf[1024];
-	FILE *fp;
-	size_t n;
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&h, 0, sizeof(h));
@@ -126,12 +140,7 @@ homecsv(void)
 	h.bat_wh = 5000;	/* not in the data: it follows bid's plan */
 	CHECK_INT(dk_sim_home_series(&src, &sc, &h, 360, &s, &e), 0);
 	CHECK_INT(s.n, 8);
-	fp = tmpfile();
-	CHECK_INT(dk_sim_csv(fp, &s, 0, s.n, 1, 86400 * 10, 360, &e), 0);
-	rewind(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	csv(&s, 0, s.n, 1, buf, sizeof(buf));
 	CHECK_STR(buf, "start,import_wh,export_wh\n"
 	    "1970-01-11T00:00:00+00:00,1000,0\n"
 	    "1970-01-11T06:00:00+00:00,0,5000\n"
@@ -142,12 +151,7 @@ homecsv(void)
 	    "1970-01-12T12:00:00+00:00,0,4500\n"
 	    "1970-01-12T18:00:00+00:00,0,0\n");
 	/* a day of it, without the header */
-	fp = tmpfile();
-	CHECK_INT(dk_sim_csv(fp, &s, 5, 2, 0, 86400 * 10, 360, &e), 0);
-	rewind(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	csv(&s, 5, 2, 0, buf, sizeof(buf));
 	CHECK_STR(buf, "1970-01-12T06:00:00+00:00,0,4500\n"
 	    "1970-01-12T12:00:00+00:00,0,4500\n");
 	dk_sim_series_free(&s);
@@ -157,12 +161,7 @@ homecsv(void)
 	h.copy = 1;
 	h.load_pct = 50;
 	CHECK_INT(dk_sim_home_series(&src, &sc, &h, 360, &s, &e), 0);
-	fp = tmpfile();
-	CHECK_INT(dk_sim_csv(fp, &s, 0, s.n, 1, 86400 * 10, 360, &e), 0);
-	rewind(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	csv(&s, 0, s.n, 1, buf, sizeof(buf));
 	dk_sim_series_free(&s);
 	CHECK_HAS(buf, "1970-01-11T18:00:00+00:00,0,0\n1970-01-12T00:00:00+00:00,500,0\n"
 	    "1970-01-12T06:00:00+00:00,0,500\n1970-01-12T12:00:00+00:00,0,0\n"
