@@ -334,6 +334,15 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	assert_equal "$stderr" "denki-simulate: comm/kn2.yaml:20: bid.sell_markup: must be from 0 to 100, got 500"
 }
 
+@test "simulate: the programs of the run missing: named, 69" {
+	mkdir bin
+	cp "$TOP/denki-simulate" bin/
+	run --separate-stderr env PATH=/usr/bin:/bin bin/denki-simulate -q small.yaml
+	assert_failure 69
+	assert_equal "$stderr" "denki-simulate: small: denki-keygen: cannot start it: No such file or directory (not beside denki-simulate in $BATS_TEST_TMPDIR/bin, nor on PATH)"
+	[ ! -e small/operator.key ]
+}
+
 @test "simulate: a home's data from another file (a slice with gaps): its whole days, as meter-read reads them" {
 	slice=$TOP/tests/data/opsd/DE_KN_residential3_slice.csv
 	printf 'data:\n  kn3: %s\n' "$slice" >>small.yaml

@@ -241,8 +241,8 @@ start(struct run *R, const char *dir, char *const argv[], const char *in,
 	posix_spawnattr_destroy(&at);
 	if (rc != 0)
 		return dk_fail(e, DK_EX_UNAVAILABLE, "%s: %s: cannot start "
-		    "it in %s (its output %s, its messages %s)", argv[0],
-		    strerror(rc), dir, out ? out : "/dev/null", log);
+		    "it: %s (not beside denki-simulate in %s, nor on PATH)",
+		    R->sc->name, argv[0], strerror(rc), R->bindir);
 	return pid;
 }
 
