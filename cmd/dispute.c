@@ -119,6 +119,7 @@ main(int argc, char *argv[])
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_DRY, argc);
 	P.lo = lo;
+	P.many = "T";
 	while ((c = dk_prog_opt(&P, argc, argv, "k:i:m:t:o:p:B:")) != -1)
 		switch (c) {
 		case 'k': A.kf = optarg; break;

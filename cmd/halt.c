@@ -42,18 +42,6 @@ window(const char *opt, const char *s, int minutes, int64_t *t,
 	return 0;
 }
 
-/* An option's value, which a second one would silently replace. */
-static const char *
-once(const char *had, const char *opt, const char *v)
-{
-	if (had != NULL) {
-		dk_warnx(prog, "%s: given twice (\"%.40s\" and \"%.40s\")",
-		    opt, had, v);
-		exit(DK_EX_USAGE);
-	}
-	return v;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -71,6 +59,7 @@ main(int argc, char *argv[])
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
 	P.lo = lo;
+	P.many = "z";
 	while ((c = dk_prog_opt(&P, argc, argv, "z:m:k:")) != -1)
 		switch (c) {
 		case 'z':
@@ -81,19 +70,19 @@ main(int argc, char *argv[])
 			zones[q.nz++] = optarg;
 			break;
 		case 'm':
-			q.reason = once(q.reason, "-m", optarg);
+			q.reason = optarg;
 			break;
 		case 'k':
-			keyf = once(keyf, "-k", optarg);
+			keyf = optarg;
 			break;
 		case FROM:
-			from = once(from, "--from", optarg);
+			from = optarg;
 			break;
 		case UNTIL:
-			until = once(until, "--until", optarg);
+			until = optarg;
 			break;
 		case LIFT:
-			lift = once(lift, "--lift", optarg);
+			lift = optarg;
 			break;
 		case ISLAND:
 			q.island = 1;

@@ -89,6 +89,7 @@ main(int argc, char *argv[])
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
 	P.lo = lo;
+	P.many = "Rw";
 	if ((rpaths = calloc(argc > 0 ? argc : 1, sizeof(*rpaths))) == NULL)
 		return DK_EX_SOFTWARE;
 	dk_wpolicy_init(&W);

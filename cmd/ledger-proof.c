@@ -38,6 +38,7 @@ main(int argc, char *argv[])
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
 	dk_wpolicy_init(&W);
+	P.many = "w";
 	while ((c = dk_prog_opt(&P, argc, argv, "+p:" DK_WOPTS)) != -1)
 		if (c == 'p')
 			pub = optarg;

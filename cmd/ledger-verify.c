@@ -133,6 +133,7 @@ main(int argc, char *argv[])
 
 	dk_prog_init(&P, prog, usage, 0, argc);
 	dk_wpolicy_init(&W);
+	P.many = "wIC";
 	cps = calloc(argc, sizeof(*cps));
 	while ((c = dk_prog_opt(&P, argc, argv, "p:C:I:O:R:t:jqT" DK_WOPTS)) != -1)
 		switch (c) {

@@ -42,6 +42,7 @@ main(int argc, char *argv[])
 
 	dk_prog_init(&P, prog, usage, 0, argc);
 	dk_wpolicy_init(&W);
+	P.many = "w";
 	while ((c = dk_prog_opt(&P, argc, argv, "p:o:q" DK_WOPTS)) != -1)
 		switch (c) {
 		default:

@@ -131,6 +131,7 @@ main(int argc, char *argv[])
 	int c;
 
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
+	P.many = "mM";
 	x.meters = calloc(argc, sizeof(*x.meters));
 	x.mkeys = calloc(argc, sizeof(*x.mkeys));
 	while ((c = dk_prog_opt(&P, argc, argv,

@@ -13,18 +13,14 @@ static const char usage[] =
     "           [-f text|csv|json|html] [--pdf file] [-p operator.pub]\n"
     "           [-c config] [-D key=value] [ledger]\n";
 
-/* --pdf FILE and --community as -O FILE and -C, for getopt */
-static void
-longopts(int argc, char *argv[])
-{
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--pdf") == 0)
-			argv[i] = "-O";
-		else if (strcmp(argv[i], "--community") == 0)
-			argv[i] = "-C";
-}
+/* --pdf FILE and --community as -O FILE and -C */
+static const struct option lo[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "pdf", required_argument, NULL, 'O' },
+	{ "community", no_argument, NULL, 'C' },
+	{ NULL, 0, NULL, 0 }
+};
 
 int
 main(int argc, char *argv[])
@@ -39,8 +35,8 @@ main(int argc, char *argv[])
 	char from[11], to[11], *cpath = NULL, *cpub = NULL;
 	int c, community = 0, rc;
 
-	longopts(argc, argv);
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF, argc);
+	P.lo = lo;
 	while ((c = dk_prog_opt(&P, argc, argv, "Cf:m:O:p:P:")) != -1)
 		switch (c) {
 		case 'C':

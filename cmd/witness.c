@@ -74,6 +74,7 @@ main(int argc, char *argv[])
 	int http;
 
 	dk_prog_init(&P, prog, usage, 0, argc);
+	P.many = "p";
 	while ((c = dk_prog_opt(&P, argc, argv, "k:s:p:n:P")) != -1)
 		switch (c) {
 		case 'k':

@@ -117,6 +117,24 @@ denki-battery: 127.0.0.1:$PORT: 027D01: no answer to the SetC after 2 attempts o
 	assert_output 0
 }
 
+@test "battery: -w, -e or -s given twice: 64 naming the option and both values, nothing sent" {
+	emu "{$BATTERY}}"
+	run -64 --separate-stderr denki-battery -c home.yaml charge -w 2000 -w 100
+	assert_output ""
+	assert_equal "$stderr" 'denki-battery: -w: given twice ("2000" and "100")'
+	run -64 --separate-stderr denki-battery -c home.yaml discharge -e 3000 -w 10 -e 3000
+	assert_equal "$stderr" 'denki-battery: -e: given twice ("3000" and "3000")'
+	run -64 --separate-stderr denki-battery -c home.yaml -s now -s 2026-01-01T10:00:00+00:00
+	assert_equal "$stderr" 'denki-battery: -s: given twice ("now" and "2026-01-01T10:00:00+00:00")'
+	run -64 --separate-stderr denki-battery -c home.yaml -c other.yaml charge
+	assert_equal "$stderr" 'denki-battery: -c: given twice ("home.yaml" and "other.yaml")'
+	# -D is a setting each time, and the same -w once is set
+	run -0 --separate-stderr denki-battery -c home.yaml -D meter.echonet.timeout=2000 -D meter.echonet.retries=1 charge -w 2000
+	sleep 0.3
+	run grep '^set' emu.out
+	assert_output "set 027d01 eb=000007d0 da=42 ok"
+}
+
 @test "meter-read: a battery's D3 against its working status, E4 past 100 and an unknown mode are left out, each said" {
 	# discharging (CF 43) with D3 +800 W: the sign contradicts; E4 101%
 	emu '{"027d01": {"cf":"43","d3":"00000320","e4":"65","e2":"00000fa0",

@@ -314,6 +314,25 @@ assert_stderr_line() {
 	assert_equal "$stderr" "denki-bid: -N 0: must be 1 to 100000 slots"
 }
 
+@test "bid: -s, -N, -F, -l or -c given twice: 64 naming the option and both values; no order, no state database" {
+	two_days >r.jsonl
+	run -64 --separate-stderr denki-bid -c alice.yaml -s 2026-01-03T10:00:00+00:00 -s 2026-01-03T11:00:00+00:00 r.jsonl
+	assert_output ""
+	assert_equal "$stderr" 'denki-bid: -s: given twice ("2026-01-03T10:00:00+00:00" and "2026-01-03T11:00:00+00:00")'
+	run -64 --separate-stderr denki-bid -c alice.yaml -s 2026-01-03T10:00:00+00:00 -N 2 -N 3 r.jsonl
+	assert_equal "$stderr" 'denki-bid: -N: given twice ("2" and "3")'
+	run -64 --separate-stderr denki-bid -c alice.yaml -F a.jsonl -F b.jsonl r.jsonl
+	assert_equal "$stderr" 'denki-bid: -F: given twice ("a.jsonl" and "b.jsonl")'
+	run -64 --separate-stderr denki-bid -c alice.yaml -l ledger.jsonl -l ledger.jsonl r.jsonl
+	assert_equal "$stderr" 'denki-bid: -l: given twice ("ledger.jsonl" and "ledger.jsonl")'
+	run -64 --separate-stderr denki-bid -c alice.yaml -c bob.yaml r.jsonl
+	assert_equal "$stderr" 'denki-bid: -c: given twice ("alice.yaml" and "bob.yaml")'
+	[ ! -e alice.db ] && [ ! -e bob.db ]
+	# once each, and -D twice: an order
+	run -0 --separate-stderr denki-bid -c alice.yaml -D bid.sell_markup=20 -D bid.buy_markdown=20 -s 2026-01-03T10:00:00+00:00 -N 1 r.jsonl
+	assert_equal "$(unsig)" "$(unsigned 2026-01-03T10:00:00+00:00 sell 900 $SELL)"
+}
+
 @test "bid -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-bid -h
 	assert_equal "$stderr" ""

@@ -174,3 +174,19 @@ hill grid-watch: voltage 253001 mV outside 207000-253000"
 	assert_equal "$(jq -r 'select(.type=="halt") | .by' <<<"$output")" gina
 	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
 }
+
+@test "grid-watch: -i, -N or -k given twice: 64 naming the option and both values; nothing decided, the ledger byte-identical" {
+	tel 00:00 hill 49000 230000 >tel.jsonl
+	cp ledger.jsonl before.jsonl
+	run -64 --separate-stderr watch -i 1 -i 5 tel.jsonl
+	assert_output ""
+	assert_equal "$stderr" 'denki-grid-watch: -i: given twice ("1" and "5")'
+	run -64 --separate-stderr watch -N 2 -i 1 -N 3 tel.jsonl
+	assert_equal "$stderr" 'denki-grid-watch: -N: given twice ("2" and "3")'
+	run -64 --separate-stderr watch -k operator.key -k alice.key tel.jsonl
+	assert_equal "$stderr" 'denki-grid-watch: -k: given twice ("operator.key" and "alice.key")'
+	cmp ledger.jsonl before.jsonl
+	# each once: the excursion halts hill
+	run -0 --separate-stderr watch -i 1 -N 1 -k operator.key tel.jsonl
+	assert_equal "$(jq -r 'select(.type=="halt") | .zones[]' <<<"$output")" hill
+}

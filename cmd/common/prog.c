@@ -33,13 +33,52 @@ dk_prog_usage(const struct dk_prog *p, int status)
 }
 
 /*
+ * An option's value given again: the second would silently replace the
+ * first ("-s A -s B" runs B), so neither is taken: a usage error naming
+ * the option and both values.  -D and the letters in p->many take a
+ * value each time; options without a value (-q, -f) may repeat.
+ */
+static void
+once(struct dk_prog *p, int c, const struct option *lo, int li)
+{
+	const char *s;
+	char name[48];
+	size_t i;
+
+	if (li >= 0 ? lo[li].has_arg == no_argument : c <= 0 || c > 255 ||
+	    (s = strchr(p->optstr, c)) == NULL || s[1] != ':')
+		return;
+	if ((c == 'D' && p->flags & DK_PROG_CONF) || (c < 256 &&
+	    p->many != NULL && strchr(p->many, c) != NULL))
+		return;
+	for (i = 0; i < p->nseen && p->seen[i].opt != c; i++)
+		;
+	if (i == p->nseen) {
+		if (p->nseen < sizeof(p->seen) / sizeof(p->seen[0])) {
+			p->seen[p->nseen].opt = c;
+			p->seen[p->nseen++].arg = optarg;
+		}
+		return;
+	}
+	if (li >= 0)
+		snprintf(name, sizeof(name), "--%s", lo[li].name);
+	else
+		snprintf(name, sizeof(name), "-%c", c);
+	dk_warnx(p->name, "%s: given twice (\"%.40s\" and \"%.40s\")", name,
+	    p->seen[i].arg != NULL ? p->seen[i].arg : "",
+	    optarg != NULL ? optarg : "");
+	exit(DK_EX_USAGE);
+}
+
+/*
  * The next option of the program's own (the letters in own, getopt's
  * syntax; a leading '+' stops at the first operand), or -1 after the
  * last.  -h and --help print the usage and exit 0, --version the
  * version (p->lo, when set, is the table of long options: it holds
  * those two and the program's own); -c and -D are kept when the program reads a configuration,
  * -k and -n (p->keep, p->dry) when its flags say it takes them;
- * anything else is a usage error (64).
+ * anything else is a usage error (64), and so is an option's value
+ * given twice (see once).
  */
 int
 dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
@@ -49,7 +88,8 @@ dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	const struct option *t = p->lo != NULL ? p->lo : lo;
+	int c, li;
 
 	if (p->optstr[0] == '\0') {
 		const char *o = own[0] == '+' ? own + 1 : own;
@@ -60,9 +100,12 @@ dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
 		    p->flags & DK_PROG_KEEP ? "k" : "",
 		    p->flags & DK_PROG_DRY ? "n" : "", o);
 	}
-	for (;;)
-		switch (c = getopt_long(argc, argv, p->optstr, p->lo != NULL ?
-		    p->lo : lo, NULL)) {
+	for (;;) {
+		li = -1;
+		if ((c = getopt_long(argc, argv, p->optstr, t, &li)) != '?' &&
+		    c != ':' && c != -1)
+			once(p, c, t, li);
+		switch (c) {
 		case 'c':
 			if (!(p->flags & DK_PROG_CONF))
 				return c;
@@ -94,6 +137,7 @@ dk_prog_opt(struct dk_prog *p, int argc, char *argv[], const char *own)
 		default:
 			return c;
 		}
+	}
 }
 
 /* No operand and stdin a terminal: nothing would ever come; say so. */

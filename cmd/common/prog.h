@@ -3,7 +3,8 @@
  * never prints or exits; this is the tool's side, shared by the mains:
  * the options every program takes (-h, --help, --version, -c config
  * with -D key=value where it reads one, -k to keep going and -n for a dry
- * run where it has them), the usage text, the
+ * run where it has them), an option's value given twice refused, the
+ * usage text, the
  * configuration opened with the -D overrides, and the last words of a
  * failure with its status from the exit table (DK_EXIT_TABLE).
  */
@@ -28,6 +29,11 @@ struct dk_prog {
 	int keep, dry;		/* -k, -n */
 	char optstr[64];
 	const struct option *lo;	/* getopt_long's table, or NULL */
+	const char *many;	/* the letters of the options that take a
+				 * value each time they are given (-z zone...);
+				 * any other one given twice is refused (64) */
+	struct { int opt; const char *arg; } seen[32];
+	size_t nseen;
 };
 
 void dk_prog_init(struct dk_prog *, const char *name, const char *usage,
