@@ -12,8 +12,16 @@
 
 struct dk_db {
 	sqlite3 *db;
+	/* the statements prepared so far, each kept for the next use */
+	struct dk_db_stmt {
+		const char *sql;
+		sqlite3_stmt *st;
+	} *stmt;
+	size_t nstmt;
 };
 
 int dk_db_fail(struct dk_db *, struct dk_err *, const char *what);
+sqlite3_stmt *dk_db_stmt(struct dk_db *, const char *sql, struct dk_err *,
+    const char *what);
 
 #endif

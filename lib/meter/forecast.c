@@ -344,6 +344,26 @@ score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 }
 
 /*
+ * No value yet fed, and none now (the slots before a history begins: bid
+ * feeds 56 days whatever it has): nothing is scored (no slot had a value),
+ * the seasons and the sky learn nothing, eprev stays 0, and every method
+ * forecasts 0 (yesterday's fallback, the others' in turn; the sky's shape
+ * is 0): the slot is passed without the work of dk_fc_feed's ahead().
+ */
+static void
+empty(struct dk_fc *f)
+{
+	int m;
+
+	f->ring[f->n % f->W] = DK_NOVAL;
+	f->n++;
+	f->t += f->o.slot_minutes * 60LL;
+	for (m = 0; m < DK_FC_N; m++)
+		f->fc[m] = f->pend[((f->n + f->D - 1) % f->D) * DK_FC_N + m] =
+		    0;
+}
+
+/*
  * The next slot's value: DK_NOVAL when there is none (a gap, a meter
  * reset).  A value below zero or beyond SPIKE times the week's mean is
  * taken as none too: one broken reading must not teach the seasons.
@@ -358,6 +378,10 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 	if (y != DK_NOVAL && (y < 0 || (f->wcnt >= f->D &&
 	    (double)y > SPIKE * (f->wsum / f->wcnt) + 1000)))
 		y = DK_NOVAL;
+	if (y == DK_NOVAL && f->last == DK_NOVAL) {
+		empty(f);
+		return;
+	}
 	if (f->n >= 1)
 		score(f, &f->bt[0], f->fc, y);
 	score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
