@@ -26,6 +26,7 @@
 #define SKY_CLOUD	0.50	/* per daylight slot: the sky now */
 #define SKY_KEEP	0.90	/* per hour ahead: how much of it stays */
 #define SPIKE		20	/* times the week's mean (+1 kWh): not use */
+#define PHN		64	/* ETS_PHI^h is below 1e-9 from h = 41 */
 
 static const char *const names[DK_FC_N] = { "yesterday", "lastweek",
 	"blend", "mean7", "median7", "ets", "combo", "clearsky" };
@@ -53,6 +54,7 @@ struct dk_fc {
 		int64_t esum[DK_FC_N], ecnt;
 	} bt[2];
 	int win;
+	double ph[PHN];		/* ETS_PHI^h, as ahead() multiplied it */
 };
 
 const char *
@@ -134,19 +136,20 @@ day(const struct dk_fc *f, int h, int k)
 }
 
 /* The median of the same slot on the 7 days before the slot h ahead that
- * have it (of an even number, the mean of the middle two, rounded up). */
+ * have it (of an even number, the mean of the middle two, rounded up):
+ * x, those days' values from the latest. */
 static int64_t
-median7(const struct dk_fc *f, int h, int k0, int64_t v)
+median7(const int64_t *x, int64_t v)
 {
-	int64_t a[7], x;
+	int64_t a[7];
 	int k, c = 0, j;
 
-	for (k = k0; k < k0 + 7; k++) {
-		if ((x = day(f, h, k)) == DK_NOVAL)
+	for (k = 0; k < 7; k++) {
+		if (x[k] == DK_NOVAL)
 			continue;
-		for (j = c++; j > 0 && a[j - 1] > x; j--)
+		for (j = c++; j > 0 && a[j - 1] > x[k]; j--)
 			a[j] = a[j - 1];
-		a[j] = x;
+		a[j] = x[k];
 	}
 	if (c == 0)
 		return v;
@@ -155,14 +158,20 @@ median7(const struct dk_fc *f, int h, int k0, int64_t v)
 
 /* The forecast of the slot h ahead (1: the next) by each method, from
  * the slots fed so far; days before it that are not yet known are
- * skipped (yesterday is the latest day known). */
+ * skipped (yesterday is the latest day known).  The 7 days' values are
+ * looked up once, and ETS_PHI^h taken from f->ph: the same operations in
+ * the same order as when each method looked them up itself. */
 static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
 	int k0 = (h - 1) / f->D + 1, k, c = 0, i;
-	int64_t y = day(f, h, k0), w = day(f, h, 7), v;
-	double s = 0, cs, ph = 1, cl;
+	int64_t x[7], y, w, v;
+	double s = 0, cs, ph, cl;
 
+	for (k = 0; k < 7; k++)
+		x[k] = day(f, h, k0 + k);
+	y = x[0];
+	w = k0 <= 7 ? x[7 - k0] : day(f, h, 7);
 	/* without their own inputs, the seasonal ones fall back in turn:
 	 * yesterday, last week, the newest value, nothing at all */
 	v = y != DK_NOVAL ? y : w != DK_NOVAL ? w : f->last != DK_NOVAL ?
@@ -171,16 +180,15 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	fc[DK_FC_LASTWEEK] = w != DK_NOVAL ? w : v;
 	fc[DK_FC_BLEND] = y != DK_NOVAL && w != DK_NOVAL ? (y + w + 1) / 2 :
 	    v;
-	for (k = k0; k < k0 + 7; k++)
-		if ((y = day(f, h, k)) != DK_NOVAL) {
-			s += (double)y;
+	for (k = 0; k < 7; k++)
+		if (x[k] != DK_NOVAL) {
+			s += (double)x[k];
 			c++;
 		}
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
-	fc[DK_FC_MEDIAN7] = median7(f, h, k0, v);
+	fc[DK_FC_MEDIAN7] = median7(x, v);
 	i = (int)((f->n + h - 1) % f->W);
-	for (k = 0; k < h && ph > 1e-9; k++)
-		ph *= ETS_PHI;
+	ph = f->ph[h < PHN ? h : PHN - 1];
 	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] + f->sw[i] +
 	    ph * f->eprev) : v;
 	fc[DK_FC_COMBO] = (fc[DK_FC_ETS] + fc[DK_FC_MEDIAN7] + 1) / 2;
@@ -227,6 +235,11 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 	f->t = t0;
 	f->last = DK_NOVAL;
 	f->cloud = 1;
+	/* ETS_PHI multiplied in h times, or until below 1e-9 */
+	f->ph[0] = 1;
+	for (m = 1; m < PHN; m++)
+		f->ph[m] = f->ph[m - 1] > 1e-9 ? f->ph[m - 1] * ETS_PHI :
+		    f->ph[m - 1];
 	if ((f->ring = calloc(f->W, sizeof(*f->ring))) == NULL ||
 	    (f->sd = calloc(f->D, sizeof(*f->sd))) == NULL ||
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
