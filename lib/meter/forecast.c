@@ -50,7 +50,8 @@ struct dk_fc {
 	int64_t fc[DK_FC_N];	/* the forecasts of the next slot */
 	int64_t *pend;		/* D x DK_FC_N: those made a day ahead */
 	struct backtest {
-		int64_t *err;	/* window x DK_FC_N; -1: not scored */
+		int64_t *err;	/* window x DK_FC_N: the error + 1; 0: not
+				 * scored (calloc's, untouched until then) */
 		int64_t esum[DK_FC_N], ecnt;
 	} bt[2];
 	int win;
@@ -245,15 +246,13 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
 	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
 	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
-	    (f->bt[0].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
-	    NULL ||
-	    (f->bt[1].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
-	    NULL) {
+	    (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL ||
+	    (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL) {
 		dk_fc_free(f);
 		goto oom;
 	}
-	for (m = 0; m < f->win * DK_FC_N; m++)
-		f->bt[0].err[m] = f->bt[1].err[m] = -1;
 	for (m = 0; m < f->D * DK_FC_N; m++)
 		f->pend[m] = DK_NOVAL;
 	ahead(f, 1, f->fc);
@@ -339,19 +338,20 @@ score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 	int64_t *row = b->err + (f->n % f->win) * DK_FC_N, d;
 	int m;
 
-	if (row[0] >= 0) {
+	if (row[0] > 0) {
 		for (m = 0; m < DK_FC_N; m++)
-			b->esum[m] -= row[m];
+			b->esum[m] -= row[m] - 1;
 		b->ecnt--;
 	}
 	for (m = 0; m < DK_FC_N; m++)
-		row[m] = -1;
+		row[m] = 0;
 	if (y == DK_NOVAL || fc[0] == DK_NOVAL)
 		return;
 	for (m = 0; m < DK_FC_N; m++) {
 		d = fc[m] - y;
-		row[m] = d < 0 ? -d : d;
-		b->esum[m] += row[m];
+		d = d < 0 ? -d : d;
+		row[m] = d + 1;
+		b->esum[m] += d;
 	}
 	b->ecnt++;
 }
