@@ -1,7 +1,8 @@
 /*
  * lib/meter/db.h: private to lib/meter, never included outside it: the
  * handle of the household's state database and what its files share
- * (db.c opens it, history.c, spool.c and deliver.c use it).
+ * (db.c opens it and keeps its statements, history.c, spool.c,
+ * deliver.c, battery-db.c and forecast-bid.c use it).
  */
 #ifndef DK_METER_DB_H
 #define DK_METER_DB_H
