@@ -165,3 +165,34 @@ PV='imp = 50; h = s / 2
 	run -78 --separate-stderr denki-bid -n -c alice.yaml -D bid.forecast=clearsky -s 2026-06-07T00:00:00+00:00 </dev/null
 	assert_equal "$stderr" 'denki-bid: alice.yaml: bid.forecast: clearsky needs bid.latitude and bid.longitude'
 }
+
+@test "bid forecast: bid day by day (as simulate runs it), a reading late and one corrected, bids as one run given the history in order" {
+	# 20 days from 2026-06-01; last week's 2026-06-14T02:30 comes
+	# last, and its 05:00 first wrong (3000 Wh), then corrected
+	history 20 "$WEEKLY; imp += s * 7 + (d * 13 + s * 5) % 40" >all.jsonl
+	grep '"2026-06-14T02:30' all.jsonl | sed 's/"import_wh":[0-9]*/"import_wh":2500/' >late.jsonl
+	grep '"2026-06-14T05:00' all.jsonl >fix.jsonl
+	grep -v '"2026-06-14T02:30' all.jsonl | sed '/"2026-06-14T05:00/s/"import_wh":[0-9]*/"import_wh":3000/' >early.jsonl
+	set -- -n -c alice.yaml -N 48
+	for d in $(seq -w 1 20); do
+		grep "\"2026-06-${d}T" early.jsonl |
+		    denki-bid "$@" -D state=a.db -s "2026-06-$(printf %02d $((10#$d + 1)))T00:00:00+00:00" >/dev/null
+	done
+	cat late.jsonl fix.jsonl >last.jsonl
+	run -0 --separate-stderr denki-bid "$@" -D state=a.db -s 2026-06-21T00:00:00+00:00 last.jsonl
+	[ "${#lines[@]}" = 48 ]
+	daily=$output
+	# the history at once, in slot order
+	awk '/"2026-06-14T02:30/ { while ((getline l <"late.jsonl") > 0) print l; next } { print }' all.jsonl >inorder.jsonl
+	[ "$(grep -c . inorder.jsonl)" = 960 ]
+	run -0 --separate-stderr denki-bid "$@" -D state=b.db -s 2026-06-21T00:00:00+00:00 inorder.jsonl
+	assert_equal "$daily" "$output"
+	# the late reading and the correction count (a test that could
+	# fail): without either, other orders
+	run -0 --separate-stderr denki-bid "$@" -D state=c.db -s 2026-06-21T00:00:00+00:00 early.jsonl
+	[ "$daily" != "$output" ]
+	run -0 --separate-stderr denki-bid "$@" -D state=c.db -s 2026-06-21T00:00:00+00:00 late.jsonl
+	[ "$daily" != "$output" ]
+	run -0 --separate-stderr denki-bid "$@" -D state=c.db -s 2026-06-21T00:00:00+00:00 fix.jsonl
+	assert_equal "$daily" "$output"
+}

@@ -53,10 +53,10 @@ dk_db_put_batt(struct dk_db *d, const struct dk_sample *s, struct dk_err *e)
 
 	if (migrate(d, e) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(d->db, "INSERT OR REPLACE INTO battery_state("
-	    "meter, t, soc_pct, soc_wh, power_w, mode) VALUES(?,?,?,?,?,?)",
-	    -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(d, e, "insert battery state");
+	if ((st = dk_db_stmt(d, "INSERT OR REPLACE INTO battery_state("
+	    "meter, t, soc_pct, soc_wh, power_w, mode) VALUES(?,?,?,?,?,?)", e,
+	    "insert battery state")) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, s->meter, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, s->t);
 	bind_opt(st, 3, s->soc_pct);
@@ -67,7 +67,7 @@ dk_db_put_batt(struct dk_db *d, const struct dk_sample *s, struct dk_err *e)
 		sqlite3_bind_int64(st, 5, s->power_w);
 	bind_opt(st, 6, s->mode);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return dk_db_fail(d, e, "insert battery state");
 	return 0;
@@ -84,15 +84,16 @@ dk_db_batt_plan(struct dk_db *d, int64_t slot, int64_t *charge,
 
 	if (migrate(d, e) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(d->db, "SELECT charge_wh, discharge_wh FROM "
-	    "battery_plan WHERE slot = ?", -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(d, e, "select battery plan");
+	if ((st = dk_db_stmt(d, "SELECT charge_wh, discharge_wh FROM "
+	    "battery_plan WHERE slot = ?", e,
+	    "select battery plan")) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, slot);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*charge = sqlite3_column_int64(st, 0);
 		*discharge = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return dk_db_fail(d, e, "select battery plan");
 	return rc == SQLITE_DONE;
@@ -150,10 +151,11 @@ keep_plan(struct dk_bidder *b, int64_t target, const struct dk_plan_slot *s,
 	sqlite3_stmt *st;
 	int i, rc = SQLITE_DONE;
 
-	if (sqlite3_prepare_v2(b->db->db, "INSERT OR REPLACE INTO "
+	if ((st = dk_db_stmt(b->db, "INSERT OR REPLACE INTO "
 	    "battery_plan(slot, charge_wh, discharge_wh, soc_wh, grid_wh, "
-	    "made) VALUES(?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(b->db, e, "insert battery plan");
+	    "made) VALUES(?,?,?,?,?,?)", e,
+	    "insert battery plan")) == NULL)
+		return -1;
 	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, target + i * len);
@@ -164,7 +166,7 @@ keep_plan(struct dk_bidder *b, int64_t target, const struct dk_plan_slot *s,
 		sqlite3_bind_int64(st, 6, target);
 		rc = sqlite3_step(st);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return dk_db_fail(b->db, e, "insert battery plan");
 	return 0;
@@ -268,10 +270,11 @@ dk_bidbatt_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 
 	if (dk_reading_check(rec, &b->rules, &t, e) < 0)
 		return 1;
-	if (sqlite3_prepare_v2(b->db->db, "INSERT OR REPLACE INTO "
+	if ((st = dk_db_stmt(b->db, "INSERT OR REPLACE INTO "
 	    "battery_reading(meter, slot, charged_wh, discharged_wh) "
-	    "VALUES(?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(b->db, e, "insert battery reading");
+	    "VALUES(?,?,?,?)", e,
+	    "insert battery reading")) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, json_string_value(json_object_get(rec,
 	    "meter")), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, t);
@@ -280,7 +283,7 @@ dk_bidbatt_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 	sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(rec,
 	    "export_wh")));
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return dk_db_fail(b->db, e, "insert battery reading");
 	return 0;
@@ -295,14 +298,14 @@ batt_net(struct dk_bidder *b, int64_t slot, int64_t *net, struct dk_err *e)
 	int rc;
 
 	*net = 0;
-	if (sqlite3_prepare_v2(b->db->db, "SELECT ifnull(sum(discharged_wh - "
-	    "charged_wh), 0) FROM battery_reading WHERE slot = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return dk_db_fail(b->db, e, "select battery reading");
+	if ((st = dk_db_stmt(b->db, "SELECT ifnull(sum(discharged_wh - "
+	    "charged_wh), 0) FROM battery_reading WHERE slot = ?", e,
+	    "select battery reading")) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, slot);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*net = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return dk_db_fail(b->db, e, "select battery reading");
 	return 0;
@@ -317,10 +320,11 @@ stored(struct dk_bidder *b, int64_t *wh, int64_t *when, struct dk_err *e)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(b->db->db, "SELECT soc_wh, soc_pct, t FROM "
+	if ((st = dk_db_stmt(b->db, "SELECT soc_wh, soc_pct, t FROM "
 	    "battery_state WHERE soc_wh IS NOT NULL OR soc_pct IS NOT NULL "
-	    "ORDER BY t DESC, meter LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(b->db, e, "select battery state");
+	    "ORDER BY t DESC, meter LIMIT 1", e,
+	    "select battery state")) == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -331,7 +335,7 @@ stored(struct dk_bidder *b, int64_t *wh, int64_t *when, struct dk_err *e)
 		if (*wh > cap)
 			*wh = cap;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return dk_db_fail(b->db, e, "select battery state");
 	return rc == SQLITE_DONE;

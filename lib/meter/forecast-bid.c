@@ -72,11 +72,11 @@ history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	memset(imp, 0, n * sizeof(*imp));
 	memset(exp, 0, n * sizeof(*exp));
-	if (sqlite3_prepare_v2(b->db->db, "SELECT slot, import_wh, export_wh "
-	    "FROM reading WHERE meter = ? AND slot >= ? AND slot < ?", -1,
-	    &st, NULL) != SQLITE_OK) {
+	if ((st = dk_db_stmt(b->db, "SELECT slot, import_wh, export_wh "
+	    "FROM reading WHERE meter = ? AND slot >= ? AND slot < ?", e,
+	    "select")) == NULL) {
 		free(cnt);
-		return dk_db_fail(b->db, e, "select");
+		return -1;
 	}
 	for (k = 0; k < b->nmeters; k++) {
 		sqlite3_reset(st);
@@ -93,12 +93,12 @@ history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
 			cnt[i]++;
 		}
 		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			free(cnt);
 			return dk_db_fail(b->db, e, "select");
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	for (i = 0; i < n; i++)
 		if (cnt[i] != b->nmeters)
 			imp[i] = exp[i] = DK_NOVAL;
@@ -141,9 +141,9 @@ newest(struct dk_bidder *b, int64_t target, int64_t *slot, struct dk_err *e)
 	size_t k;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(b->db->db, "SELECT max(slot) FROM reading "
-	    "WHERE meter = ? AND slot <= ?", -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(b->db, e, "select");
+	if ((st = dk_db_stmt(b->db, "SELECT max(slot) FROM reading "
+	    "WHERE meter = ? AND slot <= ?", e, "select")) == NULL)
+		return -1;
 	*slot = target - 1;
 	/* the newest of the first meter no later than the others' */
 	for (k = 0; k < b->nmeters; k = rc == 2 ? 0 : k + 1) {
@@ -151,7 +151,7 @@ newest(struct dk_bidder *b, int64_t target, int64_t *slot, struct dk_err *e)
 		sqlite3_bind_text(st, 1, b->meters[k], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, *slot);
 		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return dk_db_fail(b->db, e, "select");
 		}
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
@@ -161,7 +161,7 @@ newest(struct dk_bidder *b, int64_t target, int64_t *slot, struct dk_err *e)
 		rc = sqlite3_column_int64(st, 0) < *slot && k > 0 ? 2 : 0;
 		*slot = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 

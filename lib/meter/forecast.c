@@ -26,6 +26,7 @@
 #define SKY_CLOUD	0.50	/* per daylight slot: the sky now */
 #define SKY_KEEP	0.90	/* per hour ahead: how much of it stays */
 #define SPIKE		20	/* times the week's mean (+1 kWh): not use */
+#define PHN		64	/* ETS_PHI^h is below 1e-9 from h = 41 */
 
 static const char *const names[DK_FC_N] = { "yesterday", "lastweek",
 	"blend", "mean7", "median7", "ets", "combo", "clearsky" };
@@ -49,10 +50,12 @@ struct dk_fc {
 	int64_t fc[DK_FC_N];	/* the forecasts of the next slot */
 	int64_t *pend;		/* D x DK_FC_N: those made a day ahead */
 	struct backtest {
-		int64_t *err;	/* window x DK_FC_N; -1: not scored */
+		int64_t *err;	/* window x DK_FC_N: the error + 1; 0: not
+				 * scored (calloc's, untouched until then) */
 		int64_t esum[DK_FC_N], ecnt;
 	} bt[2];
 	int win;
+	double ph[PHN];		/* ETS_PHI^h, as ahead() multiplied it */
 };
 
 const char *
@@ -134,19 +137,20 @@ day(const struct dk_fc *f, int h, int k)
 }
 
 /* The median of the same slot on the 7 days before the slot h ahead that
- * have it (of an even number, the mean of the middle two, rounded up). */
+ * have it (of an even number, the mean of the middle two, rounded up):
+ * x, those days' values from the latest. */
 static int64_t
-median7(const struct dk_fc *f, int h, int k0, int64_t v)
+median7(const int64_t *x, int64_t v)
 {
-	int64_t a[7], x;
+	int64_t a[7];
 	int k, c = 0, j;
 
-	for (k = k0; k < k0 + 7; k++) {
-		if ((x = day(f, h, k)) == DK_NOVAL)
+	for (k = 0; k < 7; k++) {
+		if (x[k] == DK_NOVAL)
 			continue;
-		for (j = c++; j > 0 && a[j - 1] > x; j--)
+		for (j = c++; j > 0 && a[j - 1] > x[k]; j--)
 			a[j] = a[j - 1];
-		a[j] = x;
+		a[j] = x[k];
 	}
 	if (c == 0)
 		return v;
@@ -155,14 +159,20 @@ median7(const struct dk_fc *f, int h, int k0, int64_t v)
 
 /* The forecast of the slot h ahead (1: the next) by each method, from
  * the slots fed so far; days before it that are not yet known are
- * skipped (yesterday is the latest day known). */
+ * skipped (yesterday is the latest day known).  The 7 days' values are
+ * looked up once, and ETS_PHI^h taken from f->ph: the same operations in
+ * the same order as when each method looked them up itself. */
 static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
 	int k0 = (h - 1) / f->D + 1, k, c = 0, i;
-	int64_t y = day(f, h, k0), w = day(f, h, 7), v;
-	double s = 0, cs, ph = 1, cl;
+	int64_t x[7], y, w, v;
+	double s = 0, cs, ph, cl;
 
+	for (k = 0; k < 7; k++)
+		x[k] = day(f, h, k0 + k);
+	y = x[0];
+	w = k0 <= 7 ? x[7 - k0] : day(f, h, 7);
 	/* without their own inputs, the seasonal ones fall back in turn:
 	 * yesterday, last week, the newest value, nothing at all */
 	v = y != DK_NOVAL ? y : w != DK_NOVAL ? w : f->last != DK_NOVAL ?
@@ -171,16 +181,15 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	fc[DK_FC_LASTWEEK] = w != DK_NOVAL ? w : v;
 	fc[DK_FC_BLEND] = y != DK_NOVAL && w != DK_NOVAL ? (y + w + 1) / 2 :
 	    v;
-	for (k = k0; k < k0 + 7; k++)
-		if ((y = day(f, h, k)) != DK_NOVAL) {
-			s += (double)y;
+	for (k = 0; k < 7; k++)
+		if (x[k] != DK_NOVAL) {
+			s += (double)x[k];
 			c++;
 		}
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
-	fc[DK_FC_MEDIAN7] = median7(f, h, k0, v);
+	fc[DK_FC_MEDIAN7] = median7(x, v);
 	i = (int)((f->n + h - 1) % f->W);
-	for (k = 0; k < h && ph > 1e-9; k++)
-		ph *= ETS_PHI;
+	ph = f->ph[h < PHN ? h : PHN - 1];
 	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] + f->sw[i] +
 	    ph * f->eprev) : v;
 	fc[DK_FC_COMBO] = (fc[DK_FC_ETS] + fc[DK_FC_MEDIAN7] + 1) / 2;
@@ -227,20 +236,23 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 	f->t = t0;
 	f->last = DK_NOVAL;
 	f->cloud = 1;
+	/* ETS_PHI multiplied in h times, or until below 1e-9 */
+	f->ph[0] = 1;
+	for (m = 1; m < PHN; m++)
+		f->ph[m] = f->ph[m - 1] > 1e-9 ? f->ph[m - 1] * ETS_PHI :
+		    f->ph[m - 1];
 	if ((f->ring = calloc(f->W, sizeof(*f->ring))) == NULL ||
 	    (f->sd = calloc(f->D, sizeof(*f->sd))) == NULL ||
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
 	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
 	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
-	    (f->bt[0].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
-	    NULL ||
-	    (f->bt[1].err = malloc(sizeof(int64_t) * f->win * DK_FC_N)) ==
-	    NULL) {
+	    (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL ||
+	    (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL) {
 		dk_fc_free(f);
 		goto oom;
 	}
-	for (m = 0; m < f->win * DK_FC_N; m++)
-		f->bt[0].err[m] = f->bt[1].err[m] = -1;
 	for (m = 0; m < f->D * DK_FC_N; m++)
 		f->pend[m] = DK_NOVAL;
 	ahead(f, 1, f->fc);
@@ -326,21 +338,42 @@ score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 	int64_t *row = b->err + (f->n % f->win) * DK_FC_N, d;
 	int m;
 
-	if (row[0] >= 0) {
+	if (row[0] > 0) {
 		for (m = 0; m < DK_FC_N; m++)
-			b->esum[m] -= row[m];
+			b->esum[m] -= row[m] - 1;
 		b->ecnt--;
 	}
 	for (m = 0; m < DK_FC_N; m++)
-		row[m] = -1;
+		row[m] = 0;
 	if (y == DK_NOVAL || fc[0] == DK_NOVAL)
 		return;
 	for (m = 0; m < DK_FC_N; m++) {
 		d = fc[m] - y;
-		row[m] = d < 0 ? -d : d;
-		b->esum[m] += row[m];
+		d = d < 0 ? -d : d;
+		row[m] = d + 1;
+		b->esum[m] += d;
 	}
 	b->ecnt++;
+}
+
+/*
+ * No value yet fed, and none now (the slots before a history begins: bid
+ * feeds 56 days whatever it has): nothing is scored (no slot had a value),
+ * the seasons and the sky learn nothing, eprev stays 0, and every method
+ * forecasts 0 (yesterday's fallback, the others' in turn; the sky's shape
+ * is 0): the slot is passed without the work of dk_fc_feed's ahead().
+ */
+static void
+empty(struct dk_fc *f)
+{
+	int m;
+
+	f->ring[f->n % f->W] = DK_NOVAL;
+	f->n++;
+	f->t += f->o.slot_minutes * 60LL;
+	for (m = 0; m < DK_FC_N; m++)
+		f->fc[m] = f->pend[((f->n + f->D - 1) % f->D) * DK_FC_N + m] =
+		    0;
 }
 
 /*
@@ -358,6 +391,10 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 	if (y != DK_NOVAL && (y < 0 || (f->wcnt >= f->D &&
 	    (double)y > SPIKE * (f->wsum / f->wcnt) + 1000)))
 		y = DK_NOVAL;
+	if (y == DK_NOVAL && f->last == DK_NOVAL) {
+		empty(f);
+		return;
+	}
 	if (f->n >= 1)
 		score(f, &f->bt[0], f->fc, y);
 	score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);

@@ -11,16 +11,16 @@ dk_db_put_reading(struct dk_db *d, const char *meter, int64_t slot,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(d->db, "INSERT OR REPLACE INTO reading"
-	    "(meter, slot, import_wh, export_wh) VALUES(?,?,?,?)", -1, &st,
-	    NULL) != SQLITE_OK)
-		return dk_db_fail(d, e, "insert");
+	if ((st = dk_db_stmt(d, "INSERT OR REPLACE INTO reading"
+	    "(meter, slot, import_wh, export_wh) VALUES(?,?,?,?)", e,
+	    "insert")) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, meter, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, slot);
 	sqlite3_bind_int64(st, 3, imp);
 	sqlite3_bind_int64(st, 4, exp);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return dk_db_fail(d, e, "insert");
 	return 0;
@@ -37,25 +37,25 @@ dk_db_get_net(struct dk_db *d, const char *const *meters, size_t n,
 	int rc;
 
 	*net = 0;
-	if (sqlite3_prepare_v2(d->db, "SELECT export_wh - import_wh FROM "
-	    "reading WHERE meter = ? AND slot = ?", -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(d, e, "select");
+	if ((st = dk_db_stmt(d, "SELECT export_wh - import_wh FROM "
+	    "reading WHERE meter = ? AND slot = ?", e, "select")) == NULL)
+		return -1;
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, meters[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, slot);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_DONE) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return 1;
 		}
 		if (rc != SQLITE_ROW) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return dk_db_fail(d, e, "select");
 		}
 		*net += sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -65,12 +65,12 @@ dk_db_order_sent(struct dk_db *d, int64_t slot, struct dk_err *e)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM sent WHERE slot = ?", -1,
-	    &st, NULL) != SQLITE_OK)
-		return dk_db_fail(d, e, "select");
+	if ((st = dk_db_stmt(d, "SELECT 1 FROM sent WHERE slot = ?", e,
+	    "select")) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, slot);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc != SQLITE_DONE)
@@ -85,13 +85,13 @@ dk_db_mark_sent(struct dk_db *d, int64_t slot, const char *id,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(d->db, "INSERT OR REPLACE INTO sent(slot, "
-	    "order_id) VALUES(?,?)", -1, &st, NULL) != SQLITE_OK)
-		return dk_db_fail(d, e, "insert");
+	if ((st = dk_db_stmt(d, "INSERT OR REPLACE INTO sent(slot, "
+	    "order_id) VALUES(?,?)", e, "insert")) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, slot);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return dk_db_fail(d, e, "insert");
 	return 0;

@@ -3,6 +3,8 @@
  * history.c, spool.c, deliver.c): opening, bid's history, meter-read's
  * samples walked into records and delivered at least once.
  */
+#include <sqlite3.h>
+
 #include "check.h"
 #include "meter/meter.h"
 
@@ -247,6 +249,73 @@ test_spool(const char *dir)
 	json_decref(g.lines);
 }
 
+/* A full checkpoint of path by a third connection, with no busy wait:
+ * 1 when it copied the whole log (no reader held an old snapshot). */
+static int
+sqlite_checkpoint_full(const char *path)
+{
+	sqlite3 *db;
+	int log = -1, done = -2, rc;
+
+	/* a first read, for the connection to see the log */
+	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db,
+	    "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return 0;
+	}
+	rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_FULL,
+	    &log, &done);
+	sqlite3_close(db);
+	return rc == SQLITE_OK && log > 0 && done == log;
+}
+
+/* The statements kept between uses (db.c's dk_db_stmt): each use sees
+ * what another connection committed since (none is left holding an old
+ * snapshot), a rolled-back write is gone and the next one kept, and a
+ * checkpoint by the other is not blocked by them. */
+static void
+test_stmt(const char *dir)
+{
+	const char *const m[] = { "m1" };
+	struct dk_err e = { 0 };
+	struct dk_db *d, *d2;
+	char path[256];
+	int64_t net = -1, s;
+
+	snprintf(path, sizeof(path), "%s/stmt.db", dir);
+	CHECK((d = dk_db_open(path, &e)) != NULL);
+	CHECK((d2 = dk_db_open(path, &e)) != NULL);
+	for (s = S; s <= 100 * S; s += S)
+		CHECK_INT(dk_db_put_reading(d, "m1", s, s / S, 0, &e), 0);
+	CHECK_INT(dk_db_get_net(d, m, 1, 7 * S, &net, &e), 0);
+	CHECK_INT(net, -7);
+	CHECK_INT(dk_db_order_sent(d, S, &e), 0);
+	/* the other connection writes: d sees it at once */
+	CHECK_INT(dk_db_begin(d2, &e), 0);
+	CHECK_INT(dk_db_put_reading(d2, "m1", 7 * S, 70, 0, &e), 0);
+	CHECK_INT(dk_db_mark_sent(d2, S, "abc", &e), 0);
+	CHECK_INT(dk_db_commit(d2, &e), 0);
+	CHECK_INT(dk_db_get_net(d, m, 1, 7 * S, &net, &e), 0);
+	CHECK_INT(net, -70);
+	CHECK_INT(dk_db_order_sent(d, S, &e), 1);
+	/* and d writes while d2's statements are kept */
+	CHECK_INT(dk_db_get_net(d2, m, 1, 8 * S, &net, &e), 0);
+	CHECK_INT(dk_db_put_reading(d, "m1", 8 * S, 80, 5, &e), 0);
+	CHECK_INT(dk_db_get_net(d2, m, 1, 8 * S, &net, &e), 0);
+	CHECK_INT(net, -75);
+	CHECK(sqlite_checkpoint_full(path));
+	/* a write rolled back, then one kept */
+	CHECK_INT(dk_db_begin(d, &e), 0);
+	CHECK_INT(dk_db_mark_sent(d, 2 * S, "def", &e), 0);
+	dk_db_rollback(d);
+	CHECK_INT(dk_db_order_sent(d, 2 * S, &e), 0);
+	CHECK_INT(dk_db_mark_sent(d, 3 * S, "ghi", &e), 0);
+	CHECK_INT(dk_db_order_sent(d2, 3 * S, &e), 1);
+	dk_db_close(d);
+	dk_db_close(d2);
+}
+
 int
 main(void)
 {
@@ -254,6 +323,7 @@ main(void)
 
 	test_open(dir);
 	test_history(dir);
+	test_stmt(dir);
 	test_spool(dir);
 	tmpdir_remove();
 	return check_done("test-db");
