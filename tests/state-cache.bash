@@ -53,3 +53,68 @@ twice_bin() {
 		chmod +x "$d/denki-$p"
 	done
 }
+
+# season DAYS [DIR]: a season of DAYS days of kn1 to kn5 run by
+# denki-simulate, a run of clear, contract-sign and settle a day, in DIR
+# (s by default); then in its directory.
+season() {
+	local d="$BATS_TEST_TMPDIR/${2:-s}"
+	mkdir -p "$d"
+	cat >"$d/sc.yaml" <<-EOF
+	community: $EXAMPLES/community
+	start: 2016-07-05
+	days: $1
+	homes: [kn1, kn2, kn3, kn4, kn5]
+	EOF
+	"${SIMULATE:-denki-simulate}" -q -b 1 -j 2 -d "$d" "$d/sc.yaml" >/dev/null
+	cd "$d/sc"
+}
+
+# before_day2 TYPE [LEDGER]: the ledger's lines up to the checkpoint
+# before the first TYPE entry of the second day (2016-07-06).
+before_day2() {
+	local first l=${2:-ledger.jsonl}
+	first=$(jq -r --arg t "$1" 'select(.rec.type == $t and
+	    (.rec.slot // "" | startswith("2016-07-06"))) | .seq' "$l" |
+	    head -n 1)
+	jq -r --argjson f "$first" 'select(.seq < $f and
+	    .rec.type == "checkpoint") | .seq' "$l" | tail -n 1 |
+	    awk '{ print $1 + 1 }'
+}
+
+# redigest: the cache's last mark made to hold the SHA-256 of what comes
+# before it again, as one who knows the format would after an edit.
+redigest() {
+	local n d m
+	n=$(grep -n '^M' ledger.jsonl.state | tail -n 1 | cut -d: -f1)
+	head -n $((n - 1)) ledger.jsonl.state >body
+	d=$(sha256sum <body | cut -c1-64)
+	m=$(sed -n "${n}p" ledger.jsonl.state | sed 's/\t[0-9a-f]*$//')
+	{ cat body; printf '%s\t%s\n' "$m" "$d"; } >ledger.jsonl.state
+	rm body
+}
+
+# nocache CMD...: CMD run in a copy of this directory without the cache
+# (its stdout in nc.out, its status in nc.rc, its ledger in nc.jsonl),
+# then here, in run's variables.
+nocache() {
+	rm -rf "$BATS_TEST_TMPDIR/nc"
+	cp -a . "$BATS_TEST_TMPDIR/nc"
+	rm -f "$BATS_TEST_TMPDIR/nc/ledger.jsonl.state"
+	(
+		cd "$BATS_TEST_TMPDIR/nc"
+		rc=0
+		"$@" >../nc.out 2>../nc.err || rc=$?
+		echo $rc >../nc.rc
+	)
+	run --separate-stderr "$@"
+}
+
+# same_ledger: this ledger and the copy's hold the same entries (but for
+# their checkpoints' times and commitments' random hashes).
+same_ledger() {
+	local f='select(.rec.type != "checkpoint") | .rec |
+	    if .type == "commitment" then del(.hash) else . end'
+	diff <(jq -c "$f" "$BATS_TEST_TMPDIR/nc/ledger.jsonl") \
+	    <(jq -c "$f" ledger.jsonl)
+}

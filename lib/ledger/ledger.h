@@ -567,7 +567,6 @@ int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
     int64_t slot);
 int dk_state_put_contract(struct dk_state *, int64_t slot,
     const struct dk_contract *);
-int dk_state_put_settled(struct dk_state *, int64_t slot);
 
 /* state-cache.c: the state kept beside the ledger (LEDGER.state) and
  * brought up to date from where it was last read: a scan given

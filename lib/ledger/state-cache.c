@@ -20,10 +20,12 @@
 /*
  * The file (denki-formats(5), STATE CACHE): a header line, then lines of
  * what the state took of each entry, in the ledger's order, each
- *   J <seq> <record>	an entry the state replays (its record's bytes)
+ *   J <seq> <offset> <record>	an entry the state replays: its line
+ *			starts at offset in the ledger and holds the record's
+ *			bytes, as the start checks (of a settlement, only a
+ *			slot's first)
  *   C <seq> <slot> <has> <wh> <price> <buy_price> <fee> <wheeling>
  *     <seller> <buyer>	a contract, as the state keeps it
- *   S <seq> <slot>	a settlement, not provisional: its slot settled
  *   R <seq> <pair>, K <seq> <pair>	a reading, a commitment: its
  *			meter and slot (dk_scache_pair)
  * (fields split by tabs) and after each run of them a mark, where the
@@ -158,17 +160,12 @@ take(struct dk_scache *sc, long long seq, const char *type, json_t *rec,
 	if (strcmp(type, "transfer") == 0 && ((s = str(rec, "reason")) ==
 	    NULL || strcmp(s, "membership") != 0))
 		return 0;
-	if ((strcmp(type, "contract") == 0 || (strcmp(type, "settlement") ==
-	    0 && json_object_get(rec, "provisional") == NULL)) &&
-	    (s = str(rec, "slot")) != NULL && dk_slot_parse(s,
-	    sc->st->rules.slot_minutes, &t, e) == 0 &&
+	if (strcmp(type, "settlement") == 0 && sc->again &&
+	    json_object_get(rec, "provisional") == NULL)
+		return 0;
+	if (strcmp(type, "contract") == 0 && (s = str(rec, "slot")) != NULL &&
+	    dk_slot_parse(s, sc->st->rules.slot_minutes, &t, e) == 0 &&
 	    (ss = dk_state_slot(sc->st, t)) != NULL) {
-		if (type[0] == 's') {
-			if (!sc->again)
-				fprintf(sc->out, "S\t%lld\t%lld\n", seq,
-				    (long long)t);
-			return 0;
-		}
 		c = &ss->c[ss->nc - 1];
 		if (plain(c->seller) && plain(c->buyer)) {
 			fprintf(sc->out, "C\t%lld\t%lld\t%u\t%lld\t%lld\t%lld\t"
@@ -182,13 +179,15 @@ take(struct dk_scache *sc, long long seq, const char *type, json_t *rec,
 	}
 	memset(e, 0, sizeof(*e));
 	if (si->rec_text != NULL) {
-		fprintf(sc->out, "J\t%lld\t%.*s\n", seq, (int)si->rec_len,
-		    si->rec_text);
+		fprintf(sc->out, "J\t%lld\t%lld\t%.*s\n", seq,
+		    (long long)si->good, (int)si->rec_len, si->rec_text);
 		return 0;
 	}
+	/* a line out of the usual frame: the next start reads it all */
 	if ((canon = dk_canon(rec)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	fprintf(sc->out, "J\t%lld\t%s\n", seq, canon);
+	fprintf(sc->out, "J\t%lld\t%lld\t%s\n", seq, (long long)si->good,
+	    canon);
 	free(canon);
 	return 0;
 }
@@ -376,10 +375,40 @@ push_seq(struct dk_scache *sc, long long seq)
 	return 0;
 }
 
+/*
+ * Entry seq's line, at off in the ledger (before its first size bytes),
+ * is the one whose record is rec:
+ *   {"prev":"<64>","rec":REC,"seq":N,"type":"entry","v":2}
+ */
+static int
+in_ledger(int fd, long long size, long long seq, long long off,
+    const char *rec)
+{
+	static const char head[] = "{\"prev\":\"", mid[] = "\",\"rec\":",
+	    tail[] = ",\"type\":\"entry\",\"v\":2}\n";
+	char sq[40], *line;
+	size_t rl = strlen(rec), hl = strlen(head) + 64 + strlen(mid), sl, n;
+	int ok;
+
+	sl = (size_t)snprintf(sq, sizeof(sq), ",\"seq\":%lld%s", seq, tail);
+	n = hl + rl + sl;
+	if (off < 0 || off + (long long)n > size ||
+	    (line = malloc(n)) == NULL)
+		return 0;
+	ok = pread(fd, line, n, (off_t)off) == (ssize_t)n &&
+	    memcmp(line, head, strlen(head)) == 0 &&
+	    memcmp(line + hl - strlen(mid), mid, strlen(mid)) == 0 &&
+	    memcmp(line + hl, rec, rl) == 0 &&
+	    memcmp(line + hl + rl, sq, sl) == 0;
+	free(line);
+	return ok;
+}
+
 /* The lines of the good part into the state: 0 at the first that does
  * not go in, or at a reading or commitment of a pair to avoid. */
 static int
-cache_apply(struct dk_scache *sc, char *buf, size_t end)
+cache_apply(struct dk_scache *sc, char *buf, size_t end, int fd,
+    long long size)
 {
 	struct dk_err e = { 0 };
 	struct dk_contract c;
@@ -392,7 +421,7 @@ cache_apply(struct dk_scache *sc, char *buf, size_t end)
 	for (; p < buf + end; p = nl + 1) {
 		nl = strchr(p, '\n');
 		*nl = '\0';
-		n = fields(p, f, p[0] == 'J' ? 3 : 11);
+		n = fields(p, f, p[0] == 'J' ? 4 : 11);
 		if (n < 3 || f[0][1] != '\0')
 			return 0;
 		seq = strtoll(f[1], NULL, 10);
@@ -400,7 +429,9 @@ cache_apply(struct dk_scache *sc, char *buf, size_t end)
 		case 'M':
 			break;
 		case 'J':
-			if ((rec = dk_parse(f[2], strlen(f[2]), &e)) == NULL)
+			if (n != 4 || !in_ledger(fd, size, seq, strtoll(f[2],
+			    NULL, 10), f[3]) ||
+			    (rec = dk_parse(f[3], strlen(f[3]), &e)) == NULL)
 				return 0;
 			rc = dk_state_apply(sc->st, seq, 0, rec, &e);
 			json_decref(rec);
@@ -422,11 +453,6 @@ cache_apply(struct dk_scache *sc, char *buf, size_t end)
 			strcpy(c.buyer, f[10]);
 			if (dk_state_put_contract(sc->st, strtoll(f[2], NULL,
 			    10), &c) < 0)
-				return 0;
-			break;
-		case 'S':
-			if (dk_state_put_settled(sc->st, strtoll(f[2], NULL,
-			    10)) < 0)
 				return 0;
 			break;
 		case 'R':
@@ -625,7 +651,7 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	    pread(cfd, buf, (size_t)sb.st_size, 0) == sb.st_size &&
 	    cache_marked(buf, (size_t)sb.st_size, &end, &m, &h) &&
 	    ledger_holds(fileno(fp), &m, oppk, si, prev, next) &&
-	    cache_apply(sc, buf, end) &&
+	    cache_apply(sc, buf, end, fileno(fp), m.size) &&
 	    fseeko(fp, (off_t)m.size, SEEK_SET) == 0) {
 		sc->used = 1;
 		sc->st->entries = m.next;

@@ -149,8 +149,7 @@ contract_add(struct dk_slotstate *ss, json_t *rec)
 }
 
 /* From the state cache (state-cache.c): a contract as the state keeps it,
- * of cleared slot t; a slot settled.  Their records were checked when the
- * cache took them. */
+ * of cleared slot t; its record was checked when the cache took it. */
 int
 dk_state_put_contract(struct dk_state *s, int64_t t,
     const struct dk_contract *c)
@@ -160,17 +159,6 @@ dk_state_put_contract(struct dk_state *s, int64_t t,
 	if (ss == NULL || contract_add(ss, NULL) < 0)
 		return -1;
 	ss->c[ss->nc - 1] = *c;
-	return 0;
-}
-
-int
-dk_state_put_settled(struct dk_state *s, int64_t t)
-{
-	struct dk_slotstate *ss = dk_state_slot(s, t);
-
-	if (ss == NULL)
-		return -1;
-	ss->settled = 1;
 	return 0;
 }
 
