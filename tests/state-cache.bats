@@ -24,6 +24,8 @@ same_run() {
 # the ledger (where it stood when the run started)
 rebuilt() {
 	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 1 ]
+	! grep -q "$(printf '^J\t[0-9]*\t0\t{"book"')" ledger.jsonl.state
+	! grep -q "$(printf '^J\t[0-9]*\t0\t{"bought_wh"')" ledger.jsonl.state
 	grep '^M' ledger.jsonl.state | cut -f2 | jq -e --argjson n "$1" \
 	    '.size == $n'
 }
@@ -75,12 +77,12 @@ fresh() {
 	season 2
 	day2 clearing
 	fresh
-	# the second day's first clearing, as if the ledger ended with it
+	# the second day's first clearing, as if the ledger held it
 	rec=$(grep '"type":"clearing"' full.jsonl |
 	    grep '"slot":"2016-07-06T00:00' | jq -c .rec)
 	{
 		grep -v '^M' ledger.jsonl.state
-		printf 'J\t%s\t%s\t%s\n' "$(wc -l <ledger.jsonl)" "$size" "$rec"
+		printf 'J\t%s\t0\t%s\n' "$(wc -l <ledger.jsonl)" "$rec"
 		grep '^M' ledger.jsonl.state
 	} >x && mv x ledger.jsonl.state
 	redigest
@@ -97,12 +99,12 @@ fresh() {
 	day2 commitment
 	fresh
 	# a settlement of the second day's first slot, as if the ledger
-	# ended with it
+	# held it
 	rec=$(grep '"type":"settlement"' full.jsonl |
 	    grep '"slot":"2016-07-06T00:00' | head -n 1 | jq -c .rec)
 	{
 		grep -v '^M' ledger.jsonl.state
-		printf 'J\t%s\t%s\t%s\n' "$(wc -l <ledger.jsonl)" "$size" "$rec"
+		printf 'J\t%s\t0\t%s\n' "$(wc -l <ledger.jsonl)" "$rec"
 		grep '^M' ledger.jsonl.state
 	} >x && mv x ledger.jsonl.state
 	redigest
