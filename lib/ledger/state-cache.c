@@ -4,7 +4,6 @@
  * read, as the inbox's cache is (lib/market/inbox-cache.c): no whole
  * replay at each start of clear, contract-sign and settle.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,7 @@
 #include "ledger-impl.h"
 
 /*
- * The file (denki-formats(5), STATE CACHE): a header line, then lines of
+ * The file (denki-formats(5), State cache): a header line, then lines of
  * what the state took of each entry, in the ledger's order, each
  *   J <seq> <offset> <record>	an entry the state replays: its line
  *			starts at offset in the ledger and holds the record's
