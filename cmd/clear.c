@@ -29,6 +29,7 @@ main(int argc, char *argv[])
 	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_coop C;
+	struct dk_scache sc;
 	struct dk_reader rd;
 	struct dk_intake in;
 	char *line, *end;
@@ -68,9 +69,11 @@ main(int argc, char *argv[])
 		e.status = DK_EX_USAGE;
 		goto fail;
 	}
+	dk_scache_init(&sc, &C.st);	/* from LEDGER.state on */
 	if (access(C.lpath, F_OK) == 0 &&
-	    dk_ledger_scan(C.lpath, NULL, dk_state_apply, &C.st, &e) < 0)
+	    dk_ledger_scan(C.lpath, NULL, dk_scache_apply, &sc, &e) < 0)
 		goto fail;
+	dk_scache_free(&sc);
 	dk_prog_need_input(&P, argc, "orders");
 	in.r = &C.rules;
 	in.st = &C.st;

@@ -369,6 +369,9 @@ part provisional && {
 }
 
 part intake && sh "$top/tools/bench-intake.sh"
+# 14. replay (BENCH_ONLY=replay only): a season, each step's CPU-s of
+#     clear, contract-sign and settle (tools/bench-replay.sh)
+part replay && sh "$top/tools/bench-replay.sh"
 
 if part simulate; then
 	mkdir "$dir/sim"

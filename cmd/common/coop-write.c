@@ -208,17 +208,22 @@ int
 dk_coop_open(struct dk_coop *c, struct dk_err *e)
 {
 	int committed;
+	struct dk_scache sc;	/* the state from LEDGER.state on */
 	struct dk_key rk;
 	json_t *x = NULL;
 	char *b;
 	int rc;
 
+	dk_scache_init(&sc, &c->st);
 	if (dk_readings_conf(&c->conf, &committed, e) < 0 ||
 	    dk_conf_key(&c->conf, "operator.key", 1, &c->op, e) < 0 ||
 	    dk_coop_witnesses(c, e) < 0 ||
-	    dk_ledger_open_w(&c->l, c->lpath, &c->op, dk_state_apply, &c->st,
-	    &c->wp, e) < 0)
+	    dk_ledger_open_w(&c->l, c->lpath, &c->op, dk_scache_apply, &sc,
+	    &c->wp, e) < 0) {
+		dk_scache_free(&sc);
 		return -1;
+	}
+	dk_scache_free(&sc);
 	c->lopen = 1;
 	dk_coop_witness_on(c);
 	/* the second authority for a lost member key, named once */

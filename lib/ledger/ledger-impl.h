@@ -22,7 +22,15 @@ int dk_ledger_genesis_check(struct dk_scaninfo *, const unsigned char *oppk,
 int dk_ledger_scan_fp(FILE *, const char *name, const unsigned char *oppk,
     dk_entry_fn, void *ctx, char prev[65], long long *next,
     struct dk_scaninfo *, struct dk_err *);
+int dk_ledger_scan_plain(FILE *, const char *name, const unsigned char *oppk,
+    dk_entry_fn, void *ctx, char prev[65], long long *next,
+    struct dk_scaninfo *, struct dk_err *);
 int dk_scaninfo_leaf(struct dk_scaninfo *, const unsigned char leaf[32],
     struct dk_err *);
+
+/* state-cache.c */
+int dk_scache_scan(FILE *, const char *name, const unsigned char *oppk,
+    struct dk_scache *, char prev[65], long long *next,
+    struct dk_scaninfo *, struct dk_err *);
 
 #endif

@@ -178,8 +178,21 @@ envelope(json_t *v, long long next, struct dk_err *e)
 	return rec;
 }
 
+/* From the first entry; with dk_scache_apply, from where the state cache
+ * beside the ledger ends (state-cache.c). */
 int
 dk_ledger_scan_fp(FILE *fp, const char *name, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, char prev[65], long long *next,
+    struct dk_scaninfo *si, struct dk_err *e)
+{
+	if (fn == dk_scache_apply)
+		return dk_scache_scan(fp, name, oppk, ctx, prev, next, si, e);
+	return dk_ledger_scan_plain(fp, name, oppk, fn, ctx, prev, next, si,
+	    e);
+}
+
+int
+dk_ledger_scan_plain(FILE *fp, const char *name, const unsigned char *oppk,
     dk_entry_fn fn, void *ctx, char prev[65], long long *next,
     struct dk_scaninfo *si, struct dk_err *e)
 {

@@ -565,6 +565,40 @@ json_t *dk_state_contracts(const struct dk_slotstate *);
 void dk_state_free(struct dk_state *);
 int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
     int64_t slot);
+int dk_state_put_contract(struct dk_state *, int64_t slot,
+    const struct dk_contract *);
+
+/* state-cache.c: the state kept beside the ledger (LEDGER.state) and
+ * brought up to date from where it was last read: a scan given
+ * dk_scache_apply and a struct dk_scache reads only what was appended */
+struct dk_scache {
+	struct dk_state *st;	/* the state the entries go into */
+	dk_entry_fn fn;		/* each entry read from the ledger itself;
+				 * NULL: dk_state_apply on st */
+	void *ctx;
+	int nocache;		/* set: the whole ledger read, the cache
+				 * written again */
+	uint64_t *avoid;	/* (meter, slot) pairs (dk_scache_avoid): a
+				 * reading or commitment the cache holds of
+				 * one means a whole read */
+	size_t navoid, capavoid;
+	int used;		/* out: the state came from the cache */
+	long long *kseq;	/* out: the commitments the cache held */
+	size_t nk, capk;
+	FILE *out;		/* inside: the lines to add, */
+	char *obuf;
+	size_t olen;
+	struct dk_scaninfo *si;
+	struct dk_mtree cptree;	/* the tree before the last checkpoint, */
+	off_t cp_start;		/* where its line starts */
+	int again;		/* the entry read settles a settled slot */
+};
+void dk_scache_init(struct dk_scache *, struct dk_state *);
+int dk_scache_apply(void *scache, long long seq, long line, json_t *rec,
+    struct dk_err *);
+uint64_t dk_scache_pair(const char *meter, const char *slot);
+int dk_scache_avoid(struct dk_scache *, const char *meter, const char *slot);
+void dk_scache_free(struct dk_scache *);
 
 /* timeline.c: each slot's clearing, contracts and settlement bounded by
  * the times of the checkpoints around them; the seed's limits, in seconds

@@ -131,6 +131,8 @@ contract_add(struct dk_slotstate *ss, json_t *rec)
 	}
 	c = &ss->c[ss->nc++];
 	memset(c, 0, sizeof(*c));
+	if (rec == NULL)
+		return 0;
 	contract_party(c->seller, json_object_get(rec, "seller"), &c->has,
 	    DK_C_SELLER);
 	contract_party(c->buyer, json_object_get(rec, "buyer"), &c->has,
@@ -143,6 +145,20 @@ contract_add(struct dk_slotstate *ss, json_t *rec)
 		c->has |= DK_C_BUY_PRICE;
 		c->buy_price = json_integer_value(bp);
 	}
+	return 0;
+}
+
+/* From the state cache (state-cache.c): a contract as the state keeps it,
+ * of cleared slot t; its record was checked when the cache took it. */
+int
+dk_state_put_contract(struct dk_state *s, int64_t t,
+    const struct dk_contract *c)
+{
+	struct dk_slotstate *ss = dk_state_slot(s, t);
+
+	if (ss == NULL || contract_add(ss, NULL) < 0)
+		return -1;
+	ss->c[ss->nc - 1] = *c;
 	return 0;
 }
 

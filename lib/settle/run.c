@@ -263,6 +263,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
     struct dk_state *st, struct dk_err *e)
 {
 	struct scan sc;
+	struct dk_scache cache;
 	size_t i, j;
 	int rc;
 
@@ -276,7 +277,25 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	run->cseq = json_object();
 	for (i = 0; i < run->n; i++)
 		json_object_set_new(sc.want, run->v[i].canon, json_false());
-	rc = dk_ledger_open_w(l, lpath, op, scan_apply, &sc, run->wp, e);
+	/* from the state cache on; the readings it holds of the run's
+	 * meters and slots are looked at only in a whole read */
+	dk_scache_init(&cache, st);
+	cache.fn = scan_apply;
+	cache.ctx = &sc;
+	for (i = 0, rc = 0; rc == 0 && i < run->n; i++)
+		rc = dk_scache_avoid(&cache, str(run->v[i].rec, "meter"),
+		    str(run->v[i].rec, "slot"));
+	if (rc < 0)
+		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	else
+		rc = dk_ledger_open_w(l, lpath, op, dk_scache_apply, &cache,
+		    run->wp, e);
+	for (i = 0; rc == 0 && i < cache.nk; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "%lld", cache.kseq[i]);
+		json_object_set_new(run->cseq, k, json_true());
+	}
+	dk_scache_free(&cache);
 	if (rc == 0)
 		rc = dk_ledger_genesis(l, origin, run->newmode, e);
 	run->committed = l->info.committed;

@@ -1,0 +1,187 @@
+#!/usr/bin/env bats
+# The state cache beside the ledger (LEDGER.state, denki-formats(5)):
+# denki-clear, denki-contract-sign and denki-settle read only what was
+# appended since it was last brought up to date, with the same bytes out
+# as a read of the whole ledger; a cache the ledger no longer holds (a
+# ledger rolled back or replaced, a cache edited) is read again whole.
+
+load test_helper
+load state-cache
+
+setup() {
+	common_setup
+}
+
+# the run here gave what the run without the cache gave
+same_run() {
+	assert_equal "$status" "$(cat "$BATS_TEST_TMPDIR/nc.rc")"
+	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/nc.out")"
+	assert_equal "$stderr" "$(cat "$BATS_TEST_TMPDIR/nc.err")"
+	same_ledger
+}
+
+# rebuilt SIZE: the cache was written again, whole, up to SIZE bytes of
+# the ledger (where it stood when the run started)
+rebuilt() {
+	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 1 ]
+	! grep -q "$(printf '^J\t[0-9]*\t0\t{"book"')" ledger.jsonl.state
+	! grep -q "$(printf '^J\t[0-9]*\t0\t{"bought_wh"')" ledger.jsonl.state
+	grep '^M' ledger.jsonl.state | cut -f2 | jq -e --argjson n "$1" \
+	    '.size == $n'
+}
+
+# day2 TYPE: the ledger cut back to the checkpoint before the second day's
+# first TYPE entry, the whole one kept in full.jsonl, the cache as it was
+day2() {
+	[ -e full.jsonl ] || cp ledger.jsonl full.jsonl
+	head -n "$(before_day2 "$1" full.jsonl)" full.jsonl >ledger.jsonl
+	size=$(wc -c <ledger.jsonl)
+}
+
+# fresh: the cache written again for the ledger as it is (by a denki-clear)
+fresh() {
+	rm -f ledger.jsonl.state
+	denki-clear -c coop.yaml -s 2016-07-05T00:00:00+02:00 </dev/null >/dev/null
+	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 1 ]
+}
+
+@test "state cache: a season's runs give the same bytes with the cache as without it" {
+	twice_bin "$BATS_TEST_TMPDIR/bin"
+	SIMULATE="$BATS_TEST_TMPDIR/bin/denki-simulate" season 3
+	# every run of clear, contract-sign and settle, twice: no difference
+	run cat "$BATS_TEST_TMPDIR/bin/twice.log"
+	assert_output ""
+	# the cache was brought up to date, never written again whole: its
+	# marks grow by one a run that found something new
+	run sort -n -u "$BATS_TEST_TMPDIR/bin/marks"
+	[ "${#lines[@]}" -ge 4 ]
+	[ "$(stat -c %a ledger.jsonl.state)" = 600 ]
+	head -n 1 ledger.jsonl.state | grep -qx "$(printf 'denki-state-cache\t1')"
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}
+
+@test "attack: a ledger rolled back under its cache: contract-sign reads it whole and signs the day again" {
+	season 2
+	day2 clearing
+	# the cache holds the second day's clearings; the ledger does not
+	grep -q '^J.*"slot":"2016-07-06.*"type":"clearing"' ledger.jsonl.state
+	nocache denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_success
+	same_run
+	[ "$(grep -c '"type":"clearing"' ledger.jsonl)" -eq 96 ]
+	rebuilt "$size"
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}
+
+@test "attack: a cache edited to claim a slot was cleared (its digest made again): contract-sign reads the ledger whole" {
+	season 2
+	day2 clearing
+	fresh
+	# the second day's first clearing, as if the ledger held it
+	rec=$(grep '"type":"clearing"' full.jsonl |
+	    grep '"slot":"2016-07-06T00:00' | jq -c .rec)
+	{
+		grep -v '^M' ledger.jsonl.state
+		printf 'J\t%s\t0\t%s\n' "$(wc -l <ledger.jsonl)" "$rec"
+		grep '^M' ledger.jsonl.state
+	} >x && mv x ledger.jsonl.state
+	redigest
+	nocache denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_success
+	same_run
+	[ "$(grep -c '"slot":"2016-07-06T00:00:00+02:00".*"type":"clearing"' \
+	    ledger.jsonl)" -eq 1 ]
+	rebuilt "$size"
+}
+
+@test "attack: a cache edited to claim a slot was settled (its digest made again): settle settles it" {
+	season 2
+	day2 commitment
+	fresh
+	# a settlement of the second day's first slot, as if the ledger
+	# held it
+	rec=$(grep '"type":"settlement"' full.jsonl |
+	    grep '"slot":"2016-07-06T00:00' | head -n 1 | jq -c .rec)
+	{
+		grep -v '^M' ledger.jsonl.state
+		printf 'J\t%s\t0\t%s\n' "$(wc -l <ledger.jsonl)" "$rec"
+		grep '^M' ledger.jsonl.state
+	} >x && mv x ledger.jsonl.state
+	redigest
+	nocache denki-settle -c coop.yaml readings.jsonl
+	assert_success
+	same_run
+	grep '"type":"settlement"' ledger.jsonl | grep -q '"slot":"2016-07-06T00:00'
+	rebuilt "$size"
+}
+
+@test "attack: a ledger replaced by another, the first's cache beside it: read whole" {
+	season 2 other
+	day2 clearing
+	fresh
+	other=$PWD
+	season 2
+	day2 commitment
+	# the other's cache ends inside this ledger, at a line of its own
+	[ "$(grep '^M' "$other/ledger.jsonl.state" | cut -f2 | jq .size)" \
+	    -le "$size" ]
+	cp "$other/ledger.jsonl.state" .
+	nocache denki-settle -c coop.yaml readings.jsonl
+	assert_success
+	same_run
+	[ "${#lines[@]}" -ge 240 ]
+	rebuilt "$size"
+}
+
+@test "state cache: cut short, of another version, or missing: the same bytes, the cache written again" {
+	season 2
+	day2 clearing
+	fresh
+	cp ledger.jsonl.state day1.state
+	# cut in the middle of its lines: the mark is lost, read whole
+	head -c $(($(wc -c <day1.state) / 2)) day1.state >ledger.jsonl.state
+	nocache denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_success
+	same_run
+	rebuilt "$size"
+	# a version this one does not know
+	day2 clearing
+	sed '1s/\t1$/\t9/' day1.state >ledger.jsonl.state
+	nocache denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_success
+	same_run
+	rebuilt "$size"
+	# missing
+	day2 clearing
+	rm ledger.jsonl.state
+	nocache denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_success
+	same_run
+	rebuilt "$size"
+	# garbage after the last mark (a write cut off): the cache is used,
+	# the garbage written over
+	day2 clearing
+	{ cat day1.state; printf 'C\t1\t2\t3'; } >ledger.jsonl.state
+	denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
+	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 1 ]
+	! grep -q "$(printf '^C\t1\t2\t3')" ledger.jsonl.state
+	# and brought up to date by the next run, a second mark
+	nocache denki-settle -c coop.yaml readings.jsonl
+	assert_success
+	same_run
+	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 2 ]
+}
+
+@test "state cache: a bad entry appended after the cache's end is reported as a whole read reports it" {
+	season 2
+	day2 clearing
+	fresh
+	# the next day's contracts, one of them changed
+	head -n "$(before_day2 commitment full.jsonl)" full.jsonl |
+	    tail -n +"$(($(wc -l <ledger.jsonl) + 1))" |
+	    sed '/"type":"contract"/{s/"wh":\([0-9]\)/"wh":9\1/;}' >>ledger.jsonl
+	nocache denki-clear -c coop.yaml orders.jsonl
+	assert_failure 65
+	same_run
+	[[ $stderr == *"ledger.jsonl:"*"entry "* ]]
+}
