@@ -17,6 +17,8 @@ static const char usage[] =
 
 struct item {
 	json_t *rec;
+	char *line;		/* as read: an order's canonical text */
+	size_t len;
 	char where[300];
 };
 
@@ -58,7 +60,7 @@ main(int argc, char *argv[])
 	size_t i, nitems = 0, capitems = 0, ii;
 	struct item *items = NULL;
 	int c, argi, bad = 0;
-	long n;
+	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *rec, *out = json_array(), *x;
 
 	memset(&g, 0, sizeof(g));
@@ -104,6 +106,12 @@ main(int argc, char *argv[])
 					goto fail;
 			}
 			items[nitems].rec = rec;
+			if ((items[nitems].line = malloc(n + 1)) == NULL) {
+				dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
+				goto fail;
+			}
+			memcpy(items[nitems].line, line, n + 1);
+			items[nitems].len = n;
 			snprintf(items[nitems].where,
 			    sizeof(items[nitems].where), "%s:%ld", rd.name,
 			    rd.line);
@@ -123,15 +131,16 @@ main(int argc, char *argv[])
 		goto fail;
 	/* the orders' signatures on every core, before the slots */
 	for (ii = 0; ii < nitems; ii++)
-		dk_order_ahead(items[ii].rec, &C.st.reg,
-		    sysconf(_SC_NPROCESSORS_ONLN));
+		dk_order_ahead_line(items[ii].rec, items[ii].line,
+		    items[ii].len, &C.rules, &C.st.reg, cores);
 	dk_ahead_done();
 
 	/* each slot's orders, trades and clearing, checked by a replay */
 	for (ii = 0; ii < nitems; ii++) {
 		rec = items[ii].rec;
 		items[ii].rec = NULL;
-		if ((c = dk_cleared_add(&g, rec, &C.rules, &e)) < 0)
+		if ((c = dk_cleared_add_line(&g, rec, items[ii].line,
+		    items[ii].len, &C.rules, &e)) < 0)
 			goto badrec;
 		if (c == 0)
 			continue;
@@ -179,8 +188,10 @@ badrec:
 	json_array_foreach(out, i, x)
 		dk_emit(stdout, x);
 done:
-	for (ii = 0; ii < nitems; ii++)
+	for (ii = 0; ii < nitems; ii++) {
 		json_decref(items[ii].rec);
+		free(items[ii].line);
+	}
 	free(items);
 	json_decref(out);
 	free(text);

@@ -45,6 +45,18 @@ int
 dk_cleared_add(struct dk_cleared *g, json_t *rec, const struct dk_rules *r,
     struct dk_err *e)
 {
+	return dk_cleared_add_line(g, rec, NULL, 0, r, e);
+}
+
+/* The same with the line rec was read from (line, n; NULL: none), which
+ * must outlive g: an order's canonical line spares the replay a dump. */
+int
+dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
+    size_t n, const struct dk_rules *r, struct dk_err *e)
+{
+	struct dk_span *nl;
+	size_t k;
+
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *ss;
 	int64_t t;
@@ -71,8 +83,22 @@ dk_cleared_add(struct dk_cleared *g, json_t *rec, const struct dk_rules *r,
 		dk_cleared_free(g);
 		return -1;
 	}
-	if (strcmp(type, "order") == 0)
+	if (strcmp(type, "order") == 0) {
+		if ((k = json_array_size(g->orders)) == g->capline) {
+			g->capline = g->capline ? 2 * g->capline : 64;
+			if ((nl = realloc(g->oline, g->capline *
+			    sizeof(*nl))) == NULL) {
+				json_decref(rec);
+				dk_cleared_free(g);
+				return dk_fail(e, DK_EX_SOFTWARE,
+				    "out of memory");
+			}
+			g->oline = nl;
+		}
+		g->oline[k].s = line;
+		g->oline[k].n = n;
 		json_array_append_new(g->orders, rec);
+	}
 	else if (strcmp(type, "trade") == 0)
 		json_array_append_new(g->trades, rec);
 	else {
@@ -98,7 +124,8 @@ replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
 	if (book == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	json_array_foreach(g->orders, i, o)
-		if (dk_order_check(&book[i], o, r, &st->reg, e) < 0) {
+		if (dk_order_check_line(&book[i], o, g->oline[i].s,
+		    g->oline[i].n, r, &st->reg, e) < 0) {
 			dk_failpre(e, "order %zu of the slot", i + 1);
 			goto out;
 		}
@@ -167,6 +194,7 @@ dk_cleared_free(struct dk_cleared *g)
 	json_decref(g->trades);
 	json_decref(g->clearing);
 	json_decref(g->contracts);
+	free(g->oline);
 	memset(g, 0, sizeof(*g));
 }
 

@@ -33,8 +33,13 @@ struct dk_order {
 };
 /* ahead.c: an order's signature queued to be checked ahead */
 void dk_order_ahead(json_t *rec, const struct dk_registry *, int threads);
+void dk_order_ahead_line(json_t *rec, const char *line, size_t n,
+    const struct dk_rules *, const struct dk_registry *, int threads);
 int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
+int dk_order_check_line(struct dk_order *, json_t *rec, const char *line,
+    size_t len, const struct dk_rules *, const struct dk_registry *,
+    struct dk_err *);
 int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
 int dk_order_read_id(struct dk_order *, json_t *rec, const char *id,
@@ -115,13 +120,21 @@ int dk_book_print(FILE *, struct dk_book *, const struct dk_rules *,
 /* contract.c: trades become contracts; a cleared slot checked by a
  * replay and written to the ledger (denki-contract-sign) */
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
+struct dk_span {
+	const char *s;
+	size_t n;
+};
 struct dk_cleared {		/* one slot of denki-clear's output */
 	int64_t slot;
 	json_t *orders, *trades, *clearing;
 	json_t *contracts;	/* what dk_cleared_check made */
+	struct dk_span *oline;	/* each order's line, when given */
+	size_t capline;
 };
 int dk_cleared_add(struct dk_cleared *, json_t *rec, const struct dk_rules *,
     struct dk_err *);
+int dk_cleared_add_line(struct dk_cleared *, json_t *rec, const char *line,
+    size_t n, const struct dk_rules *, struct dk_err *);
 int dk_cleared_check(struct dk_cleared *, const struct dk_rules *,
     struct dk_state *, struct dk_err *);
 int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,

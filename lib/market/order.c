@@ -47,6 +47,25 @@ dk_order_read_id(struct dk_order *o, json_t *rec, const char *id,
 	return order_read(o, rec, r, reg, 0, id, e);
 }
 
+/* dk_order_check of a record read from line (len bytes): when the line
+ * is canonical, its id is the line's hash and o->line the line, as
+ * dk_order_line makes them; the checks and their messages are rec's. */
+int
+dk_order_check_line(struct dk_order *o, json_t *rec, const char *line,
+    size_t len, const struct dk_rules *r, const struct dk_registry *reg,
+    struct dk_err *e)
+{
+	struct dk_order f;
+
+	if (line == NULL || dk_order_line(&f, line, len, r, reg, NULL) != 1)
+		return order_read(o, rec, r, reg, 1, NULL, e);
+	if (order_read(o, rec, r, reg, 1, f.id, e) < 0)
+		return -1;
+	o->line = line;
+	o->len = len;
+	return 0;
+}
+
 static int
 order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
     const struct dk_registry *reg, int verify, const char *id,
