@@ -87,7 +87,8 @@ main(int argc, char *argv[])
 		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
 			if (n == 0)
 				continue;
-			if ((rec = dk_parse(line, n, &e)) == NULL) {
+			if ((rec = dk_parse_flat(line, n)) == NULL &&
+			    (rec = dk_parse(line, n, &e)) == NULL) {
 				dk_warnx(prog, "%s:%ld: rejected: %s", rd.name,
 				    rd.line, e.msg);
 				e.status = 0;

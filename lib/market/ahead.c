@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "market.h"
+#include "private.h"
 
 void
 dk_order_ahead(json_t *rec, const struct dk_registry *reg, int threads)
@@ -31,7 +31,7 @@ dk_order_ahead_line(json_t *rec, const char *line, size_t n,
 	struct dk_order o;
 	char *msg;
 
-	if (line == NULL || dk_order_line(&o, line, n, r, reg, &sg) != 1) {
+	if (line == NULL || dk_order_line_noid(&o, line, n, r, reg, &sg) != 1) {
 		dk_order_ahead(rec, reg, threads);
 		return;
 	}

@@ -48,18 +48,37 @@ dk_cleared_add(struct dk_cleared *g, json_t *rec, const struct dk_rules *r,
 	return dk_cleared_add_line(g, rec, NULL, 0, r, e);
 }
 
+/* Keeps line (n bytes) as the k-th of *v (*cap: its room). */
+static int
+keep_line(struct dk_span **v, size_t *cap, size_t k, const char *line,
+    size_t n)
+{
+	struct dk_span *nv;
+
+	if (k >= *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		if ((nv = realloc(*v, *cap * sizeof(*nv))) == NULL)
+			return -1;
+		*v = nv;
+	}
+	(*v)[k].s = line;
+	(*v)[k].n = n;
+	return 0;
+}
+
 /* The same with the line rec was read from (line, n; NULL: none), which
- * must outlive g: an order's canonical line spares the replay a dump. */
+ * must outlive g: canonical lines spare the replay its JSON (dumps of
+ * the orders, trades read back). */
 int
 dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
     size_t n, const struct dk_rules *r, struct dk_err *e)
 {
-	struct dk_span *nl;
-	size_t k;
-
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *ss;
+	struct dk_span **v;
+	size_t *cap;
 	int64_t t;
+	json_t *a;
 
 	if (type == NULL || (strcmp(type, "order") != 0 &&
 	    strcmp(type, "trade") != 0 && strcmp(type, "clearing") != 0)) {
@@ -83,28 +102,25 @@ dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
 		dk_cleared_free(g);
 		return -1;
 	}
-	if (strcmp(type, "order") == 0) {
-		if ((k = json_array_size(g->orders)) == g->capline) {
-			g->capline = g->capline ? 2 * g->capline : 64;
-			if ((nl = realloc(g->oline, g->capline *
-			    sizeof(*nl))) == NULL) {
-				json_decref(rec);
-				dk_cleared_free(g);
-				return dk_fail(e, DK_EX_SOFTWARE,
-				    "out of memory");
-			}
-			g->oline = nl;
-		}
-		g->oline[k].s = line;
-		g->oline[k].n = n;
-		json_array_append_new(g->orders, rec);
-	}
-	else if (strcmp(type, "trade") == 0)
-		json_array_append_new(g->trades, rec);
-	else {
+	if (strcmp(type, "clearing") == 0) {
 		g->clearing = rec;
 		return 1;
 	}
+	if (strcmp(type, "order") == 0) {
+		a = g->orders;
+		v = &g->oline;
+		cap = &g->capo;
+	} else {
+		a = g->trades;
+		v = &g->tline;
+		cap = &g->capt;
+	}
+	if (keep_line(v, cap, json_array_size(a), line, n) < 0) {
+		json_decref(rec);
+		dk_cleared_free(g);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	json_array_append_new(a, rec);
 	return 0;
 }
 
@@ -129,7 +145,8 @@ replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
 			dk_failpre(e, "order %zu of the slot", i + 1);
 			goto out;
 		}
-	if (dk_replay(&rp, book, n, g->slot, st, r, e) != 0)
+	if (dk_replay_given(&rp, book, n, g->slot, st, r, g->trades, g->tline,
+	    e) != 0)
 		goto out;
 	if (dk_replay_match(&rp, g->trades, g->clearing, e) == 0) {
 		o = json_array();
@@ -195,6 +212,7 @@ dk_cleared_free(struct dk_cleared *g)
 	json_decref(g->clearing);
 	json_decref(g->contracts);
 	free(g->oline);
+	free(g->tline);
 	memset(g, 0, sizeof(*g));
 }
 

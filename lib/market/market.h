@@ -106,6 +106,9 @@ void dk_reject_first(void *buf, const struct dk_order *, const char *why);
 /* record.c: a clearing's trade and clearing records */
 json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
+int dk_trade_is(const char *line, size_t n, const char *slot,
+    const struct dk_order *, const struct dk_trade *,
+    const struct dk_rules *);
 int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
@@ -128,8 +131,8 @@ struct dk_cleared {		/* one slot of denki-clear's output */
 	int64_t slot;
 	json_t *orders, *trades, *clearing;
 	json_t *contracts;	/* what dk_cleared_check made */
-	struct dk_span *oline;	/* each order's line, when given */
-	size_t capline;
+	struct dk_span *oline, *tline;	/* each order's, trade's line */
+	size_t capo, capt;
 };
 int dk_cleared_add(struct dk_cleared *, json_t *rec, const struct dk_rules *,
     struct dk_err *);
@@ -155,6 +158,9 @@ struct dk_replay {
 };
 int dk_replay(struct dk_replay *, struct dk_order *, size_t n, int64_t slot,
     const struct dk_state *, const struct dk_rules *, struct dk_err *);
+int dk_replay_given(struct dk_replay *, struct dk_order *, size_t n,
+    int64_t slot, const struct dk_state *, const struct dk_rules *,
+    json_t *trades, const struct dk_span *lines, struct dk_err *);
 int dk_replay_match(const struct dk_replay *, json_t *trades,
     json_t *clearing, struct dk_err *);
 int dk_replay_apply(const struct dk_replay *, struct dk_state *,
