@@ -56,12 +56,14 @@ main(int argc, char *argv[])
 	struct dk_reader rd;
 	struct dk_cleared g;
 	struct dk_revhist rv;
-	char *line, *text = NULL;
-	size_t i, nitems = 0, capitems = 0, ii;
+	char *line, *text = NULL, *obuf = NULL;
+	size_t olen = 0, nitems = 0, capitems = 0, ii;
 	struct item *items = NULL;
 	int c, argi, bad = 0;
 	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
-	json_t *rec, *out = json_array(), *x;
+	json_t *rec;
+	/* the contracts, printed once they are in the ledger */
+	FILE *out = open_memstream(&obuf, &olen);
 
 	memset(&g, 0, sizeof(g));
 	dk_revhist_init(&rv);
@@ -69,7 +71,9 @@ main(int argc, char *argv[])
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
 		;
-	if (dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
+	if (out == NULL)
+		dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
+	if (out == NULL || dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
 		goto fail;
 	/* a contract names the terms its parties agreed to: none, no
 	 * contract */
@@ -186,15 +190,16 @@ badrec:
 		goto fail;
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
-	json_array_foreach(out, i, x)
-		dk_emit(stdout, x);
+	if (fflush(out) == 0)	/* an error writing: dk_finish_stdout's */
+		fwrite(obuf, 1, olen, stdout);
 done:
 	for (ii = 0; ii < nitems; ii++) {
 		json_decref(items[ii].rec);
 		free(items[ii].line);
 	}
 	free(items);
-	json_decref(out);
+	fclose(out);
+	free(obuf);
 	free(text);
 	dk_ahead_forget();
 	dk_coop_free(&C);

@@ -181,10 +181,10 @@ dk_cleared_check(struct dk_cleared *g, const struct dk_rules *r,
 }
 
 /* A checked slot into the ledger: its orders, its clearing, its contracts
- * (each added to out too), and a checkpoint. */
+ * (each written to out too, a line each), and a checkpoint. */
 int
 dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
-    struct dk_state *st, json_t *out, struct dk_err *e)
+    struct dk_state *st, FILE *out, struct dk_err *e)
 {
 	size_t i;
 	json_t *x;
@@ -199,7 +199,8 @@ dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
 		if (dk_state_apply(st, 0, 0, x, e) < 0 ||
 		    dk_ledger_add(l, x, e) < 0)
 			return -1;
-		json_array_append(out, x);
+		if (dk_emit(out, x) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	return dk_ledger_checkpoint(l, e);
 }

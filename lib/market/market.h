@@ -141,7 +141,7 @@ int dk_cleared_add_line(struct dk_cleared *, json_t *rec, const char *line,
 int dk_cleared_check(struct dk_cleared *, const struct dk_rules *,
     struct dk_state *, struct dk_err *);
 int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,
-    struct dk_state *, json_t *out, struct dk_err *);
+    struct dk_state *, FILE *out, struct dk_err *);
 void dk_cleared_free(struct dk_cleared *);
 int dk_contract_rules(struct dk_ledger *, struct dk_state *,
     const struct dk_rules *, const char *terms_text, struct dk_err *);
