@@ -17,7 +17,7 @@ static const char usage[] =
 
 struct item {
 	json_t *rec;
-	char *line;		/* as read: an order's canonical text */
+	char *line;		/* the line it was read from */
 	size_t len;
 	char where[300];
 };
@@ -190,7 +190,11 @@ badrec:
 		goto fail;
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
-	if (fflush(out) == 0)	/* an error writing: dk_finish_stdout's */
+	if (fflush(out) != 0) {	/* (an error on stdout: dk_finish_stdout's) */
+		dk_warnx(prog, "the contracts appended are not printed: out "
+		    "of memory");
+		bad = 1;
+	} else
 		fwrite(obuf, 1, olen, stdout);
 done:
 	for (ii = 0; ii < nitems; ii++) {
