@@ -47,23 +47,23 @@ dk_order_read_id(struct dk_order *o, json_t *rec, const char *id,
 	return order_read(o, rec, r, reg, 0, id, e);
 }
 
-/* dk_order_check of a record read from line (len bytes): when the line
- * is canonical, its id is the line's hash and o->line the line, as
- * dk_order_line makes them; the checks and their messages are rec's. */
+/* dk_order_check of a record read from line (len bytes, rec's text).
+ * When the line is canonical, dk_order_line has made every check of
+ * order_read but the signature's (it passes none that order_read would
+ * refuse), so the order is its reading and only the signature is left;
+ * any other line is checked as a record, with its messages. */
 int
 dk_order_check_line(struct dk_order *o, json_t *rec, const char *line,
     size_t len, const struct dk_rules *r, const struct dk_registry *reg,
     struct dk_err *e)
 {
-	struct dk_order f;
+	const struct dk_participant *p;
 
-	if (line == NULL || dk_order_line(&f, line, len, r, reg, NULL) != 1)
+	if (line == NULL || dk_order_line(o, line, len, r, reg, NULL) != 1 ||
+	    (p = dk_registry_find(reg, o->participant)) == NULL)
 		return order_read(o, rec, r, reg, 1, NULL, e);
-	if (order_read(o, rec, r, reg, 1, f.id, e) < 0)
-		return -1;
-	o->line = line;
-	o->len = len;
-	return 0;
+	o->rec = rec;
+	return dk_verify_record_ahead(rec, p->pk, e);
 }
 
 static int

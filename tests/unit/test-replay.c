@@ -419,6 +419,19 @@ test_cleared_lines(void)
 	CHECK_INT(dk_order_check(&oo, recs[0], &rules, &st.reg, &e), 0);
 	CHECK_STR(o[0].id, oo.id);
 	CHECK(oo.line == NULL);
+	/* a canonical line signed for another order: refused as
+	 * dk_order_check refuses it */
+	x = json_deep_copy(recs[0]);
+	json_object_set(x, "sig", json_object_get(recs[1], "sig"));
+	a = dk_canon(x);
+	CHECK_INT(dk_order_check_line(&oo, x, a, strlen(a), &rules, &st.reg,
+	    &e), -1);
+	CHECK(oo.line == a);
+	CHECK_INT(dk_order_check(&oo, x, &rules, &st.reg, &e2), -1);
+	CHECK_STR(e.msg, e2.msg);
+	CHECK_HAS(e.msg, "bad signature");
+	free(a);
+	json_decref(x);
 	for (t = 0; t < 2; t++) {
 		memset(&h, 0, sizeof(h));
 		for (i = 0; i < n; i++)
