@@ -17,6 +17,8 @@ static const char usage[] =
 
 struct item {
 	json_t *rec;
+	char *line;		/* the line it was read from */
+	size_t len;
 	char where[300];
 };
 
@@ -54,12 +56,14 @@ main(int argc, char *argv[])
 	struct dk_reader rd;
 	struct dk_cleared g;
 	struct dk_revhist rv;
-	char *line, *text = NULL;
-	size_t i, nitems = 0, capitems = 0, ii;
+	char *line, *text = NULL, *obuf = NULL;
+	size_t olen = 0, nitems = 0, capitems = 0, ii;
 	struct item *items = NULL;
 	int c, argi, bad = 0;
-	long n;
-	json_t *rec, *out = json_array(), *x;
+	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
+	json_t *rec;
+	/* the contracts, printed once they are in the ledger */
+	FILE *out = open_memstream(&obuf, &olen);
 
 	memset(&g, 0, sizeof(g));
 	dk_revhist_init(&rv);
@@ -67,7 +71,9 @@ main(int argc, char *argv[])
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
 		;
-	if (dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
+	if (out == NULL)
+		dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
+	if (out == NULL || dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
 		goto fail;
 	/* a contract names the terms its parties agreed to: none, no
 	 * contract */
@@ -85,7 +91,8 @@ main(int argc, char *argv[])
 		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
 			if (n == 0)
 				continue;
-			if ((rec = dk_parse(line, n, &e)) == NULL) {
+			if ((rec = dk_parse_flat(line, n)) == NULL &&
+			    (rec = dk_parse(line, n, &e)) == NULL) {
 				dk_warnx(prog, "%s:%ld: rejected: %s", rd.name,
 				    rd.line, e.msg);
 				e.status = 0;
@@ -104,6 +111,12 @@ main(int argc, char *argv[])
 					goto fail;
 			}
 			items[nitems].rec = rec;
+			if ((items[nitems].line = malloc(n + 1)) == NULL) {
+				dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
+				goto fail;
+			}
+			memcpy(items[nitems].line, line, n + 1);
+			items[nitems].len = n;
 			snprintf(items[nitems].where,
 			    sizeof(items[nitems].where), "%s:%ld", rd.name,
 			    rd.line);
@@ -123,15 +136,16 @@ main(int argc, char *argv[])
 		goto fail;
 	/* the orders' signatures on every core, before the slots */
 	for (ii = 0; ii < nitems; ii++)
-		dk_order_ahead(items[ii].rec, &C.st.reg,
-		    sysconf(_SC_NPROCESSORS_ONLN));
+		dk_order_ahead_line(items[ii].rec, items[ii].line,
+		    items[ii].len, &C.rules, &C.st.reg, cores);
 	dk_ahead_done();
 
 	/* each slot's orders, trades and clearing, checked by a replay */
 	for (ii = 0; ii < nitems; ii++) {
 		rec = items[ii].rec;
 		items[ii].rec = NULL;
-		if ((c = dk_cleared_add(&g, rec, &C.rules, &e)) < 0)
+		if ((c = dk_cleared_add_line(&g, rec, items[ii].line,
+		    items[ii].len, &C.rules, &e)) < 0)
 			goto badrec;
 		if (c == 0)
 			continue;
@@ -176,13 +190,20 @@ badrec:
 		goto fail;
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
-	json_array_foreach(out, i, x)
-		dk_emit(stdout, x);
+	if (fflush(out) != 0) {	/* (an error on stdout: dk_finish_stdout's) */
+		dk_warnx(prog, "the contracts appended are not printed: out "
+		    "of memory");
+		bad = 1;
+	} else
+		fwrite(obuf, 1, olen, stdout);
 done:
-	for (ii = 0; ii < nitems; ii++)
+	for (ii = 0; ii < nitems; ii++) {
 		json_decref(items[ii].rec);
+		free(items[ii].line);
+	}
 	free(items);
-	json_decref(out);
+	fclose(out);
+	free(obuf);
 	free(text);
 	dk_ahead_forget();
 	dk_coop_free(&C);

@@ -89,6 +89,34 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 	assert_equal "$(jq -c 'select(.rec.type == "contract") | .rec' ledger.jsonl)" "$output"
 }
 
+@test "contract-sign: clear's output re-spaced (not canonical) signs the same contracts and records as its canonical lines" {
+	# canonical lines take the fast way (ids, the book hash and the
+	# signed messages cut from the lines, the trades compared as bytes);
+	# the same records with blanks are read as JSON: nothing may differ
+	cp ledger.jsonl registry-only.jsonl
+	run -0 --separate-stderr denki-contract-sign -c coop.yaml cleared.jsonl cleared2.jsonl
+	fast=$output
+	recs_fast=$(jq -c 'select(.rec.type != "checkpoint") | .rec' ledger.jsonl)
+	cp registry-only.jsonl ledger.jsonl
+	# one record a line still, each with blanks after its commas
+	cat cleared.jsonl cleared2.jsonl | sed 's/,"/, "/g' >spaced.jsonl
+	run -1 grep -v ', "' spaced.jsonl
+	run -0 --separate-stderr denki-contract-sign -c coop.yaml spaced.jsonl
+	assert_equal "$output" "$fast"
+	assert_equal "$(jq -c 'select(.rec.type != "checkpoint") | .rec' ledger.jsonl)" "$recs_fast"
+	assert_equal "$(echo "$fast" | wc -l)" 3
+	# a trade changed in both forms: the same message either way
+	cp registry-only.jsonl ledger.jsonl
+	sed -i '/"trade"/s/"price":135050/"price":135051/' cleared.jsonl
+	run -65 --separate-stderr denki-contract-sign -c coop.yaml cleared.jsonl
+	fast_err=$stderr
+	sed 's/,"/, "/g' cleared.jsonl >spaced.jsonl
+	run -65 --separate-stderr denki-contract-sign -c coop.yaml spaced.jsonl
+	assert_equal "$stderr" "${fast_err//cleared.jsonl/spaced.jsonl}"
+	assert_regex "$stderr" 'trade 1: price differs from a replay of the market'
+	cmp registry-only.jsonl ledger.jsonl
+}
+
 @test "contract-sign: a changed terms text or fee adds a new terms or rules entry" {
 	denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
 	sed -i 's/fee: 10000/fee: 20000/' coop.yaml

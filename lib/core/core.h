@@ -80,6 +80,7 @@ int dk_reader_open(struct dk_reader *, const char *path, struct dk_err *);
 long dk_reader_next(struct dk_reader *, char **line, struct dk_err *);
 void dk_reader_close(struct dk_reader *);
 json_t *dk_parse(const char *buf, size_t len, struct dk_err *);
+json_t *dk_parse_flat(const char *buf, size_t len);
 json_t *dk_parse_member(const char *buf, size_t len, const char *key,
     struct dk_err *);
 int dk_profile_check(json_t *, struct dk_err *);

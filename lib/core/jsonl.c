@@ -159,6 +159,70 @@ dk_parse(const char *buf, size_t len, struct dk_err *e)
 	return v;
 }
 
+/*
+ * dk_parse's tree of a line that is a flat object already in canonical
+ * form, built without the parser: keys [a-z0-9_] in strictly rising
+ * order, values strings of printable ASCII without escapes, or naturals
+ * of at most 15 digits (well inside the profile).  NULL for any other
+ * line, which dk_parse then reads and judges.
+ */
+json_t *
+dk_parse_flat(const char *s, size_t n)
+{
+	const char *k, *p, *pk = NULL;
+	size_t i, kl, pkl = 0;
+	long long x;
+	json_t *o, *v;
+	int c;
+
+	if (n < 2 || s[0] != '{' || s[n - 1] != '}' ||
+	    (o = json_object()) == NULL)
+		return NULL;
+	for (i = 1; i < n - 1;) {
+		if (s[i] != '"')
+			goto no;
+		for (k = s + ++i; (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'; i++)
+			;
+		kl = (size_t)(s + i - k);
+		if (kl == 0 || s[i] != '"' || s[i + 1] != ':')
+			goto no;
+		if (pk != NULL && ((c = memcmp(pk, k, pkl < kl ? pkl : kl)) > 0 ||
+		    (c == 0 && pkl >= kl)))
+			goto no;
+		pk = k;
+		pkl = kl;
+		i += 2;
+		if (s[i] == '"') {
+			for (p = s + ++i; i < n - 1 && s[i] != '"' &&
+			    s[i] != '\\' && (unsigned char)s[i] >= 0x20 &&
+			    (unsigned char)s[i] < 0x7f; i++)
+				;
+			if (s[i] != '"')
+				goto no;
+			v = json_stringn_nocheck(p, (size_t)(s + i++ - p));
+		} else {
+			for (p = s + i, x = 0; s[i] >= '0' && s[i] <= '9' &&
+			    s + i - p < 16; i++)
+				x = x * 10 + (s[i] - '0');
+			if (s + i == p || s + i - p > 15 || (*p == '0' &&
+			    s + i - p > 1))
+				goto no;
+			v = json_integer(x);
+		}
+		if (json_object_setn_new_nocheck(o, k, kl, v) < 0)
+			goto no;
+		if (s[i] == ',' && i + 1 < n - 1)
+			i++;
+		else if (i != n - 1)
+			goto no;
+	}
+	return o;
+no:
+	json_decref(o);
+	return NULL;
+}
+
 /* One member's value alone, checked as dk_parse checks it inside its
  * object: for a reader that knows the bytes around it. */
 json_t *

@@ -55,25 +55,42 @@ void
 dk_ahead_add(json_t *rec, const unsigned char pk[32], int threads)
 {
 	unsigned char sig[64];
-	struct good *nv;
 	const char *s;
 	char *msg;
 
 	if ((s = json_string_value(json_object_get(rec, "sig"))) == NULL ||
 	    dk_unb64(s, strlen(s), sig, 64) < 0)
 		return;
-	if (pool == NULL && (pool = dk_pool_new(threads)) == NULL)
+	if ((msg = dk_canon_without(rec, "sig")) == NULL) {
+		dk_ahead_forget();
 		return;
+	}
+	dk_ahead_add_msg(rec, msg, strlen(msg), sig, pk, threads);
+}
+
+/* The same with the signed message (msg, n: malloc'd, taken over) and
+ * the signature already known: rec's canonical form without its "sig",
+ * which the caller has from a canonical line without a JSON dump. */
+void
+dk_ahead_add_msg(json_t *rec, char *msg, size_t n, const unsigned char
+    sig[64], const unsigned char pk[32], int threads)
+{
+	struct good *nv;
+
+	if (pool == NULL && (pool = dk_pool_new(threads)) == NULL) {
+		free(msg);
+		return;
+	}
 	if (ngood == capgood) {
 		capgood = capgood ? capgood * 2 : 1024;
 		if ((nv = realloc(goodv, capgood * sizeof(*nv))) == NULL) {
+			free(msg);
 			dk_ahead_forget();
 			return;
 		}
 		goodv = nv;
 	}
-	if ((msg = dk_canon_without(rec, "sig")) == NULL ||
-	    dk_pool_add(pool, (long long)ngood, 0, msg, strlen(msg), sig, pk,
+	if (dk_pool_add(pool, (long long)ngood, 0, msg, n, sig, pk,
 	    "record") < 0) {
 		dk_ahead_forget();
 		return;

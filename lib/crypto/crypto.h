@@ -110,6 +110,8 @@ void dk_pool_free(struct dk_pool *);
 /* ahead.c: records' signatures checked ahead on worker threads, then
  * taken as checked by dk_verify_record_ahead (all good, or none) */
 void dk_ahead_add(json_t *rec, const unsigned char pk[32], int threads);
+void dk_ahead_add_msg(json_t *rec, char *msg, size_t n,
+    const unsigned char sig[64], const unsigned char pk[32], int threads);
 void dk_ahead_done(void);
 void dk_ahead_forget(void);
 int dk_verify_record_ahead(json_t *rec, const unsigned char pk[32],

@@ -45,9 +45,40 @@ int
 dk_cleared_add(struct dk_cleared *g, json_t *rec, const struct dk_rules *r,
     struct dk_err *e)
 {
+	return dk_cleared_add_line(g, rec, NULL, 0, r, e);
+}
+
+/* Keeps line (n bytes) as the k-th of *v (*cap: its room). */
+static int
+keep_line(struct dk_span **v, size_t *cap, size_t k, const char *line,
+    size_t n)
+{
+	struct dk_span *nv;
+
+	if (k >= *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		if ((nv = realloc(*v, *cap * sizeof(*nv))) == NULL)
+			return -1;
+		*v = nv;
+	}
+	(*v)[k].s = line;
+	(*v)[k].n = n;
+	return 0;
+}
+
+/* The same with the line rec was read from (line, n; NULL: none), which
+ * must outlive g: canonical lines spare the replay its JSON (dumps of
+ * the orders, trades read back). */
+int
+dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
+    size_t n, const struct dk_rules *r, struct dk_err *e)
+{
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *ss;
+	struct dk_span **v;
+	size_t *cap;
 	int64_t t;
+	json_t *a;
 
 	if (type == NULL || (strcmp(type, "order") != 0 &&
 	    strcmp(type, "trade") != 0 && strcmp(type, "clearing") != 0)) {
@@ -71,14 +102,25 @@ dk_cleared_add(struct dk_cleared *g, json_t *rec, const struct dk_rules *r,
 		dk_cleared_free(g);
 		return -1;
 	}
-	if (strcmp(type, "order") == 0)
-		json_array_append_new(g->orders, rec);
-	else if (strcmp(type, "trade") == 0)
-		json_array_append_new(g->trades, rec);
-	else {
+	if (strcmp(type, "clearing") == 0) {
 		g->clearing = rec;
 		return 1;
 	}
+	if (strcmp(type, "order") == 0) {
+		a = g->orders;
+		v = &g->oline;
+		cap = &g->capo;
+	} else {
+		a = g->trades;
+		v = &g->tline;
+		cap = &g->capt;
+	}
+	if (keep_line(v, cap, json_array_size(a), line, n) < 0) {
+		json_decref(rec);
+		dk_cleared_free(g);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	json_array_append_new(a, rec);
 	return 0;
 }
 
@@ -98,11 +140,13 @@ replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
 	if (book == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	json_array_foreach(g->orders, i, o)
-		if (dk_order_check(&book[i], o, r, &st->reg, e) < 0) {
+		if (dk_order_check_line(&book[i], o, g->oline[i].s,
+		    g->oline[i].n, r, &st->reg, e) < 0) {
 			dk_failpre(e, "order %zu of the slot", i + 1);
 			goto out;
 		}
-	if (dk_replay(&rp, book, n, g->slot, st, r, e) != 0)
+	if (dk_replay_given(&rp, book, n, g->slot, st, r, g->trades, g->tline,
+	    e) != 0)
 		goto out;
 	if (dk_replay_match(&rp, g->trades, g->clearing, e) == 0) {
 		o = json_array();
@@ -137,10 +181,10 @@ dk_cleared_check(struct dk_cleared *g, const struct dk_rules *r,
 }
 
 /* A checked slot into the ledger: its orders, its clearing, its contracts
- * (each added to out too), and a checkpoint. */
+ * (each written to out too, a line each), and a checkpoint. */
 int
 dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
-    struct dk_state *st, json_t *out, struct dk_err *e)
+    struct dk_state *st, FILE *out, struct dk_err *e)
 {
 	size_t i;
 	json_t *x;
@@ -155,7 +199,8 @@ dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
 		if (dk_state_apply(st, 0, 0, x, e) < 0 ||
 		    dk_ledger_add(l, x, e) < 0)
 			return -1;
-		json_array_append(out, x);
+		if (dk_emit(out, x) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	return dk_ledger_checkpoint(l, e);
 }
@@ -167,6 +212,8 @@ dk_cleared_free(struct dk_cleared *g)
 	json_decref(g->trades);
 	json_decref(g->clearing);
 	json_decref(g->contracts);
+	free(g->oline);
+	free(g->tline);
 	memset(g, 0, sizeof(*g));
 }
 

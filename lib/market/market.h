@@ -33,8 +33,13 @@ struct dk_order {
 };
 /* ahead.c: an order's signature queued to be checked ahead */
 void dk_order_ahead(json_t *rec, const struct dk_registry *, int threads);
+void dk_order_ahead_line(json_t *rec, const char *line, size_t n,
+    const struct dk_rules *, const struct dk_registry *, int threads);
 int dk_order_check(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
+int dk_order_check_line(struct dk_order *, json_t *rec, const char *line,
+    size_t len, const struct dk_rules *, const struct dk_registry *,
+    struct dk_err *);
 int dk_order_read(struct dk_order *, json_t *rec, const struct dk_rules *,
     const struct dk_registry *, struct dk_err *);
 int dk_order_read_id(struct dk_order *, json_t *rec, const char *id,
@@ -101,6 +106,9 @@ void dk_reject_first(void *buf, const struct dk_order *, const char *why);
 /* record.c: a clearing's trade and clearing records */
 json_t *dk_trade_json(const struct dk_clearing *, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
+int dk_trade_is(const char *line, size_t n, const char *slot,
+    const struct dk_order *, const struct dk_trade *,
+    const struct dk_rules *);
 int dk_trade_print(FILE *, const char *slot, const struct dk_order *,
     const struct dk_trade *, const struct dk_rules *);
 json_t *dk_clearing_json(const struct dk_clearing *, const struct dk_rules *);
@@ -115,17 +123,25 @@ int dk_book_print(FILE *, struct dk_book *, const struct dk_rules *,
 /* contract.c: trades become contracts; a cleared slot checked by a
  * replay and written to the ledger (denki-contract-sign) */
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
+struct dk_span {
+	const char *s;
+	size_t n;
+};
 struct dk_cleared {		/* one slot of denki-clear's output */
 	int64_t slot;
 	json_t *orders, *trades, *clearing;
 	json_t *contracts;	/* what dk_cleared_check made */
+	struct dk_span *oline, *tline;	/* each order's, trade's line */
+	size_t capo, capt;
 };
 int dk_cleared_add(struct dk_cleared *, json_t *rec, const struct dk_rules *,
     struct dk_err *);
+int dk_cleared_add_line(struct dk_cleared *, json_t *rec, const char *line,
+    size_t n, const struct dk_rules *, struct dk_err *);
 int dk_cleared_check(struct dk_cleared *, const struct dk_rules *,
     struct dk_state *, struct dk_err *);
 int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,
-    struct dk_state *, json_t *out, struct dk_err *);
+    struct dk_state *, FILE *out, struct dk_err *);
 void dk_cleared_free(struct dk_cleared *);
 int dk_contract_rules(struct dk_ledger *, struct dk_state *,
     const struct dk_rules *, const char *terms_text, struct dk_err *);
@@ -142,6 +158,9 @@ struct dk_replay {
 };
 int dk_replay(struct dk_replay *, struct dk_order *, size_t n, int64_t slot,
     const struct dk_state *, const struct dk_rules *, struct dk_err *);
+int dk_replay_given(struct dk_replay *, struct dk_order *, size_t n,
+    int64_t slot, const struct dk_state *, const struct dk_rules *,
+    json_t *trades, const struct dk_span *lines, struct dk_err *);
 int dk_replay_match(const struct dk_replay *, json_t *trades,
     json_t *clearing, struct dk_err *);
 int dk_replay_apply(const struct dk_replay *, struct dk_state *,

@@ -47,6 +47,25 @@ dk_order_read_id(struct dk_order *o, json_t *rec, const char *id,
 	return order_read(o, rec, r, reg, 0, id, e);
 }
 
+/* dk_order_check of a record read from line (len bytes, rec's text).
+ * When the line is canonical, dk_order_line has made every check of
+ * order_read but the signature's (it passes none that order_read would
+ * refuse), so the order is its reading and only the signature is left;
+ * any other line is checked as a record, with its messages. */
+int
+dk_order_check_line(struct dk_order *o, json_t *rec, const char *line,
+    size_t len, const struct dk_rules *r, const struct dk_registry *reg,
+    struct dk_err *e)
+{
+	const struct dk_participant *p;
+
+	if (line == NULL || dk_order_line(o, line, len, r, reg, NULL) != 1 ||
+	    (p = dk_registry_find(reg, o->participant)) == NULL)
+		return order_read(o, rec, r, reg, 1, NULL, e);
+	o->rec = rec;
+	return dk_verify_record_ahead(rec, p->pk, e);
+}
+
 static int
 order_read(struct dk_order *o, json_t *rec, const struct dk_rules *r,
     const struct dk_registry *reg, int verify, const char *id,
@@ -219,10 +238,32 @@ num(const struct member *m, long long lo, long long hi, int64_t *out)
 	return 1;
 }
 
+static int line_read(struct dk_order *, const char *, size_t,
+    const struct dk_rules *, const struct dk_registry *,
+    struct dk_ordersig *, int);
+
 int
 dk_order_line(struct dk_order *o, const char *line, size_t len,
     const struct dk_rules *r, const struct dk_registry *reg,
     struct dk_ordersig *sg)
+{
+	return line_read(o, line, len, r, reg, sg, 1);
+}
+
+/* The same without the id (its hash), for a caller that needs only the
+ * signed message (ahead.c). */
+int
+dk_order_line_noid(struct dk_order *o, const char *line, size_t len,
+    const struct dk_rules *r, const struct dk_registry *reg,
+    struct dk_ordersig *sg)
+{
+	return line_read(o, line, len, r, reg, sg, 0);
+}
+
+static int
+line_read(struct dk_order *o, const char *line, size_t len,
+    const struct dk_rules *r, const struct dk_registry *reg,
+    struct dk_ordersig *sg, int id)
 {
 	/* canonical order: participant price side sig slot type v wh */
 	static const char *const keys[] = { "participant", "price", "side",
@@ -284,7 +325,8 @@ dk_order_line(struct dk_order *o, const char *line, size_t len,
 		sg->siglen = (size_t)(m[4].k - 1 - line) - sg->sigat;
 	}
 	strcpy(o->zone, p->zone);
-	dk_sha256_hex(line, len, o->id);
+	if (id)
+		dk_sha256_hex(line, len, o->id);
 	o->line = line;
 	o->len = len;
 	return 1;

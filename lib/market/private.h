@@ -10,6 +10,10 @@
 
 #define INF	INT64_MAX
 
+/* order.c: dk_order_line without the order's id */
+int dk_order_line_noid(struct dk_order *, const char *line, size_t len,
+    const struct dk_rules *, const struct dk_registry *,
+    struct dk_ordersig *);
 /* book.c: the orders sorted by id (the book's order, and the hash's) */
 int dk_sort_by_id(struct dk_order *, size_t n);
 /* held.c: the orders of zones halted in their slot, refused */

@@ -71,6 +71,19 @@ dk_trade_json(const struct dk_clearing *c, const struct dk_order *o,
 	return json_loadb(buf, (size_t)n, 0, NULL);
 }
 
+/* 1 when line (n bytes) is the trade's record as written here (slot: its
+ * time, as the records write it), byte for byte; else 0. */
+int
+dk_trade_is(const char *line, size_t n, const char *slot,
+    const struct dk_order *o, const struct dk_trade *t,
+    const struct dk_rules *r)
+{
+	char buf[TRADE_MAX];
+	int k = trade_text(buf, sizeof(buf), slot, o, t, r);
+
+	return k >= 0 && (size_t)k == n && memcmp(buf, line, n) == 0;
+}
+
 /* The trade as a line; slot: its time, as the records write it. */
 int
 dk_trade_print(FILE *fp, const char *slot, const struct dk_order *o,

@@ -8,20 +8,12 @@
 
 #include "market.h"
 
-/*
- * Filters the book (o, n: one slot's, rearranged in place) and clears it
- * under the state's limits and the rules r; fills rp with the clearing,
- * its records, and the book as cleared (rp->book, rp->n: o, in id
- * order).  Returns 0; 1 when the filter refuses an order, e saying why
- * (status 65); -1 on another failure.
- */
-int
-dk_replay(struct dk_replay *rp, struct dk_order *o, size_t n, int64_t slot,
+/* The book filtered and cleared (dk_replay's first half). */
+static int
+clear_book(struct dk_replay *rp, struct dk_order *o, size_t n, int64_t slot,
     const struct dk_state *st, const struct dk_rules *r, struct dk_err *e)
 {
 	char why[DK_REJECT_MAX];
-	json_t *x;
-	size_t i;
 
 	memset(rp, 0, sizeof(*rp));
 	why[0] = '\0';
@@ -33,18 +25,32 @@ dk_replay(struct dk_replay *rp, struct dk_order *o, size_t n, int64_t slot,
 		return 1;
 	}
 	rp->book = o;
-	if (dk_clear(o, n, slot, r, &rp->cl, e) < 0)
-		return -1;
-	rp->trades = json_array();
+	return dk_clear(o, n, slot, r, &rp->cl, e) < 0 ? -1 : 0;
+}
+
+/* The clearing's records; given: the trades of the records when they
+ * are the clearing's, byte for byte (then taken as they are, not read
+ * back from their text), else NULL. */
+static int
+records(struct dk_replay *rp, json_t *given, const struct dk_rules *r,
+    struct dk_err *e)
+{
+	json_t *x;
+	size_t i;
+
+	rp->trades = given != NULL ? json_incref(given) : json_array();
 	rp->contracts = json_array();
 	rp->clearing = dk_clearing_json(&rp->cl, r);
 	if (rp->trades == NULL || rp->contracts == NULL ||
 	    rp->clearing == NULL)
 		goto oom;
 	for (i = 0; i < rp->cl.nt; i++) {
-		if ((x = dk_trade_json(&rp->cl, o, &rp->cl.t[i], r)) == NULL ||
-		    json_array_append_new(rp->trades, x) < 0 ||
-		    json_array_append_new(rp->contracts,
+		if (given != NULL)
+			x = json_array_get(given, i);
+		else if ((x = dk_trade_json(&rp->cl, rp->book, &rp->cl.t[i],
+		    r)) == NULL || json_array_append_new(rp->trades, x) < 0)
+			goto oom;
+		if (json_array_append_new(rp->contracts,
 		    dk_contract_json(x, r)) < 0)
 			goto oom;
 	}
@@ -52,6 +58,47 @@ dk_replay(struct dk_replay *rp, struct dk_order *o, size_t n, int64_t slot,
 oom:
 	dk_replay_free(rp);
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+}
+
+/*
+ * Filters the book (o, n: one slot's, rearranged in place) and clears it
+ * under the state's limits and the rules r; fills rp with the clearing,
+ * its records, and the book as cleared (rp->book, rp->n: o, in id
+ * order).  Returns 0; 1 when the filter refuses an order, e saying why
+ * (status 65); -1 on another failure.
+ */
+int
+dk_replay(struct dk_replay *rp, struct dk_order *o, size_t n, int64_t slot,
+    const struct dk_state *st, const struct dk_rules *r, struct dk_err *e)
+{
+	int rc = clear_book(rp, o, n, slot, st, r, e);
+
+	return rc != 0 ? rc : records(rp, NULL, r, e);
+}
+
+/* The same beside the trades recorded (trades, and lines: the line each
+ * was read from, or NULL): when every line is the replay's trade byte
+ * for byte, the replay takes the recorded trades as its own rather than
+ * reading its text back (dk_replay_match then finds them the same). */
+int
+dk_replay_given(struct dk_replay *rp, struct dk_order *o, size_t n,
+    int64_t slot, const struct dk_state *st, const struct dk_rules *r,
+    json_t *trades, const struct dk_span *lines, struct dk_err *e)
+{
+	int rc = clear_book(rp, o, n, slot, st, r, e);
+	char ts[40];
+	size_t i;
+
+	if (rc != 0)
+		return rc;
+	if (lines == NULL || json_array_size(trades) != rp->cl.nt)
+		return records(rp, NULL, r, e);
+	dk_time_format(rp->cl.slot, r->tz, ts, sizeof(ts));
+	for (i = 0; i < rp->cl.nt; i++)
+		if (lines[i].s == NULL || !dk_trade_is(lines[i].s, lines[i].n,
+		    ts, o, &rp->cl.t[i], r))
+			return records(rp, NULL, r, e);
+	return records(rp, trades, r, e);
 }
 
 /* The recorded trades (an array, in order) and clearing of a slot must be

@@ -549,6 +549,64 @@ test_is_canonical_nul(void)
 	CHECK(dk_is_canonical("{\"a\":\"x\ty\"}", 11) == 0);
 }
 
+/* dk_parse_flat: the tree dk_parse makes, members in the same order, of
+ * a flat canonical line; NULL for every other line. */
+static void
+test_parse_flat(void)
+{
+	static const char *const yes[] = {
+		"{}", "{\"a\":1}", "{\"a\":0,\"b\":\"\"}",
+		"{\"a_1\":\"x y/z~\",\"b\":999999999999999}",
+		"{\"participant\":\"p1\",\"price\":120000,\"side\":\"sell\","
+		    "\"sig\":\"AAAA+/==\",\"slot\":\"2016-07-05T00:00+02:00\","
+		    "\"type\":\"order\",\"v\":1,\"wh\":1010}",
+	};
+	static const char *const no[] = {
+		"", "{", "[]", "{\"b\":1,\"a\":2}", "{\"a\":1,\"a\":2}",
+		"{\"a\": 1}", "{ \"a\":1}", "{\"a\":\"x\\ny\"}",
+		"{\"a\":-1}", "{\"a\":01}", "{\"a\":1000000000000000}",
+		"{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":true}",
+		"{\"a\":null}", "{\"a\":{}}", "{\"a\":[1]}", "{\"A\":1}",
+		"{\"\":1}", "{\"a\":\"\xc3\xa9\"}", "{\"a\":1,}",
+		"{\"a\":\"x\ty\"}", "{\"a\":1}x", "{\"a\":\"x}",
+		"{\"a\"1}", "{\"a\":}", "{,}",
+	};
+	struct dk_err e;
+	json_t *f, *p;
+	const char *k1, *k2;
+	void *i1, *i2;
+	char *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+		f = dk_parse_flat(yes[i], strlen(yes[i]));
+		p = parse(yes[i], &e);
+		CHECKF(f != NULL && p != NULL, "yes %zu", i);
+		if (f == NULL || p == NULL)
+			continue;
+		CHECKF(json_equal(f, p), "yes %zu", i);
+		c = dk_canon(f);
+		CHECKF(strcmp(c, yes[i]) == 0, "yes %zu: %s", i, c);
+		free(c);
+		for (i1 = json_object_iter(f), i2 = json_object_iter(p);
+		    i1 != NULL && i2 != NULL; i1 = json_object_iter_next(f, i1),
+		    i2 = json_object_iter_next(p, i2)) {
+			k1 = json_object_iter_key(i1);
+			k2 = json_object_iter_key(i2);
+			CHECKF(strcmp(k1, k2) == 0, "yes %zu: %s %s", i, k1,
+			    k2);
+		}
+		CHECKF(i1 == NULL && i2 == NULL, "yes %zu: sizes", i);
+		json_decref(f);
+		json_decref(p);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(*no); i++) {
+		f = dk_parse_flat(no[i], strlen(no[i]));
+		CHECKF(f == NULL, "no %zu: %s", i, no[i]);
+		json_decref(f);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -562,5 +620,6 @@ main(int argc, char *argv[])
 	test_reader();
 	test_is_canonical();
 	test_is_canonical_nul();
+	test_parse_flat();
 	return check_done("test-jsonl");
 }

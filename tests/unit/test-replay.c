@@ -352,6 +352,137 @@ test_cleared(void)
 	json_decref(recs[1]);
 }
 
+/* One slot given as lines beside their records, the way contract-sign
+ * reads them; tamper: the trade's price changed in both. */
+static int
+cleared_lines(char **lines, size_t n, int tamper, struct dk_cleared *g,
+    struct dk_err *e)
+{
+	json_t *x;
+	size_t i;
+	int rc = 0;
+	char *p;
+
+	memset(g, 0, sizeof(*g));
+	for (i = 0; i < n && rc == 0; i++) {
+		if (tamper && (p = strstr(lines[i], "\"price\":")) != NULL &&
+		    strstr(lines[i], "\"trade\"") != NULL)
+			p[8] = p[8] == '9' ? '8' : '9';
+		x = dk_parse(lines[i], strlen(lines[i]), e);
+		rc = dk_cleared_add_line(g, x, lines[i], strlen(lines[i]),
+		    &rules, e);
+	}
+	if (rc != 1)
+		return -1;
+	return dk_cleared_check(g, &rules, &st, e);
+}
+
+/* The canonical lines spare the replay its dumps and the trades' JSON,
+ * and change nothing it makes or says: the same contracts and book as
+ * from the records alone; a trade that is not the market's refused with
+ * the same message; lines not canonical read as records. */
+static void
+test_cleared_lines(void)
+{
+	struct dk_err e = { 0 }, e2 = { 0 };
+	struct dk_cleared g, h;
+	struct dk_order o[2], oo;
+	struct dk_clearing c;
+	json_t *recs[2], *x;
+	char *lines[5], *a, *b, ts[40];
+	size_t i, n = 0;
+	int t;
+
+	recs[0] = order_rec(2, SLOT2STR, "buy", 100, 5000);
+	recs[1] = order_rec(0, SLOT2STR, "sell", 100, 1000);
+	book(o, recs, 2);
+	CHECK_INT(dk_clear(o, 2, SLOT + 1800, &rules, &c, &e), 0);
+	CHECK_INT(c.nt, 1);
+	lines[n++] = dk_canon(recs[0]);
+	lines[n++] = dk_canon(recs[1]);
+	x = dk_trade_json(&c, o, &c.t[0], &rules);
+	lines[n++] = dk_canon(x);
+	json_decref(x);
+	x = dk_clearing_json(&c, &rules);
+	lines[n++] = dk_canon(x);
+	json_decref(x);
+	/* the paths taken: the trade's line is the replay's, the order's
+	 * line gives the id the record does */
+	dk_time_format(c.slot, rules.tz, ts, sizeof(ts));
+	CHECK(dk_trade_is(lines[2], strlen(lines[2]), ts, o, &c.t[0],
+	    &rules));
+	CHECK(!dk_trade_is(lines[2], strlen(lines[2]) - 1, ts, o, &c.t[0],
+	    &rules));
+	CHECK_INT(dk_order_check_line(&o[0], recs[0],
+	    lines[0], strlen(lines[0]), &rules, &st.reg, &e), 0);
+	CHECK(o[0].line == lines[0]);
+	CHECK_INT(dk_order_check(&oo, recs[0], &rules, &st.reg, &e), 0);
+	CHECK_STR(o[0].id, oo.id);
+	CHECK(oo.line == NULL);
+	/* a canonical line signed for another order: refused as
+	 * dk_order_check refuses it */
+	x = json_deep_copy(recs[0]);
+	json_object_set(x, "sig", json_object_get(recs[1], "sig"));
+	a = dk_canon(x);
+	CHECK_INT(dk_order_check_line(&oo, x, a, strlen(a), &rules, &st.reg,
+	    &e), -1);
+	CHECK(oo.line == a);
+	CHECK_INT(dk_order_check(&oo, x, &rules, &st.reg, &e2), -1);
+	CHECK_STR(e.msg, e2.msg);
+	CHECK_HAS(e.msg, "bad signature");
+	free(a);
+	json_decref(x);
+	for (t = 0; t < 2; t++) {
+		memset(&h, 0, sizeof(h));
+		for (i = 0; i < n; i++)
+			dk_cleared_add(&h, dk_parse(lines[i], strlen(lines[i]),
+			    &e), &rules, &e);
+		CHECK_INT(cleared_lines(lines, n, 0, &g, &e), 0);
+		CHECKF(dk_cleared_check(&h, &rules, &st, &e2) == 0, "%s",
+		    e2.msg);
+		a = dk_canon(g.contracts);
+		b = dk_canon(h.contracts);
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+		a = dk_canon(g.orders);
+		b = dk_canon(h.orders);
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+		CHECK_INT(json_array_size(g.contracts), 1);
+		dk_cleared_free(&g);
+		dk_cleared_free(&h);
+		/* the second time round: an order and the trade with a blank
+		 * (not canonical: read as records) */
+		for (i = 1; i < 3; i++) {
+			a = lines[i];
+			if (asprintf(&lines[i], "{ %s", a + 1) < 0)
+				return;
+			free(a);
+		}
+	}
+	CHECK_INT(cleared_lines(lines, n, 1, &g, &e), -1);
+	CHECK_HAS(e.msg, ": trade 1: price differs from a replay of the "
+	    "market");
+	dk_cleared_free(&g);
+	for (i = 1; i < 3; i++) {	/* canonical again, tampered */
+		free(lines[i]);
+		lines[i] = i == 1 ? dk_canon(recs[1]) : NULL;
+	}
+	x = dk_trade_json(&c, o, &c.t[0], &rules);
+	lines[2] = dk_canon(x);
+	json_decref(x);
+	CHECK_INT(cleared_lines(lines, n, 1, &g, &e2), -1);
+	CHECK_STR(e2.msg, e.msg);
+	dk_cleared_free(&g);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	dk_clearing_free(&c);
+	json_decref(recs[0]);
+	json_decref(recs[1]);
+}
+
 int
 main(void)
 {
@@ -363,6 +494,7 @@ main(void)
 	test_order_parse();
 	test_intake();
 	test_cleared();
+	test_cleared_lines();
 	for (i = 0; i < 3; i++)
 		dk_key_free(&keys[i]);
 	dk_state_free(&st);
