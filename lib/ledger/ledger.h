@@ -341,6 +341,8 @@ int dk_readings_mode(const char *, int *committed, struct dk_err *);
 int dk_readings_conf(const struct dk_conf *, int *committed,
     struct dk_err *);
 json_t *dk_commit_reading(json_t *reading, long long seq, json_t **opening);
+json_t *dk_commit_canon(json_t *reading, const char *rc, size_t n,
+    long long seq, char **opening, size_t *len);
 int dk_commitment_check(json_t *rec, struct dk_err *);
 int dk_is_hex64(const char *);
 int dk_opening_check(json_t *opening, json_t *rec, long long seq,

@@ -312,20 +312,19 @@ dk_settlement_private(json_t *rec)
 }
 
 /* A reading into the ledger as its commitment, its opening kept for the
- * store. */
+ * store; rd its reading in the run, the canonical text beside it. */
 static int
-add_committed(struct dk_settle_run *run, struct dk_ledger *l, json_t *rd,
-    struct dk_err *e)
+add_committed(struct dk_settle_run *run, struct dk_ledger *l,
+    const struct dk_sreading *rd, struct dk_err *e)
 {
-	json_t *c, *op;
+	json_t *c;
 	char *s = NULL;
 	size_t n;
 	int rc;
 
-	if ((c = dk_commit_reading(rd, l->next, &op)) == NULL ||
-	    (s = dk_canon(op)) == NULL)
+	if ((c = dk_commit_canon(rd->rec, rd->canon, strlen(rd->canon),
+	    l->next, &s, &n)) == NULL)
 		goto oom;
-	n = strlen(s);
 	if (run->nobuf + n + 1 > run->capobuf) {
 		size_t cap = (run->nobuf + n + 1) * 2;
 		char *nb = realloc(run->obuf, cap);
@@ -342,12 +341,10 @@ add_committed(struct dk_settle_run *run, struct dk_ledger *l, json_t *rd,
 	}
 	free(s);
 	json_decref(c);
-	json_decref(op);
 	return rc;
 oom:
 	free(s);
 	json_decref(c);
-	json_decref(op);
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
 
@@ -364,11 +361,11 @@ group(struct dk_settle_run *run, size_t i, size_t j)
 	return a;
 }
 
-/* The readings and the records they settle into the ledger (a reading
+/* The readings i to j and the records they settle into the ledger (a reading
  * as its commitment, a settlement as the ledger keeps it), the records
  * applied to st and appended to out; then a checkpoint. */
 static int
-append(struct dk_settle_run *run, json_t *readings, json_t *res,
+append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
     struct dk_state *st, struct dk_ledger *l, json_t *out,
     struct dk_err *e)
 {
@@ -376,9 +373,10 @@ append(struct dk_settle_run *run, json_t *readings, json_t *res,
 	size_t k;
 	int rc;
 
-	json_array_foreach(readings, k, x)
-		if ((rc = run->committed ? add_committed(run, l, x, e) :
-		    dk_ledger_add(l, x, e)) < 0)
+	for (k = i; k < j; k++)
+		if (run->v[k].rec != NULL && (rc = run->committed ?
+		    add_committed(run, l, &run->v[k], e) :
+		    dk_ledger_add(l, run->v[k].rec, e)) < 0)
 			return rc;
 	json_array_foreach(res, k, x) {
 		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
@@ -413,7 +411,6 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 	const struct dk_participant *p;
 	json_t *by = json_object(), *idx = json_object(), *res = json_array();
 	json_t *prov, *a, *cs = NULL, *bp = NULL, *mine, *none = json_array();
-	json_t *readings = NULL;
 	const char *id, *m;
 	size_t k;
 	int rc = DK_SETTLE_REJECTED;
@@ -459,8 +456,7 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 			goto out;
 		}
 	}
-	readings = group(run, i, j);
-	rc = append(run, readings, res, st, l, out, e);
+	rc = append(run, i, j, res, st, l, out, e);
 out:
 	json_decref(by);
 	json_decref(idx);
@@ -468,7 +464,6 @@ out:
 	json_decref(cs);
 	json_decref(bp);
 	json_decref(none);
-	json_decref(readings);
 	return rc;
 }
 
@@ -548,7 +543,7 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		rc = DK_SETTLE_WAIT;
 		goto out;
 	}
-	rc = append(run, readings, res, st, l, out, e);
+	rc = append(run, i, j, res, st, l, out, e);
 out:
 	json_decref(readings);
 	json_decref(res);

@@ -188,5 +188,5 @@ main(void)
 		json_decref(v);
 	}
 	CHECK_INT(bad, 0);
-	return check_done("canon");
+	return check_done("test-canon");
 }
