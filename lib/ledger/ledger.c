@@ -215,7 +215,16 @@ frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 int
 dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 {
-	char *s;
+	return dk_ledger_add_canon(l, rec, NULL, e);
+}
+
+/* The same, with rec's canonical text c (dk_canon's) when the caller has
+ * it already, or NULL. */
+int
+dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
+    struct dk_err *e)
+{
+	char *s = NULL;
 	int n;
 	unsigned char leaf[32];
 
@@ -231,9 +240,9 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 	memcpy(l->cp_prev, l->prev, sizeof(l->prev));
 	l->cp_tree = l->info.tree;
 	l->cp_nleaves = l->info.nleaves;
-	if ((s = dk_canon(rec)) == NULL)
+	if (c == NULL && (c = s = dk_canon(rec)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	n = frame(l, s, strlen(s), e);
+	n = frame(l, c, strlen(c), e);
 	free(s);
 	if (n < 0)
 		return -1;

@@ -330,6 +330,8 @@ int dk_ledger_genesis(struct dk_ledger *, const char *origin,
 int dk_ledger_genesis_with(struct dk_ledger *, const char *origin,
     int committed, json_t *extra, struct dk_err *);
 int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
+int dk_ledger_add_canon(struct dk_ledger *, json_t *rec, const char *c,
+    struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);

@@ -311,6 +311,35 @@ dk_settlement_private(json_t *rec)
 	json_object_set_new(rec, "v", json_integer(2));
 }
 
+/* Room for n more bytes in the buffer *b (*len bytes used of *cap). */
+static int
+room(char **b, size_t len, size_t *cap, size_t n)
+{
+	char *nb;
+	size_t nc;
+
+	if (len + n <= *cap)
+		return 0;
+	nc = (len + n) * 2;
+	if ((nb = realloc(*b, nc)) == NULL)
+		return -1;
+	*b = nb;
+	*cap = nc;
+	return 0;
+}
+
+/* Line c (n bytes) and a newline at the end of the buffer *b. */
+static int
+line(char **b, size_t *len, size_t *cap, const char *c, size_t n)
+{
+	if (room(b, *len, cap, n + 1) < 0)
+		return -1;
+	memcpy(*b + *len, c, n);
+	(*b)[*len + n] = '\n';
+	*len += n + 1;
+	return 0;
+}
+
 /* A reading into the ledger as its commitment, its opening kept for the
  * store; rd its reading in the run, the canonical text beside it. */
 static int
@@ -325,20 +354,12 @@ add_committed(struct dk_settle_run *run, struct dk_ledger *l,
 	if ((c = dk_commit_canon(rd->rec, rd->canon, strlen(rd->canon),
 	    l->next, &s, &n)) == NULL)
 		goto oom;
-	if (run->nobuf + n + 1 > run->capobuf) {
-		size_t cap = (run->nobuf + n + 1) * 2;
-		char *nb = realloc(run->obuf, cap);
-		if (nb == NULL)
-			goto oom;
-		run->obuf = nb;
-		run->capobuf = cap;
-	}
+	/* room first, so that an entry added has its opening */
+	if (room(&run->obuf, run->nobuf, &run->capobuf, n + 1) < 0)
+		goto oom;
 	rc = dk_ledger_add(l, c, e);
-	if (rc == 0) {
-		memcpy(run->obuf + run->nobuf, s, n);
-		run->obuf[run->nobuf + n] = '\n';
-		run->nobuf += n + 1;
-	}
+	if (rc == 0)
+		line(&run->obuf, &run->nobuf, &run->capobuf, s, n);
 	free(s);
 	json_decref(c);
 	return rc;
@@ -361,15 +382,17 @@ group(struct dk_settle_run *run, size_t i, size_t j)
 	return a;
 }
 
-/* The readings i to j and the records they settle into the ledger (a reading
- * as its commitment, a settlement as the ledger keeps it), the records
- * applied to st and appended to out; then a checkpoint. */
+/* The readings i to j and the records they settle into the ledger (a
+ * reading as its commitment, a settlement as the ledger keeps it), the
+ * records applied to st, their lines to run->sout and those of a
+ * provisional settlement or a true-up to out; then a checkpoint. */
 static int
 append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
     struct dk_state *st, struct dk_ledger *l, json_t *out,
     struct dk_err *e)
 {
 	json_t *x;
+	char *c;
 	size_t k;
 	int rc;
 
@@ -381,7 +404,14 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 	json_array_foreach(res, k, x) {
 		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
 			return rc;
-		json_array_append(out, x);
+		if (json_object_get(x, "provisional") != NULL ||
+		    strcmp(str(x, "type"), "trueup") == 0)
+			json_array_append(out, x);
+		if ((c = dk_canon(x)) == NULL || line(&run->sout, &run->nsout,
+		    &run->capsout, c, strlen(c)) < 0) {
+			free(c);
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		}
 		if (run->committed && strcmp(str(x, "type"),
 		    "settlement") == 0) {
 			/* the ledger's copy without the metered energy */
@@ -390,7 +420,8 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 			rc = dk_ledger_add(l, x, e);
 			json_decref(x);
 		} else
-			rc = dk_ledger_add(l, x, e);
+			rc = dk_ledger_add_canon(l, x, c, e);
+		free(c);
 		if (rc < 0)
 			return rc;
 	}
@@ -470,7 +501,9 @@ out:
 /*
  * Settles the slot of reading i (readings i to *end, which it sets),
  * appends its readings and what they settle to l with a checkpoint, and
- * appends the settlement records to out.  A slot with a reading missing
+ * the settlement records' canonical lines to run->sout (for stdout after
+ * the commit), the provisional ones and true-ups to out (for the words
+ * said of them) too.  A slot with a reading missing
  * is settled from its deadline on (the member provisionally), and waits
  * before it (DK_SETTLE_WAIT, e->msg says for what); the readings of a
  * slot settled provisionally true it up.  DK_SETTLE_REJECTED when the
@@ -592,9 +625,11 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->v);
 	free(run->opath);
 	free(run->obuf);
+	free(run->sout);
 	json_decref(run->openings);
 	json_decref(run->cseq);
-	run->opath = run->obuf = NULL;
+	run->opath = run->obuf = run->sout = NULL;
+	run->nsout = run->capsout = 0;
 	run->openings = run->cseq = NULL;
 	run->v = NULL;
 	run->n = run->cap = 0;
