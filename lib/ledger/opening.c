@@ -43,13 +43,9 @@ static void
 hash_canon(const unsigned char salt[32], const char *c, size_t n,
     char hex[65])
 {
-	crypto_hash_sha256_state st;
 	unsigned char h[32];
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, 32);
-	crypto_hash_sha256_update(&st, (const unsigned char *)c, n);
-	crypto_hash_sha256_final(&st, h);
+	dk_sha256_2(salt, 32, c, n, h);
 	sodium_bin2hex(hex, 65, h, 32);
 }
 
