@@ -116,8 +116,11 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	rd = &run->v[run->n];
 	rd->slot = t;
 	rd->rec = rec;
+	rd->meter = str(rec, "meter");
 	rd->where = NULL;
-	if ((rd->canon = dk_canon(rec)) == NULL ||
+	/* the line itself when it is canonical, as a meter writes it */
+	if ((rd->canon = dk_is_canonical(line, n) ? strndup(line, n) :
+	    dk_canon(rec)) == NULL ||
 	    asprintf(&rd->where, "%s:%ld", name, lineno) < 0) {
 		free(rd->canon);
 		json_decref(rec);
@@ -137,7 +140,7 @@ byslot(const void *a, const void *b)
 		return x->slot < y->slot ? -1 : 1;
 	if (x->rec == NULL || y->rec == NULL)	/* a slot due, alone */
 		return (x->rec != NULL) - (y->rec != NULL);
-	c = strcmp(str(x->rec, "meter"), str(y->rec, "meter"));
+	c = strcmp(x->meter, y->meter);
 	return c ? c : strcmp(x->canon, y->canon);
 }
 

@@ -49,6 +49,7 @@ struct dk_sreading {
 	json_t *rec;
 	char *where;		/* "file:line", for messages */
 	char *canon;		/* its canonical text */
+	const char *meter;	/* its meter, in rec */
 };
 struct dk_settle_run {
 	struct dk_sreading *v;	/* the readings to settle */
