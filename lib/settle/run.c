@@ -402,7 +402,8 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 	for (k = i; k < j; k++)
 		if (run->v[k].rec != NULL && (rc = run->committed ?
 		    add_committed(run, l, &run->v[k], e) :
-		    dk_ledger_add(l, run->v[k].rec, e)) < 0)
+		    dk_ledger_add_canon(l, run->v[k].rec, run->v[k].canon,
+		    e)) < 0)
 			return rc;
 	json_array_foreach(res, k, x) {
 		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
@@ -417,8 +418,13 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 		}
 		if (run->committed && strcmp(str(x, "type"),
 		    "settlement") == 0) {
-			/* the ledger's copy without the metered energy */
-			x = json_deep_copy(x);
+			/* the ledger's copy without the metered energy (a
+			 * shallow one: only its own members change) */
+			if ((x = json_copy(x)) == NULL) {
+				free(c);
+				return dk_fail(e, DK_EX_SOFTWARE, "out of "
+				    "memory");
+			}
 			dk_settlement_private(x);
 			rc = dk_ledger_add(l, x, e);
 			json_decref(x);
