@@ -118,7 +118,11 @@ main(void)
 	    (json_int_t)-9007199254740991LL, "x", 1, "", 0, 0);
 	CHECK(same(v));
 	json_decref(v);
-	CHECK(same(json_object()) && same(json_array()));
+	v = json_object();
+	a = json_array();
+	CHECK(same(v) && same(a));
+	json_decref(v);
+	json_decref(a);
 
 	/* the keys sorted as bytes, a key a prefix of another first */
 	v = json_object();
