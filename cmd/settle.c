@@ -137,8 +137,9 @@ main(int argc, char *argv[])
 			    json_integer_value(json_object_get(x,
 			    "deviation_wh")), (long long)json_integer_value(
 			    json_object_get(x, "net")));
-		dk_emit(stdout, x);
 	}
+	if (run.nsout > 0)
+		fwrite(run.sout, 1, run.nsout, stdout);
 done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");

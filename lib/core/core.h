@@ -84,7 +84,6 @@ json_t *dk_parse_flat(const char *buf, size_t len);
 json_t *dk_parse_member(const char *buf, size_t len, const char *key,
     struct dk_err *);
 int dk_profile_check(json_t *, struct dk_err *);
-char *dk_canon(json_t *);
 const char *dk_first_diff(json_t *a, json_t *b);
 int dk_is_canonical(const char *, size_t);
 char *dk_canon_without(json_t *obj, const char *key);
@@ -94,6 +93,9 @@ int dk_get_int(json_t *obj, const char *key, long long min, long long max,
 const char *dk_get_str(json_t *obj, const char *key, struct dk_err *);
 const char *dk_get_id(json_t *obj, const char *key, struct dk_err *);
 int dk_check_type(json_t *obj, const char *type, struct dk_err *);
+
+/* canon.c: canonical text, jansson's sorted compact dump written fast */
+char *dk_canon(json_t *);
 
 /* money.c: integer energy and money, and the one rounding rule; each
  * returns -1 rather than wrap (see denki-formats(5), Units) */

@@ -245,12 +245,6 @@ dk_parse_member(const char *buf, size_t len, const char *key,
 	return v;
 }
 
-char *
-dk_canon(json_t *v)
-{
-	return json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT);
-}
-
 /*
  * Whether the bytes of a value that dk_parse or dk_parse_member accepted
  * (valid JSON, in the profile) are its canonical form, what dk_canon would

@@ -184,12 +184,48 @@ dk_ledger_witnesses(struct dk_ledger *l, dk_cosign_fn fn, void *ctx, size_t n)
 	l->cosign_room = n * 2 * (4 + 255 + 1 + 104 + 1);
 }
 
+/* The entry's line around the record's canonical text c (n bytes), as
+ * dk_canon would write {"prev","rec","seq","type","v"}: its keys in that
+ * order, prev and the numbers plain. */
+static int
+frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
+{
+	char head[96], tail[64];
+	int hn, tn;
+	char *np;
+
+	hn = snprintf(head, sizeof(head), "{\"prev\":\"%s\",\"rec\":",
+	    l->prev);
+	tn = snprintf(tail, sizeof(tail), ",\"seq\":%lld,\"type\":\"entry\","
+	    "\"v\":2}\n", (long long)l->next);
+	if (l->npend + hn + n + tn > l->cappend) {
+		size_t cap = (l->cappend + hn + n + tn) * 2;
+		if ((np = realloc(l->pend, cap)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		l->pend = np;
+		l->cappend = cap;
+	}
+	np = l->pend + l->npend;
+	memcpy(np, head, hn);
+	memcpy(np + hn, c, n);
+	memcpy(np + hn + n, tail, tn);
+	return hn + (int)n + tn;
+}
+
 int
 dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 {
-	json_t *ent;
-	char *s, *np;
-	size_t n;
+	return dk_ledger_add_canon(l, rec, NULL, e);
+}
+
+/* The same, with rec's canonical text c (dk_canon's) when the caller has
+ * it already, or NULL. */
+int
+dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
+    struct dk_err *e)
+{
+	char *s = NULL;
+	int n;
 	unsigned char leaf[32];
 
 	if (dk_profile_check(rec, e) < 0)
@@ -204,29 +240,15 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 	memcpy(l->cp_prev, l->prev, sizeof(l->prev));
 	l->cp_tree = l->info.tree;
 	l->cp_nleaves = l->info.nleaves;
-	ent = json_pack("{s:s,s:i,s:I,s:s,s:O}", "type", "entry", "v", 2,
-	    "seq", (json_int_t)l->next, "prev", l->prev, "rec", rec);
-	if (ent == NULL)
+	if (c == NULL && (c = s = dk_canon(rec)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	s = dk_canon(ent);
-	json_decref(ent);
-	if (s == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	n = strlen(s);
-	if (l->npend + n + 1 > l->cappend) {
-		size_t cap = (l->cappend + n + 1) * 2;
-		if ((np = realloc(l->pend, cap)) == NULL) {
-			free(s);
-			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		}
-		l->pend = np;
-		l->cappend = cap;
-	}
-	memcpy(l->pend + l->npend, s, n);
-	l->pend[l->npend + n] = '\n';
-	l->npend += n + 1;
-	dk_merkle_leaf(s, n, leaf);
+	n = frame(l, c, strlen(c), e);
 	free(s);
+	if (n < 0)
+		return -1;
+	/* the leaf hashes the line without its newline */
+	dk_merkle_leaf(l->pend + l->npend, (size_t)n - 1, leaf);
+	l->npend += (size_t)n;
 	if (dk_scaninfo_leaf(&l->info, leaf, e) < 0)
 		return -1;
 	sodium_bin2hex(l->prev, sizeof(l->prev), leaf, 32);

@@ -192,6 +192,12 @@ int dk_members_only(json_t *o, const char *const *names, const char *what,
     struct dk_err *);
 char *dk_history_text(json_t *history);
 
+/* sha256.c: SHA-256 of a prefix (at most 64 bytes) and data, SHA-NI when
+ * the CPU has it */
+void dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
+    unsigned char out[32]);
+int dk_sha256_ni(int on);
+
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
 void dk_merkle_root(const unsigned char (*leaves)[32], size_t n,
@@ -330,6 +336,8 @@ int dk_ledger_genesis(struct dk_ledger *, const char *origin,
 int dk_ledger_genesis_with(struct dk_ledger *, const char *origin,
     int committed, json_t *extra, struct dk_err *);
 int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
+int dk_ledger_add_canon(struct dk_ledger *, json_t *rec, const char *c,
+    struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
@@ -341,6 +349,8 @@ int dk_readings_mode(const char *, int *committed, struct dk_err *);
 int dk_readings_conf(const struct dk_conf *, int *committed,
     struct dk_err *);
 json_t *dk_commit_reading(json_t *reading, long long seq, json_t **opening);
+json_t *dk_commit_canon(json_t *reading, const char *rc, size_t n,
+    long long seq, char **opening, size_t *len);
 int dk_commitment_check(json_t *rec, struct dk_err *);
 int dk_is_hex64(const char *);
 int dk_opening_check(json_t *opening, json_t *rec, long long seq,

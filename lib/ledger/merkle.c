@@ -19,25 +19,20 @@
 void
 dk_merkle_leaf(const void *d, size_t n, unsigned char out[32])
 {
-	crypto_hash_sha256_state st;
 	unsigned char z = 0;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &z, 1);
-	crypto_hash_sha256_update(&st, d, n);
-	crypto_hash_sha256_final(&st, out);
+	dk_sha256_2(&z, 1, d, n, out);
 }
 
 static void
 dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
     unsigned char out[32])
 {
-	unsigned char buf[65];
+	unsigned char buf[33];
 
 	buf[0] = 1;
 	memcpy(buf + 1, l, 32);
-	memcpy(buf + 33, r, 32);
-	crypto_hash_sha256(out, buf, sizeof(buf));
+	dk_sha256_2(buf, sizeof(buf), r, 32, out);
 }
 
 static size_t

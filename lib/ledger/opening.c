@@ -38,23 +38,37 @@ dk_readings_conf(const struct dk_conf *conf, int *committed,
 	    committed, e);
 }
 
+/* SHA-256(salt || c), c the n bytes of a canonical reading, in hex. */
+static void
+hash_canon(const unsigned char salt[32], const char *c, size_t n,
+    char hex[65])
+{
+	unsigned char h[32];
+
+	dk_sha256_2(salt, 32, c, n, h);
+	sodium_bin2hex(hex, 65, h, 32);
+}
+
 /* SHA-256(salt || canonical reading), in hex. */
 static int
 commit_hash(const unsigned char salt[32], json_t *reading, char hex[65])
 {
-	crypto_hash_sha256_state st;
-	unsigned char h[32];
 	char *c;
 
 	if ((c = dk_canon(reading)) == NULL)
 		return -1;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, 32);
-	crypto_hash_sha256_update(&st, (const unsigned char *)c, strlen(c));
-	crypto_hash_sha256_final(&st, h);
+	hash_canon(salt, c, strlen(c), hex);
 	free(c);
-	sodium_bin2hex(hex, 65, h, 32);
 	return 0;
+}
+
+/* The commitment record to a reading of hash hex. */
+static json_t *
+commitment(json_t *reading, const char *hex)
+{
+	return json_pack("{s:s,s:i,s:O,s:O,s:s}", "type", "commitment", "v",
+	    1, "slot", json_object_get(reading, "slot"), "meter",
+	    json_object_get(reading, "meter"), "hash", hex);
 }
 
 /*
@@ -75,9 +89,7 @@ dk_commit_reading(json_t *reading, long long seq, json_t **opening)
 		return NULL;
 	sodium_bin2hex(shex, sizeof(shex), salt, 32);
 	sodium_memzero(salt, sizeof(salt));
-	c = json_pack("{s:s,s:i,s:O,s:O,s:s}", "type", "commitment", "v", 1,
-	    "slot", json_object_get(reading, "slot"), "meter",
-	    json_object_get(reading, "meter"), "hash", hex);
+	c = commitment(reading, hex);
 	*opening = json_pack("{s:s,s:i,s:I,s:s,s:O}", "type", "opening", "v",
 	    1, "seq", (json_int_t)seq, "salt", shex, "reading", reading);
 	if (c == NULL || *opening == NULL) {
@@ -86,6 +98,41 @@ dk_commit_reading(json_t *reading, long long seq, json_t **opening)
 		*opening = NULL;
 		return NULL;
 	}
+	return c;
+}
+
+/*
+ * The same from the reading's canonical text rc (dk_canon's, n bytes),
+ * the opening as its canonical line in *opening (no newline; *len
+ * bytes): what dk_canon would write of dk_commit_reading's, built around
+ * rc rather than written again.  NULL: out of memory.
+ */
+json_t *
+dk_commit_canon(json_t *reading, const char *rc, size_t n, long long seq,
+    char **opening, size_t *len)
+{
+	unsigned char salt[32];
+	char hex[65], shex[65], tail[160];
+	json_t *c;
+	int tn;
+
+	*opening = NULL;
+	randombytes_buf(salt, sizeof(salt));
+	hash_canon(salt, rc, n, hex);
+	sodium_bin2hex(shex, sizeof(shex), salt, 32);
+	sodium_memzero(salt, sizeof(salt));
+	/* the keys in order: reading, salt, seq, type, v */
+	tn = snprintf(tail, sizeof(tail), ",\"salt\":\"%s\",\"seq\":%lld,"
+	    "\"type\":\"opening\",\"v\":1}", shex, seq);
+	if ((c = commitment(reading, hex)) == NULL ||
+	    (*opening = malloc(12 + n + tn + 1)) == NULL) {
+		json_decref(c);
+		return NULL;
+	}
+	memcpy(*opening, "{\"reading\":", 11);
+	memcpy(*opening + 11, rc, n);
+	memcpy(*opening + 11 + n, tail, tn + 1);
+	*len = 11 + n + tn;
 	return c;
 }
 

@@ -116,8 +116,11 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	rd = &run->v[run->n];
 	rd->slot = t;
 	rd->rec = rec;
+	rd->meter = str(rec, "meter");
 	rd->where = NULL;
-	if ((rd->canon = dk_canon(rec)) == NULL ||
+	/* the line itself when it is canonical, as a meter writes it */
+	if ((rd->canon = dk_is_canonical(line, n) ? strndup(line, n) :
+	    dk_canon(rec)) == NULL ||
 	    asprintf(&rd->where, "%s:%ld", name, lineno) < 0) {
 		free(rd->canon);
 		json_decref(rec);
@@ -137,7 +140,7 @@ byslot(const void *a, const void *b)
 		return x->slot < y->slot ? -1 : 1;
 	if (x->rec == NULL || y->rec == NULL)	/* a slot due, alone */
 		return (x->rec != NULL) - (y->rec != NULL);
-	c = strcmp(str(x->rec, "meter"), str(y->rec, "meter"));
+	c = strcmp(x->meter, y->meter);
 	return c ? c : strcmp(x->canon, y->canon);
 }
 
@@ -330,43 +333,61 @@ dk_settlement_private(json_t *rec)
 	json_object_set_new(rec, "v", json_integer(2));
 }
 
-/* A reading into the ledger as its commitment, its opening kept for the
- * store. */
+/* Room for n more bytes in the buffer *b (*len bytes used of *cap). */
 static int
-add_committed(struct dk_settle_run *run, struct dk_ledger *l, json_t *rd,
-    struct dk_err *e)
+room(char **b, size_t len, size_t *cap, size_t n)
 {
-	json_t *c, *op;
+	char *nb;
+	size_t nc;
+
+	if (len + n <= *cap)
+		return 0;
+	nc = (len + n) * 2;
+	if ((nb = realloc(*b, nc)) == NULL)
+		return -1;
+	*b = nb;
+	*cap = nc;
+	return 0;
+}
+
+/* Line c (n bytes) and a newline at the end of the buffer *b. */
+static int
+line(char **b, size_t *len, size_t *cap, const char *c, size_t n)
+{
+	if (room(b, *len, cap, n + 1) < 0)
+		return -1;
+	memcpy(*b + *len, c, n);
+	(*b)[*len + n] = '\n';
+	*len += n + 1;
+	return 0;
+}
+
+/* A reading into the ledger as its commitment, its opening kept for the
+ * store; rd its reading in the run, the canonical text beside it. */
+static int
+add_committed(struct dk_settle_run *run, struct dk_ledger *l,
+    const struct dk_sreading *rd, struct dk_err *e)
+{
+	json_t *c;
 	char *s = NULL;
 	size_t n;
 	int rc;
 
-	if ((c = dk_commit_reading(rd, l->next, &op)) == NULL ||
-	    (s = dk_canon(op)) == NULL)
+	if ((c = dk_commit_canon(rd->rec, rd->canon, strlen(rd->canon),
+	    l->next, &s, &n)) == NULL)
 		goto oom;
-	n = strlen(s);
-	if (run->nobuf + n + 1 > run->capobuf) {
-		size_t cap = (run->nobuf + n + 1) * 2;
-		char *nb = realloc(run->obuf, cap);
-		if (nb == NULL)
-			goto oom;
-		run->obuf = nb;
-		run->capobuf = cap;
-	}
+	/* room first, so that an entry added has its opening */
+	if (room(&run->obuf, run->nobuf, &run->capobuf, n + 1) < 0)
+		goto oom;
 	rc = dk_ledger_add(l, c, e);
-	if (rc == 0) {
-		memcpy(run->obuf + run->nobuf, s, n);
-		run->obuf[run->nobuf + n] = '\n';
-		run->nobuf += n + 1;
-	}
+	if (rc == 0)
+		line(&run->obuf, &run->nobuf, &run->capobuf, s, n);
 	free(s);
 	json_decref(c);
-	json_decref(op);
 	return rc;
 oom:
 	free(s);
 	json_decref(c);
-	json_decref(op);
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
 
@@ -383,35 +404,52 @@ group(struct dk_settle_run *run, size_t i, size_t j)
 	return a;
 }
 
-/* The readings and the records they settle into the ledger (a reading
- * as its commitment, a settlement as the ledger keeps it), the records
- * applied to st and appended to out; then a checkpoint. */
+/* The readings i to j and the records they settle into the ledger (a
+ * reading as its commitment, a settlement as the ledger keeps it), the
+ * records applied to st, their lines to run->sout and those of a
+ * provisional settlement or a true-up to out; then a checkpoint. */
 static int
-append(struct dk_settle_run *run, json_t *readings, json_t *res,
+append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
     struct dk_state *st, struct dk_ledger *l, json_t *out,
     struct dk_err *e)
 {
 	json_t *x;
+	char *c;
 	size_t k;
 	int rc;
 
-	json_array_foreach(readings, k, x)
-		if ((rc = run->committed ? add_committed(run, l, x, e) :
-		    dk_ledger_add(l, x, e)) < 0)
+	for (k = i; k < j; k++)
+		if (run->v[k].rec != NULL && (rc = run->committed ?
+		    add_committed(run, l, &run->v[k], e) :
+		    dk_ledger_add_canon(l, run->v[k].rec, run->v[k].canon,
+		    e)) < 0)
 			return rc;
 	json_array_foreach(res, k, x) {
 		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
 			return rc;
-		json_array_append(out, x);
+		if (json_object_get(x, "provisional") != NULL ||
+		    strcmp(str(x, "type"), "trueup") == 0)
+			json_array_append(out, x);
+		if ((c = dk_canon(x)) == NULL || line(&run->sout, &run->nsout,
+		    &run->capsout, c, strlen(c)) < 0) {
+			free(c);
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		}
 		if (run->committed && strcmp(str(x, "type"),
 		    "settlement") == 0) {
-			/* the ledger's copy without the metered energy */
-			x = json_deep_copy(x);
+			/* the ledger's copy without the metered energy (a
+			 * shallow one: only its own members change) */
+			if ((x = json_copy(x)) == NULL) {
+				free(c);
+				return dk_fail(e, DK_EX_SOFTWARE, "out of "
+				    "memory");
+			}
 			dk_settlement_private(x);
 			rc = dk_ledger_add(l, x, e);
 			json_decref(x);
 		} else
-			rc = dk_ledger_add(l, x, e);
+			rc = dk_ledger_add_canon(l, x, c, e);
+		free(c);
 		if (rc < 0)
 			return rc;
 	}
@@ -432,7 +470,6 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 	const struct dk_participant *p;
 	json_t *by = json_object(), *idx = json_object(), *res = json_array();
 	json_t *prov, *a, *cs = NULL, *bp = NULL, *mine, *none = json_array();
-	json_t *readings = NULL;
 	const char *id, *m;
 	size_t k;
 	int rc = DK_SETTLE_REJECTED;
@@ -478,8 +515,7 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 			goto out;
 		}
 	}
-	readings = group(run, i, j);
-	rc = append(run, readings, res, st, l, out, e);
+	rc = append(run, i, j, res, st, l, out, e);
 out:
 	json_decref(by);
 	json_decref(idx);
@@ -487,14 +523,15 @@ out:
 	json_decref(cs);
 	json_decref(bp);
 	json_decref(none);
-	json_decref(readings);
 	return rc;
 }
 
 /*
  * Settles the slot of reading i (readings i to *end, which it sets),
  * appends its readings and what they settle to l with a checkpoint, and
- * appends the settlement records to out.  A slot with a reading missing
+ * the settlement records' canonical lines to run->sout (for stdout after
+ * the commit), the provisional ones and true-ups to out (for the words
+ * said of them) too.  A slot with a reading missing
  * is settled from its deadline on (the member provisionally), and waits
  * before it (DK_SETTLE_WAIT, e->msg says for what); the readings of a
  * slot settled provisionally true it up.  DK_SETTLE_REJECTED when the
@@ -567,7 +604,7 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		rc = DK_SETTLE_WAIT;
 		goto out;
 	}
-	rc = append(run, readings, res, st, l, out, e);
+	rc = append(run, i, j, res, st, l, out, e);
 out:
 	json_decref(readings);
 	json_decref(res);
@@ -616,9 +653,11 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->v);
 	free(run->opath);
 	free(run->obuf);
+	free(run->sout);
 	json_decref(run->openings);
 	json_decref(run->cseq);
-	run->opath = run->obuf = NULL;
+	run->opath = run->obuf = run->sout = NULL;
+	run->nsout = run->capsout = 0;
 	run->openings = run->cseq = NULL;
 	run->v = NULL;
 	run->n = run->cap = 0;

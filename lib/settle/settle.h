@@ -49,6 +49,7 @@ struct dk_sreading {
 	json_t *rec;
 	char *where;		/* "file:line", for messages */
 	char *canon;		/* its canonical text */
+	const char *meter;	/* its meter, in rec */
 };
 struct dk_settle_run {
 	struct dk_sreading *v;	/* the readings to settle */
@@ -64,6 +65,8 @@ struct dk_settle_run {
 	json_t *cseq;		/* seq -> true: the ledger's commitments */
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
+	char *sout;		/* the records settled, lines for stdout */
+	size_t nsout, capsout;
 	struct dk_wpolicy *wp;	/* the writer's witnesses, or NULL */
 	int64_t now;		/* the clock when the run began */
 	int64_t deadline;	/* settle.deadline_minutes, in seconds */

@@ -338,6 +338,43 @@ test_genesis(void)
 	tmpdir_remove();
 }
 
+/* dk_commit_canon: the opening's line what dk_canon writes of it (the
+ * keys in order around the reading's text), opening its commitment; the
+ * commitment dk_commit_reading's but for the salt's hash. */
+static void
+test_commit_canon(void)
+{
+	struct dk_err e = { 0 };
+	json_t *rd = js(RD), *c, *c2, *op, *op2;
+	char *rc = dk_canon(rd), *line, *again, want[65];
+	size_t n = 0;
+
+	c = dk_commit_canon(rd, rc, strlen(rc), 4242, &line, &n);
+	CHECK(c != NULL && line != NULL);
+	CHECK_INT(n, strlen(line));
+	CHECK_INT(dk_commitment_check(c, &e), 0);
+	op = dk_parse(line, n, &e);
+	CHECK(op != NULL);
+	again = dk_canon(op);
+	CHECK_STR(again, line);
+	CHECK_INT(json_integer_value(json_object_get(op, "seq")), 4242);
+	CHECK(json_equal(json_object_get(op, "reading"), rd));
+	by_hand(json_string_value(json_object_get(op, "salt")), RD, want);
+	CHECK_STR(json_string_value(json_object_get(c, "hash")), want);
+	CHECK_INT(dk_opening_check(op, c, 4242, &e), 0);
+	c2 = dk_commit_reading(rd, 4242, &op2);
+	json_object_set(c2, "hash", json_object_get(c, "hash"));
+	CHECK(json_equal(c, c2));
+	json_decref(c2);
+	json_decref(op2);
+	json_decref(op);
+	json_decref(c);
+	free(again);
+	free(line);
+	free(rc);
+	json_decref(rd);
+}
+
 int
 main(void)
 {
@@ -345,6 +382,7 @@ main(void)
 
 	CHECK_INT(dk_init(&e), 0);
 	test_commit();
+	test_commit_canon();
 	test_store();
 	test_net();
 	test_genesis();

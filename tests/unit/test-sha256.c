@@ -1,0 +1,61 @@
+/* Unit tests for lib/ledger/sha256.c: SHA-256 of two parts, with SHA-NI
+ * and without, against libsodium's, every split of every length to 300
+ * bytes; and the known answers of FIPS 180-2. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "denki.h"
+#include "check.h"
+
+static int
+hex_is(const unsigned char h[32], const char *want)
+{
+	char hex[65];
+
+	sodium_bin2hex(hex, sizeof(hex), h, 32);
+	return strcmp(hex, want) == 0;
+}
+
+int
+main(void)
+{
+	unsigned char d[300], got[32], want[32];
+	size_t n, k;
+	int pass, bad;
+
+	if (sodium_init() < 0)
+		return 1;
+	for (n = 0; n < sizeof(d); n++)
+		d[n] = (unsigned char)(n * 131 + 7);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 && !dk_sha256_ni(1)) {
+			printf("no SHA-NI on this CPU: its pass skipped\n");
+			break;
+		}
+		if (pass == 0)
+			CHECK(dk_sha256_ni(0) == 0);
+		dk_sha256_2("ab", 2, "c", 1, got);
+		CHECK(hex_is(got, "ba7816bf8f01cfea414140de5dae2223b00361a3"
+		    "96177a9cb410ff61f20015ad"));
+		dk_sha256_2("", 0, "", 0, got);
+		CHECK(hex_is(got, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4"
+		    "649b934ca495991b7852b855"));
+		dk_sha256_2("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnop"
+		    "nopq", 56, "", 0, got);
+		CHECK(hex_is(got, "248d6a61d20638b8e5c026930c3e6039a33ce459"
+		    "64ff2167f6ecedd419db06c1"));
+		for (n = 0, bad = 0; n <= sizeof(d); n++)
+			for (k = 0; k <= 64 && k <= n; k++) {
+				crypto_hash_sha256(want, d, n);
+				dk_sha256_2(d, k, d + k, n - k, got);
+				if (memcmp(got, want, 32) != 0)
+					bad++;
+			}
+		CHECK_INT(bad, 0);
+	}
+	dk_sha256_ni(1);
+	return check_done("test-sha256");
+}
