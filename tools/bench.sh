@@ -74,13 +74,17 @@
 #     START, DAYS).
 # 15. review: expert review's cost in contract-sign and ledger-verify
 #     (below, at its part).
+# 16. replay (BENCH_ONLY=replay only, minutes): a season of 100 homes,
+#     each step's CPU-s of clear, contract-sign and settle with the state
+#     cache (tools/bench-replay.sh; BENCH_REPLAY_NOCACHE=1 without it).
 # BENCH_SIZES: the sizes of parts 0 and 1; BENCH_PRIVACY_SIZES: part 4's;
 # BENCH_MONEY_SIZES: part 6's; BENCH_STATEMENT_SIZES: part 7's;
 # BENCH_PAY_SIZES: part 8's; BENCH_PROVISIONAL_SIZES: part 9's;
 # BENCH_REVIEW_SIZES: part 15's;
 # BENCH_PARTS: which of "members book sign privacy money review witness
 # intake provisional ledger statement pay forecast battery simulate
-# strategy" to run (all unless set); BENCH_ONLY: the same, and before it
+# strategy" to run (all unless set; replay only when named); BENCH_ONLY:
+# the same, and before it
 # (BENCH_ONLY=forecast).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -369,8 +373,7 @@ part provisional && {
 }
 
 part intake && sh "$top/tools/bench-intake.sh"
-# 14. replay (BENCH_ONLY=replay only): a season, each step's CPU-s of
-#     clear, contract-sign and settle (tools/bench-replay.sh)
+# 16. replay (above)
 part replay && sh "$top/tools/bench-replay.sh"
 
 if part simulate; then
