@@ -86,7 +86,7 @@ before_day2() {
 # before it again, as one who knows the format would after an edit.
 redigest() {
 	local n d m
-	n=$(grep -n '^M' ledger.jsonl.state | tail -n 1 | cut -d: -f1)
+	n=$(grep -an '^M' ledger.jsonl.state | tail -n 1 | cut -d: -f1)
 	head -n $((n - 1)) ledger.jsonl.state >body
 	d=$(sha256sum <body | cut -c1-64)
 	m=$(sed -n "${n}p" ledger.jsonl.state | sed 's/\t[0-9a-f]*$//')

@@ -185,3 +185,95 @@ fresh() {
 	same_run
 	[[ $stderr == *"ledger.jsonl:"*"entry "* ]]
 }
+
+@test "attack: a cache's mark naming another key, the ledger ending in a checkpoint that key signed: clear reads it whole and refuses it" {
+	season 2 other
+	day2 clearing
+	fresh
+	other=$PWD
+	om=$(grep '^M' ledger.jsonl.state | cut -f2)
+	s=$(jq -n --argjson m "$om" '$m.next - 1')
+	season 2
+	fresh
+	[ "$(wc -l <ledger.jsonl)" -gt "$s" ]
+	[ "$(jq -c 'select(.seq == 0) | .rec.key' ledger.jsonl)" != \
+	    "$(jq -c 'select(.seq == 0) | .rec.key' "$other/ledger.jsonl")" ]
+	# this ledger's first s entries, then the other's checkpoint
+	{ head -n "$s" ledger.jsonl; sed -n "$((s + 1))p" \
+	    "$other/ledger.jsonl"; } >x
+	mv x ledger.jsonl
+	# this ledger's state before entry s, the other's mark (its key)
+	{
+		awk -F '\t' -v s="$s" '$1 != "M" && ($1 !~ /^[JCRK]$/ || $2 < s)' \
+		    ledger.jsonl.state
+		printf 'M\t%s\t0\n' "$(jq -nc --argjson m "$om" \
+		    --argjson n "$(wc -c <ledger.jsonl)" '$m | .size = $n')"
+	} >x
+	mv x ledger.jsonl.state
+	redigest
+	nocache denki-clear -c coop.yaml orders.jsonl
+	assert_failure 65
+	same_run
+}
+
+@test "attack: a cache's mark with committed flipped (its digest made again): settle reads the ledger whole" {
+	season 2
+	day2 commitment
+	fresh
+	m=$(grep '^M' ledger.jsonl.state | cut -f2 | jq -c '.committed = (.committed | not)')
+	{ grep -v '^M' ledger.jsonl.state; printf 'M\t%s\t0\n' "$m"; } >x
+	mv x ledger.jsonl.state
+	redigest
+	nocache denki-settle -c coop.yaml readings.jsonl
+	assert_success
+	same_run
+	[ "${#lines[@]}" -ge 240 ]
+	rebuilt "$size"
+}
+
+@test "attack: a cache with a NUL byte in a J line (its digest made again): read whole, the same bytes" {
+	season 2
+	day2 clearing
+	fresh
+	n=$(grep -an "^J" ledger.jsonl.state | tail -n 1 | cut -d: -f1)
+	perl -i -pe "s/\"type\"/\"ty\\0pe\"/ if \$. == $n" ledger.jsonl.state
+	[ "$(tr -cd '\0' <ledger.jsonl.state | wc -c)" -eq 1 ]
+	redigest
+	nocache denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_success
+	same_run
+	rebuilt "$size"
+}
+
+@test "attack: a cache with a J line twice (its digest made again): read whole" {
+	season 2
+	day2 clearing
+	fresh
+	j=$(grep '^J' ledger.jsonl.state | tail -n 1)
+	seq=$(printf '%s\n' "$j" | cut -f2)
+	{ grep -v '^M' ledger.jsonl.state; printf '%s\n' "$j"
+	    grep '^M' ledger.jsonl.state; } >x
+	mv x ledger.jsonl.state
+	redigest
+	nocache denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_success
+	same_run
+	[ "$(grep -c "$(printf '^J\t%s\t' "$seq")" ledger.jsonl.state)" -eq 1 ]
+	rebuilt "$size"
+}
+
+@test "attack: LEDGER.state a symlink: no cache read or written, its target untouched" {
+	season 2
+	day2 clearing
+	fresh
+	# the ledger grown since: a cache followed would be brought up to date
+	day2 commitment
+	mv ledger.jsonl.state elsewhere
+	cp elsewhere elsewhere.orig
+	ln -s elsewhere ledger.jsonl.state
+	nocache denki-settle -c coop.yaml readings.jsonl
+	assert_success
+	same_run
+	[ -L ledger.jsonl.state ]
+	cmp elsewhere elsewhere.orig
+}

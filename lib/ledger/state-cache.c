@@ -385,53 +385,86 @@ in_ledger(int fd, long long size, long long seq, long long off,
 {
 	static const char head[] = "{\"prev\":\"", mid[] = "\",\"rec\":",
 	    tail[] = ",\"type\":\"entry\",\"v\":2}\n";
-	char sq[40], *line;
+	char sq[40], *line, *buf;
 	size_t rl = strlen(rec), hl = strlen(head) + 64 + strlen(mid), sl, n;
-	int ok;
+	int ok, b = off > 0;	/* the byte before: the previous line's end */
 
 	sl = (size_t)snprintf(sq, sizeof(sq), ",\"seq\":%lld%s", seq, tail);
 	n = hl + rl + sl;
 	if (off < 0 || off + (long long)n > size ||
-	    (line = malloc(n)) == NULL)
+	    (buf = malloc(n + 1)) == NULL)
 		return 0;
-	ok = pread(fd, line, n, (off_t)off) == (ssize_t)n &&
+	line = buf + b;
+	ok = pread(fd, buf, n + b, (off_t)off - b) == (ssize_t)(n + b) &&
+	    (!b || buf[0] == '\n') &&
 	    memcmp(line, head, strlen(head)) == 0 &&
 	    memcmp(line + hl - strlen(mid), mid, strlen(mid)) == 0 &&
 	    memcmp(line + hl, rec, rl) == 0 &&
 	    memcmp(line + hl + rl, sq, sl) == 0;
-	free(line);
+	free(buf);
+	return ok;
+}
+
+/* The genesis rec names the origin, key and readings the scan has from
+ * the mark (and checked the mark's checkpoint against). */
+static int
+genesis_same(const struct dk_scaninfo *si, const unsigned char *oppk,
+    json_t *rec)
+{
+	struct dk_scaninfo g;
+	struct dk_err e = { 0 };
+	int ok;
+
+	memset(&g, 0, sizeof(g));
+	ok = dk_ledger_genesis_check(&g, oppk, rec, &e) == 0 &&
+	    memcmp(g.key.pk, si->key.pk, 32) == 0 &&
+	    memcmp(g.key.keynum, si->key.keynum, 8) == 0 &&
+	    strcmp(g.origin, si->origin) == 0 &&
+	    g.committed == si->committed;
+	dk_scaninfo_free(&g);
 	return ok;
 }
 
 /* The lines of the good part into the state: 0 at the first that does
- * not go in, or at a reading or commitment of a pair to avoid. */
+ * not go in, or at a reading or commitment of a pair to avoid.  The
+ * first is the genesis's J line (entry 0 at offset 0), which must name
+ * what the mark does; the J lines' entries rise. */
 static int
 cache_apply(struct dk_scache *sc, char *buf, size_t end, int fd,
-    long long size)
+    long long size, const unsigned char *oppk)
 {
 	struct dk_err e = { 0 };
 	struct dk_contract c;
 	char *p = buf + strlen(HEADER), *nl, *f[11];
 	json_t *rec;
 	uint64_t pr;
-	long long seq;
+	long long seq, off, last = -1;
 	int n, rc;
 
 	for (; p < buf + end; p = nl + 1) {
-		nl = strchr(p, '\n');
+		if ((nl = memchr(p, '\n', (size_t)(buf + end - p))) == NULL)
+			return 0;
 		*nl = '\0';
 		n = fields(p, f, p[0] == 'J' ? 4 : 11);
 		if (n < 3 || f[0][1] != '\0')
 			return 0;
 		seq = strtoll(f[1], NULL, 10);
+		if (last < 0 && (f[0][0] != 'J' || seq != 0))
+			return 0;
 		switch (f[0][0]) {
 		case 'M':
 			break;
 		case 'J':
-			if (n != 4 || !in_ledger(fd, size, seq, strtoll(f[2],
-			    NULL, 10), f[3]) ||
+			off = strtoll(f[2], NULL, 10);
+			if (n != 4 || seq <= last || (seq == 0) != (off == 0) ||
+			    !in_ledger(fd, size, seq, off, f[3]) ||
 			    (rec = dk_parse(f[3], strlen(f[3]), &e)) == NULL)
 				return 0;
+			last = seq;
+			if (seq == 0 && !genesis_same(sc->si, oppk, rec)) {
+				json_decref(rec);
+				return 0;
+			}
 			rc = dk_state_apply(sc->st, seq, 0, rec, &e);
 			json_decref(rec);
 			if (rc < 0)
@@ -636,8 +669,9 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	    sb.st_size < DK_SCACHE_MIN || si->want_leaves ||
 	    (si->policy != NULL &&
 	    si->policy->n > 0) || asprintf(&path, "%s.state", name) < 0 ||
-	    (cfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    flock(cfd, LOCK_EX) < 0) {
+	    (cfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0600)) < 0 || fstat(cfd, &sb) < 0 ||
+	    !S_ISREG(sb.st_mode) || flock(cfd, LOCK_EX) < 0) {
 		free(path);
 		if (cfd >= 0)
 			close(cfd);
@@ -648,9 +682,10 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	if (!sc->nocache && fstat(cfd, &sb) == 0 && sb.st_size > 0 &&
 	    (buf = malloc((size_t)sb.st_size + 1)) != NULL &&
 	    pread(cfd, buf, (size_t)sb.st_size, 0) == sb.st_size &&
+	    (buf[sb.st_size] = '\0') == '\0' &&
 	    cache_marked(buf, (size_t)sb.st_size, &end, &m, &h) &&
 	    ledger_holds(fileno(fp), &m, oppk, si, prev, next) &&
-	    cache_apply(sc, buf, end, fileno(fp), m.size) &&
+	    cache_apply(sc, buf, end, fileno(fp), m.size, oppk) &&
 	    fseeko(fp, (off_t)m.size, SEEK_SET) == 0) {
 		sc->used = 1;
 		sc->st->entries = m.next;
