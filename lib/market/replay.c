@@ -91,9 +91,9 @@ dk_replay_given(struct dk_replay *rp, struct dk_order *o, size_t n,
 
 	if (rc != 0)
 		return rc;
-	if (lines == NULL || json_array_size(trades) != rp->cl.nt)
+	if (lines == NULL || json_array_size(trades) != rp->cl.nt ||
+	    dk_time_format(rp->cl.slot, r->tz, ts, sizeof(ts)) < 0)
 		return records(rp, NULL, r, e);
-	dk_time_format(rp->cl.slot, r->tz, ts, sizeof(ts));
 	for (i = 0; i < rp->cl.nt; i++)
 		if (lines[i].s == NULL || !dk_trade_is(lines[i].s, lines[i].n,
 		    ts, o, &rp->cl.t[i], r))
