@@ -191,9 +191,9 @@ badrec:
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
 	if (fflush(out) != 0) {	/* (an error on stdout: dk_finish_stdout's) */
-		dk_warnx(prog, "the contracts appended are not printed: out "
-		    "of memory");
-		bad = 1;
+		dk_warnx(prog, "the ledger is committed but the contracts "
+		    "appended are not printed: out of memory");
+		bad = DK_EX_SOFTWARE;
 	} else
 		fwrite(obuf, 1, olen, stdout);
 done:
@@ -210,7 +210,7 @@ done:
 	dk_revhist_free(&rv);
 	dk_prog_free(&P);
 	c = dk_finish_stdout(prog);
-	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
+	return c ? c : bad > 1 ? bad : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_coop_free(&C);
 	dk_revhist_free(&rv);
