@@ -197,6 +197,32 @@ write_home(struct run *R, const struct dk_conf *coop,
 	return 0;
 }
 
+/* Which of a spawn's files (its folder, stdin, stdout, log) cannot be
+ * opened, e naming it as a forked child's exit would (66, 73): 0 when
+ * none, the failure the program's own. */
+static int
+spawn_files(const char *dir, const char *in, int infd, const char *out,
+    const char *log, struct dk_err *e)
+{
+	const char *f[3] = { in ? in : "/dev/null", out ? out : "/dev/null",
+	    log };
+	int fl[3] = { O_RDONLY, O_WRONLY | O_CREAT, O_WRONLY | O_CREAT |
+	    O_APPEND }, d, fd, i, rc = 0;
+
+	if ((d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", dir,
+		    strerror(errno));
+	for (i = in == NULL && infd >= 0; i < 3 && rc == 0; i++) {
+		if ((fd = openat(d, f[i], fl[i] | O_CLOEXEC, 0644)) >= 0)
+			close(fd);
+		else
+			rc = dk_fail(e, i ? DK_EX_CANTCREAT : DK_EX_NOINPUT,
+			    "%s/%s: %s", dir, f[i], strerror(errno));
+	}
+	close(d);
+	return rc;
+}
+
 /*
  * A program of the run, denki-NAME beside the caller (as denki(1) finds
  * it) or on PATH, in folder dir: stdin from the file in (or fd infd when
@@ -214,7 +240,7 @@ start(struct run *R, const char *dir, char *const argv[], const char *in,
 	posix_spawnattr_t at;
 	sigset_t dfl;
 	pid_t pid;
-	int rc;
+	int rc, bad = 0;
 
 	fflush(NULL);
 	snprintf(path, sizeof(path), "%s/%s", R->bindir, argv[0]);
@@ -235,10 +261,14 @@ start(struct run *R, const char *dir, char *const argv[], const char *in,
 	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT |
 	    O_APPEND, 0644);
-	if ((rc = posix_spawn(&pid, path, &fa, &at, argv, environ)) != 0)
+	if ((rc = posix_spawn(&pid, path, &fa, &at, argv, environ)) != 0 &&
+	    (bad = spawn_files(dir, in, infd, out, log, e)) == 0 &&
+	    rc == ENOENT)
 		rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
+	if (rc != 0 && bad)
+		return -1;
 	if (rc != 0)
 		return dk_fail(e, DK_EX_UNAVAILABLE, "%s: %s: cannot start "
 		    "it: %s (not beside denki-simulate in %s, nor on PATH)",
@@ -399,7 +429,8 @@ meter_day(struct run *R, size_t i, int day, const char **prog, char *log,
 	return meter_read(R, i, ".day.csv", ".day.jsonl", prog, log, e);
 }
 
-/* Bytes [a, b) of the file at path into fd (a pipe), then closed. */
+/* Bytes [a, b) of the file at path into fd (a pipe); the file closed,
+ * fd left to the caller. */
 static int
 copy_range(const char *path, int64_t a, int64_t b, int fd, FILE *to)
 {
