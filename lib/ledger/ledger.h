@@ -590,7 +590,9 @@ struct dk_scache {
 				 * written again */
 	uint64_t *avoid;	/* (meter, slot) pairs (dk_scache_avoid): a
 				 * reading or commitment the cache holds of
-				 * one means a whole read */
+				 * one means a whole read; only callers that
+				 * fill it (settle) are kept from the cache's
+				 * readings and commitments so */
 	size_t navoid, capavoid;
 	int used;		/* out: the state came from the cache */
 	long long *kseq;	/* out: the commitments the cache held */

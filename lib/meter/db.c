@@ -1,8 +1,8 @@
 /*
  * db.c: the household's state database (SQLite, the file "state" names):
  * its schema, opened as lib/ledger/sqlite.c opens one, its transactions
- * and its statements, each prepared once a run.  history.c, spool.c and
- * deliver.c hold what is kept in it.
+ * and its statements, each prepared once a run.  history.c, spool.c,
+ * deliver.c, battery-db.c and forecast-bid.c hold what is kept in it.
  */
 #include <stdlib.h>
 #include <string.h>
