@@ -11,6 +11,17 @@
 
 #include "prog.h"
 
+/* the -D overrides' array, freed at exit when the program does not
+ * free it itself (dk_prog_free) */
+static void *defs;
+
+static void
+defs_free(void)
+{
+	free(defs);
+	defs = NULL;
+}
+
 void
 dk_prog_init(struct dk_prog *p, const char *name, const char *usage,
     int flags, int argc)
@@ -23,6 +34,11 @@ dk_prog_init(struct dk_prog *p, const char *name, const char *usage,
 		dk_warnx(name, "out of memory");
 		exit(DK_EX_SOFTWARE);
 	}
+	if (defs == NULL)
+		atexit(defs_free);
+	else
+		free(defs);
+	defs = p->defs;
 }
 
 void
@@ -170,6 +186,8 @@ dk_prog_fail(const struct dk_prog *p, const struct dk_err *e)
 void
 dk_prog_free(struct dk_prog *p)
 {
+	if (p->defs == defs)
+		defs = NULL;
 	free(p->defs);
 	p->defs = NULL;
 }
