@@ -3,7 +3,7 @@
 # denki-clear, denki-contract-sign and denki-settle read only what was
 # appended since it was last brought up to date, with the same bytes out
 # as a read of the whole ledger; a cache the ledger no longer holds (a
-# ledger rolled back or replaced, a cache edited) is read again whole.
+# ledger rolled back or replaced) or a cache damaged is read again whole.
 
 load test_helper
 load state-cache
