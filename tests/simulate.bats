@@ -343,6 +343,23 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	[ ! -e small/operator.key ]
 }
 
+@test "simulate: a program beside it that cannot be run: named, 69, not taken from PATH instead" {
+	mkdir bin
+	cp "$TOP/denki-simulate" bin/
+	for f in "$TOP"/denki-*; do
+		[ -e "bin/${f##*/}" ] || ln -s "$f" bin/
+	done
+	rm bin/denki-keygen
+	cp "$TOP/denki-keygen" bin/
+	chmod 644 bin/denki-keygen
+	# the real one is on PATH
+	command -v denki-keygen
+	run --separate-stderr bin/denki-simulate -q small.yaml
+	assert_failure 69
+	assert_equal "$stderr" "denki-simulate: small: $BATS_TEST_TMPDIR/bin/denki-keygen: cannot start it: Permission denied"
+	[ ! -e small/operator.key ]
+}
+
 @test "simulate: a home's data from another file (a slice with gaps): its whole days, as meter-read reads them" {
 	slice=$TOP/tests/data/opsd/DE_KN_residential3_slice.csv
 	printf 'data:\n  kn3: %s\n' "$slice" >>small.yaml

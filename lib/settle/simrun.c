@@ -269,6 +269,9 @@ start(struct run *R, const char *dir, char *const argv[], const char *in,
 	posix_spawnattr_destroy(&at);
 	if (rc != 0 && bad)
 		return -1;
+	if (rc != 0 && rc != ENOENT)	/* beside denki-simulate, not run */
+		return dk_fail(e, DK_EX_UNAVAILABLE, "%s: %s: cannot start "
+		    "it: %s", R->sc->name, path, strerror(rc));
 	if (rc != 0)
 		return dk_fail(e, DK_EX_UNAVAILABLE, "%s: %s: cannot start "
 		    "it: %s (not beside denki-simulate in %s, nor on PATH)",
