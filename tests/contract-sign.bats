@@ -14,11 +14,7 @@ setup() {
 	common_setup
 	make_community
 	# alice sells 1010 Wh to bob (600) and carol (410) at 135050
-	{
-		order alice sell 1010 120000
-		order bob buy 600 200000
-		order carol buy 410 150100
-	} >orders.jsonl
+	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
 	{
 		order alice sell 300 100000 $SLOT2

@@ -18,11 +18,7 @@ setup() {
 	denki-keygen rita >/dev/null
 	denki-registry request rita -s rita.key -r reviewer >rita.json
 	denki-registry -c coop.yaml add -S 1000000 rita.json >/dev/null
-	{
-		order alice sell 1010 120000
-		order bob buy 600 200000
-		order carol buy 410 150100
-	} >orders.jsonl
+	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
 	denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
 	{

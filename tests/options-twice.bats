@@ -15,11 +15,7 @@ SLOT2=2026-01-01T10:30:00+00:00
 setup() {
 	common_setup
 	make_community
-	{
-		order alice sell 1010 120000
-		order bob buy 600 200000
-		order carol buy 410 150100
-	} >orders.jsonl
+	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
 	cp ledger.jsonl kept.jsonl
 }

@@ -270,11 +270,7 @@ ${D2}T11:00:00+00:00 0"
 		DISK=
 		skip "cannot mount a tmpfs here (needs root): the full-disk test did not run"
 	fi
-	{
-		order alice sell 1010 120000
-		order bob buy 600 200000
-		order carol buy 410 150100
-	} >orders.jsonl
+	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
 	# what this run appends is more than the disk has left once the filler
 	# takes the second of its two 4 KiB pages

@@ -20,11 +20,7 @@ reading() {
 setup() {
 	common_setup
 	make_community
-	{
-		order alice sell 1010 120000
-		order bob buy 600 200000
-		order carol buy 410 150100
-	} >orders.jsonl
+	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl | denki-contract-sign -c coop.yaml >/dev/null
 	for s in $S2 $S3; do
 		denki-clear -c coop.yaml -s $s </dev/null | denki-contract-sign -c coop.yaml >/dev/null

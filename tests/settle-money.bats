@@ -18,11 +18,7 @@ FEB=2026-02-02T09:00:00+00:00
 setup() {
 	common_setup
 	make_community
-	{
-		order alice sell 1010 120000
-		order bob buy 600 200000
-		order carol buy 410 150100
-	} >orders.jsonl
+	three_orders >orders.jsonl
 	{
 		reading alice-m 5 1000
 		reading bob-m 590 0

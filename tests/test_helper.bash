@@ -151,6 +151,15 @@ order() {
 	    "$1" "$slot" "$2" "$3" "$4" | sign_with "$1.key"
 }
 
+# three_orders: the slot most tests settle: alice sells 1010 Wh at 120000,
+# bob buys 600 at up to 200000, carol 410 at up to 150100 (clear makes
+# it 135050 a kWh: alice to bob 600 Wh and to carol 410)
+three_orders() {
+	order alice sell 1010 120000
+	order bob buy 600 200000
+	order carol buy 410 150100
+}
+
 # sign_with KEYFILE: signs each JSON line on stdin (test helper program)
 sign_with() {
 	"$TOP/tests/unit/sign-record" "$1"
