@@ -162,9 +162,9 @@ dk_parse(const char *buf, size_t len, struct dk_err *e)
 /*
  * dk_parse's tree of a line that is a flat object already in canonical
  * form, built without the parser: keys [a-z0-9_] in strictly rising
- * order, values strings of printable ASCII without escapes, or naturals
- * of at most 15 digits (well inside the profile).  NULL for any other
- * line, which dk_parse then reads and judges.
+ * order, values strings of printable ASCII without escapes, integers
+ * of at most 15 digits (well inside the profile; no -0), null, true or
+ * false.  NULL for any other line, which dk_parse then reads and judges.
  */
 json_t *
 dk_parse_flat(const char *s, size_t n)
@@ -173,7 +173,7 @@ dk_parse_flat(const char *s, size_t n)
 	size_t i, kl, pkl = 0;
 	long long x;
 	json_t *o, *v;
-	int c;
+	int c, neg;
 
 	if (n < 2 || s[0] != '{' || s[n - 1] != '}' ||
 	    (o = json_object()) == NULL)
@@ -201,14 +201,22 @@ dk_parse_flat(const char *s, size_t n)
 			if (s[i] != '"')
 				goto no;
 			v = json_stringn_nocheck(p, (size_t)(s + i++ - p));
+		} else if (i + 4 <= n - 1 && (memcmp(s + i, "null", 4) == 0 ||
+		    memcmp(s + i, "true", 4) == 0)) {
+			v = s[i] == 'n' ? json_null() : json_true();
+			i += 4;
+		} else if (i + 5 <= n - 1 && memcmp(s + i, "false", 5) == 0) {
+			v = json_false();
+			i += 5;
 		} else {
-			for (p = s + i, x = 0; s[i] >= '0' && s[i] <= '9' &&
-			    s + i - p < 16; i++)
+			neg = s[i] == '-';
+			for (p = s + (i += neg), x = 0; s[i] >= '0' &&
+			    s[i] <= '9' && s + i - p < 16; i++)
 				x = x * 10 + (s[i] - '0');
 			if (s + i == p || s + i - p > 15 || (*p == '0' &&
-			    s + i - p > 1))
+			    (s + i - p > 1 || neg)))
 				goto no;
-			v = json_integer(x);
+			v = json_integer(neg ? -x : x);
 		}
 		if (json_object_setn_new_nocheck(o, k, kl, v) < 0)
 			goto no;

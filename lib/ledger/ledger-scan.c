@@ -55,13 +55,20 @@ rec_span(const char *line, size_t n, long long seq, size_t *len)
 	return line + hl + 64 + ml;
 }
 
-/* The record of a framed line, if its bytes are its canonical form. */
+/* The record of a framed line, if its bytes are its canonical form (a
+ * flat one, most of them, read without the parser: canonical as read). */
 static json_t *
 framed_rec(const char *rt, size_t rl)
 {
 	struct dk_err pe = { 0 };
 	json_t *v;
 
+	if ((v = dk_parse_flat(rt, rl)) != NULL) {
+		if (json_is_string(json_object_get(v, "type")))
+			return v;
+		json_decref(v);
+		return NULL;
+	}
 	if ((v = dk_parse_member(rt, rl, "rec", &pe)) == NULL)
 		return NULL;
 	if (!json_is_object(v) || !json_is_string(json_object_get(v, "type")) ||
