@@ -79,6 +79,79 @@ framed_rec(const char *rt, size_t rl)
 	return v;
 }
 
+/* The record's type read from its bytes, not parsed: its top-level
+ * "type" member, a string without escapes; NULL when the bytes are not
+ * plainly that (the parser then reads and judges them).  Of a record the
+ * parser takes, the type the parser sees. */
+static const char *
+rec_type(const char *s, size_t n, size_t *tl)
+{
+	size_t i = 1, k;
+	int depth;
+
+	if (n < 2 || s[0] != '{')
+		return NULL;
+	while (i < n && s[i] == '"') {
+		for (k = ++i; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\')
+				return NULL;
+		if (i + 2 >= n || s[i + 1] != ':')
+			return NULL;
+		if (i - k == 4 && memcmp(s + k, "type", 4) == 0) {
+			if (s[i + 2] != '"')
+				return NULL;
+			for (k = i += 3; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					return NULL;
+			*tl = i - k;
+			return i < n ? s + k : NULL;
+		}
+		/* the value, to the comma after it */
+		for (i += 2, depth = 0; i < n; i++)
+			if (s[i] == '"') {
+				for (i++; i < n && s[i] != '"'; i++)
+					i += s[i] == '\\';
+			} else if (s[i] == '{' || s[i] == '[')
+				depth++;
+			else if (s[i] == '}' || s[i] == ']') {
+				if (depth-- == 0)
+					return NULL;
+			} else if (s[i] == ',' && depth == 0)
+				break;
+		i++;
+	}
+	return NULL;
+}
+
+/* Whether the caller asked for records of type t (tl bytes). */
+static int
+asked(const struct dk_scaninfo *si, const char *t, size_t tl)
+{
+	size_t i;
+
+	if (si == NULL || si->only == NULL)
+		return 1;
+	for (i = 0; si->only[i] != NULL; i++)
+		if (strlen(si->only[i]) == tl && memcmp(si->only[i], t, tl) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a framed record is one to pass over unparsed (si->only): its
+ * type plainly one not asked for, nor one the scan checks itself. */
+static int
+passed_over(const struct dk_scaninfo *si, const char *rt, size_t rl)
+{
+	const char *t;
+	size_t tl;
+
+	return si != NULL && si->only != NULL &&
+	    (t = rec_type(rt, rl, &tl)) != NULL &&
+	    !(tl == 6 && memcmp(t, "ledger", 6) == 0) &&
+	    !(tl == 10 && memcmp(t, "checkpoint", 10) == 0) &&
+	    !asked(si, t, tl);
+}
+
 /*
  * Entry seq's prev is not the hash of the line before it.  Either that
  * line was changed after it was written, or this entry's prev was.  If the
@@ -245,17 +318,22 @@ dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
 			    r.line, n);
 			goto fail;
 		}
-		/* the usual line: its frame as bytes, its record parsed */
+		/* the usual line: its frame as bytes, its record parsed (or
+		 * not, of a type the caller did not ask for: chained alone) */
 		if ((rt = rec_span(line, n, *next, &rl)) != NULL &&
-		    memcmp(line + strlen(HEAD), prev, 64) == 0 &&
-		    (v = framed_rec(rt, rl)) != NULL) {
-			rec = v;
-			seq = *next;
-			if (si != NULL) {
-				si->rec_text = rt;
-				si->rec_len = rl;
+		    memcmp(line + strlen(HEAD), prev, 64) == 0) {
+			type = NULL;
+			if (passed_over(si, rt, rl))
+				goto chain;
+			if ((v = framed_rec(rt, rl)) != NULL) {
+				rec = v;
+				seq = *next;
+				if (si != NULL) {
+					si->rec_text = rt;
+					si->rec_len = rl;
+				}
+				goto framed;
 			}
-			goto framed;
 		}
 		if ((v = dk_parse(line, n, e)) == NULL)
 			goto bad;
@@ -296,7 +374,8 @@ framed:
 			    dk_ledger_cp_check(si, oppk, rec, seq, e) < 0)
 				goto bad;
 		}
-		if (fn != NULL && fn(ctx, seq, r.line, rec, e) < 0) {
+		if (fn != NULL && asked(si, type, strlen(type)) &&
+		    fn(ctx, seq, r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
 				dk_failpre(e, "%s:%ld: entry %lld", name,
 				    r.line, seq);
@@ -304,6 +383,7 @@ framed:
 		}
 		if (si != NULL)
 			si->rec_text = NULL;
+chain:
 		dk_merkle_leaf(line, n, leaf);
 		sodium_bin2hex(prev, 65, leaf, 32);
 		(*next)++;
@@ -312,10 +392,10 @@ framed:
 			if (dk_scaninfo_leaf(si, leaf, e) < 0)
 				goto fail;
 			si->good += n + 1;
-			if (strcmp(type, "checkpoint") == 0)
-				si->note_end = si->good;
-			si->last_type_checkpoint =
+			si->last_type_checkpoint = type != NULL &&
 			    strcmp(type, "checkpoint") == 0;
+			if (si->last_type_checkpoint)
+				si->note_end = si->good;
 		}
 		json_decref(v);
 		v = NULL;
@@ -402,10 +482,25 @@ int
 dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
     void *ctx, struct dk_err *e)
 {
+	return dk_ledger_scan_only(path, oppk, NULL, fn, ctx, e);
+}
+
+/*
+ * The same, fn given only the records of the types named (NULL-ended;
+ * NULL: every record): the others are chained and hashed into the tree
+ * the checkpoints sign as every entry is, but not parsed when their type
+ * is plain from their bytes, so not checked as JSON in the canonical
+ * profile (denki-ledger-verify checks that).
+ */
+int
+dk_ledger_scan_only(const char *path, const unsigned char *oppk,
+    const char *const *types, dk_entry_fn fn, void *ctx, struct dk_err *e)
+{
 	struct dk_scaninfo si;
 	int rc;
 
 	memset(&si, 0, sizeof(si));
+	si.only = types;
 	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
 	/* what follows the last checkpoint was never acknowledged, and no
 	 * signature covers it: not read as part of the ledger */

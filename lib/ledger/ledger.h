@@ -282,6 +282,9 @@ struct dk_scaninfo {
 	struct dk_wpolicy *policy;	/* set to check each checkpoint's
 				 * cosignatures by these witnesses */
 	size_t note_cosigs;	/* of them, those that cosigned the last */
+	const char *const *only;	/* set (NULL-ended) to hand the caller
+				 * only records of these types (and parse
+				 * no others: dk_ledger_scan_only) */
 };
 struct dk_ledger;
 /* a writer's witnesses, asked at a commit that ends with a checkpoint
@@ -315,6 +318,8 @@ struct dk_ledger {
 };
 int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
     void *ctx, struct dk_err *);
+int dk_ledger_scan_only(const char *path, const unsigned char *oppk,
+    const char *const *types, dk_entry_fn, void *ctx, struct dk_err *);
 int dk_ledger_scan_info(const char *path, const unsigned char *oppk,
     dk_entry_fn, void *ctx, struct dk_scaninfo *, struct dk_err *);
 int dk_ledger_scan_fd(int fd, const char *path, const unsigned char *oppk,

@@ -611,6 +611,11 @@ sort_detail(struct dk_member *m)
 		qsort(m->f, m->nf, sizeof(*m->f), byflow);
 }
 
+/* The records entry reads, transfers apart (DK_REPORT_NOFLOWS): the
+ * others (commitments, transfers) are chained, not parsed. */
+static const char *const noflows[] = { "rules", "checkpoint", "participant",
+	"order", "clearing", "contract", "settlement", "trueup", NULL };
+
 /*
  * The same over the slots of a period: from and to are dates or months
  * ("2016-07", "2016-07-05"), compared with the start of each slot's name,
@@ -618,7 +623,8 @@ sort_detail(struct dk_member *m)
  * DK_REPORT_DETAIL in flags, also each member's days (its slots, in a
  * period of one day) and flows, the
  * community's (r->all) and the energy the members supplied one another
- * (local_wh).
+ * (local_wh).  With DK_REPORT_NOFLOWS the transfers are not read (the
+ * figures of energy and of the settlements' money alone, faster).
  */
 int
 dk_report_period(struct dk_report *r, const char *path,
@@ -646,7 +652,8 @@ dk_report_period(struct dk_report *r, const char *path,
 	    (r->periods = json_object()) == NULL ||
 	    (r->provpos = json_object()) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (dk_ledger_scan(path, oppk, entry, r, e) < 0)
+	if (dk_ledger_scan_only(path, oppk, flags & DK_REPORT_NOFLOWS ?
+	    noflows : NULL, entry, r, e) < 0)
 		return -1;
 	if (r->nm > 1)
 		qsort(r->m, r->nm, sizeof(*r->m), byid);

@@ -264,6 +264,9 @@ struct dk_member {		/* a member's statement */
 	int64_t comp;		/* disputes' compensation, in net (dispute.c) */
 };
 #define DK_REPORT_DETAIL	1	/* days, flows, the community's slots */
+#define DK_REPORT_NOFLOWS	2	/* no transfers read: no flows, no
+					 * compensation in members' nets;
+					 * entries counts those read */
 struct dk_report {
 	struct dk_rules rules;	/* the last in force */
 	int have_rules;

@@ -37,7 +37,9 @@ dk_sim_kpi(struct dk_sim_kpi *k, const struct dk_sim *S,
 	t = (time_t)(sc->day0 + sc->days - (sc->days > 1 ? 0 : 1)) * 86400;
 	gmtime_r(&t, &tm);
 	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
-	rc = dk_report_period(r, lp, op.pk, from, to, DK_REPORT_DETAIL, e);
+	/* the figures and charts read no transfer */
+	rc = dk_report_period(r, lp, op.pk, from, to, DK_REPORT_DETAIL |
+	    DK_REPORT_NOFLOWS, e);
 	dk_key_free(&op);
 	if (rc < 0)
 		return -1;
