@@ -79,48 +79,29 @@ framed_rec(const char *rt, size_t rl)
 	return v;
 }
 
-/* The record's type read from its bytes, not parsed: its top-level
- * "type" member, a string without escapes; NULL when the bytes are not
- * plainly that (the parser then reads and judges them).  Of a record the
- * parser takes, the type the parser sees. */
+/* The record's type read from its bytes, not parsed: of a flat record
+ * with no escape (no '{', '[' or '\\' past its first byte, so no '"'
+ * inside a string), the string after its member "type"; NULL for any
+ * other (the parser then reads and judges it).  Of a record the parser
+ * takes, the type the parser sees. */
 static const char *
 rec_type(const char *s, size_t n, size_t *tl)
 {
-	size_t i = 1, k;
-	int depth;
+	const char *t, *q;
 
-	if (n < 2 || s[0] != '{')
+	if (n < 2 || s[0] != '{' || memchr(s + 1, '{', n - 1) != NULL ||
+	    memchr(s, '[', n) != NULL || memchr(s, '\\', n) != NULL)
 		return NULL;
-	while (i < n && s[i] == '"') {
-		for (k = ++i; i < n && s[i] != '"'; i++)
-			if (s[i] == '\\')
-				return NULL;
-		if (i + 2 >= n || s[i + 1] != ':')
-			return NULL;
-		if (i - k == 4 && memcmp(s + k, "type", 4) == 0) {
-			if (s[i + 2] != '"')
-				return NULL;
-			for (k = i += 3; i < n && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					return NULL;
-			*tl = i - k;
-			return i < n ? s + k : NULL;
-		}
-		/* the value, to the comma after it */
-		for (i += 2, depth = 0; i < n; i++)
-			if (s[i] == '"') {
-				for (i++; i < n && s[i] != '"'; i++)
-					i += s[i] == '\\';
-			} else if (s[i] == '{' || s[i] == '[')
-				depth++;
-			else if (s[i] == '}' || s[i] == ']') {
-				if (depth-- == 0)
-					return NULL;
-			} else if (s[i] == ',' && depth == 0)
-				break;
-		i++;
-	}
-	return NULL;
+	if (n > 9 && memcmp(s, "{\"type\":\"", 9) == 0)
+		t = s + 9;
+	else if ((t = memmem(s, n, ",\"type\":\"", 9)) != NULL)
+		t += 9;
+	else
+		return NULL;
+	if ((q = memchr(t, '"', n - (size_t)(t - s))) == NULL)
+		return NULL;
+	*tl = (size_t)(q - t);
+	return t;
 }
 
 /* Whether the caller asked for records of type t (tl bytes). */
