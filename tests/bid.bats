@@ -319,6 +319,19 @@ assert_stderr_line() {
 	[ ! -e alice.db ]
 }
 
+@test "bid: the completions know state_sync and its values" {
+	run -0 bash -c '
+		source "$1/completions/bash/denki"
+		COMP_WORDS=(denki-bid -D state_s); COMP_CWORD=2; _denki
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(denki-bid -D state_sync = o); COMP_CWORD=4; _denki
+		echo "${COMPREPLY[*]}"' _ "$TOP"
+	assert_line --index 0 "state_sync="
+	assert_line --index 1 "off"
+	grep -q "'state_sync:full (default) or off" "$TOP/completions/zsh/_denki"
+	grep -q "state_sync) _wanted modes expl 'state database syncs' compadd full off" "$TOP/completions/zsh/_denki"
+}
+
 @test "bid: a state file that cannot be made is 73 and names it" {
 	sed 's|^state: alice.db|state: nodir/alice.db|' alice.yaml >bad.yaml
 	run -73 --separate-stderr denki-bid -c bad.yaml -s 2026-01-02T10:00:00+00:00 </dev/null
