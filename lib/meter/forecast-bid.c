@@ -192,7 +192,9 @@ build(struct dk_bidder *b, int64_t last, struct dk_err *e)
 	for (k = 0; k < 2; k++) {
 		if ((c->f[k] = dk_fc_new(&o[k], c->from, e)) == NULL)
 			return -1;
+		/* fed no more: its backtests' rows freed for the next */
 		dk_fc_feed_n(c->f[k], c->v[k], c->n);
+		dk_fc_freeze(c->f[k]);
 	}
 	return 0;
 }

@@ -457,6 +457,17 @@ feed(struct dk_fc *f, int64_t y, int full)
 	ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N);
 }
 
+/* What only further feeds need, the backtests' rows and the forecasts
+ * made a day ahead, freed: f answers as before and is fed no more. */
+void
+dk_fc_freeze(struct dk_fc *f)
+{
+	free(f->pend);
+	free(f->bt[0].err);
+	free(f->bt[1].err);
+	f->pend = f->bt[0].err = f->bt[1].err = NULL;
+}
+
 void
 dk_fc_feed(struct dk_fc *f, int64_t y)
 {

@@ -337,14 +337,15 @@ answers(uint64_t *h, const struct dk_fc *f)
  * dk_fc_feed_n leaves a forecaster as feeding each value does, to the
  * bit: after series shorter and longer than the window and a day (the
  * hourly one's 28 + 1 days), with a lead of nothing, gaps, a reset and
- * spikes, with and without the sun, and fed on slot by slot after.
+ * spikes, with and without the sun, and fed on slot by slot after; and
+ * frozen (dk_fc_freeze) it answers the same.
  */
 static void
 test_feed_n(void)
 {
 	static const int days[] = { 3, 29, 30, 45, 56, 80 };
 	static const int leads[] = { 0, 7, 24 * 20 };
-	struct dk_fc *a, *b;
+	struct dk_fc *a, *b, *c;
 	uint64_t ha, hb, r;
 	int64_t *v, i, n, quiet = 0;
 	size_t di, li;
@@ -372,6 +373,16 @@ test_feed_n(void)
 				for (i = 0; i < n; i++)
 					dk_fc_feed(a, v[i]);
 				dk_fc_feed_n(b, v, n);
+				/* frozen, it answers the same */
+				c = hourly(geo, 47.66, 9.18);
+				dk_fc_feed_n(c, v, n);
+				dk_fc_freeze(c);
+				ha = hb = 14695981039346656037ULL;
+				answers(&ha, a);
+				answers(&hb, c);
+				CHECKF(ha == hb, "geo %d, %lld slots: frozen, "
+				    "not the same", geo, (long long)n);
+				dk_fc_free(c);
 				for (i = n; i <= n + 48; i++) {
 					ha = hb = 14695981039346656037ULL;
 					answers(&ha, a);
