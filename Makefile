@@ -13,6 +13,14 @@ PKGS = libsodium jansson yaml-0.1 sqlite3 libmodbus
 # what is missing first, then build in a second make that asks again.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson -lyaml -lsqlite3 -lmodbus)
+# STATIC_LIBS are linked from their archives where the compiler finds them
+# (Debian's -dev packages install them), the others shared: denki-simulate
+# starts bid once a home a day, and a start spent a tenth of its time in
+# the dynamic loader.  libc, libm and libmodbus (no archive) stay shared;
+# make STATIC_LIBS= links every library shared.
+STATIC_LIBS ?= sodium jansson yaml sqlite3
+archive = $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a))
+PKG_LIBS := $(foreach w,$(PKG_LIBS),$(or $(and $(filter $(w),$(STATIC_LIBS:%=-l%)),$(call archive,$(w:-l%=%))),$(w)))
 override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -ldl -lm
 

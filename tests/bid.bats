@@ -284,6 +284,54 @@ assert_stderr_line() {
 	assert_output ""
 }
 
+@test "bid: state_sync full (the default) syncs each commit; off syncs nothing, makes the same orders and the same state" {
+	command -v strace >/dev/null || skip "strace is missing (tools/deps.sh installs it)"
+	command -v sqlite3 >/dev/null || skip "sqlite3 is missing (tools/deps.sh installs it)"
+	two_days >r.jsonl
+	run -0 strace -f -qq -o full.trace -e trace=fsync,fdatasync \
+	    denki-bid -c alice.yaml -s 2026-01-03T00:00:00+00:00 -N 48 r.jsonl
+	local full="$output"
+	[ "$(grep -c 'fdatasync\|fsync' full.trace)" -gt 0 ]
+	assert_equal "$(sqlite3 alice.db 'PRAGMA journal_mode')" wal
+	mv alice.db full.db
+	run -0 strace -f -qq -o off.trace -e trace=fsync,fdatasync \
+	    denki-bid -c alice.yaml -D state_sync=off -s 2026-01-03T00:00:00+00:00 -N 48 r.jsonl
+	assert_equal "$(wc -l <off.trace)" 0
+	[ "${#lines[@]}" -gt 40 ]
+	assert_equal "$output" "$full"
+	[ ! -e alice.db-wal ] && [ ! -e alice.db-journal ]
+	assert_equal "$(sqlite3 alice.db .dump)" "$(sqlite3 full.db .dump)"
+	# either way round later: the marks and the history kept
+	run -0 --separate-stderr denki-bid -c alice.yaml -s 2026-01-03T12:00:00+00:00 </dev/null
+	assert_equal "$stderr" "denki-bid: slot 2026-01-03T12:00:00+00:00: already bid for; -f bids again"
+	assert_equal "$(sqlite3 alice.db 'PRAGMA journal_mode')" wal
+	run -0 --separate-stderr denki-bid -f -c alice.yaml -D state_sync=off -s 2026-01-03T12:00:00+00:00 </dev/null
+	assert_equal "$(unsig)" "$(unsigned 2026-01-03T12:00:00+00:00 sell 900 $SELL)"
+	assert_equal "$stderr" ""
+}
+
+@test "bid: a state_sync other than full or off is 78 naming it; no state database" {
+	two_days >r.jsonl
+	printf 'state_sync: "no"\n' >>alice.yaml
+	run -78 --separate-stderr denki-bid -c alice.yaml r.jsonl
+	assert_output ""
+	assert_equal "$stderr" 'denki-bid: alice.yaml: state_sync: must be full or off, got "no"'
+	[ ! -e alice.db ]
+}
+
+@test "bid: the completions know state_sync and its values" {
+	run -0 bash -c '
+		source "$1/completions/bash/denki"
+		COMP_WORDS=(denki-bid -D state_s); COMP_CWORD=2; _denki
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(denki-bid -D state_sync = o); COMP_CWORD=4; _denki
+		echo "${COMPREPLY[*]}"' _ "$TOP"
+	assert_line --index 0 "state_sync="
+	assert_line --index 1 "off"
+	grep -q "'state_sync:full (default) or off" "$TOP/completions/zsh/_denki"
+	grep -q "state_sync) _wanted modes expl 'state database syncs' compadd full off" "$TOP/completions/zsh/_denki"
+}
+
 @test "bid: a state file that cannot be made is 73 and names it" {
 	sed 's|^state: alice.db|state: nodir/alice.db|' alice.yaml >bad.yaml
 	run -73 --separate-stderr denki-bid -c bad.yaml -s 2026-01-02T10:00:00+00:00 </dev/null

@@ -87,6 +87,7 @@ static const struct dk_confkey table[] = {
 	{ "key",			HOME, PATH, 0, 0 },
 	{ "meters",			HOME, LIST, 0, 0 },
 	{ "state",			HOME, PATH, 0, 0 },
+	{ "state_sync",			HOME, TEXT, 0, 0 },
 	{ "meter.driver",		HOME, TEXT, 0, 0 },
 	{ "meter.id",			HOME, TEXT, 0, 0 },
 	{ "meter.import_column",	HOME, TEXT, 0, 0 },

@@ -380,10 +380,14 @@ int dk_proof_consistency(const struct dk_scaninfo *si,
     const unsigned char *pk, const char *name, const char *note,
     json_t **out, unsigned long long *size1, struct dk_err *);
 
-/* sqlite.c: a state database opened in WAL mode with its schema */
+/* sqlite.c: a state database opened in WAL mode with its schema; or
+ * DK_SQLITE_UNSYNCED, a throwaway one (state_sync: off) */
 struct sqlite3;
 struct sqlite3 *dk_sqlite_open(const char *path, const char *schema,
     struct dk_err *);
+#define DK_SQLITE_UNSYNCED	1
+struct sqlite3 *dk_sqlite_open_as(const char *path, const char *schema,
+    int flags, struct dk_err *);
 int dk_sqlite_fail(struct sqlite3 *, struct dk_err *, const char *what);
 
 /* witness.c: a witness of logs (C2SP tlog-witness add-checkpoint): the

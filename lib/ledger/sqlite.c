@@ -1,7 +1,8 @@
 /*
  * sqlite.c: a state database (SQLite) opened the one way denki opens them:
- * WAL, a busy timeout, synchronous=FULL and its schema; and its errors as
- * exit statuses.  The household's (lib/meter/db.c) and the witness's.
+ * WAL, a busy timeout, synchronous=FULL and its schema (or, unsynced, the
+ * throwaway way); and its errors as exit statuses.  The household's
+ * (lib/meter/db.c) and the witness's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +75,21 @@ wal(struct sqlite3 *db, const char *path, struct dk_err *e)
 	}
 }
 
-/* The database at path, made with schema (SQL run each time: CREATE ...
- * IF NOT EXISTS) if it is new; NULL with e filled. */
+/*
+ * The database at path, made with schema (SQL run each time: CREATE ...
+ * IF NOT EXISTS) if it is new; NULL with e filled.  DK_SQLITE_UNSYNCED:
+ * a throwaway one (a simulated home's), whose every commit cost a few
+ * fdatasyncs and a write-ahead log made and unlinked each run: nothing is
+ * synced, the journal is kept in memory and the file locked from the
+ * first read until closed (no log, no shared-memory file), so that a
+ * crash of the program or the machine may lose or damage it.
+ */
 struct sqlite3 *
-dk_sqlite_open(const char *path, const char *schema, struct dk_err *e)
+dk_sqlite_open_as(const char *path, const char *schema, int flags,
+    struct dk_err *e)
 {
 	sqlite3 *db = NULL;
+	int rc;
 
 	if (sqlite3_open(path, &db) != SQLITE_OK) {
 		dk_fail(e, DK_EX_CANTCREAT, "%s: %s", path,
@@ -87,10 +97,16 @@ dk_sqlite_open(const char *path, const char *schema, struct dk_err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	if (wal(db, path, e) < 0)
+	if (flags & DK_SQLITE_UNSYNCED)
+		rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE;"
+		    "PRAGMA journal_mode=MEMORY;PRAGMA synchronous=OFF", NULL,
+		    NULL, NULL);
+	else if ((rc = wal(db, path, e)) < 0)
 		goto fail;
-	if (sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
-	    SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL, NULL) !=
+	else
+		rc = sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL,
+		    NULL);
+	if (rc != SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		dk_sqlite_fail(db, e, path);
 		goto fail;
@@ -99,4 +115,10 @@ dk_sqlite_open(const char *path, const char *schema, struct dk_err *e)
 fail:
 	sqlite3_close(db);
 	return NULL;
+}
+
+struct sqlite3 *
+dk_sqlite_open(const char *path, const char *schema, struct dk_err *e)
+{
+	return dk_sqlite_open_as(path, schema, 0, e);
 }

@@ -81,8 +81,9 @@ dk_db_stmt(struct dk_db *d, const char *sql, struct dk_err *e,
 	return n[d->nstmt - 1].st;
 }
 
+/* flags: dk_sqlite_open_as's (DK_SQLITE_UNSYNCED: state_sync off) */
 struct dk_db *
-dk_db_open(const char *path, struct dk_err *e)
+dk_db_open_as(const char *path, int flags, struct dk_err *e)
 {
 	struct dk_db *d = calloc(1, sizeof(*d));
 
@@ -90,11 +91,17 @@ dk_db_open(const char *path, struct dk_err *e)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	if ((d->db = dk_sqlite_open(path, schema, e)) == NULL) {
+	if ((d->db = dk_sqlite_open_as(path, schema, flags, e)) == NULL) {
 		free(d);
 		return NULL;
 	}
 	return d;
+}
+
+struct dk_db *
+dk_db_open(const char *path, struct dk_err *e)
+{
+	return dk_db_open_as(path, 0, e);
 }
 
 int

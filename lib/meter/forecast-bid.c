@@ -175,7 +175,6 @@ build(struct dk_bidder *b, int64_t last, struct dk_err *e)
 	    HISTORY_DAYS;
 	struct dk_fcstate *c;
 	struct dk_fcopt o[2] = { b->fc, b->fc };
-	size_t i;
 	int k;
 
 	dk_bidder_fc_free(b);
@@ -193,8 +192,9 @@ build(struct dk_bidder *b, int64_t last, struct dk_err *e)
 	for (k = 0; k < 2; k++) {
 		if ((c->f[k] = dk_fc_new(&o[k], c->from, e)) == NULL)
 			return -1;
-		for (i = 0; i < c->n; i++)
-			dk_fc_feed(c->f[k], c->v[k][i]);
+		/* fed no more: its backtests' rows freed for the next */
+		dk_fc_feed_n(c->f[k], c->v[k], c->n);
+		dk_fc_freeze(c->f[k]);
 	}
 	return 0;
 }

@@ -323,12 +323,21 @@ dk_fc_scored(const struct dk_fc *f)
 	return f->bt[0].ecnt;
 }
 
-/* The window's mean absolute error of method m's forecasts made a slot
- * ahead, Wh; -1: nothing scored. */
+/* The window's mean absolute error of method m's forecasts made h slots
+ * ahead (backtest()'s), Wh; -1: nothing scored. */
+double
+dk_fc_mae_ahead(const struct dk_fc *f, int m, int h)
+{
+	const struct backtest *b = backtest(f, h);
+
+	return b->ecnt ? (double)b->esum[m] / b->ecnt : -1;
+}
+
+/* The same of the forecasts made a slot ahead. */
 double
 dk_fc_mae(const struct dk_fc *f, int m)
 {
-	return f->bt[0].ecnt ? (double)f->bt[0].esum[m] / f->bt[0].ecnt : -1;
+	return dk_fc_mae_ahead(f, m, 1);
 }
 
 /* The forecasts fc of the slot whose value is y, into backtest b. */
@@ -380,9 +389,11 @@ empty(struct dk_fc *f)
  * The next slot's value: DK_NOVAL when there is none (a gap, a meter
  * reset).  A value below zero or beyond SPIKE times the week's mean is
  * taken as none too: one broken reading must not teach the seasons.
+ * Unless full, the value teaches the seasons, the sky and the week, and
+ * nothing is forecast nor scored (dk_fc_feed_n).
  */
-void
-dk_fc_feed(struct dk_fc *f, int64_t y)
+static void
+feed(struct dk_fc *f, int64_t y, int full)
 {
 	int i = (int)(f->n % f->W), d = i % f->D;
 	int64_t old;
@@ -395,9 +406,10 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 		empty(f);
 		return;
 	}
-	if (f->n >= 1)
+	if (f->n >= 1 && full)
 		score(f, &f->bt[0], f->fc, y);
-	score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
+	if (full)
+		score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
 	if (y != DK_NOVAL) {
 		if (!f->init) {
 			f->lev = (double)y;
@@ -439,6 +451,44 @@ dk_fc_feed(struct dk_fc *f, int64_t y)
 	}
 	f->n++;
 	f->t += f->o.slot_minutes * 60LL;
+	if (!full)
+		return;
 	ahead(f, 1, f->fc);
 	ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N);
+}
+
+/* What only further feeds need, the backtests' rows and the forecasts
+ * made a day ahead, freed: f answers as before and is fed no more. */
+void
+dk_fc_freeze(struct dk_fc *f)
+{
+	free(f->pend);
+	free(f->bt[0].err);
+	free(f->bt[1].err);
+	f->pend = f->bt[0].err = f->bt[1].err = NULL;
+}
+
+void
+dk_fc_feed(struct dk_fc *f, int64_t y)
+{
+	feed(f, y, 1);
+}
+
+/*
+ * The n values of v fed in turn, leaving f as n dk_fc_feed calls leave
+ * it, to the bit, in half the work for bid's 56 days: the backtests keep
+ * the scores of the last window only (each score in a window's row, the
+ * sums those of the rows), which score the forecasts made from win + D
+ * slots before the end, so the slots before those only teach the seasons,
+ * the sky and the week (what was scored from them drops out of the
+ * window; the rows it would have filled are all filled again).
+ */
+void
+dk_fc_feed_n(struct dk_fc *f, const int64_t *v, size_t n)
+{
+	size_t i, quiet = n > (size_t)(f->win + f->D) ? n - f->win - f->D :
+	    0;
+
+	for (i = 0; i < n; i++)
+		feed(f, v[i], i >= quiet);
 }

@@ -36,18 +36,26 @@ dk_home_meter(const struct dk_conf *conf, const char *m)
 }
 
 /* The household's state database: "state", or denki-home.db beside the
- * configuration. */
+ * configuration; synced at each commit unless state_sync is off (a
+ * simulated home's, thrown away after the run). */
 struct dk_db *
 dk_home_db(const struct dk_conf *conf, struct dk_err *e)
 {
+	const char *sync = dk_conf_str(conf, "state_sync", "full");
 	struct dk_db *db;
 	char *path;
 
+	if (strcmp(sync, "full") != 0 && strcmp(sync, "off") != 0) {
+		dk_fail(e, DK_EX_CONFIG, "%s: state_sync: must be full or off, "
+		    "got \"%.40s\"", conf->path ? conf->path : "config", sync);
+		return NULL;
+	}
 	if ((path = dk_conf_path(conf, "state", "denki-home.db")) == NULL) {
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	db = dk_db_open(path, e);
+	db = dk_db_open_as(path, strcmp(sync, "off") == 0 ?
+	    DK_SQLITE_UNSYNCED : 0, e);
 	free(path);
 	return db;
 }

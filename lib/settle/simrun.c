@@ -173,8 +173,8 @@ write_home(struct run *R, const struct dk_conf *coop,
 		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", p,
 		    strerror(errno));
 	fprintf(fp, "participant: %s\nkey: %s.key\nmeters: [%s-m]\n"
-	    "state: %s.db\nmeter.driver: csv\nmeter.id: %s-m\n"
-	    "meter.key: %s-m.key\n", id, id, id, id, id, id);
+	    "state: %s.db\nstate_sync: off\nmeter.driver: csv\n"
+	    "meter.id: %s-m\nmeter.key: %s-m.key\n", id, id, id, id, id, id);
 	for (i = 0; rules[i] != NULL; i++)
 		if ((v = dk_conf_str(coop, rules[i], NULL)) != NULL)
 			yput(fp, rules[i], v, 0);

@@ -313,6 +313,96 @@ test_leading(void)
 	}
 }
 
+/* Everything a forecaster answers, into digest *h. */
+static void
+answers(uint64_t *h, const struct dk_fc *f)
+{
+	static const int hs[] = { 2, 13, 24, 30, 49 };
+	int m, k;
+
+	for (m = 0; m < DK_FC_N; m++) {
+		fnv(h, dk_fc_next(f, m));
+		for (k = 0; k < 5; k++) {
+			fnv(h, dk_fc_ahead(f, m, hs[k]));
+			fnv(h, (int64_t)(dk_fc_mae_ahead(f, m, hs[k]) * 1e6));
+		}
+		fnv(h, (int64_t)(dk_fc_mae(f, m) * 1e6));
+	}
+	for (k = 0; k < 5; k++)
+		fnv(h, dk_fc_chosen_ahead(f, hs[k]));
+	fnv(h, dk_fc_scored(f));
+}
+
+/*
+ * dk_fc_feed_n leaves a forecaster as feeding each value does, to the
+ * bit: after series shorter and longer than the window and a day (the
+ * hourly one's 28 + 1 days), with a lead of nothing, gaps, a reset and
+ * spikes, with and without the sun, and fed on slot by slot after; and
+ * frozen (dk_fc_freeze) it answers the same.
+ */
+static void
+test_feed_n(void)
+{
+	static const int days[] = { 3, 29, 30, 45, 56, 80 };
+	static const int leads[] = { 0, 7, 24 * 20 };
+	struct dk_fc *a, *b, *c;
+	uint64_t ha, hb, r;
+	int64_t *v, i, n, quiet = 0;
+	size_t di, li;
+	int geo;
+
+	for (geo = 0; geo < 2; geo++)
+		for (di = 0; di < 6; di++)
+			for (li = 0; li < 3; li++) {
+				n = leads[li] + days[di] * 24;
+				CHECK((v = calloc(n + 48, sizeof(*v))) != NULL);
+				for (r = 99, i = 0; i < n + 48; i++) {
+					r = r * 6364136223846793005ULL +
+					    1442695040888963407ULL;
+					v[i] = weekly(i) + (int64_t)(r >> 33) %
+					    80 - 40;
+					if (geo && (i % 24 < 6 || i % 24 > 19))
+						v[i] = 0;
+					if (i < leads[li] || i % 500 < 20)
+						v[i] = DK_NOVAL;
+					if (i % 777 == 5)
+						v[i] = i % 2 ? -7 : DK_MAX_WH;
+				}
+				a = hourly(geo, 47.66, 9.18);
+				b = hourly(geo, 47.66, 9.18);
+				for (i = 0; i < n; i++)
+					dk_fc_feed(a, v[i]);
+				dk_fc_feed_n(b, v, n);
+				/* frozen, it answers the same */
+				c = hourly(geo, 47.66, 9.18);
+				dk_fc_feed_n(c, v, n);
+				dk_fc_freeze(c);
+				ha = hb = 14695981039346656037ULL;
+				answers(&ha, a);
+				answers(&hb, c);
+				CHECKF(ha == hb, "geo %d, %lld slots: frozen, "
+				    "not the same", geo, (long long)n);
+				dk_fc_free(c);
+				for (i = n; i <= n + 48; i++) {
+					ha = hb = 14695981039346656037ULL;
+					answers(&ha, a);
+					answers(&hb, b);
+					CHECKF(ha == hb, "geo %d, %lld slots, "
+					    "then %lld: not the same", geo,
+					    (long long)n, (long long)(i - n));
+					if (i < n + 48) {
+						dk_fc_feed(a, v[i]);
+						dk_fc_feed(b, v[i]);
+					}
+				}
+				quiet += n > 28 * 24 + 24;
+				dk_fc_free(a);
+				dk_fc_free(b);
+				free(v);
+			}
+	CHECK(quiet >= 12);	/* most series were longer than that */
+}
+
 static void
 test_new(void)
 {
@@ -334,6 +424,7 @@ main(void)
 	test_clearsky();
 	test_bad();
 	test_leading();
+	test_feed_n();
 	test_new();
 	return check_done("test-forecast");
 }
