@@ -243,6 +243,14 @@ start(struct run *R, const char *dir, char *const argv[], const char *in,
 	int rc, bad = 0;
 
 	fflush(NULL);
+	/* out made anew, not truncated: ext4 writes out a file that was
+	 * truncated and written at its close (a disk write each bid) */
+	if (out != NULL && *out == '/')
+		(void)unlink(out);
+	else if (out != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, out);
+		(void)unlink(path);
+	}
 	snprintf(path, sizeof(path), "%s/%s", R->bindir, argv[0]);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);
