@@ -174,6 +174,55 @@ struct scan {
 	json_t *want;		/* canonical reading -> true once seen */
 };
 
+/* seq the ledger's commitment: into run->cseq */
+static int
+add_seq(struct dk_settle_run *run, long long seq)
+{
+	long long *v;
+	size_t cap;
+
+	if (run->ncseq == run->capcseq) {
+		cap = run->capcseq ? run->capcseq * 2 : 1024;
+		if ((v = realloc(run->cseq, cap * sizeof(*v))) == NULL)
+			return -1;
+		run->cseq = v;
+		run->capcseq = cap;
+	}
+	run->cseq[run->ncseq++] = seq;
+	return 0;
+}
+
+static int
+seqcmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The commitments the cache held (n at k: those before the ones the
+ * scan found, in order) and the scan's, in run->cseq, sorted. */
+static int
+all_seqs(struct dk_settle_run *run, const long long *k, size_t n)
+{
+	size_t i, m = run->ncseq;
+	long long *v;
+
+	if ((v = malloc((n + m + 1) * sizeof(*v))) == NULL)
+		return -1;
+	memcpy(v, k, n * sizeof(*v));
+	if (m > 0)
+		memcpy(v + n, run->cseq, m * sizeof(*v));
+	free(run->cseq);
+	run->cseq = v;
+	run->ncseq = run->capcseq = n + m;
+	for (i = 1; i < n + m && v[i - 1] < v[i]; i++)
+		;
+	if (i < n + m)	/* a whole read: both, in any order */
+		qsort(v, n + m, sizeof(*v), seqcmp);
+	return 0;
+}
+
 static int
 scan_apply(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *e)
@@ -181,7 +230,7 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 	struct scan *sc = ctx;
 	struct dk_settle_run *run = sc->run;
 	json_t *op, *rd = rec;
-	char *c, k[32];
+	char *c;
 
 	if (strcmp(str(rec, "type"), "commitment") == 0) {
 		/* loaded here, under the ledger's lock */
@@ -192,8 +241,8 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 			memset(e, 0, sizeof(*e));
 			run->openings = json_object();
 		}
-		snprintf(k, sizeof(k), "%lld", seq);
-		json_object_set_new(run->cseq, k, json_true());
+		if (add_seq(run, seq) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		if ((op = dk_openings_get(run->openings, seq)) != NULL &&
 		    dk_opening_check(op, rec, seq, e) < 0) {
 			e->status = DK_EX_DATAERR;
@@ -277,7 +326,6 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	sc.run = run;
 	sc.st = st;
 	sc.want = json_object();
-	run->cseq = json_object();
 	for (i = 0; i < run->n; i++)
 		json_object_set_new(sc.want, run->v[i].canon, json_false());
 	/* from the state cache on; the readings it holds of the run's
@@ -293,11 +341,8 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	else
 		rc = dk_ledger_open_w(l, lpath, op, dk_scache_apply, &cache,
 		    run->wp, e);
-	for (i = 0; rc == 0 && i < cache.nk; i++) {
-		char k[32];
-		snprintf(k, sizeof(k), "%lld", cache.kseq[i]);
-		json_object_set_new(run->cseq, k, json_true());
-	}
+	if (rc == 0 && all_seqs(run, cache.kseq, cache.nk) < 0)
+		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	dk_scache_free(&cache);
 	if (rc == 0)
 		rc = dk_ledger_genesis(l, origin, run->newmode, e);
@@ -626,7 +671,7 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	int stored = 0;
 
 	if (!dry && run->committed && dk_openings_trim(run->opath, run->cseq,
-	    e) < 0)
+	    run->ncseq, e) < 0)
 		return -1;
 	if (!dry && run->nobuf > 0) {
 		if (dk_openings_append(run->opath, run->obuf, run->nobuf,
@@ -655,10 +700,12 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->obuf);
 	free(run->sout);
 	json_decref(run->openings);
-	json_decref(run->cseq);
+	free(run->cseq);
 	run->opath = run->obuf = run->sout = NULL;
 	run->nsout = run->capsout = 0;
-	run->openings = run->cseq = NULL;
+	run->openings = NULL;
+	run->cseq = NULL;
+	run->ncseq = run->capcseq = 0;
 	run->v = NULL;
 	run->n = run->cap = 0;
 }
