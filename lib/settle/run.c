@@ -223,6 +223,20 @@ all_seqs(struct dk_settle_run *run, const long long *k, size_t n)
 	return 0;
 }
 
+/* The run's readings by their canonical text (-> false until found in
+ * the ledger): made when the scan first meets a reading, which past the
+ * state cache's mark it seldom does. */
+static json_t *
+wanted(struct dk_settle_run *run)
+{
+	json_t *w = json_object();
+	size_t i;
+
+	for (i = 0; i < run->n; i++)
+		json_object_set_new(w, run->v[i].canon, json_false());
+	return w;
+}
+
 static int
 scan_apply(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *e)
@@ -252,6 +266,7 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 	}
 	if (rd != NULL && json_is_string(json_object_get(rd, "type")) &&
 	    strcmp(str(rd, "type"), "reading") == 0 &&
+	    (sc->want != NULL || (sc->want = wanted(run)) != NULL) &&
 	    (c = dk_canon(rd)) != NULL) {
 		if (json_object_get(sc->want, c) != NULL)
 			json_object_set_new(sc->want, c, json_true());
@@ -325,9 +340,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	}
 	sc.run = run;
 	sc.st = st;
-	sc.want = json_object();
-	for (i = 0; i < run->n; i++)
-		json_object_set_new(sc.want, run->v[i].canon, json_false());
+	sc.want = NULL;
 	/* from the state cache on; the readings it holds of the run's
 	 * meters and slots are looked at only in a whole read */
 	dk_scache_init(&cache, st);
@@ -348,7 +361,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 		rc = dk_ledger_genesis(l, origin, run->newmode, e);
 	run->committed = l->info.committed;
 	for (i = j = 0; rc == 0 && i < run->n; i++) {
-		if (json_is_true(json_object_get(sc.want,
+		if (sc.want != NULL && json_is_true(json_object_get(sc.want,
 		    run->v[i].canon))) {
 			rd_free(&run->v[i]);
 			run->ndup++;
