@@ -210,7 +210,8 @@ all_seqs(struct dk_settle_run *run, const long long *k, size_t n)
 
 	if ((v = malloc((n + m + 1) * sizeof(*v))) == NULL)
 		return -1;
-	memcpy(v, k, n * sizeof(*v));
+	if (n > 0)
+		memcpy(v, k, n * sizeof(*v));
 	if (m > 0)
 		memcpy(v + n, run->cseq, m * sizeof(*v));
 	free(run->cseq);
