@@ -290,3 +290,35 @@ utility 8500"
 	assert_output ""
 	assert_equal "${stderr_lines[1]}" "usage: denki-settle [-kn] [-c config] [-D key=value] [readings ...]"
 }
+
+@test "settle: openings a run cut off left at the store's end are dropped, the rest kept byte for byte; a last line cut off: 65 naming it, nothing appended" {
+	{ reading alice-m 5 1000; reading bob-m 590 0; reading carol-m 400 0; } >r1.jsonl
+	denki-settle -c coop.yaml r1.jsonl >/dev/null
+	assert_equal "$(wc -l <ledger.jsonl.openings)" 3
+	cp ledger.jsonl.openings store.before
+	# a run cut off after its openings were synced: entries n and n+1
+	# never written; then a clearing takes those seqs
+	n=$(wc -l <ledger.jsonl)
+	last=$(tail -n 1 ledger.jsonl.openings)
+	{ jq -c ".seq = $n" <<<"$last"; jq -c ".seq = $((n + 1))" <<<"$last"; } >>ledger.jsonl.openings
+	denki-clear -c coop.yaml -s $SLOT2 </dev/null | denki-contract-sign -c coop.yaml >/dev/null
+	[ "$(wc -l <ledger.jsonl)" -gt $((n + 1)) ]
+	{ reading alice-m 0 0 $SLOT2; reading bob-m 7 0 $SLOT2; reading carol-m 8 0 $SLOT2; } >r2.jsonl
+	run -0 --separate-stderr denki-settle -c coop.yaml r2.jsonl
+	assert_equal "$(wc -l <ledger.jsonl.openings)" 6
+	head -n 3 ledger.jsonl.openings | cmp - store.before
+	assert_equal "$(jq -r .seq ledger.jsonl.openings | sort -n | uniq -d)" ""
+	run -0 denki-ledger-verify -p operator.pub -O ledger.jsonl.openings ledger.jsonl
+	# a last line cut off (no newline): the store is read whole and
+	# the line named; neither file changes
+	printf '{"type":"open' >>ledger.jsonl.openings
+	cp ledger.jsonl.openings store.before
+	S3=2026-01-01T11:00:00+00:00
+	denki-clear -c coop.yaml -s $S3 </dev/null | denki-contract-sign -c coop.yaml >/dev/null
+	cp ledger.jsonl ledger.before
+	{ reading alice-m 0 0 $S3; reading bob-m 1 0 $S3; reading carol-m 2 0 $S3; } >r3.jsonl
+	run -65 --separate-stderr denki-settle -c coop.yaml r3.jsonl
+	assert_regex "$stderr" "^denki-settle: ledger\.jsonl\.openings:7: "
+	cmp ledger.before ledger.jsonl
+	cmp store.before ledger.jsonl.openings
+}

@@ -362,7 +362,7 @@ int dk_opening_check(json_t *opening, json_t *rec, long long seq,
     struct dk_err *);
 int dk_openings_load(const char *path, json_t **byseq, struct dk_err *);
 json_t *dk_openings_get(json_t *byseq, long long seq);
-int dk_openings_trim(const char *path, json_t *commitments,
+int dk_openings_trim(const char *path, const long long *cs, size_t ncs,
     struct dk_err *);
 int dk_openings_append(const char *path, const char *buf, size_t n,
     off_t *before, struct dk_err *);

@@ -277,15 +277,29 @@ dk_openings_get(json_t *byseq, long long seq)
 	return json_object_get(byseq, k);
 }
 
+static int
+seqcmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether seq is one of the n seqs at cs, sorted. */
+static int
+among(long long seq, const long long *cs, size_t n)
+{
+	return n > 0 && bsearch(&seq, cs, n, sizeof(*cs), seqcmp) != NULL;
+}
+
 /*
- * The operator's store at path before settle's run, under the ledger's
- * lock: openings of entries that are not commitments (seq -> true in
- * commitments) are dropped.  They are what a run cut off after its
- * openings were written and before its entries were left behind; the
- * ledger may have given their seqs to other entries since.  Mode 0600.
+ * The store at path read whole, its openings of entries that are not
+ * commitments (not among the n seqs at cs) dropped: what dk_openings_trim
+ * falls back on when the store's end is not whole lines of openings.
  */
-int
-dk_openings_trim(const char *path, json_t *commitments, struct dk_err *e)
+static int
+trim_whole(const char *path, const long long *cs, size_t ncs,
+    struct dk_err *e)
 {
 	json_t *all, *op;
 	const char *k;
@@ -293,12 +307,10 @@ dk_openings_trim(const char *path, json_t *commitments, struct dk_err *e)
 	size_t n = 0, cap = 0;
 	int rc = 0, drop = 0;
 
-	if (access(path, F_OK) != 0)
-		return 0;
 	if (dk_openings_load(path, &all, e) < 0)
 		return -1;
 	json_object_foreach(all, k, op) {
-		if (json_object_get(commitments, k) == NULL) {
+		if (!among(strtoll(k, NULL, 10), cs, ncs)) {
 			drop = 1;
 			continue;
 		}
@@ -325,6 +337,110 @@ oom:
 	free(buf);
 	json_decref(all);
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+}
+
+/*
+ * The line of fd that ends at end (its newline at end - 1, left out)
+ * read into *buf: where it starts in *buf, its start in the file in
+ * *start, its length in *n.  NULL: a read error or out of memory.
+ */
+static char *
+line_before(int fd, off_t end, char **buf, size_t *cap, off_t *start,
+    size_t *n)
+{
+	size_t want = 4096;
+	off_t from;
+	char *nl, *nb;
+
+	for (;;) {
+		if (want > *cap) {
+			if ((nb = realloc(*buf, want)) == NULL)
+				return NULL;
+			*buf = nb;
+			*cap = want;
+		}
+		from = end - 1 > (off_t)want ? end - 1 - (off_t)want : 0;
+		if (pread(fd, *buf, end - 1 - from, from) != end - 1 - from)
+			return NULL;
+		nl = memrchr(*buf, '\n', (size_t)(end - 1 - from));
+		if (nl != NULL || from == 0) {
+			nl = nl ? nl + 1 : *buf;
+			*start = from + (nl - *buf);
+			*n = (size_t)(end - 1 - *start);
+			return nl;
+		}
+		want *= 2;
+	}
+}
+
+/*
+ * The operator's store at path before settle's run, under the ledger's
+ * lock: openings of entries that are not commitments (not among the ncs
+ * seqs at cs, sorted) are dropped.  They are what a run cut off after its
+ * openings were written and before its entries were left behind; the
+ * ledger may have given their seqs to other entries since.  Every run
+ * appends its openings after those of the entries before it, and trims
+ * first, so they can only be the store's last lines: it is read from
+ * its end back to the first opening of a commitment and cut there,
+ * not read whole (the cost does not grow with the season).  A store
+ * whose last byte is not a newline, or with a line there that is not an
+ * opening, is read whole (dk_openings_load names what is wrong).
+ * Mode 0600.
+ */
+int
+dk_openings_trim(const char *path, const long long *cs, size_t ncs,
+    struct dk_err *e)
+{
+	struct stat sb;
+	off_t end, start;
+	size_t cap = 0, n;
+	char *buf = NULL, *line, last;
+	long long seq;
+	json_t *op;
+	int fd, whole = 0, rc = 0;
+
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : dk_fail(e, DK_EX_IOERR, "%s: %s",
+		    path, strerror(errno));
+	if (fstat(fd, &sb) < 0)
+		goto ioerr;
+	end = sb.st_size;
+	if (end > 0 && (pread(fd, &last, 1, end - 1) != 1 || last != '\n'))
+		whole = 1;
+	while (!whole && end > 0) {
+		errno = 0;
+		if ((line = line_before(fd, end, &buf, &cap, &start, &n)) ==
+		    NULL)
+			goto ioerr;
+		if (n > 0) {
+			if ((op = dk_parse(line, n, e)) == NULL ||
+			    dk_check_type(op, "opening", e) < 0 ||
+			    dk_get_int(op, "seq", 0, DK_MAX_SAFE_INT, &seq,
+			    e) < 0) {
+				json_decref(op);
+				memset(e, 0, sizeof(*e));
+				whole = 1;
+				break;
+			}
+			json_decref(op);
+			if (among(seq, cs, ncs))
+				break;
+		}
+		end = start;	/* of no commitment, or empty: dropped */
+	}
+	free(buf);
+	buf = NULL;
+	if (!whole && end < sb.st_size && (ftruncate(fd, end) < 0 ||
+	    fsync(fd) < 0))
+		goto ioerr;
+	close(fd);
+	return whole ? trim_whole(path, cs, ncs, e) : 0;
+ioerr:
+	rc = dk_fail(e, DK_EX_IOERR, "%s: %s", path, strerror(errno ? errno :
+	    EIO));
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 /*

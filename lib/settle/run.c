@@ -174,6 +174,70 @@ struct scan {
 	json_t *want;		/* canonical reading -> true once seen */
 };
 
+/* seq the ledger's commitment: into run->cseq */
+static int
+add_seq(struct dk_settle_run *run, long long seq)
+{
+	long long *v;
+	size_t cap;
+
+	if (run->ncseq == run->capcseq) {
+		cap = run->capcseq ? run->capcseq * 2 : 1024;
+		if ((v = realloc(run->cseq, cap * sizeof(*v))) == NULL)
+			return -1;
+		run->cseq = v;
+		run->capcseq = cap;
+	}
+	run->cseq[run->ncseq++] = seq;
+	return 0;
+}
+
+static int
+seqcmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The commitments the cache held (n at k: those before the ones the
+ * scan found, in order) and the scan's, in run->cseq, sorted. */
+static int
+all_seqs(struct dk_settle_run *run, const long long *k, size_t n)
+{
+	size_t i, m = run->ncseq;
+	long long *v;
+
+	if ((v = malloc((n + m + 1) * sizeof(*v))) == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(v, k, n * sizeof(*v));
+	if (m > 0)
+		memcpy(v + n, run->cseq, m * sizeof(*v));
+	free(run->cseq);
+	run->cseq = v;
+	run->ncseq = run->capcseq = n + m;
+	for (i = 1; i < n + m && v[i - 1] < v[i]; i++)
+		;
+	if (i < n + m)	/* a whole read: both, in any order */
+		qsort(v, n + m, sizeof(*v), seqcmp);
+	return 0;
+}
+
+/* The run's readings by their canonical text (-> false until found in
+ * the ledger): made when the scan first meets a reading, which past the
+ * state cache's mark it seldom does. */
+static json_t *
+wanted(struct dk_settle_run *run)
+{
+	json_t *w = json_object();
+	size_t i;
+
+	for (i = 0; i < run->n; i++)
+		json_object_set_new(w, run->v[i].canon, json_false());
+	return w;
+}
+
 static int
 scan_apply(void *ctx, long long seq, long line, json_t *rec,
     struct dk_err *e)
@@ -181,7 +245,7 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 	struct scan *sc = ctx;
 	struct dk_settle_run *run = sc->run;
 	json_t *op, *rd = rec;
-	char *c, k[32];
+	char *c;
 
 	if (strcmp(str(rec, "type"), "commitment") == 0) {
 		/* loaded here, under the ledger's lock */
@@ -192,8 +256,8 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 			memset(e, 0, sizeof(*e));
 			run->openings = json_object();
 		}
-		snprintf(k, sizeof(k), "%lld", seq);
-		json_object_set_new(run->cseq, k, json_true());
+		if (add_seq(run, seq) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		if ((op = dk_openings_get(run->openings, seq)) != NULL &&
 		    dk_opening_check(op, rec, seq, e) < 0) {
 			e->status = DK_EX_DATAERR;
@@ -203,6 +267,7 @@ scan_apply(void *ctx, long long seq, long line, json_t *rec,
 	}
 	if (rd != NULL && json_is_string(json_object_get(rd, "type")) &&
 	    strcmp(str(rd, "type"), "reading") == 0 &&
+	    (sc->want != NULL || (sc->want = wanted(run)) != NULL) &&
 	    (c = dk_canon(rd)) != NULL) {
 		if (json_object_get(sc->want, c) != NULL)
 			json_object_set_new(sc->want, c, json_true());
@@ -276,10 +341,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	}
 	sc.run = run;
 	sc.st = st;
-	sc.want = json_object();
-	run->cseq = json_object();
-	for (i = 0; i < run->n; i++)
-		json_object_set_new(sc.want, run->v[i].canon, json_false());
+	sc.want = NULL;
 	/* from the state cache on; the readings it holds of the run's
 	 * meters and slots are looked at only in a whole read */
 	dk_scache_init(&cache, st);
@@ -293,17 +355,14 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	else
 		rc = dk_ledger_open_w(l, lpath, op, dk_scache_apply, &cache,
 		    run->wp, e);
-	for (i = 0; rc == 0 && i < cache.nk; i++) {
-		char k[32];
-		snprintf(k, sizeof(k), "%lld", cache.kseq[i]);
-		json_object_set_new(run->cseq, k, json_true());
-	}
+	if (rc == 0 && all_seqs(run, cache.kseq, cache.nk) < 0)
+		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	dk_scache_free(&cache);
 	if (rc == 0)
 		rc = dk_ledger_genesis(l, origin, run->newmode, e);
 	run->committed = l->info.committed;
 	for (i = j = 0; rc == 0 && i < run->n; i++) {
-		if (json_is_true(json_object_get(sc.want,
+		if (sc.want != NULL && json_is_true(json_object_get(sc.want,
 		    run->v[i].canon))) {
 			rd_free(&run->v[i]);
 			run->ndup++;
@@ -626,7 +685,7 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	int stored = 0;
 
 	if (!dry && run->committed && dk_openings_trim(run->opath, run->cseq,
-	    e) < 0)
+	    run->ncseq, e) < 0)
 		return -1;
 	if (!dry && run->nobuf > 0) {
 		if (dk_openings_append(run->opath, run->obuf, run->nobuf,
@@ -655,10 +714,12 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->obuf);
 	free(run->sout);
 	json_decref(run->openings);
-	json_decref(run->cseq);
+	free(run->cseq);
 	run->opath = run->obuf = run->sout = NULL;
 	run->nsout = run->capsout = 0;
-	run->openings = run->cseq = NULL;
+	run->openings = NULL;
+	run->cseq = NULL;
+	run->ncseq = run->capcseq = 0;
 	run->v = NULL;
 	run->n = run->cap = 0;
 }

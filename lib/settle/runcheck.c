@@ -3,6 +3,7 @@
  * ahead on every core (lib/crypto/ahead.c), so that settle.c's checks, one
  * reading at a time in slot order, find them done; verdicts and errors stay.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "settle.h"
@@ -15,7 +16,9 @@ dk_settle_run_precheck(struct dk_settle_run *run,
 	const char *m, *key;
 	struct dk_err e = { 0 };
 	struct dk_key k;
-	size_t i;
+	unsigned char sig[64];
+	char *msg;
+	size_t i, n;
 
 	dk_ahead_forget();
 	for (i = 0; i < run->n; i++) {
@@ -25,7 +28,13 @@ dk_settle_run_precheck(struct dk_settle_run *run,
 		    (key = dk_participant_meter_key(p, m)) == NULL ||
 		    dk_key_from_b64(&k, key, &e) < 0)
 			continue;
-		dk_ahead_add(run->v[i].rec, k.pk, threads);
+		/* the message from the reading's canonical line, held */
+		if (dk_record_sig_text(run->v[i].rec, run->v[i].canon,
+		    strlen(run->v[i].canon), &msg, &n, sig, &e) < 0) {
+			memset(&e, 0, sizeof(e));
+			continue;	/* left to the check made later */
+		}
+		dk_ahead_add_msg(run->v[i].rec, msg, n, sig, k.pk, threads);
 	}
 	dk_ahead_done();
 }

@@ -62,7 +62,8 @@ struct dk_settle_run {
 	int committed;		/* the ledger's readings are committed */
 	char *opath;		/* the operator's store of openings */
 	json_t *openings;	/* what the store held (seq -> opening) */
-	json_t *cseq;		/* seq -> true: the ledger's commitments */
+	long long *cseq;	/* the ledger's commitments' seqs, sorted */
+	size_t ncseq, capcseq;
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
 	char *sout;		/* the records settled, lines for stdout */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -138,10 +139,11 @@ static void
 test_store(void)
 {
 	struct dk_err e = { 0 };
-	json_t *rd = js(RD), *c, *op, *all, *keep;
-	char path[300], *line, buf[4096];
+	json_t *rd = js(RD), *c, *op, *all;
+	const long long five[] = { 5, 6, 7, 8, 9 }, keep59[] = { 5, 9 };
+	char path[300], path2[300], *line, buf[4096];
 	struct stat sb;
-	off_t before;
+	off_t before, size;
 	size_t n = 0;
 	int i;
 	FILE *fp;
@@ -167,16 +169,74 @@ test_store(void)
 	CHECK(dk_openings_get(all, 7) == NULL);
 	json_decref(all);
 
-	/* entry 6 is not a commitment (any more): dropped */
-	keep = json_pack("{s:b,s:b}", "5", 1, "9", 1);
-	CHECK_INT(dk_openings_trim(path, keep, &e), 0);
-	json_decref(keep);
+	/* entries 5 to 9 are commitments: nothing dropped, nothing written */
+	CHECK_INT(stat(path, &sb), 0);
+	size = sb.st_size;
+	CHECK_INT(dk_openings_trim(path, five, 5, &e), 0);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_size, size);
+
+	/* a run cut off: entries 6 and 9 are not commitments (any more),
+	 * the store's last lines: dropped, read from its end */
+	CHECK_INT(dk_openings_trim(path, five, 1, &e), 0);
+	CHECK_INT(dk_openings_load(path, &all, &e), 0);
+	CHECK_INT(json_object_size(all), 1);
+	CHECK(dk_openings_get(all, 5) != NULL);
+	json_decref(all);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_mode & 0777, 0600);
+	CHECK_INT(sb.st_size, strchr(buf, '\n') - buf + 1);
+
+	/* none a commitment: the store emptied */
+	CHECK_INT(dk_openings_trim(path, NULL, 0, &e), 0);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_size, 0);
+	CHECK_INT(dk_openings_append(path, buf, n, &before, &e), 0);
+
+	/* an opening in the middle of no commitment (never a run's) is
+	 * kept when the last one's entry is a commitment; an empty line
+	 * at the end goes with the openings after the last good one */
+	fp = fopen(path, "a");
+	fputs("\n", fp);
+	fclose(fp);
+	CHECK_INT(dk_openings_trim(path, keep59, 2, &e), 0);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_size, n);
+	CHECK_INT(dk_openings_load(path, &all, &e), 0);
+	CHECK_INT(json_object_size(all), 3);
+	json_decref(all);
+
+	/* a last line cut off (no newline): the store read whole, each
+	 * line: the one cut off named */
+	fp = fopen(path, "a");
+	fputs("{\"type\":\"open", fp);
+	fclose(fp);
+	CHECK_INT(dk_openings_trim(path, keep59, 2, &e), -1);
+	CHECK_INT(e.status, DK_EX_DATAERR);
+	CHECK_HAS(e.msg, ".openings:4:");
+	memset(&e, 0, sizeof(e));
+	/* a last line that is no opening: the same */
+	CHECK_INT(truncate(path, n), 0);
+	fp = fopen(path, "a");
+	fputs("{\"type\":\"reading\",\"v\":1}\n", fp);
+	fclose(fp);
+	CHECK_INT(dk_openings_trim(path, keep59, 2, &e), -1);
+	CHECK_HAS(e.msg, ".openings:4: type: must be \"opening\"");
+	memset(&e, 0, sizeof(e));
+	/* whole lines of openings read whole: 6 dropped in the middle */
+	CHECK_INT(truncate(path, n - 1), 0);	/* no newline at the end */
+	CHECK_INT(chmod(path, 0644), 0);
+	CHECK_INT(dk_openings_trim(path, keep59, 2, &e), 0);
 	CHECK_INT(dk_openings_load(path, &all, &e), 0);
 	CHECK_INT(json_object_size(all), 2);
 	CHECK(dk_openings_get(all, 6) == NULL);
 	json_decref(all);
 	CHECK_INT(stat(path, &sb), 0);
 	CHECK_INT(sb.st_mode & 0777, 0600);
+	/* no store: nothing to trim */
+	snprintf(path2, sizeof(path2), "%s/no.openings", ck_tmp);
+	CHECK_INT(dk_openings_trim(path2, keep59, 2, &e), 0);
+	CHECK(access(path2, F_OK) != 0);
 
 	/* a failed ledger write: the store cut back */
 	CHECK_INT(dk_openings_append(path, buf, strchr(buf, '\n') - buf + 1,
