@@ -11,7 +11,7 @@ load resign
 
 setup() {
 	common_setup
-	make_community kn1 kn2
+	make_community_once kn1 kn2
 	N=$(wc -l <ledger.jsonl)
 	KN1=$(sed -n 2p kn1.pub)
 }

@@ -10,7 +10,7 @@ SLOT=2099-01-01T10:00:00+00:00
 
 setup() {
 	common_setup
-	make_community alice bob carol
+	make_community_once alice bob carol
 	denki-keygen intake >/dev/null
 	printf 'intake:\n  key: intake.key\n  pub: intake.pub\ngate_closure_minutes: 30\n' >>coop.yaml
 	denki-intake -c coop.yaml --publish >/dev/null

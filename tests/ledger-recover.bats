@@ -6,7 +6,7 @@ load test_helper
 
 setup() {
 	common_setup
-	make_community alice bob carol
+	make_community_once alice bob carol
 }
 
 # slot N (0-based) from 2026-03-01T00:00Z, 30 minutes each

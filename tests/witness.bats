@@ -8,7 +8,7 @@ load test_helper
 
 setup() {
 	common_setup
-	make_community alice bob
+	make_community_once alice bob
 	# the log's verifier key, as the genesis entry holds it
 	head -n 1 ledger.jsonl | jq -r .rec.vkey >log.pub
 	denki-keygen witness >/dev/null
