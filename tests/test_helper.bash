@@ -15,11 +15,13 @@ load_libs() {
 	done
 }
 # dirname PATH, as coreutils prints it for a PATH with a slash after its
-# first character and no slash at its end, without a process: while
-# bats-support and bats-assert load (in every test, a $(dirname ...) for
-# each of their 15 files); anything else goes to dirname(1)
+# first character, no slash at its end and none doubled, without a
+# process: while bats-support and bats-assert load (in every test, a
+# $(dirname ...) for each of their 15 files); anything else goes to
+# dirname(1)
 dirname() {
 	case $#:$1 in
+	1:*//*) command dirname "$@" ;;
 	1:?*/*[!/]) printf '%s\n' "${1%/*}" ;;
 	*) command dirname "$@" ;;
 	esac
