@@ -7,7 +7,7 @@ load test_helper
 
 setup() {
 	common_setup
-	make_community s1 s2 b1 b2 b3
+	make_community_once s1 s2 b1 b2 b3
 }
 
 # trades: "seller buyer wh price buy_price wheeling" per trade

@@ -10,7 +10,7 @@ SLOT=2026-01-01T10:00:00+00:00
 
 setup() {
 	common_setup
-	make_community s1 s2 b2
+	make_community_once s1 s2 b2
 	denki-registry -c coop.yaml update s1 -z z1 >/dev/null
 	denki-registry -c coop.yaml update s2 -z z2 >/dev/null
 	denki-registry -c coop.yaml update b2 -z z2 >/dev/null

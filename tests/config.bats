@@ -10,7 +10,7 @@ SLOT=2026-01-01T10:00:00+00:00
 
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	{
 		order alice sell 1000 120000
 		order bob buy 600 200000

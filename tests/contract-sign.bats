@@ -12,7 +12,7 @@ RULES='{"buyback":100000,"currency":"EUR","fee":10000,"mechanism":"uniform","ret
 
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	# alice sells 1010 Wh to bob (600) and carol (410) at 135050
 	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl

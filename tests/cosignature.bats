@@ -8,7 +8,7 @@ load resign
 
 setup() {
 	common_setup
-	make_community alice bob carol
+	make_community_once alice bob carol
 	{ order alice sell 500 150000; order bob buy 400 250000; } >o.jsonl
 	denki-clear -c coop.yaml o.jsonl | denki-contract-sign -c coop.yaml >/dev/null
 	# a witness's signature line: a key no denki program knows

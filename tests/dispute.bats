@@ -14,7 +14,7 @@ SLOT=2026-01-01T10:00:00+00:00
 # and carol (410), settled; rita is a reviewer of scope 1 EUR.
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	denki-keygen rita >/dev/null
 	denki-registry request rita -s rita.key -r reviewer >rita.json
 	denki-registry -c coop.yaml add -S 1000000 rita.json >/dev/null

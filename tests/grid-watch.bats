@@ -14,7 +14,7 @@ S1=2098-01-01T10:30:00+00:00
 setup() {
 	common_setup
 	need_faketime
-	make_community alice bob carol
+	make_community_once alice bob carol
 	printf 'links:\n  t1:\n    zones: [hill, town]\n    capacity_wh: 5000\n' >>coop.yaml
 	denki-registry -c coop.yaml update alice -z hill >/dev/null
 	denki-registry -c coop.yaml update bob -z hill >/dev/null

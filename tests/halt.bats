@@ -18,7 +18,7 @@ S3=2098-01-01T11:00:00+00:00
 
 setup() {
 	common_setup
-	make_community alice bob carol dave
+	make_community_once alice bob carol dave
 	for p in alice:hill bob:hill carol:town dave:town; do
 		denki-registry -c coop.yaml update "${p%%:*}" -z "${p#*:}" >/dev/null
 	done

@@ -10,7 +10,7 @@ SLOT=2099-01-01T10:00:00+00:00
 
 setup() {
 	common_setup
-	make_community alice bob carol
+	make_community_once alice bob carol
 	denki-keygen intake >/dev/null
 	printf 'intake:\n  key: intake.key\n  pub: intake.pub\ngate_closure_minutes: 30\n' >>coop.yaml
 	denki-intake -c coop.yaml --publish >/dev/null
@@ -427,11 +427,17 @@ post() {
 	serve
 	book >orders.jsonl
 	denki-intake -c coop.yaml --dump -s "$SLOT"	# the inbox made
-	# another holds the inbox past the busy timeout (5 s)
-	{ echo 'BEGIN EXCLUSIVE;'; sleep 7; echo 'ROLLBACK;'; } | sqlite3 inbox.db &
+	# another holds the inbox past the busy timeout (5 s): until the
+	# request has been answered, told to let go through a fifo
+	mkfifo hold
+	sqlite3 inbox.db <hold &
 	local lock=$!
+	exec 9>hold
+	echo 'BEGIN EXCLUSIVE;' >&9
 	sleep 0.5
 	run -0 post orders.jsonl
+	echo 'ROLLBACK;' >&9
+	exec 9>&-
 	wait "$lock"
 	[ "${lines[0]}" = "503 text/plain; charset=utf-8" ]
 	[ "$(cat body)" != "" ]

@@ -175,9 +175,12 @@ bytes() {
 	# keygen on a pseudo-terminal: echo off while it asks, on again after
 	# the interrupt that ends it
 	cat >askpass.py <<-'PY'
-	import os, pty, sys, termios, time
+	import os, pty, signal, sys, termios, time
 	pid, fd = pty.fork()
 	if pid == 0:
+	    # the interrupt's default action, even if whoever started the
+	    # tests ignores SIGINT (as a shell's command with & does)
+	    signal.signal(signal.SIGINT, signal.SIG_DFL)
 	    os.execvp("denki-keygen", ["denki-keygen", "-e", "alice"])
 	out, t0 = b"", time.time()
 	while b"assphrase" not in out and time.time() - t0 < 20:
@@ -185,7 +188,17 @@ bytes() {
 	print("asked", b"assphrase" in out)
 	print("echo while asking", bool(termios.tcgetattr(fd)[3] & termios.ECHO))
 	os.write(fd, b"\x03")
-	_, st = os.waitpid(pid, 0)
+	# at most 20 s: a keygen the interrupt did not end fails the test
+	# instead of hanging it
+	t0 = time.time()
+	while True:
+	    p, st = os.waitpid(pid, os.WNOHANG)
+	    if p or time.time() - t0 > 20:
+	        break
+	    time.sleep(0.02)
+	if not p:
+	    os.kill(pid, signal.SIGKILL)
+	    _, st = os.waitpid(pid, 0)
 	print("ended by signal", os.WTERMSIG(st) if os.WIFSIGNALED(st) else "none")
 	print("echo after", bool(termios.tcgetattr(fd)[3] & termios.ECHO))
 	PY

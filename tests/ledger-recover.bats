@@ -6,7 +6,7 @@ load test_helper
 
 setup() {
 	common_setup
-	make_community alice bob carol
+	make_community_once alice bob carol
 }
 
 # slot N (0-based) from 2026-03-01T00:00Z, 30 minutes each
@@ -83,10 +83,17 @@ slot() {
 		denki-keygen "$p" >/dev/null
 		enrol "$p" -m "$p-m"
 	done
+	# every round's slot, from one date(1) (slot's dates: a process a
+	# round and participant before)
+	local -a slots
+	mapfile -t slots < <(for ((i = 0; i < rounds; i++)); do
+		echo "2026-03-01T00:00:00Z + $((i * 30)) min"
+	done | date -u -f - +%Y-%m-%dT%H:%M:%S+00:00)
+	[ "${#slots[@]}" = "$rounds" ] && [ "${slots[1]}" = "$(slot 1)" ]
 	# every participant's orders for every round, signed in one go each
 	for p in "${!people[@]}"; do
 		for ((i = 0; i < rounds; i++)); do
-			s=$(slot "$i")
+			s=${slots[i]}
 			if ((p % 2 == 0)); then side=sell price=$((110000 + p * 1000 + i % 7 * 100))
 			else side=buy price=$((260000 - p * 1000 - i % 5 * 100)); fi
 			printf '{"type":"order","v":1,"participant":"%s","slot":"%s","side":"%s","wh":%d,"price":%d}\n' \
@@ -99,7 +106,7 @@ slot() {
 	[ -f "c-$((rounds - 1)).jsonl" ]
 
 	# (not i: bats' run uses that name)
-	local acked=0 cut=0 killed=0 r
+	local acked=0 cut=0 killed=0 r delay
 	for ((r = 0; r < rounds; r++)); do
 		strace -f -o /dev/null -e trace=write \
 		    -e inject=write:delay_enter=10000 \
@@ -107,13 +114,18 @@ slot() {
 		    >"out-$r.jsonl" 2>/dev/null &
 		pid=$!
 		# anywhere in the writer's life: starting, reading the ledger,
-		# or inside its append, which the delays make long
-		sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
+		# or inside its append, which the delays make long; a writer
+		# that ends sooner is not waited for to the end of the delay
+		sleep "0.$((RANDOM % 3))$((RANDOM % 10))" &
+		delay=$!
+		wait -n "$pid" "$delay" || true
 		child=$(pgrep -P "$pid" || true)
 		if [ -n "$child" ] && kill -9 $child 2>/dev/null; then
 			killed=$((killed + 1))
 		fi
 		wait "$pid" 2>/dev/null || true
+		kill "$delay" 2>/dev/null || true
+		wait "$delay" 2>/dev/null || true
 		run -0 --separate-stderr denki-ledger-recover -c coop.yaml
 		[[ $output == *'"dropped_bytes":0,'* ]] || cut=$((cut + 1))
 		if [ -s "out-$r.jsonl" ]; then

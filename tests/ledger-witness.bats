@@ -11,7 +11,7 @@ load witnesses
 
 setup() {
 	common_setup
-	make_community alice bob
+	make_community_once alice bob
 	start_witness w1
 	W1=$WURL
 	start_witness w2

@@ -20,7 +20,7 @@ prices() {
 
 setup() {
 	common_setup
-	make_community s1 s2 b1 b2
+	make_community_once s1 s2 b1 b2
 	prices
 }
 

@@ -10,7 +10,7 @@ SLOT2=2026-01-01T10:30:00+00:00
 
 setup() {
 	common_setup
-	make_community s1 s2 s3 b1 b2 b3
+	make_community_once s1 s2 s3 b1 b2 b3
 }
 
 # the book of MECHANISMS

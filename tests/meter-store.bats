@@ -227,7 +227,7 @@ denki-meter-read: write error on stdout: No space left on device"
 }
 
 @test "meter-store: SIGKILLed at random points, over and over: every reading is delivered, none invented" {
-	local rounds=${DENKI_CRASH_ROUNDS:-48} r pid child killed=0
+	local rounds=${DENKI_CRASH_ROUNDS:-48} r pid child killed=0 delay
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
 	python3 "$GEN" >all.jsonl
 	cat >q.yaml <<-YAML
@@ -250,12 +250,18 @@ denki-meter-read: write error on stdout: No space left on device"
 		    denki-meter-read -c q.yaml -D state=k.db -d samples part.jsonl \
 		    >"out-$r.jsonl" 2>/dev/null &
 		pid=$!
-		sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+		# (a run that ends sooner is not waited for to the end of the
+		# delay)
+		sleep "0.$((RANDOM % 4))$((RANDOM % 10))" &
+		delay=$!
+		wait -n "$pid" "$delay" || true
 		child=$(pgrep -P "$pid" || true)
 		if [ -n "$child" ] && kill -9 $child 2>/dev/null; then
 			killed=$((killed + 1))
 		fi
 		wait "$pid" 2>/dev/null || true
+		kill "$delay" 2>/dev/null || true
+		wait "$delay" 2>/dev/null || true
 	done
 	denki-meter-read -c q.yaml -D state=k.db -d samples all.jsonl >out-last.jsonl 2>/dev/null
 	for ((r = 1; r <= rounds; r++)); do cat "out-$r.jsonl"; done >union.jsonl

@@ -14,7 +14,7 @@ SLOT2=2026-01-01T10:30:00+00:00
 
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl >cleared.jsonl
 	cp ledger.jsonl kept.jsonl

@@ -19,7 +19,7 @@ reading() {
 # cleared without any; carol's load profile is 4321, 4322, 4323 Wh.
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	three_orders >orders.jsonl
 	denki-clear -c coop.yaml orders.jsonl | denki-contract-sign -c coop.yaml >/dev/null
 	for s in $S2 $S3; do

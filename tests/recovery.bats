@@ -16,7 +16,7 @@ SLOT3=2026-01-01T11:00:00+00:00
 # checkpoint not.  tail: "whole" keeps whole lines, "torn" a torn one too.
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	denki-keygen dave >/dev/null
 	{
 		order alice sell 1010 120000

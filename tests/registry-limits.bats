@@ -12,7 +12,7 @@ NEXTDAY=2026-01-02T10:00:00+00:00
 
 setup() {
 	common_setup
-	make_community s1 s2 b1 b2
+	make_community_once s1 s2 b1 b2
 	# the rules in the ledger, as after any first clearing
 	denki-clear -c coop.yaml -s 2026-01-01T09:00:00+00:00 </dev/null |
 	    denki-contract-sign -c coop.yaml >/dev/null

@@ -6,7 +6,7 @@ load test_helper
 
 setup() {
 	common_setup
-	make_community alice bob
+	make_community_once alice bob
 	denki-keygen dave >/dev/null
 	DAVE=$(sed -n 2p dave.pub)
 	ALICE=$(sed -n 2p alice.pub)

@@ -24,7 +24,7 @@ reading() {
 #  S3: alice asks 250000, bob bids 200000 for 100: no trade, not settled.
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	{
 		order alice sell 1010 120000 $S1
 		order bob buy 600 200000 $S1

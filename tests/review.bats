@@ -13,7 +13,7 @@ DEADLINE=2099-01-01T09:45:00Z
 
 setup() {
 	common_setup
-	make_community alice bob carol
+	make_community_once alice bob carol
 	denki-keygen rita >/dev/null
 	denki-keygen ron >/dev/null
 	denki-registry request rita -s rita.key -r reviewer >rita.json

@@ -11,7 +11,7 @@ SLOT=2099-01-01T10:00:00+00:00
 
 setup() {
 	common_setup
-	make_community alice bob
+	make_community_once alice bob
 	denki-keygen rita >/dev/null
 	denki-keygen gina >/dev/null
 	denki-registry request rita -s rita.key -r reviewer >rita.json

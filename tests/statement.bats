@@ -35,7 +35,7 @@ kwh() {
 # bob and carol never trade with each other.
 setup() {
 	common_setup
-	make_community
+	make_community_once
 	{
 		order alice sell 1010 120000 $S1
 		order bob buy 600 200000 $S1

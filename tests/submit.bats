@@ -12,7 +12,7 @@ SLOT=2099-01-01T10:00:00+00:00
 
 setup() {
 	common_setup
-	make_community alice bob
+	make_community_once alice bob
 	denki-keygen other >/dev/null
 	OTHER=$(sed -n 2p other.pub)
 }

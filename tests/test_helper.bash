@@ -14,7 +14,20 @@ load_libs() {
 		fi
 	done
 }
+# dirname PATH, as coreutils prints it for a PATH with a slash after its
+# first character, no slash at its end and none doubled, without a
+# process: while bats-support and bats-assert load (in every test, a
+# $(dirname ...) for each of their 15 files); anything else goes to
+# dirname(1)
+dirname() {
+	case $#:$1 in
+	1:*//*) command dirname "$@" ;;
+	1:?*/*[!/]) printf '%s\n' "${1%/*}" ;;
+	*) command dirname "$@" ;;
+	esac
+}
 load_libs
+unset -f dirname
 bats_require_minimum_version 1.5.0
 
 common_setup() {
@@ -85,6 +98,33 @@ make_community() {
 			printf 'meter:\n  sign: "no"\n' >>"$p.yaml"
 		fi
 	done
+}
+
+# make_community_once [ID]...: make_community's community (the same IDs,
+# SIGNED and READINGS), made once for the bats file, by the first test
+# that asks for it, in BATS_FILE_TMPDIR, and copied into the current
+# folder (cp -a: the secret keys' modes kept); for a setup() whose every
+# test starts from the same community: its keys, and the times of its
+# ledger's first entries, are then the same in each test of the file.
+# Tests of a file that run at once wait for the one that makes it.
+make_community_once() {
+	local key d
+	printf -v key '%s_%s_%s' "${SIGNED-registered}" "${READINGS:-}" "$*"
+	d="$BATS_FILE_TMPDIR/community.${key// /-}"
+	# (no && or ||: bats' set -e stops at a failure inside, as it does
+	# in make_community)
+	(
+		flock 9
+		if [ ! -d "$d" ]; then
+			rm -rf "$d.new"
+			mkdir "$d.new"
+			cd "$d.new"
+			make_community "$@"
+			cd ..
+			mv "$d.new" "$d"
+		fi
+	) 9>"$BATS_FILE_TMPDIR/community.lock"
+	cp -a "$d"/. .
 }
 
 # enrol ID [-m meter]... [-M meter=pubkey]... [-z zone] [-r role]: the

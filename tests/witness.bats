@@ -8,7 +8,7 @@ load test_helper
 
 setup() {
 	common_setup
-	make_community alice bob
+	make_community_once alice bob
 	# the log's verifier key, as the genesis entry holds it
 	head -n 1 ledger.jsonl | jq -r .rec.vkey >log.pub
 	denki-keygen witness >/dev/null
@@ -349,8 +349,13 @@ stored() {
 	grow dave
 	checkpoint >c2.note
 	request c1.note >req2
-	{ echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'ROLLBACK;'; } | sqlite3 state.db &
+	# another holds the state until the witness was killed, told to let
+	# go through a fifo
+	mkfifo hold
+	sqlite3 state.db <hold &
 	local lock=$! pid rc=0
+	exec 9>hold
+	echo 'BEGIN IMMEDIATE;' >&9
 	sleep 0.5
 	# the program itself in the background, so that $! is its pid
 	denki witness -k witness.key -s state.db -p log.pub <req2 >out 2>err &
@@ -361,6 +366,8 @@ stored() {
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 137 ]
 	[ ! -s out ]
+	echo 'ROLLBACK;' >&9
+	exec 9>&-
 	wait "$lock"
 	assert_equal "$(sqlite3 state.db 'PRAGMA integrity_check')" ok
 	assert_equal "$(stored)" "denki.local/ledger|$(size c1.note)"
