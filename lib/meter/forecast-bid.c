@@ -189,13 +189,11 @@ build(struct dk_bidder *b, int64_t last, struct dk_err *e)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (history(b, c->from, c->n, c->v[0], c->v[1], e) < 0)
 		return -1;
-	for (k = 0; k < 2; k++) {
-		if ((c->f[k] = dk_fc_new(&o[k], c->from, e)) == NULL)
+	/* fed no more: without the backtests' rows */
+	for (k = 0; k < 2; k++)
+		if ((c->f[k] = dk_fc_fed(&o[k], c->from, c->v[k], c->n,
+		    e)) == NULL)
 			return -1;
-		/* fed no more: its backtests' rows freed for the next */
-		dk_fc_feed_n(c->f[k], c->v[k], c->n);
-		dk_fc_freeze(c->f[k]);
-	}
 	return 0;
 }
 

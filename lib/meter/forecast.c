@@ -216,8 +216,9 @@ dk_fc_ahead(const struct dk_fc *f, int m, int h)
 	return fc[m];
 }
 
-struct dk_fc *
-dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
+/* A forecaster from t0; rows: with the backtests' rows (see dk_fc_fed). */
+static struct dk_fc *
+make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 {
 	struct dk_fc *f;
 	int m;
@@ -246,10 +247,10 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
 	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
 	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
-	    (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
-	    sizeof(int64_t))) == NULL ||
-	    (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
-	    sizeof(int64_t))) == NULL) {
+	    (rows && (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL) ||
+	    (rows && (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL)) {
 		dk_fc_free(f);
 		goto oom;
 	}
@@ -261,6 +262,12 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 oom:
 	dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	return NULL;
+}
+
+struct dk_fc *
+dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
+{
+	return make(o, t0, 1, e);
 }
 
 void
@@ -344,9 +351,21 @@ dk_fc_mae(const struct dk_fc *f, int m)
 static void
 score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 {
-	int64_t *row = b->err + (f->n % f->win) * DK_FC_N, d;
+	int64_t *row, d;
 	int m;
 
+	/* without rows (dk_fc_fed): the window never wraps */
+	if (b->err == NULL) {
+		if (y == DK_NOVAL || fc[0] == DK_NOVAL)
+			return;
+		for (m = 0; m < DK_FC_N; m++) {
+			d = fc[m] - y;
+			b->esum[m] += d < 0 ? -d : d;
+		}
+		b->ecnt++;
+		return;
+	}
+	row = b->err + (f->n % f->win) * DK_FC_N;
 	if (row[0] > 0) {
 		for (m = 0; m < DK_FC_N; m++)
 			b->esum[m] -= row[m] - 1;
@@ -385,15 +404,20 @@ empty(struct dk_fc *f)
 		    0;
 }
 
+/* What a feed does beside teaching the seasons, the sky and the week:
+ * score the forecasts made a slot and a day ahead, forecast the next slot
+ * and the one a day ahead (FULL: all; dk_fc_feed_n and dk_fc_fed leave
+ * out what later feeds do not need). */
+enum { SCORE1 = 1, SCORED = 2, AHEAD1 = 4, AHEADD = 8, FULL = 15 };
+
 /*
  * The next slot's value: DK_NOVAL when there is none (a gap, a meter
  * reset).  A value below zero or beyond SPIKE times the week's mean is
  * taken as none too: one broken reading must not teach the seasons.
- * Unless full, the value teaches the seasons, the sky and the week, and
- * nothing is forecast nor scored (dk_fc_feed_n).
+ * what: FULL, or the parts of it wanted.
  */
 static void
-feed(struct dk_fc *f, int64_t y, int full)
+feed(struct dk_fc *f, int64_t y, int what)
 {
 	int i = (int)(f->n % f->W), d = i % f->D;
 	int64_t old;
@@ -406,9 +430,9 @@ feed(struct dk_fc *f, int64_t y, int full)
 		empty(f);
 		return;
 	}
-	if (f->n >= 1 && full)
+	if (f->n >= 1 && (what & SCORE1))
 		score(f, &f->bt[0], f->fc, y);
-	if (full)
+	if (what & SCORED)
 		score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
 	if (y != DK_NOVAL) {
 		if (!f->init) {
@@ -451,27 +475,17 @@ feed(struct dk_fc *f, int64_t y, int full)
 	}
 	f->n++;
 	f->t += f->o.slot_minutes * 60LL;
-	if (!full)
-		return;
-	ahead(f, 1, f->fc);
-	ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N);
-}
-
-/* What only further feeds need, the backtests' rows and the forecasts
- * made a day ahead, freed: f answers as before and is fed no more. */
-void
-dk_fc_freeze(struct dk_fc *f)
-{
-	free(f->pend);
-	free(f->bt[0].err);
-	free(f->bt[1].err);
-	f->pend = f->bt[0].err = f->bt[1].err = NULL;
+	if (what & AHEAD1)
+		ahead(f, 1, f->fc);
+	if (what & AHEADD)
+		ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) *
+		    DK_FC_N);
 }
 
 void
 dk_fc_feed(struct dk_fc *f, int64_t y)
 {
-	feed(f, y, 1);
+	feed(f, y, FULL);
 }
 
 /*
@@ -490,5 +504,40 @@ dk_fc_feed_n(struct dk_fc *f, const int64_t *v, size_t n)
 	    0;
 
 	for (i = 0; i < n; i++)
-		feed(f, v[i], i >= quiet);
+		feed(f, v[i], i >= quiet ? FULL : 0);
+}
+
+/*
+ * A forecaster from t0 fed the n values of v and fed no more (bid's): it
+ * answers as one dk_fc_feed_n fed, to the bit, without the backtests'
+ * rows (win x DK_FC_N each, a third of a megabyte to zero for bid's two),
+ * nor the work only later feeds would use: only the last win slots are
+ * scored (the window never wraps, so no score leaves it: the sums are
+ * those a full feed leaves), the next slot forecast only from the slot
+ * before those, and the slot a day ahead only where one of those scores
+ * it.  NULL with e filled.
+ */
+struct dk_fc *
+dk_fc_fed(const struct dk_fcopt *o, int64_t t0, const int64_t *v, size_t n,
+    struct dk_err *e)
+{
+	struct dk_fc *f;
+	size_t i, win, D;
+	int what;
+
+	if ((f = make(o, t0, 0, e)) == NULL)
+		return NULL;
+	win = (size_t)f->win;
+	D = (size_t)f->D;
+	for (i = 0; i < n; i++) {
+		what = i + win >= n ? SCORE1 | SCORED : 0;
+		if (i + win + 1 >= n)
+			what |= AHEAD1;
+		if (i + win + D >= n && i + D < n)
+			what |= AHEADD;
+		feed(f, v[i], what);
+	}
+	free(f->pend);
+	f->pend = NULL;
+	return f;
 }
