@@ -165,12 +165,16 @@ median7(const int64_t *x, int64_t v)
 static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
-	int k0 = (h - 1) / f->D + 1, k, c = 0, i;
+	int k0 = (h - 1) / f->D + 1, k, c = 0, i, r = (int)(f->n % f->W);
+	int back = k0 * f->D - (h - 1);
 	int64_t x[7], y, w, v;
 	double s = 0, cs, ph, cl;
 
-	for (k = 0; k < 7; k++)
-		x[k] = day(f, h, k0 + k);
+	/* day(f, h, k0 + k): at()'s slot, stepping back a day from r (the
+	 * ring's place of the next slot) without a division each */
+	for (k = 0; k < 7; k++, back += f->D)
+		x[k] = back < 1 || back > f->W || back > f->n ? DK_NOVAL :
+		    f->ring[r - back + (r < back ? f->W : 0)];
 	y = x[0];
 	w = k0 <= 7 ? x[7 - k0] : day(f, h, 7);
 	/* without their own inputs, the seasonal ones fall back in turn:
@@ -188,7 +192,7 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 		}
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
 	fc[DK_FC_MEDIAN7] = median7(x, v);
-	i = (int)((f->n + h - 1) % f->W);
+	i = (int)(((int64_t)r + h - 1) % f->W);
 	ph = f->ph[h < PHN ? h : PHN - 1];
 	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] + f->sw[i] +
 	    ph * f->eprev) : v;
