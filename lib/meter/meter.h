@@ -286,6 +286,7 @@ void dk_fc_free(struct dk_fc *);
 struct dk_db;
 struct dk_db *dk_db_open(const char *path, struct dk_err *);
 struct dk_db *dk_db_open_as(const char *path, int flags, struct dk_err *);
+void dk_db_one_thread(void);
 int dk_db_begin(struct dk_db *, struct dk_err *);
 int dk_db_commit(struct dk_db *, struct dk_err *);
 void dk_db_rollback(struct dk_db *);
