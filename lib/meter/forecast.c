@@ -398,14 +398,16 @@ score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 static void
 empty(struct dk_fc *f)
 {
+	int64_t *p;
 	int m;
 
 	f->ring[f->n % f->W] = DK_NOVAL;
 	f->n++;
 	f->t += f->o.slot_minutes * 60LL;
+	/* its place found once, not again after each store through it */
+	p = f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N;
 	for (m = 0; m < DK_FC_N; m++)
-		f->fc[m] = f->pend[((f->n + f->D - 1) % f->D) * DK_FC_N + m] =
-		    0;
+		f->fc[m] = p[m] = 0;
 }
 
 /* What a feed does beside teaching the seasons, the sky and the week:
@@ -436,8 +438,8 @@ feed(struct dk_fc *f, int64_t y, int what)
 	}
 	if (f->n >= 1 && (what & SCORE1))
 		score(f, &f->bt[0], f->fc, y);
-	if (what & SCORED)
-		score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
+	if (what & SCORED)	/* d: f->n % f->D, as W is 7 days */
+		score(f, &f->bt[1], f->pend + d * DK_FC_N, y);
 	if (y != DK_NOVAL) {
 		if (!f->init) {
 			f->lev = (double)y;
@@ -481,9 +483,8 @@ feed(struct dk_fc *f, int64_t y, int what)
 	f->t += f->o.slot_minutes * 60LL;
 	if (what & AHEAD1)
 		ahead(f, 1, f->fc);
-	if (what & AHEADD)
-		ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) *
-		    DK_FC_N);
+	if (what & AHEADD)	/* (f->n + D - 1) % D of the new f->n */
+		ahead(f, f->D, f->pend + d * DK_FC_N);
 }
 
 void
