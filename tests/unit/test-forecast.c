@@ -405,6 +405,25 @@ test_feed_n(void)
 	CHECK(quiet >= 12);	/* most series were longer than that */
 }
 
+/* Values of 2^62 Wh taken before a day's mean can call them spikes
+ * (one a day, the rest none): the mean of the days that have them is the
+ * most a slot holds, as when the mean was summed in doubles (ahead()
+ * sums in integers below 2^49; two of these would overflow). */
+static void
+test_huge(void)
+{
+	struct dk_fc *f = hourly(0, 0, 0);
+	int i;
+
+	for (i = 0; i < 48; i++)
+		dk_fc_feed(f, i % 24 == 0 ? 1LL << 62 : i < 24 ? DK_NOVAL :
+		    100);
+	CHECK_INT(dk_fc_next(f, DK_FC_MEAN7), DK_MAX_WH);
+	dk_fc_feed(f, 300);
+	CHECK_INT(dk_fc_next(f, DK_FC_MEAN7), 100);
+	dk_fc_free(f);
+}
+
 static void
 test_new(void)
 {
@@ -420,6 +439,7 @@ main(void)
 {
 	test_seasonal();
 	test_ahead();
+	test_huge();
 	test_median();
 	test_ets();
 	test_choice();
