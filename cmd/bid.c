@@ -67,6 +67,7 @@ main(int argc, char *argv[])
 			break;
 		}
 	b.dry = P.dry;
+	dk_db_one_thread();
 	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_HOME, &e) < 0 ||
 	    dk_bidder_open(&b, &conf, &e) < 0)
 		goto fail;

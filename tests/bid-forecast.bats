@@ -153,6 +153,27 @@ PV='imp = 50; h = s / 2
 	[ "$(echo "$together" | jq -r .wh | sort -u | wc -l)" -ge 4 ]
 }
 
+@test "bid forecast: slots bid together (-N) get the forecasts each gets alone, of two meters each with a gap the other has not" {
+	sed 's/meters: \[alice-m\]/meters: [alice-m, alice-pv]/' alice.yaml >two.yaml
+	history 35 "$PV" 21 >m.jsonl
+	sed 's/alice-m/alice-pv/' m.jsonl >pv.jsonl
+	# alice-m lacks 08:00, alice-pv 08:30 and 09:30: both have 09:00
+	# and 10:00; the newest slot of both before 10:30 is 10:00, before
+	# 09:30 09:00, before 09:00 07:30
+	grep -v '"2026-07-06T08:00' m.jsonl >r.jsonl
+	grep -v '"2026-07-06T08:30\|"2026-07-06T09:30' pv.jsonl >>r.jsonl
+	set -- -n -c two.yaml -D bid.latitude=47.66 -D bid.longitude=9.18
+	denki-bid "$@" r.jsonl >/dev/null
+	run -0 --separate-stderr denki-bid "$@" -s 2026-07-06T08:00:00+00:00 -N 6 </dev/null
+	[ "${#lines[@]}" = 6 ]
+	together=$(echo "$output" | jq -c 'del(.sig)')
+	alone=$(for t in 08:00 08:30 09:00 09:30 10:00 10:30; do
+		denki-bid "$@" -s "2026-07-06T$t:00+00:00" </dev/null | jq -c 'del(.sig)'
+	done)
+	assert_equal "$together" "$alone"
+	[ "$(echo "$together" | jq -r .wh | sort -u | wc -l)" -ge 5 ]
+}
+
 @test "bid forecast: a bad bid.forecast, latitude or longitude is 78 and names the setting" {
 	run -78 --separate-stderr denki-bid -n -c alice.yaml -D bid.forecast=tomorrow -s 2026-06-07T00:00:00+00:00 </dev/null
 	assert_equal "$stderr" 'denki-bid: alice.yaml: bid.forecast: must be auto, yesterday, lastweek, blend, mean7, median7, ets, combo or clearsky, got "tomorrow"'

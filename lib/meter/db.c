@@ -81,6 +81,17 @@ dk_db_stmt(struct dk_db *d, const char *sql, struct dk_err *e,
 	return n[d->nstmt - 1].st;
 }
 
+/* For a program that uses SQLite from one thread only (bid): no mutexes
+ * taken nor memory counted around each of SQLite's calls and
+ * allocations; called before anything opens a database (after, it does
+ * nothing). */
+void
+dk_db_one_thread(void)
+{
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* flags: dk_sqlite_open_as's (DK_SQLITE_UNSYNCED: state_sync off) */
 struct dk_db *
 dk_db_open_as(const char *path, int flags, struct dk_err *e)

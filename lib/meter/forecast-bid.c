@@ -112,6 +112,7 @@ history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
 struct dk_fcstate {
 	int64_t newest;		/* the last slot fed */
 	int64_t from;		/* the first */
+	int top;		/* 1: a meter has no reading after newest */
 	size_t n;
 	int64_t *v[2];		/* the slots fed: import, export */
 	struct dk_fc *f[2];
@@ -175,6 +176,7 @@ build(struct dk_bidder *b, int64_t last, struct dk_err *e)
 	    HISTORY_DAYS;
 	struct dk_fcstate *c;
 	struct dk_fcopt o[2] = { b->fc, b->fc };
+	sqlite3_stmt *st;
 	int k;
 
 	dk_bidder_fc_free(b);
@@ -189,13 +191,26 @@ build(struct dk_bidder *b, int64_t last, struct dk_err *e)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (history(b, c->from, c->n, c->v[0], c->v[1], e) < 0)
 		return -1;
-	for (k = 0; k < 2; k++) {
-		if ((c->f[k] = dk_fc_new(&o[k], c->from, e)) == NULL)
+	/* a meter with no reading after last: last serves every later
+	 * slot (bid's 48 slots of a day ask newest() once, not each) */
+	c->top = 0;
+	for (k = 0; k < (int)b->nmeters && !c->top; k++) {
+		if ((st = dk_db_stmt(b->db, "SELECT max(slot) FROM reading "
+		    "WHERE meter = ?", e, "select")) == NULL)
 			return -1;
-		/* fed no more: its backtests' rows freed for the next */
-		dk_fc_feed_n(c->f[k], c->v[k], c->n);
-		dk_fc_freeze(c->f[k]);
+		sqlite3_bind_text(st, 1, b->meters[k], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return dk_db_fail(b->db, e, "select");
+		}
+		c->top = sqlite3_column_int64(st, 0) == last;
+		sqlite3_reset(st);
 	}
+	/* fed no more: without the backtests' rows */
+	for (k = 0; k < 2; k++)
+		if ((c->f[k] = dk_fc_fed(&o[k], c->from, c->v[k], c->n,
+		    e)) == NULL)
+			return -1;
 	return 0;
 }
 
@@ -219,7 +234,10 @@ dk_bidder_forecast(struct dk_bidder *b, int64_t target, int64_t *net,
 	char ts[40];
 	int k, m, h, rc;
 
-	if ((rc = newest(b, target, &last, e)) < 0)
+	if (b->fcs != NULL && b->fcs->top && target > b->fcs->newest) {
+		last = b->fcs->newest;
+		rc = 0;
+	} else if ((rc = newest(b, target, &last, e)) < 0)
 		return -1;
 	if (rc == 0 && (b->fcs == NULL || b->fcs->newest != last) &&
 	    build(b, last, e) < 0)

@@ -165,12 +165,16 @@ median7(const int64_t *x, int64_t v)
 static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
-	int k0 = (h - 1) / f->D + 1, k, c = 0, i;
-	int64_t x[7], y, w, v;
+	int k0 = (h - 1) / f->D + 1, k, c = 0, i, r = (int)(f->n % f->W);
+	int back = k0 * f->D - (h - 1), big = 0;
+	int64_t x[7], y, w, v, is = 0;
 	double s = 0, cs, ph, cl;
 
-	for (k = 0; k < 7; k++)
-		x[k] = day(f, h, k0 + k);
+	/* day(f, h, k0 + k): at()'s slot, stepping back a day from r (the
+	 * ring's place of the next slot) without a division each */
+	for (k = 0; k < 7; k++, back += f->D)
+		x[k] = back < 1 || back > f->W || back > f->n ? DK_NOVAL :
+		    f->ring[r - back + (r < back ? f->W : 0)];
 	y = x[0];
 	w = k0 <= 7 ? x[7 - k0] : day(f, h, 7);
 	/* without their own inputs, the seasonal ones fall back in turn:
@@ -181,14 +185,25 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	fc[DK_FC_LASTWEEK] = w != DK_NOVAL ? w : v;
 	fc[DK_FC_BLEND] = y != DK_NOVAL && w != DK_NOVAL ? (y + w + 1) / 2 :
 	    v;
+	/* the sum in integers: the same double as adding each in turn
+	 * while every value is below 2^49 (the sums below 2^53 are exact);
+	 * the ring's values are never below 0 */
 	for (k = 0; k < 7; k++)
 		if (x[k] != DK_NOVAL) {
-			s += (double)x[k];
+			if (x[k] < (1LL << 49))
+				is += x[k];
+			else
+				big = 1;
 			c++;
 		}
+	s = (double)is;
+	if (big)
+		for (s = 0, k = 0; k < 7; k++)
+			if (x[k] != DK_NOVAL)
+				s += (double)x[k];
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
 	fc[DK_FC_MEDIAN7] = median7(x, v);
-	i = (int)((f->n + h - 1) % f->W);
+	i = (int)(((int64_t)r + h - 1) % f->W);
 	ph = f->ph[h < PHN ? h : PHN - 1];
 	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] + f->sw[i] +
 	    ph * f->eprev) : v;
@@ -216,8 +231,9 @@ dk_fc_ahead(const struct dk_fc *f, int m, int h)
 	return fc[m];
 }
 
-struct dk_fc *
-dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
+/* A forecaster from t0; rows: with the backtests' rows (see dk_fc_fed). */
+static struct dk_fc *
+make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 {
 	struct dk_fc *f;
 	int m;
@@ -246,10 +262,10 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
 	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
 	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
-	    (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
-	    sizeof(int64_t))) == NULL ||
-	    (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
-	    sizeof(int64_t))) == NULL) {
+	    (rows && (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL) ||
+	    (rows && (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
+	    sizeof(int64_t))) == NULL)) {
 		dk_fc_free(f);
 		goto oom;
 	}
@@ -261,6 +277,12 @@ dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
 oom:
 	dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	return NULL;
+}
+
+struct dk_fc *
+dk_fc_new(const struct dk_fcopt *o, int64_t t0, struct dk_err *e)
+{
+	return make(o, t0, 1, e);
 }
 
 void
@@ -344,9 +366,21 @@ dk_fc_mae(const struct dk_fc *f, int m)
 static void
 score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 {
-	int64_t *row = b->err + (f->n % f->win) * DK_FC_N, d;
+	int64_t *row, d;
 	int m;
 
+	/* without rows (dk_fc_fed): the window never wraps */
+	if (b->err == NULL) {
+		if (y == DK_NOVAL || fc[0] == DK_NOVAL)
+			return;
+		for (m = 0; m < DK_FC_N; m++) {
+			d = fc[m] - y;
+			b->esum[m] += d < 0 ? -d : d;
+		}
+		b->ecnt++;
+		return;
+	}
+	row = b->err + (f->n % f->win) * DK_FC_N;
 	if (row[0] > 0) {
 		for (m = 0; m < DK_FC_N; m++)
 			b->esum[m] -= row[m] - 1;
@@ -375,25 +409,32 @@ score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 static void
 empty(struct dk_fc *f)
 {
+	int64_t *p;
 	int m;
 
 	f->ring[f->n % f->W] = DK_NOVAL;
 	f->n++;
 	f->t += f->o.slot_minutes * 60LL;
+	/* its place found once, not again after each store through it */
+	p = f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N;
 	for (m = 0; m < DK_FC_N; m++)
-		f->fc[m] = f->pend[((f->n + f->D - 1) % f->D) * DK_FC_N + m] =
-		    0;
+		f->fc[m] = p[m] = 0;
 }
+
+/* What a feed does beside teaching the seasons, the sky and the week:
+ * score the forecasts made a slot and a day ahead, forecast the next slot
+ * and the one a day ahead (FULL: all; dk_fc_feed_n and dk_fc_fed leave
+ * out what later feeds do not need). */
+enum { SCORE1 = 1, SCORED = 2, AHEAD1 = 4, AHEADD = 8, FULL = 15 };
 
 /*
  * The next slot's value: DK_NOVAL when there is none (a gap, a meter
  * reset).  A value below zero or beyond SPIKE times the week's mean is
  * taken as none too: one broken reading must not teach the seasons.
- * Unless full, the value teaches the seasons, the sky and the week, and
- * nothing is forecast nor scored (dk_fc_feed_n).
+ * what: FULL, or the parts of it wanted.
  */
 static void
-feed(struct dk_fc *f, int64_t y, int full)
+feed(struct dk_fc *f, int64_t y, int what)
 {
 	int i = (int)(f->n % f->W), d = i % f->D;
 	int64_t old;
@@ -406,10 +447,10 @@ feed(struct dk_fc *f, int64_t y, int full)
 		empty(f);
 		return;
 	}
-	if (f->n >= 1 && full)
+	if (f->n >= 1 && (what & SCORE1))
 		score(f, &f->bt[0], f->fc, y);
-	if (full)
-		score(f, &f->bt[1], f->pend + (f->n % f->D) * DK_FC_N, y);
+	if (what & SCORED)	/* d: f->n % f->D, as W is 7 days */
+		score(f, &f->bt[1], f->pend + d * DK_FC_N, y);
 	if (y != DK_NOVAL) {
 		if (!f->init) {
 			f->lev = (double)y;
@@ -451,27 +492,16 @@ feed(struct dk_fc *f, int64_t y, int full)
 	}
 	f->n++;
 	f->t += f->o.slot_minutes * 60LL;
-	if (!full)
-		return;
-	ahead(f, 1, f->fc);
-	ahead(f, f->D, f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N);
-}
-
-/* What only further feeds need, the backtests' rows and the forecasts
- * made a day ahead, freed: f answers as before and is fed no more. */
-void
-dk_fc_freeze(struct dk_fc *f)
-{
-	free(f->pend);
-	free(f->bt[0].err);
-	free(f->bt[1].err);
-	f->pend = f->bt[0].err = f->bt[1].err = NULL;
+	if (what & AHEAD1)
+		ahead(f, 1, f->fc);
+	if (what & AHEADD)	/* (f->n + D - 1) % D of the new f->n */
+		ahead(f, f->D, f->pend + d * DK_FC_N);
 }
 
 void
 dk_fc_feed(struct dk_fc *f, int64_t y)
 {
-	feed(f, y, 1);
+	feed(f, y, FULL);
 }
 
 /*
@@ -490,5 +520,40 @@ dk_fc_feed_n(struct dk_fc *f, const int64_t *v, size_t n)
 	    0;
 
 	for (i = 0; i < n; i++)
-		feed(f, v[i], i >= quiet);
+		feed(f, v[i], i >= quiet ? FULL : 0);
+}
+
+/*
+ * A forecaster from t0 fed the n values of v and fed no more (bid's): it
+ * answers as one dk_fc_feed_n fed, to the bit, without the backtests'
+ * rows (win x DK_FC_N each, a third of a megabyte to zero for bid's two),
+ * nor the work only later feeds would use: only the last win slots are
+ * scored (the window never wraps, so no score leaves it: the sums are
+ * those a full feed leaves), the next slot forecast only from the slot
+ * before those, and the slot a day ahead only where one of those scores
+ * it.  NULL with e filled.
+ */
+struct dk_fc *
+dk_fc_fed(const struct dk_fcopt *o, int64_t t0, const int64_t *v, size_t n,
+    struct dk_err *e)
+{
+	struct dk_fc *f;
+	size_t i, win, D;
+	int what;
+
+	if ((f = make(o, t0, 0, e)) == NULL)
+		return NULL;
+	win = (size_t)f->win;
+	D = (size_t)f->D;
+	for (i = 0; i < n; i++) {
+		what = i + win >= n ? SCORE1 | SCORED : 0;
+		if (i + win + 1 >= n)
+			what |= AHEAD1;
+		if (i + win + D >= n && i + D < n)
+			what |= AHEADD;
+		feed(f, v[i], what);
+	}
+	free(f->pend);
+	f->pend = NULL;
+	return f;
 }

@@ -267,7 +267,8 @@ struct dk_fc;
 struct dk_fc *dk_fc_new(const struct dk_fcopt *, int64_t t0, struct dk_err *);
 void dk_fc_feed(struct dk_fc *, int64_t wh);	/* DK_NOVAL: none */
 void dk_fc_feed_n(struct dk_fc *, const int64_t *wh, size_t n);
-void dk_fc_freeze(struct dk_fc *);
+struct dk_fc *dk_fc_fed(const struct dk_fcopt *, int64_t t0, const int64_t *wh,
+    size_t n, struct dk_err *);
 int64_t dk_fc_next(const struct dk_fc *, int method);
 int64_t dk_fc_ahead(const struct dk_fc *, int method, int h);
 int dk_fc_chosen(const struct dk_fc *);
@@ -285,6 +286,7 @@ void dk_fc_free(struct dk_fc *);
 struct dk_db;
 struct dk_db *dk_db_open(const char *path, struct dk_err *);
 struct dk_db *dk_db_open_as(const char *path, int flags, struct dk_err *);
+void dk_db_one_thread(void);
 int dk_db_begin(struct dk_db *, struct dk_err *);
 int dk_db_commit(struct dk_db *, struct dk_err *);
 void dk_db_rollback(struct dk_db *);
