@@ -118,7 +118,8 @@ main(int argc, char *argv[])
 	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_coop C;
-	struct dk_regedit x = { .max_wh = -2, .max_day = -2 };
+	/* static: its arrays, made below, are the run's, kept to its end */
+	static struct dk_regedit x = { .max_wh = -2, .max_day = -2 };
 	struct dk_request q = { 0 };
 	struct dk_key nk;
 	struct logctx lc = { 0 };
