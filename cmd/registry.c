@@ -17,7 +17,7 @@ static const char usage[] =
     "           [-z zone] [-r role] [-t time]\n"
     "       denki-registry [-c config] [-D key=value] add [-w max_wh] "
     "[-l max_day]\n"
-    "           [-S scope] [-C capacity_wh] [request]\n"
+    "           [-S scope] [-C capacity_wh] [request ...]\n"
     "       denki-registry [-c config] [-D key=value] rekey [request]\n"
     "       denki-registry [-c config] [-D key=value] update ID [-z zone] "
     "[-r role] [-w max_wh]\n"
@@ -118,7 +118,8 @@ main(int argc, char *argv[])
 	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_coop C;
-	struct dk_regedit x = { .max_wh = -2, .max_day = -2 };
+	/* static: its arrays, made below, are the run's, kept to its end */
+	static struct dk_regedit x = { .max_wh = -2, .max_day = -2 };
 	struct dk_request q = { 0 };
 	struct dk_key nk;
 	struct logctx lc = { 0 };
@@ -208,21 +209,28 @@ main(int argc, char *argv[])
 				dk_emit(stdout, rec);
 		}
 	} else if (dk_coop_open(&C, &e) == 0) {
-		if (strcmp(cmd, "add") == 0 || strcmp(cmd, "rekey") == 0) {
-			if ((rec = dk_request_read(file, &e)) != NULL) {
-				json_t *r = dk_registry_request(&C.st.reg, rec,
-				    file, *cmd == 'a', x.max_wh, x.max_day, &e);
-				json_decref(rec);
-				rec = r;
-			}
-		} else
-			rec = dk_registry_edit(&C.st.reg, &x, &e);
-		if (rec != NULL && dk_registry_scope(rec, scope >= 0, scope,
-		    &e) == 0 && dk_registry_capacity(rec, cap != -2, cap,
-		    &e) == 0 && dk_registry_apply(&C.st.reg, rec, &e) == 0 &&
-		    dk_ledger_add(&C.l, rec, &e) == 0 &&
-		    dk_ledger_finish(&C.l, 0, &e) == 0)
-			dk_emit(stdout, rec);
+		do {	/* add: each request in turn, as a run of its own */
+			json_decref(rec);
+			if (strcmp(cmd, "add") == 0 || strcmp(cmd, "rekey") ==
+			    0) {
+				if ((rec = dk_request_read(file, &e)) != NULL) {
+					json_t *r = dk_registry_request(
+					    &C.st.reg, rec, file, *cmd == 'a',
+					    x.max_wh, x.max_day, &e);
+					json_decref(rec);
+					rec = r;
+				}
+			} else
+				rec = dk_registry_edit(&C.st.reg, &x, &e);
+			if (rec != NULL && dk_registry_scope(rec, scope >= 0,
+			    scope, &e) == 0 && dk_registry_capacity(rec,
+			    cap != -2, cap, &e) == 0 &&
+			    dk_registry_apply(&C.st.reg, rec, &e) == 0 &&
+			    dk_ledger_add(&C.l, rec, &e) == 0 &&
+			    dk_ledger_finish(&C.l, 0, &e) == 0)
+				dk_emit(stdout, rec);
+		} while (e.status == 0 && *cmd == 'a' && ++optind < argc &&
+		    (file = argv[optind]) != NULL);
 	}
 	if (strcmp(cmd, "list") != 0)
 		json_decref(rec);

@@ -77,6 +77,49 @@ minus_request() {
 	assert_equal "$(changed)" "$output"
 }
 
+@test "registry add of several requests: each an entry and a checkpoint, the ledger byte for byte what runs one by one make" {
+	need_faketime
+	denki-keygen erin >/dev/null
+	dreq -m dave-m
+	denki-registry request erin -s erin.key -r consumer >erin.json
+	cp ledger.jsonl before
+	run -0 --separate-stderr at '2030-01-02 03:04:05' \
+	    denki-registry -c coop.yaml add dave.json erin.json
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -r .id <<<"$output" | tr '\n' ' ')" "dave erin "
+	assert_equal "$(jq -r .rec.type ledger.jsonl | tr '\n' ' ')" \
+	    "ledger participant checkpoint participant checkpoint participant checkpoint participant checkpoint "
+	assert_equal "$(sed -n 8p ledger.jsonl | jq -c .rec)" "${lines[1]}"
+	mv ledger.jsonl together
+	mv before ledger.jsonl
+	rm -f ledger.jsonl.*
+	at '2030-01-02 03:04:05' denki-registry -c coop.yaml add dave.json >one
+	at '2030-01-02 03:04:05' denki-registry -c coop.yaml add erin.json >>one
+	cmp ledger.jsonl together
+	assert_equal "$(cat one)" "$output"
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
+@test "registry add of several requests: a bad one stops the run, naming its file; those before it stay appended, those after it are not" {
+	denki-keygen erin >/dev/null
+	dreq
+	denki-registry request alice -s alice.key >a.json
+	denki-registry request erin -s erin.key >erin.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add dave.json \
+	    a.json erin.json
+	assert_equal "$(jq -r .id <<<"$output")" dave
+	assert_equal "$stderr" "denki-registry: alice: already registered; its changes go by registry rekey"
+	assert_equal "$(entries)" 7
+	assert_equal "$(changed | jq -r .id)" dave
+	echo '{"id":' >bad.json
+	run -65 --separate-stderr denki-registry -c coop.yaml add erin.json \
+	    bad.json dave.json
+	assert_equal "$(jq -r .id <<<"$output")" erin
+	assert_regex "$stderr" '^denki-registry: bad\.json:1: '
+	assert_equal "$(entries)" 9
+	run -0 denki-ledger-verify -p operator.pub ledger.jsonl
+}
+
 @test "registry list: every participant with its status" {
 	run -0 --separate-stderr denki-registry -c coop.yaml list
 	assert_equal "$stderr" ""
@@ -361,7 +404,7 @@ minus_request() {
 	assert_equal "${#lines[@]}" 13
 	assert_line --index 0 'usage: denki-registry request ID -s key [-K old.key] [-m meter]... [-M meter=pubkey]...'
 	assert_line --index 2 --regexp '^       denki-registry \[-c config\] \[-D key=value\] add \[-w max_wh\] \[-l max_day\]$'
-	assert_line --index 3 '           [-S scope] [-C capacity_wh] [request]'
+	assert_line --index 3 '           [-S scope] [-C capacity_wh] [request ...]'
 	assert_line --index 8 --regexp '^       denki-registry .* reinstate ID$'
 	assert_line --index 12 --regexp '^       denki-registry .* list$'
 	local usage="$output"

@@ -192,11 +192,6 @@ int dk_members_only(json_t *o, const char *const *names, const char *what,
     struct dk_err *);
 char *dk_history_text(json_t *history);
 
-/* sha256.c: SHA-256 of a prefix (at most 64 bytes) and data, SHA-NI when
- * the CPU has it */
-void dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
-    unsigned char out[32]);
-int dk_sha256_ni(int on);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);

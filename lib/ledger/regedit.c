@@ -187,7 +187,7 @@ static const struct regcmd {
 	const char *opts, *need;
 } regcmds[] = {
 	{ "request", 1, 1, "smMzrKt", "s" },
-	{ "add", 0, 1, "wlSC", "" },
+	{ "add", 0, 100000, "wlSC", "" },	/* each as a run */
 	{ "rekey", 0, 1, "", "" },
 	{ "update", 1, 1, "zrwlSC", "" },
 	{ "revoke", 1, 1, "", "" },

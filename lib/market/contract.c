@@ -67,8 +67,9 @@ keep_line(struct dk_span **v, size_t *cap, size_t k, const char *line,
 }
 
 /* The same with the line rec was read from (line, n; NULL: none), which
- * must outlive g: canonical lines spare the replay its JSON (dumps of
- * the orders, trades read back). */
+ * must outlive g and end in a NUL at n: canonical lines spare the replay
+ * its JSON (dumps of the orders, trades read back) and the ledger its
+ * dumps of the orders. */
 int
 dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
     size_t n, const struct dk_rules *r, struct dk_err *e)
@@ -149,9 +150,14 @@ replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
 	    e) != 0)
 		goto out;
 	if (dk_replay_match(&rp, g->trades, g->clearing, e) == 0) {
+		/* the orders and their canonical lines (NULL: none) in
+		 * the book's order */
 		o = json_array();
-		for (i = 0; i < rp.n; i++)
+		for (i = 0; i < rp.n; i++) {
 			json_array_append(o, rp.book[i].rec);
+			g->oline[i].s = rp.book[i].line;
+			g->oline[i].n = rp.book[i].len;
+		}
 		json_decref(g->orders);
 		g->orders = o;
 		json_decref(g->contracts);
@@ -186,21 +192,33 @@ int
 dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
     struct dk_state *st, FILE *out, struct dk_err *e)
 {
-	size_t i;
+	size_t i, n;
 	json_t *x;
+	char *c;
+	int rc;
 
+	/* an order's line, when canonical, is the entry's text (replay) */
 	json_array_foreach(g->orders, i, x)
-		if (dk_ledger_add(l, x, e) < 0)
+		if (dk_ledger_add_canon(l, x, g->oline != NULL ?
+		    g->oline[i].s : NULL, e) < 0)
 			return -1;
 	if (dk_state_apply(st, 0, 0, g->clearing, e) < 0 ||
 	    dk_ledger_add(l, g->clearing, e) < 0)
 		return -1;
+	/* a contract's text made once, for the ledger and for out */
 	json_array_foreach(g->contracts, i, x) {
-		if (dk_state_apply(st, 0, 0, x, e) < 0 ||
-		    dk_ledger_add(l, x, e) < 0)
+		if (dk_state_apply(st, 0, 0, x, e) < 0)
 			return -1;
-		if (dk_emit(out, x) < 0)
+		if ((c = dk_canon(x)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		rc = dk_ledger_add_canon(l, x, c, e);
+		n = strlen(c);
+		c[n] = '\n';
+		if (rc == 0 && fwrite(c, 1, n + 1, out) != n + 1)
+			rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		free(c);
+		if (rc < 0)
+			return -1;
 	}
 	return dk_ledger_checkpoint(l, e);
 }

@@ -739,7 +739,8 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 	struct dk_conf *hc;
 	char p[PATH_MAX], log[PATH_MAX];
 	char *kg[] = { "denki-keygen", "operator", NULL };
-	char *add[] = { "denki-registry", "-c", "coop.yaml", "add", p, NULL };
+	char *addv[] = { "denki-registry", "-c", "coop.yaml", "add" };
+	char **add;
 	size_t i;
 	FILE *fp;
 	int rc = 0;
@@ -807,12 +808,23 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 		return -1;
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, -1, sc->days, "registry");
-	/* the operator appends each home's signed request, in order */
-	for (i = 0; i < sc->nh; i++) {
-		hpath(R, p, sc->h[i].id, ".enrol.json");
-		if (run1(R, add, NULL, log, e) < 0)
-			return -1;
-	}
+	/* the operator appends each home's signed request, in order: one
+	 * run for all (each its own commit, as runs one by one make; a run
+	 * each replayed the ledger, so homes squared) */
+	if ((add = calloc(sc->nh + 5, sizeof(*add))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	memcpy(add, addv, sizeof(addv));
+	for (i = 0; i < sc->nh && rc == 0; i++)
+		if ((add[4 + i] = strdup(hpath(R, p, sc->h[i].id,
+		    ".enrol.json"))) == NULL)
+			rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (rc == 0)
+		rc = run1(R, add, NULL, log, e);
+	for (i = 0; i < sc->nh; i++)
+		free(add[4 + i]);
+	free(add);
+	if (rc < 0)
+		return -1;
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, -1, sc->days, "meters");
 	if (each_home(R, meter, 0, e) < 0)

@@ -134,6 +134,15 @@ main(void)
 		CHECK_STR(e.msg, "rekey: -w: not an option of this command");
 		CHECK_INT(dk_regedit_check("enroll", "", 0, one, &e), -1);
 		CHECK_HAS(e.msg, "enroll: unknown command");
+		/* add takes several requests; rekey one */
+		{
+			char *three[] = { "a.json", "b.json", "c.json" };
+			CHECK_INT(dk_regedit_check("add", "w", 3, three, &e),
+			    0);
+			CHECK_INT(dk_regedit_check("rekey", "", 2, three, &e),
+			    -1);
+			CHECK_INT(e.status, DK_EX_USAGE);
+		}
 	}
 
 	free(s);

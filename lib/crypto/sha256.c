@@ -1,12 +1,13 @@
 /* sha256.c: SHA-256 of two parts (a prefix and the data) for the Merkle
- * tree's leaves and nodes and the readings' commitments: with the CPU's
- * SHA extensions when it has them, libsodium's otherwise. */
+ * tree's leaves and nodes, the readings' commitments and the records'
+ * ids: with the CPU's SHA extensions when it has them, libsodium's
+ * otherwise. */
 #include <stdint.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "ledger.h"
+#include "crypto.h"
 
 /* 1 with SHA-NI (and the SSSE3 and SSE4.1 it uses), 0 without; -1 not
  * asked yet. */
