@@ -179,10 +179,9 @@ main(int argc, char *argv[])
 	if (timearg(tm, &q.time) < 0)
 		return DK_EX_USAGE;
 	if (strcmp(cmd, "request") == 0 || strcmp(cmd, "countersign") == 0) {
-		c = offline(cmd, &q, skey, okey, file, &e);
-		free(x.meters);
-		free(x.mkeys);
-		return c < 0 ? dk_prog_fail(&P, &e) : dk_finish_stdout(prog);
+		if (offline(cmd, &q, skey, okey, file, &e) < 0)
+			return dk_prog_fail(&P, &e);
+		return dk_finish_stdout(prog);
 	}
 	if (dk_prog_coop(&P, &C, 0, &e) < 0)
 		return dk_prog_fail(&P, &e);
@@ -236,8 +235,6 @@ main(int argc, char *argv[])
 		json_decref(rec);
 	json_decref(lc.prev);
 	dk_coop_free(&C);
-	free(x.meters);
-	free(x.mkeys);
 	if (e.status != 0)
 		return dk_prog_fail(&P, &e);
 	return dk_finish_stdout(prog);
