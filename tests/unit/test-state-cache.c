@@ -13,6 +13,18 @@
 static char dir[64], lpath[96], cpath[112];
 static struct dk_key op;
 
+/* A writer's run ended: a checkpoint, the commit, the ledger closed. */
+static void
+done(struct dk_ledger *l, struct dk_state *st)
+{
+	struct dk_err e = { 0 };
+
+	CHECK_INT(dk_ledger_checkpoint(l, &e), 0);
+	CHECK_INT(dk_ledger_commit(l, &e), 0);
+	dk_ledger_close(l);
+	dk_state_free(st);
+}
+
 /* n terms entries of 2 KB each (the state keeps every text), and a
  * checkpoint */
 static void
@@ -36,10 +48,7 @@ append(int from, int n)
 		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
 		json_decref(r);
 	}
-	CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
-	CHECK_INT(dk_ledger_commit(&l, &e), 0);
-	dk_ledger_close(&l);
-	dk_state_free(&st);
+	done(&l, &st);
 }
 
 /* The ledger read through the cache: whether the cache was used, and the
@@ -162,10 +171,7 @@ test_lean(void)
 		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
 		json_decref(r);
 	}
-	CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
-	CHECK_INT(dk_ledger_commit(&l, &e), 0);
-	dk_ledger_close(&l);
-	dk_state_free(&st);
+	done(&l, &st);
 	dk_state_init(&whole);
 	CHECK_INT(dk_ledger_scan(path, NULL, dk_state_apply, &whole, &e), 0);
 	for (lean = 0; lean <= 1; lean++) {
