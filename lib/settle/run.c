@@ -80,8 +80,11 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	const char *kind;
 	json_t *rec;
 	int64_t t;
+	int flat;
 
-	if ((rec = dk_parse(line, n, e)) != NULL &&
+	/* a meter's line, flat and canonical, built without the parser */
+	flat = (rec = dk_parse_flat(line, n)) != NULL;
+	if ((flat || (rec = dk_parse(line, n, e)) != NULL) &&
 	    json_is_string(json_object_get(rec, "type")) &&
 	    strcmp(str(rec, "type"), "gap") == 0) {
 		gap(rec, e);
@@ -119,7 +122,7 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	rd->meter = str(rec, "meter");
 	rd->where = NULL;
 	/* the line itself when it is canonical, as a meter writes it */
-	if ((rd->canon = dk_is_canonical(line, n) ? strndup(line, n) :
+	if ((rd->canon = flat || dk_is_canonical(line, n) ? strndup(line, n) :
 	    dk_canon(rec)) == NULL ||
 	    asprintf(&rd->where, "%s:%ld", name, lineno) < 0) {
 		free(rd->canon);
