@@ -143,10 +143,12 @@ main(int argc, char *argv[])
 done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
+	/* the state first: freed after the run's readings, its first big
+	 * block had malloc gather every small one they left (0.3 s) */
+	dk_coop_free(&C);
 	dk_settle_run_free(&run);
 	dk_ahead_forget();
 	json_decref(out);
-	dk_coop_free(&C);
 	c = dk_finish_stdout(prog);
 	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:

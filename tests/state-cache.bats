@@ -186,6 +186,25 @@ fresh() {
 	[[ $stderr == *"ledger.jsonl:"*"entry "* ]]
 }
 
+@test "state cache: an order past the cache's end changed: settle, which leaves orders unparsed, finds the chain broken as a whole read does" {
+	season 2
+	day2 order
+	fresh
+	# the second day's orders, clearings and contracts, its first order's
+	# energy changed
+	head -n "$(before_day2 commitment full.jsonl)" full.jsonl |
+	    tail -n +"$(($(wc -l <ledger.jsonl) + 1))" >day2.jsonl
+	n=$(grep -n -m 1 '"type":"order"' day2.jsonl | cut -d: -f1)
+	sed "${n}s/\"wh\":\([0-9]\)/\"wh\":9\1/" day2.jsonl >>ledger.jsonl
+	! cmp -s <(head -n "$(before_day2 commitment full.jsonl)" full.jsonl) \
+	    ledger.jsonl
+	nocache denki-settle -c coop.yaml readings.jsonl
+	assert_failure 65
+	same_run
+	[[ $stderr == *"ledger.jsonl:"*"entry $(($(wc -l <ledger.jsonl) - $(wc -l <day2.jsonl) + n))"* ]]
+	[[ $stderr == *prev* ]]
+}
+
 @test "attack: a cache's mark naming another key, the ledger ending in a checkpoint that key signed: clear reads it whole and refuses it" {
 	season 2 other
 	day2 clearing

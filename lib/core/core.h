@@ -96,6 +96,7 @@ int dk_check_type(json_t *obj, const char *type, struct dk_err *);
 
 /* canon.c: canonical text, jansson's sorted compact dump written fast */
 char *dk_canon(json_t *);
+size_t dk_lltoa(long long, char out[24]);
 
 /* money.c: integer energy and money, and the one rounding rule; each
  * returns -1 rather than wrap (see denki-formats(5), Units) */

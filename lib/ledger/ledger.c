@@ -190,14 +190,22 @@ dk_ledger_witnesses(struct dk_ledger *l, dk_cosign_fn fn, void *ctx, size_t n)
 static int
 frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 {
+	static const char h0[] = "{\"prev\":\"", h1[] = "\",\"rec\":",
+	    t0[] = ",\"seq\":", t1[] = ",\"type\":\"entry\",\"v\":2}\n";
 	char head[96], tail[64];
-	int hn, tn;
+	size_t hn, tn, pn = strnlen(l->prev, 64);
 	char *np;
 
-	hn = snprintf(head, sizeof(head), "{\"prev\":\"%s\",\"rec\":",
-	    l->prev);
-	tn = snprintf(tail, sizeof(tail), ",\"seq\":%lld,\"type\":\"entry\","
-	    "\"v\":2}\n", (long long)l->next);
+	/* no printf: a settle run frames every entry it adds */
+	memcpy(head, h0, sizeof(h0) - 1);
+	memcpy(head + sizeof(h0) - 1, l->prev, pn);
+	memcpy(head + sizeof(h0) - 1 + pn, h1, sizeof(h1));
+	hn = sizeof(h0) - 1 + pn + sizeof(h1) - 1;
+	memcpy(tail, t0, sizeof(t0) - 1);
+	tn = sizeof(t0) - 1 + dk_lltoa((long long)l->next, tail +
+	    sizeof(t0) - 1);
+	memcpy(tail + tn, t1, sizeof(t1));
+	tn += sizeof(t1) - 1;
 	if (l->npend + hn + n + tn > l->cappend) {
 		size_t cap = (l->cappend + hn + n + tn) * 2;
 		if ((np = realloc(l->pend, cap)) == NULL)
@@ -209,7 +217,7 @@ frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 	memcpy(np, head, hn);
 	memcpy(np + hn, c, n);
 	memcpy(np + hn + n, tail, tn);
-	return hn + (int)n + tn;
+	return (int)(hn + n + tn);
 }
 
 int

@@ -80,8 +80,11 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	const char *kind;
 	json_t *rec;
 	int64_t t;
+	int flat;
 
-	if ((rec = dk_parse(line, n, e)) != NULL &&
+	/* a meter's line, flat and canonical, built without the parser */
+	flat = (rec = dk_parse_flat(line, n)) != NULL;
+	if ((flat || (rec = dk_parse(line, n, e)) != NULL) &&
 	    json_is_string(json_object_get(rec, "type")) &&
 	    strcmp(str(rec, "type"), "gap") == 0) {
 		gap(rec, e);
@@ -119,7 +122,7 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	rd->meter = str(rec, "meter");
 	rd->where = NULL;
 	/* the line itself when it is canonical, as a meter writes it */
-	if ((rd->canon = dk_is_canonical(line, n) ? strndup(line, n) :
+	if ((rd->canon = flat || dk_is_canonical(line, n) ? strndup(line, n) :
 	    dk_canon(rec)) == NULL ||
 	    asprintf(&rd->where, "%s:%ld", name, lineno) < 0) {
 		free(rd->canon);
@@ -347,6 +350,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	dk_scache_init(&cache, st);
 	cache.fn = scan_apply;
 	cache.ctx = &sc;
+	cache.lean = 1;		/* scan_apply passes over orders too */
 	for (i = 0, rc = 0; rc == 0 && i < run->n; i++)
 		rc = dk_scache_avoid(&cache, str(run->v[i].rec, "meter"),
 		    str(run->v[i].rec, "slot"));
@@ -390,6 +394,102 @@ dk_settlement_private(json_t *rec)
 	json_object_del(rec, "export_wh");
 	json_object_del(rec, "import_wh");
 	json_object_set_new(rec, "v", json_integer(2));
+}
+
+/* The end of the JSON value at s (canonical text, as dk_canon writes
+ * it): past its last byte, or NULL when it does not end before end. */
+static const char *
+value_end(const char *s, const char *end)
+{
+	int depth = 0, in = 0;
+
+	for (; s < end; s++) {
+		if (in) {
+			if (*s == '\\')
+				s++;
+			else if (*s == '"')
+				in = 0;
+			else
+				continue;
+			if (depth == 0 && in == 0)
+				return s + 1;
+			continue;
+		}
+		switch (*s) {
+		case '"':
+			in = 1;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return s;	/* the enclosing one's end */
+			if (--depth == 0)
+				return s + 1;
+			break;
+		case ',':
+			if (depth == 0)
+				return s;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The canonical text of rec as dk_settlement_private makes it, from c,
+ * rec's own (n bytes): its members cut out and its "v" written 2, for
+ * no second dk_canon of the whole record; NULL when c is not an object
+ * of a "v" (or memory is short), for the caller to make it the long way.
+ * A provisional settlement's is c's copy (it keeps them).
+ */
+char *
+dk_settlement_private_text(json_t *rec, const char *c, size_t n)
+{
+	const char *p = c + 1, *end = c + n, *k, *v, *ve;
+	char *t, *o;
+	int hasv = 0;
+
+	if (json_object_get(rec, "provisional") != NULL)
+		return strndup(c, n);
+	if (n < 2 || c[0] != '{' || c[n - 1] != '}' ||
+	    (t = o = malloc(n + 2)) == NULL)
+		return NULL;
+	*o++ = '{';
+	while (p < end - 1) {
+		k = p;		/* "key":value, then ',' or the '}' */
+		if (*k != '"' || (v = value_end(k, end)) == NULL ||
+		    *v != ':' || (ve = value_end(v + 1, end)) == NULL ||
+		    ve == v + 1 || (*ve != ',' && ve != end - 1))
+			goto bad;
+		if ((v - k == 11 && (memcmp(k, "\"export_wh\"", 11) == 0 ||
+		    memcmp(k, "\"import_wh\"", 11) == 0))) {
+			p = ve + (*ve == ',');
+			continue;
+		}
+		if (o > t + 1)
+			*o++ = ',';
+		if (v - k == 3 && memcmp(k, "\"v\"", 3) == 0) {
+			memcpy(o, "\"v\":2", 5);
+			o += 5;
+			hasv = 1;
+		} else {
+			memcpy(o, k, (size_t)(ve - k));
+			o += ve - k;
+		}
+		p = ve + (*ve == ',');
+	}
+	if (!hasv || p != end - 1)
+		goto bad;
+	*o++ = '}';
+	*o = '\0';
+	return t;
+bad:
+	free(t);
+	return NULL;
 }
 
 /* Room for n more bytes in the buffer *b (*len bytes used of *cap). */
@@ -473,7 +573,7 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
     struct dk_err *e)
 {
 	json_t *x;
-	char *c;
+	char *c, *pc;
 	size_t k;
 	int rc;
 
@@ -504,7 +604,9 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 				    "memory");
 			}
 			dk_settlement_private(x);
-			rc = dk_ledger_add(l, x, e);
+			pc = dk_settlement_private_text(x, c, strlen(c));
+			rc = dk_ledger_add_canon(l, x, pc, e);
+			free(pc);
 			json_decref(x);
 		} else
 			rc = dk_ledger_add_canon(l, x, c, e);

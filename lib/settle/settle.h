@@ -96,6 +96,7 @@ void dk_settle_run_free(struct dk_settle_run *);
 void dk_settle_run_precheck(struct dk_settle_run *,
     const struct dk_registry *, int threads);
 void dk_settlement_private(json_t *rec);
+char *dk_settlement_private_text(json_t *rec, const char *c, size_t n);
 
 /* pay.c: what each member is owed or owes, from the ledger's transfers
  * less its payment runs' payments (the pay book); payment_run and

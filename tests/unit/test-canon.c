@@ -112,6 +112,21 @@ main(void)
 	char big[200];
 	int i, bad;
 
+	/* integers as printf writes them, the extremes too */
+	{
+		static const long long ll[] = { 0, 1, -1, 9, 10, -10, 99,
+		    1234567890123LL, -9007199254740991LL, 9223372036854775807LL,
+		    -9223372036854775807LL - 1 };
+		char p[32], q[24];
+		size_t k;
+
+		for (k = 0; k < sizeof(ll) / sizeof(ll[0]); k++) {
+			snprintf(p, sizeof(p), "%lld", ll[k]);
+			CHECK_INT(dk_lltoa(ll[k], q), strlen(p));
+			CHECK_STR(q, p);
+		}
+	}
+
 	/* what the ledger holds */
 	v = json_pack("{s:s,s:i,s:s,s:I,s:[i,s,b,n]}", "type", "reading",
 	    "v", 1, "meter", "m-1\n\"q\"\\", "import_wh",

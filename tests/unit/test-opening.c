@@ -435,6 +435,58 @@ test_commit_canon(void)
 	json_decref(rd);
 }
 
+/* The private text of a settlement from its canonical one is
+ * dk_canon's of its private copy, whatever its members hold. */
+static void
+private_same(const char *js)
+{
+	json_error_t je;
+	json_t *x = json_loads(js, 0, &je), *y;
+	char *c, *want, *got;
+
+	CHECKF(x != NULL, "%s: %s", js, je.text);
+	if (x == NULL)
+		return;
+	y = json_deep_copy(x);
+	dk_settlement_private(y);
+	c = dk_canon(x);
+	want = dk_canon(y);
+	got = dk_settlement_private_text(y, c, strlen(c));
+	CHECKF(got != NULL && strcmp(got, want) == 0, "%s: %s, not %s", js,
+	    got ? got : "(null)", want);
+	free(c);
+	free(want);
+	free(got);
+	json_decref(x);
+	json_decref(y);
+}
+
+static void
+test_private_text(void)
+{
+	json_t *x = json_pack("{s:s,s:i}", "type", "settlement", "net", 1);
+	char *c = dk_canon(x), *t;
+
+	private_same("{\"type\":\"settlement\",\"v\":1,\"export_wh\":5,"
+	    "\"import_wh\":-7,\"net\":-3,\"participant\":\"p1\"}");
+	/* first and last members cut, one only, none */
+	private_same("{\"export_wh\":0,\"v\":1}");
+	private_same("{\"a\":1,\"import_wh\":0,\"v\":1,\"zz\":\"}\"}");
+	private_same("{\"v\":3,\"w\":[1,{\"export_wh\":2}]}");
+	/* the names inside strings, nested objects, escapes */
+	private_same("{\"export_wh\":12,\"note\":\"\\\"export_wh\\\":1,\","
+	    "\"import_wh\":{\"v\":9,\"x\":\"]\"},\"p\":\"a\\\\\",\"v\":1,"
+	    "\"x\":{\"import_wh\":[\"{\"]}}");
+	/* provisional: kept whole */
+	private_same("{\"export_wh\":3,\"provisional\":[\"m1\"],\"v\":3}");
+	/* no "v": the long way (NULL) */
+	t = dk_settlement_private_text(x, c, strlen(c));
+	CHECK(t == NULL);
+	free(t);
+	free(c);
+	json_decref(x);
+}
+
 int
 main(void)
 {
@@ -443,6 +495,7 @@ main(void)
 	CHECK_INT(dk_init(&e), 0);
 	test_commit();
 	test_commit_canon();
+	test_private_text();
 	test_store();
 	test_net();
 	test_genesis();

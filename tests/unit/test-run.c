@@ -113,6 +113,22 @@ main(void)
 	    DK_SETTLE_REJECTED);
 	CHECK(strncmp(e.msg, "slot: ", 6) == 0);
 
+	/* a meter's flat canonical line, and the same reading written
+	 * otherwise: one record, one canonical text (the line's) */
+	CHECK_INT(add(rd("m3", S10, 7, "")), DK_SETTLE_TAKEN);
+	CHECK_INT(add("{ \"v\": 1, \"type\": \"reading\", \"slot\": \"" S10
+	    "\", \"meter\": \"m3\", \"import_wh\": 7, \"export_wh\": 0 }"),
+	    DK_SETTLE_TAKEN);
+	CHECK_INT(run.n, 2);
+	CHECK(json_equal(run.v[0].rec, run.v[1].rec));
+	CHECK_STR(run.v[0].canon, rd("m3", S10, 7, ""));
+	CHECK_STR(run.v[1].canon, run.v[0].canon);
+	CHECK_STR(run.v[0].meter, "m3");
+	/* flat, but refused as the parser's tree is */
+	CHECK_INT(add(rd("m3", S10, -7, "")), DK_SETTLE_REJECTED);
+	CHECK_HAS(e.msg, "import_wh");
+	dk_settle_run_free(&run);
+
 	/* pv and battery: counted, left out */
 	CHECK_INT(add(rd("m1", S10, 5, "\"kind\":\"pv\",")), DK_SETTLE_TAKEN);
 	CHECK_INT(add(rd("m1", S10, 5, "\"kind\":\"battery\",")),
