@@ -118,24 +118,19 @@ asked(const struct dk_scaninfo *si, const char *t, size_t tl)
 	return 0;
 }
 
-/* Whether a framed record is one to pass over unparsed (si->only,
- * si->skip): its type plainly one not asked for or one to skip, nor one
- * the scan checks itself. */
+/* Whether a framed record is one to pass over unparsed (si->only): its
+ * type plainly one not asked for, nor one the scan checks itself. */
 static int
 passed_over(const struct dk_scaninfo *si, const char *rt, size_t rl)
 {
 	const char *t;
-	size_t tl, i;
+	size_t tl;
 
-	if (si == NULL || (si->only == NULL && si->skip == NULL) ||
-	    (t = rec_type(rt, rl, &tl)) == NULL ||
-	    (tl == 6 && memcmp(t, "ledger", 6) == 0) ||
-	    (tl == 10 && memcmp(t, "checkpoint", 10) == 0))
-		return 0;
-	for (i = 0; si->skip != NULL && si->skip[i] != NULL; i++)
-		if (strlen(si->skip[i]) == tl && memcmp(si->skip[i], t, tl) == 0)
-			return 1;
-	return si->only != NULL && !asked(si, t, tl);
+	return si != NULL && si->only != NULL &&
+	    (t = rec_type(rt, rl, &tl)) != NULL &&
+	    !(tl == 6 && memcmp(t, "ledger", 6) == 0) &&
+	    !(tl == 10 && memcmp(t, "checkpoint", 10) == 0) &&
+	    !asked(si, t, tl);
 }
 
 /*

@@ -280,8 +280,6 @@ struct dk_scaninfo {
 	const char *const *only;	/* set (NULL-ended) to hand the caller
 				 * only records of these types (and parse
 				 * no others: dk_ledger_scan_only) */
-	const char *const *skip;	/* set (NULL-ended): records of these
-				 * types chained, not parsed nor handed on */
 };
 struct dk_ledger;
 /* a writer's witnesses, asked at a commit that ends with a checkpoint
@@ -594,9 +592,6 @@ struct dk_scache {
 	void *ctx;
 	int nocache;		/* set: the whole ledger read, the cache
 				 * written again */
-	int lean;		/* set: the records the state passes over
-				 * (orders, trades, ...: take's none) are
-				 * chained, not parsed, nor given to fn */
 	uint64_t *avoid;	/* (meter, slot) pairs (dk_scache_avoid): a
 				 * reading or commitment the cache holds of
 				 * one means a whole read; only callers that

@@ -124,17 +124,14 @@ plain(const char *s)
 	return strpbrk(s, "\t\n") == NULL;
 }
 
-/* The records the state passes over: no line of the cache (and, for a
- * lean scan, not parsed). */
-static const char *const none[] = { "order", "trade", "payment_run",
-    "payment_return", "pending", "review", "dispute", "dispute_resolution",
-    NULL };
-
 /* What the state took of entry seq, as a line of the cache. */
 static int
 take(struct dk_scache *sc, long long seq, const char *type, json_t *rec,
     struct dk_err *e)
 {
+	static const char *const none[] = { "order", "trade", "payment_run",
+	    "payment_return", "pending", "review", "dispute",
+	    "dispute_resolution", NULL };
 	struct dk_scaninfo *si = sc->si;
 	const struct dk_slotstate *ss;
 	const struct dk_contract *c;
@@ -576,13 +573,10 @@ si_reset(struct dk_scaninfo *si)
 	struct dk_wpolicy *p = si->policy;
 	int wl = si->want_leaves;
 
-	const char *const *sk = si->skip;
-
 	dk_scaninfo_free(si);
 	memset(si, 0, sizeof(*si));
 	si->policy = p;
 	si->want_leaves = wl;
-	si->skip = sk;
 }
 
 static void
@@ -669,8 +663,6 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 
 	sc->si = si;
 	sc->used = 0;
-	if (si != NULL && sc->lean)
-		si->skip = none;
 	if (sc->navoid > 1)
 		qsort(sc->avoid, sc->navoid, sizeof(*sc->avoid), cmp64);
 	if (si == NULL || fstat(fileno(fp), &sb) < 0 ||
@@ -683,13 +675,8 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 		free(path);
 		if (cfd >= 0)
 			close(cfd);
-		rc = dk_ledger_scan_plain(fp, name, oppk, dk_scache_apply, sc,
+		return dk_ledger_scan_plain(fp, name, oppk, dk_scache_apply, sc,
 		    prev, next, si, e);
-		if (si != NULL)
-			si->skip = NULL;
-		if (rc == 0 && sc->lean)
-			sc->st->entries = *next;
-		return rc;
 	}
 	free(path);
 	if (!sc->nocache && fstat(cfd, &sb) == 0 && sb.st_size > 0 &&
@@ -739,8 +726,5 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 		    prev, next, si, e);
 	}
 	close(cfd);
-	si->skip = NULL;
-	if (rc == 0 && sc->lean)	/* the entries passed over too */
-		sc->st->entries = *next;
 	return rc;
 }

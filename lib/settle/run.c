@@ -350,7 +350,6 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	dk_scache_init(&cache, st);
 	cache.fn = scan_apply;
 	cache.ctx = &sc;
-	cache.lean = 1;		/* scan_apply passes over orders too */
 	for (i = 0, rc = 0; rc == 0 && i < run->n; i++)
 		rc = dk_scache_avoid(&cache, str(run->v[i].rec, "meter"),
 		    str(run->v[i].rec, "slot"));

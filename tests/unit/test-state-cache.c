@@ -126,97 +126,6 @@ test_pair(void)
 	CHECK(dk_scache_pair("m-1", "2026-01-01T10:30:00Z") != v);
 }
 
-/* Each entry handed on, counted by type, then into the state. */
-static long norders, nother;
-
-static int
-count_apply(void *ctx, long long seq, long line, json_t *rec,
-    struct dk_err *e)
-{
-	if (strcmp(json_string_value(json_object_get(rec, "type")),
-	    "order") == 0)
-		norders++;
-	else
-		nother++;
-	return dk_state_apply(ctx, seq, line, rec, e);
-}
-
-/* A lean scan (settle's): the orders chained, not handed on, the state
- * the same; an order's line changed is still found, by the chain. */
-static void
-test_lean(void)
-{
-	struct dk_err e = { 0 };
-	struct dk_ledger l;
-	struct dk_state st, whole;
-	struct dk_scache sc;
-	char path[128], line[600];
-	json_t *r;
-	FILE *fp;
-	long long off = 0;
-	int i, lean;
-
-	snprintf(path, sizeof(path), "%s/lean.jsonl", dir);
-	dk_state_init(&st);
-	CHECK_INT(dk_ledger_open(&l, path, &op, dk_state_apply, &st, &e), 0);
-	CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
-	r = json_pack("{s:s,s:i,s:s}", "type", "terms", "v", 1, "text", "t");
-	CHECK_INT(dk_ledger_add(&l, r, &e), 0);
-	json_decref(r);
-	for (i = 0; i < 5; i++) {
-		r = json_pack("{s:s,s:i,s:s,s:s,s:s,s:i,s:i,s:s}", "type",
-		    "order", "v", 1, "participant", "p1", "side", "buy",
-		    "slot", "2026-01-01T10:00:00Z", "wh", 100 + i, "price",
-		    250000, "sig", "AAAA");
-		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
-		json_decref(r);
-	}
-	done(&l, &st);
-	dk_state_init(&whole);
-	CHECK_INT(dk_ledger_scan(path, NULL, dk_state_apply, &whole, &e), 0);
-	for (lean = 0; lean <= 1; lean++) {
-		dk_state_init(&st);
-		dk_scache_init(&sc, &st);
-		sc.fn = count_apply;
-		sc.ctx = &st;
-		sc.lean = lean;
-		norders = nother = 0;
-		CHECK_INT(dk_ledger_open(&l, path, &op, dk_scache_apply, &sc,
-		    &e), 0);
-		CHECK_INT(norders, lean ? 0 : 5);
-		CHECK_INT(nother, 3);	/* genesis, terms, checkpoint */
-		CHECK(l.info.skip == NULL);
-		CHECK_INT(l.next, 8);
-		CHECK(json_equal(st.terms, whole.terms));
-		CHECK_INT(st.entries, whole.entries);
-		dk_ledger_close(&l);
-		dk_scache_free(&sc);
-		dk_state_free(&st);
-	}
-	dk_state_free(&whole);
-	/* the third order's wh changed: the line after it links elsewhere */
-	fp = fopen(path, "r+");
-	for (i = 0; i < 5 && fgets(line, sizeof(line), fp) != NULL; i++)
-		off += (long long)strlen(line);
-	CHECK(strstr(line, "\"wh\":102") != NULL);
-	strstr(line, "\"wh\":102")[8] = '9';
-	fseek(fp, (long)off - (long)strlen(line), SEEK_SET);
-	fputs(line, fp);
-	fclose(fp);
-	dk_state_init(&st);
-	dk_scache_init(&sc, &st);
-	sc.fn = count_apply;
-	sc.ctx = &st;
-	sc.lean = 1;
-	memset(&e, 0, sizeof(e));
-	CHECK_INT(dk_ledger_open(&l, path, &op, dk_scache_apply, &sc, &e),
-	    -1);
-	CHECK_INT(e.status, DK_EX_DATAERR);
-	CHECK_HAS(e.msg, "entry 4");
-	dk_scache_free(&sc);
-	dk_state_free(&st);
-}
-
 int
 main(void)
 {
@@ -230,7 +139,6 @@ main(void)
 	snprintf(cpath, sizeof(cpath), "%s/ledger.jsonl.state", dir);
 	test_cache();
 	test_pair();
-	test_lean();
 	dk_key_free(&op);
 	tmpdir_remove();
 	return check_done("test-state-cache");
