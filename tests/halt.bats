@@ -309,3 +309,26 @@ bob alice 14000 island"
 	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
 	assert_output --regexp "^FAIL: ledger.jsonl:[0-9]+: entry [0-9]+: settlement of slot ${S1/+/\\+} differs from the replay: field (island_received|net)"
 }
+
+@test "attack: an order put between a halt and its cancel: settle refuses the ledger before it appends, as ledger-verify does" {
+	contracted "$S1"
+	denki-halt -c coop.yaml -z hill --from "$S1" --until "$S3" -m "feeder 3 fault" >/dev/null 2>&1
+	local n order
+	n=$(grep -n '"type":"halt"' ledger.jsonl | cut -d: -f1)
+	order=$(jq -c 'select(.rec.type=="order") | .rec' ledger.jsonl | head -n 1)
+	{
+		head -n "$n" ledger.jsonl
+		entry "$order"
+		tail -n +"$((n + 1))" ledger.jsonl
+	} >edited.jsonl
+	forge edited.jsonl
+	cp ledger.jsonl before.jsonl
+	run -1 denki-ledger-verify -p operator.pub ledger.jsonl
+	assert_output --regexp "but a order record came before its cancel record$"
+	printf '{"type":"reading","v":1,"meter":"%s","slot":"%s","import_wh":%s,"export_wh":%s}\n' \
+	    alice-m "$S1" 0 1000 bob-m "$S1" 1000 0 carol-m "$S1" 0 500 dave-m "$S1" 500 0 >r.jsonl
+	run -65 --separate-stderr denki-settle -c coop.yaml r.jsonl
+	assert_equal "$output" ""
+	[[ $stderr == *"ledger.jsonl:$((n + 1)): entry $n: "*"but a order record came before its cancel record"* ]]
+	cmp ledger.jsonl before.jsonl
+}
