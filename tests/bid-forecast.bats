@@ -138,17 +138,26 @@ PV='imp = 50; h = s / 2
 	[ "$wh" -ge $((truth * 85 / 100)) ] && [ "$wh" -le $((truth * 115 / 100)) ]
 }
 
-@test "bid forecast: slots bid together (-N) get the forecasts each gets alone, readings after some of them or not" {
-	history 35 "$PV" 24 >r.jsonl
-	set -- -n -c alice.yaml -D bid.latitude=47.66 -D bid.longitude=9.18
-	denki-bid "$@" r.jsonl >/dev/null
-	run -0 --separate-stderr denki-bid "$@" -s 2026-07-06T10:00:00+00:00 -N 6 </dev/null
+# together_alone CONF T1 .. T6: r.jsonl read, then the six slots of
+# 2026-07-06 from T1 bid together (-N 6) give the orders they give bid
+# one by one (their signatures aside); the orders in $together
+together_alone() {
+	local conf=$1 t
+	shift
+	local opts=(-n -c "$conf" -D bid.latitude=47.66 -D bid.longitude=9.18)
+	denki-bid "${opts[@]}" r.jsonl >/dev/null
+	run -0 --separate-stderr denki-bid "${opts[@]}" -s "2026-07-06T$1:00+00:00" -N 6 </dev/null
 	[ "${#lines[@]}" = 6 ]
 	together=$(echo "$output" | jq -c 'del(.sig)')
-	alone=$(for t in 10:00 10:30 11:00 11:30 12:00 12:30; do
-		denki-bid "$@" -s "2026-07-06T$t:00+00:00" </dev/null | jq -c 'del(.sig)'
+	alone=$(for t in "$@"; do
+		denki-bid "${opts[@]}" -s "2026-07-06T$t:00+00:00" </dev/null | jq -c 'del(.sig)'
 	done)
 	assert_equal "$together" "$alone"
+}
+
+@test "bid forecast: slots bid together (-N) get the forecasts each gets alone, readings after some of them or not" {
+	history 35 "$PV" 24 >r.jsonl
+	together_alone alice.yaml 10:00 10:30 11:00 11:30 12:00 12:30
 	# 10:00 to 11:30 have readings: each is forecast from the one before
 	[ "$(echo "$together" | jq -r .wh | sort -u | wc -l)" -ge 4 ]
 }
@@ -162,15 +171,7 @@ PV='imp = 50; h = s / 2
 	# 09:30 09:00, before 09:00 07:30
 	grep -v '"2026-07-06T08:00' m.jsonl >r.jsonl
 	grep -v '"2026-07-06T08:30\|"2026-07-06T09:30' pv.jsonl >>r.jsonl
-	set -- -n -c two.yaml -D bid.latitude=47.66 -D bid.longitude=9.18
-	denki-bid "$@" r.jsonl >/dev/null
-	run -0 --separate-stderr denki-bid "$@" -s 2026-07-06T08:00:00+00:00 -N 6 </dev/null
-	[ "${#lines[@]}" = 6 ]
-	together=$(echo "$output" | jq -c 'del(.sig)')
-	alone=$(for t in 08:00 08:30 09:00 09:30 10:00 10:30; do
-		denki-bid "$@" -s "2026-07-06T$t:00+00:00" </dev/null | jq -c 'del(.sig)'
-	done)
-	assert_equal "$together" "$alone"
+	together_alone two.yaml 08:00 08:30 09:00 09:30 10:00 10:30
 	[ "$(echo "$together" | jq -r .wh | sort -u | wc -l)" -ge 5 ]
 }
 
