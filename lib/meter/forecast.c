@@ -154,7 +154,14 @@ median7(const int64_t *x, int64_t v)
 	}
 	if (c == 0)
 		return v;
-	return c % 2 ? a[c / 2] : (a[c / 2 - 1] + a[c / 2] + 1) / 2;
+	if (c % 2)
+		return a[c / 2];
+	/* (lo + hi + 1) / 2, rounded toward zero, without overflowing */
+	if (a[c / 2 - 1] >= 0)
+		return a[c / 2 - 1] + (a[c / 2] - a[c / 2 - 1] + 1) / 2;
+	if (a[c / 2] <= 0)
+		return a[c / 2] + (a[c / 2 - 1] - a[c / 2] + 1) / 2;
+	return (a[c / 2 - 1] + a[c / 2] + 1) / 2;
 }
 
 /* The forecast of the slot h ahead (1: the next) by each method, from
