@@ -173,9 +173,9 @@ static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
 	int k0 = (h - 1) / f->D + 1, k, c = 0, i, r = (int)(f->n % f->W);
-	int back = k0 * f->D - (h - 1), big = 0;
+	int back = k0 * f->D - (h - 1);
 	int64_t x[7], y, w, v, is = 0;
-	double s = 0, cs, ph, cl;
+	double s, cs, ph, cl;
 
 	/* day(f, h, k0 + k): at()'s slot, stepping back a day from r (the
 	 * ring's place of the next slot) without a division each */
@@ -193,21 +193,14 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	fc[DK_FC_BLEND] = y != DK_NOVAL && w != DK_NOVAL ? (y + w + 1) / 2 :
 	    v;
 	/* the sum in integers: the same double as adding each in turn
-	 * while every value is below 2^49 (the sums below 2^53 are exact);
-	 * the ring's values are never below 0 */
+	 * while the sum is below 2^53, as every history is (a slot's
+	 * readings hold at most DK_MAX_WH, 2^27 a meter) */
 	for (k = 0; k < 7; k++)
 		if (x[k] != DK_NOVAL) {
-			if (x[k] < (1LL << 49))
-				is += x[k];
-			else
-				big = 1;
+			is += x[k];
 			c++;
 		}
 	s = (double)is;
-	if (big)
-		for (s = 0, k = 0; k < 7; k++)
-			if (x[k] != DK_NOVAL)
-				s += (double)x[k];
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
 	fc[DK_FC_MEDIAN7] = median7(x, v);
 	i = (int)(((int64_t)r + h - 1) % f->W);

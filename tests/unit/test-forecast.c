@@ -407,9 +407,8 @@ test_feed_n(void)
 
 /* Values of 2^50 Wh taken before a day's mean can call them spikes
  * (one a day, the rest none): the mean of the days that have them is the
- * most a slot holds, as when the mean was summed in doubles (ahead()
- * sums in integers below 2^49, in doubles above).  2^50, not more: the
- * backtests' error sums add up a window of such values in 64 bits. */
+ * most a slot holds.  2^50, not more: the backtests' error sums add up
+ * a window of such values in 64 bits. */
 static void
 test_huge(void)
 {

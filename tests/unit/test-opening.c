@@ -38,12 +38,26 @@ by_hand(const char *salthex, const char *canon, char out[65])
 	sodium_bin2hex(out, 65, h, 32);
 }
 
+/* op is c's opening at seq, of rd, its hash made as by_hand makes it */
+static void
+opens(json_t *op, json_t *c, json_t *rd, long long seq)
+{
+	struct dk_err e = { 0 };
+	char want[65];
+
+	CHECK_INT(json_integer_value(json_object_get(op, "seq")), seq);
+	CHECK(json_equal(json_object_get(op, "reading"), rd));
+	by_hand(json_string_value(json_object_get(op, "salt")), RD, want);
+	CHECK_STR(json_string_value(json_object_get(c, "hash")), want);
+	CHECK_INT(dk_opening_check(op, c, seq, &e), 0);
+}
+
 static void
 test_commit(void)
 {
 	struct dk_err e = { 0 };
 	json_t *rd = js(RD), *c, *op, *c2, *op2, *bad;
-	char want[65], *s;
+	char *s;
 	int committed = -1;
 
 	CHECK_INT(dk_readings_mode("committed", &committed, &e), 0);
@@ -69,11 +83,7 @@ test_commit(void)
 	CHECK(strstr(s, "590") == NULL);
 	free(s);
 	json_decref(bad);
-	CHECK_INT(json_integer_value(json_object_get(op, "seq")), 17);
-	CHECK(json_equal(json_object_get(op, "reading"), rd));
-	by_hand(json_string_value(json_object_get(op, "salt")), RD, want);
-	CHECK_STR(json_string_value(json_object_get(c, "hash")), want);
-	CHECK_INT(dk_opening_check(op, c, 17, &e), 0);
+	opens(op, c, rd, 17);
 
 	/* a new salt each time: the same reading, another hash */
 	c2 = dk_commit_reading(rd, 17, &op2);
@@ -406,7 +416,7 @@ test_commit_canon(void)
 {
 	struct dk_err e = { 0 };
 	json_t *rd = js(RD), *c, *c2, *op, *op2;
-	char *rc = dk_canon(rd), *line, *again, want[65];
+	char *rc = dk_canon(rd), *line, *again;
 	size_t n = 0;
 
 	c = dk_commit_canon(rd, rc, strlen(rc), 4242, &line, &n);
@@ -417,11 +427,7 @@ test_commit_canon(void)
 	CHECK(op != NULL);
 	again = dk_canon(op);
 	CHECK_STR(again, line);
-	CHECK_INT(json_integer_value(json_object_get(op, "seq")), 4242);
-	CHECK(json_equal(json_object_get(op, "reading"), rd));
-	by_hand(json_string_value(json_object_get(op, "salt")), RD, want);
-	CHECK_STR(json_string_value(json_object_get(c, "hash")), want);
-	CHECK_INT(dk_opening_check(op, c, 4242, &e), 0);
+	opens(op, c, rd, 4242);
 	c2 = dk_commit_reading(rd, 4242, &op2);
 	json_object_set(c2, "hash", json_object_get(c, "hash"));
 	CHECK(json_equal(c, c2));
