@@ -105,6 +105,32 @@ dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
+/* The slot a record names (a reading's, a gap's, a battery's), or
+ * INT64_MIN when it names none: the day a run of -r has reached. */
+int64_t
+dk_record_slot(json_t *rec)
+{
+	const char *s = json_string_value(json_object_get(rec, "slot"));
+	struct dk_err e = { 0 };
+	int64_t t;
+
+	if (s == NULL || dk_time_parse(s, &t, &e) < 0)
+		return INT64_MIN;
+	return t;
+}
+
+/* What one run of bid does not leave to the next (-r bids each day as a
+ * fresh run would): the forecasters fed, the slots wanted, the battery's
+ * plan, the newest reading of the run. */
+void
+dk_bidder_fresh(struct dk_bidder *b)
+{
+	dk_bidder_fc_free(b);
+	dk_bidbatt_fresh(b);
+	b->ntargets = 0;
+	b->latest = INT64_MIN;
+}
+
 /* A slot to bid for, once. */
 int
 dk_bidder_want(struct dk_bidder *b, int64_t t, struct dk_err *e)
@@ -262,6 +288,46 @@ fail:
 	json_decref(*out);
 	*out = NULL;
 	return -1;
+}
+
+/*
+ * One run's bid, after its readings: what happened to the orders before
+ * (the ledger, the feed) into the memory the strategy prices from, then
+ * the orders of count slots from first (INT64_MIN: the slot after the
+ * newest reading of the run) in *out, as dk_bidder_orders makes them;
+ * what the run held is forgotten, as by a fresh run for the next day.
+ * With keep, a bad record of the memory is only reported (b->warn), and
+ * 1 returned once the orders are made.
+ */
+int
+dk_bidder_run(struct dk_bidder *b, const char *ledger, const char *feed,
+    int keep, int64_t first, long count, json_t **out, struct dk_err *e)
+{
+	int64_t slot = b->rules.slot_minutes * 60LL;
+	struct dk_memcount mc;
+	char msg[sizeof(e->msg) + 40];
+	int bad = 0;
+	long i;
+
+	if (dk_mem_read(b, ledger, feed, &mc, e) < 0) {
+		if (e->status != DK_EX_DATAERR || !keep)
+			return -1;
+		snprintf(msg, sizeof(msg), "%s; bidding from the memory as it "
+		    "was", e->msg);
+		warn_slot(b, msg);
+		memset(e, 0, sizeof(*e));
+		bad = 1;
+	}
+	if (first == INT64_MIN && b->latest != INT64_MIN &&
+	    dk_bidder_want(b, b->latest + slot, e) < 0)
+		return -1;
+	for (i = 0; first != INT64_MIN && i < count; i++)
+		if (dk_bidder_want(b, first + i * slot, e) < 0)
+			return -1;
+	if (dk_bidder_orders(b, out, e) < 0)
+		return -1;
+	dk_bidder_fresh(b);
+	return bad;
 }
 
 void

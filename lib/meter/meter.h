@@ -509,6 +509,10 @@ int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
 int dk_bidder_orders(struct dk_bidder *, json_t **orders,
     struct dk_err *);
 void dk_bidder_close(struct dk_bidder *);
+int64_t dk_record_slot(json_t *rec);
+void dk_bidder_fresh(struct dk_bidder *);
+int dk_bidder_run(struct dk_bidder *, const char *ledger, const char *feed,
+    int keep, int64_t first, long count, json_t **orders, struct dk_err *);
 int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);	/* forecast-bid.c */
 int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
@@ -560,6 +564,7 @@ int dk_bidbatt_open(struct dk_bidder *, const struct dk_conf *,
 int dk_bidbatt_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
 int dk_bidbatt_net(struct dk_bidder *, int64_t slot, int64_t *net,
     struct dk_err *);
+void dk_bidbatt_fresh(struct dk_bidder *);
 void dk_bidbatt_close(struct dk_bidder *);
 
 #endif
