@@ -140,3 +140,16 @@ same() {
 	assert_output ""
 	[ ! -e alice.db ]
 }
+
+@test "bid -r: in the usage, the page and the completions" {
+	run -0 --separate-stderr denki-bid -h
+	assert_output --partial "[-s slot [-N count] [-r days]]"
+	grep -q '^\.Op Fl s Ar slot Oo Fl N Ar count Oc Op Fl r Ar days$' "$TOP/man/denki-bid.1"
+	grep -q '^\.It Fl r Ar days$' "$TOP/man/denki-bid.1"
+	run -0 bash -c '
+		source "$1/completions/bash/denki"
+		COMP_WORDS=(denki-bid -); COMP_CWORD=1; _denki
+		echo "${COMPREPLY[*]}"' _ "$TOP"
+	assert_output --partial "-s -N -r"
+	grep -q "'-r+\[days bid in turn from -s" "$TOP/completions/zsh/_denki"
+}
