@@ -147,7 +147,10 @@ main(int argc, char *argv[])
 			if (n == 0)
 				continue;
 			rc = 1;
-			if ((rec = dk_parse(line, n, &e)) != NULL && (rc =
+			/* a meter's line, flat and canonical, built without
+			 * the parser */
+			if (((rec = dk_parse_flat(line, n)) != NULL ||
+			    (rec = dk_parse(line, n, &e)) != NULL) && (rc =
 			    R.days > 0 ? days_to(&R, dk_record_slot(rec), &e) :
 			    0) == 0)
 				rc = dk_bidder_reading(b, rec, &e);
