@@ -87,6 +87,18 @@ same() {
 	assert_equal "$(grep -c 'battery: slot .*T00:00:00+00:00: .* over 48 slots$' one.err)" 4
 	assert_equal "$(grep -c 'battery: slot' one.err)" 4
 	assert_equal "$(sqlite3 one.db 'select count(distinct made) from battery_plan')" 4
+	# again with -f, the days after each already known: a day's plan
+	# covers the next day too, which plans anew all the same
+	daily r.jsonl daily.db 4 -f >daily.jsonl 2>daily.err
+	run -0 --separate-stderr denki-bid -f -c alice.yaml -D state=one.db \
+	    -s 2026-07-01T00:00:00+00:00 -N 48 -r 4 <r.jsonl
+	echo "$output" >one.jsonl
+	echo "$stderr" >one.err
+	cmp daily.jsonl one.jsonl
+	cmp daily.err one.err
+	same daily.db one.db
+	assert_equal "$(grep -c 'battery: slot .*T00:00:00+00:00: .* over 96 slots$' one.err)" 3
+	assert_equal "$(grep -c 'battery: slot' one.err)" 4
 }
 
 @test "bid -r: a bad line mid-way: the days before it bid and kept, 65 naming file:line, as the runs up to it" {

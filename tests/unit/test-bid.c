@@ -250,6 +250,66 @@ test_orders(void)
 	dk_conf_free(&c);
 }
 
+/* dk_record_slot, and dk_bidder_run: a run's slots, its orders, then
+ * what it held forgotten (the slots wanted, the forecasters). */
+static void
+test_run(void)
+{
+	char st[300];
+	char *defs[] = { st };
+	struct dk_bidder b;
+	struct dk_conf c;
+	struct dk_err e;
+	json_t *r, *o;
+
+	r = json_pack("{s:s}", "slot", SLOT);
+	CHECK(dk_record_slot(r) == slot(SLOT));
+	json_object_set_new(r, "slot", json_string("2026-01-02T10:00"));
+	CHECK(dk_record_slot(r) == INT64_MIN);
+	json_object_set_new(r, "slot", json_integer(5));
+	CHECK(dk_record_slot(r) == INT64_MIN);
+	json_decref(r);
+
+	snprintf(st, sizeof(st), "state=%s/run.db", ck_tmp);
+	CHECK_INT(open_bidder(&b, &c, home, defs, 1, &e), 0);
+	grid(&b, "m1", YDAY, 100, 500);
+	grid(&b, "m2", YDAY, 50, 0);
+	grid(&b, "m1", "2026-01-01T10:30:00+00:00", 700, 0);
+	grid(&b, "m2", "2026-01-01T10:30:00+00:00", 0, 0);
+	/* two slots from SLOT */
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, slot(SLOT), 2, &o, &e), 0);
+	CHECK_INT((long long)json_array_size(o), 2);
+	check_order(json_array_get(o, 0), "sell", 350, 140000);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(o, 1),
+	    "slot")), "2026-01-02T10:30:00+00:00");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(o, 1),
+	    "side")), "buy");
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(o, 1),
+	    "wh")), 700);
+	json_decref(o);
+	CHECK_INT((long long)b.ntargets, 0);
+	CHECK(b.fcs == NULL);
+	CHECK(b.latest == INT64_MIN);
+	/* the next run: already bid for, said for each slot */
+	warned = 0;
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, slot(SLOT), 2, &o, &e), 0);
+	CHECK_INT((long long)json_array_size(o), 0);
+	CHECK_INT(warned, 2);
+	json_decref(o);
+	/* the cron case: the slot after the newest reading of the run */
+	grid(&b, "m1", "2026-01-02T11:00:00+00:00", 1, 1);
+	grid(&b, "m2", "2026-01-02T11:00:00+00:00", 1, 1);
+	warned = 0;
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, INT64_MIN, 1, &o, &e), 0);
+	CHECK_INT((long long)json_array_size(o), 0);
+	CHECK_INT(warned, 1);
+	CHECK_STR(warning, "slot 2026-01-02T11:30:00+00:00: no reading of "
+	    "2026-01-01T11:30:00+00:00 yet to forecast from; no order");
+	json_decref(o);
+	dk_bidder_close(&b);
+	dk_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -264,6 +324,7 @@ main(void)
 	test_open();
 	test_readings();
 	test_orders();
+	test_run();
 	dk_key_free(&key);
 	tmpdir_remove();
 	return check_done("test-bid");
