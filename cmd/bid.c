@@ -47,18 +47,18 @@ number(const char *arg, char c, long max, const char *what)
 static int
 bid(struct run *R, long day, struct dk_err *e)
 {
-	json_t *orders, *o;
-	size_t i;
+	char *text;
+	size_t len;
 	int rc;
 
 	if ((rc = dk_bidder_run(&R->b, R->ledger, R->feed, R->P.keep,
 	    R->first == INT64_MIN ? R->first : R->first + day * 86400,
-	    R->count, &orders, e)) < 0)
+	    R->count, &text, &len, e)) < 0)
 		return -1;
 	R->bad |= rc;
-	json_array_foreach(orders, i, o)
-		dk_emit(stdout, o);
-	json_decref(orders);
+	if (len > 0)
+		fwrite(text, 1, len, stdout);
+	free(text);
 	return 0;
 }
 
