@@ -118,8 +118,13 @@ main(int argc, char *argv[])
 			b->force = 1;
 			break;
 		}
-	if (R.days > 0 && slotarg == NULL) {
-		dk_warnx(prog, "-r %ld: the days start at -s slot", R.days);
+	/* -r: from -s; the feed read each day, not from standard input
+	 * (it would take the readings after the first day) */
+	if (R.days > 0 && (slotarg == NULL || (R.feed != NULL &&
+	    strcmp(R.feed, "-") == 0))) {
+		dk_warnx(prog, "-r %ld: %s", R.days, slotarg == NULL ? "the "
+		    "days start at -s slot" : "-F -: the feed is read each "
+		    "day, not from standard input");
 		return DK_EX_USAGE;
 	}
 	b->dry = R.P.dry;

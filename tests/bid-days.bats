@@ -140,7 +140,7 @@ same() {
 	same daily.db one.db
 }
 
-@test "bid -r: without -s, 0 days or not a number: 64, nothing kept" {
+@test "bid -r: without -s, 0 days or not a number, the feed on stdin: 64, nothing kept" {
 	run -64 --separate-stderr denki-bid -c alice.yaml -r 3 r.jsonl
 	assert_equal "$stderr" "denki-bid: -r 3: the days start at -s slot"
 	run -64 --separate-stderr denki-bid -c alice.yaml -s 2026-07-01T00:00:00+00:00 -r 0 r.jsonl
@@ -149,6 +149,8 @@ same() {
 	assert_equal "$stderr" "denki-bid: -r 2x: must be 1 to 3660 days"
 	run -64 --separate-stderr denki-bid -c alice.yaml -s 2026-07-01T00:00:00+00:00 -r 2 -r 3 r.jsonl
 	assert_equal "$stderr" 'denki-bid: -r: given twice ("2" and "3")'
+	run -64 --separate-stderr denki-bid -c alice.yaml -s 2026-07-01T00:00:00+00:00 -r 2 -F - <r.jsonl
+	assert_equal "$stderr" "denki-bid: -r 2: -F -: the feed is read each day, not from standard input"
 	assert_output ""
 	[ ! -e alice.db ]
 }
