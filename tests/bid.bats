@@ -384,10 +384,10 @@ assert_stderr_line() {
 @test "bid -h: usage on stdout, 0; a bad option: usage on stderr, 64" {
 	run -0 --separate-stderr denki-bid -h
 	assert_equal "$stderr" ""
-	assert_output 'usage: denki-bid [-fkn] [-c config] [-D key=value] [-F feed] [-l ledger] [-s slot [-N count]] [readings ...]'
+	assert_output 'usage: denki-bid [-fkn] [-c config] [-D key=value] [-F feed] [-l ledger] [-s slot [-N count] [-r days]] [readings ...]'
 	run -64 --separate-stderr denki-bid -x -c alice.yaml </dev/null
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "denki-bid: invalid option -- 'x'"
-	assert_equal "${stderr_lines[1]}" 'usage: denki-bid [-fkn] [-c config] [-D key=value] [-F feed] [-l ledger] [-s slot [-N count]] [readings ...]'
+	assert_equal "${stderr_lines[1]}" 'usage: denki-bid [-fkn] [-c config] [-D key=value] [-F feed] [-l ledger] [-s slot [-N count] [-r days]] [readings ...]'
 	[ ! -e alice.db ]
 }

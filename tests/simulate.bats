@@ -403,3 +403,42 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	done
 	grep -q '^bid.sell_markup: "20"$' st/homes/kn2.yaml
 }
+
+@test "simulate -b 2: a home without a battery bids both days in one run (bid -r 2), one with a battery a day at a time; the same orders as -b 1" {
+	cat >>small.yaml <<-YAML
+	add:
+	  kn2:
+	    battery_wh: 10000
+	    battery_w: 3000
+	YAML
+	mkdir bin
+	cp "$TOP/denki-simulate" bin/
+	for f in "$TOP"/denki-*; do
+		[ -e "bin/${f##*/}" ] || ln -s "$f" bin/
+	done
+	rm bin/denki-bid
+	printf '#!/bin/sh\necho "$*" >>"%s/bid.args"\nexec "%s/denki-bid" "$@"\n' \
+	    "$PWD" "$TOP" >bin/denki-bid
+	chmod 755 bin/denki-bid
+	run -0 --separate-stderr bin/denki-simulate -q small.yaml
+	mv bid.args one.args
+	mkdir b2
+	run -0 --separate-stderr bin/denki-simulate -q -b 2 -d b2 small.yaml
+	run -0 sh -c "sed -E 's|^-c [^ ]*/homes/([a-z0-9]+)\.yaml -s ([0-9-]+)T[^ ]* -N 48|\1 \2|' bid.args | sort"
+	assert_output "kn1 2016-07-05 -r 2
+kn2 2016-07-05
+kn2 2016-07-06
+kn3 2016-07-05 -r 2"
+	[ "$(wc -l <one.args)" -eq 6 ]
+	! grep -q -- '-r' one.args
+	# the same orders in the ledger (each run its own keys: in a slot,
+	# by their ids)
+	for d in small b2/small; do
+		jq -c '.rec | select(.type == "order") | [.participant, .slot, .side, .wh, .price]' \
+		    "$d/ledger.jsonl" | sort >"${d%%/*}.orders"
+	done
+	[ "$(wc -l <small.orders)" -gt 100 ]
+	[ "$(jq -r '"\(.[0]) \(.[1][:10])"' small.orders | sort -u | paste -sd' ')" = \
+	    "kn1 2016-07-05 kn1 2016-07-06 kn2 2016-07-05 kn2 2016-07-06 kn3 2016-07-05 kn3 2016-07-06" ]
+	cmp small.orders b2.orders
+}

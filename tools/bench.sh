@@ -66,7 +66,9 @@
 #     does not stretch; the wall-clock one beside it spreads the floor
 #     over the cores.  BENCH_SIM_STEP: the days each run of clear,
 #     contract-sign and settle takes (denki-simulate -b; 30 by default, the
-#     month at once; the homes bid day by day whatever the step);
+#     month at once; each home bids each day from the day before's
+#     readings whatever the step: one without a battery the step's days
+#     in one run of bid -r);
 #     BENCH_SIM_DAYS, BENCH_SIM_COPIES: the period and the copies.
 # 14. strategy: bid's price strategies (fixed, ramp, learn) over a few
 #     weeks of the six Konstanz homes through the real pipeline, each

@@ -39,6 +39,9 @@ char *dk_key_pub_b64(const struct dk_key *);
 int dk_key_from_b64(struct dk_key *, const char *b64, struct dk_err *);
 int dk_unb64(const char *s, size_t len, unsigned char *bin, size_t n);
 int dk_sign_record(json_t *rec, const struct dk_key *, struct dk_err *);
+#define DK_SIG_B64	89	/* base64 of 64 bytes, and its NUL */
+void dk_sign_b64(const void *msg, size_t n, const struct dk_key *,
+    char out[DK_SIG_B64]);
 int dk_verify_record(json_t *rec, const unsigned char pk[32], struct dk_err *);
 /* The one Ed25519 check of the library: 0 when sig is pk's signature of
  * the n bytes at msg, else -1. */

@@ -409,21 +409,29 @@ out:
 	return rc;
 }
 
+/* The signature of the n bytes of msg by k, base64 as a record's "sig"
+ * holds it, in out (a record's text signed without building it). */
+void
+dk_sign_b64(const void *msg, size_t n, const struct dk_key *k,
+    char out[DK_SIG_B64])
+{
+	unsigned char sig[crypto_sign_BYTES];
+
+	crypto_sign_detached(sig, NULL, msg, n, k->sk);
+	sodium_bin2base64(out, DK_SIG_B64, sig, sizeof(sig),
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
 int
 dk_sign_record(json_t *rec, const struct dk_key *k, struct dk_err *e)
 {
-	unsigned char sig[crypto_sign_BYTES];
-	char *msg, *s;
+	char *msg, s[DK_SIG_B64];
 
 	if ((msg = dk_canon_without(rec, "sig")) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	crypto_sign_detached(sig, NULL, (unsigned char *)msg, strlen(msg),
-	    k->sk);
+	dk_sign_b64(msg, strlen(msg), k, s);
 	free(msg);
-	if ((s = b64(sig, sizeof(sig))) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	json_object_set_new(rec, "sig", json_string(s));
-	free(s);
 	return 0;
 }
 

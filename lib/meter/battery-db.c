@@ -249,6 +249,15 @@ dk_bidbatt_open(struct dk_bidder *b, const struct dk_conf *conf,
 	return rc;
 }
 
+/* The plan of a run forgotten (dk_bidder_fresh): the next slot plans
+ * anew. */
+void
+dk_bidbatt_fresh(struct dk_bidder *b)
+{
+	if (b->batt != NULL)
+		b->batt->n = 0;
+}
+
 void
 dk_bidbatt_close(struct dk_bidder *b)
 {

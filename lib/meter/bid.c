@@ -105,6 +105,32 @@ dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
+/* The slot a record names (a reading's, a gap's, a battery's), or
+ * INT64_MIN when it names none: the day a run of -r has reached. */
+int64_t
+dk_record_slot(json_t *rec)
+{
+	const char *s = json_string_value(json_object_get(rec, "slot"));
+	struct dk_err e = { 0 };
+	int64_t t;
+
+	if (s == NULL || dk_time_parse(s, &t, &e) < 0)
+		return INT64_MIN;
+	return t;
+}
+
+/* What one run of bid does not leave to the next (-r bids each day as a
+ * fresh run would): the forecasters fed, the slots wanted, the battery's
+ * plan, the newest reading of the run. */
+void
+dk_bidder_fresh(struct dk_bidder *b)
+{
+	dk_bidder_fc_free(b);
+	dk_bidbatt_fresh(b);
+	b->ntargets = 0;
+	b->latest = INT64_MIN;
+}
+
 /* A slot to bid for, once. */
 int
 dk_bidder_want(struct dk_bidder *b, int64_t t, struct dk_err *e)
@@ -156,26 +182,55 @@ limit(const struct dk_bidder *b, int64_t net, int64_t *price,
 }
 
 /*
- * The signed order for slot target, in *order (NULL: none, and warn says
- * why when it is not just too little energy); unless dry, the slot is
- * marked bid for, and is not bid for again without force.  The forecast
- * is forecast-bid.c's (the same slot yesterday until the history allows
- * a backtest to choose); the limits sit inside the spread between
- * buyback and retail: a seller asks buyback plus sell_markup percent of
- * the spread, a buyer bids retail minus the fee minus buy_markdown
- * percent of what is left above buyback.
+ * The signed order's line, without its newline: the canonical form of the
+ * record (denki-formats(5): keys in byte order, and nothing in it that
+ * is escaped: the participant is an id, the slot a time, the signature
+ * base64) written and signed without building it, the bytes dk_emit
+ * writes of the record dk_sign_record signs (test-bid holds them to it).
+ */
+static int
+order_line(const struct dk_bidder *b, const char *ts, const char *side,
+    int64_t wh, int64_t price, char *line, struct dk_err *e)
+{
+	char msg[DK_ORDER_MAX], sig[DK_SIG_B64];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "{\"participant\":\"%s\",\"price\":"
+	    "%lld,\"side\":\"%s\",\"slot\":\"%s\",\"type\":\"order\",\"v\":1,"
+	    "\"wh\":%lld}", b->participant, (long long)price, side, ts,
+	    (long long)wh);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return dk_fail(e, DK_EX_SOFTWARE, "order: too long a line");
+	dk_sign_b64(msg, (size_t)n, &b->key, sig);
+	n = snprintf(line, DK_ORDER_MAX, "{\"participant\":\"%s\",\"price\":"
+	    "%lld,\"side\":\"%s\",\"sig\":\"%s\",\"slot\":\"%s\",\"type\":"
+	    "\"order\",\"v\":1,\"wh\":%lld}", b->participant, (long long)price,
+	    side, sig, ts, (long long)wh);
+	if (n < 0 || n >= DK_ORDER_MAX)
+		return dk_fail(e, DK_EX_SOFTWARE, "order: too long a line");
+	return 0;
+}
+
+/*
+ * The signed order for slot target, its line in line (see order_line):
+ * 1, or 0 when there is none (warn says why when it is not just too
+ * little energy); unless dry, the slot is marked bid for, and is not bid
+ * for again without force.  The forecast is forecast-bid.c's (the same
+ * slot yesterday until the history allows a backtest to choose); the
+ * limits sit inside the spread between buyback and retail: a seller asks
+ * buyback plus sell_markup percent of the spread, a buyer bids retail
+ * minus the fee minus buy_markdown percent of what is left above
+ * buyback.
  */
 int
-dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
+dk_bidder_line(struct dk_bidder *b, int64_t target, char *line,
     struct dk_err *e)
 {
 	const struct dk_rules *r = &b->rules;
 	int64_t net, wh, price;
-	char ts[40], why[100], msg[200], *c, id[65];
-	json_t *o;
+	char ts[40], why[100], msg[200], id[65];
 	int rc;
 
-	*order = NULL;
 	dk_time_format(target, r->tz, ts, sizeof(ts));
 	if (!b->force && !b->dry) {
 		if ((rc = dk_db_order_sent(b->db, target, e)) < 0)
@@ -203,65 +258,123 @@ dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
 	if (wh > DK_MAX_WH)
 		wh = DK_MAX_WH;
 	if (limit(b, net, &price, e) < 0 ||
-	    dk_strategy_price(b, target, net, &price, e) < 0)
+	    dk_strategy_price(b, target, net, &price, e) < 0 ||
+	    order_line(b, ts, net > 0 ? "sell" : "buy", wh, price, line,
+	    e) < 0)
 		return -1;
-	o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type", "order",
-	    "v", 1, "participant", b->participant, "slot", ts,
-	    "side", net > 0 ? "sell" : "buy", "wh", (json_int_t)wh,
-	    "price", (json_int_t)price);
-	if (o == NULL || dk_sign_record(o, &b->key, e) < 0)
-		goto fail;
 	if (!b->dry) {
-		if ((c = dk_canon(o)) == NULL) {
-			dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-			goto fail;
-		}
-		dk_sha256_hex(c, strlen(c), id);
-		free(c);
+		dk_sha256_hex(line, strlen(line), id);
 		if (dk_db_mark_sent(b->db, target, id, e) < 0)
-			goto fail;
+			return -1;
 	}
-	*order = o;
+	return 1;
+}
+
+/* The same order as a record in *order (NULL: none). */
+int
+dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
+    struct dk_err *e)
+{
+	char line[DK_ORDER_MAX];
+	int rc;
+
+	*order = NULL;
+	if ((rc = dk_bidder_line(b, target, line, e)) <= 0)
+		return rc;
+	if ((*order = dk_parse_flat(line, strlen(line))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "order: not a flat line");
 	return 0;
+}
+
+/*
+ * The orders for the slots wanted, their lines each with its newline in
+ * *text (*len bytes; malloc'd), made in one transaction: their slots are
+ * marked sent together and committed before they are returned, so that
+ * an order bid has printed is never lost nor bid again, and no synced
+ * commit is paid per slot.  On error nothing is marked and nothing
+ * returned.
+ */
+int
+dk_bidder_orders(struct dk_bidder *b, char **text, size_t *len,
+    struct dk_err *e)
+{
+	char line[DK_ORDER_MAX], *t;
+	size_t i, n, cap = 0;
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	if (dk_db_begin(b->db, e) < 0)
+		return -1;
+	for (i = 0; i < b->ntargets; i++) {
+		if ((rc = dk_bidder_line(b, b->targets[i], line, e)) < 0)
+			goto fail;
+		if (rc == 0)
+			continue;
+		n = strlen(line);
+		if (*len + n + 1 > cap) {
+			cap = cap ? 2 * cap : 64 * DK_ORDER_MAX;
+			if ((t = realloc(*text, cap)) == NULL) {
+				dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+				goto fail;
+			}
+			*text = t;
+		}
+		memcpy(*text + *len, line, n);
+		(*text)[*len + n] = '\n';
+		*len += n + 1;
+	}
+	if (dk_db_commit(b->db, e) == 0)
+		return 0;
+	goto out;
 fail:
-	json_decref(o);
+	dk_db_rollback(b->db);
+out:
+	free(*text);
+	*text = NULL;
+	*len = 0;
 	return -1;
 }
 
 /*
- * The orders for the slots wanted, in *out (a JSON array), made in one
- * transaction: their slots are marked sent together and committed before
- * they are returned, so that an order bid has printed is never lost nor
- * bid again, and no synced commit is paid per slot.  On error nothing is
- * marked and nothing returned.
+ * One run's bid, after its readings: what happened to the orders before
+ * (the ledger, the feed) into the memory the strategy prices from, then
+ * the orders of count slots from first (INT64_MIN: the slot after the
+ * newest reading of the run) in *text, as dk_bidder_orders makes them;
+ * what the run held is forgotten, as by a fresh run for the next day.
+ * With keep, a bad record of the memory is only reported (b->warn), and
+ * 1 returned once the orders are made.
  */
 int
-dk_bidder_orders(struct dk_bidder *b, json_t **out, struct dk_err *e)
+dk_bidder_run(struct dk_bidder *b, const char *ledger, const char *feed,
+    int keep, int64_t first, long count, char **text, size_t *len,
+    struct dk_err *e)
 {
-	json_t *o;
-	size_t i;
+	int64_t slot = b->rules.slot_minutes * 60LL;
+	struct dk_memcount mc;
+	char msg[sizeof(e->msg) + 40];
+	int bad = 0;
+	long i;
 
-	if ((*out = json_array()) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (dk_db_begin(b->db, e) < 0)
-		goto fail;
-	for (i = 0; i < b->ntargets; i++) {
-		if (dk_bidder_order(b, b->targets[i], &o, e) < 0) {
-			dk_db_rollback(b->db);
-			goto fail;
-		}
-		if (o != NULL && json_array_append_new(*out, o) < 0) {
-			dk_db_rollback(b->db);
-			dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-			goto fail;
-		}
+	if (dk_mem_read(b, ledger, feed, &mc, e) < 0) {
+		if (e->status != DK_EX_DATAERR || !keep)
+			return -1;
+		snprintf(msg, sizeof(msg), "%s; bidding from the memory as it "
+		    "was", e->msg);
+		warn_slot(b, msg);
+		memset(e, 0, sizeof(*e));
+		bad = 1;
 	}
-	if (dk_db_commit(b->db, e) == 0)
-		return 0;
-fail:
-	json_decref(*out);
-	*out = NULL;
-	return -1;
+	if (first == INT64_MIN && b->latest != INT64_MIN &&
+	    dk_bidder_want(b, b->latest + slot, e) < 0)
+		return -1;
+	for (i = 0; first != INT64_MIN && i < count; i++)
+		if (dk_bidder_want(b, first + i * slot, e) < 0)
+			return -1;
+	if (dk_bidder_orders(b, text, len, e) < 0)
+		return -1;
+	dk_bidder_fresh(b);
+	return bad;
 }
 
 void

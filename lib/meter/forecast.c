@@ -35,6 +35,7 @@ struct dk_fc {
 	struct dk_fcopt o;
 	int D, W;		/* slots a day, a week */
 	int64_t n;		/* slots fed */
+	int pos, dpos;		/* n % W, n % D: kept, not divided for */
 	int64_t t;		/* the start of the next slot */
 	int64_t *ring;		/* the last W values; DK_NOVAL: none */
 	double wsum;		/* of the values in ring */
@@ -172,10 +173,25 @@ median7(const int64_t *x, int64_t v)
 static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
-	int k0 = (h - 1) / f->D + 1, k, c = 0, i, r = (int)(f->n % f->W);
-	int back = k0 * f->D - (h - 1);
+	int k0 = 1, k, c = 0, i, di, r = f->pos, back;
 	int64_t x[7], y, w, v, is = 0;
 	double s, cs, ph, cl;
+
+	/* i: the ring's place of the slot h ahead, di: its slot of the day;
+	 * the feeds' two (the next slot, the one a day ahead) without a
+	 * division */
+	if (h == 1) {
+		i = r;
+		di = f->dpos;
+	} else if (h == f->D) {
+		i = r + h - 1 >= f->W ? r + h - 1 - f->W : r + h - 1;
+		di = f->dpos > 0 ? f->dpos - 1 : f->D - 1;
+	} else {
+		k0 = (h - 1) / f->D + 1;
+		i = (int)(((int64_t)r + h - 1) % f->W);
+		di = i % f->D;
+	}
+	back = k0 * f->D - (h - 1);
 
 	/* day(f, h, k0 + k): at()'s slot, stepping back a day from r (the
 	 * ring's place of the next slot) without a division each */
@@ -203,9 +219,8 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	s = (double)is;
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
 	fc[DK_FC_MEDIAN7] = median7(x, v);
-	i = (int)(((int64_t)r + h - 1) % f->W);
 	ph = f->ph[h < PHN ? h : PHN - 1];
-	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[i % f->D] + f->sw[i] +
+	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[di] + f->sw[i] +
 	    ph * f->eprev) : v;
 	fc[DK_FC_COMBO] = (fc[DK_FC_ETS] + fc[DK_FC_MEDIAN7] + 1) / 2;
 	if (f->o.geo) {
@@ -214,7 +229,7 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 		/* the clouds now pass: toward the usual sky, 1 */
 		cl = 1 + (f->cloud - 1) * pow(SKY_KEEP, (double)(h - 1) *
 		    f->o.slot_minutes / 60);
-		fc[DK_FC_CLEARSKY] = whole(cs * f->shape[i % f->D] * cl);
+		fc[DK_FC_CLEARSKY] = whole(cs * f->shape[di] * cl);
 	} else
 		fc[DK_FC_CLEARSKY] = v;
 }
@@ -399,6 +414,18 @@ score(struct dk_fc *f, struct backtest *b, const int64_t *fc, int64_t y)
 	b->ecnt++;
 }
 
+/* One slot on: n, its places in the ring and the day, the clock. */
+static void
+step(struct dk_fc *f)
+{
+	f->n++;
+	if (++f->pos == f->W)
+		f->pos = 0;
+	if (++f->dpos == f->D)
+		f->dpos = 0;
+	f->t += f->o.slot_minutes * 60LL;
+}
+
 /*
  * No value yet fed, and none now (the slots before a history begins: bid
  * feeds 56 days whatever it has): nothing is scored (no slot had a value),
@@ -412,11 +439,11 @@ empty(struct dk_fc *f)
 	int64_t *p;
 	int m;
 
-	f->ring[f->n % f->W] = DK_NOVAL;
-	f->n++;
-	f->t += f->o.slot_minutes * 60LL;
-	/* its place found once, not again after each store through it */
-	p = f->pend + ((f->n + f->D - 1) % f->D) * DK_FC_N;
+	f->ring[f->pos] = DK_NOVAL;
+	/* its place found once, not again after each store through it:
+	 * (n + D - 1) % D of the new n */
+	p = f->pend + f->dpos * DK_FC_N;
+	step(f);
 	for (m = 0; m < DK_FC_N; m++)
 		f->fc[m] = p[m] = 0;
 }
@@ -436,7 +463,7 @@ enum { SCORE1 = 1, SCORED = 2, AHEAD1 = 4, AHEADD = 8, FULL = 15 };
 static void
 feed(struct dk_fc *f, int64_t y, int what)
 {
-	int i = (int)(f->n % f->W), d = i % f->D;
+	int i = f->pos, d = f->dpos;
 	int64_t old;
 	double base, eps, cs, r;
 
@@ -490,8 +517,7 @@ feed(struct dk_fc *f, int64_t y, int what)
 		f->wcnt++;
 		f->last = y;
 	}
-	f->n++;
-	f->t += f->o.slot_minutes * 60LL;
+	step(f);
 	if (what & AHEAD1)
 		ahead(f, 1, f->fc);
 	if (what & AHEADD)	/* (f->n + D - 1) % D of the new f->n */

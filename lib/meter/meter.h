@@ -504,11 +504,19 @@ int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
 int dk_bidder_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
 int dk_bidder_want(struct dk_bidder *, int64_t slot, struct dk_err *);
+#define DK_ORDER_MAX	512	/* an order's line, and its NUL */
+int dk_bidder_line(struct dk_bidder *, int64_t slot, char *line,
+    struct dk_err *);
 int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
     struct dk_err *);
-int dk_bidder_orders(struct dk_bidder *, json_t **orders,
+int dk_bidder_orders(struct dk_bidder *, char **text, size_t *len,
     struct dk_err *);
 void dk_bidder_close(struct dk_bidder *);
+int64_t dk_record_slot(json_t *rec);
+void dk_bidder_fresh(struct dk_bidder *);
+int dk_bidder_run(struct dk_bidder *, const char *ledger, const char *feed,
+    int keep, int64_t first, long count, char **text, size_t *len,
+    struct dk_err *);
 int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);	/* forecast-bid.c */
 int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
@@ -560,6 +568,7 @@ int dk_bidbatt_open(struct dk_bidder *, const struct dk_conf *,
 int dk_bidbatt_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
 int dk_bidbatt_net(struct dk_bidder *, int64_t slot, int64_t *net,
     struct dk_err *);
+void dk_bidbatt_fresh(struct dk_bidder *);
 void dk_bidbatt_close(struct dk_bidder *);
 
 #endif

@@ -28,6 +28,7 @@ static const char *const made[] = { "ledger", "operator.", "intake.",
 
 struct home {
 	int64_t *off;		/* its readings file's offset of each day */
+	int64_t *ooff;		/* no battery: its orders' of each day */
 	/* with a battery (simbat.c): */
 	int64_t *boff;		/* its battery's readings' offset of each day */
 	struct dk_sim_series s;	/* its own data, day -1 on (the meter's
@@ -479,17 +480,20 @@ copy_range(const char *path, int64_t a, int64_t b, int fd, FILE *to)
 	return rc;
 }
 
-/* The home's orders for the day, from the day before's readings: a bid a
- * day, in any step, as a home bids the day before, whatever its
- * forecast takes from the newest readings. */
+/* The home's orders of days days from day, from the readings of the day
+ * before each: one run of bid (-r days when more than one), as many runs a
+ * day apart would make them (denki-bid(1)), whatever its forecast takes
+ * from the newest readings. */
 static pid_t
-bid(struct run *R, size_t i, int day, const char **prog, char *log,
-    struct dk_err *e)
+bid_days(struct run *R, size_t i, int day, int days, const char **prog,
+    char *log, struct dk_err *e)
 {
 	const char *id = R->sc->h[i].id;
 	const int64_t *off = R->h[i].off;
 	char y[PATH_MAX], out[PATH_MAX], rd[PATH_MAX], first[40], n[16];
-	char *argv[] = { "denki-bid", "-c", y, "-s", first, "-N", n, NULL };
+	char r[16];
+	char *argv[] = { "denki-bid", "-c", y, "-s", first, "-N", n,
+	    days > 1 ? "-r" : NULL, r, NULL };
 	int p[2];
 	pid_t pid;
 
@@ -501,19 +505,83 @@ bid(struct run *R, size_t i, int day, const char **prog, char *log,
 	dk_time_format(R->S->tstart + (int64_t)day * 86400, R->S->rules.tz,
 	    first, sizeof(first));
 	snprintf(n, sizeof(n), "%d", R->S->spd);
+	snprintf(r, sizeof(r), "%d", days);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "pipe: %s", strerror(errno));
+	/* the days' readings in a few writes, if the pipe can grow */
+	if (days > 1)
+		(void)fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
 	pid = start(R, R->dir, argv, NULL, p[0], out, log, e);
 	close(p[0]);
 	/* a bid that fails to read it says so in its exit status; a
 	 * battery's readings after the grid's */
 	if (pid > 0)
-		(void)copy_range(rd, off[day], off[day + 1], p[1], NULL);
+		(void)copy_range(rd, off[day], off[day + days], p[1], NULL);
 	if (pid > 0 && R->h[i].boff != NULL)
 		(void)copy_range(hpath(R, rd, id, ".battery.jsonl"),
 		    R->h[i].boff[day], R->h[i].boff[day + 1], p[1], NULL);
 	close(p[1]);
 	return pid;
+}
+
+/* A home without a battery: its orders of the step's days in one run. */
+static pid_t
+bid_step(struct run *R, size_t i, int day, const char **prog, char *log,
+    struct dk_err *e)
+{
+	if (R->sc->h[i].bat_wh > 0)
+		return 0;
+	return bid_days(R, i, day, R->ndays, prog, log, e);
+}
+
+/* A home with a battery: its orders of the day (its meter's day follows
+ * the plan bid makes, so the next day's readings come after it). */
+static pid_t
+bid(struct run *R, size_t i, int day, const char **prog, char *log,
+    struct dk_err *e)
+{
+	if (R->sc->h[i].bat_wh == 0)
+		return 0;
+	return bid_days(R, i, day, 1, prog, log, e);
+}
+
+/* Where each day of the step from d starts in the orders of home i's bid
+ * (they come day by day): ooff[k] for day k, ooff[d + ndays] the end. */
+static int
+index_orders(struct run *R, size_t i, int d, struct dk_err *e)
+{
+	char p[PATH_MAX], *line = NULL, *q;
+	size_t cap = 0;
+	ssize_t n;
+	int64_t pos = 0, t, *off = R->h[i].ooff;
+	int k = d, rc = 0;
+	FILE *fp;
+
+	if (off == NULL && (off = R->h[i].ooff = calloc((size_t)R->sc->days +
+	    1, sizeof(*off))) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if ((fp = fopen(hpath(R, p, R->sc->h[i].id, ".orders.jsonl"),
+	    "r")) == NULL)
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", p, strerror(errno));
+	off[d] = 0;
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		if ((q = strstr(line, "\"slot\":\"")) == NULL ||
+		    (q[8 + strcspn(q + 8, "\"")] = '\0', dk_time_parse(q + 8,
+		    &t, e) < 0)) {
+			rc = dk_fail(e, DK_EX_DATAERR, "%s: an order without "
+			    "its slot", p);
+			break;
+		}
+		while (k < d + R->ndays && t >= R->S->tstart + (int64_t)(k +
+		    1) * 86400)
+			off[++k] = pos;
+		pos += n;
+	}
+	while (k < d + R->ndays)
+		off[++k] = pos;
+	free(line);
+	fclose(fp);
+	return rc;
 }
 
 /* Where each day starts in the home's readings (they come in slot
@@ -855,8 +923,11 @@ gather(struct run *R, const char *out, int d, int orders, int add,
 		struct stat sb;
 		if (orders) {
 			hpath(R, p, sc->h[i].id, ".orders.jsonl");
-			if (stat(p, &sb) == 0 && copy_range(p, 0, sb.st_size,
-			    -1, to) < 0)
+			if (R->h[i].ooff != NULL)
+				rc = copy_range(p, R->h[i].ooff[d],
+				    R->h[i].ooff[d + 1], -1, to);
+			else if (stat(p, &sb) == 0 && copy_range(p, 0,
+			    sb.st_size, -1, to) < 0)
 				rc = -1;
 		} else {
 			hpath(R, p, sc->h[i].id, ".readings.jsonl");
@@ -925,6 +996,7 @@ day(struct run *R, int d, struct dk_err *e)
 	struct stat sb;
 	FILE *to;
 	long long n;
+	size_t j;
 	int i;
 
 	snprintf(o, sizeof(o), "%s/orders.jsonl", R->dir);
@@ -936,6 +1008,13 @@ day(struct run *R, int d, struct dk_err *e)
 	for (i = 0; i < R->ndays; i++) {
 		if (R->S->progress)
 			R->S->progress(R->S->ctx, d + i, R->sc->days, "bid");
+		if (i == 0 && R->nbatt < R->sc->nh && each_home(R, bid_step,
+		    d, e) < 0)
+			return -1;
+		for (j = 0; i == 0 && j < R->sc->nh; j++)
+			if (R->sc->h[j].bat_wh == 0 && index_orders(R, j, d,
+			    e) < 0)
+				return -1;
 		if (each_home(R, bid, d + i, e) < 0 || gather(R, o, d + i, 1,
 		    i > 0, e) < 0 || (R->nbatt > 0 && batteries(R, d + i, e) <
 		    0))
@@ -1041,6 +1120,7 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 	signal(SIGPIPE, old);
 	for (i = 0; i < S->sc->nh && R.h != NULL; i++) {
 		free(R.h[i].off);
+		free(R.h[i].ooff);
 		free(R.h[i].boff);
 		dk_sim_series_free(&R.h[i].s);
 	}

@@ -250,6 +250,107 @@ test_orders(void)
 	dk_conf_free(&c);
 }
 
+/* Each line of text: the record json_pack and dk_sign_record make of its
+ * fields, written by dk_emit, byte for byte. */
+static void
+check_lines(const char *text, size_t len)
+{
+	struct dk_err e = { 0 };
+	const char *p, *nl;
+	json_t *r, *o;
+	char *c;
+
+	for (p = text; p < text + len; p = nl + 1) {
+		CHECK((nl = memchr(p, '\n', (size_t)(text + len - p))) != NULL);
+		if (nl == NULL)
+			return;
+		CHECK((r = dk_parse(p, (size_t)(nl - p), &e)) != NULL);
+		o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "type", "order",
+		    "v", 1, "participant", "alice", "slot",
+		    json_string_value(json_object_get(r, "slot")), "side",
+		    json_string_value(json_object_get(r, "side")), "wh",
+		    json_integer_value(json_object_get(r, "wh")), "price",
+		    json_integer_value(json_object_get(r, "price")));
+		CHECK_INT(dk_sign_record(o, &key, &e), 0);
+		c = dk_canon(o);
+		CHECK_INT((long long)strlen(c), (long long)(nl - p));
+		CHECK(strncmp(c, p, (size_t)(nl - p)) == 0);
+		free(c);
+		json_decref(o);
+		json_decref(r);
+	}
+}
+
+/* dk_record_slot, and dk_bidder_run: a run's slots, its orders' lines,
+ * then what it held forgotten (the slots wanted, the forecasters). */
+static void
+test_run(void)
+{
+	char st[300], *text;
+	char *defs[] = { st };
+	struct dk_bidder b;
+	struct dk_conf c;
+	struct dk_err e;
+	size_t len;
+	json_t *r, *o;
+
+	r = json_pack("{s:s}", "slot", SLOT);
+	CHECK(dk_record_slot(r) == slot(SLOT));
+	json_object_set_new(r, "slot", json_string("2026-01-02T10:00"));
+	CHECK(dk_record_slot(r) == INT64_MIN);
+	json_object_set_new(r, "slot", json_integer(5));
+	CHECK(dk_record_slot(r) == INT64_MIN);
+	json_decref(r);
+
+	snprintf(st, sizeof(st), "state=%s/run.db", ck_tmp);
+	CHECK_INT(open_bidder(&b, &c, home, defs, 1, &e), 0);
+	grid(&b, "m1", YDAY, 100, 500);
+	grid(&b, "m2", YDAY, 50, 0);
+	grid(&b, "m1", "2026-01-01T10:30:00+00:00", 700, 0);
+	grid(&b, "m2", "2026-01-01T10:30:00+00:00", 0, 0);
+	/* two slots from SLOT */
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, slot(SLOT), 2, &text, &len,
+	    &e), 0);
+	CHECK(text != NULL);
+	check_lines(text, len);
+	CHECK((o = dk_parse(text, strcspn(text, "\n"), &e)) != NULL);
+	check_order(o, "sell", 350, 140000);
+	json_decref(o);
+	CHECK(strstr(text, "\"side\":\"buy\"") != NULL);
+	CHECK(strstr(text, "\"slot\":\"2026-01-02T10:30:00+00:00\",\"type\":"
+	    "\"order\",\"v\":1,\"wh\":700}\n") != NULL);
+	free(text);
+	CHECK_INT((long long)b.ntargets, 0);
+	CHECK(b.fcs == NULL);
+	CHECK(b.latest == INT64_MIN);
+	/* the next run: already bid for, said for each slot */
+	warned = 0;
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, slot(SLOT), 2, &text, &len,
+	    &e), 0);
+	CHECK_INT((long long)len, 0);
+	CHECK(text == NULL);
+	CHECK_INT(warned, 2);
+	/* the cron case: the slot after the newest reading of the run */
+	grid(&b, "m1", "2026-01-02T11:00:00+00:00", 1, 1);
+	grid(&b, "m2", "2026-01-02T11:00:00+00:00", 1, 1);
+	warned = 0;
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, INT64_MIN, 1, &text, &len,
+	    &e), 0);
+	CHECK_INT((long long)len, 0);
+	CHECK_INT(warned, 1);
+	CHECK_STR(warning, "slot 2026-01-02T11:30:00+00:00: no reading of "
+	    "2026-01-01T11:30:00+00:00 yet to forecast from; no order");
+	/* a day of slots, -f: every line the record's */
+	b.force = 1;
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, slot("2026-01-02T00:00:00"
+	    "+00:00"), 48, &text, &len, &e), 0);
+	CHECK(len > 0);
+	check_lines(text, len);
+	free(text);
+	dk_bidder_close(&b);
+	dk_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -264,6 +365,7 @@ main(void)
 	test_open();
 	test_readings();
 	test_orders();
+	test_run();
 	dk_key_free(&key);
 	tmpdir_remove();
 	return check_done("test-bid");
