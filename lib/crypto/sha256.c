@@ -54,6 +54,9 @@ blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
 	for (; n > 0; n--, p += 64) {
 		save0 = s0;
 		save1 = s1;
+		/* unrolled, the message words stay in registers and the
+		 * tests on g go (GCC's -O2 keeps the loop otherwise) */
+#pragma GCC unroll 16
 		for (g = 0; g < 16; g++) {
 			if (g < 4)
 				w[g] = _mm_shuffle_epi8(_mm_loadu_si128(
