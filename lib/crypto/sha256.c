@@ -144,8 +144,9 @@ hash_ni(const void *a, size_t an, const void *b, size_t bn,
 	put32(buf + m - 8, (uint32_t)((uint64_t)total >> 29));
 	put32(buf + m - 4, (uint32_t)(total << 3));
 	blocks_ni(h, buf, m / 64);
-	for (i = 0; i < 8; i++)
-		put32(out + 4 * i, h[i]);
+	for (i = 0; i < 8; i++)	/* big-endian words, a store each */
+		h[i] = __builtin_bswap32(h[i]);
+	memcpy(out, h, 32);
 }
 #else
 static int
