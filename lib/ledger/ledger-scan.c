@@ -366,8 +366,12 @@ framed:
 				    "after the first entry");
 				goto bad;
 			}
-			if (strcmp(type, "checkpoint") == 0 &&
-			    dk_ledger_cp_check(si, oppk, rec, seq, e) < 0)
+			/* a reader of some types alone (scan_only) checks
+			 * the last checkpoint's signature at its end */
+			if (strcmp(type, "checkpoint") == 0 && (si->only !=
+			    NULL && si->policy == NULL ?
+			    dk_ledger_cp_check_form(si, oppk, rec, seq, e) :
+			    dk_ledger_cp_check(si, oppk, rec, seq, e)) < 0)
 				goto bad;
 		}
 		if (fn != NULL && asked(si, type, strlen(type)) &&
@@ -486,7 +490,10 @@ dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
  * NULL: every record): the others are chained and hashed into the tree
  * the checkpoints sign as every entry is, but not parsed when their type
  * is plain from their bytes, so not checked as JSON in the canonical
- * profile (denki-ledger-verify checks that).
+ * profile (denki-ledger-verify checks that).  Of the checkpoints, the
+ * last one's signature alone is checked, at the end (before it, each
+ * one's form, tree size, root and time): it signs the tree of every
+ * entry before it, the earlier checkpoints as they are among them.
  */
 int
 dk_ledger_scan_only(const char *path, const unsigned char *oppk,
@@ -498,6 +505,12 @@ dk_ledger_scan_only(const char *path, const unsigned char *oppk,
 	memset(&si, 0, sizeof(si));
 	si.only = types;
 	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
+	if (rc == 0 && types != NULL && dk_ledger_note_check(&si, oppk,
+	    e) < 0) {
+		rc = dk_failpre(e, "%s:%lld: entry %lld", path, si.note_seq + 1,
+		    si.note_seq);
+		e->status = DK_EX_DATAERR;
+	}
 	/* what follows the last checkpoint was never acknowledged, and no
 	 * signature covers it: not read as part of the ledger */
 	if (rc == 0 && si.origin[0] != '\0' && !si.last_type_checkpoint)
