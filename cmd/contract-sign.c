@@ -16,11 +16,22 @@ static const char usage[] =
     "[cleared ...]\n";
 
 struct item {
-	json_t *rec;
+	json_t *rec;		/* NULL: a flat line, parsed at its slot */
 	char *line;		/* the line it was read from */
 	size_t len;
-	char where[300];
+	const char *name;	/* its file, and its line there */
+	long lineno;
 };
+
+/* "file:line" of an item, for messages. */
+static const char *
+where(const struct item *it)
+{
+	static char w[300];
+
+	snprintf(w, sizeof(w), "%s:%ld", it->name, it->lineno);
+	return w;
+}
 
 /* The text of the written terms every contract names by their hash. */
 static char *
@@ -91,7 +102,12 @@ main(int argc, char *argv[])
 		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
 			if (n == 0)
 				continue;
-			if ((rec = dk_parse_flat(line, n)) == NULL &&
+			/* a flat line (every order and trade clear writes)
+			 * parses at its slot, its memory used again for the
+			 * next: the others here, refused before anything */
+			if (dk_line_flat(line, n))
+				rec = NULL;
+			else if ((rec = dk_parse_flat(line, n)) == NULL &&
 			    (rec = dk_parse(line, n, &e)) == NULL) {
 				dk_warnx(prog, "%s:%ld: rejected: %s", rd.name,
 				    rd.line, e.msg);
@@ -117,9 +133,8 @@ main(int argc, char *argv[])
 			}
 			memcpy(items[nitems].line, line, n + 1);
 			items[nitems].len = n;
-			snprintf(items[nitems].where,
-			    sizeof(items[nitems].where), "%s:%ld", rd.name,
-			    rd.line);
+			items[nitems].name = rd.name;
+			items[nitems].lineno = rd.line;
 			nitems++;
 		}
 		if (e.status != 0)
@@ -144,6 +159,10 @@ main(int argc, char *argv[])
 	for (ii = 0; ii < nitems; ii++) {
 		rec = items[ii].rec;
 		items[ii].rec = NULL;
+		if (rec == NULL && (rec = dk_parse_flat(items[ii].line,
+		    items[ii].len)) == NULL && (rec = dk_parse(items[ii].line,
+		    items[ii].len, &e)) == NULL)
+			goto badrec;
 		if ((c = dk_cleared_add_line(&g, rec, items[ii].line,
 		    items[ii].len, &C.rules, &e)) < 0)
 			goto badrec;
@@ -160,13 +179,13 @@ main(int argc, char *argv[])
 			goto fail;
 		if (c > 0)	/* a slot's held trades share one deadline */
 			dk_warnx(prog, "%s: %d trade(s) held for review%s",
-			    items[ii].where, c, g.slot - 60 * (int64_t)
+			    where(&items[ii]), c, g.slot - 60 * (int64_t)
 			    C.st.rules.review.lead_minutes < time(NULL) ?
 			    ", past the deadline already: they expire" : "");
 		dk_cleared_free(&g);
 		continue;
 badrec:
-		dk_warnx(prog, "%s: rejected: %s", items[ii].where, e.msg);
+		dk_warnx(prog, "%s: rejected: %s", where(&items[ii]), e.msg);
 		e.status = 0;
 		bad = 1;
 		if (!P.keep) {
@@ -177,7 +196,7 @@ badrec:
 	if (g.orders != NULL) {
 		dk_warnx(prog, "%s: the input ends before the clearing "
 		    "record of its last slot (truncated?); that slot is not "
-		    "signed", items[nitems - 1].where);
+		    "signed", where(&items[nitems - 1]));
 		bad = 1;
 		dk_cleared_free(&g);
 		if (!P.keep) {
@@ -197,6 +216,7 @@ badrec:
 	} else
 		fwrite(obuf, 1, olen, stdout);
 done:
+	dk_ahead_forget();	/* before the lines it holds are freed */
 	for (ii = 0; ii < nitems; ii++) {
 		json_decref(items[ii].rec);
 		free(items[ii].line);
@@ -205,7 +225,6 @@ done:
 	fclose(out);
 	free(obuf);
 	free(text);
-	dk_ahead_forget();
 	dk_coop_free(&C);
 	dk_revhist_free(&rv);
 	dk_prog_free(&P);

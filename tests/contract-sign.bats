@@ -308,3 +308,21 @@ alice carol 410 135050 $(terms_hash) 10000 300000 100000 firm EUR"
 	assert_output ""
 	assert_equal "${stderr_lines[1]}" "usage: denki-contract-sign [-kn] [-c config] [-D key=value] [cleared ...]"
 }
+
+@test "contract-sign: a line that is not JSON after whole slots is refused as it is read, naming it; nothing appended" {
+	# clear's flat lines are parsed at their slot, any other as it is
+	# read: a broken one is still found before any slot is signed
+	cp ledger.jsonl before.jsonl
+	{ cat cleared.jsonl cleared2.jsonl; echo '{"type":"order",'; } >broken.jsonl
+	n=$(wc -l <broken.jsonl)
+	run -65 --separate-stderr denki-contract-sign -c coop.yaml broken.jsonl
+	assert_output ""
+	assert_regex "${stderr_lines[0]}" "^denki-contract-sign: broken\.jsonl:$n: rejected: "
+	assert_equal "${stderr_lines[1]}" "denki-contract-sign: nothing was appended"
+	cmp before.jsonl ledger.jsonl
+	# the same lines, whole: both slots signed, their contracts printed
+	head -n $((n - 1)) broken.jsonl >whole.jsonl
+	run -0 denki-contract-sign -c coop.yaml whole.jsonl
+	assert_equal "$output" "$(contracts_of cleared.jsonl; contracts_of cleared2.jsonl)"
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}

@@ -9,13 +9,16 @@
 #include "crypto.h"
 
 /*
- * What the pool found good: each record by its address, with the key it
- * was checked against; kept only when every signature queued was good, so
+ * What the pool found good: each record by its address (or by the address
+ * of the line it is read from, dk_ahead_add_key), with the key it was
+ * checked against; kept only when every signature queued was good, so
  * that with a bad one the checks are all a single thread's, in order.
  * One set in a process at a time; a record must not change once added.
  */
 struct good {
-	json_t *rec;		/* a reference held: its address not reused */
+	const void *at;		/* the record, or the caller's line */
+	json_t *rec;		/* a reference held: its address not reused
+				 * (NULL: a line, the caller's to keep) */
 	unsigned char pk[32];
 };
 static struct good *goodv;
@@ -25,8 +28,8 @@ static struct dk_pool *pool;
 static int
 cmp(const void *a, const void *b)
 {
-	const json_t *x = ((const struct good *)a)->rec;
-	const json_t *y = ((const struct good *)b)->rec;
+	const void *x = ((const struct good *)a)->at;
+	const void *y = ((const struct good *)b)->at;
 
 	return x < y ? -1 : x > y;
 }
@@ -68,12 +71,32 @@ dk_ahead_add(json_t *rec, const unsigned char pk[32], int threads)
 	dk_ahead_add_msg(rec, msg, strlen(msg), sig, pk, threads);
 }
 
+static void add(const void *at, json_t *rec, char *msg, size_t n,
+    const unsigned char sig[64], const unsigned char pk[32], int threads);
+
 /* The same with the signed message (msg, n: malloc'd, taken over) and
  * the signature already known: rec's canonical form without its "sig",
  * which the caller has from a canonical line without a JSON dump. */
 void
 dk_ahead_add_msg(json_t *rec, char *msg, size_t n, const unsigned char
     sig[64], const unsigned char pk[32], int threads)
+{
+	add(rec, rec, msg, n, sig, pk, threads);
+}
+
+/* The same for a record not parsed yet, by the line it will be read from
+ * (the caller keeps it, unchanged, until dk_ahead_forget): found by
+ * dk_ahead_good. */
+void
+dk_ahead_add_key(const char *line, char *msg, size_t n,
+    const unsigned char sig[64], const unsigned char pk[32], int threads)
+{
+	add(line, NULL, msg, n, sig, pk, threads);
+}
+
+static void
+add(const void *at, json_t *rec, char *msg, size_t n,
+    const unsigned char sig[64], const unsigned char pk[32], int threads)
 {
 	struct good *nv;
 
@@ -95,6 +118,7 @@ dk_ahead_add_msg(json_t *rec, char *msg, size_t n, const unsigned char
 		dk_ahead_forget();
 		return;
 	}
+	goodv[ngood].at = at;
 	goodv[ngood].rec = json_incref(rec);
 	memcpy(goodv[ngood++].pk, pk, 32);
 }
@@ -119,15 +143,22 @@ dk_ahead_done(void)
 	qsort(goodv, ngood, sizeof(*goodv), cmp);
 }
 
+/* Whether the record or line at was found good ahead by the key pk. */
+int
+dk_ahead_good(const void *at, const unsigned char pk[32])
+{
+	struct good g = { at, NULL, { 0 } }, *f;
+
+	return pool == NULL && ngood > 0 && (f = bsearch(&g, goodv, ngood,
+	    sizeof(*goodv), cmp)) != NULL && memcmp(f->pk, pk, 32) == 0;
+}
+
 /* dk_verify_record, unless rec was found good ahead by the same key. */
 int
 dk_verify_record_ahead(json_t *rec, const unsigned char pk[32],
     struct dk_err *e)
 {
-	struct good g = { rec, { 0 } }, *f;
-
-	if (pool == NULL && ngood > 0 && (f = bsearch(&g, goodv, ngood,
-	    sizeof(*goodv), cmp)) != NULL && memcmp(f->pk, pk, 32) == 0)
+	if (dk_ahead_good(rec, pk))
 		return 0;
 	return dk_verify_record(rec, pk, e);
 }

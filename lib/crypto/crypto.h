@@ -120,8 +120,11 @@ void dk_pool_free(struct dk_pool *);
 void dk_ahead_add(json_t *rec, const unsigned char pk[32], int threads);
 void dk_ahead_add_msg(json_t *rec, char *msg, size_t n,
     const unsigned char sig[64], const unsigned char pk[32], int threads);
+void dk_ahead_add_key(const char *line, char *msg, size_t n,
+    const unsigned char sig[64], const unsigned char pk[32], int threads);
 void dk_ahead_done(void);
 void dk_ahead_forget(void);
+int dk_ahead_good(const void *at, const unsigned char pk[32]);
 int dk_verify_record_ahead(json_t *rec, const unsigned char pk[32],
     struct dk_err *);
 

@@ -54,6 +54,9 @@ blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
 	for (; n > 0; n--, p += 64) {
 		save0 = s0;
 		save1 = s1;
+		/* unrolled, the message words stay in registers and the
+		 * tests on g go (GCC's -O2 keeps the loop otherwise) */
+#pragma GCC unroll 16
 		for (g = 0; g < 16; g++) {
 			if (g < 4)
 				w[g] = _mm_shuffle_epi8(_mm_loadu_si128(
@@ -141,8 +144,9 @@ hash_ni(const void *a, size_t an, const void *b, size_t bn,
 	put32(buf + m - 8, (uint32_t)((uint64_t)total >> 29));
 	put32(buf + m - 4, (uint32_t)(total << 3));
 	blocks_ni(h, buf, m / 64);
-	for (i = 0; i < 8; i++)
-		put32(out + 4 * i, h[i]);
+	for (i = 0; i < 8; i++)	/* big-endian words, a store each */
+		h[i] = __builtin_bswap32(h[i]);
+	memcpy(out, h, 32);
 }
 #else
 static int

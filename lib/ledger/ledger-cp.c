@@ -39,9 +39,41 @@ op_first(const char *note, long tl, const struct dk_vkey *vk)
  * signed by the operator first, then cosigned by the witnesses that were
  * asked (checked against a witness policy, when the scan has one).
  */
+static int
+cp_open(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
+    long long seq, struct dk_checkpoint *cpp, int sigs, struct dk_err *e);
+
 int
 dk_ledger_cp_open(struct dk_scaninfo *si, const unsigned char *oppk,
     json_t *rec, long long seq, struct dk_checkpoint *cpp, struct dk_err *e)
+{
+	return cp_open(si, oppk, rec, seq, cpp, 1, e);
+}
+
+/* The verifier key of the ledger's operator, named by its origin. */
+static int
+op_vkey(const struct dk_scaninfo *si, const unsigned char *oppk,
+    struct dk_vkey *vk, struct dk_err *e)
+{
+	char b[512];
+	struct dk_err e2;
+
+	memset(vk, 0, sizeof(*vk));
+	snprintf(vk->name, sizeof(vk->name), "%s", si->origin);
+	memcpy(vk->pk, oppk != NULL ? oppk : si->key.pk, 32);
+	if (dk_vkey_make(vk->name, vk->pk, b, sizeof(b)) < 0 ||
+	    dk_vkey_parse(b, vk, &e2) < 0)
+		return dk_fail(e, DK_EX_DATAERR, "origin: not a note key name");
+	return 0;
+}
+
+/* sigs 0: every check but the note's signatures (its form checked), for
+ * a reader that checks the last checkpoint's at its end
+ * (dk_ledger_note_check): that one signs a tree that holds every entry
+ * before it, the earlier checkpoints among them. */
+static int
+cp_open(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
+    long long seq, struct dk_checkpoint *cpp, int sigs, struct dk_err *e)
 {
 	struct dk_vkey vk;
 	struct dk_checkpoint cp;
@@ -58,18 +90,10 @@ dk_ledger_cp_open(struct dk_scaninfo *si, const unsigned char *oppk,
 	if (json_object_size(rec) != 3)
 		return dk_fail(e, DK_EX_DATAERR, "a checkpoint record has type, "
 		    "v and note, and nothing else");
-	memset(&vk, 0, sizeof(vk));
-	snprintf(vk.name, sizeof(vk.name), "%s", si->origin);
-	memcpy(vk.pk, oppk != NULL ? oppk : si->key.pk, 32);
-	{
-		char b[512];
-		struct dk_err e2;
-		if (dk_vkey_make(vk.name, vk.pk, b, sizeof(b)) < 0 ||
-		    dk_vkey_parse(b, &vk, &e2) < 0)
-			return dk_fail(e, DK_EX_DATAERR, "origin: not a note "
-			    "key name");
-	}
-	if ((tl = dk_note_open(note, strlen(note), &vk, 1, e)) < 0) {
+	if (op_vkey(si, oppk, &vk, e) < 0)
+		return -1;
+	if ((tl = sigs ? dk_note_open(note, strlen(note), &vk, 1, e) :
+	    dk_note_text(note, strlen(note), e)) < 0) {
 		if (dk_checkpoint_parse(note, strlen(note), &cp, NULL) == 0 &&
 		    strcmp(cp.origin, si->origin) != 0)
 			return dk_fail(e, DK_EX_DATAERR, "checkpoint of "
@@ -79,7 +103,7 @@ dk_ledger_cp_open(struct dk_scaninfo *si, const unsigned char *oppk,
 	}
 	/* the operator's signature line first; the witnesses' cosignatures
 	 * after it (every line well-formed: dk_note_open) */
-	if (!op_first(note, tl, &vk))
+	if (sigs && !op_first(note, tl, &vk))
 		return dk_fail(e, DK_EX_DATAERR, "checkpoint: note: the first "
 		    "signature line must be the operator's");
 	if (dk_checkpoint_parse(note, tl, &cp, e) < 0)
@@ -96,15 +120,54 @@ dk_ledger_cp_open(struct dk_scaninfo *si, const unsigned char *oppk,
 	return 0;
 }
 
+static int cp_check(struct dk_scaninfo *, const unsigned char *oppk,
+    json_t *rec, long long seq, int sigs, struct dk_err *);
+
 int
 dk_ledger_cp_check(struct dk_scaninfo *si, const unsigned char *oppk,
     json_t *rec, long long seq, struct dk_err *e)
+{
+	return cp_check(si, oppk, rec, seq, 1, e);
+}
+
+/* The same but the note's signatures (cp_open's sigs 0). */
+int
+dk_ledger_cp_check_form(struct dk_scaninfo *si, const unsigned char *oppk,
+    json_t *rec, long long seq, struct dk_err *e)
+{
+	return cp_check(si, oppk, rec, seq, 0, e);
+}
+
+/* The signatures of the last checkpoint's note (si->note), as
+ * dk_ledger_cp_check checks them. */
+int
+dk_ledger_note_check(struct dk_scaninfo *si, const unsigned char *oppk,
+    struct dk_err *e)
+{
+	struct dk_vkey vk;
+	long tl;
+
+	if (si->note == NULL)
+		return 0;
+	if (op_vkey(si, oppk, &vk, e) < 0)
+		return -1;
+	if ((tl = dk_note_open(si->note, strlen(si->note), &vk, 1, e)) < 0)
+		return dk_failpre(e, "checkpoint");
+	if (!op_first(si->note, tl, &vk))
+		return dk_fail(e, DK_EX_DATAERR, "checkpoint: note: the first "
+		    "signature line must be the operator's");
+	return 0;
+}
+
+static int
+cp_check(struct dk_scaninfo *si, const unsigned char *oppk, json_t *rec,
+    long long seq, int sigs, struct dk_err *e)
 {
 	struct dk_checkpoint cp;
 	unsigned char root[32];
 	const char *note;
 
-	if (dk_ledger_cp_open(si, oppk, rec, seq, &cp, e) < 0)
+	if (cp_open(si, oppk, rec, seq, &cp, sigs, e) < 0)
 		return -1;
 	note = json_string_value(json_object_get(rec, "note"));
 	dk_mtree_root(&si->tree, root);

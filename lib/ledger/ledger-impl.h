@@ -15,6 +15,10 @@ int dk_ledger_cp_open(struct dk_scaninfo *, const unsigned char *oppk,
     json_t *rec, long long seq, struct dk_checkpoint *, struct dk_err *);
 int dk_ledger_cp_check(struct dk_scaninfo *, const unsigned char *oppk,
     json_t *rec, long long seq, struct dk_err *);
+int dk_ledger_cp_check_form(struct dk_scaninfo *, const unsigned char *oppk,
+    json_t *rec, long long seq, struct dk_err *);
+int dk_ledger_note_check(struct dk_scaninfo *, const unsigned char *oppk,
+    struct dk_err *);
 int dk_ledger_genesis_check(struct dk_scaninfo *, const unsigned char *oppk,
     json_t *rec, struct dk_err *);
 

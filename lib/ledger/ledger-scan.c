@@ -189,6 +189,21 @@ broken_link(FILE *fp, const char *name, long lineno, long long seq,
 	return 0;
 }
 
+/* The 64 hex digits of a leaf hash and a NUL, as sodium_bin2hex writes
+ * them (its constant time is not needed for a public hash). */
+static void
+hex(char out[65], const unsigned char h[32])
+{
+	static const char d[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = d[h[i] >> 4];
+		out[2 * i + 1] = d[h[i] & 15];
+	}
+	out[64] = '\0';
+}
+
 /* The envelope, from a parse of the whole line. */
 static json_t *
 envelope(json_t *v, long long next, struct dk_err *e)
@@ -351,8 +366,12 @@ framed:
 				    "after the first entry");
 				goto bad;
 			}
-			if (strcmp(type, "checkpoint") == 0 &&
-			    dk_ledger_cp_check(si, oppk, rec, seq, e) < 0)
+			/* a reader of some types alone (scan_only) checks
+			 * the last checkpoint's signature at its end */
+			if (strcmp(type, "checkpoint") == 0 && (si->only !=
+			    NULL && si->policy == NULL ?
+			    dk_ledger_cp_check_form(si, oppk, rec, seq, e) :
+			    dk_ledger_cp_check(si, oppk, rec, seq, e)) < 0)
 				goto bad;
 		}
 		if (fn != NULL && asked(si, type, strlen(type)) &&
@@ -366,7 +385,7 @@ framed:
 			si->rec_text = NULL;
 chain:
 		dk_merkle_leaf(line, n, leaf);
-		sodium_bin2hex(prev, 65, leaf, 32);
+		hex(prev, leaf);
 		(*next)++;
 		if (si != NULL) {
 			dk_mtree_append(&si->tree, leaf);
@@ -471,7 +490,10 @@ dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
  * NULL: every record): the others are chained and hashed into the tree
  * the checkpoints sign as every entry is, but not parsed when their type
  * is plain from their bytes, so not checked as JSON in the canonical
- * profile (denki-ledger-verify checks that).
+ * profile (denki-ledger-verify checks that).  Of the checkpoints, the
+ * last one's signature alone is checked, at the end (before it, each
+ * one's form, tree size, root and time): it signs the tree of every
+ * entry before it, the earlier checkpoints as they are among them.
  */
 int
 dk_ledger_scan_only(const char *path, const unsigned char *oppk,
@@ -483,6 +505,12 @@ dk_ledger_scan_only(const char *path, const unsigned char *oppk,
 	memset(&si, 0, sizeof(si));
 	si.only = types;
 	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
+	if (rc == 0 && types != NULL && dk_ledger_note_check(&si, oppk,
+	    e) < 0) {
+		rc = dk_failpre(e, "%s:%lld: entry %lld", path, si.note_seq + 1,
+		    si.note_seq);
+		e->status = DK_EX_DATAERR;
+	}
 	/* what follows the last checkpoint was never acknowledged, and no
 	 * signature covers it: not read as part of the ledger */
 	if (rc == 0 && si.origin[0] != '\0' && !si.last_type_checkpoint)

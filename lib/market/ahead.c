@@ -20,9 +20,11 @@ dk_order_ahead(json_t *rec, const struct dk_registry *reg, int threads)
 		dk_ahead_add(rec, p->pk, threads);
 }
 
-/* The same for an order read as a line too (line, n: its text): when the
- * line is canonical (dk_order_line), the signed message is the line
- * without its "sig", cut out rather than dumped again from rec. */
+/* The same for an order read as a line too (line, n: its text; rec may
+ * be NULL, the line not parsed yet): when the line is canonical
+ * (dk_order_line), the signed message is the line without its "sig", cut
+ * out rather than dumped again from rec, and the line (which the caller
+ * keeps) is what dk_order_check_line finds good. */
 void
 dk_order_ahead_line(json_t *rec, const char *line, size_t n,
     const struct dk_rules *r, const struct dk_registry *reg, int threads)
@@ -40,5 +42,5 @@ dk_order_ahead_line(json_t *rec, const char *line, size_t n,
 	memcpy(msg, line, sg.sigat);
 	memcpy(msg + sg.sigat, line + sg.sigat + sg.siglen,
 	    n - sg.sigat - sg.siglen);
-	dk_ahead_add_msg(rec, msg, n - sg.siglen, sg.sig, sg.pk, threads);
+	dk_ahead_add_key(line, msg, n - sg.siglen, sg.sig, sg.pk, threads);
 }

@@ -53,6 +53,7 @@ int dk_order_line(struct dk_order *, const char *line, size_t len,
     const struct dk_rules *, const struct dk_registry *,
     struct dk_ordersig *);
 int dk_order_line_verify(const struct dk_order *, const struct dk_ordersig *);
+int dk_line_flat(const char *line, size_t n);
 int dk_order_parse(struct dk_order *, const char *line, size_t len,
     const struct dk_rules *, const struct dk_registry *, int verify,
     struct dk_err *);

@@ -103,6 +103,16 @@ num(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* The integer at i of the array a (each of its own: json_pack's) up by
+ * d, in place: 0, or -1 when there is none. */
+static int
+bump(json_t *a, size_t i, int64_t d)
+{
+	json_t *x = json_array_get(a, i);
+
+	return json_integer_set(x, json_integer_value(x) + d);
+}
+
 /* Totals over the whole ledger grow with it; past what a record can carry
  * (2^53-1) the report is refused rather than wrong. */
 static int
@@ -176,10 +186,7 @@ detail(struct dk_report *r, struct dk_member *m, json_t *rec,
 		    (json_int_t)exp, (json_int_t)imp));
 		return 0;
 	}
-	return json_array_set_new(cs, 0, json_integer(
-	    json_integer_value(json_array_get(cs, 0)) + exp)) |
-	    json_array_set_new(cs, 1, json_integer(
-	    json_integer_value(json_array_get(cs, 1)) + imp));
+	return bump(cs, 0, exp) | bump(cs, 1, imp);
 }
 
 /* A transfer's party, a member (made when new: a membership fee comes
@@ -284,18 +291,18 @@ count(struct dk_report *r, const char *slot, size_t i, size_t j)
 {
 	char p[11];
 	json_t *c;
-	size_t n;
+	size_t n, m;
 
 	for (n = 10; n >= 7; n -= 3) {
-		snprintf(p, sizeof(p), "%.*s", (int)n, slot);
+		/* "%.*s" of the slot, n at most */
+		memcpy(p, slot, m = strnlen(slot, n));
+		p[m] = '\0';
 		if ((c = json_object_get(r->periods, p)) == NULL)
 			json_object_set_new(r->periods, p, c = json_pack(
 			    "[i,i,i,i]", 0, 0, 0, 0));
-		json_array_set_new(c, i, json_integer(json_integer_value(
-		    json_array_get(c, i)) + 1));
+		bump(c, i, 1);
 		if (j != i)
-			json_array_set_new(c, j, json_integer(
-			    json_integer_value(json_array_get(c, j)) + 1));
+			bump(c, j, 1);
 	}
 }
 
@@ -402,10 +409,7 @@ trueup_detail(struct dk_report *r, struct dk_member *m, const char *slot,
 			return dk_fail(e, DK_EX_DATAERR, "%s: a day's total "
 			    "is beyond +-(2^53-1)", slot);
 	if ((cs = json_object_get(r->cslots, slot)) != NULL)
-		return json_array_set_new(cs, 0, json_integer(
-		    json_integer_value(json_array_get(cs, 0)) + dexp)) |
-		    json_array_set_new(cs, 1, json_integer(
-		    json_integer_value(json_array_get(cs, 1)) + dimp));
+		return bump(cs, 0, dexp) | bump(cs, 1, dimp);
 	return 0;
 }
 

@@ -3,9 +3,11 @@
  * slot (meter-read's own parser), its whole days, and the CSV of a
  * simulated home: days taken in turn, load scaled, PV added.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "settle.h"
 
@@ -188,20 +190,73 @@ dk_sim_home_series(const struct dk_sim_series *src, const struct dk_scen *sc,
  * (start,import_wh,export_wh; with its header when head), slot 0 at
  * tstart.
  */
+/* v in at least w decimal digits, zeros first, into p: their number. */
+static size_t
+digits(char *p, long long v, size_t w)
+{
+	char d[24];
+	size_t n = 0, i;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	while (n < w)
+		d[n++] = '0';
+	for (i = 0; i < n; i++)
+		p[i] = d[n - 1 - i];
+	return n;
+}
+
+/* v as "%lld" writes it, into p: its length. */
+static size_t
+integer(char *p, int64_t v)
+{
+	if (v < 0 && v != INT64_MIN) {
+		*p = '-';
+		return 1 + digits(p + 1, -(long long)v, 1);
+	}
+	if (v == INT64_MIN)
+		return (size_t)sprintf(p, "%lld", (long long)v);
+	return digits(p, v, 1);
+}
+
 int
 dk_sim_csv(FILE *fp, const struct dk_sim_series *s, size_t from, size_t n,
     int head, int64_t tstart, int slot_minutes, struct dk_err *e)
 {
-	char ts[32];
-	size_t k;
+	char line[96];
+	size_t k, m;
+	struct tm tm;
+	time_t t;
 
 	if (head)
 		fputs("start,import_wh,export_wh\n", fp);
+	/* each line as dk_time_format(t, "UTC") and "%lld" write it, by
+	 * hand: a run writes a home's whole period, a line a slot */
 	for (k = from; k < from + n && k < s->n; k++) {
-		dk_time_format(tstart + (int64_t)k * slot_minutes * 60, "UTC",
-		    ts, sizeof(ts));
-		fprintf(fp, "%s,%lld,%lld\n", ts, (long long)s->imp[k],
-		    (long long)s->exp[k]);
+		t = (time_t)(tstart + (int64_t)k * slot_minutes * 60);
+		if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 ||
+		    tm.tm_year + 1900 > 9999)
+			return dk_fail(e, DK_EX_SOFTWARE, "a slot's time "
+			    "beyond the years 0 to 9999");
+		m = digits(line, tm.tm_year + 1900, 4);
+		line[m++] = '-';
+		m += digits(line + m, tm.tm_mon + 1, 2);
+		line[m++] = '-';
+		m += digits(line + m, tm.tm_mday, 2);
+		line[m++] = 'T';
+		m += digits(line + m, tm.tm_hour, 2);
+		line[m++] = ':';
+		m += digits(line + m, tm.tm_min, 2);
+		line[m++] = ':';
+		m += digits(line + m, tm.tm_sec, 2);
+		memcpy(line + m, "+00:00,", 7);
+		m += 7;
+		m += integer(line + m, s->imp[k]);
+		line[m++] = ',';
+		m += integer(line + m, s->exp[k]);
+		line[m++] = '\n';
+		fwrite(line, 1, m, fp);
 	}
 	if (fflush(fp) != 0 || ferror(fp))
 		return dk_fail(e, DK_EX_IOERR, "writing a home's data: "

@@ -28,7 +28,7 @@ main(void)
 	struct dk_err e = { 0 }, e2 = { 0 };
 	struct dk_key k, other;
 	json_t *r[N];
-	int i, ok;
+	int i, ok, pass;
 
 	CHECK(dk_init(&e) == 0);
 	CHECK(dk_key_generate(&k, &e) == 0);
@@ -68,6 +68,45 @@ main(void)
 	CHECK(dk_verify_record_ahead(r[1], k.pk, &e) < 0);
 	CHECK(strstr(e.msg, "base64") != NULL);
 	dk_ahead_forget();
+
+	/* by the line a record will be read from (dk_ahead_add_key): good
+	 * at that address by that key, not at a copy of it, not by another
+	 * key; one bad line and none is */
+	{
+		char *line[N], *c, *msg;
+		unsigned char sig[64];
+		for (i = 0; i < N; i++) {
+			json_object_set_new(r[i], "wh", json_integer(i + 1));
+			json_object_del(r[i], "sig");
+			CHECK(dk_sign_record(r[i], &k, &e) == 0);
+			line[i] = dk_canon(r[i]);
+		}
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < N; i++) {
+				CHECK(dk_unb64(json_string_value(json_object_get(
+				    r[i], "sig")), 88, sig, 64) == 0);
+				msg = dk_canon_without(r[i], "sig");
+				if (pass == 1 && i == N / 2)
+					msg[strlen(msg) - 2] ^= 1;
+				dk_ahead_add_key(line[i], msg, strlen(msg), sig,
+				    k.pk, 2);
+			}
+			dk_ahead_done();
+			for (ok = 0, i = 0; i < N; i++)
+				ok += dk_ahead_good(line[i], k.pk);
+			CHECK_INT(ok, pass == 0 ? N : 0);
+			c = strdup(line[5]);
+			CHECK(!dk_ahead_good(c, k.pk));
+			CHECK(!dk_ahead_good(line[5], other.pk));
+			/* nor the record by its own address */
+			CHECK(!dk_ahead_good(r[5], k.pk));
+			free(c);
+			dk_ahead_forget();
+			CHECK(!dk_ahead_good(line[5], k.pk));
+		}
+		for (i = 0; i < N; i++)
+			free(line[i]);
+	}
 
 	for (i = 0; i < N; i++)
 		json_decref(r[i]);

@@ -539,6 +539,35 @@ test_failed_commit(void)
 	free(orig);
 }
 
+/* Each byte of orig's [a, b) flipped in turn into the ledger at path:
+ * how many dk_ledger_scan_only did not refuse (named on stderr). */
+static int
+flips(const char *path, const char *orig, size_t len, size_t a, size_t b,
+    const char *const *types)
+{
+	char *buf = malloc(len);
+	struct dk_err e;
+	struct seen s;
+	size_t i;
+	int bad = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.fail_at = -1;
+	for (i = a; i < b; i++) {
+		memcpy(buf, orig, len);
+		buf[i] ^= 0x01;
+		spit(path, buf, len);
+		memset(&e, 0, sizeof(e));
+		if ((dk_ledger_scan_only(path, op.pk, types, collect, &s,
+		    &e) != -1 || e.status != DK_EX_DATAERR) && bad++ == 0)
+			fprintf(stderr, "scan_only: flip at byte %zu passed\n",
+			    i);
+		seen_free(&s);
+	}
+	free(buf);
+	return bad;
+}
+
 /* dk_ledger_scan_only: the callback sees the records of the types asked
  * for and no other (a type inside a nested value or a string is not the
  * record's); those passed over unparsed are still chained: a byte of
@@ -548,7 +577,7 @@ test_scan_only(void)
 {
 	static const char *const keep[] = { "keep", NULL };
 	static const char *const keepcp[] = { "keep", "checkpoint", NULL };
-	char path[160], *orig, *buf;
+	char path[160], *orig;
 	size_t len, st[16], i;
 	struct dk_ledger l;
 	struct dk_err e;
@@ -595,21 +624,76 @@ test_scan_only(void)
 	orig = slurp(path, &len);
 	n = lines_of(orig, len, st, 16);
 	CHECK_INT(n, 8);
-	buf = malloc(len);
 	for (k = 2; k <= 4; k += 2)
-		for (i = st[k]; i < st[k + 1] - 1; i++) {
-			memcpy(buf, orig, len);
-			buf[i] ^= 0x01;
-			spit(path, buf, len);
-			memset(&e, 0, sizeof(e));
-			if (dk_ledger_scan_only(path, op.pk, keep, collect, &s,
-			    &e) != -1 || e.status != DK_EX_DATAERR) {
-				if (bad++ == 0)
-					fprintf(stderr, "scan_only: flip at "
-					    "byte %zu passed\n", i);
-			}
-			seen_free(&s);
-		}
+		bad += flips(path, orig, len, st[k], st[k + 1] - 1, keep);
+	CHECK_INT(bad, 0);
+	unlink(path);
+	free(orig);
+}
+
+/* dk_ledger_scan_only checks the last checkpoint's signature at its end,
+ * the others' form, size, root and time as it meets them: a byte of
+ * either checkpoint changed (its signature's too) is still refused, the
+ * last one's signature named. */
+static void
+test_scan_only_checkpoints(void)
+{
+	static const char *const keep[] = { "keep", NULL };
+	char path[160], *orig, *buf, *sig;
+	size_t len, st[16];
+	struct dk_ledger l;
+	struct dk_err e;
+	struct seen s;
+	json_t *r;
+	int n, k, c, bad = 0;
+
+	snprintf(path, sizeof(path), "%s/only-cp.jsonl", dir);
+	memset(&e, 0, sizeof(e));
+	memset(&s, 0, sizeof(s));
+	s.fail_at = -1;
+	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
+	CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
+	for (c = 0; c < 2; c++) {
+		r = json_pack("{s:s,s:i}", "type", "keep", "n", c);
+		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+		json_decref(r);
+		CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
+		CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	}
+	dk_ledger_close(&l);
+	CHECK_INT(dk_ledger_scan_only(path, op.pk, keep, collect, &s, &e), 0);
+	CHECK_INT(s.n, 2);
+	seen_free(&s);
+	/* another operator key: the last signature is not its */
+	CHECK_INT(dk_ledger_scan_only(path, other.pk, keep, collect, &s, &e),
+	    -1);
+	seen_free(&s);
+	orig = slurp(path, &len);
+	n = lines_of(orig, len, st, 16);
+	CHECK_INT(n, 5);
+	st[n] = len;
+	buf = malloc(len + 1);
+	/* the last checkpoint's signature, one base64 letter changed: the
+	 * check at the end names it */
+	memcpy(buf, orig, len);
+	buf[len] = '\0';
+	CHECK((sig = strstr(buf + st[4], "\xe2\x80\x94 test.example/log ")) !=
+	    NULL);
+	if (sig != NULL) {
+		sig += strlen("\xe2\x80\x94 test.example/log ") + 10;
+		*sig = *sig == 'A' ? 'B' : 'A';
+		spit(path, buf, len);
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(dk_ledger_scan_only(path, op.pk, keep, collect, &s,
+		    &e), -1);
+		CHECK_INT(e.status, DK_EX_DATAERR);
+		CHECKF(strstr(e.msg, ":5: entry 4: checkpoint: note: invalid "
+		    "signature") != NULL, "%s", e.msg);
+		seen_free(&s);
+	}
+	/* every byte of both checkpoints, flipped: refused */
+	for (k = 2; k <= 4; k += 2)
+		bad += flips(path, orig, len, st[k], st[k + 1] - 1, keep);
 	CHECK_INT(bad, 0);
 	unlink(path);
 	free(buf);
@@ -632,6 +716,7 @@ main(void)
 	test_damage();
 	test_failed_commit();
 	test_scan_only();
+	test_scan_only_checkpoints();
 	dk_key_free(&op);
 	dk_key_free(&other);
 	tmpdir_remove();

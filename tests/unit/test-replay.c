@@ -483,6 +483,35 @@ test_cleared_lines(void)
 	json_decref(recs[1]);
 }
 
+/* dk_line_flat: clear's flat lines, which contract-sign parses at their
+ * slot; anything else (nested, null, a negative number, blanks, keys out
+ * of order or twice, an escape, an empty object) is not, and is parsed as
+ * it is read */
+static void
+test_line_flat(void)
+{
+	static const char *const yes[] = {
+		"{\"participant\":\"a\",\"price\":0,\"type\":\"order\"}",
+		"{\"a\":1,\"b\":\"x y\",\"c\":1234567890123456}",
+		NULL };
+	static const char *const no[] = { "{}", "{\"a\":null}",
+		"{\"a\":-1}", "{\"a\": 1}", "{\"b\":1,\"a\":2}",
+		"{\"a\":1,\"a\":2}", "{\"a\":\"\\n\"}", "{\"a\":[1]}",
+		"{\"a\":{\"b\":1}}", "{\"a\":01}", "{\"a\":1,}",
+		"{\"a\":12345678901234567}", "[1]", NULL };
+	struct dk_err e = { 0 };
+	json_t *v;
+	int i;
+
+	for (i = 0; yes[i] != NULL; i++) {
+		CHECK(dk_line_flat(yes[i], strlen(yes[i])));
+		CHECK((v = dk_parse(yes[i], strlen(yes[i]), &e)) != NULL);
+		json_decref(v);
+	}
+	for (i = 0; no[i] != NULL; i++)
+		CHECK(!dk_line_flat(no[i], strlen(no[i])));
+}
+
 int
 main(void)
 {
@@ -495,6 +524,7 @@ main(void)
 	test_intake();
 	test_cleared();
 	test_cleared_lines();
+	test_line_flat();
 	for (i = 0; i < 3; i++)
 		dk_key_free(&keys[i]);
 	dk_state_free(&st);

@@ -549,6 +549,52 @@ test_sha256(void)
 	    "e98920a7138");
 }
 
+/* dk_unb64 of a signature (64 bytes), by hand, takes what
+ * sodium_base642bin takes and gives its bytes: random signatures, each
+ * letter changed to others (padding, a URL-safe one, a blank, a NUL),
+ * unused bits set, other lengths. */
+static void
+test_unb64_sig(void)
+{
+	static const char other[] = "A/+=-_ .\n";
+	unsigned char raw[64], a[64], b[64];
+	char t[100], u[100];
+	size_t got, len, i, k;
+	int r, ra, rb, bad = 0, n = 0;
+
+	for (r = 0; r < 40; r++) {
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2base64(t, sizeof(t), raw, 64,
+		    sodium_base64_VARIANT_ORIGINAL);
+		CHECK(dk_unb64(t, strlen(t), a, 64) == 0 &&
+		    memcmp(a, raw, 64) == 0);
+		for (i = 0; i < 90; i++)
+			for (k = 0; k < sizeof(other); k++) {
+				memcpy(u, t, sizeof(t));
+				len = strlen(u);
+				if (i < 88)
+					u[i] = other[k];
+				else if (i == 88)	/* one letter short */
+					len = 87 - k % 3;
+				else			/* longer */
+					u[len++] = other[k], u[len] = '\0';
+				if (r == 0 && i == 85)	/* unused bits */
+					u[85] = "BCDEFGHIJKLMNOPQ"[k];
+				memset(a, 0, 64);
+				memset(b, 0, 64);
+				ra = dk_unb64(u, len, a, 64);
+				rb = sodium_base642bin(b, 64, u, len, NULL, &got,
+				    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+				    got != 64 ? -1 : 0;
+				n++;
+				if (ra != rb || (ra == 0 && memcmp(a, b, 64)))
+					bad++;
+			}
+	}
+	CHECK_INT(bad, 0);
+	CHECK(n > 30000);
+}
+
 int
 main(void)
 {
@@ -565,6 +611,7 @@ main(void)
 	test_sec_checks();
 	test_records();
 	test_sha256();
+	test_unb64_sig();
 	tmpdir_remove();
 	return check_done("test-sig");
 }

@@ -118,6 +118,44 @@ csv(const struct dk_sim_series *s, size_t from, size_t n, int head,
 	fclose(fp);
 }
 
+/* dk_sim_csv's lines by hand are those of dk_time_format(t, "UTC") and
+ * "%lld": over a leap day, a year's end, any integer. */
+static void
+csvlines(void)
+{
+	int64_t imp[6] = { 0, 7, 1234567890123LL, -5, INT64_MAX, INT64_MIN };
+	int64_t exp[6] = { 9, 0, -1, 10, 100, 42 };
+	struct dk_sim_series s = { imp, exp, 6, 6 };
+	int64_t t0[3] = { 1456700400, 1483225200, 0 };	/* 2016-02-28 23:00,
+							 * 2016-12-31 23:00 */
+	char buf[1024], want[1024], ts[40];
+	size_t k, m;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct dk_err e = { 0 };
+		FILE *fp = tmpfile();
+
+		CHECK_INT(dk_sim_csv(fp, &s, 0, 6, 0, t0[i], 720, &e), 0);
+		rewind(fp);
+		buf[fread(buf, 1, sizeof(buf) - 1, fp)] = '\0';
+		fclose(fp);
+		for (m = 0, k = 0; k < 6; k++) {
+			dk_time_format(t0[i] + (int64_t)k * 720 * 60, "UTC",
+			    ts, sizeof(ts));
+			m += (size_t)snprintf(want + m, sizeof(want) - m,
+			    "%s,%lld,%lld\n", ts, (long long)imp[k],
+			    (long long)exp[k]);
+		}
+		CHECK_STR(buf, want);
+		if (i == 0)
+			CHECK_HAS(buf, "2016-02-29T23:00:00+00:00,"
+			    "1234567890123,-1\n2016-03-01T11:00:00+00:00,-5,"
+			    "10\n");
+	}
+	CHECK_HAS(want, "1970-01-03T12:00:00+00:00,-9223372036854775808,42");
+}
+
 /* Four slots of six hours a day, by hand: the PV's parabola, the load
  * scaled, the days in turn; the CSV of some of the slots. */
 static void
@@ -323,6 +361,7 @@ main(void)
 	tmpdir_make("test-simulate");
 	scenarios();
 	homecsv();
+	csvlines();
 	follow();
 	follow_plan();
 	source();
