@@ -351,7 +351,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	cache.fn = scan_apply;
 	cache.ctx = &sc;
 	for (i = 0, rc = 0; rc == 0 && i < run->n; i++)
-		rc = dk_scache_avoid(&cache, str(run->v[i].rec, "meter"),
+		rc = dk_scache_avoid(&cache, run->v[i].meter,
 		    str(run->v[i].rec, "slot"));
 	if (rc < 0)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");

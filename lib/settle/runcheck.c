@@ -53,8 +53,7 @@ dk_settle_run_precheck(struct dk_settle_run *run,
 
 	dk_ahead_forget();
 	for (i = 0; i < run->n; i++) {
-		if (run->v[i].rec == NULL || (m = json_string_value(
-		    json_object_get(run->v[i].rec, "meter"))) == NULL ||
+		if (run->v[i].rec == NULL || (m = run->v[i].meter) == NULL ||
 		    (p = dk_registry_meter(reg, m)) == NULL ||
 		    (key = dk_participant_meter_key(p, m)) == NULL ||
 		    key_pk(kc, key, pk) < 0)
