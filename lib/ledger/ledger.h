@@ -351,6 +351,7 @@ int dk_readings_conf(const struct dk_conf *, int *committed,
 json_t *dk_commit_reading(json_t *reading, long long seq, json_t **opening);
 json_t *dk_commit_canon(json_t *reading, const char *rc, size_t n,
     long long seq, char **opening, size_t *len);
+char *dk_commitment_text(json_t *c);
 int dk_commitment_check(json_t *rec, struct dk_err *);
 int dk_is_hex64(const char *);
 int dk_opening_check(json_t *opening, json_t *rec, long long seq,
