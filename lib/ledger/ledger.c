@@ -259,7 +259,7 @@ dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
 	l->npend += (size_t)n;
 	if (dk_scaninfo_leaf(&l->info, leaf, e) < 0)
 		return -1;
-	sodium_bin2hex(l->prev, sizeof(l->prev), leaf, 32);
+	dk_hash_hex(leaf, l->prev);
 	dk_mtree_append(&l->info.tree, leaf);
 	l->last_cp = strcmp(json_string_value(json_object_get(rec, "type")),
 	    "checkpoint") == 0;

@@ -64,7 +64,7 @@ hash_canon(const unsigned char salt[32], const char *c, size_t n,
 	unsigned char h[32];
 
 	dk_sha256_2(salt, 32, c, n, h);
-	sodium_bin2hex(hex, 65, h, 32);
+	dk_hash_hex(h, hex);
 }
 
 /* SHA-256(salt || canonical reading), in hex. */
