@@ -15,6 +15,15 @@
  * goes on the freeing thread's list of its class.  Under
  * AddressSanitizer malloc's blocks stay, for its checks.
  */
+#if defined(__SANITIZE_ADDRESS__)
+#define NOPOOL 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NOPOOL 1
+#endif
+#endif
+
+#ifndef NOPOOL
 #define GRAIN 16
 #define NCLASS 16
 #define CHUNK (1 << 20)
@@ -87,13 +96,7 @@ jfree(void *p)
 	freel[h->cls] = p;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NOPOOL 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NOPOOL 1
-#endif
-#endif
+#endif /* NOPOOL */
 
 /* jansson's blocks from the pools from now on: before its first value
  * (one made before would be freed into them).  A program's json_dumps
