@@ -240,8 +240,8 @@ dk_canon(json_t *v)
 		return NULL;
 	if (value(&b, v, 0) < 0) {
 		free(b.p);
-		return b.other ? json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT) :
-		    NULL;
+		return b.other ? dk_json_dumps(v, JSON_SORT_KEYS |
+		    JSON_COMPACT) : NULL;
 	}
 	b.p[b.n] = '\0';
 	return b.p;

@@ -94,6 +94,10 @@ const char *dk_get_str(json_t *obj, const char *key, struct dk_err *);
 const char *dk_get_id(json_t *obj, const char *key, struct dk_err *);
 int dk_check_type(json_t *obj, const char *type, struct dk_err *);
 
+/* jalloc.c: jansson's small blocks from free lists (dk_jalloc_on) */
+void dk_jalloc_on(void);
+char *dk_json_dumps(const json_t *, size_t flags);
+
 /* canon.c: canonical text, jansson's sorted compact dump written fast */
 char *dk_canon(json_t *);
 size_t dk_lltoa(long long, char out[24]);

@@ -389,7 +389,7 @@ dk_get_int(json_t *obj, const char *key, long long min, long long max,
 	if (v == NULL)
 		return dk_fail(e, DK_EX_DATAERR, "%s: missing", key);
 	if (!json_is_integer(v)) {
-		char *g = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		char *g = dk_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 		dk_fail(e, DK_EX_DATAERR, "%s: must be an integer, got %.40s",
 		    key, g ? g : "?");
 		free(g);
@@ -414,7 +414,7 @@ dk_get_str(json_t *obj, const char *key, struct dk_err *e)
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		char *g = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		char *g = dk_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 		dk_fail(e, DK_EX_DATAERR, "%s: must be a string, got %.40s",
 		    key, g ? g : "?");
 		free(g);

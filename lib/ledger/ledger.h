@@ -195,6 +195,7 @@ char *dk_history_text(json_t *history);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
+void dk_hash_hex(const unsigned char h[32], char hex[65]);
 void dk_merkle_root(const unsigned char (*leaves)[32], size_t n,
     unsigned char out[32]);
 int dk_merkle_inclusion(const unsigned char (*leaves)[32], size_t n,
@@ -351,6 +352,7 @@ int dk_readings_conf(const struct dk_conf *, int *committed,
 json_t *dk_commit_reading(json_t *reading, long long seq, json_t **opening);
 json_t *dk_commit_canon(json_t *reading, const char *rc, size_t n,
     long long seq, char **opening, size_t *len);
+char *dk_commitment_text(json_t *c);
 int dk_commitment_check(json_t *rec, struct dk_err *);
 int dk_is_hex64(const char *);
 int dk_opening_check(json_t *opening, json_t *rec, long long seq,

@@ -529,7 +529,7 @@ ledger_holds(int fd, const struct mark *m, const unsigned char *oppk,
 	    line[0] != '\n' || line[m->cplen + 1] != '\n')
 		goto out;
 	dk_merkle_leaf(line + 1, (size_t)m->cplen, leaf);
-	sodium_bin2hex(hex, sizeof(hex), leaf, 32);
+	dk_hash_hex(leaf, hex);
 	if (strcmp(hex, m->prev) != 0 || (oppk != NULL &&
 	    memcmp(m->key.pk, oppk, 32) != 0) ||
 	    (v = dk_parse(line + 1, (size_t)m->cplen, &e)) == NULL ||

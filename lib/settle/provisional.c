@@ -103,7 +103,9 @@ dk_settle_prov(int64_t slot, json_t *contracts, json_t *readings,
 	json_object_foreach(prov, id, x)
 		json_object_set(nets, id, json_object_get(pos, id));
 	rc = dk_settle_mixed(slot, contracts, readings, nets, reg, r, out, e);
-	for (i = first; rc == 0 && i < json_array_size(out); i++) {
+	/* (with none provisional, no record of out looked at again) */
+	for (i = first; rc == 0 && json_object_size(prov) > 0 &&
+	    i < json_array_size(out); i++) {
 		x = json_array_get(out, i);
 		if (strcmp(str(x, "type"), "settlement") != 0 ||
 		    (y = json_object_get(prov, str(x, "participant"))) == NULL)

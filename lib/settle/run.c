@@ -351,7 +351,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	cache.fn = scan_apply;
 	cache.ctx = &sc;
 	for (i = 0, rc = 0; rc == 0 && i < run->n; i++)
-		rc = dk_scache_avoid(&cache, str(run->v[i].rec, "meter"),
+		rc = dk_scache_avoid(&cache, run->v[i].meter,
 		    str(run->v[i].rec, "slot"));
 	if (rc < 0)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -527,24 +527,26 @@ add_committed(struct dk_settle_run *run, struct dk_ledger *l,
     const struct dk_sreading *rd, struct dk_err *e)
 {
 	json_t *c;
-	char *s = NULL;
+	char *s = NULL, *ct = NULL;
 	size_t n;
 	int rc;
 
 	if ((c = dk_commit_canon(rd->rec, rd->canon, strlen(rd->canon),
-	    l->next, &s, &n)) == NULL)
+	    l->next, &s, &n)) == NULL || (ct = dk_commitment_text(c)) == NULL)
 		goto oom;
 	/* room first, so that an entry added has its opening */
 	if (room(&run->obuf, run->nobuf, &run->capobuf, n + 1) < 0)
 		goto oom;
-	rc = dk_ledger_add(l, c, e);
+	rc = dk_ledger_add_canon(l, c, ct, e);
 	if (rc == 0)
 		line(&run->obuf, &run->nobuf, &run->capobuf, s, n);
 	free(s);
+	free(ct);
 	json_decref(c);
 	return rc;
 oom:
 	free(s);
+	free(ct);
 	json_decref(c);
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
@@ -574,7 +576,7 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 	json_t *x;
 	char *c, *pc;
 	size_t k;
-	int rc;
+	int rc, priv;
 
 	for (k = i; k < j; k++)
 		if (run->v[k].rec != NULL && (rc = run->committed ?
@@ -593,19 +595,25 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 			free(c);
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		}
-		if (run->committed && strcmp(str(x, "type"),
-		    "settlement") == 0) {
-			/* the ledger's copy without the metered energy (a
-			 * shallow one: only its own members change) */
+		priv = run->committed && strcmp(str(x, "type"),
+		    "settlement") == 0;
+		if (priv && (pc = dk_settlement_private_text(x, c,
+		    strlen(c))) != NULL) {
+			/* the ledger's copy without the metered energy, its
+			 * text cut from c: the record checked is x, which
+			 * has every member of the copy but v (2, not 1) */
+			rc = dk_ledger_add_canon(l, x, pc, e);
+			free(pc);
+		} else if (priv) {
+			/* the copy made (a shallow one: only its own
+			 * members change) and written the long way */
 			if ((x = json_copy(x)) == NULL) {
 				free(c);
 				return dk_fail(e, DK_EX_SOFTWARE, "out of "
 				    "memory");
 			}
 			dk_settlement_private(x);
-			pc = dk_settlement_private_text(x, c, strlen(c));
-			rc = dk_ledger_add_canon(l, x, pc, e);
-			free(pc);
+			rc = dk_ledger_add_canon(l, x, NULL, e);
 			json_decref(x);
 		} else
 			rc = dk_ledger_add_canon(l, x, c, e);

@@ -43,6 +43,16 @@ main(int argc, char *argv[])
 
 	if (sodium_init() < 0)
 		return 70;
+	/* dk_hash_hex: sodium_bin2hex's bytes, every byte value */
+	for (k = 0; k < 8; k++) {
+		char a[65], b[65];
+
+		for (i = 0; i < 32; i++)
+			in[i] = (unsigned char)(k * 32 + i);
+		dk_hash_hex(in, a);
+		sodium_bin2hex(b, sizeof(b), in, 32);
+		CHECK(strcmp(a, b) == 0, "dk_hash_hex: %s, not %s", a, b);
+	}
 	if ((fp = fopen(path, "r")) == NULL) {
 		perror(path);
 		return 66;

@@ -493,6 +493,51 @@ test_private_text(void)
 	json_decref(x);
 }
 
+/* dk_commitment_text: dk_canon's bytes of the commitment, whatever its
+ * strings hold or whatever else it is. */
+static void
+commitment_same(const char *js)
+{
+	json_error_t je;
+	json_t *x = json_loads(js, 0, &je);
+	char *want, *got;
+
+	CHECKF(x != NULL, "%s: %s", js, je.text);
+	if (x == NULL)
+		return;
+	want = dk_canon(x);
+	got = dk_commitment_text(x);
+	CHECKF(got != NULL && strcmp(got, want) == 0, "%s: %s, not %s", js,
+	    got ? got : "(null)", want);
+	free(want);
+	free(got);
+	json_decref(x);
+}
+
+static void
+test_commitment_text(void)
+{
+	commitment_same("{\"type\":\"commitment\",\"v\":1,\"slot\":"
+	    "\"2026-01-01T10:00:00+01:00\",\"meter\":\"kn1-m\",\"hash\":"
+	    "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}");
+	/* escapes, UTF-8, DEL: written the long way, the same bytes */
+	commitment_same("{\"hash\":\"h\",\"meter\":\"a\\\"b\",\"slot\":\"s\","
+	    "\"type\":\"commitment\",\"v\":1}");
+	commitment_same("{\"hash\":\"h\",\"meter\":\"m\",\"slot\":\"\\u0001\\\\\","
+	    "\"type\":\"commitment\",\"v\":1}");
+	commitment_same("{\"hash\":\"h\",\"meter\":\"\\u00e9\",\"slot\":\"\\u007f\","
+	    "\"type\":\"commitment\",\"v\":1}");
+	/* another type, another v, a member more or instead */
+	commitment_same("{\"hash\":\"h\",\"meter\":\"m\",\"slot\":\"s\","
+	    "\"type\":\"reading\",\"v\":1}");
+	commitment_same("{\"hash\":\"h\",\"meter\":\"m\",\"slot\":\"s\","
+	    "\"type\":\"commitment\",\"v\":2}");
+	commitment_same("{\"hash\":\"h\",\"meter\":\"m\",\"slot\":\"s\","
+	    "\"type\":\"commitment\",\"v\":1,\"x\":0}");
+	commitment_same("{\"hash\":\"h\",\"meter\":\"m\",\"slot\":\"s\","
+	    "\"x\":\"commitment\",\"v\":1}");
+}
+
 int
 main(void)
 {
@@ -502,6 +547,7 @@ main(void)
 	test_commit();
 	test_commit_canon();
 	test_private_text();
+	test_commitment_text();
 	test_store();
 	test_net();
 	test_genesis();
