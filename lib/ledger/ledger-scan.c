@@ -154,7 +154,7 @@ broken_link(FILE *fp, const char *name, long lineno, long long seq,
 	const char *why = NULL;
 
 	dk_merkle_leaf(line, n, leaf);
-	sodium_bin2hex(h, sizeof(h), leaf, 32);
+	dk_hash_hex(leaf, h);
 	nn = getline(&nl, &nc, fp);
 	if (nn > 0) {
 		before = nn > (ssize_t)(strlen(HEAD) + 64) &&
@@ -187,21 +187,6 @@ broken_link(FILE *fp, const char *name, long lineno, long long seq,
 	    "entry's prev, or entry %lld, was changed after it was written)",
 	    seq - 1, seq - 1);
 	return 0;
-}
-
-/* The 64 hex digits of a leaf hash and a NUL, as sodium_bin2hex writes
- * them (its constant time is not needed for a public hash). */
-static void
-hex(char out[65], const unsigned char h[32])
-{
-	static const char d[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = d[h[i] >> 4];
-		out[2 * i + 1] = d[h[i] & 15];
-	}
-	out[64] = '\0';
 }
 
 /* The envelope, from a parse of the whole line. */
@@ -385,7 +370,7 @@ framed:
 			si->rec_text = NULL;
 chain:
 		dk_merkle_leaf(line, n, leaf);
-		hex(prev, leaf);
+		dk_hash_hex(leaf, prev);
 		(*next)++;
 		if (si != NULL) {
 			dk_mtree_append(&si->tree, leaf);
