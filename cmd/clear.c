@@ -39,6 +39,7 @@ main(int argc, char *argv[])
 
 	memset(&in, 0, sizeof(in));
 	in.threads = sysconf(_SC_NPROCESSORS_ONLN);
+	dk_jalloc_on();		/* before the first JSON value */
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP, argc);
 	while ((c = dk_prog_opt(&P, argc, argv, "s:t:S")) != -1)
 		switch (c) {

@@ -77,6 +77,7 @@ main(int argc, char *argv[])
 	FILE *out = open_memstream(&obuf, &olen);
 
 	memset(&g, 0, sizeof(g));
+	dk_jalloc_on();		/* before the first JSON value */
 	dk_revhist_init(&rv);
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP |
 	    DK_PROG_DRY, argc);
