@@ -45,15 +45,24 @@ same() {
 	cmp "$1.sql" "$2.sql"
 }
 
-@test "bid -r 5: five days in one run, the orders, messages and state of five runs a day apart" {
-	daily r.jsonl daily.db 5 >daily.jsonl 2>daily.err
-	run -0 --separate-stderr denki-bid -c alice.yaml -D state=one.db \
-	    -s 2026-07-01T00:00:00+00:00 -N 48 -r 5 <r.jsonl
+# against DAYS [ARGS]: r.jsonl bid a day at a time (daily.db) and DAYS
+# days in one run of bid -r (one.db), with ARGS each: the same orders,
+# messages and state, byte for byte; the one run's in one.jsonl, one.err
+against() {
+	local days=$1
+	shift
+	daily r.jsonl daily.db "$days" "$@" >daily.jsonl 2>daily.err
+	run -0 --separate-stderr denki-bid "$@" -c alice.yaml -D state=one.db \
+	    -s 2026-07-01T00:00:00+00:00 -N 48 -r "$days" <r.jsonl
 	echo "$output" >one.jsonl
 	echo "$stderr" >one.err
 	cmp daily.jsonl one.jsonl
 	cmp daily.err one.err
 	same daily.db one.db
+}
+
+@test "bid -r 5: five days in one run, the orders, messages and state of five runs a day apart" {
+	against 5
 	# four days of orders, each from the day before; the fifth has no
 	# day before it to forecast from: its 48 slots said so
 	assert_equal "$(jq -r '.slot[:10]' one.jsonl | uniq -c | awk '{ print $2 }' | paste -sd' ')" \
@@ -74,14 +83,7 @@ same() {
 	  capacity_wh: 10000
 	  horizon: 96
 	YAML
-	daily r.jsonl daily.db 4 >daily.jsonl 2>daily.err
-	run -0 --separate-stderr denki-bid -c alice.yaml -D state=one.db \
-	    -s 2026-07-01T00:00:00+00:00 -N 48 -r 4 <r.jsonl
-	echo "$output" >one.jsonl
-	echo "$stderr" >one.err
-	cmp daily.jsonl one.jsonl
-	cmp daily.err one.err
-	same daily.db one.db
+	against 4
 	# a plan of each day from its midnight (over the 48 slots whose day
 	# before is known, of the 96 of battery.horizon)
 	assert_equal "$(grep -c 'battery: slot .*T00:00:00+00:00: .* over 48 slots$' one.err)" 4
@@ -89,14 +91,7 @@ same() {
 	assert_equal "$(sqlite3 one.db 'select count(distinct made) from battery_plan')" 4
 	# again with -f, the days after each already known: a day's plan
 	# covers the next day too, which plans anew all the same
-	daily r.jsonl daily.db 4 -f >daily.jsonl 2>daily.err
-	run -0 --separate-stderr denki-bid -f -c alice.yaml -D state=one.db \
-	    -s 2026-07-01T00:00:00+00:00 -N 48 -r 4 <r.jsonl
-	echo "$output" >one.jsonl
-	echo "$stderr" >one.err
-	cmp daily.jsonl one.jsonl
-	cmp daily.err one.err
-	same daily.db one.db
+	against 4 -f
 	assert_equal "$(grep -c 'battery: slot .*T00:00:00+00:00: .* over 96 slots$' one.err)" 3
 	assert_equal "$(grep -c 'battery: slot' one.err)" 4
 }

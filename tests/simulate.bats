@@ -16,6 +16,16 @@ setup() {
 	YAML
 }
 
+# beside: bin/ holds a copy of denki-simulate and links to the other
+# programs, for a test to put its own in their place
+beside() {
+	mkdir bin
+	cp "$TOP/denki-simulate" bin/
+	for f in "$TOP"/denki-*; do
+		[ -e "bin/${f##*/}" ] || ln -s "$f" bin/
+	done
+}
+
 # field NAME: NAME's value in the JSON object on stdin
 field() {
 	jq -r ".$1"
@@ -344,11 +354,7 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 }
 
 @test "simulate: a program beside it that cannot be run: named, 69, not taken from PATH instead" {
-	mkdir bin
-	cp "$TOP/denki-simulate" bin/
-	for f in "$TOP"/denki-*; do
-		[ -e "bin/${f##*/}" ] || ln -s "$f" bin/
-	done
+	beside
 	rm bin/denki-keygen
 	cp "$TOP/denki-keygen" bin/
 	chmod 644 bin/denki-keygen
@@ -411,11 +417,7 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	    battery_wh: 10000
 	    battery_w: 3000
 	YAML
-	mkdir bin
-	cp "$TOP/denki-simulate" bin/
-	for f in "$TOP"/denki-*; do
-		[ -e "bin/${f##*/}" ] || ln -s "$f" bin/
-	done
+	beside
 	rm bin/denki-bid
 	printf '#!/bin/sh\necho "$*" >>"%s/bid.args"\nexec "%s/denki-bid" "$@"\n' \
 	    "$PWD" "$TOP" >bin/denki-bid
