@@ -351,8 +351,8 @@ framed:
 				    "after the first entry");
 				goto bad;
 			}
-			/* a reader of some types alone (scan_only) checks
-			 * the last checkpoint's signature at its end */
+			/* a reader of some types alone checks the last
+			 * checkpoint's signature at the end (below) */
 			if (strcmp(type, "checkpoint") == 0 && (si->only !=
 			    NULL && si->policy == NULL ?
 			    dk_ledger_cp_check_form(si, oppk, rec, seq, e) :
@@ -387,6 +387,16 @@ chain:
 	}
 	if (e->status != 0)
 		goto fail;
+	/* a reader of some types alone took each checkpoint's form only:
+	 * here, whoever set si->only, the last one's signature, which
+	 * signs every entry before it */
+	if (si != NULL && si->only != NULL && si->policy == NULL &&
+	    dk_ledger_note_check(si, oppk, e) < 0) {
+		dk_failpre(e, "%s:%lld: entry %lld", name, si->note_seq + 1,
+		    si->note_seq);
+		e->status = DK_EX_DATAERR;
+		goto fail;
+	}
 	free(r.buf);
 	return 0;
 bad:
@@ -490,12 +500,6 @@ dk_ledger_scan_only(const char *path, const unsigned char *oppk,
 	memset(&si, 0, sizeof(si));
 	si.only = types;
 	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
-	if (rc == 0 && types != NULL && dk_ledger_note_check(&si, oppk,
-	    e) < 0) {
-		rc = dk_failpre(e, "%s:%lld: entry %lld", path, si.note_seq + 1,
-		    si.note_seq);
-		e->status = DK_EX_DATAERR;
-	}
 	/* what follows the last checkpoint was never acknowledged, and no
 	 * signature covers it: not read as part of the ledger */
 	if (rc == 0 && si.origin[0] != '\0' && !si.last_type_checkpoint)

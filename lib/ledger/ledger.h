@@ -280,7 +280,11 @@ struct dk_scaninfo {
 	size_t note_cosigs;	/* of them, those that cosigned the last */
 	const char *const *only;	/* set (NULL-ended) to hand the caller
 				 * only records of these types (and parse
-				 * no others: dk_ledger_scan_only) */
+				 * no others: dk_ledger_scan_only); then
+				 * (without a policy) of the checkpoints
+				 * only the last one's signature is
+				 * checked, at the scan's end: for
+				 * simulate's figures, not an audit */
 };
 struct dk_ledger;
 /* a writer's witnesses, asked at a commit that ends with a checkpoint

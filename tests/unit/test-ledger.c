@@ -641,6 +641,7 @@ test_scan_only_checkpoints(void)
 	static const char *const keep[] = { "keep", NULL };
 	char path[160], *orig, *buf, *sig;
 	size_t len, st[16];
+	struct dk_scaninfo si;
 	struct dk_ledger l;
 	struct dk_err e;
 	struct seen s;
@@ -689,6 +690,18 @@ test_scan_only_checkpoints(void)
 		CHECK_INT(e.status, DK_EX_DATAERR);
 		CHECKF(strstr(e.msg, ":5: entry 4: checkpoint: note: invalid "
 		    "signature") != NULL, "%s", e.msg);
+		seen_free(&s);
+		/* so too for a reader that sets si.only itself and scans
+		 * with dk_ledger_scan_info: the check is the scan's own */
+		memset(&si, 0, sizeof(si));
+		si.only = keep;
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(dk_ledger_scan_info(path, op.pk, collect, &s, &si,
+		    &e), -1);
+		CHECK_INT(e.status, DK_EX_DATAERR);
+		CHECKF(strstr(e.msg, "checkpoint: note: invalid signature") !=
+		    NULL, "%s", e.msg);
+		dk_scaninfo_free(&si);
 		seen_free(&s);
 	}
 	/* every byte of both checkpoints, flipped: refused */
