@@ -220,14 +220,21 @@ scan(const char *s, size_t n, struct member *m, size_t max, size_t *nm)
 
 /* Whether line (n bytes) is a flat object in canonical form, as an order
  * or a trade of clear's output is: keys in order, ASCII strings without
- * escapes, integers; such a line parses (dk_parse), with no message. */
+ * escapes, integers of 15 digits at most (as dk_parse_flat takes them: a
+ * 16th may pass 2^53 - 1); such a line parses (dk_parse), with no
+ * message. */
 int
 dk_line_flat(const char *line, size_t n)
 {
 	struct member m[32];
-	size_t nm;
+	size_t nm, i;
 
-	return scan(line, n, m, 32, &nm);
+	if (!scan(line, n, m, 32, &nm))
+		return 0;
+	for (i = 0; i < nm; i++)
+		if (!m[i].str && m[i].vlen > 15)
+			return 0;
+	return 1;
 }
 
 static int
