@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,20 +41,37 @@ dk_readings_conf(const struct dk_conf *conf, int *committed,
 
 /* A new random salt: drawn from the system a pool of SALTS at a time,
  * each handed out once and wiped from the pool (a settle run commits
- * 144,000 readings a month: a getrandom call each was 0.1 CPU-s). */
+ * 144,000 readings a month: a getrandom call each was 0.1 CPU-s).  The
+ * pool is a thread's own, and a child forked after a draw empties its
+ * copy: no two threads or processes hand out the same salt. */
 #define SALTS 128
+static _Thread_local unsigned char salt_pool[SALTS][32];
+static _Thread_local size_t salt_next = SALTS;
+static pthread_once_t salt_once = PTHREAD_ONCE_INIT;
+
+static void
+salt_child(void)
+{
+	sodium_memzero(salt_pool, sizeof(salt_pool));
+	salt_next = SALTS;
+}
+
+static void
+salt_atfork(void)
+{
+	(void)pthread_atfork(NULL, NULL, salt_child);
+}
+
 static void
 new_salt(unsigned char salt[32])
 {
-	static unsigned char pool[SALTS][32];
-	static size_t next = SALTS;
-
-	if (next == SALTS) {
-		randombytes_buf(pool, sizeof(pool));
-		next = 0;
+	if (salt_next == SALTS) {
+		(void)pthread_once(&salt_once, salt_atfork);
+		randombytes_buf(salt_pool, sizeof(salt_pool));
+		salt_next = 0;
 	}
-	memcpy(salt, pool[next], 32);
-	sodium_memzero(pool[next++], 32);
+	memcpy(salt, salt_pool[salt_next], 32);
+	sodium_memzero(salt_pool[salt_next++], 32);
 }
 
 /* SHA-256(salt || c), c the n bytes of a canonical reading, in hex. */

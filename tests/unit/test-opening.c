@@ -1,7 +1,9 @@
 /* Unit tests for lib/ledger/opening.c and the settlement of a slot from
  * nets: readings as salted commitments, their openings, the store. */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +540,60 @@ test_commitment_text(void)
 	    "\"x\":\"commitment\",\"v\":1}");
 }
 
+/* the salt of a new commitment to RD (hex, 65 bytes) */
+static void
+salt_of(char out[65])
+{
+	json_t *rd = js(RD), *c, *op;
+
+	out[0] = '\0';
+	if ((c = dk_commit_reading(rd, 1, &op)) != NULL)
+		snprintf(out, 65, "%s", json_string_value(json_object_get(op,
+		    "salt")));
+	json_decref(c);
+	json_decref(op);
+	json_decref(rd);
+}
+
+static void *
+thread_salt(void *out)
+{
+	salt_of(out);
+	return NULL;
+}
+
+/* Salts come from a pool a draw fills: a thread has its own, and a child
+ * forked after a draw does not hand out the parent's next ones. */
+static void
+test_salt_pool(void)
+{
+	char a[65], b[65], t[65], kid[65] = "";
+	int p[2], st;
+	pthread_t th;
+	pid_t pid;
+
+	salt_of(a);		/* the pool drawn */
+	CHECK_INT(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		salt_of(kid);
+		(void)!write(p[1], kid, 64);
+		_exit(0);
+	}
+	close(p[1]);
+	CHECK_INT((int)read(p[0], kid, 64), 64);
+	kid[64] = '\0';
+	close(p[0]);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+	CHECK_INT(pthread_create(&th, NULL, thread_salt, t), 0);
+	pthread_join(th, NULL);
+	salt_of(b);		/* the parent's next, after the fork */
+	CHECK_INT((int)strlen(a), 64);
+	CHECK(strcmp(a, b) != 0);
+	CHECKF(strcmp(kid, b) != 0, "the child's salt %s is the parent's", kid);
+	CHECKF(strcmp(t, b) != 0, "the thread's salt %s is main's", t);
+	CHECK(strcmp(kid, t) != 0);
+}
+
 int
 main(void)
 {
@@ -545,6 +601,7 @@ main(void)
 
 	CHECK_INT(dk_init(&e), 0);
 	test_commit();
+	test_salt_pool();
 	test_commit_canon();
 	test_private_text();
 	test_commitment_text();
