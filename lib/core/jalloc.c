@@ -61,6 +61,9 @@ jmalloc(size_t n)
 	struct head *h;
 	void *p;
 
+	if (cls < 2)		/* room for the free list's link */
+		cls = 2;
+
 	if (n > NCLASS * GRAIN - sizeof(struct head)) {
 		if ((h = malloc(sizeof(*h) + n)) == NULL)
 			return NULL;
