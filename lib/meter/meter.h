@@ -502,6 +502,7 @@ struct dk_bidder {
 	struct dk_fcopt fc;	/* forecast-bid.c: bid.latitude, longitude */
 	int fc_pin;		/* bid.forecast; -1: auto */
 	struct dk_fcstate *fcs;	/* forecast-bid.c's, between slots */
+	struct dk_fchist *hist;	/* forecast-bid.c's, between days */
 	struct dk_bidbatt *batt;	/* battery-db.c; NULL: none */
 };
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
@@ -526,6 +527,9 @@ int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
 int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
     char *why, size_t len, struct dk_err *);
 void dk_bidder_fc_free(struct dk_bidder *);
+int dk_bidder_hist_put(struct dk_bidder *, const char *meter, int64_t slot,
+    int64_t imp, int64_t exp, struct dk_err *);
+void dk_bidder_hist_free(struct dk_bidder *);
 
 /* plan.c: a battery's plan for the next slots (dynamic programming over a
  * grid of states of charge; denki-bid(1), Battery) */
