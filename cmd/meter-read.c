@@ -107,7 +107,7 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
+	static struct dk_conf conf;	/* reachable at every exit */
 	struct dk_rules rules;
 	struct dk_storeopt so;
 	struct dk_csvopt co;
