@@ -83,7 +83,7 @@ main(int argc, char *argv[])
 {
 	static struct run R;
 	struct dk_err e = { 0 }, ce = { 0 };
-	struct dk_conf conf;
+	struct dk_conf conf = { 0 };
 	struct dk_reader rd;
 	struct dk_bidder *b = &R.b;
 	const char *slotarg = NULL;
@@ -172,6 +172,7 @@ main(int argc, char *argv[])
 				if (dk_db_commit(b->db, &e) < 0)
 					goto fail;
 				dk_bidder_close(b);
+				dk_conf_free(&conf);
 				return DK_EX_DATAERR;
 			}
 		}
@@ -194,5 +195,6 @@ main(int argc, char *argv[])
 	return c ? c : R.bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_bidder_close(b);
+	dk_conf_free(&conf);
 	return dk_prog_fail(&R.P, &e);
 }

@@ -43,6 +43,26 @@ put(void *ctx, json_t *r, struct dk_err *e)
 	return 0;
 }
 
+/* A reading's line (csv, sim: signed where it was made), the same. */
+static int
+put_line(void *ctx, const char *line, struct dk_err *e)
+{
+	struct out *o = ctx;
+	char l[512];
+	size_t n = strlen(line);
+
+	if (n >= sizeof(l))
+		return dk_fail(e, DK_EX_SOFTWARE, "reading: too long a line");
+	memcpy(l, line, n);
+	l[n++] = '\n';
+	if (fwrite(l, 1, n, stdout) != n ||
+	    (o->unbuffered && fflush(stdout) != 0))
+		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
+		    strerror(errno));
+	o->n++;
+	return 0;
+}
+
 static void
 warn(void *ctx, const char *msg)
 {
@@ -87,9 +107,10 @@ main(int argc, char *argv[])
 {
 	struct dk_prog P;
 	struct dk_err e = { 0 };
-	struct dk_conf conf;
+	static struct dk_conf conf;	/* reachable at every exit */
 	struct dk_rules rules;
 	struct dk_storeopt so;
+	struct dk_csvopt co;
 	struct dk_devkey dev;
 	struct out o = { 0, 0, NULL };
 	const char *driver = NULL, *meter = NULL, *start = NULL;
@@ -187,12 +208,18 @@ main(int argc, char *argv[])
 		rc = 0;
 	} else if (so.drv != NULL)
 		rc = device(&P, &so, probe, &o, argc, argv, &e);
-	else if (strcmp(driver, "sim") == 0)
-		rc = dk_read_sim(&conf, meter, start, nslots, &rules, put, &o,
-		    &e);
-	else
-		rc = dk_read_csv(&conf, meter, &rules, argv + optind,
-		    argc - optind, warn, put, &o, &e);
+	else {
+		memset(&co, 0, sizeof(co));
+		co.meter = meter;
+		co.rules = &rules;
+		co.warn = warn;
+		co.line = put_line;
+		co.key = o.key;
+		rc = strcmp(driver, "sim") == 0 ?
+		    dk_read_sim(&conf, &co, start, nslots, NULL, &o, &e) :
+		    dk_read_csv(&conf, &co, argv + optind, argc - optind,
+		    NULL, &o, &e);
+	}
 done:
 	/* once, on the run that made the key: where its public half is */
 	if (dev.made)

@@ -76,7 +76,7 @@ int
 dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 {
 	const char *tp, *kd, *m;
-	int64_t t;
+	int64_t t, imp, exp;
 
 	tp = json_string_value(json_object_get(rec, "type"));
 	kd = json_string_value(json_object_get(rec, "kind"));
@@ -95,9 +95,10 @@ dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 		    "household's meters (%s)", m, b->meterlist);
 		return 1;
 	}
-	if (dk_db_put_reading(b->db, m, t,
-	    json_integer_value(json_object_get(rec, "import_wh")),
-	    json_integer_value(json_object_get(rec, "export_wh")), e) < 0)
+	imp = json_integer_value(json_object_get(rec, "import_wh"));
+	exp = json_integer_value(json_object_get(rec, "export_wh"));
+	if (dk_db_put_reading(b->db, m, t, imp, exp, e) < 0 ||
+	    dk_bidder_hist_put(b, m, t, imp, exp, e) < 0)
 		return -1;
 	dk_bidder_fc_free(b);	/* the forecasts fed before it */
 	if (t > b->latest)
@@ -381,6 +382,7 @@ void
 dk_bidder_close(struct dk_bidder *b)
 {
 	dk_bidder_fc_free(b);
+	dk_bidder_hist_free(b);
 	dk_bidbatt_close(b);
 	dk_db_close(b->db);
 	dk_strategy_free(&b->strat);

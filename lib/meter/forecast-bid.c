@@ -56,53 +56,179 @@ dk_bidder_fc_conf(struct dk_bidder *b, const struct dk_conf *conf,
 	return 0;
 }
 
-/* The sums over the household's meters of the n slots from `from`:
- * DK_NOVAL where a meter has no reading. */
+/*
+ * The history as the database holds it from slot from on, read once and
+ * kept for the run's later days (bid -r): each reading bid keeps is put
+ * into it too (dk_bidder_hist_put), and another connection's commit
+ * (PRAGMA data_version) has it read again, so that a day's forecasters
+ * are fed what a fresh run would read.  (A rollback of readings ends the
+ * run.)  Slot i of it, meter k: has and v at i * nmeters + k.
+ */
+struct dk_fchist {
+	int64_t from;		/* the first slot held */
+	int64_t dv;		/* data_version when it was read */
+	size_t n, cap;		/* the slots held, from from on */
+	unsigned char *has;	/* 0: no reading */
+	int64_t (*v)[2];	/* import, export */
+};
+
+void
+dk_bidder_hist_free(struct dk_bidder *b)
+{
+	if (b->hist == NULL)
+		return;
+	free(b->hist->has);
+	free(b->hist->v);
+	free(b->hist);
+	b->hist = NULL;
+}
+
+/* Room for n slots in h, the new ones without readings. */
 static int
-history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
-    int64_t *exp, struct dk_err *e)
+hist_grow(struct dk_bidder *b, struct dk_fchist *h, size_t n,
+    struct dk_err *e)
+{
+	size_t m = b->nmeters, cap = h->cap;
+	unsigned char *has;
+	int64_t (*v)[2];
+
+	if (n > cap) {
+		for (cap = cap ? cap : 64; cap < n; cap *= 2)
+			;
+		if ((has = realloc(h->has, cap * m)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		h->has = has;
+		if ((v = reallocarray(h->v, cap * m, sizeof(*v))) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		h->v = v;
+		h->cap = cap;
+	}
+	if (n > h->n) {
+		memset(h->has + h->n * m, 0, (n - h->n) * m);
+		h->n = n;
+	}
+	return 0;
+}
+
+static int
+data_version(struct dk_bidder *b, int64_t *dv, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = dk_db_stmt(b->db, "PRAGMA data_version", e,
+	    "select")) == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return dk_db_fail(b->db, e, "select");
+	}
+	*dv = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* The readings of the household's meters from slot from on, into a new
+ * b->hist (rows off the slots from from skipped, as history skips them). */
+static int
+hist_read(struct dk_bidder *b, int64_t from, int64_t dv, struct dk_err *e)
 {
 	int64_t step = b->rules.slot_minutes * 60LL, s;
-	unsigned char *cnt;
+	struct dk_fchist *h;
 	sqlite3_stmt *st;
 	size_t i, k;
 	int rc;
 
-	if ((cnt = calloc(n, 1)) == NULL)
+	dk_bidder_hist_free(b);
+	if ((h = b->hist = calloc(1, sizeof(*h))) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	memset(imp, 0, n * sizeof(*imp));
-	memset(exp, 0, n * sizeof(*exp));
+	h->from = from;
+	h->dv = dv;
 	if ((st = dk_db_stmt(b->db, "SELECT slot, import_wh, export_wh "
-	    "FROM reading WHERE meter = ? AND slot >= ? AND slot < ?", e,
-	    "select")) == NULL) {
-		free(cnt);
+	    "FROM reading WHERE meter = ? AND slot >= ?", e,
+	    "select")) == NULL)
 		return -1;
-	}
 	for (k = 0; k < b->nmeters; k++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, b->meters[k], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, from);
-		sqlite3_bind_int64(st, 3, from + (int64_t)n * step);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			s = sqlite3_column_int64(st, 0) - from;
 			if (s % step != 0)
 				continue;
 			i = (size_t)(s / step);
-			imp[i] += sqlite3_column_int64(st, 1);
-			exp[i] += sqlite3_column_int64(st, 2);
-			cnt[i]++;
+			if (hist_grow(b, h, i + 1, e) < 0) {
+				sqlite3_reset(st);
+				return -1;
+			}
+			h->has[i * b->nmeters + k] = 1;
+			h->v[i * b->nmeters + k][0] =
+			    sqlite3_column_int64(st, 1);
+			h->v[i * b->nmeters + k][1] =
+			    sqlite3_column_int64(st, 2);
 		}
 		if (rc != SQLITE_DONE) {
 			sqlite3_reset(st);
-			free(cnt);
 			return dk_db_fail(b->db, e, "select");
 		}
 	}
 	sqlite3_reset(st);
-	for (i = 0; i < n; i++)
-		if (cnt[i] != b->nmeters)
+	return 0;
+}
+
+/* A reading of meter m bid has just kept (INSERT OR REPLACE) into the
+ * history held, if one is. */
+int
+dk_bidder_hist_put(struct dk_bidder *b, const char *m, int64_t slot,
+    int64_t imp, int64_t exp, struct dk_err *e)
+{
+	int64_t step = b->rules.slot_minutes * 60LL;
+	struct dk_fchist *h = b->hist;
+	size_t i, k;
+
+	if (h == NULL || slot < h->from || (slot - h->from) % step != 0)
+		return 0;
+	i = (size_t)((slot - h->from) / step);
+	if (hist_grow(b, h, i + 1, e) < 0) {
+		dk_bidder_hist_free(b);
+		return -1;
+	}
+	for (k = 0; k < b->nmeters; k++)
+		if (strcmp(b->meters[k], m) == 0) {
+			h->has[i * b->nmeters + k] = 1;
+			h->v[i * b->nmeters + k][0] = imp;
+			h->v[i * b->nmeters + k][1] = exp;
+		}
+	return 0;
+}
+
+/* The sums over the household's meters of the n slots from `from`:
+ * DK_NOVAL where a meter has no reading (from the history held, read
+ * again when it starts later, off these slots, or another connection
+ * has committed since). */
+static int
+history(struct dk_bidder *b, int64_t from, size_t n, int64_t *imp,
+    int64_t *exp, struct dk_err *e)
+{
+	int64_t step = b->rules.slot_minutes * 60LL, dv = 0;
+	struct dk_fchist *h = b->hist;
+	size_t i, j, k, m = b->nmeters;
+
+	if (data_version(b, &dv, e) < 0)
+		return -1;
+	if ((h == NULL || from < h->from || (from - h->from) % step != 0 ||
+	    dv != h->dv) && hist_read(b, from, dv, e) < 0)
+		return -1;
+	h = b->hist;
+	for (i = 0; i < n; i++) {
+		j = (size_t)((from - h->from) / step) + i;
+		imp[i] = exp[i] = 0;
+		for (k = 0; k < m && j < h->n && h->has[j * m + k]; k++) {
+			imp[i] += h->v[j * m + k][0];
+			exp[i] += h->v[j * m + k][1];
+		}
+		if (k < m)
 			imp[i] = exp[i] = DK_NOVAL;
-	free(cnt);
+	}
 	return 0;
 }
 

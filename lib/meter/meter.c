@@ -35,6 +35,47 @@ struct csvstate {
 	long line;
 };
 
+/*
+ * A reading's line, its keys in byte order as dk_canon writes them (the
+ * meter a valid id and the slot a time: nothing to escape), signed by key
+ * unless NULL: the record dk_sign_record and dk_emit would make, with
+ * none built.
+ */
+static int
+line(struct csvstate *st, const char *ts, int64_t imp, int64_t exp,
+    int64_t impt, int64_t expt, int totals, struct dk_err *e)
+{
+	const struct dk_csvopt *o = st->opt;
+	char tot[64] = "", itot[40] = "", msg[300], sig[DK_SIG_B64], l[400];
+	int n;
+
+	if (!dk_valid_id(o->meter))
+		return dk_fail(e, DK_EX_SOFTWARE, "%.40s: not a meter id",
+		    o->meter);
+	if (totals) {
+		snprintf(tot, sizeof(tot), "\"export_total_wh\":%lld,",
+		    (long long)expt);
+		snprintf(itot, sizeof(itot), "\"import_total_wh\":%lld,",
+		    (long long)impt);
+	}
+	n = snprintf(msg, sizeof(msg), "{%s\"export_wh\":%lld,%s"
+	    "\"import_wh\":%lld,\"meter\":\"%s\",\"slot\":\"%s\","
+	    "\"type\":\"reading\",\"v\":1}", tot, (long long)exp, itot,
+	    (long long)imp, o->meter, ts);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return dk_fail(e, DK_EX_SOFTWARE, "reading: too long a line");
+	if (o->key == NULL)
+		return o->line(st->ctx, msg, e);
+	dk_sign_b64(msg, (size_t)n, o->key, sig);
+	n = snprintf(l, sizeof(l), "{%s\"export_wh\":%lld,%s"
+	    "\"import_wh\":%lld,\"meter\":\"%s\",\"sig\":\"%s\","
+	    "\"slot\":\"%s\",\"type\":\"reading\",\"v\":1}", tot,
+	    (long long)exp, itot, (long long)imp, o->meter, sig, ts);
+	if (n < 0 || (size_t)n >= sizeof(l))
+		return dk_fail(e, DK_EX_SOFTWARE, "reading: too long a line");
+	return o->line(st->ctx, l, e);
+}
+
 static int
 emit(struct csvstate *st, int64_t slot, int64_t imp, int64_t exp,
     int64_t impt, int64_t expt, int totals, struct dk_err *e)
@@ -44,6 +85,8 @@ emit(struct csvstate *st, int64_t slot, int64_t imp, int64_t exp,
 	int rc;
 
 	dk_time_format(slot, st->opt->rules->tz, ts, sizeof(ts));
+	if (st->opt->line != NULL)
+		return line(st, ts, imp, exp, impt, expt, totals, e);
 	r = json_pack("{s:s,s:i,s:s,s:s,s:I,s:I}", "type", "reading", "v", 1,
 	    "meter", st->opt->meter, "slot", ts, "import_wh", (json_int_t)imp,
 	    "export_wh", (json_int_t)exp);
@@ -355,24 +398,21 @@ rnd(uint64_t *s)
  * Synthetic PV and load in integer arithmetic, so that a seed gives the
  * same Wh everywhere.  PV follows a parabola from 06:00 to 18:00 UTC (solar
  * time is taken as UTC), scaled by a cloud factor drawn per slot; load is a
- * base with morning and evening peaks, and noise.
+ * base with morning and evening peaks, and noise.  Of opt: the meter, the
+ * rules, and line and key.
  */
 int
-dk_meter_sim(const char *meter, uint64_t seed, int64_t from, int nslots,
-    long long pv_peak_w, long long load_w, const struct dk_rules *r,
-    dk_reading_fn fn, void *ctx, struct dk_err *e)
+dk_meter_sim(const struct dk_csvopt *opt, uint64_t seed, int64_t from,
+    int nslots, long long pv_peak_w, long long load_w, dk_reading_fn fn,
+    void *ctx, struct dk_err *e)
 {
 	struct csvstate st;
-	struct dk_csvopt opt;
-	int64_t s = r->slot_minutes * 60LL, t, mid, pv, load, net;
+	int64_t s = opt->rules->slot_minutes * 60LL, t, mid, pv, load, net;
 	uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 1;
 	int i;
 
-	memset(&opt, 0, sizeof(opt));
-	opt.meter = meter;
-	opt.rules = r;
 	memset(&st, 0, sizeof(st));
-	st.opt = &opt;
+	st.opt = opt;
 	st.name = "sim";
 	st.fn = fn;
 	st.ctx = ctx;

@@ -22,20 +22,25 @@ int dk_reading_verify(json_t *rec, const struct dk_participant *,
 int dk_reading_admit(json_t *rec, const struct dk_rules *,
     const struct dk_registry *, int require, int64_t *slot, struct dk_err *);
 
-/* meter.c: reading records from CSV files and the simulator */
+/* meter.c: reading records from CSV files and the simulator; with line
+ * set, each reading as its line instead (the canonical form, signed by
+ * key unless NULL; the meter a valid id), no record built */
 typedef int (*dk_reading_fn)(void *ctx, json_t *reading, struct dk_err *);
+typedef int (*dk_line_fn)(void *ctx, const char *line, struct dk_err *);
 struct dk_csvopt {
 	const char *meter;
 	const char *import_col;	/* NULL: detect */
 	const char *export_col;
 	const struct dk_rules *rules;
 	void (*warn)(void *ctx, const char *msg);	/* gaps, resets */
+	dk_line_fn line;	/* NULL: records to the dk_reading_fn */
+	const struct dk_key *key;	/* signs line's readings */
 };
 int dk_meter_csv(FILE *, const char *name, const struct dk_csvopt *,
     dk_reading_fn, void *ctx, struct dk_err *);
-int dk_meter_sim(const char *meter, uint64_t seed, int64_t from, int nslots,
-    long long pv_peak_w, long long load_w, const struct dk_rules *,
-    dk_reading_fn, void *ctx, struct dk_err *);
+int dk_meter_sim(const struct dk_csvopt *, uint64_t seed, int64_t from,
+    int nslots, long long pv_peak_w, long long load_w, dk_reading_fn,
+    void *ctx, struct dk_err *);
 
 /* meter drivers (lib/drv-*.c): one poll of a device's registers, as samples.
  * A driver reads its settings from conf keys "meter.<driver>.*", talks to
@@ -313,8 +318,8 @@ struct dk_walkopt {
 };
 int dk_db_walk(struct dk_db *, const struct dk_walkopt *, long *made,
     struct dk_err *);
-/* deliver.c: the records not yet delivered, handed out at least once */
-typedef int (*dk_line_fn)(void *ctx, const char *line, struct dk_err *);
+/* deliver.c: the records not yet delivered, handed out at least once
+ * (to a dk_line_fn, meter.c's) */
 int dk_db_deliver(struct dk_db *, int batch, dk_line_fn, void *ctx,
     long *n, struct dk_err *);
 
@@ -397,14 +402,13 @@ char *dk_devkey_pub_text(const struct dk_devkey *, const char *meter,
     struct dk_err *);
 void dk_devkey_free(struct dk_devkey *);
 
-/* read.c: meter-read's csv files and simulator, set up from conf */
-int dk_read_csv(const struct dk_conf *, const char *meter,
-    const struct dk_rules *, char **files, int nfiles,
-    void (*warn)(void *, const char *), dk_reading_fn, void *ctx,
+/* read.c: meter-read's csv files and simulator, set up from conf (the
+ * columns, sim.*) over base (meter, rules, warn, line, key) */
+int dk_read_csv(const struct dk_conf *, const struct dk_csvopt *base,
+    char **files, int nfiles, dk_reading_fn, void *ctx, struct dk_err *);
+int dk_read_sim(const struct dk_conf *, const struct dk_csvopt *base,
+    const char *start, long long nslots, dk_reading_fn, void *ctx,
     struct dk_err *);
-int dk_read_sim(const struct dk_conf *, const char *meter,
-    const char *start, long long nslots, const struct dk_rules *,
-    dk_reading_fn, void *ctx, struct dk_err *);
 
 /* store.c: meter-read's run over a device driver: samples stored, walked
  * into records (signed with the device key, opened into dev after the
@@ -498,6 +502,7 @@ struct dk_bidder {
 	struct dk_fcopt fc;	/* forecast-bid.c: bid.latitude, longitude */
 	int fc_pin;		/* bid.forecast; -1: auto */
 	struct dk_fcstate *fcs;	/* forecast-bid.c's, between slots */
+	struct dk_fchist *hist;	/* forecast-bid.c's, between days */
 	struct dk_bidbatt *batt;	/* battery-db.c; NULL: none */
 };
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
@@ -522,6 +527,9 @@ int dk_bidder_fc_conf(struct dk_bidder *, const struct dk_conf *,
 int dk_bidder_forecast(struct dk_bidder *, int64_t slot, int64_t *net,
     char *why, size_t len, struct dk_err *);
 void dk_bidder_fc_free(struct dk_bidder *);
+int dk_bidder_hist_put(struct dk_bidder *, const char *meter, int64_t slot,
+    int64_t imp, int64_t exp, struct dk_err *);
+void dk_bidder_hist_free(struct dk_bidder *);
 
 /* plan.c: a battery's plan for the next slots (dynamic programming over a
  * grid of states of charge; denki-bid(1), Battery) */

@@ -11,20 +11,15 @@
 
 /* Each file in turn, "-" or none: stdin. */
 int
-dk_read_csv(const struct dk_conf *conf, const char *meter,
-    const struct dk_rules *rules, char **files, int nfiles,
-    void (*warn)(void *, const char *), dk_reading_fn put, void *ctx,
+dk_read_csv(const struct dk_conf *conf, const struct dk_csvopt *base,
+    char **files, int nfiles, dk_reading_fn put, void *ctx,
     struct dk_err *e)
 {
-	struct dk_csvopt opt;
+	struct dk_csvopt opt = *base;
 	const char *name;
 	FILE *fp;
 	int i, rc;
 
-	memset(&opt, 0, sizeof(opt));
-	opt.meter = meter;
-	opt.rules = rules;
-	opt.warn = warn;
 	opt.import_col = dk_conf_str(conf, "meter.import_column", NULL);
 	opt.export_col = dk_conf_str(conf, "meter.export_column", NULL);
 	for (i = 0; i < nfiles || i == 0; i++) {
@@ -47,9 +42,9 @@ dk_read_csv(const struct dk_conf *conf, const char *meter,
 /* nslots slots from the slot start (-s: a usage error when wrong), or
  * sim.slots when nslots < 0. */
 int
-dk_read_sim(const struct dk_conf *conf, const char *meter, const char *start,
-    long long nslots, const struct dk_rules *rules, dk_reading_fn put,
-    void *ctx, struct dk_err *e)
+dk_read_sim(const struct dk_conf *conf, const struct dk_csvopt *base,
+    const char *start, long long nslots, dk_reading_fn put, void *ctx,
+    struct dk_err *e)
 {
 	long long seed, peak, load;
 	int64_t from;
@@ -57,7 +52,7 @@ dk_read_sim(const struct dk_conf *conf, const char *meter, const char *start,
 	if (nslots < 0 && dk_conf_int(conf, "sim.slots", 48, 1, 1000000,
 	    &nslots, e) < 0)
 		return -1;
-	if (dk_slot_parse(start, rules->slot_minutes, &from, e) < 0) {
+	if (dk_slot_parse(start, base->rules->slot_minutes, &from, e) < 0) {
 		dk_failpre(e, "-s");
 		e->status = DK_EX_USAGE;
 		return -1;
@@ -68,6 +63,6 @@ dk_read_sim(const struct dk_conf *conf, const char *meter, const char *start,
 	    e) < 0 ||
 	    dk_conf_int(conf, "sim.load_w", 600, 0, 1000000, &load, e) < 0)
 		return -1;
-	return dk_meter_sim(meter, (uint64_t)seed, from, (int)nslots, peak,
-	    load, rules, put, ctx, e);
+	return dk_meter_sim(base, (uint64_t)seed, from, (int)nslots, peak,
+	    load, put, ctx, e);
 }

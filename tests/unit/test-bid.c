@@ -351,6 +351,84 @@ test_run(void)
 	dk_conf_free(&c);
 }
 
+/* slot t forecast by b and by a fresh bidder on the same database (as a
+ * fresh run of bid would make it): the same answer; *net b's. */
+static int
+same_fc(struct dk_bidder *b, struct dk_conf *c, int64_t t, int64_t *net)
+{
+	struct dk_bidder f;
+	struct dk_err e = { 0 };
+	char why[100], fwhy[100] = "";
+	int64_t fnet = 0;
+	int rc, frc;
+
+	*net = 0;
+	rc = dk_bidder_forecast(b, t, net, why, sizeof(why), &e);
+	memset(&f, 0, sizeof(f));
+	CHECK_INT(dk_bidder_open(&f, c, &e), 0);
+	frc = dk_bidder_forecast(&f, t, &fnet, fwhy, sizeof(fwhy), &e);
+	dk_bidder_close(&f);
+	CHECK_INT(rc, frc);
+	CHECK_INT(*net, fnet);
+	if (rc == 1)
+		CHECK_STR(why, fwhy);
+	dk_bidder_fresh(b);	/* the next day of a run of -r */
+	return rc;
+}
+
+/*
+ * The history read once and kept across a run's days (b->hist): the same
+ * forecasts as a fresh bidder's after a reading replaced, a slot added
+ * past it, one older than it, and another connection's commit.
+ */
+static void
+test_hist(void)
+{
+	char st[300];
+	char *defs[] = { st };
+	struct dk_bidder b, o;
+	struct dk_conf c;
+	struct dk_err e;
+	int64_t net;
+
+	snprintf(st, sizeof(st), "state=%s/hist.db", ck_tmp);
+	CHECK_INT(open_bidder(&b, &c, home, defs, 1, &e), 0);
+	grid(&b, "m1", YDAY, 100, 500);
+	grid(&b, "m2", YDAY, 50, 0);
+	CHECK_INT(same_fc(&b, &c, slot(SLOT), &net), 0);
+	CHECK_INT(net, 350);
+	CHECK(b.hist != NULL);
+	/* replaced by bid itself */
+	grid(&b, "m1", YDAY, 0, 900);
+	CHECK(b.hist != NULL);
+	CHECK_INT(same_fc(&b, &c, slot(SLOT), &net), 0);
+	CHECK_INT(net, 850);
+	/* replaced by another connection, committed */
+	memset(&o, 0, sizeof(o));
+	CHECK_INT(dk_bidder_open(&o, &c, &e), 0);
+	grid(&o, "m2", YDAY, 400, 0);
+	dk_bidder_close(&o);
+	CHECK_INT(same_fc(&b, &c, slot(SLOT), &net), 0);
+	CHECK_INT(net, 500);
+	/* a slot past the history held: one meter, then both */
+	grid(&b, "m1", "2026-01-01T10:30:00+00:00", 0, 70);
+	CHECK_INT(same_fc(&b, &c, slot("2026-01-02T10:30:00+00:00"), &net),
+	    1);
+	grid(&b, "m2", "2026-01-01T10:30:00+00:00", 0, 7);
+	CHECK_INT(same_fc(&b, &c, slot("2026-01-02T10:30:00+00:00"), &net),
+	    0);
+	CHECK_INT(net, 77);
+	/* older than the history held */
+	grid(&b, "m1", "2025-12-31T10:00:00+00:00", 5, 0);
+	grid(&b, "m2", "2025-12-31T10:00:00+00:00", 5, 0);
+	CHECK_INT(same_fc(&b, &c, slot(SLOT), &net), 0);
+	CHECK_INT(same_fc(&b, &c, slot("2026-01-02T10:30:00+00:00"), &net),
+	    0);
+	dk_bidder_close(&b);
+	CHECK(b.hist == NULL);
+	dk_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -366,6 +444,7 @@ main(void)
 	test_readings();
 	test_orders();
 	test_run();
+	test_hist();
 	dk_key_free(&key);
 	tmpdir_remove();
 	return check_done("test-bid");

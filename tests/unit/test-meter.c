@@ -688,6 +688,7 @@ static void
 test_sim(void)
 {
 	struct dk_err e;
+	struct dk_csvopt opt;
 	struct got a, b, c;
 	unsigned char h[32];
 	char hex[65];
@@ -703,12 +704,15 @@ test_sim(void)
 	memset(&c, 0, sizeof(c));
 	a.fail_at = b.fail_at = c.fail_at = -1;
 	memset(&e, 0, sizeof(e));
-	CHECK_INT(dk_meter_sim("m1", 42, from, 96, 5000, 800, &rules,
-	    collect, &a, &e), 0);
-	CHECK_INT(dk_meter_sim("m1", 42, from, 96, 5000, 800, &rules,
-	    collect, &b, &e), 0);
-	CHECK_INT(dk_meter_sim("m1", 43, from, 96, 5000, 800, &rules,
-	    collect, &c, &e), 0);
+	memset(&opt, 0, sizeof(opt));
+	opt.meter = "m1";
+	opt.rules = &rules;
+	CHECK_INT(dk_meter_sim(&opt, 42, from, 96, 5000, 800, collect, &a,
+	    &e), 0);
+	CHECK_INT(dk_meter_sim(&opt, 42, from, 96, 5000, 800, collect, &b,
+	    &e), 0);
+	CHECK_INT(dk_meter_sim(&opt, 43, from, 96, 5000, 800, collect, &c,
+	    &e), 0);
 	CHECK_INT(a.n, 96);
 	CHECK_INT(b.n, 96);
 	for (i = 0; i < a.n && i < b.n; i++)
@@ -752,6 +756,129 @@ test_sim(void)
 	got_free(&a);
 	got_free(&b);
 	got_free(&c);
+}
+
+/* A reading's line (dk_csvopt's line), kept as collect keeps a record's. */
+static int
+collect_line(void *ctx, const char *line, struct dk_err *e)
+{
+	struct got *g = ctx;
+
+	(void)e;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->line = realloc(g->line, g->cap * sizeof(*g->line));
+		g->rec = realloc(g->rec, g->cap * sizeof(*g->rec));
+	}
+	g->line[g->n] = strdup(line);
+	g->rec[g->n] = NULL;
+	g->n++;
+	return 0;
+}
+
+/* Each of a's records, signed by k unless NULL, written by dk_canon: b's
+ * lines, byte for byte; both as many. */
+static void
+same_lines(struct got *a, struct got *b, const struct dk_key *k)
+{
+	struct dk_err e = { 0 };
+	size_t i, bad = 0;
+	char *c;
+
+	CHECK_INT((long long)a->n, (long long)b->n);
+	for (i = 0; i < a->n && i < b->n; i++) {
+		if (k != NULL)
+			CHECK_INT(dk_sign_record(a->rec[i], k, &e), 0);
+		c = dk_canon(a->rec[i]);
+		if (strcmp(c, b->line[i]) != 0 && bad++ == 0)
+			CHECKF(0, "reading %zu: %s, not %s", i, b->line[i], c);
+		free(c);
+	}
+	CHECK_INT((long long)bad, 0);
+}
+
+/*
+ * The line path (dk_csvopt's line and key): the lines the records would
+ * make (dk_sign_record, then dk_canon, as meter-read wrote them), byte for
+ * byte, signed or not, with counters (OPSD, a time zone away from UTC) and
+ * without (intervals, the simulator); a meter id that would need escaping
+ * refused rather than written wrong.
+ */
+static void
+test_lines(void)
+{
+	static const char *files[] = { "DE_KN_residential3_slice.csv",
+		"DE_KN_residential4_slice.csv", NULL };
+	const char *ivl = "start,import_wh,export_wh\n"
+	    "2016-07-05T10:00:00Z,12,0\n2016-07-05T10:30:00Z,0,987654\n"
+	    "2016-07-05T11:00:00Z,3,0\n";
+	struct dk_csvopt opt;
+	struct dk_key key;
+	struct dk_err e = { 0 };
+	struct got a, b;
+	char path[512];
+	FILE *fp;
+	int i, signd;
+
+	CHECK_INT(dk_key_generate(&key, &e), 0);
+	strcpy(rules.tz, "Europe/Berlin");
+	rules.slot_minutes = 15;
+	for (signd = 0; signd < 2; signd++) {
+		for (i = 0; files[i] != NULL || i == 2; i++) {
+			memset(&opt, 0, sizeof(opt));
+			opt.meter = "kn1-m";
+			opt.rules = &rules;
+			memset(&a, 0, sizeof(a));
+			memset(&b, 0, sizeof(b));
+			a.fail_at = b.fail_at = -1;
+			snprintf(path, sizeof(path), "%s/%s", datadir,
+			    files[i] ? files[i] : "");
+			fp = files[i] ? fopen(path, "r") :
+			    fmemopen((void *)ivl, strlen(ivl), "r");
+			CHECKF(fp != NULL, "%s: missing", path);
+			if (fp == NULL)
+				continue;
+			CHECK_INT(dk_meter_csv(fp, "in.csv", &opt, collect, &a,
+			    &e), 0);
+			rewind(fp);
+			opt.line = collect_line;
+			opt.key = signd ? &key : NULL;
+			CHECK_INT(dk_meter_csv(fp, "in.csv", &opt, NULL, &b,
+			    &e), 0);
+			fclose(fp);
+			CHECK(a.n >= 3);
+			same_lines(&a, &b, opt.key);
+			if (files[i] != NULL)
+				CHECK_HAS(b.line[0], "\"export_total_wh\":");
+			CHECK_INT(strstr(b.line[0], "\"sig\":\"") != NULL,
+			    signd);
+			got_free(&a);
+			got_free(&b);
+			if (files[i] == NULL)
+				break;
+		}
+		memset(&opt, 0, sizeof(opt));
+		opt.meter = "s.1_X";
+		opt.rules = &rules;
+		CHECK_INT(dk_meter_sim(&opt, 7, 1467676800, 96, 5000, 800,
+		    collect, &a, &e), 0);
+		opt.line = collect_line;
+		opt.key = signd ? &key : NULL;
+		CHECK_INT(dk_meter_sim(&opt, 7, 1467676800, 96, 5000, 800,
+		    NULL, &b, &e), 0);
+		same_lines(&a, &b, opt.key);
+		got_free(&a);
+		got_free(&b);
+	}
+	opt.meter = "m\"1";
+	CHECK_INT(dk_meter_sim(&opt, 7, 1467676800, 2, 5000, 800, NULL, &b,
+	    &e), -1);
+	CHECK_INT(e.status, DK_EX_SOFTWARE);
+	CHECK_INT((long long)b.n, 0);
+	got_free(&b);
+	dk_key_free(&key);
+	strcpy(rules.tz, "UTC");
+	rules.slot_minutes = 30;
 }
 
 /* The walk from counters to slots (lib/meter/walk.c). */
@@ -1022,6 +1149,7 @@ main(int argc, char *argv[])
 	test_real("DE_KN_residential4_slice.csv", 15);
 	test_real("DE_KN_residential6_slice.csv", 60);
 	test_sim();
+	test_lines();
 	test_walk_telescope();
 	test_walk_wrap();
 	test_walk_reset_gap();

@@ -595,6 +595,38 @@ test_unb64_sig(void)
 	CHECK(n > 30000);
 }
 
+/* dk_sign_b64's letters by hand: sodium_bin2base64's of the signature,
+ * over 300 messages (their signatures random enough to use every letter
+ * in every place), and one a verifier takes. */
+static void
+test_sign_b64(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_key k;
+	unsigned char msg[40], sig[64];
+	char a[DK_SIG_B64], b[DK_SIG_B64];
+	int r, bad = 0;
+
+	CHECK_INT(dk_key_generate(&k, &e), 0);
+	for (r = 0; r < 300; r++) {
+		randombytes_buf(msg, sizeof(msg));
+		memset(a, 'x', sizeof(a));
+		dk_sign_b64(msg, (size_t)r % sizeof(msg), &k, a);
+		crypto_sign_detached(sig, NULL, msg, (size_t)r % sizeof(msg),
+		    k.sk);
+		sodium_bin2base64(b, sizeof(b), sig, 64,
+		    sodium_base64_VARIANT_ORIGINAL);
+		if (memcmp(a, b, sizeof(a)) != 0)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT((long long)strlen(a), 88);
+	CHECK(dk_unb64(a, strlen(a), sig, 64) == 0 &&
+	    dk_verify_bytes(sig, msg, (size_t)(r - 1) % sizeof(msg), k.pk) ==
+	    0);
+	dk_key_free(&k);
+}
+
 int
 main(void)
 {
@@ -612,6 +644,7 @@ main(void)
 	test_records();
 	test_sha256();
 	test_unb64_sig();
+	test_sign_b64();
 	tmpdir_remove();
 	return check_done("test-sig");
 }

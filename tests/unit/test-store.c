@@ -122,11 +122,16 @@ test_read(void)
 	struct dk_conf c;
 	struct dk_rules r;
 	struct dk_err e = { 0 };
+	struct dk_csvopt o;
 	struct got g;
 	char *files[2], p1[300];
 
 	conf_open(&c, "tz: UTC\nslot_minutes: 30\n", NULL, 0);
 	CHECK_INT(dk_home_rules(&c, &r, &e), 0);
+	memset(&o, 0, sizeof(o));
+	o.meter = "m1";
+	o.rules = &r;
+	o.warn = warn;
 
 	got_init(&g);
 	snprintf(p1, sizeof(p1), "%s", tmpfile_write("a.csv",
@@ -134,21 +139,22 @@ test_read(void)
 	files[0] = p1;
 	files[1] = (char *)tmpfile_write("b.csv",
 	    "start,import_wh,export_wh\n2016-07-05T10:30:00Z,0,7\n");
-	CHECK_INT(dk_read_csv(&c, "m1", &r, files, 2, warn, put, &g, &e), 0);
+	CHECK_INT(dk_read_csv(&c, &o, files, 2, put, &g, &e), 0);
 	CHECK_INT(json_array_size(g.recs), 2);
 	CHECK_STR(nth(&g, 0), "{\"export_wh\":0,\"import_wh\":12,\"meter\":"
 	    "\"m1\",\"slot\":\"2016-07-05T10:00:00+00:00\",\"type\":"
 	    "\"reading\",\"v\":1}");
 	CHECK_HAS(nth(&g, 1), "\"export_wh\":7,");
 	files[0] = "/nonexistent.csv";
-	CHECK_INT(dk_read_csv(&c, "m1", &r, files, 1, warn, put, &g, &e), -1);
+	CHECK_INT(dk_read_csv(&c, &o, files, 1, put, &g, &e), -1);
 	CHECK_INT(e.status, DK_EX_NOINPUT);
 	CHECK_HAS(e.msg, "/nonexistent.csv: ");
 	json_decref(g.recs);
 
 	got_init(&g);
-	CHECK_INT(dk_read_sim(&c, "s1", "2026-07-01T00:00:00Z", 3, &r, put,
-	    &g, &e), 0);
+	o.meter = "s1";
+	CHECK_INT(dk_read_sim(&c, &o, "2026-07-01T00:00:00Z", 3, put, &g,
+	    &e), 0);
 	CHECK_INT(json_array_size(g.recs), 3);
 	CHECK_HAS(nth(&g, 2), "\"slot\":\"2026-07-01T01:00:00+00:00\"");
 	CHECK_HAS(nth(&g, 0), "\"meter\":\"s1\"");
@@ -157,8 +163,8 @@ test_read(void)
 	    "\"s1\",\"slot\":\"2026-07-01T00:00:00+00:00\",\"type\":"
 	    "\"reading\",\"v\":1}");
 	memset(&e, 0, sizeof(e));
-	CHECK_INT(dk_read_sim(&c, "s1", "2026-07-01T00:10:00Z", 3, &r, put,
-	    &g, &e), -1);
+	CHECK_INT(dk_read_sim(&c, &o, "2026-07-01T00:10:00Z", 3, put, &g,
+	    &e), -1);
 	CHECK_INT(e.status, DK_EX_USAGE);
 	CHECK(strncmp(e.msg, "-s: ", 4) == 0);
 	json_decref(g.recs);
