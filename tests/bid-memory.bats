@@ -326,3 +326,31 @@ strategy-1"
 	assert_regex "$stderr" "^denki-bid: bob-copy\\.jsonl:$n: entry $((n - 1)): changed after it was written"
 	assert_equal "$(mem bob 'SELECT count(*) FROM mem_settlement')" 0
 }
+
+@test "bid -r with the memory (-l, bid.strategy learn): the orders, messages and memory of a run a day" {
+	local s=(-c alice.yaml -D bid.strategy=learn -l ledger.jsonl -N 48)
+	grep "\"slot\":\"${D1}T" alice-readings.jsonl >d1.jsonl
+	grep "\"slot\":\"${D2}T" alice-readings.jsonl >d2.jsonl
+	{
+		denki-bid "${s[@]}" -D state=daily.db -s ${D2}T00:00:00Z <d1.jsonl
+		denki-bid "${s[@]}" -D state=daily.db -s ${D3}T00:00:00Z <d2.jsonl
+	} >daily.jsonl 2>daily.err
+	run -0 --separate-stderr denki-bid "${s[@]}" -D state=one.db \
+	    -s ${D2}T00:00:00Z -r 2 <alice-readings.jsonl
+	echo "$output" >one.jsonl
+	echo "$stderr" >one.err
+	cmp daily.jsonl one.jsonl
+	cmp daily.err one.err
+	# day one's three slots (10:00 to 11:00, yesterday's); day two's
+	# 10:30 had nothing yesterday
+	assert_equal "$(jq -r .slot one.jsonl | cut -c1-10 | uniq -c | awk '{ print $1 }' | paste -sd' ')" "3 2"
+	# day two's 10:00 priced by what learn took from the memory, not at
+	# the fixed markup's 140000 (the season's orders')
+	assert_equal "$(jq -r 'select(.slot | startswith("'$D3'T10:00")) | "\(.side) \(.price)"' one.jsonl)" "sell 180000"
+	# the memory read from the ledger: its two sales
+	assert_equal "$(mem one 'SELECT side, wh, price FROM mem_contract ORDER BY slot')" \
+	    "sell 300 140000
+sell 300 140000"
+	assert_equal "$(sqlite3 one.db '.dump mem_clearing mem_contract mem_settlement sent reading')" \
+	    "$(sqlite3 daily.db '.dump mem_clearing mem_contract mem_settlement sent reading')"
+}

@@ -360,6 +360,13 @@ assert_stderr_line() {
 	assert_equal "$stderr" 'denki-bid: -s: must start a 30-minute slot, got "2026-01-02T10:10:00+00:00"'
 	run -64 --separate-stderr denki-bid -c alice.yaml -s 2026-01-02T10:00:00+00:00 -N 0 </dev/null
 	assert_equal "$stderr" "denki-bid: -N 0: must be 1 to 100000 slots"
+	# refused before the readings are read: none of them kept
+	two_days >r.jsonl
+	run -64 --separate-stderr denki-bid -c alice.yaml -s 2026-01-03T10:10:00+00:00 r.jsonl
+	assert_equal "$stderr" 'denki-bid: -s: must start a 30-minute slot, got "2026-01-03T10:10:00+00:00"'
+	[ ! -e alice.db ] || [ "$(sqlite3 alice.db 'SELECT count(*) FROM reading')" -eq 0 ]
+	run -0 denki-bid -c alice.yaml -s 2026-01-03T10:00:00+00:00 r.jsonl
+	[ "$(sqlite3 alice.db 'SELECT count(*) FROM reading')" -gt 0 ]
 }
 
 @test "bid: -s, -N, -F, -l or -c given twice: 64 naming the option and both values; no order, no state database" {
