@@ -144,7 +144,9 @@ main(void)
 	CHECK(round_trip() == 0);
 	/* a block of 0 bytes (jansson asks none) holds the free list's
 	 * link itself: freed, it writes nothing over the next block's
-	 * head, the 16 bytes before what the next one handed out */
+	 * head, the 16 bytes before what the next one handed out (the
+	 * pools' heads: under AddressSanitizer, malloc's blocks have none) */
+#ifndef __SANITIZE_ADDRESS__
 	{
 		json_malloc_t m;
 		json_free_t f;
@@ -162,6 +164,7 @@ main(void)
 			f(o);
 		}
 	}
+#endif
 	/* made here, half freed and made again there */
 	CHECK_INT(across(), 0);
 	CHECK(round_trip() == 0);
