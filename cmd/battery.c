@@ -114,10 +114,11 @@ main(int argc, char *argv[])
 		    "discharge, not %s", argv[optind]);
 		dk_prog_usage(&P, DK_EX_USAGE);
 	}
+	memset(&conf, 0, sizeof(conf));
 	if (dk_init(&e) < 0 || dk_prog_conf(&P, &conf, DK_CONF_HOME, &e) < 0 ||
 	    eoj_of(&conf, eoj, &e) < 0 || (slot != NULL &&
 	    dk_batt_follow(&conf, slot, &mode, &watts, &wh, &e) != 0))
-		return dk_prog_fail(&P, &e);
+		goto fail;
 	/* the power and the amount first, then the mode that uses them */
 	if (watts >= 0)
 		prop(&p[n++], mode == 0x43 ? 0xEC : 0xEB, 4, watts);
@@ -131,6 +132,7 @@ main(int argc, char *argv[])
 		for (i = 0; i < len; i++)
 			printf("%02x", frame[i]);
 		putchar('\n');
+		dk_conf_free(&conf);
 		return dk_finish_stdout(prog);
 	}
 	host = dk_conf_str(&conf, "battery.host", dk_conf_str(&conf,
@@ -138,14 +140,18 @@ main(int argc, char *argv[])
 	if (host == NULL) {
 		dk_fail(&e, DK_EX_CONFIG, "battery.host (or meter.echonet.host): "
 		    "the battery's node is not set");
-		return dk_prog_fail(&P, &e);
+		goto fail;
 	}
 	if ((x = dk_el_udp_open(&conf, host, &io, &e)) == NULL)
-		return dk_prog_fail(&P, &e);
+		goto fail;
 	rc = dk_batt_set(&io, eoj, p, n, (unsigned)time(NULL) & 0xFFFF, warn,
 	    NULL, &e);
 	dk_el_udp_close(x);
 	if (rc < 0)
-		return dk_prog_fail(&P, &e);
+		goto fail;
+	dk_conf_free(&conf);
 	return dk_finish_stdout(prog);
+fail:
+	dk_conf_free(&conf);
+	return dk_prog_fail(&P, &e);
 }

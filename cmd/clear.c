@@ -34,10 +34,12 @@ main(int argc, char *argv[])
 	struct dk_intake in;
 	char *line, *end;
 	size_t g;
-	int c, argi;
+	int c, argi, rc;
 	long n;
 
 	memset(&in, 0, sizeof(in));
+	memset(&sc, 0, sizeof(sc));
+	memset(&rd, 0, sizeof(rd));
 	in.threads = sysconf(_SC_NPROCESSORS_ONLN);
 	dk_jalloc_on();		/* before the first JSON value */
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP, argc);
@@ -97,14 +99,18 @@ main(int argc, char *argv[])
 		if (argi >= argc)
 			break;
 	}
-	if ((c = dk_intake_orders(&in, &e)) > 0)
-		return DK_EX_DATAERR;
+	if ((c = dk_intake_orders(&in, &e)) > 0) {
+		rc = DK_EX_DATAERR;
+		goto out;
+	}
 	/* every slot's book is filtered before anything is printed, so that
 	 * a rejection without -k leaves stdout empty */
 	if (c < 0 || dk_intake_books(&in, &e) < 0)
 		goto fail;
-	if (in.bad && !in.keep)
-		return DK_EX_DATAERR;
+	if (in.bad && !in.keep) {
+		rc = DK_EX_DATAERR;
+		goto out;
+	}
 	for (g = 0; g < in.nbooks; g++)
 		if (dk_book_print(stdout, &in.books[g], &C.rules, &e) < 0)
 			goto fail;
@@ -115,5 +121,11 @@ main(int argc, char *argv[])
 	n = dk_finish_stdout(prog);
 	return n ? (int)n : c ? DK_EX_DATAERR : DK_EX_OK;
 fail:
-	return dk_prog_fail(&P, &e);
+	rc = dk_prog_fail(&P, &e);
+out:
+	dk_reader_close(&rd);
+	dk_scache_free(&sc);
+	dk_intake_free(&in);
+	dk_coop_free(&C);
+	return rc;
 }

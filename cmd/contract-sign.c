@@ -69,7 +69,7 @@ main(int argc, char *argv[])
 	struct dk_revhist rv;
 	char *line, *text = NULL, *obuf = NULL;
 	size_t olen = 0, nitems = 0, capitems = 0, ii;
-	struct item *items = NULL;
+	struct item *items = NULL, *ni;
 	int c, argi, bad = 0;
 	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *rec;
@@ -77,6 +77,8 @@ main(int argc, char *argv[])
 	FILE *out = open_memstream(&obuf, &olen);
 
 	memset(&g, 0, sizeof(g));
+	memset(&rd, 0, sizeof(rd));
+	memset(&C, 0, sizeof(C));
 	dk_jalloc_on();		/* before the first JSON value */
 	dk_revhist_init(&rv);
 	dk_prog_init(&P, prog, usage, DK_PROG_CONF | DK_PROG_KEEP |
@@ -116,16 +118,17 @@ main(int argc, char *argv[])
 				bad = 1;
 				if (!P.keep) {
 					dk_warnx(prog, "nothing was appended");
-					return DK_EX_DATAERR;
+					c = DK_EX_DATAERR;
+					goto out;
 				}
 				continue;
 			}
 			if (nitems == capitems) {
 				capitems = capitems ? capitems * 2 : 256;
-				items = realloc(items, capitems *
-				    sizeof(*items));
-				if (items == NULL)
+				if ((ni = realloc(items, capitems *
+				    sizeof(*items))) == NULL)
 					goto fail;
+				items = ni;
 			}
 			items[nitems].rec = rec;
 			if ((items[nitems].line = malloc(n + 1)) == NULL) {
@@ -232,7 +235,21 @@ done:
 	c = dk_finish_stdout(prog);
 	return c ? c : bad > 1 ? bad : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
+	c = dk_prog_fail(&P, &e);
+out:
+	dk_reader_close(&rd);
+	dk_cleared_free(&g);
+	dk_ahead_forget();
+	for (ii = 0; ii < nitems; ii++) {
+		json_decref(items[ii].rec);
+		free(items[ii].line);
+	}
+	free(items);
+	if (out != NULL)
+		fclose(out);
+	free(obuf);
+	free(text);
 	dk_coop_free(&C);
 	dk_revhist_free(&rv);
-	return dk_prog_fail(&P, &e);
+	return c;
 }

@@ -76,26 +76,33 @@ req_meters(const struct dk_request *q, json_t *req, struct dk_err *e)
 	struct dk_key pk;
 	size_t i, j, n;
 	char *b64, mid[DK_ID_MAX + 2];
+	int rc = -1;
 
 	json_object_set_new(req, "meters", m);
 	for (i = 0; i < q->nmeters; i++)
 		json_array_append_new(m, json_string(q->meters[i]));
 	for (i = 0; i < q->nmkeys; i++) {
 		n = strcspn(q->mkeys[i], "=");
-		if (n > DK_ID_MAX || q->mkeys[i][n] != '=')
-			return dk_fail(e, DK_EX_USAGE, "-M %s: must be "
-			    "meter=pubkey", q->mkeys[i]);
+		if (n > DK_ID_MAX || q->mkeys[i][n] != '=') {
+			dk_fail(e, DK_EX_USAGE, "-M %s: must be meter=pubkey",
+			    q->mkeys[i]);
+			goto out;
+		}
 		snprintf(mid, sizeof(mid), "%.*s", (int)n, q->mkeys[i]);
-		if (!dk_valid_id(mid))
-			return dk_fail(e, DK_EX_USAGE, "-M %s: a meter id must "
-			    "be 1 to 32 of [A-Za-z0-9._-]", mid);
+		if (!dk_valid_id(mid)) {
+			dk_fail(e, DK_EX_USAGE, "-M %s: a meter id must be 1 "
+			    "to 32 of [A-Za-z0-9._-]", mid);
+			goto out;
+		}
 		for (j = 0; j < q->nmeters && strcmp(q->meters[j], mid) != 0;
 		    j++)
 			;
 		if (j == q->nmeters)
 			json_array_append_new(m, json_string(mid));
-		if (dk_key_read_pub(&pk, q->mkeys[i] + n + 1, e) < 0)
-			return dk_failpre(e, "-M %s", mid);
+		if (dk_key_read_pub(&pk, q->mkeys[i] + n + 1, e) < 0) {
+			dk_failpre(e, "-M %s", mid);
+			goto out;
+		}
 		b64 = dk_key_pub_b64(&pk);
 		json_array_append_new(mk, json_pack("{s:s,s:s}", "meter", mid,
 		    "key", b64));
@@ -103,8 +110,10 @@ req_meters(const struct dk_request *q, json_t *req, struct dk_err *e)
 	}
 	if (json_array_size(mk) > 0)
 		json_object_set(req, "meter_keys", mk);
+	rc = 0;
+out:
 	json_decref(mk);
-	return 0;
+	return rc;
 }
 
 /* The request q asks for, signed by q->key (and q->old), or NULL. */
