@@ -65,6 +65,8 @@ void dk_warnx(const char *prog, const char *fmt, ...)
 int dk_finish_stdout(const char *prog);
 const char *dk_exit_text(int status);
 int dk_valid_id(const char *);
+int dk_grow(void *arrp, size_t n, size_t *cap, size_t size,
+    size_t first);	/* grow.c */
 
 /* jsonl.c: JSON lines in the canonical profile (RFC 8785 restricted) */
 struct dk_reader {

@@ -360,16 +360,9 @@ cmp64(const void *a, const void *b)
 static int
 push_seq(struct dk_scache *sc, long long seq)
 {
-	long long *nk;
-	size_t cap;
-
-	if (sc->nk == sc->capk) {
-		cap = sc->capk ? sc->capk * 2 : 1024;
-		if ((nk = realloc(sc->kseq, cap * sizeof(*nk))) == NULL)
-			return -1;
-		sc->kseq = nk;
-		sc->capk = cap;
-	}
+	if (dk_grow(&sc->kseq, sc->nk, &sc->capk, sizeof(*sc->kseq),
+	    1024) < 0)
+		return -1;
 	sc->kseq[sc->nk++] = seq;
 	return 0;
 }

@@ -181,16 +181,9 @@ struct scan {
 static int
 add_seq(struct dk_settle_run *run, long long seq)
 {
-	long long *v;
-	size_t cap;
-
-	if (run->ncseq == run->capcseq) {
-		cap = run->capcseq ? run->capcseq * 2 : 1024;
-		if ((v = realloc(run->cseq, cap * sizeof(*v))) == NULL)
-			return -1;
-		run->cseq = v;
-		run->capcseq = cap;
-	}
+	if (dk_grow(&run->cseq, run->ncseq, &run->capcseq,
+	    sizeof(*run->cseq), 1024) < 0)
+		return -1;
 	run->cseq[run->ncseq++] = seq;
 	return 0;
 }
