@@ -53,9 +53,10 @@ int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,
     char **msg, size_t *len, unsigned char sig[64], struct dk_err *);
 void dk_sha256_hex(const void *, size_t, char out[65]);
 /* sha256.c: SHA-256 of a prefix (at most 64 bytes) and data, SHA-NI when
- * the CPU has it (dk_sha256_hex's too) */
+ * the CPU has it (dk_sha256_hex's too); a public hash in hex */
 void dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
     unsigned char out[32]);
+void dk_hash_hex(const unsigned char h[32], char hex[65]);
 int dk_sha256_ni(int on);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,
     const char *untrusted, const char *trusted, struct dk_err *);

@@ -190,3 +190,19 @@ dk_sha256_ni(int on)
 		have_ni = 0;
 	return ni();
 }
+
+/* A hash (a leaf's, a commitment's, a record's id: public) in lowercase
+ * hex, the bytes sodium_bin2hex writes, without its constant time (for
+ * secrets, as salts are): a settle run writes two for every entry. */
+void
+dk_hash_hex(const unsigned char h[32], char hex[65])
+{
+	static const char digit[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = digit[h[i] >> 4];
+		hex[2 * i + 1] = digit[h[i] & 15];
+	}
+	hex[64] = '\0';
+}

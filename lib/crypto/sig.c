@@ -538,7 +538,7 @@ dk_sha256_hex(const void *p, size_t n, char out[65])
 	unsigned char h[crypto_hash_sha256_BYTES];
 
 	dk_sha256_2("", 0, p, n, h);
-	sodium_bin2hex(out, 65, h, sizeof(h));
+	dk_hash_hex(h, out);
 }
 
 /*

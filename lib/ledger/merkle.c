@@ -24,22 +24,6 @@ dk_merkle_leaf(const void *d, size_t n, unsigned char out[32])
 	dk_sha256_2(&z, 1, d, n, out);
 }
 
-/* A hash (a leaf's, a commitment's: public) in lowercase hex, the bytes
- * sodium_bin2hex writes, without its constant time: a settle run writes
- * two for every entry. */
-void
-dk_hash_hex(const unsigned char h[32], char hex[65])
-{
-	static const char digit[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digit[h[i] >> 4];
-		hex[2 * i + 1] = digit[h[i] & 15];
-	}
-	hex[64] = '\0';
-}
-
 static void
 dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
     unsigned char out[32])

@@ -306,7 +306,7 @@ digest(const crypto_hash_sha256_state *h, char hex[65])
 	unsigned char d[32];
 
 	crypto_hash_sha256_final(&c, d);
-	sodium_bin2hex(hex, 65, d, 32);
+	dk_hash_hex(d, hex);
 }
 
 /* The cache file read: its good part ends at *end (after its last good

@@ -326,7 +326,7 @@ book_hash(struct dk_order *o, size_t n, char out[65])
 	}
 	dk_sha256_2("", 0, buf, len, h);
 	free(buf);
-	sodium_bin2hex(out, 65, h, 32);
+	dk_hash_hex(h, out);
 	return 0;
 }
 
