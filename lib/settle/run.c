@@ -435,7 +435,7 @@ value_end(const char *s, const char *end)
  * The canonical text of rec as dk_settlement_private makes it, from c,
  * rec's own (n bytes): its members cut out and its "v" written 2, for
  * no second dk_canon of the whole record; NULL when c is not an object
- * of a "v" (or memory is short), for the caller to make it the long way.
+ * with a "v" (dk_canon's of a settlement always is) or memory is short.
  * A provisional settlement's is c's copy (it keeps them).
  */
 char *
@@ -569,7 +569,7 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 	json_t *x;
 	char *c, *pc;
 	size_t k;
-	int rc, priv;
+	int rc;
 
 	for (k = i; k < j; k++)
 		if (run->v[k].rec != NULL && (rc = run->committed ?
@@ -588,26 +588,19 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 			free(c);
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		}
-		priv = run->committed && strcmp(str(x, "type"),
-		    "settlement") == 0;
-		if (priv && (pc = dk_settlement_private_text(x, c,
-		    strlen(c))) != NULL) {
+		if (run->committed && strcmp(str(x, "type"), "settlement") ==
+		    0) {
 			/* the ledger's copy without the metered energy, its
 			 * text cut from c: the record checked is x, which
 			 * has every member of the copy but v (2, not 1) */
-			rc = dk_ledger_add_canon(l, x, pc, e);
-			free(pc);
-		} else if (priv) {
-			/* the copy made (a shallow one: only its own
-			 * members change) and written the long way */
-			if ((x = json_copy(x)) == NULL) {
+			if ((pc = dk_settlement_private_text(x, c,
+			    strlen(c))) == NULL) {
 				free(c);
 				return dk_fail(e, DK_EX_SOFTWARE, "out of "
 				    "memory");
 			}
-			dk_settlement_private(x);
-			rc = dk_ledger_add_canon(l, x, NULL, e);
-			json_decref(x);
+			rc = dk_ledger_add_canon(l, x, pc, e);
+			free(pc);
 		} else
 			rc = dk_ledger_add_canon(l, x, c, e);
 		free(c);
