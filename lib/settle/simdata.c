@@ -185,11 +185,6 @@ dk_sim_home_series(const struct dk_sim_series *src, const struct dk_scen *sc,
 	return 0;
 }
 
-/*
- * Slots [from, from + n) of s as meter-read's plain interval CSV
- * (start,import_wh,export_wh; with its header when head), slot 0 at
- * tstart.
- */
 /* v in at least w decimal digits, zeros first, into p: their number. */
 static size_t
 digits(char *p, long long v, size_t w)
@@ -207,19 +202,11 @@ digits(char *p, long long v, size_t w)
 	return n;
 }
 
-/* v as "%lld" writes it, into p: its length. */
-static size_t
-integer(char *p, int64_t v)
-{
-	if (v < 0 && v != INT64_MIN) {
-		*p = '-';
-		return 1 + digits(p + 1, -(long long)v, 1);
-	}
-	if (v == INT64_MIN)
-		return (size_t)sprintf(p, "%lld", (long long)v);
-	return digits(p, v, 1);
-}
-
+/*
+ * Slots [from, from + n) of s as meter-read's plain interval CSV
+ * (start,import_wh,export_wh; with its header when head), slot 0 at
+ * tstart.
+ */
 int
 dk_sim_csv(FILE *fp, const struct dk_sim_series *s, size_t from, size_t n,
     int head, int64_t tstart, int slot_minutes, struct dk_err *e)
@@ -252,9 +239,9 @@ dk_sim_csv(FILE *fp, const struct dk_sim_series *s, size_t from, size_t n,
 		m += digits(line + m, tm.tm_sec, 2);
 		memcpy(line + m, "+00:00,", 7);
 		m += 7;
-		m += integer(line + m, s->imp[k]);
+		m += dk_lltoa(s->imp[k], line + m);
 		line[m++] = ',';
-		m += integer(line + m, s->exp[k]);
+		m += dk_lltoa(s->exp[k], line + m);
 		line[m++] = '\n';
 		fwrite(line, 1, m, fp);
 	}

@@ -154,6 +154,18 @@ csvlines(void)
 			    "10\n");
 	}
 	CHECK_HAS(want, "1970-01-03T12:00:00+00:00,-9223372036854775808,42");
+	/* a slot in the year 10000: refused, named, nothing written */
+	{
+		struct dk_err e = { 0 };
+		FILE *fp = tmpfile();
+
+		CHECK_INT(dk_sim_csv(fp, &s, 0, 6, 0, 253402300800LL, 720,
+		    &e), -1);
+		CHECK_INT(e.status, DK_EX_SOFTWARE);
+		CHECK_HAS(e.msg, "beyond the years 0 to 9999");
+		CHECK_INT((int)ftell(fp), 0);
+		fclose(fp);
+	}
 }
 
 /* Four slots of six hours a day, by hand: the PV's parabola, the load
