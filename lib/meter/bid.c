@@ -271,22 +271,6 @@ dk_bidder_line(struct dk_bidder *b, int64_t target, char *line,
 	return 1;
 }
 
-/* The same order as a record in *order (NULL: none). */
-int
-dk_bidder_order(struct dk_bidder *b, int64_t target, json_t **order,
-    struct dk_err *e)
-{
-	char line[DK_ORDER_MAX];
-	int rc;
-
-	*order = NULL;
-	if ((rc = dk_bidder_line(b, target, line, e)) <= 0)
-		return rc;
-	if ((*order = dk_parse_flat(line, strlen(line))) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "order: not a flat line");
-	return 0;
-}
-
 /*
  * The orders for the slots wanted, their lines each with its newline in
  * *text (*len bytes; malloc'd), made in one transaction: their slots are

@@ -512,8 +512,6 @@ int dk_bidder_want(struct dk_bidder *, int64_t slot, struct dk_err *);
 #define DK_ORDER_MAX	512	/* an order's line, and its NUL */
 int dk_bidder_line(struct dk_bidder *, int64_t slot, char *line,
     struct dk_err *);
-int dk_bidder_order(struct dk_bidder *, int64_t slot, json_t **order,
-    struct dk_err *);
 int dk_bidder_orders(struct dk_bidder *, char **text, size_t *len,
     struct dk_err *);
 void dk_bidder_close(struct dk_bidder *);

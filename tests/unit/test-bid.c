@@ -178,6 +178,22 @@ check_order(json_t *o, const char *side, long long wh, long long price)
 	CHECK_INT(dk_verify_record(o, key.pk, &e), 0);
 }
 
+/* bid's order for slot t as a record (NULL: none): dk_bidder_line's,
+ * parsed as any flat line is (CHECKed to be one) */
+static int
+order_of(struct dk_bidder *b, int64_t t, json_t **o, struct dk_err *e)
+{
+	char line[DK_ORDER_MAX];
+	int rc;
+
+	*o = NULL;
+	if ((rc = dk_bidder_line(b, t, line, e)) <= 0)
+		return rc;
+	*o = dk_parse_flat(line, strlen(line));
+	CHECK(*o != NULL);
+	return 0;
+}
+
 static void
 test_orders(void)
 {
@@ -195,7 +211,7 @@ test_orders(void)
 	CHECK_INT(open_bidder(&b, &c, home, fresh, 1, &e), 0);
 	/* nothing yesterday: no order, said */
 	warned = 0;
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	CHECK(o == NULL);
 	CHECK_INT(warned, 1);
 	CHECK_STR(warning, "slot " SLOT ": no reading of " YDAY " yet to "
@@ -205,23 +221,23 @@ test_orders(void)
 	grid(&b, "m1", YDAY, 100, 500);
 	grid(&b, "m2", YDAY, 50, 0);
 	b.dry = 1;
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	check_order(o, "sell", 350, 140000);
 	json_decref(o);
 	b.dry = 0;
 	CHECK_INT(dk_db_order_sent(b.db, slot(SLOT), &e), 0);
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	check_order(o, "sell", 350, 140000);
 	json_decref(o);
 	CHECK_INT(dk_db_order_sent(b.db, slot(SLOT), &e), 1);
 	/* once only, unless forced */
 	warned = 0;
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	CHECK(o == NULL);
 	CHECK_STR(warning, "slot " SLOT ": already bid for; -f bids again");
 	b.force = 1;
 	grid(&b, "m2", YDAY, 1000, 0);
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	/* 600 Wh short: buy at retail - fee - 20% of what is above
 	 * buyback */
 	check_order(o, "buy", 600, 252000);
@@ -229,7 +245,7 @@ test_orders(void)
 	/* nothing in or out: no order, nothing said */
 	grid(&b, "m2", YDAY, 400, 0);
 	warned = 0;
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	CHECK(o == NULL);
 	CHECK_INT(warned, 0);
 	dk_bidder_close(&b);
@@ -240,10 +256,10 @@ test_orders(void)
 	b.force = 1;
 	grid(&b, "m1", YDAY, 100, 500);
 	grid(&b, "m2", YDAY, 50, 0);
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	CHECK(o == NULL);
 	grid(&b, "m2", YDAY, 0, 0);
-	CHECK_INT(dk_bidder_order(&b, slot(SLOT), &o, &e), 0);
+	CHECK_INT(order_of(&b, slot(SLOT), &o, &e), 0);
 	check_order(o, "sell", 400, 200000);
 	json_decref(o);
 	dk_bidder_close(&b);

@@ -282,10 +282,14 @@ static long long
 order_price(struct dk_bidder *b, const char *s, const char *side)
 {
 	struct dk_err e = { 0 };
+	char line[DK_ORDER_MAX];
 	json_t *o = NULL;
 	long long p = -1;
+	int rc = dk_bidder_line(b, slot(s), line, &e);
 
-	CHECK_INT(dk_bidder_order(b, slot(s), &o, &e), 0);
+	CHECK_INT(rc, 1);
+	if (rc == 1)
+		o = dk_parse_flat(line, strlen(line));
 	CHECK(o != NULL);
 	if (o == NULL)
 		return -1;
