@@ -35,6 +35,23 @@ struct csvstate {
 	long line;
 };
 
+/* A run's state; with opt->line, its meter checked once to be an id
+ * (written into each line as it is: nothing in it may need an escape). */
+static int
+begin(struct csvstate *st, const struct dk_csvopt *opt, const char *name,
+    dk_reading_fn fn, void *ctx, struct dk_err *e)
+{
+	memset(st, 0, sizeof(*st));
+	st->opt = opt;
+	st->name = name;
+	st->fn = fn;
+	st->ctx = ctx;
+	if (opt->line != NULL && !dk_valid_id(opt->meter))
+		return dk_fail(e, DK_EX_SOFTWARE, "%.40s: not a meter id",
+		    opt->meter);
+	return 0;
+}
+
 /*
  * A reading's line, its keys in byte order as dk_canon writes them (the
  * meter a valid id and the slot a time: nothing to escape), signed by key
@@ -49,9 +66,6 @@ line(struct csvstate *st, const char *ts, int64_t imp, int64_t exp,
 	char tot[64] = "", itot[40] = "", msg[300], sig[DK_SIG_B64], l[400];
 	int n;
 
-	if (!dk_valid_id(o->meter))
-		return dk_fail(e, DK_EX_SOFTWARE, "%.40s: not a meter id",
-		    o->meter);
 	if (totals) {
 		snprintf(tot, sizeof(tot), "\"export_total_wh\":%lld,",
 		    (long long)expt);
@@ -262,11 +276,8 @@ dk_meter_csv(FILE *fp, const char *name, const struct dk_csvopt *opt,
 	int64_t t, imp, exp, prev_t = -1;
 	int rc = -1;
 
-	memset(&st, 0, sizeof(st));
-	st.opt = opt;
-	st.name = name;
-	st.fn = fn;
-	st.ctx = ctx;
+	if (begin(&st, opt, name, fn, ctx, e) < 0)
+		goto out;
 	if ((n = getline(&line, &cap, fp)) <= 0) {
 		dk_fail(e, DK_EX_DATAERR, "%s:1: empty file, no header", name);
 		goto out;
@@ -411,11 +422,8 @@ dk_meter_sim(const struct dk_csvopt *opt, uint64_t seed, int64_t from,
 	uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 1;
 	int i;
 
-	memset(&st, 0, sizeof(st));
-	st.opt = opt;
-	st.name = "sim";
-	st.fn = fn;
-	st.ctx = ctx;
+	if (begin(&st, opt, "sim", fn, ctx, e) < 0)
+		return -1;
 	for (i = 0; i < 16; i++)
 		rnd(&state);
 	for (i = 0; i < nslots; i++) {
