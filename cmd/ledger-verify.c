@@ -99,7 +99,7 @@ timeline(const char *path, const unsigned char pk[32], struct dk_err *e)
 		dk_emit(stdout, x);
 		late = json_object_get(x, "late");
 		if (json_array_size(late) > 0) {
-			char *l = json_dumps(late, JSON_COMPACT);
+			char *l = dk_json_dumps(late, JSON_COMPACT);
 			dk_warnx(prog, "slot %s: late (the seed's limits: "
 			    "cleared 15 and contracted 30 minutes after its "
 			    "start, settled an hour after its end): %s",

@@ -140,3 +140,15 @@ CASES="book-uniform book-pay-as-bid book-mid-market book-mcafee zonal limits"
 	run -0 sh -c "printf 'int\nf(void)\n{\n\t/* a double auction */\n\tfloat x = sqrt(2);\n}\n' | perl -0pe 's{/\\*.*?\\*/}{}gs' | grep -cE '\\b(float|sqrt)\\b'"
 	assert_output 1
 }
+
+@test "golden: json_dumps text only through dk_json_dumps: with the pools on (jalloc.c), jansson's own blocks are not free()'s" {
+	local f
+	for f in "$TOP"/lib/*/*.c "$TOP"/cmd/*.c "$TOP"/cmd/common/*.c; do
+		[ "${f##*/}" = jalloc.c ] && continue
+		run -1 sh -c "perl -0pe 's{/\\*.*?\\*/}{}gs' '$f' | grep -nE '(^|[^_])json_dumps\\('"
+		assert_output ""
+	done
+	# and it is found when it is there (the check can fail)
+	run -0 sh -c "printf 'char *t = json_dumps(v, 0);\nchar *u = dk_json_dumps(v, 0);\n' | grep -cE '(^|[^_])json_dumps\\('"
+	assert_output 1
+}

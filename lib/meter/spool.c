@@ -206,7 +206,7 @@ walk_one(struct walkctx *c, const char *meter, const char *kind,
 	}
 	if ((js = dk_walk_json(&w)) == NULL ||
 	    json_object_set_new(js, "slot", json_integer(w.slot)) < 0 ||
-	    (txt = json_dumps(js, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+	    (txt = dk_json_dumps(js, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		json_decref(js);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}

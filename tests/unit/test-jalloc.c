@@ -125,6 +125,15 @@ main(void)
 	void *p;
 
 	dk_jalloc_on();
+#ifndef __SANITIZE_ADDRESS__	/* the pools are on: jansson's are not malloc */
+	{
+		json_malloc_t m;
+		json_free_t f;
+
+		json_get_alloc_funcs(&m, &f);
+		CHECK(m != malloc && f != free);
+	}
+#endif
 	CHECK(round_trip() == 0);
 	CHECK(round_trip() == 0);
 	/* a value freed: its block the next of its size */
