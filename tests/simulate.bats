@@ -322,6 +322,20 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	assert_output --partial "-b 0: must be 1 to 3660 days"
 }
 
+@test "simulate: a home's order without a slot: 65, its orders file named, no page" {
+	beside
+	rm bin/denki-bid
+	# the real bid, then a line that names no slot
+	printf '#!/bin/sh\n"%s/denki-bid" "$@" || exit\necho '"'"'{"type":"order","v":1}'"'"'\n' \
+	    "$TOP" >bin/denki-bid
+	chmod 755 bin/denki-bid
+	run --separate-stderr bin/denki-simulate -q -b 2 small.yaml
+	assert_failure 65
+	assert_equal "$stderr" "denki-simulate: $BATS_TEST_TMPDIR/small/homes/kn1.orders.jsonl: an order without its slot"
+	assert_equal "$output" ""
+	[ ! -e small.html ]
+}
+
 @test "simulate: a program of the run that fails stops it, named with its log" {
 	# settle.signed takes registered or required: denki-settle refuses
 	# the run's coop.yaml, after the homes bid and the market cleared

@@ -545,43 +545,62 @@ bid(struct run *R, size_t i, int day, const char **prog, char *log,
 	return bid_days(R, i, day, 1, prog, log, e);
 }
 
+/*
+ * Where each day starts in the file at path, whose lines (what they are:
+ * "a reading") come in slot order: off[k] for the day from t0 + k days,
+ * from off[k] (0) on to off[kmax], the end; lines counted into *lines
+ * unless NULL.
+ */
+static int
+index_days(const char *path, const char *what, int64_t t0, int64_t *off,
+    int k, int kmax, long long *lines, struct dk_err *e)
+{
+	char *line = NULL, *q;
+	size_t cap = 0;
+	ssize_t n;
+	int64_t pos = 0, t, j;
+	int rc = 0;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", path,
+		    strerror(errno));
+	off[k] = 0;
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		if ((q = strstr(line, "\"slot\":\"")) == NULL ||
+		    (q[8 + strcspn(q + 8, "\"")] = '\0', dk_time_parse(q + 8,
+		    &t, e) < 0)) {
+			rc = dk_fail(e, DK_EX_DATAERR, "%s: %s without its "
+			    "slot", path, what);
+			break;
+		}
+		j = t - t0;
+		j = j >= 0 ? j / 86400 : -((-j + 86399) / 86400);
+		while (k < j && k < kmax)
+			off[++k] = pos;
+		pos += n;
+		if (lines != NULL)
+			(*lines)++;
+	}
+	while (k < kmax)
+		off[++k] = pos;
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
 /* Where each day of the step from d starts in the orders of home i's bid
  * (they come day by day): ooff[k] for day k, ooff[d + ndays] the end. */
 static int
 index_orders(struct run *R, size_t i, int d, struct dk_err *e)
 {
-	char p[PATH_MAX], *line = NULL, *q;
-	size_t cap = 0;
-	ssize_t n;
-	int64_t pos = 0, t, *off = R->h[i].ooff;
-	int k = d, rc = 0;
-	FILE *fp;
+	char p[PATH_MAX];
 
-	if (off == NULL && (off = R->h[i].ooff = calloc((size_t)R->sc->days +
-	    1, sizeof(*off))) == NULL)
+	if (R->h[i].ooff == NULL && (R->h[i].ooff = calloc((size_t)
+	    R->sc->days + 1, sizeof(*R->h[i].ooff))) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if ((fp = fopen(hpath(R, p, R->sc->h[i].id, ".orders.jsonl"),
-	    "r")) == NULL)
-		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", p, strerror(errno));
-	off[d] = 0;
-	while ((n = getline(&line, &cap, fp)) > 0) {
-		if ((q = strstr(line, "\"slot\":\"")) == NULL ||
-		    (q[8 + strcspn(q + 8, "\"")] = '\0', dk_time_parse(q + 8,
-		    &t, e) < 0)) {
-			rc = dk_fail(e, DK_EX_DATAERR, "%s: an order without "
-			    "its slot", p);
-			break;
-		}
-		while (k < d + R->ndays && t >= R->S->tstart + (int64_t)(k +
-		    1) * 86400)
-			off[++k] = pos;
-		pos += n;
-	}
-	while (k < d + R->ndays)
-		off[++k] = pos;
-	free(line);
-	fclose(fp);
-	return rc;
+	return index_days(hpath(R, p, R->sc->h[i].id, ".orders.jsonl"),
+	    "an order", R->S->tstart, R->h[i].ooff, d, d + R->ndays, NULL, e);
 }
 
 /* Where each day starts in the home's readings (they come in slot
@@ -589,42 +608,14 @@ index_orders(struct run *R, size_t i, int d, struct dk_err *e)
 static int
 index_readings(struct run *R, size_t i, struct dk_err *e)
 {
-	const struct dk_scen *sc = R->sc;
-	char p[PATH_MAX], *line = NULL, *q;
-	size_t cap = 0;
-	ssize_t n;
-	int64_t pos = 0, t, d, k;
-	int64_t *off;
-	FILE *fp;
+	char p[PATH_MAX];
 
-	if ((off = calloc((size_t)sc->days + 2, sizeof(*off))) == NULL)
+	if ((R->h[i].off = calloc((size_t)R->sc->days + 2,
+	    sizeof(*R->h[i].off))) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	R->h[i].off = off;
-	if ((fp = fopen(hpath(R, p, sc->h[i].id, ".readings.jsonl"), "r")) ==
-	    NULL)
-		return dk_fail(e, DK_EX_NOINPUT, "%s: %s", p, strerror(errno));
-	k = 0;
-	while ((n = getline(&line, &cap, fp)) > 0) {
-		if ((q = strstr(line, "\"slot\":\"")) == NULL ||
-		    (q[8 + strcspn(q + 8, "\"")] = '\0', dk_time_parse(q + 8,
-		    &t, e) < 0)) {
-			free(line);
-			fclose(fp);
-			return dk_fail(e, DK_EX_DATAERR, "%s: a reading without "
-			    "its slot", p);
-		}
-		d = t - R->S->tstart;
-		d = (d >= 0 ? d / 86400 : -((-d + 86399) / 86400)) + 1;
-		while (k < d && k <= sc->days)
-			off[++k] = pos;
-		pos += n;
-		R->S->readings++;
-	}
-	while (k <= sc->days)
-		off[++k] = pos;
-	free(line);
-	fclose(fp);
-	return 0;
+	return index_days(hpath(R, p, R->sc->h[i].id, ".readings.jsonl"),
+	    "a reading", R->S->tstart - 86400, R->h[i].off, 0, R->sc->days +
+	    1, &R->S->readings, e);
 }
 
 static long long
