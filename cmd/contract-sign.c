@@ -220,26 +220,14 @@ badrec:
 	} else
 		fwrite(obuf, 1, olen, stdout);
 done:
-	dk_ahead_forget();	/* before the lines it holds are freed */
-	for (ii = 0; ii < nitems; ii++) {
-		json_decref(items[ii].rec);
-		free(items[ii].line);
-	}
-	free(items);
-	fclose(out);
-	free(obuf);
-	free(text);
-	dk_coop_free(&C);
-	dk_revhist_free(&rv);
-	dk_prog_free(&P);
-	c = dk_finish_stdout(prog);
-	return c ? c : bad > 1 ? bad : bad ? DK_EX_DATAERR : DK_EX_OK;
+	c = -1;			/* the status: stdout's, then bad's */
+	goto out;
 fail:
 	c = dk_prog_fail(&P, &e);
 out:
 	dk_reader_close(&rd);
 	dk_cleared_free(&g);
-	dk_ahead_forget();
+	dk_ahead_forget();	/* before the lines it holds are freed */
 	for (ii = 0; ii < nitems; ii++) {
 		json_decref(items[ii].rec);
 		free(items[ii].line);
@@ -251,5 +239,9 @@ out:
 	free(text);
 	dk_coop_free(&C);
 	dk_revhist_free(&rv);
-	return c;
+	if (c != -1)
+		return c;
+	dk_prog_free(&P);
+	c = dk_finish_stdout(prog);
+	return c ? c : bad > 1 ? bad : bad ? DK_EX_DATAERR : DK_EX_OK;
 }
