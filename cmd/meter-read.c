@@ -48,14 +48,9 @@ static int
 put_line(void *ctx, const char *line, struct dk_err *e)
 {
 	struct out *o = ctx;
-	char l[512];
 	size_t n = strlen(line);
 
-	if (n >= sizeof(l))
-		return dk_fail(e, DK_EX_SOFTWARE, "reading: too long a line");
-	memcpy(l, line, n);
-	l[n++] = '\n';
-	if (fwrite(l, 1, n, stdout) != n ||
+	if (fwrite(line, 1, n, stdout) != n || putchar('\n') == EOF ||
 	    (o->unbuffered && fflush(stdout) != 0))
 		return dk_fail(e, DK_EX_IOERR, "write error on stdout: %s",
 		    strerror(errno));
