@@ -484,6 +484,9 @@ bad:
 	return NULL;
 }
 
+/* The most a record's line written by dk_record_text takes */
+#define TEXTMAX 4096
+
 /* Room for n more bytes in the buffer *b (*len bytes used of *cap). */
 static int
 room(char **b, size_t len, size_t *cap, size_t n)
@@ -557,6 +560,37 @@ group(struct dk_settle_run *run, size_t i, size_t j)
 	return a;
 }
 
+/* The line of record x by dk_canon, to run->sout, and its entry (its
+ * private copy when priv) to l: what dk_record_text does not write. */
+static int
+append_canon(struct dk_settle_run *run, struct dk_ledger *l, json_t *x,
+    int priv, struct dk_err *e)
+{
+	char *c, *pc;
+	int rc;
+
+	if ((c = dk_canon(x)) == NULL || line(&run->sout, &run->nsout,
+	    &run->capsout, c, strlen(c)) < 0) {
+		free(c);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	if (priv) {
+		/* the ledger's copy without the metered energy, its text cut
+		 * from c: the record checked is x, which has every member of
+		 * the copy but v (2, not 1) */
+		if ((pc = dk_settlement_private_text(x, c, strlen(c))) ==
+		    NULL) {
+			free(c);
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		}
+		rc = dk_ledger_add_canon(l, x, pc, e);
+		free(pc);
+	} else
+		rc = dk_ledger_add_canon(l, x, c, e);
+	free(c);
+	return rc;
+}
+
 /* The readings i to j and the records they settle into the ledger (a
  * reading as its commitment, a settlement as the ledger keeps it), the
  * records applied to st, their lines to run->sout and those of a
@@ -567,9 +601,9 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
     struct dk_err *e)
 {
 	json_t *x;
-	char *c, *pc;
-	size_t k;
-	int rc;
+	char *c, pb[TEXTMAX];
+	size_t k, n, pn;
+	int rc, priv;
 
 	for (k = i; k < j; k++)
 		if (run->v[k].rec != NULL && (rc = run->committed ?
@@ -583,27 +617,21 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 		if (json_object_get(x, "provisional") != NULL ||
 		    strcmp(str(x, "type"), "trueup") == 0)
 			json_array_append(out, x);
-		if ((c = dk_canon(x)) == NULL || line(&run->sout, &run->nsout,
-		    &run->capsout, c, strlen(c)) < 0) {
-			free(c);
+		priv = run->committed && strcmp(str(x, "type"),
+		    "settlement") == 0;
+		/* the line written straight into the stdout buffer; the
+		 * ledger's entry its text, or the private copy's */
+		if (room(&run->sout, run->nsout, &run->capsout,
+		    TEXTMAX + 1) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-		}
-		if (run->committed && strcmp(str(x, "type"), "settlement") ==
-		    0) {
-			/* the ledger's copy without the metered energy, its
-			 * text cut from c: the record checked is x, which
-			 * has every member of the copy but v (2, not 1) */
-			if ((pc = dk_settlement_private_text(x, c,
-			    strlen(c))) == NULL) {
-				free(c);
-				return dk_fail(e, DK_EX_SOFTWARE, "out of "
-				    "memory");
-			}
-			rc = dk_ledger_add_canon(l, x, pc, e);
-			free(pc);
+		c = run->sout + run->nsout;
+		if ((n = dk_record_text(x, c, TEXTMAX, priv ? pb : NULL,
+		    sizeof(pb), &pn)) > 0) {
+			rc = dk_ledger_add_canon(l, x, priv ? pb : c, e);
+			c[n] = '\n';
+			run->nsout += n + 1;
 		} else
-			rc = dk_ledger_add_canon(l, x, c, e);
-		free(c);
+			rc = append_canon(run, l, x, priv, e);
 		if (rc < 0)
 			return rc;
 	}

@@ -97,6 +97,11 @@ void dk_settle_run_precheck(struct dk_settle_run *,
     const struct dk_registry *, int threads);
 void dk_settlement_private(json_t *rec);
 char *dk_settlement_private_text(json_t *rec, const char *c, size_t n);
+/* rectext.c: a settle record's canonical line (and a settlement's private
+ * one) written directly */
+int dk_record_key(const char *k, size_t n);
+size_t dk_record_text(json_t *rec, char *buf, size_t cap, char *priv,
+    size_t pcap, size_t *pn);
 
 /* pay.c: what each member is owed or owes, from the ledger's transfers
  * less its payment runs' payments (the pay book); payment_run and

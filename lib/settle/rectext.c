@@ -1,0 +1,201 @@
+/*
+ * rectext.c: the canonical line of a record a settle run makes (flat, of
+ * members it knows) written member by member in their sorted order, and a
+ * settlement's private copy in the same pass: 600,000 lines a month.
+ */
+#include <string.h>
+
+#include "settle.h"
+
+#define K(s) { s, sizeof(s) - 1 }
+
+/* Every member of a settlement, transfer or true-up, as settle.c,
+ * provisional.c, island.c and monthly.c make them, in dk_canon's (memcmp)
+ * order. */
+static const struct {
+	const char *k;
+	size_t n;
+} keys[] = {
+	K("amount"), K("bought_wh"), K("deviation_wh"), K("export_wh"),
+	K("fee_pct"), K("fees"), K("from"), K("imbalance_price"),
+	K("import_wh"), K("island"), K("island_paid"), K("island_received"),
+	K("meters"), K("month"), K("net"), K("p2p_paid"), K("p2p_received"),
+	K("participant"), K("provisional"), K("read_wh"), K("reason"),
+	K("rent"), K("slot"), K("sold_wh"), K("tax"), K("to"),
+	K("tolerance_wh"), K("type"), K("utility_paid"),
+	K("utility_received"), K("v"), K("wheeling")
+};
+#define NK (sizeof(keys) / sizeof(keys[0]))
+#define EXPORT 3
+#define IMPORT 8
+#define PROV 18
+#define TYPE 27
+#define V 30
+
+/* Each key's place in keys + 1 at its hash, (its length + 14 x its first
+ * byte + its last byte) mod 128, which no two of them share (test-rectext
+ * finds each key by it). */
+static const unsigned char byhash[128] = {
+	0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 6, 16, 0, 0, 5, 17, 0, 0, 0, 0, 0,
+	0, 19, 0, 0, 0, 0, 0, 0, 0, 18, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 20,
+	0, 11, 0, 9, 21, 12, 8, 0, 22, 0, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0,
+	28, 23, 0, 0, 0, 0, 0, 1, 26, 0, 0, 27, 2, 0, 0, 0, 0, 0, 25, 0, 0,
+	29, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 31,
+	3, 0, 0, 13, 0, 32, 0, 0, 0, 0, 0, 4, 0, 0, 0, 15, 0, 0, 0, 0
+};
+
+/* The place of key k (n bytes) in keys, or -1 when it is none of them. */
+int
+dk_record_key(const char *k, size_t n)
+{
+	int i;
+
+	if (n == 0)
+		return -1;
+	i = byhash[(n + 14 * (unsigned char)k[0] + (unsigned char)k[n - 1]) &
+	    127] - 1;
+	return i >= 0 && keys[i].n == n && memcmp(keys[i].k, k, n) == 0 ? i :
+	    -1;
+}
+
+struct out {
+	char *p, *end;
+};
+
+static int
+put(struct out *o, const char *s, size_t n)
+{
+	if (o->p == NULL)
+		return 0;
+	if ((size_t)(o->end - o->p) < n)
+		return -1;
+	memcpy(o->p, s, n);
+	o->p += n;
+	return 0;
+}
+
+/* A string in quotes when it needs no escape (printable ASCII, neither a
+ * quote nor a backslash); -1 when it would. */
+static int
+qstr(struct out *o, const char *s, size_t n)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < n; i++)
+		if ((c = (unsigned char)s[i]) < 0x20 || c > 0x7E || c == '"' ||
+		    c == '\\')
+			return -1;
+	return put(o, "\"", 1) < 0 || put(o, s, n) < 0 || put(o, "\"", 1) < 0 ?
+	    -1 : 0;
+}
+
+/* A value as dk_canon writes it, when it is an integer, such a string,
+ * true, false, null or an array of such strings; -1 otherwise. */
+static int
+value(struct out *o, json_t *v)
+{
+	char num[24];
+	size_t i, n;
+
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		n = dk_lltoa(json_integer_value(v), num);
+		return put(o, num, n);
+	case JSON_STRING:
+		return qstr(o, json_string_value(v), json_string_length(v));
+	case JSON_TRUE:
+		return put(o, "true", 4);
+	case JSON_FALSE:
+		return put(o, "false", 5);
+	case JSON_NULL:
+		return put(o, "null", 4);
+	case JSON_ARRAY:
+		if (put(o, "[", 1) < 0)
+			return -1;
+		n = json_array_size(v);
+		for (i = 0; i < n; i++)
+			if ((i > 0 && put(o, ",", 1) < 0) ||
+			    !json_is_string(json_array_get(v, i)) ||
+			    qstr(o, json_string_value(json_array_get(v, i)),
+			    json_string_length(json_array_get(v, i))) < 0)
+				return -1;
+		return put(o, "]", 1);
+	default:
+		return -1;
+	}
+}
+
+/*
+ * rec's canonical text, dk_canon's bytes, into buf (cap bytes, the text
+ * NUL-ended): its length; and with priv (pcap bytes; NULL: not wanted),
+ * when rec is a settlement, its private copy's (as
+ * dk_settlement_private_text cuts it) into priv, its length in *pn (0
+ * when rec is not a settlement).  0 when rec has a member or a value this
+ * does not write, or a text does not fit: then dk_canon is the way.
+ */
+size_t
+dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
+    size_t *pn)
+{
+	json_t *v[NK] = { NULL };
+	struct out o = { buf, buf + cap - 1 }, p = { NULL, NULL }, *q;
+	const char *k, *t;
+	void *it;
+	size_t i, n;
+	int x, cut;
+
+	if (pn != NULL)
+		*pn = 0;
+	if (cap < 2 || !json_is_object(rec))
+		return 0;
+	for (it = json_object_iter(rec); it != NULL;
+	    it = json_object_iter_next(rec, it)) {
+		k = json_object_iter_key(it);
+		if ((x = dk_record_key(k, json_object_iter_key_len(it))) < 0)
+			return 0;
+		v[x] = json_object_iter_value(it);
+	}
+	t = json_string_value(v[TYPE]);
+	if (priv != NULL && t != NULL && strcmp(t, "settlement") == 0) {
+		/* a provisional one is kept whole; another needs its v */
+		if (v[PROV] == NULL && v[V] == NULL)
+			return 0;
+		p.p = priv;
+		p.end = priv + pcap - 1;
+	}
+	cut = p.p != NULL && v[PROV] == NULL;
+	if (put(&o, "{", 1) < 0 || put(&p, "{", 1) < 0)
+		return 0;
+	for (i = 0; i < NK; i++) {
+		if (v[i] == NULL)
+			continue;
+		if (o.p > buf + 1 && put(&o, ",", 1) < 0)
+			return 0;
+		if (put(&o, "\"", 1) < 0 || put(&o, keys[i].k, keys[i].n) < 0 ||
+		    put(&o, "\":", 2) < 0)
+			return 0;
+		if (p.p != NULL && !(cut && (i == EXPORT || i == IMPORT)) &&
+		    ((p.p > priv + 1 && put(&p, ",", 1) < 0) ||
+		    put(&p, "\"", 1) < 0 || put(&p, keys[i].k, keys[i].n) < 0 ||
+		    put(&p, "\":", 2) < 0 || (cut && i == V && put(&p, "2",
+		    1) < 0)))
+			return 0;
+		/* the value once, copied to the private text's end */
+		q = p.p != NULL && !(cut && (i == EXPORT || i == IMPORT ||
+		    i == V)) ? &p : NULL;
+		k = o.p;
+		if (value(&o, v[i]) < 0 || (q != NULL && put(q, k,
+		    (size_t)(o.p - k)) < 0))
+			return 0;
+	}
+	if (put(&o, "}", 1) < 0 || put(&p, "}", 1) < 0)
+		return 0;
+	*o.p = '\0';
+	n = (size_t)(o.p - buf);
+	if (p.p != NULL) {
+		*p.p = '\0';
+		*pn = (size_t)(p.p - priv);
+	}
+	return n;
+}

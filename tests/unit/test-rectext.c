@@ -1,0 +1,229 @@
+/* Unit tests for lib/settle/rectext.c: a settle record's line written
+ * directly, held to json_pack + dk_canon (and dk_settlement_private_text
+ * for a settlement's private copy) for every variant settle makes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denki.h"
+#include "check.h"
+
+static int nchecked;
+
+/* rec written by dk_record_text as dk_canon writes it, and (a settlement)
+ * its private copy as dk_settlement_private_text cuts it */
+static void
+same(json_t *rec, const char *what)
+{
+	char buf[4096], priv[4096], *c, *pc;
+	size_t n, pn = 99;
+	const char *t = json_string_value(json_object_get(rec, "type"));
+	int settlement = t != NULL && strcmp(t, "settlement") == 0;
+
+	c = dk_canon(rec);
+	n = dk_record_text(rec, buf, sizeof(buf), NULL, 0, &pn);
+	CHECKF(n > 0 && n == strlen(c) && strcmp(buf, c) == 0,
+	    "%s:\n  got  %s\n  want %s", what, n ? buf : "(0)", c);
+	CHECK_INT(pn, 0);
+	n = dk_record_text(rec, buf, sizeof(buf), priv, sizeof(priv), &pn);
+	pc = settlement ? dk_settlement_private_text(rec, c, strlen(c)) : NULL;
+	if (settlement && pc == NULL) {
+		/* no v: left to dk_canon, which fails the same */
+		CHECKF(n == 0 && pn == 0, "%s (no private copy)", what);
+	} else {
+		CHECKF(n > 0 && strcmp(buf, c) == 0, "%s (with priv)", what);
+		CHECKF(settlement ? pn == strlen(pc) && strcmp(priv, pc) == 0 :
+		    pn == 0, "%s, private:\n  got  %s\n  want %s", what,
+		    priv, pc ? pc : "(none)");
+	}
+	free(pc);
+	free(c);
+	json_decref(rec);
+	nchecked++;
+}
+
+#define TS "2026-01-01T10:00:00+09:00"
+
+static json_t *
+settlement(void)
+{
+	return json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I}", "type", "settlement", "v", 1, "slot", TS,
+	    "participant", "kn1-10", "sold_wh", (json_int_t)12,
+	    "bought_wh", (json_int_t)0, "export_wh", (json_int_t)340,
+	    "import_wh", (json_int_t)0, "deviation_wh", (json_int_t)328,
+	    "p2p_paid", (json_int_t)0, "p2p_received", (json_int_t)3480,
+	    "fees", (json_int_t)0, "utility_paid", (json_int_t)0,
+	    "utility_received", (json_int_t)40344, "net",
+	    (json_int_t)-9007199254740991LL);
+}
+
+static void
+test_settlements(void)
+{
+	/* the optional members of settle.c's money_fields and split */
+	static const char *opt[] = { "fee_pct", "tax", "tolerance_wh",
+	    "imbalance_price", "wheeling", "rent" };
+	json_t *x;
+	unsigned m;
+	size_t i;
+	char what[64];
+
+	for (m = 0; m < 64; m++) {
+		x = settlement();
+		for (i = 0; i < 6; i++)
+			if (m & (1u << i))
+				json_object_set_new(x, opt[i],
+				    json_integer((json_int_t)(i * 1000 - 2)));
+		snprintf(what, sizeof(what), "settlement, options %#x", m);
+		same(x, what);
+	}
+	/* provisional (v 3, as dk_settle_prov makes it): kept whole */
+	x = settlement();
+	json_object_del(x, "export_wh");
+	json_object_del(x, "import_wh");
+	json_object_set_new(x, "v", json_integer(3));
+	json_object_set_new(x, "provisional", json_pack("[s,s]", "kn1-10-m",
+	    "kn1-10-pv"));
+	json_object_set_new(x, "read_wh", json_integer(-17));
+	json_object_set_new(x, "fee_pct", json_integer(4));
+	same(x, "provisional settlement");
+	/* island.c's members */
+	x = settlement();
+	json_object_set_new(x, "island_paid", json_integer(0));
+	json_object_set_new(x, "island_received", json_integer(77));
+	json_object_set_new(x, "island", json_true());
+	same(x, "island settlement");
+	/* a v of another value: written 2 in the private copy all the same */
+	x = settlement();
+	json_object_set_new(x, "v", json_integer(7));
+	same(x, "settlement of v 7");
+}
+
+static void
+test_others(void)
+{
+	static const char *reasons[] = { "p2p", "fee", "fee_pct", "wheeling",
+	    "rent", "tolerance", "surplus", "shortfall", "tax", "island",
+	    "trueup" };
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		same(json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:s}", "type",
+		    "transfer", "v", 1, "slot", TS, "from", "kn1", "to",
+		    "operator", "amount", (json_int_t)i * 37, "reason",
+		    reasons[i]), reasons[i]);
+	same(json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:s,s:s}", "type", "transfer",
+	    "v", 1, "slot", TS, "from", "kn1", "to", "operator", "amount",
+	    (json_int_t)2000000, "reason", "membership", "month", "2026-01"),
+	    "membership");
+	same(json_pack("{s:s,s:i,s:s,s:s,s:[s],s:I,s:I,s:I,s:I}", "type",
+	    "trueup", "v", 1, "slot", TS, "participant", "kn2", "meters",
+	    "kn2-m", "deviation_wh", (json_int_t)-3, "utility_paid",
+	    (json_int_t)870, "utility_received", (json_int_t)0, "net",
+	    (json_int_t)-870), "trueup");
+	same(json_pack("{s:s,s:i,s:s,s:s,s:[],s:n,s:b}", "type", "trueup",
+	    "v", 1, "slot", TS, "participant", "kn2", "meters", "net",
+	    "island", 0), "empty array, null, false");
+}
+
+/* Every member the writer knows at once, in random values: its order is
+ * dk_canon's; and random subsets of them. */
+static void
+test_all_keys(void)
+{
+	static const char *k[] = { "wheeling", "v", "utility_received",
+	    "utility_paid", "type", "tolerance_wh", "to", "tax", "sold_wh",
+	    "slot", "rent", "reason", "read_wh", "provisional",
+	    "participant", "p2p_received", "p2p_paid", "net", "month",
+	    "meters", "island_received", "island_paid", "island",
+	    "import_wh", "imbalance_price", "from", "fees", "fee_pct",
+	    "export_wh", "deviation_wh", "bought_wh", "amount" };
+	size_t nk = sizeof(k) / sizeof(k[0]), i, r;
+	json_t *x;
+	char what[32];
+
+	for (i = 0; i < nk; i++)
+		CHECKF(dk_record_key(k[i], strlen(k[i])) >= 0, "%s", k[i]);
+	CHECK_INT(dk_record_key("sig", 3), -1);
+	CHECK_INT(dk_record_key("", 0), -1);
+	CHECK_INT(dk_record_key("nets", 4), -1);
+	srand(17);
+	for (r = 0; r < 400; r++) {
+		x = json_object();
+		for (i = 0; i < nk; i++) {
+			if (r > 0 && rand() % 3 == 0)
+				continue;
+			if (rand() % 4 == 0)
+				json_object_set_new(x, k[i], json_string(
+				    rand() % 2 ? "a b-c:+09:00" : ""));
+			else
+				json_object_set_new(x, k[i], json_integer(
+				    (json_int_t)rand() * (rand() % 2 ? -1 :
+				    1)));
+		}
+		if (r % 2)
+			json_object_set_new(x, "type",
+			    json_string("settlement"));
+		snprintf(what, sizeof(what), "random record %zu", r);
+		same(x, what);
+	}
+}
+
+/* What it leaves to dk_canon: 0, and no private text. */
+static void
+test_refused(void)
+{
+	char buf[4096], priv[4096];
+	size_t pn = 5;
+	json_t *x;
+
+	x = settlement();
+	json_object_set_new(x, "sig", json_string("x"));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), priv, sizeof(priv),
+	    &pn), 0);
+	CHECK_INT(pn, 0);
+	json_decref(x);
+	x = settlement();
+	json_object_set_new(x, "participant", json_string("a\"b"));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_set_new(x, "participant", json_string("caf\xc3\xa9"));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_set_new(x, "participant", json_string("tab\there"));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_set_new(x, "participant", json_string("kn1"));
+	json_object_set_new(x, "net", json_real(1.5));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_set_new(x, "net", json_integer(1));
+	json_object_set_new(x, "meters", json_pack("[i]", 1));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_set_new(x, "meters", json_pack("{}"));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_del(x, "meters");
+	/* too small a buffer, for the line or the private copy */
+	CHECK(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL) > 100);
+	CHECK_INT(dk_record_text(x, buf, 100, NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), priv, 100, &pn), 0);
+	CHECK_INT(dk_record_text(x, buf, 1, NULL, 0, NULL), 0);
+	/* a settlement without v: its private copy cannot be made */
+	json_object_del(x, "v");
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), priv, sizeof(priv),
+	    &pn), 0);
+	CHECK(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL) > 0);
+	json_decref(x);
+	CHECK_INT(dk_record_text(NULL, buf, sizeof(buf), NULL, 0, NULL), 0);
+	x = json_pack("[i]", 1);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_decref(x);
+}
+
+int
+main(void)
+{
+	test_settlements();
+	test_others();
+	test_all_keys();
+	test_refused();
+	CHECK(nchecked > 450);
+	return check_done("test-rectext");
+}
