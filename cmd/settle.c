@@ -116,10 +116,15 @@ main(int argc, char *argv[])
 		if (rc == DK_SETTLE_WAIT)
 			dk_warnx(prog, "%s", e.msg);
 		if (rc == DK_SETTLE_REJECTED) {
-			for (k = i; k < j; k++)
-				if (e.item < 0 || (size_t)e.item == k)
-					dk_warnx(prog, "%s: rejected: %s",
-					    run.v[k].where, e.msg);
+			for (k = i; k < j; k++) {
+				if (e.item >= 0 && (size_t)e.item != k)
+					continue;
+				if (run.v[k].file == NULL)	/* a slot due */
+					dk_warnx(prog, "rejected: %s", e.msg);
+				else
+					dk_warnx(prog, "%s:%ld: rejected: %s",
+					    run.v[k].file, run.v[k].line, e.msg);
+			}
 			e.status = 0;
 			bad = 1;
 			if (!P.keep)

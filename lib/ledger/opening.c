@@ -102,9 +102,23 @@ commit_hash(const unsigned char salt[32], json_t *reading, char hex[65])
 static json_t *
 commitment(json_t *reading, const char *hex)
 {
-	return json_pack("{s:s,s:i,s:O,s:O,s:s}", "type", "commitment", "v",
-	    1, "slot", json_object_get(reading, "slot"), "meter",
-	    json_object_get(reading, "meter"), "hash", hex);
+	json_t *c, *slot = json_object_get(reading, "slot");
+	json_t *meter = json_object_get(reading, "meter");
+
+	/* json_pack's object, not parsed from a format for each reading */
+	if (slot == NULL || meter == NULL || (c = json_object()) == NULL)
+		return NULL;
+	if (json_object_set_new_nocheck(c, "type",
+	    json_string_nocheck("commitment")) < 0 ||
+	    json_object_set_new_nocheck(c, "v", json_integer(1)) < 0 ||
+	    json_object_set_nocheck(c, "slot", slot) < 0 ||
+	    json_object_set_nocheck(c, "meter", meter) < 0 ||
+	    json_object_set_new_nocheck(c, "hash", json_string_nocheck(hex)) <
+	    0) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
 }
 
 /*

@@ -21,7 +21,6 @@ static void
 rd_free(struct dk_sreading *rd)
 {
 	json_decref(rd->rec);
-	free(rd->where);
 	free(rd->canon);
 }
 
@@ -120,12 +119,11 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	rd->slot = t;
 	rd->rec = rec;
 	rd->meter = str(rec, "meter");
-	rd->where = NULL;
+	rd->file = name;
+	rd->line = lineno;
 	/* the line itself when it is canonical, as a meter writes it */
 	if ((rd->canon = flat || dk_is_canonical(line, n) ? strndup(line, n) :
-	    dk_canon(rec)) == NULL ||
-	    asprintf(&rd->where, "%s:%ld", name, lineno) < 0) {
-		free(rd->canon);
+	    dk_canon(rec)) == NULL) {
 		json_decref(rec);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}

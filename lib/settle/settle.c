@@ -200,6 +200,13 @@ put(json_t *o, const char *k, json_t *x)
 	return x == NULL ? -1 : json_object_set_nocheck(o, k, x);
 }
 
+/* n into o at key k: -1 when memory is short. */
+static int
+put_int(json_t *o, const char *k, int64_t n)
+{
+	return json_object_set_new_nocheck(o, k, json_integer((json_int_t)n));
+}
+
 static json_t *
 transfer(struct recs *rs, const char *from, const char *to, int64_t amount,
     const char *reason)
@@ -210,9 +217,35 @@ transfer(struct recs *rs, const char *from, const char *to, int64_t amount,
 	    put(t, "v", rs->one) < 0 || put(t, "slot", rs->slot) < 0 ||
 	    put(t, "from", jstr(rs, from)) < 0 ||
 	    put(t, "to", jstr(rs, to)) < 0 ||
-	    json_object_set_new_nocheck(t, "amount",
-	    json_integer((json_int_t)amount)) < 0 ||
+	    put_int(t, "amount", amount) < 0 ||
 	    put(t, "reason", jstr(rs, reason)) < 0) {
+		json_decref(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The settlement record of party x (its members in json_pack's order
+ * before, not parsed from a format for each of a month's 144,000). */
+static json_t *
+settlement(struct recs *rs, const struct party *x, int64_t dev, int64_t net)
+{
+	json_t *t = json_object();
+
+	if (t == NULL || put(t, "type", jstr(rs, "settlement")) < 0 ||
+	    put(t, "v", rs->one) < 0 || put(t, "slot", rs->slot) < 0 ||
+	    put(t, "participant", jstr(rs, x->p->id)) < 0 ||
+	    put_int(t, "sold_wh", x->sold) < 0 ||
+	    put_int(t, "bought_wh", x->bought) < 0 ||
+	    put_int(t, "export_wh", x->exp) < 0 ||
+	    put_int(t, "import_wh", x->imp) < 0 ||
+	    put_int(t, "deviation_wh", dev) < 0 ||
+	    put_int(t, "p2p_paid", x->paid) < 0 ||
+	    put_int(t, "p2p_received", x->received) < 0 ||
+	    put_int(t, "fees", x->fees) < 0 ||
+	    put_int(t, "utility_paid", x->upaid) < 0 ||
+	    put_int(t, "utility_received", x->ureceived) < 0 ||
+	    put_int(t, "net", net) < 0) {
 		json_decref(t);
 		return NULL;
 	}
@@ -547,21 +580,7 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 		    dk_add(&net, -x->paid) < 0 || dk_add(&net, -x->upaid) < 0 ||
 		    dk_add(&net, -x->feepct) < 0 || dk_add(&net, -x->tax) < 0)
 			goto party_range;
-		json_array_append_new(out, sj2 = json_pack(
-		    "{s:O,s:O,s:O,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		    "s:I,s:I}", "type", jstr(sj, "settlement"), "v", sj->one,
-		    "slot", sj->slot, "participant", jstr(sj, x->p->id),
-		    "sold_wh", (json_int_t)x->sold,
-		    "bought_wh", (json_int_t)x->bought,
-		    "export_wh", (json_int_t)x->exp,
-		    "import_wh", (json_int_t)x->imp,
-		    "deviation_wh", (json_int_t)dev,
-		    "p2p_paid", (json_int_t)x->paid,
-		    "p2p_received", (json_int_t)x->received,
-		    "fees", (json_int_t)x->fees,
-		    "utility_paid", (json_int_t)x->upaid,
-		    "utility_received", (json_int_t)x->ureceived,
-		    "net", (json_int_t)net));
+		json_array_append_new(out, sj2 = settlement(sj, x, dev, net));
 		money_fields(sj2, r, x, imb);
 		if (split && sj2 != NULL) {
 			json_object_set_new(sj2, "wheeling",

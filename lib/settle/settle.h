@@ -47,7 +47,8 @@ int dk_settle_monthly(int64_t slot, const struct dk_state *,
 struct dk_sreading {
 	int64_t slot;
 	json_t *rec;
-	char *where;		/* "file:line", for messages */
+	const char *file;	/* the file and line it came from, for */
+	long line;		/* messages (file: the caller's, kept) */
 	char *canon;		/* its canonical text */
 	const char *meter;	/* its meter, in rec */
 };

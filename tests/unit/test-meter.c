@@ -1122,6 +1122,53 @@ test_walk_tolerance(void)
 	CHECK(g.n == 1 && g.slot[0] == T0 + 1800 && g.imp[0] == 200);
 }
 
+/* A reading checked against its meter's registered key; a key decoded
+ * once is remembered by its text, not by where the text is: another key
+ * written at the same place is decoded again. */
+static void
+test_verify_keys(void)
+{
+	struct dk_key a, b;
+	struct dk_participant p;
+	struct dk_err e;
+	char keytext[64], *ka, *kb, *meters[1] = { "m1" };
+	char *mkey[1] = { keytext };
+	json_t *rd;
+	int i;
+
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_key_generate(&a, &e), 0);
+	CHECK_INT(dk_key_generate(&b, &e), 0);
+	ka = dk_key_pub_b64(&a);
+	kb = dk_key_pub_b64(&b);
+	memset(&p, 0, sizeof(p));
+	strcpy(p.id, "p1");
+	p.nmeters = 1;
+	p.meters = meters;
+	p.meter_key = mkey;
+	rd = json_pack("{s:s,s:i,s:s,s:s,s:i,s:i}", "type", "reading", "v", 1,
+	    "meter", "m1", "slot", "2026-01-01T10:00:00+00:00", "export_wh",
+	    0, "import_wh", 5);
+	CHECK_INT(dk_sign_record(rd, &a, &e), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(keytext, sizeof(keytext), "%s", ka);
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(dk_reading_verify(rd, &p, &e), 0);
+		snprintf(keytext, sizeof(keytext), "%s", kb);
+		CHECK_INT(dk_reading_verify(rd, &p, &e), -1);
+		CHECK_HAS(e.msg, "meter m1");
+	}
+	snprintf(keytext, sizeof(keytext), "not a key");
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_reading_verify(rd, &p, &e), -1);
+	CHECK_HAS(e.msg, "meter m1's key");
+	json_decref(rd);
+	free(ka);
+	free(kb);
+	dk_key_free(&a);
+	dk_key_free(&b);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1155,5 +1202,6 @@ main(int argc, char *argv[])
 	test_walk_reset_gap();
 	test_walk_dst();
 	test_walk_tolerance();
+	test_verify_keys();
 	return check_done("test-meter");
 }

@@ -147,9 +147,12 @@ main(void)
 	dk_settle_run_sort(&run);
 	CHECK_INT(run.n, 3);
 	CHECK_INT(run.ndup, 1);
-	CHECK_STR(run.v[0].where, "in:12");
-	CHECK_STR(run.v[1].where, "in:11");
-	CHECK_STR(run.v[2].where, "in:10");
+	CHECK_STR(run.v[0].file, "in");
+	CHECK_INT(run.v[0].line, 12);
+	CHECK_STR(run.v[1].file, "in");
+	CHECK_INT(run.v[1].line, 11);
+	CHECK_STR(run.v[2].file, "in");
+	CHECK_INT(run.v[2].line, 10);
 	CHECK(run.v[0].slot < run.v[1].slot);
 	CHECK_INT(run.v[1].slot, run.v[2].slot);
 
@@ -171,7 +174,8 @@ main(void)
 	    &e), 0);
 	CHECK_INT(run.n, 2);
 	CHECK_INT(run.ndup, 2);
-	CHECK_STR(run.v[1].where, "in:10");
+	CHECK_STR(run.v[1].file, "in");
+	CHECK_INT(run.v[1].line, 10);
 
 	/* a slot never cleared: every reading of it refused, nothing added */
 	out = json_array();
