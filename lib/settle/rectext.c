@@ -7,14 +7,15 @@
 
 #include "settle.h"
 
-#define K(s) { s, sizeof(s) - 1 }
+/* a key as a member after another begins: its comma, quotes and colon */
+#define K(s) { ",\"" s "\":", sizeof(s) - 1 }
 
 /* Every member of a settlement, transfer or true-up, as settle.c,
  * provisional.c, island.c and monthly.c make them, in dk_canon's (memcmp)
  * order. */
 static const struct {
-	const char *k;
-	size_t n;
+	const char *k;		/* ,"key": */
+	size_t n;		/* the key's length */
 } keys[] = {
 	K("amount"), K("bought_wh"), K("deviation_wh"), K("export_wh"),
 	K("fee_pct"), K("fees"), K("from"), K("imbalance_price"),
@@ -54,8 +55,8 @@ dk_record_key(const char *k, size_t n)
 		return -1;
 	i = byhash[(n + 14 * (unsigned char)k[0] + (unsigned char)k[n - 1]) &
 	    127] - 1;
-	return i >= 0 && keys[i].n == n && memcmp(keys[i].k, k, n) == 0 ? i :
-	    -1;
+	return i >= 0 && keys[i].n == n && memcmp(keys[i].k + 2, k, n) == 0 ?
+	    i : -1;
 }
 
 struct out {
@@ -74,20 +75,43 @@ put(struct out *o, const char *s, size_t n)
 	return 0;
 }
 
-/* A string in quotes when it needs no escape (printable ASCII, neither a
- * quote nor a backslash); -1 when it would. */
+/* The bytes a string holds as they are: printable ASCII but the quote
+ * and the backslash. */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* A string in quotes when it needs no escape; -1 when it would. */
 static int
 qstr(struct out *o, const char *s, size_t n)
 {
 	size_t i;
-	unsigned char c;
 
 	for (i = 0; i < n; i++)
-		if ((c = (unsigned char)s[i]) < 0x20 || c > 0x7E || c == '"' ||
-		    c == '\\')
+		if (!plain[(unsigned char)s[i]])
 			return -1;
-	return put(o, "\"", 1) < 0 || put(o, s, n) < 0 || put(o, "\"", 1) < 0 ?
-	    -1 : 0;
+	if ((size_t)(o->end - o->p) < n + 2)
+		return -1;
+	*o->p = '"';
+	memcpy(o->p + 1, s, n);
+	o->p[n + 1] = '"';
+	o->p += n + 2;
+	return 0;
 }
 
 /* A value as dk_canon writes it, when it is an integer, such a string,
@@ -170,16 +194,14 @@ dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
 	for (i = 0; i < NK; i++) {
 		if (v[i] == NULL)
 			continue;
-		if (o.p > buf + 1 && put(&o, ",", 1) < 0)
+		/* ,"key": (no comma first) */
+		k = keys[i].k + (o.p == buf + 1);
+		if (put(&o, k, keys[i].n + 4 - (k - keys[i].k)) < 0)
 			return 0;
-		if (put(&o, "\"", 1) < 0 || put(&o, keys[i].k, keys[i].n) < 0 ||
-		    put(&o, "\":", 2) < 0)
-			return 0;
+		k = keys[i].k + (p.p == priv + 1);
 		if (p.p != NULL && !(cut && (i == EXPORT || i == IMPORT)) &&
-		    ((p.p > priv + 1 && put(&p, ",", 1) < 0) ||
-		    put(&p, "\"", 1) < 0 || put(&p, keys[i].k, keys[i].n) < 0 ||
-		    put(&p, "\":", 2) < 0 || (cut && i == V && put(&p, "2",
-		    1) < 0)))
+		    (put(&p, k, keys[i].n + 4 - (k - keys[i].k)) < 0 ||
+		    (cut && i == V && put(&p, "2", 1) < 0)))
 			return 0;
 		/* the value once, copied to the private text's end */
 		q = p.p != NULL && !(cut && (i == EXPORT || i == IMPORT ||

@@ -119,6 +119,7 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	rd->slot = t;
 	rd->rec = rec;
 	rd->meter = str(rec, "meter");
+	rd->slotstr = str(rec, "slot");
 	rd->file = name;
 	rd->line = lineno;
 	/* the line itself when it is canonical, as a meter writes it */
@@ -127,6 +128,7 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 		json_decref(rec);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
+	rd->ncanon = strlen(rd->canon);
 	run->n++;
 	return DK_SETTLE_TAKEN;
 }
@@ -343,7 +345,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	cache.ctx = &sc;
 	for (i = 0, rc = 0; rc == 0 && i < run->n; i++)
 		rc = dk_scache_avoid(&cache, run->v[i].meter,
-		    str(run->v[i].rec, "slot"));
+		    run->v[i].slotstr);
 	if (rc < 0)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	else
@@ -525,7 +527,7 @@ add_committed(struct dk_settle_run *run, struct dk_ledger *l,
 	size_t n;
 	int rc;
 
-	if ((c = dk_commit_canon(rd->rec, rd->canon, strlen(rd->canon),
+	if ((c = dk_commit_canon(rd->rec, rd->canon, rd->ncanon,
 	    l->next, &s, &n)) == NULL || (ct = dk_commitment_text(c)) == NULL)
 		goto oom;
 	/* room first, so that an entry added has its opening */

@@ -60,7 +60,7 @@ dk_settle_run_precheck(struct dk_settle_run *run,
 			continue;
 		/* the message from the reading's canonical line, held */
 		if (dk_record_sig_text(run->v[i].rec, run->v[i].canon,
-		    strlen(run->v[i].canon), &msg, &n, sig, &e) < 0) {
+		    run->v[i].ncanon, &msg, &n, sig, &e) < 0) {
 			memset(&e, 0, sizeof(e));
 			continue;	/* left to the check made later */
 		}

@@ -49,8 +49,10 @@ struct dk_sreading {
 	json_t *rec;
 	const char *file;	/* the file and line it came from, for */
 	long line;		/* messages (file: the caller's, kept) */
-	char *canon;		/* its canonical text */
-	const char *meter;	/* its meter, in rec */
+	char *canon;		/* its canonical text, ncanon bytes */
+	size_t ncanon;
+	const char *meter;	/* its meter and slot, in rec */
+	const char *slotstr;
 };
 struct dk_settle_run {
 	struct dk_sreading *v;	/* the readings to settle */

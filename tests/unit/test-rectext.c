@@ -156,7 +156,8 @@ test_all_keys(void)
 				continue;
 			if (rand() % 4 == 0)
 				json_object_set_new(x, k[i], json_string(
-				    rand() % 2 ? "a b-c:+09:00" : ""));
+				    rand() % 2 ? " !#$%&'()*+,-./09:;<=>?@AZ[]^_`"
+				    "az{|}~" : ""));
 			else
 				json_object_set_new(x, k[i], json_integer(
 				    (json_int_t)rand() * (rand() % 2 ? -1 :
@@ -186,6 +187,10 @@ test_refused(void)
 	json_decref(x);
 	x = settlement();
 	json_object_set_new(x, "participant", json_string("a\"b"));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_set_new(x, "participant", json_string("a\\b"));
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	json_object_set_new(x, "participant", json_string("del\x7f"));
 	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
 	json_object_set_new(x, "participant", json_string("caf\xc3\xa9"));
 	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
