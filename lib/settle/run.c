@@ -22,6 +22,7 @@ rd_free(struct dk_sreading *rd)
 {
 	json_decref(rd->rec);
 	free(rd->canon);
+	free(rd->msg);
 }
 
 /* settle.signed: "required" (every reading signed by its meter's key; the
@@ -62,6 +63,26 @@ gap(json_t *rec, struct dk_err *e)
 	    "(%s), no reading", str(rec, "meter"), last ? "s" : "", first,
 	    last ? " to " : "", last ? last : "", str(rec, "reason"));
 	return DK_SETTLE_GAP;
+}
+
+/* What rd's meter signed, and the signature, for runcheck.c: taken from
+ * the line while it is at hand, not from all of them at once later. */
+static void
+signed_text(struct dk_sreading *rd)
+{
+	struct dk_err e = { 0 };
+	unsigned char sig[64];
+	char *m;
+
+	rd->msg = NULL;
+	if (dk_record_sig_text(rd->rec, rd->canon, rd->ncanon, &m, &rd->nmsg,
+	    sig, &e) < 0)
+		return;
+	if ((rd->msg = realloc(m, rd->nmsg + 1 + 64)) == NULL) {
+		free(m);
+		return;
+	}
+	memcpy(rd->msg + rd->nmsg + 1, sig, 64);
 }
 
 /*
@@ -129,6 +150,7 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	rd->ncanon = strlen(rd->canon);
+	signed_text(rd);
 	run->n++;
 	return DK_SETTLE_TAKEN;
 }

@@ -44,27 +44,27 @@ dk_settle_run_precheck(struct dk_settle_run *run,
     const struct dk_registry *reg, int threads)
 {
 	const struct dk_participant *p;
+	struct dk_sreading *rd;
 	const char *m, *key;
-	struct dk_err e = { 0 };
 	struct keyc *kc = calloc(NKEYS, sizeof(*kc));	/* NULL: no cache */
-	unsigned char sig[64], pk[32];
-	char *msg;
-	size_t i, n;
+	unsigned char pk[32];
+	size_t i;
 
 	dk_ahead_forget();
 	for (i = 0; i < run->n; i++) {
-		if (run->v[i].rec == NULL || (m = run->v[i].meter) == NULL ||
+		rd = &run->v[i];
+		/* the message from the reading's canonical line, made as it
+		 * was read (dk_settle_run_add); none: left to the check made
+		 * later */
+		if (rd->rec == NULL || rd->msg == NULL ||
+		    (m = rd->meter) == NULL ||
 		    (p = dk_registry_meter(reg, m)) == NULL ||
 		    (key = dk_participant_meter_key(p, m)) == NULL ||
 		    key_pk(kc, key, pk) < 0)
 			continue;
-		/* the message from the reading's canonical line, held */
-		if (dk_record_sig_text(run->v[i].rec, run->v[i].canon,
-		    run->v[i].ncanon, &msg, &n, sig, &e) < 0) {
-			memset(&e, 0, sizeof(e));
-			continue;	/* left to the check made later */
-		}
-		dk_ahead_add_msg(run->v[i].rec, msg, n, sig, pk, threads);
+		dk_ahead_add_msg(rd->rec, rd->msg, rd->nmsg,
+		    (unsigned char *)rd->msg + rd->nmsg + 1, pk, threads);
+		rd->msg = NULL;		/* the pool's now */
 	}
 	free(kc);
 	dk_ahead_done();

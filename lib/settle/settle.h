@@ -53,6 +53,9 @@ struct dk_sreading {
 	size_t ncanon;
 	const char *meter;	/* its meter and slot, in rec */
 	const char *slotstr;
+	char *msg;		/* what its meter signed, nmsg bytes and a */
+	size_t nmsg;		/* NUL, its signature's 64 bytes after; or
+				 * NULL (left to the check made later) */
 };
 struct dk_settle_run {
 	struct dk_sreading *v;	/* the readings to settle */
