@@ -156,11 +156,13 @@ value(struct out *o, json_t *v)
  * when rec is a settlement, its private copy's (as
  * dk_settlement_private_text cuts it) into priv, its length in *pn (0
  * when rec is not a settlement).  0 when rec has a member or a value this
- * does not write, or a text does not fit: then dk_canon is the way.
+ * does not write, or a text does not fit: then dk_canon is the way.  In
+ * *kind (NULL: not wanted) DK_RT_OUT when rec is a provisional settlement
+ * or a true-up.
  */
 size_t
 dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
-    size_t *pn)
+    size_t *pn, int *kind)
 {
 	json_t *v[NK] = { NULL };
 	struct out o = { buf, buf + cap - 1 }, p = { NULL, NULL }, *q;
@@ -181,6 +183,9 @@ dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
 		v[x] = json_object_iter_value(it);
 	}
 	t = json_string_value(v[TYPE]);
+	if (kind != NULL)
+		*kind = v[PROV] != NULL || (t != NULL && strcmp(t, "trueup") ==
+		    0) ? DK_RT_OUT : 0;
 	if (priv != NULL && t != NULL && strcmp(t, "settlement") == 0) {
 		/* a provisional one is kept whole; another needs its v */
 		if (v[PROV] == NULL && v[V] == NULL)

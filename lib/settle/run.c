@@ -625,7 +625,7 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 	json_t *x;
 	char *c, pb[TEXTMAX];
 	size_t k, n, pn;
-	int rc, priv;
+	int rc, kind;
 
 	for (k = i; k < j; k++)
 		if (run->v[k].rec != NULL && (rc = run->committed ?
@@ -636,24 +636,26 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 	json_array_foreach(res, k, x) {
 		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
 			return rc;
-		if (json_object_get(x, "provisional") != NULL ||
-		    strcmp(str(x, "type"), "trueup") == 0)
-			json_array_append(out, x);
-		priv = run->committed && strcmp(str(x, "type"),
-		    "settlement") == 0;
 		/* the line written straight into the stdout buffer; the
-		 * ledger's entry its text, or the private copy's */
+		 * ledger's entry its text, or a settlement's private copy's */
 		if (room(&run->sout, run->nsout, &run->capsout,
 		    TEXTMAX + 1) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		c = run->sout + run->nsout;
-		if ((n = dk_record_text(x, c, TEXTMAX, priv ? pb : NULL,
-		    sizeof(pb), &pn)) > 0) {
-			rc = dk_ledger_add_canon(l, x, priv ? pb : c, e);
+		if ((n = dk_record_text(x, c, TEXTMAX, run->committed ? pb :
+		    NULL, sizeof(pb), &pn, &kind)) > 0) {
+			if (kind == DK_RT_OUT)
+				json_array_append(out, x);
+			rc = dk_ledger_add_canon(l, x, pn > 0 ? pb : c, e);
 			c[n] = '\n';
 			run->nsout += n + 1;
-		} else
-			rc = append_canon(run, l, x, priv, e);
+		} else {
+			if (json_object_get(x, "provisional") != NULL ||
+			    strcmp(str(x, "type"), "trueup") == 0)
+				json_array_append(out, x);
+			rc = append_canon(run, l, x, run->committed &&
+			    strcmp(str(x, "type"), "settlement") == 0, e);
+		}
 		if (rc < 0)
 			return rc;
 	}

@@ -106,8 +106,9 @@ char *dk_settlement_private_text(json_t *rec, const char *c, size_t n);
 /* rectext.c: a settle record's canonical line (and a settlement's private
  * one) written directly */
 int dk_record_key(const char *k, size_t n);
+#define DK_RT_OUT	1	/* a provisional settlement or a true-up */
 size_t dk_record_text(json_t *rec, char *buf, size_t cap, char *priv,
-    size_t pcap, size_t *pn);
+    size_t pcap, size_t *pn, int *kind);
 
 /* pay.c: what each member is owed or owes, from the ledger's transfers
  * less its payment runs' payments (the pay book); payment_run and

@@ -17,15 +17,21 @@ same(json_t *rec, const char *what)
 {
 	char buf[4096], priv[4096], *c, *pc;
 	size_t n, pn = 99;
+	int kind = -1;
 	const char *t = json_string_value(json_object_get(rec, "type"));
 	int settlement = t != NULL && strcmp(t, "settlement") == 0;
 
 	c = dk_canon(rec);
-	n = dk_record_text(rec, buf, sizeof(buf), NULL, 0, &pn);
+	n = dk_record_text(rec, buf, sizeof(buf), NULL, 0, &pn, &kind);
 	CHECKF(n > 0 && n == strlen(c) && strcmp(buf, c) == 0,
 	    "%s:\n  got  %s\n  want %s", what, n ? buf : "(0)", c);
 	CHECK_INT(pn, 0);
-	n = dk_record_text(rec, buf, sizeof(buf), priv, sizeof(priv), &pn);
+	/* a provisional settlement or a true-up: for settle's words */
+	CHECKF(kind == (json_object_get(rec, "provisional") != NULL ||
+	    (t != NULL && strcmp(t, "trueup") == 0) ? DK_RT_OUT : 0),
+	    "%s: kind %d", what, kind);
+	n = dk_record_text(rec, buf, sizeof(buf), priv, sizeof(priv), &pn,
+	    NULL);
 	pc = settlement ? dk_settlement_private_text(rec, c, strlen(c)) : NULL;
 	if (settlement && pc == NULL) {
 		/* no v: left to dk_canon, which fails the same */
@@ -182,43 +188,43 @@ test_refused(void)
 	x = settlement();
 	json_object_set_new(x, "sig", json_string("x"));
 	CHECK_INT(dk_record_text(x, buf, sizeof(buf), priv, sizeof(priv),
-	    &pn), 0);
+	    &pn, NULL), 0);
 	CHECK_INT(pn, 0);
 	json_decref(x);
 	x = settlement();
 	json_object_set_new(x, "participant", json_string("a\"b"));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_set_new(x, "participant", json_string("a\\b"));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_set_new(x, "participant", json_string("del\x7f"));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_set_new(x, "participant", json_string("caf\xc3\xa9"));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_set_new(x, "participant", json_string("tab\there"));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_set_new(x, "participant", json_string("kn1"));
 	json_object_set_new(x, "net", json_real(1.5));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_set_new(x, "net", json_integer(1));
 	json_object_set_new(x, "meters", json_pack("[i]", 1));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_set_new(x, "meters", json_pack("{}"));
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_object_del(x, "meters");
 	/* too small a buffer, for the line or the private copy */
-	CHECK(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL) > 100);
-	CHECK_INT(dk_record_text(x, buf, 100, NULL, 0, NULL), 0);
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), priv, 100, &pn), 0);
-	CHECK_INT(dk_record_text(x, buf, 1, NULL, 0, NULL), 0);
+	CHECK(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL) > 100);
+	CHECK_INT(dk_record_text(x, buf, 100, NULL, 0, NULL, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), priv, 100, &pn, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, 1, NULL, 0, NULL, NULL), 0);
 	/* a settlement without v: its private copy cannot be made */
 	json_object_del(x, "v");
 	CHECK_INT(dk_record_text(x, buf, sizeof(buf), priv, sizeof(priv),
-	    &pn), 0);
-	CHECK(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL) > 0);
+	    &pn, NULL), 0);
+	CHECK(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL) > 0);
 	json_decref(x);
-	CHECK_INT(dk_record_text(NULL, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(NULL, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	x = json_pack("[i]", 1);
-	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL), 0);
+	CHECK_INT(dk_record_text(x, buf, sizeof(buf), NULL, 0, NULL, NULL), 0);
 	json_decref(x);
 }
 
