@@ -373,13 +373,16 @@ money_fields(json_t *rec, const struct dk_rules *r, const struct party *x,
 	if (rec == NULL)
 		return;
 	if (r->fee_bps > 0)
-		json_object_set_new(rec, "fee_pct", json_integer(x->feepct));
+		json_object_set_new_nocheck(rec, "fee_pct",
+		    json_integer(x->feepct));
 	if (r->tax_bps > 0)
-		json_object_set_new(rec, "tax", json_integer(x->tax));
+		json_object_set_new_nocheck(rec, "tax", json_integer(x->tax));
 	if (r->tol_wh > 0 || r->tol_pct > 0)
-		json_object_set_new(rec, "tolerance_wh", json_integer(x->tol));
+		json_object_set_new_nocheck(rec, "tolerance_wh",
+		    json_integer(x->tol));
 	if (imb >= 0)
-		json_object_set_new(rec, "imbalance_price", json_integer(imb));
+		json_object_set_new_nocheck(rec, "imbalance_price",
+		    json_integer(imb));
 }
 
 /*
