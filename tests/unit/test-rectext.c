@@ -228,6 +228,43 @@ test_refused(void)
 	json_decref(x);
 }
 
+/* Each byte that needs an escape, at each place of a string of 8 and
+ * more: refused; each printable one around them: written as it is. */
+static void
+test_bytes(void)
+{
+	static const unsigned char bad[] = { 0x01, 0x1f, '"', '\\', 0x7f,
+	    0x80, 0xc3, 0xff };
+	static const unsigned char good[] = { 0x20, 0x21, 0x23, 0x5b, 0x5d,
+	    0x7e, 'a' };
+	char s[20], buf[4096];
+	size_t i, at, len;
+	json_t *x;
+
+	for (len = 8; len <= 17; len += 9)
+		for (at = 0; at < len; at++) {
+			for (i = 0; i < sizeof(bad); i++) {
+				memset(s, 'a', len);
+				s[at] = (char)bad[i];
+				x = settlement();
+				json_object_set_new(x, "participant",
+				    json_stringn_nocheck(s, len));
+				CHECKF(dk_record_text(x, buf, sizeof(buf), NULL,
+				    0, NULL, NULL) == 0, "byte %#x at %zu of "
+				    "%zu", bad[i], at, len);
+				json_decref(x);
+			}
+			for (i = 0; i < sizeof(good); i++) {
+				memset(s, 'b', len);
+				s[at] = (char)good[i];
+				x = settlement();
+				json_object_set_new(x, "participant",
+				    json_stringn(s, len));
+				same(x, "a printable byte");
+			}
+		}
+}
+
 int
 main(void)
 {
@@ -235,6 +272,7 @@ main(void)
 	test_others();
 	test_all_keys();
 	test_refused();
-	CHECK(nchecked > 450);
+	test_bytes();
+	CHECK(nchecked > 600);
 	return check_done("test-rectext");
 }
