@@ -644,7 +644,9 @@ put_mark(int fd, const struct mark *m, crypto_hash_sha256_state *h,
 }
 
 /* The cache as it stands after its good part (end bytes, hash h, the
- * digest hex of its last mark, m), for a writer to keep up to date. */
+ * digest hex of its last mark, m), for a writer to keep up to date; end
+ * 0: none yet, the lines of the ledger read in sc (its next, its
+ * checkpoints in m). */
 static void
 w_keep(struct dk_scache *sc, const char *path, size_t end,
     const crypto_hash_sha256_state *h, const char *hex, const struct mark *m)
@@ -662,12 +664,21 @@ w_keep(struct dk_scache *sc, const char *path, size_t end,
 	}
 	w->st = st;
 	w->end = end;
-	w->h = *h;
-	memcpy(w->hex, hex, 64);
 	w->line = m->line;
 	w->next = m->next;
 	w->checkpoints = m->checkpoints;
 	w->cp_start = -1;
+	if (end > 0) {
+		w->h = *h;
+		memcpy(w->hex, hex, 64);
+	} else if (fflush(sc->out) != 0 ||
+	    fwrite(sc->obuf, 1, sc->olen, w->out) != sc->olen) {
+		dk_scache_w_free(w);
+		return;
+	} else if (sc->cp_start >= 0) {
+		w->cptree = sc->cptree;
+		w->cp_start = sc->cp_start;
+	}
 	for (i = 0; i < st->nslots; i++)
 		w->settled[i] = st->slots[i].settled != 0;
 	w->nset = st->nslots + 1;
@@ -716,6 +727,35 @@ cache_write(struct dk_scache *sc, const char *path, int cfd, size_t end,
 		    n, h, hex, &m);
 }
 
+/* A ledger too small for a cache read whole, what the state took of it
+ * kept for a writer, whose commit makes it one (w_keep). */
+static int
+scan_small(FILE *fp, const char *name, const unsigned char *oppk,
+    struct dk_scache *sc, char prev[65], long long *next,
+    struct dk_scaninfo *si, struct dk_err *e)
+{
+	struct mark m;
+	char *path = NULL;
+	int rc;
+
+	free(sc->obuf);
+	sc->obuf = NULL;
+	if ((sc->out = open_memstream(&sc->obuf, &sc->olen)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	sc->cp_start = -1;
+	rc = dk_ledger_scan_plain(fp, name, oppk, dk_scache_apply, sc, prev,
+	    next, si, e);
+	memset(&m, 0, sizeof(m));
+	m.checkpoints = si->checkpoints;
+	if (rc == 0 && (*next == 0 || (si->last_type_checkpoint &&
+	    si->origin[0] != '\0')) && asprintf(&path, "%s.state", name) >= 0)
+		w_keep(sc, path, 0, NULL, NULL, &m);
+	free(path);
+	fclose(sc->out);
+	sc->out = NULL;
+	return rc;
+}
+
 /*
  * The scan of dk_ledger_scan_fp given dk_scache_apply: from where the
  * cache at NAME.state ends when the ledger still holds what it was built
@@ -744,8 +784,11 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	sc->w = NULL;
 	if (sc->navoid > 1)
 		qsort(sc->avoid, sc->navoid, sizeof(*sc->avoid), cmp64);
-	if (si == NULL || fstat(fileno(fp), &sb) < 0 ||
-	    sb.st_size < DK_SCACHE_MIN || si->want_leaves ||
+	if (si != NULL && !si->want_leaves && (si->policy == NULL ||
+	    si->policy->n == 0) && fstat(fileno(fp), &sb) == 0 &&
+	    sb.st_size < DK_SCACHE_MIN)
+		return scan_small(fp, name, oppk, sc, prev, next, si, e);
+	if (si == NULL || fstat(fileno(fp), &sb) < 0 || si->want_leaves ||
 	    (si->policy != NULL &&
 	    si->policy->n > 0) || asprintf(&path, "%s.state", name) < 0 ||
 	    (cfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
@@ -880,7 +923,8 @@ dk_scache_w_commit(struct dk_scache_w *w, const struct dk_ledger *l)
 	size_t n = 0;
 	int fd, ok;
 
-	if (!l->last_cp || w->cp_start < 0)
+	if (!l->last_cp || w->cp_start < 0 || (w->end == 0 &&
+	    l->committed < DK_SCACHE_MIN))
 		return 0;
 	memset(&m, 0, sizeof(m));
 	m.size = l->committed;
@@ -896,23 +940,30 @@ dk_scache_w_commit(struct dk_scache_w *w, const struct dk_ledger *l)
 	m.committed = l->info.committed;
 	snprintf(m.prev, sizeof(m.prev), "%s", l->prev);
 	snprintf(m.origin, sizeof(m.origin), "%s", l->info.origin);
-	if (fflush(w->out) != 0 || w->end < sizeof(tail))
+	if (fflush(w->out) != 0 || (w->end > 0 && w->end < sizeof(tail)))
 		return -1;
-	fd = open(w->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (w->end == 0)
+		crypto_hash_sha256_init(&h);
+	/* none yet: the whole cache, as a start that reads the ledger
+	 * whole writes it; else after the part the start left */
+	fd = open(w->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+	    (w->end == 0 ? O_CREAT : 0), 0600);
 	ok = fd >= 0 && flock(fd, LOCK_EX) == 0 && fstat(fd, &sb) == 0 &&
-	    S_ISREG(sb.st_mode) && sb.st_size >= (off_t)w->end &&
+	    S_ISREG(sb.st_mode) && (w->end == 0 ||
+	    (sb.st_size >= (off_t)w->end &&
 	    pread(fd, tail, sizeof(tail), (off_t)(w->end - sizeof(tail))) ==
 	    (ssize_t)sizeof(tail) && tail[0] == '\t' &&
-	    memcmp(tail + 1, w->hex, 64) == 0 && tail[65] == '\n' &&
+	    memcmp(tail + 1, w->hex, 64) == 0 && tail[65] == '\n')) &&
 	    ftruncate(fd, (off_t)w->end) == 0 &&
 	    lseek(fd, (off_t)w->end, SEEK_SET) == (off_t)w->end &&
+	    (w->end > 0 || put(fd, HEADER, strlen(HEADER), &h) == 0) &&
 	    put(fd, w->obuf, w->olen, &h) == 0 &&
 	    put_mark(fd, &m, &h, hex, &n) == 0;
 	if (fd >= 0)
 		close(fd);
 	if (!ok)
 		return -1;
-	w->end += w->olen + n;
+	w->end += (w->end == 0 ? strlen(HEADER) : 0) + w->olen + n;
 	w->h = h;
 	memcpy(w->hex, hex, 64);
 	w->line = m.line;

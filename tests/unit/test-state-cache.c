@@ -174,7 +174,8 @@ slot_text(int k, char *b, size_t n)
 
 /*
  * A writer's run through the cache (as contract-sign's and settle's):
- * round 0 adds terms and rules; each round clears slots 2k and 2k+1
+ * round 0 adds 130 terms texts of 2 KB (the ledger grows past the
+ * size a cache is kept from) and rules; each round clears slots 2k and 2k+1
  * with a contract each (one a party of which is no id), settles slot
  * 2k-2 twice (the second not the slot's first) and provisionally, and
  * adds readings, commitments, transfers and an order.  fail: the commit
@@ -190,7 +191,7 @@ writer(int k, int fail)
 	struct dk_state st;
 	struct dk_scache sc;
 	struct dk_rules rules;
-	char hash[65], s0[32], s1[32], sp[32], m[32];
+	char hash[65], s0[32], s1[32], sp[32], m[32], text[2100];
 	json_t *x;
 	int i;
 
@@ -203,6 +204,12 @@ writer(int k, int fail)
 	    0);
 	dk_scache_free(&sc);
 	if (k == 0) {
+		for (i = 0; i < 130; i++) {
+			memset(text, 'a' + i % 26, 2048);
+			snprintf(text + 2048, 40, " w%d", i);
+			put_rec(&l, &st, json_pack("{s:s,s:i,s:s}", "type",
+			    "terms", "v", 1, "text", text));
+		}
 		put_rec(&l, &st, json_pack("{s:s,s:i,s:s}", "type", "terms",
 		    "v", 1, "text", terms));
 		dk_sha256_hex(terms, strlen(terms), hash);
@@ -275,10 +282,21 @@ test_writer(void)
 	long long lsize;
 	int k, marks, marks0;
 
+	/* a ledger too small for a cache grown past it by a writer: the
+	 * cache it leaves is the one a whole read writes */
 	CHECK_INT(truncate(lpath, 0), 0);
 	unlink(cpath);
-	append(0, 130);		/* 270 KB: a cache is kept */
-	CHECK_INT(writer(0, 0), 1);	/* the start reads all, writes it */
+	append(0, 10);
+	CHECK_INT(writer(0, 0), 1);
+	after = slurp(cpath, &na);
+	CHECK(after != NULL && mark_size(after, &marks) == file_size(lpath));
+	CHECK_INT(marks, 1);
+	unlink(cpath);
+	CHECK_INT(read_cached(), 0);
+	reader = slurp(cpath, &nr);
+	CHECK(reader != NULL && nr == na && memcmp(reader, after, na) == 0);
+	free(after);
+	free(reader);
 	for (k = 1; k < 4; k++) {
 		before = slurp(cpath, &nb);
 		CHECK(before != NULL);
