@@ -1,8 +1,9 @@
 /*
  * state-cache.c: the state of the ledger's past (state.c) kept in a file
  * beside it, LEDGER.state, and brought up to date from where it was last
- * read, as the inbox's cache is (lib/market/inbox-cache.c): no whole
- * replay at each start of clear, contract-sign and settle.
+ * read, as the inbox's cache is (lib/market/inbox-cache.c), and by a
+ * writer with what it appended: no whole replay at each start of clear,
+ * contract-sign and settle, nor a read of what the writer before added.
  */
 #include <fcntl.h>
 #include <stdio.h>
