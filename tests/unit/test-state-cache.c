@@ -340,6 +340,43 @@ test_writer(void)
 	free(after);
 }
 
+/* A writer with witnesses reads the whole ledger (their proofs need every
+ * leaf) and leaves the cache to the next start, as before. */
+static void
+test_witnessed(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_ledger l;
+	struct dk_state st;
+	struct dk_scache sc;
+	struct dk_wpolicy wp;
+	char *before, *after;
+	size_t nb, na;
+	json_t *r;
+
+	before = slurp(cpath, &nb);
+	CHECK(before != NULL);
+	dk_wpolicy_init(&wp);
+	wp.n = 1;	/* a witness no checkpoint has a line of */
+	dk_state_init(&st);
+	dk_scache_init(&sc, &st);
+	CHECK_INT(dk_ledger_open_w(&l, lpath, &op, dk_scache_apply, &sc, &wp,
+	    &e), 0);
+	CHECK_INT(sc.used, 0);
+	dk_scache_free(&sc);
+	CHECK(l.sw == NULL);
+	r = json_pack("{s:s,s:i,s:s}", "type", "terms", "v", 1, "text",
+	    "witnessed");
+	CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+	json_decref(r);
+	done(&l, &st);
+	after = slurp(cpath, &na);
+	CHECK(na == nb && memcmp(after, before, nb) == 0);
+	CHECK_INT(read_cached(), 1);
+	free(before);
+	free(after);
+}
+
 static void
 test_pair(void)
 {
@@ -368,6 +405,7 @@ main(void)
 	snprintf(cpath, sizeof(cpath), "%s/ledger.jsonl.state", dir);
 	test_cache();
 	test_writer();
+	test_witnessed();
 	test_pair();
 	dk_key_free(&op);
 	tmpdir_remove();
