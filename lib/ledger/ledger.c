@@ -232,7 +232,9 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 }
 
 /* The same, with rec's canonical text c (dk_canon's) when the caller has
- * it already, or NULL. */
+ * it already, or NULL.  The state cache's line of the entry is made of rec
+ * (its type, slot, meter, reason, provisional, a contract's members) and,
+ * when it holds the record, of c: the two must agree on those. */
 int
 dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
     struct dk_err *e)
