@@ -4,12 +4,21 @@
 # appended since it was last brought up to date, with the same bytes out
 # as a read of the whole ledger; a cache the ledger no longer holds (a
 # ledger rolled back or replaced) or a cache damaged is read again whole.
+# A writer that read through the cache brings it up to date with what it
+# appended, after its commit: the next start reads nothing.
 
 load test_helper
 load state-cache
 
 setup() {
 	common_setup
+}
+
+teardown() {
+	cd "$BATS_TEST_TMPDIR"
+	if [ -n "${DISK:-}" ] && mountpoint -q "$DISK"; then
+		umount "$DISK"
+	fi
 }
 
 # the run here gave what the run without the cache gave
@@ -20,14 +29,34 @@ same_run() {
 	same_ledger
 }
 
+# sizes: the ledger size each mark of the cache names, a line each
+sizes() {
+	grep '^M' ledger.jsonl.state | cut -f2 | jq .size
+}
+
 # rebuilt SIZE: the cache was written again, whole, up to SIZE bytes of
-# the ledger (where it stood when the run started)
+# the ledger (where it stood when the run started), then brought to the
+# ledger's end by the writer's commit (a second mark) if it appended
 rebuilt() {
-	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 1 ]
+	local end
+	end=$(wc -c <ledger.jsonl)
 	! grep -q "$(printf '^J\t[0-9]*\t0\t{"book"')" ledger.jsonl.state
 	! grep -q "$(printf '^J\t[0-9]*\t0\t{"bought_wh"')" ledger.jsonl.state
-	grep '^M' ledger.jsonl.state | cut -f2 | jq -e --argjson n "$1" \
-	    '.size == $n'
+	if [ "$end" -eq "$1" ]; then
+		assert_equal "$(sizes | tr '\n' ' ')" "$1 "
+	else
+		assert_equal "$(sizes | tr '\n' ' ')" "$1 $end "
+	fi
+}
+
+# started BEFORE: the cache is the one the next start (a denki-clear)
+# writes from the cache BEFORE, byte for byte
+started() {
+	cp ledger.jsonl.state after.state
+	cp "$1" ledger.jsonl.state
+	denki-clear -c coop.yaml -s 2016-07-05T00:00:00+02:00 </dev/null >/dev/null
+	cmp ledger.jsonl.state after.state
+	rm after.state
 }
 
 # day2 TYPE: the ledger cut back to the checkpoint before the second day's
@@ -159,17 +188,78 @@ fresh() {
 	same_run
 	rebuilt "$size"
 	# garbage after the last mark (a write cut off): the cache is used,
-	# the garbage written over
+	# the garbage written over by contract-sign's lines, a second mark
 	day2 clearing
 	{ cat day1.state; printf 'C\t1\t2\t3'; } >ledger.jsonl.state
 	denki-contract-sign -c coop.yaml cleared.jsonl >/dev/null
-	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 1 ]
+	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 2 ]
 	! grep -q "$(printf '^C\t1\t2\t3')" ledger.jsonl.state
-	# and brought up to date by the next run, a second mark
+	# and brought up to date by the next run's commit, a third mark
 	nocache denki-settle -c coop.yaml readings.jsonl
 	assert_success
 	same_run
-	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 2 ]
+	[ "$(grep -c '^M' ledger.jsonl.state)" -eq 3 ]
+}
+
+@test "state cache: contract-sign's commit brings the cache to its end, so settle's start reads nothing; the bytes a start would write" {
+	season 2
+	day2 clearing
+	fresh
+	cp ledger.jsonl.state start.state
+	run -0 denki-contract-sign -c coop.yaml cleared.jsonl
+	[ "${#lines[@]}" -gt 0 ]
+	# one mark more, at the ledger's end, after the cache as it was
+	assert_equal "$(sizes | tr '\n' ' ')" "$size $(wc -c <ledger.jsonl) "
+	cmp -n "$(wc -c <start.state)" start.state ledger.jsonl.state
+	started start.state
+	# settle's start finds the ledger's end at the cache's last mark, so
+	# reads nothing and writes no mark; its commit adds its own
+	cp ledger.jsonl.state cs.state
+	cs=$(wc -c <ledger.jsonl)
+	run -0 denki-settle -c coop.yaml readings.jsonl
+	[ "${#lines[@]}" -ge 240 ]
+	assert_equal "$(sizes | tr '\n' ' ')" \
+	    "$size $cs $(wc -c <ledger.jsonl) "
+	cmp -n "$(wc -c <cs.state)" cs.state ledger.jsonl.state
+	started cs.state
+	# the settlements are those of a settle that read the whole ledger
+	cp cs.state ledger.jsonl.state
+	head -c "$cs" ledger.jsonl >x && mv x ledger.jsonl
+	nocache denki-settle -c coop.yaml readings.jsonl
+	assert_success
+	same_run
+	run -0 denki-ledger-verify -q -p operator.pub ledger.jsonl
+}
+
+@test "state cache: a writer whose commit fails on a full disk leaves the cache as it was, which the next start still uses" {
+	season 2
+	day2 clearing
+	fresh
+	# the season on a disk of its size and a little more
+	DISK="$BATS_TEST_TMPDIR/disk"
+	mkdir "$DISK"
+	if ! mount -t tmpfs -o size=$(($(du -sb . | cut -f1) + 8388608)) \
+	    tmpfs "$DISK" 2>/dev/null; then
+		DISK=
+		skip "cannot mount a tmpfs here (needs root): the full-disk test did not run"
+	fi
+	cp -a . "$DISK/"
+	cd "$DISK"
+	cp ledger.jsonl.state "$BATS_TEST_TMPDIR/start.state"
+	cp ledger.jsonl "$BATS_TEST_TMPDIR/start.jsonl"
+	# 8 KiB left: contract-sign's day does not fit
+	head -c $(($(df -B1 --output=avail . | tail -n 1) - 8192)) /dev/zero \
+	    >filler 2>/dev/null || true
+	run -74 --separate-stderr denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_equal "$stderr" "denki-contract-sign: ledger.jsonl: write: No space left on device; nothing of this run was appended"
+	cmp ledger.jsonl "$BATS_TEST_TMPDIR/start.jsonl"
+	cmp ledger.jsonl.state "$BATS_TEST_TMPDIR/start.state"
+	# room again: the cache as it was is used, brought to the new end
+	rm filler
+	run -0 denki-contract-sign -c coop.yaml cleared.jsonl
+	assert_equal "$(sizes | tr '\n' ' ')" "$size $(wc -c <ledger.jsonl) "
+	started "$BATS_TEST_TMPDIR/start.state"
+	cd "$BATS_TEST_TMPDIR"
 }
 
 @test "state cache: a bad entry appended after the cache's end is reported as a whole read reports it" {

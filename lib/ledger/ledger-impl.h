@@ -32,9 +32,17 @@ int dk_ledger_scan_plain(FILE *, const char *name, const unsigned char *oppk,
 int dk_scaninfo_leaf(struct dk_scaninfo *, const unsigned char leaf[32],
     struct dk_err *);
 
-/* state-cache.c */
+/* state.c */
+void dk_state_contract_of(json_t *rec, struct dk_contract *);
+
+/* state-cache.c; a writer that opened the ledger through the cache
+ * keeps it up to date with what it appends (dk_scache_w_*) */
 int dk_scache_scan(FILE *, const char *name, const unsigned char *oppk,
     struct dk_scache *, char prev[65], long long *next,
     struct dk_scaninfo *, struct dk_err *);
+int dk_scache_w_add(struct dk_scache_w *, const struct dk_ledger *,
+    json_t *rec, const char *text, size_t len);
+int dk_scache_w_commit(struct dk_scache_w *, const struct dk_ledger *);
+void dk_scache_w_free(struct dk_scache_w *);
 
 #endif

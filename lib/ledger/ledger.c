@@ -79,6 +79,11 @@ dk_ledger_open_w(struct dk_ledger *l, const char *path,
 	l->path = strdup(path);
 	l->op = op;
 	l->committed = l->info.good;
+	if (fn == dk_scache_apply) {
+		/* the cache as the scan left it, kept up to date at commits */
+		l->sw = ((struct dk_scache *)ctx)->w;
+		((struct dk_scache *)ctx)->w = NULL;
+	}
 	return 0;
 fail:
 	close(l->fd);
@@ -227,12 +232,15 @@ dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
 }
 
 /* The same, with rec's canonical text c (dk_canon's) when the caller has
- * it already, or NULL. */
+ * it already, or NULL.  The state cache's line of the entry is made of rec
+ * (its type, slot, meter, reason, provisional, a contract's members) and,
+ * when it holds the record, of c: the two must agree on those. */
 int
 dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
     struct dk_err *e)
 {
 	char *s = NULL;
+	size_t cn;
 	int n;
 	unsigned char leaf[32];
 
@@ -250,20 +258,27 @@ dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
 	l->cp_nleaves = l->info.nleaves;
 	if (c == NULL && (c = s = dk_canon(rec)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	n = frame(l, c, strlen(c), e);
-	free(s);
-	if (n < 0)
+	if ((n = frame(l, c, cn = strlen(c), e)) < 0) {
+		free(s);
 		return -1;
+	}
 	/* the leaf hashes the line without its newline */
 	dk_merkle_leaf(l->pend + l->npend, (size_t)n - 1, leaf);
 	l->npend += (size_t)n;
-	if (dk_scaninfo_leaf(&l->info, leaf, e) < 0)
+	if (dk_scaninfo_leaf(&l->info, leaf, e) < 0) {
+		free(s);
 		return -1;
+	}
 	dk_hash_hex(leaf, l->prev);
 	dk_mtree_append(&l->info.tree, leaf);
 	l->last_cp = strcmp(json_string_value(json_object_get(rec, "type")),
 	    "checkpoint") == 0;
 	l->next++;
+	if (l->sw != NULL && dk_scache_w_add(l->sw, l, rec, c, cn) < 0) {
+		dk_scache_w_free(l->sw);	/* the next start reads it */
+		l->sw = NULL;
+	}
+	free(s);
 	return 0;
 }
 
@@ -359,6 +374,12 @@ dk_ledger_commit(struct dk_ledger *l, struct dk_err *e)
 	if (rc == 0) {
 		l->committed += l->npend;
 		l->npend = 0;
+		/* only now: a cache never holds an entry a failed write lost */
+		if (l->sw != NULL && (l->cosign != NULL ||
+		    dk_scache_w_commit(l->sw, l) < 0)) {
+			dk_scache_w_free(l->sw);
+			l->sw = NULL;
+		}
 		return 0;
 	}
 	if (rc == -1)
@@ -368,6 +389,10 @@ dk_ledger_commit(struct dk_ledger *l, struct dk_err *e)
 		dk_failpre(e, "%s: nothing of this run was appended", l->path);
 	if (ftruncate(l->fd, l->committed) == 0)
 		fsync(l->fd);
+	/* its lines name entries that are gone: the next start reads on
+	 * from the cache's last mark */
+	dk_scache_w_free(l->sw);
+	l->sw = NULL;
 	l->npend = 0;
 	memcpy(l->prev, l->base_prev, sizeof(l->prev));
 	l->next = l->base_next;
@@ -395,6 +420,8 @@ dk_ledger_close(struct dk_ledger *l)
 	free(l->pend);
 	free(l->path);
 	free(l->cp_note);
+	dk_scache_w_free(l->sw);
+	l->sw = NULL;
 	dk_scaninfo_free(&l->info);
 	l->cp_note = NULL;
 	l->pend = NULL;

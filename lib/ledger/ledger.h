@@ -314,6 +314,10 @@ struct dk_ledger {
 	char cp_prev[65];	/* and the chain and tree before it */
 	struct dk_mtree cp_tree;
 	size_t cp_nleaves;
+	struct dk_scache_w *sw;	/* opened through the state cache: what
+				 * the entries added give it, written at
+				 * each commit; NULL: the next start reads
+				 * them */
 };
 int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
     void *ctx, struct dk_err *);
@@ -613,6 +617,8 @@ struct dk_scache {
 	struct dk_mtree cptree;	/* the tree before the last checkpoint, */
 	off_t cp_start;		/* where its line starts */
 	int again;		/* the entry read settles a settled slot */
+	struct dk_scache_w *w;	/* out: the cache as the scan left it, for
+				 * a writer's dk_ledger_open to keep */
 };
 void dk_scache_init(struct dk_scache *, struct dk_state *);
 int dk_scache_apply(void *scache, long long seq, long line, json_t *rec,

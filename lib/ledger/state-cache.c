@@ -1,8 +1,9 @@
 /*
  * state-cache.c: the state of the ledger's past (state.c) kept in a file
  * beside it, LEDGER.state, and brought up to date from where it was last
- * read, as the inbox's cache is (lib/market/inbox-cache.c): no whole
- * replay at each start of clear, contract-sign and settle.
+ * read, as the inbox's cache is (lib/market/inbox-cache.c), and by a
+ * writer with what it appended: no whole replay at each start of clear,
+ * contract-sign and settle, nor a read of what the writer before added.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,6 +46,25 @@ struct mark {
 	int committed;
 };
 
+/* A writer's: the cache as its start left it, and the lines of what it
+ * has added since (ledger.c), written after a commit. */
+struct dk_scache_w {
+	struct dk_state *st;
+	char *path;		/* NAME.state */
+	size_t end;		/* its good part, through its last mark, */
+	crypto_hash_sha256_state h;	/* the hash of those bytes, */
+	char hex[65];		/* the digest in that mark's line, */
+	long long line, next, checkpoints;	/* and that mark's */
+	FILE *out;		/* the lines since */
+	char *obuf;
+	size_t olen;
+	struct dk_mtree cptree;	/* the last checkpoint added: the tree */
+	long long cp_start;	/* before it, where its line starts; -1 */
+	unsigned char *settled;	/* each slot (by its index in st): a
+				 * settlement of it in the ledger */
+	size_t nset;
+};
+
 void
 dk_scache_init(struct dk_scache *sc, struct dk_state *st)
 {
@@ -60,6 +80,8 @@ dk_scache_free(struct dk_scache *sc)
 	free(sc->obuf);
 	free(sc->kseq);
 	free(sc->avoid);
+	dk_scache_w_free(sc->w);
+	sc->w = NULL;
 	sc->avoid = NULL;
 	sc->navoid = sc->capavoid = 0;
 	sc->out = NULL;
@@ -124,17 +146,19 @@ plain(const char *s)
 	return strpbrk(s, "\t\n") == NULL;
 }
 
-/* What the state took of entry seq, as a line of the cache. */
+/* What the state takes of entry seq, but a checkpoint, as a line of the
+ * cache: its line starts at off, its record is rec, the bytes of which
+ * in the line are text (len; NULL: not found); again: a settlement of a
+ * slot settled before it.  The same for a reader and for a writer. */
 static int
-take(struct dk_scache *sc, long long seq, const char *type, json_t *rec,
+line_of(FILE *out, struct dk_state *st, long long seq, long long off,
+    const char *type, json_t *rec, const char *text, size_t len, int again,
     struct dk_err *e)
 {
 	static const char *const none[] = { "order", "trade", "payment_run",
 	    "payment_return", "pending", "review", "dispute",
 	    "dispute_resolution", NULL };
-	struct dk_scaninfo *si = sc->si;
-	const struct dk_slotstate *ss;
-	const struct dk_contract *c;
+	struct dk_contract c;
 	const char *m, *s;
 	char *canon;
 	int64_t t;
@@ -143,15 +167,10 @@ take(struct dk_scache *sc, long long seq, const char *type, json_t *rec,
 	for (i = 0; none[i] != NULL; i++)
 		if (strcmp(type, none[i]) == 0)
 			return 0;
-	if (strcmp(type, "checkpoint") == 0) {
-		sc->cptree = si->tree;	/* before its own leaf */
-		sc->cp_start = si->good;
-		return 0;
-	}
 	if (strcmp(type, "reading") == 0 || strcmp(type, "commitment") == 0) {
 		if ((m = str(rec, "meter")) != NULL &&
 		    (s = str(rec, "slot")) != NULL)
-			fprintf(sc->out, "%c\t%lld\t%016llx\n", type[0] == 'r' ?
+			fprintf(out, "%c\t%lld\t%016llx\n", type[0] == 'r' ?
 			    'R' : 'K', seq, (unsigned long long)
 			    dk_scache_pair(m, s));
 		return 0;
@@ -159,36 +178,51 @@ take(struct dk_scache *sc, long long seq, const char *type, json_t *rec,
 	if (strcmp(type, "transfer") == 0 && ((s = str(rec, "reason")) ==
 	    NULL || strcmp(s, "membership") != 0))
 		return 0;
-	if (strcmp(type, "settlement") == 0 && sc->again &&
+	if (strcmp(type, "settlement") == 0 && again &&
 	    json_object_get(rec, "provisional") == NULL)
 		return 0;
 	if (strcmp(type, "contract") == 0 && (s = str(rec, "slot")) != NULL &&
-	    dk_slot_parse(s, sc->st->rules.slot_minutes, &t, e) == 0 &&
-	    (ss = dk_state_slot(sc->st, t)) != NULL) {
-		c = &ss->c[ss->nc - 1];
-		if (plain(c->seller) && plain(c->buyer)) {
-			fprintf(sc->out, "C\t%lld\t%lld\t%u\t%lld\t%lld\t%lld\t"
+	    dk_slot_parse(s, st->rules.slot_minutes, &t, e) == 0 &&
+	    dk_state_slot(st, t) != NULL) {
+		dk_state_contract_of(rec, &c);
+		if (plain(c.seller) && plain(c.buyer)) {
+			fprintf(out, "C\t%lld\t%lld\t%u\t%lld\t%lld\t%lld\t"
 			    "%lld\t%lld\t%s\t%s\n", seq, (long long)t,
-			    (unsigned)c->has, (long long)c->wh,
-			    (long long)c->price, (long long)c->buy_price,
-			    (long long)c->fee, (long long)c->wheeling,
-			    c->seller, c->buyer);
+			    (unsigned)c.has, (long long)c.wh,
+			    (long long)c.price, (long long)c.buy_price,
+			    (long long)c.fee, (long long)c.wheeling,
+			    c.seller, c.buyer);
 			return 0;
 		}
 	}
 	memset(e, 0, sizeof(*e));
-	if (si->rec_text != NULL) {
-		fprintf(sc->out, "J\t%lld\t%lld\t%.*s\n", seq,
-		    (long long)si->good, (int)si->rec_len, si->rec_text);
+	if (text != NULL) {
+		fprintf(out, "J\t%lld\t%lld\t%.*s\n", seq, off, (int)len,
+		    text);
 		return 0;
 	}
 	/* a line out of the usual frame: the next start reads it all */
 	if ((canon = dk_canon(rec)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	fprintf(sc->out, "J\t%lld\t%lld\t%s\n", seq, (long long)si->good,
-	    canon);
+	fprintf(out, "J\t%lld\t%lld\t%s\n", seq, off, canon);
 	free(canon);
 	return 0;
+}
+
+/* What the state took of entry seq, as read. */
+static int
+take(struct dk_scache *sc, long long seq, const char *type, json_t *rec,
+    struct dk_err *e)
+{
+	struct dk_scaninfo *si = sc->si;
+
+	if (strcmp(type, "checkpoint") == 0) {
+		sc->cptree = si->tree;	/* before its own leaf */
+		sc->cp_start = si->good;
+		return 0;
+	}
+	return line_of(sc->out, sc->st, seq, (long long)si->good, type, rec,
+	    si->rec_text, si->rec_len, sc->again, e);
 }
 
 /* Each entry read: into the state (or the caller's function), and, while
@@ -588,17 +622,83 @@ put(int fd, const void *b, size_t n, crypto_hash_sha256_state *h)
 	return write(fd, b, n) == (ssize_t)n ? 0 : -1;
 }
 
+/* Mark m as the line after those h hashes, at fd's place: then h hashes
+ * it too, hex holds the digest it ends with and *n its length. */
+static int
+put_mark(int fd, const struct mark *m, crypto_hash_sha256_state *h,
+    char hex[65], size_t *n)
+{
+	char *t = mark_text(m), *line;
+	int len, rc;
+
+	if (t == NULL)
+		return -1;
+	digest(h, hex);
+	len = asprintf(&line, "M\t%s\t%s\n", t, hex);
+	free(t);
+	if (len < 0)
+		return -1;
+	*n = (size_t)len;
+	rc = put(fd, line, (size_t)len, h);
+	free(line);
+	return rc;
+}
+
+/* The cache as it stands after its good part (end bytes, hash h, the
+ * digest hex of its last mark, m), for a writer to keep up to date; end
+ * 0: none yet, the lines of the ledger read in sc (its next, its
+ * checkpoints in m). */
+static void
+w_keep(struct dk_scache *sc, const char *path, size_t end,
+    const crypto_hash_sha256_state *h, const char *hex, const struct mark *m)
+{
+	struct dk_scache_w *w;
+	struct dk_state *st = sc->st;
+	size_t i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->path = strdup(path)) == NULL ||
+	    (w->settled = calloc(st->nslots + 1, 1)) == NULL ||
+	    (w->out = open_memstream(&w->obuf, &w->olen)) == NULL) {
+		dk_scache_w_free(w);
+		return;
+	}
+	w->st = st;
+	w->end = end;
+	w->line = m->line;
+	w->next = m->next;
+	w->checkpoints = m->checkpoints;
+	w->cp_start = -1;
+	if (end > 0) {
+		w->h = *h;
+		memcpy(w->hex, hex, 64);
+	} else if (fflush(sc->out) != 0 ||
+	    fwrite(sc->obuf, 1, sc->olen, w->out) != sc->olen) {
+		dk_scache_w_free(w);
+		return;
+	} else if (sc->cp_start >= 0) {
+		w->cptree = sc->cptree;
+		w->cp_start = sc->cp_start;
+	}
+	for (i = 0; i < st->nslots; i++)
+		w->settled[i] = st->slots[i].settled != 0;
+	w->nset = st->nslots + 1;
+	dk_scache_w_free(sc->w);
+	sc->w = w;
+}
+
 /* What the scan took since the mark, and the mark where it ends, after
  * the good part of the cache (end bytes, hash h): a cache rebuilt when
- * end is 0. */
+ * end is 0; kept for a writer (w_keep) when it is all written. */
 static void
-cache_write(struct dk_scache *sc, int cfd, size_t end,
+cache_write(struct dk_scache *sc, const char *path, int cfd, size_t end,
     crypto_hash_sha256_state *h, const struct mark *old, long long next,
     const char *prev)
 {
 	struct dk_scaninfo *si = sc->si;
 	struct mark m;
-	char hex[65], *t;
+	char hex[65];
+	size_t n;
 
 	memset(&m, 0, sizeof(m));
 	m.size = (long long)si->good;
@@ -614,22 +714,47 @@ cache_write(struct dk_scache *sc, int cfd, size_t end,
 	m.committed = si->committed;
 	snprintf(m.prev, sizeof(m.prev), "%s", prev);
 	snprintf(m.origin, sizeof(m.origin), "%s", si->origin);
-	if (fflush(sc->out) != 0 || (t = mark_text(&m)) == NULL)
+	if (fflush(sc->out) != 0)
 		return;
 	if (end == 0)
 		crypto_hash_sha256_init(h);
+	/* a cache cut short is read as far as its last good mark */
 	if (ftruncate(cfd, (off_t)end) == 0 &&
 	    lseek(cfd, (off_t)end, SEEK_SET) == (off_t)end &&
 	    (end > 0 || put(cfd, HEADER, strlen(HEADER), h) == 0) &&
-	    put(cfd, sc->obuf, sc->olen, h) == 0) {
-		/* a cache cut short is read as far as its last good mark */
-		digest(h, hex);
-		(void)(write(cfd, "M\t", 2) == 2 &&
-		    write(cfd, t, strlen(t)) == (ssize_t)strlen(t) &&
-		    write(cfd, "\t", 1) == 1 && write(cfd, hex, 64) == 64 &&
-		    write(cfd, "\n", 1) == 1);
-	}
-	free(t);
+	    put(cfd, sc->obuf, sc->olen, h) == 0 &&
+	    put_mark(cfd, &m, h, hex, &n) == 0)
+		w_keep(sc, path, (end > 0 ? end : strlen(HEADER)) + sc->olen +
+		    n, h, hex, &m);
+}
+
+/* A ledger too small for a cache read whole, what the state took of it
+ * kept for a writer, whose commit makes it one (w_keep). */
+static int
+scan_small(FILE *fp, const char *name, const unsigned char *oppk,
+    struct dk_scache *sc, char prev[65], long long *next,
+    struct dk_scaninfo *si, struct dk_err *e)
+{
+	struct mark m;
+	char *path = NULL;
+	int rc;
+
+	free(sc->obuf);
+	sc->obuf = NULL;
+	if ((sc->out = open_memstream(&sc->obuf, &sc->olen)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	sc->cp_start = -1;
+	rc = dk_ledger_scan_plain(fp, name, oppk, dk_scache_apply, sc, prev,
+	    next, si, e);
+	memset(&m, 0, sizeof(m));
+	m.checkpoints = si->checkpoints;
+	if (rc == 0 && (*next == 0 || (si->last_type_checkpoint &&
+	    si->origin[0] != '\0')) && asprintf(&path, "%s.state", name) >= 0)
+		w_keep(sc, path, 0, NULL, NULL, &m);
+	free(path);
+	fclose(sc->out);
+	sc->out = NULL;
+	return rc;
 }
 
 /*
@@ -650,16 +775,21 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	crypto_hash_sha256_state h;
 	struct mark m;
 	struct stat sb;
-	char *path = NULL, *buf = NULL;
+	char *path = NULL, *buf = NULL, mhex[65] = "";
 	size_t end = 0;
 	int cfd = -1, rc;
 
 	sc->si = si;
 	sc->used = 0;
+	dk_scache_w_free(sc->w);
+	sc->w = NULL;
 	if (sc->navoid > 1)
 		qsort(sc->avoid, sc->navoid, sizeof(*sc->avoid), cmp64);
-	if (si == NULL || fstat(fileno(fp), &sb) < 0 ||
-	    sb.st_size < DK_SCACHE_MIN || si->want_leaves ||
+	if (si != NULL && !si->want_leaves && (si->policy == NULL ||
+	    si->policy->n == 0) && fstat(fileno(fp), &sb) == 0 &&
+	    sb.st_size < DK_SCACHE_MIN)
+		return scan_small(fp, name, oppk, sc, prev, next, si, e);
+	if (si == NULL || fstat(fileno(fp), &sb) < 0 || si->want_leaves ||
 	    (si->policy != NULL &&
 	    si->policy->n > 0) || asprintf(&path, "%s.state", name) < 0 ||
 	    (cfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
@@ -671,7 +801,6 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 		return dk_ledger_scan_plain(fp, name, oppk, dk_scache_apply, sc,
 		    prev, next, si, e);
 	}
-	free(path);
 	if (!sc->nocache && fstat(cfd, &sb) == 0 && sb.st_size > 0 &&
 	    (buf = malloc((size_t)sb.st_size + 1)) != NULL &&
 	    pread(cfd, buf, (size_t)sb.st_size, 0) == sb.st_size &&
@@ -682,6 +811,7 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	    fseeko(fp, (off_t)m.size, SEEK_SET) == 0) {
 		sc->used = 1;
 		sc->st->entries = m.next;
+		memcpy(mhex, buf + end - 65, 64);
 	} else {
 		end = 0;
 		state_reset(sc);
@@ -696,17 +826,19 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	sc->obuf = NULL;
 	if ((sc->out = open_memstream(&sc->obuf, &sc->olen)) == NULL) {
 		close(cfd);
+		free(path);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	sc->cp_start = -1;
 	si->last_type_checkpoint = 0;
 	rc = dk_ledger_scan_resume(fp, name, sc->used ? (long)m.line : 0, oppk,
 	    dk_scache_apply, sc, prev, next, si, e);
-	if (rc == 0 && sc->used && *next == m.next)
+	if (rc == 0 && sc->used && *next == m.next) {
 		si->last_type_checkpoint = 1;	/* nothing new */
-	else if (rc == 0 && si->last_type_checkpoint && sc->cp_start >= 0 &&
+		w_keep(sc, path, end, &h, mhex, &m);
+	} else if (rc == 0 && si->last_type_checkpoint && sc->cp_start >= 0 &&
 	    si->origin[0] != '\0')
-		cache_write(sc, cfd, end, &h, &m, *next, prev);
+		cache_write(sc, path, cfd, end, &h, &m, *next, prev);
 	fclose(sc->out);
 	sc->out = NULL;
 	if (rc < 0 && sc->used && e->status == DK_EX_DATAERR) {
@@ -719,5 +851,140 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 		    prev, next, si, e);
 	}
 	close(cfd);
+	free(path);
 	return rc;
+}
+
+/* Settlement rec of the writer's: whether its slot was settled before
+ * (1), as a reader's dk_scache_apply finds it; its slot is now. */
+static int
+w_again(struct dk_scache_w *w, json_t *rec)
+{
+	struct dk_err e = { 0 };
+	const struct dk_slotstate *ss;
+	unsigned char *ns;
+	const char *s = str(rec, "slot");
+	size_t i, cap;
+	int64_t t;
+	int was;
+
+	if (s == NULL || dk_slot_parse(s, w->st->rules.slot_minutes, &t,
+	    &e) < 0 || (ss = dk_state_slot(w->st, t)) == NULL)
+		return 0;
+	if ((i = (size_t)(ss - w->st->slots)) >= w->nset) {
+		cap = w->st->capslots > i ? w->st->capslots : i + 1;
+		if ((ns = realloc(w->settled, cap)) == NULL)
+			return -1;
+		memset(ns + w->nset, 0, cap - w->nset);
+		w->settled = ns;
+		w->nset = cap;
+	}
+	was = w->settled[i];
+	w->settled[i] = 1;
+	return was;
+}
+
+/* The entry l added last (rec, the bytes text of len in its line): its
+ * line of the cache, as a reader's scan would take it. */
+int
+dk_scache_w_add(struct dk_scache_w *w, const struct dk_ledger *l,
+    json_t *rec, const char *text, size_t len)
+{
+	struct dk_err e = { 0 };
+	const char *type = str(rec, "type");
+	long long off = l->committed + (long long)l->cp_off;
+	int again = 0;
+
+	if (strcmp(type, "checkpoint") == 0) {
+		w->cptree = l->cp_tree;	/* before its own leaf */
+		w->cp_start = off;
+		w->checkpoints++;
+		return 0;
+	}
+	if (strcmp(type, "settlement") == 0 && (again = w_again(w, rec)) < 0)
+		return -1;
+	return line_of(w->out, w->st, l->next - 1, off, type, rec, text, len,
+	    again, &e);
+}
+
+/*
+ * After l's commit (its entries on disk): the lines of what it added and
+ * a mark at its last checkpoint, after the cache's good part as the
+ * start left it, when the file still ends there (no other program wrote
+ * it since).  A commit that does not end with a checkpoint leaves its
+ * lines for the next.  -1: the cache is left to the next start.
+ */
+int
+dk_scache_w_commit(struct dk_scache_w *w, const struct dk_ledger *l)
+{
+	crypto_hash_sha256_state h = w->h;
+	struct mark m;
+	struct stat sb;
+	char tail[66], hex[65];
+	size_t n = 0;
+	int fd, ok;
+
+	if (!l->last_cp || w->cp_start < 0 || (w->end == 0 &&
+	    l->committed < DK_SCACHE_MIN))
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.size = l->committed;
+	m.line = w->line + l->next - w->next;
+	m.next = l->next;
+	m.cplen = l->committed - w->cp_start - 1;
+	m.cp_time = l->info.cp_time;
+	m.cp_time_seq = l->info.cp_time_seq;
+	m.checkpoints = w->checkpoints;
+	m.cptree = w->cptree;
+	m.key = l->info.key;
+	m.key.sk = NULL;
+	m.committed = l->info.committed;
+	snprintf(m.prev, sizeof(m.prev), "%s", l->prev);
+	snprintf(m.origin, sizeof(m.origin), "%s", l->info.origin);
+	if (fflush(w->out) != 0 || (w->end > 0 && w->end < sizeof(tail)))
+		return -1;
+	if (w->end == 0)
+		crypto_hash_sha256_init(&h);
+	/* none yet: the whole cache, as a start that reads the ledger
+	 * whole writes it; else after the part the start left */
+	fd = open(w->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+	    (w->end == 0 ? O_CREAT : 0), 0600);
+	ok = fd >= 0 && flock(fd, LOCK_EX) == 0 && fstat(fd, &sb) == 0 &&
+	    S_ISREG(sb.st_mode) && (w->end == 0 ||
+	    (sb.st_size >= (off_t)w->end &&
+	    pread(fd, tail, sizeof(tail), (off_t)(w->end - sizeof(tail))) ==
+	    (ssize_t)sizeof(tail) && tail[0] == '\t' &&
+	    memcmp(tail + 1, w->hex, 64) == 0 && tail[65] == '\n')) &&
+	    ftruncate(fd, (off_t)w->end) == 0 &&
+	    lseek(fd, (off_t)w->end, SEEK_SET) == (off_t)w->end &&
+	    (w->end > 0 || put(fd, HEADER, strlen(HEADER), &h) == 0) &&
+	    put(fd, w->obuf, w->olen, &h) == 0 &&
+	    put_mark(fd, &m, &h, hex, &n) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		return -1;
+	w->end += (w->end == 0 ? strlen(HEADER) : 0) + w->olen + n;
+	w->h = h;
+	memcpy(w->hex, hex, 64);
+	w->line = m.line;
+	w->next = m.next;
+	w->cp_start = -1;
+	fclose(w->out);
+	free(w->obuf);
+	w->obuf = NULL;
+	return (w->out = open_memstream(&w->obuf, &w->olen)) == NULL ? -1 : 0;
+}
+
+void
+dk_scache_w_free(struct dk_scache_w *w)
+{
+	if (w == NULL)
+		return;
+	if (w->out != NULL)
+		fclose(w->out);
+	free(w->obuf);
+	free(w->path);
+	free(w->settled);
+	free(w);
 }

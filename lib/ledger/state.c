@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger.h"
+#include "ledger-impl.h"
 
 /*
  * The state that programs need from the ledger: the registry, the rules in
@@ -115,24 +115,13 @@ contract_party(char *dst, json_t *x, unsigned char *has, unsigned char bit)
 		strcpy(dst, v);
 }
 
-static int
-contract_add(struct dk_slotstate *ss, json_t *rec)
+/* A contract record as the state keeps it (the state cache's C line). */
+void
+dk_state_contract_of(json_t *rec, struct dk_contract *c)
 {
-	struct dk_contract *nc, *c;
 	json_t *bp;
-	size_t cap;
 
-	if (ss->nc == ss->capc) {
-		cap = ss->capc ? ss->capc * 2 : 8;
-		if ((nc = realloc(ss->c, cap * sizeof(*nc))) == NULL)
-			return -1;
-		ss->c = nc;
-		ss->capc = cap;
-	}
-	c = &ss->c[ss->nc++];
 	memset(c, 0, sizeof(*c));
-	if (rec == NULL)
-		return 0;
 	contract_party(c->seller, json_object_get(rec, "seller"), &c->has,
 	    DK_C_SELLER);
 	contract_party(c->buyer, json_object_get(rec, "buyer"), &c->has,
@@ -145,6 +134,25 @@ contract_add(struct dk_slotstate *ss, json_t *rec)
 		c->has |= DK_C_BUY_PRICE;
 		c->buy_price = json_integer_value(bp);
 	}
+}
+
+static int
+contract_add(struct dk_slotstate *ss, json_t *rec)
+{
+	struct dk_contract *nc, *c;
+	size_t cap;
+
+	if (ss->nc == ss->capc) {
+		cap = ss->capc ? ss->capc * 2 : 8;
+		if ((nc = realloc(ss->c, cap * sizeof(*nc))) == NULL)
+			return -1;
+		ss->c = nc;
+		ss->capc = cap;
+	}
+	c = &ss->c[ss->nc++];
+	memset(c, 0, sizeof(*c));
+	if (rec != NULL)
+		dk_state_contract_of(rec, c);
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 /* Unit tests for lib/ledger/state-cache.c: the state cache beside the
  * ledger, used when the ledger still holds what it was built from. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -111,6 +113,270 @@ test_cache(void)
 	CHECK_INT(read_cached(), 1);
 }
 
+/* The size in the cache's last mark, and how many marks it has. */
+static long long
+mark_size(const char *b, int *marks)
+{
+	const char *p = b, *m = NULL;
+
+	*marks = 0;
+	while ((p = strstr(p, "\nM\t")) != NULL) {
+		m = p++;
+		(*marks)++;
+	}
+	p = m != NULL ? strstr(m, "\"size\":") : NULL;
+	return p != NULL ? strtoll(p + 7, NULL, 10) : -1;
+}
+
+static long long
+file_size(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	long long n;
+
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fclose(fp);
+	return n;
+}
+
+static int nread;	/* entries the writer's start read from the ledger */
+
+static int
+count_apply(void *ctx, long long seq, long line, json_t *rec,
+    struct dk_err *e)
+{
+	nread++;
+	return dk_state_apply(ctx, seq, line, rec, e);
+}
+
+/* A writer's record: into its state, then the ledger (as the programs
+ * do); transfers, orders and readings go into the ledger only. */
+static void
+put_rec(struct dk_ledger *l, struct dk_state *st, json_t *r)
+{
+	struct dk_err e = { 0 };
+
+	CHECK_INT(dk_state_apply(st, 0, 0, r, &e), 0);
+	CHECK_INT(dk_ledger_add(l, r, &e), 0);
+	json_decref(r);
+}
+
+#define T0 1767225600	/* 2026-01-01T00:00:00Z */
+
+static void
+slot_text(int k, char *b, size_t n)
+{
+	time_t t = T0 + (time_t)k * 1800;
+
+	strftime(b, n, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
+/*
+ * A writer's run through the cache (as contract-sign's and settle's):
+ * round 0 adds 130 terms texts of 2 KB (the ledger grows past the
+ * size a cache is kept from) and rules; each round clears slots 2k and 2k+1
+ * with a contract each (one a party of which is no id), settles slot
+ * 2k-2 twice (the second not the slot's first) and provisionally, and
+ * adds readings, commitments, transfers and an order.  fail: the commit
+ * fails (a write to a descriptor that takes none).  Returns whether the
+ * start read entries from the ledger.
+ */
+static int
+writer(int k, int fail)
+{
+	static const char terms[] = "state cache writer terms\n";
+	struct dk_err e = { 0 };
+	struct dk_ledger l;
+	struct dk_state st;
+	struct dk_scache sc;
+	struct dk_rules rules;
+	char hash[65], s0[32], s1[32], sp[32], m[32], text[2100];
+	json_t *x;
+	int i;
+
+	dk_state_init(&st);
+	dk_scache_init(&sc, &st);
+	sc.fn = count_apply;
+	sc.ctx = &st;
+	nread = 0;
+	CHECK_INT(dk_ledger_open(&l, lpath, &op, dk_scache_apply, &sc, &e),
+	    0);
+	dk_scache_free(&sc);
+	if (k == 0) {
+		for (i = 0; i < 130; i++) {
+			memset(text, 'a' + i % 26, 2048);
+			snprintf(text + 2048, 40, " w%d", i);
+			put_rec(&l, &st, json_pack("{s:s,s:i,s:s}", "type",
+			    "terms", "v", 1, "text", text));
+		}
+		put_rec(&l, &st, json_pack("{s:s,s:i,s:s}", "type", "terms",
+		    "v", 1, "text", terms));
+		dk_sha256_hex(terms, strlen(terms), hash);
+		x = json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i,s:i,s:i,s:s}",
+		    "type", "rules", "v", 1, "currency", "JPY", "tz", "UTC",
+		    "slot_minutes", 30, "mechanism", "uniform", "retail",
+		    300000, "buyback", 100000, "fee", 1000, "terms", hash);
+		CHECK_INT(dk_rules_from_json(&rules, x, &e), 0);
+		json_decref(x);
+		put_rec(&l, &st, dk_rules_json(&rules));
+	}
+	slot_text(2 * k, s0, sizeof(s0));
+	slot_text(2 * k + 1, s1, sizeof(s1));
+	put_rec(&l, &st, json_pack("{s:s,s:s}", "type", "clearing", "slot",
+	    s0));
+	put_rec(&l, &st, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:i}",
+	    "type", "contract", "slot", s0, "seller", "alice", "buyer", "bob",
+	    "wh", 600 + k, "price", 120000, "buy_price", 121000, "fee", 1000,
+	    "wheeling", 7));
+	put_rec(&l, &st, json_pack("{s:s,s:s}", "type", "clearing", "slot",
+	    s1));
+	put_rec(&l, &st, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i}", "type",
+	    "contract", "slot", s1, "seller", "a\tb", "wh", 300, "price",
+	    100000, "fee", 0, "wheeling", 0));
+	if (k > 0) {
+		slot_text(2 * k - 2, sp, sizeof(sp));
+		for (i = 0; i < 3; i++) {
+			x = json_pack("{s:s,s:s,s:s,s:i}", "type",
+			    "settlement", "slot", sp, "participant",
+			    i ? "bob" : "alice", "net", 100 * i);
+			if (i == 2)
+				json_object_set_new(x, "provisional",
+				    json_true());
+			put_rec(&l, &st, x);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(m, sizeof(m), "m-%d", i);
+		x = json_pack("{s:s,s:s,s:s}", "type", i == 2 ? "commitment" :
+		    "reading", "meter", m, "slot", s0);
+		CHECK_INT(dk_ledger_add(&l, x, &e), 0);
+		json_decref(x);
+	}
+	snprintf(m, sizeof(m), "2026-%02d", k + 1);
+	put_rec(&l, &st, json_pack("{s:s,s:s,s:s,s:s}", "type", "transfer",
+	    "reason", "membership", "month", m, "from", "bob"));
+	put_rec(&l, &st, json_pack("{s:s,s:s}", "type", "transfer", "reason",
+	    "payment"));
+	put_rec(&l, &st, json_pack("{s:s,s:s}", "type", "order", "slot", s1));
+	CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
+	if (fail) {
+		close(l.fd);
+		l.fd = open("/dev/null", O_RDONLY);
+		CHECK_INT(dk_ledger_commit(&l, &e), -1);
+		CHECK_INT(e.status, DK_EX_IOERR);
+	} else
+		CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	dk_ledger_close(&l);
+	dk_state_free(&st);
+	return nread > 0;
+}
+
+/* The cache a writer leaves is byte for byte the one its next start would
+ * have written from the cache before it, and that start reads nothing. */
+static void
+test_writer(void)
+{
+	char *before, *after, *reader;
+	size_t nb, na, nr = 0;
+	long long lsize;
+	int k, marks, marks0;
+
+	/* a ledger too small for a cache grown past it by a writer: the
+	 * cache it leaves is the one a whole read writes */
+	CHECK_INT(truncate(lpath, 0), 0);
+	unlink(cpath);
+	append(0, 10);
+	CHECK_INT(writer(0, 0), 1);
+	after = slurp(cpath, &na);
+	CHECK(after != NULL && mark_size(after, &marks) == file_size(lpath));
+	CHECK_INT(marks, 1);
+	unlink(cpath);
+	CHECK_INT(read_cached(), 0);
+	reader = slurp(cpath, &nr);
+	CHECK(reader != NULL && nr == na && memcmp(reader, after, na) == 0);
+	free(after);
+	free(reader);
+	for (k = 1; k < 4; k++) {
+		before = slurp(cpath, &nb);
+		CHECK(before != NULL);
+		mark_size(before, &marks0);
+		CHECK_INT(writer(k, 0), 0);	/* nothing read */
+		after = slurp(cpath, &na);
+		lsize = file_size(lpath);
+		/* one mark more, at the ledger's end, after the cache before */
+		CHECK(mark_size(after, &marks) == lsize);
+		CHECK_INT(marks, marks0 + 1);
+		CHECK(na > nb && memcmp(after, before, nb) == 0);
+		/* what a reader makes of the cache before: the same bytes */
+		CHECK_INT(spit(cpath, before, nb), 0);
+		CHECK_INT(read_cached(), 1);
+		reader = slurp(cpath, &nr);
+		CHECK(nr == na && memcmp(reader, after, na) == 0);
+		free(before);
+		free(after);
+		free(reader);
+	}
+	/* a commit that fails leaves the cache as it was, which still holds */
+	before = slurp(cpath, &nb);
+	lsize = file_size(lpath);
+	CHECK_INT(writer(4, 1), 0);
+	CHECK(file_size(lpath) == lsize);
+	after = slurp(cpath, &na);
+	CHECK(na == nb && memcmp(after, before, nb) == 0);
+	CHECK_INT(read_cached(), 1);
+	free(after);
+	/* the cache changed under a writer: it is left, read whole next */
+	CHECK_INT(writer(4, 0), 0);
+	CHECK_INT(read_cached(), 1);
+	free(before);
+	before = slurp(cpath, &nb);
+	CHECK_INT(truncate(cpath, (off_t)nb - 1), 0);
+	CHECK_INT(writer(5, 0), 1);	/* the cache's last mark is cut */
+	after = slurp(cpath, &na);
+	CHECK(mark_size(after, &marks) == file_size(lpath));
+	CHECK_INT(read_cached(), 1);
+	free(before);
+	free(after);
+}
+
+/* A writer with witnesses reads the whole ledger (their proofs need every
+ * leaf) and leaves the cache to the next start, as before. */
+static void
+test_witnessed(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_ledger l;
+	struct dk_state st;
+	struct dk_scache sc;
+	struct dk_wpolicy wp;
+	char *before, *after;
+	size_t nb, na;
+	json_t *r;
+
+	before = slurp(cpath, &nb);
+	CHECK(before != NULL);
+	dk_wpolicy_init(&wp);
+	wp.n = 1;	/* a witness no checkpoint has a line of */
+	dk_state_init(&st);
+	dk_scache_init(&sc, &st);
+	CHECK_INT(dk_ledger_open_w(&l, lpath, &op, dk_scache_apply, &sc, &wp,
+	    &e), 0);
+	CHECK_INT(sc.used, 0);
+	dk_scache_free(&sc);
+	CHECK(l.sw == NULL);
+	r = json_pack("{s:s,s:i,s:s}", "type", "terms", "v", 1, "text",
+	    "witnessed");
+	CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+	json_decref(r);
+	done(&l, &st);
+	after = slurp(cpath, &na);
+	CHECK(na == nb && memcmp(after, before, nb) == 0);
+	CHECK_INT(read_cached(), 1);
+	free(before);
+	free(after);
+}
+
 static void
 test_pair(void)
 {
@@ -138,6 +404,8 @@ main(void)
 	snprintf(lpath, sizeof(lpath), "%s/ledger.jsonl", dir);
 	snprintf(cpath, sizeof(cpath), "%s/ledger.jsonl.state", dir);
 	test_cache();
+	test_writer();
+	test_witnessed();
 	test_pair();
 	dk_key_free(&op);
 	tmpdir_remove();
