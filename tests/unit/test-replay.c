@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "denki.h"
 #include "check.h"
@@ -483,6 +484,102 @@ test_cleared_lines(void)
 	json_decref(recs[1]);
 }
 
+/* The contracts' lines dk_cleared_append writes, made from the trades'
+ * lines when they are canonical (tcanon), are dk_canon's of the
+ * contracts byte for byte: under rules that add every member, and under
+ * one whose currency needs an escape (then made by dk_canon); a trade
+ * line not canonical makes the same bytes by dk_canon too. */
+static void
+test_contract_text(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_rules r0 = rules;
+	struct dk_cleared g;
+	struct dk_ledger l;
+	struct dk_state s2;
+	struct dk_order o[2];
+	struct dk_clearing c;
+	json_t *recs[2], *x;
+	char dir[] = "/tmp/test-replay-XXXXXX", path[64], *lines[4], *out;
+	char *want, *a;
+	size_t len, i;
+	int v, rc = 0;
+	FILE *fp;
+
+	CHECK(mkdtemp(dir) != NULL);
+	recs[0] = order_rec(2, SLOT2STR, "buy", 100, 5000);
+	recs[1] = order_rec(0, SLOT2STR, "sell", 100, 1000);
+	book(o, recs, 2);
+	CHECK_INT(dk_clear(o, 2, SLOT + 1800, &rules, &c, &e), 0);
+	lines[0] = dk_canon(recs[0]);
+	lines[1] = dk_canon(recs[1]);
+	x = dk_trade_json(&c, o, &c.t[0], &rules);
+	lines[2] = dk_canon(x);
+	json_decref(x);
+	x = dk_clearing_json(&c, &rules);
+	lines[3] = dk_canon(x);
+	json_decref(x);
+	for (v = 0; v < 4; v++) {
+		if (v == 1) {
+			rules.fee_bps = 100;
+			rules.fee_payer = DK_PAYER_SPLIT;
+			rules.tax_bps = 1900;
+			memset(rules.imbalance, 'a', 64);
+			rules.imbalance[64] = '\0';
+		} else if (v == 2)
+			strcpy(rules.currency, "E\"R");
+		else if (v == 3) {	/* a blank: the trade read as a record */
+			strcpy(rules.currency, "EUR");
+			a = lines[2];
+			CHECK(asprintf(&lines[2], "{ %s", a + 1) > 0);
+			free(a);
+		}
+		memset(&g, 0, sizeof(g));
+		for (i = 0; i < 4; i++)
+			rc = dk_cleared_add_line(&g, dk_parse(lines[i],
+			    strlen(lines[i]), &e), lines[i], strlen(lines[i]),
+			    &rules, &e);
+		CHECK_INT(rc, 1);
+		state(&s2);
+		CHECKF(dk_cleared_check(&g, &rules, &s2, &e) == 0, "%s",
+		    e.msg);
+		CHECK_INT(g.tcanon, v < 3);
+		snprintf(path, sizeof(path), "%s/l%d", dir, v);
+		CHECKF(dk_ledger_open(&l, path, &keys[0], NULL, NULL, &e) == 0,
+		    "%s", e.msg);
+		CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
+		CHECK((fp = open_memstream(&out, &len)) != NULL);
+		CHECKF(dk_cleared_append(&g, &l, &s2, fp, &e) == 0, "%s",
+		    e.msg);
+		fclose(fp);
+		CHECK_INT(json_array_size(g.contracts), 1);
+		want = dk_canon(json_array_get(g.contracts, 0));
+		CHECK_INT(len, strlen(want) + 1);
+		CHECK(strncmp(out, want, strlen(want)) == 0 &&
+		    out[len - 1] == '\n');
+		CHECK_HAS(out, "\"type\":\"contract\"");
+		CHECK_HAS(out, "\"seller\":\"ann\"");
+		if (v == 1)
+			CHECK_HAS(out, "\"fee_payer\":\"split\",\"imbalance\":"
+			    "\"aaaa");
+		if (v == 2)
+			CHECK_HAS(out, "\"currency\":\"E\\\"R\"");
+		free(want);
+		free(out);
+		dk_ledger_close(&l);
+		dk_state_free(&s2);
+		dk_cleared_free(&g);
+		unlink(path);
+	}
+	rmdir(dir);
+	rules = r0;
+	for (i = 0; i < 4; i++)
+		free(lines[i]);
+	dk_clearing_free(&c);
+	json_decref(recs[0]);
+	json_decref(recs[1]);
+}
+
 /* dk_line_flat: clear's flat lines, which contract-sign parses at their
  * slot; anything else (nested, null, a negative number, blanks, keys out
  * of order or twice, an escape, an empty object) is not, and is parsed as
@@ -525,6 +622,7 @@ main(void)
 	test_intake();
 	test_cleared();
 	test_cleared_lines();
+	test_contract_text();
 	test_line_flat();
 	for (i = 0; i < 3; i++)
 		dk_key_free(&keys[i]);
