@@ -74,7 +74,7 @@ main(int argc, char *argv[])
 	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *rec;
 	/* the contracts, printed once they are in the ledger */
-	FILE *out = open_memstream(&obuf, &olen);
+	FILE *out = dk_membuf(&obuf, &olen);
 
 	memset(&g, 0, sizeof(g));
 	memset(&rd, 0, sizeof(rd));

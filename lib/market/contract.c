@@ -265,9 +265,9 @@ keycmp(const struct dk_span *a, const struct dk_span *b)
  * Contract i's canonical text with room for a newline after it, made
  * from its trade's line (canonical: tcanon) and the members of g->extra
  * (x, nx; xn: its length), merged in key order (the extra's where both
- * have one: "type"): what
- * dk_canon makes of dk_contract_json, byte for byte, without walking,
- * sorting and escaping it again.  NULL: made by dk_canon.
+ * have one: "type"): what dk_canon makes of dk_contract_json, byte for
+ * byte, without walking, sorting and escaping it again.  NULL: made by
+ * dk_canon.
  */
 static char *
 contract_text(const struct dk_cleared *g, size_t i, const struct dk_span *x,
