@@ -17,7 +17,7 @@ static ssize_t
 membuf_write(void *c, const char *s, size_t n)
 {
 	struct membuf *m = c;
-	size_t cap = m->cap ? m->cap : 1 << 16;
+	size_t cap = m->cap < (1 << 16) ? 1 << 16 : m->cap;
 	char *p;
 
 	while (cap < *m->len + n + 1)
@@ -44,8 +44,8 @@ membuf_close(void *c)
 
 /*
  * A stream whose bytes, after fflush or fclose, are *buf (*len of them,
- * a NUL after them), as open_memstream's; *buf is the caller's to free,
- * after fclose; NULL when nothing was written.  NULL: out of memory.
+ * a NUL after them: an empty string before any), as open_memstream's;
+ * *buf is the caller's to free, after fclose.  NULL: out of memory.
  */
 FILE *
 dk_membuf(char **buf, size_t *len)
@@ -54,13 +54,18 @@ dk_membuf(char **buf, size_t *len)
 	struct membuf *m = calloc(1, sizeof(*m));
 	FILE *fp;
 
-	if (m == NULL)
+	if (m == NULL || (*buf = calloc(1, 1)) == NULL) {
+		free(m);
 		return NULL;
-	*buf = NULL;
+	}
 	*len = 0;
 	m->buf = buf;
 	m->len = len;
-	if ((fp = fopencookie(m, "w", io)) == NULL)
+	m->cap = 1;
+	if ((fp = fopencookie(m, "w", io)) == NULL) {
+		free(*buf);
+		*buf = NULL;
 		free(m);
+	}
 	return fp;
 }
