@@ -582,21 +582,25 @@ test_contract_text(void)
 
 /* dk_line_flat: clear's flat lines, which contract-sign parses at their
  * slot; anything else (nested, null, a negative number, blanks, keys out
- * of order or twice, an escape, an empty object) is not, and is parsed as
- * it is read */
+ * of order or twice, an escape, an empty object, a control character, a
+ * byte above 0x7E, a string not ended) is not, and is parsed as it is
+ * read */
 static void
 test_line_flat(void)
 {
 	static const char *const yes[] = {
 		"{\"participant\":\"a\",\"price\":0,\"type\":\"order\"}",
 		"{\"a\":1,\"b\":\"x y\",\"c\":123456789012345}",
+		"{\"a\":\" ~!#/\",\"b\":\"\"}",
 		NULL };
 	static const char *const no[] = { "{}", "{\"a\":null}",
 		"{\"a\":-1}", "{\"a\": 1}", "{\"b\":1,\"a\":2}",
 		"{\"a\":1,\"a\":2}", "{\"a\":\"\\n\"}", "{\"a\":[1]}",
 		"{\"a\":{\"b\":1}}", "{\"a\":01}", "{\"a\":1,}",
 		"{\"a\":12345678901234567}", "[1]",
-		"{\"a\":9999999999999999}", NULL };
+		"{\"a\":9999999999999999}", "{\"a\":\"x\x01\"}",
+		"{\"a\":\"\x7f\"}", "{\"a\":\"caf\xc3\xa9\"}", "{\"\xc3\":1}",
+		"{\"a\\\\b\":1}", "{\"a\":\"x}", "{\"a\":\"x\\\"\"}", NULL };
 	struct dk_err e = { 0 };
 	json_t *v;
 	int i;
@@ -608,6 +612,51 @@ test_line_flat(void)
 	}
 	for (i = 0; no[i] != NULL; i++)
 		CHECK(!dk_line_flat(no[i], strlen(no[i])));
+}
+
+/* dk_line_flat over strings of every byte at every place of a 16-byte
+ * value, and of random bytes, two of them odd side by side too: flat
+ * exactly when every byte is printable ASCII but a quote or a
+ * backslash */
+static void
+test_line_flat_bytes(void)
+{
+	static const unsigned char odd[] = { 0, 1, 0x1f, 0x20, 0x21, '"',
+	    '\\', 0x5b, 0x5d, 0x7e, 0x7f, 0x80, 0xc3, 0xfe, 0xff, 'a' };
+	char line[64];
+	unsigned char v[40];
+	size_t len, i, k;
+	int b, want, bad = 0, r;
+
+	for (k = 0; k < 16; k++)
+		for (b = 0; b < 256; b++) {
+			memset(v, 'a', 16);
+			v[k] = (unsigned char)b;
+			len = (size_t)snprintf(line, sizeof(line), "{\"a\":\"");
+			memcpy(line + len, v, 16);
+			len += 16;
+			memcpy(line + len, "\"}", 2);
+			len += 2;
+			want = b >= 0x20 && b <= 0x7e && b != '"' && b != '\\';
+			bad += dk_line_flat(line, len) != want;
+		}
+	srand(17);
+	for (r = 0; r < 20000; r++) {
+		len = (size_t)(rand() % 40);
+		want = 1;
+		for (i = 0; i < len; i++) {
+			v[i] = rand() % 8 ? (unsigned char)('a' + rand() % 26) :
+			    odd[rand() % sizeof(odd)];
+			if (v[i] < 0x20 || v[i] > 0x7e || v[i] == '"' ||
+			    v[i] == '\\')
+				want = 0;
+		}
+		memcpy(line, "{\"a\":\"", 6);
+		memcpy(line + 6, v, len);
+		memcpy(line + 6 + len, "\"}", 2);
+		bad += dk_line_flat(line, len + 8) != want;
+	}
+	CHECK_INT(bad, 0);
 }
 
 int
@@ -624,6 +673,7 @@ main(void)
 	test_cleared_lines();
 	test_contract_text();
 	test_line_flat();
+	test_line_flat_bytes();
 	for (i = 0; i < 3; i++)
 		dk_key_free(&keys[i]);
 	dk_state_free(&st);
