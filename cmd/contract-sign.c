@@ -74,7 +74,7 @@ main(int argc, char *argv[])
 	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *rec;
 	/* the contracts, printed once they are in the ledger */
-	FILE *out = open_memstream(&obuf, &olen);
+	FILE *out = NULL;
 
 	memset(&g, 0, sizeof(g));
 	memset(&rd, 0, sizeof(rd));
@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
 		;
-	if (out == NULL)
+	if ((out = dk_membuf(&obuf, &olen)) == NULL)
 		dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
 	if (out == NULL || dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
 		goto fail;

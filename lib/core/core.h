@@ -67,6 +67,8 @@ const char *dk_exit_text(int status);
 int dk_valid_id(const char *);
 int dk_grow(void *arrp, size_t n, size_t *cap, size_t size,
     size_t first);	/* grow.c */
+FILE *dk_membuf(char **buf, size_t *len);	/* membuf.c: open_memstream's
+						 * bytes, grown by realloc */
 
 /* jsonl.c: JSON lines in the canonical profile (RFC 8785 restricted) */
 struct dk_reader {

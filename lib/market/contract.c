@@ -13,8 +13,17 @@
 json_t *
 dk_contract_json(json_t *trade, const struct dk_rules *r)
 {
-	json_t *c = json_deep_copy(trade);
+	json_t *c;
 
+	/* the trade's values shared, not copied (no record is changed once
+	 * made): contract-sign makes one for every trade of a month */
+	if (!json_is_object(trade))
+		c = json_deep_copy(trade);
+	else if ((c = json_object()) != NULL &&
+	    json_object_update(c, trade) < 0) {
+		json_decref(c);
+		return NULL;
+	}
 	if (c == NULL)
 		return NULL;
 	json_object_set_new(c, "type", json_string("contract"));
@@ -162,6 +171,10 @@ replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
 		g->orders = o;
 		json_decref(g->contracts);
 		g->contracts = json_incref(rp.contracts);
+		/* the trades taken as they were given: each line is its
+		 * trade's text (dk_trade_is), and its contract's is made
+		 * from it (contract_text) */
+		g->tcanon = rp.trades == g->trades && g->tline != NULL;
 		rc = 0;
 	}
 	dk_replay_free(&rp);
@@ -177,13 +190,116 @@ dk_cleared_check(struct dk_cleared *g, const struct dk_rules *r,
     struct dk_state *st, struct dk_err *e)
 {
 	const char *ss = json_string_value(json_object_get(g->clearing, "slot"));
+	json_t *t, *x;
 
 	if (dk_state_slot(st, g->slot) != NULL)
 		return dk_fail(e, DK_EX_DATAERR, "slot %s: already in the ledger",
 		    ss);
 	if (replay(g, r, st, e) < 0)
 		return dk_failpre(e, "slot %s", ss);
+	/* what a contract adds to its trade, as dk_canon writes it */
+	if (g->tcanon && g->extra == NULL && (t = json_object()) != NULL) {
+		if ((x = dk_contract_json(t, r)) != NULL)
+			g->extra = dk_canon(x);
+		json_decref(x);
+		json_decref(t);
+	}
 	return 0;
+}
+
+/* The members of s (n bytes), canonical text of a flat object, each a
+ * span from its key's quote to its value's end, at most max: how many,
+ * or 0 for any other text (an escape, a nested value). */
+static size_t
+members(const char *s, size_t n, struct dk_span *m, size_t max)
+{
+	const char *p = s + 1, *end = s + n - 1, *q;
+	size_t k = 0;
+
+	if (n < 3 || s[0] != '{' || *end != '}')
+		return 0;
+	while (p < end) {
+		if (k == max || *p != '"' ||
+		    (q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL ||
+		    memchr(p + 1, '\\', (size_t)(q - p - 1)) != NULL ||
+		    q + 2 >= end || q[1] != ':')
+			return 0;
+		m[k].s = p;
+		q += 2;
+		if (*q == '"') {
+			p = q + 1;
+			if ((q = memchr(p, '"', (size_t)(end - p))) == NULL ||
+			    memchr(p, '\\', (size_t)(q - p)) != NULL)
+				return 0;
+			q++;
+		} else if (*q == '{' || *q == '[')
+			return 0;
+		else
+			while (q < end && *q != ',')
+				q++;
+		m[k].n = (size_t)(q - m[k].s);
+		k++;
+		if (q == end)
+			break;
+		if (*q != ',')
+			return 0;
+		p = q + 1;
+	}
+	return p < end ? k : 0;
+}
+
+/* A member's key (its text between the quotes), ordered as dk_canon
+ * orders keys: bytes, a shorter key first. */
+static int
+keycmp(const struct dk_span *a, const struct dk_span *b)
+{
+	const char *x = a->s + 1, *y = b->s + 1;
+	size_t m = (size_t)((const char *)memchr(x, '"', a->n) - x);
+	size_t n = (size_t)((const char *)memchr(y, '"', b->n) - y);
+	int c = memcmp(x, y, m < n ? m : n);
+
+	return c ? c : (m > n) - (m < n);
+}
+
+/*
+ * Contract i's canonical text with room for a newline after it, made
+ * from its trade's line (canonical: tcanon) and the members of g->extra
+ * (x, nx; xn: its length), merged in key order (the extra's where both
+ * have one: "type"): what dk_canon makes of dk_contract_json, byte for
+ * byte, without walking, sorting and escaping it again.  NULL: made by
+ * dk_canon.
+ */
+static char *
+contract_text(const struct dk_cleared *g, size_t i, const struct dk_span *x,
+    size_t nx, size_t xn)
+{
+	struct dk_span t[32];
+	size_t nt, a = 0, b = 0, len = 1;
+	char *out;
+	int c;
+
+	if (nx == 0 ||
+	    (nt = members(g->tline[i].s, g->tline[i].n, t, 32)) == 0 ||
+	    (out = malloc(g->tline[i].n + xn + 2)) == NULL)
+		return NULL;
+	out[0] = '{';
+	while (a < nt || b < nx) {
+		c = a == nt ? 1 : b == nx ? -1 : keycmp(&t[a], &x[b]);
+		if (c == 0)
+			a++;
+		else if (c < 0) {
+			memcpy(out + len, t[a].s, t[a].n);
+			len += t[a++].n;
+			out[len++] = ',';
+			continue;
+		}
+		memcpy(out + len, x[b].s, x[b].n);
+		len += x[b++].n;
+		out[len++] = ',';
+	}
+	out[len - 1] = '}';
+	out[len] = '\0';
+	return out;
 }
 
 /* A checked slot into the ledger: its orders, its clearing, its contracts
@@ -192,7 +308,8 @@ int
 dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
     struct dk_state *st, FILE *out, struct dk_err *e)
 {
-	size_t i, n;
+	struct dk_span m[32];
+	size_t i, n, nm = 0, xn = 0;
 	json_t *x;
 	char *c;
 	int rc;
@@ -206,10 +323,13 @@ dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
 	    dk_ledger_add(l, g->clearing, e) < 0)
 		return -1;
 	/* a contract's text made once, for the ledger and for out */
+	if (g->tcanon && g->extra != NULL)
+		nm = members(g->extra, xn = strlen(g->extra), m, 32);
 	json_array_foreach(g->contracts, i, x) {
 		if (dk_state_apply(st, 0, 0, x, e) < 0)
 			return -1;
-		if ((c = dk_canon(x)) == NULL)
+		if ((c = contract_text(g, i, m, nm, xn)) == NULL &&
+		    (c = dk_canon(x)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		rc = dk_ledger_add_canon(l, x, c, e);
 		n = strlen(c);
@@ -232,6 +352,7 @@ dk_cleared_free(struct dk_cleared *g)
 	json_decref(g->contracts);
 	free(g->oline);
 	free(g->tline);
+	free(g->extra);
 	memset(g, 0, sizeof(*g));
 }
 

@@ -219,50 +219,60 @@ order_at(struct dk_intake *in, size_t i, struct dk_err *e)
 	    "the ledger", ts);
 }
 
-static int
-byslot(const void *a, const void *b, void *arg)
-{
-	const struct dk_intake *in = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+struct slotkey {
+	int64_t slot;
+	size_t seq, i;
+};
 
-	if (in->o[x].slot != in->o[y].slot)
-		return in->o[x].slot < in->o[y].slot ? -1 : 1;
-	return in->v[x].seq < in->v[y].seq ? -1 : in->v[x].seq > in->v[y].seq;
+static int
+byslot(const void *a, const void *b)
+{
+	const struct slotkey *x = a, *y = b;
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Groups the orders by slot, keeping the input order within a slot. */
+/* Groups the orders by slot, keeping the input order within a slot: the
+ * keys sorted apart, then each order and its source moved once, in
+ * place (following each cycle, as dk_sort_by_id does). */
 static int
 group(struct dk_intake *in)
 {
-	struct dk_order *no;
-	struct dk_src *nv;
-	size_t *ix, i;
+	struct slotkey *ks;
+	struct dk_order to;
+	struct dk_src tv;
+	size_t i, j, from;
 
 	for (i = 1; i < in->n && in->o[i - 1].slot <= in->o[i].slot; i++)
 		;
 	if (i >= in->n)
 		return 0;
-	ix = calloc(in->n, sizeof(*ix));
-	no = calloc(in->n, sizeof(*no));
-	nv = calloc(in->n, sizeof(*nv));
-	if (ix == NULL || no == NULL || nv == NULL) {
-		free(ix);
-		free(no);
-		free(nv);
+	if ((ks = malloc(in->n * sizeof(*ks))) == NULL)
 		return -1;
-	}
-	for (i = 0; i < in->n; i++)
-		ix[i] = i;
-	qsort_r(ix, in->n, sizeof(*ix), byslot, in);
 	for (i = 0; i < in->n; i++) {
-		no[i] = in->o[ix[i]];
-		nv[i] = in->v[ix[i]];
+		ks[i].slot = in->o[i].slot;
+		ks[i].seq = in->v[i].seq;
+		ks[i].i = i;
 	}
-	free(in->o);
-	free(in->v);
-	in->o = no;
-	in->v = nv;
-	free(ix);
+	qsort(ks, in->n, sizeof(*ks), byslot);
+	/* position i takes the order at ks[i].i */
+	for (i = 0; i < in->n; i++) {
+		if (ks[i].i == i)
+			continue;
+		to = in->o[i];
+		tv = in->v[i];
+		for (j = i; (from = ks[j].i) != i; j = from) {
+			in->o[j] = in->o[from];
+			in->v[j] = in->v[from];
+			ks[j].i = j;
+		}
+		in->o[j] = to;
+		in->v[j] = tv;
+		ks[j].i = j;
+	}
+	free(ks);
 	return 0;
 }
 

@@ -134,6 +134,9 @@ struct dk_cleared {		/* one slot of denki-clear's output */
 	json_t *contracts;	/* what dk_cleared_check made */
 	struct dk_span *oline, *tline;	/* each order's, trade's line */
 	size_t capo, capt;
+	int tcanon;		/* tline[i]: contract i's trade, as clear
+				 * writes it (dk_cleared_check found so) */
+	char *extra;		/* then the members its contract adds */
 };
 int dk_cleared_add(struct dk_cleared *, json_t *rec, const struct dk_rules *,
     struct dk_err *);

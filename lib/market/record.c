@@ -19,42 +19,61 @@ slot_json(int64_t t, const struct dk_rules *r)
 	return json_string(s);
 }
 
+/* s (n bytes) at p; then p after it */
+static char *
+put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* a constant (the text up to a value), then a string or a number */
+#define PUTS(p, lit)	put((p), (lit), sizeof(lit) - 1)
+#define STR(p, lit, s)	(((p) = PUTS((p), lit)), put((p), (s), strlen(s)))
+#define NUM(p, lit, v)	\
+	(((p) = PUTS((p), lit)), (p) + dk_lltoa((long long)(v), (p)))
+
 /*
  * A trade record, written straight in canonical form (every string in it
  * is an id, a zone, a hash or a slot time, which need no escaping): the
  * one serialiser of a trade, which dk_trade_json reads back as JSON and
  * dk_trade_print writes, for a big book.  A single-price clearing
  * without zones writes the fields it always did; other rules add what
- * the buyer pays, the wheeling and the zones.  Returns the length.
+ * the buyer pays, the wheeling and the zones.  Put together by hand, not
+ * by snprintf (clear writes and contract-sign compares one for every
+ * trade).  Returns the length, or -1 when n bytes could not hold it.
  */
 static int
 trade_text(char *buf, size_t n, const char *slot, const struct dk_order *o,
     const struct dk_trade *t, const struct dk_rules *r)
 {
 	const struct dk_order *s = &o[t->sell], *b = &o[t->buy];
+	int more = r->zonal || strcmp(r->mechanism, "uniform") != 0;
+	char *p = buf;
 
-	if (!r->zonal && strcmp(r->mechanism, "uniform") == 0)
-		return snprintf(buf, n, "{\"buy_order\":\"%s\",\"buyer\":\"%s\","
-		    "\"price\":%lld,\"sell_order\":\"%s\",\"seller\":\"%s\","
-		    "\"slot\":\"%s\",\"type\":\"trade\",\"v\":1,\"wh\":%lld}",
-		    b->id, b->participant, (long long)t->price, s->id,
-		    s->participant, slot, (long long)t->wh);
-	if (!r->zonal)
-		return snprintf(buf, n, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
-		    "\"buyer\":\"%s\",\"price\":%lld,\"sell_order\":\"%s\","
-		    "\"seller\":\"%s\",\"slot\":\"%s\",\"type\":\"trade\","
-		    "\"v\":1,\"wh\":%lld,\"wheeling\":%lld}", b->id,
-		    (long long)t->buy_price, b->participant,
-		    (long long)t->price, s->id, s->participant, slot,
-		    (long long)t->wh, (long long)t->wheeling);
-	return snprintf(buf, n, "{\"buy_order\":\"%s\",\"buy_price\":%lld,"
-	    "\"buyer\":\"%s\",\"buyer_zone\":\"%s\",\"price\":%lld,"
-	    "\"sell_order\":\"%s\",\"seller\":\"%s\",\"seller_zone\":\"%s\","
-	    "\"slot\":\"%s\",\"type\":\"trade\",\"v\":1,\"wh\":%lld,"
-	    "\"wheeling\":%lld}", b->id, (long long)t->buy_price,
-	    b->participant, b->zone, (long long)t->price, s->id,
-	    s->participant, s->zone, slot, (long long)t->wh,
-	    (long long)t->wheeling);
+	/* two ids, four names, a slot, five numbers and the keys */
+	if (n < 2 * 65 + 4 * (DK_ID_MAX + 1) + strlen(slot) + 5 * 24 + 200)
+		return -1;
+	p = STR(p, "{\"buy_order\":\"", b->id);
+	if (more) {
+		p = NUM(p, "\",\"buy_price\":", t->buy_price);
+		p = STR(p, ",\"buyer\":\"", b->participant);
+	} else
+		p = STR(p, "\",\"buyer\":\"", b->participant);
+	if (r->zonal)
+		p = STR(p, "\",\"buyer_zone\":\"", b->zone);
+	p = NUM(p, "\",\"price\":", t->price);
+	p = STR(p, ",\"sell_order\":\"", s->id);
+	p = STR(p, "\",\"seller\":\"", s->participant);
+	if (r->zonal)
+		p = STR(p, "\",\"seller_zone\":\"", s->zone);
+	p = STR(p, "\",\"slot\":\"", slot);
+	p = NUM(p, "\",\"type\":\"trade\",\"v\":1,\"wh\":", t->wh);
+	if (more)
+		p = NUM(p, ",\"wheeling\":", t->wheeling);
+	p = PUTS(p, "}");
+	*p = '\0';
+	return (int)(p - buf);
 }
 
 json_t *

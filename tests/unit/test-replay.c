@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "denki.h"
 #include "check.h"
@@ -483,23 +484,123 @@ test_cleared_lines(void)
 	json_decref(recs[1]);
 }
 
+/* The contracts' lines dk_cleared_append writes, made from the trades'
+ * lines when they are canonical (tcanon), are dk_canon's of the
+ * contracts byte for byte: under rules that add every member, and under
+ * one whose currency needs an escape (then made by dk_canon); a trade
+ * line not canonical makes the same bytes by dk_canon too. */
+static void
+test_contract_text(void)
+{
+	struct dk_err e = { 0 };
+	struct dk_rules r0 = rules;
+	struct dk_cleared g;
+	struct dk_ledger l;
+	struct dk_state s2;
+	struct dk_order o[2];
+	struct dk_clearing c;
+	json_t *recs[2], *x;
+	char dir[] = "/tmp/test-replay-XXXXXX", path[64], *lines[4], *out;
+	char *want, *a;
+	size_t len, i;
+	int v, rc = 0;
+	FILE *fp;
+
+	CHECK(mkdtemp(dir) != NULL);
+	recs[0] = order_rec(2, SLOT2STR, "buy", 100, 5000);
+	recs[1] = order_rec(0, SLOT2STR, "sell", 100, 1000);
+	book(o, recs, 2);
+	CHECK_INT(dk_clear(o, 2, SLOT + 1800, &rules, &c, &e), 0);
+	lines[0] = dk_canon(recs[0]);
+	lines[1] = dk_canon(recs[1]);
+	x = dk_trade_json(&c, o, &c.t[0], &rules);
+	lines[2] = dk_canon(x);
+	json_decref(x);
+	x = dk_clearing_json(&c, &rules);
+	lines[3] = dk_canon(x);
+	json_decref(x);
+	for (v = 0; v < 4; v++) {
+		if (v == 1) {
+			rules.fee_bps = 100;
+			rules.fee_payer = DK_PAYER_SPLIT;
+			rules.tax_bps = 1900;
+			memset(rules.imbalance, 'a', 64);
+			rules.imbalance[64] = '\0';
+		} else if (v == 2)
+			strcpy(rules.currency, "E\"R");
+		else if (v == 3) {	/* a blank: the trade read as a record */
+			strcpy(rules.currency, "EUR");
+			a = lines[2];
+			CHECK(asprintf(&lines[2], "{ %s", a + 1) > 0);
+			free(a);
+		}
+		memset(&g, 0, sizeof(g));
+		for (i = 0; i < 4; i++)
+			rc = dk_cleared_add_line(&g, dk_parse(lines[i],
+			    strlen(lines[i]), &e), lines[i], strlen(lines[i]),
+			    &rules, &e);
+		CHECK_INT(rc, 1);
+		state(&s2);
+		CHECKF(dk_cleared_check(&g, &rules, &s2, &e) == 0, "%s",
+		    e.msg);
+		CHECK_INT(g.tcanon, v < 3);
+		snprintf(path, sizeof(path), "%s/l%d", dir, v);
+		CHECKF(dk_ledger_open(&l, path, &keys[0], NULL, NULL, &e) == 0,
+		    "%s", e.msg);
+		CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
+		CHECK((fp = open_memstream(&out, &len)) != NULL);
+		CHECKF(dk_cleared_append(&g, &l, &s2, fp, &e) == 0, "%s",
+		    e.msg);
+		fclose(fp);
+		CHECK_INT(json_array_size(g.contracts), 1);
+		want = dk_canon(json_array_get(g.contracts, 0));
+		CHECK_INT(len, strlen(want) + 1);
+		CHECK(strncmp(out, want, strlen(want)) == 0 &&
+		    out[len - 1] == '\n');
+		CHECK_HAS(out, "\"type\":\"contract\"");
+		CHECK_HAS(out, "\"seller\":\"ann\"");
+		if (v == 1)
+			CHECK_HAS(out, "\"fee_payer\":\"split\",\"imbalance\":"
+			    "\"aaaa");
+		if (v == 2)
+			CHECK_HAS(out, "\"currency\":\"E\\\"R\"");
+		free(want);
+		free(out);
+		dk_ledger_close(&l);
+		dk_state_free(&s2);
+		dk_cleared_free(&g);
+		unlink(path);
+	}
+	rmdir(dir);
+	rules = r0;
+	for (i = 0; i < 4; i++)
+		free(lines[i]);
+	dk_clearing_free(&c);
+	json_decref(recs[0]);
+	json_decref(recs[1]);
+}
+
 /* dk_line_flat: clear's flat lines, which contract-sign parses at their
  * slot; anything else (nested, null, a negative number, blanks, keys out
- * of order or twice, an escape, an empty object) is not, and is parsed as
- * it is read */
+ * of order or twice, an escape, an empty object, a control character, a
+ * byte above 0x7E, a string not ended) is not, and is parsed as it is
+ * read */
 static void
 test_line_flat(void)
 {
 	static const char *const yes[] = {
 		"{\"participant\":\"a\",\"price\":0,\"type\":\"order\"}",
 		"{\"a\":1,\"b\":\"x y\",\"c\":123456789012345}",
+		"{\"a\":\" ~!#/\",\"b\":\"\"}",
 		NULL };
 	static const char *const no[] = { "{}", "{\"a\":null}",
 		"{\"a\":-1}", "{\"a\": 1}", "{\"b\":1,\"a\":2}",
 		"{\"a\":1,\"a\":2}", "{\"a\":\"\\n\"}", "{\"a\":[1]}",
 		"{\"a\":{\"b\":1}}", "{\"a\":01}", "{\"a\":1,}",
 		"{\"a\":12345678901234567}", "[1]",
-		"{\"a\":9999999999999999}", NULL };
+		"{\"a\":9999999999999999}", "{\"a\":\"x\x01\"}",
+		"{\"a\":\"\x7f\"}", "{\"a\":\"caf\xc3\xa9\"}", "{\"\xc3\":1}",
+		"{\"a\\\\b\":1}", "{\"a\":\"x}", "{\"a\":\"x\\\"\"}", NULL };
 	struct dk_err e = { 0 };
 	json_t *v;
 	int i;
@@ -511,6 +612,51 @@ test_line_flat(void)
 	}
 	for (i = 0; no[i] != NULL; i++)
 		CHECK(!dk_line_flat(no[i], strlen(no[i])));
+}
+
+/* dk_line_flat over strings of every byte at every place of a 16-byte
+ * value, and of random bytes, two of them odd side by side too: flat
+ * exactly when every byte is printable ASCII but a quote or a
+ * backslash */
+static void
+test_line_flat_bytes(void)
+{
+	static const unsigned char odd[] = { 0, 1, 0x1f, 0x20, 0x21, '"',
+	    '\\', 0x5b, 0x5d, 0x7e, 0x7f, 0x80, 0xc3, 0xfe, 0xff, 'a' };
+	char line[64];
+	unsigned char v[40];
+	size_t len, i, k;
+	int b, want, bad = 0, r;
+
+	for (k = 0; k < 16; k++)
+		for (b = 0; b < 256; b++) {
+			memset(v, 'a', 16);
+			v[k] = (unsigned char)b;
+			len = (size_t)snprintf(line, sizeof(line), "{\"a\":\"");
+			memcpy(line + len, v, 16);
+			len += 16;
+			memcpy(line + len, "\"}", 2);
+			len += 2;
+			want = b >= 0x20 && b <= 0x7e && b != '"' && b != '\\';
+			bad += dk_line_flat(line, len) != want;
+		}
+	srand(17);
+	for (r = 0; r < 20000; r++) {
+		len = (size_t)(rand() % 40);
+		want = 1;
+		for (i = 0; i < len; i++) {
+			v[i] = rand() % 8 ? (unsigned char)('a' + rand() % 26) :
+			    odd[rand() % sizeof(odd)];
+			if (v[i] < 0x20 || v[i] > 0x7e || v[i] == '"' ||
+			    v[i] == '\\')
+				want = 0;
+		}
+		memcpy(line, "{\"a\":\"", 6);
+		memcpy(line + 6, v, len);
+		memcpy(line + 6 + len, "\"}", 2);
+		bad += dk_line_flat(line, len + 8) != want;
+	}
+	CHECK_INT(bad, 0);
 }
 
 int
@@ -525,7 +671,9 @@ main(void)
 	test_intake();
 	test_cleared();
 	test_cleared_lines();
+	test_contract_text();
 	test_line_flat();
+	test_line_flat_bytes();
 	for (i = 0; i < 3; i++)
 		dk_key_free(&keys[i]);
 	dk_state_free(&st);

@@ -551,12 +551,12 @@ test_sha256(void)
 
 /* dk_unb64 of a signature (64 bytes), by hand, takes what
  * sodium_base642bin takes and gives its bytes: random signatures, each
- * letter changed to others (padding, a URL-safe one, a blank, a NUL),
- * unused bits set, other lengths. */
+ * letter changed to others (padding, a URL-safe one, a blank, bytes
+ * above 0x7F, a NUL), unused bits set, other lengths. */
 static void
 test_unb64_sig(void)
 {
-	static const char other[] = "A/+=-_ .\n";
+	static const char other[] = "A/+=-_ .\n\x80\xff";
 	unsigned char raw[64], a[64], b[64];
 	char t[100], u[100];
 	size_t got, len, i, k;
