@@ -79,26 +79,23 @@ framed_rec(const char *rt, size_t rl)
 	return v;
 }
 
-/* The record's type read from its bytes, not parsed: of a flat record
- * with no escape (no '{', '[' or '\\' past its first byte, so no '"'
- * inside a string), the string after its member "type"; NULL for any
- * other (the parser then reads and judges it).  Of a record the parser
- * takes, the type the parser sees. */
+/* The member "type" of a flat record's bytes s: the string after its
+ * first ",\"type\":\"" (or a leading "{\"type\":\""), to the next '"' (tl
+ * bytes); NULL without one.  Found by its comma: a record has a few,
+ * and memmem's set-up costs more than looking at each. */
 static const char *
-rec_type(const char *s, size_t n, size_t *tl)
+type_member(const char *s, size_t n, size_t *tl)
 {
-	const char *t, *q;
+	const char *t = NULL, *p = s, *end = s + n, *q;
 
-	if (n < 2 || s[0] != '{' || memchr(s + 1, '{', n - 1) != NULL ||
-	    memchr(s, '[', n) != NULL || memchr(s, '\\', n) != NULL)
-		return NULL;
 	if (n > 9 && memcmp(s, "{\"type\":\"", 9) == 0)
 		t = s + 9;
-	else if ((t = memmem(s, n, ",\"type\":\"", 9)) != NULL)
-		t += 9;
-	else
-		return NULL;
-	if ((q = memchr(t, '"', n - (size_t)(t - s))) == NULL)
+	while (t == NULL && (p = memchr(p, ',', (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) > 9 && memcmp(p, ",\"type\":\"", 9) == 0)
+			t = p + 9;
+		p++;
+	}
+	if (t == NULL || (q = memchr(t, '"', (size_t)(end - t))) == NULL)
 		return NULL;
 	*tl = (size_t)(q - t);
 	return t;
@@ -113,24 +110,31 @@ asked(const struct dk_scaninfo *si, const char *t, size_t tl)
 	if (si == NULL || si->only == NULL)
 		return 1;
 	for (i = 0; si->only[i] != NULL; i++)
-		if (strlen(si->only[i]) == tl && memcmp(si->only[i], t, tl) == 0)
+		if (strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
 			return 1;
 	return 0;
 }
 
-/* Whether a framed record is one to pass over unparsed (si->only): its
- * type plainly one not asked for, nor one the scan checks itself. */
+/*
+ * Whether a framed record is one to pass over unparsed (si->only): its
+ * type plainly one not asked for, nor one the scan checks itself.  Its
+ * type is plain from its bytes in a flat record with no escape (no '{',
+ * '[' or '\\' past its first byte, so no '"' inside a string); any other
+ * is parsed, and the parser judges it.  A type asked for is parsed
+ * whatever the bytes, so those are looked at only for a type not asked.
+ */
 static int
 passed_over(const struct dk_scaninfo *si, const char *rt, size_t rl)
 {
 	const char *t;
 	size_t tl;
 
-	return si != NULL && si->only != NULL &&
-	    (t = rec_type(rt, rl, &tl)) != NULL &&
+	return si != NULL && si->only != NULL && rl >= 2 && rt[0] == '{' &&
+	    (t = type_member(rt, rl, &tl)) != NULL &&
 	    !(tl == 6 && memcmp(t, "ledger", 6) == 0) &&
 	    !(tl == 10 && memcmp(t, "checkpoint", 10) == 0) &&
-	    !asked(si, t, tl);
+	    !asked(si, t, tl) && memchr(rt + 1, '{', rl - 1) == NULL &&
+	    memchr(rt, '[', rl) == NULL && memchr(rt, '\\', rl) == NULL;
 }
 
 /*
