@@ -50,6 +50,7 @@ main(int argc, char *argv[])
 
 	memset(sc, 0, sizeof(sc));
 	memset(r, 0, sizeof(r));
+	dk_jalloc_on();		/* before the first JSON value */
 	dk_prog_init(&P, prog, usage, 0, argc);
 	while ((c = dk_prog_opt(&P, argc, argv, "qb:f:j:d:o:")) != -1)
 		switch (c) {

@@ -5,10 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -79,26 +82,23 @@ framed_rec(const char *rt, size_t rl)
 	return v;
 }
 
-/* The record's type read from its bytes, not parsed: of a flat record
- * with no escape (no '{', '[' or '\\' past its first byte, so no '"'
- * inside a string), the string after its member "type"; NULL for any
- * other (the parser then reads and judges it).  Of a record the parser
- * takes, the type the parser sees. */
+/* The member "type" of a flat record's bytes s: the string after its
+ * first ",\"type\":\"" (or a leading "{\"type\":\""), to the next '"' (tl
+ * bytes); NULL without one.  Found by its comma: a record has a few,
+ * and memmem's set-up costs more than looking at each. */
 static const char *
-rec_type(const char *s, size_t n, size_t *tl)
+type_member(const char *s, size_t n, size_t *tl)
 {
-	const char *t, *q;
+	const char *t = NULL, *p = s, *end = s + n, *q;
 
-	if (n < 2 || s[0] != '{' || memchr(s + 1, '{', n - 1) != NULL ||
-	    memchr(s, '[', n) != NULL || memchr(s, '\\', n) != NULL)
-		return NULL;
 	if (n > 9 && memcmp(s, "{\"type\":\"", 9) == 0)
 		t = s + 9;
-	else if ((t = memmem(s, n, ",\"type\":\"", 9)) != NULL)
-		t += 9;
-	else
-		return NULL;
-	if ((q = memchr(t, '"', n - (size_t)(t - s))) == NULL)
+	while (t == NULL && (p = memchr(p, ',', (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) > 9 && memcmp(p, ",\"type\":\"", 9) == 0)
+			t = p + 9;
+		p++;
+	}
+	if (t == NULL || (q = memchr(t, '"', (size_t)(end - t))) == NULL)
 		return NULL;
 	*tl = (size_t)(q - t);
 	return t;
@@ -113,24 +113,32 @@ asked(const struct dk_scaninfo *si, const char *t, size_t tl)
 	if (si == NULL || si->only == NULL)
 		return 1;
 	for (i = 0; si->only[i] != NULL; i++)
-		if (strlen(si->only[i]) == tl && memcmp(si->only[i], t, tl) == 0)
+		if ((tl == 0 || si->only[i][0] == t[0]) &&
+		    strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
 			return 1;
 	return 0;
 }
 
-/* Whether a framed record is one to pass over unparsed (si->only): its
- * type plainly one not asked for, nor one the scan checks itself. */
+/*
+ * Whether a framed record is one to pass over unparsed (si->only): its
+ * type plainly one not asked for, nor one the scan checks itself.  Its
+ * type is plain from its bytes in a flat record with no escape (no '{',
+ * '[' or '\\' past its first byte, so no '"' inside a string); any other
+ * is parsed, and the parser judges it.  A type asked for is parsed
+ * whatever the bytes, so those are looked at only for a type not asked.
+ */
 static int
 passed_over(const struct dk_scaninfo *si, const char *rt, size_t rl)
 {
 	const char *t;
 	size_t tl;
 
-	return si != NULL && si->only != NULL &&
-	    (t = rec_type(rt, rl, &tl)) != NULL &&
+	return si != NULL && si->only != NULL && rl >= 2 && rt[0] == '{' &&
+	    (t = type_member(rt, rl, &tl)) != NULL &&
 	    !(tl == 6 && memcmp(t, "ledger", 6) == 0) &&
 	    !(tl == 10 && memcmp(t, "checkpoint", 10) == 0) &&
-	    !asked(si, t, tl);
+	    !asked(si, t, tl) && memchr(rt + 1, '{', rl - 1) == NULL &&
+	    memchr(rt, '[', rl) == NULL && memchr(rt, '\\', rl) == NULL;
 }
 
 /*
@@ -269,12 +277,107 @@ dk_ledger_scan_plain(FILE *fp, const char *name, const unsigned char *oppk,
  * key, tree, good, cp_time): a reader that keeps what it read before
  * reads only what was appended since.
  */
+/*
+ * The lines a scan reads: from fp through stdio, or (map not NULL) from
+ * the whole file mapped, each line where it lies in the map, not copied
+ * (a line is its bytes and their length: nothing reads past them).
+ */
+struct lines {
+	struct dk_reader r;
+	const char *map;
+	size_t len, pos;
+	size_t kept;		/* the map from here on still in memory */
+	const char *ahead;	/* the line after the last one hashed, */
+	size_t alen;		/* its length */
+	unsigned char aleaf[32];	/* and its leaf hash, made with it */
+};
+
+#define DROP ((size_t)32 << 20)
+
+static long
+next_line(struct lines *L, char **line, struct dk_err *e)
+{
+	const char *p, *nl;
+
+	if (L->map == NULL)
+		return dk_reader_next(&L->r, line, e);
+	if (L->pos >= L->len) {
+		e->status = 0;
+		return -1;
+	}
+	L->r.torn = 0;
+	/* the lines read let go of, 32 MB at a time: a ledger of any size
+	 * read in as much memory (a page read again comes from the file) */
+	if (L->pos - L->kept >= DROP) {
+		size_t to = L->pos & ~(size_t)(DROP - 1);
+		(void)madvise((char *)L->map + L->kept, to - L->kept,
+		    MADV_DONTNEED);
+		L->kept = to;
+	}
+	p = L->map + L->pos;
+	L->r.line++;
+	if (p == L->ahead)
+		nl = p + L->alen;
+	else if ((nl = memchr(p, '\n', L->len - L->pos)) == NULL) {
+		L->r.torn = 1;
+		nl = L->map + L->len;
+	}
+	L->pos = (size_t)(nl - L->map) + 1;
+	*line = (char *)p;
+	return (long)(nl - p);
+}
+
+/* The leaf hash of line (n bytes), the one last read: in a map, made
+ * with the next line's (complete, its newline there), which the next
+ * call takes. */
+static void
+leaf_of(struct lines *L, const char *line, size_t n, unsigned char leaf[32])
+{
+	const char *p, *nl;
+
+	if (line == L->ahead && n == L->alen) {
+		memcpy(leaf, L->aleaf, 32);
+		return;
+	}
+	L->ahead = NULL;
+	if (L->map != NULL && L->pos < L->len && (nl = memchr(p = L->map +
+	    L->pos, '\n', L->len - L->pos)) != NULL) {
+		dk_merkle_leaf2(line, n, p, (size_t)(nl - p), leaf, L->aleaf);
+		L->ahead = p;
+		L->alen = (size_t)(nl - p);
+		return;
+	}
+	dk_merkle_leaf(line, n, leaf);
+}
+
+static int scan_lines(struct lines *, const char *, const unsigned char *,
+    dk_entry_fn, void *, char prev[65], long long *, struct dk_scaninfo *,
+    struct dk_err *);
+
 int
 dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
     const unsigned char *oppk, dk_entry_fn fn, void *ctx, char prev[65],
     long long *next, struct dk_scaninfo *si, struct dk_err *e)
 {
-	struct dk_reader r;
+	struct lines L;
+	int rc;
+
+	memset(&L, 0, sizeof(L));
+	L.r.fp = fp;
+	L.r.name = name;
+	L.r.line = line0;
+	rc = scan_lines(&L, name, oppk, fn, ctx, prev, next, si, e);
+	free(L.r.buf);
+	return rc;
+}
+
+static int
+scan_lines(struct lines *L, const char *name, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, char prev[65], long long *next,
+    struct dk_scaninfo *si, struct dk_err *e)
+{
+	struct dk_reader *rp = &L->r;
+	FILE *fp = rp->fp;
 	json_t *v = NULL, *rec;
 	unsigned char leaf[32];
 	char *line;
@@ -283,20 +386,16 @@ dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
 	long long seq;
 	long n;
 
-	memset(&r, 0, sizeof(r));
-	r.fp = fp;
-	r.name = name;
-	r.line = line0;
-	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
+	while ((n = next_line(L, &line, e)) >= 0) {
 		if (si != NULL)
 			si->rec_text = NULL;
-		if (r.torn) {
+		if (rp->torn) {
 			if (si != NULL)
 				si->torn = 1;
 			dk_fail(e, DK_EX_DATAERR, "%s:%ld: torn last line "
 			    "(%ld bytes, no newline): an append was cut off; "
 			    "see RECOVERY in denki-ledger-verify(1)", name,
-			    r.line, n);
+			    rp->line, n);
 			goto fail;
 		}
 		/* the usual line: its frame as bytes, its record parsed (or
@@ -327,7 +426,10 @@ dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
 			goto bad;
 		if (strcmp(json_string_value(json_object_get(v, "prev")),
 		    prev) != 0) {
-			if (*next > 0 && broken_link(fp, name, r.line, *next,
+			/* the line after it read from fp */
+			if (L->map != NULL && *next > 0)
+				fseeko(fp, (off_t)L->pos, SEEK_SET);
+			if (*next > 0 && broken_link(fp, name, rp->line, *next,
 			    line, n, rec, si, oppk, e) == 1) {
 				--*next;
 				goto fail;
@@ -360,16 +462,16 @@ framed:
 				goto bad;
 		}
 		if (fn != NULL && asked(si, type, strlen(type)) &&
-		    fn(ctx, seq, r.line, rec, e) < 0) {
+		    fn(ctx, seq, rp->line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
 				dk_failpre(e, "%s:%ld: entry %lld", name,
-				    r.line, seq);
+				    rp->line, seq);
 			goto fail;
 		}
 		if (si != NULL)
 			si->rec_text = NULL;
 chain:
-		dk_merkle_leaf(line, n, leaf);
+		leaf_of(L, line, (size_t)n, leaf);
 		dk_hash_hex(leaf, prev);
 		(*next)++;
 		if (si != NULL) {
@@ -397,10 +499,9 @@ chain:
 		e->status = DK_EX_DATAERR;
 		goto fail;
 	}
-	free(r.buf);
 	return 0;
 bad:
-	dk_failpre(e, "%s:%ld: entry %lld", name, r.line, *next);
+	dk_failpre(e, "%s:%ld: entry %lld", name, rp->line, *next);
 	e->status = DK_EX_DATAERR;
 fail:
 	if (si != NULL) {
@@ -408,8 +509,43 @@ fail:
 		si->rec_text = NULL;
 	}
 	json_decref(v);
-	free(r.buf);
 	return -1;
+}
+
+/*
+ * The whole of fp, from its start, mapped: its lines read where they lie,
+ * not copied through stdio's buffer and getline's (a ledger is read
+ * whole by every report, and settle's ledger is hundreds of MB).  1 when
+ * it cannot be mapped (the caller then reads it through fp).
+ */
+static int
+scan_mapped(FILE *fp, const char *path, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, char prev[65], long long *next,
+    struct dk_scaninfo *si, struct dk_err *e)
+{
+	struct lines L;
+	struct stat sb;
+	void *m;
+	int rc;
+
+	if (fstat(fileno(fp), &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size <= 0 || (uintmax_t)sb.st_size > SIZE_MAX ||
+	    ftello(fp) != 0)
+		return 1;
+	if ((m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE,
+	    fileno(fp), 0)) == MAP_FAILED)
+		return 1;
+	(void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	memset(&L, 0, sizeof(L));
+	L.r.fp = fp;
+	L.r.name = path;
+	L.map = m;
+	L.len = (size_t)sb.st_size;
+	strcpy(prev, ZERO64);
+	*next = 0;
+	rc = scan_lines(&L, path, oppk, fn, ctx, prev, next, si, e);
+	munmap(m, (size_t)sb.st_size);
+	return rc;
 }
 
 /* The whole of fp, which is then closed. */
@@ -419,9 +555,14 @@ scan_close(FILE *fp, const char *path, const unsigned char *oppk,
 {
 	char prev[65];
 	long long next;
-	int rc;
+	int rc = 1;
 
-	rc = dk_ledger_scan_fp(fp, path, oppk, fn, ctx, prev, &next, si, e);
+	/* a state cache's scan reads from where the cache ends */
+	if (fn != dk_scache_apply)
+		rc = scan_mapped(fp, path, oppk, fn, ctx, prev, &next, si, e);
+	if (rc == 1)
+		rc = dk_ledger_scan_fp(fp, path, oppk, fn, ctx, prev, &next,
+		    si, e);
 	if (si != NULL)
 		si->entries = next;
 	fclose(fp);

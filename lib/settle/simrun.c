@@ -378,26 +378,34 @@ hpath(struct run *R, char *buf, const char *id, const char *suffix)
 	return buf;
 }
 
-/* The home's key, its meter's device key, its signed request, as the
- * home makes them on its own machine. */
+/*
+ * The home's key (step 0), its meter's device key (1), its signed
+ * request (2), as the home makes them on its own machine: each a
+ * program spawned, no shell between (each_home runs a step for every
+ * home, the next step once all are done).
+ */
 static pid_t
-enrol(struct run *R, size_t i, int day, const char **prog, char *log,
+enrol(struct run *R, size_t i, int step, const char **prog, char *log,
     struct dk_err *e)
 {
 	const char *id = R->sc->h[i].id;
-	char cmd[1024], dir[PATH_MAX];
-	char *argv[] = { "sh", "-c", cmd, R->bindir, NULL };
+	char y[PATH_MAX], k[PATH_MAX], m[PATH_MAX], mk[PATH_MAX];
+	char out[PATH_MAX], dir[PATH_MAX];
+	char *kg[] = { "denki-keygen", (char *)id, NULL };
+	char *mr[] = { "denki-meter-read", "-c", y, "-P", NULL };
+	char *rq[] = { "denki-registry", "request", (char *)id, "-s", k,
+	    "-m", m, "-M", mk, "-r", "prosumer", NULL };
+	char *const *argv = step == 0 ? kg : step == 1 ? mr : rq;
 
-	(void)day;
-	*prog = "keygen, meter-read -P, registry request";
+	*prog = argv[0];
 	snprintf(log, PATH_MAX, "%s/setup.log", R->dir);
-	snprintf(cmd, sizeof(cmd), "PATH=\"$0:$PATH\"; "
-	    "denki-keygen %s >/dev/null && "
-	    "denki-meter-read -c %s.yaml -P >/dev/null && "
-	    "denki-registry request %s -s %s.key -m %s-m -M %s-m=%s-m.pub "
-	    "-r prosumer >%s.enrol.json", id, id, id, id, id, id, id, id);
+	snprintf(y, sizeof(y), "%s.yaml", id);
+	snprintf(k, sizeof(k), "%s.key", id);
+	snprintf(m, sizeof(m), "%s-m", id);
+	snprintf(mk, sizeof(mk), "%s-m=%s-m.pub", id, id);
+	snprintf(out, sizeof(out), "%s.enrol.json", id);
 	snprintf(dir, sizeof(dir), "%s/homes", R->dir);
-	return start(R, dir, argv, NULL, -1, NULL, log, e);
+	return start(R, dir, argv, NULL, -1, step == 2 ? out : NULL, log, e);
 }
 
 /* The home's meter-read of its data in file homes/ID<in> into
@@ -441,43 +449,69 @@ meter_day(struct run *R, size_t i, int day, const char **prog, char *log,
 	return meter_read(R, i, ".day.csv", ".day.jsonl", prog, log, e);
 }
 
-/* Bytes [a, b) of the file at path into fd (a pipe); the file closed,
- * fd left to the caller. */
+/*
+ * Bytes [a, b) of the file at path into fd (a pipe, or a file when
+ * file: copied by the kernel, copy_file_range(2), where it can, not
+ * through the run's memory); the file closed, fd left to the caller.
+ */
 static int
-copy_range(const char *path, int64_t a, int64_t b, int fd, FILE *to)
+copy_range(const char *path, int64_t a, int64_t b, int fd, int file)
 {
 	char buf[65536];
-	ssize_t n, w;
-	int in = open(path, O_RDONLY), rc = 0;
+	ssize_t n = -1, w;
+	loff_t off = a;
+	int in = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
 	if (in < 0)
-		rc = -1;
-	while (rc == 0 && a < b) {
+		return -1;
+	while (file && off < b && (n = copy_file_range(in, &off, fd, NULL,
+	    (size_t)(b - off), 0)) != 0)
+		if (n < 0 && errno != EINTR) {
+			/* another file system, or none it copies on:
+			 * the bytes read and written */
+			if (errno != EXDEV && errno != EINVAL &&
+			    errno != ENOSYS && errno != EOPNOTSUPP)
+				rc = -1;
+			break;
+		}
+	if (off < b && rc == 0 && file && n == 0)
+		rc = -1;	/* the file shorter than its index */
+	for (a = off; rc == 0 && a < b; a += n) {
 		n = pread(in, buf, b - a < (int64_t)sizeof(buf) ? (size_t)(b -
 		    a) : sizeof(buf), a);
 		if (n <= 0) {
 			rc = -1;
 			break;
 		}
-		if (to != NULL) {
-			if (fwrite(buf, 1, (size_t)n, to) != (size_t)n)
+		for (w = 0; w < n; ) {
+			ssize_t k = write(fd, buf + w, (size_t)(n - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
 				rc = -1;
-		} else
-			for (w = 0; w < n; ) {
-				ssize_t k = write(fd, buf + w, (size_t)(n - w));
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k < 0) {
-					rc = -1;
-					break;
-				}
-				w += k;
+				break;
 			}
-		a += n;
+			w += k;
+		}
 	}
-	if (in >= 0)
-		close(in);
+	close(in);
 	return rc;
+}
+
+/* The file at path, made anew (add: added to, at its end) to take
+ * copy_range's bytes: its descriptor, or -1. */
+static int
+open_out(const char *path, int add)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (add ? 0 :
+	    O_TRUNC), 0666);
+
+	/* at its end, not O_APPEND, which copy_file_range refuses */
+	if (fd >= 0 && add && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* The home's orders of days days from day, from the readings of the day
@@ -516,10 +550,10 @@ bid_days(struct run *R, size_t i, int day, int days, const char **prog,
 	/* a bid that fails to read it says so in its exit status; a
 	 * battery's readings after the grid's */
 	if (pid > 0)
-		(void)copy_range(rd, off[day], off[day + days], p[1], NULL);
+		(void)copy_range(rd, off[day], off[day + days], p[1], 0);
 	if (pid > 0 && R->h[i].boff != NULL)
 		(void)copy_range(hpath(R, rd, id, ".battery.jsonl"),
-		    R->h[i].boff[day], R->h[i].boff[day + 1], p[1], NULL);
+		    R->h[i].boff[day], R->h[i].boff[day + 1], p[1], 0);
 	close(p[1]);
 	return pid;
 }
@@ -641,18 +675,18 @@ static int
 append(const char *path, const char *to, int64_t *end, struct dk_err *e)
 {
 	struct stat sb;
-	FILE *fp = fopen(to, "a");
-	int rc = 0;
+	off_t at;
+	int fd = open_out(to, 1), rc = 0;
 
-	if (fp == NULL)
+	if (fd < 0)
 		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", to,
 		    strerror(errno));
-	if (stat(path, &sb) < 0 || copy_range(path, 0, sb.st_size, -1, fp) <
-	    0)
+	if (stat(path, &sb) < 0 || copy_range(path, 0, sb.st_size, fd, 1) <
+	    0 || (at = lseek(fd, 0, SEEK_CUR)) < 0)
 		rc = -1;
-	if (rc == 0 && fflush(fp) == 0)
-		*end = ftell(fp);
-	if (fclose(fp) != 0 || rc < 0)
+	else
+		*end = at;
+	if (close(fd) != 0 || rc < 0)
 		return dk_fail(e, DK_EX_IOERR, "%s: cannot add %s", to, path);
 	return 0;
 }
@@ -863,7 +897,8 @@ setup(struct run *R, struct dk_conf *coop, struct dk_err *e)
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, -1, sc->days, "keys");
 	if (rc < 0 || run1(R, kg, NULL, log, e) < 0 ||
-	    each_home(R, enrol, 0, e) < 0)
+	    each_home(R, enrol, 0, e) < 0 || each_home(R, enrol, 1, e) < 0 ||
+	    each_home(R, enrol, 2, e) < 0)
 		return -1;
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, -1, sc->days, "registry");
@@ -903,11 +938,11 @@ gather(struct run *R, const char *out, int d, int orders, int add,
 {
 	const struct dk_scen *sc = R->sc;
 	char p[PATH_MAX];
-	FILE *to = fopen(out, add ? "a" : "w");
+	int to = open_out(out, add);
 	size_t i;
 	int rc = 0;
 
-	if (to == NULL)
+	if (to < 0)
 		return dk_fail(e, DK_EX_CANTCREAT, "%s: %s", out,
 		    strerror(errno));
 	for (i = 0; i < sc->nh && rc == 0; i++) {
@@ -916,18 +951,18 @@ gather(struct run *R, const char *out, int d, int orders, int add,
 			hpath(R, p, sc->h[i].id, ".orders.jsonl");
 			if (R->h[i].ooff != NULL)
 				rc = copy_range(p, R->h[i].ooff[d],
-				    R->h[i].ooff[d + 1], -1, to);
+				    R->h[i].ooff[d + 1], to, 1);
 			else if (stat(p, &sb) == 0 && copy_range(p, 0,
-			    sb.st_size, -1, to) < 0)
+			    sb.st_size, to, 1) < 0)
 				rc = -1;
 		} else {
 			hpath(R, p, sc->h[i].id, ".readings.jsonl");
 			if (copy_range(p, R->h[i].off[d + 1], R->h[i].off[d +
-			    1 + R->ndays], -1, to) < 0)
+			    1 + R->ndays], to, 1) < 0)
 				rc = -1;
 		}
 	}
-	if (fclose(to) != 0 || rc < 0)
+	if (close(to) != 0 || rc < 0)
 		return dk_fail(e, DK_EX_IOERR, "%s: cannot gather the day's "
 		    "%s", out, orders ? "orders" : "readings");
 	return 0;
@@ -984,8 +1019,7 @@ day(struct run *R, int d, struct dk_err *e)
 		"cleared.jsonl", NULL };
 	char *settle[] = { "denki-settle", "-c", "coop.yaml",
 		"readings.jsonl", NULL };
-	struct stat sb;
-	FILE *to;
+	int64_t end;
 	long long n;
 	size_t j;
 	int i;
@@ -1031,9 +1065,7 @@ day(struct run *R, int d, struct dk_err *e)
 			free(miss);
 			return -1;
 		}
-		if ((to = fopen(c, "a")) == NULL || stat(x, &sb) < 0 ||
-		    copy_range(x, 0, sb.st_size, -1, to) < 0 ||
-		    fclose(to) != 0) {
+		if (append(x, c, &end, e) < 0) {
 			free(miss);
 			return dk_fail(e, DK_EX_IOERR, "%s: cannot add the "
 			    "clearing of %s", c, slot);
