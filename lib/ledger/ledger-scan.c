@@ -286,13 +286,10 @@ struct lines {
 	struct dk_reader r;
 	const char *map;
 	size_t len, pos;
-	size_t kept;		/* the map from here on still in memory */
 	const char *ahead;	/* the line after the last one hashed, */
 	size_t alen;		/* its length */
 	unsigned char aleaf[32];	/* and its leaf hash, made with it */
 };
-
-#define DROP ((size_t)32 << 20)
 
 static long
 next_line(struct lines *L, char **line, struct dk_err *e)
@@ -306,14 +303,6 @@ next_line(struct lines *L, char **line, struct dk_err *e)
 		return -1;
 	}
 	L->r.torn = 0;
-	/* the lines read let go of, 32 MB at a time: a ledger of any size
-	 * read in as much memory (a page read again comes from the file) */
-	if (L->pos - L->kept >= DROP) {
-		size_t to = L->pos & ~(size_t)(DROP - 1);
-		(void)madvise((char *)L->map + L->kept, to - L->kept,
-		    MADV_DONTNEED);
-		L->kept = to;
-	}
 	p = L->map + L->pos;
 	L->r.line++;
 	if (p == L->ahead)
