@@ -56,8 +56,6 @@ void dk_sha256_hex(const void *, size_t, char out[65]);
  * the CPU has it (dk_sha256_hex's too); a public hash in hex */
 void dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
     unsigned char out[32]);
-void dk_sha256_2x(const void *a, size_t an, const void *b, size_t bn,
-    const void *c, size_t cn, unsigned char out1[32], unsigned char out2[32]);
 void dk_hash_hex(const unsigned char h[32], char hex[65]);
 int dk_sha256_ni(int on);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,

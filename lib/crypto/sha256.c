@@ -86,84 +86,6 @@ blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
 	_mm_storeu_si128((__m128i *)&h[4], s1);
 }
 
-/*
- * The same over two messages at once, n blocks of each: a block's rounds
- * wait on the rounds before them (sha256rnds2's latency, not its
- * throughput, bounds one message), so two independent messages' rounds
- * interleaved run in little more than the time of one.
- */
-__attribute__((target("sha,sse4.1,ssse3")))
-static void
-blocks_ni2(uint32_t ha[8], const unsigned char *pa, uint32_t hb[8],
-    const unsigned char *pb, size_t n)
-{
-	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
-	    0x0405060700010203ULL);
-	__m128i a0, a1, b0, b1, t, ma, mb, sa0, sa1, sb0, sb1, k, wa[4], wb[4];
-	int g;
-
-	t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&ha[0]), 0xB1);
-	a1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&ha[4]), 0x1B);
-	a0 = _mm_alignr_epi8(t, a1, 8);
-	a1 = _mm_blend_epi16(a1, t, 0xF0);
-	t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&hb[0]), 0xB1);
-	b1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&hb[4]), 0x1B);
-	b0 = _mm_alignr_epi8(t, b1, 8);
-	b1 = _mm_blend_epi16(b1, t, 0xF0);
-	for (; n > 0; n--, pa += 64, pb += 64) {
-		sa0 = a0;
-		sa1 = a1;
-		sb0 = b0;
-		sb1 = b1;
-#pragma GCC unroll 16
-		for (g = 0; g < 16; g++) {
-			if (g < 4) {
-				wa[g] = _mm_shuffle_epi8(_mm_loadu_si128(
-				    (const __m128i *)(pa + 16 * g)), mask);
-				wb[g] = _mm_shuffle_epi8(_mm_loadu_si128(
-				    (const __m128i *)(pb + 16 * g)), mask);
-			}
-			k = _mm_loadu_si128((const __m128i *)&K[4 * g]);
-			ma = _mm_add_epi32(wa[g & 3], k);
-			mb = _mm_add_epi32(wb[g & 3], k);
-			a1 = _mm_sha256rnds2_epu32(a1, a0, ma);
-			b1 = _mm_sha256rnds2_epu32(b1, b0, mb);
-			if (g >= 3 && g <= 14) {
-				wa[(g + 1) & 3] = _mm_sha256msg2_epu32(
-				    _mm_add_epi32(wa[(g + 1) & 3],
-				    _mm_alignr_epi8(wa[g & 3], wa[(g - 1) & 3],
-				    4)), wa[g & 3]);
-				wb[(g + 1) & 3] = _mm_sha256msg2_epu32(
-				    _mm_add_epi32(wb[(g + 1) & 3],
-				    _mm_alignr_epi8(wb[g & 3], wb[(g - 1) & 3],
-				    4)), wb[g & 3]);
-			}
-			ma = _mm_shuffle_epi32(ma, 0x0E);
-			mb = _mm_shuffle_epi32(mb, 0x0E);
-			a0 = _mm_sha256rnds2_epu32(a0, a1, ma);
-			b0 = _mm_sha256rnds2_epu32(b0, b1, mb);
-			if (g >= 1 && g <= 12) {
-				wa[(g - 1) & 3] = _mm_sha256msg1_epu32(
-				    wa[(g - 1) & 3], wa[g & 3]);
-				wb[(g - 1) & 3] = _mm_sha256msg1_epu32(
-				    wb[(g - 1) & 3], wb[g & 3]);
-			}
-		}
-		a0 = _mm_add_epi32(a0, sa0);
-		a1 = _mm_add_epi32(a1, sa1);
-		b0 = _mm_add_epi32(b0, sb0);
-		b1 = _mm_add_epi32(b1, sb1);
-	}
-	t = _mm_shuffle_epi32(a0, 0x1B);
-	a1 = _mm_shuffle_epi32(a1, 0xB1);
-	_mm_storeu_si128((__m128i *)&ha[0], _mm_blend_epi16(t, a1, 0xF0));
-	_mm_storeu_si128((__m128i *)&ha[4], _mm_alignr_epi8(a1, t, 8));
-	t = _mm_shuffle_epi32(b0, 0x1B);
-	b1 = _mm_shuffle_epi32(b1, 0xB1);
-	_mm_storeu_si128((__m128i *)&hb[0], _mm_blend_epi16(t, b1, 0xF0));
-	_mm_storeu_si128((__m128i *)&hb[4], _mm_alignr_epi8(b1, t, 8));
-}
-
 static int
 ni(void)
 {
@@ -226,50 +148,6 @@ hash_ni(const void *a, size_t an, const void *b, size_t bn,
 		h[i] = __builtin_bswap32(h[i]);
 	memcpy(out, h, 32);
 }
-/* The message a || b padded, in buf (of PAD2 bytes): its blocks. */
-#define PAD2 2048
-
-static size_t
-padded(unsigned char *buf, const void *a, size_t an, const void *b,
-    size_t bn)
-{
-	size_t k = an + bn, m;
-	uint64_t bits = (uint64_t)k << 3;
-
-	memcpy(buf, a, an);
-	memcpy(buf + an, b, bn);
-	buf[k++] = 0x80;
-	m = (k + 8 + 63) / 64 * 64;
-	memset(buf + k, 0, m - k);
-	put32(buf + m - 8, (uint32_t)(bits >> 32));
-	put32(buf + m - 4, (uint32_t)bits);
-	return m / 64;
-}
-
-/* SHA-256 of a || b and of a || c, the common blocks of both at once. */
-static void
-hash_ni2(const void *a, size_t an, const void *b, size_t bn, const void *c,
-    size_t cn, unsigned char out1[32], unsigned char out2[32])
-{
-	uint32_t h[2][8] = { { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 },
-		{ 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 } };
-	unsigned char x[PAD2], y[PAD2];
-	size_t nx = padded(x, a, an, b, bn), ny = padded(y, a, an, c, cn),
-	    both = nx < ny ? nx : ny;
-	int i;
-
-	blocks_ni2(h[0], x, h[1], y, both);
-	blocks_ni(h[0], x + 64 * both, nx - both);
-	blocks_ni(h[1], y + 64 * both, ny - both);
-	for (i = 0; i < 8; i++) {
-		h[0][i] = __builtin_bswap32(h[0][i]);
-		h[1][i] = __builtin_bswap32(h[1][i]);
-	}
-	memcpy(out1, h[0], 32);
-	memcpy(out2, h[1], 32);
-}
 #else
 static int
 ni(void)
@@ -282,16 +160,6 @@ hash_ni(const void *a, size_t an, const void *b, size_t bn,
     unsigned char out[32])
 {
 	(void)a, (void)an, (void)b, (void)bn, (void)out;
-}
-
-#define PAD2 0
-
-static void
-hash_ni2(const void *a, size_t an, const void *b, size_t bn, const void *c,
-    size_t cn, unsigned char out1[32], unsigned char out2[32])
-{
-	(void)a, (void)an, (void)b, (void)bn, (void)c, (void)cn;
-	(void)out1, (void)out2;
 }
 #endif
 
@@ -310,25 +178,6 @@ dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
 	crypto_hash_sha256_update(&st, a, an);
 	crypto_hash_sha256_update(&st, b, bn);
 	crypto_hash_sha256_final(&st, out);
-}
-
-/*
- * SHA-256(a || b) into out1 and SHA-256(a || c) into out2 (a at most 64
- * bytes): with SHA-NI, two messages of a ledger's lines (under PAD2
- * bytes padded) hashed at once, in about the time of one.
- */
-void
-dk_sha256_2x(const void *a, size_t an, const void *b, size_t bn,
-    const void *c, size_t cn, unsigned char out1[32],
-    unsigned char out2[32])
-{
-	if (an <= 64 && ni() && an + bn + 72 <= PAD2 && an + cn + 72 <=
-	    PAD2) {
-		hash_ni2(a, an, b, bn, c, cn, out1, out2);
-		return;
-	}
-	dk_sha256_2(a, an, b, bn, out1);
-	dk_sha256_2(a, an, c, cn, out2);
 }
 
 /* For the tests: SHA-NI off (0) or as the CPU has it (1); whether it

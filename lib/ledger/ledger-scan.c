@@ -286,9 +286,6 @@ struct lines {
 	struct dk_reader r;
 	const char *map;
 	size_t len, pos;
-	const char *ahead;	/* the line after the last one hashed, */
-	size_t alen;		/* its length */
-	unsigned char aleaf[32];	/* and its leaf hash, made with it */
 };
 
 static long
@@ -305,38 +302,13 @@ next_line(struct lines *L, char **line, struct dk_err *e)
 	L->r.torn = 0;
 	p = L->map + L->pos;
 	L->r.line++;
-	if (p == L->ahead)
-		nl = p + L->alen;
-	else if ((nl = memchr(p, '\n', L->len - L->pos)) == NULL) {
+	if ((nl = memchr(p, '\n', L->len - L->pos)) == NULL) {
 		L->r.torn = 1;
 		nl = L->map + L->len;
 	}
 	L->pos = (size_t)(nl - L->map) + 1;
 	*line = (char *)p;
 	return (long)(nl - p);
-}
-
-/* The leaf hash of line (n bytes), the one last read: in a map, made
- * with the next line's (complete, its newline there), which the next
- * call takes. */
-static void
-leaf_of(struct lines *L, const char *line, size_t n, unsigned char leaf[32])
-{
-	const char *p, *nl;
-
-	if (line == L->ahead && n == L->alen) {
-		memcpy(leaf, L->aleaf, 32);
-		return;
-	}
-	L->ahead = NULL;
-	if (L->map != NULL && L->pos < L->len && (nl = memchr(p = L->map +
-	    L->pos, '\n', L->len - L->pos)) != NULL) {
-		dk_merkle_leaf2(line, n, p, (size_t)(nl - p), leaf, L->aleaf);
-		L->ahead = p;
-		L->alen = (size_t)(nl - p);
-		return;
-	}
-	dk_merkle_leaf(line, n, leaf);
 }
 
 static int scan_lines(struct lines *, const char *, const unsigned char *,
@@ -460,7 +432,7 @@ framed:
 		if (si != NULL)
 			si->rec_text = NULL;
 chain:
-		leaf_of(L, line, (size_t)n, leaf);
+		dk_merkle_leaf(line, n, leaf);
 		dk_hash_hex(leaf, prev);
 		(*next)++;
 		if (si != NULL) {

@@ -195,8 +195,6 @@ char *dk_history_text(json_t *history);
 
 /* merkle.c: RFC 6962/9162 trees, inclusion and consistency proofs */
 void dk_merkle_leaf(const void *, size_t, unsigned char out[32]);
-void dk_merkle_leaf2(const void *, size_t, const void *, size_t,
-    unsigned char out[32], unsigned char out2[32]);
 void dk_merkle_root(const unsigned char (*leaves)[32], size_t n,
     unsigned char out[32]);
 int dk_merkle_inclusion(const unsigned char (*leaves)[32], size_t n,

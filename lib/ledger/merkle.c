@@ -24,16 +24,6 @@ dk_merkle_leaf(const void *d, size_t n, unsigned char out[32])
 	dk_sha256_2(&z, 1, d, n, out);
 }
 
-/* Two leaves at once (dk_sha256_2x): a reader of consecutive lines. */
-void
-dk_merkle_leaf2(const void *d, size_t n, const void *d2, size_t n2,
-    unsigned char out[32], unsigned char out2[32])
-{
-	unsigned char z = 0;
-
-	dk_sha256_2x(&z, 1, d, n, d2, n2, out, out2);
-}
-
 static void
 dk_merkle_node(const unsigned char l[32], const unsigned char r[32],
     unsigned char out[32])

@@ -1,6 +1,6 @@
 /* Unit tests for lib/crypto/sha256.c: SHA-256 of two parts, with SHA-NI
  * and without, against libsodium's, every split of every length to 300
- * bytes; two at once the same; and the known answers of FIPS 180-2. */
+ * bytes; and the known answers of FIPS 180-2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,42 +62,6 @@ main(void)
 			dk_sha256_hex(d, n, hex);
 			if (strcmp(hex, whex) != 0)
 				bad++;
-		}
-		CHECK_INT(bad, 0);
-		/* two at once (dk_sha256_2x): every pair of lengths to 300
-		 * after prefixes of 1 and 33 bytes (a leaf's, a node's), the
-		 * shorter first and second; and past its buffer (its
-		 * fallback), a message of 3000 bytes beside one of 5 */
-		bad = 0;
-		for (k = 1; k <= 33; k += 32)
-			for (n = 0; n <= sizeof(d) - k; n++) {
-				size_t m;
-				for (m = 0; m <= sizeof(d) - k; m += 1 + (n & 3)) {
-					unsigned char g2[32], w2[32];
-					dk_sha256_2(d, k, d + k, n, want);
-					dk_sha256_2(d, k, d + k + 1, m - (m > 0),
-					    w2);
-					dk_sha256_2x(d, k, d + k, n, d + k + 1,
-					    m - (m > 0), got, g2);
-					bad += memcmp(got, want, 32) != 0 ||
-					    memcmp(g2, w2, 32) != 0;
-				}
-			}
-		{
-			unsigned char *big = calloc(1, 3000), g2[32], w2[32];
-			if (big != NULL) {
-				crypto_hash_sha256(want, big, 3000);
-				crypto_hash_sha256(w2, big, 5);
-				dk_sha256_2x(big, 1, big + 1, 2999, big + 1, 4, got,
-				    g2);
-				bad += memcmp(got, want, 32) != 0 ||
-				    memcmp(g2, w2, 32) != 0;
-				dk_sha256_2x(big, 1, big + 1, 4, big + 1, 2999, g2,
-				    got);
-				bad += memcmp(got, want, 32) != 0 ||
-				    memcmp(g2, w2, 32) != 0;
-				free(big);
-			}
 		}
 		CHECK_INT(bad, 0);
 	}
