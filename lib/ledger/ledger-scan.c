@@ -5,13 +5,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -113,8 +110,7 @@ asked(const struct dk_scaninfo *si, const char *t, size_t tl)
 	if (si == NULL || si->only == NULL)
 		return 1;
 	for (i = 0; si->only[i] != NULL; i++)
-		if ((tl == 0 || si->only[i][0] == t[0]) &&
-		    strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
+		if (strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
 			return 1;
 	return 0;
 }
@@ -277,68 +273,12 @@ dk_ledger_scan_plain(FILE *fp, const char *name, const unsigned char *oppk,
  * key, tree, good, cp_time): a reader that keeps what it read before
  * reads only what was appended since.
  */
-/*
- * The lines a scan reads: from fp through stdio, or (map not NULL) from
- * the whole file mapped, each line where it lies in the map, not copied
- * (a line is its bytes and their length: nothing reads past them).
- */
-struct lines {
-	struct dk_reader r;
-	const char *map;
-	size_t len, pos;
-};
-
-static long
-next_line(struct lines *L, char **line, struct dk_err *e)
-{
-	const char *p, *nl;
-
-	if (L->map == NULL)
-		return dk_reader_next(&L->r, line, e);
-	if (L->pos >= L->len) {
-		e->status = 0;
-		return -1;
-	}
-	L->r.torn = 0;
-	p = L->map + L->pos;
-	L->r.line++;
-	if ((nl = memchr(p, '\n', L->len - L->pos)) == NULL) {
-		L->r.torn = 1;
-		nl = L->map + L->len;
-	}
-	L->pos = (size_t)(nl - L->map) + 1;
-	*line = (char *)p;
-	return (long)(nl - p);
-}
-
-static int scan_lines(struct lines *, const char *, const unsigned char *,
-    dk_entry_fn, void *, char prev[65], long long *, struct dk_scaninfo *,
-    struct dk_err *);
-
 int
 dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
     const unsigned char *oppk, dk_entry_fn fn, void *ctx, char prev[65],
     long long *next, struct dk_scaninfo *si, struct dk_err *e)
 {
-	struct lines L;
-	int rc;
-
-	memset(&L, 0, sizeof(L));
-	L.r.fp = fp;
-	L.r.name = name;
-	L.r.line = line0;
-	rc = scan_lines(&L, name, oppk, fn, ctx, prev, next, si, e);
-	free(L.r.buf);
-	return rc;
-}
-
-static int
-scan_lines(struct lines *L, const char *name, const unsigned char *oppk,
-    dk_entry_fn fn, void *ctx, char prev[65], long long *next,
-    struct dk_scaninfo *si, struct dk_err *e)
-{
-	struct dk_reader *rp = &L->r;
-	FILE *fp = rp->fp;
+	struct dk_reader r;
 	json_t *v = NULL, *rec;
 	unsigned char leaf[32];
 	char *line;
@@ -347,16 +287,20 @@ scan_lines(struct lines *L, const char *name, const unsigned char *oppk,
 	long long seq;
 	long n;
 
-	while ((n = next_line(L, &line, e)) >= 0) {
+	memset(&r, 0, sizeof(r));
+	r.fp = fp;
+	r.name = name;
+	r.line = line0;
+	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
 		if (si != NULL)
 			si->rec_text = NULL;
-		if (rp->torn) {
+		if (r.torn) {
 			if (si != NULL)
 				si->torn = 1;
 			dk_fail(e, DK_EX_DATAERR, "%s:%ld: torn last line "
 			    "(%ld bytes, no newline): an append was cut off; "
 			    "see RECOVERY in denki-ledger-verify(1)", name,
-			    rp->line, n);
+			    r.line, n);
 			goto fail;
 		}
 		/* the usual line: its frame as bytes, its record parsed (or
@@ -387,10 +331,7 @@ scan_lines(struct lines *L, const char *name, const unsigned char *oppk,
 			goto bad;
 		if (strcmp(json_string_value(json_object_get(v, "prev")),
 		    prev) != 0) {
-			/* the line after it read from fp */
-			if (L->map != NULL && *next > 0)
-				fseeko(fp, (off_t)L->pos, SEEK_SET);
-			if (*next > 0 && broken_link(fp, name, rp->line, *next,
+			if (*next > 0 && broken_link(fp, name, r.line, *next,
 			    line, n, rec, si, oppk, e) == 1) {
 				--*next;
 				goto fail;
@@ -423,10 +364,10 @@ framed:
 				goto bad;
 		}
 		if (fn != NULL && asked(si, type, strlen(type)) &&
-		    fn(ctx, seq, rp->line, rec, e) < 0) {
+		    fn(ctx, seq, r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
 				dk_failpre(e, "%s:%ld: entry %lld", name,
-				    rp->line, seq);
+				    r.line, seq);
 			goto fail;
 		}
 		if (si != NULL)
@@ -460,9 +401,10 @@ chain:
 		e->status = DK_EX_DATAERR;
 		goto fail;
 	}
+	free(r.buf);
 	return 0;
 bad:
-	dk_failpre(e, "%s:%ld: entry %lld", name, rp->line, *next);
+	dk_failpre(e, "%s:%ld: entry %lld", name, r.line, *next);
 	e->status = DK_EX_DATAERR;
 fail:
 	if (si != NULL) {
@@ -470,43 +412,8 @@ fail:
 		si->rec_text = NULL;
 	}
 	json_decref(v);
+	free(r.buf);
 	return -1;
-}
-
-/*
- * The whole of fp, from its start, mapped: its lines read where they lie,
- * not copied through stdio's buffer and getline's (a ledger is read
- * whole by every report, and settle's ledger is hundreds of MB).  1 when
- * it cannot be mapped (the caller then reads it through fp).
- */
-static int
-scan_mapped(FILE *fp, const char *path, const unsigned char *oppk,
-    dk_entry_fn fn, void *ctx, char prev[65], long long *next,
-    struct dk_scaninfo *si, struct dk_err *e)
-{
-	struct lines L;
-	struct stat sb;
-	void *m;
-	int rc;
-
-	if (fstat(fileno(fp), &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size <= 0 || (uintmax_t)sb.st_size > SIZE_MAX ||
-	    ftello(fp) != 0)
-		return 1;
-	if ((m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE,
-	    fileno(fp), 0)) == MAP_FAILED)
-		return 1;
-	(void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
-	memset(&L, 0, sizeof(L));
-	L.r.fp = fp;
-	L.r.name = path;
-	L.map = m;
-	L.len = (size_t)sb.st_size;
-	strcpy(prev, ZERO64);
-	*next = 0;
-	rc = scan_lines(&L, path, oppk, fn, ctx, prev, next, si, e);
-	munmap(m, (size_t)sb.st_size);
-	return rc;
 }
 
 /* The whole of fp, which is then closed. */
@@ -516,14 +423,9 @@ scan_close(FILE *fp, const char *path, const unsigned char *oppk,
 {
 	char prev[65];
 	long long next;
-	int rc = 1;
+	int rc;
 
-	/* a state cache's scan reads from where the cache ends */
-	if (fn != dk_scache_apply)
-		rc = scan_mapped(fp, path, oppk, fn, ctx, prev, &next, si, e);
-	if (rc == 1)
-		rc = dk_ledger_scan_fp(fp, path, oppk, fn, ctx, prev, &next,
-		    si, e);
+	rc = dk_ledger_scan_fp(fp, path, oppk, fn, ctx, prev, &next, si, e);
 	if (si != NULL)
 		si->entries = next;
 	fclose(fp);
