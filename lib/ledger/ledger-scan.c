@@ -109,6 +109,10 @@ asked(const struct dk_scaninfo *si, const char *t, size_t tl)
 
 	if (si == NULL || si->only == NULL)
 		return 1;
+	/* strncmp stops at a NUL in t: a type with one is parsed, and the
+	 * parser judges it */
+	if (memchr(t, '\0', tl) != NULL)
+		return 1;
 	for (i = 0; si->only[i] != NULL; i++)
 		if (strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
 			return 1;

@@ -24,7 +24,8 @@ meter_pk(const char *key, unsigned char pk[32], struct dk_err *e)
 	size_t n = strlen(key);
 	struct dk_key k;
 
-	if (n < sizeof(kc[h].b64) && strcmp(kc[h].b64, key) == 0) {
+	/* an unused slot's text is empty: an empty key is never cached */
+	if (n > 0 && n < sizeof(kc[h].b64) && strcmp(kc[h].b64, key) == 0) {
 		memcpy(pk, kc[h].pk, 32);
 		return 0;
 	}

@@ -90,6 +90,48 @@ test_nested_type(void)
 	unlink(path);
 }
 
+/*
+ * A type with a raw NUL in its bytes ("keep\0xyz"): it is parsed, and
+ * the parser refuses the line, naming it; strncmp alone would stop at
+ * the NUL and read the asked type's string past its end.
+ */
+static void
+test_nul_type(void)
+{
+	static const char *const keep[] = { "keep", NULL };
+	static const char *const recs[] = {
+		"{\"n\":7,\"type\":\"keepQxyz\"}",
+		NULL
+	};
+	char path[128], *buf, *q;
+	struct dk_err e;
+	struct seen s;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/nul.jsonl", dir);
+	make(path, recs);
+	CHECK((fp = fopen(path, "r+b")) != NULL);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	CHECK((buf = malloc((size_t)n)) != NULL);
+	CHECK(fread(buf, 1, (size_t)n, fp) == (size_t)n);
+	q = memmem(buf, (size_t)n, "keepQxyz", 8);
+	CHECK(q != NULL);
+	fseek(fp, (long)(q - buf) + 4, SEEK_SET);
+	fputc('\0', fp);
+	fclose(fp);
+	free(buf);
+	memset(&e, 0, sizeof(e));
+	memset(&s, 0, sizeof(s));
+	CHECK_INT(dk_ledger_scan_only(path, op.pk, keep, collect, &s, &e), -1);
+	CHECK_INT(s.n, 0);
+	CHECK(strstr(e.msg, "control character") != NULL);
+	CHECK(strstr(e.msg, "nul.jsonl:2") != NULL);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -100,6 +142,7 @@ main(void)
 		return 1;
 	snprintf(dir, sizeof(dir), "%s", tmpdir_make("test-ledger-scan"));
 	test_nested_type();
+	test_nul_type();
 	dk_key_free(&op);
 	tmpdir_remove();
 	return check_done("test-ledger-scan");
