@@ -311,6 +311,7 @@ dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
 	struct dk_span m[32];
 	size_t i, n, nm = 0, xn = 0;
 	json_t *x;
+	const char *ty;
 	char *c;
 	int rc;
 
@@ -328,8 +329,12 @@ dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
 	json_array_foreach(g->contracts, i, x) {
 		if (dk_state_apply(st, 0, 0, x, e) < 0)
 			return -1;
-		if ((c = contract_text(g, i, m, nm, xn)) == NULL &&
-		    (c = dk_canon(x)) == NULL)
+		/* a trade held for review is a pending record in its
+		 * contract's place (dk_review_hold): written as it is */
+		ty = json_string_value(json_object_get(x, "type"));
+		c = ty != NULL && strcmp(ty, "contract") == 0 ?
+		    contract_text(g, i, m, nm, xn) : NULL;
+		if (c == NULL && (c = dk_canon(x)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		rc = dk_ledger_add_canon(l, x, c, e);
 		n = strlen(c);
