@@ -67,6 +67,22 @@ const char *dk_exit_text(int status);
 int dk_valid_id(const char *);
 int dk_grow(void *arrp, size_t n, size_t *cap, size_t size,
     size_t first);	/* grow.c */
+/* Whether any of the 8 bytes in w is below 0x20, above 0x7E or a
+ * backslash: one a canonical line's string must escape, or not ASCII
+ * (the bit hacks' hasless, hasmore and haszero: exact for "any", as the
+ * borrows and carries only add to a byte found already).  with_quote:
+ * a '"' too. */
+static inline int
+dk_odd8(uint64_t w, int with_quote)
+{
+	const uint64_t ones = 0x0101010101010101ULL,
+	    high = 0x8080808080808080ULL, b = w ^ (ones * '\\'),
+	    q = w ^ (ones * '"');
+
+	return ((((w - ones * 0x20) & ~w) | (w + ones) | w |
+	    ((b - ones) & ~b) | (with_quote ? (q - ones) & ~q : 0)) &
+	    high) != 0;
+}
 FILE *dk_membuf(char **buf, size_t *len);	/* membuf.c: open_memstream's
 						 * bytes, grown by realloc */
 

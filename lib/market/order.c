@@ -157,13 +157,6 @@ struct member {
 	int str;
 };
 
-/* Bytes of v: any below 0x20, above 0x7E or a backslash (exact for
- * "any": the borrows and carries only add to a byte found already). */
-#define ONES	0x0101010101010101ULL
-#define HIGH	0x8080808080808080ULL
-#define ODD(v)	((((v) - ONES * 0x20) & ~(v)) | (((v) + ONES) | (v)) | \
-	((((v) ^ (ONES * '\\')) - ONES) & ~((v) ^ (ONES * '\\'))))
-
 /* The quote that ends the string at i of s (n bytes): its index, or n
  * when a byte before it is not printable ASCII or is a backslash (an
  * escape), or there is none.  The quote found by memchr, the bytes
@@ -181,7 +174,7 @@ plain(const char *s, size_t i, size_t n)
 		return n;
 	for (end = (size_t)(q - s); i + 8 <= end; i += 8) {
 		memcpy(&v, s + i, 8);
-		if (ODD(v) & HIGH)
+		if (dk_odd8(v, 0))
 			return n;
 	}
 	for (; i < end; i++)

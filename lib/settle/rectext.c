@@ -97,20 +97,6 @@ static const unsigned char plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-/* Whether a byte of the 8 in w is below 0x20, above 0x7E, a quote or a
- * backslash (each test exact for "any byte", the bit hacks' haszero,
- * hasless and hasmore). */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-#define ZERO(x) (((x) - ONES) & ~(x) & HIGH)
-static int
-escaped8(uint64_t w)
-{
-	return ((w - ONES * 0x20) & ~w & HIGH) != 0 ||
-	    (((w + ONES * (127 - 0x7E)) | w) & HIGH) != 0 ||
-	    ZERO(w ^ (ONES * '"')) != 0 || ZERO(w ^ (ONES * '\\')) != 0;
-}
-
 /* A string in quotes when it needs no escape; -1 when it would. */
 static int
 qstr(struct out *o, const char *s, size_t n)
@@ -120,7 +106,7 @@ qstr(struct out *o, const char *s, size_t n)
 
 	for (i = 0; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		if (escaped8(w))
+		if (dk_odd8(w, 1))
 			return -1;
 	}
 	for (; i < n; i++)
