@@ -118,18 +118,11 @@ dk_scache_pair(const char *meter, const char *slot)
 int
 dk_scache_avoid(struct dk_scache *sc, const char *meter, const char *slot)
 {
-	uint64_t *na;
-	size_t cap;
-
 	if (meter == NULL || slot == NULL)
 		return 0;
-	if (sc->navoid == sc->capavoid) {
-		cap = sc->capavoid ? sc->capavoid * 2 : 256;
-		if ((na = realloc(sc->avoid, cap * sizeof(*na))) == NULL)
-			return -1;
-		sc->avoid = na;
-		sc->capavoid = cap;
-	}
+	if (dk_grow(&sc->avoid, sc->navoid, &sc->capavoid,
+	    sizeof(*sc->avoid), 256) < 0)
+		return -1;
 	sc->avoid[sc->navoid++] = dk_scache_pair(meter, slot);
 	return 0;
 }

@@ -139,16 +139,10 @@ dk_state_contract_of(json_t *rec, struct dk_contract *c)
 static int
 contract_add(struct dk_slotstate *ss, json_t *rec)
 {
-	struct dk_contract *nc, *c;
-	size_t cap;
+	struct dk_contract *c;
 
-	if (ss->nc == ss->capc) {
-		cap = ss->capc ? ss->capc * 2 : 8;
-		if ((nc = realloc(ss->c, cap * sizeof(*nc))) == NULL)
-			return -1;
-		ss->c = nc;
-		ss->capc = cap;
-	}
+	if (dk_grow(&ss->c, ss->nc, &ss->capc, sizeof(*ss->c), 8) < 0)
+		return -1;
 	c = &ss->c[ss->nc++];
 	memset(c, 0, sizeof(*c));
 	if (rec != NULL)
