@@ -33,7 +33,6 @@ int dk_scaninfo_leaf(struct dk_scaninfo *, const unsigned char leaf[32],
     struct dk_err *);
 
 /* state.c */
-void dk_state_contract_of(json_t *rec, struct dk_contract *);
 
 /* state-cache.c; a writer that opened the ledger through the cache
  * keeps it up to date with what it appends (dk_scache_w_*) */

@@ -585,6 +585,9 @@ int dk_state_apply(void *state, long long seq, long line, json_t *rec,
     struct dk_err *);
 struct dk_slotstate *dk_state_slot(struct dk_state *, int64_t slot);
 json_t *dk_state_contracts(const struct dk_slotstate *);
+void dk_state_contract_of(json_t *rec, struct dk_contract *);
+int dk_state_apply_settled(struct dk_state *, int settlement, int64_t t,
+    const char *ts, struct dk_err *);
 void dk_state_free(struct dk_state *);
 int64_t dk_state_day_owed(const struct dk_state *, const char *participant,
     int64_t slot);

@@ -350,6 +350,35 @@ dk_state_apply(void *ctx, long long seq, long line, json_t *rec,
 	    type);
 }
 
+/*
+ * What dk_state_apply does with a settlement without "provisional"
+ * (settlement 1) or a transfer of any reason but "membership" (0), of
+ * slot t, whose text ts dk_slot_parse reads as t under the rules in
+ * force: a settle run's records applied from their fields, not parsed.
+ */
+int
+dk_state_apply_settled(struct dk_state *s, int settlement, int64_t t,
+    const char *ts, struct dk_err *e)
+{
+	const char *type = settlement ? "settlement" : "transfer";
+	struct dk_slotstate *ss;
+	int rc;
+
+	s->entries++;
+	if ((rc = dk_halt_apply(s, 0, type, NULL, e)) != 1)
+		return rc;
+	if (!settlement)
+		return 0;
+	if (!s->have_rules)
+		return dk_fail(e, DK_EX_DATAERR, "%s before any rules entry",
+		    type);
+	if ((ss = dk_state_slot(s, t)) == NULL)
+		return dk_fail(e, DK_EX_DATAERR, "%s for slot %s, which was "
+		    "never cleared", type, ts);
+	ss->settled = 1;
+	return 0;
+}
+
 void
 dk_state_free(struct dk_state *s)
 {

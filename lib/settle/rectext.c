@@ -233,3 +233,119 @@ dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
 	}
 	return n;
 }
+
+/* A member of a plain record: its key's place in keys, and its string,
+ * or (s NULL) its integer. */
+struct field {
+	int k;
+	const char *s;
+	int64_t n;
+};
+
+#define F_INT(key, v) { (key), NULL, (v) }
+#define F_STR(key, v) { (key), (v), 0 }
+
+/*
+ * dk_srec_text for a settlement or a transfer: x's canonical text, as
+ * dk_canon writes dk_srec_json's record of it, into buf (cap bytes,
+ * NUL-ended): its length; with priv (NULL: not wanted), a settlement's
+ * private copy into priv (pcap bytes), its length in *pn (0 for a
+ * transfer).  0 when a text does not fit, an integer is beyond
+ * +-(2^53-1) or a string would need an escape: dk_canon of the JSON
+ * record is the way then.
+ */
+size_t
+dk_srec_text(const struct dk_srec *x, const char *ts, char *buf, size_t cap,
+    char *priv, size_t pcap, size_t *pn)
+{
+	struct field f[24];
+	struct out o = { buf, buf + cap - 1 }, p = { NULL, NULL }, *q;
+	char num[24];
+	const char *k;
+	size_t i, nf = 0, n;
+	int set = x->type == DK_SR_SETTLEMENT;
+	unsigned fl = x->flags;
+
+	if (pn != NULL)
+		*pn = 0;
+	if (cap < 2 || (x->type != DK_SR_SETTLEMENT &&
+	    x->type != DK_SR_TRANSFER))
+		return 0;
+	/* the members in keys' order */
+	if (set) {
+		f[nf++] = (struct field)F_INT(1, x->bought);
+		f[nf++] = (struct field)F_INT(2, x->dev);
+		f[nf++] = (struct field)F_INT(EXPORT, x->exp);
+		if (fl & DK_SR_FEE_PCT)
+			f[nf++] = (struct field)F_INT(4, x->feepct);
+		f[nf++] = (struct field)F_INT(5, x->fees);
+		if (fl & DK_SR_IMB)
+			f[nf++] = (struct field)F_INT(7, x->imb);
+		f[nf++] = (struct field)F_INT(IMPORT, x->imp);
+		f[nf++] = (struct field)F_INT(14, x->net);
+		f[nf++] = (struct field)F_INT(15, x->paid);
+		f[nf++] = (struct field)F_INT(16, x->received);
+		f[nf++] = (struct field)F_STR(17, x->p->id);
+		if (fl & DK_SR_SPLIT)
+			f[nf++] = (struct field)F_INT(21, x->rent);
+		f[nf++] = (struct field)F_STR(22, ts);
+		f[nf++] = (struct field)F_INT(23, x->sold);
+		if (fl & DK_SR_TAX)
+			f[nf++] = (struct field)F_INT(24, x->tax);
+		if (fl & DK_SR_TOL)
+			f[nf++] = (struct field)F_INT(26, x->tol);
+		f[nf++] = (struct field)F_STR(TYPE, "settlement");
+		f[nf++] = (struct field)F_INT(28, x->upaid);
+		f[nf++] = (struct field)F_INT(29, x->ureceived);
+		f[nf++] = (struct field)F_INT(V, 1);
+		if (fl & DK_SR_SPLIT)
+			f[nf++] = (struct field)F_INT(31, x->wheeling);
+		if (priv != NULL) {
+			p.p = priv;
+			p.end = priv + pcap - 1;
+		}
+	} else {
+		f[nf++] = (struct field)F_INT(0, x->amount);
+		f[nf++] = (struct field)F_STR(6, x->from);
+		f[nf++] = (struct field)F_STR(20, x->reason);
+		f[nf++] = (struct field)F_STR(22, ts);
+		f[nf++] = (struct field)F_STR(25, x->to);
+		f[nf++] = (struct field)F_STR(TYPE, "transfer");
+		f[nf++] = (struct field)F_INT(V, 1);
+	}
+	if (put(&o, "{", 1) < 0 || put(&p, "{", 1) < 0)
+		return 0;
+	for (i = 0; i < nf; i++) {
+		/* ,"key": (no comma first) */
+		k = keys[f[i].k].k + (i == 0);
+		if (put(&o, k, keys[f[i].k].n + 4 - (i == 0)) < 0)
+			return 0;
+		/* the private copy: no metered energy, v 2 */
+		k = keys[f[i].k].k + (p.p == priv + 1);
+		if (p.p != NULL && f[i].k != EXPORT && f[i].k != IMPORT &&
+		    (put(&p, k, keys[f[i].k].n + 4 - (k - keys[f[i].k].k)) <
+		    0 || (f[i].k == V && put(&p, "2", 1) < 0)))
+			return 0;
+		q = p.p != NULL && f[i].k != EXPORT && f[i].k != IMPORT &&
+		    f[i].k != V ? &p : NULL;
+		k = o.p;
+		if (f[i].s != NULL) {
+			if (qstr(&o, f[i].s, strlen(f[i].s)) < 0)
+				return 0;
+		} else if (f[i].n > DK_MAX_SAFE_INT ||
+		    f[i].n < -DK_MAX_SAFE_INT ||
+		    put(&o, num, dk_lltoa(f[i].n, num)) < 0)
+			return 0;
+		if (q != NULL && put(q, k, (size_t)(o.p - k)) < 0)
+			return 0;
+	}
+	if (put(&o, "}", 1) < 0 || put(&p, "}", 1) < 0)
+		return 0;
+	*o.p = '\0';
+	n = (size_t)(o.p - buf);
+	if (p.p != NULL) {
+		*p.p = '\0';
+		*pn = (size_t)(p.p - priv);
+	}
+	return n;
+}

@@ -613,14 +613,75 @@ append_canon(struct dk_settle_run *run, struct dk_ledger *l, json_t *x,
 	return rc;
 }
 
+/*
+ * A plain record x of slot t (ts) applied to st, its line to run->sout
+ * and its entry (a settlement's private copy when the readings are
+ * committed) to l, from its fields; its JSON and dk_canon only when
+ * dk_srec_text does not write it.  The ledger is given a record of its
+ * type and slot (stub), which is what it and its state cache read of a
+ * settlement without "provisional" or a transfer but a membership one.
+ */
+static int
+plain_rec(struct dk_settle_run *run, const struct dk_srec *x, int64_t t,
+    const char *ts, json_t *stub, struct dk_state *st, struct dk_ledger *l,
+    struct dk_err *e)
+{
+	int set = x->type == DK_SR_SETTLEMENT;
+	char *c, pb[TEXTMAX];
+	size_t n, pn;
+	json_t *j;
+	int rc;
+
+	if ((rc = dk_state_apply_settled(st, set, t, ts, e)) < 0)
+		return rc;
+	if (room(&run->sout, run->nsout, &run->capsout, TEXTMAX + 1) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	c = run->sout + run->nsout;
+	if ((n = dk_srec_text(x, ts, c, TEXTMAX, run->committed ? pb : NULL,
+	    sizeof(pb), &pn)) > 0) {
+		rc = dk_ledger_add_canon(l, stub, pn > 0 ? pb : c, e);
+		c[n] = '\n';
+		run->nsout += n + 1;
+		return rc;
+	}
+	if ((j = dk_srec_json(x, ts)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	rc = append_canon(run, l, j, run->committed && set, e);
+	json_decref(j);
+	return rc;
+}
+
+/* The plain records of o (slot t) as plain_rec writes them. */
+static int
+plain_recs(struct dk_settle_run *run, const struct dk_srecs *o, int64_t t,
+    struct dk_state *st, struct dk_ledger *l, struct dk_err *e)
+{
+	json_t *stub[2];
+	size_t k;
+	int rc = 0;
+
+	stub[0] = json_pack("{s:s,s:s}", "type", "transfer", "slot", o->ts);
+	stub[1] = json_pack("{s:s,s:s}", "type", "settlement", "slot", o->ts);
+	if (stub[0] == NULL || stub[1] == NULL)
+		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	for (k = 0; rc == 0 && k < o->nset + o->ntr; k++)
+		rc = plain_rec(run, k < o->nset ? &o->set[k] :
+		    &o->tr[k - o->nset], t, o->ts, stub[k < o->nset], st, l,
+		    e);
+	json_decref(stub[0]);
+	json_decref(stub[1]);
+	return rc;
+}
+
 /* The readings i to j and the records they settle into the ledger (a
- * reading as its commitment, a settlement as the ledger keeps it), the
+ * reading as its commitment, a settlement as the ledger keeps it): the
+ * plain ones of o first (NULL: none; of slot t), then those of res, the
  * records applied to st, their lines to run->sout and those of a
  * provisional settlement or a true-up to out; then a checkpoint. */
 static int
-append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
-    struct dk_state *st, struct dk_ledger *l, json_t *out,
-    struct dk_err *e)
+append(struct dk_settle_run *run, size_t i, size_t j,
+    const struct dk_srecs *o, int64_t t, json_t *res, struct dk_state *st,
+    struct dk_ledger *l, json_t *out, struct dk_err *e)
 {
 	json_t *x;
 	char *c, pb[TEXTMAX];
@@ -633,6 +694,8 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *res,
 		    dk_ledger_add_canon(l, run->v[k].rec, run->v[k].canon,
 		    e)) < 0)
 			return rc;
+	if (o != NULL && (rc = plain_recs(run, o, t, st, l, e)) < 0)
+		return rc;
 	json_array_foreach(res, k, x) {
 		if ((rc = dk_state_apply(st, 0, 0, x, e)) < 0)
 			return rc;
@@ -721,7 +784,7 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 			goto out;
 		}
 	}
-	rc = append(run, i, j, res, st, l, out, e);
+	rc = append(run, i, j, NULL, 0, res, st, l, out, e);
 out:
 	json_decref(by);
 	json_decref(idx);
@@ -730,6 +793,24 @@ out:
 	json_decref(bp);
 	json_decref(none);
 	return rc;
+}
+
+/* Whether the plain records of slot are the whole of its settlement: no
+ * participant of them under an island halt (dk_island's), and their slot
+ * read back as slot under the rules in force (into *t), as the state's
+ * apply reads a settlement's. */
+static int
+plain_usual(const struct dk_srecs *o, int64_t slot, struct dk_state *st,
+    int64_t *t)
+{
+	struct dk_err e = { 0 };
+	size_t k;
+
+	for (k = 0; k < o->nset; k++)
+		if (dk_halt_find(st, o->set[k].p->zone, slot, 1) != NULL)
+			return 0;
+	return dk_slot_parse(o->ts, st->rules.slot_minutes, t, &e) == 0 &&
+	    *t == slot;
 }
 
 /*
@@ -753,7 +834,8 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 	struct dk_sreading *v = run->v;
 	struct dk_slotstate *ss;
 	json_t *readings, *res, *cs, *x, *miss = NULL;
-	size_t j, k, nprov, nmiss = 0;
+	size_t j, k, nprov = 0, nmiss = 0;
+	int64_t t;
 	char ts[40], dl[40];
 	int rc;
 
@@ -772,17 +854,34 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		e->item = -1;
 		return DK_SETTLE_REJECTED;
 	}
-	if ((cs = dk_state_contracts(ss)) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	readings = group(run, i, j);
 	res = json_array();
-	rc = dk_settle_prov(v[i].slot, cs, readings, &st->reg, &ss->rules,
-	    res, &nprov, e);
-	if (rc == 0)
-		rc = dk_island(v[i].slot, st, &ss->rules, res, e);
-	if (rc == 0)
-		rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res, e);
-	json_decref(cs);
+	/* the usual slot on plain records; one with a member unread or an
+	 * island halt, or whose slot reads otherwise under today's rules,
+	 * the JSON way */
+	if ((rc = dk_settle_plain(v[i].slot, ss, readings, &st->reg, &run->sr,
+	    e)) == 0 && !plain_usual(&run->sr, v[i].slot, st, &t))
+		rc = 1;
+	if (rc == 0) {
+		if ((rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res,
+		    e)) == 0) {
+			rc = append(run, i, j, &run->sr, t, res, st, l, out, e);
+			goto out;
+		}
+	} else if (rc == 1) {
+		if ((cs = dk_state_contracts(ss)) == NULL) {
+			rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		rc = dk_settle_prov(v[i].slot, cs, readings, &st->reg,
+		    &ss->rules, res, &nprov, e);
+		if (rc == 0)
+			rc = dk_island(v[i].slot, st, &ss->rules, res, e);
+		if (rc == 0)
+			rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res,
+			    e);
+		json_decref(cs);
+	}
 	if (rc < 0) {
 		e->item = e->item >= 0 && (size_t)e->item < j - i ?
 		    (long)i + e->item : (long)i;
@@ -810,7 +909,7 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		rc = DK_SETTLE_WAIT;
 		goto out;
 	}
-	rc = append(run, i, j, res, st, l, out, e);
+	rc = append(run, i, j, NULL, 0, res, st, l, out, e);
 out:
 	json_decref(readings);
 	json_decref(res);
@@ -862,6 +961,7 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->sout);
 	json_decref(run->openings);
 	free(run->cseq);
+	dk_srecs_free(&run->sr);
 	run->opath = run->obuf = run->sout = NULL;
 	run->nsout = run->capsout = 0;
 	run->openings = NULL;

@@ -139,12 +139,32 @@ slot_reading(json_t *rd, struct party *x, int64_t *simp, int64_t *sexp,
 	return 0;
 }
 
+/* A transfer of the slot into o; o->oom set when memory is short. */
+static void
+tr_add(struct dk_srecs *o, const char *from, const char *to, int64_t amount,
+    const char *reason)
+{
+	struct dk_srec *t;
+
+	if (dk_grow(&o->tr, o->ntr, &o->captr, sizeof(*o->tr), 256) < 0) {
+		o->oom = 1;
+		return;
+	}
+	t = &o->tr[o->ntr++];
+	memset(t, 0, sizeof(*t));
+	t->type = DK_SR_TRANSFER;
+	t->from = from;
+	t->to = to;
+	t->amount = amount;
+	t->reason = reason;
+}
+
 /*
- * A slot's records share their values: one JSON string a text, found by
- * its address (a participant's id, a constant), and the slot's and v's,
- * each held by every record that has it (a month's settle made half a
- * million transfers of seven values each).  No record's value is changed
- * in place, only replaced.
+ * A slot's records in JSON share their values: one JSON string a text,
+ * found by its address (a participant's id, a constant), and the slot's
+ * and v's, each held by every record that has it (a month's settle made
+ * half a million transfers of seven values each).  No record's value is
+ * changed in place, only replaced.
  */
 struct recs {
 	json_t *slot, *one;
@@ -207,49 +227,93 @@ put_int(json_t *o, const char *k, int64_t n)
 	return json_object_set_new_nocheck(o, k, json_integer((json_int_t)n));
 }
 
+/* Record x as JSON, its members in json_pack's order before (not parsed
+ * from a format for each of a month's 144,000); NULL: out of memory. */
 static json_t *
-transfer(struct recs *rs, const char *from, const char *to, int64_t amount,
-    const char *reason)
+srec_json(struct recs *rs, const struct dk_srec *x)
 {
 	json_t *t = json_object();
+	int bad;
 
-	if (t == NULL || put(t, "type", jstr(rs, "transfer")) < 0 ||
-	    put(t, "v", rs->one) < 0 || put(t, "slot", rs->slot) < 0 ||
-	    put(t, "from", jstr(rs, from)) < 0 ||
-	    put(t, "to", jstr(rs, to)) < 0 ||
-	    put_int(t, "amount", amount) < 0 ||
-	    put(t, "reason", jstr(rs, reason)) < 0) {
+	if (t == NULL)
+		return NULL;
+	if (x->type == DK_SR_TRANSFER)
+		bad = put(t, "type", jstr(rs, "transfer")) < 0 ||
+		    put(t, "v", rs->one) < 0 || put(t, "slot", rs->slot) < 0 ||
+		    put(t, "from", jstr(rs, x->from)) < 0 ||
+		    put(t, "to", jstr(rs, x->to)) < 0 ||
+		    put_int(t, "amount", x->amount) < 0 ||
+		    put(t, "reason", jstr(rs, x->reason)) < 0;
+	else
+		bad = put(t, "type", jstr(rs, "settlement")) < 0 ||
+		    put(t, "v", rs->one) < 0 || put(t, "slot", rs->slot) < 0 ||
+		    put(t, "participant", jstr(rs, x->p->id)) < 0 ||
+		    put_int(t, "sold_wh", x->sold) < 0 ||
+		    put_int(t, "bought_wh", x->bought) < 0 ||
+		    put_int(t, "export_wh", x->exp) < 0 ||
+		    put_int(t, "import_wh", x->imp) < 0 ||
+		    put_int(t, "deviation_wh", x->dev) < 0 ||
+		    put_int(t, "p2p_paid", x->paid) < 0 ||
+		    put_int(t, "p2p_received", x->received) < 0 ||
+		    put_int(t, "fees", x->fees) < 0 ||
+		    put_int(t, "utility_paid", x->upaid) < 0 ||
+		    put_int(t, "utility_received", x->ureceived) < 0 ||
+		    put_int(t, "net", x->net) < 0 ||
+		    ((x->flags & DK_SR_FEE_PCT) &&
+		    put_int(t, "fee_pct", x->feepct) < 0) ||
+		    ((x->flags & DK_SR_TAX) && put_int(t, "tax", x->tax) < 0) ||
+		    ((x->flags & DK_SR_TOL) &&
+		    put_int(t, "tolerance_wh", x->tol) < 0) ||
+		    ((x->flags & DK_SR_IMB) &&
+		    put_int(t, "imbalance_price", x->imb) < 0) ||
+		    ((x->flags & DK_SR_SPLIT) &&
+		    (put_int(t, "wheeling", x->wheeling) < 0 ||
+		    put_int(t, "rent", x->rent) < 0));
+	if (bad) {
 		json_decref(t);
 		return NULL;
 	}
 	return t;
 }
 
-/* The settlement record of party x (its members in json_pack's order
- * before, not parsed from a format for each of a month's 144,000). */
-static json_t *
-settlement(struct recs *rs, const struct party *x, int64_t dev, int64_t net)
+/* The records of o as JSON, appended to out (the settlements, then the
+ * transfers), sharing their values; -1: out of memory. */
+static int
+srecs_json(const struct dk_srecs *o, json_t *out)
 {
-	json_t *t = json_object();
+	struct recs rs = { 0 };
+	size_t i;
+	int rc = 0;
 
-	if (t == NULL || put(t, "type", jstr(rs, "settlement")) < 0 ||
-	    put(t, "v", rs->one) < 0 || put(t, "slot", rs->slot) < 0 ||
-	    put(t, "participant", jstr(rs, x->p->id)) < 0 ||
-	    put_int(t, "sold_wh", x->sold) < 0 ||
-	    put_int(t, "bought_wh", x->bought) < 0 ||
-	    put_int(t, "export_wh", x->exp) < 0 ||
-	    put_int(t, "import_wh", x->imp) < 0 ||
-	    put_int(t, "deviation_wh", dev) < 0 ||
-	    put_int(t, "p2p_paid", x->paid) < 0 ||
-	    put_int(t, "p2p_received", x->received) < 0 ||
-	    put_int(t, "fees", x->fees) < 0 ||
-	    put_int(t, "utility_paid", x->upaid) < 0 ||
-	    put_int(t, "utility_received", x->ureceived) < 0 ||
-	    put_int(t, "net", net) < 0) {
-		json_decref(t);
-		return NULL;
-	}
-	return t;
+	if (recs_init(&rs, o->ts, o->nset + o->ntr) < 0)
+		rc = -1;
+	for (i = 0; rc == 0 && i < o->nset + o->ntr; i++)
+		if (json_array_append_new(out, srec_json(&rs, i < o->nset ?
+		    &o->set[i] : &o->tr[i - o->nset])) < 0)
+			rc = -1;
+	recs_free(&rs);
+	return rc;
+}
+
+json_t *
+dk_srec_json(const struct dk_srec *x, const char *ts)
+{
+	struct recs rs = { 0 };
+	json_t *j = NULL;
+
+	if (recs_init(&rs, ts, 4) == 0)
+		j = srec_json(&rs, x);
+	recs_free(&rs);
+	return j;
+}
+
+void
+dk_srecs_free(struct dk_srecs *o)
+{
+	free(o->set);
+	free(o->tr);
+	free(o->c);
+	memset(o, 0, sizeof(*o));
 }
 
 /*
@@ -259,7 +323,7 @@ settlement(struct recs *rs, const struct party *x, int64_t dev, int64_t net)
  */
 static int
 fee_pct(const struct dk_rules *r, int64_t val, struct party *b,
-    struct party *s, struct recs *sj, json_t *tr)
+    struct party *s, struct dk_srecs *o)
 {
 	int64_t all, bp = 0, sp = 0;
 
@@ -278,11 +342,9 @@ fee_pct(const struct dk_rules *r, int64_t val, struct party *b,
 	if (dk_add(&b->feepct, bp) < 0 || dk_add(&s->feepct, sp) < 0)
 		return -1;
 	if (bp != 0)
-		json_array_append_new(tr, transfer(sj, b->p->id, "operator",
-		    bp, "fee_pct"));
+		tr_add(o, b->p->id, "operator", bp, "fee_pct");
 	if (sp != 0)
-		json_array_append_new(tr, transfer(sj, s->p->id, "operator",
-		    sp, "fee_pct"));
+		tr_add(o, s->p->id, "operator", sp, "fee_pct");
 	return 0;
 }
 
@@ -295,7 +357,7 @@ fee_pct(const struct dk_rules *r, int64_t val, struct party *b,
  */
 static int
 money(const struct dk_rules *r, struct party *x, int64_t dev, int64_t imb,
-    struct recs *sj, json_t *tr)
+    struct dk_srecs *o)
 {
 	int64_t cwh = x->sold + x->bought, band = 0, pct, amt, rest;
 	const char *id = x->p->id;
@@ -310,33 +372,28 @@ money(const struct dk_rules *r, struct party *x, int64_t dev, int64_t imb,
 		    &x->upaid, amt) < 0)
 			return -1;
 		if (x->tol > 0 && amt != 0)
-			json_array_append_new(tr, transfer(sj, "utility", id,
-			    amt, "tolerance"));
+			tr_add(o, "utility", id, amt, "tolerance");
 		else if (x->tol < 0 && amt != 0)
-			json_array_append_new(tr, transfer(sj, id, "utility",
-			    amt, "tolerance"));
+			tr_add(o, id, "utility", amt, "tolerance");
 	}
 	rest = dev - x->tol;
 	if (rest > 0) {
 		if (dk_value(rest, imb >= 0 ? imb : r->buyback, &amt) < 0 ||
 		    dk_add(&x->ureceived, amt) < 0)
 			return -1;
-		json_array_append_new(tr, transfer(sj, "utility", id, amt,
-		    "surplus"));
+		tr_add(o, "utility", id, amt, "surplus");
 	} else if (rest < 0) {
 		if (dk_value(-rest, imb >= 0 ? imb : r->retail, &amt) < 0 ||
 		    dk_add(&x->upaid, amt) < 0)
 			return -1;
-		json_array_append_new(tr, transfer(sj, id, "utility", amt,
-		    "shortfall"));
+		tr_add(o, id, "utility", amt, "shortfall");
 	}
 	amt = x->fees;
 	if (r->tax_bps > 0 && (dk_add(&amt, x->feepct) < 0 ||
 	    dk_share(amt, r->tax_bps, 10000, &x->tax) < 0))
 		return -1;
 	if (x->tax != 0)
-		json_array_append_new(tr, transfer(sj, id, "operator", x->tax,
-		    "tax"));
+		tr_add(o, id, "operator", x->tax, "tax");
 	return 0;
 }
 
@@ -365,34 +422,57 @@ imbalance(const struct dk_rules *r, int64_t slot, const char *ts,
 	return 0;
 }
 
-/* The fields of version 2 a settlement record has under rules r. */
+/* The settlement of party x, with the fields of version 2 it has under
+ * rules r (and the buyer's price apart: split), into o. */
 static void
-money_fields(json_t *rec, const struct dk_rules *r, const struct party *x,
-    int64_t imb)
+set_add(struct dk_srecs *o, const struct dk_rules *r, const struct party *x,
+    int64_t dev, int64_t net, int64_t imb, int split)
 {
-	if (rec == NULL)
+	struct dk_srec *t;
+
+	if (dk_grow(&o->set, o->nset, &o->capset, sizeof(*o->set), 256) < 0) {
+		o->oom = 1;
 		return;
-	if (r->fee_bps > 0)
-		json_object_set_new_nocheck(rec, "fee_pct",
-		    json_integer(x->feepct));
-	if (r->tax_bps > 0)
-		json_object_set_new_nocheck(rec, "tax", json_integer(x->tax));
-	if (r->tol_wh > 0 || r->tol_pct > 0)
-		json_object_set_new_nocheck(rec, "tolerance_wh",
-		    json_integer(x->tol));
-	if (imb >= 0)
-		json_object_set_new_nocheck(rec, "imbalance_price",
-		    json_integer(imb));
+	}
+	t = &o->set[o->nset++];
+	memset(t, 0, sizeof(*t));
+	t->type = DK_SR_SETTLEMENT;
+	t->p = x->p;
+	t->sold = x->sold;
+	t->bought = x->bought;
+	t->exp = x->exp;
+	t->imp = x->imp;
+	t->dev = dev;
+	t->paid = x->paid;
+	t->received = x->received;
+	t->fees = x->fees;
+	t->upaid = x->upaid;
+	t->ureceived = x->ureceived;
+	t->net = net;
+	t->feepct = x->feepct;
+	t->tax = x->tax;
+	t->tol = x->tol;
+	t->imb = imb;
+	t->wheeling = x->wheeling;
+	t->rent = x->rent;
+	t->flags = (r->fee_bps > 0 ? DK_SR_FEE_PCT : 0) |
+	    (r->tax_bps > 0 ? DK_SR_TAX : 0) |
+	    (r->tol_wh > 0 || r->tol_pct > 0 ? DK_SR_TOL : 0) |
+	    (imb >= 0 ? DK_SR_IMB : 0) | (split ? DK_SR_SPLIT : 0);
 }
 
 /*
  * The settlement of a slot from its readings, or (readings NULL) from
  * nets, each participant's metered net export in Wh by its id: what an
  * audit without the openings of a slot's committed readings can replay.
+ * Its contracts are the nc at c; its records into o (emptied first).
+ * With unread set, 1 when a participant of the slot has a meter without
+ * a reading (nothing settled: dk_settle_prov's case), else the error.
  */
 static int
-settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
-    const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
+settle(int64_t slot, const struct dk_contract *const *c, size_t nc,
+    json_t *readings, json_t *nets, const struct dk_registry *reg,
+    const struct dk_rules *r, int unread, struct dk_srecs *o,
     struct dk_err *e)
 {
 	size_t n = 0, i, j, cap;
@@ -400,9 +480,7 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 	struct party *v, *s, *b, *x;
 	unsigned char *second;
 	const struct dk_participant *p;
-	json_t *c, *rd, *sj2, *tr = json_array();
-	struct recs rs = { 0 }, *sj = &rs;
-	char ts[40];
+	json_t *rd;
 	int64_t val, fee, dev, bval, grid, rent, net, imb;
 	int64_t simp = 0, sexp = 0, swh = 0;	/* the slot's, for its limit */
 	const char *what;
@@ -411,45 +489,38 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 	const char *id;
 
 	e->item = -1;
+	o->nset = o->ntr = 0;
+	o->oom = 0;
 	if (readings == NULL)
 		readings = none = json_array();
-	cap = json_array_size(contracts) * 2 + json_array_size(readings) +
-	    json_object_size(nets) + 1;
+	cap = nc * 2 + json_array_size(readings) + json_object_size(nets) + 1;
 	for (pt.hcap = 64; pt.hcap < 2 * cap; pt.hcap *= 2)
 		;
 	pt.n = 0;
 	pt.v = v = calloc(cap, sizeof(*v));
 	pt.h = calloc(pt.hcap, sizeof(*pt.h));
 	second = second_readings(readings);
-	if (v == NULL || pt.h == NULL || second == NULL || tr == NULL) {
+	if (v == NULL || pt.h == NULL || second == NULL) {
 		free(v);
 		free(pt.h);
 		free(second);
-		json_decref(tr);
 		json_decref(none);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
-	dk_time_format(slot, r->tz, ts, sizeof(ts));
-	if (recs_init(sj, ts, cap) < 0) {
-		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	dk_time_format(slot, r->tz, o->ts, sizeof(o->ts));
+	if (imbalance(r, slot, o->ts, &imb, e) < 0)
 		goto fail;
-	}
-	if (imbalance(r, slot, ts, &imb, e) < 0)
-		goto fail;
-	json_array_foreach(contracts, i, c) {
-		const char *sn = json_string_value(json_object_get(c, "seller"));
-		const char *bn = json_string_value(json_object_get(c, "buyer"));
-		int64_t wh = json_integer_value(json_object_get(c, "wh"));
-		int64_t price = json_integer_value(json_object_get(c, "price"));
-		int64_t cfee = json_integer_value(json_object_get(c, "fee"));
-		json_t *jbp = json_object_get(c, "buy_price");
-		int64_t bp = jbp ? json_integer_value(jbp) : price;
-		int64_t wheel = json_integer_value(json_object_get(c,
-		    "wheeling"));
+	for (i = 0; i < nc; i++) {
+		int64_t wh = c[i]->wh, price = c[i]->price, cfee = c[i]->fee;
+		int64_t bp = (c[i]->has & DK_C_BUY_PRICE) ? c[i]->buy_price :
+		    price;
+		int64_t wheel = c[i]->wheeling;
 		const struct dk_participant *ps, *pb;
 
-		ps = sn ? dk_registry_find(reg, sn) : NULL;
-		pb = bn ? dk_registry_find(reg, bn) : NULL;
+		ps = c[i]->seller[0] ? dk_registry_find(reg, c[i]->seller) :
+		    NULL;
+		pb = c[i]->buyer[0] ? dk_registry_find(reg, c[i]->buyer) :
+		    NULL;
 		if (ps == NULL || pb == NULL) {
 			dk_fail(e, DK_EX_DATAERR, "contract %zu: a party is "
 			    "not in the registry", i);
@@ -459,7 +530,7 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 		s->contracted = 1;
 		b = party(&pt, pb);
 		b->contracted = 1;
-		if (jbp != NULL)
+		if (c[i]->has & DK_C_BUY_PRICE)
 			split = 1;
 		/* admitted contracts stay far inside these bounds (see
 		 * denki-formats(5), Units); a ledger that breaks them is
@@ -495,19 +566,15 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 		    dk_add(&s->received, val) < 0 ||
 		    dk_add(&s->cval, val) < 0 || dk_add(&b->cval, val) < 0)
 			goto range;
-		json_array_append_new(tr, transfer(sj, pb->id, ps->id, val,
-		    "p2p"));
+		tr_add(o, pb->id, ps->id, val, "p2p");
 		if (fee != 0)
-			json_array_append_new(tr, transfer(sj, pb->id,
-			    "operator", fee, "fee"));
-		if (fee_pct(r, val, b, s, sj, tr) < 0)
+			tr_add(o, pb->id, "operator", fee, "fee");
+		if (fee_pct(r, val, b, s, o) < 0)
 			goto range;
 		if (grid != 0)
-			json_array_append_new(tr, transfer(sj, pb->id, "grid",
-			    grid, "wheeling"));
+			tr_add(o, pb->id, "grid", grid, "wheeling");
 		if (rent != 0)
-			json_array_append_new(tr, transfer(sj, pb->id,
-			    "operator", rent, "rent"));
+			tr_add(o, pb->id, "operator", rent, "rent");
 	}
 	json_array_foreach(readings, i, rd) {
 		const char *m = json_string_value(json_object_get(rd, "meter"));
@@ -554,6 +621,15 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 		x->nread = p->nmeters;
 	}
 	n = pt.n;
+	for (i = 0; unread && i < n; i++)
+		if (v[i].nread != v[i].p->nmeters) {
+			o->nset = o->ntr = 0;
+			free(v);
+			free(pt.h);
+			free(second);
+			json_decref(none);
+			return 1;
+		}
 	qsort(v, n, sizeof(*v), partycmp);
 	for (i = 0; i < n; i++) {
 		x = &v[i];
@@ -569,35 +645,30 @@ settle(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
 					break;
 			}
 			dk_fail(e, DK_EX_DATAERR, "slot %s: no reading for "
-			    "meter %s of participant %s", ts,
+			    "meter %s of participant %s", o->ts,
 			    j < x->p->nmeters ? x->p->meters[j] : "?",
 			    x->p->id);
 			goto fail;
 		}
 		/* each term is at most DK_MAX_WH, the slot's limit */
 		dev = (x->exp - x->imp) - (x->sold - x->bought);
-		if (money(r, x, dev, imb, sj, tr) < 0)
+		if (money(r, x, dev, imb, o) < 0)
 			goto party_range;
 		net = x->received;
 		if (dk_add(&net, x->ureceived) < 0 ||
 		    dk_add(&net, -x->paid) < 0 || dk_add(&net, -x->upaid) < 0 ||
 		    dk_add(&net, -x->feepct) < 0 || dk_add(&net, -x->tax) < 0)
 			goto party_range;
-		json_array_append_new(out, sj2 = settlement(sj, x, dev, net));
-		money_fields(sj2, r, x, imb);
-		if (split && sj2 != NULL) {
-			json_object_set_new(sj2, "wheeling",
-			    json_integer(x->wheeling));
-			json_object_set_new(sj2, "rent", json_integer(x->rent));
-		}
+		set_add(o, r, x, dev, net, imb, split);
 	}
-	json_array_extend(out, tr);
-	json_decref(tr);
-	recs_free(sj);
 	json_decref(none);
 	free(v);
 	free(pt.h);
 	free(second);
+	if (o->oom) {
+		o->nset = o->ntr = 0;
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
 	return 0;
 range:
 	dk_fail(e, DK_EX_DATAERR, "contract %zu: %s: beyond the limits of "
@@ -606,10 +677,9 @@ range:
 	goto fail;
 party_range:
 	dk_fail(e, DK_EX_DATAERR, "slot %s: participant %s: money beyond "
-	    "+-(2^53-1)", ts, x->p->id);
+	    "+-(2^53-1)", o->ts, x->p->id);
 fail:
-	json_decref(tr);
-	recs_free(sj);
+	o->nset = o->ntr = 0;
 	json_decref(none);
 	free(v);
 	free(pt.h);
@@ -617,12 +687,73 @@ fail:
 	return -1;
 }
 
+/*
+ * The settlement of a slot's contracts as a slot's state keeps them (the
+ * cancelled left out), from readings, as plain records in o (reused slot
+ * after slot): what a settle run writes and applies.  1 when a participant
+ * has a meter without a reading: the slot is dk_settle_prov's then.
+ */
+int
+dk_settle_plain(int64_t slot, const struct dk_slotstate *ss,
+    json_t *readings, const struct dk_registry *reg, struct dk_srecs *o,
+    struct dk_err *e)
+{
+	const struct dk_contract **nc;
+	size_t i, n = 0;
+
+	if (o->capc < ss->nc + 1) {
+		if ((nc = realloc(o->c, (ss->nc + 1) * sizeof(*nc))) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		o->c = nc;
+		o->capc = ss->nc + 1;
+	}
+	for (i = 0; i < ss->nc; i++)
+		if (!(ss->c[i].has & DK_C_CANCELLED))
+			o->c[n++] = &ss->c[i];
+	return settle(slot, o->c, n, readings, NULL, reg, &ss->rules, 1, o,
+	    e);
+}
+
+/* The settlement of JSON contracts into out as JSON: settle's records
+ * converted, one rule for both. */
+static int
+settle_json(int64_t slot, json_t *contracts, json_t *readings, json_t *nets,
+    const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
+    struct dk_err *e)
+{
+	struct dk_srecs o;
+	struct dk_contract *cv;
+	const struct dk_contract **pv;
+	size_t i, n = json_array_size(contracts);
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	cv = calloc(n + 1, sizeof(*cv));
+	pv = calloc(n + 1, sizeof(*pv));
+	if (cv == NULL || pv == NULL) {
+		free(cv);
+		free(pv);
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		dk_state_contract_of(json_array_get(contracts, i), &cv[i]);
+		pv[i] = &cv[i];
+	}
+	rc = settle(slot, pv, n, readings, nets, reg, r, 0, &o, e);
+	if (rc == 0 && srecs_json(&o, out) < 0)
+		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	free(cv);
+	free(pv);
+	dk_srecs_free(&o);
+	return rc;
+}
+
 int
 dk_settle(int64_t slot, json_t *contracts, json_t *readings,
     const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
     struct dk_err *e)
 {
-	return settle(slot, contracts, readings, NULL, reg, r, out, e);
+	return settle_json(slot, contracts, readings, NULL, reg, r, out, e);
 }
 
 /* The settlement of a slot whose readings are not at hand, from nets:
@@ -632,7 +763,7 @@ dk_settle_net(int64_t slot, json_t *contracts, json_t *nets,
     const struct dk_registry *reg, const struct dk_rules *r, json_t *out,
     struct dk_err *e)
 {
-	return settle(slot, contracts, NULL, nets, reg, r, out, e);
+	return settle_json(slot, contracts, NULL, nets, reg, r, out, e);
 }
 
 /* The settlement of a slot from readings and, for the participants in
@@ -643,5 +774,5 @@ dk_settle_mixed(int64_t slot, json_t *contracts, json_t *readings,
     json_t *nets, const struct dk_registry *reg, const struct dk_rules *r,
     json_t *out, struct dk_err *e)
 {
-	return settle(slot, contracts, readings, nets, reg, r, out, e);
+	return settle_json(slot, contracts, readings, nets, reg, r, out, e);
 }

@@ -22,6 +22,38 @@ int dk_settle_net(int64_t slot, json_t *contracts, json_t *nets,
 int dk_settle_mixed(int64_t slot, json_t *contracts, json_t *readings,
     json_t *nets, const struct dk_registry *, const struct dk_rules *,
     json_t *out, struct dk_err *);
+/* A slot's settlement and transfer records as plain fields: what
+ * dk_settle's JSON is made of, and what a settle run writes and applies
+ * (rectext.c: dk_srec_text) without JSON. */
+#define DK_SR_SETTLEMENT	1
+#define DK_SR_TRANSFER		2
+#define DK_SR_FEE_PCT	1	/* a settlement's members of version 2 */
+#define DK_SR_TAX	2
+#define DK_SR_TOL	4	/* tolerance_wh */
+#define DK_SR_IMB	8	/* imbalance_price */
+#define DK_SR_SPLIT	16	/* wheeling and rent */
+struct dk_srec {
+	int type;		/* DK_SR_SETTLEMENT or DK_SR_TRANSFER */
+	unsigned flags;		/* a settlement's DK_SR_* members */
+	const struct dk_participant *p;	/* a settlement's participant */
+	const char *from, *to, *reason;	/* a transfer's */
+	int64_t amount;
+	int64_t sold, bought, exp, imp, dev, paid, received, fees, upaid;
+	int64_t ureceived, net, feepct, tax, tol, imb, wheeling, rent;
+};
+struct dk_srecs {		/* reused slot after slot */
+	struct dk_srec *set, *tr;	/* the settlements, by participant, */
+	size_t nset, capset, ntr, captr;	/* then the transfers */
+	char ts[40];		/* the slot, as records write it */
+	int oom;
+	const struct dk_contract **c;	/* the slot's contracts */
+	size_t capc;
+};
+int dk_settle_plain(int64_t slot, const struct dk_slotstate *,
+    json_t *readings, const struct dk_registry *, struct dk_srecs *,
+    struct dk_err *);
+json_t *dk_srec_json(const struct dk_srec *, const char *ts);
+void dk_srecs_free(struct dk_srecs *);
 
 /* provisional.c: a slot settled at its deadline with a member's reading
  * missing, provisionally; its true-up when the reading comes */
@@ -78,6 +110,7 @@ struct dk_settle_run {
 	int64_t now;		/* the clock when the run began */
 	int64_t deadline;	/* settle.deadline_minutes, in seconds */
 	long ndue;		/* slots due with no reading given */
+	struct dk_srecs sr;	/* a slot's records, plain */
 };
 #define DK_SETTLE_TAKEN		0
 #define DK_SETTLE_GAP		1
@@ -109,6 +142,8 @@ int dk_record_key(const char *k, size_t n);
 #define DK_RT_OUT	1	/* a provisional settlement or a true-up */
 size_t dk_record_text(json_t *rec, char *buf, size_t cap, char *priv,
     size_t pcap, size_t *pn, int *kind);
+size_t dk_srec_text(const struct dk_srec *, const char *ts, char *buf,
+    size_t cap, char *priv, size_t pcap, size_t *pn);
 
 /* pay.c: what each member is owed or owes, from the ledger's transfers
  * less its payment runs' payments (the pay book); payment_run and
