@@ -345,7 +345,8 @@ dk_srec_text(const struct dk_srec *x, const char *ts, char *buf, size_t cap,
 	n = (size_t)(o.p - buf);
 	if (p.p != NULL) {
 		*p.p = '\0';
-		*pn = (size_t)(p.p - priv);
+		if (pn != NULL)
+			*pn = (size_t)(p.p - priv);
 	}
 	return n;
 }

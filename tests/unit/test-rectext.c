@@ -265,14 +265,159 @@ test_bytes(void)
 		}
 }
 
+/* x's text by dk_srec_text held to dk_canon of want (json_pack's) and
+ * of dk_srec_json's record of x, and a settlement's private copy to
+ * dk_settlement_private_text's; want is freed. */
+static void
+same_srec(const struct dk_srec *x, json_t *want, const char *what)
+{
+	char buf[4096], priv[4096], *c, *cj, *pc;
+	json_t *j = dk_srec_json(x, TS);
+	size_t n, pn = 99;
+	int set = x->type == DK_SR_SETTLEMENT;
+
+	c = dk_canon(want);
+	cj = j != NULL ? dk_canon(j) : NULL;
+	CHECKF(cj != NULL && strcmp(cj, c) == 0, "%s: dk_srec_json:\n  got  "
+	    "%s\n  want %s", what, cj ? cj : "(null)", c);
+	n = dk_srec_text(x, TS, buf, sizeof(buf), NULL, 0, &pn);
+	CHECKF(n > 0 && n == strlen(c) && strcmp(buf, c) == 0,
+	    "%s:\n  got  %s\n  want %s", what, n ? buf : "(0)", c);
+	CHECK_INT(pn, 0);
+	n = dk_srec_text(x, TS, buf, sizeof(buf), priv, sizeof(priv), &pn);
+	pc = set ? dk_settlement_private_text(want, c, strlen(c)) : NULL;
+	CHECKF(n > 0 && strcmp(buf, c) == 0, "%s (with priv)", what);
+	CHECKF(set ? pc != NULL && pn == strlen(pc) && strcmp(priv, pc) == 0 :
+	    pn == 0, "%s, private:\n  got  %s\n  want %s", what, priv,
+	    pc ? pc : "(none)");
+	/* one byte short of the text (or of the private copy): refused */
+	CHECKF(dk_srec_text(x, TS, buf, strlen(c), NULL, 0, &pn) == 0,
+	    "%s: written into too small a buffer", what);
+	if (set)
+		CHECKF(dk_srec_text(x, TS, buf, sizeof(buf), priv, strlen(pc),
+		    &pn) == 0, "%s: private copy into too small a buffer",
+		    what);
+	free(pc);
+	free(c);
+	free(cj);
+	json_decref(j);
+	json_decref(want);
+	nchecked++;
+}
+
+/* settle.c's plain records: a settlement of every set of its optional
+ * members, a transfer of every reason, each written as json_pack and
+ * dk_canon write it; what it cannot write refused (0). */
+static void
+test_srec(void)
+{
+	static const char *opt[] = { "fee_pct", "tax", "tolerance_wh",
+	    "imbalance_price" };
+	static const char *reasons[] = { "p2p", "fee", "fee_pct", "wheeling",
+	    "rent", "tolerance", "surplus", "shortfall", "tax" };
+	static struct dk_participant p;
+	struct dk_srec x;
+	json_t *w;
+	int64_t ov[4];
+	unsigned m;
+	size_t i;
+	char what[64], buf[4096], priv[4096];
+
+	snprintf(p.id, sizeof(p.id), "kn1-10");
+	for (m = 0; m < 32; m++) {
+		memset(&x, 0, sizeof(x));
+		x.type = DK_SR_SETTLEMENT;
+		x.flags = m;
+		x.p = &p;
+		x.sold = 12;
+		x.bought = 3;
+		x.exp = 340;
+		x.imp = 1;
+		x.dev = -328;
+		x.paid = 9007199254740991LL;
+		x.received = 3480;
+		x.fees = 5;
+		x.upaid = 0;
+		x.ureceived = 40344;
+		x.net = -9007199254740991LL;
+		x.feepct = ov[0] = 17;
+		x.tax = ov[1] = -2;
+		x.tol = ov[2] = 0;
+		x.imb = ov[3] = 123000;
+		x.wheeling = 44;
+		x.rent = 6;
+		w = json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		    "s:I,s:I,s:I,s:I}", "type", "settlement", "v", 1, "slot",
+		    TS, "participant", "kn1-10", "sold_wh", (json_int_t)12,
+		    "bought_wh", (json_int_t)3, "export_wh", (json_int_t)340,
+		    "import_wh", (json_int_t)1, "deviation_wh",
+		    (json_int_t)-328, "p2p_paid",
+		    (json_int_t)9007199254740991LL, "p2p_received",
+		    (json_int_t)3480, "fees", (json_int_t)5, "utility_paid",
+		    (json_int_t)0, "utility_received", (json_int_t)40344,
+		    "net", (json_int_t)-9007199254740991LL);
+		for (i = 0; i < 4; i++)
+			if (m & (1u << i))
+				json_object_set_new(w, opt[i],
+				    json_integer(ov[i]));
+		if (m & DK_SR_SPLIT) {
+			json_object_set_new(w, "wheeling", json_integer(44));
+			json_object_set_new(w, "rent", json_integer(6));
+		}
+		snprintf(what, sizeof(what), "plain settlement, flags %#x", m);
+		same_srec(&x, w, what);
+	}
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		memset(&x, 0, sizeof(x));
+		x.type = DK_SR_TRANSFER;
+		x.from = "kn1";
+		x.to = i % 2 ? "utility" : "operator";
+		x.amount = (int64_t)i * 37;
+		x.reason = reasons[i];
+		same_srec(&x, json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:s}", "type",
+		    "transfer", "v", 1, "slot", TS, "from", "kn1", "to", x.to,
+		    "amount", (json_int_t)x.amount, "reason", reasons[i]),
+		    reasons[i]);
+	}
+	/* beyond 2^53-1, or a string that needs an escape or is not ASCII:
+	 * left to dk_canon (and its profile check) */
+	x.amount = 9007199254740992LL;
+	CHECK_INT(dk_srec_text(&x, TS, buf, sizeof(buf), NULL, 0, NULL), 0);
+	x.amount = -9007199254740992LL;
+	CHECK_INT(dk_srec_text(&x, TS, buf, sizeof(buf), NULL, 0, NULL), 0);
+	x.amount = 1;
+	CHECK(dk_srec_text(&x, TS, buf, sizeof(buf), NULL, 0, NULL) > 0);
+	x.from = "kn\"1";
+	CHECK_INT(dk_srec_text(&x, TS, buf, sizeof(buf), NULL, 0, NULL), 0);
+	x.from = "kn\x01";
+	CHECK_INT(dk_srec_text(&x, TS, buf, sizeof(buf), NULL, 0, NULL), 0);
+	x.from = "kn1";
+	CHECK_INT(dk_srec_text(&x, "2026-01-01T10:00:00\\", buf, sizeof(buf),
+	    NULL, 0, NULL), 0);
+	memset(&x, 0, sizeof(x));
+	x.type = DK_SR_SETTLEMENT;
+	x.p = &p;
+	snprintf(p.id, sizeof(p.id), "kn\xc3\xa9");
+	CHECK_INT(dk_srec_text(&x, TS, buf, sizeof(buf), priv, sizeof(priv),
+	    NULL), 0);
+	snprintf(p.id, sizeof(p.id), "kn1-10");
+	x.net = DK_MAX_SAFE_INT + 1;
+	CHECK_INT(dk_srec_text(&x, TS, buf, sizeof(buf), priv, sizeof(priv),
+	    NULL), 0);
+	x.net = 0;
+	x.type = 0;
+	CHECK_INT(dk_srec_text(&x, TS, buf, sizeof(buf), NULL, 0, NULL), 0);
+}
+
 int
 main(void)
 {
+	test_srec();
 	test_settlements();
 	test_others();
 	test_all_keys();
 	test_refused();
 	test_bytes();
-	CHECK(nchecked > 600);
+	CHECK(nchecked > 640);
 	return check_done("test-rectext");
 }
