@@ -903,6 +903,103 @@ test_money(void)
 	rules = keep;
 }
 
+/* The records of dk_settle_plain as JSON, in order (settlements, then
+ * transfers). */
+static json_t *
+plain_json(const struct dk_srecs *o)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < o->nset + o->ntr; i++)
+		json_array_append_new(a, dk_srec_json(i < o->nset ?
+		    &o->set[i] : &o->tr[i - o->nset], o->ts));
+	return a;
+}
+
+/* A settle run's plain records (dk_settle_plain, from the contracts as
+ * the state keeps them, the cancelled left out) are dk_settle's, under
+ * rules of every money option; 1, not a settlement, with a meter unread. */
+static void
+test_plain(void)
+{
+	struct dk_slotstate ss;
+	struct dk_srecs o;
+	struct dk_contract cv[4];
+	struct dk_err e;
+	struct dk_rules keep = rules;
+	json_t *cs = json_array(), *rd = json_array(), *out, *got, *bp;
+	unsigned m;
+	size_t i;
+
+	json_array_append_new(cs, contract("alice", "bob", 400, 200000, 5000));
+	json_array_append_new(cs, contract("carol", "dave", 150, 180000, 0));
+	bp = contract("alice", "erin", 90, 150000, 1000);
+	json_object_set_new(bp, "buy_price", json_integer(170000));
+	json_object_set_new(bp, "wheeling", json_integer(12000));
+	json_array_append_new(cs, bp);
+	memset(&ss, 0, sizeof(ss));
+	ss.slot = SLOT;
+	ss.c = cv;
+	ss.nc = 4;
+	for (i = 0; i < 3; i++)
+		dk_state_contract_of(json_array_get(cs, i), &cv[i < 1 ? 0 : i +
+		    1]);
+	/* a cancelled contract between them: not settled */
+	dk_state_contract_of(json_array_get(cs, 0), &cv[1]);
+	cv[1].wh = 7;
+	cv[1].has |= DK_C_CANCELLED;
+	json_array_append_new(rd, reading("alice-m", 10, 500));
+	json_array_append_new(rd, reading("bob-m", 380, 0));
+	json_array_append_new(rd, reading("carol-m1", 0, 90));
+	json_array_append_new(rd, reading("carol-m2", 0, 70));
+	json_array_append_new(rd, reading("dave-m", 120, 0));
+	json_array_append_new(rd, reading("erin-m", 100, 3));
+	memset(&o, 0, sizeof(o));
+	for (m = 0; m < 16; m++) {
+		rules = keep;
+		rules.fee_bps = m & 1 ? 100 : 0;
+		rules.fee_payer = DK_PAYER_SPLIT;
+		rules.tax_bps = m & 2 ? 1900 : 0;
+		rules.tol_pct = m & 4 ? 5 : 0;
+		rules.tol_wh = m & 8 ? 20 : 0;
+		ss.rules = rules;
+		out = json_array();
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(settle(cs, rd, out, &e), 0);
+		memset(&e, 0, sizeof(e));
+		CHECKF(dk_settle_plain(SLOT, &ss, rd, &reg, &o, &e) == 0,
+		    "options %#x: %s", m, e.msg);
+		CHECK_STR(o.ts, SLOTSTR);
+		CHECK_INT(o.nset, 5);
+		got = plain_json(&o);
+		same_records(got, out, __LINE__);
+		CHECK(json_array_size(out) > 10);
+		json_decref(got);
+		json_decref(out);
+	}
+	rules = keep;
+	ss.rules = rules;
+	/* carol's second meter unread: provisional's, not settled here */
+	json_array_remove(rd, 3);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_settle_plain(SLOT, &ss, rd, &reg, &o, &e), 1);
+	CHECK_INT(o.nset + o.ntr, 0);
+	out = json_array();
+	CHECK_INT(settle(cs, rd, out, &e), -1);
+	CHECK_HAS(e.msg, "no reading for meter carol-m2");
+	json_decref(out);
+	/* a reading of a meter not registered: the error dk_settle gives */
+	json_array_append_new(rd, reading("mallory-m", 0, 1));
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_settle_plain(SLOT, &ss, rd, &reg, &o, &e), -1);
+	CHECK_HAS(e.msg, "meter mallory-m is not in the registry");
+	CHECK_INT(e.item, 5);
+	dk_srecs_free(&o);
+	json_decref(cs);
+	json_decref(rd);
+}
+
 int
 main(void)
 {
@@ -936,6 +1033,7 @@ main(void)
 	test_random();
 	test_many();
 	test_money();
+	test_plain();
 	dk_registry_free(&reg);
 	free(keyb64);
 	return check_done("test-settle");
