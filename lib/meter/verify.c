@@ -10,8 +10,9 @@
 
 /* Meters' keys decoded, by their text (a copy, so that a text at an
  * address used again is not mistaken): a month's settle run checked its
- * 200 meters' 144,000 readings and decoded a key for each. */
-#define NKC 256
+ * 200 meters' 144,000 readings and decoded a key for each; 1,000 homes'
+ * meters in 256 places still missed most of the time, and decoded. */
+#define NKC 4096
 static _Thread_local struct {
 	char b64[64];
 	unsigned char pk[32];
@@ -20,7 +21,7 @@ static _Thread_local struct {
 static int
 meter_pk(const char *key, unsigned char pk[32], struct dk_err *e)
 {
-	size_t h = ((uintptr_t)key >> 3) * 0x9E3779B97F4A7C15ULL >> 56;
+	size_t h = ((uintptr_t)key >> 3) * 0x9E3779B97F4A7C15ULL >> 52;
 	size_t n = strlen(key);
 	struct dk_key k;
 
