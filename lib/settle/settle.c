@@ -1,6 +1,7 @@
 /*
  * settle.c: the settlement of one slot (dk_settle), metered energy against
- * the slot's contracts, money to the unit; run.c drives it for settle.
+ * the slot's contracts, money to the unit, made as plain records (struct
+ * dk_srec) that run.c writes for settle and the JSON API converts.
  */
 #include <stdlib.h>
 #include <string.h>
