@@ -56,24 +56,44 @@ inperiod(const struct dk_report *r, const char *slot)
 	    strncmp(slot, r->to, strlen(r->to)) <= 0;
 }
 
-/* The member's day of slot (its slot, with a bucket of 16), made when
- * new. */
+/*
+ * The member's day of slot (its slot, with a bucket of 16), made when
+ * new.  The days are kept in date order, found by halves: a member's
+ * new day (most of them come after its last) is known new at once, not
+ * after a look at each day it has (a period of a day: its 48 slots for
+ * every member).  The room doubles at 8, 16, 32... days (nd alone says
+ * how much there is).
+ */
 static struct dk_sday *
 day(struct dk_member *m, const char *slot, int bucket)
 {
 	struct dk_sday *nd;
-	size_t i;
+	size_t lo = 0, hi = m->nd, mid;
+	int c;
 
-	for (i = m->nd; i > 0; i--)
-		if (strncmp(m->d[i - 1].date, slot, bucket) == 0)
-			return &m->d[i - 1];
-	if ((nd = realloc(m->d, (m->nd + 1) * sizeof(*m->d))) == NULL)
-		return NULL;
-	m->d = nd;
-	memset(&m->d[m->nd], 0, sizeof(*m->d));
-	snprintf(m->d[m->nd].date, sizeof(m->d[m->nd].date), "%.*s", bucket,
-	    slot);
-	return &m->d[m->nd++];
+	if (hi > 0 && strncmp(m->d[hi - 1].date, slot, bucket) < 0)
+		lo = hi;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strncmp(m->d[mid].date, slot, bucket)) == 0)
+			return &m->d[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (m->nd == 0 || (m->nd >= 8 && (m->nd & (m->nd - 1)) == 0)) {
+		if ((nd = realloc(m->d, (m->nd ? m->nd * 2 : 8) *
+		    sizeof(*m->d))) == NULL)
+			return NULL;
+		m->d = nd;
+	}
+	memmove(&m->d[lo + 1], &m->d[lo], (m->nd - lo) * sizeof(*m->d));
+	memset(&m->d[lo], 0, sizeof(*m->d));
+	/* "%.*s" of the slot, bucket (16 at most) bytes at most */
+	memcpy(m->d[lo].date, slot, strnlen(slot, (size_t)bucket));
+	m->nd++;
+	return &m->d[lo];
 }
 
 /* The member's flow with party for reason, made when new. */
