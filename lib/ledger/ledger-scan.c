@@ -114,8 +114,10 @@ asked(const struct dk_scaninfo *si, const char *t, size_t tl)
 	 * parser judges it */
 	if (memchr(t, '\0', tl) != NULL)
 		return 1;
+	/* the first byte first: most types asked differ in it */
 	for (i = 0; si->only[i] != NULL; i++)
-		if (strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
+		if ((tl == 0 || si->only[i][0] == t[0]) &&
+		    strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
 			return 1;
 	return 0;
 }
