@@ -195,8 +195,8 @@ win_next(struct win *w, char **line, struct dk_err *e)
 	if (w->fd < 0)
 		return dk_reader_next(&w->r, line, e);
 	for (;;) {
-		if ((nl = memchr(w->buf + w->pos, '\n', w->len - w->pos)) !=
-		    NULL) {
+		if (w->pos < w->len && (nl = memchr(w->buf + w->pos, '\n',
+		    w->len - w->pos)) != NULL) {
 			n = (size_t)(nl - (w->buf + w->pos));
 			*nl = '\0';
 			w->r.torn = 0;

@@ -50,7 +50,7 @@ test_days(void)
 {
 	struct dk_report r;
 	struct dk_err e = { 0 };
-	char slot[40], d[11];
+	char slot[40], d[24];
 	const struct dk_member *m;
 	json_t *rec;
 	int i, k;
