@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -113,8 +114,10 @@ asked(const struct dk_scaninfo *si, const char *t, size_t tl)
 	 * parser judges it */
 	if (memchr(t, '\0', tl) != NULL)
 		return 1;
+	/* the first byte first: most types asked differ in it */
 	for (i = 0; si->only[i] != NULL; i++)
-		if (strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
+		if ((tl == 0 || si->only[i][0] == t[0]) &&
+		    strncmp(si->only[i], t, tl) == 0 && si->only[i][tl] == '\0')
 			return 1;
 	return 0;
 }
@@ -142,6 +145,125 @@ passed_over(const struct dk_scaninfo *si, const char *rt, size_t rl)
 }
 
 /*
+ * The lines of a ledger file read in windows of 1 MiB by pread(2) into
+ * one buffer, where each line is hashed and its record parsed (no copy
+ * through stdio's buffer into a line's): from fp's position on, fp set
+ * after the last line taken at the end.  Not mapped: a file cut under a
+ * mapping kills its reader with SIGBUS; one cut under pread reads short,
+ * and the scan says so.  Anything but a regular file is read by stdio.
+ */
+#define WIN (1 << 20)
+
+struct win {
+	struct dk_reader r;	/* the name, the line number, torn; stdio's
+				 * reader when fd < 0 */
+	int fd;
+	off_t at;		/* the file's offset of buf[0] */
+	off_t size;		/* the file's size when the scan began */
+	char *buf;
+	size_t cap, len, pos;	/* len bytes in buf, the next line at pos */
+	int eof;
+};
+
+static void
+win_open(struct win *w, FILE *fp, const char *name, long line0)
+{
+	struct stat sb;
+
+	memset(w, 0, sizeof(*w));
+	w->r.fp = fp;
+	w->r.name = name;
+	w->r.line = line0;
+	w->fd = -1;
+	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (w->at = ftello(fp)) >= 0) {
+		w->fd = fileno(fp);
+		w->size = sb.st_size;
+	}
+}
+
+/* The next line as dk_reader_next gives it (NUL-ended, without its
+ * newline; r.torn when it has none): its length, or -1 at the end (e
+ * untouched) or on an error. */
+static long
+win_next(struct win *w, char **line, struct dk_err *e)
+{
+	char *nl, *nb;
+	ssize_t k;
+	size_t n;
+
+	if (w->fd < 0)
+		return dk_reader_next(&w->r, line, e);
+	for (;;) {
+		if (w->pos < w->len && (nl = memchr(w->buf + w->pos, '\n',
+		    w->len - w->pos)) != NULL) {
+			n = (size_t)(nl - (w->buf + w->pos));
+			*nl = '\0';
+			w->r.torn = 0;
+			break;
+		}
+		if (w->eof) {
+			if ((n = w->len - w->pos) == 0) {
+				e->status = 0;
+				return -1;
+			}
+			w->buf[w->len] = '\0';
+			w->r.torn = 1;
+			break;
+		}
+		if (w->pos > 0) {
+			memmove(w->buf, w->buf + w->pos, w->len - w->pos);
+			w->at += (off_t)w->pos;
+			w->len -= w->pos;
+			w->pos = 0;
+		}
+		/* a line longer than the window: the window doubled */
+		if (w->len + 1 >= w->cap) {
+			if (w->cap > ((size_t)-1) / 4 || (nb = realloc(w->buf,
+			    w->cap ? w->cap * 2 : WIN)) == NULL) {
+				dk_fail(e, DK_EX_SOFTWARE, "%s: out of memory",
+				    w->r.name);
+				return -1;
+			}
+			w->buf = nb;
+			w->cap = w->cap ? w->cap * 2 : WIN;
+		}
+		k = pread(w->fd, w->buf + w->len, w->cap - 1 - w->len,
+		    w->at + (off_t)w->len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			dk_fail(e, DK_EX_IOERR, "%s: read error: %s",
+			    w->r.name, strerror(errno));
+			return -1;
+		}
+		if (k == 0 && w->at + (off_t)w->len < w->size) {
+			dk_fail(e, DK_EX_IOERR, "%s: cut to %lld bytes while "
+			    "it was read (it had %lld): another program "
+			    "truncated it", w->r.name, (long long)(w->at +
+			    (off_t)w->len), (long long)w->size);
+			return -1;
+		}
+		w->eof = k == 0;
+		w->len += (size_t)k;
+	}
+	*line = w->buf + w->pos;
+	w->pos += n + !w->r.torn;
+	w->r.line++;
+	return (long)n;
+}
+
+/* fp after the last line taken, the buffers freed. */
+static void
+win_close(struct win *w)
+{
+	if (w->fd >= 0)
+		(void)fseeko(w->r.fp, w->at + (off_t)w->pos, SEEK_SET);
+	free(w->buf);
+	free(w->r.buf);
+}
+
+/*
  * Entry seq's prev is not the hash of the line before it.  Either that
  * line was changed after it was written, or this entry's prev was.  If the
  * entry after this one links to it as it is, this one is as it was
@@ -150,20 +272,26 @@ passed_over(const struct dk_scaninfo *si, const char *rt, size_t rl)
  * Returns 1 when the entry before is the one named.
  */
 static int
-broken_link(FILE *fp, const char *name, long lineno, long long seq,
+broken_link(struct win *w, const char *name, long lineno, long long seq,
     const char *line, size_t n, json_t *rec, struct dk_scaninfo *si,
     const unsigned char *oppk, struct dk_err *e)
 {
+	struct dk_err ne = { 0 };
 	unsigned char leaf[32];
 	char h[65], *nl = NULL;
-	size_t nc = 0;
-	ssize_t nn;
+	long nn;
 	int before = 0;
 	const char *why = NULL;
 
 	dk_merkle_leaf(line, n, leaf);
 	dk_hash_hex(leaf, h);
-	nn = getline(&nl, &nc, fp);
+	/* a look at the next line (its newline counted as getline(3)
+	 * counts it), the line number and torn left at this one's */
+	if ((nn = win_next(w, &nl, &ne)) >= 0) {
+		nn += !w->r.torn;
+		w->r.line--;
+		w->r.torn = 0;
+	}
 	if (nn > 0) {
 		before = nn > (ssize_t)(strlen(HEAD) + 64) &&
 		    memcmp(nl, HEAD, strlen(HEAD)) == 0 &&
@@ -182,7 +310,6 @@ broken_link(FILE *fp, const char *name, long lineno, long long seq,
 		}
 		why = "the checkpoint there does not sign it as it is";
 	}
-	free(nl);
 	if (before) {
 		char w[120];
 		snprintf(w, sizeof(w), why, seq + 1);
@@ -282,7 +409,7 @@ dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
     const unsigned char *oppk, dk_entry_fn fn, void *ctx, char prev[65],
     long long *next, struct dk_scaninfo *si, struct dk_err *e)
 {
-	struct dk_reader r;
+	struct win r;
 	json_t *v = NULL, *rec;
 	unsigned char leaf[32];
 	char *line;
@@ -291,20 +418,17 @@ dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
 	long long seq;
 	long n;
 
-	memset(&r, 0, sizeof(r));
-	r.fp = fp;
-	r.name = name;
-	r.line = line0;
-	while ((n = dk_reader_next(&r, &line, e)) >= 0) {
+	win_open(&r, fp, name, line0);
+	while ((n = win_next(&r, &line, e)) >= 0) {
 		if (si != NULL)
 			si->rec_text = NULL;
-		if (r.torn) {
+		if (r.r.torn) {
 			if (si != NULL)
 				si->torn = 1;
 			dk_fail(e, DK_EX_DATAERR, "%s:%ld: torn last line "
 			    "(%ld bytes, no newline): an append was cut off; "
 			    "see RECOVERY in denki-ledger-verify(1)", name,
-			    r.line, n);
+			    r.r.line, n);
 			goto fail;
 		}
 		/* the usual line: its frame as bytes, its record parsed (or
@@ -335,7 +459,7 @@ dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
 			goto bad;
 		if (strcmp(json_string_value(json_object_get(v, "prev")),
 		    prev) != 0) {
-			if (*next > 0 && broken_link(fp, name, r.line, *next,
+			if (*next > 0 && broken_link(&r, name, r.r.line, *next,
 			    line, n, rec, si, oppk, e) == 1) {
 				--*next;
 				goto fail;
@@ -368,10 +492,10 @@ framed:
 				goto bad;
 		}
 		if (fn != NULL && asked(si, type, strlen(type)) &&
-		    fn(ctx, seq, r.line, rec, e) < 0) {
+		    fn(ctx, seq, r.r.line, rec, e) < 0) {
 			if (strncmp(e->msg, name, strlen(name)) != 0)
 				dk_failpre(e, "%s:%ld: entry %lld", name,
-				    r.line, seq);
+				    r.r.line, seq);
 			goto fail;
 		}
 		if (si != NULL)
@@ -405,10 +529,10 @@ chain:
 		e->status = DK_EX_DATAERR;
 		goto fail;
 	}
-	free(r.buf);
+	win_close(&r);
 	return 0;
 bad:
-	dk_failpre(e, "%s:%ld: entry %lld", name, r.line, *next);
+	dk_failpre(e, "%s:%ld: entry %lld", name, r.r.line, *next);
 	e->status = DK_EX_DATAERR;
 fail:
 	if (si != NULL) {
@@ -416,7 +540,7 @@ fail:
 		si->rec_text = NULL;
 	}
 	json_decref(v);
-	free(r.buf);
+	win_close(&r);
 	return -1;
 }
 

@@ -56,24 +56,44 @@ inperiod(const struct dk_report *r, const char *slot)
 	    strncmp(slot, r->to, strlen(r->to)) <= 0;
 }
 
-/* The member's day of slot (its slot, with a bucket of 16), made when
- * new. */
+/*
+ * The member's day of slot (its slot, with a bucket of 16), made when
+ * new.  The days are kept in date order, found by halves: a member's
+ * new day (most of them come after its last) is known new at once, not
+ * after a look at each day it has (a period of a day: its 48 slots for
+ * every member).  The room doubles at 8, 16, 32... days (nd alone says
+ * how much there is).
+ */
 static struct dk_sday *
 day(struct dk_member *m, const char *slot, int bucket)
 {
 	struct dk_sday *nd;
-	size_t i;
+	size_t lo = 0, hi = m->nd, mid;
+	int c;
 
-	for (i = m->nd; i > 0; i--)
-		if (strncmp(m->d[i - 1].date, slot, bucket) == 0)
-			return &m->d[i - 1];
-	if ((nd = realloc(m->d, (m->nd + 1) * sizeof(*m->d))) == NULL)
-		return NULL;
-	m->d = nd;
-	memset(&m->d[m->nd], 0, sizeof(*m->d));
-	snprintf(m->d[m->nd].date, sizeof(m->d[m->nd].date), "%.*s", bucket,
-	    slot);
-	return &m->d[m->nd++];
+	if (hi > 0 && strncmp(m->d[hi - 1].date, slot, bucket) < 0)
+		lo = hi;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strncmp(m->d[mid].date, slot, bucket)) == 0)
+			return &m->d[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (m->nd == 0 || (m->nd >= 8 && (m->nd & (m->nd - 1)) == 0)) {
+		if ((nd = realloc(m->d, (m->nd ? m->nd * 2 : 8) *
+		    sizeof(*m->d))) == NULL)
+			return NULL;
+		m->d = nd;
+	}
+	memmove(&m->d[lo + 1], &m->d[lo], (m->nd - lo) * sizeof(*m->d));
+	memset(&m->d[lo], 0, sizeof(*m->d));
+	/* "%.*s" of the slot, bucket (16 at most) bytes at most */
+	memcpy(m->d[lo].date, slot, strnlen(slot, (size_t)bucket));
+	m->nd++;
+	return &m->d[lo];
 }
 
 /* The member's flow with party for reason, made when new. */
@@ -126,38 +146,36 @@ add(int64_t *sum, int64_t x, const char *who, const char *what,
 	return 0;
 }
 
+/* A settlement's figures, each member looked up once. */
+struct sfig {
+	int64_t dev, sold, bought, net;	/* deviation_wh, sold_wh, ... */
+	int64_t exp, imp;	/* the export and import it counts */
+};
+
 /* A slot's figures added to a day (and the totals of the whole, for the
  * community's day, whose sums the member's checked sums bound). */
 static int
-addday(struct dk_sday *d, json_t *rec, int64_t exp, int64_t imp,
-    int64_t base)
+addday(struct dk_sday *d, const struct sfig *f, int64_t base)
 {
-	int64_t dev = num(rec, "deviation_wh");
-
 	d->slots++;
-	return dk_add(&d->exp, exp) | dk_add(&d->imp, imp) |
-	    dk_add(&d->sold, num(rec, "sold_wh")) |
-	    dk_add(&d->bought, num(rec, "bought_wh")) |
-	    dk_add(&d->gout, dev > 0 ? dev : 0) |
-	    dk_add(&d->gin, dev < 0 ? -dev : 0) |
-	    dk_add(&d->net, num(rec, "net")) | dk_add(&d->baseline, base);
+	return dk_add(&d->exp, f->exp) | dk_add(&d->imp, f->imp) |
+	    dk_add(&d->sold, f->sold) | dk_add(&d->bought, f->bought) |
+	    dk_add(&d->gout, f->dev > 0 ? f->dev : 0) |
+	    dk_add(&d->gin, f->dev < 0 ? -f->dev : 0) |
+	    dk_add(&d->net, f->net) | dk_add(&d->baseline, base);
 }
 
 /* DK_REPORT_DETAIL: the slot in the member's day, the community's day
  * and totals, and the community's slot. */
 static int
-detail(struct dk_report *r, struct dk_member *m, json_t *rec,
-    const char *slot, int64_t net, int64_t base, struct dk_err *e)
+detail(struct dk_report *r, struct dk_member *m, const struct sfig *f,
+    const char *slot, int64_t base, struct dk_err *e)
 {
 	struct dk_sday *d, *c;
 	struct dk_member *a = &r->all;
-	int64_t exp, imp, dev = num(rec, "deviation_wh");
+	int64_t dev = f->dev;
 	json_t *cs;
 
-	exp = json_object_get(rec, "export_wh") != NULL ?
-	    num(rec, "export_wh") : net > 0 ? net : 0;
-	imp = json_object_get(rec, "import_wh") != NULL ?
-	    num(rec, "import_wh") : net < 0 ? -net : 0;
 	if ((d = day(m, slot, r->bucket)) == NULL ||
 	    (c = day(a, slot, r->bucket)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -166,27 +184,25 @@ detail(struct dk_report *r, struct dk_member *m, json_t *rec,
 	    ": deviation_wh", e) < 0)
 		return -1;
 	a->slots++;
-	if (add(&a->exp, exp, NULL, "export_wh", e) < 0 ||
-	    add(&a->imp, imp, NULL, "import_wh", e) < 0 ||
-	    add(&a->sold, num(rec, "sold_wh"), NULL, "sold_wh", e) < 0 ||
-	    add(&a->bought, num(rec, "bought_wh"), NULL, "bought_wh",
-	    e) < 0 ||
+	if (add(&a->exp, f->exp, NULL, "export_wh", e) < 0 ||
+	    add(&a->imp, f->imp, NULL, "import_wh", e) < 0 ||
+	    add(&a->sold, f->sold, NULL, "sold_wh", e) < 0 ||
+	    add(&a->bought, f->bought, NULL, "bought_wh", e) < 0 ||
 	    add(&a->gout, dev > 0 ? dev : 0, NULL, "deviation_wh", e) < 0 ||
 	    add(&a->gin, dev < 0 ? -dev : 0, NULL, "deviation_wh", e) < 0 ||
-	    add(&a->net, num(rec, "net"), NULL, "net", e) < 0 ||
+	    add(&a->net, f->net, NULL, "net", e) < 0 ||
 	    add(&a->baseline, base, NULL, "baseline", e) < 0)
 		return -1;
 	/* a day's sums are within the totals just checked */
-	if (addday(d, rec, exp, imp, base) < 0 ||
-	    addday(c, rec, exp, imp, base) < 0)
+	if (addday(d, f, base) < 0 || addday(c, f, base) < 0)
 		return dk_fail(e, DK_EX_DATAERR, "%s: a day's total is beyond "
 		    "+-(2^53-1)", slot);
 	if ((cs = json_object_get(r->cslots, slot)) == NULL) {
 		json_object_set_new(r->cslots, slot, json_pack("[I,I]",
-		    (json_int_t)exp, (json_int_t)imp));
+		    (json_int_t)f->exp, (json_int_t)f->imp));
 		return 0;
 	}
-	return bump(cs, 0, exp) | bump(cs, 1, imp);
+	return bump(cs, 0, f->exp) | bump(cs, 1, f->imp);
 }
 
 /* A transfer's party, a member (made when new: a membership fee comes
@@ -313,19 +329,28 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 {
 	const char *id;
 	struct dk_member *m;
+	struct sfig f;
 	int64_t net, retail, buyback, v;
-	json_t *pr;
+	json_t *pr, *x, *prov;
 
 	/* the ledger's writers never leave these out; a malformed
 	 * ledger is refused, whoever signed it */
 	if ((id = dk_get_id(rec, "participant", e)) == NULL ||
 	    dk_get_str(rec, "slot", e) == NULL)
 		return -1;
+	f.dev = num(rec, "deviation_wh");
+	f.sold = num(rec, "sold_wh");
+	f.bought = num(rec, "bought_wh");
+	f.net = num(rec, "net");
+	prov = json_object_get(rec, "provisional");
 	/* the metered net export, from what a settlement of either version
 	 * holds: a v 2 record (committed readings) has no export_wh and
 	 * import_wh, and its slot counts as its net */
-	net = num(rec, "deviation_wh") + num(rec, "sold_wh") -
-	    num(rec, "bought_wh");
+	net = f.dev + f.sold - f.bought;
+	f.exp = (x = json_object_get(rec, "export_wh")) != NULL ?
+	    json_integer_value(x) : net > 0 ? net : 0;
+	f.imp = (x = json_object_get(rec, "import_wh")) != NULL ?
+	    json_integer_value(x) : net < 0 ? -net : 0;
 	/* the tariffs in force when the slot was cleared */
 	pr = json_object_get(r->prices, slot);
 	retail = pr ? json_integer_value(json_array_get(pr, 0)) :
@@ -334,8 +359,8 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	    r->rules.buyback;
 	/* completion counts every period; a provisional position is kept
 	 * for its true-up, in the period or not */
-	count(r, slot, 0, json_object_get(rec, "provisional") ? 2 : 1);
-	if (json_object_get(rec, "provisional") != NULL) {
+	count(r, slot, 0, prov ? 2 : 1);
+	if (prov != NULL) {
 		char *k = key(slot, id);
 		if (k == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -352,23 +377,18 @@ settlement(struct dk_report *r, json_t *rec, const char *slot,
 	if (strcmp(slot, r->last) > 0)
 		snprintf(r->last, sizeof(r->last), "%s", slot);
 	m->slots++;
-	if (add(&m->exp, json_object_get(rec, "export_wh") != NULL ?
-	    num(rec, "export_wh") : net > 0 ? net : 0, id, ": export_wh",
-	    e) < 0 ||
-	    add(&m->imp, json_object_get(rec, "import_wh") != NULL ?
-	    num(rec, "import_wh") : net < 0 ? -net : 0, id, ": import_wh",
-	    e) < 0 ||
-	    add(&m->sold, num(rec, "sold_wh"), id, ": sold_wh", e) < 0 ||
-	    add(&m->bought, num(rec, "bought_wh"), id, ": bought_wh",
-	    e) < 0 ||
-	    add(&m->net, num(rec, "net"), id, ": net", e) < 0)
+	if (add(&m->exp, f.exp, id, ": export_wh", e) < 0 ||
+	    add(&m->imp, f.imp, id, ": import_wh", e) < 0 ||
+	    add(&m->sold, f.sold, id, ": sold_wh", e) < 0 ||
+	    add(&m->bought, f.bought, id, ": bought_wh", e) < 0 ||
+	    add(&m->net, f.net, id, ": net", e) < 0)
 		return -1;
 	/* dk_value rounds symmetrically: -value(-net) = value(net) */
 	if (dk_value(net, net > 0 ? buyback : retail, &v) < 0 ||
 	    add(&m->baseline, v, id, ": baseline", e) < 0)
 		return -1;
 	if (r->flags & DK_REPORT_DETAIL)
-		return detail(r, m, rec, slot, net, v, e);
+		return detail(r, m, &f, slot, v, e);
 	v = m->net;
 	if (add(&v, -m->baseline, id, ": saving", e) < 0)
 		return -1;

@@ -1,8 +1,11 @@
 /* Unit tests for lib/ledger/ledger-scan.c: what a reader of some types
- * alone (dk_ledger_scan_only) is handed and passes over. */
+ * alone (dk_ledger_scan_only) is handed and passes over; the reading in
+ * pread windows (lines across them and longer than one, a pipe read by
+ * stdio, a torn last line, a file cut under the reader). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "denki.h"
@@ -132,6 +135,155 @@ test_nul_type(void)
 	unlink(path);
 }
 
+/* A ledger at path of n records of about size bytes each (record big of
+ * them, when big < n, of bigsize), the genesis and a checkpoint. */
+static void
+make_many(const char *path, int n, size_t size, int big, size_t bigsize)
+{
+	struct dk_ledger l;
+	struct dk_err e;
+	char *pad;
+	json_t *r;
+	int i;
+
+	memset(&e, 0, sizeof(e));
+	CHECK((pad = malloc(bigsize > size ? bigsize + 1 : size + 1)) != NULL);
+	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
+	CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
+	for (i = 0; i < n; i++) {
+		size_t k = i == big ? bigsize : size;
+		memset(pad, 'a' + i % 26, k);
+		pad[k] = '\0';
+		CHECK((r = json_pack("{s:i,s:s,s:s}", "n", i, "pad", pad,
+		    "type", "note")) != NULL);
+		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+		json_decref(r);
+	}
+	CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
+	CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	dk_ledger_close(&l);
+	free(pad);
+}
+
+/* The whole of fp from its first entry, by dk_ledger_scan_resume: 0 or
+ * -1, what it found in s, prev, *next and si. */
+static int
+scan_from(FILE *fp, const char *path, struct seen *s, char prev[65],
+    long long *next, struct dk_scaninfo *si)
+{
+	struct dk_err e;
+
+	memset(&e, 0, sizeof(e));
+	memset(s, 0, sizeof(*s));
+	memset(si, 0, sizeof(*si));
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	*next = 0;
+	return dk_ledger_scan_resume(fp, path, 0, op.pk, collect, s, prev,
+	    next, si, &e);
+}
+
+/*
+ * Lines across the windows' edges and one three times a window long: every
+ * entry handed over, in order, the chain and sizes as a reading by stdio
+ * (a pipe, which pread cannot read) finds them; fp left at the end.
+ */
+static void
+test_windows(void)
+{
+	char path[128], cmd[300], prev[65], prev2[65];
+	struct dk_scaninfo si, si2;
+	struct seen s, s2;
+	struct stat sb;
+	long long next, next2;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/windows.jsonl", dir);
+	make_many(path, 2500, 1000, 1200, 3u << 20);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK(sb.st_size > (5 << 20));
+	CHECK((fp = fopen(path, "r")) != NULL);
+	CHECK_INT(scan_from(fp, path, &s, prev, &next, &si), 0);
+	CHECK_INT(next, 2502);
+	CHECK_INT(s.n, 2502);
+	CHECK_INT(s.seq[15], 15);
+	CHECK_INT(si.good, sb.st_size);
+	CHECK_INT(si.last_type_checkpoint, 1);
+	CHECK_INT(ftello(fp), sb.st_size);
+	fclose(fp);
+	/* the same through a pipe, by stdio */
+	snprintf(cmd, sizeof(cmd), "cat %s", path);
+	CHECK((fp = popen(cmd, "r")) != NULL);
+	CHECK_INT(scan_from(fp, path, &s2, prev2, &next2, &si2), 0);
+	pclose(fp);
+	CHECK_INT(next2, next);
+	CHECK_INT(s2.n, s.n);
+	CHECK_STR(prev2, prev);
+	CHECK_INT(si2.good, si.good);
+	dk_scaninfo_free(&si);
+	dk_scaninfo_free(&si2);
+	unlink(path);
+}
+
+/* A torn last line past a window's edge: named, with its line, and
+ * si.torn; the entries before it read. */
+static void
+test_torn(void)
+{
+	char path[128];
+	struct dk_scaninfo si;
+	struct dk_err e;
+	struct seen s;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/torn.jsonl", dir);
+	make_many(path, 2000, 1000, -1, 0);
+	CHECK((fp = fopen(path, "a")) != NULL);
+	fputs("{\"prev\":\"00", fp);
+	fclose(fp);
+	memset(&e, 0, sizeof(e));
+	memset(&s, 0, sizeof(s));
+	memset(&si, 0, sizeof(si));
+	CHECK_INT(dk_ledger_scan_info(path, op.pk, collect, &s, &si, &e), -1);
+	CHECK_INT(si.torn, 1);
+	CHECK_INT(s.n, 2002);
+	CHECK_HAS(e.msg, "torn.jsonl:2003: torn last line (11 bytes");
+	dk_scaninfo_free(&si);
+	unlink(path);
+}
+
+static const char *cut_path;
+
+/* At entry 3, the file cut to 1.5 MiB under the reader. */
+static int
+cut(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
+{
+	if (seq == 3)
+		CHECK_INT(truncate(cut_path, 3 << 19), 0);
+	return collect(ctx, seq, line, rec, e);
+}
+
+/* A ledger cut while it is read (mapped, its reader would die of SIGBUS):
+ * a message naming the file and both sizes, the scan failed. */
+static void
+test_cut(void)
+{
+	char path[128];
+	struct dk_err e;
+	struct seen s;
+
+	snprintf(path, sizeof(path), "%s/cut.jsonl", dir);
+	make_many(path, 3000, 1000, -1, 0);
+	cut_path = path;
+	memset(&e, 0, sizeof(e));
+	memset(&s, 0, sizeof(s));
+	CHECK_INT(dk_ledger_scan(path, op.pk, cut, &s, &e), -1);
+	CHECK_HAS(e.msg, "cut.jsonl: cut to 1572864 bytes while it was read");
+	CHECK_INT(e.status, DK_EX_IOERR);
+	CHECK(s.n > 3 && s.n < 3000);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -143,6 +295,9 @@ main(void)
 	snprintf(dir, sizeof(dir), "%s", tmpdir_make("test-ledger-scan"));
 	test_nested_type();
 	test_nul_type();
+	test_windows();
+	test_torn();
+	test_cut();
 	dk_key_free(&op);
 	tmpdir_remove();
 	return check_done("test-ledger-scan");

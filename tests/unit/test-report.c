@@ -40,6 +40,53 @@ sum(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
+/*
+ * A statement's days (DK_REPORT_DETAIL) from settlements whose days come
+ * out of order, each twice, past the 8 and 16 days at which their room
+ * grows: each day once, in date order, with both its slots' sums.
+ */
+static void
+test_days(void)
+{
+	struct dk_report r;
+	struct dk_err e = { 0 };
+	char slot[40], d[24];
+	const struct dk_member *m;
+	json_t *rec;
+	int i, k;
+
+	CHECK_INT(dk_report_init(&r), 0);
+	r.flags = DK_REPORT_DETAIL;
+	r.have_rules = 1;
+	r.rules.retail = 30000;
+	r.rules.buyback = 10000;
+	for (i = 0; i < 40; i++) {
+		k = (i * 7) % 20;
+		snprintf(slot, sizeof(slot), "2016-07-%02dT%s:00:00+09:00",
+		    k + 1, i < 20 ? "10" : "11");
+		CHECK((rec = json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i}", "type",
+		    "settlement", "participant", "alice", "slot", slot, "net",
+		    k + 1, "sold_wh", 0, "bought_wh", 0, "deviation_wh",
+		    0)) != NULL);
+		CHECK_INT(dk_report_entry(&r, i, i + 1, rec, &e), 0);
+		json_decref(rec);
+	}
+	CHECK_INT(r.nm, 1);
+	m = dk_report_member(&r, "alice");
+	CHECK(m != NULL);
+	CHECK_INT(m->nd, 20);
+	CHECK_INT(r.all.nd, 20);
+	for (k = 0; k < 20 && m->nd == 20 && r.all.nd == 20; k++) {
+		snprintf(d, sizeof(d), "2016-07-%02d", k + 1);
+		CHECK_STR(m->d[k].date, d);
+		CHECK_STR(r.all.d[k].date, d);
+		CHECK_INT(m->d[k].slots, 2);
+		CHECK_INT(m->d[k].net, 2 * (k + 1));
+		CHECK_INT(r.all.d[k].net, 2 * (k + 1));
+	}
+	dk_report_free(&r);
+}
+
 int
 main(void)
 {
@@ -129,6 +176,7 @@ main(void)
 	dk_report_free(&r);
 
 	community_free_keys();
+	test_days();
 	tmpdir_remove();
 	return check_done("test-report");
 }
