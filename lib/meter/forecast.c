@@ -50,6 +50,8 @@ struct dk_fc {
 	 * day ahead: each method's error over the last window */
 	int64_t fc[DK_FC_N];	/* the forecasts of the next slot */
 	int64_t *pend;		/* D x DK_FC_N: those made a day ahead */
+	int64_t *ptag;		/* D: the slot (n) each row of pend is of;
+				 * -1: none */
 	struct backtest {
 		int64_t *err;	/* window x DK_FC_N: the error + 1; 0: not
 				 * scored (calloc's, untouched until then) */
@@ -174,8 +176,25 @@ static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
 	int k0 = 1, k, c = 0, i, di, r = f->pos, back;
-	int64_t x[7], y, w, v, is = 0;
+	int64_t x[7], y, w, v, is = 0, *p;
 	double s, cs, ph, cl;
+
+	/* the next slot, forecast a day ahead D - 1 slots ago (a feed's
+	 * pend row, ptag its slot): the same days, the same values, so the
+	 * same yesterday, lastweek, blend, mean7 and median7, unless
+	 * neither yesterday nor last week has a value (then v is the
+	 * newest value, which may have come since) */
+	if (h == 1 && f->ptag != NULL && f->ptag[f->dpos] == f->n &&
+	    ((f->n >= f->D && f->ring[r - f->D + (r < f->D ? f->W : 0)] !=
+	    DK_NOVAL) || (f->n >= f->W && f->ring[r] != DK_NOVAL))) {
+		p = f->pend + f->dpos * DK_FC_N;
+		for (k = 0; k <= DK_FC_MEDIAN7; k++)
+			fc[k] = p[k];
+		v = fc[DK_FC_YESTERDAY];
+		i = r;
+		di = f->dpos;
+		goto rest;
+	}
 
 	/* i: the ring's place of the slot h ahead, di: its slot of the day;
 	 * the feeds' two (the next slot, the one a day ahead) without a
@@ -219,6 +238,7 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	s = (double)is;
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
 	fc[DK_FC_MEDIAN7] = median7(x, v);
+rest:
 	ph = f->ph[h < PHN ? h : PHN - 1];
 	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[di] + f->sw[i] +
 	    ph * f->eprev) : v;
@@ -277,6 +297,7 @@ make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
 	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
 	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
+	    (f->ptag = malloc(sizeof(*f->ptag) * f->D)) == NULL ||
 	    (rows && (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
 	    sizeof(int64_t))) == NULL) ||
 	    (rows && (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
@@ -286,8 +307,11 @@ make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 	}
 	for (m = 0; m < f->D * DK_FC_N; m++)
 		f->pend[m] = DK_NOVAL;
+	for (m = 0; m < f->D; m++)
+		f->ptag[m] = -1;
 	ahead(f, 1, f->fc);
 	ahead(f, f->D, f->pend + (f->D - 1) * DK_FC_N);
+	f->ptag[f->D - 1] = f->D - 1;
 	return f;
 oom:
 	dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -310,6 +334,7 @@ dk_fc_free(struct dk_fc *f)
 	free(f->sw);
 	free(f->shape);
 	free(f->pend);
+	free(f->ptag);
 	free(f->bt[0].err);
 	free(f->bt[1].err);
 	free(f);
@@ -443,6 +468,7 @@ empty(struct dk_fc *f)
 	/* its place found once, not again after each store through it:
 	 * (n + D - 1) % D of the new n */
 	p = f->pend + f->dpos * DK_FC_N;
+	f->ptag[f->dpos] = -1;
 	step(f);
 	for (m = 0; m < DK_FC_N; m++)
 		f->fc[m] = p[m] = 0;
@@ -520,8 +546,10 @@ feed(struct dk_fc *f, int64_t y, int what)
 	step(f);
 	if (what & AHEAD1)
 		ahead(f, 1, f->fc);
-	if (what & AHEADD)	/* (f->n + D - 1) % D of the new f->n */
+	if (what & AHEADD) {	/* (f->n + D - 1) % D of the new f->n */
 		ahead(f, f->D, f->pend + d * DK_FC_N);
+		f->ptag[d] = f->n + f->D - 1;
+	}
 }
 
 void
@@ -580,6 +608,8 @@ dk_fc_fed(const struct dk_fcopt *o, int64_t t0, const int64_t *v, size_t n,
 		feed(f, v[i], what);
 	}
 	free(f->pend);
+	free(f->ptag);
 	f->pend = NULL;
+	f->ptag = NULL;
 	return f;
 }
