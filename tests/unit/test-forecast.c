@@ -370,6 +370,9 @@ test_feed_n(void)
 						v[i] = DK_NOVAL;
 					if (i % 777 == 5)
 						v[i] = i % 2 ? -7 : DK_MAX_WH;
+					/* below zero in a lead: none too */
+					if (i == 3 && leads[li] > 3)
+						v[i] = -3;
 				}
 				a = hourly(geo, 47.66, 9.18);
 				b = hourly(geo, 47.66, 9.18);
