@@ -139,6 +139,34 @@ day(const struct dk_fc *f, int h, int k)
 	return back < 1 ? DK_NOVAL : at(f, back);
 }
 
+/* a[i] and a[j] in order: a min and a max, without a branch */
+static inline void
+cx(int64_t *a, int i, int j)
+{
+	int64_t lo = a[i] < a[j] ? a[i] : a[j], hi = a[i] < a[j] ? a[j] : a[i];
+
+	a[i] = lo;
+	a[j] = hi;
+}
+
+/* The middle of 7 values, none of them DK_NOVAL: a sorting network of
+ * 16 exchanges (checked on every input of 0s and 1s), without the
+ * insertion sort's branches to mispredict. */
+static int64_t
+middle7(const int64_t *x)
+{
+	int64_t a[7];
+
+	memcpy(a, x, sizeof(a));
+	cx(a, 0, 6), cx(a, 2, 3), cx(a, 4, 5);
+	cx(a, 0, 2), cx(a, 1, 4), cx(a, 3, 6);
+	cx(a, 0, 1), cx(a, 2, 5), cx(a, 3, 4);
+	cx(a, 1, 2), cx(a, 4, 6);
+	cx(a, 2, 3), cx(a, 4, 5);
+	cx(a, 1, 2), cx(a, 3, 4), cx(a, 5, 6);
+	return a[3];
+}
+
 /* The median of the same slot on the 7 days before the slot h ahead that
  * have it (of an even number, the mean of the middle two, rounded up):
  * x, those days' values from the latest. */
@@ -175,7 +203,7 @@ median7(const int64_t *x, int64_t v)
 static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
-	int k0 = 1, k, c = 0, i, di, r = f->pos, back;
+	int k0 = 1, k, c = 0, i, di, j, r = f->pos, back;
 	int64_t x[7], y, w, v, is = 0, *p;
 	double s, cs, ph, cl;
 
@@ -213,10 +241,20 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	back = k0 * f->D - (h - 1);
 
 	/* day(f, h, k0 + k): at()'s slot, stepping back a day from r (the
-	 * ring's place of the next slot) without a division each */
-	for (k = 0; k < 7; k++, back += f->D)
-		x[k] = back < 1 || back > f->W || back > f->n ? DK_NOVAL :
-		    f->ring[r - back + (r < back ? f->W : 0)];
+	 * ring's place of the next slot) without a division each; when all
+	 * 7 are in the ring (a week fed), without asking of each */
+	if (back >= 1 && back + 6 * f->D <= f->W && back + 6 * f->D <=
+	    f->n) {
+		j = r - back + (r < back ? f->W : 0);
+		for (k = 0; k < 7; k++) {
+			x[k] = f->ring[j];
+			j = j < f->D ? j - f->D + f->W : j - f->D;
+		}
+	} else
+		for (k = 0; k < 7; k++, back += f->D)
+			x[k] = back < 1 || back > f->W || back > f->n ?
+			    DK_NOVAL : f->ring[r - back + (r < back ? f->W :
+			    0)];
 	y = x[0];
 	w = k0 <= 7 ? x[7 - k0] : day(f, h, 7);
 	/* without their own inputs, the seasonal ones fall back in turn:
@@ -237,7 +275,7 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 		}
 	s = (double)is;
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
-	fc[DK_FC_MEDIAN7] = median7(x, v);
+	fc[DK_FC_MEDIAN7] = c == 7 ? middle7(x) : median7(x, v);
 rest:
 	ph = f->ph[h < PHN ? h : PHN - 1];
 	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[di] + f->sw[i] +
