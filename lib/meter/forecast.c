@@ -41,6 +41,8 @@ struct dk_fc {
 	double wsum;		/* of the values in ring */
 	int64_t wcnt;
 	int64_t last;		/* the newest value; DK_NOVAL */
+	int zero;		/* 1: no value but 0 fed yet (none at all,
+				 * or only zeros): every forecast is 0 */
 	/* ets */
 	int init;
 	double lev, *sd, *sw, eprev;
@@ -207,6 +209,15 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	int64_t x[7], y, w, v, is = 0, *p;
 	double s, cs, ph, cl;
 
+	/* only zeros fed: every method's inputs are 0 or none, the
+	 * newest value 0 or none, the level and seasons 0.0, the sky's
+	 * shape 0 (a home without solar panels: its export) */
+	if (f->zero) {
+		for (k = 0; k < DK_FC_N; k++)
+			fc[k] = 0;
+		return;
+	}
+
 	/* the next slot, forecast a day ahead D - 1 slots ago (a feed's
 	 * pend row, ptag its slot): the same days, the same values, so the
 	 * same yesterday, lastweek, blend, mean7 and median7, unless
@@ -324,6 +335,7 @@ make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 	f->win = (o->window_days > 0 ? o->window_days : 28) * f->D;
 	f->t = t0;
 	f->last = DK_NOVAL;
+	f->zero = 1;
 	f->cloud = 1;
 	/* ETS_PHI multiplied in h times, or until below 1e-9 */
 	f->ph[0] = 1;
@@ -575,6 +587,8 @@ feed(struct dk_fc *f, int64_t y, int what)
 		empty(f);
 		return;
 	}
+	if (y != DK_NOVAL && y != 0)
+		f->zero = 0;
 	if (f->n >= 1 && (what & SCORE1))
 		score(f, &f->bt[0], f->fc, y);
 	if (what & SCORED)	/* d: f->n % f->D, as W is 7 days */
