@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "meter.h"
+#include "db.h"
 
 /* The bidder of the household conf describes: its rules, participant,
  * meters, bid.* limits, key and state database.  b is zeroed by the
@@ -248,10 +248,11 @@ order_line(const struct dk_bidder *b, const char *ts, const char *side,
  * limits sit inside the spread between buyback and retail: a seller asks
  * buyback plus sell_markup percent of the spread, a buyer bids retail
  * minus the fee minus buy_markdown percent of what is left above
- * buyback.
+ * buyback.  sent: 1 or 0, whether it is bid for already, as a query of
+ * a run's slots found; -1: asked here.
  */
-int
-dk_bidder_line(struct dk_bidder *b, int64_t target, char *line,
+static int
+line_of(struct dk_bidder *b, int64_t target, int sent, char *line,
     struct dk_err *e)
 {
 	const struct dk_rules *r = &b->rules;
@@ -261,7 +262,8 @@ dk_bidder_line(struct dk_bidder *b, int64_t target, char *line,
 
 	dk_time_format(target, r->tz, ts, sizeof(ts));
 	if (!b->force && !b->dry) {
-		if ((rc = dk_db_order_sent(b->db, target, e)) < 0)
+		if ((rc = sent >= 0 ? sent : dk_db_order_sent(b->db, target,
+		    e)) < 0)
 			return -1;
 		if (rc == 1) {
 			snprintf(msg, sizeof(msg), "slot %s: already bid for; "
@@ -298,6 +300,29 @@ dk_bidder_line(struct dk_bidder *b, int64_t target, char *line,
 	return 1;
 }
 
+int
+dk_bidder_line(struct dk_bidder *b, int64_t target, char *line,
+    struct dk_err *e)
+{
+	return line_of(b, target, -1, line, e);
+}
+
+/* Whether slot t is among the n slots of v (in order) */
+static int
+among(const int64_t *v, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n, m;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (v[m] < t)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < n && v[lo] == t;
+}
+
 /*
  * The orders for the slots wanted, their lines each with its newline in
  * *text (*len bytes; malloc'd), made in one transaction: their slots are
@@ -311,15 +336,26 @@ dk_bidder_orders(struct dk_bidder *b, char **text, size_t *len,
     struct dk_err *e)
 {
 	char line[DK_ORDER_MAX], *t;
-	size_t i, n, cap = 0;
+	int64_t lo = INT64_MAX, hi = INT64_MIN, *sent = NULL;
+	size_t i, n, ns = 0, cap = 0;
 	int rc;
 
 	*text = NULL;
 	*len = 0;
 	if (dk_db_begin(b->db, e) < 0)
 		return -1;
+	/* the slots already bid for among them, asked once (the slots are
+	 * distinct: marking one sent does not answer for another) */
 	for (i = 0; i < b->ntargets; i++) {
-		if ((rc = dk_bidder_line(b, b->targets[i], line, e)) < 0)
+		lo = b->targets[i] < lo ? b->targets[i] : lo;
+		hi = b->targets[i] > hi ? b->targets[i] : hi;
+	}
+	if (!b->force && !b->dry && b->ntargets > 0 &&
+	    dk_db_sent_in(b->db, lo, hi, &sent, &ns, e) < 0)
+		goto fail;
+	for (i = 0; i < b->ntargets; i++) {
+		if ((rc = line_of(b, b->targets[i], among(sent, ns,
+		    b->targets[i]), line, e)) < 0)
 			goto fail;
 		if (rc == 0)
 			continue;
@@ -336,10 +372,12 @@ dk_bidder_orders(struct dk_bidder *b, char **text, size_t *len,
 		(*text)[*len + n] = '\n';
 		*len += n + 1;
 	}
+	free(sent);
 	if (dk_db_commit(b->db, e) == 0)
 		return 0;
 	goto out;
 fail:
+	free(sent);
 	dk_db_rollback(b->db);
 out:
 	free(*text);
