@@ -24,5 +24,8 @@ struct dk_db {
 int dk_db_fail(struct dk_db *, struct dk_err *, const char *what);
 sqlite3_stmt *dk_db_stmt(struct dk_db *, const char *sql, struct dk_err *,
     const char *what);
+/* history.c: the slots bid for already between two slots (bid.c's) */
+int dk_db_sent_in(struct dk_db *, int64_t lo, int64_t hi, int64_t **out,
+    size_t *n, struct dk_err *);
 
 #endif

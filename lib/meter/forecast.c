@@ -41,6 +41,8 @@ struct dk_fc {
 	double wsum;		/* of the values in ring */
 	int64_t wcnt;
 	int64_t last;		/* the newest value; DK_NOVAL */
+	int zero;		/* 1: no value but 0 fed yet (none at all,
+				 * or only zeros): every forecast is 0 */
 	/* ets */
 	int init;
 	double lev, *sd, *sw, eprev;
@@ -50,6 +52,8 @@ struct dk_fc {
 	 * day ahead: each method's error over the last window */
 	int64_t fc[DK_FC_N];	/* the forecasts of the next slot */
 	int64_t *pend;		/* D x DK_FC_N: those made a day ahead */
+	int64_t *ptag;		/* D: the slot (n) each row of pend is of;
+				 * -1: none */
 	struct backtest {
 		int64_t *err;	/* window x DK_FC_N: the error + 1; 0: not
 				 * scored (calloc's, untouched until then) */
@@ -137,6 +141,34 @@ day(const struct dk_fc *f, int h, int k)
 	return back < 1 ? DK_NOVAL : at(f, back);
 }
 
+/* a[i] and a[j] in order: a min and a max, without a branch */
+static inline void
+cx(int64_t *a, int i, int j)
+{
+	int64_t lo = a[i] < a[j] ? a[i] : a[j], hi = a[i] < a[j] ? a[j] : a[i];
+
+	a[i] = lo;
+	a[j] = hi;
+}
+
+/* The middle of 7 values, none of them DK_NOVAL: a sorting network of
+ * 16 exchanges (checked on every input of 0s and 1s), without the
+ * insertion sort's branches to mispredict. */
+static int64_t
+middle7(const int64_t *x)
+{
+	int64_t a[7];
+
+	memcpy(a, x, sizeof(a));
+	cx(a, 0, 6), cx(a, 2, 3), cx(a, 4, 5);
+	cx(a, 0, 2), cx(a, 1, 4), cx(a, 3, 6);
+	cx(a, 0, 1), cx(a, 2, 5), cx(a, 3, 4);
+	cx(a, 1, 2), cx(a, 4, 6);
+	cx(a, 2, 3), cx(a, 4, 5);
+	cx(a, 1, 2), cx(a, 3, 4), cx(a, 5, 6);
+	return a[3];
+}
+
 /* The median of the same slot on the 7 days before the slot h ahead that
  * have it (of an even number, the mean of the middle two, rounded up):
  * x, those days' values from the latest. */
@@ -173,9 +205,35 @@ median7(const int64_t *x, int64_t v)
 static void
 ahead(const struct dk_fc *f, int h, int64_t *fc)
 {
-	int k0 = 1, k, c = 0, i, di, r = f->pos, back;
-	int64_t x[7], y, w, v, is = 0;
+	int k0 = 1, k, c = 0, i, di, j, r = f->pos, back;
+	int64_t x[7], y, w, v, is = 0, *p;
 	double s, cs, ph, cl;
+
+	/* only zeros fed: every method's inputs are 0 or none, the
+	 * newest value 0 or none, the level and seasons 0.0, the sky's
+	 * shape 0 (a home without solar panels: its export) */
+	if (f->zero) {
+		for (k = 0; k < DK_FC_N; k++)
+			fc[k] = 0;
+		return;
+	}
+
+	/* the next slot, forecast a day ahead D - 1 slots ago (a feed's
+	 * pend row, ptag its slot): the same days, the same values, so the
+	 * same yesterday, lastweek, blend, mean7 and median7, unless
+	 * neither yesterday nor last week has a value (then v is the
+	 * newest value, which may have come since) */
+	if (h == 1 && f->ptag != NULL && f->ptag[f->dpos] == f->n &&
+	    ((f->n >= f->D && f->ring[r - f->D + (r < f->D ? f->W : 0)] !=
+	    DK_NOVAL) || (f->n >= f->W && f->ring[r] != DK_NOVAL))) {
+		p = f->pend + f->dpos * DK_FC_N;
+		for (k = 0; k <= DK_FC_MEDIAN7; k++)
+			fc[k] = p[k];
+		v = fc[DK_FC_YESTERDAY];
+		i = r;
+		di = f->dpos;
+		goto rest;
+	}
 
 	/* i: the ring's place of the slot h ahead, di: its slot of the day;
 	 * the feeds' two (the next slot, the one a day ahead) without a
@@ -194,10 +252,20 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 	back = k0 * f->D - (h - 1);
 
 	/* day(f, h, k0 + k): at()'s slot, stepping back a day from r (the
-	 * ring's place of the next slot) without a division each */
-	for (k = 0; k < 7; k++, back += f->D)
-		x[k] = back < 1 || back > f->W || back > f->n ? DK_NOVAL :
-		    f->ring[r - back + (r < back ? f->W : 0)];
+	 * ring's place of the next slot) without a division each; when all
+	 * 7 are in the ring (a week fed), without asking of each */
+	if (back >= 1 && back + 6 * f->D <= f->W && back + 6 * f->D <=
+	    f->n) {
+		j = r - back + (r < back ? f->W : 0);
+		for (k = 0; k < 7; k++) {
+			x[k] = f->ring[j];
+			j = j < f->D ? j - f->D + f->W : j - f->D;
+		}
+	} else
+		for (k = 0; k < 7; k++, back += f->D)
+			x[k] = back < 1 || back > f->W || back > f->n ?
+			    DK_NOVAL : f->ring[r - back + (r < back ? f->W :
+			    0)];
 	y = x[0];
 	w = k0 <= 7 ? x[7 - k0] : day(f, h, 7);
 	/* without their own inputs, the seasonal ones fall back in turn:
@@ -218,7 +286,8 @@ ahead(const struct dk_fc *f, int h, int64_t *fc)
 		}
 	s = (double)is;
 	fc[DK_FC_MEAN7] = c > 0 ? whole(s / c) : v;
-	fc[DK_FC_MEDIAN7] = median7(x, v);
+	fc[DK_FC_MEDIAN7] = c == 7 ? middle7(x) : median7(x, v);
+rest:
 	ph = f->ph[h < PHN ? h : PHN - 1];
 	fc[DK_FC_ETS] = f->init ? whole(f->lev + f->sd[di] + f->sw[i] +
 	    ph * f->eprev) : v;
@@ -266,6 +335,7 @@ make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 	f->win = (o->window_days > 0 ? o->window_days : 28) * f->D;
 	f->t = t0;
 	f->last = DK_NOVAL;
+	f->zero = 1;
 	f->cloud = 1;
 	/* ETS_PHI multiplied in h times, or until below 1e-9 */
 	f->ph[0] = 1;
@@ -277,6 +347,7 @@ make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 	    (f->sw = calloc(f->W, sizeof(*f->sw))) == NULL ||
 	    (f->shape = calloc(f->D, sizeof(*f->shape))) == NULL ||
 	    (f->pend = malloc(sizeof(*f->pend) * f->D * DK_FC_N)) == NULL ||
+	    (f->ptag = malloc(sizeof(*f->ptag) * f->D)) == NULL ||
 	    (rows && (f->bt[0].err = calloc((size_t)f->win * DK_FC_N,
 	    sizeof(int64_t))) == NULL) ||
 	    (rows && (f->bt[1].err = calloc((size_t)f->win * DK_FC_N,
@@ -286,8 +357,11 @@ make(const struct dk_fcopt *o, int64_t t0, int rows, struct dk_err *e)
 	}
 	for (m = 0; m < f->D * DK_FC_N; m++)
 		f->pend[m] = DK_NOVAL;
+	for (m = 0; m < f->D; m++)
+		f->ptag[m] = -1;
 	ahead(f, 1, f->fc);
 	ahead(f, f->D, f->pend + (f->D - 1) * DK_FC_N);
+	f->ptag[f->D - 1] = f->D - 1;
 	return f;
 oom:
 	dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -310,6 +384,7 @@ dk_fc_free(struct dk_fc *f)
 	free(f->sw);
 	free(f->shape);
 	free(f->pend);
+	free(f->ptag);
 	free(f->bt[0].err);
 	free(f->bt[1].err);
 	free(f);
@@ -443,9 +518,47 @@ empty(struct dk_fc *f)
 	/* its place found once, not again after each store through it:
 	 * (n + D - 1) % D of the new n */
 	p = f->pend + f->dpos * DK_FC_N;
+	f->ptag[f->dpos] = -1;
 	step(f);
 	for (m = 0; m < DK_FC_N; m++)
 		f->fc[m] = p[m] = 0;
+}
+
+/*
+ * The values at the head of v that empty() would pass one by one (none
+ * fed yet, and none now: DK_NOVAL, or below zero), passed at once, as
+ * many empty() calls leave f (a ring place or a row of pend each, the
+ * last W and D of them the ones that stay): how many.  Bid's first days
+ * have a history of a day or two in its 56: this was a third of its
+ * forecasts' work.
+ */
+static size_t
+lead(struct dk_fc *f, const int64_t *v, size_t n)
+{
+	size_t k, j;
+	int m, d;
+
+	if (f->last != DK_NOVAL)
+		return 0;
+	for (k = 0; k < n && (v[k] == DK_NOVAL || v[k] < 0); k++)
+		;
+	if (k == 0)
+		return 0;
+	for (j = 0; j < k && j < (size_t)f->W; j++)
+		f->ring[(f->pos + j) % f->W] = DK_NOVAL;
+	for (j = 0; j < k && j < (size_t)f->D; j++) {
+		d = (int)((f->dpos + j) % f->D);
+		for (m = 0; m < DK_FC_N; m++)
+			f->pend[d * DK_FC_N + m] = 0;
+		f->ptag[d] = -1;
+	}
+	for (m = 0; m < DK_FC_N; m++)
+		f->fc[m] = 0;
+	f->n += (int64_t)k;
+	f->pos = (int)((f->pos + k) % f->W);
+	f->dpos = (int)((f->dpos + k) % f->D);
+	f->t += (int64_t)k * f->o.slot_minutes * 60;
+	return k;
 }
 
 /* What a feed does beside teaching the seasons, the sky and the week:
@@ -474,6 +587,8 @@ feed(struct dk_fc *f, int64_t y, int what)
 		empty(f);
 		return;
 	}
+	if (y != DK_NOVAL && y != 0)
+		f->zero = 0;
 	if (f->n >= 1 && (what & SCORE1))
 		score(f, &f->bt[0], f->fc, y);
 	if (what & SCORED)	/* d: f->n % f->D, as W is 7 days */
@@ -520,8 +635,10 @@ feed(struct dk_fc *f, int64_t y, int what)
 	step(f);
 	if (what & AHEAD1)
 		ahead(f, 1, f->fc);
-	if (what & AHEADD)	/* (f->n + D - 1) % D of the new f->n */
+	if (what & AHEADD) {	/* (f->n + D - 1) % D of the new f->n */
 		ahead(f, f->D, f->pend + d * DK_FC_N);
+		f->ptag[d] = f->n + f->D - 1;
+	}
 }
 
 void
@@ -545,7 +662,7 @@ dk_fc_feed_n(struct dk_fc *f, const int64_t *v, size_t n)
 	size_t i, quiet = n > (size_t)(f->win + f->D) ? n - f->win - f->D :
 	    0;
 
-	for (i = 0; i < n; i++)
+	for (i = lead(f, v, n); i < n; i++)
 		feed(f, v[i], i >= quiet ? FULL : 0);
 }
 
@@ -571,7 +688,7 @@ dk_fc_fed(const struct dk_fcopt *o, int64_t t0, const int64_t *v, size_t n,
 		return NULL;
 	win = (size_t)f->win;
 	D = (size_t)f->D;
-	for (i = 0; i < n; i++) {
+	for (i = lead(f, v, n); i < n; i++) {
 		what = i + win >= n ? SCORE1 | SCORED : 0;
 		if (i + win + 1 >= n)
 			what |= AHEAD1;
@@ -580,6 +697,8 @@ dk_fc_fed(const struct dk_fcopt *o, int64_t t0, const int64_t *v, size_t n,
 		feed(f, v[i], what);
 	}
 	free(f->pend);
+	free(f->ptag);
 	f->pend = NULL;
+	f->ptag = NULL;
 	return f;
 }

@@ -2,6 +2,8 @@
  * history.c: what denki-bid keeps in the state database: the readings
  * its forecast is made from, and the slots it has already bid for.
  */
+#include <stdlib.h>
+
 #include "db.h"
 
 int
@@ -75,6 +77,44 @@ dk_db_order_sent(struct dk_db *d, int64_t slot, struct dk_err *e)
 		return 1;
 	if (rc != SQLITE_DONE)
 		return dk_db_fail(d, e, "select");
+	return 0;
+}
+
+/* The slots from lo to hi (both in) already bid for, in order, in *out
+ * (malloc'd, *n of them; NULL when none): bid asks once for a run's
+ * slots, not once a slot. */
+int
+dk_db_sent_in(struct dk_db *d, int64_t lo, int64_t hi, int64_t **out,
+    size_t *n, struct dk_err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = dk_db_stmt(d, "SELECT slot FROM sent WHERE slot >= ? AND "
+	    "slot <= ? ORDER BY slot", e, "select")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (dk_grow(out, *n, &cap, sizeof(**out), 64) < 0) {
+			sqlite3_reset(st);
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		}
+		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return dk_db_fail(d, e, "select");
+	}
 	return 0;
 }
 

@@ -346,6 +346,17 @@ test_run(void)
 	CHECK_INT((long long)len, 0);
 	CHECK(text == NULL);
 	CHECK_INT(warned, 2);
+	/* a run from an hour before: the two slots bid for already are
+	 * found among the four (asked once a run), the two before them
+	 * have no reading of yesterday */
+	warned = 0;
+	CHECK_INT(dk_bidder_run(&b, NULL, NULL, 0, slot(SLOT) - 3600, 4, &text,
+	    &len, &e), 0);
+	CHECK_INT((long long)len, 0);
+	CHECK(text == NULL);
+	CHECK_INT(warned, 4);
+	CHECK_STR(warning, "slot 2026-01-02T10:30:00+00:00: already bid for; "
+	    "-f bids again");
 	/* the cron case: the slot after the newest reading of the run */
 	grid(&b, "m1", "2026-01-02T11:00:00+00:00", 1, 1);
 	grid(&b, "m2", "2026-01-02T11:00:00+00:00", 1, 1);

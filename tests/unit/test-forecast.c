@@ -370,6 +370,9 @@ test_feed_n(void)
 						v[i] = DK_NOVAL;
 					if (i % 777 == 5)
 						v[i] = i % 2 ? -7 : DK_MAX_WH;
+					/* below zero in a lead: none too */
+					if (i == 3 && leads[li] > 3)
+						v[i] = -3;
 				}
 				a = hourly(geo, 47.66, 9.18);
 				b = hourly(geo, 47.66, 9.18);
@@ -409,6 +412,59 @@ test_feed_n(void)
  * (one a day, the rest none): the mean of the days that have them is the
  * most a slot holds.  2^50, not more: the backtests' error sums add up
  * a window of such values in 64 bits. */
+/*
+ * A home without solar panels exports nothing: only zeros fed (after a
+ * lead of nothing, with a gap, a value below zero and a spike among
+ * them) forecast 0 by every method (forecast.c's zero), and the values
+ * after them as before that quick path: every answer after every feed
+ * in a digest (those of forecast.c before it), with and without the
+ * sun; dk_fc_fed answers the same at the end of the zeros and after.
+ */
+static void
+test_zeros(void)
+{
+	static const uint64_t want[2] = { 0x04158aa21835993dULL,
+		0x728d1c86d2f4302eULL };
+	struct dk_fcopt o[2] = { { 60, 0, 0, 47.66, 9.18 },
+		{ 60, 0, 1, 47.66, 9.18 } };
+	struct dk_err e = { 0 };
+	struct dk_fc *f, *c;
+	uint64_t h, ha, hb, r;
+	int64_t v[50 * 24], i, n = 50 * 24;
+	int geo;
+
+	for (i = 0, r = 7; i < n; i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		v[i] = i < 30 || (i >= 300 && i < 320) ? DK_NOVAL : i == 400 ?
+		    -4 : i == 500 ? 5000 : i < 40 * 24 ? 0 : weekly(i) +
+		    (int64_t)(r >> 33) % 80 - 40;
+	}
+	for (geo = 0; geo < 2; geo++) {
+		f = hourly(geo, 47.66, 9.18);
+		h = 14695981039346656037ULL;
+		for (i = 0; i < n; i++) {
+			dk_fc_feed(f, v[i]);
+			answers(&h, f);
+			if (i == 40 * 24 - 1)
+				CHECK(dk_fc_next(f, DK_FC_ETS) == 0 &&
+				    dk_fc_ahead(f, DK_FC_MEAN7, 30) == 0);
+			if (i != 40 * 24 - 1 && i != n - 1)
+				continue;
+			CHECK((c = dk_fc_fed(&o[geo], T0, v, (size_t)i + 1,
+			    &e)) != NULL);
+			ha = hb = 14695981039346656037ULL;
+			answers(&ha, f);
+			answers(&hb, c);
+			CHECKF(ha == hb, "geo %d, %lld slots: dk_fc_fed, not "
+			    "the same", geo, (long long)i + 1);
+			dk_fc_free(c);
+		}
+		CHECKF(h == want[geo], "geo %d: digest %016llx", geo,
+		    (unsigned long long)h);
+		dk_fc_free(f);
+	}
+}
+
 static void
 test_huge(void)
 {
@@ -446,6 +502,7 @@ main(void)
 	test_clearsky();
 	test_bad();
 	test_leading();
+	test_zeros();
 	test_feed_n();
 	test_new();
 	return check_done("test-forecast");

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "denki.h"
 #include "check.h"
@@ -167,6 +168,53 @@ test_roundtrip(void)
 	CHECK_INT(bad, 0);
 }
 
+/* The digits dk_time_format writes by hand are printf's pattern's, in
+ * every zone, from the year 1 to beyond 9999 (printf's own there), and
+ * cut as snprintf cuts them when out is short. */
+static void
+test_digits(void)
+{
+	static const char *zones[] = { "UTC", "Europe/Berlin",
+		"America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham",
+		NULL };
+	uint64_t s = 2463534242ULL;
+	char buf[64], want[64];
+	struct tm tm;
+	time_t tt;
+	long off;
+	int i, z, bad = 0;
+	size_t len;
+
+	for (z = 0; zones[z] != NULL; z++)
+		for (i = 0; i < 3000; i++) {
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			/* the year 1 to 12000; a few short buffers */
+			tt = (time_t)(-62135596800LL + (int64_t)(s %
+			    316539648000ULL));
+			len = i % 10 == 0 ? (size_t)(s >> 40) % 27 + 1 :
+			    sizeof(buf);
+			memset(buf, 'x', sizeof(buf));
+			if (dk_time_format((int64_t)tt, zones[z], buf, len) < 0 ||
+			    localtime_r(&tt, &tm) == NULL) {
+				bad++;
+				continue;
+			}
+			off = tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff;
+			snprintf(want, len, "%04d-%02d-%02dT%02d:%02d:%02d%c"
+			    "%02ld:%02ld", tm.tm_year + 1900, tm.tm_mon + 1,
+			    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			    tm.tm_gmtoff < 0 ? '-' : '+', off / 3600,
+			    off % 3600 / 60);
+			if (strcmp(buf, want) != 0 && bad++ == 0)
+				fprintf(stderr, "%lld %s (%zu): \"%s\", want "
+				    "\"%s\"\n", (long long)tt, zones[z], len,
+				    buf, want);
+		}
+	CHECK_INT(bad, 0);
+}
+
 static void
 test_slot(void)
 {
@@ -207,6 +255,7 @@ main(void)
 	test_parse();
 	test_format();
 	test_roundtrip();
+	test_digits();
 	test_slot();
 	return check_done("test-slot");
 }
