@@ -8,22 +8,13 @@
 
 #include "private.h"
 
-/* A trade becomes a contract under the rules in force: firm delivery, the
- * deviations of each party settled with the utility. */
+/* What a contract adds to its trade under the rules in force: firm
+ * delivery, the deviations of each party settled with the utility. */
 json_t *
-dk_contract_json(json_t *trade, const struct dk_rules *r)
+dk_contract_extra(const struct dk_rules *r)
 {
-	json_t *c;
+	json_t *c = json_object();
 
-	/* the trade's values shared, not copied (no record is changed once
-	 * made): contract-sign makes one for every trade of a month */
-	if (!json_is_object(trade))
-		c = json_deep_copy(trade);
-	else if ((c = json_object()) != NULL &&
-	    json_object_update(c, trade) < 0) {
-		json_decref(c);
-		return NULL;
-	}
 	if (c == NULL)
 		return NULL;
 	json_object_set_new(c, "type", json_string("contract"));
@@ -44,6 +35,41 @@ dk_contract_json(json_t *trade, const struct dk_rules *r)
 		json_object_set_new(c, "tax_bps", json_integer(r->tax_bps));
 	if (r->imbalance[0] != '\0')
 		json_object_set_new(c, "imbalance", json_string(r->imbalance));
+	return c;
+}
+
+/* A trade becomes a contract: its members and extra's (dk_contract_extra:
+ * made once for many, its values shared, not copied). */
+json_t *
+dk_contract_with(json_t *trade, json_t *extra)
+{
+	json_t *c;
+
+	/* the trade's values shared too (no record is changed once made):
+	 * contract-sign makes one for every trade of a month */
+	if (extra == NULL)
+		return NULL;
+	if (!json_is_object(trade))
+		c = json_deep_copy(trade);
+	else if ((c = json_object()) != NULL &&
+	    json_object_update(c, trade) < 0) {
+		json_decref(c);
+		return NULL;
+	}
+	if (c != NULL && json_object_update(c, extra) < 0) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The same under the rules in force. */
+json_t *
+dk_contract_json(json_t *trade, const struct dk_rules *r)
+{
+	json_t *x = dk_contract_extra(r), *c = dk_contract_with(trade, x);
+
+	json_decref(x);
 	return c;
 }
 

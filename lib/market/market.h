@@ -124,6 +124,8 @@ int dk_book_print(FILE *, struct dk_book *, const struct dk_rules *,
 /* contract.c: trades become contracts; a cleared slot checked by a
  * replay and written to the ledger (denki-contract-sign) */
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
+json_t *dk_contract_extra(const struct dk_rules *);
+json_t *dk_contract_with(json_t *trade, json_t *extra);
 struct dk_span {
 	const char *s;
 	size_t n;
