@@ -101,11 +101,14 @@ keep_line(struct dk_span **v, size_t *cap, size_t k, const char *line,
 	return 0;
 }
 
-/* An order (rec, NULL: not made) and its line, the slot's next. */
+/* An order (rec, NULL: not made, o its reading) and its line, the slot's
+ * next. */
 static int
-keep_order(struct dk_cleared *g, json_t *rec, const char *line, size_t n)
+keep_order(struct dk_cleared *g, json_t *rec, const struct dk_order *o,
+    const char *line, size_t n)
 {
 	size_t cap = g->capo;
+	struct dk_order *b;
 	json_t **v;
 
 	if (keep_line(&g->oline, &g->capo, g->no, line, n) < 0)
@@ -114,7 +117,12 @@ keep_order(struct dk_cleared *g, json_t *rec, const char *line, size_t n)
 		if ((v = realloc(g->orders, g->capo * sizeof(*v))) == NULL)
 			return -1;
 		g->orders = v;
+		if ((b = realloc(g->ob, g->capo * sizeof(*b))) == NULL)
+			return -1;
+		g->ob = b;
 	}
+	if (rec == NULL)
+		g->ob[g->no] = *o;
 	g->orders[g->no++] = rec;
 	return 0;
 }
@@ -183,7 +191,7 @@ slot:
 		return 1;
 	}
 	if (strcmp(type, "order") == 0) {
-		if (keep_order(g, rec, line, n) < 0)
+		if (keep_order(g, rec, &o, line, n) < 0)
 			goto oom;
 		return 0;
 	}
@@ -217,14 +225,16 @@ replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	for (i = 0; i < n; i++) {
 		s = g->oline[i].s;
-		/* an order not made (dk_cleared_add_line): what
-		 * dk_order_check_line does with its record, while its
-		 * signature is one dk_order_ahead_line found good */
-		if (g->orders[i] == NULL && dk_order_line(&book[i], s,
-		    g->oline[i].n, r, &st->reg, NULL) == 1 &&
-		    (p = dk_registry_find(&st->reg, book[i].participant)) !=
-		    NULL && dk_ahead_good(s, p->pk))
+		/* an order not made (dk_cleared_add_line read it, with the
+		 * registry as it is still): what dk_order_check_line does
+		 * with its record, while its signature is one
+		 * dk_order_ahead_line found good */
+		if (g->orders[i] == NULL && (p = dk_registry_find(&st->reg,
+		    g->ob[i].participant)) != NULL && dk_ahead_good(s, p->pk)) {
+			book[i] = g->ob[i];
+			dk_sha256_hex(s, g->oline[i].n, book[i].id);
 			continue;
+		}
 		if (g->orders[i] == NULL && (g->orders[i] = dk_parse_flat(s,
 		    g->oline[i].n)) == NULL && (g->orders[i] = dk_parse(s,
 		    g->oline[i].n, e)) == NULL)
@@ -435,6 +445,7 @@ dk_cleared_free(struct dk_cleared *g)
 	for (i = 0; i < g->no; i++)
 		json_decref(g->orders[i]);
 	free(g->orders);
+	free(g->ob);
 	json_decref(g->trades);
 	json_decref(g->clearing);
 	json_decref(g->contracts);

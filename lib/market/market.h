@@ -134,6 +134,7 @@ struct dk_cleared {		/* one slot of denki-clear's output */
 	int64_t slot;
 	json_t **orders;	/* no of them, each NULL when its line is
 				 * an order dk_order_line reads (not made) */
+	struct dk_order *ob;	/* then that reading of it, but its id */
 	size_t no;
 	json_t *trades, *clearing;	/* trades: NULL until the slot's
 					 * first record */
