@@ -161,14 +161,11 @@ main(int argc, char *argv[])
 
 	/* each slot's orders, trades and clearing, checked by a replay */
 	for (ii = 0; ii < nitems; ii++) {
+		/* a flat line parsed there, unless it is an order */
 		rec = items[ii].rec;
 		items[ii].rec = NULL;
-		if (rec == NULL && (rec = dk_parse_flat(items[ii].line,
-		    items[ii].len)) == NULL && (rec = dk_parse(items[ii].line,
-		    items[ii].len, &e)) == NULL)
-			goto badrec;
 		if ((c = dk_cleared_add_line(&g, rec, items[ii].line,
-		    items[ii].len, &C.rules, &e)) < 0)
+		    items[ii].len, &C.rules, &C.st.reg, &e)) < 0)
 			goto badrec;
 		if (c == 0)
 			continue;
@@ -197,7 +194,7 @@ badrec:
 			goto done;
 		}
 	}
-	if (g.orders != NULL) {
+	if (g.trades != NULL) {
 		dk_warnx(prog, "%s: the input ends before the clearing "
 		    "record of its last slot (truncated?); that slot is not "
 		    "signed", where(&items[nitems - 1]));

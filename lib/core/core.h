@@ -101,6 +101,7 @@ long dk_reader_next(struct dk_reader *, char **line, struct dk_err *);
 void dk_reader_close(struct dk_reader *);
 json_t *dk_parse(const char *buf, size_t len, struct dk_err *);
 json_t *dk_parse_flat(const char *buf, size_t len);
+int dk_profile_flat(const char *s, size_t n);
 json_t *dk_parse_member(const char *buf, size_t len, const char *key,
     struct dk_err *);
 int dk_profile_check(json_t *, struct dk_err *);

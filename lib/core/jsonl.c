@@ -160,36 +160,35 @@ dk_parse(const char *buf, size_t len, struct dk_err *e)
 }
 
 /*
- * dk_parse's tree of a line that is a flat object already in canonical
- * form, built without the parser: keys [a-z0-9_] in strictly rising
- * order, values strings of printable ASCII without escapes, integers
- * of at most 15 digits (well inside the profile; no -0), null, true or
- * false.  NULL for any other line, which dk_parse then reads and judges.
+ * A line that is a flat object already in canonical form: keys
+ * [a-z0-9_] in strictly rising order, values strings of printable ASCII
+ * without escapes, integers of at most 15 digits (well inside the
+ * profile; no -0), null, true or false: each member set in o (NULL: only
+ * checked).  -1 for any other line.
  */
-json_t *
-dk_parse_flat(const char *s, size_t n)
+static int
+flat(const char *s, size_t n, json_t *o)
 {
 	const char *k, *p, *pk = NULL;
 	size_t i, kl, pkl = 0;
 	long long x;
-	json_t *o, *v;
+	json_t *v = NULL;
 	int c, neg;
 
-	if (n < 2 || s[0] != '{' || s[n - 1] != '}' ||
-	    (o = json_object()) == NULL)
-		return NULL;
+	if (n < 2 || s[0] != '{' || s[n - 1] != '}')
+		return -1;
 	for (i = 1; i < n - 1;) {
 		if (s[i] != '"')
-			goto no;
+			return -1;
 		for (k = s + ++i; (s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'; i++)
 			;
 		kl = (size_t)(s + i - k);
 		if (kl == 0 || s[i] != '"' || s[i + 1] != ':')
-			goto no;
+			return -1;
 		if (pk != NULL && ((c = memcmp(pk, k, pkl < kl ? pkl : kl)) > 0 ||
 		    (c == 0 && pkl >= kl)))
-			goto no;
+			return -1;
 		pk = k;
 		pkl = kl;
 		i += 2;
@@ -199,14 +198,18 @@ dk_parse_flat(const char *s, size_t n)
 			    (unsigned char)s[i] < 0x7f; i++)
 				;
 			if (s[i] != '"')
-				goto no;
-			v = json_stringn_nocheck(p, (size_t)(s + i++ - p));
+				return -1;
+			if (o != NULL)
+				v = json_stringn_nocheck(p, (size_t)(s + i - p));
+			i++;
 		} else if (i + 4 <= n - 1 && (memcmp(s + i, "null", 4) == 0 ||
 		    memcmp(s + i, "true", 4) == 0)) {
-			v = s[i] == 'n' ? json_null() : json_true();
+			if (o != NULL)
+				v = s[i] == 'n' ? json_null() : json_true();
 			i += 4;
 		} else if (i + 5 <= n - 1 && memcmp(s + i, "false", 5) == 0) {
-			v = json_false();
+			if (o != NULL)
+				v = json_false();
 			i += 5;
 		} else {
 			neg = s[i] == '-';
@@ -215,20 +218,43 @@ dk_parse_flat(const char *s, size_t n)
 				x = x * 10 + (s[i] - '0');
 			if (s + i == p || s + i - p > 15 || (*p == '0' &&
 			    (s + i - p > 1 || neg)))
-				goto no;
-			v = json_integer(neg ? -x : x);
+				return -1;
+			if (o != NULL)
+				v = json_integer(neg ? -x : x);
 		}
-		if (json_object_setn_new_nocheck(o, k, kl, v) < 0)
-			goto no;
+		if (o != NULL && json_object_setn_new_nocheck(o, k, kl, v) < 0)
+			return -1;
 		if (s[i] == ',' && i + 1 < n - 1)
 			i++;
 		else if (i != n - 1)
-			goto no;
+			return -1;
+	}
+	return 0;
+}
+
+/* dk_parse's tree of a flat line (flat()), built without the parser;
+ * NULL for any other line, which dk_parse then reads and judges. */
+json_t *
+dk_parse_flat(const char *s, size_t n)
+{
+	json_t *o;
+
+	if (n < 2 || s[0] != '{' || (o = json_object()) == NULL)
+		return NULL;
+	if (flat(s, n, o) < 0) {
+		json_decref(o);
+		return NULL;
 	}
 	return o;
-no:
-	json_decref(o);
-	return NULL;
+}
+
+/* Whether s (n bytes) is a flat line (flat()), which is in the profile:
+ * the ledger checks the text it writes so rather than walk its record's
+ * tree (0: not such a line; dk_profile_check then judges). */
+int
+dk_profile_flat(const char *s, size_t n)
+{
+	return flat(s, n, NULL) == 0;
 }
 
 /* One member's value alone, checked as dk_parse checks it inside its

@@ -346,6 +346,8 @@ int dk_ledger_genesis_with(struct dk_ledger *, const char *origin,
 int dk_ledger_add(struct dk_ledger *, json_t *rec, struct dk_err *);
 int dk_ledger_add_canon(struct dk_ledger *, json_t *rec, const char *c,
     struct dk_err *);
+int dk_ledger_add_order(struct dk_ledger *, const char *line,
+    struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);

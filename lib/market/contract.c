@@ -6,24 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "market.h"
+#include "private.h"
 
-/* A trade becomes a contract under the rules in force: firm delivery, the
- * deviations of each party settled with the utility. */
+/* What a contract adds to its trade under the rules in force: firm
+ * delivery, the deviations of each party settled with the utility. */
 json_t *
-dk_contract_json(json_t *trade, const struct dk_rules *r)
+dk_contract_extra(const struct dk_rules *r)
 {
-	json_t *c;
+	json_t *c = json_object();
 
-	/* the trade's values shared, not copied (no record is changed once
-	 * made): contract-sign makes one for every trade of a month */
-	if (!json_is_object(trade))
-		c = json_deep_copy(trade);
-	else if ((c = json_object()) != NULL &&
-	    json_object_update(c, trade) < 0) {
-		json_decref(c);
-		return NULL;
-	}
 	if (c == NULL)
 		return NULL;
 	json_object_set_new(c, "type", json_string("contract"));
@@ -47,6 +38,41 @@ dk_contract_json(json_t *trade, const struct dk_rules *r)
 	return c;
 }
 
+/* A trade becomes a contract: its members and extra's (dk_contract_extra:
+ * made once for many, its values shared, not copied). */
+json_t *
+dk_contract_with(json_t *trade, json_t *extra)
+{
+	json_t *c;
+
+	/* the trade's values shared too (no record is changed once made):
+	 * contract-sign makes one for every trade of a month */
+	if (extra == NULL)
+		return NULL;
+	if (!json_is_object(trade))
+		c = json_deep_copy(trade);
+	else if ((c = json_object()) != NULL &&
+	    json_object_update(c, trade) < 0) {
+		json_decref(c);
+		return NULL;
+	}
+	if (c != NULL && json_object_update(c, extra) < 0) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The same under the rules in force. */
+json_t *
+dk_contract_json(json_t *trade, const struct dk_rules *r)
+{
+	json_t *x = dk_contract_extra(r), *c = dk_contract_with(trade, x);
+
+	json_decref(x);
+	return c;
+}
+
 /* Where a record of clear's output goes: 1 when it is the clearing that
  * completes its slot, 0 when more are to come, -1 when it does not
  * belong (rec is taken in every case). */
@@ -54,7 +80,7 @@ int
 dk_cleared_add(struct dk_cleared *g, json_t *rec, const struct dk_rules *r,
     struct dk_err *e)
 {
-	return dk_cleared_add_line(g, rec, NULL, 0, r, e);
+	return dk_cleared_add_line(g, rec, NULL, 0, r, NULL, e);
 }
 
 /* Keeps line (n bytes) as the k-th of *v (*cap: its room). */
@@ -75,21 +101,69 @@ keep_line(struct dk_span **v, size_t *cap, size_t k, const char *line,
 	return 0;
 }
 
-/* The same with the line rec was read from (line, n; NULL: none), which
+/* An order (rec, NULL: not made, o its reading) and its line, the slot's
+ * next. */
+static int
+keep_order(struct dk_cleared *g, json_t *rec, const struct dk_order *o,
+    const char *line, size_t n)
+{
+	size_t cap = g->capo;
+	struct dk_order *b;
+	json_t **v;
+
+	if (keep_line(&g->oline, &g->capo, g->no, line, n) < 0)
+		return -1;
+	if (g->capo != cap || g->orders == NULL) {
+		if ((v = realloc(g->orders, g->capo * sizeof(*v))) == NULL)
+			return -1;
+		g->orders = v;
+		if ((b = realloc(g->ob, g->capo * sizeof(*b))) == NULL)
+			return -1;
+		g->ob = b;
+	}
+	if (rec == NULL)
+		g->ob[g->no] = *o;
+	g->orders[g->no++] = rec;
+	return 0;
+}
+
+/*
+ * The same with the line rec was read from (line, n; NULL: none), which
  * must outlive g and end in a NUL at n: canonical lines spare the replay
  * its JSON (dumps of the orders, trades read back) and the ledger its
- * dumps of the orders. */
+ * dumps of the orders.  rec NULL: made here of line, unless the line is
+ * an order dk_order_line reads under reg (then none is made: the replay
+ * and the ledger take its line, and a slot of 4,000 orders costs no
+ * 4,000 objects made, walked and freed).
+ */
 int
 dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
-    size_t n, const struct dk_rules *r, struct dk_err *e)
+    size_t n, const struct dk_rules *r, const struct dk_registry *reg,
+    struct dk_err *e)
 {
-	const char *type = json_string_value(json_object_get(rec, "type"));
-	const char *ss;
+	const char *type, *ss;
+	struct dk_order o;
 	struct dk_span **v;
 	size_t *cap;
 	int64_t t;
-	json_t *a;
+	char buf[64];
 
+	if (rec == NULL && reg != NULL && line != NULL &&
+	    dk_order_line_noid(&o, line, n, r, reg, NULL) == 1) {
+		/* its slot's text, for a message: the one "slot":" in a
+		 * line whose strings hold no quote */
+		ss = (const char *)memmem(line, n, "\"slot\":\"", 8) + 8;
+		snprintf(buf, sizeof(buf), "%.*s", (int)(strchr(ss, '"') -
+		    ss), ss);
+		type = "order";
+		t = o.slot;
+		ss = buf;
+		goto slot;
+	}
+	if (rec == NULL && line != NULL && (rec = dk_parse_flat(line, n)) ==
+	    NULL && (rec = dk_parse(line, n, e)) == NULL)
+		return -1;
+	type = json_string_value(json_object_get(rec, "type"));
 	if (type == NULL || (strcmp(type, "order") != 0 &&
 	    strcmp(type, "trade") != 0 && strcmp(type, "clearing") != 0)) {
 		json_decref(rec);
@@ -101,9 +175,9 @@ dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
 		json_decref(rec);
 		return -1;
 	}
-	if (g->orders == NULL) {
+slot:
+	if (g->trades == NULL) {
 		g->slot = t;
-		g->orders = json_array();
 		g->trades = json_array();
 	} else if (t != g->slot) {
 		dk_fail(e, DK_EX_DATAERR, "slot %s: the slot before it has no "
@@ -117,21 +191,20 @@ dk_cleared_add_line(struct dk_cleared *g, json_t *rec, const char *line,
 		return 1;
 	}
 	if (strcmp(type, "order") == 0) {
-		a = g->orders;
-		v = &g->oline;
-		cap = &g->capo;
-	} else {
-		a = g->trades;
-		v = &g->tline;
-		cap = &g->capt;
+		if (keep_order(g, rec, &o, line, n) < 0)
+			goto oom;
+		return 0;
 	}
-	if (keep_line(v, cap, json_array_size(a), line, n) < 0) {
-		json_decref(rec);
-		dk_cleared_free(g);
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	}
-	json_array_append_new(a, rec);
+	v = &g->tline;
+	cap = &g->capt;
+	if (keep_line(v, cap, json_array_size(g->trades), line, n) < 0)
+		goto oom;
+	json_array_append_new(g->trades, rec);
 	return 0;
+oom:
+	json_decref(rec);
+	dk_cleared_free(g);
+	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
 
 /* Replays the market on the slot's orders and requires the same trades
@@ -141,34 +214,46 @@ static int
 replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
     struct dk_err *e)
 {
-	size_t n = json_array_size(g->orders), i;
+	size_t n = g->no, i;
 	struct dk_order *book = calloc(n + 1, sizeof(*book));
+	const struct dk_participant *p;
 	struct dk_replay rp;
-	json_t *o;
+	const char *s;
 	int rc = -1;
 
 	if (book == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	json_array_foreach(g->orders, i, o)
-		if (dk_order_check_line(&book[i], o, g->oline[i].s,
-		    g->oline[i].n, r, &st->reg, e) < 0) {
-			dk_failpre(e, "order %zu of the slot", i + 1);
-			goto out;
+	for (i = 0; i < n; i++) {
+		s = g->oline[i].s;
+		/* an order not made (dk_cleared_add_line read it, with the
+		 * registry as it is still): what dk_order_check_line does
+		 * with its record, while its signature is one
+		 * dk_order_ahead_line found good */
+		if (g->orders[i] == NULL && (p = dk_registry_find(&st->reg,
+		    g->ob[i].participant)) != NULL && dk_ahead_good(s, p->pk)) {
+			book[i] = g->ob[i];
+			dk_sha256_hex(s, g->oline[i].n, book[i].id);
+			continue;
 		}
+		if (g->orders[i] == NULL && (g->orders[i] = dk_parse_flat(s,
+		    g->oline[i].n)) == NULL && (g->orders[i] = dk_parse(s,
+		    g->oline[i].n, e)) == NULL)
+			goto bad;
+		if (dk_order_check_line(&book[i], g->orders[i], s,
+		    g->oline[i].n, r, &st->reg, e) < 0)
+			goto bad;
+	}
 	if (dk_replay_given(&rp, book, n, g->slot, st, r, g->trades, g->tline,
 	    e) != 0)
 		goto out;
 	if (dk_replay_match(&rp, g->trades, g->clearing, e) == 0) {
 		/* the orders and their canonical lines (NULL: none) in
-		 * the book's order */
-		o = json_array();
+		 * the book's order (each order once: theirs to free) */
 		for (i = 0; i < rp.n; i++) {
-			json_array_append(o, rp.book[i].rec);
+			g->orders[i] = rp.book[i].rec;
 			g->oline[i].s = rp.book[i].line;
 			g->oline[i].n = rp.book[i].len;
 		}
-		json_decref(g->orders);
-		g->orders = o;
 		json_decref(g->contracts);
 		g->contracts = json_incref(rp.contracts);
 		/* the trades taken as they were given: each line is its
@@ -181,6 +266,9 @@ replay(struct dk_cleared *g, const struct dk_rules *r, struct dk_state *st,
 out:
 	free(book);
 	return rc;
+bad:
+	dk_failpre(e, "order %zu of the slot", i + 1);
+	goto out;
 }
 
 /* A complete slot, checked against the ledger's state: not cleared yet,
@@ -316,9 +404,10 @@ dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
 	int rc;
 
 	/* an order's line, when canonical, is the entry's text (replay) */
-	json_array_foreach(g->orders, i, x)
-		if (dk_ledger_add_canon(l, x, g->oline != NULL ?
-		    g->oline[i].s : NULL, e) < 0)
+	for (i = 0; i < g->no; i++)
+		if ((g->orders[i] == NULL ? dk_ledger_add_order(l,
+		    g->oline[i].s, e) : dk_ledger_add_canon(l, g->orders[i],
+		    g->oline[i].s, e)) < 0)
 			return -1;
 	if (dk_state_apply(st, 0, 0, g->clearing, e) < 0 ||
 	    dk_ledger_add(l, g->clearing, e) < 0)
@@ -351,7 +440,12 @@ dk_cleared_append(struct dk_cleared *g, struct dk_ledger *l,
 void
 dk_cleared_free(struct dk_cleared *g)
 {
-	json_decref(g->orders);
+	size_t i;
+
+	for (i = 0; i < g->no; i++)
+		json_decref(g->orders[i]);
+	free(g->orders);
+	free(g->ob);
 	json_decref(g->trades);
 	json_decref(g->clearing);
 	json_decref(g->contracts);

@@ -124,13 +124,20 @@ int dk_book_print(FILE *, struct dk_book *, const struct dk_rules *,
 /* contract.c: trades become contracts; a cleared slot checked by a
  * replay and written to the ledger (denki-contract-sign) */
 json_t *dk_contract_json(json_t *trade, const struct dk_rules *);
+json_t *dk_contract_extra(const struct dk_rules *);
+json_t *dk_contract_with(json_t *trade, json_t *extra);
 struct dk_span {
 	const char *s;
 	size_t n;
 };
 struct dk_cleared {		/* one slot of denki-clear's output */
 	int64_t slot;
-	json_t *orders, *trades, *clearing;
+	json_t **orders;	/* no of them, each NULL when its line is
+				 * an order dk_order_line reads (not made) */
+	struct dk_order *ob;	/* then that reading of it, but its id */
+	size_t no;
+	json_t *trades, *clearing;	/* trades: NULL until the slot's
+					 * first record */
 	json_t *contracts;	/* what dk_cleared_check made */
 	struct dk_span *oline, *tline;	/* each order's, trade's line */
 	size_t capo, capt;
@@ -141,7 +148,8 @@ struct dk_cleared {		/* one slot of denki-clear's output */
 int dk_cleared_add(struct dk_cleared *, json_t *rec, const struct dk_rules *,
     struct dk_err *);
 int dk_cleared_add_line(struct dk_cleared *, json_t *rec, const char *line,
-    size_t n, const struct dk_rules *, struct dk_err *);
+    size_t n, const struct dk_rules *, const struct dk_registry *,
+    struct dk_err *);
 int dk_cleared_check(struct dk_cleared *, const struct dk_rules *,
     struct dk_state *, struct dk_err *);
 int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,

@@ -35,14 +35,15 @@ static int
 records(struct dk_replay *rp, json_t *given, const struct dk_rules *r,
     struct dk_err *e)
 {
-	json_t *x;
+	json_t *x, *extra = NULL;
 	size_t i;
 
 	rp->trades = given != NULL ? json_incref(given) : json_array();
 	rp->contracts = json_array();
 	rp->clearing = dk_clearing_json(&rp->cl, r);
 	if (rp->trades == NULL || rp->contracts == NULL ||
-	    rp->clearing == NULL)
+	    rp->clearing == NULL || (rp->cl.nt > 0 &&
+	    (extra = dk_contract_extra(r)) == NULL))
 		goto oom;
 	for (i = 0; i < rp->cl.nt; i++) {
 		if (given != NULL)
@@ -51,11 +52,13 @@ records(struct dk_replay *rp, json_t *given, const struct dk_rules *r,
 		    r)) == NULL || json_array_append_new(rp->trades, x) < 0)
 			goto oom;
 		if (json_array_append_new(rp->contracts,
-		    dk_contract_json(x, r)) < 0)
+		    dk_contract_with(x, extra)) < 0)
 			goto oom;
 	}
+	json_decref(extra);
 	return 0;
 oom:
+	json_decref(extra);
 	dk_replay_free(rp);
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }

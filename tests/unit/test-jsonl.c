@@ -550,7 +550,9 @@ test_is_canonical_nul(void)
 }
 
 /* dk_parse_flat: the tree dk_parse makes, members in the same order, of
- * a flat canonical line; NULL for every other line. */
+ * a flat canonical line; NULL for every other line.  dk_profile_flat
+ * says yes to the same lines, every one in the profile, no to the
+ * others. */
 static void
 test_parse_flat(void)
 {
@@ -589,6 +591,7 @@ test_parse_flat(void)
 		f = dk_parse_flat(yes[i], strlen(yes[i]));
 		p = parse(yes[i], &e);
 		CHECKF(f != NULL && p != NULL, "yes %zu", i);
+		CHECKF(dk_profile_flat(yes[i], strlen(yes[i])), "yes %zu", i);
 		if (f == NULL || p == NULL)
 			continue;
 		CHECKF(json_equal(f, p), "yes %zu", i);
@@ -610,6 +613,8 @@ test_parse_flat(void)
 	for (i = 0; i < sizeof(no) / sizeof(*no); i++) {
 		f = dk_parse_flat(no[i], strlen(no[i]));
 		CHECKF(f == NULL, "no %zu: %s", i, no[i]);
+		CHECKF(!dk_profile_flat(no[i], strlen(no[i])), "no %zu: %s",
+		    i, no[i]);
 		json_decref(f);
 	}
 }

@@ -199,8 +199,8 @@ test_one_pair(void)
 	CHECK_STR(s, want);
 	{
 		/* the contract made of that trade */
-		json_t *t = json_loads(s, 0, NULL), *k;
-		char *cs;
+		json_t *t = json_loads(s, 0, NULL), *k, *k2, *k3, *x;
+		char *cs, *cs2;
 
 		k = dk_contract_json(t, &rules);
 		cs = dk_canon(k);
@@ -217,6 +217,27 @@ test_one_pair(void)
 		    "trade");
 		free(cs);
 		json_decref(k);
+		/* made of an extra shared by two: the same contract, its
+		 * members in the same order, the extra left as it was */
+		x = dk_contract_extra(&rules);
+		k = dk_contract_with(t, x);
+		k2 = dk_contract_with(t, x);
+		cs = dk_canon(k);
+		CHECK_STR(cs, want);
+		free(cs);
+		cs = json_dumps(k2, JSON_COMPACT);
+		k3 = dk_contract_json(t, &rules);
+		cs2 = json_dumps(k3, JSON_COMPACT);
+		CHECK_STR(cs, cs2);
+		CHECK_INT(json_object_size(x), 7);
+		CHECK(json_object_get(x, "buyer") == NULL);
+		CHECK(dk_contract_with(t, NULL) == NULL);
+		free(cs);
+		free(cs2);
+		json_decref(k);
+		json_decref(k2);
+		json_decref(k3);
+		json_decref(x);
 		json_decref(t);
 	}
 	free(s);

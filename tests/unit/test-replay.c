@@ -327,7 +327,7 @@ test_cleared(void)
 	    &e), 1);
 	CHECKF(dk_cleared_check(&g, &rules, &st, &e) == 0, "%s", e.msg);
 	CHECK_INT(json_array_size(g.contracts), c.nt);
-	CHECK_INT(json_array_size(g.orders), 2);
+	CHECK_INT(g.no, 2);
 	dk_cleared_free(&g);
 	/* a trade taken out: the replay says so */
 	CHECK_INT(dk_cleared_add(&g, json_incref(recs[0]), &rules, &e), 0);
@@ -344,7 +344,7 @@ test_cleared(void)
 	CHECK_INT(dk_cleared_add(&g, json_incref(recs[0]), &rules, &e), -1);
 	CHECK_STR(e.msg, "slot " SLOT2STR ": the slot before it has no "
 	    "clearing record");
-	CHECK(g.orders == NULL);
+	CHECK(g.trades == NULL && g.orders == NULL && g.no == 0);
 	x = json_pack("{s:s}", "type", "reading");
 	CHECK_INT(dk_cleared_add(&g, x, &rules, &e), -1);
 	CHECK_HAS(e.msg, "must be order, trade or clearing");
@@ -354,10 +354,11 @@ test_cleared(void)
 }
 
 /* One slot given as lines beside their records, the way contract-sign
- * reads them; tamper: the trade's price changed in both. */
+ * reads them; tamper: the trade's price changed in both; bare: the lines
+ * alone, with the registry (an order's record then not made). */
 static int
-cleared_lines(char **lines, size_t n, int tamper, struct dk_cleared *g,
-    struct dk_err *e)
+cleared_lines(char **lines, size_t n, int tamper, int bare,
+    struct dk_cleared *g, struct dk_err *e)
 {
 	json_t *x;
 	size_t i;
@@ -369,9 +370,9 @@ cleared_lines(char **lines, size_t n, int tamper, struct dk_cleared *g,
 		if (tamper && (p = strstr(lines[i], "\"price\":")) != NULL &&
 		    strstr(lines[i], "\"trade\"") != NULL)
 			p[8] = p[8] == '9' ? '8' : '9';
-		x = dk_parse(lines[i], strlen(lines[i]), e);
+		x = bare ? NULL : dk_parse(lines[i], strlen(lines[i]), e);
 		rc = dk_cleared_add_line(g, x, lines[i], strlen(lines[i]),
-		    &rules, e);
+		    &rules, bare ? &st.reg : NULL, e);
 	}
 	if (rc != 1)
 		return -1;
@@ -433,12 +434,19 @@ test_cleared_lines(void)
 	CHECK_HAS(e.msg, "bad signature");
 	free(a);
 	json_decref(x);
-	for (t = 0; t < 2; t++) {
+	for (t = 0; t < 4; t++) {
 		memset(&h, 0, sizeof(h));
 		for (i = 0; i < n; i++)
 			dk_cleared_add(&h, dk_parse(lines[i], strlen(lines[i]),
 			    &e), &rules, &e);
-		CHECK_INT(cleared_lines(lines, n, 0, &g, &e), 0);
+		/* the lines alone (t odd): the orders' signatures checked
+		 * ahead, as contract-sign does */
+		for (i = 0; t % 2 && i < 2; i++)
+			dk_order_ahead_line(NULL, lines[i], strlen(lines[i]),
+			    &rules, &st.reg, 1);
+		dk_ahead_done();
+		CHECKF(cleared_lines(lines, n, 0, t % 2, &g, &e) == 0, "%s",
+		    e.msg);
 		CHECKF(dk_cleared_check(&h, &rules, &st, &e2) == 0, "%s",
 		    e2.msg);
 		a = dk_canon(g.contracts);
@@ -446,24 +454,36 @@ test_cleared_lines(void)
 		CHECK_STR(a, b);
 		free(a);
 		free(b);
-		a = dk_canon(g.orders);
-		b = dk_canon(h.orders);
-		CHECK_STR(a, b);
-		free(a);
-		free(b);
+		/* the same orders in the same order; an order's record not
+		 * made only where its line is canonical and bare */
+		CHECK_INT(g.no, 2);
+		CHECK_INT(h.no, 2);
+		for (i = 0; i < 2 && h.no == 2 && g.no == 2; i++) {
+			a = dk_canon(h.orders[i]);
+			b = g.orders[i] != NULL ? dk_canon(g.orders[i]) :
+			    strdup(g.oline[i].s);
+			CHECK_STR(a, b);
+			CHECK(strncmp(a, lines[0], strlen(a)) == 0 ||
+			    strncmp(a, lines[1], strlen(a)) == 0 || t >= 2);
+			CHECK((g.orders[i] == NULL) == (t == 1 ||
+			    (t == 3 && strcmp(a, lines[0]) == 0)));
+			free(a);
+			free(b);
+		}
 		CHECK_INT(json_array_size(g.contracts), 1);
 		dk_cleared_free(&g);
 		dk_cleared_free(&h);
-		/* the second time round: an order and the trade with a blank
+		dk_ahead_forget();
+		/* the third time round: an order and the trade with a blank
 		 * (not canonical: read as records) */
-		for (i = 1; i < 3; i++) {
+		for (i = 1; t == 1 && i < 3; i++) {
 			a = lines[i];
 			if (asprintf(&lines[i], "{ %s", a + 1) < 0)
 				return;
 			free(a);
 		}
 	}
-	CHECK_INT(cleared_lines(lines, n, 1, &g, &e), -1);
+	CHECK_INT(cleared_lines(lines, n, 1, 0, &g, &e), -1);
 	CHECK_HAS(e.msg, ": trade 1: price differs from a replay of the "
 	    "market");
 	dk_cleared_free(&g);
@@ -474,14 +494,59 @@ test_cleared_lines(void)
 	x = dk_trade_json(&c, o, &c.t[0], &rules);
 	lines[2] = dk_canon(x);
 	json_decref(x);
-	CHECK_INT(cleared_lines(lines, n, 1, &g, &e2), -1);
+	CHECK_INT(cleared_lines(lines, n, 1, 0, &g, &e2), -1);
 	CHECK_STR(e2.msg, e.msg);
 	dk_cleared_free(&g);
+	CHECK_INT(cleared_lines(lines, n, 1, 1, &g, &e2), -1);
+	CHECK_STR(e2.msg, e.msg);
+	dk_cleared_free(&g);
+	/* a bare canonical order signed for another: refused as its record
+	 * is, with no signature checked ahead or with one found bad */
+	free(lines[1]);
+	x = json_deep_copy(recs[1]);
+	json_object_set(x, "sig", json_object_get(recs[0], "sig"));
+	lines[1] = dk_canon(x);
+	json_decref(x);
+	free(lines[2]);
+	x = dk_trade_json(&c, o, &c.t[0], &rules);
+	lines[2] = dk_canon(x);
+	json_decref(x);
+	for (t = 0; t < 2; t++) {
+		if (t == 1) {
+			dk_order_ahead_line(NULL, lines[1], strlen(lines[1]),
+			    &rules, &st.reg, 1);
+			dk_ahead_done();
+		}
+		CHECK_INT(cleared_lines(lines, n, 0, 0, &g, &e), -1);
+		dk_cleared_free(&g);
+		CHECK_INT(cleared_lines(lines, n, 0, 1, &g, &e2), -1);
+		dk_cleared_free(&g);
+		CHECK_HAS(e.msg, "order 2 of the slot: sig: bad signature");
+		CHECK_STR(e2.msg, e.msg);
+		dk_ahead_forget();
+	}
 	for (i = 0; i < n; i++)
 		free(lines[i]);
 	dk_clearing_free(&c);
 	json_decref(recs[0]);
 	json_decref(recs[1]);
+}
+
+/* g's slot appended to a new ledger at path (l, left open), the
+ * contracts written to *out. */
+static void
+append(struct dk_cleared *g, struct dk_state *s2, const char *path,
+    struct dk_ledger *l, char **out, size_t *len)
+{
+	struct dk_err e = { 0 };
+	FILE *fp;
+
+	CHECKF(dk_ledger_open(l, path, &keys[0], NULL, NULL, &e) == 0, "%s",
+	    e.msg);
+	CHECK_INT(dk_ledger_genesis(l, "test.example/log", 0, &e), 0);
+	CHECK((fp = open_memstream(out, len)) != NULL);
+	CHECKF(dk_cleared_append(g, l, s2, fp, &e) == 0, "%s", e.msg);
+	fclose(fp);
 }
 
 /* The contracts' lines dk_cleared_append writes, made from the trades'
@@ -501,10 +566,9 @@ test_contract_text(void)
 	struct dk_clearing c;
 	json_t *recs[2], *x;
 	char dir[] = "/tmp/test-replay-XXXXXX", path[64], *lines[4], *out;
-	char *want, *a;
-	size_t len, i;
+	char *want, *a, *pend;
+	size_t len, i, np;
 	int v, rc = 0;
-	FILE *fp;
 
 	CHECK(mkdtemp(dir) != NULL);
 	recs[0] = order_rec(2, SLOT2STR, "buy", 100, 5000);
@@ -538,20 +602,14 @@ test_contract_text(void)
 		for (i = 0; i < 4; i++)
 			rc = dk_cleared_add_line(&g, dk_parse(lines[i],
 			    strlen(lines[i]), &e), lines[i], strlen(lines[i]),
-			    &rules, &e);
+			    &rules, NULL, &e);
 		CHECK_INT(rc, 1);
 		state(&s2);
 		CHECKF(dk_cleared_check(&g, &rules, &s2, &e) == 0, "%s",
 		    e.msg);
 		CHECK_INT(g.tcanon, v < 3);
 		snprintf(path, sizeof(path), "%s/l%d", dir, v);
-		CHECKF(dk_ledger_open(&l, path, &keys[0], NULL, NULL, &e) == 0,
-		    "%s", e.msg);
-		CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
-		CHECK((fp = open_memstream(&out, &len)) != NULL);
-		CHECKF(dk_cleared_append(&g, &l, &s2, fp, &e) == 0, "%s",
-		    e.msg);
-		fclose(fp);
+		append(&g, &s2, path, &l, &out, &len);
 		CHECK_INT(json_array_size(g.contracts), 1);
 		want = dk_canon(json_array_get(g.contracts, 0));
 		CHECK_INT(len, strlen(want) + 1);
@@ -566,6 +624,34 @@ test_contract_text(void)
 			CHECK_HAS(out, "\"currency\":\"E\\\"R\"");
 		free(want);
 		free(out);
+		CHECK((pend = malloc(l.cp_off + 1)) != NULL);
+		memcpy(pend, l.pend, np = l.cp_off);
+		dk_ledger_close(&l);
+		dk_state_free(&s2);
+		dk_cleared_free(&g);
+		unlink(path);
+		/* the lines alone (no record made of a canonical order): the
+		 * same entries, byte for byte, before the checkpoint */
+		memset(&g, 0, sizeof(g));
+		state(&s2);
+		for (i = 0; i < 4; i++)
+			rc = dk_cleared_add_line(&g, NULL, lines[i],
+			    strlen(lines[i]), &rules, &s2.reg, &e);
+		CHECK_INT(rc, 1);
+		CHECK(g.no == 2 && g.orders[0] == NULL && g.orders[1] == NULL);
+		for (i = 0; i < 2; i++)
+			dk_order_ahead_line(NULL, lines[i], strlen(lines[i]),
+			    &rules, &s2.reg, 1);
+		dk_ahead_done();
+		CHECKF(dk_cleared_check(&g, &rules, &s2, &e) == 0, "%s",
+		    e.msg);
+		CHECK(g.orders[0] == NULL && g.orders[1] == NULL);
+		append(&g, &s2, path, &l, &out, &len);
+		CHECK(l.cp_off == np && memcmp(l.pend, pend, np) == 0);
+		CHECK(memmem(l.pend, np, "\"type\":\"order\"", 14) != NULL);
+		free(out);
+		free(pend);
+		dk_ahead_forget();
 		dk_ledger_close(&l);
 		dk_state_free(&s2);
 		dk_cleared_free(&g);
