@@ -229,7 +229,8 @@ dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
 	n = (size_t)(o.p - buf);
 	if (p.p != NULL) {
 		*p.p = '\0';
-		*pn = (size_t)(p.p - priv);
+		if (pn != NULL)
+			*pn = (size_t)(p.p - priv);
 	}
 	return n;
 }

@@ -637,8 +637,12 @@ plain_rec(struct dk_settle_run *run, const struct dk_srec *x, int64_t t,
 	if (room(&run->sout, run->nsout, &run->capsout, TEXTMAX + 1) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	c = run->sout + run->nsout;
+	/* the stub spares nothing of the profile's check only while the
+	 * text is flat (dk_profile_flat: integers of 15 digits at most);
+	 * any other text is checked on its record, made as below */
 	if ((n = dk_srec_text(x, ts, c, TEXTMAX, run->committed ? pb : NULL,
-	    sizeof(pb), &pn)) > 0) {
+	    sizeof(pb), &pn)) > 0 && dk_profile_flat(pn > 0 ? pb : c,
+	    pn > 0 ? pn : n)) {
 		rc = dk_ledger_add_canon(l, stub, pn > 0 ? pb : c, e);
 		c[n] = '\n';
 		run->nsout += n + 1;
