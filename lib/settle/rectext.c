@@ -76,6 +76,24 @@ put(struct out *o, const char *s, size_t n)
 	return 0;
 }
 
+/* Closes the text at o (begun at buf) and, when asked, the private copy
+ * at p (begun at priv, its length to *pn): the length of the text, 0
+ * when either has no room. */
+static size_t
+close_text(struct out *o, struct out *p, const char *buf, const char *priv,
+    size_t *pn)
+{
+	if (put(o, "}", 1) < 0 || put(p, "}", 1) < 0)
+		return 0;
+	*o->p = '\0';
+	if (p->p != NULL) {
+		*p->p = '\0';
+		if (pn != NULL)
+			*pn = (size_t)(p->p - priv);
+	}
+	return (size_t)(o->p - buf);
+}
+
 /* The bytes a string holds as they are: printable ASCII but the quote
  * and the backslash. */
 static const unsigned char plain[256] = {
@@ -175,7 +193,7 @@ dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
 	struct out o = { buf, buf + cap - 1 }, p = { NULL, NULL }, *q;
 	const char *k, *t;
 	void *it;
-	size_t i, n;
+	size_t i;
 	int x, cut;
 
 	if (pn != NULL)
@@ -223,16 +241,7 @@ dk_record_text(json_t *rec, char *buf, size_t cap, char *priv, size_t pcap,
 		    (size_t)(o.p - k)) < 0))
 			return 0;
 	}
-	if (put(&o, "}", 1) < 0 || put(&p, "}", 1) < 0)
-		return 0;
-	*o.p = '\0';
-	n = (size_t)(o.p - buf);
-	if (p.p != NULL) {
-		*p.p = '\0';
-		if (pn != NULL)
-			*pn = (size_t)(p.p - priv);
-	}
-	return n;
+	return close_text(&o, &p, buf, priv, pn);
 }
 
 /* A member of a plain record: its key's place in keys, and its string,
@@ -263,7 +272,7 @@ dk_srec_text(const struct dk_srec *x, const char *ts, char *buf, size_t cap,
 	struct out o = { buf, buf + cap - 1 }, p = { NULL, NULL }, *q;
 	char num[24];
 	const char *k;
-	size_t i, nf = 0, n;
+	size_t i, nf = 0;
 	int set = x->type == DK_SR_SETTLEMENT;
 	unsigned fl = x->flags;
 
@@ -340,14 +349,5 @@ dk_srec_text(const struct dk_srec *x, const char *ts, char *buf, size_t cap,
 		if (q != NULL && put(q, k, (size_t)(o.p - k)) < 0)
 			return 0;
 	}
-	if (put(&o, "}", 1) < 0 || put(&p, "}", 1) < 0)
-		return 0;
-	*o.p = '\0';
-	n = (size_t)(o.p - buf);
-	if (p.p != NULL) {
-		*p.p = '\0';
-		if (pn != NULL)
-			*pn = (size_t)(p.p - priv);
-	}
-	return n;
+	return close_text(&o, &p, buf, priv, pn);
 }
