@@ -618,12 +618,12 @@ append_canon(struct dk_settle_run *run, struct dk_ledger *l, json_t *x,
  * and its entry (a settlement's private copy when the readings are
  * committed) to l, from its fields; its JSON and dk_canon only when
  * dk_srec_text does not write it.  The ledger is given a record of its
- * type and slot (stub), which is what it and its state cache read of a
+ * type and slot (its head), which is what it and its state cache read of a
  * settlement without "provisional" or a transfer but a membership one.
  */
 static int
 plain_rec(struct dk_settle_run *run, const struct dk_srec *x, int64_t t,
-    const char *ts, json_t *stub, struct dk_state *st, struct dk_ledger *l,
+    const char *ts, json_t *head, struct dk_state *st, struct dk_ledger *l,
     struct dk_err *e)
 {
 	int set = x->type == DK_SR_SETTLEMENT;
@@ -637,13 +637,13 @@ plain_rec(struct dk_settle_run *run, const struct dk_srec *x, int64_t t,
 	if (room(&run->sout, run->nsout, &run->capsout, TEXTMAX + 1) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	c = run->sout + run->nsout;
-	/* the stub spares nothing of the profile's check only while the
+	/* the head spares nothing of the profile's check only while the
 	 * text is flat (dk_profile_flat: integers of 15 digits at most);
 	 * any other text is checked on its record, made as below */
 	if ((n = dk_srec_text(x, ts, c, TEXTMAX, run->committed ? pb : NULL,
 	    sizeof(pb), &pn)) > 0 && dk_profile_flat(pn > 0 ? pb : c,
 	    pn > 0 ? pn : n)) {
-		rc = dk_ledger_add_canon(l, stub, pn > 0 ? pb : c, e);
+		rc = dk_ledger_add_canon(l, head, pn > 0 ? pb : c, e);
 		c[n] = '\n';
 		run->nsout += n + 1;
 		return rc;
@@ -660,20 +660,20 @@ static int
 plain_recs(struct dk_settle_run *run, const struct dk_srecs *o, int64_t t,
     struct dk_state *st, struct dk_ledger *l, struct dk_err *e)
 {
-	json_t *stub[2];
+	json_t *head[2];
 	size_t k;
 	int rc = 0;
 
-	stub[0] = json_pack("{s:s,s:s}", "type", "transfer", "slot", o->ts);
-	stub[1] = json_pack("{s:s,s:s}", "type", "settlement", "slot", o->ts);
-	if (stub[0] == NULL || stub[1] == NULL)
+	head[0] = json_pack("{s:s,s:s}", "type", "transfer", "slot", o->ts);
+	head[1] = json_pack("{s:s,s:s}", "type", "settlement", "slot", o->ts);
+	if (head[0] == NULL || head[1] == NULL)
 		rc = dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	for (k = 0; rc == 0 && k < o->nset + o->ntr; k++)
 		rc = plain_rec(run, k < o->nset ? &o->set[k] :
-		    &o->tr[k - o->nset], t, o->ts, stub[k < o->nset], st, l,
+		    &o->tr[k - o->nset], t, o->ts, head[k < o->nset], st, l,
 		    e);
-	json_decref(stub[0]);
-	json_decref(stub[1]);
+	json_decref(head[0]);
+	json_decref(head[1]);
 	return rc;
 }
 
