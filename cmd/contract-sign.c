@@ -67,14 +67,16 @@ main(int argc, char *argv[])
 	struct dk_reader rd;
 	struct dk_cleared g;
 	struct dk_revhist rv;
-	char *line, *text = NULL, *obuf = NULL;
-	size_t olen = 0, nitems = 0, capitems = 0, ii;
+	char *line, *text = NULL;
+	size_t nitems = 0, capitems = 0, ii;
 	struct item *items = NULL, *ni;
 	int c, argi, bad = 0;
 	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *rec;
-	/* the contracts, printed once they are in the ledger */
-	FILE *out = NULL;
+	/* the contracts, printed once they are in the ledger: where their
+	 * texts lie in its pending lines */
+	struct dk_pendtexts at = { 0 };
+	static char obuf[1 << 16];
 
 	memset(&g, 0, sizeof(g));
 	memset(&rd, 0, sizeof(rd));
@@ -85,9 +87,7 @@ main(int argc, char *argv[])
 	    DK_PROG_DRY, argc);
 	while (dk_prog_opt(&P, argc, argv, "") != -1)
 		;
-	if ((out = dk_membuf(&obuf, &olen)) == NULL)
-		dk_fail(&e, DK_EX_SOFTWARE, "out of memory");
-	if (out == NULL || dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
+	if (dk_prog_coop(&P, &C, DK_COOP_RULES, &e) < 0)
 		goto fail;
 	/* a contract names the terms its parties agreed to: none, no
 	 * contract */
@@ -175,7 +175,7 @@ main(int argc, char *argv[])
 		}
 		if ((c = dk_review_hold(&rv, &C.st, g.clearing, g.contracts,
 		    g.slot, &e)) < 0 ||
-		    dk_cleared_append(&g, &C.l, &C.st, out, &e) < 0 ||
+		    dk_cleared_append_at(&g, &C.l, &C.st, &at, &e) < 0 ||
 		    dk_revhist_note(&rv, C.l.cp_note, &e) < 0)
 			goto fail;
 		if (c > 0)	/* a slot's held trades share one deadline */
@@ -210,12 +210,12 @@ badrec:
 		goto fail;
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
-	if (fflush(out) != 0) {	/* (an error on stdout: dk_finish_stdout's) */
-		dk_warnx(prog, "the ledger is committed but the contracts "
-		    "appended are not printed: out of memory");
-		bad = DK_EX_SOFTWARE;
-	} else
-		fwrite(obuf, 1, olen, stdout);
+	/* (an error on stdout: dk_finish_stdout's) */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	for (ii = 0; ii < at.n; ii++) {
+		fwrite(C.l.pend + at.v[ii].off, 1, at.v[ii].n, stdout);
+		putc('\n', stdout);
+	}
 done:
 	c = -1;			/* the status: stdout's, then bad's */
 	goto out;
@@ -230,9 +230,7 @@ out:
 		free(items[ii].line);
 	}
 	free(items);
-	if (out != NULL)
-		fclose(out);
-	free(obuf);
+	free(at.v);
 	free(text);
 	dk_coop_free(&C);
 	dk_revhist_free(&rv);

@@ -219,6 +219,7 @@ frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 		l->cappend = cap;
 	}
 	np = l->pend + l->npend;
+	l->rec_off = l->npend + hn;
 	memcpy(np, head, hn);
 	memcpy(np + hn, c, n);
 	memcpy(np + hn + n, tail, tn);

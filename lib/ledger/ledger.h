@@ -305,6 +305,8 @@ struct dk_ledger {
 	struct dk_mtree base_tree;
 	long long committed;
 	int last_cp;		/* the last entry added is a checkpoint */
+	size_t rec_off;		/* where its record's text starts in pend
+				 * (kept there after the commit) */
 	size_t base_nleaves;
 	dk_cosign_fn cosign;	/* the witnesses, or NULL */
 	void *cosign_ctx;

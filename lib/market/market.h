@@ -154,6 +154,14 @@ int dk_cleared_check(struct dk_cleared *, const struct dk_rules *,
     struct dk_state *, struct dk_err *);
 int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,
     struct dk_state *, FILE *out, struct dk_err *);
+struct dk_pendtexts {		/* texts in a ledger's pending lines */
+	struct dk_pendtext {
+		size_t off, n;	/* at l->pend + off, n bytes */
+	} *v;
+	size_t n, cap;
+};
+int dk_cleared_append_at(struct dk_cleared *, struct dk_ledger *,
+    struct dk_state *, struct dk_pendtexts *, struct dk_err *);
 void dk_cleared_free(struct dk_cleared *);
 int dk_contract_rules(struct dk_ledger *, struct dk_state *,
     const struct dk_rules *, const char *terms_text, struct dk_err *);

@@ -567,6 +567,7 @@ test_contract_text(void)
 	json_t *recs[2], *x;
 	char dir[] = "/tmp/test-replay-XXXXXX", path[64], *lines[4], *out;
 	char *want, *a, *pend;
+	struct dk_pendtexts at;
 	size_t len, i, np;
 	int v, rc = 0;
 
@@ -622,7 +623,6 @@ test_contract_text(void)
 			    "\"aaaa");
 		if (v == 2)
 			CHECK_HAS(out, "\"currency\":\"E\\\"R\"");
-		free(want);
 		free(out);
 		CHECK((pend = malloc(l.cp_off + 1)) != NULL);
 		memcpy(pend, l.pend, np = l.cp_off);
@@ -646,10 +646,22 @@ test_contract_text(void)
 		CHECKF(dk_cleared_check(&g, &rules, &s2, &e) == 0, "%s",
 		    e.msg);
 		CHECK(g.orders[0] == NULL && g.orders[1] == NULL);
-		append(&g, &s2, path, &l, &out, &len);
+		/* the contract's text noted where it lies in the pending
+		 * lines (dk_cleared_append_at), there after the commit */
+		CHECKF(dk_ledger_open(&l, path, &keys[0], NULL, NULL, &e) ==
+		    0, "%s", e.msg);
+		CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
+		memset(&at, 0, sizeof(at));
+		CHECKF(dk_cleared_append_at(&g, &l, &s2, &at, &e) == 0, "%s",
+		    e.msg);
 		CHECK(l.cp_off == np && memcmp(l.pend, pend, np) == 0);
 		CHECK(memmem(l.pend, np, "\"type\":\"order\"", 14) != NULL);
-		free(out);
+		CHECK_INT(dk_ledger_commit(&l, &e), 0);
+		CHECK_INT(at.n, 1);
+		CHECK(at.n == 1 && at.v[0].n == strlen(want) &&
+		    memcmp(l.pend + at.v[0].off, want, at.v[0].n) == 0);
+		free(at.v);
+		free(want);
 		free(pend);
 		dk_ahead_forget();
 		dk_ledger_close(&l);
