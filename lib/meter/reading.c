@@ -22,9 +22,8 @@ dk_reading_check(json_t *rec, const struct dk_rules *r, int64_t *slot,
 	if (dk_check_type(rec, "reading", e) < 0)
 		return -1;
 	json_object_foreach(rec, k, x) {
-		for (known = 0, i = 0; rfields[i] != NULL; i++)
-			if (strcmp(k, rfields[i]) == 0)
-				known = 1;
+		for (known = 0, i = 0; rfields[i] != NULL && !known; i++)
+			known = strcmp(k, rfields[i]) == 0;
 		if (!known)
 			return dk_fail(e, DK_EX_DATAERR,
 			    "%s: not a field of a reading", k);
