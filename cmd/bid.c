@@ -91,6 +91,7 @@ main(int argc, char *argv[])
 	int c, rc, argi;
 	long n;
 	json_t *rec;
+	struct dk_flatreading fr;
 
 	b->warn = warn;
 	R.count = 1;
@@ -151,6 +152,16 @@ main(int argc, char *argv[])
 		while ((n = dk_reader_next(&rd, &line, &e)) >= 0) {
 			if (n == 0)
 				continue;
+			/* a grid reading's line as meter-read writes it,
+			 * read without a tree */
+			if (dk_bidder_flat(b, line, (size_t)n, &fr)) {
+				if ((rc = R.days > 0 ? days_to(&R, fr.slot,
+				    &e) : 0) == 0)
+					rc = dk_bidder_put(b, &fr, &e);
+				if (rc < 0)
+					goto fail;
+				continue;
+			}
 			rc = 1;
 			/* a meter's line, flat and canonical, built without
 			 * the parser */

@@ -66,6 +66,20 @@ ours(const struct dk_bidder *b, const char *m)
 	return 0;
 }
 
+/* A reading of meter m into the state database and the history held. */
+static int
+keep(struct dk_bidder *b, const char *m, int64_t t, int64_t imp,
+    int64_t exp, struct dk_err *e)
+{
+	if (dk_db_put_reading(b->db, m, t, imp, exp, e) < 0 ||
+	    dk_bidder_hist_put(b, m, t, imp, exp, e) < 0)
+		return -1;
+	dk_bidder_fc_free(b);	/* the forecasts fed before it */
+	if (t > b->latest)
+		b->latest = t;
+	return 0;
+}
+
 /*
  * A reading record into the history: 0 when kept, or skipped (a gap
  * record, no reading, and pv readings are not the grid's net; a
@@ -97,13 +111,93 @@ dk_bidder_reading(struct dk_bidder *b, json_t *rec, struct dk_err *e)
 	}
 	imp = json_integer_value(json_object_get(rec, "import_wh"));
 	exp = json_integer_value(json_object_get(rec, "export_wh"));
-	if (dk_db_put_reading(b->db, m, t, imp, exp, e) < 0 ||
-	    dk_bidder_hist_put(b, m, t, imp, exp, e) < 0)
-		return -1;
-	dk_bidder_fc_free(b);	/* the forecasts fed before it */
-	if (t > b->latest)
-		b->latest = t;
-	return 0;
+	return keep(b, m, t, imp, exp, e);
+}
+
+/* s at *i: the bytes of lit, stepped over; 0 when they are not there */
+static int
+lit(const char *s, size_t n, size_t *i, const char *lit, size_t len)
+{
+	if (n - *i < len || memcmp(s + *i, lit, len) != 0)
+		return 0;
+	*i += len;
+	return 1;
+}
+
+/* s at *i: a whole Wh of dk_reading_check's range, digits without a
+ * leading zero (as flat() takes an integer), and the byte after it */
+static int
+wh(const char *s, size_t n, size_t *i, int64_t *v)
+{
+	size_t j = *i;
+
+	for (*v = 0; j < n && s[j] >= '0' && s[j] <= '9' && j - *i < 16; j++)
+		*v = *v * 10 + (s[j] - '0');
+	if (j == *i || j - *i > 15 || (s[*i] == '0' && j - *i > 1) ||
+	    *v > DK_MAX_WH)
+		return 0;
+	*i = j;
+	return 1;
+}
+
+/* s at *i: a string's bytes up to its closing quote (printable ASCII, no
+ * escape, as flat() takes a string) into out (len bytes with its NUL;
+ * NULL: only passed over), and the quote */
+static int
+str(const char *s, size_t n, size_t *i, char *out, size_t len)
+{
+	size_t j;
+
+	for (j = *i; j < n && s[j] != '"' && s[j] != '\\' &&
+	    (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x7f; j++)
+		;
+	if (j >= n || s[j] != '"' || (out != NULL && j - *i >= len))
+		return 0;
+	if (out != NULL) {
+		memcpy(out, s + *i, j - *i);
+		out[j - *i] = '\0';
+	}
+	*i = j + 1;
+	return 1;
+}
+
+/*
+ * A reading line (n bytes, no newline) exactly as denki-meter-read writes
+ * one of the grid's, canonical: export_wh, import_wh, meter, sig, slot,
+ * type "reading" and v 1, with no other member, every one as
+ * dk_reading_check takes it, of one of the household's meters: 1 with r
+ * filled (its slot as dk_record_slot reads it, in r->slot), read without
+ * the JSON tree dk_parse_flat would build of it; 0 for any other line,
+ * which dk_parse and dk_bidder_reading then read and judge as before.
+ */
+int
+dk_bidder_flat(const struct dk_bidder *b, const char *s, size_t n,
+    struct dk_flatreading *r)
+{
+	char ts[64];
+	size_t i = 0;
+	struct dk_err e = { 0 };
+
+	if (!lit(s, n, &i, "{\"export_wh\":", 13) || !wh(s, n, &i, &r->exp) ||
+	    !lit(s, n, &i, ",\"import_wh\":", 13) || !wh(s, n, &i, &r->imp) ||
+	    !lit(s, n, &i, ",\"meter\":\"", 10) ||
+	    !str(s, n, &i, r->meter, sizeof(r->meter)) ||
+	    !lit(s, n, &i, ",\"sig\":\"", 8) || !str(s, n, &i, NULL, 0) ||
+	    !lit(s, n, &i, ",\"slot\":\"", 9) || !str(s, n, &i, ts, sizeof(ts)) ||
+	    !lit(s, n, &i, ",\"type\":\"reading\",\"v\":1}", 24) || i != n)
+		return 0;
+	if (!dk_valid_id(r->meter) || !ours(b, r->meter) ||
+	    dk_slot_parse(ts, b->rules.slot_minutes, &r->slot, &e) < 0)
+		return 0;
+	return 1;
+}
+
+/* A reading dk_bidder_flat has read, kept as dk_bidder_reading keeps it. */
+int
+dk_bidder_put(struct dk_bidder *b, const struct dk_flatreading *r,
+    struct dk_err *e)
+{
+	return keep(b, r->meter, r->slot, r->imp, r->exp, e);
 }
 
 /* The slot a record names (a reading's, a gap's, a battery's), or

@@ -508,6 +508,14 @@ struct dk_bidder {
 int dk_bidder_open(struct dk_bidder *, const struct dk_conf *,
     struct dk_err *);
 int dk_bidder_reading(struct dk_bidder *, json_t *rec, struct dk_err *);
+struct dk_flatreading {		/* a grid reading's line, read flat */
+	char meter[DK_ID_MAX + 1];
+	int64_t slot, imp, exp;
+};
+int dk_bidder_flat(const struct dk_bidder *, const char *line, size_t n,
+    struct dk_flatreading *);
+int dk_bidder_put(struct dk_bidder *, const struct dk_flatreading *,
+    struct dk_err *);
 int dk_bidder_want(struct dk_bidder *, int64_t slot, struct dk_err *);
 #define DK_ORDER_MAX	512	/* an order's line, and its NUL */
 int dk_bidder_line(struct dk_bidder *, int64_t slot, char *line,
