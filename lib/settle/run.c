@@ -589,6 +589,49 @@ line(char **b, size_t *len, size_t *cap, const char *c, size_t n)
 	return 0;
 }
 
+/* A piece of stdout, n bytes at off (of sout, or of the ledger's pending
+ * lines when led), after those before: 0, or -1 when memory is short.
+ * Bytes of sout right after the last piece's join it. */
+static int
+piece(struct dk_settle_run *run, size_t off, size_t n, int led)
+{
+	struct dk_spiece *p = run->nsp > 0 ? &run->sp[run->nsp - 1] : NULL;
+
+	if (!led && p != NULL && !p->led && p->off + p->n == off &&
+	    p->n < UINT32_MAX - TEXTMAX - 1) {
+		p->n += (uint32_t)n;
+		return 0;
+	}
+	if (dk_grow(&run->sp, run->nsp, &run->capsp, sizeof(*run->sp),
+	    1024) < 0)
+		return -1;
+	p = &run->sp[run->nsp++];
+	p->off = off;
+	p->n = (uint32_t)n;
+	p->led = (uint32_t)led;
+	return 0;
+}
+
+/* The line of n bytes just written at the end of sout (its newline after
+ * it), kept for stdout; or, when led, the text of the ledger's last entry
+ * (the same bytes: sout's end is free again) read there after the commit,
+ * not kept twice.  0, or -1 with e filled. */
+static int
+out_line(struct dk_settle_run *run, const struct dk_ledger *l, size_t n,
+    int led, struct dk_err *e)
+{
+	if (led) {
+		if (piece(run, dk_ledger_last_text(l), n, 1) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		return 0;
+	}
+	run->sout[run->nsout + n] = '\n';
+	if (piece(run, run->nsout, n + 1, 0) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	run->nsout += n + 1;
+	return 0;
+}
+
 /* A reading into the ledger as its commitment, its opening kept for the
  * store; rd its reading in the run, the canonical text beside it. */
 static int
@@ -644,10 +687,11 @@ append_canon(struct dk_settle_run *run, struct dk_ledger *l, json_t *x,
     int priv, struct dk_err *e)
 {
 	char *c, *pc;
+	size_t n;
 	int rc;
 
-	if ((c = dk_canon(x)) == NULL || line(&run->sout, &run->nsout,
-	    &run->capsout, c, strlen(c)) < 0) {
+	if ((c = dk_canon(x)) == NULL || room(&run->sout, run->nsout,
+	    &run->capsout, (n = strlen(c)) + 1) < 0) {
 		free(c);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
@@ -655,17 +699,17 @@ append_canon(struct dk_settle_run *run, struct dk_ledger *l, json_t *x,
 		/* the ledger's copy without the metered energy, its text cut
 		 * from c: the record checked is x, which has every member of
 		 * the copy but v (2, not 1) */
-		if ((pc = dk_settlement_private_text(x, c, strlen(c))) ==
-		    NULL) {
+		if ((pc = dk_settlement_private_text(x, c, n)) == NULL) {
 			free(c);
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		}
 		rc = dk_ledger_add_canon(l, x, pc, e);
 		free(pc);
+		memcpy(run->sout + run->nsout, c, n);
 	} else
 		rc = dk_ledger_add_canon(l, x, c, e);
 	free(c);
-	return rc;
+	return rc < 0 ? rc : out_line(run, l, n, !priv, e);
 }
 
 /*
@@ -699,9 +743,7 @@ plain_rec(struct dk_settle_run *run, const struct dk_srec *x, int64_t t,
 	    sizeof(pb), &pn)) > 0 && dk_profile_flat(pn > 0 ? pb : c,
 	    pn > 0 ? pn : n)) {
 		rc = dk_ledger_add_canon(l, head, pn > 0 ? pb : c, e);
-		c[n] = '\n';
-		run->nsout += n + 1;
-		return rc;
+		return rc < 0 ? rc : out_line(run, l, n, pn == 0, e);
 	}
 	if ((j = dk_srec_json(x, ts)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -768,9 +810,9 @@ append(struct dk_settle_run *run, size_t i, size_t j, json_t *readings,
 		    NULL, sizeof(pb), &pn, &kind)) > 0) {
 			if (kind == DK_RT_OUT)
 				json_array_append(out, x);
-			rc = dk_ledger_add_canon(l, x, pn > 0 ? pb : c, e);
-			c[n] = '\n';
-			run->nsout += n + 1;
+			if ((rc = dk_ledger_add_canon(l, x, pn > 0 ? pb : c,
+			    e)) == 0)
+				rc = out_line(run, l, n, pn == 0, e);
 		} else {
 			if (json_object_get(x, "provisional") != NULL ||
 			    strcmp(str(x, "type"), "trueup") == 0)
@@ -1034,6 +1076,28 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	return 0;
 }
 
+/* The records settled, to f: their lines in sout and the texts of theirs
+ * in l's pending lines, in the order settled; after the commit (the
+ * ledger not closed yet).  0, or -1 when f cannot be written. */
+int
+dk_settle_run_print(const struct dk_settle_run *run,
+    const struct dk_ledger *l, FILE *f)
+{
+	const struct dk_spiece *p;
+	size_t i;
+
+	for (i = 0; i < run->nsp; i++) {
+		p = &run->sp[i];
+		if (!p->led) {
+			if (fwrite(run->sout + p->off, 1, p->n, f) != p->n)
+				return -1;
+		} else if (fwrite(l->pend + p->off, 1, p->n, f) != p->n ||
+		    putc('\n', f) == EOF)
+			return -1;
+	}
+	return 0;
+}
+
 void
 dk_settle_run_free(struct dk_settle_run *run)
 {
@@ -1045,6 +1109,9 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->opath);
 	free(run->obuf);
 	free(run->sout);
+	free(run->sp);
+	run->sp = NULL;
+	run->nsp = run->capsp = 0;
 	json_decref(run->openings);
 	free(run->cseq);
 	dk_srecs_free(&run->sr);

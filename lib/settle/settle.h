@@ -115,8 +115,15 @@ struct dk_settle_run {
 	size_t ncseq, capcseq;
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
-	char *sout;		/* the records settled, lines for stdout */
+	char *sout;		/* the records settled, lines for stdout that
+				 * the ledger's pending lines do not hold */
 	size_t nsout, capsout;
+	struct dk_spiece {	/* stdout, in order: bytes of sout (their */
+		size_t off;	/* newlines in), or a record's text in the */
+		uint32_t n;	/* ledger's pending lines (dk_ledger_last_text: */
+		uint32_t led;	/* led 1, a newline after it) */
+	} *sp;
+	size_t nsp, capsp;
 	struct dk_wpolicy *wp;	/* the writer's witnesses, or NULL */
 	int64_t now;		/* the clock when the run began */
 	int64_t deadline;	/* settle.deadline_minutes, in seconds */
@@ -141,6 +148,8 @@ int dk_settle_run_open(struct dk_settle_run *, struct dk_ledger *,
 int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
     struct dk_state *, struct dk_ledger *, const char *tz, json_t *out,
     struct dk_err *);
+int dk_settle_run_print(const struct dk_settle_run *,
+    const struct dk_ledger *, FILE *);
 int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
     int dry, struct dk_err *);
 void dk_settle_run_free(struct dk_settle_run *);
