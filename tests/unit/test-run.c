@@ -126,8 +126,12 @@ main(void)
 	CHECK(run.v[1].rec != NULL);
 	rec = dk_sreading_rec(&run.v[0]);
 	CHECK(rec != NULL && json_equal(rec, run.v[1].rec));
-	CHECK(rec != NULL && json_equal(rec, json_loads(rd("m3", S10, 7, ""),
-	    0, NULL)));
+	{
+		json_t *want = json_loads(rd("m3", S10, 7, ""), 0, NULL);
+
+		CHECK(rec != NULL && json_equal(rec, want));
+		json_decref(want);
+	}
 	json_decref(rec);
 	rec = dk_sreading_rec(&run.v[1]);
 	CHECK(rec == run.v[1].rec);
