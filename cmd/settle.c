@@ -149,8 +149,8 @@ main(int argc, char *argv[])
 			    "deviation_wh")), (long long)json_integer_value(
 			    json_object_get(x, "net")));
 	}
-	if (run.nsout > 0)
-		fwrite(run.sout, 1, run.nsout, stdout);
+	/* the lines the ledger holds read there: it is closed below */
+	dk_settle_run_print(&run, &C.l, stdout);
 done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");

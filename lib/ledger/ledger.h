@@ -351,6 +351,7 @@ int dk_ledger_add_canon(struct dk_ledger *, json_t *rec, const char *c,
 int dk_ledger_add_order(struct dk_ledger *, const char *line,
     struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
+size_t dk_ledger_last_text(const struct dk_ledger *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
 void dk_ledger_close(struct dk_ledger *);

@@ -22,7 +22,19 @@ rd_free(struct dk_sreading *rd)
 {
 	json_decref(rd->rec);
 	free(rd->canon);
-	free(rd->msg);
+}
+
+/* rd's record, a new reference: its own when its line was not flat, else
+ * made again from its canonical line (the same tree dk_parse_flat made of
+ * it when it was read); NULL when memory is short or for a slot due. */
+json_t *
+dk_sreading_rec(const struct dk_sreading *rd)
+{
+	if (rd->rec != NULL)
+		return json_incref(rd->rec);
+	if (rd->canon == NULL)
+		return NULL;
+	return dk_parse_flat(rd->canon, rd->ncanon);
 }
 
 /* settle.signed: "required" (every reading signed by its meter's key; the
@@ -65,24 +77,41 @@ gap(json_t *rec, struct dk_err *e)
 	return DK_SETTLE_GAP;
 }
 
-/* What rd's meter signed, and the signature, for runcheck.c: taken from
- * the line while it is at hand, not from all of them at once later. */
+/* Where rd's meter signed text sits in its canonical line (rec its
+ * record), for runcheck.c: the line without the signature's member,
+ * found while the record is at hand and kept as two numbers, not as a
+ * copy; siglen 0 when it is not so (left to the check made later). */
 static void
-signed_text(struct dk_sreading *rd)
+signed_text(struct dk_sreading *rd, json_t *rec)
 {
+	static const char key[] = ",\"sig\":\"";
 	struct dk_err e = { 0 };
 	unsigned char sig[64];
+	const char *s, *p;
+	size_t k, cut, nmsg, sl;
 	char *m;
 
-	rd->msg = NULL;
-	if (dk_record_sig_text(rd->rec, rd->canon, rd->ncanon, &m, &rd->nmsg,
-	    sig, &e) < 0)
+	rd->sigoff = rd->siglen = 0;
+	if (dk_record_sig_text(rec, rd->canon, rd->ncanon, &m, &nmsg, sig,
+	    &e) < 0)
 		return;
-	if ((rd->msg = realloc(m, rd->nmsg + 1 + 64)) == NULL) {
-		free(m);
-		return;
+	cut = rd->ncanon - nmsg;
+	p = memmem(rd->canon, rd->ncanon, key, sizeof(key) - 1);
+	k = p != NULL ? (size_t)(p - rd->canon) : 0;
+	s = json_string_value(json_object_get(rec, "sig"));
+	sl = s != NULL ? strlen(s) : 0;
+	/* the message is the line cut at the "sig" member, whose value is
+	 * the signature's text */
+	if (p != NULL && nmsg < rd->ncanon && s != NULL &&
+	    cut == sizeof(key) + sl && k <= nmsg &&
+	    memcmp(m, rd->canon, k) == 0 &&
+	    memcmp(m + k, rd->canon + k + cut, nmsg - k) == 0 &&
+	    memcmp(rd->canon + k + sizeof(key) - 1, s, sl) == 0 &&
+	    rd->canon[k + cut - 1] == '"') {
+		rd->sigoff = k;
+		rd->siglen = cut;
 	}
-	memcpy(rd->msg + rd->nmsg + 1, sig, 64);
+	free(m);
 }
 
 /*
@@ -138,19 +167,41 @@ dk_settle_run_add(struct dk_settle_run *run, const char *line, size_t n,
 	}
 	rd = &run->v[run->n];
 	rd->slot = t;
+	rd->rec = NULL;
+	rd->key = NULL;
+	rd->file = name;
+	rd->line = lineno;
+	if (flat) {
+		/* the line as it is, its meter and slot after it: the
+		 * record is made again for its slot (dk_sreading_rec) */
+		const char *m = str(rec, "meter"), *ss = str(rec, "slot");
+		size_t ml = strlen(m), sl = strlen(ss);
+
+		if ((rd->canon = malloc(n + ml + sl + 3)) == NULL) {
+			json_decref(rec);
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		}
+		memcpy(rd->canon, line, n);
+		rd->canon[n] = '\0';
+		rd->meter = memcpy(rd->canon + n + 1, m, ml + 1);
+		rd->slotstr = memcpy(rd->canon + n + 2 + ml, ss, sl + 1);
+		rd->ncanon = n;
+		signed_text(rd, rec);
+		json_decref(rec);
+		run->n++;
+		return DK_SETTLE_TAKEN;
+	}
 	rd->rec = rec;
 	rd->meter = str(rec, "meter");
 	rd->slotstr = str(rec, "slot");
-	rd->file = name;
-	rd->line = lineno;
 	/* the line itself when it is canonical, as a meter writes it */
-	if ((rd->canon = flat || dk_is_canonical(line, n) ? strndup(line, n) :
+	if ((rd->canon = dk_is_canonical(line, n) ? strndup(line, n) :
 	    dk_canon(rec)) == NULL) {
 		json_decref(rec);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
 	rd->ncanon = strlen(rd->canon);
-	signed_text(rd);
+	signed_text(rd, rec);
 	run->n++;
 	return DK_SETTLE_TAKEN;
 }
@@ -163,8 +214,8 @@ byslot(const void *a, const void *b)
 
 	if (x->slot != y->slot)
 		return x->slot < y->slot ? -1 : 1;
-	if (x->rec == NULL || y->rec == NULL)	/* a slot due, alone */
-		return (x->rec != NULL) - (y->rec != NULL);
+	if (x->canon == NULL || y->canon == NULL)	/* a slot due, alone */
+		return (x->canon != NULL) - (y->canon != NULL);
 	c = strcmp(x->meter, y->meter);
 	return c ? c : strcmp(x->canon, y->canon);
 }
@@ -538,18 +589,61 @@ line(char **b, size_t *len, size_t *cap, const char *c, size_t n)
 	return 0;
 }
 
+/* A piece of stdout, n bytes at off (of sout, or of the ledger's pending
+ * lines when led), after those before: 0, or -1 when memory is short.
+ * Bytes of sout right after the last piece's join it. */
+static int
+piece(struct dk_settle_run *run, size_t off, size_t n, int led)
+{
+	struct dk_spiece *p = run->nsp > 0 ? &run->sp[run->nsp - 1] : NULL;
+
+	if (!led && p != NULL && !p->led && p->off + p->n == off &&
+	    p->n < UINT32_MAX - TEXTMAX - 1) {
+		p->n += (uint32_t)n;
+		return 0;
+	}
+	if (dk_grow(&run->sp, run->nsp, &run->capsp, sizeof(*run->sp),
+	    1024) < 0)
+		return -1;
+	p = &run->sp[run->nsp++];
+	p->off = off;
+	p->n = (uint32_t)n;
+	p->led = (uint32_t)led;
+	return 0;
+}
+
+/* The line of n bytes just written at the end of sout (its newline after
+ * it), kept for stdout; or, when led, the text of the ledger's last entry
+ * (the same bytes: sout's end is free again) read there after the commit,
+ * not kept twice.  0, or -1 with e filled. */
+static int
+out_line(struct dk_settle_run *run, const struct dk_ledger *l, size_t n,
+    int led, struct dk_err *e)
+{
+	if (led) {
+		if (piece(run, dk_ledger_last_text(l), n, 1) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		return 0;
+	}
+	run->sout[run->nsout + n] = '\n';
+	if (piece(run, run->nsout, n + 1, 0) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	run->nsout += n + 1;
+	return 0;
+}
+
 /* A reading into the ledger as its commitment, its opening kept for the
  * store; rd its reading in the run, the canonical text beside it. */
 static int
 add_committed(struct dk_settle_run *run, struct dk_ledger *l,
-    const struct dk_sreading *rd, struct dk_err *e)
+    const struct dk_sreading *rd, json_t *rec, struct dk_err *e)
 {
 	json_t *c;
 	char *s = NULL, *ct = NULL;
 	size_t n;
 	int rc;
 
-	if ((c = dk_commit_canon(rd->rec, rd->canon, rd->ncanon,
+	if ((c = dk_commit_canon(rec, rd->canon, rd->ncanon,
 	    l->next, &s, &n)) == NULL || (ct = dk_commitment_text(c)) == NULL)
 		goto oom;
 	/* room first, so that an entry added has its opening */
@@ -569,16 +663,20 @@ oom:
 	return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 }
 
-/* The readings of the run from i to j (a slot due has none). */
+/* The readings of the run from i to j (a slot due has none), their
+ * records made for the slot (dk_sreading_rec); NULL: out of memory. */
 static json_t *
 group(struct dk_settle_run *run, size_t i, size_t j)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *r;
 	size_t k;
 
-	for (k = i; k < j; k++)
-		if (run->v[k].rec != NULL)
-			json_array_append(a, run->v[k].rec);
+	for (k = i; a != NULL && k < j; k++)
+		if (run->v[k].canon != NULL && ((r = dk_sreading_rec(
+		    &run->v[k])) == NULL || json_array_append_new(a, r) < 0)) {
+			json_decref(a);
+			a = NULL;
+		}
 	return a;
 }
 
@@ -589,10 +687,11 @@ append_canon(struct dk_settle_run *run, struct dk_ledger *l, json_t *x,
     int priv, struct dk_err *e)
 {
 	char *c, *pc;
+	size_t n;
 	int rc;
 
-	if ((c = dk_canon(x)) == NULL || line(&run->sout, &run->nsout,
-	    &run->capsout, c, strlen(c)) < 0) {
+	if ((c = dk_canon(x)) == NULL || room(&run->sout, run->nsout,
+	    &run->capsout, (n = strlen(c)) + 1) < 0) {
 		free(c);
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	}
@@ -600,17 +699,17 @@ append_canon(struct dk_settle_run *run, struct dk_ledger *l, json_t *x,
 		/* the ledger's copy without the metered energy, its text cut
 		 * from c: the record checked is x, which has every member of
 		 * the copy but v (2, not 1) */
-		if ((pc = dk_settlement_private_text(x, c, strlen(c))) ==
-		    NULL) {
+		if ((pc = dk_settlement_private_text(x, c, n)) == NULL) {
 			free(c);
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		}
 		rc = dk_ledger_add_canon(l, x, pc, e);
 		free(pc);
+		memcpy(run->sout + run->nsout, c, n);
 	} else
 		rc = dk_ledger_add_canon(l, x, c, e);
 	free(c);
-	return rc;
+	return rc < 0 ? rc : out_line(run, l, n, !priv, e);
 }
 
 /*
@@ -644,9 +743,7 @@ plain_rec(struct dk_settle_run *run, const struct dk_srec *x, int64_t t,
 	    sizeof(pb), &pn)) > 0 && dk_profile_flat(pn > 0 ? pb : c,
 	    pn > 0 ? pn : n)) {
 		rc = dk_ledger_add_canon(l, head, pn > 0 ? pb : c, e);
-		c[n] = '\n';
-		run->nsout += n + 1;
-		return rc;
+		return rc < 0 ? rc : out_line(run, l, n, pn == 0, e);
 	}
 	if ((j = dk_srec_json(x, ts)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -683,7 +780,7 @@ plain_recs(struct dk_settle_run *run, const struct dk_srecs *o, int64_t t,
  * records applied to st, their lines to run->sout and those of a
  * provisional settlement or a true-up to out; then a checkpoint. */
 static int
-append(struct dk_settle_run *run, size_t i, size_t j,
+append(struct dk_settle_run *run, size_t i, size_t j, json_t *readings,
     const struct dk_srecs *o, int64_t t, json_t *res, struct dk_state *st,
     struct dk_ledger *l, json_t *out, struct dk_err *e)
 {
@@ -693,10 +790,10 @@ append(struct dk_settle_run *run, size_t i, size_t j,
 	int rc, kind;
 
 	for (k = i; k < j; k++)
-		if (run->v[k].rec != NULL && (rc = run->committed ?
-		    add_committed(run, l, &run->v[k], e) :
-		    dk_ledger_add_canon(l, run->v[k].rec, run->v[k].canon,
-		    e)) < 0)
+		if (run->v[k].canon != NULL && (rc = run->committed ?
+		    add_committed(run, l, &run->v[k], json_array_get(readings,
+		    k - i), e) : dk_ledger_add_canon(l, json_array_get(
+		    readings, k - i), run->v[k].canon, e)) < 0)
 			return rc;
 	if (o != NULL && (rc = plain_recs(run, o, t, st, l, e)) < 0)
 		return rc;
@@ -713,9 +810,9 @@ append(struct dk_settle_run *run, size_t i, size_t j,
 		    NULL, sizeof(pb), &pn, &kind)) > 0) {
 			if (kind == DK_RT_OUT)
 				json_array_append(out, x);
-			rc = dk_ledger_add_canon(l, x, pn > 0 ? pb : c, e);
-			c[n] = '\n';
-			run->nsout += n + 1;
+			if ((rc = dk_ledger_add_canon(l, x, pn > 0 ? pb : c,
+			    e)) == 0)
+				rc = out_line(run, l, n, pn == 0, e);
 		} else {
 			if (json_object_get(x, "provisional") != NULL ||
 			    strcmp(str(x, "type"), "trueup") == 0)
@@ -736,7 +833,7 @@ append(struct dk_settle_run *run, size_t i, size_t j,
  * all its meters missed have come).
  */
 static int
-trueups(struct dk_settle_run *run, size_t i, size_t j,
+trueups(struct dk_settle_run *run, size_t i, size_t j, json_t *readings,
     struct dk_slotstate *ss, struct dk_state *st, struct dk_ledger *l,
     const char *ts, json_t *out, struct dk_err *e)
 {
@@ -748,7 +845,7 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 	int rc = DK_SETTLE_REJECTED;
 
 	for (k = i; k < j; k++) {
-		m = str(run->v[k].rec, "meter");
+		m = run->v[k].meter;
 		if ((prov = dk_prov_missed(ss, &st->reg, m)) == NULL) {
 			dk_fail(e, DK_EX_DATAERR, "slot %s is already settled",
 			    ts);
@@ -760,7 +857,7 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 			json_object_set_new(by, p->id, a = json_array());
 			json_object_set_new(idx, p->id, json_array());
 		}
-		json_array_append(a, run->v[k].rec);
+		json_array_append(a, json_array_get(readings, k - i));
 		json_array_append_new(json_object_get(idx, p->id),
 		    json_integer((json_int_t)k));
 	}
@@ -788,7 +885,7 @@ trueups(struct dk_settle_run *run, size_t i, size_t j,
 			goto out;
 		}
 	}
-	rc = append(run, i, j, NULL, 0, res, st, l, out, e);
+	rc = append(run, i, j, readings, NULL, 0, res, st, l, out, e);
 out:
 	json_decref(by);
 	json_decref(idx);
@@ -815,6 +912,25 @@ plain_usual(const struct dk_srecs *o, int64_t slot, struct dk_state *st,
 			return 0;
 	return dk_slot_parse(o->ts, st->rules.slot_minutes, t, &e) == 0 &&
 	    *t == slot;
+}
+
+/* The keys that found the signatures of readings i to j good ahead, as
+ * dk_settle_plain takes them (run->sr.ok, in run->okv): 0, or -1 when
+ * memory is short. */
+static int
+slot_ok(struct dk_settle_run *run, size_t i, size_t j, struct dk_err *e)
+{
+	size_t k, n = 0;
+
+	while (run->capok <= j - i)
+		if (dk_grow(&run->okv, run->capok, &run->capok,
+		    sizeof(*run->okv), 256) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	for (k = i; k < j; k++)
+		if (run->v[k].canon != NULL)
+			run->okv[n++] = run->v[k].key;
+	run->sr.ok = run->okv;
+	return 0;
 }
 
 /*
@@ -848,9 +964,15 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 	*end = j;
 	ss = dk_state_slot(st, v[i].slot);
 	dk_time_format(v[i].slot, tz, ts, sizeof(ts));
-	if (ss != NULL && ss->settled && json_object_size(ss->prov) > 0)
-		return trueups(run, i, j, ss, st, l, ts, out, e);
+	if ((readings = group(run, i, j)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	if (ss != NULL && ss->settled && json_object_size(ss->prov) > 0) {
+		rc = trueups(run, i, j, readings, ss, st, l, ts, out, e);
+		json_decref(readings);
+		return rc;
+	}
 	if (ss == NULL || ss->settled) {
+		json_decref(readings);
 		dk_fail(e, DK_EX_DATAERR, "slot %s %s", ts, ss == NULL ?
 		    "was never cleared; clear it first (denki-clear -s "
 		    "clears a slot even when nobody bid)" :
@@ -858,18 +980,20 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		e->item = -1;
 		return DK_SETTLE_REJECTED;
 	}
-	readings = group(run, i, j);
 	res = json_array();
 	/* the usual slot on plain records; one with a member unread or an
 	 * island halt, or whose slot reads otherwise under today's rules,
 	 * the JSON way */
-	if ((rc = dk_settle_plain(v[i].slot, ss, readings, &st->reg, &run->sr,
-	    e)) == 0 && !plain_usual(&run->sr, v[i].slot, st, &t))
+	if ((rc = slot_ok(run, i, j, e)) == 0 && (rc = dk_settle_plain(
+	    v[i].slot, ss, readings, &st->reg, &run->sr, e)) == 0 &&
+	    !plain_usual(&run->sr, v[i].slot, st, &t))
 		rc = 1;
+	run->sr.ok = NULL;
 	if (rc == 0) {
 		if ((rc = dk_settle_monthly(v[i].slot, st, &ss->rules, res,
 		    e)) == 0) {
-			rc = append(run, i, j, &run->sr, t, res, st, l, out, e);
+			rc = append(run, i, j, readings, &run->sr, t, res, st,
+			    l, out, e);
 			goto out;
 		}
 	} else if (rc == 1) {
@@ -913,7 +1037,7 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 		rc = DK_SETTLE_WAIT;
 		goto out;
 	}
-	rc = append(run, i, j, NULL, 0, res, st, l, out, e);
+	rc = append(run, i, j, readings, NULL, 0, res, st, l, out, e);
 out:
 	json_decref(readings);
 	json_decref(res);
@@ -952,6 +1076,28 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	return 0;
 }
 
+/* The records settled, to f: their lines in sout and the texts of theirs
+ * in l's pending lines, in the order settled; after the commit (the
+ * ledger not closed yet).  0, or -1 when f cannot be written. */
+int
+dk_settle_run_print(const struct dk_settle_run *run,
+    const struct dk_ledger *l, FILE *f)
+{
+	const struct dk_spiece *p;
+	size_t i;
+
+	for (i = 0; i < run->nsp; i++) {
+		p = &run->sp[i];
+		if (!p->led) {
+			if (fwrite(run->sout + p->off, 1, p->n, f) != p->n)
+				return -1;
+		} else if (fwrite(l->pend + p->off, 1, p->n, f) != p->n ||
+		    putc('\n', f) == EOF)
+			return -1;
+	}
+	return 0;
+}
+
 void
 dk_settle_run_free(struct dk_settle_run *run)
 {
@@ -963,9 +1109,15 @@ dk_settle_run_free(struct dk_settle_run *run)
 	free(run->opath);
 	free(run->obuf);
 	free(run->sout);
+	free(run->sp);
+	run->sp = NULL;
+	run->nsp = run->capsp = 0;
 	json_decref(run->openings);
 	free(run->cseq);
 	dk_srecs_free(&run->sr);
+	free(run->okv);
+	run->okv = NULL;
+	run->capok = 0;
 	run->opath = run->obuf = run->sout = NULL;
 	run->nsout = run->capsout = 0;
 	run->openings = NULL;

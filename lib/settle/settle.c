@@ -586,7 +586,11 @@ settle(int64_t slot, const struct dk_contract *const *c, size_t nc,
 			e->item = (long)i;
 			goto fail;
 		}
-		if (dk_reading_verify(rd, p, e) < 0) {
+		/* found good ahead by the key the registry still has: what
+		 * dk_reading_verify would find (a signed reading, its key) */
+		if ((o->ok == NULL || o->ok[i] == NULL || o->ok[i] !=
+		    dk_participant_meter_key(p, m) || json_object_get(rd,
+		    "sig") == NULL) && dk_reading_verify(rd, p, e) < 0) {
 			e->item = (long)i;
 			goto fail;
 		}

@@ -48,6 +48,9 @@ struct dk_srecs {		/* reused slot after slot */
 	int oom;
 	const struct dk_contract **c;	/* the slot's contracts */
 	size_t capc;
+	const char *const *ok;	/* NULL, or by reading given dk_settle_plain:
+				 * the key of its meter that found its signature
+				 * good ahead (NULL: dk_reading_verify checks it) */
 };
 int dk_settle_plain(int64_t slot, const struct dk_slotstate *,
     json_t *readings, const struct dk_registry *, struct dk_srecs *,
@@ -78,17 +81,25 @@ int dk_settle_monthly(int64_t slot, const struct dk_state *,
  * into the ledger */
 struct dk_sreading {
 	int64_t slot;
-	json_t *rec;
+	json_t *rec;		/* its record when its line was not flat; NULL
+				 * for a flat one (made again from canon for its
+				 * slot: dk_sreading_rec) and for a slot due */
 	const char *file;	/* the file and line it came from, for */
 	long line;		/* messages (file: the caller's, kept) */
-	char *canon;		/* its canonical text, ncanon bytes */
+	char *canon;		/* its canonical text, ncanon bytes (NULL: a
+				 * slot due); a flat one's meter and slot after
+				 * its NUL, each NUL-ended */
 	size_t ncanon;
-	const char *meter;	/* its meter and slot, in rec */
+	const char *meter;	/* its meter and slot, in rec or canon's block */
 	const char *slotstr;
-	char *msg;		/* what its meter signed, nmsg bytes and a */
-	size_t nmsg;		/* NUL, its signature's 64 bytes after; or
-				 * NULL (left to the check made later) */
+	size_t sigoff, siglen;	/* what its meter signed: canon without the
+				 * siglen bytes at sigoff (",\"sig\":\"...\""),
+				 * the signature's base64 8 bytes into them;
+				 * siglen 0: left to the check made later */
+	const char *key;	/* the registry's key of its meter that found
+				 * its signature good ahead (runcheck.c), or NULL */
 };
+json_t *dk_sreading_rec(const struct dk_sreading *);
 struct dk_settle_run {
 	struct dk_sreading *v;	/* the readings to settle */
 	size_t n, cap;
@@ -104,13 +115,22 @@ struct dk_settle_run {
 	size_t ncseq, capcseq;
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
-	char *sout;		/* the records settled, lines for stdout */
+	char *sout;		/* the records settled, lines for stdout that
+				 * the ledger's pending lines do not hold */
 	size_t nsout, capsout;
+	struct dk_spiece {	/* stdout, in order: bytes of sout (their */
+		size_t off;	/* newlines in), or a record's text in the */
+		uint32_t n;	/* ledger's pending lines (dk_ledger_last_text: */
+		uint32_t led;	/* led 1, a newline after it) */
+	} *sp;
+	size_t nsp, capsp;
 	struct dk_wpolicy *wp;	/* the writer's witnesses, or NULL */
 	int64_t now;		/* the clock when the run began */
 	int64_t deadline;	/* settle.deadline_minutes, in seconds */
 	long ndue;		/* slots due with no reading given */
 	struct dk_srecs sr;	/* a slot's records, plain */
+	const char **okv;	/* its readings' keys found good (sr.ok) */
+	size_t capok;
 };
 #define DK_SETTLE_TAKEN		0
 #define DK_SETTLE_GAP		1
@@ -128,6 +148,8 @@ int dk_settle_run_open(struct dk_settle_run *, struct dk_ledger *,
 int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
     struct dk_state *, struct dk_ledger *, const char *tz, json_t *out,
     struct dk_err *);
+int dk_settle_run_print(const struct dk_settle_run *,
+    const struct dk_ledger *, FILE *);
 int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
     int dry, struct dk_err *);
 void dk_settle_run_free(struct dk_settle_run *);

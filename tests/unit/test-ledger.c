@@ -88,6 +88,7 @@ test_write_and_scan(void)
 	char *buf, h[65], want[200];
 	size_t len, st[16];
 	int n, i;
+	size_t offs[3];
 
 	memset(&s, 0, sizeof(s));
 	s.fail_at = -1;
@@ -97,8 +98,19 @@ test_write_and_scan(void)
 	CHECK_INT(l.next, 0);
 	CHECK_STR(l.prev, ZERO64);
 	for (i = 0; i < 3; i++) {
+		char *c;
+
 		r = note(i);
+		c = dk_canon(r);
 		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+		/* the record's text, where dk_ledger_last_text says, in its
+		 * entry's line: {"prev":"...","rec":TEXT,"seq":... */
+		offs[i] = dk_ledger_last_text(&l);
+		CHECK(c != NULL && offs[i] < l.npend &&
+		    strncmp(l.pend + offs[i], c, strlen(c)) == 0 &&
+		    strncmp(l.pend + offs[i] - 7, ",\"rec\":", 7) == 0 &&
+		    strncmp(l.pend + offs[i] + strlen(c), ",\"seq\":", 7) == 0);
+		free(c);
 		json_decref(r);
 	}
 	CHECK_INT(l.next, 3);
@@ -113,6 +125,17 @@ test_write_and_scan(void)
 	json_decref(r);
 	CHECK_INT(l.next, 3);
 	CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	/* after the commit the texts are where they were, until the close */
+	for (i = 0; i < 3; i++) {
+		char *c;
+
+		r = note(i);
+		c = dk_canon(r);
+		CHECK(c != NULL && strncmp(l.pend + offs[i], c, strlen(c)) ==
+		    0);
+		free(c);
+		json_decref(r);
+	}
 	dk_ledger_close(&l);
 
 	/* the bytes: canonical entries, each linked to the one before by its

@@ -120,10 +120,52 @@ main(void)
 	    "\", \"meter\": \"m3\", \"import_wh\": 7, \"export_wh\": 0 }"),
 	    DK_SETTLE_TAKEN);
 	CHECK_INT(run.n, 2);
-	CHECK(json_equal(run.v[0].rec, run.v[1].rec));
+	/* the flat line keeps no tree, its record made again from the line
+	 * (dk_sreading_rec); the other keeps the parser's: the same */
+	CHECK(run.v[0].rec == NULL);
+	CHECK(run.v[1].rec != NULL);
+	rec = dk_sreading_rec(&run.v[0]);
+	CHECK(rec != NULL && json_equal(rec, run.v[1].rec));
+	{
+		json_t *want = json_loads(rd("m3", S10, 7, ""), 0, NULL);
+
+		CHECK(rec != NULL && json_equal(rec, want));
+		json_decref(want);
+	}
+	json_decref(rec);
+	rec = dk_sreading_rec(&run.v[1]);
+	CHECK(rec == run.v[1].rec);
+	json_decref(rec);
+	CHECK_STR(run.v[0].slotstr, S10);
+	CHECK_INT(run.v[0].siglen, 0);		/* unsigned: nothing to cut */
 	CHECK_STR(run.v[0].canon, rd("m3", S10, 7, ""));
 	CHECK_STR(run.v[1].canon, run.v[0].canon);
 	CHECK_STR(run.v[0].meter, "m3");
+	/* signed: what the meter signed is the line without its "sig",
+	 * flat or not (the check ahead cuts it there, runcheck.c) */
+	CHECK_INT(dk_key_generate(&op, &e), 0);
+	rec = json_loads(rd("m4", S10, 9, ""), 0, NULL);
+	CHECK_INT(dk_sign_record(rec, &op, &e), 0);
+	{
+		char *c = dk_canon(rec), *w = dk_canon_without(rec, "sig");
+		char *sp = strstr(c, ",\"sig\":\"");
+		json_t *r2;
+
+		CHECK_INT(add(c), DK_SETTLE_TAKEN);
+		CHECK(run.v[2].rec == NULL);
+		CHECK(sp != NULL && run.v[2].sigoff == (size_t)(sp - c));
+		CHECK_INT(run.v[2].siglen, strlen(c) - strlen(w));
+		CHECK(memcmp(c, w, run.v[2].sigoff) == 0 &&
+		    strcmp(c + run.v[2].sigoff + run.v[2].siglen,
+		    w + run.v[2].sigoff) == 0);
+		r2 = dk_sreading_rec(&run.v[2]);
+		CHECK(r2 != NULL && json_equal(r2, rec));
+		json_decref(r2);
+		free(c);
+		free(w);
+	}
+	json_decref(rec);
+	dk_key_free(&op);
 	/* flat, but refused as the parser's tree is */
 	CHECK_INT(add(rd("m3", S10, -7, "")), DK_SETTLE_REJECTED);
 	CHECK_HAS(e.msg, "import_wh");
