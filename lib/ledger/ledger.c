@@ -311,14 +311,14 @@ add(struct dk_ledger *l, json_t *rec, const char *c, struct dk_err *e)
 /* Where the record's text of the entry added last starts in l->pend (the
  * bytes dk_ledger_add_canon was given, or dk_canon's of its record), past
  * frame()'s head: a caller that needs those bytes again after the commit
- * (denki-settle's stdout) reads them there rather than keep a copy.  The
- * pending lines stay in l->pend after a commit, until the ledger is closed
- * (only entries added later, or a witnessed checkpoint, write after them). */
+ * (denki-settle's and denki-contract-sign's stdout) reads them there rather
+ * than keep a copy.  The pending lines stay in l->pend after a commit,
+ * until the ledger is closed (only entries added later, or a witnessed
+ * checkpoint, write after them). */
 size_t
 dk_ledger_last_text(const struct dk_ledger *l)
 {
-	return l->cp_off + sizeof("{\"prev\":\"") - 1 + strnlen(l->cp_prev, 64) +
-	    sizeof("\",\"rec\":") - 1;
+	return l->rec_off;
 }
 
 /* n bytes at p to fd, a MiB a write at most: a settle run appends some

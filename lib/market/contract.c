@@ -403,7 +403,7 @@ note_at(struct dk_pendtexts *at, const struct dk_ledger *l, size_t n)
 			return -1;
 		at->v = nv;
 	}
-	at->v[at->n].off = l->rec_off;
+	at->v[at->n].off = dk_ledger_last_text(l);
 	at->v[at->n++].n = n;
 	return 0;
 }
