@@ -78,6 +78,8 @@ main(int argc, char *argv[])
 	struct dk_pendtexts at = { 0 };
 	static char obuf[1 << 16];
 
+	/* before any output (an error on stdout: dk_finish_stdout's) */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	memset(&g, 0, sizeof(g));
 	memset(&rd, 0, sizeof(rd));
 	memset(&C, 0, sizeof(C));
@@ -210,8 +212,6 @@ badrec:
 		goto fail;
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
-	/* (an error on stdout: dk_finish_stdout's) */
-	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	for (ii = 0; ii < at.n; ii++) {
 		fwrite(C.l.pend + at.v[ii].off, 1, at.v[ii].n, stdout);
 		putc('\n', stdout);

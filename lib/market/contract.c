@@ -395,14 +395,8 @@ contract_text(const struct dk_cleared *g, size_t i, const struct dk_span *x,
 static int
 note_at(struct dk_pendtexts *at, const struct dk_ledger *l, size_t n)
 {
-	struct dk_pendtext *nv;
-
-	if (at->n == at->cap) {
-		at->cap = at->cap ? 2 * at->cap : 1024;
-		if ((nv = realloc(at->v, at->cap * sizeof(*nv))) == NULL)
-			return -1;
-		at->v = nv;
-	}
+	if (dk_grow(&at->v, at->n, &at->cap, sizeof(*at->v), 1024) < 0)
+		return -1;
 	at->v[at->n].off = dk_ledger_last_text(l);
 	at->v[at->n++].n = n;
 	return 0;

@@ -598,7 +598,7 @@ piece(struct dk_settle_run *run, size_t off, size_t n, int led)
 	struct dk_spiece *p = run->nsp > 0 ? &run->sp[run->nsp - 1] : NULL;
 
 	if (!led && p != NULL && !p->led && p->off + p->n == off &&
-	    p->n < UINT32_MAX - TEXTMAX - 1) {
+	    n <= UINT32_MAX - p->n) {
 		p->n += (uint32_t)n;
 		return 0;
 	}
@@ -944,7 +944,7 @@ slot_ok(struct dk_settle_run *run, size_t i, size_t j, struct dk_err *e)
  * slot settled provisionally true it up.  DK_SETTLE_REJECTED when the
  * slot cannot be settled: e->item is the reading at fault (an index into
  * the run), or -1 for all of the slot's; tz is for the slot in messages.
- * -1 when the ledger cannot be written.
+ * -1 when the ledger cannot be written, or memory is short.
  */
 int
 dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
@@ -984,8 +984,13 @@ dk_settle_run_slot(struct dk_settle_run *run, size_t i, size_t *end,
 	/* the usual slot on plain records; one with a member unread or an
 	 * island halt, or whose slot reads otherwise under today's rules,
 	 * the JSON way */
-	if ((rc = slot_ok(run, i, j, e)) == 0 && (rc = dk_settle_plain(
-	    v[i].slot, ss, readings, &st->reg, &run->sr, e)) == 0 &&
+	if (slot_ok(run, i, j, e) < 0) {
+		json_decref(res);
+		json_decref(readings);
+		return -1;
+	}
+	if ((rc = dk_settle_plain(v[i].slot, ss, readings, &st->reg,
+	    &run->sr, e)) == 0 &&
 	    !plain_usual(&run->sr, v[i].slot, st, &t))
 		rc = 1;
 	run->sr.ok = NULL;

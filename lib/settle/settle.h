@@ -50,7 +50,11 @@ struct dk_srecs {		/* reused slot after slot */
 	size_t capc;
 	const char *const *ok;	/* NULL, or by reading given dk_settle_plain:
 				 * the key of its meter that found its signature
-				 * good ahead (NULL: dk_reading_verify checks it) */
+				 * good ahead (NULL: dk_reading_verify checks it),
+				 * the registry's own string, compared by address:
+				 * the registry must not change between the check
+				 * ahead and the settling (no run applies a
+				 * participant record in between) */
 };
 int dk_settle_plain(int64_t slot, const struct dk_slotstate *,
     json_t *readings, const struct dk_registry *, struct dk_srecs *,
