@@ -51,6 +51,8 @@ int dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
     struct dk_err *);
 int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,
     char **msg, size_t *len, unsigned char sig[64], struct dk_err *);
+int dk_record_sig_cut(json_t *rec, const char *text, size_t tlen,
+    size_t *off, size_t *cut, unsigned char sig[64], struct dk_err *);
 void dk_sha256_hex(const void *, size_t, char out[65]);
 /* sha256.c: SHA-256 of a prefix (at most 64 bytes) and data, SHA-NI when
  * the CPU has it (dk_sha256_hex's too); a public hash in hex */

@@ -632,43 +632,66 @@ dk_record_sig(json_t *rec, char **msg, size_t *len, unsigned char sig[64],
 }
 
 /*
- * The same, given text, the record's canonical line (NULL if not known):
- * the message is then that line with its ,"sig":"..." cut out, which is
- * what dk_canon_without makes, without the JSON work.  The cut is made
- * only where it is unambiguous: the sig field's bytes are the string the
- * record holds, at the one place ,"sig":" occurs (inside a string a quote
- * is escaped, so only a key can match), and the record has no other
- * object in it.  Otherwise the record is canonicalised as before.
+ * Where text, rec's canonical line, holds rec's signature member
+ * (,"sig":"..."), when cutting it out leaves what dk_canon_without(rec,
+ * "sig") would make: 1 with the member's *cut bytes at *off (its
+ * signature decoded into sig); 0 when that is not sure, and the record
+ * must be canonicalised; -1 when rec has no good signature (e says).  The
+ * cut is made only where it is unambiguous: the sig field's bytes are the
+ * string the record holds, at the one place ,"sig":" occurs (inside a
+ * string a quote is escaped, so only a key can match), and the record has
+ * no other object in it.
+ */
+int
+dk_record_sig_cut(json_t *rec, const char *text, size_t tlen, size_t *off,
+    size_t *cut, unsigned char sig[64], struct dk_err *e)
+{
+	static const char key[] = ",\"sig\":\"";
+	const char *s, *k, *end = text + tlen;
+	size_t kl = sizeof(key) - 1, sl;
+	json_t *x;
+	const char *name;
+
+	if ((s = sig_field(rec, sig, e)) == NULL)
+		return -1;
+	json_object_foreach(rec, name, x)
+		if (json_is_object(x) || json_is_array(x))
+			return 0;
+	sl = strlen(s);
+	k = memmem(text, tlen, key, kl);
+	if (k == NULL || (size_t)(end - k) < kl + sl + 1 ||
+	    memcmp(k + kl, s, sl) != 0 || k[kl + sl] != '"' ||
+	    memmem(k + 1, end - k - 1, key, kl) != NULL)
+		return 0;
+	*off = (size_t)(k - text);
+	*cut = kl + sl + 1;
+	return 1;
+}
+
+/*
+ * The same as dk_record_sig, given text, the record's canonical line
+ * (NULL if not known): the message is then that line with its signature
+ * member cut out where dk_record_sig_cut finds it, without the JSON work;
+ * otherwise the record is canonicalised as before.
  */
 int
 dk_record_sig_text(json_t *rec, const char *text, size_t tlen, char **msg,
     size_t *len, unsigned char sig[64], struct dk_err *e)
 {
-	static const char key[] = ",\"sig\":\"";
-	const char *s, *k, *k2, *end;
-	size_t kl = sizeof(key) - 1, sl;
-	json_t *x;
-	const char *name;
+	size_t off, cut;
+	int rc;
 
 	if (text == NULL)
 		return dk_record_sig(rec, msg, len, sig, e);
-	if ((s = sig_field(rec, sig, e)) == NULL)
+	if ((rc = dk_record_sig_cut(rec, text, tlen, &off, &cut, sig, e)) < 0)
 		return -1;
-	json_object_foreach(rec, name, x)
-		if (json_is_object(x) || json_is_array(x))
-			return dk_record_sig(rec, msg, len, sig, e);
-	sl = strlen(s);
-	end = text + tlen;
-	k = memmem(text, tlen, key, kl);
-	if (k == NULL || (size_t)(end - k) < kl + sl + 1 ||
-	    memcmp(k + kl, s, sl) != 0 || k[kl + sl] != '"' ||
-	    ((k2 = memmem(k + 1, end - k - 1, key, kl)) != NULL))
+	if (rc == 0)
 		return dk_record_sig(rec, msg, len, sig, e);
-	*len = tlen - (kl + sl + 1);
+	*len = tlen - cut;
 	if ((*msg = malloc(*len + 1)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	memcpy(*msg, text, k - text);
-	memcpy(*msg + (k - text), k + kl + sl + 1, end - (k + kl + sl + 1));
+	memcpy(*msg, text, off);
+	memcpy(*msg + off, text + off + cut, *len - off);
 	(*msg)[*len] = '\0';
 	return 0;
 }

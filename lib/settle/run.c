@@ -78,40 +78,18 @@ gap(json_t *rec, struct dk_err *e)
 }
 
 /* Where rd's meter signed text sits in its canonical line (rec its
- * record), for runcheck.c: the line without the signature's member,
- * found while the record is at hand and kept as two numbers, not as a
- * copy; siglen 0 when it is not so (left to the check made later). */
+ * record), for runcheck.c: the line without the signature's member
+ * (dk_record_sig_cut), kept as two numbers, not as a copy; siglen 0 when
+ * it is not so (left to the check made later). */
 static void
 signed_text(struct dk_sreading *rd, json_t *rec)
 {
-	static const char key[] = ",\"sig\":\"";
 	struct dk_err e = { 0 };
 	unsigned char sig[64];
-	const char *s, *p;
-	size_t k, cut, nmsg, sl;
-	char *m;
 
-	rd->sigoff = rd->siglen = 0;
-	if (dk_record_sig_text(rec, rd->canon, rd->ncanon, &m, &nmsg, sig,
-	    &e) < 0)
-		return;
-	cut = rd->ncanon - nmsg;
-	p = memmem(rd->canon, rd->ncanon, key, sizeof(key) - 1);
-	k = p != NULL ? (size_t)(p - rd->canon) : 0;
-	s = json_string_value(json_object_get(rec, "sig"));
-	sl = s != NULL ? strlen(s) : 0;
-	/* the message is the line cut at the "sig" member, whose value is
-	 * the signature's text */
-	if (p != NULL && nmsg < rd->ncanon && s != NULL &&
-	    cut == sizeof(key) + sl && k <= nmsg &&
-	    memcmp(m, rd->canon, k) == 0 &&
-	    memcmp(m + k, rd->canon + k + cut, nmsg - k) == 0 &&
-	    memcmp(rd->canon + k + sizeof(key) - 1, s, sl) == 0 &&
-	    rd->canon[k + cut - 1] == '"') {
-		rd->sigoff = k;
-		rd->siglen = cut;
-	}
-	free(m);
+	if (dk_record_sig_cut(rec, rd->canon, rd->ncanon, &rd->sigoff,
+	    &rd->siglen, sig, &e) != 1)
+		rd->sigoff = rd->siglen = 0;
 }
 
 /*
