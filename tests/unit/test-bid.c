@@ -494,10 +494,12 @@ test_flat(void)
 	const char *good = "{\"export_wh\":7,\"import_wh\":100000000,"
 	    "\"meter\":\"m2\",\"sig\":\"ab+/==\",\"slot\":\"" SLOT "\","
 	    "\"type\":\"reading\",\"v\":1}";
+	const char *const m2[] = { "m2" };
 	struct dk_flatreading fr;
 	struct dk_bidder b;
 	struct dk_conf c;
 	struct dk_err e;
+	int64_t net = 0;
 	size_t i;
 
 	CHECK_INT(open_bidder(&b, &c, home, NULL, 0, &e), 0);
@@ -508,8 +510,18 @@ test_flat(void)
 	CHECK_INT(fr.imp, 100000000);
 	CHECK_INT(fr.exp, 7);
 	/* as the tree's reading: the same kept, the same slot newest */
+	CHECK_INT(dk_db_get_net(b.db, m2, 1, slot(SLOT), &net, &e), 1);
 	CHECK_INT(dk_bidder_put(&b, &fr, &e), 0);
 	CHECK(b.latest == slot(SLOT));
+	CHECK_INT(dk_db_get_net(b.db, m2, 1, slot(SLOT), &net, &e), 0);
+	CHECK(net == 7 - 100000000);
+	/* the same line the tree's way (its values replaced first): the
+	 * same row */
+	CHECK_INT(dk_db_put_reading(b.db, "m2", slot(SLOT), 1, 1, &e), 0);
+	CHECK_INT(reading(&b, good, &e), 0);
+	net = 0;
+	CHECK_INT(dk_db_get_net(b.db, m2, 1, slot(SLOT), &net, &e), 0);
+	CHECK(net == 7 - 100000000);
 	CHECK_INT(dk_bidder_flat(&b, good, strlen(good) - 1, &fr), 0);
 	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
 		CHECK_INT(dk_bidder_flat(&b, other[i], strlen(other[i]), &fr),
