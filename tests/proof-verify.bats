@@ -31,9 +31,11 @@ setup() {
 	    '.index += 1' '.size += 1' '.size -= 1' \
 	    '.proof[0] |= (.[0:5] + (if .[5:6] == "A" then "B" else "A" end) + .[6:])' \
 	    '.proof |= .[1:]' '.proof += [.proof[0]]' \
-	    '.checkpoint |= sub("\n[0-9]+\n"; "\n9\n")' \
-	    '.checkpoint |= (.[0:30] + "x" + .[31:])'; do
+	    '.checkpoint |= sub("\n(?<n>[0-9]+)\n"; "\n\(.n | tonumber + 1)\n")' \
+	    '.checkpoint |= (.[0:30] + (if .[30:31] == "x" then "y" else "x" end) + .[31:])'; do
 		jq -c "$f" p.json >bad.json
+		# every change changes something (the key, the root are random)
+		run -1 cmp -s p.json bad.json
 		run -1 denki-proof-verify -p operator.pub bad.json
 		assert_output --partial 'bad.json:1: FAIL: '
 	done
