@@ -8,6 +8,8 @@
 #ifndef DK_CRYPTO_H
 #define DK_CRYPTO_H
 
+#include <sodium.h>
+
 #include "core/core.h"
 
 /* sig.c: Ed25519 keys (minisign layout), record signatures, hashes */
@@ -54,10 +56,21 @@ int dk_record_sig_text(json_t *rec, const char *text, size_t tlen,
 int dk_record_sig_cut(json_t *rec, const char *text, size_t tlen,
     size_t *off, size_t *cut, unsigned char sig[64], struct dk_err *);
 void dk_sha256_hex(const void *, size_t, char out[65]);
-/* sha256.c: SHA-256 of a prefix (at most 64 bytes) and data, SHA-NI when
- * the CPU has it (dk_sha256_hex's too); a public hash in hex */
+/* sha256.c: SHA-256 of a prefix and data, or of bytes given in parts,
+ * SHA-NI when the CPU has it (dk_sha256_hex's too); a public hash in
+ * hex */
 void dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
     unsigned char out[32]);
+struct dk_sha256 {
+	uint32_t h[8];		/* with SHA-NI: the state, */
+	unsigned char buf[64];	/* the last block's bytes so far, */
+	uint64_t total;		/* and the bytes hashed */
+	crypto_hash_sha256_state sod;	/* without */
+	int ni;
+};
+void dk_sha256_init(struct dk_sha256 *);
+void dk_sha256_update(struct dk_sha256 *, const void *, size_t);
+void dk_sha256_final(struct dk_sha256 *, unsigned char out[32]);
 void dk_hash_hex(const unsigned char h[32], char hex[65]);
 int dk_sha256_ni(int on);
 char *dk_minisig(const void *msg, size_t len, const struct dk_key *,

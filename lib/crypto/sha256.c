@@ -110,45 +110,54 @@ put32(unsigned char *p, uint32_t v)
 	p[3] = v;
 }
 
-/* SHA-256 of a (an bytes) then b (bn bytes), with SHA-NI. */
+static const uint32_t IV[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+	0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+/* n bytes at p after the t->total bytes before, SHA-NI: a block's part
+ * kept in t->buf until the block is whole. */
 static void
-hash_ni(const void *a, size_t an, const void *b, size_t bn,
-    unsigned char out[32])
+update_ni(struct dk_sha256 *t, const unsigned char *p, size_t n)
 {
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	size_t k = (size_t)(t->total % 64), m;
+
+	t->total += n;
+	if (k > 0) {
+		m = 64 - k < n ? 64 - k : n;
+		memcpy(t->buf + k, p, m);
+		p += m;
+		n -= m;
+		if (k + m < 64)
+			return;
+		blocks_ni(t->h, t->buf, 1);
+	}
+	blocks_ni(t->h, p, n / 64);
+	if (n % 64 > 0)
+		memcpy(t->buf, p + n / 64 * 64, n % 64);
+}
+
+/* The padding (0x80, zeros, the length in bits) and the digest. */
+static void
+final_ni(struct dk_sha256 *t, unsigned char out[32])
+{
+	size_t k = (size_t)(t->total % 64), m = k < 56 ? 64 : 128;
 	unsigned char buf[128];
-	const unsigned char *q = b;
-	size_t k = an, m, total = an + bn;
+	uint32_t h[8];
 	int i;
 
-	/* a is short (at most 64 bytes): a block of it and b's first */
-	memcpy(buf, a, an);
-	m = 64 - k < bn ? 64 - k : bn;
-	if (m > 0)
-		memcpy(buf + k, q, m);
-	k += m;
-	q += m;
-	bn -= m;
-	if (k == 64) {
-		blocks_ni(h, buf, 1);
-		blocks_ni(h, q, bn / 64);
-		q += bn / 64 * 64;
-		if ((k = bn % 64) > 0)
-			memcpy(buf, q, k);
-	}
-	/* the padding: 0x80, zeros, the length in bits */
-	buf[k++] = 0x80;
-	m = k <= 56 ? 64 : 128;
-	memset(buf + k, 0, m - k);
-	put32(buf + m - 8, (uint32_t)((uint64_t)total >> 29));
-	put32(buf + m - 4, (uint32_t)(total << 3));
+	memcpy(buf, t->buf, k);
+	buf[k] = 0x80;
+	memset(buf + k + 1, 0, m - k - 1);
+	put32(buf + m - 8, (uint32_t)(t->total >> 29));
+	put32(buf + m - 4, (uint32_t)(t->total << 3));
+	memcpy(h, t->h, sizeof(h));
 	blocks_ni(h, buf, m / 64);
 	for (i = 0; i < 8; i++)	/* big-endian words, a store each */
 		h[i] = __builtin_bswap32(h[i]);
 	memcpy(out, h, 32);
 }
 #else
+static const uint32_t IV[8];
+
 static int
 ni(void)
 {
@@ -156,28 +165,61 @@ ni(void)
 }
 
 static void
-hash_ni(const void *a, size_t an, const void *b, size_t bn,
-    unsigned char out[32])
+update_ni(struct dk_sha256 *t, const unsigned char *p, size_t n)
 {
-	(void)a, (void)an, (void)b, (void)bn, (void)out;
+	(void)t, (void)p, (void)n;
+}
+
+static void
+final_ni(struct dk_sha256 *t, unsigned char out[32])
+{
+	(void)t, (void)out;
 }
 #endif
+
+/* A hash of bytes given in parts (the state cache's marks hash every
+ * byte of the file before them): SHA-NI when the CPU has it, libsodium
+ * otherwise, as the CPU was when dk_sha256_init began it.  A copy of
+ * the struct goes on from where it was. */
+void
+dk_sha256_init(struct dk_sha256 *t)
+{
+	memset(t, 0, sizeof(*t));
+	if ((t->ni = ni()))
+		memcpy(t->h, IV, sizeof(t->h));
+	else
+		crypto_hash_sha256_init(&t->sod);
+}
+
+void
+dk_sha256_update(struct dk_sha256 *t, const void *p, size_t n)
+{
+	if (t->ni)
+		update_ni(t, p, n);
+	else
+		crypto_hash_sha256_update(&t->sod, p, n);
+}
+
+void
+dk_sha256_final(struct dk_sha256 *t, unsigned char out[32])
+{
+	if (t->ni)
+		final_ni(t, out);
+	else
+		crypto_hash_sha256_final(&t->sod, out);
+}
 
 /* SHA-256(a || b) into out; a is at most 64 bytes. */
 void
 dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
     unsigned char out[32])
 {
-	crypto_hash_sha256_state st;
+	struct dk_sha256 t;
 
-	if (an <= 64 && ni()) {
-		hash_ni(a, an, b, bn, out);
-		return;
-	}
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, a, an);
-	crypto_hash_sha256_update(&st, b, bn);
-	crypto_hash_sha256_final(&st, out);
+	dk_sha256_init(&t);
+	dk_sha256_update(&t, a, an);
+	dk_sha256_update(&t, b, bn);
+	dk_sha256_final(&t, out);
 }
 
 /* For the tests: SHA-NI off (0) or as the CPU has it (1); whether it

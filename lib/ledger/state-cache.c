@@ -52,7 +52,7 @@ struct dk_scache_w {
 	struct dk_state *st;
 	char *path;		/* NAME.state */
 	size_t end;		/* its good part, through its last mark, */
-	crypto_hash_sha256_state h;	/* the hash of those bytes, */
+	struct dk_sha256 h;	/* the hash of those bytes, */
 	char hex[65];		/* the digest in that mark's line, */
 	long long line, next, checkpoints;	/* and that mark's */
 	FILE *out;		/* the lines since */
@@ -95,18 +95,18 @@ dk_scache_free(struct dk_scache *sc)
 uint64_t
 dk_scache_pair(const char *meter, const char *slot)
 {
-	crypto_hash_sha256_state h;
+	struct dk_sha256 h;
 	unsigned char d[32];
 	uint64_t v = 0;
 	int i;
 
-	crypto_hash_sha256_init(&h);
-	crypto_hash_sha256_update(&h, (const unsigned char *)meter,
+	dk_sha256_init(&h);
+	dk_sha256_update(&h, (const unsigned char *)meter,
 	    strlen(meter));
-	crypto_hash_sha256_update(&h, (const unsigned char *)"\t", 1);
-	crypto_hash_sha256_update(&h, (const unsigned char *)slot,
+	dk_sha256_update(&h, (const unsigned char *)"\t", 1);
+	dk_sha256_update(&h, (const unsigned char *)slot,
 	    strlen(slot));
-	crypto_hash_sha256_final(&h, d);
+	dk_sha256_final(&h, d);
 	for (i = 0; i < 8; i++)
 		v = v << 8 | d[i];
 	return v;
@@ -327,12 +327,12 @@ mark_text(const struct mark *m)
 }
 
 static void
-digest(const crypto_hash_sha256_state *h, char hex[65])
+digest(const struct dk_sha256 *h, char hex[65])
 {
-	crypto_hash_sha256_state c = *h;
+	struct dk_sha256 c = *h;
 	unsigned char d[32];
 
-	crypto_hash_sha256_final(&c, d);
+	dk_sha256_final(&c, d);
 	dk_hash_hex(d, hex);
 }
 
@@ -340,9 +340,9 @@ digest(const crypto_hash_sha256_state *h, char hex[65])
  * mark, m), h the hash of it.  0 when it has none. */
 static int
 cache_marked(const char *buf, size_t n, size_t *end, struct mark *m,
-    crypto_hash_sha256_state *h)
+    struct dk_sha256 *h)
 {
-	crypto_hash_sha256_state cur;
+	struct dk_sha256 cur;
 	size_t pos = strlen(HEADER), len;
 	const char *nl, *tab;
 	char hex[65];
@@ -351,8 +351,8 @@ cache_marked(const char *buf, size_t n, size_t *end, struct mark *m,
 	*end = 0;
 	if (n < pos || memcmp(buf, HEADER, pos) != 0)
 		return 0;
-	crypto_hash_sha256_init(&cur);
-	crypto_hash_sha256_update(&cur, (const unsigned char *)buf, pos);
+	dk_sha256_init(&cur);
+	dk_sha256_update(&cur, (const unsigned char *)buf, pos);
 	while (pos < n && (nl = memchr(buf + pos, '\n', n - pos)) != NULL) {
 		len = (size_t)(nl - (buf + pos)) + 1;
 		if (len > 2 && memcmp(buf + pos, "M\t", 2) == 0) {
@@ -364,12 +364,12 @@ cache_marked(const char *buf, size_t n, size_t *end, struct mark *m,
 			    2), m))
 				break;
 			have = 1;
-			crypto_hash_sha256_update(&cur, (const unsigned char *)
+			dk_sha256_update(&cur, (const unsigned char *)
 			    buf + pos, len);
 			*end = pos + len;
 			*h = cur;
 		} else
-			crypto_hash_sha256_update(&cur, (const unsigned char *)
+			dk_sha256_update(&cur, (const unsigned char *)
 			    buf + pos, len);
 		pos += len;
 	}
@@ -609,16 +609,16 @@ state_reset(struct dk_scache *sc)
 }
 
 static int
-put(int fd, const void *b, size_t n, crypto_hash_sha256_state *h)
+put(int fd, const void *b, size_t n, struct dk_sha256 *h)
 {
-	crypto_hash_sha256_update(h, b, n);
+	dk_sha256_update(h, b, n);
 	return write(fd, b, n) == (ssize_t)n ? 0 : -1;
 }
 
 /* Mark m as the line after those h hashes, at fd's place: then h hashes
  * it too, hex holds the digest it ends with and *n its length. */
 static int
-put_mark(int fd, const struct mark *m, crypto_hash_sha256_state *h,
+put_mark(int fd, const struct mark *m, struct dk_sha256 *h,
     char hex[65], size_t *n)
 {
 	char *t = mark_text(m), *line;
@@ -643,7 +643,7 @@ put_mark(int fd, const struct mark *m, crypto_hash_sha256_state *h,
  * checkpoints in m). */
 static void
 w_keep(struct dk_scache *sc, const char *path, size_t end,
-    const crypto_hash_sha256_state *h, const char *hex, const struct mark *m)
+    const struct dk_sha256 *h, const char *hex, const struct mark *m)
 {
 	struct dk_scache_w *w;
 	struct dk_state *st = sc->st;
@@ -685,7 +685,7 @@ w_keep(struct dk_scache *sc, const char *path, size_t end,
  * end is 0; kept for a writer (w_keep) when it is all written. */
 static void
 cache_write(struct dk_scache *sc, const char *path, int cfd, size_t end,
-    crypto_hash_sha256_state *h, const struct mark *old, long long next,
+    struct dk_sha256 *h, const struct mark *old, long long next,
     const char *prev)
 {
 	struct dk_scaninfo *si = sc->si;
@@ -710,7 +710,7 @@ cache_write(struct dk_scache *sc, const char *path, int cfd, size_t end,
 	if (fflush(sc->out) != 0)
 		return;
 	if (end == 0)
-		crypto_hash_sha256_init(h);
+		dk_sha256_init(h);
 	/* a cache cut short is read as far as its last good mark */
 	if (ftruncate(cfd, (off_t)end) == 0 &&
 	    lseek(cfd, (off_t)end, SEEK_SET) == (off_t)end &&
@@ -765,7 +765,7 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
     struct dk_scache *sc, char prev[65], long long *next,
     struct dk_scaninfo *si, struct dk_err *e)
 {
-	crypto_hash_sha256_state h;
+	struct dk_sha256 h;
 	struct mark m;
 	struct stat sb;
 	char *path = NULL, *buf = NULL, mhex[65] = "";
@@ -910,7 +910,7 @@ dk_scache_w_add(struct dk_scache_w *w, const struct dk_ledger *l,
 int
 dk_scache_w_commit(struct dk_scache_w *w, const struct dk_ledger *l)
 {
-	crypto_hash_sha256_state h = w->h;
+	struct dk_sha256 h = w->h;
 	struct mark m;
 	struct stat sb;
 	char tail[66], hex[65];
@@ -937,7 +937,7 @@ dk_scache_w_commit(struct dk_scache_w *w, const struct dk_ledger *l)
 	if (fflush(w->out) != 0 || (w->end > 0 && w->end < sizeof(tail)))
 		return -1;
 	if (w->end == 0)
-		crypto_hash_sha256_init(&h);
+		dk_sha256_init(&h);
 	/* none yet: the whole cache, as a start that reads the ledger
 	 * whole writes it; else after the part the start left */
 	fd = open(w->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |

@@ -1,6 +1,8 @@
 /* Unit tests for lib/crypto/sha256.c: SHA-256 of two parts, with SHA-NI
  * and without, against libsodium's, every split of every length to 300
- * bytes; and the known answers of FIPS 180-2. */
+ * bytes; and the known answers of FIPS 180-2.  In parts (dk_sha256_init,
+ * _update, _final): every two cuts of every length to 300 bytes, a copy
+ * of the state taken mid-way, and a megabyte in uneven pieces. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,10 @@ hex_is(const unsigned char h[32], const char *want)
 int
 main(void)
 {
-	unsigned char d[300], got[32], want[32];
+	unsigned char d[300], got[32], want[32], *big;
 	char hex[65], whex[65];
-	size_t n, k;
+	struct dk_sha256 t, c;
+	size_t n, k, j, step;
 	int pass, bad;
 
 	if (sodium_init() < 0)
@@ -64,6 +67,43 @@ main(void)
 				bad++;
 		}
 		CHECK_INT(bad, 0);
+		/* in three parts, cut at k and j */
+		for (n = 0, bad = 0; n <= sizeof(d); n++) {
+			crypto_hash_sha256(want, d, n);
+			for (k = 0; k <= n; k++)
+				for (j = k; j <= n; j += 7) {
+					dk_sha256_init(&t);
+					dk_sha256_update(&t, d, k);
+					dk_sha256_update(&t, d + k, j - k);
+					c = t;	/* a copy goes on alone */
+					dk_sha256_update(&t, d + j, n - j);
+					dk_sha256_final(&t, got);
+					if (memcmp(got, want, 32) != 0)
+						bad++;
+					memset(got, 0, 32);
+					dk_sha256_update(&c, d + j, n - j);
+					dk_sha256_final(&c, got);
+					if (memcmp(got, want, 32) != 0)
+						bad++;
+				}
+		}
+		CHECK_INT(bad, 0);
+		CHECK(t.ni == pass);
+		/* a megabyte, in pieces of 1 to 1,000 bytes */
+		CHECK((big = malloc(1 << 20)) != NULL);
+		for (n = 0; n < 1 << 20; n++)
+			big[n] = (unsigned char)(n * 2654435761u >> 13);
+		crypto_hash_sha256(want, big, 1 << 20);
+		dk_sha256_init(&t);
+		for (n = 0, step = 1; n < 1 << 20; n += k, step++) {
+			k = step * 37 % 1000 + 1;
+			if (k > (1 << 20) - n)
+				k = (1 << 20) - n;
+			dk_sha256_update(&t, big + n, k);
+		}
+		dk_sha256_final(&t, got);
+		CHECK(memcmp(got, want, 32) == 0);
+		free(big);
 	}
 	dk_sha256_ni(1);
 	return check_done("test-sha256");
