@@ -71,6 +71,31 @@ field() {
 	[ "$(field checked <sim.json)" -eq $((2 * o + 288 + 3)) ]
 }
 
+@test "simulate: settlements.jsonl is what settle printed in the last step, each line a record of the ledger" {
+	run --separate-stderr denki-simulate -q small.yaml
+	assert_success
+	# the second day's 48 slots of 3 homes, none of the first day's
+	[ "$(grep -c '"type":"settlement"' small/settlements.jsonl)" -eq 144 ]
+	[ "$(jq -r 'select(.type == "settlement") | .slot[0:10]' small/settlements.jsonl | sort -u)" = 2016-07-06 ]
+	# the transfers as the ledger holds them; each settlement the
+	# ledger's of its member and slot (with the meter's energy, which
+	# the ledger's leaves out), nets equal
+	jq -c '.rec | select(.type == "transfer")' small/ledger.jsonl | sort >recs
+	grep '"type":"transfer"' small/settlements.jsonl | sort >printed
+	[ -s printed ]
+	[ -z "$(comm -23 printed recs)" ]
+	jq -r '.rec | select(.type == "settlement" and .slot >= "2016-07-06") | [.participant, .slot, .net] | @tsv' \
+	    small/ledger.jsonl | sort >recs
+	jq -r 'select(.type == "settlement") | [.participant, .slot, .net] | @tsv' \
+	    small/settlements.jsonl | sort >printed
+	cmp recs printed
+	# in one step of both days, both days'
+	mkdir b2
+	run --separate-stderr denki-simulate -q -b 2 -d b2 small.yaml
+	assert_success
+	[ "$(grep -c '"type":"settlement"' b2/small/settlements.jsonl)" -eq 288 ]
+}
+
 @test "simulate: the text table and the page carry the same numbers" {
 	run --separate-stderr denki-simulate -q -f text small.yaml
 	assert_success
@@ -345,6 +370,8 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	assert_equal "$stderr" "denki-simulate: small: denki-settle exited 78 (its messages: $BATS_TEST_TMPDIR/small/settle.log)"
 	grep -qx 'denki-settle: settle.signed: must be registered or required, got "maybe"' small/settle.log
 	[ -s small/contracts.jsonl ]
+	# settle's output is kept of the last step alone: none here
+	[ ! -e small/settlements.jsonl ]
 	[ ! -e small.html ]
 	assert_equal "$output" ""
 	# a home's file of the community that its programs would refuse is

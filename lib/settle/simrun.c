@@ -1081,6 +1081,13 @@ day(struct run *R, int d, struct dk_err *e)
 	if (gather(R, rd, d, 0, 0, e) < 0)
 		return -1;
 	R->S->settled += lines(rd);
+	/* what settle prints is in the ledger, and nothing reads it: the
+	 * last step's kept, as the other programs' (the earlier steps'
+	 * written would be written over, gigabytes of a year) */
+	if (d + R->ndays < R->sc->days) {
+		(void)unlink(s);
+		return run1(R, settle, NULL, log, e);
+	}
 	return run1(R, settle, s, log, e);
 }
 
