@@ -615,8 +615,13 @@ struct dk_scache {
 				 * fill it (settle) are kept from the cache's
 				 * readings and commitments so */
 	size_t navoid, capavoid;
+	uint64_t *abits;	/* inside: a bit of each avoided pair's
+				 * first bits, looked at before avoid */
+	int abits_shift;	/* 64 - the bits */
+	int want_k;		/* set: kseq filled (settle) */
 	int used;		/* out: the state came from the cache */
-	long long *kseq;	/* out: the commitments the cache held */
+	long long *kseq;	/* out: with want_k, the commitments the
+				 * cache held */
 	size_t nk, capk;
 	FILE *out;		/* inside: the lines to add, */
 	char *obuf;

@@ -80,6 +80,8 @@ dk_scache_free(struct dk_scache *sc)
 	free(sc->obuf);
 	free(sc->kseq);
 	free(sc->avoid);
+	free(sc->abits);
+	sc->abits = NULL;
 	dk_scache_w_free(sc->w);
 	sc->w = NULL;
 	sc->avoid = NULL;
@@ -384,6 +386,42 @@ cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The pairs to avoid sorted, and a bit set for each's first bits (at
+ * least 16 bits a pair): most pairs of the cache are told apart there,
+ * not by a search of them all.  -1: out of memory. */
+static int
+avoid_ready(struct dk_scache *sc)
+{
+	size_t i;
+	int b = 12;
+
+	free(sc->abits);
+	sc->abits = NULL;
+	if (sc->navoid == 0)
+		return 0;
+	if (sc->navoid > 1)
+		qsort(sc->avoid, sc->navoid, sizeof(*sc->avoid), cmp64);
+	while (b < 30 && ((size_t)1 << b) < sc->navoid * 16)
+		b++;
+	if ((sc->abits = calloc((size_t)1 << (b - 6), 8)) == NULL)
+		return -1;
+	sc->abits_shift = 64 - b;
+	for (i = 0; i < sc->navoid; i++)
+		sc->abits[sc->avoid[i] >> sc->abits_shift >> 6] |=
+		    (uint64_t)1 << (sc->avoid[i] >> sc->abits_shift & 63);
+	return 0;
+}
+
+/* Pair pr is one to avoid. */
+static int
+avoided(const struct dk_scache *sc, uint64_t pr)
+{
+	uint64_t k = pr >> sc->abits_shift;
+
+	return sc->navoid > 0 && (sc->abits[k >> 6] >> (k & 63) & 1) &&
+	    bsearch(&pr, sc->avoid, sc->navoid, sizeof(pr), cmp64) != NULL;
+}
+
 static int
 push_seq(struct dk_scache *sc, long long seq)
 {
@@ -464,6 +502,11 @@ cache_apply(struct dk_scache *sc, char *buf, size_t end, int fd,
 	for (; p < buf + end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(buf + end - p))) == NULL)
 			return 0;
+		/* a reading's or commitment's pair, looked at only by a
+		 * caller that avoids pairs or keeps commitments (settle) */
+		if ((p[0] == 'R' || p[0] == 'K') && p[1] == '\t' &&
+		    last >= 0 && sc->navoid == 0 && !sc->want_k)
+			continue;
 		*nl = '\0';
 		n = fields(p, f, p[0] == 'J' ? 4 : 11);
 		if (n < 3 || f[0][1] != '\0')
@@ -510,10 +553,10 @@ cache_apply(struct dk_scache *sc, char *buf, size_t end, int fd,
 		case 'R':
 		case 'K':
 			pr = strtoull(f[2], NULL, 16);
-			if (sc->navoid > 0 && bsearch(&pr, sc->avoid,
-			    sc->navoid, sizeof(pr), cmp64) != NULL)
+			if (avoided(sc, pr))
 				return 0;
-			if (f[0][0] == 'K' && push_seq(sc, seq) < 0)
+			if (f[0][0] == 'K' && sc->want_k &&
+			    push_seq(sc, seq) < 0)
 				return 0;
 			break;
 		default:
@@ -776,8 +819,8 @@ dk_scache_scan(FILE *fp, const char *name, const unsigned char *oppk,
 	sc->used = 0;
 	dk_scache_w_free(sc->w);
 	sc->w = NULL;
-	if (sc->navoid > 1)
-		qsort(sc->avoid, sc->navoid, sizeof(*sc->avoid), cmp64);
+	if (avoid_ready(sc) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	if (si != NULL && !si->want_leaves && (si->policy == NULL ||
 	    si->policy->n == 0) && fstat(fileno(fp), &sb) == 0 &&
 	    sb.st_size < DK_SCACHE_MIN)

@@ -392,6 +392,7 @@ dk_settle_run_open(struct dk_settle_run *run, struct dk_ledger *l,
 	/* from the state cache on; the readings it holds of the run's
 	 * meters and slots are looked at only in a whole read */
 	dk_scache_init(&cache, st);
+	cache.want_k = 1;
 	cache.fn = scan_apply;
 	cache.ctx = &sc;
 	for (i = 0, rc = 0; rc == 0 && i < run->n; i++)

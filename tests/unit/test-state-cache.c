@@ -377,6 +377,53 @@ test_witnessed(void)
 	free(after);
 }
 
+/* Settle's start: the entries of the commitments the cache holds (with
+ * want_k; none kept for another caller), and the ledger read whole when
+ * the cache holds a reading or commitment of a pair to avoid; among
+ * 5,000 other pairs, so that the bits before the search are many. */
+static void
+test_avoid(void)
+{
+	static const struct {
+		const char *meter;
+		int slot, want_k, used;
+		size_t nk;
+	} c[] = {
+		{ NULL, 0, 0, 1, 0 },
+		{ NULL, 0, 1, 1, 6 },	/* rounds 0 to 5 (4 once) */
+		{ "m-9", 0, 1, 1, 6 },
+		{ "m-1", 1, 1, 1, 6 },	/* the meter's, another slot */
+		{ "m-1", 2, 1, 0, 0 },	/* a reading the cache holds */
+		{ "m-2", 10, 0, 0, 0 },	/* a commitment it holds */
+	};
+	struct dk_err e = { 0 };
+	struct dk_state st;
+	struct dk_scache sc;
+	char s[32], m[32];
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		dk_state_init(&st);
+		dk_scache_init(&sc, &st);
+		sc.want_k = c[i].want_k;
+		for (j = 0; c[i].meter != NULL && j < 5000; j++) {
+			snprintf(m, sizeof(m), "x-%d", j);
+			slot_text(j, s, sizeof(s));
+			CHECK_INT(dk_scache_avoid(&sc, m, s), 0);
+		}
+		slot_text(c[i].slot, s, sizeof(s));
+		if (c[i].meter != NULL)
+			CHECK_INT(dk_scache_avoid(&sc, c[i].meter, s), 0);
+		CHECK_INT(dk_ledger_scan(lpath, NULL, dk_scache_apply, &sc, &e),
+		    0);
+		CHECK_INT(sc.used, c[i].used);
+		CHECK(sc.nk == c[i].nk);
+		dk_scache_free(&sc);
+		dk_state_free(&st);
+	}
+}
+
 static void
 test_pair(void)
 {
@@ -405,6 +452,7 @@ main(void)
 	snprintf(cpath, sizeof(cpath), "%s/ledger.jsonl.state", dir);
 	test_cache();
 	test_writer();
+	test_avoid();
 	test_witnessed();
 	test_pair();
 	dk_key_free(&op);
