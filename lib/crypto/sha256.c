@@ -1,7 +1,7 @@
 /* sha256.c: SHA-256 of two parts (a prefix and the data) for the Merkle
  * tree's leaves and nodes, the readings' commitments and the records'
- * ids: with the CPU's SHA extensions when it has them, libsodium's
- * otherwise. */
+ * ids, and of bytes given in parts (the state cache's marks): with the
+ * CPU's SHA extensions when it has them, libsodium's otherwise. */
 #include <stdint.h>
 #include <string.h>
 
@@ -12,6 +12,9 @@
 /* 1 with SHA-NI (and the SSSE3 and SSE4.1 it uses), 0 without; -1 not
  * asked yet. */
 static int have_ni = -1;
+
+static const uint32_t IV[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+	0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
@@ -110,9 +113,6 @@ put32(unsigned char *p, uint32_t v)
 	p[3] = v;
 }
 
-static const uint32_t IV[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
-	0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-
 /* n bytes at p after the t->total bytes before, SHA-NI: a block's part
  * kept in t->buf until the block is whole. */
 static void
@@ -120,6 +120,8 @@ update_ni(struct dk_sha256 *t, const unsigned char *p, size_t n)
 {
 	size_t k = (size_t)(t->total % 64), m;
 
+	if (n == 0)	/* p may be NULL */
+		return;
 	t->total += n;
 	if (k > 0) {
 		m = 64 - k < n ? 64 - k : n;
@@ -156,8 +158,6 @@ final_ni(struct dk_sha256 *t, unsigned char out[32])
 	memcpy(out, h, 32);
 }
 #else
-static const uint32_t IV[8];
-
 static int
 ni(void)
 {
@@ -184,10 +184,10 @@ final_ni(struct dk_sha256 *t, unsigned char out[32])
 void
 dk_sha256_init(struct dk_sha256 *t)
 {
-	memset(t, 0, sizeof(*t));
-	if ((t->ni = ni()))
+	if ((t->ni = ni())) {	/* sod left as it is, not used */
 		memcpy(t->h, IV, sizeof(t->h));
-	else
+		t->total = 0;
+	} else
 		crypto_hash_sha256_init(&t->sod);
 }
 
@@ -209,7 +209,7 @@ dk_sha256_final(struct dk_sha256 *t, unsigned char out[32])
 		crypto_hash_sha256_final(&t->sod, out);
 }
 
-/* SHA-256(a || b) into out; a is at most 64 bytes. */
+/* SHA-256(a || b) into out. */
 void
 dk_sha256_2(const void *a, size_t an, const void *b, size_t bn,
     unsigned char out[32])

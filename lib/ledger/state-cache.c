@@ -81,10 +81,10 @@ dk_scache_free(struct dk_scache *sc)
 	free(sc->kseq);
 	free(sc->avoid);
 	free(sc->abits);
-	sc->abits = NULL;
 	dk_scache_w_free(sc->w);
 	sc->w = NULL;
 	sc->avoid = NULL;
+	sc->abits = NULL;
 	sc->navoid = sc->capavoid = 0;
 	sc->out = NULL;
 	sc->obuf = NULL;
@@ -503,7 +503,9 @@ cache_apply(struct dk_scache *sc, char *buf, size_t end, int fd,
 		if ((nl = memchr(p, '\n', (size_t)(buf + end - p))) == NULL)
 			return 0;
 		/* a reading's or commitment's pair, looked at only by a
-		 * caller that avoids pairs or keeps commitments (settle) */
+		 * caller that avoids pairs or keeps commitments (settle;
+		 * which alone would refuse such a line cut short, that the
+		 * digest holds as written) */
 		if ((p[0] == 'R' || p[0] == 'K') && p[1] == '\t' &&
 		    last >= 0 && sc->navoid == 0 && !sc->want_k)
 			continue;

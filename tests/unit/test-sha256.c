@@ -1,8 +1,9 @@
 /* Unit tests for lib/crypto/sha256.c: SHA-256 of two parts, with SHA-NI
  * and without, against libsodium's, every split of every length to 300
  * bytes; and the known answers of FIPS 180-2.  In parts (dk_sha256_init,
- * _update, _final): every two cuts of every length to 300 bytes, a copy
- * of the state taken mid-way, and a megabyte in uneven pieces. */
+ * _update, _final): every length to 300 bytes cut at every byte and
+ * again at every seventh after it, a copy of the state taken mid-way,
+ * and a megabyte in uneven pieces. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

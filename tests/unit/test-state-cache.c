@@ -392,17 +392,20 @@ test_avoid(void)
 		{ NULL, 0, 0, 1, 0 },
 		{ NULL, 0, 1, 1, 6 },	/* rounds 0 to 5 (4 once) */
 		{ "m-9", 0, 1, 1, 6 },
+		{ "m-9", 0, 0, 1, 0 },	/* pairs avoided, none kept */
 		{ "m-1", 1, 1, 1, 6 },	/* the meter's, another slot */
 		{ "m-1", 2, 1, 0, 0 },	/* a reading the cache holds */
 		{ "m-2", 10, 0, 0, 0 },	/* a commitment it holds */
 	};
 	struct dk_err e = { 0 };
-	struct dk_state st;
+	struct dk_state st, whole;
 	struct dk_scache sc;
 	char s[32], m[32];
 	size_t i;
 	int j;
 
+	dk_state_init(&whole);
+	CHECK_INT(dk_ledger_scan(lpath, NULL, dk_state_apply, &whole, &e), 0);
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		dk_state_init(&st);
 		dk_scache_init(&sc, &st);
@@ -419,9 +422,17 @@ test_avoid(void)
 		    0);
 		CHECK_INT(sc.used, c[i].used);
 		CHECK(sc.nk == c[i].nk);
+		/* the state a whole read makes, however it was read */
+		CHECK_INT(st.entries, whole.entries);
+		CHECK(st.nslots == whole.nslots);
+		for (j = 0; j < (int)st.nslots && j < (int)whole.nslots; j++)
+			CHECK(st.slots[j].slot == whole.slots[j].slot &&
+			    st.slots[j].nc == whole.slots[j].nc &&
+			    st.slots[j].settled == whole.slots[j].settled);
 		dk_scache_free(&sc);
 		dk_state_free(&st);
 	}
+	dk_state_free(&whole);
 }
 
 static void
