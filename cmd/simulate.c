@@ -49,6 +49,7 @@ main(int argc, char *argv[])
 	json_t *j;
 
 	memset(sc, 0, sizeof(sc));
+	memset(S, 0, sizeof(S));
 	memset(r, 0, sizeof(r));
 	dk_jalloc_on();		/* before the first JSON value */
 	dk_prog_init(&P, prog, usage, 0, argc);
@@ -152,8 +153,10 @@ main(int argc, char *argv[])
 fail:
 	rc = dk_prog_fail(&P, &e);
 out:
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		dk_report_free(&r[i]);
+		dk_sim_free(&S[i]);
+	}
 	for (i = 0; i < nsc; i++)
 		dk_scen_free(&sc[i]);
 	dk_prog_free(&P);

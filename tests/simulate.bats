@@ -385,6 +385,29 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	assert_equal "$stderr" "denki-simulate: comm/kn2.yaml:20: bid.sell_markup: must be from 0 to 100, got 500"
 }
 
+@test "simulate: the figures are read after each step; a step's entries changed before they are read stop the run, named" {
+	beside
+	rm bin/denki-settle
+	# the real settle, then its last transfer's amount changed in the
+	# ledger, as a program that wrote past the chain would
+	cat >bin/denki-settle <<-EOF
+	#!/bin/sh
+	"$TOP/denki-settle" "\$@" || exit
+	n=\$(grep -n '"type":"transfer"' ledger.jsonl | tail -n 1 | cut -d: -f1)
+	sed -i "\${n}s/\"amount\":/\"amount\":1/" ledger.jsonl
+	echo "\$n" >>changed
+	EOF
+	chmod 755 bin/denki-settle
+	run --separate-stderr bin/denki-simulate -q small.yaml
+	assert_failure 65
+	n=$(cat small/changed)
+	assert_equal "$stderr" "denki-simulate: ./small/ledger.jsonl:$n: entry $((n - 1)): changed after it was written: its hash is not entry $n's prev, and the checkpoint there does not sign it as it is"
+	# the first step's: the second day was never bid
+	[ "$(wc -l <small/changed)" -eq 1 ]
+	[ ! -e small.html ]
+	assert_equal "$output" ""
+}
+
 @test "simulate: the programs of the run missing: named, 69" {
 	mkdir bin
 	cp "$TOP/denki-simulate" bin/

@@ -612,6 +612,19 @@ dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn fn,
 	return dk_ledger_scan_only(path, oppk, NULL, fn, ctx, e);
 }
 
+/* What follows the last checkpoint was never acknowledged, and no
+ * signature covers it: not read as part of the ledger (-1). */
+static int
+unacked(const struct dk_scaninfo *si, const char *path, struct dk_err *e)
+{
+	if (si->origin[0] != '\0' && !si->last_type_checkpoint)
+		return dk_fail(e, DK_EX_DATAERR, "%s: entries %lld to %lld "
+		    "follow the last checkpoint: an append that was never "
+		    "acknowledged; run denki-ledger-recover first", path,
+		    si->note != NULL ? si->note_seq + 1 : 0, si->entries - 1);
+	return 0;
+}
+
 /*
  * The same, fn given only the records of the types named (NULL-ended;
  * NULL: every record): the others are chained and hashed into the tree
@@ -632,14 +645,56 @@ dk_ledger_scan_only(const char *path, const unsigned char *oppk,
 	memset(&si, 0, sizeof(si));
 	si.only = types;
 	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
-	/* what follows the last checkpoint was never acknowledged, and no
-	 * signature covers it: not read as part of the ledger */
-	if (rc == 0 && si.origin[0] != '\0' && !si.last_type_checkpoint)
-		rc = dk_fail(e, DK_EX_DATAERR, "%s: entries %lld to %lld follow "
-		    "the last checkpoint: an append that was never "
-		    "acknowledged; run denki-ledger-recover first", path,
-		    si.note != NULL ? si.note_seq + 1 : 0, si.entries - 1);
+	if (rc == 0)
+		rc = unacked(&si, path, e);
 	dk_scaninfo_free(&si);
+	return rc;
+}
+
+/* A follower that has read nothing yet: of the records, those of types
+ * (NULL-ended; NULL: all) go to the function each dk_follow is given. */
+void
+dk_follow_init(struct dk_follow *f, const char *const *types)
+{
+	memset(f, 0, sizeof(*f));
+	f->si.only = types;
+	strcpy(f->prev, ZERO64);
+}
+
+/* What was appended to the ledger at path since the last call (from
+ * the first entry at the first): the scan of a whole read goes on, its
+ * chain, tree and checkpoints, and the last checkpoint's signature is
+ * checked at the end of each call.  What was read before is not read
+ * again: a follower holds what it read then, as it was. */
+int
+dk_follow(struct dk_follow *f, const char *path, const unsigned char *oppk,
+    dk_entry_fn fn, void *ctx, struct dk_err *e)
+{
+	FILE *fp;
+	int rc;
+
+	if ((fp = dk_ledger_fopen(path, e)) == NULL)
+		return -1;
+	if (fseeko(fp, f->si.good, SEEK_SET) != 0) {
+		rc = dk_fail(e, DK_EX_IOERR, "%s: %s", path, strerror(errno));
+		fclose(fp);
+		return rc;
+	}
+	rc = dk_ledger_scan_resume(fp, path, (long)f->next, oppk, fn, ctx,
+	    f->prev, &f->next, &f->si, e);
+	f->si.entries = f->next;
+	fclose(fp);
+	return rc;
+}
+
+/* The follower's end: 0 when the ledger read ends with a checkpoint (or
+ * has none); f freed either way. */
+int
+dk_follow_end(struct dk_follow *f, const char *path, struct dk_err *e)
+{
+	int rc = unacked(&f->si, path, e);
+
+	dk_scaninfo_free(&f->si);
 	return rc;
 }
 

@@ -334,6 +334,19 @@ int dk_ledger_scan_resume(FILE *, const char *name, long line0,
     const unsigned char *oppk, dk_entry_fn, void *ctx, char prev[65],
     long long *next, struct dk_scaninfo *, struct dk_err *);
 void dk_scaninfo_free(struct dk_scaninfo *);
+/* A reader that follows a ledger as it grows (ledger-scan.c): each
+ * dk_follow reads what was appended since the one before, as
+ * dk_ledger_scan_only reads the whole; dk_follow_end, once no more is
+ * appended, refuses entries after the last checkpoint. */
+struct dk_follow {
+	struct dk_scaninfo si;	/* the scan so far (si.good: bytes read) */
+	char prev[65];		/* the last line's hash */
+	long long next;		/* the next entry, and line */
+};
+void dk_follow_init(struct dk_follow *, const char *const *types);
+int dk_follow(struct dk_follow *, const char *path,
+    const unsigned char *oppk, dk_entry_fn, void *ctx, struct dk_err *);
+int dk_follow_end(struct dk_follow *, const char *path, struct dk_err *);
 int dk_ledger_open(struct dk_ledger *, const char *path,
     const struct dk_key *op, dk_entry_fn, void *ctx, struct dk_err *);
 int dk_ledger_open_w(struct dk_ledger *, const char *path,

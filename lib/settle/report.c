@@ -655,13 +655,23 @@ dk_report_period(struct dk_report *r, const char *path,
     const unsigned char *oppk, const char *from, const char *to, int flags,
     struct dk_err *e)
 {
-	const char *k;
-	json_t *v;
-	size_t i;
+	if (dk_report_begin(r, from, to, flags, e) < 0 ||
+	    dk_ledger_scan_only(path, oppk, dk_report_types(r), entry, r,
+	    e) < 0)
+		return -1;
+	return dk_report_end(r, e);
+}
 
-	memset(r, 0, sizeof(*r));
+/* The same in parts, for a reader that follows a ledger as it grows
+ * (denki-simulate's, dk_follow): r begun, given each entry read
+ * (dk_report_entry; of the types dk_report_types names), ended. */
+int
+dk_report_begin(struct dk_report *r, const char *from, const char *to,
+    int flags, struct dk_err *e)
+{
+	if (dk_report_init(r) < 0)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	r->flags = flags;
-	r->bucket = 10;
 	if (from != NULL) {
 		snprintf(r->from, sizeof(r->from), "%s", from);
 		snprintf(r->to, sizeof(r->to), "%s", to);
@@ -669,16 +679,22 @@ dk_report_period(struct dk_report *r, const char *path,
 		if (strlen(from) == 10 && strcmp(from, to) == 0)
 			r->bucket = 16;
 	}
-	if ((r->prices = json_object()) == NULL ||
-	    (r->cslots = json_object()) == NULL ||
-	    (r->known = json_object()) == NULL ||
-	    (r->idx = json_object()) == NULL ||
-	    (r->periods = json_object()) == NULL ||
-	    (r->provpos = json_object()) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if (dk_ledger_scan_only(path, oppk, flags & DK_REPORT_NOFLOWS ?
-	    noflows : NULL, entry, r, e) < 0)
-		return -1;
+	return 0;
+}
+
+const char *const *
+dk_report_types(const struct dk_report *r)
+{
+	return r->flags & DK_REPORT_NOFLOWS ? noflows : NULL;
+}
+
+int
+dk_report_end(struct dk_report *r, struct dk_err *e)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
 	if (r->nm > 1)
 		qsort(r->m, r->nm, sizeof(*r->m), byid);
 	if (r->matched > 0)

@@ -376,6 +376,10 @@ int dk_report_ledger(struct dk_report *, const char *path,
 int dk_report_period(struct dk_report *, const char *path,
     const unsigned char *oppk, const char *from, const char *to, int flags,
     struct dk_err *);
+int dk_report_begin(struct dk_report *, const char *from, const char *to,
+    int flags, struct dk_err *);
+const char *const *dk_report_types(const struct dk_report *);
+int dk_report_end(struct dk_report *, struct dk_err *);
 const struct dk_member *dk_report_member(const struct dk_report *,
     const char *id);
 
@@ -660,8 +664,15 @@ struct dk_sim {
 	int spd;		/* slots a day */
 	long long readings, settled, orders;	/* signed; checked by settle */
 	int64_t ms;		/* the run's wall-clock time */
+	/* the ledger's figures, read after each step (dk_sim_follow) */
+	int following;		/* rep, fol and op set */
+	struct dk_report rep;
+	struct dk_follow fol;
+	struct dk_key op;
 };
 int dk_sim_run(struct dk_sim *, struct dk_err *);
+int dk_sim_follow(struct dk_sim *, struct dk_err *);
+void dk_sim_free(struct dk_sim *);
 struct dk_sim_kpi {
 	char name[64];
 	long long homes, days, slots, orders, contracts;
@@ -673,8 +684,8 @@ struct dk_sim_kpi {
 	char pct[3][48];	/* self-sufficiency, P2P share, matching rate,
 				 * as the community's statement shows them */
 };
-int dk_sim_kpi(struct dk_sim_kpi *, const struct dk_sim *,
-    struct dk_report *, struct dk_err *);
+int dk_sim_kpi(struct dk_sim_kpi *, struct dk_sim *, struct dk_report *,
+    struct dk_err *);
 json_t *dk_sim_kpi_json(const struct dk_sim_kpi *);
 int dk_sim_text(FILE *, const struct dk_sim_kpi *, size_t n);
 int dk_sim_html(FILE *, const struct dk_sim_kpi *, struct dk_report *,

@@ -10,38 +10,86 @@
 
 #include "settle.h"
 
-/* The run's ledger read into r (with each day) and the figures of k. */
-int
-dk_sim_kpi(struct dk_sim_kpi *k, const struct dk_sim *S,
-    struct dk_report *r, struct dk_err *e)
+/* The run's period, its first day to its last. */
+static void
+period(const struct dk_sim *S, char from[11], char to[11])
 {
 	const struct dk_scen *sc = S->sc;
-	char lp[4096], pp[4096], from[11], to[11];
-	struct dk_stmt_fig f[DK_STMT_FIGS];
-	struct dk_stmt st;
-	struct dk_key op;
 	time_t t;
 	struct tm tm;
-	int rc, i;
 
-	memset(k, 0, sizeof(*k));
-	memset(r, 0, sizeof(*r));
-	snprintf(lp, sizeof(lp), "%s/ledger.jsonl", S->dir);
-	snprintf(pp, sizeof(pp), "%s/operator.pub", S->dir);
-	if (dk_key_read_pub(&op, pp, e) < 0)
-		return -1;
-	snprintf(from, sizeof(from), "%s", sc->start);
+	snprintf(from, 11, "%s", sc->start);
 	/* the days are of 24 hours from the first midnight: past a change
 	 * to summer time the last one ends in the hour after its date (one
 	 * day alone keeps its slots apart, as the statements show a day) */
 	t = (time_t)(sc->day0 + sc->days - (sc->days > 1 ? 0 : 1)) * 86400;
 	gmtime_r(&t, &tm);
-	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
-	/* the figures and charts read no transfer */
-	rc = dk_report_period(r, lp, op.pk, from, to, DK_REPORT_DETAIL |
-	    DK_REPORT_NOFLOWS, e);
-	dk_key_free(&op);
-	if (rc < 0)
+	strftime(to, 11, "%Y-%m-%d", &tm);
+}
+
+/*
+ * What the run's steps appended to its ledger since the last call (at
+ * the first, from the first entry), read into S->rep as the report
+ * reads a ledger (dk_report_period: each entry chained and hashed into
+ * the tree the checkpoints sign, the last one's signature checked): a
+ * step's entries while they are still in memory, not the whole ledger
+ * again at the end.
+ */
+int
+dk_sim_follow(struct dk_sim *S, struct dk_err *e)
+{
+	char lp[4096], pp[4096], from[11], to[11];
+
+	if (!S->following) {
+		snprintf(pp, sizeof(pp), "%s/operator.pub", S->dir);
+		if (dk_key_read_pub(&S->op, pp, e) < 0)
+			return -1;
+		S->following = 1;
+		period(S, from, to);
+		/* the figures and charts read no transfer */
+		if (dk_report_begin(&S->rep, from, to, DK_REPORT_DETAIL |
+		    DK_REPORT_NOFLOWS, e) < 0)
+			return -1;
+		dk_follow_init(&S->fol, dk_report_types(&S->rep));
+	}
+	snprintf(lp, sizeof(lp), "%s/ledger.jsonl", S->dir);
+	return dk_follow(&S->fol, lp, S->op.pk, dk_report_entry, &S->rep, e);
+}
+
+void
+dk_sim_free(struct dk_sim *S)
+{
+	if (!S->following)
+		return;
+	dk_report_free(&S->rep);
+	dk_scaninfo_free(&S->fol.si);
+	dk_key_free(&S->op);
+	S->following = 0;
+}
+
+/* The run's ledger read into r (with each day: what the steps did not
+ * read, dk_sim_follow) and the figures of k; S's reading is r's now. */
+int
+dk_sim_kpi(struct dk_sim_kpi *k, struct dk_sim *S, struct dk_report *r,
+    struct dk_err *e)
+{
+	const struct dk_scen *sc = S->sc;
+	char lp[4096];
+	struct dk_stmt_fig f[DK_STMT_FIGS];
+	struct dk_stmt st;
+	int rc, i;
+
+	memset(k, 0, sizeof(*k));
+	memset(r, 0, sizeof(*r));
+	snprintf(lp, sizeof(lp), "%s/ledger.jsonl", S->dir);
+	if (dk_sim_follow(S, e) < 0)
+		return -1;
+	rc = dk_follow_end(&S->fol, lp, e);
+	*r = S->rep;
+	memset(&S->rep, 0, sizeof(S->rep));
+	dk_key_free(&S->op);
+	S->following = 0;
+	if (rc < 0 || dk_report_end(r, e) < 0)
 		return -1;
 	snprintf(k->name, sizeof(k->name), "%s", sc->name);
 	snprintf(k->currency, sizeof(k->currency), "%s", r->rules.currency);

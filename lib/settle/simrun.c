@@ -1140,7 +1140,9 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 		for (d = 0; d < S->sc->days; d += R.ndays) {
 			R.ndays = S->step < S->sc->days - d ? S->step :
 			    S->sc->days - d;
-			if (day(&R, d, e) < 0)
+			/* the step's entries read for the figures while
+			 * they are in memory */
+			if (day(&R, d, e) < 0 || dk_sim_follow(S, e) < 0)
 				break;
 		}
 		rc = d == S->sc->days ? 0 : -1;

@@ -1,7 +1,8 @@
 /* Unit tests for lib/ledger/ledger-scan.c: what a reader of some types
  * alone (dk_ledger_scan_only) is handed and passes over; the reading in
  * pread windows (lines across them and longer than one, a pipe read by
- * stdio, a torn last line, a file cut under the reader). */
+ * stdio, a torn last line, a file cut under the reader); a follower
+ * (dk_follow) reading a ledger as it grows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,108 @@ test_cut(void)
 	unlink(path);
 }
 
+/* The records given added to the ledger at path, then a checkpoint
+ * (cp) and the commit. */
+static void
+grow(const char *path, const char *const *recs, int cp)
+{
+	struct dk_ledger l;
+	struct dk_err e;
+	json_t *r;
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
+	for (i = 0; recs[i] != NULL; i++) {
+		CHECK((r = json_loads(recs[i], 0, NULL)) != NULL);
+		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
+		json_decref(r);
+	}
+	if (cp)
+		CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
+	CHECK_INT(dk_ledger_commit(&l, &e), 0);
+	dk_ledger_close(&l);
+}
+
+/*
+ * A follower is handed each record once, as a whole read hands them,
+ * however the ledger grew between its calls; nothing new: nothing; a
+ * line changed after the one before it was read: refused, named; an
+ * append without its checkpoint: refused at the end.
+ */
+static void
+test_follow(void)
+{
+	static const char *const keep[] = { "keep", NULL };
+	static const char *const a[] = { "{\"n\":1,\"type\":\"keep\"}",
+		"{\"n\":2,\"type\":\"skip\"}", NULL };
+	static const char *const b[] = { "{\"n\":3,\"type\":\"keep\"}",
+		"{\"n\":4,\"type\":\"keep\"}", NULL };
+	static const char *const c[] = { "{\"n\":5,\"type\":\"keep\"}",
+		NULL };
+	char path[128], *buf, *q;
+	struct dk_follow f;
+	struct dk_err e;
+	struct seen s, w;
+	FILE *fp;
+	long n;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/follow.jsonl", dir);
+	make(path, a);		/* 0 genesis, 1 keep, 2 skip, 3 checkpoint */
+	memset(&e, 0, sizeof(e));
+	memset(&s, 0, sizeof(s));
+	dk_follow_init(&f, keep);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	CHECK_INT(s.n, 1);
+	CHECK_INT(s.seq[0], 1);
+	grow(path, b, 1);	/* 4 and 5 keep, 6 checkpoint */
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	CHECK_INT(s.n, 3);
+	CHECK_INT(s.seq[1], 4);
+	CHECK_INT(s.seq[2], 5);
+	CHECK(f.next == 7 && f.si.checkpoints == 2);
+	CHECK_INT(dk_follow_end(&f, path, &e), 0);
+	/* the same as a whole read */
+	memset(&w, 0, sizeof(w));
+	CHECK_INT(dk_ledger_scan_only(path, op.pk, keep, collect, &w, &e), 0);
+	CHECK_INT(w.n, s.n);
+	for (i = 0; i < w.n; i++)
+		CHECK_INT(w.seq[i], s.seq[i]);
+	/* entry 7's record changed before the follower read it */
+	dk_follow_init(&f, keep);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	grow(path, c, 1);
+	CHECK((fp = fopen(path, "r+b")) != NULL);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	CHECK((buf = malloc((size_t)n)) != NULL);
+	CHECK(fread(buf, 1, (size_t)n, fp) == (size_t)n);
+	CHECK((q = memmem(buf, (size_t)n, "\"n\":5", 5)) != NULL);
+	fseek(fp, (long)(q - buf) + 4, SEEK_SET);
+	fputc('6', fp);
+	fclose(fp);
+	free(buf);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
+	CHECK(strstr(e.msg, "follow.jsonl:8: entry 7: changed after it was "
+	    "written") != NULL);
+	dk_scaninfo_free(&f.si);
+	unlink(path);
+	/* an append that no checkpoint acknowledged */
+	make(path, a);
+	memset(&e, 0, sizeof(e));
+	dk_follow_init(&f, keep);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	grow(path, c, 0);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	CHECK_INT(dk_follow_end(&f, path, &e), -1);
+	CHECK(strstr(e.msg, "entries 4 to 4 follow the last checkpoint") !=
+	    NULL);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -298,6 +401,7 @@ main(void)
 	test_windows();
 	test_torn();
 	test_cut();
+	test_follow();
 	dk_key_free(&op);
 	tmpdir_remove();
 	return check_done("test-ledger-scan");
