@@ -34,10 +34,11 @@ collect(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 	return 0;
 }
 
-/* A ledger at path of the records given as canonical text (json_loads):
- * the genesis, each, a checkpoint. */
+/* The records given as canonical text (json_loads) added to the ledger
+ * at path, after the genesis (genesis) and before a checkpoint (cp),
+ * then the commit. */
 static void
-make(const char *path, const char *const *recs)
+grow(const char *path, const char *const *recs, int genesis, int cp)
 {
 	struct dk_ledger l;
 	struct dk_err e;
@@ -46,15 +47,49 @@ make(const char *path, const char *const *recs)
 
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
-	CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
+	if (genesis)
+		CHECK_INT(dk_ledger_genesis(&l, "test.example/log", 0, &e), 0);
 	for (i = 0; recs[i] != NULL; i++) {
 		CHECK((r = json_loads(recs[i], 0, NULL)) != NULL);
 		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
 		json_decref(r);
 	}
-	CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
+	if (cp)
+		CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
 	CHECK_INT(dk_ledger_commit(&l, &e), 0);
 	dk_ledger_close(&l);
+}
+
+/* A ledger at path of the records given: the genesis, each, a
+ * checkpoint. */
+static void
+make(const char *path, const char *const *recs)
+{
+	grow(path, recs, 1, 1);
+}
+
+/* The byte at the offset'th after the first "what" (wl bytes) in the
+ * file at path set to c. */
+static void
+poke(const char *path, const char *what, size_t wl, long offset, int c)
+{
+	char *buf, *q;
+	FILE *fp;
+	long n;
+
+	CHECK((fp = fopen(path, "r+b")) != NULL);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	CHECK((buf = malloc((size_t)n)) != NULL);
+	CHECK(fread(buf, 1, (size_t)n, fp) == (size_t)n);
+	CHECK((q = memmem(buf, (size_t)n, what, wl)) != NULL);
+	if (q != NULL) {
+		fseek(fp, (long)(q - buf) + offset, SEEK_SET);
+		fputc(c, fp);
+	}
+	fclose(fp);
+	free(buf);
 }
 
 /*
@@ -107,26 +142,13 @@ test_nul_type(void)
 		"{\"n\":7,\"type\":\"keepQxyz\"}",
 		NULL
 	};
-	char path[128], *buf, *q;
+	char path[128];
 	struct dk_err e;
 	struct seen s;
-	FILE *fp;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/nul.jsonl", dir);
 	make(path, recs);
-	CHECK((fp = fopen(path, "r+b")) != NULL);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	CHECK((buf = malloc((size_t)n)) != NULL);
-	CHECK(fread(buf, 1, (size_t)n, fp) == (size_t)n);
-	q = memmem(buf, (size_t)n, "keepQxyz", 8);
-	CHECK(q != NULL);
-	fseek(fp, (long)(q - buf) + 4, SEEK_SET);
-	fputc('\0', fp);
-	fclose(fp);
-	free(buf);
+	poke(path, "keepQxyz", 8, 4, '\0');
 	memset(&e, 0, sizeof(e));
 	memset(&s, 0, sizeof(s));
 	CHECK_INT(dk_ledger_scan_only(path, op.pk, keep, collect, &s, &e), -1);
@@ -285,29 +307,6 @@ test_cut(void)
 	unlink(path);
 }
 
-/* The records given added to the ledger at path, then a checkpoint
- * (cp) and the commit. */
-static void
-grow(const char *path, const char *const *recs, int cp)
-{
-	struct dk_ledger l;
-	struct dk_err e;
-	json_t *r;
-	size_t i;
-
-	memset(&e, 0, sizeof(e));
-	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
-	for (i = 0; recs[i] != NULL; i++) {
-		CHECK((r = json_loads(recs[i], 0, NULL)) != NULL);
-		CHECK_INT(dk_ledger_add(&l, r, &e), 0);
-		json_decref(r);
-	}
-	if (cp)
-		CHECK_INT(dk_ledger_checkpoint(&l, &e), 0);
-	CHECK_INT(dk_ledger_commit(&l, &e), 0);
-	dk_ledger_close(&l);
-}
-
 /*
  * A follower is handed each record once, as a whole read hands them,
  * however the ledger grew between its calls; nothing new: nothing; a
@@ -324,12 +323,10 @@ test_follow(void)
 		"{\"n\":4,\"type\":\"keep\"}", NULL };
 	static const char *const c[] = { "{\"n\":5,\"type\":\"keep\"}",
 		NULL };
-	char path[128], *buf, *q;
+	char path[128];
 	struct dk_follow f;
 	struct dk_err e;
 	struct seen s, w;
-	FILE *fp;
-	long n;
 	int i;
 
 	snprintf(path, sizeof(path), "%s/follow.jsonl", dir);
@@ -340,7 +337,7 @@ test_follow(void)
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
 	CHECK_INT(s.n, 1);
 	CHECK_INT(s.seq[0], 1);
-	grow(path, b, 1);	/* 4 and 5 keep, 6 checkpoint */
+	grow(path, b, 0, 1);	/* 4 and 5 keep, 6 checkpoint */
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
 	CHECK_INT(s.n, 3);
@@ -357,18 +354,8 @@ test_follow(void)
 	/* entry 7's record changed before the follower read it */
 	dk_follow_init(&f, keep);
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
-	grow(path, c, 1);
-	CHECK((fp = fopen(path, "r+b")) != NULL);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	CHECK((buf = malloc((size_t)n)) != NULL);
-	CHECK(fread(buf, 1, (size_t)n, fp) == (size_t)n);
-	CHECK((q = memmem(buf, (size_t)n, "\"n\":5", 5)) != NULL);
-	fseek(fp, (long)(q - buf) + 4, SEEK_SET);
-	fputc('6', fp);
-	fclose(fp);
-	free(buf);
+	grow(path, c, 0, 1);
+	poke(path, "\"n\":5", 5, 4, '6');
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
 	CHECK(strstr(e.msg, "follow.jsonl:8: entry 7: changed after it was "
 	    "written") != NULL);
@@ -379,7 +366,7 @@ test_follow(void)
 	memset(&e, 0, sizeof(e));
 	dk_follow_init(&f, keep);
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
-	grow(path, c, 0);
+	grow(path, c, 0, 0);
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
 	CHECK_INT(dk_follow_end(&f, path, &e), -1);
 	CHECK(strstr(e.msg, "entries 4 to 4 follow the last checkpoint") !=
