@@ -385,7 +385,7 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	assert_equal "$stderr" "denki-simulate: comm/kn2.yaml:20: bid.sell_markup: must be from 0 to 100, got 500"
 }
 
-@test "simulate: the figures are read after each step; a step's entries changed before they are read stop the run, named" {
+@test "simulate: a step's entries changed before the figures read them stop the run after that step, named" {
 	beside
 	rm bin/denki-settle
 	# the real settle, then its last transfer's amount changed in the

@@ -401,8 +401,9 @@ dk_ledger_scan_plain(FILE *fp, const char *name, const unsigned char *oppk,
 /*
  * The same from where fp stands, after line line0 of the file: entry
  * *next, linked to prev, with si as a scan up to there left it (origin,
- * key, tree, good, cp_time): a reader that keeps what it read before
- * reads only what was appended since.
+ * key, tree, good, last_start, cp_time and cp_time_seq, note and
+ * note_seq, checkpoints, last_type_checkpoint): a reader that keeps what
+ * it read before reads only what was appended since.
  */
 int
 dk_ledger_scan_resume(FILE *fp, const char *name, long line0,
@@ -508,6 +509,7 @@ chain:
 			dk_mtree_append(&si->tree, leaf);
 			if (dk_scaninfo_leaf(si, leaf, e) < 0)
 				goto fail;
+			si->last_start = si->good;
 			si->good += n + 1;
 			si->last_type_checkpoint = type != NULL &&
 			    strcmp(type, "checkpoint") == 0;
@@ -661,6 +663,39 @@ dk_follow_init(struct dk_follow *f, const char *const *types)
 	strcpy(f->prev, ZERO64);
 }
 
+/* The last line the follower read is still where it was, as it was
+ * (its hash the chain's), so what it read is the file's beginning still:
+ * a ledger cut, replaced or changed there is refused (-1), not read as
+ * one that nothing was appended to. */
+static int
+still_there(const struct dk_follow *f, int fd, const char *path,
+    struct dk_err *e)
+{
+	size_t n = (size_t)(f->si.good - f->si.last_start);
+	unsigned char leaf[32];
+	char hex[65], *line;
+	int ok;
+
+	if (f->next == 0)
+		return 0;
+	if ((line = malloc(n)) == NULL)
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	ok = pread(fd, line, n, f->si.last_start) == (ssize_t)n &&
+	    line[n - 1] == '\n';
+	if (ok) {
+		dk_merkle_leaf(line, n - 1, leaf);
+		dk_hash_hex(leaf, hex);
+		ok = strcmp(hex, f->prev) == 0;
+	}
+	free(line);
+	if (!ok)
+		return dk_fail(e, DK_EX_DATAERR, "%s:%lld: entry %lld, the last "
+		    "one read before, is no longer there as it was read: the "
+		    "ledger was cut, replaced or changed", path, f->next,
+		    f->next - 1);
+	return 0;
+}
+
 /* What was appended to the ledger at path since the last call (from
  * the first entry at the first): the scan of a whole read goes on, its
  * chain, tree and checkpoints, and the last checkpoint's signature is
@@ -675,13 +710,12 @@ dk_follow(struct dk_follow *f, const char *path, const unsigned char *oppk,
 
 	if ((fp = dk_ledger_fopen(path, e)) == NULL)
 		return -1;
-	if (fseeko(fp, f->si.good, SEEK_SET) != 0) {
+	if ((rc = still_there(f, fileno(fp), path, e)) == 0 &&
+	    fseeko(fp, f->si.good, SEEK_SET) != 0)
 		rc = dk_fail(e, DK_EX_IOERR, "%s: %s", path, strerror(errno));
-		fclose(fp);
-		return rc;
-	}
-	rc = dk_ledger_scan_resume(fp, path, (long)f->next, oppk, fn, ctx,
-	    f->prev, &f->next, &f->si, e);
+	if (rc == 0)
+		rc = dk_ledger_scan_resume(fp, path, (long)f->next, oppk, fn,
+		    ctx, f->prev, &f->next, &f->si, e);
 	f->si.entries = f->next;
 	fclose(fp);
 	return rc;

@@ -262,6 +262,7 @@ struct dk_scaninfo {
 	char *note;		/* the last checkpoint's signed note */
 	long long note_seq;	/* its entry */
 	off_t good;		/* bytes of whole entries read */
+	off_t last_start;	/* where the last of them starts */
 	off_t note_end;		/* where the last checkpoint entry ends */
 	long long fail_seq;	/* the entry a failed scan stopped at */
 	int last_type_checkpoint;

@@ -619,6 +619,7 @@ ledger_holds(int fd, const struct mark *m, const unsigned char *oppk,
 	si->cp_time_seq = m->cp_time_seq;
 	si->checkpoints = m->checkpoints;
 	si->good = si->note_end = (off_t)m->size;
+	si->last_start = (off_t)(m->size - m->cplen - 1);
 	si->entries = m->next;
 	si->last_type_checkpoint = 1;
 	strcpy(prev, m->prev);

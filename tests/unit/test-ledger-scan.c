@@ -18,6 +18,7 @@ static struct dk_key op;
 struct seen {
 	int n;
 	long long seq[16];
+	int badline;	/* entries whose line was not seq + 1 */
 };
 
 static int
@@ -25,12 +26,12 @@ collect(void *ctx, long long seq, long line, json_t *rec, struct dk_err *e)
 {
 	struct seen *s = ctx;
 
-	(void)line;
 	(void)rec;
 	(void)e;
 	if (s->n < 16)
 		s->seq[s->n] = seq;
 	s->n++;
+	s->badline += line != seq + 1;
 	return 0;
 }
 
@@ -344,6 +345,7 @@ test_follow(void)
 	CHECK_INT(s.seq[1], 4);
 	CHECK_INT(s.seq[2], 5);
 	CHECK(f.next == 7 && f.si.checkpoints == 2);
+	CHECK_INT(s.badline, 0);
 	CHECK_INT(dk_follow_end(&f, path, &e), 0);
 	/* the same as a whole read */
 	memset(&w, 0, sizeof(w));
@@ -359,6 +361,25 @@ test_follow(void)
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
 	CHECK(strstr(e.msg, "follow.jsonl:8: entry 7: changed after it was "
 	    "written") != NULL);
+	dk_scaninfo_free(&f.si);
+	unlink(path);
+	/* the ledger cut, or its last line read changed, nothing added:
+	 * refused, not taken for one nothing was appended to */
+	make(path, a);
+	dk_follow_init(&f, keep);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	CHECK_INT(truncate(path, (off_t)f.si.good - 1), 0);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
+	CHECK(strstr(e.msg, "follow.jsonl:4: entry 3, the last one read "
+	    "before, is no longer there as it was read") != NULL);
+	dk_scaninfo_free(&f.si);
+	unlink(path);
+	make(path, a);
+	dk_follow_init(&f, keep);
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	poke(path, "\"checkpoint\"", 12, 2, 'C');
+	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
+	CHECK(strstr(e.msg, "no longer there as it was read") != NULL);
 	dk_scaninfo_free(&f.si);
 	unlink(path);
 	/* an append that no checkpoint acknowledged */
