@@ -408,6 +408,21 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	assert_equal "$output" ""
 }
 
+@test "simulate: a program's output that cannot be made stops the run: 73, the file named once" {
+	beside
+	rm bin/denki-clear
+	# the real clear, then a folder where contract-sign's output goes
+	printf '#!/bin/sh\n"%s/denki-clear" "$@" || exit\nmkdir contracts.jsonl\n' \
+	    "$TOP" >bin/denki-clear
+	chmod 755 bin/denki-clear
+	run --separate-stderr bin/denki-simulate -q small.yaml
+	assert_failure 73
+	assert_equal "$stderr" "denki-simulate: $BATS_TEST_TMPDIR/small/contracts.jsonl: Is a directory"
+	assert_equal "$output" ""
+	[ -s small/cleared.jsonl ]
+	[ ! -e small.html ]
+}
+
 @test "simulate: the programs of the run missing: named, 69" {
 	mkdir bin
 	cp "$TOP/denki-simulate" bin/

@@ -216,9 +216,10 @@ spawn_files(const char *dir, const char *in, int infd, const char *out,
 	for (i = in == NULL && infd >= 0; i < 3 && rc == 0; i++) {
 		if ((fd = openat(d, f[i], fl[i] | O_CLOEXEC, 0644)) >= 0)
 			close(fd);
-		else
+		else	/* a path of its own named as it is */
 			rc = dk_fail(e, i ? DK_EX_CANTCREAT : DK_EX_NOINPUT,
-			    "%s/%s: %s", dir, f[i], strerror(errno));
+			    "%s%s%s: %s", *f[i] == '/' ? "" : dir,
+			    *f[i] == '/' ? "" : "/", f[i], strerror(errno));
 	}
 	close(d);
 	return rc;
