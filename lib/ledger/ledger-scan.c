@@ -641,16 +641,14 @@ int
 dk_ledger_scan_only(const char *path, const unsigned char *oppk,
     const char *const *types, dk_entry_fn fn, void *ctx, struct dk_err *e)
 {
-	struct dk_scaninfo si;
-	int rc;
+	struct dk_follow f;
 
-	memset(&si, 0, sizeof(si));
-	si.only = types;
-	rc = dk_ledger_scan_info(path, oppk, fn, ctx, &si, e);
-	if (rc == 0)
-		rc = unacked(&si, path, e);
-	dk_scaninfo_free(&si);
-	return rc;
+	dk_follow_init(&f, types);
+	if (dk_follow(&f, path, oppk, fn, ctx, e) < 0) {
+		dk_scaninfo_free(&f.si);
+		return -1;
+	}
+	return dk_follow_end(&f, path, e);
 }
 
 /* A follower that has read nothing yet: of the records, those of types
@@ -713,8 +711,12 @@ dk_follow(struct dk_follow *f, const char *path, const unsigned char *oppk,
 	if ((rc = still_there(f, fileno(fp), path, e)) == 0 &&
 	    fseeko(fp, f->si.good, SEEK_SET) != 0)
 		rc = dk_fail(e, DK_EX_IOERR, "%s: %s", path, strerror(errno));
+	/* the first from the first entry as every scan is (through the
+	 * state cache, given dk_scache_apply); the others on from there */
 	if (rc == 0)
-		rc = dk_ledger_scan_resume(fp, path, (long)f->next, oppk, fn,
+		rc = f->next == 0 ? dk_ledger_scan_fp(fp, path, oppk, fn, ctx,
+		    f->prev, &f->next, &f->si, e) :
+		    dk_ledger_scan_resume(fp, path, (long)f->next, oppk, fn,
 		    ctx, f->prev, &f->next, &f->si, e);
 	f->si.entries = f->next;
 	fclose(fp);

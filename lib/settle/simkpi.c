@@ -67,8 +67,8 @@ dk_sim_free(struct dk_sim *S)
 	S->following = 0;
 }
 
-/* The run's ledger read into r (with each day: what the steps did not
- * read, dk_sim_follow) and the figures of k; S's reading is r's now. */
+/* The run's ledger read into r (with each day; as the steps read it,
+ * dk_sim_follow) and the figures of k; S's reading is r's now. */
 int
 dk_sim_kpi(struct dk_sim_kpi *k, struct dk_sim *S, struct dk_report *r,
     struct dk_err *e)
@@ -82,7 +82,8 @@ dk_sim_kpi(struct dk_sim_kpi *k, struct dk_sim *S, struct dk_report *r,
 	memset(k, 0, sizeof(*k));
 	memset(r, 0, sizeof(*r));
 	snprintf(lp, sizeof(lp), "%s/ledger.jsonl", S->dir);
-	if (dk_sim_follow(S, e) < 0)
+	/* a run has read each step's entries (dk_sim_run); else all now */
+	if (!S->following && dk_sim_follow(S, e) < 0)
 		return -1;
 	rc = dk_follow_end(&S->fol, lp, e);
 	*r = S->rep;

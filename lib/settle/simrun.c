@@ -1085,9 +1085,7 @@ day(struct run *R, int d, struct dk_err *e)
 	/* what settle prints is in the ledger, and nothing reads it: the
 	 * last step's kept, as the other programs' (the earlier steps'
 	 * written would be written over, gigabytes of a year) */
-	if (d + R->ndays < R->sc->days)
-		return run1(R, settle, NULL, log, e);
-	return run1(R, settle, s, log, e);
+	return run1(R, settle, d + R->ndays < R->sc->days ? NULL : s, log, e);
 }
 
 int

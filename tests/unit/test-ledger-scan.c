@@ -308,6 +308,33 @@ test_cut(void)
 	unlink(path);
 }
 
+static const char *const keep[] = { "keep", NULL };
+
+/* A ledger at path of recs, read whole by f, a follower of keep. */
+static void
+followed(struct dk_follow *f, const char *path, const char *const *recs)
+{
+	struct dk_err e = { 0 };
+	struct seen s = { 0 };
+
+	unlink(path);
+	make(path, recs);
+	dk_follow_init(f, keep);
+	CHECK_INT(dk_follow(f, path, op.pk, collect, &s, &e), 0);
+}
+
+/* f's next reading of path refused, its message holding msg; f freed. */
+static void
+refused(struct dk_follow *f, const char *path, const char *msg)
+{
+	struct dk_err e = { 0 };
+	struct seen s = { 0 };
+
+	CHECK_INT(dk_follow(f, path, op.pk, collect, &s, &e), -1);
+	CHECK(strstr(e.msg, msg) != NULL);
+	dk_scaninfo_free(&f->si);
+}
+
 /*
  * A follower is handed each record once, as a whole read hands them,
  * however the ledger grew between its calls; nothing new: nothing; a
@@ -317,7 +344,6 @@ test_cut(void)
 static void
 test_follow(void)
 {
-	static const char *const keep[] = { "keep", NULL };
 	static const char *const a[] = { "{\"n\":1,\"type\":\"keep\"}",
 		"{\"n\":2,\"type\":\"skip\"}", NULL };
 	static const char *const b[] = { "{\"n\":3,\"type\":\"keep\"}",
@@ -358,35 +384,19 @@ test_follow(void)
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
 	grow(path, c, 0, 1);
 	poke(path, "\"n\":5", 5, 4, '6');
-	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
-	CHECK(strstr(e.msg, "follow.jsonl:8: entry 7: changed after it was "
-	    "written") != NULL);
-	dk_scaninfo_free(&f.si);
-	unlink(path);
+	refused(&f, path, "follow.jsonl:8: entry 7: changed after it was "
+	    "written");
 	/* the ledger cut, or its last line read changed, nothing added:
 	 * refused, not taken for one nothing was appended to */
-	make(path, a);
-	dk_follow_init(&f, keep);
-	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	followed(&f, path, a);
 	CHECK_INT(truncate(path, (off_t)f.si.good - 1), 0);
-	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
-	CHECK(strstr(e.msg, "follow.jsonl:4: entry 3, the last one read "
-	    "before, is no longer there as it was read") != NULL);
-	dk_scaninfo_free(&f.si);
-	unlink(path);
-	make(path, a);
-	dk_follow_init(&f, keep);
-	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	refused(&f, path, "follow.jsonl:4: entry 3, the last one read "
+	    "before, is no longer there as it was read");
+	followed(&f, path, a);
 	poke(path, "\"checkpoint\"", 12, 2, 'C');
-	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), -1);
-	CHECK(strstr(e.msg, "no longer there as it was read") != NULL);
-	dk_scaninfo_free(&f.si);
-	unlink(path);
+	refused(&f, path, "no longer there as it was read");
 	/* an append that no checkpoint acknowledged */
-	make(path, a);
-	memset(&e, 0, sizeof(e));
-	dk_follow_init(&f, keep);
-	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
+	followed(&f, path, a);
 	grow(path, c, 0, 0);
 	CHECK_INT(dk_follow(&f, path, op.pk, collect, &s, &e), 0);
 	CHECK_INT(dk_follow_end(&f, path, &e), -1);
