@@ -68,6 +68,7 @@ main(int argc, char *argv[])
 	struct dk_cleared g;
 	struct dk_revhist rv;
 	char *line, *text = NULL;
+	const char *lines;
 	size_t nitems = 0, capitems = 0, ii;
 	struct item *items = NULL, *ni;
 	int c, argi, bad = 0;
@@ -155,6 +156,8 @@ main(int argc, char *argv[])
 	    (C.rules.review.on && dk_revhist_ledger(&rv, C.l.fd, C.lpath,
 	    &e) < 0))
 		goto fail;
+	if (!P.dry)
+		dk_ledger_spill(&C.l, DK_LEDGER_HOLD);
 	/* the orders' signatures on every core, before the slots */
 	for (ii = 0; ii < nitems; ii++)
 		dk_order_ahead_line(items[ii].rec, items[ii].line,
@@ -212,8 +215,14 @@ badrec:
 		goto fail;
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
+	if (at.n > 0 && (lines = dk_ledger_lines(&C.l, &e)) == NULL) {
+		dk_warnx(prog, "%s (it is appended: denki-ledger-export "
+		    "shows it)", e.msg);
+		c = e.status;
+		goto out;
+	}
 	for (ii = 0; ii < at.n; ii++) {
-		fwrite(C.l.pend + at.v[ii].off, 1, at.v[ii].n, stdout);
+		fwrite(lines + at.v[ii].off, 1, at.v[ii].n, stdout);
 		putc('\n', stdout);
 	}
 done:

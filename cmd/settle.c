@@ -69,7 +69,7 @@ main(int argc, char *argv[])
 	struct dk_coop C;
 	struct dk_settle_run run;
 	size_t i, j, k;
-	int c, bad = 0, rc;
+	int c, bad = 0, rc, unread = 0;
 	json_t *out, *x;
 	/* stdout's buffer not malloc's: freed by fclose after the run's
 	 * millions of small blocks, it had malloc gather them all (0.18 s) */
@@ -102,6 +102,8 @@ main(int argc, char *argv[])
 	    "origin", DK_ORIGIN), &C.st, &e) < 0)
 		goto fail;
 	C.lopen = 1;
+	if (!P.dry)
+		dk_ledger_spill(&C.l, DK_LEDGER_HOLD);
 	dk_coop_witness_on(&C);
 	/* the meters' signatures on every core, before the slots */
 	dk_settle_run_precheck(&run, &C.st.reg, sysconf(_SC_NPROCESSORS_ONLN));
@@ -150,7 +152,11 @@ main(int argc, char *argv[])
 			    json_object_get(x, "net")));
 	}
 	/* the lines the ledger holds read there: it is closed below */
-	dk_settle_run_print(&run, &C.l, stdout);
+	if (dk_settle_run_print(&run, &C.l, stdout, &e) == -1) {
+		dk_warnx(prog, "%s (it is appended: denki-ledger-export "
+		    "shows it)", e.msg);
+		unread = e.status;
+	}
 done:
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
@@ -161,7 +167,7 @@ done:
 	dk_ahead_forget();
 	json_decref(out);
 	c = dk_finish_stdout(prog);
-	return c ? c : bad ? DK_EX_DATAERR : DK_EX_OK;
+	return c ? c : unread ? unread : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_key_free(&C.op);
 	return dk_prog_fail(&P, &e);

@@ -523,3 +523,69 @@ kn3 2016-07-05 -r 2"
 	    "kn1 2016-07-05 kn1 2016-07-06 kn2 2016-07-05 kn2 2016-07-06 kn3 2016-07-05 kn3 2016-07-06" ]
 	cmp small.orders b2.orders
 }
+
+# Settle and contract-sign write the entries of a run as they add them,
+# beyond the 4 MiB they hold (dk_ledger_spill): a dry run, and a run that
+# stops at a rejected slot or a cut input, must leave the ledger as it was.
+# Each wrapper tries those on the step's own input first, then runs the
+# real program; 80 homes for two days in one step append 15 MB.
+@test "simulate: settle and contract-sign write ahead of their commit; a dry run and a rejected last slot leave the ledger byte for byte" {
+	beside
+	cat >big.yaml <<-YAML
+	community: $EXAMPLES/community
+	start: 2016-07-05
+	days: 2
+	homes: [kn1, kn2, kn3, kn4, kn5]
+	scale: {copies: 16, shift_days: 1}
+	YAML
+	rm bin/denki-settle bin/denki-contract-sign
+	cat >bin/denki-settle <<-EOF
+	#!/bin/sh
+	cp ledger.jsonl s-before.jsonl
+	"$TOP/denki-settle" -n "\$@" >s-dry.jsonl || exit 90
+	cmp ledger.jsonl s-before.jsonl || exit 91
+	# the last reading's energy changed: its signature fails, in the last slot
+	sed '\$ s/"import_wh":\([0-9]*\)/"import_wh":1\1/' readings.jsonl >s-bad.jsonl
+	"$TOP/denki-settle" -c coop.yaml s-bad.jsonl >s-bad.out 2>s-bad.err
+	echo \$? >s-bad.rc
+	cmp ledger.jsonl s-before.jsonl || exit 92
+	exec "$TOP/denki-settle" "\$@"
+	EOF
+	cat >bin/denki-contract-sign <<-EOF
+	#!/bin/sh
+	cp ledger.jsonl k-before.jsonl
+	"$TOP/denki-contract-sign" -n "\$@" >k-dry.jsonl || exit 90
+	cmp ledger.jsonl k-before.jsonl || exit 91
+	# the last slot's clearing record cut off
+	head -n -1 cleared.jsonl >k-cut.jsonl
+	"$TOP/denki-contract-sign" -c coop.yaml k-cut.jsonl >k-cut.out 2>k-cut.err
+	echo \$? >k-cut.rc
+	cmp ledger.jsonl k-before.jsonl || exit 92
+	exec "$TOP/denki-contract-sign" "\$@"
+	EOF
+	chmod +x bin/denki-settle bin/denki-contract-sign
+	run --separate-stderr bin/denki-simulate -q -b 2 big.yaml
+	assert_success
+	assert_equal "$stderr" ""
+	# each stopped run said why, appended nothing, and printed nothing
+	[ "$(cat big/s-bad.rc)" -eq 65 ]
+	assert_equal "$(cat big/s-bad.err)" "denki-settle: s-bad.jsonl:7680: rejected: meter kn5-16-m: sig: bad signature: the record was not signed by this key, or was changed after signing
+denki-settle: nothing was appended"
+	[ ! -s big/s-bad.out ]
+	[ "$(cat big/k-cut.rc)" -eq 65 ]
+	assert_equal "$(tail -n 1 big/k-cut.err)" "denki-contract-sign: nothing was appended"
+	[ ! -s big/k-cut.out ]
+	# the real runs wrote more than they hold: contract-sign's entries
+	# between its ledger and settle's, settle's after
+	k=$(($(wc -c <big/s-before.jsonl) - $(wc -c <big/k-before.jsonl)))
+	s=$(($(wc -c <big/ledger.jsonl) - $(wc -c <big/s-before.jsonl)))
+	[ "$k" -gt 4194304 ]
+	[ "$s" -gt 4194304 ]
+	# what they printed, read back from the ledger, is what a dry run
+	# prints (settle's commitments aside: each run salts them afresh)
+	cmp big/k-dry.jsonl big/contracts.jsonl
+	[ "$(wc -l <big/s-dry.jsonl)" -eq "$(wc -l <big/settlements.jsonl)" ]
+	[ "$(grep -vc '"type":"commitment"' big/settlements.jsonl)" -gt 30000 ]
+	diff <(grep -v '"type":"commitment"' big/s-dry.jsonl) <(grep -v '"type":"commitment"' big/settlements.jsonl)
+	run -0 denki-ledger-verify -q -p big/operator.pub big/ledger.jsonl
+}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,13 +193,15 @@ dk_ledger_witnesses(struct dk_ledger *l, dk_cosign_fn fn, void *ctx, size_t n)
 /* The entry's line around the record's canonical text c (n bytes), as
  * dk_canon would write {"prev","rec","seq","type","v"}: its keys in that
  * order, prev and the numbers plain. */
+static int spill(struct dk_ledger *, struct dk_err *);
+
 static int
 frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 {
 	static const char h0[] = "{\"prev\":\"", h1[] = "\",\"rec\":",
 	    t0[] = ",\"seq\":", t1[] = ",\"type\":\"entry\",\"v\":2}\n";
 	char head[96], tail[64];
-	size_t hn, tn, pn = strnlen(l->prev, 64);
+	size_t hn, tn, pn = strnlen(l->prev, 64), used;
 	char *np;
 
 	/* no printf: a settle run frames every entry it adds */
@@ -211,14 +214,20 @@ frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 	    sizeof(t0) - 1);
 	memcpy(tail + tn, t1, sizeof(t1));
 	tn += sizeof(t1) - 1;
-	if (l->npend + hn + n + tn > l->cappend) {
+	used = l->npend - l->pout;
+	if (l->hold > 0 && used > 0 && used + hn + n + tn > l->hold) {
+		if (spill(l, e) < 0)
+			return -1;
+		used = 0;
+	}
+	if (used + hn + n + tn > l->cappend) {
 		size_t cap = (l->cappend + hn + n + tn) * 2;
 		if ((np = realloc(l->pend, cap)) == NULL)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 		l->pend = np;
 		l->cappend = cap;
 	}
-	np = l->pend + l->npend;
+	np = l->pend + used;
 	l->rec_off = l->npend + hn;
 	memcpy(np, head, hn);
 	memcpy(np + hn, c, n);
@@ -288,7 +297,7 @@ add(struct dk_ledger *l, json_t *rec, const char *c, struct dk_err *e)
 		return -1;
 	}
 	/* the leaf hashes the line without its newline */
-	dk_merkle_leaf(l->pend + l->npend, (size_t)n - 1, leaf);
+	dk_merkle_leaf(l->pend + (l->npend - l->pout), (size_t)n - 1, leaf);
 	l->npend += (size_t)n;
 	if (dk_scaninfo_leaf(&l->info, leaf, e) < 0) {
 		free(s);
@@ -308,13 +317,12 @@ add(struct dk_ledger *l, json_t *rec, const char *c, struct dk_err *e)
 	return 0;
 }
 
-/* Where the record's text of the entry added last starts in l->pend (the
- * bytes dk_ledger_add_canon was given, or dk_canon's of its record), past
- * frame()'s head: a caller that needs those bytes again after the commit
- * (denki-settle's and denki-contract-sign's stdout) reads them there rather
- * than keep a copy.  The pending lines stay in l->pend after a commit,
- * until the ledger is closed (only entries added later, or a witnessed
- * checkpoint, write after them). */
+/* Where the record's text of the entry added last starts in the pending
+ * lines (the bytes dk_ledger_add_canon was given, or dk_canon's of its
+ * record), past frame()'s head: a caller that needs those bytes again
+ * after the commit (denki-settle's and denki-contract-sign's stdout) reads
+ * them at dk_ledger_lines() + this offset rather than keep a copy.  They
+ * stay there until entries are added again or the ledger is closed. */
 size_t
 dk_ledger_last_text(const struct dk_ledger *l)
 {
@@ -344,6 +352,140 @@ put(int fd, const char *p, size_t n)
 }
 
 /*
+ * Pending lines written ahead of their commit (dk_ledger_spill): the
+ * files and the sizes acknowledged, so that a run that ends without its
+ * commit (an error, a rejected record, a return from main that closes
+ * nothing) cuts them at exit.  A run killed leaves them: entries no
+ * checkpoint follows, which denki-ledger-recover cuts, as after a crash
+ * in the middle of a commit.
+ */
+static struct {
+	int fd;
+	off_t size;
+} ahead[4] = { { -1, 0 }, { -1, 0 }, { -1, 0 }, { -1, 0 } };
+static int ahead_hooked;
+
+static void
+cut_ahead(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ahead) / sizeof(ahead[0]); i++)
+		if (ahead[i].fd >= 0 && ftruncate(ahead[i].fd,
+		    ahead[i].size) == 0)
+			fsync(ahead[i].fd);
+}
+
+/* fd's slot in ahead[] (fd -1: a free one), or -1 when none is */
+static int
+ahead_slot(int fd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ahead) / sizeof(ahead[0]); i++)
+		if (ahead[i].fd == fd)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Pending lines beyond hold bytes (0: none) are written to the file as
+ * entries are added, before the commit, rather than held: a settle run of
+ * a month at 1,000 homes adds 2 GB, memory that each run touches afresh.
+ * Only for a run that will commit (not a dry one).  Until the commit they
+ * are entries no checkpoint follows, which no reader sees (a reader waits
+ * for the writer's lock); a failed write or a run that ends without its
+ * commit cuts them (dk_ledger_close, or at exit).  After the commit,
+ * dk_ledger_lines() gives them back, from the file.
+ */
+void
+dk_ledger_spill(struct dk_ledger *l, size_t hold)
+{
+	if (!ahead_hooked && hold > 0) {
+		if (atexit(cut_ahead) != 0)
+			return;	/* held, as before */
+		ahead_hooked = 1;
+	}
+	l->hold = hold;
+}
+
+static void undo(struct dk_ledger *);
+
+/* The pending lines held, to the file (the last commit's size noted for
+ * a cut at exit): 0, or -1 with e filled and nothing of the run kept. */
+static int
+spill(struct dk_ledger *l, struct dk_err *e)
+{
+	int k = ahead_slot(l->fd);
+
+	if (k < 0) {
+		if ((k = ahead_slot(-1)) < 0) {
+			l->hold = 0;	/* no room to note it: held */
+			return 0;
+		}
+		ahead[k].fd = l->fd;
+		ahead[k].size = l->committed;
+	}
+	if (put(l->fd, l->pend, l->npend - l->pout) < 0) {
+		dk_fail(e, DK_EX_IOERR, "%s: write: %s; nothing of this run "
+		    "was appended", l->path, strerror(errno ? errno : EIO));
+		undo(l);
+		return -1;
+	}
+	l->pout = l->npend;
+	return 0;
+}
+
+/* Nothing of the pending run kept: the file cut back to what was
+ * acknowledged, the chain, tree and cache as they were before it. */
+static void
+undo(struct dk_ledger *l)
+{
+	int k;
+
+	if (ftruncate(l->fd, l->committed) == 0)
+		fsync(l->fd);
+	if ((k = ahead_slot(l->fd)) >= 0)
+		ahead[k].fd = -1;
+	/* its lines name entries that are gone: the next start reads on
+	 * from the cache's last mark */
+	dk_scache_w_free(l->sw);
+	l->sw = NULL;
+	l->npend = l->pout = 0;
+	memcpy(l->prev, l->base_prev, sizeof(l->prev));
+	l->next = l->base_next;
+	l->info.tree = l->base_tree;
+	l->info.nleaves = l->base_nleaves;
+}
+
+/* The lines of the last commit, where dk_ledger_last_text's offsets point
+ * (before the entries added next): held, or mapped back from the file when
+ * some were written ahead.  NULL with e filled. */
+const char *
+dk_ledger_lines(struct dk_ledger *l, struct dk_err *e)
+{
+	off_t at;
+	void *m;
+
+	if (!l->run_out)
+		return l->pend;
+	if (l->view == NULL) {
+		at = l->run_at - l->run_at % sysconf(_SC_PAGESIZE);
+		m = mmap(NULL, (size_t)(l->run_at - at) + l->run_n, PROT_READ,
+		    MAP_SHARED, l->fd, at);
+		if (m == MAP_FAILED) {
+			dk_fail(e, DK_EX_SOFTWARE, "%s: cannot read back "
+			    "what was appended: %s", l->path, strerror(errno));
+			return NULL;
+		}
+		l->view = m;
+		l->nview = (size_t)(l->run_at - at) + l->run_n;
+		l->view_skip = (size_t)(l->run_at - at);
+	}
+	return l->view + l->view_skip;
+}
+
+/*
  * The last checkpoint added, to the witnesses, in an order that keeps a
  * witness from cosigning a tree the ledger then fails to hold: room for the
  * whole append (its checkpoint with every witness's line) reserved first,
@@ -357,7 +499,7 @@ put(int fd, const char *p, size_t n)
 static int
 witnessed(struct dk_ledger *l, struct dk_err *e)
 {
-	size_t body = l->cp_off;
+	size_t body = l->cp_off, hold = l->hold;
 	char *lines, *note;
 	json_t *c;
 	int rc;
@@ -365,7 +507,7 @@ witnessed(struct dk_ledger *l, struct dk_err *e)
 	if (fallocate(l->fd, FALLOC_FL_KEEP_SIZE, l->committed, l->npend +
 	    l->cosign_room) < 0 && errno != EOPNOTSUPP && errno != ENOSYS)
 		return -1;
-	if (put(l->fd, l->pend, body) < 0 || fsync(l->fd) < 0)
+	if (put(l->fd, l->pend, body - l->pout) < 0 || fsync(l->fd) < 0)
 		return -1;
 	if ((lines = l->cosign(l->cosign_ctx, l, l->cp_note, e)) == NULL)
 		return -2;
@@ -385,13 +527,16 @@ witnessed(struct dk_ledger *l, struct dk_err *e)
 		c = json_pack("{s:s,s:i,s:s}", "type", "checkpoint", "v", 1,
 		    "note", note);
 		free(note);
+		/* held: the lines before it are written already */
+		l->hold = 0;
 		rc = c == NULL ? -1 : dk_ledger_add(l, c, e);
+		l->hold = hold;
 		json_decref(c);
 		if (rc < 0)
 			return -2;
 	} else
 		free(lines);
-	if (put(l->fd, l->pend + body, l->npend - body) < 0 ||
+	if (put(l->fd, l->pend + (body - l->pout), l->npend - body) < 0 ||
 	    fsync(l->fd) < 0)
 		return -1;
 	return 0;
@@ -403,16 +548,24 @@ witnessed(struct dk_ledger *l, struct dk_err *e)
 int
 dk_ledger_commit(struct dk_ledger *l, struct dk_err *e)
 {
-	int rc;
+	int rc, k;
 
 	if (l->cosign != NULL && l->last_cp && l->npend > 0)
 		rc = witnessed(l, e);
 	else
-		rc = put(l->fd, l->pend, l->npend) < 0 || fsync(l->fd) < 0 ?
-		    -1 : 0;
+		rc = put(l->fd, l->pend, l->npend - l->pout) < 0 ||
+		    fsync(l->fd) < 0 ? -1 : 0;
 	if (rc == 0) {
+		if (l->view != NULL)
+			munmap(l->view, l->nview);
+		l->view = NULL;
+		l->run_at = l->committed;
+		l->run_n = l->npend;
+		l->run_out = l->pout > 0;
 		l->committed += l->npend;
-		l->npend = 0;
+		l->npend = l->pout = 0;
+		if ((k = ahead_slot(l->fd)) >= 0)
+			ahead[k].fd = -1;	/* nothing ahead now */
 		/* only now: a cache never holds an entry a failed write lost */
 		if (l->sw != NULL && (l->cosign != NULL ||
 		    dk_scache_w_commit(l->sw, l) < 0)) {
@@ -426,17 +579,7 @@ dk_ledger_commit(struct dk_ledger *l, struct dk_err *e)
 		    "was appended", l->path, strerror(errno ? errno : EIO));
 	else
 		dk_failpre(e, "%s: nothing of this run was appended", l->path);
-	if (ftruncate(l->fd, l->committed) == 0)
-		fsync(l->fd);
-	/* its lines name entries that are gone: the next start reads on
-	 * from the cache's last mark */
-	dk_scache_w_free(l->sw);
-	l->sw = NULL;
-	l->npend = 0;
-	memcpy(l->prev, l->base_prev, sizeof(l->prev));
-	l->next = l->base_next;
-	l->info.tree = l->base_tree;
-	l->info.nleaves = l->base_nleaves;
+	undo(l);
 	return -1;
 }
 
@@ -447,12 +590,19 @@ dk_ledger_finish(struct dk_ledger *l, int dry, struct dk_err *e)
 {
 	if (l->npend > 0 && !l->last_cp && dk_ledger_checkpoint(l, e) < 0)
 		return -1;
+	if (dry && l->pout > 0)
+		undo(l);	/* dk_ledger_spill is for a run that commits */
 	return dry ? 0 : dk_ledger_commit(l, e);
 }
 
 void
 dk_ledger_close(struct dk_ledger *l)
 {
+	if (l->fd >= 0 && l->pout > 0)
+		undo(l);	/* written ahead of a commit that never came */
+	if (l->view != NULL)
+		munmap(l->view, l->nview);
+	l->view = NULL;
 	if (l->fd >= 0)
 		close(l->fd);	/* releases the lock */
 	l->fd = -1;

@@ -321,6 +321,16 @@ struct dk_ledger {
 				 * the entries added give it, written at
 				 * each commit; NULL: the next start reads
 				 * them */
+	size_t hold;		/* 0, or (dk_ledger_spill) the pending
+				 * bytes held before they are written,
+				 * unacknowledged, ahead of the commit */
+	size_t pout;		/* of the pending lines, those written
+				 * already: l->pend starts at byte pout */
+	off_t run_at;		/* the last commit: where its lines start, */
+	size_t run_n;		/* how long they are, */
+	int run_out;		/* whether some were written before it, */
+	char *view;		/* and then the file there, mapped */
+	size_t nview, view_skip;
 };
 int dk_ledger_scan(const char *path, const unsigned char *oppk, dk_entry_fn,
     void *ctx, struct dk_err *);
@@ -366,6 +376,11 @@ int dk_ledger_add_order(struct dk_ledger *, const char *line,
     struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 size_t dk_ledger_last_text(const struct dk_ledger *);
+/* what denki-settle and denki-contract-sign hold of their pending lines
+ * before they write them ahead of the commit (dk_ledger_spill) */
+#define DK_LEDGER_HOLD	((size_t)4 << 20)
+void dk_ledger_spill(struct dk_ledger *, size_t hold);
+const char *dk_ledger_lines(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
 void dk_ledger_close(struct dk_ledger *);

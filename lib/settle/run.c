@@ -1061,23 +1061,29 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 }
 
 /* The records settled, to f: their lines in sout and the texts of theirs
- * in l's pending lines, in the order settled; after the commit (the
- * ledger not closed yet).  0, or -1 when f cannot be written. */
+ * in l's lines (dk_ledger_lines), in the order settled; after the commit
+ * (the ledger not closed yet).  0; -1 with e filled when those lines
+ * cannot be read back; -2 when f cannot be written. */
 int
-dk_settle_run_print(const struct dk_settle_run *run,
-    const struct dk_ledger *l, FILE *f)
+dk_settle_run_print(const struct dk_settle_run *run, struct dk_ledger *l,
+    FILE *f, struct dk_err *e)
 {
 	const struct dk_spiece *p;
+	const char *led = NULL;
 	size_t i;
 
 	for (i = 0; i < run->nsp; i++) {
 		p = &run->sp[i];
 		if (!p->led) {
 			if (fwrite(run->sout + p->off, 1, p->n, f) != p->n)
-				return -1;
-		} else if (fwrite(l->pend + p->off, 1, p->n, f) != p->n ||
-		    putc('\n', f) == EOF)
+				return -2;
+			continue;
+		}
+		if (led == NULL && (led = dk_ledger_lines(l, e)) == NULL)
 			return -1;
+		if (fwrite(led + p->off, 1, p->n, f) != p->n ||
+		    putc('\n', f) == EOF)
+			return -2;
 	}
 	return 0;
 }

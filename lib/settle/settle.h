@@ -152,8 +152,8 @@ int dk_settle_run_open(struct dk_settle_run *, struct dk_ledger *,
 int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
     struct dk_state *, struct dk_ledger *, const char *tz, json_t *out,
     struct dk_err *);
-int dk_settle_run_print(const struct dk_settle_run *,
-    const struct dk_ledger *, FILE *);
+int dk_settle_run_print(const struct dk_settle_run *, struct dk_ledger *,
+    FILE *, struct dk_err *);
 int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
     int dry, struct dk_err *);
 void dk_settle_run_free(struct dk_settle_run *);

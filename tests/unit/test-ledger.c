@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -736,6 +738,164 @@ test_scan_only_checkpoints(void)
 	free(orig);
 }
 
+/* n notes from k into a ledger at path, spilling beyond hold bytes
+ * (0: none): the file's size once they are added, before the commit;
+ * their texts' offsets in offs. */
+static off_t
+add_notes(struct dk_ledger *l, const char *path, size_t hold, int k, int n,
+    size_t *offs)
+{
+	struct dk_err e = { 0 };
+	struct stat st;
+	json_t *r;
+	int i;
+
+	CHECK_INT(dk_ledger_open(l, path, &op, NULL, NULL, &e), 0);
+	dk_ledger_spill(l, hold);
+	if (l->next == 0)	/* a checkpoint names the ledger's origin */
+		CHECK_INT(dk_ledger_genesis(l, "test.local/ledger", 0, &e), 0);
+	for (i = 0; i < n; i++) {
+		r = note(k + i);
+		CHECK_INT(dk_ledger_add(l, r, &e), 0);
+		if (offs != NULL)
+			offs[i] = dk_ledger_last_text(l);
+		json_decref(r);
+	}
+	CHECK_INT(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/*
+ * dk_ledger_spill: the pending lines beyond the hold are written as they
+ * are added, not at the commit, and the file ends as one that held them
+ * all: the same bytes; after the commit the texts are read back from it
+ * at the offsets dk_ledger_last_text gave.  What is written ahead of a
+ * commit that does not come is cut: at the close, at a dry finish, at a
+ * failed write, and at exit from a run that closed nothing.
+ */
+static void
+test_spill(void)
+{
+	struct dk_ledger a, b;
+	struct dk_err e = { 0 };
+	struct rlimit old, lim;
+	struct stat st;
+	char pa[128], pb[128], *x, *y;
+	const char *lines;
+	size_t offs[40], offa[40], na, nb;
+	off_t size;
+	pid_t pid;
+	int i, status, rc;
+
+	snprintf(pa, sizeof(pa), "%s/held.jsonl", dir);
+	snprintf(pb, sizeof(pb), "%s/spilt.jsonl", dir);
+	CHECK_INT(add_notes(&a, pa, 0, 0, 40, offa), 0);
+	size = add_notes(&b, pb, 300, 0, 40, offs);
+	/* 40 lines of some 190 bytes: all but the last 300 bytes or so
+	 * are in the file already */
+	CHECK(size > 6000 && (size_t)size < b.npend &&
+	    b.npend - (size_t)size <= 300);
+	CHECK(b.pout == (size_t)size && b.cappend < 1024);
+	CHECK_INT(dk_ledger_checkpoint(&a, &e), 0);
+	CHECK_INT(dk_ledger_checkpoint(&b, &e), 0);
+	CHECK_INT(dk_ledger_commit(&a, &e), 0);
+	CHECK_INT(dk_ledger_commit(&b, &e), 0);
+	CHECK(b.run_out && !a.run_out);
+	x = slurp(pa, &na);
+	y = slurp(pb, &nb);
+	CHECK(na > 0 && na == nb && memcmp(x, y, na) == 0);
+	free(y);
+	lines = dk_ledger_lines(&b, &e);
+	CHECK(lines != NULL && dk_ledger_lines(&a, &e) == a.pend);
+	for (i = 0; i < 40 && lines != NULL; i++) {
+		json_t *r = note(i);
+		char *c = dk_canon(r);
+
+		CHECK(offs[i] == offa[i] && c != NULL &&
+		    strncmp(lines + offs[i], c, strlen(c)) == 0 &&
+		    strncmp(a.pend + offa[i], c, strlen(c)) == 0);
+		free(c);
+		json_decref(r);
+	}
+	dk_ledger_close(&a);
+	dk_ledger_close(&b);
+
+	/* closed without the commit: the file as it was */
+	size = add_notes(&b, pb, 300, 40, 20, NULL);
+	CHECK((size_t)size > nb);
+	dk_ledger_close(&b);
+	y = slurp(pb, &nb);
+	CHECK(nb == na && memcmp(x, y, na) == 0);
+	free(y);
+
+	/* a dry finish: the same */
+	CHECK((size_t)add_notes(&b, pb, 300, 40, 20, NULL) > nb);
+	CHECK_INT(dk_ledger_finish(&b, 1, &e), 0);
+	CHECK_INT(stat(pb, &st), 0);
+	CHECK_INT(st.st_size, (off_t)na);
+	dk_ledger_close(&b);
+
+	/* a write ahead that fails (a full disk): refused at the add that
+	 * spills, named, the file cut back; the handle goes on from there */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	CHECK_INT(add_notes(&b, pb, 300, 40, 1, NULL), (off_t)na);
+	lim = old;
+	lim.rlim_cur = na + 1000;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	for (i = 0, rc = 0; i < 40 && rc == 0; i++) {
+		json_t *r = note(41 + i);
+
+		rc = dk_ledger_add(&b, r, &e);
+		json_decref(r);
+	}
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_INT(rc, -1);
+	CHECK_INT(e.status, DK_EX_IOERR);
+	CHECK_HAS(e.msg, "spilt.jsonl: write: File too large; nothing of "
+	    "this run was appended");
+	CHECK_INT(stat(pb, &st), 0);
+	CHECK_INT(st.st_size, (off_t)na);
+	CHECK(b.npend == 0 && b.pout == 0 && b.next == 42);
+	{
+		json_t *r = note(99);
+
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(dk_ledger_add(&b, r, &e), 0);
+		json_decref(r);
+	}
+	CHECK_INT(dk_ledger_finish(&b, 0, &e), 0);
+	dk_ledger_close(&b);
+	memset(&e, 0, sizeof(e));
+	rc = dk_ledger_scan(pb, op.pk, NULL, NULL, &e);
+	CHECKF(rc == 0, "after a failed write ahead: %s", e.msg);
+	CHECK_INT(stat(pb, &st), 0);
+	size = st.st_size;
+
+	/* a run that returns from main, its ledger not closed: cut at exit;
+	 * one killed: left, entries no checkpoint follows */
+	for (i = 0; i < 2; i++) {
+		if ((pid = fork()) == 0) {
+			add_notes(&b, pb, 300, 100, 20, NULL);
+			if (i == 0)
+				exit(0);
+			_exit(0);
+		}
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		CHECK_INT(stat(pb, &st), 0);
+		if (i == 0)
+			CHECK_INT(st.st_size, size);
+		else
+			CHECK(st.st_size > size);
+	}
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(dk_ledger_open(&b, pb, &op, NULL, NULL, &e), -1);
+	CHECK_HAS(e.msg, "an append that was never acknowledged");
+	free(x);
+}
+
 int
 main(void)
 {
@@ -753,6 +913,7 @@ main(void)
 	test_failed_commit();
 	test_scan_only();
 	test_scan_only_checkpoints();
+	test_spill();
 	dk_key_free(&op);
 	dk_key_free(&other);
 	tmpdir_remove();
