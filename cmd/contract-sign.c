@@ -68,7 +68,7 @@ main(int argc, char *argv[])
 	struct dk_cleared g;
 	struct dk_revhist rv;
 	char *line, *text = NULL;
-	const char *lines;
+	const char *lines = NULL;
 	size_t nitems = 0, capitems = 0, ii;
 	struct item *items = NULL, *ni;
 	int c, argi, bad = 0;
@@ -215,6 +215,8 @@ badrec:
 		goto fail;
 	if (!P.dry && dk_ledger_commit(&C.l, &e) < 0)
 		goto fail;
+	if (dk_stdout_null())
+		at.n = 0;	/* nobody reads them: not read back */
 	if (at.n > 0 && (lines = dk_ledger_lines(&C.l, &e)) == NULL) {
 		dk_warnx(prog, "%s (it is appended: denki-ledger-export "
 		    "shows it)", e.msg);

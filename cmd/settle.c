@@ -152,7 +152,8 @@ main(int argc, char *argv[])
 			    json_object_get(x, "net")));
 	}
 	/* the lines the ledger holds read there: it is closed below */
-	if (dk_settle_run_print(&run, &C.l, stdout, &e) == -1) {
+	if (!dk_stdout_null() &&
+	    dk_settle_run_print(&run, &C.l, stdout, &e) == -1) {
 		dk_warnx(prog, "%s (it is appended: denki-ledger-export "
 		    "shows it)", e.msg);
 		unread = e.status;

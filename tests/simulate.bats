@@ -369,8 +369,10 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	assert_failure 78
 	assert_equal "$stderr" "denki-simulate: small: denki-settle exited 78 (its messages: $BATS_TEST_TMPDIR/small/settle.log)"
 	grep -qx 'denki-settle: settle.signed: must be registered or required, got "maybe"' small/settle.log
-	[ -s small/contracts.jsonl ]
-	# settle's output is kept of the last step alone: none here
+	# contract-sign's and settle's output is kept of the last step
+	# alone: none here, the first of two
+	[ -s small/cleared.jsonl ]
+	[ ! -e small/contracts.jsonl ]
 	[ ! -e small/settlements.jsonl ]
 	[ ! -e small.html ]
 	assert_equal "$output" ""
@@ -412,7 +414,8 @@ slot 2016-07-07T00:00:00+02:00: 2000 Wh stored"
 	beside
 	rm bin/denki-clear
 	# the real clear, then a folder where contract-sign's output goes
-	printf '#!/bin/sh\n"%s/denki-clear" "$@" || exit\nmkdir contracts.jsonl\n' \
+	# (made at the last of two steps: the first's goes to /dev/null)
+	printf '#!/bin/sh\n"%s/denki-clear" "$@" || exit\nmkdir -p contracts.jsonl\n' \
 	    "$TOP" >bin/denki-clear
 	chmod 755 bin/denki-clear
 	run --separate-stderr bin/denki-simulate -q small.yaml
@@ -588,4 +591,25 @@ denki-settle: nothing was appended"
 	[ "$(grep -vc '"type":"commitment"' big/settlements.jsonl)" -gt 30000 ]
 	diff <(grep -v '"type":"commitment"' big/s-dry.jsonl) <(grep -v '"type":"commitment"' big/settlements.jsonl)
 	run -0 denki-ledger-verify -q -p big/operator.pub big/ledger.jsonl
+}
+
+@test "simulate: contract-sign and settle do not make what goes to /dev/null (the steps before the last): no write to their stdout there, the last step's printed" {
+	beside
+	rm bin/denki-settle bin/denki-contract-sign
+	for p in settle contract-sign; do
+		printf '#!/bin/sh\nn=$(ls ../%s-*.trace 2>/dev/null | wc -l)\nexec strace -o ../%s-$n.trace -e trace=write "%s/denki-%s" "$@"\n' \
+		    $p $p "$TOP" $p >bin/denki-$p
+		chmod 755 bin/denki-$p
+	done
+	run --separate-stderr bin/denki-simulate -q small.yaml
+	assert_success
+	for p in settle contract-sign; do
+		# the first day's run wrote nothing to fd 1; the second's did,
+		# what the folder keeps
+		[ -s $p-0.trace ] && [ -s $p-1.trace ] && [ ! -e $p-2.trace ]
+		[ "$(grep -c '^write(1,' $p-0.trace)" -eq 0 ]
+		[ "$(grep -c '^write(1,' $p-1.trace)" -gt 0 ]
+	done
+	[ "$(grep -c '"type":"settlement"' small/settlements.jsonl)" -eq 144 ]
+	[ "$(grep -c '"type":"contract"' small/contracts.jsonl)" -gt 0 ]
 }

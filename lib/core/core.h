@@ -63,6 +63,7 @@ int dk_failpre(struct dk_err *, const char *fmt, ...)
 void dk_warnx(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int dk_finish_stdout(const char *prog);
+int dk_stdout_null(void);
 const char *dk_exit_text(int status);
 int dk_valid_id(const char *);
 int dk_grow(void *arrp, size_t n, size_t *cap, size_t size,

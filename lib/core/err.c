@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -76,6 +78,21 @@ dk_finish_stdout(const char *prog)
 		return DK_EX_IOERR;
 	}
 	return DK_EX_OK;
+}
+
+/* Whether standard output is /dev/null (the device itself, however it
+ * was named): what is printed there nobody reads, and a program whose
+ * output must be read back from afar (denki-settle's and
+ * denki-contract-sign's, from the ledger) may leave it unmade, as GNU tar
+ * leaves unread what it would archive to /dev/null. */
+int
+dk_stdout_null(void)
+{
+	struct stat o, n;
+
+	return fstat(STDOUT_FILENO, &o) == 0 && S_ISCHR(o.st_mode) &&
+	    stat("/dev/null", &n) == 0 && S_ISCHR(n.st_mode) &&
+	    o.st_rdev == n.st_rdev;
 }
 
 /* Participant, meter and zone ids: 1..32 of [A-Za-z0-9._-], not starting

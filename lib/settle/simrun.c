@@ -1074,7 +1074,11 @@ day(struct run *R, int d, struct dk_err *e)
 	}
 	free(miss);
 	snprintf(log, sizeof(log), "%s/contract-sign.log", R->dir);
-	if (run1(R, sign, k, log, e) < 0)
+	/* contract-sign's and settle's output is in the ledger, and
+	 * nothing reads it: the last step's kept, as the other programs'
+	 * (the earlier steps' written would be written over, gigabytes of
+	 * a year; to /dev/null they do not make it) */
+	if (run1(R, sign, d + R->ndays < R->sc->days ? NULL : k, log, e) < 0)
 		return -1;
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, d, R->sc->days, "settle");
@@ -1082,9 +1086,6 @@ day(struct run *R, int d, struct dk_err *e)
 	if (gather(R, rd, d, 0, 0, e) < 0)
 		return -1;
 	R->S->settled += lines(rd);
-	/* what settle prints is in the ledger, and nothing reads it: the
-	 * last step's kept, as the other programs' (the earlier steps'
-	 * written would be written over, gigabytes of a year) */
 	return run1(R, settle, d + R->ndays < R->sc->days ? NULL : s, log, e);
 }
 

@@ -2,10 +2,13 @@
  * Unit tests for the exit-status table (lib/core/core.h, dk_exit_text in
  * lib/core/err.c).  With the argument "table" it prints the table instead, a
  * line "NUMBER<TAB>MEANING" per status, for tests/exit-status.bats to hold
- * denki(7) and every page's EXIT STATUS equal to it.
+ * denki(7) and every page's EXIT STATUS equal to it.  Also dk_stdout_null
+ * (err.c).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "denki.h"
 #include "check.h"
@@ -44,5 +47,29 @@ main(int argc, char *argv[])
 	CHECKF(n == 12, "%d statuses", n);
 	CHECK(dk_exit_text(2) == NULL && dk_exit_text(67) == NULL &&
 	    dk_exit_text(-1) == NULL && dk_exit_text(255) == NULL);
+	/* dk_stdout_null: the device /dev/null, not another device, not a
+	 * pipe */
+	{
+		int keep = dup(1), fd, p[2], a, b, c;
+
+		fflush(stdout);
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		close(fd);
+		a = dk_stdout_null();
+		fd = open("/dev/zero", O_WRONLY);
+		dup2(fd, 1);
+		close(fd);
+		b = dk_stdout_null();
+		if (pipe(p) == 0) {
+			dup2(p[1], 1);
+			close(p[0]);
+			close(p[1]);
+		}
+		c = dk_stdout_null();
+		dup2(keep, 1);
+		close(keep);
+		CHECK(a == 1 && b == 0 && c == 0);
+	}
 	return check_done("test-exit");
 }
