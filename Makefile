@@ -21,7 +21,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljan
 STATIC_LIBS ?= sodium jansson yaml sqlite3
 archive = $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a))
 PKG_LIBS := $(foreach w,$(PKG_LIBS),$(or $(and $(filter $(w),$(STATIC_LIBS:%=-l%)),$(call archive,$(w:-l%=%))),$(w)))
-override CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
+override CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -Wall -Wextra -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -ldl -lm
 
 PROGS = keygen registry meter-read bid clear contract-sign settle ledger-verify report ledger-proof proof-verify ledger-export ledger-recover witness statement pay intake submit halt grid-watch kpi battery dispute simulate review

@@ -75,7 +75,7 @@ main(int argc, char *argv[])
 	long n, cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *rec;
 	/* the contracts, printed once they are in the ledger: where their
-	 * texts lie in its pending lines */
+	 * texts lie in its lines (dk_ledger_lines) */
 	struct dk_pendtexts at = { 0 };
 	static char obuf[1 << 16];
 

@@ -69,7 +69,7 @@ main(int argc, char *argv[])
 	struct dk_coop C;
 	struct dk_settle_run run;
 	size_t i, j, k;
-	int c, bad = 0, rc, unread = 0;
+	int c, bad = 0, rc, noprint = 0;
 	json_t *out, *x;
 	/* stdout's buffer not malloc's: freed by fclose after the run's
 	 * millions of small blocks, it had malloc gather them all (0.18 s) */
@@ -94,6 +94,8 @@ main(int argc, char *argv[])
 		dk_warnx(prog, "%ld pv or battery reading%s: not billed, not "
 		    "settled", run.nother, run.nother == 1 ? "" : "s");
 	dk_settle_run_sort(&run);
+	/* to /dev/null: the records are not kept for it, nor read back */
+	run.unread = dk_stdout_null();
 	/* the secret key only now, when it is about to sign */
 	run.wp = &C.wp;
 	if (dk_conf_key(&C.conf, "operator.key", 1, &C.op, &e) < 0 ||
@@ -102,8 +104,12 @@ main(int argc, char *argv[])
 	    "origin", DK_ORIGIN), &C.st, &e) < 0)
 		goto fail;
 	C.lopen = 1;
-	if (!P.dry)
+	/* the ledger's entries and the store's openings written as they
+	 * come, not held to the end: a month at 1,000 homes is 2.5 GB */
+	if (!P.dry) {
 		dk_ledger_spill(&C.l, DK_LEDGER_HOLD);
+		run.ohold = DK_SETTLE_OHOLD;
+	}
 	dk_coop_witness_on(&C);
 	/* the meters' signatures on every core, before the slots */
 	dk_settle_run_precheck(&run, &C.st.reg, sysconf(_SC_NPROCESSORS_ONLN));
@@ -152,11 +158,10 @@ main(int argc, char *argv[])
 			    json_object_get(x, "net")));
 	}
 	/* the lines the ledger holds read there: it is closed below */
-	if (!dk_stdout_null() &&
-	    dk_settle_run_print(&run, &C.l, stdout, &e) == -1) {
+	if (dk_settle_run_print(&run, &C.l, stdout, &e) == -1) {
 		dk_warnx(prog, "%s (it is appended: denki-ledger-export "
 		    "shows it)", e.msg);
-		unread = e.status;
+		noprint = e.status;
 	}
 done:
 	if (bad && !P.keep)
@@ -168,7 +173,7 @@ done:
 	dk_ahead_forget();
 	json_decref(out);
 	c = dk_finish_stdout(prog);
-	return c ? c : unread ? unread : bad ? DK_EX_DATAERR : DK_EX_OK;
+	return c ? c : noprint ? noprint : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_key_free(&C.op);
 	return dk_prog_fail(&P, &e);

@@ -322,3 +322,24 @@ utility 8500"
 	cmp ledger.before ledger.jsonl
 	cmp store.before ledger.jsonl.openings
 }
+
+@test "settle: to /dev/null it appends the records it appends when its output is read, and prints them nowhere" {
+	{
+		reading carol-m 410 0
+		reading alice-m 5 1000
+		reading bob-m 590 0
+	} >readings.jsonl
+	cp ledger.jsonl copy.jsonl
+	run -0 --separate-stderr denki-settle -c coop.yaml readings.jsonl
+	printed=$output
+	run -0 --separate-stderr bash -c "denki-settle -c coop.yaml -D ledger='$BATS_TEST_TMPDIR/copy.jsonl' readings.jsonl >/dev/null"
+	assert_equal "$output$stderr" ""
+	# (a commitment is salted afresh each run: those, and the chain and
+	# checkpoints over them, differ; the records settled do not)
+	recs() {
+		jq -c 'select(.rec.type != "commitment" and .rec.type != "checkpoint") | .rec' "$1"
+	}
+	[ "$(recs ledger.jsonl | wc -l)" -ge 10 ]
+	diff <(recs ledger.jsonl) <(recs copy.jsonl)
+	[ "$(echo "$printed" | grep -c '"type":"settlement"')" -eq 3 ]
+}

@@ -533,6 +533,7 @@ kn3 2016-07-05 -r 2"
 # Each wrapper tries those on the step's own input first, then runs the
 # real program; 80 homes for two days in one step append 15 MB.
 @test "simulate: settle and contract-sign write ahead of their commit; a dry run and a rejected last slot leave the ledger byte for byte" {
+	command -v strace >/dev/null || skip "strace is not installed"
 	beside
 	cat >big.yaml <<-YAML
 	community: $EXAMPLES/community
@@ -552,7 +553,10 @@ kn3 2016-07-05 -r 2"
 	"$TOP/denki-settle" -c coop.yaml s-bad.jsonl >s-bad.out 2>s-bad.err
 	echo \$? >s-bad.rc
 	cmp ledger.jsonl s-before.jsonl || exit 92
-	exec "$TOP/denki-settle" "\$@"
+	# the operator's store of openings: none before, none kept (2.5 MB
+	# written ahead, in MiBs, then cut)
+	[ ! -s ledger.jsonl.openings ] || exit 93
+	exec strace -o s.trace -e trace=openat,write,fsync "$TOP/denki-settle" "\$@"
 	EOF
 	cat >bin/denki-contract-sign <<-EOF
 	#!/bin/sh
@@ -564,7 +568,7 @@ kn3 2016-07-05 -r 2"
 	"$TOP/denki-contract-sign" -c coop.yaml k-cut.jsonl >k-cut.out 2>k-cut.err
 	echo \$? >k-cut.rc
 	cmp ledger.jsonl k-before.jsonl || exit 92
-	exec "$TOP/denki-contract-sign" "\$@"
+	exec strace -o k.trace -e trace=openat,write,fsync "$TOP/denki-contract-sign" "\$@"
 	EOF
 	chmod +x bin/denki-settle bin/denki-contract-sign
 	run --separate-stderr bin/denki-simulate -q -b 2 big.yaml
@@ -584,6 +588,19 @@ denki-settle: nothing was appended"
 	s=$(($(wc -c <big/ledger.jsonl) - $(wc -c <big/s-before.jsonl)))
 	[ "$k" -gt 4194304 ]
 	[ "$s" -gt 4194304 ]
+	# and wrote them ahead: the ledger's writes are of a MiB at most, a
+	# commit's all but its last of a MiB; a run that writes ahead ends
+	# each write ahead with a shorter one, before the commit's fsync
+	for t in s k; do
+		short=$(awk '
+			/^openat\(.*"ledger\.jsonl", O_RDWR\|O_CREAT\|O_APPEND/ { split($0, a, "= "); fd = a[2] }
+			fd != "" && index($0, "write(" fd ", ") == 1 { split($0, a, "= "); if (a[2] + 0 < 1048576) n++ }
+			fd != "" && index($0, "fsync(" fd ")") == 1 { print n + 0; exit }
+			' big/$t.trace)
+		[ "$short" -ge 2 ]
+	done
+	# settle's openings too: two MiBs ahead, then the rest with the sync
+	[ "$(grep -c '"ledger.jsonl.openings", O_WRONLY' big/s.trace)" -eq 3 ]
 	# what they printed, read back from the ledger, is what a dry run
 	# prints (settle's commitments aside: each run salts them afresh)
 	cmp big/k-dry.jsonl big/contracts.jsonl
@@ -594,6 +611,7 @@ denki-settle: nothing was appended"
 }
 
 @test "simulate: contract-sign and settle do not make what goes to /dev/null (the steps before the last): no write to their stdout there, the last step's printed" {
+	command -v strace >/dev/null || skip "strace is not installed"
 	beside
 	rm bin/denki-settle bin/denki-contract-sign
 	for p in settle contract-sign; do

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -218,7 +219,7 @@ frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 	if (l->hold > 0 && used > 0 && used + hn + n + tn > l->hold) {
 		if (spill(l, e) < 0)
 			return -1;
-		used = 0;
+		used = l->npend - l->pout;	/* 0, or all held still */
 	}
 	if (used + hn + n + tn > l->cappend) {
 		size_t cap = (l->cappend + hn + n + tn) * 2;
@@ -235,7 +236,8 @@ frame(struct dk_ledger *l, const char *c, size_t n, struct dk_err *e)
 	return (int)(hn + n + tn);
 }
 
-static int add(struct dk_ledger *, json_t *, const char *, struct dk_err *);
+static int add(struct dk_ledger *, json_t *, const char *, size_t,
+    struct dk_err *);
 
 int
 dk_ledger_add(struct dk_ledger *l, json_t *rec, struct dk_err *e)
@@ -254,10 +256,25 @@ int
 dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
     struct dk_err *e)
 {
-	if ((c == NULL || !dk_profile_flat(c, strlen(c))) &&
+	size_t n = c != NULL ? strlen(c) : 0;
+
+	if ((c == NULL || !dk_profile_flat(c, n)) &&
 	    dk_profile_check(rec, e) < 0)
 		return -1;
-	return add(l, rec, c, e);
+	return add(l, rec, c, n, e);
+}
+
+/* The same for a text c of n bytes that is taken only when it is flat
+ * (dk_profile_flat), rec the head the state and its cache read of it (its
+ * type and slot, say): 1 when it is not, nothing added (the caller adds
+ * its whole record then).  A settle run checks each text it makes so, once. */
+int
+dk_ledger_add_flat(struct dk_ledger *l, json_t *rec, const char *c, size_t n,
+    struct dk_err *e)
+{
+	if (!dk_profile_flat(c, n))
+		return 1;
+	return add(l, rec, c, n, e);
 }
 
 /* An order's line that dk_order_line read (canonical, and in the profile
@@ -268,19 +285,21 @@ dk_ledger_add_canon(struct dk_ledger *l, json_t *rec, const char *c,
 int
 dk_ledger_add_order(struct dk_ledger *l, const char *line, struct dk_err *e)
 {
-	return add(l, NULL, line, e);
+	return add(l, NULL, line, strlen(line), e);
 }
 
-/* rec (NULL: an order's, not made) with its text c as the next entry. */
+/* rec (NULL: an order's, not made) with its text c (cn bytes; NULL:
+ * dk_canon's of rec) as the next entry. */
 static int
-add(struct dk_ledger *l, json_t *rec, const char *c, struct dk_err *e)
+add(struct dk_ledger *l, json_t *rec, const char *c, size_t cn,
+    struct dk_err *e)
 {
 	char *s = NULL;
-	size_t cn;
 	int n;
 	unsigned char leaf[32];
 
 	if (l->npend == 0) {
+		l->cut = 0;
 		memcpy(l->base_prev, l->prev, sizeof(l->prev));
 		l->base_next = l->next;
 		l->base_tree = l->info.tree;
@@ -290,9 +309,12 @@ add(struct dk_ledger *l, json_t *rec, const char *c, struct dk_err *e)
 	memcpy(l->cp_prev, l->prev, sizeof(l->prev));
 	l->cp_tree = l->info.tree;
 	l->cp_nleaves = l->info.nleaves;
-	if (c == NULL && (c = s = dk_canon(rec)) == NULL)
-		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	if ((n = frame(l, c, cn = strlen(c), e)) < 0) {
+	if (c == NULL) {
+		if ((c = s = dk_canon(rec)) == NULL)
+			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+		cn = strlen(c);
+	}
+	if ((n = frame(l, c, cn, e)) < 0) {
 		free(s);
 		return -1;
 	}
@@ -353,27 +375,61 @@ put(int fd, const char *p, size_t n)
 
 /*
  * Pending lines written ahead of their commit (dk_ledger_spill): the
- * files and the sizes acknowledged, so that a run that ends without its
- * commit (an error, a rejected record, a return from main that closes
- * nothing) cuts them at exit.  A run killed leaves them: entries no
- * checkpoint follows, which denki-ledger-recover cuts, as after a crash
- * in the middle of a commit.
+ * files, the sizes acknowledged and the process that wrote them, so that
+ * a run that ends without its commit cuts them: at exit (an error, a
+ * rejected record, a return from main that closes nothing), and at a
+ * signal that would end it (SIGINT, SIGTERM, SIGHUP, SIGXFSZ, where
+ * nothing else handles it; ftruncate is safe in a handler).  A run killed
+ * outright (SIGKILL, a crash, a power loss) leaves them: entries no
+ * checkpoint follows, which denki-ledger-recover cuts.  A child forked
+ * meanwhile shares the files but cuts nothing.
  */
 static struct {
 	int fd;
 	off_t size;
-} ahead[4] = { { -1, 0 }, { -1, 0 }, { -1, 0 }, { -1, 0 } };
+	pid_t pid;
+} ahead[4] = { { -1, 0, 0 }, { -1, 0, 0 }, { -1, 0, 0 }, { -1, 0, 0 } };
 static int ahead_hooked;
+static const int ahead_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
 
 static void
 cut_ahead(void)
 {
 	size_t i;
+	pid_t me = getpid();
 
 	for (i = 0; i < sizeof(ahead) / sizeof(ahead[0]); i++)
-		if (ahead[i].fd >= 0 && ftruncate(ahead[i].fd,
-		    ahead[i].size) == 0)
+		if (ahead[i].fd >= 0 && ahead[i].pid == me &&
+		    ftruncate(ahead[i].fd, ahead[i].size) == 0)
 			fsync(ahead[i].fd);
+}
+
+/* the cut, then the signal's own end */
+static void
+cut_ahead_sig(int sig)
+{
+	cut_ahead();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The cut at exit, and at the signals nothing else handles. */
+static int
+ahead_hook(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	if (atexit(cut_ahead) != 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cut_ahead_sig;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(ahead_sigs) / sizeof(ahead_sigs[0]); i++)
+		if (sigaction(ahead_sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_DFL)
+			sigaction(ahead_sigs[i], &sa, NULL);
+	return 0;
 }
 
 /* fd's slot in ahead[] (fd -1: a free one), or -1 when none is */
@@ -402,7 +458,7 @@ void
 dk_ledger_spill(struct dk_ledger *l, size_t hold)
 {
 	if (!ahead_hooked && hold > 0) {
-		if (atexit(cut_ahead) != 0)
+		if (ahead_hook() < 0)
 			return;	/* held, as before */
 		ahead_hooked = 1;
 	}
@@ -425,6 +481,7 @@ spill(struct dk_ledger *l, struct dk_err *e)
 		}
 		ahead[k].fd = l->fd;
 		ahead[k].size = l->committed;
+		ahead[k].pid = getpid();
 	}
 	if (put(l->fd, l->pend, l->npend - l->pout) < 0) {
 		dk_fail(e, DK_EX_IOERR, "%s: write: %s; nothing of this run "
@@ -452,21 +509,28 @@ undo(struct dk_ledger *l)
 	dk_scache_w_free(l->sw);
 	l->sw = NULL;
 	l->npend = l->pout = 0;
+	l->cut = 1;
 	memcpy(l->prev, l->base_prev, sizeof(l->prev));
 	l->next = l->base_next;
 	l->info.tree = l->base_tree;
 	l->info.nleaves = l->base_nleaves;
 }
 
-/* The lines of the last commit, where dk_ledger_last_text's offsets point
- * (before the entries added next): held, or mapped back from the file when
- * some were written ahead.  NULL with e filled. */
+/* The lines of the last commit, or of the entries added on a dry run,
+ * where dk_ledger_last_text's offsets point (before the entries added
+ * next): held, or mapped back from the file when some were written ahead.
+ * NULL with e filled (a run cut back holds none). */
 const char *
 dk_ledger_lines(struct dk_ledger *l, struct dk_err *e)
 {
 	off_t at;
 	void *m;
 
+	if (l->cut) {
+		dk_fail(e, DK_EX_SOFTWARE, "%s: what this run added was cut "
+		    "off again", l->path);
+		return NULL;
+	}
 	if (!l->run_out)
 		return l->pend;
 	if (l->view == NULL) {

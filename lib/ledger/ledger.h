@@ -299,21 +299,25 @@ struct dk_ledger {
 	char prev[65];		/* hash of the last line */
 	const struct dk_key *op;
 	struct dk_scaninfo info;
-	char *pend;		/* lines added, not yet committed */
-	size_t npend, cappend;
+	char *pend;		/* lines added, not yet committed (those not
+				 * written ahead: it starts at byte pout of
+				 * them), or the last commit's, kept */
+	size_t npend, cappend;	/* (npend: all of them, written ahead too;
+				 * the offsets below count from the first) */
 	char base_prev[65];	/* where the pending lines started */
 	long long base_next;
 	struct dk_mtree base_tree;
 	long long committed;
 	int last_cp;		/* the last entry added is a checkpoint */
-	size_t rec_off;		/* where its record's text starts in pend
-				 * (kept there after the commit) */
+	size_t rec_off;		/* where its record's text starts in the
+				 * pending lines (dk_ledger_last_text) */
 	size_t base_nleaves;
 	dk_cosign_fn cosign;	/* the witnesses, or NULL */
 	void *cosign_ctx;
 	size_t cosign_room;	/* bytes their lines can take, at most */
 	char *cp_note;		/* the last checkpoint added: its note, */
-	size_t cp_off;		/* where its line starts in pend, */
+	size_t cp_off;		/* where its line starts in the pending
+				 * lines, */
 	char cp_prev[65];	/* and the chain and tree before it */
 	struct dk_mtree cp_tree;
 	size_t cp_nleaves;
@@ -329,6 +333,7 @@ struct dk_ledger {
 	off_t run_at;		/* the last commit: where its lines start, */
 	size_t run_n;		/* how long they are, */
 	int run_out;		/* whether some were written before it, */
+	int cut;		/* (the run cut back since: none kept) */
 	char *view;		/* and then the file there, mapped */
 	size_t nview, view_skip;
 };
@@ -374,6 +379,8 @@ int dk_ledger_add_canon(struct dk_ledger *, json_t *rec, const char *c,
     struct dk_err *);
 int dk_ledger_add_order(struct dk_ledger *, const char *line,
     struct dk_err *);
+int dk_ledger_add_flat(struct dk_ledger *, json_t *head, const char *c,
+    size_t n, struct dk_err *);
 int dk_ledger_checkpoint(struct dk_ledger *, struct dk_err *);
 size_t dk_ledger_last_text(const struct dk_ledger *);
 /* what denki-settle and denki-contract-sign hold of their pending lines
@@ -403,6 +410,8 @@ json_t *dk_openings_get(json_t *byseq, long long seq);
 int dk_openings_trim(const char *path, const long long *cs, size_t ncs,
     struct dk_err *);
 int dk_openings_append(const char *path, const char *buf, size_t n,
+    off_t *before, struct dk_err *);
+int dk_openings_ahead(const char *path, const char *buf, size_t n,
     off_t *before, struct dk_err *);
 void dk_openings_cut(const char *path, off_t before);
 int dk_openings_select(const char *lpath, const char *store,

@@ -156,7 +156,7 @@ int dk_cleared_append(struct dk_cleared *, struct dk_ledger *,
     struct dk_state *, FILE *out, struct dk_err *);
 struct dk_pendtexts {		/* texts in a ledger's pending lines */
 	struct dk_pendtext {
-		size_t off, n;	/* at l->pend + off, n bytes */
+		size_t off, n;	/* at dk_ledger_lines(l) + off, n bytes */
 	} *v;
 	size_t n, cap;
 };

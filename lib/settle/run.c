@@ -599,6 +599,8 @@ static int
 out_line(struct dk_settle_run *run, const struct dk_ledger *l, size_t n,
     int led, struct dk_err *e)
 {
+	if (run->unread)
+		return 0;	/* sout's end free again, none kept */
 	if (led) {
 		if (piece(run, dk_ledger_last_text(l), n, 1) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
@@ -608,6 +610,31 @@ out_line(struct dk_settle_run *run, const struct dk_ledger *l, size_t n,
 	if (piece(run, run->nsout, n + 1, 0) < 0)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	run->nsout += n + 1;
+	return 0;
+}
+
+/* The openings held, to the store ahead of the run's end (its openings of
+ * no commitment dropped first, as dk_settle_run_finish drops them): 0,
+ * or -1 with e filled and the store as it was before the run. */
+static int
+openings_ahead(struct dk_settle_run *run, struct dk_err *e)
+{
+	off_t before;
+
+	if (!run->oahead && dk_openings_trim(run->opath, run->cseq,
+	    run->ncseq, e) < 0)
+		return -1;
+	if (dk_openings_ahead(run->opath, run->obuf, run->nobuf, &before,
+	    e) < 0) {
+		if (run->oahead)
+			dk_openings_cut(run->opath, run->obefore);
+		run->oahead = 0;
+		return -1;
+	}
+	if (!run->oahead)
+		run->obefore = before;
+	run->oahead = 1;
+	run->nobuf = 0;
 	return 0;
 }
 
@@ -631,6 +658,8 @@ add_committed(struct dk_settle_run *run, struct dk_ledger *l,
 	rc = dk_ledger_add_canon(l, c, ct, e);
 	if (rc == 0)
 		line(&run->obuf, &run->nobuf, &run->capobuf, s, n);
+	if (rc == 0 && run->ohold > 0 && run->nobuf > run->ohold)
+		rc = openings_ahead(run, e);
 	free(s);
 	free(ct);
 	json_decref(c);
@@ -716,14 +745,13 @@ plain_rec(struct dk_settle_run *run, const struct dk_srec *x, int64_t t,
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	c = run->sout + run->nsout;
 	/* the head spares nothing of the profile's check only while the
-	 * text is flat (dk_profile_flat: integers of 15 digits at most);
-	 * any other text is checked on its record, made as below */
+	 * text is flat (dk_profile_flat: integers of 15 digits at most),
+	 * which the ledger checks; any other text is checked on its record,
+	 * made as below */
 	if ((n = dk_srec_text(x, ts, c, TEXTMAX, run->committed ? pb : NULL,
-	    sizeof(pb), &pn)) > 0 && dk_profile_flat(pn > 0 ? pb : c,
-	    pn > 0 ? pn : n)) {
-		rc = dk_ledger_add_canon(l, head, pn > 0 ? pb : c, e);
+	    sizeof(pb), &pn)) > 0 && (rc = dk_ledger_add_flat(l, head,
+	    pn > 0 ? pb : c, pn > 0 ? pn : n, e)) != 1)
 		return rc < 0 ? rc : out_line(run, l, n, pn == 0, e);
-	}
 	if ((j = dk_srec_json(x, ts)) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	rc = append_canon(run, l, j, run->committed && set, e);
@@ -1042,15 +1070,23 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	off_t before = 0;
 	int stored = 0;
 
-	if (!dry && run->committed && dk_openings_trim(run->opath, run->cseq,
-	    run->ncseq, e) < 0)
+	if (!dry && run->committed && !run->oahead &&
+	    dk_openings_trim(run->opath, run->cseq, run->ncseq, e) < 0)
 		return -1;
-	if (!dry && run->nobuf > 0) {
+	/* (those written ahead synced with these) */
+	if (!dry && (run->nobuf > 0 || run->oahead)) {
 		if (dk_openings_append(run->opath, run->obuf, run->nobuf,
-		    &before, e) < 0)
+		    &before, e) < 0) {
+			if (run->oahead)
+				dk_openings_cut(run->opath, run->obefore);
+			run->oahead = 0;
 			return -1;
+		}
 		stored = 1;
 	}
+	if (run->oahead)
+		before = run->obefore;
+	run->oahead = 0;
 	if (dk_ledger_finish(l, dry, e) < 0) {
 		if (stored)
 			dk_openings_cut(run->opath, before);
@@ -1069,9 +1105,12 @@ dk_settle_run_print(const struct dk_settle_run *run, struct dk_ledger *l,
     FILE *f, struct dk_err *e)
 {
 	const struct dk_spiece *p;
-	const char *led = NULL;
+	const char *led;
 	size_t i;
 
+	/* before a line is printed: none, or all */
+	if (run->nsp == 0 || (led = dk_ledger_lines(l, e)) == NULL)
+		return run->nsp == 0 ? 0 : -1;
 	for (i = 0; i < run->nsp; i++) {
 		p = &run->sp[i];
 		if (!p->led) {
@@ -1079,8 +1118,6 @@ dk_settle_run_print(const struct dk_settle_run *run, struct dk_ledger *l,
 				return -2;
 			continue;
 		}
-		if (led == NULL && (led = dk_ledger_lines(l, e)) == NULL)
-			return -1;
 		if (fwrite(led + p->off, 1, p->n, f) != p->n ||
 		    putc('\n', f) == EOF)
 			return -2;
@@ -1096,6 +1133,12 @@ dk_settle_run_free(struct dk_settle_run *run)
 	for (i = 0; i < run->n; i++)
 		rd_free(&run->v[i]);
 	free(run->v);
+	/* written ahead of a run that never ended (a run that returns
+	 * without this leaves them to the next run's dk_openings_trim:
+	 * none of them opens a commitment the ledger holds) */
+	if (run->oahead)
+		dk_openings_cut(run->opath, run->obefore);
+	run->oahead = 0;
 	free(run->opath);
 	free(run->obuf);
 	free(run->sout);

@@ -119,15 +119,22 @@ struct dk_settle_run {
 	size_t ncseq, capcseq;
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
+	size_t ohold;		/* 0, or (a run that commits) the bytes of
+				 * them held before they are written ahead */
+	int oahead;		/* some written ahead, the store then */
+	off_t obefore;		/* this long (cut back to it if the run
+				 * ends without its commit) */
 	char *sout;		/* the records settled, lines for stdout that
 				 * the ledger's pending lines do not hold */
 	size_t nsout, capsout;
 	struct dk_spiece {	/* stdout, in order: bytes of sout (their */
 		size_t off;	/* newlines in), or a record's text in the */
-		uint32_t n;	/* ledger's pending lines (dk_ledger_last_text: */
-		uint32_t led;	/* led 1, a newline after it) */
+		uint32_t n;	/* ledger's lines (dk_ledger_last_text, read */
+		uint32_t led;	/* at dk_ledger_lines: led 1, a newline after) */
 	} *sp;
 	size_t nsp, capsp;
+	int unread;		/* stdout is read by nobody (/dev/null): sout
+				 * only the record being made, no pieces */
 	struct dk_wpolicy *wp;	/* the writer's witnesses, or NULL */
 	int64_t now;		/* the clock when the run began */
 	int64_t deadline;	/* settle.deadline_minutes, in seconds */
@@ -152,6 +159,9 @@ int dk_settle_run_open(struct dk_settle_run *, struct dk_ledger *,
 int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
     struct dk_state *, struct dk_ledger *, const char *tz, json_t *out,
     struct dk_err *);
+/* what denki-settle holds of the run's openings before it writes them
+ * ahead to the store (dk_settle_run's ohold) */
+#define DK_SETTLE_OHOLD	((size_t)1 << 20)
 int dk_settle_run_print(const struct dk_settle_run *, struct dk_ledger *,
     FILE *, struct dk_err *);
 int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,

@@ -738,6 +738,56 @@ test_scan_only_checkpoints(void)
 	free(orig);
 }
 
+/* a witness that cosigns every checkpoint with the same line */
+static char *
+cosign(void *ctx, const struct dk_ledger *l, const char *note,
+    struct dk_err *e)
+{
+	(void)ctx;
+	(void)l;
+	(void)note;
+	(void)e;
+	return strdup("\xe2\x80\x94 w.example AAAA\n");
+}
+
+/* dk_ledger_add_flat: a flat text is added with its head; another (an
+ * integer of 16 digits, a key out of order, an escape) is not, 1, and
+ * nothing changes */
+static void
+test_add_flat(void)
+{
+	struct dk_ledger l;
+	struct dk_err e = { 0 };
+	char path[128];
+	const char *bad[] = {
+		"{\"n\":1234567890123456,\"type\":\"note\"}",
+		"{\"type\":\"note\",\"n\":1}",
+		"{\"n\":1,\"t\":\"a\\\"b\",\"type\":\"note\"}",
+	};
+	const char *good = "{\"n\":123456789012345,\"type\":\"note\",\"v\":1}";
+	json_t *head = json_pack("{s:s}", "type", "note");
+	size_t i, np;
+	long long next;
+
+	snprintf(path, sizeof(path), "%s/flat.jsonl", dir);
+	CHECK_INT(dk_ledger_open(&l, path, &op, NULL, NULL, &e), 0);
+	CHECK_INT(dk_ledger_genesis(&l, "test.local/ledger", 0, &e), 0);
+	next = l.next;
+	np = l.npend;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(dk_ledger_add_flat(&l, head, bad[i], strlen(bad[i]),
+		    &e), 1);
+		CHECK(l.next == next && l.npend == np && e.status == 0);
+	}
+	CHECK_INT(dk_ledger_add_flat(&l, head, good, strlen(good), &e), 0);
+	CHECK(l.next == next + 1 && strncmp(l.pend + dk_ledger_last_text(&l),
+	    good, strlen(good)) == 0);
+	CHECK_INT(dk_ledger_finish(&l, 0, &e), 0);
+	dk_ledger_close(&l);
+	CHECK_INT(dk_ledger_scan(path, op.pk, NULL, NULL, &e), 0);
+	json_decref(head);
+}
+
 /* n notes from k into a ledger at path, spilling beyond hold bytes
  * (0: none): the file's size once they are added, before the commit;
  * their texts' offsets in offs. */
@@ -785,6 +835,7 @@ test_spill(void)
 	size_t offs[40], offa[40], na, nb;
 	off_t size;
 	pid_t pid;
+	long long next0;
 	int i, status, rc;
 
 	snprintf(pa, sizeof(pa), "%s/held.jsonl", dir);
@@ -820,6 +871,34 @@ test_spill(void)
 	dk_ledger_close(&a);
 	dk_ledger_close(&b);
 
+	/* a second run written ahead, from an offset in a page: its texts
+	 * read back where they are */
+	CHECK(na % 4096 != 0);
+	size = add_notes(&b, pb, 300, 0, 40, offs);
+	add_notes(&a, pa, 0, 0, 40, offa);
+	CHECK((size_t)size > na + 6000);
+	CHECK_INT(dk_ledger_finish(&a, 0, &e), 0);
+	CHECK_INT(dk_ledger_finish(&b, 0, &e), 0);
+	CHECK(b.run_out && b.run_at == (off_t)na);
+	lines = dk_ledger_lines(&b, &e);
+	for (i = 0; i < 40 && lines != NULL; i++) {
+		json_t *r = note(i);
+		char *c = dk_canon(r);
+
+		CHECK(offs[i] == offa[i] && c != NULL &&
+		    strncmp(lines + offs[i], c, strlen(c)) == 0);
+		free(c);
+		json_decref(r);
+	}
+	CHECK(lines != NULL);
+	dk_ledger_close(&a);
+	dk_ledger_close(&b);
+	free(x);
+	x = slurp(pa, &na);
+	y = slurp(pb, &nb);
+	CHECK(na == nb && memcmp(x, y, na) == 0);
+	free(y);
+
 	/* closed without the commit: the file as it was */
 	size = add_notes(&b, pb, 300, 40, 20, NULL);
 	CHECK((size_t)size > nb);
@@ -828,18 +907,78 @@ test_spill(void)
 	CHECK(nb == na && memcmp(x, y, na) == 0);
 	free(y);
 
-	/* a dry finish: the same */
+	/* a dry finish: the same, and nothing to read back */
 	CHECK((size_t)add_notes(&b, pb, 300, 40, 20, NULL) > nb);
 	CHECK_INT(dk_ledger_finish(&b, 1, &e), 0);
 	CHECK_INT(stat(pb, &st), 0);
 	CHECK_INT(st.st_size, (off_t)na);
+	CHECK(dk_ledger_lines(&b, &e) == NULL);
+	CHECK_HAS(e.msg, "what this run added was cut off again");
+	memset(&e, 0, sizeof(e));
 	dk_ledger_close(&b);
+
+	/* with witnesses: the checkpoint made again with their lines, after
+	 * the lines before it were written; the same bytes either way */
+	{
+		struct dk_ledger w[2];
+		char pw[2][128];
+		char *z;
+
+		for (i = 0; i < 2; i++) {
+			snprintf(pw[i], sizeof(pw[i]), "%s/witnessed%d.jsonl",
+			    dir, i);
+			CHECK((add_notes(&w[i], pw[i], i ? 300 : 0, 60, 30,
+			    NULL) > 0) == i);
+			dk_ledger_witnesses(&w[i], cosign, NULL, 1);
+			CHECK_INT(dk_ledger_checkpoint(&w[i], &e), 0);
+			CHECK_INT(dk_ledger_commit(&w[i], &e), 0);
+			dk_ledger_close(&w[i]);
+		}
+		z = slurp(pw[0], &na);
+		y = slurp(pw[1], &nb);
+		CHECK(na > 0 && na == nb && memcmp(z, y, na) == 0 &&
+		    memmem(z, na, "w.example AAAA", 14) != NULL);
+		free(y);
+		free(z);
+	}
+
+	/* more ledgers written ahead at once than the cut can note: the
+	 * fifth holds its lines, as without a hold, and ends the same */
+	{
+		struct dk_ledger m[5];
+		char pm[5][128];
+		off_t sz[5];
+
+		for (i = 0; i < 5; i++) {
+			snprintf(pm[i], sizeof(pm[i]), "%s/many%d.jsonl", dir,
+			    i);
+			sz[i] = add_notes(&m[i], pm[i], 300, 0, 40, NULL);
+		}
+		CHECK(sz[0] > 6000 && sz[3] == sz[0] && sz[4] == 0 &&
+		    m[4].hold == 0);
+		for (i = 0; i < 5; i++) {
+			CHECK_INT(dk_ledger_finish(&m[i], 0, &e), 0);
+			dk_ledger_close(&m[i]);
+		}
+		y = slurp(pm[4], &nb);
+		{
+			size_t n0;
+			char *z = slurp(pm[0], &n0);
+
+			CHECK(n0 == nb && memcmp(z, y, nb) == 0);
+			free(z);
+		}
+		free(y);
+	}
+	free(x);
+	x = slurp(pa, &na);
 
 	/* a write ahead that fails (a full disk): refused at the add that
 	 * spills, named, the file cut back; the handle goes on from there */
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
 	CHECK_INT(add_notes(&b, pb, 300, 40, 1, NULL), (off_t)na);
+	next0 = b.next - 1;	/* before the run */
 	lim = old;
 	lim.rlim_cur = na + 1000;
 	setrlimit(RLIMIT_FSIZE, &lim);
@@ -857,7 +996,7 @@ test_spill(void)
 	    "this run was appended");
 	CHECK_INT(stat(pb, &st), 0);
 	CHECK_INT(st.st_size, (off_t)na);
-	CHECK(b.npend == 0 && b.pout == 0 && b.next == 42);
+	CHECK(b.npend == 0 && b.pout == 0 && b.next == next0);
 	{
 		json_t *r = note(99);
 
@@ -874,18 +1013,40 @@ test_spill(void)
 	size = st.st_size;
 
 	/* a run that returns from main, its ledger not closed: cut at exit;
-	 * one killed: left, entries no checkpoint follows */
-	for (i = 0; i < 2; i++) {
+	 * one ended by SIGTERM: cut, the signal its end still; a child it
+	 * forked that exits: nothing cut; one killed: left, entries no
+	 * checkpoint follows (each child exits 3 when it wrote nothing
+	 * ahead) */
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < 4; i++) {
 		if ((pid = fork()) == 0) {
-			add_notes(&b, pb, 300, 100, 20, NULL);
-			if (i == 0)
+			if (add_notes(&b, pb, 300, 100, 20, NULL) <= size)
+				_exit(3);
+			if (i == 1)
+				raise(SIGTERM);
+			if (i == 2) {
+				pid_t kid = fork();
+
+				if (kid == 0)
+					exit(0);	/* the child's exit */
+				if (kid < 0 || waitpid(kid, &status, 0) != kid ||
+				    stat(pb, &st) < 0 || st.st_size <= size)
+					_exit(4);
 				exit(0);
-			_exit(0);
+			}
+			if (i == 3)
+				_exit(0);
+			exit(0);
 		}
-		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
-		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+		if (i == 1)
+			CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+		else
+			CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			    "child %d: status %d", i, status);
 		CHECK_INT(stat(pb, &st), 0);
-		if (i == 0)
+		if (i < 3)
 			CHECK_INT(st.st_size, size);
 		else
 			CHECK(st.st_size > size);
@@ -914,6 +1075,7 @@ main(void)
 	test_scan_only();
 	test_scan_only_checkpoints();
 	test_spill();
+	test_add_flat();
 	dk_key_free(&op);
 	dk_key_free(&other);
 	tmpdir_remove();
