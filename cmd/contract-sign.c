@@ -157,7 +157,7 @@ main(int argc, char *argv[])
 	    &e) < 0))
 		goto fail;
 	if (!P.dry)
-		dk_ledger_spill(&C.l, DK_LEDGER_HOLD);
+		dk_ledger_spill(&C.l, DK_LEDGER_HOLD, NULL, NULL);
 	/* the orders' signatures on every core, before the slots */
 	for (ii = 0; ii < nitems; ii++)
 		dk_order_ahead_line(items[ii].rec, items[ii].line,

@@ -67,7 +67,7 @@ main(int argc, char *argv[])
 	struct dk_prog P;
 	struct dk_err e = { 0 };
 	struct dk_coop C;
-	struct dk_settle_run run;
+	struct dk_settle_run run = { 0 };
 	size_t i, j, k;
 	int c, bad = 0, rc, noprint = 0;
 	json_t *out, *x;
@@ -104,12 +104,12 @@ main(int argc, char *argv[])
 	    "origin", DK_ORIGIN), &C.st, &e) < 0)
 		goto fail;
 	C.lopen = 1;
-	/* the ledger's entries and the store's openings written as they
-	 * come, not held to the end: a month at 1,000 homes is 2.5 GB */
-	if (!P.dry) {
-		dk_ledger_spill(&C.l, DK_LEDGER_HOLD);
-		run.ohold = DK_SETTLE_OHOLD;
-	}
+	/* the ledger's entries written as they come, not held to the
+	 * end (a month at 1,000 homes is 2 GB), the openings of their
+	 * commitments synced to the store before them */
+	if (!P.dry)
+		dk_ledger_spill(&C.l, DK_LEDGER_HOLD, dk_settle_run_ahead,
+		    &run);
 	dk_coop_witness_on(&C);
 	/* the meters' signatures on every core, before the slots */
 	dk_settle_run_precheck(&run, &C.st.reg, sysconf(_SC_NPROCESSORS_ONLN));
@@ -176,5 +176,9 @@ done:
 	return c ? c : noprint ? noprint : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_key_free(&C.op);
+	/* openings written ahead of a run that fails: cut (its ledger
+	 * entries are, at exit) */
+	if (run.oahead)
+		dk_openings_cut(run.opath, run.obefore);
 	return dk_prog_fail(&P, &e);
 }

@@ -378,30 +378,46 @@ put(int fd, const char *p, size_t n)
  * files, the sizes acknowledged and the process that wrote them, so that
  * a run that ends without its commit cuts them: at exit (an error, a
  * rejected record, a return from main that closes nothing), and at a
- * signal that would end it (SIGINT, SIGTERM, SIGHUP, SIGXFSZ, where
- * nothing else handles it; ftruncate is safe in a handler).  A run killed
- * outright (SIGKILL, a crash, a power loss) leaves them: entries no
- * checkpoint follows, which denki-ledger-recover cuts.  A child forked
- * meanwhile shares the files but cuts nothing.
+ * signal that would end it (ahead_sigs, where nothing else handles it;
+ * ftruncate is safe in a handler).  A run killed outright (SIGKILL, a
+ * crash, a power loss) leaves them: what ends at a checkpoint among them
+ * stays, and denki-ledger-recover cuts what follows the last.  A child
+ * forked meanwhile shares the files but cuts nothing.
  */
-static struct {
-	int fd;
-	off_t size;
+static volatile struct {
+	int fd;		/* set last, cleared first: a handler that sees it */
+	off_t size;	/* sees these whole */
 	pid_t pid;
 } ahead[4] = { { -1, 0, 0 }, { -1, 0, 0 }, { -1, 0, 0 }, { -1, 0, 0 } };
 static int ahead_hooked;
-static const int ahead_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
+static const int ahead_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+	SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGXFSZ };
 
 static void
 cut_ahead(void)
 {
 	size_t i;
 	pid_t me = getpid();
+	int fd;
 
 	for (i = 0; i < sizeof(ahead) / sizeof(ahead[0]); i++)
-		if (ahead[i].fd >= 0 && ahead[i].pid == me &&
-		    ftruncate(ahead[i].fd, ahead[i].size) == 0)
-			fsync(ahead[i].fd);
+		if ((fd = ahead[i].fd) >= 0 && ahead[i].pid == me &&
+		    ftruncate(fd, ahead[i].size) == 0)
+			fsync(fd);
+}
+
+/* slot k noted (fd >= 0: its size and pid first) or cleared (-1) */
+static void
+ahead_set(int k, int fd, off_t size)
+{
+	ahead[k].fd = -1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (fd < 0)
+		return;
+	ahead[k].size = size;
+	ahead[k].pid = getpid();
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ahead[k].fd = fd;
 }
 
 /* the cut, then the signal's own end */
@@ -424,7 +440,7 @@ ahead_hook(void)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = cut_ahead_sig;
-	sigemptyset(&sa.sa_mask);
+	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(ahead_sigs) / sizeof(ahead_sigs[0]); i++)
 		if (sigaction(ahead_sigs[i], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_DFL)
@@ -448,14 +464,20 @@ ahead_slot(int fd)
  * Pending lines beyond hold bytes (0: none) are written to the file as
  * entries are added, before the commit, rather than held: a settle run of
  * a month at 1,000 homes adds 2 GB, memory that each run touches afresh.
- * Only for a run that will commit (not a dry one).  Until the commit they
- * are entries no checkpoint follows, which no reader sees (a reader waits
- * for the writer's lock); a failed write or a run that ends without its
- * commit cuts them (dk_ledger_close, or at exit).  After the commit,
- * dk_ledger_lines() gives them back, from the file.
+ * Only for a run that will commit (not a dry one).  first (NULL: none) is
+ * called before each such write, with ctx, to put on disk what must be
+ * there before the lines (settle's openings of their commitments).  No
+ * reader sees them before the commit (a reader waits for the writer's
+ * lock); a failed write or a run that ends without its commit cuts them
+ * (dk_ledger_close, at exit, at a signal).  A run killed outright leaves
+ * them, and with them the checkpoints among them: what ends at one stays
+ * (denki-ledger-recover cuts what follows the last), as after a crash in
+ * the middle of a commit.  After the commit, dk_ledger_lines() gives them
+ * back, from the file.
  */
 void
-dk_ledger_spill(struct dk_ledger *l, size_t hold)
+dk_ledger_spill(struct dk_ledger *l, size_t hold,
+    int (*first)(void *, struct dk_err *), void *ctx)
 {
 	if (!ahead_hooked && hold > 0) {
 		if (ahead_hook() < 0)
@@ -463,6 +485,8 @@ dk_ledger_spill(struct dk_ledger *l, size_t hold)
 		ahead_hooked = 1;
 	}
 	l->hold = hold;
+	l->spill_first = first;
+	l->spill_ctx = ctx;
 }
 
 static void undo(struct dk_ledger *);
@@ -479,9 +503,11 @@ spill(struct dk_ledger *l, struct dk_err *e)
 			l->hold = 0;	/* no room to note it: held */
 			return 0;
 		}
-		ahead[k].fd = l->fd;
-		ahead[k].size = l->committed;
-		ahead[k].pid = getpid();
+		ahead_set(k, l->fd, l->committed);
+	}
+	if (l->spill_first != NULL && l->spill_first(l->spill_ctx, e) < 0) {
+		undo(l);
+		return -1;
 	}
 	if (put(l->fd, l->pend, l->npend - l->pout) < 0) {
 		dk_fail(e, DK_EX_IOERR, "%s: write: %s; nothing of this run "
@@ -503,7 +529,7 @@ undo(struct dk_ledger *l)
 	if (ftruncate(l->fd, l->committed) == 0)
 		fsync(l->fd);
 	if ((k = ahead_slot(l->fd)) >= 0)
-		ahead[k].fd = -1;
+		ahead_set(k, -1, 0);
 	/* its lines name entries that are gone: the next start reads on
 	 * from the cache's last mark */
 	dk_scache_w_free(l->sw);
@@ -620,6 +646,9 @@ dk_ledger_commit(struct dk_ledger *l, struct dk_err *e)
 		rc = put(l->fd, l->pend, l->npend - l->pout) < 0 ||
 		    fsync(l->fd) < 0 ? -1 : 0;
 	if (rc == 0) {
+		/* acknowledged: nothing to cut at a signal from here */
+		if ((k = ahead_slot(l->fd)) >= 0)
+			ahead_set(k, -1, 0);
 		if (l->view != NULL)
 			munmap(l->view, l->nview);
 		l->view = NULL;
@@ -628,8 +657,6 @@ dk_ledger_commit(struct dk_ledger *l, struct dk_err *e)
 		l->run_out = l->pout > 0;
 		l->committed += l->npend;
 		l->npend = l->pout = 0;
-		if ((k = ahead_slot(l->fd)) >= 0)
-			ahead[k].fd = -1;	/* nothing ahead now */
 		/* only now: a cache never holds an entry a failed write lost */
 		if (l->sw != NULL && (l->cosign != NULL ||
 		    dk_scache_w_commit(l->sw, l) < 0)) {

@@ -328,6 +328,8 @@ struct dk_ledger {
 	size_t hold;		/* 0, or (dk_ledger_spill) the pending
 				 * bytes held before they are written,
 				 * unacknowledged, ahead of the commit */
+	int (*spill_first)(void *, struct dk_err *);
+	void *spill_ctx;	/* what must be on disk before them */
 	size_t pout;		/* of the pending lines, those written
 				 * already: l->pend starts at byte pout */
 	off_t run_at;		/* the last commit: where its lines start, */
@@ -386,7 +388,8 @@ size_t dk_ledger_last_text(const struct dk_ledger *);
 /* what denki-settle and denki-contract-sign hold of their pending lines
  * before they write them ahead of the commit (dk_ledger_spill) */
 #define DK_LEDGER_HOLD	((size_t)4 << 20)
-void dk_ledger_spill(struct dk_ledger *, size_t hold);
+void dk_ledger_spill(struct dk_ledger *, size_t hold,
+    int (*first)(void *ctx, struct dk_err *), void *ctx);
 const char *dk_ledger_lines(struct dk_ledger *, struct dk_err *);
 int dk_ledger_commit(struct dk_ledger *, struct dk_err *);
 int dk_ledger_finish(struct dk_ledger *, int dry, struct dk_err *);
@@ -410,8 +413,6 @@ json_t *dk_openings_get(json_t *byseq, long long seq);
 int dk_openings_trim(const char *path, const long long *cs, size_t ncs,
     struct dk_err *);
 int dk_openings_append(const char *path, const char *buf, size_t n,
-    off_t *before, struct dk_err *);
-int dk_openings_ahead(const char *path, const char *buf, size_t n,
     off_t *before, struct dk_err *);
 void dk_openings_cut(const char *path, off_t before);
 int dk_openings_select(const char *lpath, const char *store,

@@ -535,9 +535,6 @@ ioerr:
 	return rc;
 }
 
-static int store(const char *, const char *, size_t, int, off_t *,
-    struct dk_err *);
-
 /*
  * Appends the n bytes of openings at buf to the store at path (made 0600)
  * and fsyncs it, before the ledger entries they open are written; *before
@@ -546,22 +543,6 @@ static int store(const char *, const char *, size_t, int, off_t *,
 int
 dk_openings_append(const char *path, const char *buf, size_t n,
     off_t *before, struct dk_err *e)
-{
-	return store(path, buf, n, 1, before, e);
-}
-
-/* The same without the fsync: openings written ahead of the run's end,
- * which a dk_openings_append then syncs with its own. */
-int
-dk_openings_ahead(const char *path, const char *buf, size_t n,
-    off_t *before, struct dk_err *e)
-{
-	return store(path, buf, n, 0, before, e);
-}
-
-static int
-store(const char *path, const char *buf, size_t n, int sync, off_t *before,
-    struct dk_err *e)
 {
 	struct stat sb;
 	size_t off = 0;
@@ -583,7 +564,7 @@ store(const char *path, const char *buf, size_t n, int sync, off_t *before,
 			goto fail;
 		off += w;
 	}
-	if (sync && fsync(fd) < 0)
+	if (fsync(fd) < 0)
 		goto fail;
 	close(fd);
 	return 0;

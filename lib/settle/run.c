@@ -613,18 +613,26 @@ out_line(struct dk_settle_run *run, const struct dk_ledger *l, size_t n,
 	return 0;
 }
 
-/* The openings held, to the store ahead of the run's end (its openings of
- * no commitment dropped first, as dk_settle_run_finish drops them): 0,
- * or -1 with e filled and the store as it was before the run. */
-static int
-openings_ahead(struct dk_settle_run *run, struct dk_err *e)
+/*
+ * The openings held, to the store and synced, ahead of the run's end: what
+ * the ledger calls (dk_ledger_spill) before it writes its pending lines
+ * ahead, so that no commitment is on disk before its opening, even in a
+ * run killed outright.  Its openings of no commitment are dropped first,
+ * as dk_settle_run_finish drops them.  0, or -1 with e filled and the
+ * store as it was before the run.
+ */
+int
+dk_settle_run_ahead(void *ctx, struct dk_err *e)
 {
+	struct dk_settle_run *run = ctx;
 	off_t before;
 
+	if (!run->committed)
+		return 0;	/* no openings */
 	if (!run->oahead && dk_openings_trim(run->opath, run->cseq,
 	    run->ncseq, e) < 0)
 		return -1;
-	if (dk_openings_ahead(run->opath, run->obuf, run->nobuf, &before,
+	if (dk_openings_append(run->opath, run->obuf, run->nobuf, &before,
 	    e) < 0) {
 		if (run->oahead)
 			dk_openings_cut(run->opath, run->obefore);
@@ -658,8 +666,6 @@ add_committed(struct dk_settle_run *run, struct dk_ledger *l,
 	rc = dk_ledger_add_canon(l, c, ct, e);
 	if (rc == 0)
 		line(&run->obuf, &run->nobuf, &run->capobuf, s, n);
-	if (rc == 0 && run->ohold > 0 && run->nobuf > run->ohold)
-		rc = openings_ahead(run, e);
 	free(s);
 	free(ct);
 	json_decref(c);

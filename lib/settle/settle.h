@@ -119,8 +119,6 @@ struct dk_settle_run {
 	size_t ncseq, capcseq;
 	char *obuf;		/* openings of this run, lines to append */
 	size_t nobuf, capobuf;
-	size_t ohold;		/* 0, or (a run that commits) the bytes of
-				 * them held before they are written ahead */
 	int oahead;		/* some written ahead, the store then */
 	off_t obefore;		/* this long (cut back to it if the run
 				 * ends without its commit) */
@@ -159,9 +157,7 @@ int dk_settle_run_open(struct dk_settle_run *, struct dk_ledger *,
 int dk_settle_run_slot(struct dk_settle_run *, size_t i, size_t *end,
     struct dk_state *, struct dk_ledger *, const char *tz, json_t *out,
     struct dk_err *);
-/* what denki-settle holds of the run's openings before it writes them
- * ahead to the store (dk_settle_run's ohold) */
-#define DK_SETTLE_OHOLD	((size_t)1 << 20)
+int dk_settle_run_ahead(void *run, struct dk_err *);
 int dk_settle_run_print(const struct dk_settle_run *, struct dk_ledger *,
     FILE *, struct dk_err *);
 int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,

@@ -738,6 +738,27 @@ test_scan_only_checkpoints(void)
 	free(orig);
 }
 
+/* what must be on disk before lines are written ahead: counted, the
+ * file's size then noted, refused at call fail */
+struct first {
+	const char *path;
+	int calls, fail;
+	off_t size[64];
+};
+
+static int
+first(void *ctx, struct dk_err *e)
+{
+	struct first *f = ctx;
+	struct stat st;
+
+	if (f->calls < 64)
+		f->size[f->calls] = stat(f->path, &st) == 0 ? st.st_size : -1;
+	if (++f->calls == f->fail)
+		return dk_fail(e, DK_EX_IOERR, "first: refused");
+	return 0;
+}
+
 /* a witness that cosigns every checkpoint with the same line */
 static char *
 cosign(void *ctx, const struct dk_ledger *l, const char *note,
@@ -779,9 +800,17 @@ test_add_flat(void)
 		    &e), 1);
 		CHECK(l.next == next && l.npend == np && e.status == 0);
 	}
-	CHECK_INT(dk_ledger_add_flat(&l, head, good, strlen(good), &e), 0);
+	/* n bytes of c, whatever follows them */
+	{
+		char more[128];
+
+		snprintf(more, sizeof(more), "%sXYZ", good);
+		CHECK_INT(dk_ledger_add_flat(&l, head, more, strlen(good), &e),
+		    0);
+	}
 	CHECK(l.next == next + 1 && strncmp(l.pend + dk_ledger_last_text(&l),
-	    good, strlen(good)) == 0);
+	    good, strlen(good)) == 0 && strncmp(l.pend +
+	    dk_ledger_last_text(&l) + strlen(good), ",\"seq\":", 7) == 0);
 	CHECK_INT(dk_ledger_finish(&l, 0, &e), 0);
 	dk_ledger_close(&l);
 	CHECK_INT(dk_ledger_scan(path, op.pk, NULL, NULL, &e), 0);
@@ -801,7 +830,7 @@ add_notes(struct dk_ledger *l, const char *path, size_t hold, int k, int n,
 	int i;
 
 	CHECK_INT(dk_ledger_open(l, path, &op, NULL, NULL, &e), 0);
-	dk_ledger_spill(l, hold);
+	dk_ledger_spill(l, hold, NULL, NULL);
 	if (l->next == 0)	/* a checkpoint names the ledger's origin */
 		CHECK_INT(dk_ledger_genesis(l, "test.local/ledger", 0, &e), 0);
 	for (i = 0; i < n; i++) {
@@ -1055,6 +1084,43 @@ test_spill(void)
 	CHECK_INT(dk_ledger_open(&b, pb, &op, NULL, NULL, &e), -1);
 	CHECK_HAS(e.msg, "an append that was never acknowledged");
 	free(x);
+
+	/* first, before each write ahead: called with the file as the
+	 * writes before left it (never after this one's); refused, the run
+	 * is cut back and the add fails with its words */
+	{
+		struct first f = { NULL, 0, 0, { 0 } };
+		char pf[128];
+		json_t *r;
+
+		snprintf(pf, sizeof(pf), "%s/first.jsonl", dir);
+		f.path = pf;
+		CHECK_INT(dk_ledger_open(&b, pf, &op, NULL, NULL, &e), 0);
+		dk_ledger_spill(&b, 300, first, &f);
+		CHECK_INT(dk_ledger_genesis(&b, "test.local/ledger", 0, &e),
+		    0);
+		for (i = 0; i < 40; i++) {
+			r = note(i);
+			CHECK_INT(dk_ledger_add(&b, r, &e), 0);
+			json_decref(r);
+		}
+		CHECK(f.calls > 10 && f.size[0] == 0);
+		for (i = 1; i < f.calls && i < 64; i++)
+			CHECK(f.size[i] > f.size[i - 1]);
+		CHECK_INT(stat(pf, &st), 0);
+		CHECK(st.st_size > f.size[f.calls - 1]);
+		f.fail = f.calls + 1;
+		for (i = 0, rc = 0; i < 10 && rc == 0; i++) {
+			r = note(100 + i);
+			rc = dk_ledger_add(&b, r, &e);
+			json_decref(r);
+		}
+		CHECK_INT(rc, -1);
+		CHECK_STR(e.msg, "first: refused");
+		CHECK_INT(stat(pf, &st), 0);
+		CHECK_INT(st.st_size, 0);
+		dk_ledger_close(&b);
+	}
 }
 
 int
