@@ -176,9 +176,12 @@ done:
 	return c ? c : noprint ? noprint : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
 	dk_key_free(&C.op);
-	/* openings written ahead of a run that fails: cut (its ledger
-	 * entries are, at exit) */
-	if (run.oahead)
+	/* openings written ahead of a run that fails: cut, after the
+	 * ledger's lines that they open */
+	if (run.oahead) {
+		if (C.lopen)
+			dk_ledger_close(&C.l);
 		dk_openings_cut(run.opath, run.obefore);
+	}
 	return dk_prog_fail(&P, &e);
 }

@@ -592,13 +592,18 @@ witnessed(struct dk_ledger *l, struct dk_err *e)
 	size_t body = l->cp_off, hold = l->hold;
 	char *lines, *note;
 	json_t *c;
-	int rc;
+	int rc, k;
 
 	if (fallocate(l->fd, FALLOC_FL_KEEP_SIZE, l->committed, l->npend +
 	    l->cosign_room) < 0 && errno != EOPNOTSUPP && errno != ENOSYS)
 		return -1;
 	if (put(l->fd, l->pend, body - l->pout) < 0 || fsync(l->fd) < 0)
 		return -1;
+	/* once a witness may have cosigned, a signal's cut would leave it
+	 * ahead of the ledger: a signal from here ends the run as a crash
+	 * does, for denki-ledger-recover */
+	if ((k = ahead_slot(l->fd)) >= 0)
+		ahead_set(k, -1, 0);
 	if ((lines = l->cosign(l->cosign_ctx, l, l->cp_note, e)) == NULL)
 		return -2;
 	if (*lines != '\0') {

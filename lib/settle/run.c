@@ -627,18 +627,16 @@ dk_settle_run_ahead(void *ctx, struct dk_err *e)
 	struct dk_settle_run *run = ctx;
 	off_t before;
 
-	if (!run->committed)
-		return 0;	/* no openings */
+	if (!run->committed || run->nobuf == 0)
+		return 0;	/* none held (those before synced) */
 	if (!run->oahead && dk_openings_trim(run->opath, run->cseq,
 	    run->ncseq, e) < 0)
 		return -1;
+	/* failed: those written before are cut by the run's end, after
+	 * the ledger's lines (cmd/settle.c) */
 	if (dk_openings_append(run->opath, run->obuf, run->nobuf, &before,
-	    e) < 0) {
-		if (run->oahead)
-			dk_openings_cut(run->opath, run->obefore);
-		run->oahead = 0;
+	    e) < 0)
 		return -1;
-	}
 	if (!run->oahead)
 		run->obefore = before;
 	run->oahead = 1;
@@ -1079,25 +1077,26 @@ dk_settle_run_finish(struct dk_settle_run *run, struct dk_ledger *l,
 	if (!dry && run->committed && !run->oahead &&
 	    dk_openings_trim(run->opath, run->cseq, run->ncseq, e) < 0)
 		return -1;
-	/* (those written ahead synced with these) */
-	if (!dry && (run->nobuf > 0 || run->oahead)) {
+	/* failed, those written ahead are cut by the run's end, after the
+	 * ledger's lines (cmd/settle.c) */
+	if (!dry && run->nobuf > 0) {
 		if (dk_openings_append(run->opath, run->obuf, run->nobuf,
-		    &before, e) < 0) {
-			if (run->oahead)
-				dk_openings_cut(run->opath, run->obefore);
-			run->oahead = 0;
+		    &before, e) < 0)
 			return -1;
-		}
 		stored = 1;
 	}
-	if (run->oahead)
+	if (run->oahead) {
 		before = run->obefore;
-	run->oahead = 0;
+		stored = 1;
+	}
+	/* the ledger's commit failed: its lines are cut, then the store */
 	if (dk_ledger_finish(l, dry, e) < 0) {
 		if (stored)
 			dk_openings_cut(run->opath, before);
+		run->oahead = 0;
 		return -1;
 	}
+	run->oahead = 0;
 	run->nobuf = 0;
 	return 0;
 }
