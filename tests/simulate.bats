@@ -514,7 +514,9 @@ kn2 2016-07-05
 kn2 2016-07-06
 kn3 2016-07-05 -r 2"
 	[ "$(wc -l <one.args)" -eq 6 ]
-	[ -z "$(grep -- '-r' one.args)" ]
+	# (the option, not the "-r" of a path's bats-run-)
+	[ -z "$(grep -E -- ' -r [0-9]' one.args)" ]
+	[ "$(grep -cE -- ' -r 2$' bid.args)" -eq 2 ]
 	# the same orders in the ledger (each run its own keys: in a slot,
 	# by their ids)
 	for d in small b2/small; do
