@@ -10,14 +10,31 @@
 static const char logkey[] = "denki.local/ledger+9db16a73+"
     "AYcBUl1xstN7haf0cDPG1okaMmQn5VV1XQdzqTbgqxfH";
 
+static struct dk_witness w;
+static char state[] = "/tmp/fuzz-witness-XXXXXX";
+
+/* at exit the database closed and removed, with its -wal and -shm files
+ * (a replay left two files in /tmp at each run) */
+static void
+done(void)
+{
+	char p[sizeof(state) + 4];
+
+	dk_witness_close(&w);
+	unlink(state);
+	snprintf(p, sizeof(p), "%s-wal", state);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", state);
+	unlink(p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct dk_witness w;
 	static struct dk_key key;
 	static int init;
 	struct dk_err e = { 0 };
-	char *out = NULL, *s, hex[65], state[] = "/tmp/fuzz-witness-XXXXXX";
+	char *out = NULL, *s, hex[65];
 	uint64_t had = 0;
 	size_t cut;
 	int rc, fd;
@@ -31,10 +48,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 		FZ_ASSERT(dk_witness_open(&w, state, "fuzz.example/w", &key,
 		    &e) == 0);
-		unlink(state);	/* the database stays open, nameless */
 		FZ_ASSERT((w.logs = calloc(1, sizeof(*w.logs))) != NULL);
 		FZ_ASSERT(dk_vkey_parse(logkey, &w.logs[0], &e) == 0);
 		w.nlogs = 1;
+		FZ_ASSERT(atexit(done) == 0);
 		init = 1;
 	}
 	rc = dk_witness_add(&w, (const char *)data, size, 1796590400, &out,
