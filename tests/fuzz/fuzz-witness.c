@@ -3,6 +3,8 @@
  * size, the consistency proof and the signed checkpoint, through the whole
  * of dk_witness_add against a state database, and the routes of its CGI.
  */
+#include <fcntl.h>
+
 #include "fuzz.h"
 
 /* the log of the corpus's requests (a community of tests/test_helper.bash,
@@ -11,7 +13,7 @@ static const char logkey[] = "denki.local/ledger+9db16a73+"
     "AYcBUl1xstN7haf0cDPG1okaMmQn5VV1XQdzqTbgqxfH";
 
 static struct dk_witness w;
-static char state[] = "/tmp/fuzz-witness-XXXXXX";
+static char state[64];	/* /tmp/fuzz-witness-PID.db */
 
 /* at exit the database closed and removed, with its -wal and -shm files
  * (a replay left two files in /tmp at each run) */
@@ -44,7 +46,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!init) {
 		FZ_ASSERT(dk_init(&e) == 0);
 		FZ_ASSERT(dk_key_generate(&key, &e) == 0);
-		FZ_ASSERT((fd = mkstemp(state)) >= 0);
+		snprintf(state, sizeof(state), "/tmp/fuzz-witness-%ld.db",
+		    (long)getpid());
+		FZ_ASSERT((fd = open(state, O_RDWR | O_CREAT | O_EXCL,
+		    0600)) >= 0);
 		close(fd);
 		FZ_ASSERT(dk_witness_open(&w, state, "fuzz.example/w", &key,
 		    &e) == 0);
