@@ -111,7 +111,8 @@ main(int argc, char *argv[])
 		dk_ledger_spill(&C.l, DK_LEDGER_HOLD, dk_settle_run_ahead,
 		    &run);
 	dk_coop_witness_on(&C);
-	/* the meters' signatures on every core, before the slots */
+	/* the meters' signatures on every core, while the slots are
+	 * settled in order, each after the verdicts on its readings */
 	dk_settle_run_precheck(&run, &C.st.reg, sysconf(_SC_NPROCESSORS_ONLN));
 	if (run.ndup > 0)
 		dk_warnx(prog, "%ld reading%s given again, the same bytes: "
@@ -175,6 +176,7 @@ done:
 	c = dk_finish_stdout(prog);
 	return c ? c : noprint ? noprint : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
+	dk_settle_run_check_stop(&run);
 	dk_key_free(&C.op);
 	/* openings written ahead of a run that fails: cut, after the
 	 * ledger's lines that they open */

@@ -926,20 +926,24 @@ plain_usual(const struct dk_srecs *o, int64_t slot, struct dk_state *st,
 }
 
 /* The keys that found the signatures of readings i to j good ahead, as
- * dk_settle_plain takes them (run->sr.ok, in run->okv): 0, or -1 when
+ * dk_settle_plain takes them (run->sr.ok, in run->okv; NULL for one not
+ * found good), once the threads' verdicts on them are in: 0, or -1 when
  * memory is short. */
 static int
 slot_ok(struct dk_settle_run *run, size_t i, size_t j, struct dk_err *e)
 {
 	size_t k, n = 0;
+	int ahead;
 
 	while (run->capok <= j - i)
 		if (dk_grow(&run->okv, run->capok, &run->capok,
 		    sizeof(*run->okv), 256) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	ahead = dk_settle_run_check_wait(run, j);
 	for (k = i; k < j; k++)
 		if (run->v[k].canon != NULL)
-			run->okv[n++] = run->v[k].key;
+			run->okv[n++] = ahead && dk_settle_run_check_good(run,
+			    k) ? run->v[k].key : NULL;
 	run->sr.ok = run->okv;
 	return 0;
 }
@@ -1135,6 +1139,7 @@ dk_settle_run_free(struct dk_settle_run *run)
 {
 	size_t i;
 
+	dk_settle_run_check_stop(run);	/* its threads read the readings */
 	for (i = 0; i < run->n; i++)
 		rd_free(&run->v[i]);
 	free(run->v);

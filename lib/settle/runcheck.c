@@ -1,19 +1,43 @@
 /*
  * runcheck.c: the meters' signatures on a settlement run's readings checked
- * ahead on every core (lib/crypto/ahead.c), so that settle.c's checks, one
- * reading at a time in slot order, find them done; verdicts and errors stay.
+ * on worker threads while the run settles its slots in order: a slot waits
+ * only for the verdicts on its own readings, found good ahead (settle.c
+ * then takes them as checked) or not (settle.c checks them itself, and
+ * names what is wrong); the verdicts and errors are a single thread's.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "settle.h"
 
 /* Meters' keys decoded, by the registry's text of each: a direct-mapped
- * cache (a month's run decoded the same 200 keys 144,000 times). */
+ * cache, one a thread (a month's run decoded the same 200 keys 144,000
+ * times). */
 #define NKEYS 4096
 struct keyc {
 	const char *b64;
 	unsigned char pk[32];
+};
+
+/* The readings a worker takes at a time. */
+#define CHUNK 512
+
+struct dk_runcheck {
+	const struct dk_sreading *v;
+	size_t n;
+	unsigned char *good;	/* a reading's: 1 when found good by the
+				 * key in its rd->key (each written by one
+				 * worker, read once its chunk is done) */
+	unsigned char *done;	/* a chunk's: checked */
+	size_t nchunk;
+	size_t next;		/* the next chunk a worker takes */
+	size_t low;		/* the chunks before it all checked */
+	int stop;		/* the run ends: take no more */
+	pthread_t *t;
+	int nt;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 };
 
 /* The key b64's 32 bytes into pk: 0, or -1 when it is not a key. */
@@ -39,67 +63,170 @@ key_pk(struct keyc *kc, const char *b64, unsigned char pk[32])
 	return 0;
 }
 
-/* What rd's meter signed and its signature, from its canonical line as
- * dk_settle_run_add found them: the message malloc'd into *msg (n bytes
- * and a NUL); -1 when there is none or memory is short. */
+/* Whether rd's meter signed its canonical line (as dk_settle_run_add
+ * found the signature in it) with the key pk; buf grows to hold the
+ * message.  0 too when memory is short: settle.c checks it then. */
 static int
-signed_msg(const struct dk_sreading *rd, char **msg, size_t *n,
-    unsigned char sig[64])
+good(const struct dk_sreading *rd, const unsigned char pk[32], char **buf,
+    size_t *cap)
 {
 	const char *c = rd->canon;
+	unsigned char sig[64];
+	size_t n;
+	char *nb;
 
 	if (rd->siglen < 9 || dk_unb64(c + rd->sigoff + 8, rd->siglen - 9,
 	    sig, 64) < 0)
-		return -1;
-	*n = rd->ncanon - rd->siglen;
-	if ((*msg = malloc(*n + 1)) == NULL)
-		return -1;
-	memcpy(*msg, c, rd->sigoff);
-	memcpy(*msg + rd->sigoff, c + rd->sigoff + rd->siglen,
-	    *n - rd->sigoff);
-	(*msg)[*n] = '\0';
-	return 0;
+		return 0;
+	n = rd->ncanon - rd->siglen;
+	if (n > *cap) {
+		if ((nb = realloc(*buf, n)) == NULL)
+			return 0;
+		*buf = nb;
+		*cap = n;
+	}
+	memcpy(*buf, c, rd->sigoff);
+	memcpy(*buf + rd->sigoff, c + rd->sigoff + rd->siglen,
+	    n - rd->sigoff);
+	return dk_verify_bytes(sig, *buf, n, pk) == 0;
 }
 
+static void *
+worker(void *arg)
+{
+	struct dk_runcheck *ck = arg;
+	struct keyc *kc = calloc(NKEYS, sizeof(*kc));	/* NULL: no cache */
+	const struct dk_sreading *rd;
+	unsigned char pk[32];
+	char *buf = NULL;
+	size_t c, i, end, cap = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&ck->mu);
+		if (ck->stop || ck->next >= ck->nchunk) {
+			pthread_mutex_unlock(&ck->mu);
+			break;
+		}
+		c = ck->next++;
+		pthread_mutex_unlock(&ck->mu);
+		end = (c + 1) * CHUNK < ck->n ? (c + 1) * CHUNK : ck->n;
+		for (i = c * CHUNK; i < end; i++) {
+			rd = &ck->v[i];
+			ck->good[i] = rd->key != NULL && key_pk(kc, rd->key,
+			    pk) == 0 && good(rd, pk, &buf, &cap);
+		}
+		pthread_mutex_lock(&ck->mu);
+		ck->done[c] = 1;
+		while (ck->low < ck->nchunk && ck->done[ck->low])
+			ck->low++;
+		pthread_cond_broadcast(&ck->cv);
+		pthread_mutex_unlock(&ck->mu);
+	}
+	free(buf);
+	free(kc);
+	return NULL;
+}
+
+static void
+ck_free(struct dk_runcheck *ck)
+{
+	pthread_mutex_destroy(&ck->mu);
+	pthread_cond_destroy(&ck->cv);
+	free(ck->good);
+	free(ck->done);
+	free(ck->t);
+	free(ck);
+}
+
+/*
+ * Starts the checks of the run's readings on threads workers: each
+ * reading's meter's key taken from the registry now (rd->key: NULL for
+ * one left to settle.c's own check: no signature, a meter or key the
+ * registry lacks), its signature checked by a worker.  With no memory or
+ * no thread, none is checked ahead.  The registry must not change until
+ * dk_settle_run_check_stop.
+ */
 void
 dk_settle_run_precheck(struct dk_settle_run *run,
     const struct dk_registry *reg, int threads)
 {
 	const struct dk_participant *p;
 	struct dk_sreading *rd;
-	const char *m, *key;
-	struct keyc *kc = calloc(NKEYS, sizeof(*kc));	/* NULL: no cache */
-	unsigned char pk[32], sig[64];
-	char *msg;
-	size_t i, n;
+	struct dk_runcheck *ck;
+	size_t i;
+	int k;
 
-	dk_ahead_forget();
+	dk_settle_run_check_stop(run);
 	for (i = 0; i < run->n; i++) {
 		rd = &run->v[i];
 		rd->key = NULL;
-		/* the message from the reading's canonical line, where
-		 * dk_settle_run_add found it; none: left to the check made
-		 * later.  A flat reading is found by its line (its record is
-		 * made again for its slot), any other by its record */
-		if (rd->canon == NULL || (m = rd->meter) == NULL ||
-		    (p = dk_registry_meter(reg, m)) == NULL ||
-		    (key = dk_participant_meter_key(p, m)) == NULL ||
-		    key_pk(kc, key, pk) < 0 || signed_msg(rd, &msg, &n, sig) < 0)
-			continue;
-		if (rd->rec != NULL)
-			dk_ahead_add_msg(rd->rec, msg, n, sig, pk, threads);
-		else
-			dk_ahead_add_key(rd->canon, msg, n, sig, pk, threads);
-		rd->key = key;
+		if (rd->canon != NULL && rd->meter != NULL &&
+		    (p = dk_registry_meter(reg, rd->meter)) != NULL)
+			rd->key = dk_participant_meter_key(p, rd->meter);
 	}
-	dk_ahead_done();
-	/* the verdicts, for settle.c by the key each was checked with */
-	for (i = 0; i < run->n; i++) {
-		rd = &run->v[i];
-		if (rd->key != NULL && (key_pk(kc, rd->key, pk) < 0 ||
-		    !dk_ahead_good(rd->rec != NULL ? (const void *)rd->rec :
-		    rd->canon, pk)))
-			rd->key = NULL;
+	if (run->n == 0 || threads < 1 || (ck = calloc(1, sizeof(*ck))) ==
+	    NULL)
+		return;
+	ck->v = run->v;
+	ck->n = run->n;
+	ck->nchunk = (run->n + CHUNK - 1) / CHUNK;
+	ck->good = calloc(run->n, 1);
+	ck->done = calloc(ck->nchunk, 1);
+	ck->t = calloc((size_t)threads, sizeof(*ck->t));
+	pthread_mutex_init(&ck->mu, NULL);
+	pthread_cond_init(&ck->cv, NULL);
+	if (ck->good == NULL || ck->done == NULL || ck->t == NULL) {
+		ck_free(ck);
+		return;
 	}
-	free(kc);
+	for (k = 0; k < threads; k++)
+		if (pthread_create(&ck->t[ck->nt], NULL, worker, ck) == 0)
+			ck->nt++;
+	if (ck->nt == 0) {
+		ck_free(ck);
+		return;
+	}
+	run->chk = ck;
+}
+
+/* Waits for the verdicts on readings before j; whether they are there
+ * (not when no check was started). */
+int
+dk_settle_run_check_wait(struct dk_settle_run *run, size_t j)
+{
+	struct dk_runcheck *ck = run->chk;
+
+	if (ck == NULL)
+		return 0;
+	pthread_mutex_lock(&ck->mu);
+	while (ck->low * CHUNK < j && ck->low < ck->nchunk)
+		pthread_cond_wait(&ck->cv, &ck->mu);
+	pthread_mutex_unlock(&ck->mu);
+	return 1;
+}
+
+/* Whether reading i was found good by the key rd->key: asked only after
+ * dk_settle_run_check_wait has waited for it. */
+int
+dk_settle_run_check_good(const struct dk_settle_run *run, size_t i)
+{
+	return run->chk != NULL && run->chk->good[i];
+}
+
+/* The checks stopped (those under way finished), their threads ended. */
+void
+dk_settle_run_check_stop(struct dk_settle_run *run)
+{
+	struct dk_runcheck *ck = run->chk;
+	int k;
+
+	if (ck == NULL)
+		return;
+	pthread_mutex_lock(&ck->mu);
+	ck->stop = 1;
+	pthread_mutex_unlock(&ck->mu);
+	for (k = 0; k < ck->nt; k++)
+		pthread_join(ck->t[k], NULL);
+	ck_free(ck);
+	run->chk = NULL;
 }

@@ -100,8 +100,9 @@ struct dk_sreading {
 				 * siglen bytes at sigoff (",\"sig\":\"...\""),
 				 * the signature's base64 8 bytes into them;
 				 * siglen 0: left to the check made later */
-	const char *key;	/* the registry's key of its meter that found
-				 * its signature good ahead (runcheck.c), or NULL */
+	const char *key;	/* the registry's key of its meter, that
+				 * runcheck.c checks its signature with, or
+				 * NULL: left to the check made later */
 };
 json_t *dk_sreading_rec(const struct dk_sreading *);
 struct dk_settle_run {
@@ -140,6 +141,7 @@ struct dk_settle_run {
 	struct dk_srecs sr;	/* a slot's records, plain */
 	const char **okv;	/* its readings' keys found good (sr.ok) */
 	size_t capok;
+	struct dk_runcheck *chk;	/* the checks on threads (runcheck.c) */
 };
 #define DK_SETTLE_TAKEN		0
 #define DK_SETTLE_GAP		1
@@ -163,9 +165,13 @@ int dk_settle_run_print(const struct dk_settle_run *, struct dk_ledger *,
 int dk_settle_run_finish(struct dk_settle_run *, struct dk_ledger *,
     int dry, struct dk_err *);
 void dk_settle_run_free(struct dk_settle_run *);
-/* runcheck.c: the run's reading signatures checked ahead on threads */
+/* runcheck.c: the run's reading signatures checked on threads while its
+ * slots are settled */
 void dk_settle_run_precheck(struct dk_settle_run *,
     const struct dk_registry *, int threads);
+int dk_settle_run_check_wait(struct dk_settle_run *, size_t j);
+int dk_settle_run_check_good(const struct dk_settle_run *, size_t i);
+void dk_settle_run_check_stop(struct dk_settle_run *);
 void dk_settlement_private(json_t *rec);
 char *dk_settlement_private_text(json_t *rec, const char *c, size_t n);
 /* rectext.c: a settle record's canonical line (and a settlement's private
