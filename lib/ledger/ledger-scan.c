@@ -563,13 +563,14 @@ scan_close(FILE *fp, const char *path, const unsigned char *oppk,
 }
 
 /* The ledger at path opened for reading, under a shared lock: NULL with
- * e filled. */
+ * e filled.  Closed on exec: a program started meanwhile (denki-simulate
+ * starts bids while it reads) would hold the lock as long as it runs. */
 FILE *
 dk_ledger_fopen(const char *path, struct dk_err *e)
 {
 	FILE *fp;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fp = fopen(path, "re")) == NULL) {
 		dk_fail(e, DK_EX_NOINPUT, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
