@@ -657,3 +657,85 @@ denki-settle: nothing was appended"
 	[ "$(grep -c '"type":"settlement"' small/settlements.jsonl)" -eq 144 ]
 	[ "$(grep -c '"type":"contract"' small/contracts.jsonl)" -gt 0 ]
 }
+
+# The next step's bids run while the cooperative clears, signs and settles
+# the step (ahead() in lib/settle/simrun.c), when no home's bid reads the
+# ledger and none has a battery.  The wrappers log each program as it
+# starts; settle's waits (up to 20 s) for a bid of the second day when
+# told to, so that the test does not hang on the scheduler's order.
+@test "simulate: the next day's bids are made while the cooperative settles the day, unless a home's bid reads the ledger; the same figures either way" {
+	beside
+	rm bin/denki-bid bin/denki-settle
+	cat >bin/denki-bid <<-EOF
+	#!/bin/sh
+	echo "bid \$4" >>../programs.log
+	exec "$TOP/denki-bid" "\$@"
+	EOF
+	cat >bin/denki-settle <<-EOF
+	#!/bin/sh
+	if [ -e ../../wait-for-bid ]; then
+		i=0
+		until grep -q '^bid 2016-07-06' ../programs.log; do
+			i=\$((i + 1))
+			[ \$i -le 200 ] || { echo "no bid of the next day" >>../programs.log; break; }
+			sleep 0.1
+		done
+	fi
+	echo settle >>../programs.log
+	exec "$TOP/denki-settle" "\$@"
+	EOF
+	chmod +x bin/denki-bid bin/denki-settle
+	mkdir a b
+	# the homes' bids read no ledger: the second day's begin in the
+	# first's step, before its settle starts
+	touch wait-for-bid
+	run --separate-stderr bin/denki-simulate -q -b 1 -d a small.yaml
+	assert_success
+	jq -c 'del(.ms)' <<<"$output" >a.json
+	grep -v '^bid' a/programs.log >a.seq
+	printf 'settle\nsettle\n' | cmp - a.seq
+	[ "$(grep -c '^bid 2016-07-05' a/programs.log)" -eq 3 ]
+	[ "$(grep -c '^bid 2016-07-06' a/programs.log)" -eq 3 ]
+	[ "$(sed -n '/^settle/{=;q}' a/programs.log)" -gt "$(grep -n '^bid 2016-07-06' a/programs.log | head -n 1 | cut -d: -f1)" ]
+	# a home whose bid reads the ledger: the second day's bids after the
+	# first's settle, and the same orders and figures
+	rm wait-for-bid
+	cp -r "$EXAMPLES/community" comm
+	sed -i 's|^bid:$|&\n  ledger: ../ledger.jsonl|' comm/kn2.yaml
+	sed "s|^community: .*|community: comm|" small.yaml >b.yaml
+	run --separate-stderr bin/denki-simulate -q -b 1 -d b b.yaml
+	assert_success
+	grep -qx 'bid.ledger: "../ledger.jsonl"' b/b/homes/kn2.yaml
+	assert_equal "$(grep -v '^bid 2016-07-05' b/programs.log | head -n 1)" settle
+	assert_equal "$(grep -c '^bid 2016-07-06' b/programs.log)" 3
+	assert_equal "$(jq -c 'del(.ms, .scenario)' <<<"$output")" "$(jq -c 'del(.scenario)' a.json)"
+	for d in a/small b/b; do
+		jq -c '.rec | select(.type == "order") | [.participant, .slot, .side, .wh, .price]' \
+		    "$d/ledger.jsonl" | sort >"${d%%/*}.orders"
+	done
+	[ "$(wc -l <a.orders)" -gt 50 ]
+	cmp a.orders b.orders
+}
+
+@test "simulate: a bid of the next day that fails while the day is settled stops the run once the day is settled, named with its log" {
+	beside
+	rm bin/denki-bid
+	cat >bin/denki-bid <<-EOF
+	#!/bin/sh
+	case "\$2 \$4" in
+	*kn2.yaml\ 2016-07-06*) echo "kn2 refuses the 6th" >&2; exit 75 ;;
+	esac
+	exec "$TOP/denki-bid" "\$@"
+	EOF
+	chmod +x bin/denki-bid
+	run --separate-stderr bin/denki-simulate -q -b 1 small.yaml
+	assert_failure 75
+	assert_equal "$stderr" "denki-simulate: kn2: denki-bid exited 75 (its messages: $BATS_TEST_TMPDIR/small/bid.log)"
+	grep -qx 'kn2 refuses the 6th' small/bid.log
+	assert_equal "$output" ""
+	# the first day cleared, signed and settled; the second not begun
+	run -0 jq -r '.rec | select(.type == "settlement") | .slot[:10]' small/ledger.jsonl
+	assert_equal "$(sort -u <<<"$output")" 2016-07-05
+	[ "$(jq -c '.rec | select(.type == "clearing") | .slot[:10]' small/ledger.jsonl | sort -u)" = '"2016-07-05"' ]
+	[ ! -e small.html ]
+}

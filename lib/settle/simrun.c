@@ -11,8 +11,11 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,30 @@ struct home {
 	int64_t soc;		/* stored now, Wh (DC) */
 };
 
+struct run;
+
+/* fn starts home i's program for days days from day (its name in *prog,
+ * its log in log): its process, 0 when it starts none, -1 (e says why)
+ * when it cannot. */
+typedef pid_t (*homefn)(struct run *, size_t i, int day, int days,
+    const char **prog, char *log, struct dk_err *);
+
+/* A program for each home, at most S->jobs of them at once. */
+struct pool {
+	homefn fn;		/* NULL: none under way */
+	int day, days;
+	int low;		/* started at the lowest priority */
+	size_t next;		/* the next home to start it for */
+	size_t running;
+	int failed;		/* one failed (err says how): none started
+				 * since */
+	struct dk_err err;
+	pid_t *pid;		/* a job's process, or 0 */
+	size_t *job;		/* the home it runs for */
+	const char **prog;
+	char (*log)[PATH_MAX];
+};
+
 struct run {
 	struct dk_sim *S;
 	const struct dk_scen *sc;
@@ -45,8 +72,12 @@ struct run {
 	struct home *h;
 	int ndays;		/* the days of this step, from the day given */
 	size_t nbatt;		/* homes with a battery */
-	pid_t *pid;		/* a job's process, or 0 */
-	size_t *job;		/* the home it runs for */
+	int reads;		/* a home's bid reads a ledger (bid.ledger):
+				 * its orders wait for the step before */
+	struct pool fg;		/* the homes' programs the run waits for */
+	struct pool bg;		/* the next step's bids, made while the
+				 * cooperative's programs run (ahead()) */
+	atomic_int tended;	/* tend() is to stop */
 };
 
 /* Milliseconds of the monotonic clock. */
@@ -183,13 +214,18 @@ write_home(struct run *R, const struct dk_conf *coop,
 		if (strncmp(src->key[i], "bid.", 4) == 0 &&
 		    (R->sc->strategy == NULL || (strcmp(src->key[i],
 		    "bid.strategy") != 0 && strcmp(src->key[i],
-		    "bid.ledger") != 0)))
+		    "bid.ledger") != 0))) {
 			yput(fp, src->key[i], src->val[i], 0);
+			if (strcmp(src->key[i], "bid.ledger") == 0)
+				R->reads = 1;
+		}
 	/* a strategy, and the run's ledger to learn what happened from
 	 * (bid.ledger, of the strategies' bid) */
-	if (R->sc->strategy != NULL)
+	if (R->sc->strategy != NULL) {
 		fprintf(fp, "bid.strategy: %s\nbid.ledger: ../ledger.jsonl\n",
 		    R->sc->strategy);
+		R->reads = 1;
+	}
 	/* a battery: bid plans it, the day's readings follow the plan */
 	if (h->bat_wh > 0)
 		dk_sim_batt_conf(fp, h, R->S->spd);
@@ -302,74 +338,160 @@ status(int st, const char *who, const char *prog, const char *log,
 	    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), log);
 }
 
-/* One program, run to its end. */
+static int pool_reap(struct run *, struct pool *, pid_t, int);
+static void pool_fill(struct run *, struct pool *);
+
+/* One program, run to its end; the next step's bids started meanwhile as
+ * others of them end. */
 static int
 run1(struct run *R, char *const argv[], const char *out, const char *log,
     struct dk_err *e)
 {
-	pid_t pid = start(R, R->dir, argv, NULL, -1, out, log, e);
+	pid_t pid = start(R, R->dir, argv, NULL, -1, out, log, e), got;
 	int st;
 
 	if (pid < 0)
 		return -1;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return dk_fail(e, DK_EX_SOFTWARE, "waitpid: %s",
-			    strerror(errno));
-	return status(st, R->sc->name, argv[0], log, e);
+	for (;;) {
+		while ((got = waitpid(-1, &st, 0)) < 0)
+			if (errno != EINTR)
+				return dk_fail(e, DK_EX_SOFTWARE, "waitpid: "
+				    "%s", strerror(errno));
+		if (got == pid)
+			return status(st, R->sc->name, argv[0], log, e);
+		if (pool_reap(R, &R->bg, got, st))
+			pool_fill(R, &R->bg);
+	}
 }
 
-/* fn starts home i's program (its name in *prog, its log in log). */
-typedef pid_t (*homefn)(struct run *, size_t i, int day, const char **prog,
-    char *log, struct dk_err *);
+/* p ready to run fn for every home, for days days from day (at the
+ * lowest priority when low): 0, or -1 when memory is short. */
+static int
+pool_begin(struct run *R, struct pool *p, homefn fn, int day, int days,
+    int low, struct dk_err *e)
+{
+	size_t jobs = (size_t)R->S->jobs;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = calloc(jobs, sizeof(*p->pid));
+	p->job = calloc(jobs, sizeof(*p->job));
+	p->prog = calloc(jobs, sizeof(*p->prog));
+	p->log = calloc(jobs, sizeof(*p->log));
+	if (p->pid == NULL || p->job == NULL || p->prog == NULL ||
+	    p->log == NULL) {
+		free(p->pid);
+		free(p->job);
+		free(p->prog);
+		free(p->log);
+		memset(p, 0, sizeof(*p));
+		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
+	}
+	p->fn = fn;
+	p->day = day;
+	p->days = days;
+	p->low = low;
+	return 0;
+}
+
+/* Its programs started, as many as may run; one that cannot start fails
+ * p. */
+static void
+pool_fill(struct run *R, struct pool *p)
+{
+	int j, jobs = R->S->jobs;
+	pid_t pid;
+
+	for (j = 0; j < jobs && p->fn != NULL && !p->failed &&
+	    p->next < R->sc->nh; j++) {
+		if (p->pid[j] != 0)
+			continue;
+		if ((pid = p->fn(R, p->next, p->day, p->days, &p->prog[j],
+		    p->log[j], &p->err)) < 0) {
+			p->failed = 1;
+			break;
+		}
+		if (pid == 0) {
+			p->next++;
+			j--;
+			continue;
+		}
+		/* behind the cooperative's programs, in the time they
+		 * leave a core idle (SCHED_IDLE: a process may not leave
+		 * it, so only those started before the bids are waited
+		 * for run in it) */
+		if (p->low) {
+			struct sched_param sp = { 0 };
+			(void)sched_setscheduler(pid, SCHED_IDLE, &sp);
+		}
+		p->pid[j] = pid;
+		p->job[j] = p->next++;
+		p->running++;
+	}
+}
+
+/* Whether pid (ended with status st) was one of p's; the first that
+ * failed fails p. */
+static int
+pool_reap(struct run *R, struct pool *p, pid_t pid, int st)
+{
+	int j, jobs = R->S->jobs;
+
+	if (p->fn == NULL)
+		return 0;
+	for (j = 0; j < jobs && p->pid[j] != pid; j++)
+		;
+	if (j == jobs)
+		return 0;
+	p->pid[j] = 0;
+	p->running--;
+	if (!p->failed && status(st, R->sc->h[p->job[j]].id, p->prog[j],
+	    p->log[j], &p->err) < 0)
+		p->failed = 1;
+	return 1;
+}
+
+/* p's programs to their end (none started when stop), p then empty: 0,
+ * or -1 when one failed (e says how: the first). */
+static int
+pool_end(struct run *R, struct pool *p, int stop, struct dk_err *e)
+{
+	pid_t pid;
+	int st, rc;
+
+	if (stop)
+		p->failed = 1;
+	for (pool_fill(R, p); p->running > 0; pool_fill(R, p)) {
+		while ((pid = waitpid(-1, &st, 0)) < 0)
+			if (errno != EINTR) {
+				/* no child left to wait for */
+				dk_fail(&p->err, DK_EX_SOFTWARE, "waitpid: %s",
+				    strerror(errno));
+				p->failed = 1;
+				p->running = 0;
+				break;
+			}
+		if (pid > 0 && !pool_reap(R, p, pid, st) && p != &R->bg)
+			(void)pool_reap(R, &R->bg, pid, st);
+	}
+	rc = p->failed && !stop ? -1 : 0;
+	if (rc < 0 && e != NULL)
+		*e = p->err;
+	free(p->pid);
+	free(p->job);
+	free(p->prog);
+	free(p->log);
+	memset(p, 0, sizeof(*p));
+	return rc;
+}
 
 /* fn for each home (one it starts nothing for: 0), at most S->jobs at
  * once; the first failure stops the rest. */
 static int
 each_home(struct run *R, homefn fn, int day, struct dk_err *e)
 {
-	int jobs = R->S->jobs, st, j, rc = 0;
-	size_t next = 0, running = 0;
-	const char *prog[jobs];
-	char log[jobs][PATH_MAX];
-	pid_t pid;
-
-	for (j = 0; j < jobs; j++)
-		R->pid[j] = 0;
-	while (running > 0 || (next < R->sc->nh && rc == 0)) {
-		for (j = 0; j < jobs && next < R->sc->nh && rc == 0; j++) {
-			if (R->pid[j] != 0)
-				continue;
-			if ((pid = fn(R, next, day, &prog[j], log[j], e)) < 0) {
-				rc = -1;
-				break;
-			}
-			if (pid == 0) {
-				next++;
-				j--;
-				continue;
-			}
-			R->pid[j] = pid;
-			R->job[j] = next++;
-			running++;
-		}
-		if (running == 0)
-			break;
-		while ((pid = waitpid(-1, &st, 0)) < 0)
-			if (errno != EINTR)
-				return dk_fail(e, DK_EX_SOFTWARE, "waitpid: %s",
-				    strerror(errno));
-		for (j = 0; j < jobs && R->pid[j] != pid; j++)
-			;
-		if (j == jobs)
-			continue;
-		R->pid[j] = 0;
-		running--;
-		if (rc == 0 && status(st, R->sc->h[R->job[j]].id, prog[j],
-		    log[j], e) < 0)
-			rc = -1;
-	}
-	return rc;
+	if (pool_begin(R, &R->fg, fn, day, R->ndays, 0, e) < 0)
+		return -1;
+	return pool_end(R, &R->fg, 0, e);
 }
 
 static char *
@@ -386,8 +508,8 @@ hpath(struct run *R, char *buf, const char *id, const char *suffix)
  * home, the next step once all are done).
  */
 static pid_t
-enrol(struct run *R, size_t i, int step, const char **prog, char *log,
-    struct dk_err *e)
+enrol(struct run *R, size_t i, int step, int days, const char **prog,
+    char *log, struct dk_err *e)
 {
 	const char *id = R->sc->h[i].id;
 	char y[PATH_MAX], k[PATH_MAX], m[PATH_MAX], mk[PATH_MAX];
@@ -398,6 +520,7 @@ enrol(struct run *R, size_t i, int step, const char **prog, char *log,
 	    "-m", m, "-M", mk, "-r", "prosumer", NULL };
 	char *const *argv = step == 0 ? kg : step == 1 ? mr : rq;
 
+	(void)days;
 	*prog = argv[0];
 	snprintf(log, PATH_MAX, "%s/setup.log", R->dir);
 	snprintf(y, sizeof(y), "%s.yaml", id);
@@ -430,10 +553,11 @@ meter_read(struct run *R, size_t i, const char *in, const char *out,
 /* The home's meter, read from its data over the whole period (with a
  * battery: the history day's, which the meter saw). */
 static pid_t
-meter(struct run *R, size_t i, int day, const char **prog, char *log,
-    struct dk_err *e)
+meter(struct run *R, size_t i, int day, int days, const char **prog,
+    char *log, struct dk_err *e)
 {
 	(void)day;
+	(void)days;
 	return meter_read(R, i, R->sc->h[i].bat_wh > 0 ? ".meter.csv" :
 	    ".csv", ".readings.jsonl", prog, log, e);
 }
@@ -441,10 +565,11 @@ meter(struct run *R, size_t i, int day, const char **prog, char *log,
 /* A home with a battery: its meter read on the day's data (.day.csv, the
  * battery having followed the plan); none for the others. */
 static pid_t
-meter_day(struct run *R, size_t i, int day, const char **prog, char *log,
-    struct dk_err *e)
+meter_day(struct run *R, size_t i, int day, int days, const char **prog,
+    char *log, struct dk_err *e)
 {
 	(void)day;
+	(void)days;
 	if (R->sc->h[i].bat_wh == 0)
 		return 0;
 	return meter_read(R, i, ".day.csv", ".day.jsonl", prog, log, e);
@@ -561,20 +686,21 @@ bid_days(struct run *R, size_t i, int day, int days, const char **prog,
 
 /* A home without a battery: its orders of the step's days in one run. */
 static pid_t
-bid_step(struct run *R, size_t i, int day, const char **prog, char *log,
-    struct dk_err *e)
+bid_step(struct run *R, size_t i, int day, int days, const char **prog,
+    char *log, struct dk_err *e)
 {
 	if (R->sc->h[i].bat_wh > 0)
 		return 0;
-	return bid_days(R, i, day, R->ndays, prog, log, e);
+	return bid_days(R, i, day, days, prog, log, e);
 }
 
 /* A home with a battery: its orders of the day (its meter's day follows
  * the plan bid makes, so the next day's readings come after it). */
 static pid_t
-bid(struct run *R, size_t i, int day, const char **prog, char *log,
-    struct dk_err *e)
+bid(struct run *R, size_t i, int day, int days, const char **prog,
+    char *log, struct dk_err *e)
 {
+	(void)days;
 	if (R->sc->h[i].bat_wh == 0)
 		return 0;
 	return bid_days(R, i, day, 1, prog, log, e);
@@ -1002,6 +1128,68 @@ missing(struct run *R, const char *orders, int d, char *miss,
 	return 0;
 }
 
+/*
+ * The next step's bids started, to be made while the cooperative clears,
+ * signs and settles the step from d, on the cores its programs leave idle:
+ * when their orders do not depend on the step's outcome (no home reads the
+ * ledger, none has a battery).  Each home's orders are then the same as
+ * when its bid waits for the step.
+ */
+static int
+ahead(struct run *R, int d, struct dk_err *e)
+{
+	int next = d + R->ndays, left = R->sc->days - next;
+
+	if (R->reads || R->nbatt > 0 || left <= 0)
+		return 0;
+	if (pool_begin(R, &R->bg, bid_step, next, R->S->step < left ?
+	    R->S->step : left, 1, e) < 0)
+		return -1;
+	pool_fill(R, &R->bg);
+	return 0;
+}
+
+/* The next step's bids, tended while the run reads its ledger (follow()):
+ * each that ends is reaped and the next started, until none runs or the
+ * run asks it to stop. */
+static void *
+tend(void *arg)
+{
+	struct run *R = arg;
+	pid_t pid;
+	int st;
+
+	while (!atomic_load(&R->tended) && R->bg.running > 0) {
+		if ((pid = waitpid(-1, &st, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pool_reap(R, &R->bg, pid, st))
+			pool_fill(R, &R->bg);
+	}
+	return NULL;
+}
+
+/* What the step appended to the ledger read for the figures
+ * (dk_sim_follow), the next step's bids going on meanwhile. */
+static int
+follow(struct run *R, struct dk_err *e)
+{
+	pthread_t t;
+	int rc, tending;
+
+	atomic_store(&R->tended, 0);
+	tending = R->bg.running > 0 && pthread_create(&t, NULL, tend, R) == 0;
+	rc = dk_sim_follow(R->S, e);
+	if (tending) {
+		/* it stops when the next of them ends */
+		atomic_store(&R->tended, 1);
+		pthread_join(t, NULL);
+	}
+	return rc;
+}
+
 /* The days from d (R->ndays of them): every home bids for each, then
  * the cooperative clears every slot (one nobody bid in too: settle takes
  * only readings of cleared slots), signs the contracts and settles the
@@ -1034,8 +1222,14 @@ day(struct run *R, int d, struct dk_err *e)
 	for (i = 0; i < R->ndays; i++) {
 		if (R->S->progress)
 			R->S->progress(R->S->ctx, d + i, R->sc->days, "bid");
-		if (i == 0 && R->nbatt < R->sc->nh && each_home(R, bid_step,
-		    d, e) < 0)
+		/* the step's bids, or the rest of those begun in the step
+		 * before */
+		if (i == 0 && R->bg.fn != NULL) {
+			R->bg.low = 0;	/* the rest at the usual priority */
+			if (pool_end(R, &R->bg, 0, e) < 0)
+				return -1;
+		} else if (i == 0 && R->nbatt < R->sc->nh && each_home(R,
+		    bid_step, d, e) < 0)
 			return -1;
 		for (j = 0; i == 0 && j < R->sc->nh; j++)
 			if (R->sc->h[j].bat_wh == 0 && index_orders(R, j, d,
@@ -1047,6 +1241,8 @@ day(struct run *R, int d, struct dk_err *e)
 			return -1;
 	}
 	R->S->orders += n = lines(o);
+	if (ahead(R, d, e) < 0)
+		return -1;
 	if (R->S->progress)
 		R->S->progress(R->S->ctx, d, R->sc->days, "clear");
 	snprintf(log, sizeof(log), "%s/clear.log", R->dir);
@@ -1131,10 +1327,8 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 	} else
 		snprintf(R.bindir, sizeof(R.bindir), ".");
 	R.h = calloc(S->sc->nh, sizeof(*R.h));
-	R.pid = calloc((size_t)S->jobs, sizeof(*R.pid));
-	R.job = calloc((size_t)S->jobs, sizeof(*R.job));
 	old = signal(SIGPIPE, SIG_IGN);
-	if (R.h == NULL || R.pid == NULL || R.job == NULL)
+	if (R.h == NULL)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	else if (setup(&R, &coop, e) == 0) {
 		for (d = 0; d < S->sc->days; d += R.ndays) {
@@ -1142,11 +1336,14 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 			    S->sc->days - d;
 			/* the step's entries read for the figures while
 			 * they are in memory */
-			if (day(&R, d, e) < 0 || dk_sim_follow(S, e) < 0)
+			if (day(&R, d, e) < 0 || follow(&R, e) < 0)
 				break;
 		}
 		rc = d == S->sc->days ? 0 : -1;
 	}
+	/* bids begun for a step the run did not reach */
+	if (R.bg.fn != NULL)
+		(void)pool_end(&R, &R.bg, 1, NULL);
 	signal(SIGPIPE, old);
 	for (i = 0; i < S->sc->nh && R.h != NULL; i++) {
 		free(R.h[i].off);
@@ -1155,8 +1352,6 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 		dk_sim_series_free(&R.h[i].s);
 	}
 	free(R.h);
-	free(R.pid);
-	free(R.job);
 	dk_conf_free(&coop);
 	S->ms = now() - t0;
 	return rc;
