@@ -140,6 +140,9 @@ main(int argc, char *argv[])
 				goto done;
 		}
 	}
+	/* the checks' threads ended: none reads the readings or the
+	 * registry from here on */
+	dk_settle_run_check_stop(&run);
 	if (dk_settle_run_finish(&run, &C.l, P.dry, &e) < 0)
 		goto fail;
 	json_array_foreach(out, i, x) {
@@ -165,6 +168,9 @@ main(int argc, char *argv[])
 		noprint = e.status;
 	}
 done:
+	/* before the registry is freed: the checks' threads read its keys
+	 * (a run stopped at a rejected slot leaves them under way) */
+	dk_settle_run_check_stop(&run);
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
 	/* the state first: freed after the run's readings, its first big

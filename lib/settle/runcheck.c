@@ -140,11 +140,12 @@ ck_free(struct dk_runcheck *ck)
 
 /*
  * Starts the checks of the run's readings on threads workers: each
- * reading's meter's key taken from the registry now (rd->key: NULL for
- * one left to settle.c's own check: no signature, a meter or key the
- * registry lacks), its signature checked by a worker.  With no memory or
- * no thread, none is checked ahead.  The registry must not change until
- * dk_settle_run_check_stop.
+ * reading's meter's key taken from the registry now (rd->key: NULL when
+ * it has none, or the reading no canonical line: a slot due), its
+ * signature checked by a worker (an unsigned reading is not found good).
+ * What is not found good is left to settle.c's own check.  With no memory
+ * or no thread, none is checked ahead.  The registry must not change, nor
+ * be freed, until dk_settle_run_check_stop.
  */
 void
 dk_settle_run_precheck(struct dk_settle_run *run,

@@ -102,7 +102,8 @@ struct dk_sreading {
 				 * siglen 0: left to the check made later */
 	const char *key;	/* the registry's key of its meter, that
 				 * runcheck.c checks its signature with, or
-				 * NULL: left to the check made later */
+				 * NULL (none: the check made later names
+				 * what is wrong) */
 };
 json_t *dk_sreading_rec(const struct dk_sreading *);
 struct dk_settle_run {
