@@ -556,6 +556,13 @@ kn3 2016-07-05 -r 2"
 	sed '\$ s/"import_wh":\([0-9]*\)/"import_wh":1\1/' readings.jsonl >s-bad.jsonl
 	"$TOP/denki-settle" -c coop.yaml s-bad.jsonl >s-bad.out 2>s-bad.err
 	echo \$? >s-bad.rc
+	cmp ledger.jsonl s-before.jsonl || exit 95
+	# the first reading's: the run stops at the first slot, with the
+	# checks of the other slots' readings under way (stopped, their
+	# threads ended, before the registry whose keys they read is freed)
+	sed '1 s/"import_wh":\([0-9]*\)/"import_wh":1\1/' readings.jsonl >s-bad1.jsonl
+	"$TOP/denki-settle" -c coop.yaml s-bad1.jsonl >s-bad1.out 2>s-bad1.err
+	echo \$? >s-bad1.rc
 	cmp ledger.jsonl s-before.jsonl || exit 93
 	cat ledger.jsonl.openings 2>/dev/null | cmp - s-obefore || exit 94
 	exec strace -o s.trace -e trace=openat,write,fsync "$TOP/denki-settle" "\$@"
@@ -583,6 +590,10 @@ kn3 2016-07-05 -r 2"
 	assert_equal "$(cat big/s-bad.err)" "denki-settle: s-bad.jsonl:7680: rejected: meter kn5-32-m: sig: bad signature: the record was not signed by this key, or was changed after signing
 denki-settle: nothing was appended"
 	[ ! -s big/s-bad.out ]
+	[ "$(cat big/s-bad1.rc)" -eq 65 ]
+	assert_equal "$(cat big/s-bad1.err)" "denki-settle: s-bad1.jsonl:1: rejected: meter kn1-m: sig: bad signature: the record was not signed by this key, or was changed after signing
+denki-settle: nothing was appended"
+	[ ! -s big/s-bad1.out ]
 	[ "$(cat big/k-cut.rc)" -eq 65 ]
 	assert_equal "$(tail -n 1 big/k-cut.err)" "denki-contract-sign: nothing was appended"
 	[ ! -s big/k-cut.out ]
@@ -661,14 +672,18 @@ denki-settle: nothing was appended"
 # The next step's bids run while the cooperative clears, signs and settles
 # the step (ahead() in lib/settle/simrun.c), when no home's bid reads the
 # ledger and none has a battery.  The wrappers log each program as it
-# starts; settle's waits (up to 20 s) for a bid of the second day when
-# told to, so that the test does not hang on the scheduler's order.
-@test "simulate: the next day's bids are made while the cooperative settles the day, unless a home's bid reads the ledger; the same figures either way" {
+# starts, a bid with its scheduling policy; settle's waits (up to 60 s)
+# for a bid of the second day when told to, so that the test does not
+# hang on the scheduler's order.
+@test "simulate: the next day's bids are made while the cooperative settles the day, at the idle priority, unless a home's bid reads the ledger; the same figures either way" {
+	command -v chrt >/dev/null || skip "chrt is not installed"
 	beside
 	rm bin/denki-bid bin/denki-settle
 	cat >bin/denki-bid <<-EOF
 	#!/bin/sh
-	echo "bid \$4" >>../programs.log
+	# (simulate sets the policy of a bid begun ahead once it runs)
+	case "\$4" in 2016-07-06*) sleep 0.5 ;; esac
+	echo "bid \$4 \$(chrt -p \$\$ | sed -n 's/.*policy: //p')" >>../programs.log
 	exec "$TOP/denki-bid" "\$@"
 	EOF
 	cat >bin/denki-settle <<-EOF
@@ -677,7 +692,7 @@ denki-settle: nothing was appended"
 		i=0
 		until grep -q '^bid 2016-07-06' ../programs.log; do
 			i=\$((i + 1))
-			[ \$i -le 200 ] || { echo "no bid of the next day" >>../programs.log; break; }
+			[ \$i -le 600 ] || { echo "no bid of the next day" >>../programs.log; break; }
 			sleep 0.1
 		done
 	fi
@@ -697,6 +712,10 @@ denki-settle: nothing was appended"
 	[ "$(grep -c '^bid 2016-07-05' a/programs.log)" -eq 3 ]
 	[ "$(grep -c '^bid 2016-07-06' a/programs.log)" -eq 3 ]
 	[ "$(sed -n '/^settle/{=;q}' a/programs.log)" -gt "$(grep -n '^bid 2016-07-06' a/programs.log | head -n 1 | cut -d: -f1)" ]
+	# the first day's at the usual priority, the second's begun ahead at
+	# the idle one
+	[ "$(grep -c '^bid 2016-07-05.* SCHED_OTHER$' a/programs.log)" -eq 3 ]
+	grep -q '^bid 2016-07-06.* SCHED_IDLE$' a/programs.log
 	# a home whose bid reads the ledger: the second day's bids after the
 	# first's settle, and the same orders and figures
 	rm wait-for-bid
@@ -708,6 +727,7 @@ denki-settle: nothing was appended"
 	grep -qx 'bid.ledger: "../ledger.jsonl"' b/b/homes/kn2.yaml
 	assert_equal "$(grep -v '^bid 2016-07-05' b/programs.log | head -n 1)" settle
 	assert_equal "$(grep -c '^bid 2016-07-06' b/programs.log)" 3
+	assert_equal "$(grep -c 'SCHED_OTHER$' b/programs.log)" 6
 	assert_equal "$(jq -c 'del(.ms, .scenario)' <<<"$output")" "$(jq -c 'del(.scenario)' a.json)"
 	for d in a/small b/b; do
 		jq -c '.rec | select(.type == "order") | [.participant, .slot, .side, .wh, .price]' \
@@ -717,19 +737,35 @@ denki-settle: nothing was appended"
 	cmp a.orders b.orders
 }
 
+# settle's wrapper waits (up to 60 s) for the failing bid, which ran in
+# the first day's step.
 @test "simulate: a bid of the next day that fails while the day is settled stops the run once the day is settled, named with its log" {
 	beside
-	rm bin/denki-bid
+	rm bin/denki-bid bin/denki-settle
 	cat >bin/denki-bid <<-EOF
 	#!/bin/sh
 	case "\$2 \$4" in
-	*kn2.yaml\ 2016-07-06*) echo "kn2 refuses the 6th" >&2; exit 75 ;;
+	*kn2.yaml\ 2016-07-06*) echo "kn2 refuses the 6th" >&2; echo refused >>../programs.log; exit 75 ;;
 	esac
 	exec "$TOP/denki-bid" "\$@"
 	EOF
-	chmod +x bin/denki-bid
+	cat >bin/denki-settle <<-EOF
+	#!/bin/sh
+	i=0
+	until grep -q '^refused' ../programs.log 2>/dev/null; do
+		i=\$((i + 1))
+		[ \$i -le 600 ] || break
+		sleep 0.1
+	done
+	echo settle >>../programs.log
+	exec "$TOP/denki-settle" "\$@"
+	EOF
+	chmod +x bin/denki-bid bin/denki-settle
 	run --separate-stderr bin/denki-simulate -q -b 1 small.yaml
 	assert_failure 75
+	# it failed before the first day's settle began, and the run
+	# settled that day all the same
+	printf 'refused\nsettle\n' | cmp - programs.log
 	assert_equal "$stderr" "denki-simulate: kn2: denki-bid exited 75 (its messages: $BATS_TEST_TMPDIR/small/bid.log)"
 	grep -qx 'kn2 refuses the 6th' small/bid.log
 	assert_equal "$output" ""

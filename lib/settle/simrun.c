@@ -410,18 +410,18 @@ pool_fill(struct run *R, struct pool *p)
 			p->failed = 1;
 			break;
 		}
+		/* behind the cooperative's programs: SCHED_IDLE, which
+		 * yields a processor to any other process that wants it
+		 * (set once it runs: glibc's posix_spawn takes no such
+		 * policy) */
+		if (p->low) {
+			struct sched_param sp = { 0 };
+			(void)sched_setscheduler(pid, SCHED_IDLE, &sp);
+		}
 		if (pid == 0) {
 			p->next++;
 			j--;
 			continue;
-		}
-		/* behind the cooperative's programs, in the time they
-		 * leave a core idle (SCHED_IDLE: a process may not leave
-		 * it, so only those started before the bids are waited
-		 * for run in it) */
-		if (p->low) {
-			struct sched_param sp = { 0 };
-			(void)sched_setscheduler(pid, SCHED_IDLE, &sp);
 		}
 		p->pid[j] = pid;
 		p->job[j] = p->next++;
@@ -455,17 +455,25 @@ pool_reap(struct run *R, struct pool *p, pid_t pid, int st)
 static int
 pool_end(struct run *R, struct pool *p, int stop, struct dk_err *e)
 {
+	struct sched_param sp = { 0 };
 	pid_t pid;
-	int st, rc;
+	int st, rc, j;
 
 	if (stop)
 		p->failed = 1;
+	/* those still at the idle priority back at the usual one, where
+	 * the run may (it needs CAP_SYS_NICE, or an RLIMIT_NICE of 20) */
+	for (j = 0; p == &R->bg && j < R->S->jobs; j++)
+		if (p->pid[j] != 0)
+			(void)sched_setscheduler(p->pid[j], SCHED_OTHER, &sp);
+	p->low = 0;
 	for (pool_fill(R, p); p->running > 0; pool_fill(R, p)) {
 		while ((pid = waitpid(-1, &st, 0)) < 0)
 			if (errno != EINTR) {
 				/* no child left to wait for */
-				dk_fail(&p->err, DK_EX_SOFTWARE, "waitpid: %s",
-				    strerror(errno));
+				if (!p->failed)
+					dk_fail(&p->err, DK_EX_SOFTWARE,
+					    "waitpid: %s", strerror(errno));
 				p->failed = 1;
 				p->running = 0;
 				break;
@@ -1180,6 +1188,8 @@ follow(struct run *R, struct dk_err *e)
 	int rc, tending;
 
 	atomic_store(&R->tended, 0);
+	/* the cooperative's programs done: the rest at the usual priority */
+	R->bg.low = 0;
 	tending = R->bg.running > 0 && pthread_create(&t, NULL, tend, R) == 0;
 	rc = dk_sim_follow(R->S, e);
 	if (tending) {
@@ -1225,7 +1235,6 @@ day(struct run *R, int d, struct dk_err *e)
 		/* the step's bids, or the rest of those begun in the step
 		 * before */
 		if (i == 0 && R->bg.fn != NULL) {
-			R->bg.low = 0;	/* the rest at the usual priority */
 			if (pool_end(R, &R->bg, 0, e) < 0)
 				return -1;
 		} else if (i == 0 && R->nbatt < R->sc->nh && each_home(R,
