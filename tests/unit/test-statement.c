@@ -204,5 +204,6 @@ main(void)
 	}
 	test_ledger(path);
 	community_free_keys();
+	tmpdir_remove();
 	return check_done("test-statement");
 }
