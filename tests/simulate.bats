@@ -669,6 +669,26 @@ denki-settle: nothing was appended"
 	[ "$(grep -c '"type":"contract"' small/contracts.jsonl)" -gt 0 ]
 }
 
+# settle_waits PATTERN [FLAG]: bin/denki-settle that waits (up to 60 s) for
+# a line matching PATTERN in programs.log beside the run's folder (only
+# while FLAG is in the test's folder, when given), then logs "settle" there
+settle_waits() {
+	cat >bin/denki-settle <<-EOF
+	#!/bin/sh
+	if [ -z "$2" ] || [ -e "../../$2" ]; then
+		i=0
+		until grep -q '$1' ../programs.log 2>/dev/null; do
+			i=\$((i + 1))
+			[ \$i -le 600 ] || { echo "no $1 seen" >>../programs.log; break; }
+			sleep 0.1
+		done
+	fi
+	echo settle >>../programs.log
+	exec "$TOP/denki-settle" "\$@"
+	EOF
+	chmod +x bin/denki-settle
+}
+
 # The next step's bids run while the cooperative clears, signs and settles
 # the step (ahead() in lib/settle/simrun.c), when no home's bid reads the
 # ledger and none has a battery.  The wrappers log each program as it
@@ -686,20 +706,8 @@ denki-settle: nothing was appended"
 	echo "bid \$4 \$(chrt -p \$\$ | sed -n 's/.*policy: //p')" >>../programs.log
 	exec "$TOP/denki-bid" "\$@"
 	EOF
-	cat >bin/denki-settle <<-EOF
-	#!/bin/sh
-	if [ -e ../../wait-for-bid ]; then
-		i=0
-		until grep -q '^bid 2016-07-06' ../programs.log; do
-			i=\$((i + 1))
-			[ \$i -le 600 ] || { echo "no bid of the next day" >>../programs.log; break; }
-			sleep 0.1
-		done
-	fi
-	echo settle >>../programs.log
-	exec "$TOP/denki-settle" "\$@"
-	EOF
-	chmod +x bin/denki-bid bin/denki-settle
+	chmod +x bin/denki-bid
+	settle_waits '^bid 2016-07-06' wait-for-bid
 	mkdir a b
 	# the homes' bids read no ledger: the second day's begin in the
 	# first's step, before its settle starts
@@ -749,18 +757,8 @@ denki-settle: nothing was appended"
 	esac
 	exec "$TOP/denki-bid" "\$@"
 	EOF
-	cat >bin/denki-settle <<-EOF
-	#!/bin/sh
-	i=0
-	until grep -q '^refused' ../programs.log 2>/dev/null; do
-		i=\$((i + 1))
-		[ \$i -le 600 ] || break
-		sleep 0.1
-	done
-	echo settle >>../programs.log
-	exec "$TOP/denki-settle" "\$@"
-	EOF
-	chmod +x bin/denki-bid bin/denki-settle
+	chmod +x bin/denki-bid
+	settle_waits '^refused'
 	run --separate-stderr bin/denki-simulate -q -b 1 small.yaml
 	assert_failure 75
 	# it failed before the first day's settle began, and the run
