@@ -140,8 +140,7 @@ main(int argc, char *argv[])
 				goto done;
 		}
 	}
-	/* the checks' threads ended: none reads the readings or the
-	 * registry from here on */
+	/* the checks' threads ended: no slot is left to wait for them */
 	dk_settle_run_check_stop(&run);
 	if (dk_settle_run_finish(&run, &C.l, P.dry, &e) < 0)
 		goto fail;
@@ -168,21 +167,16 @@ main(int argc, char *argv[])
 		noprint = e.status;
 	}
 done:
-	/* before the registry is freed: the checks' threads read its keys
-	 * (a run stopped at a rejected slot leaves them under way) */
-	dk_settle_run_check_stop(&run);
 	if (bad && !P.keep)
 		dk_warnx(prog, "nothing was appended");
 	/* the state first: freed after the run's readings, its first big
 	 * block had malloc gather every small one they left (0.3 s) */
 	dk_coop_free(&C);
-	dk_settle_run_free(&run);
-	dk_ahead_forget();
+	dk_settle_run_free(&run);	/* the checks' threads stopped first */
 	json_decref(out);
 	c = dk_finish_stdout(prog);
 	return c ? c : noprint ? noprint : bad ? DK_EX_DATAERR : DK_EX_OK;
 fail:
-	dk_settle_run_check_stop(&run);
 	dk_key_free(&C.op);
 	/* openings written ahead of a run that fails: cut, after the
 	 * ledger's lines that they open */

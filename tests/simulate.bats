@@ -559,7 +559,7 @@ kn3 2016-07-05 -r 2"
 	cmp ledger.jsonl s-before.jsonl || exit 95
 	# the first reading's: the run stops at the first slot, with the
 	# checks of the other slots' readings under way (stopped, their
-	# threads ended, before the registry whose keys they read is freed)
+	# threads ended, before the readings they read are freed)
 	sed '1 s/"import_wh":\([0-9]*\)/"import_wh":1\1/' readings.jsonl >s-bad1.jsonl
 	"$TOP/denki-settle" -c coop.yaml s-bad1.jsonl >s-bad1.out 2>s-bad1.err
 	echo \$? >s-bad1.rc

@@ -933,17 +933,16 @@ static int
 slot_ok(struct dk_settle_run *run, size_t i, size_t j, struct dk_err *e)
 {
 	size_t k, n = 0;
-	int ahead;
 
 	while (run->capok <= j - i)
 		if (dk_grow(&run->okv, run->capok, &run->capok,
 		    sizeof(*run->okv), 256) < 0)
 			return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	ahead = dk_settle_run_check_wait(run, j);
+	dk_settle_run_check_wait(run, j);
 	for (k = i; k < j; k++)
 		if (run->v[k].canon != NULL)
-			run->okv[n++] = ahead && dk_settle_run_check_good(run,
-			    k) ? run->v[k].key : NULL;
+			run->okv[n++] = dk_settle_run_check_good(run, k) ?
+			    run->v[k].key : NULL;
 	run->sr.ok = run->okv;
 	return 0;
 }

@@ -11,13 +11,16 @@
 
 #include "settle.h"
 
-/* Meters' keys decoded, by the registry's text of each: a direct-mapped
- * cache, one a thread (a month's run decoded the same 200 keys 144,000
- * times). */
+/* Meters' keys decoded once each, before the workers start: a
+ * direct-mapped cache by the registry's text of each (a month's run has
+ * the same 1,000 keys 1,440,000 times), into the table the workers read:
+ * they never read the registry, which the run may free before it stops
+ * them. */
 #define NKEYS 4096
+#define NOKEY UINT32_MAX
 struct keyc {
 	const char *b64;
-	unsigned char pk[32];
+	uint32_t at;		/* its place in the table */
 };
 
 /* The readings a worker takes at a time. */
@@ -26,6 +29,9 @@ struct keyc {
 struct dk_runcheck {
 	const struct dk_sreading *v;
 	size_t n;
+	uint32_t *ki;		/* a reading's key in pk, or NOKEY */
+	unsigned char (*pk)[32];	/* the keys decoded */
+	size_t npk, cappk;
 	unsigned char *good;	/* a reading's: 1 when found good by the
 				 * key in its rd->key (each written by one
 				 * worker, read once its chunk is done) */
@@ -40,27 +46,26 @@ struct dk_runcheck {
 	pthread_cond_t cv;
 };
 
-/* The key b64's 32 bytes into pk: 0, or -1 when it is not a key. */
-static int
-key_pk(struct keyc *kc, const char *b64, unsigned char pk[32])
+/* The place of the key b64 in ck's table, decoded there the first time
+ * the cache does not hold it: NOKEY when it is not a key, or memory is
+ * short. */
+static uint32_t
+key_at(struct dk_runcheck *ck, struct keyc *kc, const char *b64)
 {
-	struct keyc *c = NULL;
+	struct keyc *c = &kc[((uintptr_t)b64 >> 3) * 0x9E3779B97F4A7C15ULL >> 52];
 	struct dk_err e = { 0 };
 	struct dk_key k;
 
-	if (kc != NULL && (c = &kc[((uintptr_t)b64 >> 3) *
-	    0x9E3779B97F4A7C15ULL >> 52])->b64 == b64) {
-		memcpy(pk, c->pk, 32);
-		return 0;
-	}
-	if (dk_key_from_b64(&k, b64, &e) < 0)
-		return -1;
-	memcpy(pk, k.pk, 32);
-	if (c != NULL) {
-		c->b64 = b64;
-		memcpy(c->pk, k.pk, 32);
-	}
-	return 0;
+	if (c->b64 == b64)
+		return c->at;
+	if (ck->npk >= NOKEY || dk_key_from_b64(&k, b64, &e) < 0 ||
+	    (ck->npk == ck->cappk && dk_grow(&ck->pk, ck->npk, &ck->cappk,
+	    sizeof(*ck->pk), 64) < 0))
+		return NOKEY;
+	memcpy(ck->pk[ck->npk], k.pk, 32);
+	c->b64 = b64;
+	c->at = (uint32_t)ck->npk++;
+	return c->at;
 }
 
 /* Whether rd's meter signed its canonical line (as dk_settle_run_add
@@ -95,9 +100,6 @@ static void *
 worker(void *arg)
 {
 	struct dk_runcheck *ck = arg;
-	struct keyc *kc = calloc(NKEYS, sizeof(*kc));	/* NULL: no cache */
-	const struct dk_sreading *rd;
-	unsigned char pk[32];
 	char *buf = NULL;
 	size_t c, i, end, cap = 0;
 
@@ -110,11 +112,9 @@ worker(void *arg)
 		c = ck->next++;
 		pthread_mutex_unlock(&ck->mu);
 		end = (c + 1) * CHUNK < ck->n ? (c + 1) * CHUNK : ck->n;
-		for (i = c * CHUNK; i < end; i++) {
-			rd = &ck->v[i];
-			ck->good[i] = rd->key != NULL && key_pk(kc, rd->key,
-			    pk) == 0 && good(rd, pk, &buf, &cap);
-		}
+		for (i = c * CHUNK; i < end; i++)
+			ck->good[i] = ck->ki[i] != NOKEY && good(&ck->v[i],
+			    ck->pk[ck->ki[i]], &buf, &cap);
 		pthread_mutex_lock(&ck->mu);
 		ck->done[c] = 1;
 		while (ck->low < ck->nchunk && ck->done[ck->low])
@@ -123,7 +123,6 @@ worker(void *arg)
 		pthread_mutex_unlock(&ck->mu);
 	}
 	free(buf);
-	free(kc);
 	return NULL;
 }
 
@@ -134,6 +133,8 @@ ck_free(struct dk_runcheck *ck)
 	pthread_cond_destroy(&ck->cv);
 	free(ck->good);
 	free(ck->done);
+	free(ck->ki);
+	free(ck->pk);
 	free(ck->t);
 	free(ck);
 }
@@ -141,11 +142,11 @@ ck_free(struct dk_runcheck *ck)
 /*
  * Starts the checks of the run's readings on threads workers: each
  * reading's meter's key taken from the registry now (rd->key: NULL when
- * it has none, or the reading no canonical line: a slot due), its
- * signature checked by a worker (an unsigned reading is not found good).
- * What is not found good is left to settle.c's own check.  With no memory
- * or no thread, none is checked ahead.  The registry must not change, nor
- * be freed, until dk_settle_run_check_stop.
+ * it has none, or the reading no canonical line: a slot due) and decoded,
+ * its signature checked by a worker (an unsigned reading is not found
+ * good).  What is not found good is left to settle.c's own check.  With
+ * no memory or no thread, none is checked ahead.  The registry must not
+ * change until the slots are settled (settle.c compares rd->key with it).
  */
 void
 dk_settle_run_precheck(struct dk_settle_run *run,
@@ -154,6 +155,7 @@ dk_settle_run_precheck(struct dk_settle_run *run,
 	const struct dk_participant *p;
 	struct dk_sreading *rd;
 	struct dk_runcheck *ck;
+	struct keyc *kc = NULL;
 	size_t i;
 	int k;
 
@@ -173,13 +175,19 @@ dk_settle_run_precheck(struct dk_settle_run *run,
 	ck->nchunk = (run->n + CHUNK - 1) / CHUNK;
 	ck->good = calloc(run->n, 1);
 	ck->done = calloc(ck->nchunk, 1);
+	ck->ki = calloc(run->n, sizeof(*ck->ki));
 	ck->t = calloc((size_t)threads, sizeof(*ck->t));
 	pthread_mutex_init(&ck->mu, NULL);
 	pthread_cond_init(&ck->cv, NULL);
-	if (ck->good == NULL || ck->done == NULL || ck->t == NULL) {
+	if (ck->good == NULL || ck->done == NULL || ck->ki == NULL ||
+	    ck->t == NULL || (kc = calloc(NKEYS, sizeof(*kc))) == NULL) {
 		ck_free(ck);
 		return;
 	}
+	for (i = 0; i < run->n; i++)
+		ck->ki[i] = run->v[i].key != NULL ? key_at(ck, kc,
+		    run->v[i].key) : NOKEY;
+	free(kc);
 	for (k = 0; k < threads; k++)
 		if (pthread_create(&ck->t[ck->nt], NULL, worker, ck) == 0)
 			ck->nt++;

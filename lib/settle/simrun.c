@@ -58,10 +58,12 @@ struct pool {
 	int failed;		/* one failed (err says how): none started
 				 * since */
 	struct dk_err err;
-	pid_t *pid;		/* a job's process, or 0 */
-	size_t *job;		/* the home it runs for */
-	const char **prog;
-	char (*log)[PATH_MAX];
+	struct job {		/* S->jobs of them */
+		pid_t pid;	/* its process, or 0 */
+		size_t home;	/* the home it runs for */
+		const char *prog;
+		char log[PATH_MAX];
+	} *j;
 };
 
 struct run {
@@ -370,22 +372,9 @@ static int
 pool_begin(struct run *R, struct pool *p, homefn fn, int day, int days,
     int low, struct dk_err *e)
 {
-	size_t jobs = (size_t)R->S->jobs;
-
 	memset(p, 0, sizeof(*p));
-	p->pid = calloc(jobs, sizeof(*p->pid));
-	p->job = calloc(jobs, sizeof(*p->job));
-	p->prog = calloc(jobs, sizeof(*p->prog));
-	p->log = calloc(jobs, sizeof(*p->log));
-	if (p->pid == NULL || p->job == NULL || p->prog == NULL ||
-	    p->log == NULL) {
-		free(p->pid);
-		free(p->job);
-		free(p->prog);
-		free(p->log);
-		memset(p, 0, sizeof(*p));
+	if ((p->j = calloc((size_t)R->S->jobs, sizeof(*p->j))) == NULL)
 		return dk_fail(e, DK_EX_SOFTWARE, "out of memory");
-	}
 	p->fn = fn;
 	p->day = day;
 	p->days = days;
@@ -403,28 +392,29 @@ pool_fill(struct run *R, struct pool *p)
 
 	for (j = 0; j < jobs && p->fn != NULL && !p->failed &&
 	    p->next < R->sc->nh; j++) {
-		if (p->pid[j] != 0)
+		if (p->j[j].pid != 0)
 			continue;
-		if ((pid = p->fn(R, p->next, p->day, p->days, &p->prog[j],
-		    p->log[j], &p->err)) < 0) {
+		if ((pid = p->fn(R, p->next, p->day, p->days, &p->j[j].prog,
+		    p->j[j].log, &p->err)) < 0) {
 			p->failed = 1;
 			break;
-		}
-		/* behind the cooperative's programs: SCHED_IDLE, which
-		 * yields a processor to any other process that wants it
-		 * (set once it runs: glibc's posix_spawn takes no such
-		 * policy) */
-		if (p->low) {
-			struct sched_param sp = { 0 };
-			(void)sched_setscheduler(pid, SCHED_IDLE, &sp);
 		}
 		if (pid == 0) {
 			p->next++;
 			j--;
 			continue;
 		}
-		p->pid[j] = pid;
-		p->job[j] = p->next++;
+		/* behind the cooperative's programs: SCHED_IDLE, which
+		 * yields a processor to any other process that wants it
+		 * (set once it runs: glibc's posix_spawn takes no such
+		 * policy; and after pid 0 is ruled out, which would be
+		 * the run itself) */
+		if (p->low) {
+			struct sched_param sp = { 0 };
+			(void)sched_setscheduler(pid, SCHED_IDLE, &sp);
+		}
+		p->j[j].pid = pid;
+		p->j[j].home = p->next++;
 		p->running++;
 	}
 }
@@ -438,14 +428,14 @@ pool_reap(struct run *R, struct pool *p, pid_t pid, int st)
 
 	if (p->fn == NULL)
 		return 0;
-	for (j = 0; j < jobs && p->pid[j] != pid; j++)
+	for (j = 0; j < jobs && p->j[j].pid != pid; j++)
 		;
 	if (j == jobs)
 		return 0;
-	p->pid[j] = 0;
+	p->j[j].pid = 0;
 	p->running--;
-	if (!p->failed && status(st, R->sc->h[p->job[j]].id, p->prog[j],
-	    p->log[j], &p->err) < 0)
+	if (!p->failed && status(st, R->sc->h[p->j[j].home].id, p->j[j].prog,
+	    p->j[j].log, &p->err) < 0)
 		p->failed = 1;
 	return 1;
 }
@@ -464,8 +454,8 @@ pool_end(struct run *R, struct pool *p, int stop, struct dk_err *e)
 	/* those still at the idle priority back at the usual one, where
 	 * the run may (it needs CAP_SYS_NICE, or an RLIMIT_NICE of 20) */
 	for (j = 0; p == &R->bg && j < R->S->jobs; j++)
-		if (p->pid[j] != 0)
-			(void)sched_setscheduler(p->pid[j], SCHED_OTHER, &sp);
+		if (p->j[j].pid != 0)
+			(void)sched_setscheduler(p->j[j].pid, SCHED_OTHER, &sp);
 	p->low = 0;
 	for (pool_fill(R, p); p->running > 0; pool_fill(R, p)) {
 		while ((pid = waitpid(-1, &st, 0)) < 0)
@@ -484,10 +474,7 @@ pool_end(struct run *R, struct pool *p, int stop, struct dk_err *e)
 	rc = p->failed && !stop ? -1 : 0;
 	if (rc < 0 && e != NULL)
 		*e = p->err;
-	free(p->pid);
-	free(p->job);
-	free(p->prog);
-	free(p->log);
+	free(p->j);
 	memset(p, 0, sizeof(*p));
 	return rc;
 }
