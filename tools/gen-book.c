@@ -6,7 +6,8 @@
  * measures the raw libsodium Ed25519 verification rate on one core (-r N:
  * on N threads at once, summed); or, with -C, the signatures made and
  * checked a second of one core's CPU time, which other work on a shared
- * machine does not stretch (the floor of denki-simulate's bench part).
+ * machine does not stretch (the floor of denki-simulate's bench part; -C N:
+ * on N threads at once, summed, the floor on N cores).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -69,32 +70,82 @@ cpu(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* -C: "SIGNED CHECKED", a second of CPU time each. */
-static int
-cpurates(void)
+/* -C's rates on one thread, each a second of its CPU time: signing, then
+ * (once every thread has signed: all of them busy at once in both)
+ * checking. */
+struct crate {
+	pthread_barrier_t *b;
+	double sr, vr;		/* 0: a check failed */
+};
+
+static void *
+crate1(void *arg)
 {
+	struct crate *c = arg;
 	unsigned char pk[32], sk[64], sig[64], msg[200];
-	double t0, t, sr;
+	double t0, t;
 	long n = 0;
 
 	crypto_sign_keypair(pk, sk);
 	memset(msg, 'x', sizeof(msg));
+	pthread_barrier_wait(c->b);
 	t0 = cpu();
 	do {
 		msg[n % sizeof(msg)]++;
 		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
 		n++;
 	} while ((t = cpu() - t0) < 1.0);
-	sr = n / t;
+	c->sr = n / t;
 	n = 0;
+	pthread_barrier_wait(c->b);
 	t0 = cpu();
 	do {
 		if (crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) != 0)
-			return 1;
+			return NULL;
 		n++;
 	} while ((t = cpu() - t0) < 1.0);
-	printf("%.0f %.0f\n", sr, n / t);
-	return 0;
+	c->vr = n / t;
+	return NULL;
+}
+
+/* -C [threads]: "SIGNED CHECKED", a second of one core's CPU time each
+ * (threads > 1: summed over that many threads at once, each on a core of
+ * its own when the machine has them: what the cores do together in a
+ * second, where each is slowed by the others' use of what they share). */
+static int
+cpurates(int threads)
+{
+	pthread_barrier_t b;
+	pthread_t t[64];
+	struct crate c[64];
+	double sr = 0, vr = 0;
+	int i, n = 0, rc = 0;
+
+	if (threads < 1 || threads > 64)
+		return 64;
+	pthread_barrier_init(&b, NULL, (unsigned)threads);
+	for (i = 0; i < threads; i++) {
+		c[i].b = &b;
+		c[i].sr = c[i].vr = 0;
+		if (pthread_create(&t[i], NULL, crate1, &c[i]) != 0) {
+			/* the barrier waits for threads: none can be left
+			 * out, so the run ends here */
+			fprintf(stderr, "gen-book: cannot start a thread\n");
+			exit(71);
+		}
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		if (c[i].vr == 0)
+			rc = 1;
+		sr += c[i].sr;
+		vr += c[i].vr;
+	}
+	pthread_barrier_destroy(&b);
+	if (rc == 0)
+		printf("%.0f %.0f\n", sr, vr);
+	return rc;
 }
 
 /* The raw rate on one core; with threads > 1, the sum over that many
@@ -177,12 +228,14 @@ main(int argc, char *argv[])
 	if (argc == 3 && strcmp(argv[1], "-r") == 0)
 		return rate(atoi(argv[2]));
 	if (argc == 2 && strcmp(argv[1], "-C") == 0)
-		return cpurates();
+		return cpurates(1);
+	if (argc == 3 && strcmp(argv[1], "-C") == 0)
+		return cpurates(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "-p") == 0)
 		return parse_time(argv[2]);
 	if (argc != 4 && argc != 5) {
 		fprintf(stderr, "usage: gen-book dir participants orders "
-		    "[slots]\n       gen-book -r [threads] | -C\n"
+		    "[slots]\n       gen-book -r [threads] | -C [threads]\n"
 		    "       gen-book -p file\n");
 		return 64;
 	}
