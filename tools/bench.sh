@@ -67,7 +67,9 @@
 #     on all the cores at once (tools/gen-book -C CORES: every core signing,
 #     then checking, together, each slowed by the others' use of what they
 #     share, before and after the run, their mean), with the floor of one
-#     core spread over the cores beside it.  BENCH_SIM_STEP: the days each run of clear,
+#     core spread over the cores beside it (the ratio the goal was judged
+#     by until this part measured the cores at once; the two agree when
+#     the cores do not slow each other).  BENCH_SIM_STEP: the days each run of clear,
 #     contract-sign and settle takes (denki-simulate -b; 30 by default, the
 #     month at once; each home bids each day from the day before's
 #     readings whatever the step: one without a battery the step's days

@@ -10,6 +10,7 @@
  * on N threads at once, summed, the floor on N cores).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,9 @@ cpu(void)
 }
 
 /* -C's rates on one thread, each a second of its CPU time: signing, then
- * (once every thread has signed: all of them busy at once in both)
- * checking. */
+ * (once every thread has signed) checking.  The threads start each part
+ * together; those done first wait for the others at the next barrier, so
+ * the last milliseconds of a part run with fewer of them busy. */
 struct crate {
 	pthread_barrier_t *b;
 	double sr, vr;		/* 0: a check failed */
@@ -109,9 +111,13 @@ crate1(void *arg)
 }
 
 /* -C [threads]: "SIGNED CHECKED", a second of one core's CPU time each
- * (threads > 1: summed over that many threads at once, each on a core of
- * its own when the machine has them: what the cores do together in a
- * second, where each is slowed by the others' use of what they share). */
+ * (threads > 1: summed over that many threads at once: what the cores do
+ * together in a second, where each is slowed by the others' use of what
+ * they share).  That sum is true only with a core for each thread: more
+ * threads than the cores this process may run on would take turns, each
+ * at nearly one core's rate, and their sum would promise more than the
+ * cores do; so they are refused.  Other work on the machine at the same
+ * time has the same effect, and nothing here can see it. */
 static int
 cpurates(int threads)
 {
@@ -120,9 +126,19 @@ cpurates(int threads)
 	struct crate c[64];
 	double sr = 0, vr = 0;
 	int i, n = 0, rc = 0;
+	cpu_set_t set;
 
-	if (threads < 1 || threads > 64)
+	if (threads < 1 || threads > 64) {
+		fprintf(stderr, "gen-book: -C: 1 to 64 threads\n");
 		return 64;
+	}
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && threads >
+	    CPU_COUNT(&set)) {
+		fprintf(stderr, "gen-book: -C %d: this process may run on %d "
+		    "core(s) only: the threads would take turns\n", threads,
+		    CPU_COUNT(&set));
+		return 64;
+	}
 	pthread_barrier_init(&b, NULL, (unsigned)threads);
 	for (i = 0; i < threads; i++) {
 		c[i].b = &b;
