@@ -745,6 +745,20 @@ settle_waits() {
 	cmp a.orders b.orders
 }
 
+# stopped_by_kn2: the run in small/ stopped by kn2's bid of the 6th
+# (exit 75, which the caller asserts), named with its log; the first day
+# cleared, signed and settled, the second neither cleared nor settled, no
+# figures and no page
+stopped_by_kn2() {
+	assert_equal "$stderr" "denki-simulate: kn2: denki-bid exited 75 (its messages: $BATS_TEST_TMPDIR/small/bid.log)"
+	grep -qx 'kn2 refuses the 6th' small/bid.log
+	assert_equal "$output" ""
+	run -0 jq -r '.rec | select(.type == "settlement") | .slot[:10]' small/ledger.jsonl
+	assert_equal "$(sort -u <<<"$output")" 2016-07-05
+	[ "$(jq -c '.rec | select(.type == "clearing") | .slot[:10]' small/ledger.jsonl | sort -u)" = '"2016-07-05"' ]
+	[ ! -e small.html ]
+}
+
 # settle's wrapper waits (up to 60 s) for the failing bid, which ran in
 # the first day's step.
 @test "simulate: a bid of the next day that fails while the day is settled stops the run once the day is settled, named with its log" {
@@ -764,12 +778,40 @@ settle_waits() {
 	# it failed before the first day's settle began, and the run
 	# settled that day all the same
 	printf 'refused\nsettle\n' | cmp - programs.log
-	assert_equal "$stderr" "denki-simulate: kn2: denki-bid exited 75 (its messages: $BATS_TEST_TMPDIR/small/bid.log)"
-	grep -qx 'kn2 refuses the 6th' small/bid.log
-	assert_equal "$output" ""
-	# the first day cleared, signed and settled; the second not begun
-	run -0 jq -r '.rec | select(.type == "settlement") | .slot[:10]' small/ledger.jsonl
-	assert_equal "$(sort -u <<<"$output")" 2016-07-05
-	[ "$(jq -c '.rec | select(.type == "clearing") | .slot[:10]' small/ledger.jsonl | sort -u)" = '"2016-07-05"' ]
-	[ ! -e small.html ]
+	stopped_by_kn2
+}
+
+# The failing bid waits (up to 60 s) for the first day's settle to end, so
+# that its end is seen by the run while it reads the day's entries for the
+# figures (tend() in lib/settle/simrun.c) or when the second day's step
+# waits for its bids, not while a cooperative program runs.
+@test "simulate: a bid of the next day that fails once the day is settled stops the run before the next day is cleared, named with its log" {
+	beside
+	rm bin/denki-bid bin/denki-settle
+	cat >bin/denki-bid <<-EOF
+	#!/bin/sh
+	case "\$2 \$4" in
+	*kn2.yaml\ 2016-07-06*)
+		i=0
+		until grep -qx settled ../programs.log 2>/dev/null; do
+			i=\$((i + 1))
+			[ \$i -le 600 ] || { echo "no settled seen" >>../programs.log; break; }
+			sleep 0.1
+		done
+		echo "kn2 refuses the 6th" >&2; echo refused >>../programs.log; exit 75 ;;
+	esac
+	exec "$TOP/denki-bid" "\$@"
+	EOF
+	cat >bin/denki-settle <<-EOF
+	#!/bin/sh
+	"$TOP/denki-settle" "\$@"
+	rc=\$?
+	echo settled >>../programs.log
+	exit \$rc
+	EOF
+	chmod +x bin/denki-bid bin/denki-settle
+	run --separate-stderr bin/denki-simulate -q -b 1 small.yaml
+	assert_failure 75
+	printf 'settled\nrefused\n' | cmp - programs.log
+	stopped_by_kn2
 }

@@ -343,6 +343,18 @@ status(int st, const char *who, const char *prog, const char *log,
 static int pool_reap(struct run *, struct pool *, pid_t, int);
 static void pool_fill(struct run *, struct pool *);
 
+/* The next of the run's programs to end (its status in *st), whichever
+ * it is: -1 (errno says why) when none is left, or waitpid fails. */
+static pid_t
+wait_any(int *st)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, st, 0)) < 0 && errno == EINTR)
+		;
+	return pid;
+}
+
 /* One program, run to its end; the next step's bids started meanwhile as
  * others of them end. */
 static int
@@ -355,10 +367,9 @@ run1(struct run *R, char *const argv[], const char *out, const char *log,
 	if (pid < 0)
 		return -1;
 	for (;;) {
-		while ((got = waitpid(-1, &st, 0)) < 0)
-			if (errno != EINTR)
-				return dk_fail(e, DK_EX_SOFTWARE, "waitpid: "
-				    "%s", strerror(errno));
+		if ((got = wait_any(&st)) < 0)
+			return dk_fail(e, DK_EX_SOFTWARE, "waitpid: %s",
+			    strerror(errno));
 		if (got == pid)
 			return status(st, R->sc->name, argv[0], log, e);
 		if (pool_reap(R, &R->bg, got, st))
@@ -458,17 +469,16 @@ pool_end(struct run *R, struct pool *p, int stop, struct dk_err *e)
 			(void)sched_setscheduler(p->j[j].pid, SCHED_OTHER, &sp);
 	p->low = 0;
 	for (pool_fill(R, p); p->running > 0; pool_fill(R, p)) {
-		while ((pid = waitpid(-1, &st, 0)) < 0)
-			if (errno != EINTR) {
-				/* no child left to wait for */
-				if (!p->failed)
-					dk_fail(&p->err, DK_EX_SOFTWARE,
-					    "waitpid: %s", strerror(errno));
-				p->failed = 1;
-				p->running = 0;
-				break;
-			}
-		if (pid > 0 && !pool_reap(R, p, pid, st) && p != &R->bg)
+		if ((pid = wait_any(&st)) < 0) {
+			/* no child left to wait for */
+			if (!p->failed)
+				dk_fail(&p->err, DK_EX_SOFTWARE, "waitpid: %s",
+				    strerror(errno));
+			p->failed = 1;
+			p->running = 0;
+			break;
+		}
+		if (!pool_reap(R, p, pid, st) && p != &R->bg)
 			(void)pool_reap(R, &R->bg, pid, st);
 	}
 	rc = p->failed && !stop ? -1 : 0;
@@ -1123,6 +1133,13 @@ missing(struct run *R, const char *orders, int d, char *miss,
 	return 0;
 }
 
+/* The days of the step from day d: S->step, or those left. */
+static int
+step_days(const struct run *R, int d)
+{
+	return R->S->step < R->sc->days - d ? R->S->step : R->sc->days - d;
+}
+
 /*
  * The next step's bids started, to be made while the cooperative clears,
  * signs and settles the step from d, on the cores its programs leave idle:
@@ -1133,12 +1150,12 @@ missing(struct run *R, const char *orders, int d, char *miss,
 static int
 ahead(struct run *R, int d, struct dk_err *e)
 {
-	int next = d + R->ndays, left = R->sc->days - next;
+	int next = d + R->ndays;
 
-	if (R->reads || R->nbatt > 0 || left <= 0)
+	if (R->reads || R->nbatt > 0 || next >= R->sc->days)
 		return 0;
-	if (pool_begin(R, &R->bg, bid_step, next, R->S->step < left ?
-	    R->S->step : left, 1, e) < 0)
+	if (pool_begin(R, &R->bg, bid_step, next, step_days(R, next), 1,
+	    e) < 0)
 		return -1;
 	pool_fill(R, &R->bg);
 	return 0;
@@ -1154,15 +1171,10 @@ tend(void *arg)
 	pid_t pid;
 	int st;
 
-	while (!atomic_load(&R->tended) && R->bg.running > 0) {
-		if ((pid = waitpid(-1, &st, 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
+	while (!atomic_load(&R->tended) && R->bg.running > 0 &&
+	    (pid = wait_any(&st)) > 0)
 		if (pool_reap(R, &R->bg, pid, st))
 			pool_fill(R, &R->bg);
-	}
 	return NULL;
 }
 
@@ -1328,8 +1340,7 @@ dk_sim_run(struct dk_sim *S, struct dk_err *e)
 		dk_fail(e, DK_EX_SOFTWARE, "out of memory");
 	else if (setup(&R, &coop, e) == 0) {
 		for (d = 0; d < S->sc->days; d += R.ndays) {
-			R.ndays = S->step < S->sc->days - d ? S->step :
-			    S->sc->days - d;
+			R.ndays = step_days(&R, d);
 			/* the step's entries read for the figures while
 			 * they are in memory */
 			if (day(&R, d, e) < 0 || follow(&R, e) < 0)
